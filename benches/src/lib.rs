@@ -1,0 +1,1 @@
+//! Benchmark support: fixed-seed generators shared by the criterion benches.

@@ -1,0 +1,161 @@
+//! CORR: numerai-tools `numerai_corr`.
+//!
+//! Predictions are tie-kept ranked, gaussianized and raised to the signed 1.5 power; the
+//! target is centred and (by default) raised to the signed 1.5 power; the score is their
+//! Pearson correlation. With `top_bottom = Some(k)` only the `k` lowest and `k` highest
+//! transformed predictions (stable order, so ties go by id) are correlated with the target.
+
+use crate::gaussian::gaussianize_in_place;
+use crate::pearson::{pearson, std_dev};
+use crate::rank::{percentile_rank, TieMethod};
+use crate::target::{centre, signed_power_in_place, Precision};
+use crate::KernelError;
+
+/// The exponent numerai-tools applies to predictions and targets.
+pub const NUMERAI_POWER: f64 = 1.5;
+
+/// A target prepared for [`numerai_corr`]: centred, then optionally powered.
+/// Build it once per era and reuse it for every model.
+#[derive(Debug, Clone)]
+pub struct CorrTarget {
+    values: Vec<f64>,
+}
+
+impl CorrTarget {
+    /// Centres `target` (no NaN) in `precision` and, with `pow15`, applies the signed 1.5 power.
+    pub fn new(target: &[f64], precision: Precision, pow15: bool) -> Result<Self, KernelError> {
+        let mut values = centre(target, precision);
+        if pow15 {
+            let centred = values.clone();
+            signed_power_in_place(&mut values, NUMERAI_POWER, precision);
+            check_power(&centred, &values, "target")?;
+        }
+        Ok(Self { values })
+    }
+
+    /// The prepared target values.
+    pub fn values(&self) -> &[f64] {
+        &self.values
+    }
+}
+
+/// numerai-tools `power` asserts the powered column keeps >= 0.9 correlation with its input
+/// (or is constant); we surface the same condition as an error.
+pub(crate) fn check_power(before: &[f64], after: &[f64], what: &str) -> Result<(), KernelError> {
+    if std_dev(after, 1) == 0.0 || after.len() < 2 {
+        return Ok(());
+    }
+    let c = pearson(before, after);
+    if c >= 0.9 {
+        Ok(())
+    } else {
+        Err(KernelError::PowerDistorts {
+            what: what.to_string(),
+            corr: c,
+        })
+    }
+}
+
+/// Tie-kept rank then gaussianize: numerai-tools `gaussian(tie_kept_rank(x))`.
+pub fn gaussian_rank(values: &[f64]) -> Vec<f64> {
+    let mut g = percentile_rank(values, TieMethod::Average);
+    gaussianize_in_place(&mut g);
+    g
+}
+
+/// `tie_kept_rank__gaussianize__pow_1_5` for one prediction column.
+pub fn rank_gaussian_pow(predictions: &[f64]) -> Result<Vec<f64>, KernelError> {
+    let g = gaussian_rank(predictions);
+    let mut p = g.clone();
+    signed_power_in_place(&mut p, NUMERAI_POWER, Precision::F64);
+    check_power(&g, &p, "predictions")?;
+    Ok(p)
+}
+
+/// numerai_corr of one prediction column (no NaN, same row order as the target).
+/// NaN when the predictions are constant; NaN for `top_bottom = Some(k)` when there are no
+/// more than `2k` rows, where top and bottom would overlap.
+pub fn numerai_corr(
+    predictions: &[f64],
+    target: &CorrTarget,
+    top_bottom: Option<usize>,
+) -> Result<f64, KernelError> {
+    if predictions.len() != target.values.len() {
+        return Err(KernelError::LengthMismatch {
+            left: predictions.len(),
+            right: target.values.len(),
+        });
+    }
+    let p = rank_gaussian_pow(predictions)?;
+    Ok(match top_bottom {
+        Some(k) if k > 0 => {
+            let Some(rows) = top_bottom_rows(&p, k) else {
+                return Ok(f64::NAN);
+            };
+            let t: Vec<f64> = rows.iter().map(|&i| target.values[i]).collect();
+            let q: Vec<f64> = rows.iter().map(|&i| p[i]).collect();
+            pearson(&t, &q)
+        }
+        _ => pearson(&target.values, &p),
+    })
+}
+
+/// Row positions of the `k` lowest and `k` highest values (stable argsort, so ties keep
+/// row order), returned in row order. `None` when the two sets would overlap.
+pub fn top_bottom_rows(values: &[f64], k: usize) -> Option<Vec<usize>> {
+    let n = values.len();
+    if n <= 2 * k {
+        return None;
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    let mut rows: Vec<usize> = order[..k].iter().chain(&order[n - k..]).copied().collect();
+    rows.sort_unstable();
+    Some(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn perfect_order_gives_high_corr() {
+        let target = [0.0, 0.25, 0.5, 0.75, 1.0];
+        let t = CorrTarget::new(&target, Precision::F64, true).unwrap();
+        let c = numerai_corr(&[0.1, 0.2, 0.3, 0.4, 0.5], &t, None).unwrap();
+        assert!(c > 0.99 && c <= 1.0, "{c}");
+        let c = numerai_corr(&[0.5, 0.4, 0.3, 0.2, 0.1], &t, None).unwrap();
+        assert!(c < -0.99, "{c}");
+    }
+
+    #[test]
+    fn constant_predictions_are_nan() {
+        let t = CorrTarget::new(&[0.0, 0.5, 1.0], Precision::F64, true).unwrap();
+        assert!(numerai_corr(&[0.3; 3], &t, None).unwrap().is_nan());
+    }
+
+    #[test]
+    fn top_bottom_needs_more_than_twice_k_rows() {
+        let t = CorrTarget::new(&[0.0, 0.5, 1.0, 0.25], Precision::F64, true).unwrap();
+        assert!(numerai_corr(&[0.1, 0.2, 0.3, 0.4], &t, Some(2))
+            .unwrap()
+            .is_nan());
+        assert!(numerai_corr(&[0.1, 0.2, 0.3, 0.4], &t, Some(1))
+            .unwrap()
+            .is_finite());
+    }
+
+    #[test]
+    fn top_bottom_rows_are_stable() {
+        assert_eq!(
+            top_bottom_rows(&[1.0, 0.0, 1.0, 0.0, 0.5], 1),
+            Some(vec![1, 2])
+        );
+    }
+
+    #[test]
+    fn length_mismatch_is_an_error() {
+        let t = CorrTarget::new(&[0.0, 1.0], Precision::F64, true).unwrap();
+        assert!(numerai_corr(&[0.1, 0.2, 0.3], &t, None).is_err());
+    }
+}

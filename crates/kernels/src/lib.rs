@@ -1,0 +1,73 @@
+//! erascore-kernels: the numerical core of erascore, with no I/O and no threads.
+//!
+//! Every function here works on one era's worth of data held in slices, and reproduces the
+//! semantics and numbers of numerai-tools 0.7.2: percentile ranks ([`rank`]), the inverse
+//! normal CDF ([`gaussian`]), target centring and powering in the target's own precision
+//! ([`target`]), CORR ([`corr`]), MMC/BMC ([`contribution`]), neutralization with a
+//! factorization reused across columns ([`neutralize`]), feature exposure ([`exposure`]), the
+//! stake-weighted meta model ([`meta_model`]) and id alignment ([`align`]). Parallelism is
+//! the caller's choice: the engine spreads eras over threads, kernels stay sequential.
+//!
+//! ```
+//! use erascore_kernels::corr::{numerai_corr, CorrTarget};
+//! use erascore_kernels::target::Precision;
+//!
+//! let target = CorrTarget::new(&[0.0, 0.25, 0.5, 0.75, 1.0], Precision::F64, true).unwrap();
+//! let corr = numerai_corr(&[0.1, 0.3, 0.2, 0.5, 0.4], &target, None).unwrap();
+//! assert!(corr > 0.5);
+//! ```
+#![deny(missing_docs)]
+
+pub mod align;
+pub mod contribution;
+pub mod corr;
+pub mod exposure;
+pub mod gaussian;
+pub mod matrix;
+pub mod meta_model;
+pub mod neutralize;
+pub mod pearson;
+pub mod rank;
+pub mod target;
+
+/// Why a kernel refused its input. Each variant mirrors an assertion in numerai-tools.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum KernelError {
+    /// Two inputs that must line up have different lengths.
+    #[error("length mismatch: {left} vs {right}")]
+    LengthMismatch {
+        /// Length of the first input.
+        left: usize,
+        /// Length of the second input.
+        right: usize,
+    },
+    /// The signed 1.5 power decorrelated a column below 0.9 from its input.
+    #[error("signed power 1.5 of the {what} correlates only {corr:.4} with its input (numerai-tools requires >= 0.9)")]
+    PowerDistorts {
+        /// Which column: "target" or "predictions".
+        what: String,
+        /// The correlation found.
+        corr: f64,
+    },
+    /// Alignment would drop too many ids.
+    #[error("only {overlapping} of {total} ids overlap; at least {:.0}% must", required * 100.0)]
+    TooFewOverlapping {
+        /// Ids present on both sides.
+        overlapping: usize,
+        /// Ids on the side that lost too many.
+        total: usize,
+        /// Required share.
+        required: f64,
+    },
+    /// A stake that is negative or not finite.
+    #[error("stake #{index} is {stake}; stakes must be finite and >= 0")]
+    BadStake {
+        /// Position of the stake.
+        index: usize,
+        /// Its value.
+        stake: f64,
+    },
+    /// All stakes are zero.
+    #[error("stakes sum to zero")]
+    ZeroStakes,
+}

@@ -1,0 +1,339 @@
+//! Neutralization: numerai-tools `neutralize` (least squares with an intercept column,
+//! `np.linalg.lstsq(..., rcond=1e-6)`), factorized once and reused for every column.
+//!
+//! The projection onto `[X 1]` is the column mean plus the projection of the centred column
+//! onto the centred features `Xc`. We form the centred Gram matrix `Xc'Xc` (exactly, for int8
+//! features: their products are small integers, so an f32 GEMM is exact), factor it with a
+//! blocked Cholesky that drops any column whose remaining pivot is below `rcond^2 * trace`
+//! (duplicate and constant features, which lstsq's SVD treats as zero singular values), and
+//! solve the normal equations with one step of iterative refinement per column. For
+//! rank-deficient neutralizers the projection onto the column space is unique, so it agrees
+//! with lstsq's minimum-norm solution.
+
+use faer::linalg::matmul::matmul;
+use faer::{Accum, Mat, MatMut, MatRef, Par};
+
+use crate::matrix::{ColumnData, ColumnMatrix};
+use crate::pearson::std_dev;
+
+/// The `rcond` numerai-tools passes to `np.linalg.lstsq`.
+pub const LSTSQ_RCOND: f64 = 1e-6;
+
+const BLOCK: usize = 64;
+
+/// A factorized neutralizer set for one era: build once, neutralize many columns.
+#[derive(Debug, Clone)]
+pub struct Neutralizer {
+    x: ColumnMatrix,
+    means: Vec<f64>,
+    /// Lower Cholesky factor of the centred Gram matrix, column-major; dropped columns zero.
+    chol: Vec<f64>,
+    kept: Vec<bool>,
+}
+
+impl Neutralizer {
+    /// Factorizes `x` (rows are observations, columns neutralizers; an intercept is implied).
+    pub fn new(x: ColumnMatrix) -> Self {
+        Self::with_rcond(x, LSTSQ_RCOND)
+    }
+
+    /// As [`Neutralizer::new`] with a custom rank threshold.
+    pub fn with_rcond(x: ColumnMatrix, rcond: f64) -> Self {
+        let n = x.rows();
+        let k = x.cols();
+        let (gram, sums) = gram_and_sums(&x);
+        let nf = n as f64;
+        let means: Vec<f64> = sums.iter().map(|s| s / nf).collect();
+        // Centre exactly where the Gram matrix is integral: (n*G - s s') / n.
+        let integral = matches!(x.data(), ColumnData::I8(_));
+        let mut centred = vec![0.0; k * k];
+        let mut trace = nf; // the intercept column contributes n
+        for j in 0..k {
+            trace += gram[j * k + j];
+            for i in j..k {
+                let g = gram[j * k + i];
+                centred[j * k + i] = if integral {
+                    let num = n as i128 * g as i128 - sums[i] as i128 * sums[j] as i128;
+                    num as f64 / nf
+                } else {
+                    g - sums[i] * sums[j] / nf
+                };
+            }
+        }
+        let tol = rcond * rcond * trace;
+        let kept = cholesky_dropping(&mut centred, k, tol);
+        Self {
+            x,
+            means,
+            chol: centred,
+            kept,
+        }
+    }
+
+    /// Number of rows the neutralizer was built for.
+    pub fn rows(&self) -> usize {
+        self.x.rows()
+    }
+
+    /// Number of neutralizer columns that span the column space (rank, excluding intercept).
+    pub fn rank(&self) -> usize {
+        self.kept.iter().filter(|&&k| k).count()
+    }
+
+    /// The neutralizer columns.
+    pub fn matrix(&self) -> &ColumnMatrix {
+        &self.x
+    }
+
+    /// `y - proportion * projection(y)`. A column with zero variance becomes all NaN, as in
+    /// numerai-tools. `y` must have [`Neutralizer::rows`] values and no NaN.
+    pub fn neutralize(&self, y: &[f64], proportion: f64) -> Vec<f64> {
+        let n = self.rows();
+        assert_eq!(
+            y.len(),
+            n,
+            "neutralize: column length differs from neutralizer rows"
+        );
+        if n < 2 || std_dev(y, 1) == 0.0 {
+            return vec![f64::NAN; n];
+        }
+        let ybar = y.iter().sum::<f64>() / n as f64;
+        let yc: Vec<f64> = y.iter().map(|v| v - ybar).collect();
+        let mut beta = self.solve(&self.centred_xt(&yc));
+        let mut fitted = self.centred_x(&beta);
+        // One refinement step recovers the accuracy the normal equations give away.
+        let resid: Vec<f64> = yc.iter().zip(&fitted).map(|(a, b)| a - b).collect();
+        let delta = self.solve(&self.centred_xt(&resid));
+        for (b, d) in beta.iter_mut().zip(&delta) {
+            *b += d;
+        }
+        fitted = self.centred_x(&beta);
+        y.iter()
+            .zip(&fitted)
+            .map(|(v, f)| v - proportion * (ybar + f))
+            .collect()
+    }
+
+    /// `Xc' v`.
+    fn centred_xt(&self, v: &[f64]) -> Vec<f64> {
+        let vsum: f64 = v.iter().sum();
+        (0..self.x.cols())
+            .map(|j| {
+                if self.kept[j] {
+                    self.x.col_dot(j, v) - self.means[j] * vsum
+                } else {
+                    0.0
+                }
+            })
+            .collect()
+    }
+
+    /// `Xc beta`.
+    fn centred_x(&self, beta: &[f64]) -> Vec<f64> {
+        let mut out = vec![0.0; self.rows()];
+        let mut shift = 0.0;
+        for (j, &b) in beta.iter().enumerate() {
+            if b != 0.0 {
+                self.x.col_axpy(j, b, &mut out);
+                shift += self.means[j] * b;
+            }
+        }
+        for o in out.iter_mut() {
+            *o -= shift;
+        }
+        out
+    }
+
+    /// Solves `L L' beta = b` over the kept columns; dropped columns get 0.
+    fn solve(&self, b: &[f64]) -> Vec<f64> {
+        let k = self.x.cols();
+        let l = &self.chol;
+        let mut z = b.to_vec();
+        for j in 0..k {
+            if !self.kept[j] {
+                z[j] = 0.0;
+                continue;
+            }
+            let col = &l[j * k..(j + 1) * k];
+            z[j] /= col[j];
+            let zj = z[j];
+            for i in j + 1..k {
+                z[i] -= col[i] * zj;
+            }
+        }
+        for j in (0..k).rev() {
+            if !self.kept[j] {
+                z[j] = 0.0;
+                continue;
+            }
+            let col = &l[j * k..(j + 1) * k];
+            let mut s = z[j];
+            for i in j + 1..k {
+                s -= col[i] * z[i];
+            }
+            z[j] = s / col[j];
+        }
+        z
+    }
+}
+
+/// One-shot numerai-tools `neutralize` of several columns against `neutralizers`.
+pub fn neutralize(
+    columns: &[Vec<f64>],
+    neutralizers: ColumnMatrix,
+    proportion: f64,
+) -> Vec<Vec<f64>> {
+    let nz = Neutralizer::new(neutralizers);
+    columns
+        .iter()
+        .map(|c| nz.neutralize(c, proportion))
+        .collect()
+}
+
+/// `X'X` (column-major, lower triangle filled) and the column sums.
+fn gram_and_sums(x: &ColumnMatrix) -> (Vec<f64>, Vec<f64>) {
+    let (n, k) = (x.rows(), x.cols());
+    let mut gram = vec![0.0; k * k];
+    match x.data() {
+        ColumnData::I8(d) => {
+            let max_abs = d.iter().map(|v| (*v as i32).abs()).max().unwrap_or(0) as f64;
+            let sums: Vec<f64> = d
+                .chunks(n.max(1))
+                .take(k)
+                .map(|c| c.iter().map(|&v| v as i64).sum::<i64>() as f64)
+                .collect();
+            // Every partial sum is an integer below 2^24, so f32 accumulation is exact.
+            if (n as f64) * max_abs * max_abs < (1u64 << 24) as f64 {
+                let xf: Vec<f32> = d.iter().map(|&v| v as f32).collect();
+                let xm = MatRef::from_column_major_slice(&xf, n, k);
+                let mut g = Mat::<f32>::zeros(k, k);
+                matmul(
+                    g.as_mut(),
+                    Accum::Replace,
+                    xm.transpose(),
+                    xm,
+                    1.0f32,
+                    Par::Seq,
+                );
+                for j in 0..k {
+                    for i in 0..k {
+                        gram[j * k + i] = g[(i, j)] as f64;
+                    }
+                }
+            } else {
+                let xf: Vec<f64> = d.iter().map(|&v| v as f64).collect();
+                f64_gram(&xf, n, k, &mut gram);
+            }
+            (gram, sums)
+        }
+        ColumnData::F64(d) => {
+            let sums: Vec<f64> = d.chunks(n.max(1)).take(k).map(|c| c.iter().sum()).collect();
+            f64_gram(d, n, k, &mut gram);
+            (gram, sums)
+        }
+    }
+}
+
+fn f64_gram(x: &[f64], n: usize, k: usize, gram: &mut [f64]) {
+    let xm = MatRef::from_column_major_slice(x, n, k);
+    let g = MatMut::from_column_major_slice_mut(gram, k, k);
+    matmul(g, Accum::Replace, xm.transpose(), xm, 1.0f64, Par::Seq);
+}
+
+/// Blocked right-looking Cholesky of the lower triangle of `a` (k x k, column-major), in
+/// place. A column whose pivot is `<= tol` lies in the span of the earlier kept columns: it is
+/// zeroed and marked dropped, which leaves the span (and so the projection) unchanged.
+fn cholesky_dropping(a: &mut [f64], k: usize, tol: f64) -> Vec<bool> {
+    let mut kept = vec![true; k];
+    let mut j0 = 0;
+    while j0 < k {
+        let j1 = (j0 + BLOCK).min(k);
+        for j in j0..j1 {
+            let (left, right) = a.split_at_mut((j + 1) * k);
+            let colj = &mut left[j * k..];
+            let d = colj[j];
+            if !(d > tol) {
+                kept[j] = false;
+                colj[j..].iter_mut().for_each(|v| *v = 0.0);
+                continue;
+            }
+            let l = d.sqrt();
+            colj[j] = l;
+            for v in colj[j + 1..].iter_mut() {
+                *v /= l;
+            }
+            let colj = &*colj;
+            for c in j + 1..j1 {
+                let f = colj[c];
+                if f == 0.0 {
+                    continue;
+                }
+                let colc = &mut right[(c - j - 1) * k..(c - j) * k];
+                for i in c..k {
+                    colc[i] -= colj[i] * f;
+                }
+            }
+        }
+        if j1 < k {
+            let m = MatMut::from_column_major_slice_mut(a, k, k);
+            let (_, _, l21, a22) = m.split_at_mut(j1, j1);
+            let l21 = l21.as_ref().subcols(j0, j1 - j0);
+            matmul(a22, Accum::Add, l21, l21.transpose(), -1.0f64, Par::Seq);
+        }
+        j0 = j1;
+    }
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mat_i8(rows: usize, cols: &[&[i8]]) -> ColumnMatrix {
+        let data: Vec<i8> = cols.iter().flat_map(|c| c.iter().copied()).collect();
+        ColumnMatrix::new(rows, cols.len(), ColumnData::I8(data)).unwrap()
+    }
+
+    #[test]
+    fn single_feature_hand_checked() {
+        // y = 2x + 1 exactly: residual is zero.
+        let x = mat_i8(4, &[&[0, 1, 2, 3]]);
+        let r = Neutralizer::new(x).neutralize(&[1.0, 3.0, 5.0, 7.0], 1.0);
+        assert!(r.iter().all(|v| v.abs() < 1e-12), "{r:?}");
+    }
+
+    #[test]
+    fn intercept_only_centres() {
+        let x = mat_i8(3, &[&[2, 2, 2]]);
+        let nz = Neutralizer::new(x);
+        assert_eq!(nz.rank(), 0);
+        let r = nz.neutralize(&[1.0, 2.0, 6.0], 1.0);
+        assert_eq!(r, vec![-2.0, -1.0, 3.0]);
+        let half = nz.neutralize(&[1.0, 2.0, 6.0], 0.5);
+        assert_eq!(half, vec![-0.5, 0.5, 4.5]);
+    }
+
+    #[test]
+    fn duplicate_columns_are_dropped() {
+        let x = mat_i8(5, &[&[0, 1, 4, 2, 3], &[0, 1, 4, 2, 3], &[1, 1, 0, 4, 2]]);
+        let nz = Neutralizer::new(x);
+        assert_eq!(nz.rank(), 2);
+        let y = [0.3, -1.2, 0.8, 2.0, -0.1];
+        let r = nz.neutralize(&y, 1.0);
+        for j in [0, 2] {
+            let c = nz.matrix().col_f64(j);
+            let dot: f64 = c.iter().zip(&r).map(|(a, b)| a * b).sum();
+            assert!(dot.abs() < 1e-12, "{dot}");
+        }
+        assert!(r.iter().sum::<f64>().abs() < 1e-12);
+    }
+
+    #[test]
+    fn constant_input_is_nan() {
+        let x = mat_i8(3, &[&[0, 1, 2]]);
+        assert!(Neutralizer::new(x)
+            .neutralize(&[1.0; 3], 1.0)
+            .iter()
+            .all(|v| v.is_nan()));
+    }
+}

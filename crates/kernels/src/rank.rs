@@ -1,0 +1,90 @@
+//! Percentile ranks centred on 0.5: `(rank - 0.5) / n`, as numerai-tools `rank_series`.
+//!
+//! `TieMethod::Average` is pandas `rank(method="average")` (ties share the mean of their
+//! ordinal ranks, "tie-kept"); `TieMethod::First` is `method="first"` (ties broken by position,
+//! which numerai-tools makes the id order by sorting the index first).
+
+/// How tied values are ranked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TieMethod {
+    /// Ties share the average of their ordinal ranks (tie-kept rank).
+    #[default]
+    Average,
+    /// Ties are ranked in order of appearance (tie-broken rank).
+    First,
+}
+
+/// Percentile ranks of `values` in `(0, 1)`. `values` must not contain NaN.
+pub fn percentile_rank(values: &[f64], method: TieMethod) -> Vec<f64> {
+    let mut out = vec![0.0; values.len()];
+    percentile_rank_into(values, method, &mut out);
+    out
+}
+
+/// As [`percentile_rank`], writing into `out` (same length as `values`).
+pub fn percentile_rank_into(values: &[f64], method: TieMethod, out: &mut [f64]) {
+    let ordinal = ordinal_ranks(values, method);
+    let n = values.len() as f64;
+    for (o, r) in out.iter_mut().zip(ordinal) {
+        *o = (r - 0.5) / n;
+    }
+}
+
+/// 1-based ranks as pandas gives them (averages for ties under `Average`).
+pub fn ordinal_ranks(values: &[f64], method: TieMethod) -> Vec<f64> {
+    let n = values.len();
+    let mut order: Vec<usize> = (0..n).collect();
+    // A stable sort keeps equal values in position order, which is exactly `first`.
+    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    let mut ranks = vec![0.0; n];
+    match method {
+        TieMethod::First => {
+            for (pos, &i) in order.iter().enumerate() {
+                ranks[i] = (pos + 1) as f64;
+            }
+        }
+        TieMethod::Average => {
+            let mut start = 0;
+            while start < n {
+                let mut end = start + 1;
+                // -0.0 and 0.0 compare equal in pandas; total_cmp orders them, so test with ==.
+                while end < n && values[order[end]] == values[order[start]] {
+                    end += 1;
+                }
+                let avg = (start + 1 + end) as f64 / 2.0;
+                for &i in &order[start..end] {
+                    ranks[i] = avg;
+                }
+                start = end;
+            }
+        }
+    }
+    ranks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn average_ties_hand_checked() {
+        // pandas: Series([3, 1, 3, 2]).rank() == [3.5, 1, 3.5, 2]
+        let r = ordinal_ranks(&[3.0, 1.0, 3.0, 2.0], TieMethod::Average);
+        assert_eq!(r, vec![3.5, 1.0, 3.5, 2.0]);
+        let p = percentile_rank(&[3.0, 1.0, 3.0, 2.0], TieMethod::Average);
+        assert_eq!(p, vec![0.75, 0.125, 0.75, 0.375]);
+    }
+
+    #[test]
+    fn first_breaks_ties_by_position() {
+        let r = ordinal_ranks(&[3.0, 1.0, 3.0, 2.0], TieMethod::First);
+        assert_eq!(r, vec![3.0, 1.0, 4.0, 2.0]);
+    }
+
+    #[test]
+    fn all_tied_and_single() {
+        assert_eq!(percentile_rank(&[7.0; 4], TieMethod::Average), vec![0.5; 4]);
+        assert_eq!(percentile_rank(&[1.0], TieMethod::Average), vec![0.5]);
+        assert!(percentile_rank(&[], TieMethod::Average).is_empty());
+    }
+}
