@@ -1,1 +1,151 @@
-//! placeholder
+//! erascore-io: reading and writing the files erascore works with, as typed columns.
+//!
+//! It owns the Numerai v5 parquet layout ([`dataset`]: `id`, `era`, int8 `feature_*`,
+//! float `target*`, read with column projection and with features kept as int8), generic
+//! two-dimensional tables of text and numbers from Parquet or CSV ([`frame`]: predictions,
+//! meta models, stakes, score files) and Numerai's `features.json` ([`features_json`]).
+//! Nothing here knows about scoring; every error names the file and column at fault.
+//!
+//! ```no_run
+//! use erascore_io::frame::read_frame;
+//! let preds = read_frame(std::path::Path::new("predictions.csv")).unwrap();
+//! println!("{} rows, columns {:?}", preds.rows(), preds.names());
+//! ```
+#![deny(missing_docs)]
+
+pub mod dataset;
+pub mod features_json;
+pub mod frame;
+
+use std::path::PathBuf;
+
+/// What went wrong reading or writing a file.
+#[derive(Debug, thiserror::Error)]
+pub enum IoError {
+    /// The file could not be opened or written.
+    #[error("{path}: {source}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The parquet file is not readable (truncated, corrupt, unsupported).
+    #[error("{path}: not a readable parquet file: {message}")]
+    Parquet {
+        /// The file.
+        path: PathBuf,
+        /// What the parquet reader said.
+        message: String,
+    },
+    /// A required column is absent.
+    #[error("{path}: no column named '{column}'{hint}")]
+    ColumnNotFound {
+        /// The file.
+        path: PathBuf,
+        /// The missing column.
+        column: String,
+        /// A list of similar names, or empty.
+        hint: String,
+    },
+    /// A column that must be numeric is not.
+    #[error("{path}: column '{column}' is not numeric ({found})")]
+    NotNumeric {
+        /// The file.
+        path: PathBuf,
+        /// The column.
+        column: String,
+        /// What it was instead.
+        found: String,
+    },
+    /// A feature column holds values that are not small integers.
+    #[error("{path}: feature column '{column}' has value {value} at row {row} (id {id}); features must be integers in -128..=127 or quarter steps in [0, 1]")]
+    BadFeature {
+        /// The file.
+        path: PathBuf,
+        /// The column.
+        column: String,
+        /// Zero-based row.
+        row: usize,
+        /// The row's id.
+        id: String,
+        /// The offending value.
+        value: String,
+    },
+    /// A CSV row could not be parsed.
+    #[error("{path}:{line}: {message}")]
+    Csv {
+        /// The file.
+        path: PathBuf,
+        /// One-based line number.
+        line: u64,
+        /// What is wrong.
+        message: String,
+    },
+    /// The file is well-formed but its content is unusable.
+    #[error("{path}: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl IoError {
+    pub(crate) fn file(path: &std::path::Path, source: std::io::Error) -> Self {
+        IoError::File {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+    pub(crate) fn parquet(path: &std::path::Path, e: impl std::fmt::Display) -> Self {
+        IoError::Parquet {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }
+    }
+    pub(crate) fn invalid(path: &std::path::Path, message: impl Into<String>) -> Self {
+        IoError::Invalid {
+            path: path.to_path_buf(),
+            message: message.into(),
+        }
+    }
+    pub(crate) fn missing(path: &std::path::Path, column: &str, available: &[String]) -> Self {
+        let stem: String = column.chars().take(6).collect();
+        let similar: Vec<&str> = available
+            .iter()
+            .filter(|a| a.starts_with(&stem))
+            .take(5)
+            .map(|s| s.as_str())
+            .collect();
+        let hint = if similar.is_empty() {
+            format!(
+                " (it has {} columns, e.g. {})",
+                available.len(),
+                available
+                    .iter()
+                    .take(5)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        } else {
+            format!(" (did you mean {}?)", similar.join(", "))
+        };
+        IoError::ColumnNotFound {
+            path: path.to_path_buf(),
+            column: column.to_string(),
+            hint,
+        }
+    }
+}
+
+/// The width a floating column had on disk; scoring reproduces the reference's rounding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FloatWidth {
+    /// float32 on disk.
+    F32,
+    /// float64 (or integer) on disk.
+    F64,
+}

@@ -1,0 +1,506 @@
+//! Small two-dimensional tables (predictions, meta models, stakes, scores) from Parquet or CSV.
+//!
+//! Parquet columns keep their type (strings as text, numbers as f64 with their on-disk
+//! width). CSV cells stay text until a caller asks for a column as numbers, so ids and eras
+//! such as "0001" are never mangled; a cell that does not parse is reported with its line.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, Float64Array, RecordBatch, StringArray};
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, Field, Schema};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::{ArrowWriter, ProjectionMask};
+
+use crate::{FloatWidth, IoError};
+
+/// A column's values.
+#[derive(Debug, Clone)]
+pub enum Values {
+    /// Text cells (CSV cells, parquet strings).
+    Text(Vec<String>),
+    /// Numbers; NaN stands for missing.
+    Float(Vec<f64>, FloatWidth),
+}
+
+/// A named column.
+#[derive(Debug, Clone)]
+pub struct Column {
+    /// Column name.
+    pub name: String,
+    /// Its values.
+    pub values: Values,
+}
+
+/// A table read from (or to be written to) one file.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    path: PathBuf,
+    columns: Vec<Column>,
+    rows: usize,
+}
+
+impl Frame {
+    /// Builds a frame from columns of equal length (used for outputs).
+    pub fn new(path: impl Into<PathBuf>, columns: Vec<Column>) -> Result<Self, IoError> {
+        let path = path.into();
+        let rows = columns.first().map_or(0, |c| len(&c.values));
+        if let Some(c) = columns.iter().find(|c| len(&c.values) != rows) {
+            return Err(IoError::invalid(
+                &path,
+                format!(
+                    "column '{}' has {} rows, expected {rows}",
+                    c.name,
+                    len(&c.values)
+                ),
+            ));
+        }
+        Ok(Self {
+            path,
+            columns,
+            rows,
+        })
+    }
+
+    /// The file this frame came from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Number of rows.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Column names in file order.
+    pub fn names(&self) -> Vec<String> {
+        self.columns.iter().map(|c| c.name.clone()).collect()
+    }
+
+    /// All columns.
+    pub fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+
+    /// Whether a column exists.
+    pub fn has(&self, name: &str) -> bool {
+        self.columns.iter().any(|c| c.name == name)
+    }
+
+    fn column(&self, name: &str) -> Result<&Column, IoError> {
+        self.columns
+            .iter()
+            .find(|c| c.name == name)
+            .ok_or_else(|| IoError::missing(&self.path, name, &self.names()))
+    }
+
+    /// A column as text (numbers are formatted).
+    pub fn text(&self, name: &str) -> Result<Cow<'_, [String]>, IoError> {
+        Ok(match &self.column(name)?.values {
+            Values::Text(v) => Cow::Borrowed(v.as_slice()),
+            Values::Float(v, _) => Cow::Owned(v.iter().map(|x| format_number(*x)).collect()),
+        })
+    }
+
+    /// A column as numbers; empty cells and "nan" are NaN, anything else unparsable is an
+    /// error naming the line.
+    pub fn float(&self, name: &str) -> Result<(Cow<'_, [f64]>, FloatWidth), IoError> {
+        let col = self.column(name)?;
+        match &col.values {
+            Values::Float(v, w) => Ok((Cow::Borrowed(v.as_slice()), *w)),
+            Values::Text(v) => {
+                let mut out = Vec::with_capacity(v.len());
+                for (i, cell) in v.iter().enumerate() {
+                    out.push(parse_number(cell).ok_or_else(|| IoError::Csv {
+                        path: self.path.clone(),
+                        line: i as u64 + 2,
+                        message: format!("column '{name}': '{cell}' is not a number"),
+                    })?);
+                }
+                Ok((Cow::Owned(out), FloatWidth::F64))
+            }
+        }
+    }
+
+    /// Whether a column is numeric (parquet numbers, or CSV cells that all parse).
+    pub fn is_numeric(&self, name: &str) -> bool {
+        match self.column(name).map(|c| &c.values) {
+            Ok(Values::Float(..)) => true,
+            Ok(Values::Text(v)) => v.iter().all(|c| parse_number(c).is_some()),
+            Err(_) => false,
+        }
+    }
+}
+
+fn len(v: &Values) -> usize {
+    match v {
+        Values::Text(t) => t.len(),
+        Values::Float(f, _) => f.len(),
+    }
+}
+
+fn parse_number(cell: &str) -> Option<f64> {
+    let t = cell.trim();
+    if t.is_empty() || t.eq_ignore_ascii_case("nan") || t.eq_ignore_ascii_case("na") {
+        return Some(f64::NAN);
+    }
+    t.parse::<f64>().ok()
+}
+
+/// Shortest text that reads back as the same f64; NaN is the empty cell.
+pub fn format_number(x: f64) -> String {
+    if x.is_nan() {
+        String::new()
+    } else {
+        format!("{x}")
+    }
+}
+
+/// Whether `path` names a parquet file (by extension).
+pub fn is_parquet(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()),
+        Some(ref e) if e == "parquet" || e == "pq"
+    )
+}
+
+/// Reads a whole table from a parquet or CSV file (chosen by extension).
+pub fn read_frame(path: &Path) -> Result<Frame, IoError> {
+    read_frame_columns(path, None)
+}
+
+/// Reads only `columns` (all when `None`) from a parquet or CSV file.
+pub fn read_frame_columns(path: &Path, columns: Option<&[&str]>) -> Result<Frame, IoError> {
+    if is_parquet(path) {
+        read_parquet(path, columns)
+    } else {
+        read_csv(path, columns)
+    }
+}
+
+fn read_parquet(path: &Path, wanted: Option<&[&str]>) -> Result<Frame, IoError> {
+    let file = File::open(path).map_err(|e| IoError::file(path, e))?;
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| IoError::parquet(path, e))?;
+    let schema = builder.schema().clone();
+    let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+    let indices: Vec<usize> = match wanted {
+        None => (0..names.len()).collect(),
+        Some(w) => w
+            .iter()
+            .map(|c| {
+                names
+                    .iter()
+                    .position(|n| n == c)
+                    .ok_or_else(|| IoError::missing(path, c, &names))
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    let mask = ProjectionMask::roots(builder.parquet_schema(), indices.iter().copied());
+    let reader = builder
+        .with_projection(mask)
+        .with_batch_size(65_536)
+        .build()
+        .map_err(|e| IoError::parquet(path, e))?;
+    let mut sorted = indices.clone();
+    sorted.sort_unstable();
+    let mut columns: Vec<Column> = sorted
+        .iter()
+        .map(|&i| {
+            let f = schema.field(i);
+            let values = if is_text(f.data_type()) {
+                Values::Text(Vec::new())
+            } else {
+                let w = if f.data_type() == &DataType::Float32 {
+                    FloatWidth::F32
+                } else {
+                    FloatWidth::F64
+                };
+                Values::Float(Vec::new(), w)
+            };
+            Column {
+                name: f.name().clone(),
+                values,
+            }
+        })
+        .collect();
+    for batch in reader {
+        let batch = batch.map_err(|e| IoError::parquet(path, e))?;
+        for (c, col) in columns.iter_mut().enumerate() {
+            append(path, &col.name.clone(), batch.column(c), &mut col.values)?;
+        }
+    }
+    // Restore the caller's order.
+    if let Some(w) = wanted {
+        let mut ordered = Vec::with_capacity(w.len());
+        for name in w {
+            if let Some(p) = columns.iter().position(|c| c.name == *name) {
+                ordered.push(columns.swap_remove(p));
+            }
+        }
+        columns = ordered;
+    }
+    Frame::new(path, columns)
+}
+
+fn is_text(t: &DataType) -> bool {
+    match t {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => true,
+        DataType::Dictionary(_, v) => is_text(v),
+        _ => false,
+    }
+}
+
+fn append(path: &Path, name: &str, array: &ArrayRef, out: &mut Values) -> Result<(), IoError> {
+    match out {
+        Values::Text(v) => {
+            let s = cast(array, &DataType::Utf8).map_err(|e| IoError::parquet(path, e))?;
+            let s = s
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .ok_or_else(|| IoError::invalid(path, format!("column '{name}' is not text")))?;
+            v.extend((0..s.len()).map(|i| {
+                if s.is_null(i) {
+                    String::new()
+                } else {
+                    s.value(i).to_string()
+                }
+            }));
+        }
+        Values::Float(v, _) => {
+            let f = cast(array, &DataType::Float64).map_err(|_| IoError::NotNumeric {
+                path: path.to_path_buf(),
+                column: name.to_string(),
+                found: array.data_type().to_string(),
+            })?;
+            let f =
+                f.as_any()
+                    .downcast_ref::<Float64Array>()
+                    .ok_or_else(|| IoError::NotNumeric {
+                        path: path.to_path_buf(),
+                        column: name.to_string(),
+                        found: array.data_type().to_string(),
+                    })?;
+            v.extend((0..f.len()).map(|i| if f.is_null(i) { f64::NAN } else { f.value(i) }));
+        }
+    }
+    Ok(())
+}
+
+fn read_csv(path: &Path, wanted: Option<&[&str]>) -> Result<Frame, IoError> {
+    let file = File::open(path).map_err(|e| IoError::file(path, e))?;
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(file);
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| csv_error(path, e))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    // pandas writes an unnamed index column as "" or "Unnamed: 0".
+    let indices: Vec<usize> = match wanted {
+        None => (0..headers.len()).collect(),
+        Some(w) => w
+            .iter()
+            .map(|c| {
+                headers
+                    .iter()
+                    .position(|h| h == c)
+                    .ok_or_else(|| IoError::missing(path, c, &headers))
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    let mut cells: Vec<Vec<String>> = vec![Vec::new(); indices.len()];
+    for record in reader.records() {
+        let record = record.map_err(|e| csv_error(path, e))?;
+        for (k, &i) in indices.iter().enumerate() {
+            cells[k].push(record.get(i).unwrap_or("").to_string());
+        }
+    }
+    let columns = indices
+        .iter()
+        .zip(cells)
+        .map(|(&i, v)| Column {
+            name: headers[i].clone(),
+            values: Values::Text(v),
+        })
+        .collect();
+    Frame::new(path, columns)
+}
+
+fn csv_error(path: &Path, e: csv::Error) -> IoError {
+    let line = e.position().map_or(0, |p| p.line());
+    let message = match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("row has {len} fields, the header has {expected_len}"),
+        _ => e.to_string(),
+    };
+    IoError::Csv {
+        path: path.to_path_buf(),
+        line,
+        message,
+    }
+}
+
+/// Writes `frame` to `path` as parquet or CSV (by extension). The file appears only once
+/// it is complete: we write a sibling temporary file and rename it.
+pub fn write_frame(path: &Path, frame: &Frame) -> Result<(), IoError> {
+    let tmp = path.with_extension(format!(
+        "{}.partial",
+        path.extension().and_then(|e| e.to_str()).unwrap_or("out")
+    ));
+    let result = if is_parquet(path) {
+        write_parquet(&tmp, frame)
+    } else {
+        write_csv(&tmp, frame)
+    };
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    std::fs::rename(&tmp, path).map_err(|e| IoError::file(path, e))
+}
+
+fn write_csv(path: &Path, frame: &Frame) -> Result<(), IoError> {
+    let file = File::create(path).map_err(|e| IoError::file(path, e))?;
+    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(file));
+    let werr = |e: csv::Error| IoError::invalid(path, e.to_string());
+    w.write_record(frame.columns.iter().map(|c| c.name.as_str()))
+        .map_err(werr)?;
+    let mut row: Vec<String> = Vec::with_capacity(frame.columns.len());
+    for r in 0..frame.rows {
+        row.clear();
+        for c in &frame.columns {
+            row.push(match &c.values {
+                Values::Text(v) => v[r].clone(),
+                Values::Float(v, _) => format_number(v[r]),
+            });
+        }
+        w.write_record(&row).map_err(werr)?;
+    }
+    w.flush().map_err(|e| IoError::file(path, e))
+}
+
+fn write_parquet(path: &Path, frame: &Frame) -> Result<(), IoError> {
+    let fields: Vec<Field> = frame
+        .columns
+        .iter()
+        .map(|c| match c.values {
+            Values::Text(_) => Field::new(&c.name, DataType::Utf8, false),
+            Values::Float(..) => Field::new(&c.name, DataType::Float64, true),
+        })
+        .collect();
+    let schema = Arc::new(Schema::new(fields));
+    let arrays: Vec<ArrayRef> = frame
+        .columns
+        .iter()
+        .map(|c| -> ArrayRef {
+            match &c.values {
+                Values::Text(v) => Arc::new(StringArray::from_iter_values(v.iter())),
+                Values::Float(v, _) => Arc::new(Float64Array::from_iter(v.iter().map(|x| {
+                    if x.is_nan() {
+                        None
+                    } else {
+                        Some(*x)
+                    }
+                }))),
+            }
+        })
+        .collect();
+    let batch =
+        RecordBatch::try_new(schema.clone(), arrays).map_err(|e| IoError::parquet(path, e))?;
+    let file = File::create(path).map_err(|e| IoError::file(path, e))?;
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_compression(parquet::basic::Compression::SNAPPY)
+        .build();
+    let mut writer =
+        ArrowWriter::try_new(file, schema, Some(props)).map_err(|e| IoError::parquet(path, e))?;
+    writer
+        .write(&batch)
+        .map_err(|e| IoError::parquet(path, e))?;
+    writer.close().map_err(|e| IoError::parquet(path, e))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(dir: &Path, name: &str) -> Frame {
+        Frame::new(
+            dir.join(name),
+            vec![
+                Column {
+                    name: "id".into(),
+                    values: Values::Text(vec!["n1".into(), "n2".into()]),
+                },
+                Column {
+                    name: "score".into(),
+                    values: Values::Float(vec![0.25, f64::NAN], FloatWidth::F64),
+                },
+            ],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn csv_and_parquet_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["t.csv", "t.parquet"] {
+            let f = sample(dir.path(), name);
+            write_frame(f.path(), &f).unwrap();
+            let back = read_frame(f.path()).unwrap();
+            assert_eq!(back.text("id").unwrap().as_ref(), &["n1", "n2"]);
+            let (s, _) = back.float("score").unwrap();
+            assert_eq!(s[0], 0.25);
+            assert!(s[1].is_nan());
+        }
+    }
+
+    #[test]
+    fn malformed_csv_row_names_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("bad.csv");
+        std::fs::write(&p, "id,prediction\na,0.5\nb,0.1,9\n").unwrap();
+        let e = read_frame(&p).unwrap_err().to_string();
+        assert!(e.contains("bad.csv:3"), "{e}");
+    }
+
+    #[test]
+    fn non_numeric_cell_names_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("p.csv");
+        std::fs::write(&p, "id,prediction\na,0.5\nb,high\n").unwrap();
+        let f = read_frame(&p).unwrap();
+        let e = f.float("prediction").unwrap_err().to_string();
+        assert!(e.contains("p.csv:3") && e.contains("high"), "{e}");
+    }
+
+    #[test]
+    fn missing_file_and_column() {
+        let e = read_frame(Path::new("/nonexistent/x.parquet"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("/nonexistent/x.parquet"), "{e}");
+        let dir = tempfile::tempdir().unwrap();
+        let f = sample(dir.path(), "t.csv");
+        write_frame(f.path(), &f).unwrap();
+        let e = read_frame_columns(f.path(), Some(&["nope"]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("nope"), "{e}");
+    }
+
+    #[test]
+    fn truncated_parquet_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = sample(dir.path(), "t.parquet");
+        write_frame(f.path(), &f).unwrap();
+        let bytes = std::fs::read(f.path()).unwrap();
+        std::fs::write(f.path(), &bytes[..bytes.len() / 2]).unwrap();
+        assert!(read_frame(f.path()).is_err());
+    }
+}
