@@ -108,7 +108,9 @@ pub fn top_bottom_rows(values: &[f64], k: usize) -> Option<Vec<usize>> {
         return None;
     }
     let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    // numpy's stable argsort treats -0.0 and 0.0 as equal (row order decides); `+ 0.0` maps
+    // -0.0 to 0.0 so total_cmp agrees.
+    order.sort_by(|&a, &b| (values[a] + 0.0).total_cmp(&(values[b] + 0.0)));
     let mut rows: Vec<usize> = order[..k].iter().chain(&order[n - k..]).copied().collect();
     rows.sort_unstable();
     Some(rows)
@@ -150,6 +152,19 @@ mod tests {
         assert_eq!(
             top_bottom_rows(&[1.0, 0.0, 1.0, 0.0, 0.5], 1),
             Some(vec![1, 2])
+        );
+    }
+
+    #[test]
+    fn top_bottom_rows_treat_signed_zeros_as_equal() {
+        // np.argsort([0.0, -0.0, 1.0, -1.0], kind="stable") == [3, 0, 1, 2]
+        assert_eq!(
+            top_bottom_rows(&[0.0, -0.0, 1.0, -1.0], 1),
+            Some(vec![2, 3])
+        );
+        assert_eq!(
+            top_bottom_rows(&[0.0, -0.0, 1.0, -1.0, 2.0], 2),
+            Some(vec![0, 2, 3, 4])
         );
     }
 

@@ -252,7 +252,7 @@ fn cholesky_dropping(a: &mut [f64], k: usize, tol: f64) -> Vec<bool> {
             let (left, right) = a.split_at_mut((j + 1) * k);
             let colj = &mut left[j * k..];
             let d = colj[j];
-            if !(d > tol) {
+            if d.is_nan() || d <= tol {
                 kept[j] = false;
                 colj[j..].iter_mut().for_each(|v| *v = 0.0);
                 continue;

@@ -35,7 +35,9 @@ pub fn ordinal_ranks(values: &[f64], method: TieMethod) -> Vec<f64> {
     let n = values.len();
     let mut order: Vec<usize> = (0..n).collect();
     // A stable sort keeps equal values in position order, which is exactly `first`.
-    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    // `+ 0.0` turns -0.0 into 0.0: pandas treats them as equal, so they must tie (average)
+    // and break by position (first); total_cmp alone would put every -0.0 first.
+    order.sort_by(|&a, &b| (values[a] + 0.0).total_cmp(&(values[b] + 0.0)));
     let mut ranks = vec![0.0; n];
     match method {
         TieMethod::First => {
@@ -47,7 +49,7 @@ pub fn ordinal_ranks(values: &[f64], method: TieMethod) -> Vec<f64> {
             let mut start = 0;
             while start < n {
                 let mut end = start + 1;
-                // -0.0 and 0.0 compare equal in pandas; total_cmp orders them, so test with ==.
+                // -0.0 and 0.0 compare equal in pandas (and sort together above): test with ==.
                 while end < n && values[order[end]] == values[order[start]] {
                     end += 1;
                 }
@@ -79,6 +81,20 @@ mod tests {
     fn first_breaks_ties_by_position() {
         let r = ordinal_ranks(&[3.0, 1.0, 3.0, 2.0], TieMethod::First);
         assert_eq!(r, vec![3.0, 1.0, 4.0, 2.0]);
+    }
+
+    #[test]
+    fn signed_zeros_are_equal() {
+        // pandas: Series([0.0, -0.0, 1.0, -0.0]).rank(method="first") == [1, 2, 4, 3]
+        let v = [0.0, -0.0, 1.0, -0.0];
+        assert_eq!(
+            ordinal_ranks(&v, TieMethod::First),
+            vec![1.0, 2.0, 4.0, 3.0]
+        );
+        assert_eq!(
+            ordinal_ranks(&v, TieMethod::Average),
+            vec![2.0, 2.0, 4.0, 2.0]
+        );
     }
 
     #[test]

@@ -1,0 +1,491 @@
+//! Golden comparisons against numerai-tools 0.7.2 / scipy.
+//!
+//! The fixtures in `fixtures/golden/*.json` are written by `scripts/make_golden.py`; see its
+//! docstring for the conventions (row order = id order, float32 targets stored as f64 values
+//! to be rounded to f32, column-major matrices, null = NaN).
+//!
+//! Tolerances: ndtri 1e-14 relative (or 1e-300 absolute), ranks exact, scores on float64
+//! targets 1e-12, scores on float32 targets 1e-8 (numpy's vectorised float32 `pow` may differ
+//! from the correctly rounded value by 1 ulp), neutralized vectors 1e-10. Each test reports
+//! the largest difference it saw (visible with `--nocapture`) and lists every failure.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use erascore_kernels::contribution::{contribution, ContributionTarget};
+use erascore_kernels::corr::{gaussian_rank, numerai_corr, top_bottom_rows, CorrTarget};
+use erascore_kernels::exposure::max_feature_correlation;
+use erascore_kernels::gaussian::ndtri;
+use erascore_kernels::matrix::{ColumnData, ColumnMatrix};
+use erascore_kernels::meta_model::{meta_model, stake_weight};
+use erascore_kernels::neutralize::Neutralizer;
+use erascore_kernels::pearson::{pearson, spearman};
+use erascore_kernels::rank::{percentile_rank, TieMethod};
+use erascore_kernels::target::Precision;
+use serde_json::Value;
+
+const TOL_F64: f64 = 1e-12;
+const TOL_F32: f64 = 1e-8;
+const TOL_NEUTRALIZE: f64 = 1e-10;
+
+// ---------------------------------------------------------------------------------------
+// fixture access
+// ---------------------------------------------------------------------------------------
+
+fn load(name: &str) -> Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/golden")
+        .join(name);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("bad JSON in {}: {e}", path.display()))
+}
+
+fn cases(v: &Value) -> &[Value] {
+    v["cases"].as_array().expect("`cases` array")
+}
+
+fn name(case: &Value) -> &str {
+    case["name"].as_str().expect("case name")
+}
+
+fn num(v: &Value) -> f64 {
+    if v.is_null() {
+        f64::NAN
+    } else {
+        v.as_f64().expect("number")
+    }
+}
+
+fn f64s(v: &Value) -> Vec<f64> {
+    v.as_array().expect("array").iter().map(num).collect()
+}
+
+fn columns(v: &Value) -> Vec<Vec<f64>> {
+    v.as_array()
+        .expect("array of columns")
+        .iter()
+        .map(f64s)
+        .collect()
+}
+
+fn top_bottom(case: &Value) -> Option<usize> {
+    case["top_bottom"].as_u64().map(|k| k as usize)
+}
+
+fn precision_of(dtype: &Value) -> Precision {
+    match dtype.as_str().expect("dtype") {
+        "float32" => Precision::F32,
+        "float64" => Precision::F64,
+        other => panic!("unknown dtype {other}"),
+    }
+}
+
+/// The values the reference saw: stored f64 values rounded to the column's precision.
+fn values_in(v: &Value, precision: Precision) -> Vec<f64> {
+    f64s(v).into_iter().map(|x| precision.round(x)).collect()
+}
+
+fn matrix(v: &Value) -> ColumnMatrix {
+    let rows = v["rows"].as_u64().expect("rows") as usize;
+    let cols = v["cols"].as_u64().expect("cols") as usize;
+    let data = match v["dtype"].as_str().expect("dtype") {
+        "int8" => ColumnData::I8(
+            v["data"]
+                .as_array()
+                .expect("data")
+                .iter()
+                .map(|x| i8::try_from(x.as_i64().expect("int")).expect("int8"))
+                .collect(),
+        ),
+        "float64" => ColumnData::F64(f64s(&v["data"])),
+        other => panic!("unknown matrix dtype {other}"),
+    };
+    ColumnMatrix::new(rows, cols, data).expect("matrix shape")
+}
+
+fn tol_for(p: Precision) -> f64 {
+    match p {
+        Precision::F64 => TOL_F64,
+        Precision::F32 => TOL_F32,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// comparison bookkeeping
+// ---------------------------------------------------------------------------------------
+
+/// Tracks the largest difference seen and every comparison that failed.
+struct Report {
+    family: &'static str,
+    max_diff: f64,
+    worst: String,
+    compared: usize,
+    failures: Vec<String>,
+    /// Largest difference per case (the first word of each label).
+    per_case: BTreeMap<String, f64>,
+}
+
+impl Report {
+    fn new(family: &'static str) -> Self {
+        Self {
+            family,
+            max_diff: 0.0,
+            worst: String::new(),
+            compared: 0,
+            failures: Vec::new(),
+            per_case: BTreeMap::new(),
+        }
+    }
+
+    fn note_case(&mut self, label: &str, diff: f64) {
+        let case = label.split_whitespace().next().unwrap_or(label).to_string();
+        let m = self.per_case.entry(case).or_insert(0.0);
+        *m = m.max(diff);
+    }
+
+    /// `|got - want| <= tol * max(1, |want|)`; NaN must meet NaN.
+    fn close(&mut self, label: &str, got: f64, want: f64, tol: f64) {
+        self.compared += 1;
+        self.note_case(label, if got == want { 0.0 } else { (got - want).abs() });
+        if want.is_nan() || got.is_nan() {
+            if want.is_nan() != got.is_nan() {
+                self.failures
+                    .push(format!("{label}: got {got:e}, want {want:e}"));
+            }
+            return;
+        }
+        if got == want {
+            return;
+        }
+        let diff = (got - want).abs();
+        if diff > self.max_diff {
+            self.max_diff = diff;
+            self.worst = label.to_string();
+        }
+        if diff.is_nan() || diff > tol * want.abs().max(1.0) {
+            self.failures.push(format!(
+                "{label}: got {got:e}, want {want:e}, diff {diff:e} > tol {tol:e}"
+            ));
+        }
+    }
+
+    fn exact(&mut self, label: &str, got: f64, want: f64) {
+        self.compared += 1;
+        self.note_case(label, if got == want { 0.0 } else { (got - want).abs() });
+        if got.to_bits() != want.to_bits() && !(got == want) {
+            let diff = (got - want).abs();
+            if diff > self.max_diff {
+                self.max_diff = diff;
+                self.worst = label.to_string();
+            }
+            self.failures
+                .push(format!("{label}: got {got:e}, want {want:e} (exact)"));
+        }
+    }
+
+    fn fail(&mut self, msg: String) {
+        self.failures.push(msg);
+    }
+
+    fn finish(self) {
+        eprintln!(
+            "golden {}: {} comparisons, max |diff| = {:e}{}",
+            self.family,
+            self.compared,
+            self.max_diff,
+            if self.worst.is_empty() {
+                String::new()
+            } else {
+                format!(" (at {})", self.worst)
+            }
+        );
+        for (case, diff) in &self.per_case {
+            eprintln!("    {case}: max |diff| = {diff:e}");
+        }
+        assert!(self.compared > 0, "{}: nothing compared", self.family);
+        if !self.failures.is_empty() {
+            let shown: Vec<&String> = self.failures.iter().take(40).collect();
+            panic!(
+                "{}: {} of {} comparisons failed:\n{}",
+                self.family,
+                self.failures.len(),
+                self.compared,
+                shown
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// ndtri and ranks
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn ndtri_matches_scipy_norm_ppf() {
+    let g = load("ndtri.json");
+    let ps = f64s(&g["p"]);
+    let want = f64s(&g["expected"]);
+    assert_eq!(ps.len(), want.len());
+    let mut rep = Report::new("ndtri (relative)");
+    let mut max_rel: f64 = 0.0;
+    for (&p, &w) in ps.iter().zip(&want) {
+        let got = ndtri(p);
+        rep.compared += 1;
+        let diff = (got - w).abs();
+        let rel = if w == 0.0 { diff } else { diff / w.abs() };
+        if rel > max_rel {
+            max_rel = rel;
+            rep.worst = format!("p={p:e}");
+        }
+        let ok = rel <= 1e-14 || diff <= 1e-300; // false for NaN
+        if !ok {
+            rep.fail(format!(
+                "p={p:e}: got {got:e}, want {w:e}, rel diff {rel:e}"
+            ));
+        }
+    }
+    // For this family the reported difference is relative.
+    rep.max_diff = max_rel;
+    rep.finish();
+}
+
+#[test]
+fn ranks_match_pandas() {
+    let g = load("rank.json");
+    let mut rep = Report::new("rank");
+    for case in cases(&g) {
+        let values = f64s(&case["values"]);
+        for (method, key) in [(TieMethod::Average, "average"), (TieMethod::First, "first")] {
+            let want = f64s(&case[key]);
+            let got = percentile_rank(&values, method);
+            assert_eq!(got.len(), want.len());
+            for (i, (&a, &b)) in got.iter().zip(&want).enumerate() {
+                rep.exact(&format!("{} {key} [{i}]", name(case)), a, b);
+            }
+        }
+    }
+    rep.finish();
+}
+
+// ---------------------------------------------------------------------------------------
+// scores
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn numerai_corr_matches_reference() {
+    let g = load("numerai_corr.json");
+    let mut rep = Report::new("numerai_corr");
+    let mut rep32 = Report::new("numerai_corr (float32 targets)");
+    for case in cases(&g) {
+        let precision = precision_of(&case["target_dtype"]);
+        let pow15 = case["target_pow15"].as_bool().expect("target_pow15");
+        let target = values_in(&case["target"], precision);
+        let t = CorrTarget::new(&target, precision, pow15).expect("target");
+        let tb = top_bottom(case);
+        let preds = columns(&case["predictions"]);
+        let want = f64s(&case["expected"]);
+        let names = case["prediction_names"].as_array().expect("names");
+        for ((p, &w), col) in preds.iter().zip(&want).zip(names) {
+            let label = format!("{} {}", name(case), col);
+            let r = if precision == Precision::F32 {
+                &mut rep32
+            } else {
+                &mut rep
+            };
+            match numerai_corr(p, &t, tb) {
+                Ok(got) => r.close(&label, got, w, tol_for(precision)),
+                Err(e) => r.fail(format!("{label}: error {e}")),
+            }
+        }
+    }
+    rep.finish();
+    rep32.finish();
+}
+
+#[test]
+fn correlation_contribution_matches_reference() {
+    let g = load("contribution.json");
+    let mut rep = Report::new("correlation_contribution");
+    let mut rep32 = Report::new("correlation_contribution (float32 targets)");
+    for case in cases(&g) {
+        let precision = precision_of(&case["target_dtype"]);
+        let target = values_in(&case["target"], precision);
+        let t = ContributionTarget::new(&target, precision);
+        let meta = gaussian_rank(&f64s(&case["meta_model"]));
+        let tb = top_bottom(case);
+        let want = f64s(&case["expected"]);
+        let names = case["prediction_names"].as_array().expect("names");
+        for ((p, &w), col) in columns(&case["predictions"]).iter().zip(&want).zip(names) {
+            let label = format!("{} {}", name(case), col);
+            let r = if precision == Precision::F32 {
+                &mut rep32
+            } else {
+                &mut rep
+            };
+            match contribution(&gaussian_rank(p), &meta, &t, tb) {
+                Ok(got) => r.close(&label, got, w, tol_for(precision)),
+                Err(e) => r.fail(format!("{label}: error {e}")),
+            }
+        }
+    }
+    rep.finish();
+    rep32.finish();
+}
+
+#[test]
+fn neutralize_matches_reference() {
+    let g = load("neutralize.json");
+    let mut rep = Report::new("neutralize");
+    for case in cases(&g) {
+        let nz = Neutralizer::new(matrix(&case["neutralizers"]));
+        let inputs = columns(&case["columns"]);
+        let names = case["column_names"].as_array().expect("names");
+        let proportions = f64s(&case["proportions"]);
+        let expected = case["expected"].as_array().expect("expected");
+        assert_eq!(proportions.len(), expected.len());
+        for (&prop, want_cols) in proportions.iter().zip(expected) {
+            for ((y, want), col) in inputs.iter().zip(columns(want_cols)).zip(names) {
+                let got = nz.neutralize(y, prop);
+                assert_eq!(got.len(), want.len());
+                for (i, (&a, &b)) in got.iter().zip(&want).enumerate() {
+                    let label = format!("{} p={prop} {col}[{i}]", name(case));
+                    rep.close(&label, a, b, TOL_NEUTRALIZE);
+                }
+            }
+        }
+    }
+    rep.finish();
+}
+
+/// numerai-tools `feature_neutral_corr` = numerai_corr(variance_normalize(neutralize(
+/// gaussian(tie_kept_rank(p)), features))). The variance normalization is a positive scale,
+/// which numerai_corr's re-ranking ignores, so the kernels compose as
+/// gaussian_rank -> neutralize(., 1.0) -> numerai_corr.
+#[test]
+fn feature_neutral_corr_matches_reference() {
+    let g = load("feature_neutral_corr.json");
+    let mut rep = Report::new("feature_neutral_corr");
+    let mut rep32 = Report::new("feature_neutral_corr (float32 targets)");
+    for case in cases(&g) {
+        let precision = precision_of(&case["target_dtype"]);
+        let target = values_in(&case["target"], precision);
+        let t = CorrTarget::new(&target, precision, true).expect("target");
+        let nz = Neutralizer::new(matrix(&case["features"]));
+        let tb = top_bottom(case);
+        let want = f64s(&case["expected"]);
+        let names = case["prediction_names"].as_array().expect("names");
+        for ((p, &w), col) in columns(&case["predictions"]).iter().zip(&want).zip(names) {
+            let label = format!("{} {}", name(case), col);
+            let neutral = nz.neutralize(&gaussian_rank(p), 1.0);
+            let r = if precision == Precision::F32 {
+                &mut rep32
+            } else {
+                &mut rep
+            };
+            match numerai_corr(&neutral, &t, tb) {
+                Ok(got) => r.close(&label, got, w, tol_for(precision)),
+                Err(e) => r.fail(format!("{label}: error {e}")),
+            }
+        }
+    }
+    rep.finish();
+    rep32.finish();
+}
+
+#[test]
+fn pearson_and_spearman_match_reference() {
+    let g = load("pearson_spearman.json");
+    let mut rep = Report::new("pearson/spearman");
+    for case in cases(&g) {
+        let a = values_in(&case["a"], precision_of(&case["a_dtype"]));
+        let b = f64s(&case["b"]);
+        match top_bottom(case) {
+            None => {
+                rep.close(
+                    &format!("{} pearson", name(case)),
+                    pearson(&a, &b),
+                    num(&case["pearson"]),
+                    TOL_F64,
+                );
+                rep.close(
+                    &format!("{} spearman", name(case)),
+                    spearman(&a, &b),
+                    num(&case["spearman"]),
+                    TOL_F64,
+                );
+            }
+            Some(k) => {
+                // pearson_correlation(target, predictions, top_bottom): keep the rows of the
+                // k lowest and k highest predictions (stable, ties by id).
+                let rows = top_bottom_rows(&b, k).expect("n > 2k");
+                let sa: Vec<f64> = rows.iter().map(|&i| a[i]).collect();
+                let sb: Vec<f64> = rows.iter().map(|&i| b[i]).collect();
+                rep.close(
+                    &format!("{} pearson tb{k}", name(case)),
+                    pearson(&sa, &sb),
+                    num(&case["pearson"]),
+                    TOL_F64,
+                );
+            }
+        }
+    }
+    rep.finish();
+}
+
+#[test]
+fn max_feature_correlation_matches_reference() {
+    let g = load("exposure.json");
+    let mut rep = Report::new("max_feature_correlation");
+    for case in cases(&g) {
+        let features = matrix(&case["features"]);
+        let preds = f64s(&case["predictions"]);
+        let want_idx = case["expected_index"].as_u64().expect("index") as usize;
+        let want = num(&case["expected_value"]);
+        match max_feature_correlation(&preds, &features) {
+            Some((idx, got)) => {
+                if idx != want_idx {
+                    rep.fail(format!(
+                        "{}: feature index {idx}, want {want_idx}",
+                        name(case)
+                    ));
+                }
+                rep.close(name(case), got, want, TOL_F64);
+            }
+            None => rep.fail(format!("{}: no feature found", name(case))),
+        }
+    }
+    rep.finish();
+}
+
+#[test]
+fn stake_weight_and_meta_model_match_reference() {
+    let g = load("stake_weight.json");
+    let mut rep = Report::new("stake_weight/meta_model");
+    for case in cases(&g) {
+        let stakes = f64s(&case["stakes"]);
+        let preds = columns(&case["predictions"]);
+        let refs: Vec<&[f64]> = preds.iter().map(|c| c.as_slice()).collect();
+        let sw = stake_weight(&refs, &stakes).expect("stake_weight");
+        for (i, (&a, &b)) in sw
+            .iter()
+            .zip(&f64s(&case["expected_stake_weight"]))
+            .enumerate()
+        {
+            rep.close(&format!("{} stake_weight[{i}]", name(case)), a, b, TOL_F64);
+        }
+        let mm = meta_model(&refs, &stakes).expect("meta_model");
+        for (i, (&a, &b)) in mm
+            .iter()
+            .zip(&f64s(&case["expected_meta_model"]))
+            .enumerate()
+        {
+            rep.close(&format!("{} meta_model[{i}]", name(case)), a, b, TOL_F64);
+        }
+    }
+    rep.finish();
+}

@@ -1,0 +1,200 @@
+//! Property tests of the kernels: invariances and identities that must hold for any input.
+
+use ::proptest::collection::vec;
+use ::proptest::prelude::*;
+
+use erascore_kernels::contribution::{contribution, ContributionTarget};
+use erascore_kernels::corr::{gaussian_rank, numerai_corr, CorrTarget};
+use erascore_kernels::matrix::{ColumnData, ColumnMatrix};
+use erascore_kernels::neutralize::Neutralizer;
+use erascore_kernels::pearson::{pearson, spearman};
+use erascore_kernels::target::Precision;
+
+fn config() -> ProptestConfig {
+    ProptestConfig::with_cases(32)
+}
+
+/// `n` predictions on a 0.1 grid in [-5, 5] (many ties) and `n` bucket targets in
+/// {0, .25, .5, .75, 1}.
+fn preds_and_target(min: usize, max: usize) -> impl Strategy<Value = (Vec<f64>, Vec<f64>)> {
+    (min..max).prop_flat_map(|n| {
+        (
+            vec((-50i32..=50).prop_map(|v| f64::from(v) / 10.0), n),
+            vec((0u8..5).prop_map(|b| f64::from(b) / 4.0), n),
+        )
+    })
+}
+
+/// An int8 feature matrix (0..4) with `n` rows and `k` columns, plus a column to neutralize.
+fn features_and_column() -> impl Strategy<Value = (usize, usize, Vec<i8>, Vec<f64>)> {
+    (1usize..8, 0usize..60).prop_flat_map(|(k, extra)| {
+        let n = k + 12 + extra;
+        (Just(n), Just(k), vec(0i8..5, n * k), vec(-3.0f64..3.0, n))
+    })
+}
+
+fn f64_features_and_column() -> impl Strategy<Value = (usize, usize, Vec<f64>, Vec<f64>)> {
+    (1usize..6, 0usize..60).prop_flat_map(|(k, extra)| {
+        let n = k + 12 + extra;
+        (
+            Just(n),
+            Just(k),
+            vec(-10.0f64..10.0, n * k),
+            vec(-3.0f64..3.0, n),
+        )
+    })
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+fn norm(a: &[f64]) -> f64 {
+    dot(a, a).sqrt()
+}
+
+fn is_constant(v: &[f64]) -> bool {
+    v.iter().all(|&x| x == v[0])
+}
+
+/// Checks `r` is orthogonal to every column of `x` and to the intercept, relative to the
+/// size of the input `y`.
+fn assert_orthogonal(x: &ColumnMatrix, y: &[f64], r: &[f64]) -> Result<(), TestCaseError> {
+    let scale = norm(y).max(1e-300);
+    let n = y.len() as f64;
+    let s: f64 = r.iter().sum();
+    prop_assert!(
+        s.abs() <= 1e-10 * n.sqrt() * scale,
+        "residual sum {s:e} not ~0"
+    );
+    for j in 0..x.cols() {
+        let c = x.col_f64(j);
+        let d = dot(&c, r);
+        prop_assert!(
+            d.abs() <= 1e-10 * norm(&c).max(1.0) * scale,
+            "column {j}: dot {d:e} not ~0 (|x_j| = {:e}, |y| = {scale:e})",
+            norm(&c)
+        );
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// numerai_corr only sees the ranks of the predictions: any strictly increasing map
+    /// leaves it unchanged (bit for bit, since the ranks are identical).
+    #[test]
+    fn corr_invariant_under_monotone_maps((p, t) in preds_and_target(5, 300), pow15 in any::<bool>()) {
+        prop_assume!(!is_constant(&t));
+        let target = CorrTarget::new(&t, Precision::F64, pow15);
+        prop_assume!(target.is_ok());
+        let target = target.unwrap();
+        let base = numerai_corr(&p, &target, None).unwrap();
+        let exp: Vec<f64> = p.iter().map(|v| v.exp()).collect();
+        let cubic: Vec<f64> = p.iter().map(|v| v * v * v + v).collect();
+        for mapped in [exp, cubic] {
+            let c = numerai_corr(&mapped, &target, None).unwrap();
+            prop_assert!(
+                c.to_bits() == base.to_bits() || (c.is_nan() && base.is_nan()),
+                "{c} != {base}"
+            );
+        }
+        if p.len() > 20 {
+            let k = p.len() / 5;
+            let base = numerai_corr(&p, &target, Some(k)).unwrap();
+            let mapped: Vec<f64> = p.iter().map(|v| v.exp()).collect();
+            let c = numerai_corr(&mapped, &target, Some(k)).unwrap();
+            prop_assert!(c.to_bits() == base.to_bits() || (c.is_nan() && base.is_nan()));
+        }
+    }
+
+    /// Correlations are bounded by 1 in absolute value.
+    #[test]
+    fn correlations_are_bounded(
+        (p, t) in preds_and_target(2, 300),
+        f32_target in any::<bool>(),
+        a in vec(-1e3f64..1e3, 2..100),
+    ) {
+        let precision = if f32_target { Precision::F32 } else { Precision::F64 };
+        if let Ok(target) = CorrTarget::new(&t, precision, true) {
+            for tb in [None, Some(1), Some(p.len() / 4)] {
+                let c = numerai_corr(&p, &target, tb).unwrap();
+                prop_assert!(c.is_nan() || c.abs() <= 1.0, "numerai_corr {c}");
+            }
+        }
+        let c = pearson(&p, &t);
+        prop_assert!(c.is_nan() || c.abs() <= 1.0, "pearson {c}");
+        let c = spearman(&p, &t);
+        prop_assert!(c.is_nan() || c.abs() <= 1.0, "spearman {c}");
+        let b: Vec<f64> = a.iter().map(|v| v * v - 3.0 * v).collect();
+        let c = pearson(&a, &b);
+        prop_assert!(c.is_nan() || c.abs() <= 1.0, "pearson {c}");
+    }
+
+    /// The neutralized column is orthogonal to every neutralizer and to the intercept, and
+    /// neutralizing twice changes nothing.
+    #[test]
+    fn neutralize_orthogonal_and_idempotent_i8((n, k, data, y) in features_and_column()) {
+        prop_assume!(!is_constant(&y));
+        let x = ColumnMatrix::new(n, k, ColumnData::I8(data)).unwrap();
+        let nz = Neutralizer::new(x);
+        let r = nz.neutralize(&y, 1.0);
+        prop_assert!(r.iter().all(|v| v.is_finite()));
+        assert_orthogonal(nz.matrix(), &y, &r)?;
+        let r2 = nz.neutralize(&r, 1.0);
+        let scale = norm(&y);
+        for (a, b) in r.iter().zip(&r2) {
+            prop_assert!((a - b).abs() <= 1e-10 * scale, "not idempotent: {a} vs {b}");
+        }
+        // Partial neutralization interpolates: y - p * proj(y).
+        let half = nz.neutralize(&y, 0.5);
+        for ((h, yi), ri) in half.iter().zip(&y).zip(&r) {
+            prop_assert!((h - 0.5 * (yi + ri)).abs() <= 1e-12 * scale.max(1.0));
+        }
+    }
+
+    /// The same with real-valued neutralizers, including a duplicated column.
+    #[test]
+    fn neutralize_orthogonal_and_idempotent_f64(
+        (n, k, mut data, y) in f64_features_and_column(),
+        duplicate in any::<bool>(),
+    ) {
+        prop_assume!(!is_constant(&y));
+        let mut cols = k;
+        if duplicate {
+            let first: Vec<f64> = data[..n].to_vec();
+            data.extend(first);
+            cols += 1;
+        }
+        let x = ColumnMatrix::new(n, cols, ColumnData::F64(data)).unwrap();
+        let nz = Neutralizer::new(x);
+        if duplicate {
+            prop_assert!(nz.rank() < cols);
+        }
+        let r = nz.neutralize(&y, 1.0);
+        prop_assert!(r.iter().all(|v| v.is_finite()));
+        assert_orthogonal(nz.matrix(), &y, &r)?;
+        let r2 = nz.neutralize(&r, 1.0);
+        let scale = norm(&y);
+        for (a, b) in r.iter().zip(&r2) {
+            prop_assert!((a - b).abs() <= 1e-10 * scale, "not idempotent: {a} vs {b}");
+        }
+    }
+
+    /// Predictions identical to the meta model contribute nothing.
+    #[test]
+    fn contribution_of_the_meta_model_is_zero(
+        (p, t) in preds_and_target(10, 300),
+        f32_target in any::<bool>(),
+    ) {
+        prop_assume!(!is_constant(&p));
+        let precision = if f32_target { Precision::F32 } else { Precision::F64 };
+        let target = ContributionTarget::new(&t, precision);
+        let g = gaussian_rank(&p);
+        for tb in [None, Some(p.len() / 4)] {
+            let c = contribution(&g, &g, &target, tb).unwrap();
+            prop_assert!(c.is_nan() || c.abs() <= 1e-12, "contribution {c:e} with tb {tb:?}");
+        }
+    }
+}
