@@ -1,1 +1,236 @@
-//! placeholder
+//! erascore-payout: what a stake would have done under Numerai's earn/burn payout rules.
+//!
+//! It owns the payout rules ([`rule`]: the `weekly-2021`, `daily-2023` and `2024` presets and
+//! user-made `custom` rules), the payout factor ([`factor`]: a constant, `min(1, T/X)`, or one
+//! per round), the ordering of rounds and the per-model score series ([`series`]), the
+//! compounding simulation itself ([`simulate()`]), its summary ([`summary`]: final stake,
+//! return, drawdown, burn share, rounds at the cap), the block bootstrap of risk
+//! ([`bootstrap()`]) and the fan chart of bootstrapped stakes ([`chart`]).
+//!
+//! Per round `r`, with `at_risk_r` the stake at risk:
+//!
+//! ```text
+//! payout_r = at_risk_r × clip(pf_r × (corr_mult × CORR_r + mmc_mult × MMC_r), −cap, +cap)
+//! ```
+//!
+//! and round `r` resolves `L` rounds later, so `at_risk_t = S0 + Σ payout_r over r + L ≤ t`.
+//! The crate reads no files: the CLI turns tables into the slices used here. Trajectories are
+//! sequential; only [`bootstrap()`] spreads work over the rayon pool.
+//!
+//! ```
+//! use erascore_payout::{simulate, Preset, Rule, RuleOverrides};
+//!
+//! let rule = Rule::new(Preset::Weekly2021, &RuleOverrides::default()).unwrap();
+//! let scores = [0.02, 0.03, -0.01, 0.04, 0.01];
+//! let factors = [1.0; 5];
+//! let t = simulate(100.0, &scores, &factors, &rule).unwrap();
+//! // The first four rounds risk the starting stake; round 4 also risks round 0's payout.
+//! assert_eq!(t.rounds[3].at_risk, 100.0);
+//! assert!((t.rounds[4].at_risk - 102.0).abs() < 1e-12);
+//! assert!((t.final_stake - 109.02).abs() < 1e-12);
+//! ```
+#![deny(missing_docs)]
+
+pub mod bootstrap;
+pub mod chart;
+pub mod factor;
+pub mod rule;
+pub mod series;
+pub mod simulate;
+pub mod summary;
+
+pub use bootstrap::{bootstrap, model_stream, BootstrapOptions, BootstrapReport, Quantiles};
+pub use factor::PayoutFactor;
+pub use rule::{Preset, Rule, RuleOverrides};
+pub use series::{ModelScores, NanPolicy, PreparedModel};
+pub use simulate::{simulate, RoundOutcome, Trajectory};
+pub use summary::Summary;
+
+use std::path::PathBuf;
+
+/// What was wrong with a rule, a stake or the scores, or what failed while charting.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum PayoutError {
+    /// `--rule` named no known rule.
+    #[error("unknown payout rule '{name}' (expected weekly-2021, daily-2023, 2024 or custom)")]
+    UnknownRule {
+        /// What was given.
+        name: String,
+    },
+    /// The cap is outside (0, 1].
+    #[error("cap {cap} is outside (0, 1]: a round can win or burn at most the whole stake")]
+    CapOutOfRange {
+        /// The cap given.
+        cap: f64,
+    },
+    /// The resolve lag is below one round.
+    #[error("resolve lag {lag} is below 1: a round cannot pay out before it is scored")]
+    ResolveLag {
+        /// The lag given.
+        lag: usize,
+    },
+    /// A multiplier is not one the rule allows.
+    #[error("{rule}: {which} multiplier {value} is not allowed (allowed: {allowed}); use --rule custom for any other value")]
+    MultiplierNotAllowed {
+        /// The rule's name.
+        rule: &'static str,
+        /// `corr` or `mmc`.
+        which: &'static str,
+        /// The value given.
+        value: f64,
+        /// What the rule allows.
+        allowed: &'static str,
+    },
+    /// A multiplier is NaN or infinite.
+    #[error("{which} multiplier {value} is not a finite number")]
+    MultiplierNotFinite {
+        /// `corr` or `mmc`.
+        which: &'static str,
+        /// The value given.
+        value: f64,
+    },
+    /// A staking threshold is not a positive number.
+    #[error("threshold {value} must be a positive number of NMR")]
+    BadThreshold {
+        /// The value given.
+        value: f64,
+    },
+    /// A total at risk is not a positive number.
+    #[error("total at risk {value}{} must be a positive number of NMR", round_suffix(.round))]
+    BadTotalAtRisk {
+        /// The round it belongs to, if per round.
+        round: Option<String>,
+        /// The value given.
+        value: f64,
+    },
+    /// A payout factor is negative or not finite.
+    #[error("payout factor {value}{} must be a finite number >= 0", round_suffix(.round))]
+    BadPayoutFactor {
+        /// The round it belongs to, if per round.
+        round: Option<String>,
+        /// The value given.
+        value: f64,
+    },
+    /// A total at risk was given but the rule has no threshold to divide.
+    #[error("rule {rule} has no staking threshold: give --threshold T to turn a total at risk into a payout factor min(1, T/X)")]
+    NoThreshold {
+        /// The rule's name.
+        rule: &'static str,
+    },
+    /// The per-round payout factors do not cover a scored round.
+    #[error("no payout factor (or total at risk) for round '{round}'")]
+    MissingRoundFactor {
+        /// The round.
+        round: String,
+    },
+    /// A round appears twice in the per-round payout factors.
+    #[error("round '{round}' appears twice in the per-round payout factors")]
+    DuplicateRoundFactor {
+        /// The round.
+        round: String,
+    },
+    /// A starting stake is negative or not finite.
+    #[error("stake {stake}{} must be a finite number >= 0", .model.as_ref().map_or_else(String::new, |m| format!(" of model '{m}'")))]
+    BadStake {
+        /// The model, when known.
+        model: Option<String>,
+        /// The stake given.
+        stake: f64,
+    },
+    /// The same (round, model) pair has two score rows.
+    #[error("model '{model}' has two rows for round '{round}'")]
+    DuplicateRound {
+        /// The model.
+        model: String,
+        /// The round.
+        round: String,
+    },
+    /// A model's score is NaN and the NaN policy is `error`.
+    #[error("model '{model}', round '{round}': {column} score is NaN (use --nan skip or --nan zero to go on)")]
+    NanScore {
+        /// The model.
+        model: String,
+        /// The round.
+        round: String,
+        /// The score column.
+        column: String,
+    },
+    /// A score is infinite.
+    #[error("model '{model}', round '{round}': {column} score {value} is not finite")]
+    InfiniteScore {
+        /// The model.
+        model: String,
+        /// The round.
+        round: String,
+        /// The score column.
+        column: String,
+        /// The value.
+        value: f64,
+    },
+    /// The rule weighs a score the table does not have.
+    #[error("the rule uses the second score but there is no '{column}' column (name it with --mmc-col, or set --mmc-multiplier 0)")]
+    MissingScoreColumn {
+        /// The column looked for.
+        column: String,
+    },
+    /// A combined score handed to the simulation is NaN or infinite.
+    #[error("score {value} at round index {index} is not finite")]
+    NonFiniteScore {
+        /// Position in the series.
+        index: usize,
+        /// The value.
+        value: f64,
+    },
+    /// A model has no round left to simulate.
+    #[error("model '{model}' has no round to simulate{}", if *.skipped > 0 { format!(" ({} skipped for NaN scores)", .skipped) } else { String::new() })]
+    NoRounds {
+        /// The model.
+        model: String,
+        /// Rounds skipped for NaN scores.
+        skipped: usize,
+    },
+    /// Two inputs that must line up round by round have different lengths.
+    #[error("{scores} scores but {factors} payout factors")]
+    LengthMismatch {
+        /// Number of scores.
+        scores: usize,
+        /// Number of payout factors.
+        factors: usize,
+    },
+    /// Score columns of a long table differ in length.
+    #[error("score table columns differ in length: {what} has {len} rows, rounds has {rounds}")]
+    RaggedColumns {
+        /// Which column.
+        what: &'static str,
+        /// Its length.
+        len: usize,
+        /// Length of the rounds column.
+        rounds: usize,
+    },
+    /// The bootstrap was asked for no trajectories or blocks of zero rounds.
+    #[error("bootstrap needs {what} >= 1 (got 0)")]
+    BootstrapZero {
+        /// `trajectories` or `block`.
+        what: &'static str,
+    },
+    /// The chart file's extension names no supported format.
+    #[error("{path}: chart format must be .png or .svg")]
+    ChartFormat {
+        /// The file.
+        path: PathBuf,
+    },
+    /// Drawing or writing the chart failed.
+    #[error("{path}: could not draw the chart: {message}")]
+    Chart {
+        /// The file.
+        path: PathBuf,
+        /// What the plotting library said.
+        message: String,
+    },
+}
+
+fn round_suffix(round: &Option<String>) -> String {
+    round
+        .as_ref()
+        .map_or_else(String::new, |r| format!(" (round '{r}')"))
+}

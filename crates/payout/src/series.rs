@@ -1,0 +1,315 @@
+//! Per-model score series from a long table (one row per round and model), in round order,
+//! and the NaN policy that turns them into the combined scores a simulation takes.
+//!
+//! Rounds are ordered by the number their label ends with ("0575", "575", "era575") when
+//! every label has one, and as text otherwise. The position in that order is the round
+//! index `t` of the compounding rule, so a skipped round shifts the later ones down.
+
+use std::collections::BTreeMap;
+use std::collections::HashSet;
+
+use crate::rule::Rule;
+use crate::PayoutError;
+
+/// What to do with a round whose score is NaN.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum NanPolicy {
+    /// Leave the round out of the model's trajectory (the CLI warns).
+    #[default]
+    Skip,
+    /// Count the NaN score as 0: the round stays, pays nothing, keeps the resolve schedule.
+    Zero,
+    /// Refuse the input.
+    Error,
+}
+
+/// The number a round label ends with, if any: "0575" → 575, "era12" → 12.
+pub fn round_number(label: &str) -> Option<u64> {
+    let t = label.trim();
+    let digits = t.len() - t.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    if digits == 0 {
+        return None;
+    }
+    t[t.len() - digits..].parse().ok()
+}
+
+/// Indices that put `labels` in round order: by trailing number when every label has one
+/// (ties by text), by text otherwise. Stable.
+pub fn round_order<S: AsRef<str>>(labels: &[S]) -> Vec<usize> {
+    let numbers: Option<Vec<u64>> = labels.iter().map(|l| round_number(l.as_ref())).collect();
+    let mut idx: Vec<usize> = (0..labels.len()).collect();
+    match numbers {
+        Some(n) => idx.sort_by(|&a, &b| {
+            n[a].cmp(&n[b])
+                .then_with(|| labels[a].as_ref().cmp(labels[b].as_ref()))
+        }),
+        None => idx.sort_by(|&a, &b| labels[a].as_ref().cmp(labels[b].as_ref())),
+    }
+    idx
+}
+
+/// One model's scores in round order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelScores {
+    /// The model.
+    pub model: String,
+    /// Round labels, in order.
+    pub rounds: Vec<String>,
+    /// First score (CORR) per round.
+    pub corr: Vec<f64>,
+    /// Second score (MMC or TC) per round, when the table has one.
+    pub mmc: Option<Vec<f64>>,
+}
+
+/// Splits a long table into per-model series, models sorted by name, rounds in round order
+/// (the same order for every model). A (round, model) pair seen twice is an error.
+pub fn group_by_model(
+    rounds: &[String],
+    models: &[String],
+    corr: &[f64],
+    mmc: Option<&[f64]>,
+) -> Result<Vec<ModelScores>, PayoutError> {
+    let n = rounds.len();
+    let lens = [
+        ("models", models.len()),
+        ("corr", corr.len()),
+        ("mmc", mmc.map_or(n, <[f64]>::len)),
+    ];
+    if let Some(&(what, len)) = lens.iter().find(|(_, len)| *len != n) {
+        return Err(PayoutError::RaggedColumns {
+            what,
+            len,
+            rounds: n,
+        });
+    }
+    let mut out: BTreeMap<&str, ModelScores> = BTreeMap::new();
+    let mut seen: HashSet<(&str, &str)> = HashSet::with_capacity(n);
+    for i in round_order(rounds) {
+        let (round, model) = (rounds[i].as_str(), models[i].as_str());
+        if !seen.insert((model, round.trim())) {
+            return Err(PayoutError::DuplicateRound {
+                model: model.to_string(),
+                round: round.to_string(),
+            });
+        }
+        let m = out.entry(model).or_insert_with(|| ModelScores {
+            model: model.to_string(),
+            rounds: Vec::new(),
+            corr: Vec::new(),
+            mmc: mmc.map(|_| Vec::new()),
+        });
+        m.rounds.push(round.to_string());
+        m.corr.push(corr[i]);
+        if let (Some(dst), Some(src)) = (m.mmc.as_mut(), mmc) {
+            dst.push(src[i]);
+        }
+    }
+    Ok(out.into_values().collect())
+}
+
+/// A model's combined scores, ready to simulate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreparedModel {
+    /// The model.
+    pub model: String,
+    /// Labels of the rounds kept, in order.
+    pub rounds: Vec<String>,
+    /// `corr_mult × CORR + mmc_mult × MMC` per kept round.
+    pub scores: Vec<f64>,
+    /// Labels of rounds left out for NaN scores.
+    pub skipped: Vec<String>,
+}
+
+impl ModelScores {
+    /// Combines the scores under `rule`, applying `nan` to scores the rule uses.
+    /// `corr_column` and `mmc_column` name the columns in messages.
+    pub fn prepare(
+        &self,
+        rule: &Rule,
+        nan: NanPolicy,
+        corr_column: &str,
+        mmc_column: &str,
+    ) -> Result<PreparedModel, PayoutError> {
+        let mmc = match (&self.mmc, rule.uses_mmc()) {
+            (Some(v), true) => Some(v.as_slice()),
+            (None, true) => {
+                return Err(PayoutError::MissingScoreColumn {
+                    column: mmc_column.to_string(),
+                })
+            }
+            (_, false) => None,
+        };
+        let mut out = PreparedModel {
+            model: self.model.clone(),
+            rounds: Vec::with_capacity(self.rounds.len()),
+            scores: Vec::with_capacity(self.rounds.len()),
+            skipped: Vec::new(),
+        };
+        'rounds: for (t, round) in self.rounds.iter().enumerate() {
+            let mut parts = [
+                (rule.uses_corr(), corr_column, self.corr[t]),
+                (mmc.is_some(), mmc_column, mmc.map_or(0.0, |m| m[t])),
+            ];
+            for (used, column, value) in parts.iter_mut() {
+                if !*used {
+                    *value = 0.0;
+                } else if value.is_nan() {
+                    match nan {
+                        NanPolicy::Skip => {
+                            out.skipped.push(round.clone());
+                            continue 'rounds;
+                        }
+                        NanPolicy::Zero => *value = 0.0,
+                        NanPolicy::Error => {
+                            return Err(PayoutError::NanScore {
+                                model: self.model.clone(),
+                                round: round.clone(),
+                                column: column.to_string(),
+                            })
+                        }
+                    }
+                } else if value.is_infinite() {
+                    return Err(PayoutError::InfiniteScore {
+                        model: self.model.clone(),
+                        round: round.clone(),
+                        column: column.to_string(),
+                        value: *value,
+                    });
+                }
+            }
+            out.rounds.push(round.clone());
+            out.scores.push(rule.combine(parts[0].2, parts[1].2));
+        }
+        if out.scores.is_empty() {
+            return Err(PayoutError::NoRounds {
+                model: self.model.clone(),
+                skipped: out.skipped.len(),
+            });
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rule::{Preset, RuleOverrides};
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn round_numbers() {
+        assert_eq!(round_number("0575"), Some(575));
+        assert_eq!(round_number(" era12 "), Some(12));
+        assert_eq!(round_number("era"), None);
+        assert_eq!(round_number(""), None);
+    }
+
+    #[test]
+    fn rounds_order_numerically_when_all_labels_have_numbers() {
+        let labels = s(&["era10", "era9", "era100"]);
+        assert_eq!(round_order(&labels), vec![1, 0, 2]);
+        let mixed = s(&["b", "a10", "a9"]);
+        assert_eq!(round_order(&mixed), vec![1, 2, 0]);
+        assert!(round_order::<String>(&[]).is_empty());
+    }
+
+    #[test]
+    fn grouping_sorts_models_and_rounds_and_refuses_duplicates() {
+        let rounds = s(&["2", "1", "1", "2"]);
+        let models = s(&["b", "b", "a", "a"]);
+        let g = group_by_model(&rounds, &models, &[0.2, 0.1, 0.3, 0.4], None).unwrap();
+        assert_eq!(g.len(), 2);
+        assert_eq!(g[0].model, "a");
+        assert_eq!(g[0].rounds, s(&["1", "2"]));
+        assert_eq!(g[0].corr, vec![0.3, 0.4]);
+        assert_eq!(g[1].corr, vec![0.1, 0.2]);
+        assert!(g[1].mmc.is_none());
+        let e = group_by_model(&s(&["1", "1"]), &s(&["a", "a"]), &[0.0, 0.0], None);
+        assert_eq!(
+            e.unwrap_err(),
+            PayoutError::DuplicateRound {
+                model: "a".into(),
+                round: "1".into()
+            }
+        );
+        let e = group_by_model(&s(&["1"]), &s(&["a"]), &[0.0, 1.0], None);
+        assert!(matches!(
+            e,
+            Err(PayoutError::RaggedColumns { what: "corr", .. })
+        ));
+    }
+
+    fn model(corr: &[f64], mmc: Option<&[f64]>) -> ModelScores {
+        ModelScores {
+            model: "m".into(),
+            rounds: (0..corr.len()).map(|i| i.to_string()).collect(),
+            corr: corr.to_vec(),
+            mmc: mmc.map(<[f64]>::to_vec),
+        }
+    }
+
+    #[test]
+    fn nan_policies() {
+        let rule = Rule::new(Preset::Y2024, &RuleOverrides::default()).unwrap();
+        let m = model(&[0.02, f64::NAN, 0.04], Some(&[0.01, 0.01, f64::NAN]));
+        let skip = m.prepare(&rule, NanPolicy::Skip, "corr", "mmc").unwrap();
+        assert_eq!(skip.rounds, s(&["0"]));
+        assert_eq!(skip.skipped, s(&["1", "2"]));
+        assert!((skip.scores[0] - 0.03).abs() < 1e-15);
+        let zero = m.prepare(&rule, NanPolicy::Zero, "corr", "mmc").unwrap();
+        assert_eq!(zero.scores.len(), 3);
+        assert!((zero.scores[1] - 0.02).abs() < 1e-15);
+        assert!((zero.scores[2] - 0.02).abs() < 1e-15);
+        let e = m
+            .prepare(&rule, NanPolicy::Error, "corr20", "mmc")
+            .unwrap_err();
+        assert_eq!(
+            e,
+            PayoutError::NanScore {
+                model: "m".into(),
+                round: "1".into(),
+                column: "corr20".into()
+            }
+        );
+    }
+
+    #[test]
+    fn unused_scores_may_be_nan_or_absent() {
+        let rule = Rule::new(Preset::Weekly2021, &RuleOverrides::default()).unwrap();
+        let m = model(&[0.02, 0.01], Some(&[f64::NAN, f64::NAN]));
+        let p = m.prepare(&rule, NanPolicy::Error, "corr", "mmc").unwrap();
+        assert_eq!(p.scores, vec![0.02, 0.01]);
+        let y = Rule::new(Preset::Y2024, &RuleOverrides::default()).unwrap();
+        assert_eq!(
+            model(&[0.1], None)
+                .prepare(&y, NanPolicy::Skip, "corr", "tc")
+                .unwrap_err(),
+            PayoutError::MissingScoreColumn {
+                column: "tc".into()
+            }
+        );
+    }
+
+    #[test]
+    fn all_rounds_skipped_or_infinite_is_an_error() {
+        let rule = Rule::new(Preset::Weekly2021, &RuleOverrides::default()).unwrap();
+        let e = model(&[f64::NAN], None)
+            .prepare(&rule, NanPolicy::Skip, "corr", "mmc")
+            .unwrap_err();
+        assert_eq!(
+            e,
+            PayoutError::NoRounds {
+                model: "m".into(),
+                skipped: 1
+            }
+        );
+        assert!(e.to_string().contains("1 skipped"), "{e}");
+        assert!(matches!(
+            model(&[f64::INFINITY], None).prepare(&rule, NanPolicy::Skip, "corr", "mmc"),
+            Err(PayoutError::InfiniteScore { .. })
+        ));
+    }
+}

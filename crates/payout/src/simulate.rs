@@ -1,0 +1,317 @@
+//! The compounding rule: a stake trajectory from per-round scores.
+//!
+//! Rounds are indexed `t = 0, 1, …` in round order. Round `r` pays
+//! `raw_r = at_risk_r × f_r` with `f_r = clip(pf_r × score_r, −cap, +cap)` and resolves `L`
+//! rounds later. The stake at risk in round `t` is `S0` plus the payouts of every round `r`
+//! with `r + L ≤ t`: rounds `0..L` all risk `S0`, round `L` risks `S0 + payout_0`, and so on.
+//!
+//! Burns never take the stake below zero: when round `r` resolves, the stake it lands on is
+//! `B = S0 + payout_0 + … + payout_{r−1}` (every earlier round resolved before it, since
+//! rounds resolve in order), and its payout is `payout_r = max(raw_r, −B)`. So a burn takes
+//! at most what is left, later rounds risk what is left, and `final = S0 + Σ payout_r` holds
+//! exactly for the recorded payouts. The floor only bites when several rounds in flight burn
+//! together more than the stake (possible when `cap × L > 1`).
+
+use crate::rule::Rule;
+use crate::PayoutError;
+
+/// What one round did.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RoundOutcome {
+    /// Stake at risk in this round.
+    pub at_risk: f64,
+    /// Combined score `corr_mult × CORR + mmc_mult × MMC`, before payout factor and clip.
+    pub score: f64,
+    /// Payout fraction after the payout factor and the clip.
+    pub fraction: f64,
+    /// Payout (negative: burn), after the floor at zero stake.
+    pub payout: f64,
+    /// Stake at risk in the next round.
+    pub stake: f64,
+}
+
+/// A simulated stake trajectory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trajectory {
+    /// Starting stake `S0`.
+    pub stake0: f64,
+    /// The cap the fractions were clipped to.
+    pub cap: f64,
+    /// One outcome per round, in round order.
+    pub rounds: Vec<RoundOutcome>,
+    /// `S0` plus every payout: the stake once all rounds have resolved.
+    pub final_stake: f64,
+}
+
+impl Trajectory {
+    /// The stake after each resolution: `S0`, then `S0 + payout_0`, `S0 + payout_0 +
+    /// payout_1`, … up to the final stake (`rounds + 1` values). Drawdowns and fan charts
+    /// are read off this path.
+    pub fn balances(&self) -> Vec<f64> {
+        let mut out = Vec::with_capacity(self.rounds.len() + 1);
+        let mut b = self.stake0;
+        out.push(b);
+        for r in &self.rounds {
+            b += r.payout;
+            out.push(b);
+        }
+        out
+    }
+}
+
+/// Checks a starting stake: finite and not negative.
+pub fn check_stake(model: Option<&str>, stake: f64) -> Result<(), PayoutError> {
+    if stake.is_finite() && stake >= 0.0 {
+        Ok(())
+    } else {
+        Err(PayoutError::BadStake {
+            model: model.map(str::to_string),
+            stake,
+        })
+    }
+}
+
+/// Runs the compounding rule over unclipped fractions `x[t] = pf_t × score_t`, with `raw`
+/// as scratch of the same length. Calls `on_round(t, at_risk, fraction)` as each round
+/// opens and `on_resolve(r, payout, stake_after)` as each resolves, and returns the final
+/// stake. The one loop behind [`simulate`] and the bootstrap, so both obey the same rule.
+#[inline]
+pub(crate) fn compound(
+    stake0: f64,
+    cap: f64,
+    lag: usize,
+    x: &[f64],
+    raw: &mut [f64],
+    mut on_round: impl FnMut(usize, f64, f64),
+    mut on_resolve: impl FnMut(usize, f64, f64),
+) -> f64 {
+    debug_assert_eq!(x.len(), raw.len());
+    debug_assert!(lag >= 1 && cap > 0.0);
+    let n = x.len();
+    let mut balance = stake0;
+    let mut resolve = |r: usize, raw: &[f64], balance: &mut f64| {
+        let payout = raw[r].max(-*balance);
+        *balance += payout;
+        on_resolve(r, payout, *balance);
+    };
+    for t in 0..n {
+        if t >= lag {
+            resolve(t - lag, raw, &mut balance);
+        }
+        let fraction = x[t].clamp(-cap, cap);
+        raw[t] = balance * fraction;
+        on_round(t, balance, fraction);
+    }
+    for r in n.saturating_sub(lag)..n {
+        resolve(r, raw, &mut balance);
+    }
+    balance
+}
+
+/// Validates a simulation's inputs and returns the unclipped fractions `pf_t × score_t`.
+pub(crate) fn unclipped(
+    stake0: f64,
+    scores: &[f64],
+    factors: &[f64],
+    rule: &Rule,
+) -> Result<Vec<f64>, PayoutError> {
+    rule.validate()?;
+    check_stake(None, stake0)?;
+    if scores.len() != factors.len() {
+        return Err(PayoutError::LengthMismatch {
+            scores: scores.len(),
+            factors: factors.len(),
+        });
+    }
+    if let Some((index, &value)) = scores.iter().enumerate().find(|(_, s)| !s.is_finite()) {
+        return Err(PayoutError::NonFiniteScore { index, value });
+    }
+    if let Some(&value) = factors.iter().find(|f| !(f.is_finite() && **f >= 0.0)) {
+        return Err(PayoutError::BadPayoutFactor { round: None, value });
+    }
+    Ok(scores.iter().zip(factors).map(|(s, f)| s * f).collect())
+}
+
+/// Simulates one model: `scores` are combined scores in round order (see
+/// [`Rule::combine`]), `factors` the payout factor of each round.
+pub fn simulate(
+    stake0: f64,
+    scores: &[f64],
+    factors: &[f64],
+    rule: &Rule,
+) -> Result<Trajectory, PayoutError> {
+    let x = unclipped(stake0, scores, factors, rule)?;
+    let n = x.len();
+    let mut raw = vec![0.0; n];
+    let (mut at_risk, mut fraction) = (vec![0.0; n], vec![0.0; n]);
+    // payout[r] and the stake after round r resolves (the stake at risk in round r + L).
+    let (mut payout, mut after) = (vec![0.0; n], vec![0.0; n]);
+    let final_stake = compound(
+        stake0,
+        rule.cap,
+        rule.resolve_lag,
+        &x,
+        &mut raw,
+        |t, a, f| {
+            at_risk[t] = a;
+            fraction[t] = f;
+        },
+        |r, p, stake| {
+            payout[r] = p;
+            after[r] = stake;
+        },
+    );
+    let rounds = (0..n)
+        .map(|t| RoundOutcome {
+            at_risk: at_risk[t],
+            score: scores[t],
+            fraction: fraction[t],
+            payout: payout[t],
+            // Round t + 1 risks S0 plus the payouts of rounds r <= t + 1 - L.
+            stake: (t + 1)
+                .checked_sub(rule.resolve_lag)
+                .map_or(stake0, |r| after[r]),
+        })
+        .collect();
+    Ok(Trajectory {
+        stake0,
+        cap: rule.cap,
+        rounds,
+        final_stake,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rule::{Preset, RuleOverrides};
+
+    fn rule(cap: f64, lag: usize) -> Rule {
+        Rule::new(
+            Preset::Custom,
+            &RuleOverrides {
+                cap: Some(cap),
+                resolve_lag: Some(lag),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+    }
+
+    fn close(a: f64, b: f64) {
+        assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+    }
+
+    /// Worked by hand: S0 = 100, cap 0.25, L = 4, pf = 1.
+    /// t  score  at_risk            fraction  payout  next at_risk
+    /// 0   0.10  100                 0.10      10     100
+    /// 1   0.20  100                 0.20      20     100
+    /// 2  -0.10  100                -0.10     -10     100
+    /// 3   0.05  100                 0.05       5     110 = 100 + p0
+    /// 4   0.10  110 = 100 + p0      0.10      11     130 = 110 + p1
+    /// 5   0.30  130 = 110 + p1      0.25 cap  32.5   120 = 130 + p2
+    /// 6  -0.50  120 = 130 + p2     -0.25 cap -30     125 = 120 + p3
+    /// final = 100 + 10 + 20 - 10 + 5 + 11 + 32.5 - 30 = 138.5
+    #[test]
+    fn hand_computed_trajectory_with_lag_cap_and_burn() {
+        let scores = [0.10, 0.20, -0.10, 0.05, 0.10, 0.30, -0.50];
+        let t = simulate(100.0, &scores, &[1.0; 7], &rule(0.25, 4)).unwrap();
+        let at_risk = [100.0, 100.0, 100.0, 100.0, 110.0, 130.0, 120.0];
+        let fraction = [0.10, 0.20, -0.10, 0.05, 0.10, 0.25, -0.25];
+        let payout = [10.0, 20.0, -10.0, 5.0, 11.0, 32.5, -30.0];
+        let next = [100.0, 100.0, 100.0, 110.0, 130.0, 120.0, 125.0];
+        for (i, r) in t.rounds.iter().enumerate() {
+            close(r.at_risk, at_risk[i]);
+            close(r.fraction, fraction[i]);
+            close(r.payout, payout[i]);
+            close(r.stake, next[i]);
+            assert_eq!(r.score, scores[i]);
+        }
+        close(t.final_stake, 138.5);
+        let b = t.balances();
+        assert_eq!(b.len(), 8);
+        close(b[7], 138.5);
+        close(b[6], 168.5);
+    }
+
+    #[test]
+    fn lag_one_compounds_every_round() {
+        // 100 → 110 → 99 (burn of 10% of 110).
+        let t = simulate(100.0, &[0.1, -0.1], &[1.0; 2], &rule(1.0, 1)).unwrap();
+        close(t.rounds[1].at_risk, 110.0);
+        close(t.rounds[0].stake, 110.0);
+        close(t.rounds[1].stake, 99.0);
+        close(t.final_stake, 99.0);
+    }
+
+    #[test]
+    fn payout_factor_scales_before_the_clip() {
+        // pf 0.5: 0.3 → 0.15 (under the 0.25 cap); 0.8 → 0.4 → clipped to 0.25.
+        let t = simulate(100.0, &[0.3, 0.8], &[0.5, 0.5], &rule(0.25, 4)).unwrap();
+        close(t.rounds[0].fraction, 0.15);
+        close(t.rounds[1].fraction, 0.25);
+        close(t.final_stake, 140.0);
+    }
+
+    #[test]
+    fn burns_stop_at_zero_stake() {
+        // L = 2, cap 1: rounds 0 and 1 both risk 100 and burn 100% each. Round 0 takes the
+        // whole stake; round 1 finds nothing left; round 2 risks 0.
+        let t = simulate(100.0, &[-1.0, -1.0, 0.5], &[1.0; 3], &rule(1.0, 2)).unwrap();
+        close(t.rounds[0].payout, -100.0);
+        close(t.rounds[1].payout, 0.0);
+        close(t.rounds[2].at_risk, 0.0);
+        close(t.rounds[2].payout, 0.0);
+        assert_eq!(t.final_stake, 0.0);
+        assert!(t.balances().iter().all(|b| *b >= 0.0));
+    }
+
+    #[test]
+    fn lag_longer_than_the_series_risks_s0_throughout() {
+        let t = simulate(50.0, &[0.1, 0.1], &[1.0; 2], &rule(1.0, 10)).unwrap();
+        assert!(t
+            .rounds
+            .iter()
+            .all(|r| r.at_risk == 50.0 && r.stake == 50.0));
+        close(t.final_stake, 60.0);
+    }
+
+    #[test]
+    fn empty_and_zero_stake() {
+        let t = simulate(10.0, &[], &[], &rule(1.0, 4)).unwrap();
+        assert_eq!(t.final_stake, 10.0);
+        assert_eq!(t.balances(), vec![10.0]);
+        let z = simulate(0.0, &[0.2, 0.2], &[1.0; 2], &rule(1.0, 1)).unwrap();
+        assert_eq!(z.final_stake, 0.0);
+    }
+
+    #[test]
+    fn bad_inputs_are_errors() {
+        let r = rule(0.25, 4);
+        assert_eq!(
+            simulate(-1.0, &[0.1], &[1.0], &r).unwrap_err(),
+            PayoutError::BadStake {
+                model: None,
+                stake: -1.0
+            }
+        );
+        assert!(matches!(
+            simulate(1.0, &[0.1], &[1.0, 1.0], &r),
+            Err(PayoutError::LengthMismatch { .. })
+        ));
+        assert!(matches!(
+            simulate(1.0, &[f64::NAN], &[1.0], &r),
+            Err(PayoutError::NonFiniteScore { index: 0, .. })
+        ));
+        assert!(matches!(
+            simulate(1.0, &[0.1], &[-1.0], &r),
+            Err(PayoutError::BadPayoutFactor { .. })
+        ));
+        let mut bad = r;
+        bad.resolve_lag = 0;
+        assert_eq!(
+            simulate(1.0, &[0.1], &[1.0], &bad).unwrap_err(),
+            PayoutError::ResolveLag { lag: 0 }
+        );
+    }
+}
