@@ -1,1 +1,57 @@
-fn main() {}
+//! The `erascore` command: score predictions per era, build meta models, simulate payouts.
+//!
+//! Each subcommand parses its flags into a validated configuration before touching any
+//! file, then reads, computes and finally writes; a failed run writes nothing to `--out`.
+
+mod common;
+mod metamodel_cmd;
+// PAYOUT mod payout_cmd;
+mod score_cmd;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "erascore",
+    version,
+    about = "Fast, exact per-era scoring for Numerai-style tournaments"
+)]
+struct Cli {
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, global = true)]
+    threads: Option<usize>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Score prediction columns per era (CORR, MMC, BMC, FNC, ...).
+    Score(score_cmd::ScoreArgs),
+    /// Build the stake-weighted meta model from predictions and stakes.
+    Metamodel(metamodel_cmd::MetamodelArgs),
+    // PAYOUT /// Simulate stake payouts from per-round scores.
+    // PAYOUT Payout(payout_cmd::PayoutArgs),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    if let Some(n) = cli.threads {
+        if let Err(e) = rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global()
+        {
+            eprintln!("error: cannot set up {n} threads: {e}");
+            std::process::exit(2);
+        }
+    }
+    let result = match &cli.command {
+        Command::Score(a) => score_cmd::run(a),
+        Command::Metamodel(a) => metamodel_cmd::run(a),
+        // PAYOUT Command::Payout(a) => payout_cmd::run(a),
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}

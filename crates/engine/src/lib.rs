@@ -1,1 +1,92 @@
-//! placeholder
+//! erascore-engine: turns loaded files into per-era scores.
+//!
+//! It owns everything between the readers and the command line: matching prediction,
+//! meta-model and benchmark ids to data rows ([`inputs`]), the metric catalogue
+//! ([`metrics`]), and era-parallel scoring ([`score`]), where each era is scored by one
+//! rayon task with sequential kernels, so results do not depend on the number of threads.
+//! Each era's neutralizer factorization is built once and shared by every model and every
+//! target with the same rows. Summary statistics over eras live in [`summary`].
+//!
+//! ```no_run
+//! use erascore_engine::metrics::Metric;
+//! let metrics = Metric::parse_list("corr,mmc,fnc").unwrap();
+//! assert_eq!(metrics.len(), 3);
+//! ```
+#![deny(missing_docs)]
+
+pub mod inputs;
+pub mod metrics;
+pub mod score;
+pub mod summary;
+
+use std::path::PathBuf;
+
+use erascore_io::IoError;
+use erascore_kernels::KernelError;
+
+/// Why scoring could not run. Every variant names the file, column, era or id at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// Reading an input failed.
+    #[error(transparent)]
+    Io(#[from] IoError),
+    /// An id appears twice in one file.
+    #[error("{path}: id '{id}' appears more than once")]
+    DuplicateId {
+        /// The file.
+        path: PathBuf,
+        /// The repeated id.
+        id: String,
+    },
+    /// A prediction is NaN or infinite.
+    #[error("{path}: column '{column}' has {value} for id '{id}'; predictions must be finite")]
+    NonFinite {
+        /// The file.
+        path: PathBuf,
+        /// The model column.
+        column: String,
+        /// The row id.
+        id: String,
+        /// The value.
+        value: f64,
+    },
+    /// The files share too few ids.
+    #[error("{what}: only {overlapping} of {total} ids overlap ({share:.1}%); at least {required:.0}% must (see --max-filtered-ratio)")]
+    TooLittleOverlap {
+        /// What was being matched, naming files or era and target.
+        what: String,
+        /// Ids in common.
+        overlapping: usize,
+        /// Ids on the side that lost too many.
+        total: usize,
+        /// Share kept, in percent.
+        share: f64,
+        /// Required share, in percent.
+        required: f64,
+    },
+    /// An era has too few rows to rank.
+    #[error("era '{era}' has {rows} scorable rows for target '{target}'; at least 2 are needed")]
+    TooFewRows {
+        /// The era.
+        era: String,
+        /// The target.
+        target: String,
+        /// Rows found.
+        rows: usize,
+    },
+    /// A kernel refused its input.
+    #[error("era '{era}', model '{model}', target '{target}': {source}")]
+    Kernel {
+        /// The era.
+        era: String,
+        /// The model.
+        model: String,
+        /// The target.
+        target: String,
+        /// The kernel's complaint.
+        source: KernelError,
+    },
+    /// The request itself is inconsistent (e.g. a metric without the input it needs).
+    #[error("{0}")]
+    Config(String),
+}

@@ -1,0 +1,121 @@
+//! The per-era metric catalogue and its names on the command line and in outputs.
+
+use crate::EngineError;
+
+/// One per-era metric.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Metric {
+    /// numerai_corr.
+    Corr,
+    /// numerai_corr on the top and bottom `n` predictions.
+    CorrTopBottom(usize),
+    /// correlation_contribution against the meta model.
+    Mmc,
+    /// MMC on the top and bottom `n`.
+    MmcTopBottom(usize),
+    /// correlation_contribution against the benchmark column.
+    Bmc,
+    /// feature_neutral_corr against the chosen features.
+    Fnc,
+    /// Spearman correlation of raw predictions with the target.
+    Spearman,
+    /// Pearson correlation of raw predictions with the target.
+    Pearson,
+    /// max |Pearson(feature, raw prediction)|.
+    FeatureExposureMax,
+    /// Pearson of tie-kept ranks of the predictions and of the example predictions.
+    CorrWithExample,
+}
+
+impl Metric {
+    /// Parses a comma-separated list such as `corr,corr_tb200,mmc`.
+    pub fn parse_list(list: &str) -> Result<Vec<Metric>, EngineError> {
+        let mut out = Vec::new();
+        for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let m = Metric::parse(name)?;
+            if !out.contains(&m) {
+                out.push(m);
+            }
+        }
+        if out.is_empty() {
+            return Err(EngineError::Config("no metrics requested".into()));
+        }
+        Ok(out)
+    }
+
+    /// Parses one metric name.
+    pub fn parse(name: &str) -> Result<Metric, EngineError> {
+        let tb = |prefix: &str| -> Option<usize> {
+            name.strip_prefix(prefix)
+                .and_then(|n| n.parse::<usize>().ok())
+                .filter(|&n| n > 0)
+        };
+        Ok(match name {
+            "corr" => Metric::Corr,
+            "mmc" => Metric::Mmc,
+            "bmc" => Metric::Bmc,
+            "fnc" => Metric::Fnc,
+            "spearman" => Metric::Spearman,
+            "pearson" => Metric::Pearson,
+            "fexp_max" => Metric::FeatureExposureMax,
+            "corr_with_example" => Metric::CorrWithExample,
+            _ => {
+                if let Some(n) = tb("corr_tb") {
+                    Metric::CorrTopBottom(n)
+                } else if let Some(n) = tb("mmc_tb") {
+                    Metric::MmcTopBottom(n)
+                } else {
+                    return Err(EngineError::Config(format!(
+                        "unknown metric '{name}' (known: corr, corr_tbN, mmc, mmc_tbN, bmc, fnc, \
+                         spearman, pearson, fexp_max, corr_with_example)"
+                    )));
+                }
+            }
+        })
+    }
+
+    /// The column name in outputs.
+    pub fn name(&self) -> String {
+        match self {
+            Metric::Corr => "corr".into(),
+            Metric::CorrTopBottom(n) => format!("corr_tb{n}"),
+            Metric::Mmc => "mmc".into(),
+            Metric::MmcTopBottom(n) => format!("mmc_tb{n}"),
+            Metric::Bmc => "bmc".into(),
+            Metric::Fnc => "fnc".into(),
+            Metric::Spearman => "spearman".into(),
+            Metric::Pearson => "pearson".into(),
+            Metric::FeatureExposureMax => "fexp_max".into(),
+            Metric::CorrWithExample => "corr_with_example".into(),
+        }
+    }
+
+    /// Whether the metric needs feature columns.
+    pub fn needs_features(&self) -> bool {
+        matches!(self, Metric::Fnc | Metric::FeatureExposureMax)
+    }
+
+    /// Whether the metric needs the meta model.
+    pub fn needs_meta_model(&self) -> bool {
+        matches!(self, Metric::Mmc | Metric::MmcTopBottom(_))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        let list = "corr,corr_tb200,mmc,mmc_tb50,bmc,fnc,spearman,pearson,fexp_max";
+        let m = Metric::parse_list(list).unwrap();
+        let names: Vec<String> = m.iter().map(|m| m.name()).collect();
+        assert_eq!(names.join(","), list);
+    }
+
+    #[test]
+    fn unknown_metric_is_an_error() {
+        assert!(Metric::parse_list("corr,sharpness").is_err());
+        assert!(Metric::parse("corr_tb0").is_err());
+    }
+}

@@ -1,0 +1,495 @@
+//! Era-parallel scoring of many models against one or more targets.
+//!
+//! Rows are matched by id, grouped by era and sorted by id within an era (numerai-tools
+//! sorts the index, which fixes tie-breaking and the top/bottom selection). Each metric then
+//! sees exactly the rows numerai-tools would: CORR, FNC, Spearman and Pearson the era's rows
+//! with a prediction and a non-NaN target; MMC and BMC those that also have a meta-model
+//! (benchmark) value; feature exposure every era row with a prediction.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use erascore_io::dataset::Dataset;
+use erascore_io::FloatWidth;
+use erascore_kernels::contribution::{contribution, ContributionTarget};
+use erascore_kernels::corr::{gaussian_rank, numerai_corr, CorrTarget};
+use erascore_kernels::exposure::max_feature_correlation;
+use erascore_kernels::matrix::{ColumnData, ColumnMatrix};
+use erascore_kernels::meta_model::meta_model;
+use erascore_kernels::neutralize::Neutralizer;
+use erascore_kernels::pearson::{pearson, spearman};
+use erascore_kernels::rank::{percentile_rank, TieMethod};
+use erascore_kernels::target::Precision;
+use erascore_kernels::KernelError;
+
+use crate::inputs::{match_rows, require_overlap, Predictions, Reference};
+use crate::metrics::Metric;
+use crate::EngineError;
+
+/// Where the meta model comes from.
+#[derive(Debug, Clone)]
+pub enum MetaModelSource<'a> {
+    /// A column read from a file (e.g. Numerai's `numerai_meta_model`).
+    Column(&'a Reference),
+    /// Built per era from these prediction models and stakes (index into the predictions).
+    Stakes(Vec<(usize, f64)>),
+}
+
+/// Everything scoring reads.
+#[derive(Debug, Clone)]
+pub struct ScoreInputs<'a> {
+    /// The data: ids, eras, targets and (for FNC and exposure) features.
+    pub data: &'a Dataset,
+    /// Model predictions.
+    pub predictions: &'a Predictions,
+    /// The meta model, for MMC.
+    pub meta_model: Option<MetaModelSource<'a>>,
+    /// The benchmark column, for BMC.
+    pub benchmark: Option<&'a Reference>,
+    /// Example predictions, for corr_with_example.
+    pub example: Option<&'a Reference>,
+}
+
+/// What to compute.
+#[derive(Debug, Clone)]
+pub struct ScoreConfig {
+    /// Metrics, in output order.
+    pub metrics: Vec<Metric>,
+    /// Target columns; each must be loaded in the dataset.
+    pub targets: Vec<String>,
+    /// Share of ids alignment may drop (numerai-tools: 0.2).
+    pub max_filtered_ratio: f64,
+    /// Raise the centred target to the 1.5 power in CORR (numerai-tools `target_pow15`).
+    pub target_pow15: bool,
+}
+
+/// The scores of one model in one era against one target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EraScore {
+    /// Era name.
+    pub era: String,
+    /// Model name.
+    pub model: String,
+    /// Target name.
+    pub target: String,
+    /// One value per configured metric (NaN where undefined).
+    pub values: Vec<f64>,
+}
+
+/// All per-era scores, ordered by era, target, model.
+#[derive(Debug, Clone)]
+pub struct ScoreReport {
+    /// The metrics, matching each row's `values`.
+    pub metrics: Vec<Metric>,
+    /// The rows.
+    pub rows: Vec<EraScore>,
+    /// Notes for the user (constant predictions, skipped eras).
+    pub warnings: Vec<String>,
+}
+
+struct Plan<'a> {
+    inputs: &'a ScoreInputs<'a>,
+    config: &'a ScoreConfig,
+    pred_row: Vec<Option<u32>>,
+    meta_row: Option<Vec<Option<u32>>>,
+    bench_row: Option<Vec<Option<u32>>>,
+    example_row: Option<Vec<Option<u32>>>,
+    target_index: Vec<usize>,
+}
+
+/// Scores every model in every era; `on_era` is called once per finished era.
+pub fn score(
+    inputs: &ScoreInputs<'_>,
+    config: &ScoreConfig,
+    on_era: &(dyn Fn() + Sync),
+) -> Result<ScoreReport, EngineError> {
+    let data = inputs.data;
+    validate(inputs, config)?;
+    let target_index = config
+        .targets
+        .iter()
+        .map(|t| {
+            data.targets
+                .iter()
+                .position(|c| &c.name == t)
+                .ok_or_else(|| {
+                    EngineError::Config(format!(
+                        "target '{t}' was not loaded from {}",
+                        data.path.display()
+                    ))
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let preds = inputs.predictions;
+    let pred_row = match_rows(&data.ids, &preds.ids);
+    let matched = pred_row.iter().filter(|r| r.is_some()).count();
+    require_overlap(
+        || format!("{} vs {}", preds.path.display(), data.path.display()),
+        matched,
+        preds.ids.len(),
+        config.max_filtered_ratio,
+    )?;
+    let reference_rows = |r: Option<&Reference>| r.map(|r| match_rows(&data.ids, &r.ids));
+    let meta_row = match &inputs.meta_model {
+        Some(MetaModelSource::Column(r)) => Some(match_rows(&data.ids, &r.ids)),
+        _ => None,
+    };
+    let plan = Plan {
+        inputs,
+        config,
+        meta_row,
+        bench_row: reference_rows(inputs.benchmark),
+        example_row: reference_rows(inputs.example),
+        pred_row,
+        target_index,
+    };
+
+    // Rows of each era that have predictions, sorted by id.
+    let mut era_rows: Vec<Vec<u32>> = vec![Vec::new(); data.era_names.len()];
+    let mut era_total: Vec<usize> = vec![0; data.era_names.len()];
+    for (row, &era) in data.eras.iter().enumerate() {
+        era_total[era as usize] += 1;
+        if plan.pred_row[row].is_some() {
+            era_rows[era as usize].push(row as u32);
+        }
+    }
+    let mut eras: Vec<usize> = (0..data.era_names.len()).collect();
+    eras.sort_by(|&a, &b| data.era_names[a].cmp(&data.era_names[b]));
+    let mut warnings = Vec::new();
+    let skipped: Vec<&str> = eras
+        .iter()
+        .filter(|&&e| era_rows[e].is_empty())
+        .map(|&e| data.era_names[e].as_str())
+        .collect();
+    if !skipped.is_empty() {
+        warnings.push(format!(
+            "{} era(s) have no predictions and were skipped (first: {})",
+            skipped.len(),
+            skipped[0]
+        ));
+    }
+    eras.retain(|&e| !era_rows[e].is_empty());
+    for &e in &eras {
+        era_rows[e].sort_by(|&a, &b| data.ids[a as usize].cmp(&data.ids[b as usize]));
+    }
+
+    let results: Vec<(Vec<EraScore>, Vec<String>)> = eras
+        .par_iter()
+        .map(|&e| {
+            let r = score_era(&plan, e, &era_rows[e], era_total[e]);
+            on_era();
+            r
+        })
+        .collect::<Result<_, _>>()?;
+    let mut rows = Vec::new();
+    for (r, w) in results {
+        rows.extend(r);
+        warnings.extend(w);
+    }
+    Ok(ScoreReport {
+        metrics: config.metrics.clone(),
+        rows,
+        warnings,
+    })
+}
+
+fn validate(inputs: &ScoreInputs<'_>, config: &ScoreConfig) -> Result<(), EngineError> {
+    for m in &config.metrics {
+        if m.needs_meta_model() && inputs.meta_model.is_none() {
+            return Err(EngineError::Config(format!(
+                "metric '{}' needs a meta model (--meta-model or --stakes)",
+                m.name()
+            )));
+        }
+        if *m == Metric::Bmc && inputs.benchmark.is_none() {
+            return Err(EngineError::Config("metric 'bmc' needs --benchmark".into()));
+        }
+        if *m == Metric::CorrWithExample && inputs.example.is_none() {
+            return Err(EngineError::Config(
+                "metric 'corr_with_example' needs --example-preds".into(),
+            ));
+        }
+        if m.needs_features() && inputs.data.feature_names.is_empty() {
+            return Err(EngineError::Config(format!(
+                "metric '{}' needs feature columns, and none were loaded",
+                m.name()
+            )));
+        }
+    }
+    if config.targets.is_empty() {
+        return Err(EngineError::Config("no target given".into()));
+    }
+    Ok(())
+}
+
+fn gather(values: &[f64], rows: &[u32], map: &[Option<u32>]) -> Vec<f64> {
+    rows.iter()
+        .map(|&r| map[r as usize].map_or(f64::NAN, |i| values[i as usize]))
+        .collect()
+}
+
+fn feature_block(data: &Dataset, rows: &[u32]) -> ColumnMatrix {
+    let n = rows.len();
+    let k = data.features.len();
+    let mut block = Vec::with_capacity(n * k);
+    for col in &data.features {
+        block.extend(rows.iter().map(|&r| col[r as usize]));
+    }
+    // Lengths agree by construction.
+    match ColumnMatrix::new(n, k, ColumnData::I8(block)) {
+        Ok(m) => m,
+        Err(e) => unreachable!("feature block shape: {e}"),
+    }
+}
+
+fn score_era(
+    plan: &Plan<'_>,
+    era: usize,
+    rows: &[u32],
+    era_total: usize,
+) -> Result<(Vec<EraScore>, Vec<String>), EngineError> {
+    let data = plan.inputs.data;
+    let preds = plan.inputs.predictions;
+    let config = plan.config;
+    let era_name = &data.era_names[era];
+    let metrics = &config.metrics;
+    let mut warnings = Vec::new();
+    let kerr = |model: &str, target: &str, source: KernelError| EngineError::Kernel {
+        era: era_name.clone(),
+        model: model.to_string(),
+        target: target.to_string(),
+        source,
+    };
+    require_overlap(
+        || format!("era '{era_name}': data rows with predictions"),
+        rows.len(),
+        era_total,
+        config.max_filtered_ratio,
+    )?;
+    let model_values: Vec<Vec<f64>> = preds
+        .values
+        .iter()
+        .map(|v| gather(v, rows, &plan.pred_row))
+        .collect();
+
+    // Target-independent metrics: over every era row with a prediction.
+    let exposure: Option<Vec<f64>> = metrics.contains(&Metric::FeatureExposureMax).then(|| {
+        let block = feature_block(data, rows);
+        model_values
+            .iter()
+            .map(|p| max_feature_correlation(p, &block).map_or(f64::NAN, |(_, c)| c))
+            .collect()
+    });
+    let with_example: Option<Vec<f64>> = match (
+        metrics.contains(&Metric::CorrWithExample),
+        plan.inputs.example,
+        &plan.example_row,
+    ) {
+        (true, Some(ex), Some(map)) => {
+            let ev = gather(&ex.values, rows, map);
+            let keep: Vec<usize> = (0..rows.len()).filter(|&i| !ev[i].is_nan()).collect();
+            let er = percentile_rank(
+                &keep.iter().map(|&i| ev[i]).collect::<Vec<_>>(),
+                TieMethod::Average,
+            );
+            Some(
+                model_values
+                    .iter()
+                    .map(|p| {
+                        let pr = percentile_rank(
+                            &keep.iter().map(|&i| p[i]).collect::<Vec<_>>(),
+                            TieMethod::Average,
+                        );
+                        pearson(&pr, &er)
+                    })
+                    .collect(),
+            )
+        }
+        _ => None,
+    };
+    // The stake-weighted meta model is ranked within the era's predicted rows.
+    let stake_meta: Option<Vec<f64>> = match &plan.inputs.meta_model {
+        Some(MetaModelSource::Stakes(stakes)) => {
+            let cols: Vec<&[f64]> = stakes
+                .iter()
+                .map(|(m, _)| model_values[*m].as_slice())
+                .collect();
+            let s: Vec<f64> = stakes.iter().map(|(_, s)| *s).collect();
+            Some(meta_model(&cols, &s).map_err(|e| kerr("(meta model)", "-", e))?)
+        }
+        _ => None,
+    };
+    let meta_values: Option<Vec<f64>> = match (&plan.inputs.meta_model, &plan.meta_row) {
+        (Some(MetaModelSource::Column(r)), Some(map)) => Some(gather(&r.values, rows, map)),
+        _ => stake_meta,
+    };
+    let bench_values: Option<Vec<f64>> = match (plan.inputs.benchmark, &plan.bench_row) {
+        (Some(r), Some(map)) => Some(gather(&r.values, rows, map)),
+        _ => None,
+    };
+
+    let mut neutralizers: Vec<(Vec<usize>, Neutralizer)> = Vec::new();
+    let mut warned_constant = vec![false; preds.models.len()];
+    let mut out = Vec::with_capacity(preds.models.len() * config.targets.len());
+    for (t_pos, &ti) in plan.target_index.iter().enumerate() {
+        let target = &data.targets[ti];
+        let tname = &config.targets[t_pos];
+        let precision = match target.width {
+            FloatWidth::F32 => Precision::F32,
+            FloatWidth::F64 => Precision::F64,
+        };
+        let tall = gather_rows(&target.values, rows);
+        let s_idx: Vec<usize> = (0..rows.len()).filter(|&i| !tall[i].is_nan()).collect();
+        require_overlap(
+            || format!("era '{era_name}', target '{tname}': rows with a target"),
+            s_idx.len(),
+            era_total,
+            config.max_filtered_ratio,
+        )?;
+        if s_idx.len() < 2 {
+            return Err(EngineError::TooFewRows {
+                era: era_name.clone(),
+                target: tname.clone(),
+                rows: s_idx.len(),
+            });
+        }
+        let tvals: Vec<f64> = s_idx.iter().map(|&i| tall[i]).collect();
+        let corr_target = CorrTarget::new(&tvals, precision, config.target_pow15)
+            .map_err(|e| kerr("-", tname, e))?;
+        let contribution_setup = |reference: &Option<Vec<f64>>,
+                                  label: &str|
+         -> Result<
+            Option<(Vec<usize>, Vec<f64>, ContributionTarget)>,
+            EngineError,
+        > {
+            let Some(refv) = reference else {
+                return Ok(None);
+            };
+            let m_idx: Vec<usize> = s_idx
+                .iter()
+                .copied()
+                .filter(|&i| !refv[i].is_nan())
+                .collect();
+            require_overlap(
+                || format!("era '{era_name}', target '{tname}': rows with a {label} value"),
+                m_idx.len(),
+                s_idx.len(),
+                config.max_filtered_ratio,
+            )?;
+            let g = gaussian_rank(&m_idx.iter().map(|&i| refv[i]).collect::<Vec<_>>());
+            let ct = ContributionTarget::new(
+                &m_idx.iter().map(|&i| tall[i]).collect::<Vec<_>>(),
+                precision,
+            );
+            Ok(Some((m_idx, g, ct)))
+        };
+        let needs_mmc = metrics.iter().any(|m| m.needs_meta_model());
+        let mmc_setup = if needs_mmc {
+            contribution_setup(&meta_values, "meta model")?
+        } else {
+            None
+        };
+        let bmc_setup = if metrics.contains(&Metric::Bmc) {
+            contribution_setup(&bench_values, "benchmark")?
+        } else {
+            None
+        };
+        let nz_pos = if metrics.contains(&Metric::Fnc) {
+            Some(
+                match neutralizers.iter().position(|(idx, _)| *idx == s_idx) {
+                    Some(p) => p,
+                    None => {
+                        let sub: Vec<u32> = s_idx.iter().map(|&i| rows[i]).collect();
+                        neutralizers
+                            .push((s_idx.clone(), Neutralizer::new(feature_block(data, &sub))));
+                        neutralizers.len() - 1
+                    }
+                },
+            )
+        } else {
+            None
+        };
+
+        for (m, model) in preds.models.iter().enumerate() {
+            let p_all = &model_values[m];
+            let p: Vec<f64> = s_idx.iter().map(|&i| p_all[i]).collect();
+            if p.iter().all(|&v| v == p[0]) && !warned_constant[m] {
+                warned_constant[m] = true;
+                warnings.push(format!(
+                    "model '{model}' is constant in era '{era_name}': its scores there are NaN"
+                ));
+            }
+            let mut gauss_s: Option<Vec<f64>> = None;
+            let contrib = |setup: &Option<(Vec<usize>, Vec<f64>, ContributionTarget)>,
+                           tb: Option<usize>|
+             -> Result<f64, EngineError> {
+                let Some((m_idx, g_ref, ct)) = setup else {
+                    return Ok(f64::NAN);
+                };
+                let g = gaussian_rank(&m_idx.iter().map(|&i| p_all[i]).collect::<Vec<_>>());
+                contribution(&g, g_ref, ct, tb).map_err(|e| kerr(model, tname, e))
+            };
+            let mut values = Vec::with_capacity(metrics.len());
+            for metric in metrics {
+                let v = match *metric {
+                    Metric::Corr => {
+                        numerai_corr(&p, &corr_target, None).map_err(|e| kerr(model, tname, e))?
+                    }
+                    Metric::CorrTopBottom(k) => numerai_corr(&p, &corr_target, Some(k))
+                        .map_err(|e| kerr(model, tname, e))?,
+                    Metric::Spearman => spearman(&tvals, &p),
+                    Metric::Pearson => pearson(&tvals, &p),
+                    Metric::Mmc => contrib(&mmc_setup, None)?,
+                    Metric::MmcTopBottom(k) => contrib(&mmc_setup, Some(k))?,
+                    Metric::Bmc => contrib(&bmc_setup, None)?,
+                    Metric::Fnc => {
+                        let nz = &neutralizers[nz_pos.unwrap_or(0)].1;
+                        let g = gauss_s.get_or_insert_with(|| gaussian_rank(&p));
+                        let neutral = nz.neutralize(g, 1.0);
+                        if neutral.iter().any(|v| v.is_nan()) {
+                            f64::NAN
+                        } else {
+                            numerai_corr(&neutral, &corr_target, None)
+                                .map_err(|e| kerr(model, tname, e))?
+                        }
+                    }
+                    Metric::FeatureExposureMax => exposure.as_ref().map_or(f64::NAN, |e| e[m]),
+                    Metric::CorrWithExample => with_example.as_ref().map_or(f64::NAN, |e| e[m]),
+                };
+                values.push(v);
+            }
+            out.push(EraScore {
+                era: era_name.clone(),
+                model: model.clone(),
+                target: tname.clone(),
+                values,
+            });
+        }
+    }
+    Ok((out, warnings))
+}
+
+fn gather_rows(values: &[f64], rows: &[u32]) -> Vec<f64> {
+    rows.iter().map(|&r| values[r as usize]).collect()
+}
+
+/// Groups report rows by (model, target), keeping era order; used by summaries.
+pub fn by_model(report: &ScoreReport) -> Vec<((String, String), Vec<&EraScore>)> {
+    let mut order: Vec<(String, String)> = Vec::new();
+    let mut groups: HashMap<(String, String), Vec<&EraScore>> = HashMap::new();
+    for r in &report.rows {
+        let key = (r.model.clone(), r.target.clone());
+        if !groups.contains_key(&key) {
+            order.push(key.clone());
+        }
+        groups.entry(key).or_default().push(r);
+    }
+    order
+        .into_iter()
+        .map(|k| {
+            let v = groups.remove(&k).unwrap_or_default();
+            (k, v)
+        })
+        .collect()
+}
