@@ -26,30 +26,49 @@ pub struct FanChart<'a> {
 
 const SIZE: (u32, u32) = (1000, 600);
 
-/// Draws `chart` to `path` (`.png` or `.svg`).
-pub fn render(path: &Path, chart: &FanChart<'_>) -> Result<(), PayoutError> {
-    let ext = path
+/// An image format the chart can be written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChartFormat {
+    /// Bitmap, `.png`.
+    Png,
+    /// Vector, `.svg`.
+    Svg,
+}
+
+/// The format `path` asks for by its extension; lets a caller refuse a bad name before
+/// doing any work.
+pub fn format_of(path: &Path) -> Result<ChartFormat, PayoutError> {
+    match path
         .extension()
         .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("png") => Ok(ChartFormat::Png),
+        Some("svg") => Ok(ChartFormat::Svg),
+        _ => Err(PayoutError::ChartFormat {
+            path: path.to_path_buf(),
+        }),
+    }
+}
+
+/// Draws `chart` to `path` (`.png` or `.svg`).
+pub fn render(path: &Path, chart: &FanChart<'_>) -> Result<(), PayoutError> {
     let fail = |message: String| PayoutError::Chart {
         path: path.to_path_buf(),
         message,
     };
-    match ext.as_deref() {
-        Some("png") => {
+    match format_of(path)? {
+        ChartFormat::Png => {
             let root = BitMapBackend::new(path, SIZE).into_drawing_area();
             draw(&root, chart).map_err(|e| fail(e.to_string()))?;
             root.present().map_err(|e| fail(e.to_string()))
         }
-        Some("svg") => {
+        ChartFormat::Svg => {
             let root = SVGBackend::new(path, SIZE).into_drawing_area();
             draw(&root, chart).map_err(|e| fail(e.to_string()))?;
             root.present().map_err(|e| fail(e.to_string()))
         }
-        _ => Err(PayoutError::ChartFormat {
-            path: path.to_path_buf(),
-        }),
     }
 }
 
@@ -235,6 +254,8 @@ mod tests {
             render(Path::new("chart.jpg"), &chart),
             Err(PayoutError::ChartFormat { .. })
         ));
+        assert_eq!(format_of(Path::new("a/b.SVG")).unwrap(), ChartFormat::Svg);
+        assert!(format_of(Path::new("noext")).is_err());
         let e = render(Path::new("/nonexistent/dir/chart.svg"), &chart).unwrap_err();
         assert!(matches!(e, PayoutError::Chart { .. }), "{e}");
     }

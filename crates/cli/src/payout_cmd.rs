@@ -1,0 +1,929 @@
+//! `erascore payout`: what a stake would have done, round by round, under a payout rule;
+//! optionally how risky that was (block bootstrap), as a table, a trajectory file, a fan
+//! chart and JSON.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use clap::{Args, ValueEnum};
+use serde_json::{json, Value};
+
+use erascore_io::frame::{read_frame, write_frame, Column, Frame, Values};
+use erascore_io::FloatWidth;
+use erascore_payout::bootstrap::DEFAULT_BLOCK;
+use erascore_payout::chart::{self, FanChart};
+use erascore_payout::series::{group_by_model, ModelScores};
+use erascore_payout::simulate::check_stake;
+use erascore_payout::{
+    bootstrap, model_stream, simulate, BootstrapOptions, BootstrapReport, NanPolicy, PayoutFactor,
+    Preset, Quantiles, Rule, RuleOverrides, Summary, Trajectory,
+};
+
+use crate::common::{fmt, table};
+
+/// Flags of `erascore payout`.
+#[derive(Args, Debug, Clone)]
+pub struct PayoutArgs {
+    /// Per-round scores (CSV or parquet), one row per (round, model): an `era` or `round`
+    /// column, a `model` column and score columns, e.g. the output of `erascore score`.
+    #[arg(long)]
+    pub scores: PathBuf,
+    /// Starting stake S0 of every model, in NMR.
+    #[arg(
+        long,
+        required_unless_present = "stakes",
+        conflicts_with = "stakes",
+        allow_negative_numbers = true
+    )]
+    pub stake: Option<f64>,
+    /// Starting stake per model (CSV or parquet with columns model,stake).
+    #[arg(long)]
+    pub stakes: Option<PathBuf>,
+    /// Payout rule: weekly-2021, daily-2023, 2024 or custom.
+    #[arg(long)]
+    pub rule: String,
+    /// Column holding the first score (CORR).
+    #[arg(long, default_value = "corr")]
+    pub corr_col: String,
+    /// Column holding the second score (MMC, or TC for daily-2023).
+    #[arg(long, default_value = "mmc")]
+    pub mmc_col: String,
+    /// Column giving the round order (default: `round` if present, else `era`).
+    #[arg(long)]
+    pub round_col: Option<String>,
+    /// Column naming the model (a file without it is one model called "model").
+    #[arg(long, default_value = "model")]
+    pub model_col: String,
+    /// Keep only rows whose `target` column is this (for score files with several targets).
+    #[arg(long)]
+    pub target: Option<String>,
+    /// Weight of the first score (overrides the rule's).
+    #[arg(long, allow_negative_numbers = true)]
+    pub corr_multiplier: Option<f64>,
+    /// Weight of the second score (overrides the rule's; weekly-2021: 0, 0.5, 1 or 2).
+    #[arg(long, allow_negative_numbers = true)]
+    pub mmc_multiplier: Option<f64>,
+    /// Largest share of the stake a round can win or burn, in (0, 1].
+    #[arg(long, allow_negative_numbers = true)]
+    pub cap: Option<f64>,
+    /// Rounds until a round's payout joins the stake at risk (default 4).
+    #[arg(long)]
+    pub resolve_lag: Option<usize>,
+    /// A fixed payout factor for every round (default 1).
+    #[arg(long, allow_negative_numbers = true, conflicts_with_all = ["total_at_risk", "total_at_risk_csv"])]
+    pub payout_factor: Option<f64>,
+    /// Staking threshold T in NMR (overrides the rule's).
+    #[arg(long, allow_negative_numbers = true)]
+    pub threshold: Option<f64>,
+    /// Total NMR at risk X: payout factor min(1, T/X) for every round.
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        conflicts_with = "total_at_risk_csv"
+    )]
+    pub total_at_risk: Option<f64>,
+    /// Per-round payout factors: CSV or parquet with a round (or era) column and either
+    /// `total_at_risk` (factor min(1, T/X)) or `payout_factor`.
+    #[arg(long)]
+    pub total_at_risk_csv: Option<PathBuf>,
+    /// What to do with a NaN score: skip the round (with a warning), count it as 0, or stop.
+    #[arg(long, value_enum, default_value_t = NanArg::Skip)]
+    pub nan: NanArg,
+    /// Trajectory output (.csv or .parquet): round, model, at_risk, score,
+    /// payout_fraction, payout, stake.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Bootstrap this many trajectories per model (block bootstrap of the rounds).
+    #[arg(long)]
+    pub bootstrap: Option<usize>,
+    /// Rounds per bootstrap block (default 10).
+    #[arg(long, requires = "bootstrap")]
+    pub block: Option<usize>,
+    /// Bootstrap seed (default 0); the same seed gives the same result on any machine.
+    #[arg(long, requires = "bootstrap")]
+    pub seed: Option<u64>,
+    /// Fan chart (.png or .svg); one file per model, named FILE_<model>.ext, when there
+    /// are several. Without --bootstrap it shows the actual trajectory only.
+    #[arg(long)]
+    pub chart: Option<PathBuf>,
+    /// Summary (and bootstrap quantiles) as JSON.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+}
+
+/// `--nan` values.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NanArg {
+    /// Leave the round out, with a warning.
+    Skip,
+    /// Count the NaN score as 0.
+    Zero,
+    /// Stop with an error.
+    Error,
+}
+
+impl From<NanArg> for NanPolicy {
+    fn from(a: NanArg) -> Self {
+        match a {
+            NanArg::Skip => NanPolicy::Skip,
+            NanArg::Zero => NanPolicy::Zero,
+            NanArg::Error => NanPolicy::Error,
+        }
+    }
+}
+
+/// Where payout factors come from, once the flags are checked.
+enum FactorPlan {
+    Fixed(PayoutFactor),
+    PerRound(PathBuf),
+}
+
+/// Parsed and checked flags, before any file is read.
+struct Plan {
+    rule: Rule,
+    factor: FactorPlan,
+    bootstrap: Option<BootstrapOptions>,
+}
+
+fn plan(args: &PayoutArgs) -> anyhow::Result<Plan> {
+    let preset: Preset = args.rule.parse()?;
+    let rule = Rule::new(
+        preset,
+        &RuleOverrides {
+            corr_multiplier: args.corr_multiplier,
+            mmc_multiplier: args.mmc_multiplier,
+            cap: args.cap,
+            resolve_lag: args.resolve_lag,
+            threshold: args.threshold,
+        },
+    )?;
+    if let Some(s) = args.stake {
+        check_stake(None, s)?;
+    }
+    let factor = match (
+        args.payout_factor,
+        args.total_at_risk,
+        &args.total_at_risk_csv,
+    ) {
+        (Some(f), _, _) => FactorPlan::Fixed(PayoutFactor::constant(f)?),
+        (None, Some(x), _) => {
+            let t = rule
+                .threshold
+                .ok_or(erascore_payout::PayoutError::NoThreshold {
+                    rule: preset.name(),
+                })?;
+            FactorPlan::Fixed(PayoutFactor::from_total_at_risk(t, x)?)
+        }
+        (None, None, Some(p)) => FactorPlan::PerRound(p.clone()),
+        (None, None, None) => FactorPlan::Fixed(PayoutFactor::default()),
+    };
+    let bootstrap = match args.bootstrap {
+        None => None,
+        Some(n) => {
+            let block = args.block.unwrap_or(DEFAULT_BLOCK);
+            if n == 0 {
+                bail!("--bootstrap needs at least 1 trajectory");
+            }
+            if block == 0 {
+                bail!("--block must be at least 1 round");
+            }
+            Some(BootstrapOptions {
+                trajectories: n,
+                block,
+                seed: args.seed.unwrap_or(0),
+                fan: args.chart.is_some(),
+            })
+        }
+    };
+    if let Some(c) = &args.chart {
+        chart::format_of(c)?;
+    }
+    Ok(Plan {
+        rule,
+        factor,
+        bootstrap,
+    })
+}
+
+/// One model's results.
+struct ModelRun {
+    model: String,
+    rounds: Vec<String>,
+    skipped: Vec<String>,
+    trajectory: Trajectory,
+    summary: Summary,
+    bootstrap: Option<BootstrapReport>,
+}
+
+/// Runs `erascore payout`.
+pub fn run(args: &PayoutArgs) -> anyhow::Result<()> {
+    let plan = plan(args)?;
+    let series = read_series(args, &plan.rule)?;
+    let stakes = match (&args.stakes, args.stake) {
+        (Some(p), _) => read_stakes(p)?,
+        (None, Some(s)) => series.iter().map(|m| (m.model.clone(), s)).collect(),
+        (None, None) => bail!("give --stake S0 or --stakes FILE"),
+    };
+    let factor = match &plan.factor {
+        FactorPlan::Fixed(f) => f.clone(),
+        FactorPlan::PerRound(p) => read_round_factors(p, &plan.rule)?,
+    };
+    let runs = series
+        .iter()
+        .map(|m| {
+            let stake0 = stakes
+                .iter()
+                .find(|(name, _)| *name == m.model)
+                .map(|(_, s)| *s)
+                .with_context(|| format!("model '{}' has scores but no stake", m.model))?;
+            run_model(args, &plan, m, stake0, &factor)
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+
+    // Everything is computed; only now are files written.
+    if let Some(out) = &args.out {
+        write_frame(out, &trajectory_frame(out, &runs)?)?;
+    }
+    if let Some(c) = &args.chart {
+        write_charts(c, &plan.rule, &runs)?;
+    }
+    if let Some(j) = &args.json {
+        let text = serde_json::to_string_pretty(&summary_json(&plan, &runs))?;
+        std::fs::write(j, text + "\n").with_context(|| j.display().to_string())?;
+    }
+    print!("{}", summary_table(&runs));
+    if runs.iter().any(|r| r.bootstrap.is_some()) {
+        println!();
+        print!("{}", bootstrap_table(&runs));
+    }
+    Ok(())
+}
+
+/// The scores file as per-model series, after the target filter. Score columns the rule
+/// gives no weight need not exist.
+fn read_series(args: &PayoutArgs, rule: &Rule) -> anyhow::Result<Vec<ModelScores>> {
+    let frame = read_frame(&args.scores)?;
+    let keep = target_rows(&frame, args.target.as_deref())?;
+    let round_col = match &args.round_col {
+        Some(c) => c.as_str(),
+        None => ["round", "era"]
+            .into_iter()
+            .find(|c| frame.has(c))
+            .with_context(|| {
+                format!(
+                    "{}: no 'round' or 'era' column (columns: {}); name one with --round-col",
+                    args.scores.display(),
+                    frame.names().join(", ")
+                )
+            })?,
+    };
+    let rounds = pick(&frame.text(round_col)?, &keep);
+    let models = if frame.has(&args.model_col) || args.model_col != "model" {
+        pick(&frame.text(&args.model_col)?, &keep)
+    } else {
+        vec!["model".to_string(); rounds.len()]
+    };
+    let corr = if rule.uses_corr() || frame.has(&args.corr_col) {
+        pick(&frame.float(&args.corr_col)?.0, &keep)
+    } else {
+        vec![f64::NAN; rounds.len()]
+    };
+    let mmc = if rule.uses_mmc() || frame.has(&args.mmc_col) {
+        Some(pick(&frame.float(&args.mmc_col)?.0, &keep))
+    } else {
+        None
+    };
+    let series = group_by_model(&rounds, &models, &corr, mmc.as_deref())
+        .with_context(|| args.scores.display().to_string())?;
+    if series.is_empty() {
+        bail!("{}: no score rows", args.scores.display());
+    }
+    Ok(series)
+}
+
+/// Simulates (and bootstraps) one model.
+fn run_model(
+    args: &PayoutArgs,
+    plan: &Plan,
+    m: &ModelScores,
+    stake0: f64,
+    factor: &PayoutFactor,
+) -> anyhow::Result<ModelRun> {
+    let rule = &plan.rule;
+    let prepared = m.prepare(rule, args.nan.into(), &args.corr_col, &args.mmc_col)?;
+    if !prepared.skipped.is_empty() {
+        eprintln!(
+            "warning: model '{}': skipped {} round(s) with NaN scores ({}); later rounds move \
+             up, use --nan zero to keep their place",
+            m.model,
+            prepared.skipped.len(),
+            preview(&prepared.skipped)
+        );
+    }
+    let context = || format!("model '{}'", m.model);
+    let factors = factor.for_rounds(prepared.rounds.iter().map(String::as_str))?;
+    let trajectory = simulate(stake0, &prepared.scores, &factors, rule).with_context(context)?;
+    let stream = model_stream(&m.model);
+    let bootstrap = plan
+        .bootstrap
+        .map(|o| bootstrap(stake0, &prepared.scores, &factors, rule, &o, stream))
+        .transpose()
+        .with_context(context)?;
+    Ok(ModelRun {
+        model: m.model.clone(),
+        summary: trajectory.summary(),
+        rounds: prepared.rounds,
+        skipped: prepared.skipped,
+        trajectory,
+        bootstrap,
+    })
+}
+
+/// One fan chart per model: `chart` itself for a single model, FILE_<model>.ext otherwise.
+fn write_charts(chart: &Path, rule: &Rule, runs: &[ModelRun]) -> anyhow::Result<()> {
+    for r in runs {
+        let path = if runs.len() > 1 {
+            per_model_path(chart, &r.model)
+        } else {
+            chart.to_path_buf()
+        };
+        let title = format!("{} under {}", r.model, rule.preset);
+        let actual = r.trajectory.balances();
+        chart::render(
+            &path,
+            &FanChart {
+                title: &title,
+                stake0: r.trajectory.stake0,
+                fan: r.bootstrap.as_ref().and_then(|b| b.fan.as_deref()),
+                actual: Some(&actual),
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// Rows to keep: all, or those whose `target` column matches. A file holding several
+/// targets needs --target, since each (round, model) then appears once per target.
+fn target_rows(frame: &Frame, target: Option<&str>) -> anyhow::Result<Option<Vec<bool>>> {
+    let has = frame.has("target");
+    match target {
+        Some(_) if !has => bail!(
+            "{}: --target given but there is no 'target' column",
+            frame.path().display()
+        ),
+        Some(t) => {
+            let col = frame.text("target")?;
+            let keep: Vec<bool> = col.iter().map(|c| c == t).collect();
+            if !keep.contains(&true) {
+                let found: BTreeSet<&str> = col.iter().map(String::as_str).collect();
+                bail!(
+                    "{}: no rows with target '{t}' (targets: {})",
+                    frame.path().display(),
+                    found.into_iter().collect::<Vec<_>>().join(", ")
+                );
+            }
+            Ok(Some(keep))
+        }
+        None if has => {
+            let col = frame.text("target")?;
+            let found: BTreeSet<&str> = col.iter().map(String::as_str).collect();
+            if found.len() > 1 {
+                bail!(
+                    "{}: scores for several targets ({}); choose one with --target",
+                    frame.path().display(),
+                    found.into_iter().collect::<Vec<_>>().join(", ")
+                );
+            }
+            Ok(None)
+        }
+        None => Ok(None),
+    }
+}
+
+fn pick<T: Clone>(values: &[T], keep: &Option<Vec<bool>>) -> Vec<T> {
+    match keep {
+        None => values.to_vec(),
+        Some(k) => values
+            .iter()
+            .zip(k)
+            .filter(|(_, k)| **k)
+            .map(|(v, _)| v.clone())
+            .collect(),
+    }
+}
+
+fn preview(rounds: &[String]) -> String {
+    let mut s = rounds
+        .iter()
+        .take(5)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if rounds.len() > 5 {
+        s.push_str(", ...");
+    }
+    s
+}
+
+/// model,stake from a CSV or parquet file; every stake finite and >= 0.
+fn read_stakes(path: &Path) -> anyhow::Result<Vec<(String, f64)>> {
+    let frame = read_frame(path)?;
+    let models = frame.text("model")?;
+    let (stakes, _) = frame.float("stake")?;
+    models
+        .iter()
+        .zip(stakes.iter())
+        .enumerate()
+        .map(|(i, (m, &s))| {
+            check_stake(Some(m), s).with_context(|| format!("{}:{}", path.display(), i + 2))?;
+            Ok((m.clone(), s))
+        })
+        .collect()
+}
+
+/// Per-round payout factors from a file with a round (or era) column and either
+/// `payout_factor` or `total_at_risk` (turned into min(1, T/X) with the rule's threshold).
+fn read_round_factors(path: &Path, rule: &Rule) -> anyhow::Result<PayoutFactor> {
+    let frame = read_frame(path)?;
+    let round_col = ["round", "era"]
+        .into_iter()
+        .find(|c| frame.has(c))
+        .with_context(|| format!("{}: no 'round' or 'era' column", path.display()))?;
+    let rounds = frame.text(round_col)?;
+    let context = || path.display().to_string();
+    if frame.has("payout_factor") {
+        let (f, _) = frame.float("payout_factor")?;
+        PayoutFactor::per_round(rounds.iter().map(String::as_str).zip(f.iter().copied()))
+            .with_context(context)
+    } else if frame.has("total_at_risk") {
+        let t = rule
+            .threshold
+            .ok_or(erascore_payout::PayoutError::NoThreshold {
+                rule: rule.preset.name(),
+            })?;
+        let (x, _) = frame.float("total_at_risk")?;
+        PayoutFactor::per_round_total_at_risk(
+            t,
+            rounds.iter().map(String::as_str).zip(x.iter().copied()),
+        )
+        .with_context(context)
+    } else {
+        bail!(
+            "{}: needs a 'total_at_risk' or a 'payout_factor' column (columns: {})",
+            path.display(),
+            frame.names().join(", ")
+        )
+    }
+}
+
+fn per_model_path(chart: &Path, model: &str) -> PathBuf {
+    let safe: String = model
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let stem = chart
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let ext = chart
+        .extension()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    chart.with_file_name(format!("{stem}_{safe}.{ext}"))
+}
+
+fn trajectory_frame(path: &Path, runs: &[ModelRun]) -> anyhow::Result<Frame> {
+    let rows: usize = runs.iter().map(|r| r.rounds.len()).sum();
+    let mut round = Vec::with_capacity(rows);
+    let mut model = Vec::with_capacity(rows);
+    let mut cols: [Vec<f64>; 5] = std::array::from_fn(|_| Vec::with_capacity(rows));
+    for r in runs {
+        for (label, o) in r.rounds.iter().zip(&r.trajectory.rounds) {
+            round.push(label.clone());
+            model.push(r.model.clone());
+            for (c, v) in cols
+                .iter_mut()
+                .zip([o.at_risk, o.score, o.fraction, o.payout, o.stake])
+            {
+                c.push(v);
+            }
+        }
+    }
+    let names = ["at_risk", "score", "payout_fraction", "payout", "stake"];
+    let mut columns = vec![
+        Column {
+            name: "round".into(),
+            values: Values::Text(round),
+        },
+        Column {
+            name: "model".into(),
+            values: Values::Text(model),
+        },
+    ];
+    columns.extend(names.iter().zip(cols).map(|(n, v)| Column {
+        name: (*n).into(),
+        values: Values::Float(v, FloatWidth::F64),
+    }));
+    Ok(Frame::new(path, columns)?)
+}
+
+fn quantiles_json(q: &Quantiles) -> Value {
+    json!({"p05": q.p05, "p25": q.p25, "p50": q.p50, "p75": q.p75, "p95": q.p95})
+}
+
+fn summary_json(plan: &Plan, runs: &[ModelRun]) -> Value {
+    let rule = &plan.rule;
+    let factor = match &plan.factor {
+        FactorPlan::Fixed(PayoutFactor::Constant(v)) => json!({"kind": "constant", "value": v}),
+        FactorPlan::Fixed(PayoutFactor::PerRound(_)) => json!({"kind": "per_round"}),
+        FactorPlan::PerRound(p) => json!({"kind": "per_round", "file": p.display().to_string()}),
+    };
+    let models: Vec<Value> = runs
+        .iter()
+        .map(|r| {
+            let s = &r.summary;
+            let boot = r.bootstrap.as_ref().map(|b| {
+                json!({
+                    "trajectories": b.trajectories,
+                    "block": b.block,
+                    "seed": plan.bootstrap.map(|o| o.seed),
+                    "final_stake": quantiles_json(&b.final_stake),
+                    "max_drawdown": quantiles_json(&b.max_drawdown),
+                    "p_final_below_start": b.p_final_below_start,
+                })
+            });
+            json!({
+                "model": r.model,
+                "rounds": s.rounds,
+                "skipped_rounds": r.skipped,
+                "stake0": s.stake0,
+                "final_stake": s.final_stake,
+                "total_return": s.total_return,
+                "max_drawdown": s.max_drawdown,
+                "burn_share": s.burn_share,
+                "rounds_at_cap": s.rounds_at_cap(),
+                "rounds_at_cap_up": s.rounds_at_cap_up,
+                "rounds_at_cap_down": s.rounds_at_cap_down,
+                "bootstrap": boot,
+            })
+        })
+        .collect();
+    json!({
+        "rule": {
+            "name": rule.preset.name(),
+            "corr_multiplier": rule.corr_multiplier,
+            "mmc_multiplier": rule.mmc_multiplier,
+            "cap": rule.cap,
+            "resolve_lag": rule.resolve_lag,
+            "threshold": rule.threshold,
+        },
+        "payout_factor": factor,
+        "models": models,
+    })
+}
+
+fn pct(x: f64) -> String {
+    format!("{:+.2}%", 100.0 * x)
+}
+
+fn summary_table(runs: &[ModelRun]) -> String {
+    let header = [
+        "model",
+        "rounds",
+        "start",
+        "final",
+        "return",
+        "max drawdown",
+        "burned",
+        "at cap (+/-)",
+    ]
+    .map(String::from);
+    let rows: Vec<Vec<String>> = runs
+        .iter()
+        .map(|r| {
+            let s = &r.summary;
+            vec![
+                r.model.clone(),
+                s.rounds.to_string(),
+                fmt(s.stake0),
+                fmt(s.final_stake),
+                s.total_return.map_or_else(String::new, pct),
+                format!("{:.2}%", 100.0 * s.max_drawdown),
+                format!("{:.1}%", 100.0 * s.burn_share),
+                format!(
+                    "{} ({}/{})",
+                    s.rounds_at_cap(),
+                    s.rounds_at_cap_up,
+                    s.rounds_at_cap_down
+                ),
+            ]
+        })
+        .collect();
+    table(&header, &rows, 1)
+}
+
+fn bootstrap_table(runs: &[ModelRun]) -> String {
+    let header = [
+        "model",
+        "final p5",
+        "p25",
+        "p50",
+        "p75",
+        "p95",
+        "drawdown p50",
+        "p95",
+        "P(final < start)",
+    ]
+    .map(String::from);
+    let rows: Vec<Vec<String>> = runs
+        .iter()
+        .filter_map(|r| r.bootstrap.as_ref().map(|b| (r, b)))
+        .map(|(r, b)| {
+            let mut row = vec![r.model.clone()];
+            row.extend(b.final_stake.to_array().map(fmt));
+            row.push(format!("{:.2}%", 100.0 * b.max_drawdown.p50));
+            row.push(format!("{:.2}%", 100.0 * b.max_drawdown.p95));
+            row.push(format!("{:.1}%", 100.0 * b.p_final_below_start));
+            row
+        })
+        .collect();
+    let first = runs.iter().find_map(|r| r.bootstrap.as_ref());
+    let mut out = first.map_or_else(String::new, |b| {
+        format!(
+            "bootstrap: {} trajectories per model, blocks of {} rounds\n",
+            b.trajectories, b.block
+        )
+    });
+    out.push_str(&table(&header, &rows, 1));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: PayoutArgs,
+    }
+
+    /// Parses a command line (words split on spaces; temp paths have none).
+    fn parse(line: &str) -> Result<PayoutArgs, clap::Error> {
+        Cli::try_parse_from(std::iter::once("payout").chain(line.split_whitespace()))
+            .map(|c| c.args)
+    }
+
+    fn ok(line: &str) {
+        run(&parse(line).unwrap()).unwrap();
+    }
+
+    fn err(line: &str) -> String {
+        format!("{:#}", run(&parse(line).unwrap()).unwrap_err())
+    }
+
+    fn write(dir: &Path, name: &str, text: &str) -> String {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    }
+
+    fn read_json(path: &str) -> Value {
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    /// The hand-computed trajectory of erascore-payout's tests, through the whole command:
+    /// rounds listed out of order, two models, one of them with a NaN round.
+    const SCORES: &str = "era,model,corr,mmc\n\
+        0003,a,-0.10,0\n0001,a,0.10,0\n0002,a,0.20,0\n0004,a,0.05,0\n0005,a,0.10,0\n\
+        0006,a,0.30,0\n0007,a,-0.50,0\n\
+        0001,b,0.01,0.01\n0002,b,,0.01\n0003,b,0.02,-0.01\n";
+
+    #[test]
+    fn trajectory_summary_and_json() {
+        let dir = tempfile::tempdir().unwrap();
+        let scores = write(dir.path(), "scores.csv", SCORES);
+        let out = dir.path().join("traj.csv").display().to_string();
+        let json = dir.path().join("s.json").display().to_string();
+        ok(&format!(
+            "--scores {scores} --stake 100 --rule weekly-2021 --out {out} --json {json}"
+        ));
+        let t = read_frame(Path::new(&out)).unwrap();
+        let names = [
+            "round",
+            "model",
+            "at_risk",
+            "score",
+            "payout_fraction",
+            "payout",
+        ];
+        assert_eq!(t.names()[..6], names);
+        assert_eq!(t.names()[6], "stake");
+        let rounds = t.text("round").unwrap();
+        assert_eq!(
+            rounds[..7],
+            ["0001", "0002", "0003", "0004", "0005", "0006", "0007"]
+        );
+        let col = |c: &str| t.float(c).unwrap().0.into_owned();
+        let (at_risk, payout, stake) = (col("at_risk"), col("payout"), col("stake"));
+        let want_risk = [100.0, 100.0, 100.0, 100.0, 110.0, 130.0, 120.0];
+        let want_payout = [10.0, 20.0, -10.0, 5.0, 11.0, 32.5, -30.0];
+        for i in 0..7 {
+            assert!((at_risk[i] - want_risk[i]).abs() < 1e-9);
+            assert!((payout[i] - want_payout[i]).abs() < 1e-9);
+        }
+        assert!((stake[6] - 125.0).abs() < 1e-9);
+        assert_eq!(col("payout_fraction")[5], 0.25);
+        // Model b: the NaN round 0002 is skipped.
+        assert_eq!(t.rows(), 9);
+        assert_eq!(rounds[7..], ["0001", "0003"]);
+        let v = read_json(&json);
+        assert_eq!(v["rule"]["name"], "weekly-2021");
+        assert_eq!(v["rule"]["cap"], 0.25);
+        let a = &v["models"][0];
+        assert_eq!(a["model"], "a");
+        assert!((a["final_stake"].as_f64().unwrap() - 138.5).abs() < 1e-9);
+        assert_eq!(a["rounds_at_cap"], 2);
+        assert_eq!(v["models"][1]["skipped_rounds"][0], "0002");
+        assert!(a["bootstrap"].is_null());
+    }
+
+    #[test]
+    fn bootstrap_json_and_chart() {
+        let dir = tempfile::tempdir().unwrap();
+        let scores = write(dir.path(), "scores.csv", SCORES);
+        let json = dir.path().join("s.json").display().to_string();
+        let chart = dir.path().join("fan.svg").display().to_string();
+        let line = format!(
+            "--scores {scores} --stake 100 --rule custom --cap 0.25 --mmc-multiplier 1 \
+             --nan zero --bootstrap 200 --block 3 --seed 5 --json {json} --chart {chart}"
+        );
+        ok(&line);
+        let first = std::fs::read_to_string(&json).unwrap();
+        let v = read_json(&json);
+        let b = &v["models"][0]["bootstrap"];
+        assert_eq!(
+            (&b["trajectories"], &b["block"], &b["seed"]),
+            (&200.into(), &3.into(), &5.into())
+        );
+        let q = &b["final_stake"];
+        assert!(q["p05"].as_f64().unwrap() <= q["p95"].as_f64().unwrap());
+        assert!(dir.path().join("fan_a.svg").exists());
+        assert!(dir.path().join("fan_b.svg").exists());
+        // Same seed, same numbers.
+        ok(&line);
+        assert_eq!(std::fs::read_to_string(&json).unwrap(), first);
+    }
+
+    #[test]
+    fn payout_factor_sources() {
+        let dir = tempfile::tempdir().unwrap();
+        let scores = write(dir.path(), "s.csv", "round,model,corr\n1,m,0.1\n2,m,0.1\n");
+        let json = dir.path().join("o.json").display().to_string();
+        let base = format!("--scores {scores} --stake 100 --rule weekly-2021 --json {json}");
+        let final_stake = |extra: &str| -> f64 {
+            ok(&format!("{base} {extra}"));
+            read_json(&json)["models"][0]["final_stake"]
+                .as_f64()
+                .unwrap()
+        };
+        assert!((final_stake("") - 120.0).abs() < 1e-9);
+        assert!((final_stake("--payout-factor 0.5") - 110.0).abs() < 1e-9);
+        // 300,000 / 600,000 = 0.5.
+        assert!((final_stake("--total-at-risk 600000") - 110.0).abs() < 1e-9);
+        let tar = write(
+            dir.path(),
+            "tar.csv",
+            "round,total_at_risk\n1,600000\n2,150000\n",
+        );
+        assert!((final_stake(&format!("--total-at-risk-csv {tar}")) - 115.0).abs() < 1e-9);
+        let pf = write(
+            dir.path(),
+            "pf.csv",
+            "era,payout_factor\n0001,0.2\n0002,0.0\n",
+        );
+        assert!((final_stake(&format!("--total-at-risk-csv {pf}")) - 102.0).abs() < 1e-9);
+        let short = write(dir.path(), "short.csv", "round,total_at_risk\n1,1000\n");
+        let e = err(&format!("{base} --total-at-risk-csv {short}"));
+        assert!(e.contains("round '2'"), "{e}");
+        let e = err(&format!(
+            "--scores {scores} --stake 1 --rule custom --total-at-risk 5"
+        ));
+        assert!(e.contains("no staking threshold"), "{e}");
+        let e = err(&format!("{base} --payout-factor -1"));
+        assert!(e.contains("payout factor -1"), "{e}");
+        assert!(parse(&format!("{base} --payout-factor 1 --total-at-risk 5")).is_err());
+    }
+
+    #[test]
+    fn stakes_file_and_targets() {
+        let dir = tempfile::tempdir().unwrap();
+        let scores = write(
+            dir.path(),
+            "s.csv",
+            "era,model,target,corr\n1,x,target,0.1\n1,x,target_aux,0.2\n\
+             1,y,target,0.1\n1,y,target_aux,0.1\n",
+        );
+        let stakes = write(dir.path(), "stakes.csv", "model,stake\nx,10\ny,20\n");
+        let base = format!("--scores {scores} --rule custom");
+        let e = err(&format!("{base} --stakes {stakes}"));
+        assert!(e.contains("--target") && e.contains("target_aux"), "{e}");
+        let json = dir.path().join("o.json").display().to_string();
+        ok(&format!(
+            "{base} --stakes {stakes} --target target_aux --json {json}"
+        ));
+        let v = read_json(&json);
+        assert!((v["models"][0]["final_stake"].as_f64().unwrap() - 12.0).abs() < 1e-9);
+        assert!((v["models"][1]["final_stake"].as_f64().unwrap() - 22.0).abs() < 1e-9);
+        let e = err(&format!("{base} --stakes {stakes} --target nope"));
+        assert!(e.contains("no rows with target 'nope'"), "{e}");
+        let partial = write(dir.path(), "p.csv", "model,stake\nx,10\n");
+        let e = err(&format!("{base} --stakes {partial} --target target"));
+        assert!(e.contains("'y' has scores but no stake"), "{e}");
+        let negative = write(dir.path(), "n.csv", "model,stake\nx,10\ny,-3\n");
+        let e = err(&format!("{base} --stakes {negative} --target target"));
+        assert!(e.contains("n.csv:3") && e.contains("-3"), "{e}");
+    }
+
+    #[test]
+    fn bad_input_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let bad = write(dir.path(), "s.csv", "era,model,corr\n1,m,0.1\n2,m,high\n");
+        let e = err(&format!("--scores {bad} --stake 1 --rule custom"));
+        assert!(e.contains("s.csv:3") && e.contains("high"), "{e}");
+        let good = write(dir.path(), "good.csv", "era,model,corr\n1,m,0.1\n2,m,0.2\n");
+        let base = format!("--scores {good} --stake 1");
+        for (flags, want) in [
+            ("--rule custom --corr-col corr20", "'corr20'"),
+            ("--rule 2024", "'mmc'"),
+            ("--rule weekly", "unknown payout rule"),
+            ("--rule custom --cap 1.5", "cap 1.5"),
+            ("--rule custom --cap 0", "cap 0"),
+            ("--rule custom --resolve-lag 0", "resolve lag 0"),
+            ("--rule weekly-2021 --mmc-multiplier 3", "0, 0.5, 1 or 2"),
+            ("--rule daily-2023 --corr-multiplier 2.5", "0 to 2"),
+            ("--rule custom --chart x.jpg", ".png or .svg"),
+            ("--rule custom --bootstrap 0", "--bootstrap"),
+            ("--rule custom --bootstrap 5 --block 0", "--block"),
+        ] {
+            let e = err(&format!("{base} {flags}"));
+            assert!(e.contains(want), "{flags}: {e}");
+        }
+        let e = err(&format!("--scores {good} --stake -5 --rule custom"));
+        assert!(e.contains("stake -5"), "{e}");
+        let e = err("--scores /nonexistent.csv --stake 1 --rule custom");
+        assert!(e.contains("/nonexistent.csv"), "{e}");
+        assert!(parse(&format!("--scores {good} --rule custom")).is_err());
+        assert!(parse(&format!("{base} --rule custom --seed 3")).is_err());
+        assert!(parse(&format!("{base} --rule custom --resolve-lag -1")).is_err());
+        let dup = write(dir.path(), "d.csv", "era,model,corr\n1,m,0.1\n1,m,0.2\n");
+        let e = err(&format!("--scores {dup} --stake 1 --rule custom"));
+        assert!(e.contains("two rows for round '1'"), "{e}");
+    }
+
+    #[test]
+    fn nan_policies() {
+        let dir = tempfile::tempdir().unwrap();
+        let scores = write(
+            dir.path(),
+            "s.csv",
+            "era,model,corr\n1,m,0.1\n2,m,\n3,m,0.1\n",
+        );
+        let base = format!("--scores {scores} --stake 1 --rule custom");
+        let e = err(&format!("{base} --nan error"));
+        assert!(e.contains("round '2'") && e.contains("NaN"), "{e}");
+        let out = dir.path().join("t.csv");
+        for (policy, rows) in [("skip", 2), ("zero", 3)] {
+            ok(&format!("{base} --nan {policy} --out {}", out.display()));
+            assert_eq!(read_frame(&out).unwrap().rows(), rows, "{policy}");
+        }
+        let all_nan = write(dir.path(), "n.csv", "era,model,corr\n1,m,\n");
+        let e = err(&format!("--scores {all_nan} --stake 1 --rule custom"));
+        assert!(e.contains("no round to simulate"), "{e}");
+    }
+
+    #[test]
+    fn single_model_file_without_model_column_and_parquet_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let scores = write(dir.path(), "s.csv", "round,corr\n10,0.1\n9,0.2\n");
+        let out = dir.path().join("t.parquet");
+        ok(&format!(
+            "--scores {scores} --stake 50 --rule custom --resolve-lag 1 --out {}",
+            out.display()
+        ));
+        let t = read_frame(&out).unwrap();
+        assert_eq!(t.text("round").unwrap().as_ref(), ["9", "10"]);
+        assert_eq!(t.text("model").unwrap()[0], "model");
+        let (stake, _) = t.float("stake").unwrap();
+        // Lag 1, cap 1: 50 → +10 → 60 → +6 → 66.
+        assert!((stake[1] - 66.0).abs() < 1e-9);
+    }
+}
