@@ -48,9 +48,10 @@ pub struct ScoreArgs {
     /// Target column(s); repeat or comma-separate for several.
     #[arg(long, value_delimiter = ',', default_value = "target")]
     pub target: Vec<String>,
-    /// Metrics: corr, corr_tbN, mmc, mmc_tbN, bmc, fnc, spearman, pearson, fexp_max.
-    #[arg(long, default_value = "corr,mmc,fnc")]
-    pub metrics: String,
+    /// Metrics: corr, corr_tbN, mmc, mmc_tbN, bmc, fnc, spearman, pearson, fexp_max
+    /// [default: corr and fnc, plus mmc with a meta model and bmc with a benchmark].
+    #[arg(long)]
+    pub metrics: Option<String>,
     /// Numerai features.json, for --feature-set.
     #[arg(long, requires = "feature_set")]
     pub features_json: Option<PathBuf>,
@@ -78,7 +79,20 @@ struct Plan {
 }
 
 fn plan(args: &ScoreArgs) -> anyhow::Result<Plan> {
-    let metrics = Metric::parse_list(&args.metrics)?;
+    let metrics = match &args.metrics {
+        Some(list) => Metric::parse_list(list)?,
+        None => {
+            let mut m = vec![Metric::Corr];
+            if args.meta_model.is_some() || args.stakes.is_some() {
+                m.push(Metric::Mmc);
+            }
+            if args.benchmark.is_some() && args.benchmark_column.is_some() {
+                m.push(Metric::Bmc);
+            }
+            m.push(Metric::Fnc);
+            m
+        }
+    };
     if metrics.iter().any(|m| m.needs_meta_model())
         && args.meta_model.is_none()
         && args.stakes.is_none()
@@ -205,7 +219,7 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
     write_frame(&args.out, &report_frame(&args.out, &report)?)?;
     print!("{}", summary_table(&report));
     eprintln!(
-        "wrote {} rows ({} eras x {} models x {} targets) to {}",
+        "wrote {} rows ({} eras x {} models x {} target(s)) to {}",
         report.rows.len(),
         report
             .rows
@@ -251,26 +265,27 @@ pub fn report_frame(path: &std::path::Path, report: &ScoreReport) -> anyhow::Res
     Ok(Frame::new(path, columns)?)
 }
 
-/// Mean, std and Sharpe of each metric per model and target.
+/// Mean, std and Sharpe of each metric per model and target, one line per metric.
 pub fn summary_table(report: &ScoreReport) -> String {
-    let mut header = vec!["model".to_string(), "target".to_string()];
-    for m in &report.metrics {
-        let n = m.name();
-        header.push(format!("{n} mean"));
-        header.push(format!("{n} std"));
-        header.push(format!("{n} sharpe"));
-    }
-    let rows: Vec<Vec<String>> = by_model(report)
-        .into_iter()
-        .map(|((model, target), rows)| {
-            let mut line = vec![model, target];
-            for k in 0..report.metrics.len() {
-                let v: Vec<f64> = rows.iter().map(|r| r.values[k]).collect();
-                let b = basic(&v);
-                line.extend([fmt(b.mean), fmt(b.std), fmt(b.sharpe)]);
-            }
-            line
-        })
+    let header: Vec<String> = ["model", "target", "metric", "mean", "std", "sharpe", "eras"]
+        .iter()
+        .map(|s| s.to_string())
         .collect();
-    table(&header, &rows, 2)
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for ((model, target), era_rows) in by_model(report) {
+        for (k, metric) in report.metrics.iter().enumerate() {
+            let v: Vec<f64> = era_rows.iter().map(|r| r.values[k]).collect();
+            let b = basic(&v);
+            rows.push(vec![
+                model.clone(),
+                target.clone(),
+                metric.name(),
+                fmt(b.mean),
+                fmt(b.std),
+                fmt(b.sharpe),
+                b.eras.to_string(),
+            ]);
+        }
+    }
+    table(&header, &rows, 3)
 }

@@ -1,0 +1,343 @@
+//! End-to-end tests of `erascore score`: golden values from numerai-tools 0.7.2
+//! (scripts/make_score_golden.py -> fixtures/score), thread-count independence, and the
+//! errors a user gets for bad input.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use erascore_io::frame::{read_frame, write_frame, Column, Frame, Values};
+use erascore_io::FloatWidth;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/score")
+}
+
+fn erascore(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_erascore"))
+        .args(args)
+        .output()
+        .expect("run erascore")
+}
+
+fn fx(name: &str) -> String {
+    fixtures().join(name).display().to_string()
+}
+
+const METRICS: &str = "corr,corr_tb200,mmc,bmc,fnc,spearman,pearson,fexp_max";
+
+fn score_fixture(out: &Path, threads: &str) -> Output {
+    erascore(&[
+        "--threads",
+        threads,
+        "score",
+        "--data",
+        &fx("data.parquet"),
+        "--predictions",
+        &fx("predictions.csv"),
+        "--meta-model",
+        &fx("meta_model.parquet"),
+        "--benchmark",
+        &fx("benchmark.parquet"),
+        "--benchmark-column",
+        "v5_lgbm",
+        "--target",
+        "target,target_aux,target_f64",
+        "--metrics",
+        METRICS,
+        "--out",
+        &out.display().to_string(),
+        "--quiet",
+    ])
+}
+
+fn rows_by_key(path: &Path) -> HashMap<(String, String, String), HashMap<String, f64>> {
+    let f = read_frame(path).unwrap();
+    let (era, model, target) = (
+        f.text("era").unwrap(),
+        f.text("model").unwrap(),
+        f.text("target").unwrap(),
+    );
+    let mut out = HashMap::new();
+    for i in 0..f.rows() {
+        let mut m = HashMap::new();
+        for name in METRICS.split(',') {
+            m.insert(name.to_string(), f.float(name).unwrap().0[i]);
+        }
+        out.insert((era[i].clone(), model[i].clone(), target[i].clone()), m);
+    }
+    out
+}
+
+#[test]
+fn matches_numerai_tools_golden_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("scores.csv");
+    let run = score_fixture(&out, "2");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let got = rows_by_key(&out);
+    let mut checked = 0;
+    for target in ["target", "target_aux", "target_f64"] {
+        // numpy's vectorised float32 pow is within 1 ulp of ours; float64 targets are exact.
+        let tol = if target == "target_f64" { 1e-11 } else { 1e-8 };
+        let expected = rows_by_key(&fixtures().join(format!("expected_{target}.csv")));
+        assert_eq!(expected.len(), 15);
+        for (key, want) in &expected {
+            let have = got
+                .get(key)
+                .unwrap_or_else(|| panic!("missing row {key:?}"));
+            for (metric, w) in want {
+                let h = have[metric];
+                if w.is_nan() {
+                    assert!(h.is_nan(), "{key:?} {metric}: expected NaN, got {h}");
+                } else {
+                    assert!(
+                        (w - h).abs() <= tol,
+                        "{key:?} {metric}: expected {w}, got {h}"
+                    );
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 3 * 15 * 8);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("model 'model_flat' is constant in era '0003'"),
+        "{stderr}"
+    );
+    // The summary table names every model.
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        stdout.contains("model_ties") && stdout.contains("corr mean"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn results_do_not_depend_on_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = dir.path().join("one.csv");
+    let two = dir.path().join("two.csv");
+    assert!(score_fixture(&one, "1").status.success());
+    assert!(score_fixture(&two, "2").status.success());
+    assert_eq!(std::fs::read(one).unwrap(), std::fs::read(two).unwrap());
+}
+
+#[test]
+fn parquet_output_matches_csv_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("s.csv");
+    let pq = dir.path().join("s.parquet");
+    assert!(score_fixture(&csv, "2").status.success());
+    assert!(score_fixture(&pq, "2").status.success());
+    let (a, b) = (rows_by_key(&csv), rows_by_key(&pq));
+    assert_eq!(a.len(), b.len());
+    for (k, v) in &a {
+        for (m, x) in v {
+            let y = b[k][m];
+            assert!(x == &y || (x.is_nan() && y.is_nan()), "{k:?} {m}");
+        }
+    }
+}
+
+/// Runs a failing command and returns its stderr; asserts nothing was written to `out`.
+fn fails(args: &[&str], out: &Path) -> String {
+    let run = erascore(args);
+    assert!(!run.status.success(), "expected failure for {args:?}");
+    assert!(!out.exists(), "--out was written by a failed run");
+    let err = String::from_utf8_lossy(&run.stderr).to_string();
+    assert!(!err.contains("panicked"), "{err}");
+    err
+}
+
+fn basic_args<'a>(data: &'a str, preds: &'a str, out: &'a str) -> Vec<&'a str> {
+    args_with_metrics(data, preds, out, "corr")
+}
+
+fn args_with_metrics<'a>(
+    data: &'a str,
+    preds: &'a str,
+    out: &'a str,
+    metrics: &'a str,
+) -> Vec<&'a str> {
+    vec![
+        "score",
+        "--data",
+        data,
+        "--predictions",
+        preds,
+        "--metrics",
+        metrics,
+        "--out",
+        out,
+        "--quiet",
+    ]
+}
+
+fn write_preds(dir: &Path, name: &str, body: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, body).unwrap();
+    p.display().to_string()
+}
+
+/// Predictions CSV for every id of the fixture, with `edit` applied to the lines.
+fn fixture_preds(dir: &Path, name: &str, edit: impl Fn(usize, String) -> Option<String>) -> String {
+    let text = std::fs::read_to_string(fixtures().join("predictions.csv")).unwrap();
+    let body: Vec<String> = text
+        .lines()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            if i == 0 {
+                Some(l.to_string())
+            } else {
+                edit(i, l.to_string())
+            }
+        })
+        .collect();
+    write_preds(dir, name, &(body.join("\n") + "\n"))
+}
+
+#[test]
+fn bad_input_gives_clear_errors_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = d.join("out.csv");
+    let out_s = out.display().to_string();
+    let data = fx("data.parquet");
+    let preds = fx("predictions.csv");
+
+    let e = fails(&basic_args("/no/such/data.parquet", &preds, &out_s), &out);
+    assert!(e.contains("/no/such/data.parquet"), "{e}");
+
+    let mut a = basic_args(&data, &preds, &out_s);
+    a.extend(["--target", "target_nope"]);
+    let e = fails(&a, &out);
+    assert!(
+        e.contains("target_nope") && e.contains("data.parquet"),
+        "{e}"
+    );
+
+    let dup = fixture_preds(d, "dup.csv", |i, l| {
+        Some(if i == 2 { format!("{l}\n{l}") } else { l })
+    });
+    let e = fails(&basic_args(&data, &dup, &out_s), &out);
+    assert!(
+        e.contains("appears more than once") && e.contains("dup.csv"),
+        "{e}"
+    );
+
+    let nan = fixture_preds(d, "nan.csv", |i, l| {
+        Some(if i == 5 {
+            let mut f: Vec<&str> = l.split(',').collect();
+            f[1] = "nan";
+            f.join(",")
+        } else {
+            l
+        })
+    });
+    let e = fails(&basic_args(&data, &nan, &out_s), &out);
+    assert!(e.contains("model_a") && e.contains("finite"), "{e}");
+
+    let text = fixture_preds(d, "text.csv", |i, l| {
+        Some(if i == 7 {
+            let mut f: Vec<&str> = l.split(',').collect();
+            f[2] = "high";
+            f.join(",")
+        } else {
+            l
+        })
+    });
+    let e = fails(&basic_args(&data, &text, &out_s), &out);
+    assert!(e.contains("text.csv:8") && e.contains("high"), "{e}");
+
+    let ragged = fixture_preds(d, "ragged.csv", |i, l| {
+        Some(if i == 9 { format!("{l},0.3") } else { l })
+    });
+    let e = fails(&basic_args(&data, &ragged, &out_s), &out);
+    assert!(e.contains("ragged.csv:10"), "{e}");
+
+    let few = fixture_preds(d, "few.csv", |i, l| (i % 2 == 0).then_some(l));
+    let e = fails(&basic_args(&data, &few, &out_s), &out);
+    assert!(e.contains("overlap"), "{e}");
+
+    let corrupt = d.join("corrupt.parquet");
+    let bytes = std::fs::read(fixtures().join("data.parquet")).unwrap();
+    std::fs::write(&corrupt, &bytes[..bytes.len() / 3]).unwrap();
+    let e = fails(
+        &basic_args(&corrupt.display().to_string(), &preds, &out_s),
+        &out,
+    );
+    assert!(e.contains("corrupt.parquet"), "{e}");
+
+    let stakes = write_preds(d, "stakes.csv", "model,stake\nmodel_a,-5\n");
+    let mut a = args_with_metrics(&data, &preds, &out_s, "mmc");
+    a.extend(["--stakes", &stakes]);
+    let e = fails(&a, &out);
+    assert!(e.contains("stakes.csv") && e.contains("model_a"), "{e}");
+
+    let zero = write_preds(d, "zero.csv", "model,stake\nmodel_a,0\nmodel_ties,0\n");
+    let mut a = args_with_metrics(&data, &preds, &out_s, "mmc");
+    a.extend(["--stakes", &zero]);
+    let e = fails(&a, &out);
+    assert!(e.contains("zero"), "{e}");
+
+    let a = args_with_metrics(&data, &preds, &out_s, "corr,mmc");
+    let e = fails(&a, &out);
+    assert!(e.contains("--meta-model"), "{e}");
+}
+
+#[test]
+fn an_era_with_one_row_is_an_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ids: Vec<String> = (0..6).map(|i| format!("id{i}")).collect();
+    let eras = vec!["a", "a", "a", "a", "a", "b"]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    let data = Frame::new(
+        d.join("data.parquet"),
+        vec![
+            Column {
+                name: "id".into(),
+                values: Values::Text(ids.clone()),
+            },
+            Column {
+                name: "era".into(),
+                values: Values::Text(eras),
+            },
+            Column {
+                name: "target".into(),
+                values: Values::Float(vec![0.0, 0.25, 0.5, 0.75, 1.0, 0.5], FloatWidth::F64),
+            },
+        ],
+    )
+    .unwrap();
+    write_frame(&d.join("data.parquet"), &data).unwrap();
+    let preds = write_preds(
+        d,
+        "p.csv",
+        &format!(
+            "id,m\n{}",
+            ids.iter()
+                .enumerate()
+                .map(|(i, id)| format!("{id},{}\n", i as f64 / 10.0))
+                .collect::<String>()
+        ),
+    );
+    let out = d.join("o.csv");
+    let e = fails(
+        &basic_args(
+            &d.join("data.parquet").display().to_string(),
+            &preds,
+            &out.display().to_string(),
+        ),
+        &out,
+    );
+    assert!(e.contains("era 'b'") && e.contains("1 scorable row"), "{e}");
+}
