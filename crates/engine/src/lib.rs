@@ -17,6 +17,7 @@
 pub mod inputs;
 pub mod metrics;
 pub mod score;
+pub mod stats;
 pub mod summary;
 
 use std::path::PathBuf;
