@@ -9,8 +9,9 @@
 //! `B = S0 + payout_0 + … + payout_{r−1}` (every earlier round resolved before it, since
 //! rounds resolve in order), and its payout is `payout_r = max(raw_r, −B)`. So a burn takes
 //! at most what is left, later rounds risk what is left, and `final = S0 + Σ payout_r` holds
-//! exactly for the recorded payouts. The floor only bites when several rounds in flight burn
-//! together more than the stake (possible when `cap × L > 1`).
+//! exactly for the recorded payouts. The floor only bites after a run of heavy burns, when
+//! the rounds in flight (each risking a stake set before the earlier burns landed) would
+//! burn more than is left: with cap 0.25 and L = 4, four capped burns in a row suffice.
 
 use crate::rule::Rule;
 use crate::PayoutError;
@@ -264,6 +265,19 @@ mod tests {
         close(t.rounds[2].payout, 0.0);
         assert_eq!(t.final_stake, 0.0);
         assert!(t.balances().iter().all(|b| *b >= 0.0));
+    }
+
+    #[test]
+    fn four_capped_burns_empty_a_weekly_stake() {
+        // Rounds 0..3 each burn 25 of 100: the stake is 0 once round 3 resolves. Round 4
+        // risked 75 (S0 + payout_0) and would burn 18.75, but finds nothing left.
+        let t = simulate(100.0, &[-1.0; 6], &[1.0; 6], &rule(0.25, 4)).unwrap();
+        let payouts: Vec<f64> = t.rounds.iter().map(|r| r.payout).collect();
+        assert_eq!(payouts[..4], [-25.0; 4]);
+        close(t.rounds[4].at_risk, 75.0);
+        close(payouts[4], 0.0);
+        close(payouts[5], 0.0);
+        assert_eq!(t.final_stake, 0.0);
     }
 
     #[test]
