@@ -4,8 +4,10 @@
 //! file, then reads, computes and finally writes; a failed run writes nothing to `--out`.
 
 mod common;
+mod diagnostics_cmd;
 mod metamodel_cmd;
 // PAYOUT mod payout_cmd;
+mod report;
 mod score_cmd;
 
 use clap::{Parser, Subcommand};
@@ -30,6 +32,8 @@ enum Command {
     Score(score_cmd::ScoreArgs),
     /// Build the stake-weighted meta model from predictions and stakes.
     Metamodel(metamodel_cmd::MetamodelArgs),
+    /// Validation diagnostics: every metric per era, statistics over eras, HTML/PNG report.
+    Diagnostics(diagnostics_cmd::DiagnosticsArgs),
     // PAYOUT /// Simulate stake payouts from per-round scores.
     // PAYOUT Payout(payout_cmd::PayoutArgs),
 }
@@ -48,6 +52,7 @@ fn main() {
     let result = match &cli.command {
         Command::Score(a) => score_cmd::run(a),
         Command::Metamodel(a) => metamodel_cmd::run(a),
+        Command::Diagnostics(a) => diagnostics_cmd::run(a),
         // PAYOUT Command::Payout(a) => payout_cmd::run(a),
     };
     if let Err(e) = result {

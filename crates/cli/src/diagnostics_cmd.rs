@@ -1,0 +1,638 @@
+//! `erascore diagnostics`: validation diagnostics as a user sees them before staking.
+//!
+//! One run scores every prediction column in every era against each requested target with
+//! the `score` engine (each era's neutralizer factorization is shared by all models and
+//! targets), adds the payout score `corr_multiplier × corr + mmc_multiplier × mmc`, and
+//! summarises every metric over eras with [`erascore_engine::stats`]. The output folder gets
+//! the per-era table (parquet and CSV), `summary.json`, a self-contained `report.html`
+//! and `summary.png` ([`crate::report`]); stdout gets a summary table.
+//!
+//! Metrics whose input is missing (no meta model, benchmark or example predictions, no
+//! feature columns) are left out, and stderr says so once. Everything is computed before
+//! anything is written, and the files are renamed into place only once all are complete.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use clap::Args;
+use serde_json::{Map, Value};
+
+use erascore_engine::inputs::{Predictions, Reference};
+use erascore_engine::metrics::Metric;
+use erascore_engine::score::{by_model, score, MetaModelSource, ScoreConfig, ScoreInputs};
+use erascore_engine::stats::{payout_scores, ApyOptions, EraStats, PayoutWeights, Stat};
+use erascore_io::dataset::{read_dataset, DatasetRequest, FeatureSelection};
+use erascore_io::features_json::read_feature_set;
+use erascore_io::frame::{read_frame, write_frame, Column, Frame, Values};
+use erascore_io::FloatWidth;
+
+use crate::common::{fmt, progress, table};
+use crate::report;
+
+/// Name of the payout-score column.
+pub const PAYOUT: &str = "payout";
+
+/// Flags of `erascore diagnostics`.
+#[derive(Args, Debug)]
+pub struct DiagnosticsArgs {
+    /// Validation data parquet in the Numerai v5 layout (id, era, feature_*, target*).
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Predictions (parquet or CSV): id plus one column per model.
+    #[arg(long)]
+    pub predictions: PathBuf,
+    /// Only these prediction columns (comma-separated; default: every numeric column).
+    #[arg(long, value_delimiter = ',')]
+    pub models: Option<Vec<String>>,
+    /// Meta model file (parquet or CSV) with id and the meta model column, for MMC.
+    #[arg(long)]
+    pub meta_model: Option<PathBuf>,
+    /// Column of the meta model file (default: `numerai_meta_model`, or the only numeric
+    /// column).
+    #[arg(long, requires = "meta_model")]
+    pub meta_model_column: Option<String>,
+    /// Benchmark models file (parquet or CSV) with id and benchmark columns, for BMC.
+    #[arg(long)]
+    pub benchmark_models: Option<PathBuf>,
+    /// Column of the benchmark file (default: its only numeric column).
+    #[arg(long, requires = "benchmark_models")]
+    pub benchmark_column: Option<String>,
+    /// Example predictions file with id and a prediction column, for corr_with_example.
+    #[arg(long)]
+    pub example_preds: Option<PathBuf>,
+    /// Column of the example predictions (default: the only numeric column, or
+    /// `prediction`).
+    #[arg(long, requires = "example_preds")]
+    pub example_column: Option<String>,
+    /// Target column(s); repeat or comma-separate for several.
+    #[arg(long, value_delimiter = ',', default_value = "target")]
+    pub target: Vec<String>,
+    /// Numerai features.json, for --feature-set.
+    #[arg(long, requires = "feature_set")]
+    pub features_json: Option<PathBuf>,
+    /// Feature set in features.json that FNC neutralizes against and fexp_max scans
+    /// (default: every feature_* column).
+    #[arg(long, requires = "features_json")]
+    pub feature_set: Option<String>,
+    /// N of the top/bottom-N metrics corr_tbN and mmc_tbN.
+    #[arg(long, default_value_t = 200)]
+    pub top_bottom: usize,
+    /// Weight of CORR in the payout score.
+    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
+    pub corr_multiplier: f64,
+    /// Weight of MMC in the payout score.
+    #[arg(long, default_value_t = 2.0, allow_negative_numbers = true)]
+    pub mmc_multiplier: f64,
+    /// Share of ids that alignment may drop before it is an error (numerai-tools: 0.2).
+    #[arg(long, default_value_t = 0.2)]
+    pub max_filtered_ratio: f64,
+    /// Do not raise the centred target to the 1.5 power in CORR (for return-like targets).
+    #[arg(long)]
+    pub no_target_pow15: bool,
+    /// Output folder (created if needed): per_era.parquet, per_era.csv, summary.json,
+    /// report.html, summary.png.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Parsed and checked flags, before any file is read.
+struct Plan {
+    targets: Vec<String>,
+    weights: PayoutWeights,
+}
+
+fn plan(args: &DiagnosticsArgs) -> anyhow::Result<Plan> {
+    let mut targets: Vec<String> = Vec::new();
+    for t in args
+        .target
+        .iter()
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty())
+    {
+        if !targets.iter().any(|k| k == t) {
+            targets.push(t.to_string());
+        }
+    }
+    if targets.is_empty() {
+        bail!("--target is empty");
+    }
+    if args.top_bottom == 0 {
+        bail!("--top-bottom must be at least 1");
+    }
+    if !(0.0..1.0).contains(&args.max_filtered_ratio) {
+        bail!(
+            "--max-filtered-ratio must be in [0, 1), got {}",
+            args.max_filtered_ratio
+        );
+    }
+    for (flag, v) in [
+        ("--corr-multiplier", args.corr_multiplier),
+        ("--mmc-multiplier", args.mmc_multiplier),
+    ] {
+        if !v.is_finite() {
+            bail!("{flag} must be a finite number, got {v}");
+        }
+    }
+    if args.out.is_file() {
+        bail!(
+            "--out {} is a file; diagnostics writes a folder",
+            args.out.display()
+        );
+    }
+    Ok(Plan {
+        targets,
+        weights: PayoutWeights {
+            corr: args.corr_multiplier,
+            mmc: args.mmc_multiplier,
+        },
+    })
+}
+
+/// Columns of a reference file that could hold values: numeric and not id/era/data_type.
+fn value_columns(frame: &Frame) -> Vec<String> {
+    frame
+        .names()
+        .into_iter()
+        .filter(|n| !["id", "era", "data_type", "__index_level_0__"].contains(&n.as_str()))
+        .filter(|n| frame.is_numeric(n))
+        .collect()
+}
+
+/// The column to read from a reference file: the one asked for, else `preferred` when
+/// present, else the file's only numeric column.
+fn pick_column(
+    frame: &Frame,
+    asked: Option<&str>,
+    preferred: &str,
+    flag: &str,
+) -> anyhow::Result<String> {
+    if let Some(c) = asked {
+        return Ok(c.to_string());
+    }
+    if frame.has(preferred) {
+        return Ok(preferred.to_string());
+    }
+    let candidates = value_columns(frame);
+    match candidates.as_slice() {
+        [only] => Ok(only.clone()),
+        [] => bail!(
+            "{}: no numeric column besides id (columns: {})",
+            frame.path().display(),
+            frame.names().join(", ")
+        ),
+        _ => bail!(
+            "{}: several numeric columns ({}); choose one with {flag}",
+            frame.path().display(),
+            candidates.join(", ")
+        ),
+    }
+}
+
+fn read_reference(
+    path: &Path,
+    asked: Option<&str>,
+    preferred: &str,
+    flag: &str,
+) -> anyhow::Result<Reference> {
+    let frame = read_frame(path)?;
+    let column = pick_column(&frame, asked, preferred, flag)?;
+    Ok(Reference::from_frame(&frame, &column)?)
+}
+
+/// The metrics the inputs allow, in report order, and a note per left-out group.
+fn metric_set(
+    top_bottom: usize,
+    meta: bool,
+    benchmark: bool,
+    example: bool,
+    features: bool,
+) -> (Vec<Metric>, Vec<String>) {
+    let mut metrics = vec![Metric::Corr];
+    let mut omitted = Vec::new();
+    if meta {
+        metrics.push(Metric::Mmc);
+    } else {
+        omitted.push(format!(
+            "mmc, mmc_tb{top_bottom} and {PAYOUT} (no --meta-model)"
+        ));
+    }
+    if benchmark {
+        metrics.push(Metric::Bmc);
+    } else {
+        omitted.push("bmc (no --benchmark-models)".to_string());
+    }
+    if features {
+        metrics.extend([Metric::Fnc, Metric::FeatureExposureMax]);
+    } else {
+        omitted.push("fnc and fexp_max (the data has no feature_* columns)".to_string());
+    }
+    metrics.push(Metric::CorrTopBottom(top_bottom));
+    if meta {
+        metrics.push(Metric::MmcTopBottom(top_bottom));
+    }
+    metrics.push(Metric::Spearman);
+    if example {
+        metrics.push(Metric::CorrWithExample);
+    } else {
+        omitted.push("corr_with_example (no --example-preds)".to_string());
+    }
+    (metrics, omitted)
+}
+
+/// One per-era metric of one model and target, with its statistics.
+#[derive(Debug, Clone)]
+pub struct MetricSeries {
+    /// Metric name (`corr`, ..., `payout`).
+    pub name: String,
+    /// One value per era of the group, NaN where undefined.
+    pub values: Vec<f64>,
+    /// Statistics over the eras.
+    pub stats: EraStats,
+}
+
+/// Everything diagnostics knows about one model against one target.
+#[derive(Debug, Clone)]
+pub struct ModelTarget {
+    /// Model (prediction column).
+    pub model: String,
+    /// Target column.
+    pub target: String,
+    /// Eras, in order.
+    pub eras: Vec<String>,
+    /// Metrics in report order, the payout score last.
+    pub metrics: Vec<MetricSeries>,
+}
+
+impl ModelTarget {
+    /// The series of metric `name`, if computed.
+    pub fn metric(&self, name: &str) -> Option<&MetricSeries> {
+        self.metrics.iter().find(|m| m.name == name)
+    }
+}
+
+/// What the report shows besides the numbers.
+#[derive(Debug, Clone)]
+pub struct RunInfo {
+    /// The data file.
+    pub data: String,
+    /// The predictions file.
+    pub predictions: String,
+    /// Number of eras scored.
+    pub eras: usize,
+    /// Metrics left out and why.
+    pub omitted: Vec<String>,
+    /// Payout multipliers.
+    pub weights: PayoutWeights,
+}
+
+/// Runs `erascore diagnostics`.
+pub fn run(args: &DiagnosticsArgs) -> anyhow::Result<()> {
+    let plan = plan(args)?;
+    let features = if let (Some(json), Some(set)) = (&args.features_json, &args.feature_set) {
+        FeatureSelection::Named(read_feature_set(json, set)?)
+    } else {
+        FeatureSelection::All
+    };
+    let data = read_dataset(
+        &args.data,
+        &DatasetRequest {
+            features,
+            targets: plan.targets.clone(),
+        },
+    )?;
+    let pred_frame = read_frame(&args.predictions)?;
+    let predictions = Predictions::from_frame(&pred_frame, args.models.as_deref())?;
+    drop(pred_frame);
+    let meta = match &args.meta_model {
+        Some(p) => Some(read_reference(
+            p,
+            args.meta_model_column.as_deref(),
+            "numerai_meta_model",
+            "--meta-model-column",
+        )?),
+        None => None,
+    };
+    let benchmark = match &args.benchmark_models {
+        Some(p) => Some(read_reference(
+            p,
+            args.benchmark_column.as_deref(),
+            "benchmark",
+            "--benchmark-column",
+        )?),
+        None => None,
+    };
+    let example = match &args.example_preds {
+        Some(p) => Some(read_reference(
+            p,
+            args.example_column.as_deref(),
+            "prediction",
+            "--example-column",
+        )?),
+        None => None,
+    };
+    let (metrics, omitted) = metric_set(
+        args.top_bottom,
+        meta.is_some(),
+        benchmark.is_some(),
+        example.is_some(),
+        !data.feature_names.is_empty(),
+    );
+    if !omitted.is_empty() {
+        eprintln!("note: not computed: {}", omitted.join("; "));
+    }
+
+    let inputs = ScoreInputs {
+        data: &data,
+        predictions: &predictions,
+        meta_model: meta.as_ref().map(MetaModelSource::Column),
+        benchmark: benchmark.as_ref(),
+        example: example.as_ref(),
+    };
+    let config = ScoreConfig {
+        metrics,
+        targets: plan.targets.clone(),
+        max_filtered_ratio: args.max_filtered_ratio,
+        target_pow15: !args.no_target_pow15,
+    };
+    let bar = progress(data.era_names.len(), "diagnostics", args.quiet);
+    let scored = score(&inputs, &config, &|| bar.inc(1))?;
+    bar.finish_and_clear();
+    for w in &scored.warnings {
+        eprintln!("warning: {w}");
+    }
+    drop(data);
+
+    let groups = summarise(&scored, plan.weights, meta.is_some());
+    let info = RunInfo {
+        data: args.data.display().to_string(),
+        predictions: args.predictions.display().to_string(),
+        eras: groups.first().map_or(0, |g| g.eras.len()),
+        omitted,
+        weights: plan.weights,
+    };
+    write_outputs(&args.out, &groups, &info)?;
+    print!("{}", summary_table(&groups));
+    eprintln!(
+        "wrote per_era.parquet, per_era.csv, summary.json, report.html and summary.png \
+         ({} eras x {} models x {} targets) to {}",
+        info.eras,
+        predictions.models.len(),
+        plan.targets.len(),
+        args.out.display()
+    );
+    Ok(())
+}
+
+/// Groups the engine's rows by model and target and computes every statistic.
+fn summarise(
+    scored: &erascore_engine::score::ScoreReport,
+    weights: PayoutWeights,
+    with_payout: bool,
+) -> Vec<ModelTarget> {
+    let apy = ApyOptions::default();
+    let corr_at = scored.metrics.iter().position(|m| *m == Metric::Corr);
+    let mmc_at = scored.metrics.iter().position(|m| *m == Metric::Mmc);
+    by_model(scored)
+        .into_iter()
+        .map(|((model, target), rows)| {
+            let column = |k: usize| -> Vec<f64> { rows.iter().map(|r| r.values[k]).collect() };
+            let mut metrics: Vec<MetricSeries> = scored
+                .metrics
+                .iter()
+                .enumerate()
+                .map(|(k, m)| {
+                    let values = column(k);
+                    MetricSeries {
+                        name: m.name(),
+                        stats: EraStats::new(&values, apy),
+                        values,
+                    }
+                })
+                .collect();
+            if let (true, Some(c), Some(m)) = (with_payout, corr_at, mmc_at) {
+                let values = payout_scores(&column(c), &column(m), weights);
+                metrics.push(MetricSeries {
+                    name: PAYOUT.to_string(),
+                    stats: EraStats::new(&values, apy),
+                    values,
+                });
+            }
+            ModelTarget {
+                eras: rows.iter().map(|r| r.era.clone()).collect(),
+                model,
+                target,
+                metrics,
+            }
+        })
+        .collect()
+}
+
+/// The long table: era, model, target, one column per metric; grouped by model and target.
+fn per_era_frame(path: &Path, groups: &[ModelTarget]) -> anyhow::Result<Frame> {
+    let text = |f: &dyn Fn(&ModelTarget, usize) -> String| -> Values {
+        Values::Text(
+            groups
+                .iter()
+                .flat_map(|g| (0..g.eras.len()).map(move |i| f(g, i)))
+                .collect(),
+        )
+    };
+    let mut columns = vec![
+        Column {
+            name: "era".into(),
+            values: text(&|g, i| g.eras[i].clone()),
+        },
+        Column {
+            name: "model".into(),
+            values: text(&|g, _| g.model.clone()),
+        },
+        Column {
+            name: "target".into(),
+            values: text(&|g, _| g.target.clone()),
+        },
+    ];
+    if let Some(first) = groups.first() {
+        for (k, m) in first.metrics.iter().enumerate() {
+            columns.push(Column {
+                name: m.name.clone(),
+                values: Values::Float(
+                    groups
+                        .iter()
+                        .flat_map(|g| g.metrics[k].values.iter().copied())
+                        .collect(),
+                    FloatWidth::F64,
+                ),
+            });
+        }
+    }
+    Ok(Frame::new(path, columns)?)
+}
+
+fn number(x: f64) -> Value {
+    serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
+}
+
+/// `{"models": {MODEL: {TARGET: {METRIC: {STAT: value}}}}, ...}`; NaN is null.
+fn summary_json(groups: &[ModelTarget], info: &RunInfo) -> Value {
+    let mut models = Map::new();
+    for g in groups {
+        let mut metrics = Map::new();
+        for m in &g.metrics {
+            let mut stats = Map::new();
+            for stat in Stat::ALL {
+                let v = match stat {
+                    Stat::Eras => Value::from(m.stats.eras),
+                    _ => number(m.stats.get(stat)),
+                };
+                stats.insert(stat.name().to_string(), v);
+            }
+            metrics.insert(m.name.clone(), Value::Object(stats));
+        }
+        let entry = models
+            .entry(g.model.clone())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(targets) = entry {
+            targets.insert(g.target.clone(), Value::Object(metrics));
+        }
+    }
+    serde_json::json!({
+        "models": Value::Object(models),
+        "eras": info.eras,
+        "data": info.data,
+        "predictions": info.predictions,
+        "not_computed": info.omitted,
+        "payout": {
+            "corr_multiplier": info.weights.corr,
+            "mmc_multiplier": info.weights.mmc,
+        },
+    })
+}
+
+/// Writes every output under temporary names, then renames them into place.
+fn write_outputs(out: &Path, groups: &[ModelTarget], info: &RunInfo) -> anyhow::Result<()> {
+    let html = report::html(groups, info);
+    let json = serde_json::to_string_pretty(&summary_json(groups, info))?;
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let finals = [
+        "per_era.parquet",
+        "per_era.csv",
+        "summary.json",
+        "report.html",
+        "summary.png",
+    ];
+    let staged: Vec<PathBuf> = finals
+        .iter()
+        .map(|name| {
+            let (stem, ext) = name.split_once('.').unwrap_or((name, ""));
+            out.join(format!(".{stem}.partial.{ext}"))
+        })
+        .collect();
+    let result = (|| -> anyhow::Result<()> {
+        write_frame(&staged[0], &per_era_frame(&staged[0], groups)?)?;
+        write_frame(&staged[1], &per_era_frame(&staged[1], groups)?)?;
+        std::fs::write(&staged[2], json + "\n")
+            .with_context(|| format!("cannot write {}", staged[2].display()))?;
+        std::fs::write(&staged[3], html)
+            .with_context(|| format!("cannot write {}", staged[3].display()))?;
+        report::png(&staged[4], groups)?;
+        Ok(())
+    })();
+    if let Err(e) = result {
+        for p in &staged {
+            let _ = std::fs::remove_file(p);
+        }
+        return Err(e);
+    }
+    for (tmp, name) in staged.iter().zip(finals) {
+        let dest = out.join(name);
+        std::fs::rename(tmp, &dest)
+            .with_context(|| format!("cannot move {} to {}", tmp.display(), dest.display()))?;
+    }
+    Ok(())
+}
+
+/// The statistics shown in the stdout table and the report, with short headers.
+pub const TABLE_STATS: [(Stat, &str); 11] = [
+    (Stat::Mean, "mean"),
+    (Stat::Std, "std"),
+    (Stat::Sharpe, "sharpe"),
+    (Stat::MaxDrawdown, "max_dd"),
+    (Stat::MaxDrawdownMultiplicative, "max_dd_mult"),
+    (Stat::Apy, "apy"),
+    (Stat::Autocorrelation, "autocorr"),
+    (Stat::SmartSharpe, "smart_sharpe"),
+    (Stat::Calmar, "calmar"),
+    (Stat::HitRate, "hit_rate"),
+    (Stat::Eras, "eras"),
+];
+
+/// One line per model, target and metric; statistics as columns.
+fn summary_table(groups: &[ModelTarget]) -> String {
+    let mut header = vec!["model".to_string(), "target".into(), "metric".into()];
+    header.extend(TABLE_STATS.iter().map(|(_, h)| h.to_string()));
+    let mut rows = Vec::new();
+    for g in groups {
+        for m in &g.metrics {
+            let mut line = vec![g.model.clone(), g.target.clone(), m.name.clone()];
+            for (stat, _) in TABLE_STATS {
+                line.push(match stat {
+                    Stat::Eras => m.stats.eras.to_string(),
+                    _ => fmt(m.stats.get(stat)),
+                });
+            }
+            rows.push(line);
+        }
+    }
+    table(&header, &rows, 3)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metric_set_follows_inputs() {
+        let (all, none) = metric_set(200, true, true, true, true);
+        let names: Vec<String> = all.iter().map(Metric::name).collect();
+        assert_eq!(
+            names.join(","),
+            "corr,mmc,bmc,fnc,fexp_max,corr_tb200,mmc_tb200,spearman,corr_with_example"
+        );
+        assert!(none.is_empty());
+        let (bare, omitted) = metric_set(50, false, false, false, false);
+        let names: Vec<String> = bare.iter().map(Metric::name).collect();
+        assert_eq!(names.join(","), "corr,corr_tb50,spearman");
+        assert_eq!(omitted.len(), 4);
+        assert!(omitted[0].contains("mmc_tb50"));
+    }
+
+    #[test]
+    fn summary_json_writes_nan_as_null() {
+        let values = vec![0.01, f64::NAN];
+        let g = ModelTarget {
+            model: "m".into(),
+            target: "t".into(),
+            eras: vec!["0001".into(), "0002".into()],
+            metrics: vec![MetricSeries {
+                name: "corr".into(),
+                stats: EraStats::new(&values, ApyOptions::default()),
+                values,
+            }],
+        };
+        let info = RunInfo {
+            data: "d".into(),
+            predictions: "p".into(),
+            eras: 2,
+            omitted: vec![],
+            weights: PayoutWeights::default(),
+        };
+        let v = summary_json(&[g], &info);
+        let corr = &v["models"]["m"]["t"]["corr"];
+        assert_eq!(corr["mean"], 0.01);
+        assert!(corr["sharpe"].is_null());
+        assert_eq!(corr["eras"], 1);
+    }
+}
