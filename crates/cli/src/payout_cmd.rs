@@ -167,14 +167,10 @@ fn plan(args: &PayoutArgs) -> anyhow::Result<Plan> {
         &args.total_at_risk_csv,
     ) {
         (Some(f), _, _) => FactorPlan::Fixed(PayoutFactor::constant(f)?),
-        (None, Some(x), _) => {
-            let t = rule
-                .threshold
-                .ok_or(erascore_payout::PayoutError::NoThreshold {
-                    rule: preset.name(),
-                })?;
-            FactorPlan::Fixed(PayoutFactor::from_total_at_risk(t, x)?)
-        }
+        (None, Some(x), _) => FactorPlan::Fixed(PayoutFactor::from_total_at_risk(
+            rule.require_threshold()?,
+            x,
+        )?),
         (None, None, Some(p)) => FactorPlan::PerRound(p.clone()),
         (None, None, None) => FactorPlan::Fixed(PayoutFactor::default()),
     };
@@ -260,23 +256,14 @@ pub fn run(args: &PayoutArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The scores file as per-model series, after the target filter. Score columns the rule
-/// gives no weight need not exist.
+/// The scores file as per-model series, after the target filter. Only the score columns
+/// the rule weighs are read: the others need not exist, nor hold numbers.
 fn read_series(args: &PayoutArgs, rule: &Rule) -> anyhow::Result<Vec<ModelScores>> {
     let frame = read_frame(&args.scores)?;
     let keep = target_rows(&frame, args.target.as_deref())?;
     let round_col = match &args.round_col {
         Some(c) => c.as_str(),
-        None => ["round", "era"]
-            .into_iter()
-            .find(|c| frame.has(c))
-            .with_context(|| {
-                format!(
-                    "{}: no 'round' or 'era' column (columns: {}); name one with --round-col",
-                    args.scores.display(),
-                    frame.names().join(", ")
-                )
-            })?,
+        None => round_column(&frame)?,
     };
     let rounds = pick(&frame.text(round_col)?, &keep);
     let models = if frame.has(&args.model_col) || args.model_col != "model" {
@@ -284,12 +271,12 @@ fn read_series(args: &PayoutArgs, rule: &Rule) -> anyhow::Result<Vec<ModelScores
     } else {
         vec!["model".to_string(); rounds.len()]
     };
-    let corr = if rule.uses_corr() || frame.has(&args.corr_col) {
+    let corr = if rule.uses_corr() {
         pick(&frame.float(&args.corr_col)?.0, &keep)
     } else {
         vec![f64::NAN; rounds.len()]
     };
-    let mmc = if rule.uses_mmc() || frame.has(&args.mmc_col) {
+    let mmc = if rule.uses_mmc() {
         Some(pick(&frame.float(&args.mmc_col)?.0, &keep))
     } else {
         None
@@ -361,6 +348,20 @@ fn write_charts(chart: &Path, rule: &Rule, runs: &[ModelRun]) -> anyhow::Result<
         )?;
     }
     Ok(())
+}
+
+/// The column ordering rounds: `round` if present, else `era`.
+fn round_column(frame: &Frame) -> anyhow::Result<&'static str> {
+    ["round", "era"]
+        .into_iter()
+        .find(|c| frame.has(c))
+        .with_context(|| {
+            format!(
+                "{}: no 'round' or 'era' column (columns: {}); name one with --round-col",
+                frame.path().display(),
+                frame.names().join(", ")
+            )
+        })
 }
 
 /// Rows to keep: all, or those whose `target` column matches. A file holding several
@@ -446,22 +447,14 @@ fn read_stakes(path: &Path) -> anyhow::Result<Vec<(String, f64)>> {
 /// `payout_factor` or `total_at_risk` (turned into min(1, T/X) with the rule's threshold).
 fn read_round_factors(path: &Path, rule: &Rule) -> anyhow::Result<PayoutFactor> {
     let frame = read_frame(path)?;
-    let round_col = ["round", "era"]
-        .into_iter()
-        .find(|c| frame.has(c))
-        .with_context(|| format!("{}: no 'round' or 'era' column", path.display()))?;
-    let rounds = frame.text(round_col)?;
+    let rounds = frame.text(round_column(&frame)?)?;
     let context = || path.display().to_string();
     if frame.has("payout_factor") {
         let (f, _) = frame.float("payout_factor")?;
         PayoutFactor::per_round(rounds.iter().map(String::as_str).zip(f.iter().copied()))
             .with_context(context)
     } else if frame.has("total_at_risk") {
-        let t = rule
-            .threshold
-            .ok_or(erascore_payout::PayoutError::NoThreshold {
-                rule: rule.preset.name(),
-            })?;
+        let t = rule.require_threshold()?;
         let (x, _) = frame.float("total_at_risk")?;
         PayoutFactor::per_round_total_at_risk(
             t,

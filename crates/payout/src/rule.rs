@@ -211,6 +211,13 @@ impl Rule {
         part(self.corr_multiplier, corr) + part(self.mmc_multiplier, mmc)
     }
 
+    /// The staking threshold, which turning a total at risk into a payout factor needs.
+    pub fn require_threshold(&self) -> Result<f64, PayoutError> {
+        self.threshold.ok_or(PayoutError::NoThreshold {
+            rule: self.preset.name(),
+        })
+    }
+
     /// Whether the second score takes part (a zero multiplier needs no MMC column).
     pub fn uses_mmc(&self) -> bool {
         self.mmc_multiplier != 0.0
@@ -328,6 +335,13 @@ mod tests {
             Rule::new(Preset::Custom, &with(|o| o.threshold = Some(-5.0))),
             Err(PayoutError::BadThreshold { .. })
         ));
+        let custom = Rule::new(Preset::Custom, &RuleOverrides::default()).unwrap();
+        assert_eq!(
+            custom.require_threshold().unwrap_err(),
+            PayoutError::NoThreshold { rule: "custom" }
+        );
+        let t = Rule::new(Preset::Custom, &with(|o| o.threshold = Some(9.0))).unwrap();
+        assert_eq!(t.require_threshold().unwrap(), 9.0);
     }
 
     #[test]
