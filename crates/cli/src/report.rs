@@ -96,17 +96,20 @@ fn draw_cumulative<DB: DrawingBackend>(
                 format!("{} · {}: cumulative score", g.model, g.target),
                 ("sans-serif", 20),
             )
-            .x_label_area_size(34)
-            .y_label_area_size(60);
+            .x_label_area_size(40)
+            .y_label_area_size(64);
     }
     let mut chart = builder.build_cartesian_2d(0f64..(n - 1) as f64, y0..y1)?;
     let formatter = |x: &f64| era_label(&g.eras, *x);
     let mut mesh = chart.configure_mesh();
-    mesh.light_line_style(RGBColor(235, 235, 235))
-        .bold_line_style(RGBColor(215, 215, 215));
+    mesh.light_line_style(RGBColor(240, 240, 240))
+        .bold_line_style(RGBColor(215, 215, 215))
+        .max_light_lines(2);
     if text {
         mesh.x_label_formatter(&formatter)
             .y_label_formatter(&|y| format!("{y:.2}"))
+            .label_style(("sans-serif", 13))
+            .axis_desc_style(("sans-serif", 14))
             .x_desc("era")
             .x_labels(10)
             .y_labels(8);
@@ -134,6 +137,7 @@ fn draw_cumulative<DB: DrawingBackend>(
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::UpperLeft)
+            .label_font(("sans-serif", 14))
             .background_style(WHITE.mix(0.85))
             .border_style(GREY)
             .draw()?;
@@ -156,19 +160,21 @@ fn draw_bars<DB: DrawingBackend>(
     builder.margin(10);
     if text {
         builder
-            .caption("CORR per era", ("sans-serif", 16))
+            .caption("CORR per era", ("sans-serif", 17))
             .x_label_area_size(30)
-            .y_label_area_size(60);
+            .y_label_area_size(64);
     }
     let mut chart = builder.build_cartesian_2d(-0.5f64..n as f64 - 0.5, y0..y1)?;
     let formatter = |x: &f64| era_label(&g.eras, *x);
     let mut mesh = chart.configure_mesh();
     mesh.disable_x_mesh()
-        .light_line_style(RGBColor(235, 235, 235))
-        .bold_line_style(RGBColor(215, 215, 215));
+        .light_line_style(RGBColor(240, 240, 240))
+        .bold_line_style(RGBColor(215, 215, 215))
+        .max_light_lines(2);
     if text {
         mesh.x_label_formatter(&formatter)
             .y_label_formatter(&|y| format!("{y:.2}"))
+            .label_style(("sans-serif", 13))
             .x_labels(10)
             .y_labels(6);
     } else {
@@ -389,8 +395,9 @@ pub fn html(groups: &[ModelTarget], info: &RunInfo) -> String {
         for g in groups.iter().filter(|g| g.model == *m) {
             let _ = writeln!(
                 out,
-                "<div class=\"card\" id=\"{}\">\n<h3>target {}</h3>",
+                "<div class=\"card\" id=\"{}\">\n<h3>{} on <code>{}</code></h3>",
                 anchor(&format!("{}-{}", g.model, g.target)),
+                escape(&g.model),
                 escape(&g.target)
             );
             out.push_str(&svg(Chart::Cumulative, g, text));
