@@ -72,6 +72,20 @@ fn era_label(eras: &[String], x: f64) -> String {
     }
 }
 
+/// A y-axis label: two decimals, and never "-0.00".
+fn axis_number(y: f64) -> String {
+    let r = (y * 100.0).round() / 100.0 + 0.0;
+    format!("{r:.2}")
+}
+
+/// A thin border: without labels and grid lines it is what separates one chart from the
+/// next.
+fn frame<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+    let (w, h) = area.dim_in_pixel();
+    let (w, h) = (w as i32 - 1, h as i32 - 1);
+    area.draw(&Rectangle::new([(0, 0), (w, h)], GREY.stroke_width(1)))
+}
+
 /// Cumulative CORR, MMC and FNC over eras.
 fn draw_cumulative<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -107,7 +121,7 @@ fn draw_cumulative<DB: DrawingBackend>(
         .max_light_lines(2);
     if text {
         mesh.x_label_formatter(&formatter)
-            .y_label_formatter(&|y| format!("{y:.2}"))
+            .y_label_formatter(&|y| axis_number(*y))
             .label_style(("sans-serif", 13))
             .axis_desc_style(("sans-serif", 14))
             .x_desc("era")
@@ -115,6 +129,7 @@ fn draw_cumulative<DB: DrawingBackend>(
             .y_labels(8);
     } else {
         mesh.x_labels(0).y_labels(0);
+        frame(area)?;
     }
     mesh.draw()?;
     chart.draw_series(LineSeries::new(
@@ -173,12 +188,13 @@ fn draw_bars<DB: DrawingBackend>(
         .max_light_lines(2);
     if text {
         mesh.x_label_formatter(&formatter)
-            .y_label_formatter(&|y| format!("{y:.2}"))
+            .y_label_formatter(&|y| axis_number(*y))
             .label_style(("sans-serif", 13))
             .x_labels(10)
             .y_labels(6);
     } else {
         mesh.x_labels(0).y_labels(0);
+        frame(area)?;
     }
     mesh.draw()?;
     let half = if n > 200 { 0.5 } else { 0.4 };
@@ -509,5 +525,7 @@ mod tests {
         );
         assert_eq!(era_label(&["a".into(), "b".into()], 1.0), "b");
         assert_eq!(era_label(&["a".into(), "b".into()], 0.5), "");
+        assert_eq!(axis_number(-1e-17), "0.00");
+        assert_eq!(axis_number(-0.1), "-0.10");
     }
 }
