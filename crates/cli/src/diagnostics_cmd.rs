@@ -60,8 +60,8 @@ pub struct DiagnosticsArgs {
     /// Example predictions file with id and a prediction column, for corr_with_example.
     #[arg(long)]
     pub example_preds: Option<PathBuf>,
-    /// Column of the example predictions (default: the only numeric column, or
-    /// `prediction`).
+    /// Column of the example predictions (default: `prediction`, or the file's only numeric
+    /// column).
     #[arg(long, requires = "example_preds")]
     pub example_column: Option<String>,
     /// Target column(s); repeat or comma-separate for several.
