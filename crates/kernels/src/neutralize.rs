@@ -10,7 +10,7 @@
 //! rank-deficient neutralizers the projection onto the column space is unique, so it agrees
 //! with lstsq's minimum-norm solution.
 
-use faer::linalg::matmul::matmul;
+use faer::linalg::matmul::triangular::{matmul as tri_matmul, BlockStructure};
 use faer::{Accum, Mat, MatMut, MatRef, Par};
 
 use crate::matrix::{ColumnData, ColumnMatrix};
@@ -29,6 +29,9 @@ pub struct Neutralizer {
     /// Lower Cholesky factor of the centred Gram matrix, column-major; dropped columns zero.
     chol: Vec<f64>,
     kept: Vec<bool>,
+    /// The centred Gram matrix (lower triangle) when it is exact, i.e. for integer features.
+    /// Refining against it costs O(k^2) per column instead of two more passes over X.
+    exact_gram: Option<Vec<f64>>,
 }
 
 impl Neutralizer {
@@ -61,12 +64,14 @@ impl Neutralizer {
             }
         }
         let tol = rcond * rcond * trace;
+        let exact_gram = integral.then(|| centred.clone());
         let kept = cholesky_dropping(&mut centred, k, tol);
         Self {
             x,
             means,
             chol: centred,
             kept,
+            exact_gram,
         }
     }
 
@@ -99,15 +104,27 @@ impl Neutralizer {
         }
         let ybar = y.iter().sum::<f64>() / n as f64;
         let yc: Vec<f64> = y.iter().map(|v| v - ybar).collect();
-        let mut beta = self.solve(&self.centred_xt(&yc));
-        let mut fitted = self.centred_x(&beta);
-        // One refinement step recovers the accuracy the normal equations give away.
-        let resid: Vec<f64> = yc.iter().zip(&fitted).map(|(a, b)| a - b).collect();
-        let delta = self.solve(&self.centred_xt(&resid));
+        let rhs = self.centred_xt(&yc);
+        let mut beta = self.solve(&rhs);
+        // One refinement step recovers the accuracy the normal equations give away. The
+        // gradient Xc'(yc - Xc beta) equals rhs - Gc beta; with an exact Gram matrix that
+        // identity is free of cancellation, otherwise we go back to the columns.
+        let gradient = match &self.exact_gram {
+            Some(gram) => {
+                let g_beta = symmetric_lower_mul(gram, self.x.cols(), &beta);
+                rhs.iter().zip(&g_beta).map(|(r, g)| r - g).collect()
+            }
+            None => {
+                let fitted = self.centred_x(&beta);
+                let resid: Vec<f64> = yc.iter().zip(&fitted).map(|(a, b)| a - b).collect();
+                self.centred_xt(&resid)
+            }
+        };
+        let delta = self.solve(&gradient);
         for (b, d) in beta.iter_mut().zip(&delta) {
             *b += d;
         }
-        fitted = self.centred_x(&beta);
+        let fitted = self.centred_x(&beta);
         y.iter()
             .zip(&fitted)
             .map(|(v, f)| v - proportion * (ybar + f))
@@ -190,6 +207,22 @@ pub fn neutralize(
         .collect()
 }
 
+/// `G v` for symmetric `G` stored as its lower triangle (column-major, k x k).
+fn symmetric_lower_mul(g: &[f64], k: usize, v: &[f64]) -> Vec<f64> {
+    let mut out = vec![0.0; k];
+    for j in 0..k {
+        let col = &g[j * k..(j + 1) * k];
+        let vj = v[j];
+        let mut acc = col[j] * vj;
+        for i in j + 1..k {
+            acc += col[i] * v[i];
+            out[i] += col[i] * vj;
+        }
+        out[j] += acc;
+    }
+    out
+}
+
 /// `X'X` (column-major, lower triangle filled) and the column sums.
 fn gram_and_sums(x: &ColumnMatrix) -> (Vec<f64>, Vec<f64>) {
     let (n, k) = (x.rows(), x.cols());
@@ -207,17 +240,11 @@ fn gram_and_sums(x: &ColumnMatrix) -> (Vec<f64>, Vec<f64>) {
                 let xf: Vec<f32> = d.iter().map(|&v| v as f32).collect();
                 let xm = MatRef::from_column_major_slice(&xf, n, k);
                 let mut g = Mat::<f32>::zeros(k, k);
-                matmul(
-                    g.as_mut(),
-                    Accum::Replace,
-                    xm.transpose(),
-                    xm,
-                    1.0f32,
-                    Par::Seq,
-                );
+                lower_gram(g.as_mut(), xm);
                 for j in 0..k {
-                    for i in 0..k {
-                        gram[j * k + i] = g[(i, j)] as f64;
+                    let col = g.col(j);
+                    for i in j..k {
+                        gram[j * k + i] = col[i] as f64;
                     }
                 }
             } else {
@@ -236,8 +263,22 @@ fn gram_and_sums(x: &ColumnMatrix) -> (Vec<f64>, Vec<f64>) {
 
 fn f64_gram(x: &[f64], n: usize, k: usize, gram: &mut [f64]) {
     let xm = MatRef::from_column_major_slice(x, n, k);
-    let g = MatMut::from_column_major_slice_mut(gram, k, k);
-    matmul(g, Accum::Replace, xm.transpose(), xm, 1.0f64, Par::Seq);
+    lower_gram(MatMut::from_column_major_slice_mut(gram, k, k), xm);
+}
+
+/// The lower triangle of `X'X`; the upper half is never read, so it is never computed.
+fn lower_gram<T: faer::traits::ComplexField>(g: MatMut<'_, T>, x: MatRef<'_, T>) {
+    tri_matmul(
+        g,
+        BlockStructure::TriangularLower,
+        Accum::Replace,
+        x.transpose(),
+        BlockStructure::Rectangular,
+        x,
+        BlockStructure::Rectangular,
+        T::one_impl(),
+        Par::Seq,
+    );
 }
 
 /// Blocked right-looking Cholesky of the lower triangle of `a` (k x k, column-major), in
@@ -278,7 +319,17 @@ fn cholesky_dropping(a: &mut [f64], k: usize, tol: f64) -> Vec<bool> {
             let m = MatMut::from_column_major_slice_mut(a, k, k);
             let (_, _, l21, a22) = m.split_at_mut(j1, j1);
             let l21 = l21.as_ref().subcols(j0, j1 - j0);
-            matmul(a22, Accum::Add, l21, l21.transpose(), -1.0f64, Par::Seq);
+            tri_matmul(
+                a22,
+                BlockStructure::TriangularLower,
+                Accum::Add,
+                l21,
+                BlockStructure::Rectangular,
+                l21.transpose(),
+                BlockStructure::Rectangular,
+                -1.0f64,
+                Par::Seq,
+            );
         }
         j0 = j1;
     }
