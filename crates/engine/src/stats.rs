@@ -438,6 +438,31 @@ mod tests {
     }
 
     #[test]
+    fn invariants_on_seeded_series() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        for n in [3usize, 10, 100, 620] {
+            let x: Vec<f64> = (0..n).map(|_| rng.random_range(-0.1..0.12)).collect();
+            let s = EraStats::new(&x, ApyOptions::default());
+            assert!(s.max_drawdown >= 0.0);
+            assert!((-1.0..=0.0).contains(&s.max_drawdown_multiplicative));
+            assert!((0.0..=1.0).contains(&s.hit_rate));
+            assert!(s.autocorrelation.abs() <= 1.0);
+            // Scale-free ratios do not change when every score is doubled.
+            let doubled: Vec<f64> = x.iter().map(|v| 2.0 * v).collect();
+            let d = EraStats::new(&doubled, ApyOptions::default());
+            assert!(close(d.sharpe, s.sharpe));
+            assert!(close(d.smart_sharpe, s.smart_sharpe));
+            assert!(close(d.autocorrelation, s.autocorrelation));
+            assert!(close(d.max_drawdown, 2.0 * s.max_drawdown));
+            // A drawdown of the sum is at least the last fall below the running peak.
+            let c = cumulative_sum(&x);
+            let peak = c.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            assert!(s.max_drawdown >= peak - c[n - 1] - 1e-15);
+        }
+    }
+
+    #[test]
     fn names_are_unique() {
         let mut names: Vec<&str> = Stat::ALL.iter().map(Stat::name).collect();
         names.sort_unstable();
