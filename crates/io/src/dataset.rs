@@ -13,8 +13,11 @@ use std::path::{Path, PathBuf};
 use arrow::array::{Array, ArrayRef, Float64Array, Int8Array, StringArray};
 use arrow::compute::cast;
 use arrow::datatypes::DataType;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
 use parquet::arrow::ProjectionMask;
+use rayon::prelude::*;
 
 use crate::{FloatWidth, IoError};
 
@@ -89,6 +92,9 @@ pub fn parquet_column_names(path: &Path) -> Result<Vec<String>, IoError> {
         .collect())
 }
 
+/// One row group's slices of every feature column and every target column.
+type GroupSlices<'a> = (Vec<&'a mut [i8]>, Vec<&'a mut [f64]>);
+
 enum Slot {
     Id,
     Era,
@@ -97,13 +103,16 @@ enum Slot {
 }
 
 /// Reads `id`, `era` and the requested features and targets from a Numerai parquet file.
+///
+/// Row groups are decoded in parallel (rayon), each straight into its own slice of the
+/// preallocated int8 feature columns, so peak memory is the int8 matrix plus one decoded
+/// row group per thread.
 pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, IoError> {
     let file = File::open(path).map_err(|e| IoError::file(path, e))?;
-    let builder =
-        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| IoError::parquet(path, e))?;
-    let schema = builder.schema().clone();
+    let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::default())
+        .map_err(|e| IoError::parquet(path, e))?;
+    let schema = metadata.schema().clone();
     let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-    let total_rows = builder.metadata().file_metadata().num_rows().max(0) as usize;
     let find = |c: &str| {
         names
             .iter()
@@ -140,29 +149,146 @@ pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, Io
     if wanted.windows(2).any(|w| w[0].0 == w[1].0) {
         return Err(IoError::invalid(path, "a column was requested twice"));
     }
-    let mask = ProjectionMask::roots(builder.parquet_schema(), wanted.iter().map(|(i, _)| *i));
-    let reader = builder
-        .with_projection(mask)
-        .with_batch_size(65_536)
-        .build()
-        .map_err(|e| IoError::parquet(path, e))?;
+    let mask = ProjectionMask::roots(
+        metadata.metadata().file_metadata().schema_descr(),
+        wanted.iter().map(|(i, _)| *i),
+    );
+    let group_rows: Vec<usize> = metadata
+        .metadata()
+        .row_groups()
+        .iter()
+        .map(|g| g.num_rows().max(0) as usize)
+        .collect();
+    let total_rows: usize = group_rows.iter().sum();
+    let mut group_start = Vec::with_capacity(group_rows.len());
+    let mut acc = 0;
+    for r in &group_rows {
+        group_start.push(acc);
+        acc += r;
+    }
+
+    // Every row group gets disjoint mutable slices of each feature and target column.
+    let mut features: Vec<Vec<i8>> = feature_names
+        .iter()
+        .map(|_| vec![0i8; total_rows])
+        .collect();
+    let mut target_values: Vec<Vec<f64>> = request
+        .targets
+        .iter()
+        .map(|_| vec![0.0; total_rows])
+        .collect();
+    let mut feature_parts: Vec<Vec<&mut [i8]>> = group_rows.iter().map(|_| Vec::new()).collect();
+    for col in features.iter_mut() {
+        let mut rest: &mut [i8] = col.as_mut_slice();
+        for (g, &n) in group_rows.iter().enumerate() {
+            let (head, tail) = rest.split_at_mut(n);
+            feature_parts[g].push(head);
+            rest = tail;
+        }
+    }
+    let mut target_parts: Vec<Vec<&mut [f64]>> = group_rows.iter().map(|_| Vec::new()).collect();
+    for col in target_values.iter_mut() {
+        let mut rest: &mut [f64] = col.as_mut_slice();
+        for (g, &n) in group_rows.iter().enumerate() {
+            let (head, tail) = rest.split_at_mut(n);
+            target_parts[g].push(head);
+            rest = tail;
+        }
+    }
+    let groups: Vec<(usize, GroupSlices<'_>)> = feature_parts
+        .into_iter()
+        .zip(target_parts)
+        .enumerate()
+        .collect();
+    let decoded: Vec<(Vec<String>, Vec<String>)> = groups
+        .into_par_iter()
+        .map(|(g, (mut feats, mut targs))| {
+            // A separate open file per task: cloned handles would share one seek offset.
+            let file = File::open(path).map_err(|e| IoError::file(path, e))?;
+            let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata.clone())
+                .with_row_groups(vec![g])
+                .with_projection(mask.clone())
+                .with_batch_size(65_536)
+                .build()
+                .map_err(|e| IoError::parquet(path, e))?;
+            let mut ids: Vec<String> = Vec::with_capacity(group_rows[g]);
+            let mut eras: Vec<String> = Vec::with_capacity(group_rows[g]);
+            let mut offset = 0;
+            for batch in reader {
+                let batch = batch.map_err(|e| IoError::parquet(path, e))?;
+                let n = batch.num_rows();
+                if offset + n > group_rows[g] {
+                    return Err(IoError::invalid(
+                        path,
+                        format!("row group {g} holds more rows than its metadata says"),
+                    ));
+                }
+                for (c, (_, slot)) in wanted.iter().enumerate() {
+                    let array = batch.column(c);
+                    match slot {
+                        Slot::Id => push_text(path, "id", array, &mut ids)?,
+                        Slot::Era => push_text(path, "era", array, &mut eras)?,
+                        Slot::Target(k) => fill_float(
+                            path,
+                            &request.targets[*k],
+                            array,
+                            &mut targs[*k][offset..offset + n],
+                        )?,
+                        Slot::Feature(_) => {}
+                    }
+                }
+                for (c, (_, slot)) in wanted.iter().enumerate() {
+                    if let Slot::Feature(k) = slot {
+                        fill_feature(
+                            path,
+                            &feature_names[*k],
+                            batch.column(c),
+                            &mut feats[*k][offset..offset + n],
+                            &ids[offset..],
+                            group_start[g] + offset,
+                        )?;
+                    }
+                }
+                offset += n;
+            }
+            if offset != group_rows[g] {
+                return Err(IoError::invalid(
+                    path,
+                    format!("row group {g} is shorter than its metadata says"),
+                ));
+            }
+            Ok((ids, eras))
+        })
+        .collect::<Result<_, IoError>>()?;
 
     let mut ids: Vec<String> = Vec::with_capacity(total_rows);
     let mut eras: Vec<u32> = Vec::with_capacity(total_rows);
     let mut era_names: Vec<String> = Vec::new();
     let mut era_lookup: std::collections::HashMap<String, u32> = Default::default();
-    let mut features: Vec<Vec<i8>> = feature_names
-        .iter()
-        .map(|_| Vec::with_capacity(total_rows))
-        .collect();
-    let mut targets: Vec<TargetColumn> = request
+    for (group_ids, group_eras) in decoded {
+        ids.extend(group_ids);
+        for e in group_eras {
+            let next = era_names.len() as u32;
+            let idx = match era_lookup.get(&e) {
+                Some(&i) => i,
+                None => {
+                    era_lookup.insert(e.clone(), next);
+                    era_names.push(e);
+                    next
+                }
+            };
+            eras.push(idx);
+        }
+    }
+    let targets = request
         .targets
         .iter()
-        .map(|t| {
+        .zip(target_values)
+        .map(|(t, values)| {
             let i = names.iter().position(|n| n == t).unwrap_or(0);
             TargetColumn {
                 name: t.clone(),
-                values: Vec::with_capacity(total_rows),
+                values,
                 width: if schema.field(i).data_type() == &DataType::Float32 {
                     FloatWidth::F32
                 } else {
@@ -171,48 +297,6 @@ pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, Io
             }
         })
         .collect();
-
-    for batch in reader {
-        let batch = batch.map_err(|e| IoError::parquet(path, e))?;
-        let first_row = ids.len();
-        for (c, (_, slot)) in wanted.iter().enumerate() {
-            let array = batch.column(c);
-            match slot {
-                Slot::Id => push_text(path, "id", array, &mut ids)?,
-                Slot::Era => {
-                    let mut v = Vec::with_capacity(array.len());
-                    push_text(path, "era", array, &mut v)?;
-                    for e in v {
-                        let next = era_names.len() as u32;
-                        let idx = *era_lookup.entry(e.clone()).or_insert_with(|| {
-                            era_names.push(e);
-                            next
-                        });
-                        eras.push(idx);
-                    }
-                }
-                Slot::Target(k) => push_float(
-                    path,
-                    &targets[*k].name.clone(),
-                    array,
-                    &mut targets[*k].values,
-                )?,
-                Slot::Feature(_) => {}
-            }
-        }
-        for (c, (_, slot)) in wanted.iter().enumerate() {
-            if let Slot::Feature(k) = slot {
-                push_feature(
-                    path,
-                    &feature_names[*k],
-                    batch.column(c),
-                    &mut features[*k],
-                    &ids,
-                    first_row,
-                )?;
-            }
-        }
-    }
     Ok(Dataset {
         path: path.to_path_buf(),
         ids,
@@ -247,12 +331,7 @@ fn push_text(
     Ok(())
 }
 
-fn push_float(
-    path: &Path,
-    name: &str,
-    array: &ArrayRef,
-    out: &mut Vec<f64>,
-) -> Result<(), IoError> {
+fn fill_float(path: &Path, name: &str, array: &ArrayRef, out: &mut [f64]) -> Result<(), IoError> {
     let f = cast(array, &DataType::Float64).map_err(|_| IoError::NotNumeric {
         path: path.to_path_buf(),
         column: name.to_string(),
@@ -262,15 +341,19 @@ fn push_float(
         .as_any()
         .downcast_ref::<Float64Array>()
         .ok_or_else(|| IoError::invalid(path, format!("column '{name}' is not numeric")))?;
-    out.extend((0..f.len()).map(|i| if f.is_null(i) { f64::NAN } else { f.value(i) }));
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = if f.is_null(i) { f64::NAN } else { f.value(i) };
+    }
     Ok(())
 }
 
-fn push_feature(
+/// Copies one batch of a feature column into `out`; `ids` are this batch's row ids and
+/// `first_row` its position in the file, for error messages.
+fn fill_feature(
     path: &Path,
     name: &str,
     array: &ArrayRef,
-    out: &mut Vec<i8>,
+    out: &mut [i8],
     ids: &[String],
     first_row: usize,
 ) -> Result<(), IoError> {
@@ -278,7 +361,7 @@ fn push_feature(
         path: path.to_path_buf(),
         column: name.to_string(),
         row: first_row + i,
-        id: ids.get(first_row + i).cloned().unwrap_or_default(),
+        id: ids.get(i).cloned().unwrap_or_default(),
         value,
     };
     if let Some(a) = array.as_any().downcast_ref::<Int8Array>() {
@@ -286,7 +369,7 @@ fn push_feature(
             let i = (0..a.len()).find(|&i| a.is_null(i)).unwrap_or(0);
             return Err(bad(i, "null".into()));
         }
-        out.extend_from_slice(a.values());
+        out.copy_from_slice(a.values());
         return Ok(());
     }
     let dt = array.data_type().clone();
@@ -303,7 +386,7 @@ fn push_feature(
         .as_any()
         .downcast_ref::<Float64Array>()
         .ok_or_else(|| IoError::invalid(path, format!("column '{name}' is not numeric")))?;
-    for i in 0..f.len() {
+    for (i, o) in out.iter_mut().enumerate() {
         if f.is_null(i) {
             return Err(bad(i, "null".into()));
         }
@@ -311,7 +394,7 @@ fn push_feature(
         if !(v.fract() == 0.0 && (-128.0..=127.0).contains(&v)) {
             return Err(bad(i, format!("{}", f.value(i))));
         }
-        out.push(v as i8);
+        *o = v as i8;
     }
     Ok(())
 }
