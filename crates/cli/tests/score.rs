@@ -113,7 +113,7 @@ fn matches_numerai_tools_golden_values() {
     // The summary table names every model.
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(
-        stdout.contains("model_ties") && stdout.contains("corr mean"),
+        stdout.contains("model_ties") && stdout.contains("sharpe") && stdout.contains("corr_tb200"),
         "{stdout}"
     );
 }
