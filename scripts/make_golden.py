@@ -591,6 +591,49 @@ def gen_meta() -> None:
     )
 
 
+# --------------------------------------------------------------------------------------
+# neutral_correlation / neutral_contribution (drawn after everything else, so adding them
+# left the earlier fixtures unchanged)
+# --------------------------------------------------------------------------------------
+
+
+def neutral_case(name: str, n: int, k: int, target_dtype: str, top_bottom: Optional[int]) -> Dict[str, Any]:
+    z = latent(n)
+    feats = int8_features(n, k, z)
+    t = bucket_target(z)
+    preds = {"cont": pred_continuous(z), "ties": pred_ties(z)}
+    meta = pred_continuous(z, noise=0.8)
+    idx = ids_for(n)
+    fdf = pd.DataFrame(feats, index=idx, columns=[f"feature_{j:02d}" for j in range(k)])
+    pdf = pd.DataFrame(preds, index=idx)
+    ts = pd.Series(as_dtype(t, target_dtype), index=idx, name="target")
+    ms = pd.Series(meta, index=idx, name="meta")
+    nc = nt.neutral_correlation(pdf, fdf, ts, top_bottom=top_bottom)
+    ncon = nt.neutral_contribution(pdf, ms, fdf, ts, top_bottom=top_bottom)
+    return {
+        "name": name,
+        "n": n,
+        "target_dtype": target_dtype,
+        "top_bottom": top_bottom,
+        "features": matrix_json(feats),
+        "target": fl_list(t),
+        "meta_model": fl_list(meta),
+        "prediction_names": list(preds.keys()),
+        "predictions": [fl_list(v) for v in preds.values()],
+        "neutral_correlation": [fl(nc[c]) for c in preds.keys()],
+        "neutral_contribution": [fl(ncon[c]) for c in preds.keys()],
+    }
+
+
+def gen_neutral() -> None:
+    cases = [
+        neutral_case("f64_n500_k16", 500, 16, "float64", None),
+        neutral_case("f32_n500_k16", 500, 16, "float32", None),
+        neutral_case("f64_n700_k10_tb150", 700, 10, "float64", 150),
+    ]
+    write("neutral.json", {"cases": cases})
+
+
 def main() -> None:
     # Each generator draws from the shared rng in this fixed order.
     gen_ndtri()
@@ -603,6 +646,7 @@ def main() -> None:
     gen_exposure()
     gen_stake_weight()
     gen_meta()
+    gen_neutral()
     total = sum(
         os.path.getsize(os.path.join(OUT_DIR, f)) for f in os.listdir(OUT_DIR) if f.endswith(".json")
     )

@@ -17,6 +17,7 @@ use erascore_kernels::corr::{gaussian_rank, numerai_corr, CorrTarget};
 use erascore_kernels::exposure::max_feature_correlation;
 use erascore_kernels::matrix::{ColumnData, ColumnMatrix};
 use erascore_kernels::meta_model::meta_model;
+use erascore_kernels::neutral::feature_neutral_corr;
 use erascore_kernels::neutralize::Neutralizer;
 use erascore_kernels::pearson::{pearson, spearman};
 use erascore_kernels::rank::{percentile_rank, TieMethod};
@@ -420,7 +421,6 @@ fn score_era(
                     "model '{model}' is constant in era '{era_name}': its scores there are NaN"
                 ));
             }
-            let mut gauss_s: Option<Vec<f64>> = None;
             let contrib = |setup: &Option<(Vec<usize>, Vec<f64>, ContributionTarget)>,
                            tb: Option<usize>|
              -> Result<f64, EngineError> {
@@ -445,14 +445,8 @@ fn score_era(
                     Metric::Bmc => contrib(&bmc_setup, None)?,
                     Metric::Fnc => {
                         let nz = &neutralizers[nz_pos.unwrap_or(0)].1;
-                        let g = gauss_s.get_or_insert_with(|| gaussian_rank(&p));
-                        let neutral = nz.neutralize(g, 1.0);
-                        if neutral.iter().any(|v| v.is_nan()) {
-                            f64::NAN
-                        } else {
-                            numerai_corr(&neutral, &corr_target, None)
-                                .map_err(|e| kerr(model, tname, e))?
-                        }
+                        feature_neutral_corr(&p, nz, &corr_target, None)
+                            .map_err(|e| kerr(model, tname, e))?
                     }
                     Metric::FeatureExposureMax => exposure.as_ref().map_or(f64::NAN, |e| e[m]),
                     Metric::CorrWithExample => with_example.as_ref().map_or(f64::NAN, |e| e[m]),

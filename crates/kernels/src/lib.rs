@@ -4,7 +4,8 @@
 //! semantics and numbers of numerai-tools 0.7.2: percentile ranks ([`rank`]), the inverse
 //! normal CDF ([`gaussian`]), target centring and powering in the target's own precision
 //! ([`target`]), CORR ([`corr`]), MMC/BMC ([`contribution`]), neutralization with a
-//! factorization reused across columns ([`neutralize`]), feature exposure ([`exposure`]), the
+//! factorization reused across columns ([`neutralize`]) and the scores built on it (FNC,
+//! neutral correlation and contribution: [`neutral`]), feature exposure ([`exposure`]), the
 //! stake-weighted meta model ([`meta_model`]) and id alignment ([`align`]). Parallelism is
 //! the caller's choice: the engine spreads eras over threads, kernels stay sequential.
 //!
@@ -25,6 +26,7 @@ pub mod exposure;
 pub mod gaussian;
 pub mod matrix;
 pub mod meta_model;
+pub mod neutral;
 pub mod neutralize;
 pub mod pearson;
 pub mod rank;

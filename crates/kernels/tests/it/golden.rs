@@ -489,3 +489,66 @@ fn stake_weight_and_meta_model_match_reference() {
     }
     rep.finish();
 }
+
+/// numerai-tools `neutral_correlation` and `neutral_contribution`, and FNC through the
+/// `neutral` module's one-call API.
+#[test]
+fn neutral_scores_match_reference() {
+    use erascore_kernels::neutral::{
+        feature_neutral_corr, neutral_contribution, neutral_correlation,
+    };
+    let g = load("neutral.json");
+    let mut rep = Report::new("neutral_correlation / neutral_contribution");
+    for case in cases(&g) {
+        let precision = precision_of(&case["target_dtype"]);
+        let target = values_in(&case["target"], precision);
+        let nz = Neutralizer::new(matrix(&case["features"]));
+        let tb = top_bottom(case);
+        let meta = f64s(&case["meta_model"]);
+        let ct = ContributionTarget::new(&target, precision);
+        let names = case["prediction_names"].as_array().expect("names");
+        let want_corr = f64s(&case["neutral_correlation"]);
+        let want_contrib = f64s(&case["neutral_contribution"]);
+        for (i, p) in columns(&case["predictions"]).iter().enumerate() {
+            let label = format!("{} {}", name(case), names[i]);
+            match neutral_correlation(p, &nz, &target, precision, tb) {
+                Ok(got) => rep.close(
+                    &format!("{label} corr"),
+                    got,
+                    want_corr[i],
+                    tol_for(precision),
+                ),
+                Err(e) => rep.fail(format!("{label}: error {e}")),
+            }
+            match neutral_contribution(p, &meta, &nz, &ct, tb) {
+                Ok(got) => rep.close(
+                    &format!("{label} contribution"),
+                    got,
+                    want_contrib[i],
+                    tol_for(precision),
+                ),
+                Err(e) => rep.fail(format!("{label}: error {e}")),
+            }
+        }
+    }
+    rep.finish();
+
+    let fnc = load("feature_neutral_corr.json");
+    let mut rep = Report::new("feature_neutral_corr (neutral module)");
+    for case in cases(&fnc) {
+        let precision = precision_of(&case["target_dtype"]);
+        let t = CorrTarget::new(&values_in(&case["target"], precision), precision, true)
+            .expect("target");
+        let nz = Neutralizer::new(matrix(&case["features"]));
+        for (p, w) in columns(&case["predictions"])
+            .iter()
+            .zip(f64s(&case["expected"]))
+        {
+            match feature_neutral_corr(p, &nz, &t, top_bottom(case)) {
+                Ok(got) => rep.close(name(case), got, w, tol_for(precision)),
+                Err(e) => rep.fail(format!("{}: error {e}", name(case))),
+            }
+        }
+    }
+    rep.finish();
+}
