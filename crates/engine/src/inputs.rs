@@ -1,7 +1,7 @@
 //! Prediction, meta-model and benchmark columns keyed by id, and their match to data rows.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use erascore_io::frame::Frame;
 
@@ -28,7 +28,7 @@ impl Predictions {
     /// and ids unique. `only` restricts to the named columns.
     pub fn from_frame(frame: &Frame, only: Option<&[String]>) -> Result<Self, EngineError> {
         let ids = frame.text("id")?.into_owned();
-        check_unique(&frame.path().to_path_buf(), &ids)?;
+        check_unique(frame.path(), &ids)?;
         let names = match only {
             Some(list) => list.to_vec(),
             None => frame
@@ -82,7 +82,7 @@ impl Reference {
     /// Reads `column` (and `id`) from a frame.
     pub fn from_frame(frame: &Frame, column: &str) -> Result<Self, EngineError> {
         let ids = frame.text("id")?.into_owned();
-        check_unique(&frame.path().to_path_buf(), &ids)?;
+        check_unique(frame.path(), &ids)?;
         let (v, _) = frame.float(column)?;
         if let Some(i) = v.iter().position(|x| x.is_infinite()) {
             return Err(EngineError::NonFinite {
@@ -102,12 +102,12 @@ impl Reference {
 }
 
 /// Errors on the first repeated id.
-pub fn check_unique(path: &PathBuf, ids: &[String]) -> Result<(), EngineError> {
+pub fn check_unique(path: &Path, ids: &[String]) -> Result<(), EngineError> {
     let mut seen: HashMap<&str, ()> = HashMap::with_capacity(ids.len());
     for id in ids {
         if seen.insert(id.as_str(), ()).is_some() {
             return Err(EngineError::DuplicateId {
-                path: path.clone(),
+                path: path.to_path_buf(),
                 id: id.clone(),
             });
         }

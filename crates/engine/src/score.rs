@@ -89,6 +89,10 @@ pub struct ScoreReport {
     pub warnings: Vec<String>,
 }
 
+/// Rows (positions within the scored rows), gaussianized reference and prepared target of
+/// one era's MMC or BMC.
+type ContributionSetup = (Vec<usize>, Vec<f64>, ContributionTarget);
+
 struct Plan<'a> {
     inputs: &'a ScoreInputs<'a>,
     config: &'a ScoreConfig,
@@ -360,10 +364,7 @@ fn score_era(
             .map_err(|e| kerr("-", tname, e))?;
         let contribution_setup = |reference: &Option<Vec<f64>>,
                                   label: &str|
-         -> Result<
-            Option<(Vec<usize>, Vec<f64>, ContributionTarget)>,
-            EngineError,
-        > {
+         -> Result<Option<ContributionSetup>, EngineError> {
             let Some(refv) = reference else {
                 return Ok(None);
             };
@@ -421,7 +422,7 @@ fn score_era(
                     "model '{model}' is constant in era '{era_name}': its scores there are NaN"
                 ));
             }
-            let contrib = |setup: &Option<(Vec<usize>, Vec<f64>, ContributionTarget)>,
+            let contrib = |setup: &Option<ContributionSetup>,
                            tb: Option<usize>|
              -> Result<f64, EngineError> {
                 let Some((m_idx, g_ref, ct)) = setup else {
