@@ -92,14 +92,38 @@ pub fn parquet_column_names(path: &Path) -> Result<Vec<String>, IoError> {
         .collect())
 }
 
-/// One row group's slices of every feature column and every target column.
-type GroupSlices<'a> = (Vec<&'a mut [i8]>, Vec<&'a mut [f64]>);
+/// Feature columns decoded by one task.
+const FEATURES_PER_TASK: usize = 128;
+/// Rows per decoded batch: int8 columns are decoded through an i32 buffer, so a batch of
+/// thousands of columns costs `4 * BATCH_ROWS * columns` bytes per thread.
+const BATCH_ROWS: usize = 8_192;
+
+/// One unit of parallel decoding: a row group and a block of its feature columns, with the
+/// output slices it fills (targets only for the first block).
+struct Task<'a> {
+    group: usize,
+    features: Vec<(usize, &'a mut [i8])>,
+    targets: Option<Vec<&'a mut [f64]>>,
+}
+
+fn wanted_index(wanted: &[(usize, Slot)], pred: impl Fn(&Slot) -> bool) -> usize {
+    wanted.iter().find(|(_, s)| pred(s)).map_or(0, |(i, _)| *i)
+}
 
 enum Slot {
     Id,
     Era,
     Feature(usize),
     Target(usize),
+}
+
+impl Slot {
+    fn is_id(&self) -> bool {
+        matches!(self, Slot::Id)
+    }
+    fn is_era(&self) -> bool {
+        matches!(self, Slot::Era)
+    }
 }
 
 /// Reads `id`, `era` and the requested features and targets from a Numerai parquet file.
@@ -144,15 +168,11 @@ pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, Io
         }
         wanted.push((i, Slot::Target(k)));
     }
-    // Batches hold projected columns in file order.
-    wanted.sort_by_key(|(i, _)| *i);
-    if wanted.windows(2).any(|w| w[0].0 == w[1].0) {
+    let mut distinct: Vec<usize> = wanted.iter().map(|(i, _)| *i).collect();
+    distinct.sort_unstable();
+    if distinct.windows(2).any(|w| w[0] == w[1]) {
         return Err(IoError::invalid(path, "a column was requested twice"));
     }
-    let mask = ProjectionMask::roots(
-        metadata.metadata().file_metadata().schema_descr(),
-        wanted.iter().map(|(i, _)| *i),
-    );
     let group_rows: Vec<usize> = metadata
         .metadata()
         .row_groups()
@@ -195,24 +215,73 @@ pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, Io
             rest = tail;
         }
     }
-    let groups: Vec<(usize, GroupSlices<'_>)> = feature_parts
-        .into_iter()
-        .zip(target_parts)
-        .enumerate()
-        .collect();
-    let decoded: Vec<(Vec<String>, Vec<String>)> = groups
+    // Tasks are (row group, block of feature columns): files often have only a few row
+    // groups, and columns are independent, so both dimensions feed the thread pool. The first
+    // block of each row group also carries id, era and the targets.
+    let file_col = |slot_k: usize| -> usize {
+        wanted
+            .iter()
+            .find(|(_, s)| matches!(s, Slot::Feature(k) if *k == slot_k))
+            .map_or(0, |(i, _)| *i)
+    };
+    let mut tasks: Vec<Task<'_>> = Vec::new();
+    for (g, (feats, targs)) in feature_parts.into_iter().zip(target_parts).enumerate() {
+        let mut feats: Vec<(usize, &mut [i8])> = feats.into_iter().enumerate().collect();
+        let mut targs = Some(targs);
+        loop {
+            let rest = if feats.len() > FEATURES_PER_TASK {
+                feats.split_off(FEATURES_PER_TASK)
+            } else {
+                Vec::new()
+            };
+            tasks.push(Task {
+                group: g,
+                features: std::mem::take(&mut feats),
+                targets: targs.take(),
+            });
+            if rest.is_empty() {
+                break;
+            }
+            feats = rest;
+        }
+    }
+    let decoded: Vec<Option<(Vec<String>, Vec<String>)>> = tasks
         .into_par_iter()
-        .map(|(g, (mut feats, mut targs))| {
+        .map(|task| {
+            let g = task.group;
+            let first = task.targets.is_some();
+            // File order within the task's projection.
+            let mut columns: Vec<(usize, Slot)> =
+                vec![(wanted_index(&wanted, Slot::is_id), Slot::Id)];
+            if first {
+                columns.push((wanted_index(&wanted, Slot::is_era), Slot::Era));
+                for k in 0..request.targets.len() {
+                    columns.push((
+                        wanted_index(&wanted, |s| matches!(s, Slot::Target(j) if *j == k)),
+                        Slot::Target(k),
+                    ));
+                }
+            }
+            for (pos, (k, _)) in task.features.iter().enumerate() {
+                columns.push((file_col(*k), Slot::Feature(pos)));
+            }
+            columns.sort_by_key(|(i, _)| *i);
+            let mask = ProjectionMask::roots(
+                metadata.metadata().file_metadata().schema_descr(),
+                columns.iter().map(|(i, _)| *i),
+            );
+            let mut feats = task.features;
+            let mut targs = task.targets.unwrap_or_default();
             // A separate open file per task: cloned handles would share one seek offset.
             let file = File::open(path).map_err(|e| IoError::file(path, e))?;
             let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata.clone())
                 .with_row_groups(vec![g])
-                .with_projection(mask.clone())
-                .with_batch_size(65_536)
+                .with_projection(mask)
+                .with_batch_size(BATCH_ROWS)
                 .build()
                 .map_err(|e| IoError::parquet(path, e))?;
             let mut ids: Vec<String> = Vec::with_capacity(group_rows[g]);
-            let mut eras: Vec<String> = Vec::with_capacity(group_rows[g]);
+            let mut eras: Vec<String> = Vec::new();
             let mut offset = 0;
             for batch in reader {
                 let batch = batch.map_err(|e| IoError::parquet(path, e))?;
@@ -223,7 +292,7 @@ pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, Io
                         format!("row group {g} holds more rows than its metadata says"),
                     ));
                 }
-                for (c, (_, slot)) in wanted.iter().enumerate() {
+                for (c, (_, slot)) in columns.iter().enumerate() {
                     let array = batch.column(c);
                     match slot {
                         Slot::Id => push_text(path, "id", array, &mut ids)?,
@@ -237,13 +306,14 @@ pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, Io
                         Slot::Feature(_) => {}
                     }
                 }
-                for (c, (_, slot)) in wanted.iter().enumerate() {
-                    if let Slot::Feature(k) = slot {
+                for (c, (_, slot)) in columns.iter().enumerate() {
+                    if let Slot::Feature(pos) = slot {
+                        let (k, out) = &mut feats[*pos];
                         fill_feature(
                             path,
                             &feature_names[*k],
                             batch.column(c),
-                            &mut feats[*k][offset..offset + n],
+                            &mut out[offset..offset + n],
                             &ids[offset..],
                             group_start[g] + offset,
                         )?;
@@ -257,7 +327,7 @@ pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, Io
                     format!("row group {g} is shorter than its metadata says"),
                 ));
             }
-            Ok((ids, eras))
+            Ok(first.then_some((ids, eras)))
         })
         .collect::<Result<_, IoError>>()?;
 
@@ -265,7 +335,7 @@ pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, Io
     let mut eras: Vec<u32> = Vec::with_capacity(total_rows);
     let mut era_names: Vec<String> = Vec::new();
     let mut era_lookup: std::collections::HashMap<String, u32> = Default::default();
-    for (group_ids, group_eras) in decoded {
+    for (group_ids, group_eras) in decoded.into_iter().flatten() {
         ids.extend(group_ids);
         for e in group_eras {
             let next = era_names.len() as u32;
