@@ -14,7 +14,7 @@ use erascore_io::dataset::Dataset;
 use erascore_io::FloatWidth;
 use erascore_kernels::contribution::{contribution, ContributionTarget};
 use erascore_kernels::corr::{gaussian_rank, numerai_corr, CorrTarget};
-use erascore_kernels::exposure::max_feature_correlation;
+use erascore_kernels::exposure::ExposureBasis;
 use erascore_kernels::matrix::{ColumnData, ColumnMatrix};
 use erascore_kernels::meta_model::meta_model;
 use erascore_kernels::neutral::feature_neutral_corr;
@@ -281,9 +281,10 @@ fn score_era(
     // Target-independent metrics: over every era row with a prediction.
     let exposure: Option<Vec<f64>> = metrics.contains(&Metric::FeatureExposureMax).then(|| {
         let block = feature_block(data, rows);
+        let basis = ExposureBasis::new(&block);
         model_values
             .iter()
-            .map(|p| max_feature_correlation(p, &block).map_or(f64::NAN, |(_, c)| c))
+            .map(|p| basis.max_correlation(p).map_or(f64::NAN, |(_, c)| c))
             .collect()
     });
     let with_example: Option<Vec<f64>> = match (

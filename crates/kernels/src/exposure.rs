@@ -3,56 +3,81 @@
 
 use crate::matrix::{ColumnData, ColumnMatrix};
 
+/// Per-feature sums of squares of one era's features, computed once and shared by every
+/// model scored in that era.
+#[derive(Debug, Clone)]
+pub struct ExposureBasis<'a> {
+    features: &'a ColumnMatrix,
+    /// `sum((x - mean)^2)` per feature; 0 for constant features.
+    ss: Vec<f64>,
+}
+
+impl<'a> ExposureBasis<'a> {
+    /// Prepares `features` for [`ExposureBasis::max_correlation`].
+    pub fn new(features: &'a ColumnMatrix) -> Self {
+        let n = features.rows();
+        let nf = n as f64;
+        let ss = (0..features.cols())
+            .map(|j| match features.data() {
+                ColumnData::I8(d) => {
+                    // Exact integer arithmetic: n * sum(x^2) - sum(x)^2 = n * ss.
+                    let col = &d[j * n..(j + 1) * n];
+                    let (s, s2) = col.iter().fold((0i64, 0i64), |(s, s2), &v| {
+                        (s + v as i64, s2 + (v as i64) * (v as i64))
+                    });
+                    (n as i128 * s2 as i128 - (s as i128) * (s as i128)) as f64 / nf
+                }
+                ColumnData::F64(d) => {
+                    let col = &d[j * n..(j + 1) * n];
+                    let m = col.iter().sum::<f64>() / nf;
+                    col.iter().map(|v| (v - m) * (v - m)).sum()
+                }
+            })
+            .collect();
+        Self { features, ss }
+    }
+
+    /// Index of the most exposed feature and its absolute correlation with `predictions`;
+    /// `None` when every feature (or the prediction) is constant.
+    pub fn max_correlation(&self, predictions: &[f64]) -> Option<(usize, f64)> {
+        let n = self.features.rows();
+        assert_eq!(
+            predictions.len(),
+            n,
+            "max_feature_correlation: length mismatch"
+        );
+        if n < 2 {
+            return None;
+        }
+        let mean = predictions.iter().sum::<f64>() / n as f64;
+        let centred: Vec<f64> = predictions.iter().map(|p| p - mean).collect();
+        let ss_pred: f64 = centred.iter().map(|v| v * v).sum();
+        if ss_pred == 0.0 {
+            return None;
+        }
+        let mut best: Option<(usize, f64)> = None;
+        for (j, &ss_feat) in self.ss.iter().enumerate() {
+            if ss_feat <= 0.0 {
+                continue;
+            }
+            // sum((x - xbar) * c) == sum(x * c) because c sums to zero.
+            let cov = self.features.col_dot(j, &centred);
+            let r = (cov / (ss_feat.sqrt() * ss_pred.sqrt())).abs().min(1.0);
+            if best.is_none_or(|(_, b)| r > b) {
+                best = Some((j, r));
+            }
+        }
+        best
+    }
+}
+
 /// Index of the most exposed feature and its absolute correlation; `None` when every
 /// feature is constant (or the predictions are).
 pub fn max_feature_correlation(
     predictions: &[f64],
     features: &ColumnMatrix,
 ) -> Option<(usize, f64)> {
-    let n = features.rows();
-    assert_eq!(
-        predictions.len(),
-        n,
-        "max_feature_correlation: length mismatch"
-    );
-    if n < 2 {
-        return None;
-    }
-    let nf = n as f64;
-    let mean = predictions.iter().sum::<f64>() / nf;
-    let centred: Vec<f64> = predictions.iter().map(|p| p - mean).collect();
-    let ss_pred: f64 = centred.iter().map(|v| v * v).sum();
-    if ss_pred == 0.0 {
-        return None;
-    }
-    let mut best: Option<(usize, f64)> = None;
-    for j in 0..features.cols() {
-        let ss_feat = match features.data() {
-            ColumnData::I8(d) => {
-                // Exact integer arithmetic: n * sum(x^2) - sum(x)^2 = n * ss.
-                let col = &d[j * n..(j + 1) * n];
-                let (s, s2) = col.iter().fold((0i64, 0i64), |(s, s2), &v| {
-                    (s + v as i64, s2 + (v as i64) * (v as i64))
-                });
-                (n as i128 * s2 as i128 - (s as i128) * (s as i128)) as f64 / nf
-            }
-            ColumnData::F64(d) => {
-                let col = &d[j * n..(j + 1) * n];
-                let m = col.iter().sum::<f64>() / nf;
-                col.iter().map(|v| (v - m) * (v - m)).sum()
-            }
-        };
-        if ss_feat <= 0.0 {
-            continue;
-        }
-        // sum((x - xbar) * c) == sum(x * c) because c sums to zero.
-        let cov = features.col_dot(j, &centred);
-        let r = (cov / (ss_feat.sqrt() * ss_pred.sqrt())).abs().min(1.0);
-        if best.is_none_or(|(_, b)| r > b) {
-            best = Some((j, r));
-        }
-    }
-    best
+    ExposureBasis::new(features).max_correlation(predictions)
 }
 
 #[cfg(test)]
