@@ -17,7 +17,7 @@ use erascore_kernels::corr::{gaussian_rank, numerai_corr, CorrTarget};
 use erascore_kernels::exposure::ExposureBasis;
 use erascore_kernels::matrix::{ColumnData, ColumnMatrix};
 use erascore_kernels::meta_model::meta_model;
-use erascore_kernels::neutral::feature_neutral_corr;
+use erascore_kernels::neutral::feature_neutral_corr_many;
 use erascore_kernels::neutralize::Neutralizer;
 use erascore_kernels::pearson::{pearson, spearman};
 use erascore_kernels::rank::{percentile_rank, TieMethod};
@@ -398,17 +398,25 @@ fn score_era(
         } else {
             None
         };
-        let nz_pos = if metrics.contains(&Metric::Fnc) {
+        // FNC for every model at once: the era's neutralizer (shared across targets with the
+        // same rows) serves all models in one pass over the features.
+        let fnc: Option<Vec<f64>> = if metrics.contains(&Metric::Fnc) {
+            let pos = match neutralizers.iter().position(|(idx, _)| *idx == s_idx) {
+                Some(p) => p,
+                None => {
+                    let sub: Vec<u32> = s_idx.iter().map(|&i| rows[i]).collect();
+                    neutralizers.push((s_idx.clone(), Neutralizer::new(feature_block(data, &sub))));
+                    neutralizers.len() - 1
+                }
+            };
+            let cols: Vec<Vec<f64>> = model_values
+                .iter()
+                .map(|p| s_idx.iter().map(|&i| p[i]).collect())
+                .collect();
+            let refs: Vec<&[f64]> = cols.iter().map(|c| c.as_slice()).collect();
             Some(
-                match neutralizers.iter().position(|(idx, _)| *idx == s_idx) {
-                    Some(p) => p,
-                    None => {
-                        let sub: Vec<u32> = s_idx.iter().map(|&i| rows[i]).collect();
-                        neutralizers
-                            .push((s_idx.clone(), Neutralizer::new(feature_block(data, &sub))));
-                        neutralizers.len() - 1
-                    }
-                },
+                feature_neutral_corr_many(&refs, &neutralizers[pos].1, &corr_target, None)
+                    .map_err(|e| kerr("(all models)", tname, e))?,
             )
         } else {
             None
@@ -445,11 +453,7 @@ fn score_era(
                     Metric::Mmc => contrib(&mmc_setup, None)?,
                     Metric::MmcTopBottom(k) => contrib(&mmc_setup, Some(k))?,
                     Metric::Bmc => contrib(&bmc_setup, None)?,
-                    Metric::Fnc => {
-                        let nz = &neutralizers[nz_pos.unwrap_or(0)].1;
-                        feature_neutral_corr(&p, nz, &corr_target, None)
-                            .map_err(|e| kerr(model, tname, e))?
-                    }
+                    Metric::Fnc => fnc.as_ref().map_or(f64::NAN, |f| f[m]),
                     Metric::FeatureExposureMax => exposure.as_ref().map_or(f64::NAN, |e| e[m]),
                     Metric::CorrWithExample => with_example.as_ref().map_or(f64::NAN, |e| e[m]),
                 };

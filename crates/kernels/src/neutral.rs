@@ -34,6 +34,29 @@ pub fn feature_neutral_corr(
     }
 }
 
+/// [`feature_neutral_corr`] of several prediction columns, neutralized together (one pass
+/// over the era's features serves every model).
+pub fn feature_neutral_corr_many(
+    predictions: &[&[f64]],
+    neutralizer: &Neutralizer,
+    target: &CorrTarget,
+    top_bottom: Option<usize>,
+) -> Result<Vec<f64>, KernelError> {
+    let gauss: Vec<Vec<f64>> = predictions.iter().map(|p| gaussian_rank(p)).collect();
+    let refs: Vec<&[f64]> = gauss.iter().map(|g| g.as_slice()).collect();
+    neutralizer
+        .neutralize_many(&refs, 1.0)
+        .iter()
+        .map(|n| {
+            if n.iter().any(|v| v.is_nan()) {
+                Ok(f64::NAN)
+            } else {
+                numerai_corr(n, target, top_bottom)
+            }
+        })
+        .collect()
+}
+
 /// `neutral_correlation`: Pearson of the centred target with the neutralized gaussianized
 /// predictions, optionally on their top and bottom `k`.
 pub fn neutral_correlation(

@@ -10,7 +10,11 @@
 //! rank-deficient neutralizers the projection onto the column space is unique, so it agrees
 //! with lstsq's minimum-norm solution.
 
+use faer::linalg::matmul::matmul;
 use faer::linalg::matmul::triangular::{matmul as tri_matmul, BlockStructure};
+use faer::linalg::triangular_solve::{
+    solve_lower_triangular_in_place, solve_upper_triangular_in_place,
+};
 use faer::{Accum, Mat, MatMut, MatRef, Par};
 
 use crate::matrix::{ColumnData, ColumnMatrix};
@@ -26,12 +30,13 @@ const BLOCK: usize = 64;
 pub struct Neutralizer {
     x: ColumnMatrix,
     means: Vec<f64>,
-    /// Lower Cholesky factor of the centred Gram matrix, column-major; dropped columns zero.
-    chol: Vec<f64>,
-    kept: Vec<bool>,
-    /// The centred Gram matrix (lower triangle) when it is exact, i.e. for integer features.
+    /// Columns that span the column space, in order; the others are dropped.
+    kept: Vec<usize>,
+    /// Lower Cholesky factor of the centred Gram matrix over the kept columns.
+    chol: Mat<f64>,
+    /// The centred Gram matrix over the kept columns when it is exact (integer features).
     /// Refining against it costs O(k^2) per column instead of two more passes over X.
-    exact_gram: Option<Vec<f64>>,
+    exact_gram: Option<Mat<f64>>,
 }
 
 impl Neutralizer {
@@ -63,14 +68,29 @@ impl Neutralizer {
                 };
             }
         }
+        drop(gram);
         let tol = rcond * rcond * trace;
-        let exact_gram = integral.then(|| centred.clone());
-        let kept = cholesky_dropping(&mut centred, k, tol);
+        let lower_of = |a: &[f64], kept: &[usize], symmetric: bool| {
+            let r = kept.len();
+            Mat::from_fn(r, r, |i, j| {
+                let (hi, lo) = if i >= j { (i, j) } else { (j, i) };
+                if i >= j || symmetric {
+                    a[kept[lo] * k + kept[hi]]
+                } else {
+                    0.0
+                }
+            })
+        };
+        let gram_copy = integral.then(|| centred.clone());
+        let kept_flags = cholesky_dropping(&mut centred, k, tol);
+        let kept: Vec<usize> = (0..k).filter(|&j| kept_flags[j]).collect();
+        let chol = lower_of(&centred, &kept, false);
+        let exact_gram = gram_copy.map(|g| lower_of(&g, &kept, true));
         Self {
             x,
             means,
-            chol: centred,
             kept,
+            chol,
             exact_gram,
         }
     }
@@ -82,7 +102,7 @@ impl Neutralizer {
 
     /// Number of neutralizer columns that span the column space (rank, excluding intercept).
     pub fn rank(&self) -> usize {
-        self.kept.iter().filter(|&&k| k).count()
+        self.kept.len()
     }
 
     /// The neutralizer columns.
@@ -93,104 +113,123 @@ impl Neutralizer {
     /// `y - proportion * projection(y)`. A column with zero variance becomes all NaN, as in
     /// numerai-tools. `y` must have [`Neutralizer::rows`] values and no NaN.
     pub fn neutralize(&self, y: &[f64], proportion: f64) -> Vec<f64> {
+        self.neutralize_many(&[y], proportion)
+            .pop()
+            .unwrap_or_default()
+    }
+
+    /// [`Neutralizer::neutralize`] of several columns at once: one pass over the
+    /// neutralizers and matrix-shaped solves serve them all, so each extra column is cheap.
+    pub fn neutralize_many(&self, ys: &[&[f64]], proportion: f64) -> Vec<Vec<f64>> {
         let n = self.rows();
-        assert_eq!(
-            y.len(),
-            n,
-            "neutralize: column length differs from neutralizer rows"
-        );
-        if n < 2 || std_dev(y, 1) == 0.0 {
-            return vec![f64::NAN; n];
+        for y in ys {
+            assert_eq!(
+                y.len(),
+                n,
+                "neutralize: column length differs from neutralizer rows"
+            );
         }
-        let ybar = y.iter().sum::<f64>() / n as f64;
-        let yc: Vec<f64> = y.iter().map(|v| v - ybar).collect();
-        let rhs = self.centred_xt(&yc);
-        let mut beta = self.solve(&rhs);
+        let mut out: Vec<Vec<f64>> = vec![vec![f64::NAN; n]; ys.len()];
+        let live: Vec<usize> = (0..ys.len())
+            .filter(|&c| n >= 2 && std_dev(ys[c], 1) != 0.0)
+            .collect();
+        if live.is_empty() {
+            return out;
+        }
+        let means: Vec<f64> = live
+            .iter()
+            .map(|&c| ys[c].iter().sum::<f64>() / n as f64)
+            .collect();
+        let centred: Vec<Vec<f64>> = live
+            .iter()
+            .zip(&means)
+            .map(|(&c, m)| ys[c].iter().map(|v| v - m).collect())
+            .collect();
+        let rhs = self.centred_xt(&centred);
+        let mut beta = rhs.clone();
+        self.solve_in_place(beta.as_mut());
         // One refinement step recovers the accuracy the normal equations give away. The
         // gradient Xc'(yc - Xc beta) equals rhs - Gc beta; with an exact Gram matrix that
         // identity is free of cancellation, otherwise we go back to the columns.
-        let gradient = match &self.exact_gram {
+        let mut gradient = match &self.exact_gram {
             Some(gram) => {
-                let g_beta = symmetric_lower_mul(gram, self.x.cols(), &beta);
-                rhs.iter().zip(&g_beta).map(|(r, g)| r - g).collect()
+                let mut g = rhs;
+                matmul(
+                    g.as_mut(),
+                    Accum::Add,
+                    gram.as_ref(),
+                    beta.as_ref(),
+                    -1.0,
+                    Par::Seq,
+                );
+                g
             }
             None => {
-                let fitted = self.centred_x(&beta);
-                let resid: Vec<f64> = yc.iter().zip(&fitted).map(|(a, b)| a - b).collect();
+                let fitted = self.centred_x(beta.as_ref());
+                let resid: Vec<Vec<f64>> = centred
+                    .iter()
+                    .zip(&fitted)
+                    .map(|(y, f)| y.iter().zip(f).map(|(a, b)| a - b).collect())
+                    .collect();
                 self.centred_xt(&resid)
             }
         };
-        let delta = self.solve(&gradient);
-        for (b, d) in beta.iter_mut().zip(&delta) {
-            *b += d;
-        }
-        let fitted = self.centred_x(&beta);
-        y.iter()
-            .zip(&fitted)
-            .map(|(v, f)| v - proportion * (ybar + f))
-            .collect()
-    }
-
-    /// `Xc' v`.
-    fn centred_xt(&self, v: &[f64]) -> Vec<f64> {
-        let vsum: f64 = v.iter().sum();
-        (0..self.x.cols())
-            .map(|j| {
-                if self.kept[j] {
-                    self.x.col_dot(j, v) - self.means[j] * vsum
-                } else {
-                    0.0
-                }
-            })
-            .collect()
-    }
-
-    /// `Xc beta`.
-    fn centred_x(&self, beta: &[f64]) -> Vec<f64> {
-        let mut out = vec![0.0; self.rows()];
-        let mut shift = 0.0;
-        for (j, &b) in beta.iter().enumerate() {
-            if b != 0.0 {
-                self.x.col_axpy(j, b, &mut out);
-                shift += self.means[j] * b;
-            }
-        }
-        for o in out.iter_mut() {
-            *o -= shift;
+        self.solve_in_place(gradient.as_mut());
+        beta += &gradient;
+        let fitted = self.centred_x(beta.as_ref());
+        for ((&c, m), f) in live.iter().zip(&means).zip(&fitted) {
+            out[c] = ys[c]
+                .iter()
+                .zip(f)
+                .map(|(v, fi)| v - proportion * (m + fi))
+                .collect();
         }
         out
     }
 
-    /// Solves `L L' beta = b` over the kept columns; dropped columns get 0.
-    fn solve(&self, b: &[f64]) -> Vec<f64> {
-        let k = self.x.cols();
-        let l = &self.chol;
-        let mut z = b.to_vec();
-        for j in 0..k {
-            if !self.kept[j] {
-                z[j] = 0.0;
-                continue;
-            }
-            let col = &l[j * k..(j + 1) * k];
-            z[j] /= col[j];
-            let zj = z[j];
-            for i in j + 1..k {
-                z[i] -= col[i] * zj;
+    /// `Xc' V` over the kept columns (rows: kept columns, columns: the vectors of `v`).
+    /// Column-outer order keeps each int8 column in cache while every vector visits it.
+    fn centred_xt(&self, v: &[Vec<f64>]) -> Mat<f64> {
+        let sums: Vec<f64> = v.iter().map(|c| c.iter().sum()).collect();
+        let mut out = Mat::<f64>::zeros(self.kept.len(), v.len());
+        for (r, &j) in self.kept.iter().enumerate() {
+            for (c, col) in v.iter().enumerate() {
+                out[(r, c)] = self.x.col_dot(j, col) - self.means[j] * sums[c];
             }
         }
-        for j in (0..k).rev() {
-            if !self.kept[j] {
-                z[j] = 0.0;
-                continue;
-            }
-            let col = &l[j * k..(j + 1) * k];
-            let mut s = z[j];
-            for i in j + 1..k {
-                s -= col[i] * z[i];
-            }
-            z[j] = s / col[j];
+        out
+    }
+
+    /// `Xc B` for coefficients over the kept columns, one vector per column of `b`.
+    fn centred_x(&self, b: MatRef<'_, f64>) -> Vec<Vec<f64>> {
+        let n = self.rows();
+        (0..b.ncols())
+            .map(|c| {
+                let mut out = vec![0.0; n];
+                let mut shift = 0.0;
+                for (r, &j) in self.kept.iter().enumerate() {
+                    let coef = b[(r, c)];
+                    if coef != 0.0 {
+                        self.x.col_axpy(j, coef, &mut out);
+                        shift += self.means[j] * coef;
+                    }
+                }
+                for o in out.iter_mut() {
+                    *o -= shift;
+                }
+                out
+            })
+            .collect()
+    }
+
+    /// Solves `L L' B = rhs` in place.
+    fn solve_in_place(&self, rhs: MatMut<'_, f64>) {
+        if self.kept.is_empty() {
+            return;
         }
-        z
+        let mut rhs = rhs;
+        solve_lower_triangular_in_place(self.chol.as_ref(), rhs.as_mut(), Par::Seq);
+        solve_upper_triangular_in_place(self.chol.transpose(), rhs, Par::Seq);
     }
 }
 
@@ -205,22 +244,6 @@ pub fn neutralize(
         .iter()
         .map(|c| nz.neutralize(c, proportion))
         .collect()
-}
-
-/// `G v` for symmetric `G` stored as its lower triangle (column-major, k x k).
-fn symmetric_lower_mul(g: &[f64], k: usize, v: &[f64]) -> Vec<f64> {
-    let mut out = vec![0.0; k];
-    for j in 0..k {
-        let col = &g[j * k..(j + 1) * k];
-        let vj = v[j];
-        let mut acc = col[j] * vj;
-        for i in j + 1..k {
-            acc += col[i] * v[i];
-            out[i] += col[i] * vj;
-        }
-        out[j] += acc;
-    }
-    out
 }
 
 /// `X'X` (column-major, lower triangle filled) and the column sums.
@@ -377,6 +400,23 @@ mod tests {
             assert!(dot.abs() < 1e-12, "{dot}");
         }
         assert!(r.iter().sum::<f64>().abs() < 1e-12);
+    }
+
+    #[test]
+    fn many_columns_match_one_at_a_time() {
+        let x = mat_i8(6, &[&[0, 1, 4, 2, 3, 1], &[1, 1, 0, 4, 2, 2], &[0, 1, 4, 2, 3, 1]]);
+        let nz = Neutralizer::new(x);
+        let a = [0.3, -1.2, 0.8, 2.0, -0.1, 0.4];
+        let b = [1.0; 6];
+        let c = [5.0, 1.0, 2.0, 2.5, 0.0, -3.0];
+        let many = nz.neutralize_many(&[&a, &b, &c], 0.7);
+        assert!(many[1].iter().all(|v| v.is_nan()));
+        for (y, got) in [(&a, &many[0]), (&c, &many[2])] {
+            let one = nz.neutralize(y, 0.7);
+            for (p, q) in one.iter().zip(got) {
+                assert!((p - q).abs() < 1e-14, "{p} vs {q}");
+            }
+        }
     }
 
     #[test]
