@@ -1,0 +1,780 @@
+#!/usr/bin/env python3
+"""Benchmark `erascore score` against numerai-tools 0.7.2 on the same synthetic data.
+
+Generates a dataset with `erascore synth`, then runs each task twice in the same run:
+through numerai-tools (pandas groupby per era, as a user would write it: sort the index,
+take each era's rows, call numerai_corr / correlation_contribution / feature_neutral_corr /
+max_feature_correlation) and through `erascore score --quiet`, one process per task and
+per tool. Prints a table of wall times, speed ratios, peak RSS and the largest absolute
+difference between the two tools' per-era numbers, then the issue's speed targets.
+
+Usage (normally through scripts/bench.sh, which makes the pinned .venv-bench):
+
+    scripts/bench.sh --eras 20 --rows 2000 --features 300 --models 5 --markdown
+
+Tasks (--tasks, comma-separated; default: all):
+    corr_mmc        CORR (numerai_corr) + MMC (correlation_contribution), every model
+    fnc_medium_1    FNC against the "medium" feature set, model_0 only
+    fnc_medium_all  FNC against the "medium" feature set, every model
+    fnc_all_1       FNC against the "all" feature set, model_0 only
+    fnc_all_all     FNC against the "all" feature set, every model
+    fexp            feature exposure (max_feature_correlation / fexp_max), all features,
+                    every model
+    parquet         reading the feature columns: pyarrow.parquet.read_table(features + era
+                    + id) next to the whole of `erascore score --metrics fexp_max
+                    --models model_0` (see the notes printed with the table)
+    threads         erascore alone with --threads 1 and --threads 2 on the tasks of
+                    --thread-tasks (default corr_mmc, fnc_medium_all, fexp)
+  "fnc" stands for the four FNC tasks.
+
+How the numbers are measured:
+  * Every task runs in its own child process; wall time is measured around the child
+    (process start, imports and parquet reading included) and peak RSS is the child's
+    ru_maxrss from wait4(), so it is per task and per tool. This driver imports no
+    numpy/pandas so that it stays small (a vfork'ed child's RSS before exec counts).
+  * numerai-tools: "load" is pd.read_parquet of the needed columns + set_index("id") +
+    sort_index() of data, predictions and meta model; "compute" is the loop over eras.
+    When a task would take longer than --ref-budget seconds of compute (default 600),
+    or with --sample-eras N, numerai-tools is timed on a sample of eras spread evenly over
+    the whole range, and its compute time is scaled by total rows / sampled rows; the
+    table says so ("12/120 eras, extrapolated"). Agreement is then checked on those eras.
+  * erascore: best wall time of up to --repeat runs (default 3) of the whole process; a
+    run longer than --repeat-under seconds (default 10) is not repeated.
+  * ratio = numerai-tools (load + compute) / erascore; "ratio excl. load" leaves
+    numerai-tools' pandas load out but still counts erascore's whole process, so it is a
+    lower bound on the compute speed-up.
+  * max |diff|: the largest absolute difference over every (era, model, metric) that both
+    tools scored; NaN on both sides counts as equal, NaN on one side as infinite.
+"""
+import argparse
+import csv
+import json
+import math
+import os
+import platform
+import shlex
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+ALL_TASKS = ["corr_mmc", "fnc_medium_1", "fnc_medium_all", "fnc_all_1", "fnc_all_all",
+             "fexp", "parquet", "threads"]
+# task -> (erascore metrics, feature set or None, one model only?)
+SPEC = {
+    "corr_mmc": ("corr,mmc", None, False),
+    "fnc_medium_1": ("fnc", "medium", True),
+    "fnc_medium_all": ("fnc", "medium", False),
+    "fnc_all_1": ("fnc", "all", True),
+    "fnc_all_all": ("fnc", "all", False),
+    "fexp": ("fexp_max", "all", False),
+    "parquet": ("fexp_max", "all", True),
+}
+LABEL = {
+    "corr_mmc": "CORR + MMC",
+    "fnc_medium_1": "FNC, medium features, 1 model",
+    "fnc_medium_all": "FNC, medium features, all models",
+    "fnc_all_1": "FNC, all features, 1 model",
+    "fnc_all_all": "FNC, all features, all models",
+    "fexp": "feature exposure (fexp_max), all features",
+    "parquet": "read feature columns (pyarrow vs erascore fexp_max, 1 model)",
+}
+TARGET = "target"
+
+
+# ---------------------------------------------------------------------------------------
+# helpers
+
+
+def spread(n):
+    """0..n-1 in van der Corput order: every prefix is spread evenly over the range."""
+    out, seen, i = [], set(), 0
+    while len(out) < n:
+        x, f, j = 0.0, 0.5, i
+        while j:
+            x += f * (j & 1)
+            j >>= 1
+            f /= 2
+        k = int(x * n)
+        if k not in seen:
+            seen.add(k)
+            out.append(k)
+        i += 1
+    return out
+
+
+def era_key(e):
+    e = str(e)
+    return str(int(e)) if e.isdigit() else e
+
+
+def num(x):
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def run_child(cmd, log, env=None):
+    """Runs cmd with stdout/stderr to log; returns (wall seconds, peak RSS bytes, rc)."""
+    with open(log, "w") as f:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                             env=env)
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t0
+    p.returncode = os.waitstatus_to_exitcode(status)
+    return wall, ru.ru_maxrss * 1024, p.returncode
+
+
+def tail(path, n=15):
+    try:
+        with open(path) as f:
+            return "".join(f.readlines()[-n:])
+    except OSError:
+        return ""
+
+
+def mib(b):
+    return f"{b / 2**20:,.0f} MiB" if b < 10 * 2**30 else f"{b / 2**30:,.1f} GiB"
+
+
+def secs(s):
+    if s is None or (isinstance(s, float) and math.isnan(s)):
+        return "–"
+    return f"{s:,.3f}" if s < 10 else f"{s:,.1f}" if s < 1000 else f"{s:,.0f}"
+
+
+def ratio(a, b):
+    return a / b if a and b else math.nan
+
+
+def fx(r):
+    return "–" if r is None or math.isnan(r) else f"{r:,.1f}×" if r >= 10 else f"{r:,.2f}×"
+
+
+# ---------------------------------------------------------------------------------------
+# numerai-tools side (runs in its own process: `bench.py _ref ...`)
+
+
+def ref_main(argv):
+    ap = argparse.ArgumentParser(prog="bench.py _ref")
+    ap.add_argument("--task", required=True)
+    ap.add_argument("--data-dir", required=True)
+    ap.add_argument("--features-json", required=True)
+    ap.add_argument("--eras", default="", help="comma-separated era positions (sorted order)")
+    ap.add_argument("--budget", type=float, default=600.0)
+    ap.add_argument("--out", required=True)
+    a = ap.parse_args(argv)
+
+    t_start = time.perf_counter()
+    import numpy as np  # noqa: F401  (imports are part of the process, not of "load")
+    import pandas as pd
+    import pyarrow.parquet as pq
+    from numerai_tools.scoring import (
+        correlation_contribution,
+        feature_neutral_corr,
+        max_feature_correlation,
+        numerai_corr,
+    )
+
+    t_import = time.perf_counter() - t_start
+    d = a.data_dir
+    _, fset_name, one = SPEC[a.task]
+    with open(a.features_json) as f:
+        fsets = json.load(f)["feature_sets"]
+    fset = fsets[fset_name] if fset_name else []
+    res = {"task": a.task, "import_s": t_import}
+
+    if a.task == "parquet":
+        t0 = time.perf_counter()
+        tbl = pq.read_table(f"{d}/data.parquet", columns=fset + ["era", "id"])
+        res["load_s"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        df = tbl.to_pandas()
+        res["to_pandas_s"] = time.perf_counter() - t0
+        res["rows"] = len(df)
+        res["compute_s"] = 0.0
+        del df, tbl
+        with open(a.out, "w") as f:
+            json.dump(res, f)
+        return
+
+    def load(path, cols):
+        names = pq.read_schema(path).names
+        if "id" in names and "id" not in cols:
+            cols = ["id"] + cols
+        df = pd.read_parquet(path, columns=cols)
+        if "id" in df.columns:
+            df = df.set_index("id")
+        return df.sort_index()
+
+    t0 = time.perf_counter()
+    data = load(f"{d}/data.parquet", ["era", TARGET] + fset)
+    pred_cols = [c for c in pq.read_schema(f"{d}/predictions.parquet").names
+                 if c not in ("id", "era", "data_type") and not c.startswith("__")]
+    preds = load(f"{d}/predictions.parquet", pred_cols)
+    meta = None
+    if a.task == "corr_mmc":
+        meta = load(f"{d}/meta_model.parquet", ["numerai_meta_model"])["numerai_meta_model"]
+    res["load_s"] = time.perf_counter() - t0
+
+    models = [pred_cols[0]] if one else pred_cols
+    t0 = time.perf_counter()
+    groups = data.groupby("era", sort=True).indices
+    era_names = sorted(groups)
+    rows_total = len(data)
+    res["prep_s"] = time.perf_counter() - t0
+    order = [int(x) for x in a.eras.split(",")] if a.eras else list(range(len(era_names)))
+    order = [order[i] for i in spread(len(order))]  # any prefix is spread out
+
+    values = {}  # metric -> era -> model -> value
+    done, rows_done, compute = [], 0, 0.0
+    for pos in order:
+        era = era_names[pos]
+        t0 = time.perf_counter()
+        de = data.iloc[groups[era]]
+        t = de[TARGET]
+        ok = t.notna()
+        out = {}
+        if a.task == "corr_mmc":
+            idx = de.index[ok]
+            pe = preds.loc[idx, models]
+            tt = t[ok]
+            out["corr"] = numerai_corr(pe, tt)
+            out["mmc"] = correlation_contribution(pe, meta.loc[idx], tt)
+        elif a.task.startswith("fnc"):
+            idx = de.index[ok]
+            pe = preds.loc[idx, models]
+            out["fnc"] = feature_neutral_corr(pe, de.loc[ok, fset], t[ok])
+        elif a.task == "fexp":
+            pe = preds.loc[de.index, models]
+            feats = de[fset]
+            out["fexp_max"] = {
+                m: (max_feature_correlation(pe[m], feats)[1] if pe[m].std() > 0 else math.nan)
+                for m in models
+            }
+        compute += time.perf_counter() - t0
+        for metric, s in out.items():
+            values.setdefault(metric, {})[era] = {m: float(s[m]) for m in models}
+        done.append(era)
+        rows_done += len(de)
+        if compute > a.budget:
+            break
+
+    res.update({
+        "compute_s": compute, "eras_done": done, "n_eras": len(era_names),
+        "rows_done": rows_done, "rows_total": rows_total, "models": models,
+        "values": values,
+    })
+    try:
+        from threadpoolctl import threadpool_info
+
+        res["blas"] = [{k: i.get(k) for k in ("internal_api", "version", "architecture",
+                                                "num_threads")} for i in threadpool_info()]
+    except Exception as e:  # informational only
+        res["blas"] = str(e)
+    with open(a.out, "w") as f:
+        json.dump(res, f)
+
+
+def probe_main(argv):
+    """`bench.py _probe DATA_DIR FALLBACK_FEATURES_JSON`: prints the dataset's shape as JSON."""
+    import pyarrow.parquet as pq
+
+    d, fallback = argv
+    fj = os.path.join(d, "features.json")
+    if not os.path.exists(fj):
+        # A dataset without features.json (e.g. a conformance case): every feature_* column
+        # is "all", every 4th one "medium", every 16th "small".
+        feats = [c for c in pq.read_schema(os.path.join(d, "data.parquet")).names
+                 if c.startswith("feature_")]
+        fj = fallback
+        with open(fj, "w") as f:
+            json.dump({"feature_sets": {"all": feats, "medium": feats[::4], "small": feats[::16]}}, f)
+    with open(fj) as f:
+        fsets = {k: len(v) for k, v in json.load(f)["feature_sets"].items()}
+    md = pq.read_metadata(os.path.join(d, "data.parquet"))
+    names = pq.read_schema(os.path.join(d, "predictions.parquet")).names
+    models = [c for c in names if c not in ("id", "era", "data_type") and not c.startswith("__")]
+    eras = pq.read_table(os.path.join(d, "data.parquet"), columns=["era"]).column(0).unique()
+    # Warm-up: bring the files into the page cache and the Python modules into memory, so
+    # that the first task timed is not penalised.
+    for name in ("data.parquet", "predictions.parquet", "meta_model.parquet"):
+        with open(os.path.join(d, name), "rb") as f:
+            while f.read(1 << 24):
+                pass
+    import numerai_tools.scoring  # noqa: F401
+    import pandas  # noqa: F401
+
+    json.dump({"features_json": fj, "fsets": fsets,
+               "shape": {"rows": md.num_rows, "eras": len(eras), "models": models}}, sys.stdout)
+
+
+# ---------------------------------------------------------------------------------------
+# driver
+
+
+class Bench:
+    def __init__(self, a):
+        self.a = a
+        self.bin = os.path.abspath(a.bin)
+        os.makedirs(a.out_dir, exist_ok=True)
+        self.logs = os.path.join(a.out_dir, "logs")
+        os.makedirs(self.logs, exist_ok=True)
+        self.rows = []  # result dicts
+        self.threads = []
+        self.synth_s = None
+
+    def say(self, msg):
+        print(msg, file=sys.stderr, flush=True)
+
+    # -- data ---------------------------------------------------------------------------
+    def dataset(self):
+        a = self.a
+        if a.data_dir:
+            self.data_dir = os.path.abspath(a.data_dir)
+        else:
+            tag = f"e{a.eras}-r{a.rows}-f{a.features}-m{a.models}-s{a.seed}"
+            self.data_dir = os.path.abspath(os.path.join(a.out_dir, "data-" + tag))
+            stamp = os.path.join(self.data_dir, ".bench-stamp")
+            if a.regen or not os.path.exists(stamp):
+                cmd = [self.bin, "synth", "--eras", str(a.eras), "--rows", str(a.rows),
+                       "--features", str(a.features), "--models", str(a.models),
+                       "--seed", str(a.seed), "--out", self.data_dir, "--quiet"]
+                self.say("$ " + shlex.join(cmd))
+                wall, _, rc = run_child(cmd, os.path.join(self.logs, "synth.log"))
+                if rc != 0:
+                    sys.exit("erascore synth failed:\n" + tail(os.path.join(self.logs, "synth.log")))
+                self.synth_s = wall
+                with open(stamp, "w") as f:
+                    f.write(tag + "\n")
+        # Read the parquet footers in a child process: this driver must stay small, since
+        # a child's ru_maxrss includes the RSS of the parent it was vfork'ed from.
+        out = subprocess.run([sys.executable, os.path.abspath(__file__), "_probe", self.data_dir,
+                              os.path.join(a.out_dir, "features.json")],
+                             capture_output=True, text=True)
+        if out.returncode != 0:
+            sys.exit("cannot read the dataset:\n" + out.stderr)
+        probe = json.loads(out.stdout)
+        self.features_json = probe["features_json"]
+        self.fsets = probe["fsets"]
+        self.shape = probe["shape"]
+
+    # -- erascore -----------------------------------------------------------------------
+    def erascore_cmd(self, task, out, threads=None):
+        metrics, fset, one = SPEC[task]
+        d = self.data_dir
+        cmd = [self.bin]
+        if threads:
+            cmd += ["--threads", str(threads)]
+        cmd += ["score", "--data", f"{d}/data.parquet", "--predictions", f"{d}/predictions.parquet",
+                "--target", TARGET, "--metrics", metrics, "--out", out, "--quiet"]
+        if "mmc" in metrics:
+            cmd += ["--meta-model", f"{d}/meta_model.parquet"]
+        if fset:
+            cmd += ["--features-json", self.features_json, "--feature-set", fset]
+        if one:
+            cmd += ["--models", self.shape["models"][0]]
+        return cmd
+
+    def run_erascore(self, task, threads=None):
+        tag = f"{task}" + (f"-t{threads}" if threads else "")
+        out = os.path.join(self.a.out_dir, f"erascore-{tag}.csv")
+        cmd = self.erascore_cmd(task, out, threads)
+        best, rss, runs = math.inf, 0, 0
+        while runs < self.a.repeat:
+            log = os.path.join(self.logs, f"erascore-{tag}.log")
+            wall, peak, rc = run_child(cmd, log)
+            if rc != 0:
+                sys.exit(f"erascore failed ({task}):\n$ {shlex.join(cmd)}\n{tail(log)}")
+            best, rss, runs = min(best, wall), max(rss, peak), runs + 1
+            if wall > self.a.repeat_under:
+                break
+        return {"s": best, "rss": rss, "csv": out, "cmd": cmd, "runs": runs}
+
+    # -- numerai-tools ------------------------------------------------------------------
+    def run_ref(self, task):
+        out = os.path.join(self.a.out_dir, f"numerai-tools-{task}.json")
+        cmd = [sys.executable, os.path.abspath(__file__), "_ref", "--task", task,
+               "--data-dir", self.data_dir, "--features-json", self.features_json,
+               "--budget", str(self.a.ref_budget), "--out", out]
+        n = self.shape["eras"]
+        if self.a.sample_eras and self.a.sample_eras < n:
+            k = self.a.sample_eras
+            cmd += ["--eras", ",".join(str(int((i + 0.5) * n / k)) for i in range(k))]
+        env = dict(os.environ)
+        if not self.a.keep_openblas_env:
+            # Benchmark numpy with its own BLAS kernel choice (see the env notes).
+            env.pop("OPENBLAS_CORETYPE", None)
+            env.pop("OPENBLAS_L2_SIZE", None)
+        log = os.path.join(self.logs, f"numerai-tools-{task}.log")
+        wall, rss, rc = run_child(cmd, log, env)
+        if rc != 0:
+            sys.exit(f"numerai-tools task {task} failed:\n$ {shlex.join(cmd)}\n{tail(log)}")
+        with open(out) as f:
+            r = json.load(f)
+        r["wall_s"], r["rss"] = wall, rss
+        if task != "parquet":
+            scale = r["rows_total"] / r["rows_done"]
+            r["compute_full_s"] = r["compute_s"] * scale
+            r["sampled"] = len(r["eras_done"]) < r["n_eras"]
+            # Process total as a user would see it: imports + load + compute (scaled).
+            r["total_s"] = r["import_s"] + r["load_s"] + r["prep_s"] + r["compute_full_s"]
+        return r
+
+    # -- comparison ---------------------------------------------------------------------
+    @staticmethod
+    def compare(ref, es_csv):
+        got = {}
+        with open(es_csv) as f:
+            for row in csv.DictReader(f):
+                if row.get("target", TARGET) == TARGET:
+                    got[(era_key(row["era"]), row["model"])] = row
+        worst, n, missing = 0.0, 0, 0
+        for metric, by_era in ref["values"].items():
+            for era, by_model in by_era.items():
+                for m, e in by_model.items():
+                    row = got.get((era_key(era), m))
+                    if row is None:
+                        missing += 1
+                        continue
+                    g = num(row.get(metric))
+                    n += 1
+                    if math.isnan(e) and math.isnan(g):
+                        continue
+                    err = abs(e - g) if not (math.isnan(e) or math.isnan(g)) else math.inf
+                    worst = max(worst, err)
+        return worst, n, missing
+
+    # -- tasks --------------------------------------------------------------------------
+    def task(self, task):
+        self.say(f"[{time.strftime('%H:%M:%S')}] {task}: numerai-tools ...")
+        ref = self.run_ref(task)
+        self.say(f"[{time.strftime('%H:%M:%S')}] {task}: erascore ...")
+        es = self.run_erascore(task)
+        row = {"task": task, "ref": ref, "es": es}
+        _, fset, one = SPEC[task]
+        row["features"] = self.fsets[fset] if fset else 0
+        row["models"] = 1 if one else len(self.shape["models"])
+        if task != "parquet":
+            row["diff"], row["compared"], row["missing"] = self.compare(ref, es["csv"])
+        self.rows.append(row)
+        self.say(f"    numerai-tools {secs(ref.get('total_s', ref['load_s']))} s, "
+                 f"erascore {secs(es['s'])} s")
+
+    def thread_scaling(self):
+        for task in [t.strip() for t in self.a.thread_tasks.split(",") if t.strip()]:
+            if task not in SPEC:
+                sys.exit(f"unknown --thread-tasks entry {task!r}")
+            self.say(f"[{time.strftime('%H:%M:%S')}] threads: {task} ...")
+            one = self.run_erascore(task, threads=1)
+            two = self.run_erascore(task, threads=2)
+            self.threads.append({"task": task, "t1": one["s"], "t2": two["s"],
+                                 "rss1": one["rss"], "rss2": two["rss"]})
+
+    def run(self):
+        a = self.a
+        self.dataset()
+        tasks = []
+        for t in a.tasks.split(","):
+            t = t.strip()
+            if t == "all":
+                tasks += ALL_TASKS
+            elif t == "fnc":
+                tasks += [x for x in ALL_TASKS if x.startswith("fnc")]
+            elif t in ALL_TASKS:
+                tasks.append(t)
+            elif t:
+                sys.exit(f"unknown task {t!r}; tasks: {', '.join(ALL_TASKS)}, fnc, all")
+        self.selected = list(dict.fromkeys(tasks))
+        for t in self.selected:
+            if t != "threads":
+                self.task(t)
+        if "threads" in self.selected:
+            self.thread_scaling()
+        self.report()
+
+    # -- output -------------------------------------------------------------------------
+    def table(self, header, rows):
+        if self.a.markdown:
+            esc = lambda r: [str(x).replace("|", "\\|") for x in r]
+            out = ["| " + " | ".join(esc(header)) + " |",
+                   "| " + " | ".join("---" if i == 0 else "---:" for i in range(len(header))) + " |"]
+            out += ["| " + " | ".join(esc(r)) + " |" for r in rows]
+        else:
+            w = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+            line = lambda r: "  ".join(str(x).ljust(w[i]) if i == 0 else str(x).rjust(w[i])
+                                       for i, x in enumerate(r))
+            out = [line(header), "  ".join("-" * x for x in w)] + [line(r) for r in rows]
+        return "\n".join(out)
+
+    def report(self):
+        a, sh = self.a, self.shape
+        n_rows, n_eras, n_models = sh["rows"], sh["eras"], len(sh["models"])
+        per_era = n_rows // max(n_eras, 1)
+        md = a.markdown
+        p = print
+        p(("**Command:** `" if md else "command: ") + self.command + ("`" if md else ""))
+        p("")
+        info = self.environment()
+        if md:
+            p("Machine: " + info["machine"] + "  ")
+            p("Versions: " + info["versions"] + "  ")
+            p("Data: " + info["data"])
+        else:
+            p("machine:  " + info["machine"])
+            p("versions: " + info["versions"])
+            p("data:     " + info["data"])
+        p("")
+        header = ["task", "rows × features × models", "numerai-tools s (load + compute)",
+                  "eras timed (numerai-tools)", "erascore s", "ratio", "ratio excl. load",
+                  "peak RSS numerai-tools", "peak RSS erascore", "max |diff|"]
+        rows = []
+        for r in self.rows:
+            ref, es = r["ref"], r["es"]
+            shape = f"{n_rows:,} × {r['features']:,} × {r['models']}"
+            if r["task"] == "parquet":
+                rows.append([LABEL[r["task"]], shape,
+                             f"{secs(ref['load_s'])} (pyarrow read_table)", "–",
+                             f"{secs(es['s'])} (whole fexp_max run)",
+                             fx(ratio(ref["load_s"], es["s"])), "–", mib(ref["rss"]),
+                             mib(es["rss"]), "–"])
+                continue
+            timed = f"{len(ref['eras_done'])}/{ref['n_eras']}"
+            if ref["sampled"]:
+                timed += ", extrapolated"
+            load = ref["import_s"] + ref["load_s"] + ref["prep_s"]
+            diff = r["diff"]
+            dtxt = f"{diff:.1e}" if diff > 0 else "0"
+            if r["missing"]:
+                dtxt += f" ({r['missing']} missing)"
+            rows.append([LABEL[r["task"]], shape,
+                         f"{secs(ref['total_s'])} ({secs(load)} + {secs(ref['compute_full_s'])})",
+                         timed, secs(es["s"]), fx(ratio(ref["total_s"], es["s"])),
+                         fx(ratio(ref["compute_full_s"], es["s"])), mib(ref["rss"]),
+                         mib(es["rss"]), dtxt])
+        if rows:
+            p(self.table(header, rows))
+            p("")
+        if self.threads:
+            th = ["task (erascore only)", "--threads 1 s", "--threads 2 s", "speed-up",
+                  "peak RSS 1 thread", "peak RSS 2 threads"]
+            p(self.table(th, [[LABEL[t["task"]], secs(t["t1"]), secs(t["t2"]),
+                               fx(ratio(t["t1"], t["t2"])), mib(t["rss1"]), mib(t["rss2"])]
+                              for t in self.threads]))
+            p("")
+        notes = self.notes(per_era, n_eras, n_models)
+        for n in notes:
+            p(("- " if md else "* ") + n)
+        p("")
+        targets = self.targets(n_eras, n_models)
+        if targets:
+            p("**Speed targets (issue 5):**" if md else "speed targets (issue 5):")
+            p("")
+            for t in targets:
+                p(("- " if md else "* ") + t)
+
+    def environment(self):
+        from importlib import metadata
+
+        def v(pkg):
+            try:
+                return metadata.version(pkg)
+            except metadata.PackageNotFoundError:
+                return "?"
+
+        cpu = platform.processor() or "?"
+        try:
+            with open("/proc/cpuinfo") as f:
+                for line in f:
+                    if line.startswith("model name"):
+                        cpu = line.split(":", 1)[1].strip()
+                        break
+        except OSError:
+            pass
+        try:
+            with open("/proc/meminfo") as f:
+                mem = int(f.readline().split()[1]) * 1024
+        except (OSError, ValueError, IndexError):
+            mem = 0
+        es_v = subprocess.run([self.bin, "--version"], capture_output=True, text=True).stdout.strip()
+        try:
+            commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
+                                    capture_output=True, text=True).stdout.strip()
+        except OSError:
+            commit = "?"
+        blas = ""
+        for r in self.rows:
+            b = r["ref"].get("blas")
+            if isinstance(b, list) and b:
+                blas = ", ".join(f"{x.get('internal_api')} {x.get('version')} "
+                                 f"{x.get('architecture')} {x.get('num_threads')} threads" for x in b)
+                break
+        sh = self.shape
+        shown = self.data_dir
+        if shown.startswith(ROOT + os.sep):
+            shown = os.path.relpath(shown, ROOT)
+        data = (f"`{shown}`: {sh['rows']:,} rows in {sh['eras']} eras, "
+                f"features: " + ", ".join(f"{k} {n:,}" for k, n in sorted(self.fsets.items(), key=lambda x: x[1]))
+                + f"; {len(sh['models'])} models; target `{TARGET}`")
+        if self.synth_s is not None:
+            data += f"; generated by erascore synth in {secs(self.synth_s)} s"
+        la = os.getloadavg()
+        return {
+            "machine": f"{cpu}, {os.cpu_count()} cores, {mib(mem)} RAM, load average at the end "
+                       f"{la[0]:.2f} {la[1]:.2f} {la[2]:.2f}",
+            "versions": f"{es_v} (commit {commit}), numerai-tools {v('numerai-tools')}, "
+                        f"numpy {v('numpy')}, pandas {v('pandas')}, scipy {v('scipy')}, "
+                        f"pyarrow {v('pyarrow')}, Python {platform.python_version()}"
+                        + (f"; numpy BLAS: {blas}" if blas else ""),
+            "data": data,
+        }
+
+    def notes(self, per_era, n_eras, n_models):
+        n = []
+        n.append("Times are wall seconds of one child process per task and tool. numerai-tools: "
+                 "\"load\" is Python imports + pd.read_parquet of the needed columns + "
+                 "set_index/sort_index (+ groupby), \"compute\" the per-era loop calling "
+                 "numerai-tools; erascore: the whole `erascore score --quiet` process, best of "
+                 f"up to {self.a.repeat} runs (runs over {self.a.repeat_under:g} s are not "
+                 "repeated). Files are read once beforehand, so every run reads from the page "
+                 "cache.")
+        n.append("ratio = numerai-tools (load + compute) / erascore; \"ratio excl. load\" = "
+                 "numerai-tools compute / erascore's whole run (a lower bound on the compute "
+                 "speed-up, since erascore's time still includes reading parquet).")
+        if any(r["task"] != "parquet" and r["ref"]["sampled"] for r in self.rows):
+            n.append("Where \"eras timed\" is a fraction, numerai-tools was timed on that many "
+                     "eras spread evenly over the range and its compute time was scaled by total "
+                     "rows / timed rows; max |diff| is over the timed eras.")
+        n.append("max |diff| = largest |erascore − numerai-tools| over every (era, model, "
+                 "metric) of the task (CSV round trip of 17 significant digits).")
+        if any(r["task"] == "parquet" for r in self.rows):
+            n.append("Parquet row: there is no read-only erascore command, so its time is the "
+                     "whole `erascore score --metrics fexp_max --models model_0` process (read "
+                     "features + era + id + one prediction column, then one model's exposure), "
+                     "an upper bound on its read time. pyarrow's time is "
+                     "`pyarrow.parquet.read_table(columns=features + ['era', 'id'])` only (no "
+                     "pandas conversion).")
+        n.append("Peak RSS: ru_maxrss of the child from wait4 (numerai-tools' includes the "
+                 "Python interpreter, pandas and the loaded frame).")
+        return n
+
+    def find(self, task):
+        return next((r for r in self.rows if r["task"] == task), None)
+
+    def targets(self, n_eras, n_models):
+        out = []
+
+        def verdict(ok):
+            return "**met**" if ok and self.a.markdown else "met" if ok else (
+                "**missed**" if self.a.markdown else "MISSED")
+
+        r = self.find("corr_mmc")
+        if r:
+            x = ratio(r["ref"]["total_s"], r["es"]["s"])
+            y = ratio(r["ref"]["compute_full_s"], r["es"]["s"])
+            out.append(f"CORR+MMC ≥ 50×: {fx(x)} whole process ({fx(y)} excl. pandas load) — "
+                       f"{verdict(x >= 50)}.")
+        r1, ra = self.find("fnc_all_1"), self.find("fnc_all_all")
+        if r1:
+            ref = r1["ref"]
+            per_ref = ref["compute_s"] / len(ref["eras_done"])
+            per_es = r1["es"]["s"] / n_eras
+            x = per_ref / per_es
+            out.append(f"FNC, all features, one model ≥ 30× per era: numerai-tools "
+                       f"{per_ref * 1000:,.1f} ms/era (compute only) vs erascore "
+                       f"{per_es * 1000:,.1f} ms/era (whole run / {n_eras} eras) = {fx(x)} — "
+                       f"{verdict(x >= 30)}.")
+        if r1 and ra and n_models > 1:
+            t1, ta = r1["es"]["s"], ra["es"]["s"]
+            extra = (ta - t1) / (n_models - 1)
+            frac = extra / t1
+            msg = (f"FNC, each extra model ≤ 5% of the first: erascore 1 model {secs(t1)} s, "
+                   f"{n_models} models {secs(ta)} s, so {extra * 1000:,.0f} ms per extra model "
+                   f"= {frac * 100:.1f}% of the one-model run")
+            load = self.load_estimate()
+            if load is not None and t1 - load > 0:
+                msg += f" ({extra / (t1 - load) * 100:.1f}% of its compute, after ~{secs(load)} s of reading)"
+            out.append(msg + f" — {verdict(frac <= 0.05)}.")
+        r = self.find("fexp")
+        if r:
+            x = ratio(r["ref"]["total_s"], r["es"]["s"])
+            y = ratio(r["ref"]["compute_full_s"], r["es"]["s"])
+            out.append(f"Feature exposure ≥ 30×: {fx(x)} whole process ({fx(y)} excl. pandas "
+                       f"load) — {verdict(x >= 30)}.")
+        r = self.find("parquet")
+        if r:
+            pa, es = r["ref"]["load_s"], r["es"]["s"]
+            msg = (f"Parquet read within 2× of pyarrow: pyarrow read_table {secs(pa)} s; whole "
+                   f"erascore fexp_max run on one model {secs(es)} s = {es / pa:.2f}× pyarrow "
+                   f"(upper bound)")
+            load = self.load_estimate()
+            if load is not None:
+                msg += (f"; subtracting one model's exposure compute (estimated from the "
+                        f"all-model fexp run as (t_all − t_1)/(models − 1)) leaves ~{secs(load)} s "
+                        f"= {load / pa:.2f}× pyarrow")
+            out.append(msg + f" — {verdict(es <= 2 * pa or (load is not None and load <= 2 * pa))}.")
+        for t in self.threads:
+            x = ratio(t["t1"], t["t2"])
+            out.append(f"2 threads ≥ 1.7× over 1 thread, {LABEL[t['task']]}: {fx(x)} — "
+                       f"{verdict(x >= 1.7)}.")
+        return out
+
+    def load_estimate(self):
+        rp, rf = self.find("parquet"), self.find("fexp")
+        n_models = len(self.shape["models"])
+        if not (rp and rf and n_models > 1):
+            return None
+        t1, ta = rp["es"]["s"], rf["es"]["s"]
+        return t1 - max(ta - t1, 0.0) / (n_models - 1)
+
+
+def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "_ref":
+        return ref_main(sys.argv[2:])
+    if len(sys.argv) > 1 and sys.argv[1] == "_probe":
+        return probe_main(sys.argv[2:])
+    ap = argparse.ArgumentParser(
+        description="Benchmark erascore score against numerai-tools 0.7.2 (see the module docstring).",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    ap.add_argument("--eras", type=int, default=20)
+    ap.add_argument("--rows", type=int, default=2000, help="rows per era")
+    ap.add_argument("--features", type=int, default=300)
+    ap.add_argument("--models", type=int, default=5)
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--out-dir", default=os.path.join(ROOT, "out", "bench"),
+                    help="dataset, outputs and logs go here (the dataset is reused when it exists)")
+    ap.add_argument("--data-dir", help="use this dataset (data.parquet, predictions.parquet, "
+                    "meta_model.parquet[, features.json]) instead of running erascore synth")
+    ap.add_argument("--sample-eras", type=int, default=0,
+                    help="time numerai-tools on this many evenly spread eras (0: all, within --ref-budget)")
+    ap.add_argument("--ref-budget", type=float, default=600.0,
+                    help="numerai-tools compute seconds per task before it stops and extrapolates")
+    ap.add_argument("--tasks", default="all", help=", ".join(ALL_TASKS) + ", fnc, all")
+    ap.add_argument("--repeat", type=int, default=3, help="erascore runs per task (best is kept)")
+    ap.add_argument("--repeat-under", type=float, default=10.0,
+                    help="repeat an erascore run only while it takes less than this many seconds")
+    ap.add_argument("--thread-tasks", default="corr_mmc,fnc_medium_all,fexp",
+                    help="tasks of the threads comparison (erascore --threads 1 vs 2)")
+    ap.add_argument("--markdown", action="store_true", help="print Markdown tables")
+    ap.add_argument("--bin", default=os.path.join(ROOT, "target", "release", "erascore"))
+    ap.add_argument("--regen", action="store_true", help="regenerate the dataset")
+    ap.add_argument("--keep-openblas-env", action="store_true",
+                    help="keep OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE for numpy (they are unset by default)")
+    a = ap.parse_args()
+    a.out_dir = os.path.abspath(a.out_dir)
+    if not os.path.exists(a.bin):
+        sys.exit(f"{a.bin} not found: cargo build --release -p erascore-cli")
+    b = Bench(a)
+    prog = os.environ.get("BENCH_PROG") or os.path.relpath(os.path.abspath(sys.argv[0]), os.getcwd())
+    b.command = shlex.join([prog] + sys.argv[1:])
+    print(("**Command:** `" if a.markdown else "command: ") + b.command + ("`" if a.markdown else ""),
+          file=sys.stderr, flush=True)
+    b.run()
+
+
+if __name__ == "__main__":
+    main()
