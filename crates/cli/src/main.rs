@@ -9,6 +9,7 @@ mod metamodel_cmd;
 // PAYOUT mod payout_cmd;
 mod report;
 mod score_cmd;
+mod synth_cmd;
 
 use clap::{Parser, Subcommand};
 
@@ -32,6 +33,8 @@ enum Command {
     Score(score_cmd::ScoreArgs),
     /// Build the stake-weighted meta model from predictions and stakes.
     Metamodel(metamodel_cmd::MetamodelArgs),
+    /// Write a deterministic synthetic dataset in the Numerai v5 layout.
+    Synth(synth_cmd::SynthArgs),
     /// Validation diagnostics: every metric per era, statistics over eras, HTML/PNG report.
     Diagnostics(diagnostics_cmd::DiagnosticsArgs),
     // PAYOUT /// Simulate stake payouts from per-round scores.
@@ -52,6 +55,7 @@ fn main() {
     let result = match &cli.command {
         Command::Score(a) => score_cmd::run(a),
         Command::Metamodel(a) => metamodel_cmd::run(a),
+        Command::Synth(a) => synth_cmd::run(a),
         Command::Diagnostics(a) => diagnostics_cmd::run(a),
         // PAYOUT Command::Payout(a) => payout_cmd::run(a),
     };

@@ -1,0 +1,66 @@
+//! `erascore synth`: write a deterministic synthetic dataset in the Numerai v5 layout.
+//!
+//! The files (data.parquet, predictions.parquet, meta_model.parquet, stakes.csv,
+//! features.json) are what `erascore score` and `erascore metamodel` read, at any size up
+//! to a full validation set, so the scorer can be tried and benchmarked without Numerai data.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use erascore_synth::{Synth, SynthConfig};
+
+use crate::common::progress;
+
+/// Flags of `erascore synth`.
+#[derive(Args, Debug)]
+pub struct SynthArgs {
+    /// Number of eras ("0001", "0002", ...).
+    #[arg(long, default_value_t = 12)]
+    pub eras: usize,
+    /// Rows per era.
+    #[arg(long, default_value_t = 400)]
+    pub rows: usize,
+    /// Number of feature_* columns (int8 bins 0..=4).
+    #[arg(long, default_value_t = 40)]
+    pub features: usize,
+    /// Number of model columns in predictions.parquet.
+    #[arg(long, default_value_t = 3)]
+    pub models: usize,
+    /// Random seed; the same seed gives the same files on any number of threads.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Rows per row group of data.parquet (rounded up to whole eras).
+    #[arg(long, default_value_t = 65_536)]
+    pub row_group_rows: usize,
+    /// Output directory (created if missing; its dataset files are replaced).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Runs `erascore synth`.
+pub fn run(args: &SynthArgs) -> anyhow::Result<()> {
+    // Validate the whole shape before creating any file.
+    let synth = Synth::new(SynthConfig {
+        eras: args.eras,
+        rows_per_era: args.rows,
+        features: args.features,
+        models: args.models,
+        seed: args.seed,
+        rows_per_row_group: args.row_group_rows.max(1),
+    })?;
+    let bar = progress(args.eras, "generating", args.quiet);
+    let files = synth.write(&args.out, &mut || bar.inc(1))?;
+    bar.finish_and_clear();
+    for f in &files {
+        eprintln!("wrote {} ({} bytes)", f.path.display(), f.bytes);
+    }
+    eprintln!(
+        "{} eras x {} rows, {} features, {} models, seed {}",
+        args.eras, args.rows, args.features, args.models, args.seed
+    );
+    Ok(())
+}

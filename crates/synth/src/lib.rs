@@ -1,0 +1,227 @@
+//! erascore-synth: deterministic synthetic datasets in the Numerai v5 layout.
+//!
+//! It owns the generator behind `erascore synth`: [`SynthConfig`] (shape and seed),
+//! [`Synth`] (the validated config plus the [`plan::Plan`] of everything that does not
+//! change between eras), [`era::generate`] (one era in memory) and [`Synth::write`], which
+//! streams eras to `data.parquet` (id, era, data_type, int8 `feature_*` quintile bins,
+//! float32 targets binned 5/20/50/20/5% per era, a few missing `target_aux_60` values),
+//! `predictions.parquet`, `meta_model.parquet`, `stakes.csv` and `features.json`.
+//! The output is a function of the seed alone: every random stream is keyed by (seed, era,
+//! column), so any number of threads produces the same bytes. Nothing here scores
+//! anything; the files exist to test, demonstrate and benchmark the scorer at any size.
+//!
+//! ```
+//! use erascore_synth::{Synth, SynthConfig};
+//!
+//! let synth = Synth::new(SynthConfig { eras: 2, rows_per_era: 100, features: 10, ..SynthConfig::default() })?;
+//! let era = synth.era(0);
+//! assert_eq!((era.name.as_str(), era.ids.len(), era.features.len()), ("0001", 100, 10));
+//! let dir = tempfile::tempdir()?;
+//! let files = synth.write(dir.path(), &mut || {})?;
+//! assert_eq!(files.len(), 5);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![deny(missing_docs)]
+
+pub mod era;
+pub mod plan;
+mod rng;
+mod write;
+
+use std::path::{Path, PathBuf};
+
+pub use era::{Era, TARGETS};
+pub use write::WrittenFile;
+
+/// The shape and seed of a synthetic dataset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SynthConfig {
+    /// Number of eras ("0001", "0002", ...).
+    pub eras: usize,
+    /// Rows in every era.
+    pub rows_per_era: usize,
+    /// Number of `feature_*` columns.
+    pub features: usize,
+    /// Number of model columns in predictions.parquet.
+    pub models: usize,
+    /// Seed; equal seeds give equal files.
+    pub seed: u64,
+    /// Rows per parquet row group of data.parquet (rounded up to whole eras).
+    pub rows_per_row_group: usize,
+}
+
+impl Default for SynthConfig {
+    /// The bundled example's shape (fixtures/example).
+    fn default() -> Self {
+        Self {
+            eras: 12,
+            rows_per_era: 400,
+            features: 40,
+            models: 3,
+            seed: 42,
+            rows_per_row_group: 65_536,
+        }
+    }
+}
+
+/// The fewest rows an era may have: 20 gives one row in each of the 5% end bins.
+pub const MIN_ROWS_PER_ERA: usize = 20;
+/// The most eras: era names have four digits.
+pub const MAX_ERAS: usize = 9_999;
+
+/// Why a dataset could not be generated or written.
+#[derive(Debug, thiserror::Error)]
+pub enum SynthError {
+    /// No eras requested, or more than era names can number.
+    #[error("--eras must be between 1 and {max}, got {eras}")]
+    EraCount {
+        /// Requested eras.
+        eras: usize,
+        /// The maximum.
+        max: usize,
+    },
+    /// Too few rows per era for the 5/20/50/20/5% target split.
+    #[error("--rows must be at least {min} (one row in each 5% target bin), got {rows}")]
+    TooFewRows {
+        /// Requested rows per era.
+        rows: usize,
+        /// The minimum.
+        min: usize,
+    },
+    /// More rows per era than the generator indexes (2^32).
+    #[error("--rows must be below 2^32, got {rows}")]
+    TooManyRows {
+        /// Requested rows per era.
+        rows: usize,
+    },
+    /// No features requested.
+    #[error("--features must be at least 1")]
+    NoFeatures,
+    /// No models requested.
+    #[error("--models must be at least 1")]
+    NoModels,
+    /// A file or directory could not be created or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The parquet writer failed.
+    #[error("{path}: writing parquet failed: {source}")]
+    Parquet {
+        /// The file.
+        path: PathBuf,
+        /// What the writer said.
+        source: parquet::errors::ParquetError,
+    },
+    /// Building an arrow batch failed.
+    #[error("{path}: building a record batch failed: {source}")]
+    Arrow {
+        /// The file.
+        path: PathBuf,
+        /// What arrow said.
+        source: arrow::error::ArrowError,
+    },
+}
+
+impl SynthError {
+    fn io(path: &Path, source: std::io::Error) -> Self {
+        Self::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    fn parquet(path: &Path, source: parquet::errors::ParquetError) -> Self {
+        Self::Parquet {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    fn arrow(path: &Path, source: arrow::error::ArrowError) -> Self {
+        Self::Arrow {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+impl SynthConfig {
+    /// Checks the shape; [`Synth::new`] calls it.
+    pub fn validate(&self) -> Result<(), SynthError> {
+        if self.eras == 0 || self.eras > MAX_ERAS {
+            return Err(SynthError::EraCount {
+                eras: self.eras,
+                max: MAX_ERAS,
+            });
+        }
+        if self.rows_per_era < MIN_ROWS_PER_ERA {
+            return Err(SynthError::TooFewRows {
+                rows: self.rows_per_era,
+                min: MIN_ROWS_PER_ERA,
+            });
+        }
+        if self.rows_per_era >= u32::MAX as usize {
+            return Err(SynthError::TooManyRows {
+                rows: self.rows_per_era,
+            });
+        }
+        if self.features == 0 {
+            return Err(SynthError::NoFeatures);
+        }
+        if self.models == 0 {
+            return Err(SynthError::NoModels);
+        }
+        Ok(())
+    }
+}
+
+/// A validated configuration and its plan: ready to generate eras or write files.
+#[derive(Debug, Clone)]
+pub struct Synth {
+    config: SynthConfig,
+    plan: plan::Plan,
+}
+
+impl Synth {
+    /// Validates `config` and derives its plan.
+    pub fn new(config: SynthConfig) -> Result<Self, SynthError> {
+        config.validate()?;
+        let plan = plan::Plan::new(&config);
+        Ok(Self { config, plan })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SynthConfig {
+        &self.config
+    }
+
+    /// The global parameters (feature names, feature sets, models, stakes, ...).
+    pub fn plan(&self) -> &plan::Plan {
+        &self.plan
+    }
+
+    /// Era `index` in memory, generated on the current rayon pool.
+    pub fn era(&self, index: usize) -> Era {
+        assert!(
+            index < self.config.eras,
+            "era {index} of {}",
+            self.config.eras
+        );
+        era::generate(&self.config, &self.plan, index)
+    }
+
+    /// Writes data.parquet, predictions.parquet, meta_model.parquet, stakes.csv and
+    /// features.json into `dir` (created if missing; existing files are replaced only
+    /// once all were written), calling `on_era` after each era.
+    pub fn write(
+        &self,
+        dir: &Path,
+        on_era: &mut dyn FnMut(),
+    ) -> Result<Vec<WrittenFile>, SynthError> {
+        write::write_all(self, dir, on_era)
+    }
+}
