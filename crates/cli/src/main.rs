@@ -6,7 +6,7 @@
 mod common;
 mod diagnostics_cmd;
 mod metamodel_cmd;
-// PAYOUT mod payout_cmd;
+mod payout_cmd;
 mod report;
 mod score_cmd;
 mod synth_cmd;
@@ -37,8 +37,8 @@ enum Command {
     Synth(synth_cmd::SynthArgs),
     /// Validation diagnostics: every metric per era, statistics over eras, HTML/PNG report.
     Diagnostics(diagnostics_cmd::DiagnosticsArgs),
-    // PAYOUT /// Simulate stake payouts from per-round scores.
-    // PAYOUT Payout(payout_cmd::PayoutArgs),
+    /// Simulate stake payouts from per-round scores.
+    Payout(payout_cmd::PayoutArgs),
 }
 
 fn main() {
@@ -57,7 +57,7 @@ fn main() {
         Command::Metamodel(a) => metamodel_cmd::run(a),
         Command::Synth(a) => synth_cmd::run(a),
         Command::Diagnostics(a) => diagnostics_cmd::run(a),
-        // PAYOUT Command::Payout(a) => payout_cmd::run(a),
+        Command::Payout(a) => payout_cmd::run(a),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

@@ -2,6 +2,8 @@
 //! (scripts/make_score_golden.py -> fixtures/score), thread-count independence, and the
 //! errors a user gets for bad input.
 
+#![allow(clippy::unwrap_used)]
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
