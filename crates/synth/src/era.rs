@@ -14,8 +14,12 @@ use crate::SynthConfig;
 /// Names of the target columns, in file order.
 pub const TARGETS: [&str; 3] = ["target", "target_aux_20", "target_aux_60"];
 
-/// Correlation of each latent target with the era's signal.
-const TARGET_SIGNAL: f64 = 0.2;
+/// Correlation of each latent target with the era's signal in an era of average strength.
+const TARGET_SIGNAL: f64 = 0.12;
+/// Spread of each era's signal strength around 1: in some eras the signal is strong, in
+/// others absent or reversed, which gives per-era CORR the spread (Sharpe near 1) of real
+/// models rather than the near-constant scores of a stationary signal.
+const ERA_STRENGTH: f64 = 1.0;
 /// How much of each auxiliary target's noise it shares with the main target.
 const AUX_SHARED_NOISE: [f64; 3] = [1.0, 0.7, 0.45];
 /// Spread of the era's signal weights around their long-run values (regime changes).
@@ -80,6 +84,8 @@ pub fn generate(config: &SynthConfig, plan: &Plan, index: usize) -> Era {
         .map(|((_, w), d)| w + REGIME * d)
         .collect();
     let long_run: Vec<f64> = plan.signal.iter().map(|(_, w)| *w).collect();
+    let strength = (1.0 + ERA_STRENGTH * normals(&mut rng, 1)[0]).clamp(-3.0, 4.0);
+    let beta = TARGET_SIGNAL * strength;
     let era_signal = signal(&features, plan, &era_weights, n);
     let long_signal = signal(&features, plan, &long_run, n);
 
@@ -88,11 +94,11 @@ pub fn generate(config: &SynthConfig, plan: &Plan, index: usize) -> Era {
         .iter()
         .map(|&k| {
             let own = normals(&mut rng, n);
-            let noise_scale = (1.0 - TARGET_SIGNAL * TARGET_SIGNAL).sqrt();
+            let noise_scale = (1.0 - beta * beta).sqrt();
             let latent: Vec<f64> = (0..n)
                 .map(|i| {
                     let noise = k * shared[i] + (1.0 - k * k).sqrt() * own[i];
-                    TARGET_SIGNAL * era_signal[i] + noise_scale * noise
+                    beta * era_signal[i] + noise_scale * noise
                 })
                 .collect();
             bin_targets(&latent)

@@ -38,7 +38,7 @@ pub struct WrittenFile {
 /// Rows per data page.
 const PAGE_ROWS: usize = 2_048;
 
-fn properties() -> WriterProperties {
+fn properties(rows_per_row_group: usize) -> WriterProperties {
     WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
         // Chunk statistics like pyarrow's defaults; page indexes would only grow the footer.
@@ -47,6 +47,9 @@ fn properties() -> WriterProperties {
         // with ~2,750 columns in progress at once, small pages keep that buffer near 50 MB
         // instead of gigabytes (a 1 MB page of 3-bit indices is ~2.8M values).
         .set_data_page_row_count_limit(PAGE_ROWS)
+        // Used by predictions.parquet and meta_model.parquet (data.parquet cuts its own row
+        // groups): the default of ~1M rows would buffer ~100 MB of encoded pages.
+        .set_max_row_group_row_count(Some(rows_per_row_group))
         .build()
 }
 
@@ -181,7 +184,7 @@ fn write_pending(
     let data_writer = ArrowWriter::try_new(
         BufWriter::new(data.create()?),
         data_schema.clone(),
-        Some(properties()),
+        Some(properties(synth.config.rows_per_row_group)),
     )
     .map_err(|e| SynthError::parquet(&data.tmp, e))?;
     let (mut file_writer, factory) = data_writer
@@ -193,14 +196,14 @@ fn write_pending(
     let mut pred_writer = ArrowWriter::try_new(
         BufWriter::new(preds.create()?),
         pred_schema.clone(),
-        Some(properties()),
+        Some(properties(synth.config.rows_per_row_group)),
     )
     .map_err(|e| SynthError::parquet(&preds.tmp, e))?;
     let meta_schema = meta_schema();
     let mut meta_writer = ArrowWriter::try_new(
         BufWriter::new(meta.create()?),
         meta_schema.clone(),
-        Some(properties()),
+        Some(properties(synth.config.rows_per_row_group)),
     )
     .map_err(|e| SynthError::parquet(&meta.tmp, e))?;
 
