@@ -348,6 +348,10 @@ fn csv_error(path: &Path, e: csv::Error) -> IoError {
 /// Writes `frame` to `path` as parquet or CSV (by extension). The file appears only once
 /// it is complete: we write a sibling temporary file and rename it.
 pub fn write_frame(path: &Path, frame: &Frame) -> Result<(), IoError> {
+    // `--out out/scores.csv` on a fresh checkout should just work.
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| IoError::file(dir, e))?;
+    }
     let tmp = path.with_extension(format!(
         "{}.partial",
         path.extension().and_then(|e| e.to_str()).unwrap_or("out")
@@ -458,6 +462,14 @@ mod tests {
             assert_eq!(s[0], 0.25);
             assert!(s[1].is_nan());
         }
+    }
+
+    #[test]
+    fn missing_output_directories_are_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = sample(&dir.path().join("a/b"), "t.csv");
+        write_frame(f.path(), &f).unwrap();
+        assert_eq!(read_frame(f.path()).unwrap().rows(), 2);
     }
 
     #[test]
