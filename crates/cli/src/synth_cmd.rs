@@ -19,7 +19,7 @@ pub struct SynthArgs {
     #[arg(long, default_value_t = 12)]
     pub eras: usize,
     /// Rows per era.
-    #[arg(long, default_value_t = 400)]
+    #[arg(long, default_value_t = 500)]
     pub rows: usize,
     /// Number of feature_* columns (int8 bins 0..=4).
     #[arg(long, default_value_t = 40)]

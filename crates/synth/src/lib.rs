@@ -55,7 +55,7 @@ impl Default for SynthConfig {
     fn default() -> Self {
         Self {
             eras: 12,
-            rows_per_era: 400,
+            rows_per_era: 500,
             features: 40,
             models: 3,
             seed: 42,
