@@ -23,12 +23,12 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum IoError {
     /// The file could not be opened or written.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     File {
         /// The file.
         path: PathBuf,
-        /// The OS error.
-        source: std::io::Error,
+        /// The OS error (shown in the message, so not chained as a source twice).
+        error: std::io::Error,
     },
     /// The parquet file is not readable (truncated, corrupt, unsupported).
     #[error("{path}: not a readable parquet file: {message}")]
@@ -96,7 +96,7 @@ impl IoError {
     pub(crate) fn file(path: &std::path::Path, source: std::io::Error) -> Self {
         IoError::File {
             path: path.to_path_buf(),
-            source,
+            error: source,
         }
     }
     pub(crate) fn parquet(path: &std::path::Path, e: impl std::fmt::Display) -> Self {
