@@ -117,14 +117,35 @@ def num(x):
         return math.nan
 
 
+def busy_cpu_s():
+    """CPU seconds the whole machine has spent busy since boot (from /proc/stat)."""
+    try:
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return math.nan
+    idle = v[3] + (v[4] if len(v) > 4 else 0)  # idle + iowait
+    return (sum(v[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+LAST_OTHER = [math.nan]
+
+
 def run_child(cmd, log, env=None):
-    """Runs cmd with stdout/stderr to log; returns (wall seconds, peak RSS bytes, rc)."""
+    """Runs cmd with stdout/stderr to log; returns (wall seconds, peak RSS bytes, rc).
+
+    Also leaves in LAST_OTHER[0] the CPU that other processes used meanwhile, in cores on
+    average (machine busy time minus the child's own user + system time, over wall time).
+    """
     with open(log, "w") as f:
+        b0 = busy_cpu_s()
         t0 = time.perf_counter()
         p = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                              env=env)
         _, status, ru = os.wait4(p.pid, 0)
         wall = time.perf_counter() - t0
+        b1 = busy_cpu_s()
+    LAST_OTHER[0] = max(0.0, (b1 - b0 - ru.ru_utime - ru.ru_stime) / wall) if wall > 0 else math.nan
     p.returncode = os.waitstatus_to_exitcode(status)
     return wall, ru.ru_maxrss * 1024, p.returncode
 
@@ -231,7 +252,7 @@ def ref_main(argv):
     order = [order[i] for i in spread(len(order))]  # any prefix is spread out
 
     values = {}  # metric -> era -> model -> value
-    done, rows_done, compute = [], 0, 0.0
+    done, rows_done, compute, era_s, era_rows = [], 0, 0.0, [], []
     for pos in order:
         era = era_names[pos]
         t0 = time.perf_counter()
@@ -256,7 +277,10 @@ def ref_main(argv):
                 m: (max_feature_correlation(pe[m], feats)[1] if pe[m].std() > 0 else math.nan)
                 for m in models
             }
-        compute += time.perf_counter() - t0
+        dt = time.perf_counter() - t0
+        compute += dt
+        era_s.append(dt)
+        era_rows.append(len(de))
         for metric, s in out.items():
             values.setdefault(metric, {})[era] = {m: float(s[m]) for m in models}
         done.append(era)
@@ -267,6 +291,7 @@ def ref_main(argv):
     res.update({
         "compute_s": compute, "eras_done": done, "n_eras": len(era_names),
         "rows_done": rows_done, "rows_total": rows_total, "models": models,
+        "era_s": era_s, "era_rows": era_rows,
         "values": values,
     })
     try:
@@ -390,10 +415,12 @@ class Bench:
             wall, peak, rc = run_child(cmd, log)
             if rc != 0:
                 sys.exit(f"erascore failed ({task}):\n$ {shlex.join(cmd)}\n{tail(log)}")
+            if wall < best:
+                other = LAST_OTHER[0]
             best, rss, runs = min(best, wall), max(rss, peak), runs + 1
             if wall > self.a.repeat_under:
                 break
-        return {"s": best, "rss": rss, "csv": out, "cmd": cmd, "runs": runs}
+        return {"s": best, "rss": rss, "csv": out, "cmd": cmd, "runs": runs, "other": other}
 
     # -- numerai-tools ------------------------------------------------------------------
     def run_ref(self, task):
@@ -412,15 +439,23 @@ class Bench:
             env.pop("OPENBLAS_L2_SIZE", None)
         log = os.path.join(self.logs, f"numerai-tools-{task}.log")
         wall, rss, rc = run_child(cmd, log, env)
+        other = LAST_OTHER[0]
         if rc != 0:
             sys.exit(f"numerai-tools task {task} failed:\n$ {shlex.join(cmd)}\n{tail(log)}")
         with open(out) as f:
             r = json.load(f)
-        r["wall_s"], r["rss"] = wall, rss
+        r["wall_s"], r["rss"], r["other"] = wall, rss, other
         if task != "parquet":
-            scale = r["rows_total"] / r["rows_done"]
-            r["compute_full_s"] = r["compute_s"] * scale
             r["sampled"] = len(r["eras_done"]) < r["n_eras"]
+            if r["sampled"]:
+                # Median seconds per row over the timed eras, times all rows: one era slowed
+                # down by another process does not inflate the estimate.
+                per_row = sorted(s / n for s, n in zip(r["era_s"], r["era_rows"]))
+                k = len(per_row)
+                med = per_row[k // 2] if k % 2 else (per_row[k // 2 - 1] + per_row[k // 2]) / 2
+                r["compute_full_s"] = med * r["rows_total"]
+            else:
+                r["compute_full_s"] = r["compute_s"]
             # Process total as a user would see it: imports + load + compute (scaled).
             r["total_s"] = r["import_s"] + r["load_s"] + r["prep_s"] + r["compute_full_s"]
         return r
@@ -473,7 +508,8 @@ class Bench:
             one = self.run_erascore(task, threads=1)
             two = self.run_erascore(task, threads=2)
             self.threads.append({"task": task, "t1": one["s"], "t2": two["s"],
-                                 "rss1": one["rss"], "rss2": two["rss"]})
+                                 "rss1": one["rss"], "rss2": two["rss"],
+                                 "other1": one["other"], "other2": two["other"]})
 
     def run(self):
         a = self.a
@@ -532,7 +568,8 @@ class Bench:
         p("")
         header = ["task", "rows × features × models", "numerai-tools s (load + compute)",
                   "eras timed (numerai-tools)", "erascore s", "ratio", "ratio excl. load",
-                  "peak RSS numerai-tools", "peak RSS erascore", "max |diff|"]
+                  "peak RSS numerai-tools", "peak RSS erascore", "max |diff|",
+                  "other CPU, cores (numerai-tools / erascore)"]
         rows = []
         for r in self.rows:
             ref, es = r["ref"], r["es"]
@@ -542,11 +579,12 @@ class Bench:
                              f"{secs(ref['load_s'])} (pyarrow read_table)", "–",
                              f"{secs(es['s'])} (whole fexp_max run)",
                              fx(ratio(ref["load_s"], es["s"])), "–", mib(ref["rss"]),
-                             mib(es["rss"]), "–"])
+                             mib(es["rss"]), "–", f"{ref['other']:.2f} / {es['other']:.2f}"])
                 continue
             timed = f"{len(ref['eras_done'])}/{ref['n_eras']}"
             if ref["sampled"]:
-                timed += ", extrapolated"
+                timed += (f", extrapolated ({secs(min(ref['era_s']))}–{secs(max(ref['era_s']))}"
+                          " s/era)")
             load = ref["import_s"] + ref["load_s"] + ref["prep_s"]
             diff = r["diff"]
             dtxt = f"{diff:.1e}" if diff > 0 else "0"
@@ -556,15 +594,16 @@ class Bench:
                          f"{secs(ref['total_s'])} ({secs(load)} + {secs(ref['compute_full_s'])})",
                          timed, secs(es["s"]), fx(ratio(ref["total_s"], es["s"])),
                          fx(ratio(ref["compute_full_s"], es["s"])), mib(ref["rss"]),
-                         mib(es["rss"]), dtxt])
+                         mib(es["rss"]), dtxt, f"{ref['other']:.2f} / {es['other']:.2f}"])
         if rows:
             p(self.table(header, rows))
             p("")
         if self.threads:
             th = ["task (erascore only)", "--threads 1 s", "--threads 2 s", "speed-up",
-                  "peak RSS 1 thread", "peak RSS 2 threads"]
+                  "peak RSS 1 thread", "peak RSS 2 threads", "other CPU, cores (1 / 2 threads)"]
             p(self.table(th, [[LABEL[t["task"]], secs(t["t1"]), secs(t["t2"]),
-                               fx(ratio(t["t1"], t["t2"])), mib(t["rss1"]), mib(t["rss2"])]
+                               fx(ratio(t["t1"], t["t2"])), mib(t["rss1"]), mib(t["rss2"]),
+                               f"{t['other1']:.2f} / {t['other2']:.2f}"]
                               for t in self.threads]))
             p("")
         notes = self.notes(per_era, n_eras, n_models)
@@ -649,8 +688,9 @@ class Bench:
                  "speed-up, since erascore's time still includes reading parquet).")
         if any(r["task"] != "parquet" and r["ref"]["sampled"] for r in self.rows):
             n.append("Where \"eras timed\" is a fraction, numerai-tools was timed on that many "
-                     "eras spread evenly over the range and its compute time was scaled by total "
-                     "rows / timed rows; max |diff| is over the timed eras.")
+                     "eras spread evenly over the range (the range of its per-era times is in "
+                     "brackets) and its compute time is the median time per row of those eras "
+                     "times all rows; max |diff| is over the timed eras.")
         n.append("max |diff| = largest |erascore − numerai-tools| over every (era, model, "
                  "metric) of the task (CSV round trip of 17 significant digits).")
         if any(r["task"] == "parquet" for r in self.rows):
@@ -662,6 +702,10 @@ class Bench:
                      "pandas conversion).")
         n.append("Peak RSS: ru_maxrss of the child from wait4 (numerai-tools' includes the "
                  "Python interpreter, pandas and the loaded frame).")
+        n.append("Other CPU: the machine's busy CPU time during the run minus the child's own "
+                 "user + system time, divided by the wall time, i.e. how many of the "
+                 f"{os.cpu_count()} cores other processes took on average. Well above 0, the "
+                 "timing is disturbed (numpy's 2-thread OpenBLAS is hit hardest).")
         return n
 
     def find(self, task):
@@ -758,7 +802,7 @@ def main():
     ap.add_argument("--ref-budget", type=float, default=600.0,
                     help="numerai-tools compute seconds per task before it stops and extrapolates")
     ap.add_argument("--tasks", default="all", help=", ".join(ALL_TASKS) + ", fnc, all")
-    ap.add_argument("--repeat", type=int, default=3, help="erascore runs per task (best is kept)")
+    ap.add_argument("--repeat", type=int, default=3, help="erascore runs per task (the fastest is kept)")
     ap.add_argument("--repeat-under", type=float, default=10.0,
                     help="repeat an erascore run only while it takes less than this many seconds")
     ap.add_argument("--thread-tasks", default="corr_mmc,fnc_medium_all,fexp",
