@@ -785,9 +785,10 @@ def main():
         return ref_main(sys.argv[2:])
     if len(sys.argv) > 1 and sys.argv[1] == "_probe":
         return probe_main(sys.argv[2:])
-    ap = argparse.ArgumentParser(
-        description="Benchmark erascore score against numerai-tools 0.7.2 (see the module docstring).",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    class Fmt(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+        pass
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=Fmt)
     ap.add_argument("--eras", type=int, default=20)
     ap.add_argument("--rows", type=int, default=2000, help="rows per era")
     ap.add_argument("--features", type=int, default=300)
