@@ -24,6 +24,7 @@ pub mod contribution;
 pub mod corr;
 pub mod exposure;
 pub mod gaussian;
+pub mod gram;
 pub mod matrix;
 pub mod meta_model;
 pub mod neutral;

@@ -3,19 +3,20 @@
 //!
 //! The projection onto `[X 1]` is the column mean plus the projection of the centred column
 //! onto the centred features `Xc`. We form the centred Gram matrix `Xc'Xc` (exactly, for int8
-//! features: their products are small integers, so an f32 GEMM is exact), factor it with a
-//! blocked Cholesky that drops any column whose remaining pivot is below `rcond^2 * trace`
-//! (duplicate and constant features, which lstsq's SVD treats as zero singular values), and
-//! solve the normal equations with one step of iterative refinement per column. For
-//! rank-deficient neutralizers the projection onto the column space is unique, so it agrees
-//! with lstsq's minimum-norm solution.
+//! features: [`crate::gram`] computes `X'X` in integers and the centring `(nX'X - ss')/n` is
+//! done in i64), factor it with a blocked Cholesky that drops any column whose remaining pivot
+//! is below `rcond^2 * trace` (duplicate and constant features, which lstsq's SVD treats as
+//! zero singular values), and solve the normal equations with one step of iterative
+//! refinement per column. For rank-deficient neutralizers the projection onto the column
+//! space is unique, so it agrees with lstsq's minimum-norm solution.
 
-use faer::linalg::matmul::matmul;
 use faer::linalg::matmul::triangular::{matmul as tri_matmul, BlockStructure};
 use faer::linalg::triangular_solve::{
     solve_lower_triangular_in_place, solve_upper_triangular_in_place,
 };
 use faer::{Accum, Mat, MatMut, MatRef, Par};
+
+use crate::gram::lower_gram_i8;
 
 use crate::matrix::{ColumnData, ColumnMatrix};
 use crate::pearson::std_dev;
@@ -32,11 +33,21 @@ pub struct Neutralizer {
     means: Vec<f64>,
     /// Columns that span the column space, in order; the others are dropped.
     kept: Vec<usize>,
-    /// Lower Cholesky factor of the centred Gram matrix over the kept columns.
-    chol: Mat<f64>,
-    /// The centred Gram matrix over the kept columns when it is exact (integer features).
+    /// Lower Cholesky factor of the centred Gram matrix over the kept columns, column-major
+    /// `rank x rank` (the upper triangle is never read).
+    chol: Vec<f64>,
+    /// The Gram matrix over the kept columns when it is exact (integer features).
     /// Refining against it costs O(k^2) per column instead of two more passes over X.
-    exact_gram: Option<Mat<f64>>,
+    exact_gram: Option<ExactGram>,
+}
+
+/// `X'X` of integer neutralizers over the kept columns, lower triangle, and their sums: the
+/// centred Gram matrix is `G - s m'` with `m = s / n`.
+#[derive(Debug, Clone)]
+struct ExactGram {
+    lower: Vec<i32>,
+    sums: Vec<f64>,
+    means: Vec<f64>,
 }
 
 impl Neutralizer {
@@ -49,43 +60,61 @@ impl Neutralizer {
     pub fn with_rcond(x: ColumnMatrix, rcond: f64) -> Self {
         let n = x.rows();
         let k = x.cols();
-        let (gram, sums) = gram_and_sums(&x);
         let nf = n as f64;
-        let means: Vec<f64> = sums.iter().map(|s| s / nf).collect();
-        // Centre exactly where the Gram matrix is integral: (n*G - s s') / n.
-        let integral = matches!(x.data(), ColumnData::I8(_));
-        let mut centred = vec![0.0; k * k];
+        let integral = match x.data() {
+            ColumnData::I8(d) => lower_gram_i8(d, n, k).map(|g| (g, column_sums_i8(d, n, k))),
+            ColumnData::F64(_) => None,
+        };
+        // The centred Gram matrix, lower triangle, column-major k x k; factored in place.
+        let mut a = vec![0.0; k * k];
         let mut trace = nf; // the intercept column contributes n
-        for j in 0..k {
-            trace += gram[j * k + j];
-            for i in j..k {
-                let g = gram[j * k + i];
-                centred[j * k + i] = if integral {
-                    let num = n as i128 * g as i128 - sums[i] as i128 * sums[j] as i128;
-                    num as f64 / nf
-                } else {
-                    g - sums[i] * sums[j] / nf
-                };
+        let means: Vec<f64>;
+        match &integral {
+            Some((gram, sums)) => {
+                means = sums.iter().map(|&s| s as f64 / nf).collect();
+                // Centre exactly, (n*G - s s') / n, in integers: n * G and s_i * s_j are at
+                // most n^2 * max|x|^2, far inside i64 for any era-sized n.
+                let ni = n as i64;
+                for j in 0..k {
+                    trace += gram[j * k + j] as f64;
+                    let sj = sums[j];
+                    let (g, c) = (
+                        &gram[j * k + j..(j + 1) * k],
+                        &mut a[j * k + j..(j + 1) * k],
+                    );
+                    for ((c, &g), &si) in c.iter_mut().zip(g).zip(&sums[j..]) {
+                        *c = (ni * g as i64 - si * sj) as f64 / nf;
+                    }
+                }
+            }
+            None => {
+                let (gram, sums) = real_gram_and_sums(&x);
+                for j in 0..k {
+                    trace += gram[j * k + j];
+                    for i in j..k {
+                        a[j * k + i] = gram[j * k + i] - sums[i] * sums[j] / nf;
+                    }
+                }
+                means = sums.iter().map(|s| s / nf).collect();
             }
         }
-        drop(gram);
         let tol = rcond * rcond * trace;
-        let lower_of = |a: &[f64], kept: &[usize], symmetric: bool| {
-            let r = kept.len();
-            Mat::from_fn(r, r, |i, j| {
-                let (hi, lo) = if i >= j { (i, j) } else { (j, i) };
-                if i >= j || symmetric {
-                    a[kept[lo] * k + kept[hi]]
-                } else {
-                    0.0
-                }
-            })
-        };
-        let gram_copy = integral.then(|| centred.clone());
-        let kept_flags = cholesky_dropping(&mut centred, k, tol);
+        let kept_flags = cholesky_dropping(&mut a, k, tol);
         let kept: Vec<usize> = (0..k).filter(|&j| kept_flags[j]).collect();
-        let chol = lower_of(&centred, &kept, false);
-        let exact_gram = gram_copy.map(|g| lower_of(&g, &kept, true));
+        let chol = if kept.len() == k {
+            a
+        } else {
+            compact(&a, k, &kept)
+        };
+        let exact_gram = integral.map(|(gram, sums)| ExactGram {
+            lower: if kept.len() == k {
+                gram
+            } else {
+                compact(&gram, k, &kept)
+            },
+            sums: kept.iter().map(|&j| sums[j] as f64).collect(),
+            means: kept.iter().map(|&j| means[j]).collect(),
+        });
         Self {
             x,
             means,
@@ -154,14 +183,7 @@ impl Neutralizer {
         let mut gradient = match &self.exact_gram {
             Some(gram) => {
                 let mut g = rhs;
-                matmul(
-                    g.as_mut(),
-                    Accum::Add,
-                    gram.as_ref(),
-                    beta.as_ref(),
-                    -1.0,
-                    Par::Seq,
-                );
+                gram.sub_centred_product(g.as_mut(), beta.as_ref());
                 g
             }
             None => {
@@ -227,9 +249,11 @@ impl Neutralizer {
         if self.kept.is_empty() {
             return;
         }
+        let r = self.kept.len();
+        let chol = MatRef::from_column_major_slice(&self.chol, r, r);
         let mut rhs = rhs;
-        solve_lower_triangular_in_place(self.chol.as_ref(), rhs.as_mut(), Par::Seq);
-        solve_upper_triangular_in_place(self.chol.transpose(), rhs, Par::Seq);
+        solve_lower_triangular_in_place(chol, rhs.as_mut(), Par::Seq);
+        solve_upper_triangular_in_place(chol.transpose(), rhs, Par::Seq);
     }
 }
 
@@ -246,62 +270,76 @@ pub fn neutralize(
         .collect()
 }
 
-/// `X'X` (column-major, lower triangle filled) and the column sums.
-fn gram_and_sums(x: &ColumnMatrix) -> (Vec<f64>, Vec<f64>) {
-    let (n, k) = (x.rows(), x.cols());
-    let mut gram = vec![0.0; k * k];
-    match x.data() {
-        ColumnData::I8(d) => {
-            let max_abs = d.iter().map(|v| (*v as i32).abs()).max().unwrap_or(0) as f64;
-            let sums: Vec<f64> = d
-                .chunks(n.max(1))
-                .take(k)
-                .map(|c| c.iter().map(|&v| v as i64).sum::<i64>() as f64)
-                .collect();
-            // Every partial sum is an integer below 2^24, so f32 accumulation is exact.
-            if (n as f64) * max_abs * max_abs < (1u64 << 24) as f64 {
-                let xf: Vec<f32> = d.iter().map(|&v| v as f32).collect();
-                let xm = MatRef::from_column_major_slice(&xf, n, k);
-                let mut g = Mat::<f32>::zeros(k, k);
-                lower_gram(g.as_mut(), xm);
-                for j in 0..k {
-                    let col = g.col(j);
-                    for i in j..k {
-                        gram[j * k + i] = col[i] as f64;
-                    }
+impl ExactGram {
+    /// `out -= (G - s m') b`, reading only the stored lower triangle of `G`.
+    fn sub_centred_product(&self, mut out: MatMut<'_, f64>, b: MatRef<'_, f64>) {
+        let r = self.sums.len();
+        for c in 0..b.ncols() {
+            let beta: Vec<f64> = (0..r).map(|i| b[(i, c)]).collect();
+            let mut prod = vec![0.0; r];
+            // Symmetric product from one triangle: column j adds G[j.., j] * beta[j] to
+            // prod[j..] and contributes G[j+1.., j] . beta[j+1..] to prod[j].
+            for j in 0..r {
+                let col = &self.lower[j * r + j..(j + 1) * r];
+                let bj = beta[j];
+                let mut dot = 0.0;
+                for ((p, &g), &bi) in prod[j + 1..].iter_mut().zip(&col[1..]).zip(&beta[j + 1..]) {
+                    let g = g as f64;
+                    *p += g * bj;
+                    dot += g * bi;
                 }
-            } else {
-                let xf: Vec<f64> = d.iter().map(|&v| v as f64).collect();
-                f64_gram(&xf, n, k, &mut gram);
+                prod[j] += col[0] as f64 * bj + dot;
             }
-            (gram, sums)
-        }
-        ColumnData::F64(d) => {
-            let sums: Vec<f64> = d.chunks(n.max(1)).take(k).map(|c| c.iter().sum()).collect();
-            f64_gram(d, n, k, &mut gram);
-            (gram, sums)
+            let m_beta: f64 = self.means.iter().zip(&beta).map(|(m, b)| m * b).sum();
+            for (i, p) in prod.iter().enumerate() {
+                out[(i, c)] -= p - self.sums[i] * m_beta;
+            }
         }
     }
 }
 
-fn f64_gram(x: &[f64], n: usize, k: usize, gram: &mut [f64]) {
-    let xm = MatRef::from_column_major_slice(x, n, k);
-    lower_gram(MatMut::from_column_major_slice_mut(gram, k, k), xm);
+/// The kept rows and columns of a column-major `k x k` matrix, column-major.
+fn compact<T: Copy>(a: &[T], k: usize, kept: &[usize]) -> Vec<T> {
+    let mut out = Vec::with_capacity(kept.len() * kept.len());
+    for &j in kept {
+        out.extend(kept.iter().map(|&i| a[j * k + i]));
+    }
+    out
 }
 
-/// The lower triangle of `X'X`; the upper half is never read, so it is never computed.
-fn lower_gram<T: faer::traits::ComplexField>(g: MatMut<'_, T>, x: MatRef<'_, T>) {
+fn column_sums_i8(d: &[i8], n: usize, k: usize) -> Vec<i64> {
+    (0..k)
+        .map(|j| d[j * n..(j + 1) * n].iter().map(|&v| v as i64).sum())
+        .collect()
+}
+
+/// `X'X` in f64 (column-major, lower triangle filled) and the column sums, for real columns
+/// and for integer ones too large for the exact kernels.
+fn real_gram_and_sums(x: &ColumnMatrix) -> (Vec<f64>, Vec<f64>) {
+    let (n, k) = (x.rows(), x.cols());
+    let widened;
+    let d: &[f64] = match x.data() {
+        ColumnData::I8(d) => {
+            widened = d.iter().map(|&v| v as f64).collect::<Vec<f64>>();
+            &widened
+        }
+        ColumnData::F64(d) => d,
+    };
+    let sums: Vec<f64> = d.chunks(n.max(1)).take(k).map(|c| c.iter().sum()).collect();
+    let mut gram = vec![0.0; k * k];
+    let xm = MatRef::from_column_major_slice(d, n, k);
     tri_matmul(
-        g,
+        MatMut::from_column_major_slice_mut(&mut gram, k, k),
         BlockStructure::TriangularLower,
         Accum::Replace,
-        x.transpose(),
+        xm.transpose(),
         BlockStructure::Rectangular,
-        x,
+        xm,
         BlockStructure::Rectangular,
-        T::one_impl(),
+        1.0f64,
         Par::Seq,
     );
+    (gram, sums)
 }
 
 /// Blocked right-looking Cholesky of the lower triangle of `a` (k x k, column-major), in

@@ -1,0 +1,331 @@
+//! Exact Gram matrices `X'X` of int8 feature columns, the dominant cost of factorizing an
+//! era's neutralizers (6,200 rows x 2,750 features is 23 billion multiply-adds).
+//!
+//! Products of int8 values are small integers, so the Gram matrix is exact in integer
+//! arithmetic. On x86-64 CPUs with AVX-512 VNNI, `vpdpbusd` multiplies 64 byte pairs and adds
+//! them into 16 i32 lanes per instruction, four times the multiply-adds of an f32 FMA of the
+//! same width; elsewhere (or for negative values, which `vpdpbusd`'s unsigned operand cannot
+//! hold) an f32 GEMM, exact while every partial sum stays below 2^24, does the work.
+
+use faer::linalg::matmul::triangular::{matmul as tri_matmul, BlockStructure};
+use faer::{Accum, Mat, MatRef, Par};
+
+/// The lower triangle (`i >= j`) of `X'X` for column-major int8 `data` of `n` rows and `k`
+/// columns, as a column-major `k x k` i32 matrix (entries above the diagonal are
+/// unspecified), or `None` when an entry could exceed what the exact kernels can hold
+/// (more than ~2^24 / max|x|^2 rows, i.e. millions of rows for 0..4 features); the caller
+/// then works in f64.
+pub fn lower_gram_i8(data: &[i8], n: usize, k: usize) -> Option<Vec<i32>> {
+    debug_assert_eq!(data.len(), n * k);
+    let (min, max) = data
+        .iter()
+        .fold((0i8, 0i8), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let max_abs = (min as i32).abs().max(max as i32) as u64;
+    let bound = n as u64 * max_abs * max_abs;
+    #[cfg(target_arch = "x86_64")]
+    if min >= 0 && bound < i32::MAX as u64 && vnni::available() {
+        let mut out = vec![0i32; k * k];
+        vnni::lower_gram(data, n, k, &mut out);
+        return Some(out);
+    }
+    if bound < 1 << 24 {
+        return Some(f32_lower_gram(data, n, k));
+    }
+    None
+}
+
+/// Whether [`lower_gram_i8`] uses the AVX-512 VNNI kernel on this CPU (for values >= 0).
+pub fn int8_kernel() -> &'static str {
+    #[cfg(target_arch = "x86_64")]
+    if vnni::available() {
+        return "avx512-vnni";
+    }
+    "f32-gemm"
+}
+
+fn f32_lower_gram(data: &[i8], n: usize, k: usize) -> Vec<i32> {
+    let xf: Vec<f32> = data.iter().map(|&v| v as f32).collect();
+    let xm = MatRef::from_column_major_slice(&xf, n, k);
+    let mut g = Mat::<f32>::zeros(k, k);
+    tri_matmul(
+        g.as_mut(),
+        BlockStructure::TriangularLower,
+        Accum::Replace,
+        xm.transpose(),
+        BlockStructure::Rectangular,
+        xm,
+        BlockStructure::Rectangular,
+        1.0f32,
+        Par::Seq,
+    );
+    let mut out = vec![0i32; k * k];
+    for j in 0..k {
+        let col = g.col(j);
+        for i in j..k {
+            out[j * k + i] = col[i] as i32;
+        }
+    }
+    out
+}
+
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+mod vnni {
+    use core::arch::x86_64::{
+        __m512i, _mm512_dpbusd_epi32, _mm512_loadu_si512, _mm512_set1_epi32, _mm512_setzero_si512,
+        _mm512_storeu_si512,
+    };
+
+    /// Features per micro-tile along the vector lanes (3 registers of 16 i32 lanes).
+    const MR: usize = 48;
+    /// Features per micro-tile along the broadcasts: 3 x 8 = 24 accumulators, which with the
+    /// three panel registers and a broadcast fit the 32 zmm registers.
+    const NR: usize = 8;
+
+    pub(super) fn available() -> bool {
+        std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512bw")
+            && std::arch::is_x86_feature_detected!("avx512vnni")
+    }
+
+    /// Fills `out[j * k + i]` for `i >= j` (and some `i < j` near the diagonal) with
+    /// `sum_r x[r, i] * x[r, j]`. Requires [`available`], values >= 0 and no i32 overflow.
+    pub(super) fn lower_gram(data: &[i8], n: usize, k: usize, out: &mut [i32]) {
+        assert!(available());
+        assert_eq!(data.len(), n * k);
+        assert_eq!(out.len(), k * k);
+        // SAFETY: the CPU supports the enabled features (checked above); every memory access
+        // inside is bounds-checked against the slices' lengths as documented there.
+        unsafe { lower_gram_avx512(data, n, k, out) }
+    }
+
+    /// The panel of features `i0..i0 + MR` packed so that one 64-byte load holds, for each of
+    /// 16 features, 4 consecutive rows: `pack[(g * MR + l) * 4 + b] = x[4g + b, i0 + l]`.
+    /// Rows past `n` and features past `k` are zero, so they add nothing.
+    fn pack_panel(data: &[i8], n: usize, i0: usize, mr: usize, pack: &mut [u8]) {
+        pack.fill(0);
+        for l in 0..mr {
+            let col = &data[(i0 + l) * n..(i0 + l + 1) * n];
+            for (r, &v) in col.iter().enumerate() {
+                pack[((r / 4) * MR + l) * 4 + r % 4] = v as u8;
+            }
+        }
+    }
+
+    /// Four rows `4g..4g+4` of a column as the i32 `vpdpbusd` broadcasts; rows past the end
+    /// of the column read as zero.
+    #[inline(always)]
+    fn quad(col: &[i8], g: usize) -> i32 {
+        match col.get(4 * g..4 * g + 4) {
+            Some(q) => i32::from_le_bytes([q[0] as u8, q[1] as u8, q[2] as u8, q[3] as u8]),
+            None => {
+                let mut b = [0u8; 4];
+                for (d, s) in b.iter_mut().zip(col.get(4 * g..).unwrap_or(&[])) {
+                    *d = *s as u8;
+                }
+                i32::from_le_bytes(b)
+            }
+        }
+    }
+
+    /// The 48 x 8 tile over the first `groups` row quads: accumulator `3c + z` holds, in
+    /// lane `l`, the dot product of panel feature `16z + l` with column `c`. The accumulators
+    /// are named variables (not an array) so that they stay in registers across the loop.
+    ///
+    /// # Safety
+    /// `pack` must be readable for `groups * 192` bytes and each `cols[c]` for `groups * 4`.
+    #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+    unsafe fn tile_kernel(
+        pack: *const u8,
+        cols: [*const i8; NR],
+        groups: usize,
+    ) -> [__m512i; 3 * NR] {
+        macro_rules! tile {
+            ($($c:literal => $a0:ident $a1:ident $a2:ident),*) => {{
+                $(let mut $a0 = _mm512_setzero_si512();
+                  let mut $a1 = _mm512_setzero_si512();
+                  let mut $a2 = _mm512_setzero_si512();)*
+                for g in 0..groups {
+                    // SAFETY: g < groups, within the ranges the caller guarantees.
+                    let (p, off) = unsafe { (pack.add(g * MR * 4), 4 * g) };
+                    let (x0, x1, x2) = unsafe {
+                        (
+                            _mm512_loadu_si512(p.cast()),
+                            _mm512_loadu_si512(p.add(64).cast()),
+                            _mm512_loadu_si512(p.add(128).cast()),
+                        )
+                    };
+                    $(
+                        let b = _mm512_set1_epi32(unsafe { cols[$c].add(off).cast::<i32>().read_unaligned() });
+                        $a0 = _mm512_dpbusd_epi32($a0, x0, b);
+                        $a1 = _mm512_dpbusd_epi32($a1, x1, b);
+                        $a2 = _mm512_dpbusd_epi32($a2, x2, b);
+                    )*
+                }
+                [$($a0, $a1, $a2),*]
+            }};
+        }
+        tile!(0 => a00 a01 a02, 1 => a10 a11 a12, 2 => a20 a21 a22, 3 => a30 a31 a32,
+              4 => a40 a41 a42, 5 => a50 a51 a52, 6 => a60 a61 a62, 7 => a70 a71 a72)
+    }
+
+    #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+    fn lower_gram_avx512(data: &[i8], n: usize, k: usize, out: &mut [i32]) {
+        let groups = n.div_ceil(4);
+        let full = n / 4;
+        let mut pack = vec![0u8; groups * MR * 4];
+        let zero_col = vec![0i8; n];
+        let mut i0 = 0;
+        while i0 < k {
+            let mr = MR.min(k - i0);
+            pack_panel(data, n, i0, mr, &mut pack);
+            let mut j0 = 0;
+            while j0 < i0 + mr {
+                let nr = NR.min(i0 + mr - j0);
+                let cols: [&[i8]; NR] = std::array::from_fn(|c| {
+                    if c < nr {
+                        &data[(j0 + c) * n..(j0 + c + 1) * n]
+                    } else {
+                        &zero_col[..]
+                    }
+                });
+                let ptrs: [*const i8; NR] = std::array::from_fn(|c| cols[c].as_ptr());
+                // SAFETY: `pack` holds `groups` blocks of 192 bytes, and each column in
+                // `ptrs` has n >= 4 * full bytes, so the kernel's reads are in bounds.
+                let mut acc = unsafe { tile_kernel(pack.as_ptr(), ptrs, full) };
+                for g in full..groups {
+                    let p = &pack[g * MR * 4..(g + 1) * MR * 4];
+                    // SAFETY: `p` is MR * 4 = 192 bytes, so the three 64-byte loads are in
+                    // bounds; loadu has no alignment requirement.
+                    let a: [__m512i; 3] = unsafe {
+                        [
+                            _mm512_loadu_si512(p.as_ptr().cast()),
+                            _mm512_loadu_si512(p.as_ptr().add(64).cast()),
+                            _mm512_loadu_si512(p.as_ptr().add(128).cast()),
+                        ]
+                    };
+                    for c in 0..NR {
+                        let b = _mm512_set1_epi32(quad(cols[c], g));
+                        for z in 0..3 {
+                            acc[3 * c + z] = _mm512_dpbusd_epi32(acc[3 * c + z], a[z], b);
+                        }
+                    }
+                }
+                for c in 0..nr {
+                    let j = j0 + c;
+                    for z in 0..3 {
+                        let mut lanes = [0i32; 16];
+                        // SAFETY: `lanes` is 64 bytes, one full register.
+                        unsafe { _mm512_storeu_si512(lanes.as_mut_ptr().cast(), acc[3 * c + z]) };
+                        for (l, &v) in lanes.iter().enumerate() {
+                            let i = i0 + 16 * z + l;
+                            if i < i0 + mr && i >= j {
+                                out[j * k + i] = v;
+                            }
+                        }
+                    }
+                }
+                j0 += NR;
+            }
+            i0 += MR;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn naive(data: &[i8], n: usize, k: usize) -> Vec<i64> {
+        let mut g = vec![0i64; k * k];
+        for j in 0..k {
+            for i in j..k {
+                g[j * k + i] = (0..n)
+                    .map(|r| data[i * n + r] as i64 * data[j * n + r] as i64)
+                    .sum();
+            }
+        }
+        g
+    }
+
+    fn data(n: usize, k: usize, lo: i8, hi: i8, seed: u64) -> Vec<i8> {
+        let mut s = seed;
+        (0..n * k)
+            .map(|_| {
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let span = (hi as i64 - lo as i64 + 1) as u64;
+                (lo as i64 + ((s >> 33) % span) as i64) as i8
+            })
+            .collect()
+    }
+
+    fn check(d: &[i8], n: usize, k: usize, got: &[i32]) {
+        let want = naive(d, n, k);
+        for j in 0..k {
+            for i in j..k {
+                assert_eq!(
+                    got[j * k + i] as i64,
+                    want[j * k + i],
+                    "n={n} k={k} ({i},{j})"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn exact_on_ragged_shapes() {
+        // Row counts off the 4-row groups, feature counts off the 48 x 8 tiles.
+        for (n, k) in [
+            (1, 1),
+            (3, 2),
+            (5, 7),
+            (17, 49),
+            (130, 97),
+            (401, 57),
+            (64, 48),
+        ] {
+            let d = data(n, k, 0, 4, (n * 31 + k) as u64);
+            let got = lower_gram_i8(&d, n, k).expect("small values");
+            check(&d, n, k, &got);
+        }
+    }
+
+    #[test]
+    fn negative_values_take_the_f32_path() {
+        let (n, k) = (37, 11);
+        let d = data(n, k, -5, 5, 7);
+        let got = lower_gram_i8(&d, n, k).expect("small values");
+        check(&d, n, k, &got);
+    }
+
+    #[test]
+    fn large_values_are_exact() {
+        // 0..127 over 1,000 rows: sums up to 1.6e7, beyond f32's exact range but within i32.
+        let (n, k) = (1_000, 9);
+        let d = data(n, k, 0, 127, 3);
+        match lower_gram_i8(&d, n, k) {
+            Some(got) => check(&d, n, k, &got),
+            None => assert!(!int8_kernel().contains("vnni")),
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn vnni_kernel_matches_f32_gemm() {
+        if !vnni::available() {
+            return;
+        }
+        let (n, k) = (1_003, 131);
+        let d = data(n, k, 0, 4, 11);
+        let mut v = vec![0i32; k * k];
+        vnni::lower_gram(&d, n, k, &mut v);
+        let f = f32_lower_gram(&d, n, k);
+        for j in 0..k {
+            for i in j..k {
+                assert_eq!(v[j * k + i], f[j * k + i]);
+            }
+        }
+    }
+}
