@@ -17,16 +17,15 @@ use anyhow::{bail, Context};
 use clap::Args;
 use serde_json::{Map, Value};
 
-use erascore_engine::inputs::{Predictions, Reference};
 use erascore_engine::metrics::Metric;
 use erascore_engine::score::{by_model, score, MetaModelSource, ScoreConfig, ScoreInputs};
 use erascore_engine::stats::{payout_scores, ApyOptions, EraStats, PayoutWeights, Stat};
-use erascore_io::dataset::{read_dataset, DatasetRequest, FeatureSelection};
-use erascore_io::features_json::read_feature_set;
-use erascore_io::frame::{read_frame, write_frame, Column, Frame, Values};
+use erascore_io::dataset::DatasetRequest;
+use erascore_io::frame::{write_frame, Column, Frame, Values};
 use erascore_io::FloatWidth;
 
 use crate::common::{fmt, progress, table};
+use crate::inputs::{load, ColumnChoice, InputArgs, Loaded, ReferenceRequest};
 use crate::report;
 
 /// Name of the payout-score column.
@@ -35,15 +34,8 @@ pub const PAYOUT: &str = "payout";
 /// Flags of `erascore diagnostics`.
 #[derive(Args, Debug)]
 pub struct DiagnosticsArgs {
-    /// Validation data parquet in the Numerai v5 layout (id, era, feature_*, target*).
-    #[arg(long)]
-    pub data: PathBuf,
-    /// Predictions (parquet or CSV): id plus one column per model.
-    #[arg(long)]
-    pub predictions: PathBuf,
-    /// Only these prediction columns (comma-separated; default: every numeric column).
-    #[arg(long, value_delimiter = ',')]
-    pub models: Option<Vec<String>>,
+    #[command(flatten)]
+    pub input: InputArgs,
     /// Meta model file (parquet or CSV) with id and the meta model column, for MMC.
     #[arg(long)]
     pub meta_model: Option<PathBuf>,
@@ -64,16 +56,6 @@ pub struct DiagnosticsArgs {
     /// column).
     #[arg(long, requires = "example_preds")]
     pub example_column: Option<String>,
-    /// Target column(s); repeat or comma-separate for several.
-    #[arg(long, value_delimiter = ',', default_value = "target")]
-    pub target: Vec<String>,
-    /// Numerai features.json, for --feature-set.
-    #[arg(long, requires = "feature_set")]
-    pub features_json: Option<PathBuf>,
-    /// Feature set in features.json that FNC neutralizes against and fexp_max scans
-    /// (default: every feature_* column).
-    #[arg(long, requires = "features_json")]
-    pub feature_set: Option<String>,
     /// N of the top/bottom-N metrics corr_tbN and mmc_tbN.
     #[arg(long, default_value_t = 200)]
     pub top_bottom: usize,
@@ -83,12 +65,6 @@ pub struct DiagnosticsArgs {
     /// Weight of MMC in the payout score.
     #[arg(long, default_value_t = 2.0, allow_negative_numbers = true)]
     pub mmc_multiplier: f64,
-    /// Share of ids that alignment may drop before it is an error (numerai-tools: 0.2).
-    #[arg(long, default_value_t = 0.2)]
-    pub max_filtered_ratio: f64,
-    /// Do not raise the centred target to the 1.5 power in CORR (for return-like targets).
-    #[arg(long)]
-    pub no_target_pow15: bool,
     /// Output folder (created if needed): per_era.parquet, per_era.csv, summary.json,
     /// report.html, summary.png.
     #[arg(long)]
@@ -107,6 +83,7 @@ struct Plan {
 fn plan(args: &DiagnosticsArgs) -> anyhow::Result<Plan> {
     let mut targets: Vec<String> = Vec::new();
     for t in args
+        .input
         .target
         .iter()
         .map(|t| t.trim())
@@ -122,12 +99,7 @@ fn plan(args: &DiagnosticsArgs) -> anyhow::Result<Plan> {
     if args.top_bottom == 0 {
         bail!("--top-bottom must be at least 1");
     }
-    if !(0.0..1.0).contains(&args.max_filtered_ratio) {
-        bail!(
-            "--max-filtered-ratio must be in [0, 1), got {}",
-            args.max_filtered_ratio
-        );
-    }
+    args.input.check()?;
     for (flag, v) in [
         ("--corr-multiplier", args.corr_multiplier),
         ("--mmc-multiplier", args.mmc_multiplier),
@@ -149,57 +121,6 @@ fn plan(args: &DiagnosticsArgs) -> anyhow::Result<Plan> {
             mmc: args.mmc_multiplier,
         },
     })
-}
-
-/// Columns of a reference file that could hold values: numeric and not id/era/data_type.
-fn value_columns(frame: &Frame) -> Vec<String> {
-    frame
-        .names()
-        .into_iter()
-        .filter(|n| !["id", "era", "data_type", "__index_level_0__"].contains(&n.as_str()))
-        .filter(|n| frame.is_numeric(n))
-        .collect()
-}
-
-/// The column to read from a reference file: the one asked for, else `preferred` when
-/// present, else the file's only numeric column.
-fn pick_column(
-    frame: &Frame,
-    asked: Option<&str>,
-    preferred: &str,
-    flag: &str,
-) -> anyhow::Result<String> {
-    if let Some(c) = asked {
-        return Ok(c.to_string());
-    }
-    if frame.has(preferred) {
-        return Ok(preferred.to_string());
-    }
-    let candidates = value_columns(frame);
-    match candidates.as_slice() {
-        [only] => Ok(only.clone()),
-        [] => bail!(
-            "{}: no numeric column besides id (columns: {})",
-            frame.path().display(),
-            frame.names().join(", ")
-        ),
-        _ => bail!(
-            "{}: several numeric columns ({}); choose one with {flag}",
-            frame.path().display(),
-            candidates.join(", ")
-        ),
-    }
-}
-
-fn read_reference(
-    path: &Path,
-    asked: Option<&str>,
-    preferred: &str,
-    flag: &str,
-) -> anyhow::Result<Reference> {
-    let frame = read_frame(path)?;
-    let column = pick_column(&frame, asked, preferred, flag)?;
-    Ok(Reference::from_frame(&frame, &column)?)
 }
 
 /// The metrics the inputs allow, in report order, and a note per left-out group.
@@ -291,48 +212,57 @@ pub struct RunInfo {
 /// Runs `erascore diagnostics`.
 pub fn run(args: &DiagnosticsArgs) -> anyhow::Result<()> {
     let plan = plan(args)?;
-    let features = if let (Some(json), Some(set)) = (&args.features_json, &args.feature_set) {
-        FeatureSelection::Named(read_feature_set(json, set)?)
-    } else {
-        FeatureSelection::All
+    let request = DatasetRequest {
+        features: args.input.features(true)?,
+        targets: plan.targets.clone(),
     };
-    let data = read_dataset(
-        &args.data,
-        &DatasetRequest {
-            features,
-            targets: plan.targets.clone(),
-        },
+    let prefer = |path: &Option<PathBuf>,
+                  asked: &Option<String>,
+                  preferred: &'static str,
+                  flag: &'static str| {
+        path.as_ref().map(|p| ReferenceRequest {
+            path: p.clone(),
+            column: ColumnChoice::Prefer {
+                asked: asked.clone(),
+                preferred,
+                flag,
+            },
+        })
+    };
+    let Loaded {
+        data,
+        predictions,
+        references,
+    } = load(
+        &args.input,
+        &request,
+        &[
+            prefer(
+                &args.meta_model,
+                &args.meta_model_column,
+                "numerai_meta_model",
+                "--meta-model-column",
+            ),
+            prefer(
+                &args.benchmark_models,
+                &args.benchmark_column,
+                "benchmark",
+                "--benchmark-column",
+            ),
+            prefer(
+                &args.example_preds,
+                &args.example_column,
+                "prediction",
+                "--example-column",
+            ),
+        ],
     )?;
-    let pred_frame = read_frame(&args.predictions)?;
-    let predictions = Predictions::from_frame(&pred_frame, args.models.as_deref())?;
-    drop(pred_frame);
-    let meta = match &args.meta_model {
-        Some(p) => Some(read_reference(
-            p,
-            args.meta_model_column.as_deref(),
-            "numerai_meta_model",
-            "--meta-model-column",
-        )?),
-        None => None,
-    };
-    let benchmark = match &args.benchmark_models {
-        Some(p) => Some(read_reference(
-            p,
-            args.benchmark_column.as_deref(),
-            "benchmark",
-            "--benchmark-column",
-        )?),
-        None => None,
-    };
-    let example = match &args.example_preds {
-        Some(p) => Some(read_reference(
-            p,
-            args.example_column.as_deref(),
-            "prediction",
-            "--example-column",
-        )?),
-        None => None,
-    };
+    let mut references = references.into_iter();
+    let (meta, benchmark, example) = (
+        references.next().flatten(),
+        references.next().flatten(),
+        references.next().flatten(),
+    );
     let (metrics, omitted) = metric_set(
         args.top_bottom,
         meta.is_some(),
@@ -354,8 +284,8 @@ pub fn run(args: &DiagnosticsArgs) -> anyhow::Result<()> {
     let config = ScoreConfig {
         metrics,
         targets: plan.targets.clone(),
-        max_filtered_ratio: args.max_filtered_ratio,
-        target_pow15: !args.no_target_pow15,
+        max_filtered_ratio: args.input.max_filtered_ratio,
+        target_pow15: !args.input.no_target_pow15,
     };
     let bar = progress(data.era_names.len(), "diagnostics", args.quiet);
     let scored = score(&inputs, &config, &|| bar.inc(1))?;
@@ -367,8 +297,8 @@ pub fn run(args: &DiagnosticsArgs) -> anyhow::Result<()> {
 
     let groups = summarise(&scored, plan.weights, meta.is_some());
     let info = RunInfo {
-        data: args.data.display().to_string(),
-        predictions: args.predictions.display().to_string(),
+        data: args.input.data.display().to_string(),
+        predictions: args.input.predictions.display().to_string(),
         eras: groups.first().map_or(0, |g| g.eras.len()),
         omitted,
         weights: plan.weights,

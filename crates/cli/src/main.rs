@@ -5,6 +5,7 @@
 
 mod common;
 mod diagnostics_cmd;
+mod inputs;
 mod metamodel_cmd;
 mod payout_cmd;
 mod report;

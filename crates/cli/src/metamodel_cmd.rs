@@ -38,8 +38,13 @@ pub struct MetamodelArgs {
 
 /// Runs `erascore metamodel`.
 pub fn run(args: &MetamodelArgs) -> anyhow::Result<()> {
-    let frame = read_frame(&args.predictions)?;
-    let predictions = Predictions::from_frame(&frame, None)?;
+    let mut frame = read_frame(&args.predictions)?;
+    let era_column = if frame.has("era") {
+        Some(frame.take_text("era")?)
+    } else {
+        None
+    };
+    let predictions = Predictions::from_frame(frame, None)?;
     let stakes = read_stakes(&args.stakes, &predictions)?;
     let n = predictions.ids.len();
     let eras: Vec<String> = if let Some(d) = &args.data {
@@ -58,8 +63,8 @@ pub fn run(args: &MetamodelArgs) -> anyhow::Result<()> {
             }
         }
         out
-    } else if frame.has("era") {
-        frame.text("era")?.into_owned()
+    } else if let Some(eras) = era_column {
+        eras
     } else {
         vec![String::new(); n]
     };

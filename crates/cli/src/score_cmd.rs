@@ -5,31 +5,24 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use clap::Args;
 
-use erascore_engine::inputs::{Predictions, Reference};
+use erascore_engine::inputs::Predictions;
 use erascore_engine::metrics::Metric;
 use erascore_engine::score::{
     by_model, score, MetaModelSource, ScoreConfig, ScoreInputs, ScoreReport,
 };
 use erascore_engine::summary::basic;
-use erascore_io::dataset::{read_dataset, DatasetRequest, FeatureSelection};
-use erascore_io::features_json::read_feature_set;
+use erascore_io::dataset::DatasetRequest;
 use erascore_io::frame::{read_frame, write_frame, Column, Frame, Values};
 use erascore_io::FloatWidth;
 
 use crate::common::{fmt, progress, table};
+use crate::inputs::{load, ColumnChoice, InputArgs, Loaded, ReferenceRequest};
 
 /// Flags of `erascore score`.
 #[derive(Args, Debug)]
 pub struct ScoreArgs {
-    /// Data parquet in the Numerai v5 layout (id, era, feature_*, target*).
-    #[arg(long)]
-    pub data: PathBuf,
-    /// Predictions (parquet or CSV): id plus one column per model.
-    #[arg(long)]
-    pub predictions: PathBuf,
-    /// Score only these prediction columns (comma-separated; default: all numeric columns).
-    #[arg(long, value_delimiter = ',')]
-    pub models: Option<Vec<String>>,
+    #[command(flatten)]
+    pub input: InputArgs,
     /// Meta model file (parquet or CSV) with id and the meta model column.
     #[arg(long, conflicts_with = "stakes")]
     pub meta_model: Option<PathBuf>,
@@ -45,25 +38,10 @@ pub struct ScoreArgs {
     /// Column of the benchmark file.
     #[arg(long)]
     pub benchmark_column: Option<String>,
-    /// Target column(s); repeat or comma-separate for several.
-    #[arg(long, value_delimiter = ',', default_value = "target")]
-    pub target: Vec<String>,
     /// Metrics: corr, corr_tbN, mmc, mmc_tbN, bmc, fnc, spearman, pearson, fexp_max
     /// [default: corr and fnc, plus mmc with a meta model and bmc with a benchmark].
     #[arg(long)]
     pub metrics: Option<String>,
-    /// Numerai features.json, for --feature-set.
-    #[arg(long, requires = "feature_set")]
-    pub features_json: Option<PathBuf>,
-    /// Feature set name in features.json (default: every feature_* column).
-    #[arg(long, requires = "features_json")]
-    pub feature_set: Option<String>,
-    /// Share of ids that alignment may drop before it is an error (numerai-tools: 0.2).
-    #[arg(long, default_value_t = 0.2)]
-    pub max_filtered_ratio: f64,
-    /// Do not raise the centred target to the 1.5 power in CORR (for return-like targets).
-    #[arg(long)]
-    pub no_target_pow15: bool,
     /// Output: .csv or .parquet, one row per (era, model, target).
     #[arg(long)]
     pub out: PathBuf,
@@ -107,12 +85,7 @@ fn plan(args: &ScoreArgs) -> anyhow::Result<Plan> {
     if metrics.contains(&Metric::CorrWithExample) {
         bail!("corr_with_example is available in `erascore diagnostics` (needs --example-preds)");
     }
-    if !(0.0..1.0).contains(&args.max_filtered_ratio) {
-        bail!(
-            "--max-filtered-ratio must be in [0, 1), got {}",
-            args.max_filtered_ratio
-        );
-    }
+    args.input.check()?;
     Ok(Plan {
         features: metrics.iter().any(|m| m.needs_features()),
         metrics,
@@ -158,43 +131,41 @@ pub fn read_stakes(
 /// Runs `erascore score`.
 pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
     let plan = plan(args)?;
-    let features = if !plan.features {
-        FeatureSelection::None
-    } else if let (Some(json), Some(set)) = (&args.features_json, &args.feature_set) {
-        FeatureSelection::Named(read_feature_set(json, set)?)
-    } else {
-        FeatureSelection::All
+    let request = DatasetRequest {
+        features: args.input.features(plan.features)?,
+        targets: args.input.target.clone(),
     };
-    let data = read_dataset(
-        &args.data,
-        &DatasetRequest {
-            features,
-            targets: args.target.clone(),
-        },
+    let named = |path: &Option<PathBuf>, column: Option<&String>| match (path, column) {
+        (Some(path), Some(c)) => Some(ReferenceRequest {
+            path: path.clone(),
+            column: ColumnChoice::Named(c.clone()),
+        }),
+        _ => None,
+    };
+    let Loaded {
+        data,
+        predictions,
+        references,
+    } = load(
+        &args.input,
+        &request,
+        &[
+            named(&args.meta_model, Some(&args.meta_model_column)),
+            named(&args.benchmark, args.benchmark_column.as_ref()),
+        ],
     )?;
     if plan.features && data.feature_names.is_empty() {
         bail!(
             "{}: no feature_* columns, needed by fnc/fexp_max",
-            args.data.display()
+            args.input.data.display()
         );
     }
-    let pred_frame = read_frame(&args.predictions)?;
-    let predictions = Predictions::from_frame(&pred_frame, args.models.as_deref())?;
-    drop(pred_frame);
-    let meta_ref = match &args.meta_model {
-        Some(p) => Some(Reference::from_frame(
-            &read_frame(p)?,
-            &args.meta_model_column,
-        )?),
-        None => None,
-    };
+    let mut references = references.into_iter();
+    let meta_ref = references.next().flatten();
+    let benchmark = references.next().flatten();
     let meta_model = match (&meta_ref, &args.stakes) {
         (Some(r), _) => Some(MetaModelSource::Column(r)),
         (None, Some(s)) => Some(MetaModelSource::Stakes(read_stakes(s, &predictions)?)),
-        _ => None,
-    };
-    let benchmark = match (&args.benchmark, &args.benchmark_column) {
-        (Some(p), Some(c)) => Some(Reference::from_frame(&read_frame(p)?, c)?),
         _ => None,
     };
     let inputs = ScoreInputs {
@@ -206,9 +177,9 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
     };
     let config = ScoreConfig {
         metrics: plan.metrics,
-        targets: args.target.clone(),
-        max_filtered_ratio: args.max_filtered_ratio,
-        target_pow15: !args.no_target_pow15,
+        targets: args.input.target.clone(),
+        max_filtered_ratio: args.input.max_filtered_ratio,
+        target_pow15: !args.input.no_target_pow15,
     };
     let bar = progress(data.era_names.len(), "scoring", args.quiet);
     let report = score(&inputs, &config, &|| bar.inc(1))?;

@@ -1,14 +1,16 @@
 //! Prediction, meta-model and benchmark columns keyed by id, and their match to data rows.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+
+use ahash::RandomState;
 
 use erascore_io::frame::Frame;
 
 use crate::EngineError;
 
 /// Columns that are never models in a predictions file.
-const NON_MODEL_COLUMNS: [&str; 4] = ["id", "era", "data_type", "__index_level_0__"];
+pub const NON_MODEL_COLUMNS: [&str; 4] = ["id", "era", "data_type", "__index_level_0__"];
 
 /// Model prediction columns keyed by id.
 #[derive(Debug, Clone)]
@@ -26,8 +28,8 @@ pub struct Predictions {
 impl Predictions {
     /// Every numeric column but `id`/`era`/`data_type` is a model. Predictions must be finite
     /// and ids unique. `only` restricts to the named columns.
-    pub fn from_frame(frame: &Frame, only: Option<&[String]>) -> Result<Self, EngineError> {
-        let ids = frame.text("id")?.into_owned();
+    pub fn from_frame(mut frame: Frame, only: Option<&[String]>) -> Result<Self, EngineError> {
+        let ids = frame.take_text("id")?;
         check_unique(frame.path(), &ids)?;
         let names = match only {
             Some(list) => list.to_vec(),
@@ -80,8 +82,8 @@ pub struct Reference {
 
 impl Reference {
     /// Reads `column` (and `id`) from a frame.
-    pub fn from_frame(frame: &Frame, column: &str) -> Result<Self, EngineError> {
-        let ids = frame.text("id")?.into_owned();
+    pub fn from_frame(mut frame: Frame, column: &str) -> Result<Self, EngineError> {
+        let ids = frame.take_text("id")?;
         check_unique(frame.path(), &ids)?;
         let (v, _) = frame.float(column)?;
         if let Some(i) = v.iter().position(|x| x.is_infinite()) {
@@ -103,9 +105,10 @@ impl Reference {
 
 /// Errors on the first repeated id.
 pub fn check_unique(path: &Path, ids: &[String]) -> Result<(), EngineError> {
-    let mut seen: HashMap<&str, ()> = HashMap::with_capacity(ids.len());
+    let mut seen: HashSet<&str, RandomState> =
+        HashSet::with_capacity_and_hasher(ids.len(), RandomState::new());
     for id in ids {
-        if seen.insert(id.as_str(), ()).is_some() {
+        if !seen.insert(id.as_str()) {
             return Err(EngineError::DuplicateId {
                 path: path.to_path_buf(),
                 id: id.clone(),
@@ -117,11 +120,16 @@ pub fn check_unique(path: &Path, ids: &[String]) -> Result<(), EngineError> {
 
 /// For each data id, the row of `ids` holding the same id.
 pub fn match_rows(data_ids: &[String], ids: &[String]) -> Vec<Option<u32>> {
-    let index: HashMap<&str, u32> = ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| (id.as_str(), i as u32))
-        .collect();
+    // Predictions made from the data file usually list the same ids in the same order; one
+    // comparison pass then replaces hashing every id.
+    if data_ids == ids {
+        return (0..ids.len() as u32).map(Some).collect();
+    }
+    let mut index: HashMap<&str, u32, RandomState> =
+        HashMap::with_capacity_and_hasher(ids.len(), RandomState::new());
+    for (i, id) in ids.iter().enumerate() {
+        index.insert(id.as_str(), i as u32);
+    }
     data_ids
         .iter()
         .map(|id| index.get(id.as_str()).copied())

@@ -99,6 +99,16 @@ impl Metric {
     pub fn needs_meta_model(&self) -> bool {
         matches!(self, Metric::Mmc | Metric::MmcTopBottom(_))
     }
+
+    /// Whether the metric is numerai_corr (over all rows or the top and bottom).
+    pub fn is_corr(&self) -> bool {
+        matches!(self, Metric::Corr | Metric::CorrTopBottom(_))
+    }
+
+    /// Whether the metric starts from the gaussianized tie-kept ranks of the predictions.
+    pub fn needs_gaussian_rank(&self) -> bool {
+        self.is_corr() || matches!(self, Metric::Mmc | Metric::MmcTopBottom(_) | Metric::Bmc)
+    }
 }
 
 #[cfg(test)]

@@ -13,7 +13,9 @@ use rayon::prelude::*;
 use erascore_io::dataset::Dataset;
 use erascore_io::FloatWidth;
 use erascore_kernels::contribution::{contribution, ContributionTarget};
-use erascore_kernels::corr::{gaussian_rank, numerai_corr, CorrTarget};
+use erascore_kernels::corr::{
+    corr_of_powered, gaussian_pow, gaussian_rank, numerai_corr, CorrTarget,
+};
 use erascore_kernels::exposure::ExposureBasis;
 use erascore_kernels::matrix::{ColumnData, ColumnMatrix};
 use erascore_kernels::meta_model::meta_model;
@@ -175,9 +177,12 @@ pub fn score(
         ));
     }
     eras.retain(|&e| !era_rows[e].is_empty());
-    for &e in &eras {
-        era_rows[e].sort_by(|&a, &b| data.ids[a as usize].cmp(&data.ids[b as usize]));
-    }
+    era_rows.par_iter_mut().for_each(|rows| {
+        let id = |r: &u32| data.ids[*r as usize].as_str();
+        if !rows.is_sorted_by(|a, b| id(a) <= id(b)) {
+            rows.sort_unstable_by(|a, b| id(a).cmp(id(b)));
+        }
+    });
 
     let results: Vec<(Vec<EraScore>, Vec<String>)> = eras
         .par_iter()
@@ -431,23 +436,44 @@ fn score_era(
                     "model '{model}' is constant in era '{era_name}': its scores there are NaN"
                 ));
             }
+            // Rank once: CORR powers the gaussianized ranks, MMC/BMC use them as they are
+            // whenever their rows are CORR's rows (no missing meta model or benchmark).
+            let needs_rank = metrics.iter().any(|m| m.needs_gaussian_rank());
+            let g = needs_rank.then(|| gaussian_rank(&p));
+            let powered = match &g {
+                Some(g) if metrics.iter().any(|m| m.is_corr()) => {
+                    Some(gaussian_pow(g).map_err(|e| kerr(model, tname, e))?)
+                }
+                _ => None,
+            };
+            let corr = |tb: Option<usize>| -> Result<f64, EngineError> {
+                match &powered {
+                    Some(pw) => corr_of_powered(pw, &corr_target, tb),
+                    None => numerai_corr(&p, &corr_target, tb),
+                }
+                .map_err(|e| kerr(model, tname, e))
+            };
             let contrib = |setup: &Option<ContributionSetup>,
                            tb: Option<usize>|
              -> Result<f64, EngineError> {
                 let Some((m_idx, g_ref, ct)) = setup else {
                     return Ok(f64::NAN);
                 };
-                let g = gaussian_rank(&m_idx.iter().map(|&i| p_all[i]).collect::<Vec<_>>());
-                contribution(&g, g_ref, ct, tb).map_err(|e| kerr(model, tname, e))
+                let own;
+                let gm = match &g {
+                    Some(g) if m_idx.len() == s_idx.len() => g,
+                    _ => {
+                        own = gaussian_rank(&m_idx.iter().map(|&i| p_all[i]).collect::<Vec<_>>());
+                        &own
+                    }
+                };
+                contribution(gm, g_ref, ct, tb).map_err(|e| kerr(model, tname, e))
             };
             let mut values = Vec::with_capacity(metrics.len());
             for metric in metrics {
                 let v = match *metric {
-                    Metric::Corr => {
-                        numerai_corr(&p, &corr_target, None).map_err(|e| kerr(model, tname, e))?
-                    }
-                    Metric::CorrTopBottom(k) => numerai_corr(&p, &corr_target, Some(k))
-                        .map_err(|e| kerr(model, tname, e))?,
+                    Metric::Corr => corr(None)?,
+                    Metric::CorrTopBottom(k) => corr(Some(k))?,
                     Metric::Spearman => spearman(&tvals, &p),
                     Metric::Pearson => pearson(&tvals, &p),
                     Metric::Mmc => contrib(&mmc_setup, None)?,

@@ -105,6 +105,21 @@ impl Frame {
         })
     }
 
+    /// Moves a column out as text (numbers are formatted), leaving it empty: ids of a large
+    /// file are handed over without copying every string.
+    pub fn take_text(&mut self, name: &str) -> Result<Vec<String>, IoError> {
+        let names = self.names();
+        let col = self
+            .columns
+            .iter_mut()
+            .find(|c| c.name == name)
+            .ok_or_else(|| IoError::missing(&self.path, name, &names))?;
+        Ok(match &mut col.values {
+            Values::Text(v) => std::mem::take(v),
+            Values::Float(v, _) => v.iter().map(|x| format_number(*x)).collect(),
+        })
+    }
+
     /// A column as numbers; empty cells and "nan" are NaN, anything else unparsable is an
     /// error naming the line.
     pub fn float(&self, name: &str) -> Result<(Cow<'_, [f64]>, FloatWidth), IoError> {
@@ -165,6 +180,21 @@ pub fn is_parquet(path: &Path) -> bool {
         path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()),
         Some(ref e) if e == "parquet" || e == "pq"
     )
+}
+
+/// Column names of a parquet or CSV file, reading only its schema or header line.
+pub fn column_names(path: &Path) -> Result<Vec<String>, IoError> {
+    if is_parquet(path) {
+        return crate::dataset::parquet_column_names(path);
+    }
+    let file = File::open(path).map_err(|e| IoError::file(path, e))?;
+    let mut reader = csv::ReaderBuilder::new().from_reader(file);
+    Ok(reader
+        .headers()
+        .map_err(|e| csv_error(path, e))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect())
 }
 
 /// Reads a whole table from a parquet or CSV file (chosen by extension).

@@ -65,10 +65,15 @@ pub fn gaussian_rank(values: &[f64]) -> Vec<f64> {
 
 /// `tie_kept_rank__gaussianize__pow_1_5` for one prediction column.
 pub fn rank_gaussian_pow(predictions: &[f64]) -> Result<Vec<f64>, KernelError> {
-    let g = gaussian_rank(predictions);
-    let mut p = g.clone();
+    gaussian_pow(&gaussian_rank(predictions))
+}
+
+/// The signed 1.5 power of already gaussianized ranks, as [`rank_gaussian_pow`] does after
+/// ranking: lets a caller that needs the gaussianized ranks for MMC as well rank only once.
+pub fn gaussian_pow(gaussianized: &[f64]) -> Result<Vec<f64>, KernelError> {
+    let mut p = gaussianized.to_vec();
     signed_power_in_place(&mut p, NUMERAI_POWER, Precision::F64);
-    check_power(&g, &p, "predictions")?;
+    check_power(gaussianized, &p, "predictions")?;
     Ok(p)
 }
 
@@ -86,17 +91,33 @@ pub fn numerai_corr(
             right: target.values.len(),
         });
     }
-    let p = rank_gaussian_pow(predictions)?;
+    corr_of_powered(&rank_gaussian_pow(predictions)?, target, top_bottom)
+}
+
+/// [`numerai_corr`] from predictions already ranked, gaussianized and powered
+/// ([`gaussian_pow`]).
+pub fn corr_of_powered(
+    powered: &[f64],
+    target: &CorrTarget,
+    top_bottom: Option<usize>,
+) -> Result<f64, KernelError> {
+    let p = powered;
+    if p.len() != target.values.len() {
+        return Err(KernelError::LengthMismatch {
+            left: p.len(),
+            right: target.values.len(),
+        });
+    }
     Ok(match top_bottom {
         Some(k) if k > 0 => {
-            let Some(rows) = top_bottom_rows(&p, k) else {
+            let Some(rows) = top_bottom_rows(p, k) else {
                 return Ok(f64::NAN);
             };
             let t: Vec<f64> = rows.iter().map(|&i| target.values[i]).collect();
             let q: Vec<f64> = rows.iter().map(|&i| p[i]).collect();
             pearson(&t, &q)
         }
-        _ => pearson(&target.values, &p),
+        _ => pearson(&target.values, p),
     })
 }
 

@@ -33,11 +33,18 @@ pub fn percentile_rank_into(values: &[f64], method: TieMethod, out: &mut [f64]) 
 /// 1-based ranks as pandas gives them (averages for ties under `Average`).
 pub fn ordinal_ranks(values: &[f64], method: TieMethod) -> Vec<f64> {
     let n = values.len();
-    let mut order: Vec<usize> = (0..n).collect();
-    // A stable sort keeps equal values in position order, which is exactly `first`.
+    // Sort (key, position) pairs: the key orders like `total_cmp`, and the position makes
+    // every pair distinct, so an unstable sort gives the stable order (equal values in
+    // position order, exactly `first`) while comparing plain integers held in the array.
     // `+ 0.0` turns -0.0 into 0.0: pandas treats them as equal, so they must tie (average)
     // and break by position (first); total_cmp alone would put every -0.0 first.
-    order.sort_by(|&a, &b| (values[a] + 0.0).total_cmp(&(values[b] + 0.0)));
+    let mut keyed: Vec<(u64, usize)> = values
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| (total_order_key(v + 0.0), i))
+        .collect();
+    keyed.sort_unstable();
+    let order: Vec<usize> = keyed.into_iter().map(|(_, i)| i).collect();
     let mut ranks = vec![0.0; n];
     match method {
         TieMethod::First => {
@@ -62,6 +69,18 @@ pub fn ordinal_ranks(values: &[f64], method: TieMethod) -> Vec<f64> {
         }
     }
     ranks
+}
+
+/// An integer that orders like `f64::total_cmp`: flip every bit of negatives (so larger
+/// magnitudes sort lower) and only the sign bit of positives.
+#[inline]
+fn total_order_key(v: f64) -> u64 {
+    let b = v.to_bits();
+    if b >> 63 == 1 {
+        !b
+    } else {
+        b | (1 << 63)
+    }
 }
 
 #[cfg(test)]

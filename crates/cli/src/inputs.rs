@@ -1,0 +1,193 @@
+//! The input flags `score` and `diagnostics` share, and loading what they name: the data
+//! file, the predictions and any reference columns (meta model, benchmark, example
+//! predictions), read concurrently and projected to the columns in use.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::bail;
+use clap::Args;
+
+use erascore_engine::inputs::{Predictions, Reference, NON_MODEL_COLUMNS};
+use erascore_io::dataset::{read_dataset, Dataset, DatasetRequest, FeatureSelection};
+use erascore_io::features_json::read_feature_set;
+use erascore_io::frame::{column_names, read_frame, read_frame_columns, Frame};
+
+/// Data, predictions and what to score them against.
+#[derive(Args, Debug, Clone)]
+pub struct InputArgs {
+    /// Data parquet in the Numerai v5 layout (id, era, feature_*, target*).
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Predictions (parquet or CSV): id plus one column per model.
+    #[arg(long)]
+    pub predictions: PathBuf,
+    /// Only these prediction columns (comma-separated; default: every numeric column).
+    #[arg(long, value_delimiter = ',')]
+    pub models: Option<Vec<String>>,
+    /// Target column(s); repeat or comma-separate for several.
+    #[arg(long, value_delimiter = ',', default_value = "target")]
+    pub target: Vec<String>,
+    /// Numerai features.json, for --feature-set.
+    #[arg(long, requires = "feature_set")]
+    pub features_json: Option<PathBuf>,
+    /// Feature set in features.json that FNC neutralizes against and fexp_max scans
+    /// (default: every feature_* column).
+    #[arg(long, requires = "features_json")]
+    pub feature_set: Option<String>,
+    /// Share of ids that alignment may drop before it is an error (numerai-tools: 0.2).
+    #[arg(long, default_value_t = 0.2)]
+    pub max_filtered_ratio: f64,
+    /// Do not raise the centred target to the 1.5 power in CORR (for return-like targets).
+    #[arg(long)]
+    pub no_target_pow15: bool,
+}
+
+impl InputArgs {
+    /// Rejects flag values no file can make right.
+    pub fn check(&self) -> anyhow::Result<()> {
+        if !(0.0..1.0).contains(&self.max_filtered_ratio) {
+            bail!(
+                "--max-filtered-ratio must be in [0, 1), got {}",
+                self.max_filtered_ratio
+            );
+        }
+        Ok(())
+    }
+
+    /// The feature columns to load: none unless `needed`, else the named set or all.
+    pub fn features(&self, needed: bool) -> anyhow::Result<FeatureSelection> {
+        Ok(match (&self.features_json, &self.feature_set) {
+            _ if !needed => FeatureSelection::None,
+            (Some(json), Some(set)) => FeatureSelection::Named(read_feature_set(json, set)?),
+            _ => FeatureSelection::All,
+        })
+    }
+}
+
+/// Which column of a reference file holds the values.
+#[derive(Debug, Clone)]
+pub enum ColumnChoice {
+    /// Exactly this column.
+    Named(String),
+    /// The column asked for, else `preferred` when present, else the file's only numeric
+    /// column; `flag` is the option that picks one, for the error message.
+    Prefer {
+        /// The column given on the command line, if any.
+        asked: Option<String>,
+        /// The conventional name (e.g. `numerai_meta_model`).
+        preferred: &'static str,
+        /// The flag that names the column.
+        flag: &'static str,
+    },
+}
+
+/// A reference column to load.
+#[derive(Debug, Clone)]
+pub struct ReferenceRequest {
+    /// The file.
+    pub path: PathBuf,
+    /// Its column.
+    pub column: ColumnChoice,
+}
+
+/// Everything a scoring command reads.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The data rows.
+    pub data: Dataset,
+    /// The prediction columns.
+    pub predictions: Predictions,
+    /// One entry per requested reference, in request order.
+    pub references: Vec<Option<Reference>>,
+}
+
+/// Reads the data, the predictions and every reference concurrently (each file is mostly
+/// decode and id work that runs on one core, so the files overlap rather than queue).
+pub fn load(
+    args: &InputArgs,
+    request: &DatasetRequest,
+    references: &[Option<ReferenceRequest>],
+) -> anyhow::Result<Loaded> {
+    let (data, (predictions, references)) = rayon::join(
+        || read_dataset(&args.data, request),
+        || {
+            rayon::join(
+                || read_predictions(&args.predictions, args.models.as_deref()),
+                || {
+                    use rayon::prelude::*;
+                    references
+                        .par_iter()
+                        .map(|r| r.as_ref().map(read_reference).transpose())
+                        .collect::<anyhow::Result<Vec<_>>>()
+                },
+            )
+        },
+    );
+    Ok(Loaded {
+        data: data?,
+        predictions: predictions?,
+        references: references?,
+    })
+}
+
+/// The id column and the model columns of a predictions file (not era or data_type).
+pub fn read_predictions(path: &Path, models: Option<&[String]>) -> anyhow::Result<Predictions> {
+    let wanted: Vec<String> = match models {
+        Some(m) => m.to_vec(),
+        None => column_names(path)?
+            .into_iter()
+            .filter(|n| !NON_MODEL_COLUMNS.contains(&n.as_str()))
+            .collect(),
+    };
+    let mut columns = vec!["id"];
+    columns.extend(wanted.iter().map(String::as_str).filter(|c| *c != "id"));
+    let frame = read_frame_columns(path, Some(&columns))?;
+    Ok(Predictions::from_frame(frame, models)?)
+}
+
+/// Reads one reference column (and the ids) of a file.
+pub fn read_reference(request: &ReferenceRequest) -> anyhow::Result<Reference> {
+    let path = &request.path;
+    let column = match &request.column {
+        ColumnChoice::Named(c) | ColumnChoice::Prefer { asked: Some(c), .. } => c.clone(),
+        ColumnChoice::Prefer {
+            asked: None,
+            preferred,
+            flag,
+        } => {
+            if column_names(path)?.iter().any(|n| n == preferred) {
+                preferred.to_string()
+            } else {
+                // Which columns are numeric is only known from the values.
+                let frame = read_frame(path)?;
+                let column = only_value_column(&frame, flag)?;
+                return Ok(Reference::from_frame(frame, &column)?);
+            }
+        }
+    };
+    let frame = read_frame_columns(path, Some(&["id", column.as_str()]))?;
+    Ok(Reference::from_frame(frame, &column)?)
+}
+
+/// The file's only numeric column besides id/era/data_type.
+fn only_value_column(frame: &Frame, flag: &str) -> anyhow::Result<String> {
+    let candidates: Vec<String> = frame
+        .names()
+        .into_iter()
+        .filter(|n| !NON_MODEL_COLUMNS.contains(&n.as_str()))
+        .filter(|n| frame.is_numeric(n))
+        .collect();
+    match candidates.as_slice() {
+        [only] => Ok(only.clone()),
+        [] => bail!(
+            "{}: no numeric column besides id (columns: {})",
+            frame.path().display(),
+            frame.names().join(", ")
+        ),
+        _ => bail!(
+            "{}: several numeric columns ({}); choose one with {flag}",
+            frame.path().display(),
+            candidates.join(", ")
+        ),
+    }
+}
