@@ -48,6 +48,9 @@ pub struct ScoreArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Print how long reading, scoring and writing took (stderr).
+    #[arg(long)]
+    pub timings: bool,
 }
 
 /// Parsed and checked flags, before any file is read.
@@ -142,6 +145,7 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
         }),
         _ => None,
     };
+    let started = std::time::Instant::now();
     let Loaded {
         data,
         predictions,
@@ -181,13 +185,24 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
         max_filtered_ratio: args.input.max_filtered_ratio,
         target_pow15: !args.input.no_target_pow15,
     };
+    let read = started.elapsed();
     let bar = progress(data.era_names.len(), "scoring", args.quiet);
     let report = score(&inputs, &config, &|| bar.inc(1))?;
     bar.finish_and_clear();
     for w in &report.warnings {
         eprintln!("warning: {w}");
     }
+    let scored = started.elapsed();
     write_frame(&args.out, &report_frame(&args.out, &report)?)?;
+    if args.timings {
+        let written = started.elapsed();
+        eprintln!(
+            "timings: read {:.3} s, score {:.3} s, write {:.3} s",
+            read.as_secs_f64(),
+            (scored - read).as_secs_f64(),
+            (written - scored).as_secs_f64()
+        );
+    }
     print!("{}", summary_table(&report));
     eprintln!(
         "wrote {} rows ({} eras x {} models x {} target(s)) to {}",

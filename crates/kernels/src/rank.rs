@@ -33,18 +33,10 @@ pub fn percentile_rank_into(values: &[f64], method: TieMethod, out: &mut [f64]) 
 /// 1-based ranks as pandas gives them (averages for ties under `Average`).
 pub fn ordinal_ranks(values: &[f64], method: TieMethod) -> Vec<f64> {
     let n = values.len();
-    // Sort (key, position) pairs: the key orders like `total_cmp`, and the position makes
-    // every pair distinct, so an unstable sort gives the stable order (equal values in
-    // position order, exactly `first`) while comparing plain integers held in the array.
     // `+ 0.0` turns -0.0 into 0.0: pandas treats them as equal, so they must tie (average)
     // and break by position (first); total_cmp alone would put every -0.0 first.
-    let mut keyed: Vec<(u64, usize)> = values
-        .iter()
-        .enumerate()
-        .map(|(i, &v)| (total_order_key(v + 0.0), i))
-        .collect();
-    keyed.sort_unstable();
-    let order: Vec<usize> = keyed.into_iter().map(|(_, i)| i).collect();
+    let keys: Vec<u64> = values.iter().map(|&v| total_order_key(v + 0.0)).collect();
+    let order = stable_order(&keys);
     let mut ranks = vec![0.0; n];
     match method {
         TieMethod::First => {
@@ -69,6 +61,46 @@ pub fn ordinal_ranks(values: &[f64], method: TieMethod) -> Vec<f64> {
         }
     }
     ranks
+}
+
+/// Positions of `keys` in ascending order, equal keys in position order (a stable argsort).
+///
+/// LSD radix sort, a byte per pass: stable by construction, so ties keep position order
+/// (pandas `first`) with no index in the key. Passes whose byte is the same for every key
+/// are skipped, which for predictions in (0, 1) drops the sign/exponent bytes.
+pub(crate) fn stable_order(keys: &[u64]) -> Vec<usize> {
+    let n = keys.len();
+    if n < 64 {
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by_key(|&i| keys[i]);
+        return order;
+    }
+    let mut counts = [[0usize; 256]; 8];
+    for &k in keys {
+        for (b, c) in counts.iter_mut().enumerate() {
+            c[((k >> (8 * b)) & 0xff) as usize] += 1;
+        }
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut next = vec![0usize; n];
+    for (b, c) in counts.iter().enumerate() {
+        if c.contains(&n) {
+            continue;
+        }
+        let mut offset = [0usize; 256];
+        let mut sum = 0;
+        for (o, &count) in offset.iter_mut().zip(c) {
+            *o = sum;
+            sum += count;
+        }
+        for &i in &order {
+            let d = ((keys[i] >> (8 * b)) & 0xff) as usize;
+            next[offset[d]] = i;
+            offset[d] += 1;
+        }
+        std::mem::swap(&mut order, &mut next);
+    }
+    order
 }
 
 /// An integer that orders like `f64::total_cmp`: flip every bit of negatives (so larger
@@ -114,6 +146,34 @@ mod tests {
             ordinal_ranks(&v, TieMethod::Average),
             vec![2.0, 2.0, 4.0, 2.0]
         );
+    }
+
+    #[test]
+    fn radix_order_is_a_stable_argsort() {
+        let mut state = 12345u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            state >> 33
+        };
+        for n in [0, 1, 5, 63, 64, 65, 1000, 6200] {
+            // Few distinct values (many ties), negatives, signed zeros and wide exponents.
+            let values: Vec<f64> = (0..n)
+                .map(|_| match next() % 6 {
+                    0 => 0.0,
+                    1 => -0.0,
+                    2 => -((next() % 7) as f64),
+                    3 => (next() % 5) as f64 * 0.25,
+                    4 => f64::from_bits(next() << 20) * 1e-3,
+                    _ => (next() as f64).powi(3) * if next() % 2 == 0 { 1.0 } else { -1.0 },
+                })
+                .collect();
+            let keys: Vec<u64> = values.iter().map(|&v| total_order_key(v + 0.0)).collect();
+            let mut want: Vec<usize> = (0..n).collect();
+            want.sort_by(|&a, &b| (values[a] + 0.0).total_cmp(&(values[b] + 0.0)));
+            assert_eq!(stable_order(&keys), want, "n = {n}");
+        }
     }
 
     #[test]
