@@ -147,31 +147,67 @@ mod amx {
     /// As [`super::vnni::lower_gram`], with tiles. Requires [`available`], values >= 0 and
     /// no i32 overflow.
     pub(super) fn lower_gram(data: &[i8], n: usize, k: usize, out: &mut [i32]) {
-        assert!(available());
+        assert!(available(), "AMX kernel called without AMX");
         assert_eq!(data.len(), n * k);
         assert_eq!(out.len(), k * k);
-        // Zero-pad rows to whole 64-row steps and features to whole pairs of tiles, so that
-        // every tile load is full and in bounds; the padding adds zeros to the sums.
-        let np = n.div_ceil(KB) * KB;
-        let kp = k.div_ceil(2 * T) * 2 * T;
-        let mut x = vec![0u8; kp * np];
-        for j in 0..k {
-            for (d, &s) in x[j * np..j * np + n]
-                .iter_mut()
-                .zip(&data[j * n..(j + 1) * n])
-            {
-                *d = s as u8;
-            }
+        // Both operands are re-blocked into whole 1 KB tiles, one per (16 features, 64 rows),
+        // so every tile load reads 1 KB of consecutive memory (loading straight from the
+        // columns would touch 16 pages per tile). Rows past n and features past k are zero
+        // padding, which adds nothing to the sums.
+        let steps = n.div_ceil(KB);
+        let tiles = k.div_ceil(2 * T) * 2;
+        // a: row m of tile (I, s) = rows 64s.. of feature 16I + m.
+        // b: row q of tile (J, s) = rows 64s + 4q..+4 of features 16J..16J+16, side by side,
+        //    the layout `tdpbuud` wants for its right-hand operand.
+        // The packed copies are per-thread scratch kept between calls: at 2,750 features they
+        // are 2 x 17 MB, and fresh pages for them each era cost more than the packing.
+        thread_local! {
+            static SCRATCH: std::cell::RefCell<(Vec<u8>, Vec<u8>)> =
+                const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
         }
-        // The right-hand tiles want 4 consecutive rows of each of 16 features side by side:
-        // b[(J * np / 4 + q) * 64 + f * 4 + r] = x[(16J + f) * np + 4q + r].
-        let mut b = vec![0u8; kp * np];
-        for jb in 0..kp / T {
-            let panel = &mut b[jb * T * np..(jb + 1) * T * np];
-            for f in 0..T {
-                let col = &x[(jb * T + f) * np..(jb * T + f + 1) * np];
-                for (q, quad) in col.chunks_exact(4).enumerate() {
-                    panel[q * 64 + f * 4..q * 64 + f * 4 + 4].copy_from_slice(quad);
+        SCRATCH.with_borrow_mut(|(a_pack, b_pack)| {
+            for p in [&mut *a_pack, &mut *b_pack] {
+                p.clear();
+                p.resize(tiles * steps * 1024, 0);
+            }
+            tile_gram(data, n, k, steps, tiles, a_pack, b_pack, out);
+        });
+    }
+
+    /// Fills the packed tiles and runs the tile loops (see [`lower_gram`]).
+    #[allow(clippy::too_many_arguments)]
+    fn tile_gram(
+        data: &[i8],
+        n: usize,
+        k: usize,
+        steps: usize,
+        tiles: usize,
+        a_pack: &mut [u8],
+        b_pack: &mut [u8],
+        out: &mut [i32],
+    ) {
+        let kp = tiles * T;
+        // The bounds the tile loads below rely on.
+        assert!(kp >= k && tiles % 2 == 0 && steps * KB >= n);
+        assert!(a_pack.len() == tiles * steps * 1024 && b_pack.len() == a_pack.len());
+        for t in 0..tiles {
+            for s in 0..steps {
+                let block = (t * steps + s) * 1024;
+                let (ab, bb) = (
+                    &mut a_pack[block..block + 1024],
+                    &mut b_pack[block..block + 1024],
+                );
+                for f in 0..T.min(k.saturating_sub(t * T)) {
+                    let col = &data[(t * T + f) * n..(t * T + f + 1) * n];
+                    let chunk = &col[(s * KB).min(n)..((s + 1) * KB).min(n)];
+                    let mut row = [0u8; KB];
+                    for (d, &v) in row.iter_mut().zip(chunk) {
+                        *d = v as u8;
+                    }
+                    ab[f * 64..f * 64 + 64].copy_from_slice(&row);
+                    for (q, quad) in row.chunks_exact(4).enumerate() {
+                        bb[q * 64 + f * 4..q * 64 + f * 4 + 4].copy_from_slice(quad);
+                    }
                 }
             }
         }
@@ -188,9 +224,10 @@ mod amx {
             cfg.rows[t] = 16;
         }
         let mut tile = [[0i32; T]; T];
-        // SAFETY: the CPU and OS support AMX (checked above); `cfg` is the 64-byte aligned
-        // layout `ldtilecfg` reads. Every `tileloadd` below reads 16 rows of 64 bytes at a
-        // stride that stays inside `x` or `b` (both padded to kp x np), every `tilestored`
+        // SAFETY: the CPU and OS support AMX (checked by the caller); `cfg` is the 64-byte
+        // aligned layout `ldtilecfg` reads. Every `tileloadd` below reads one whole 1 KB tile
+        // (16 rows at stride 64) of `a_pack` or `b_pack`, which hold `tiles * steps` of
+        // them, and feature and step indices stay below `tiles * 16` and `steps`; every `tilestored`
         // writes the 16 x 64 bytes of `tile`, and `tilerelease` ends the tile state before
         // we return. Tile registers are invisible to the compiler, which never uses them.
         unsafe {
@@ -207,11 +244,13 @@ mod amx {
                         "tilezero tmm3",
                         options(nostack, nomem)
                     );
-                    let a0 = x.as_ptr().add(i0 * np);
-                    let a1 = x.as_ptr().add((i0 + T) * np);
-                    let b0 = b.as_ptr().add(j0 * np);
-                    let b1 = b.as_ptr().add((j0 + T) * np);
-                    for step in 0..np / KB {
+                    let tile_at =
+                        |p: &[u8], feature: usize| p.as_ptr().add(feature / T * steps * 1024);
+                    let a0 = tile_at(&a_pack, i0);
+                    let a1 = tile_at(&a_pack, i0 + T);
+                    let b0 = tile_at(&b_pack, j0);
+                    let b1 = tile_at(&b_pack, j0 + T);
+                    for step in 0..steps {
                         asm!(
                             "tileloadd tmm4, [{a0} + {sa}*1]",
                             "tileloadd tmm5, [{a1} + {sa}*1]",
@@ -221,11 +260,11 @@ mod amx {
                             "tdpbuud tmm1, tmm4, tmm7",
                             "tdpbuud tmm2, tmm5, tmm6",
                             "tdpbuud tmm3, tmm5, tmm7",
-                            a0 = in(reg) a0.add(step * KB),
-                            a1 = in(reg) a1.add(step * KB),
-                            b0 = in(reg) b0.add(step * KB * T),
-                            b1 = in(reg) b1.add(step * KB * T),
-                            sa = in(reg) np,
+                            a0 = in(reg) a0.add(step * 1024),
+                            a1 = in(reg) a1.add(step * 1024),
+                            b0 = in(reg) b0.add(step * 1024),
+                            b1 = in(reg) b1.add(step * 1024),
+                            sa = in(reg) 64usize,
                             sb = in(reg) 64usize,
                             options(nostack, readonly)
                         );
@@ -300,7 +339,7 @@ mod vnni {
     /// Fills `out[j * k + i]` for `i >= j` (and some `i < j` near the diagonal) with
     /// `sum_r x[r, i] * x[r, j]`. Requires [`available`], values >= 0 and no i32 overflow.
     pub(super) fn lower_gram(data: &[i8], n: usize, k: usize, out: &mut [i32]) {
-        assert!(available());
+        assert!(available(), "AMX kernel called without AMX");
         assert_eq!(data.len(), n * k);
         assert_eq!(out.len(), k * k);
         // SAFETY: the CPU supports the enabled features (checked above); every memory access
