@@ -188,7 +188,7 @@ mod amx {
     ) {
         let kp = tiles * T;
         // The bounds the tile loads below rely on.
-        assert!(kp >= k && tiles % 2 == 0 && steps * KB >= n);
+        assert!(kp >= k && tiles.is_multiple_of(2) && steps * KB >= n);
         assert!(a_pack.len() == tiles * steps * 1024 && b_pack.len() == a_pack.len());
         for t in 0..tiles {
             for s in 0..steps {
@@ -246,10 +246,10 @@ mod amx {
                     );
                     let tile_at =
                         |p: &[u8], feature: usize| p.as_ptr().add(feature / T * steps * 1024);
-                    let a0 = tile_at(&a_pack, i0);
-                    let a1 = tile_at(&a_pack, i0 + T);
-                    let b0 = tile_at(&b_pack, j0);
-                    let b1 = tile_at(&b_pack, j0 + T);
+                    let a0 = tile_at(a_pack, i0);
+                    let a1 = tile_at(a_pack, i0 + T);
+                    let b0 = tile_at(b_pack, j0);
+                    let b1 = tile_at(b_pack, j0 + T);
                     for step in 0..steps {
                         asm!(
                             "tileloadd tmm4, [{a0} + {sa}*1]",
