@@ -16,6 +16,8 @@ use erascore_kernels::contribution::{contribution, ContributionTarget};
 use erascore_kernels::corr::{gaussian_rank, numerai_corr, CorrTarget};
 use erascore_kernels::exposure::{max_feature_correlation, ExposureBasis};
 use erascore_kernels::gaussian::gaussianize_in_place;
+use erascore_kernels::gram::{lower_gram_i8_with, GramKernel};
+use erascore_kernels::matrix::ColumnData;
 use erascore_kernels::meta_model::meta_model;
 use erascore_kernels::neutralize::Neutralizer;
 use erascore_kernels::rank::{percentile_rank, TieMethod};
@@ -100,7 +102,23 @@ fn neutralize(c: &mut Criterion) {
     }
     g.finish();
 
+    // The Gram matrix is most of a neutralizer's first-model cost; each kernel this CPU
+    // runs, on the same era.
     let x = feature_matrix(&e.features, 2_750);
+    let mut g = c.benchmark_group("gram");
+    g.sampling_mode(SamplingMode::Flat)
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4));
+    if let ColumnData::I8(d) = x.data() {
+        for kernel in GramKernel::ALL.into_iter().filter(|k| k.available()) {
+            g.bench_function(format!("{ERA_ROWS}x2750 {}", kernel.name()), |b| {
+                b.iter(|| lower_gram_i8_with(kernel, black_box(d), ERA_ROWS, 2_750))
+            });
+        }
+    }
+    g.finish();
+
     let mut g = c.benchmark_group("feature exposure");
     g.sample_size(20)
         .warm_up_time(Duration::from_secs(1))

@@ -2,56 +2,102 @@
 //! era's neutralizers (6,200 rows x 2,750 features is 23 billion multiply-adds).
 //!
 //! Products of int8 values are small integers, so the Gram matrix is exact in integer
-//! arithmetic. On x86-64 CPUs with AVX-512 VNNI, `vpdpbusd` multiplies 64 byte pairs and adds
-//! them into 16 i32 lanes per instruction, four times the multiply-adds of an f32 FMA of the
-//! same width; elsewhere (or for negative values, which `vpdpbusd`'s unsigned operand cannot
-//! hold) an f32 GEMM, exact while every partial sum stays below 2^24, does the work.
+//! arithmetic, and integer units do it fastest. Three kernels, best available first
+//! ([`GramKernel`]): Intel AMX tiles (`tdpbuud`, 16,384 multiply-adds per instruction);
+//! AVX-512 VNNI (`vpdpbusd`, 64 byte products into 16 i32 lanes, four times an f32 FMA of
+//! the same width); and an f32 GEMM, exact while every partial sum stays below 2^24, for
+//! other CPUs and for negative values, which the unsigned byte operands cannot hold.
 
 use faer::linalg::matmul::triangular::{matmul as tri_matmul, BlockStructure};
 use faer::{Accum, Mat, MatRef, Par};
 
+/// An implementation of [`lower_gram_i8`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GramKernel {
+    /// Intel AMX-INT8 tiles (Sapphire Rapids and later, Linux).
+    Amx,
+    /// AVX-512 VNNI (Ice Lake / Zen 4 and later).
+    Vnni,
+    /// f32 GEMM (faer); any CPU.
+    F32,
+}
+
+impl GramKernel {
+    /// Every kernel, fastest first.
+    pub const ALL: [GramKernel; 3] = [GramKernel::Amx, GramKernel::Vnni, GramKernel::F32];
+
+    /// The fastest kernel this CPU and OS run.
+    pub fn best() -> Self {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.available())
+            .unwrap_or(GramKernel::F32)
+    }
+
+    /// Whether this CPU and OS run the kernel.
+    pub fn available(self) -> bool {
+        match self {
+            #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+            GramKernel::Amx => amx::available(),
+            #[cfg(target_arch = "x86_64")]
+            GramKernel::Vnni => vnni::available(),
+            GramKernel::F32 => true,
+            #[allow(unreachable_patterns)]
+            _ => false,
+        }
+    }
+
+    /// Short name for logs and benchmark tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            GramKernel::Amx => "amx-int8",
+            GramKernel::Vnni => "avx512-vnni",
+            GramKernel::F32 => "f32-gemm",
+        }
+    }
+}
+
 /// The lower triangle (`i >= j`) of `X'X` for column-major int8 `data` of `n` rows and `k`
 /// columns, as a column-major `k x k` i32 matrix (entries above the diagonal are
-/// unspecified), or `None` when an entry could exceed what the exact kernels can hold
-/// (more than ~2^24 / max|x|^2 rows, i.e. millions of rows for 0..4 features); the caller
-/// then works in f64.
+/// unspecified), with the fastest kernel that handles the values, or `None` when an entry
+/// could exceed what the exact kernels can hold (more than ~2^24 / max|x|^2 rows, i.e.
+/// millions of rows for 0..4 features); the caller then works in f64.
 pub fn lower_gram_i8(data: &[i8], n: usize, k: usize) -> Option<Vec<i32>> {
-    debug_assert_eq!(data.len(), n * k);
+    GramKernel::ALL
+        .into_iter()
+        .filter(|kernel| kernel.available())
+        .find_map(|kernel| lower_gram_i8_with(kernel, data, n, k))
+}
+
+/// [`lower_gram_i8`] with one kernel: `None` when it is not available or cannot hold the
+/// values (AMX and VNNI: negative values or sums beyond i32; f32: sums beyond 2^24).
+pub fn lower_gram_i8_with(kernel: GramKernel, data: &[i8], n: usize, k: usize) -> Option<Vec<i32>> {
+    assert_eq!(data.len(), n * k, "lower_gram_i8: data is not n x k");
+    if !kernel.available() {
+        return None;
+    }
     let (min, max) = data
         .iter()
         .fold((0i8, 0i8), |(lo, hi), &v| (lo.min(v), hi.max(v)));
     let max_abs = (min as i32).abs().max(max as i32) as u64;
     let bound = n as u64 * max_abs * max_abs;
-    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
-    if min >= 0 && bound < i32::MAX as u64 && amx::available() {
-        let mut out = vec![0i32; k * k];
-        amx::lower_gram(data, n, k, &mut out);
-        return Some(out);
+    let integer_ok = min >= 0 && bound < i32::MAX as u64;
+    match kernel {
+        #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+        GramKernel::Amx if integer_ok => {
+            let mut out = vec![0i32; k * k];
+            amx::lower_gram(data, n, k, &mut out);
+            Some(out)
+        }
+        #[cfg(target_arch = "x86_64")]
+        GramKernel::Vnni if integer_ok => {
+            let mut out = vec![0i32; k * k];
+            vnni::lower_gram(data, n, k, &mut out);
+            Some(out)
+        }
+        GramKernel::F32 if bound < 1 << 24 => Some(f32_lower_gram(data, n, k)),
+        _ => None,
     }
-    #[cfg(target_arch = "x86_64")]
-    if min >= 0 && bound < i32::MAX as u64 && vnni::available() {
-        let mut out = vec![0i32; k * k];
-        vnni::lower_gram(data, n, k, &mut out);
-        return Some(out);
-    }
-    if bound < 1 << 24 {
-        return Some(f32_lower_gram(data, n, k));
-    }
-    None
-}
-
-/// Which kernel [`lower_gram_i8`] uses on this CPU for values >= 0: `amx-int8`,
-/// `avx512-vnni` or `f32-gemm`.
-pub fn int8_kernel() -> &'static str {
-    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
-    if amx::available() {
-        return "amx-int8";
-    }
-    #[cfg(target_arch = "x86_64")]
-    if vnni::available() {
-        return "avx512-vnni";
-    }
-    "f32-gemm"
 }
 
 fn f32_lower_gram(data: &[i8], n: usize, k: usize) -> Vec<i32> {
@@ -523,83 +569,46 @@ mod tests {
     }
 
     #[test]
-    fn exact_on_ragged_shapes() {
-        // Row counts off the 4-row groups, feature counts off the 48 x 8 tiles.
-        for (n, k) in [
-            (1, 1),
-            (3, 2),
-            (5, 7),
-            (17, 49),
-            (130, 97),
-            (401, 57),
-            (64, 48),
-        ] {
-            let d = data(n, k, 0, 4, (n * 31 + k) as u64);
-            let got = lower_gram_i8(&d, n, k).expect("small values");
-            check(&d, n, k, &got);
+    fn every_kernel_is_exact_on_ragged_shapes() {
+        // Row counts off the 4- and 64-row steps, feature counts off the 16/32/48-wide tiles.
+        let shapes = [(1, 1), (3, 2), (5, 7), (17, 49), (63, 17), (64, 32), (65, 33)];
+        let more = [(130, 97), (401, 57), (1_003, 131)];
+        let mut tested = 0;
+        for kernel in GramKernel::ALL.into_iter().filter(|k| k.available()) {
+            for &(n, k) in shapes.iter().chain(&more) {
+                let d = data(n, k, 0, 4, (n * 31 + k) as u64);
+                let got = lower_gram_i8_with(kernel, &d, n, k).expect("small values");
+                check(&d, n, k, &got);
+            }
+            tested += 1;
         }
+        assert!(tested >= 1 && GramKernel::F32.available());
+        // The default picks the best kernel and agrees too.
+        let d = data(77, 45, 0, 4, 9);
+        check(&d, 77, 45, &lower_gram_i8(&d, 77, 45).expect("small values"));
     }
 
     #[test]
     fn negative_values_take_the_f32_path() {
         let (n, k) = (37, 11);
         let d = data(n, k, -5, 5, 7);
+        for kernel in [GramKernel::Amx, GramKernel::Vnni] {
+            assert!(lower_gram_i8_with(kernel, &d, n, k).is_none());
+        }
         let got = lower_gram_i8(&d, n, k).expect("small values");
         check(&d, n, k, &got);
     }
 
     #[test]
-    fn large_values_are_exact() {
-        // 0..127 over 1,000 rows: sums up to 1.6e7, beyond f32's exact range but within i32.
-        let (n, k) = (1_000, 9);
+    fn large_values_are_exact_or_refused() {
+        // 0..127 over 2,000 rows: sums up to 3.2e7, within i32 but beyond f32's exact 2^24.
+        let (n, k) = (2_000, 40);
         let d = data(n, k, 0, 127, 3);
-        match lower_gram_i8(&d, n, k) {
-            Some(got) => check(&d, n, k, &got),
-            None => assert!(!int8_kernel().contains("vnni")),
-        }
-    }
-
-    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
-    #[test]
-    fn amx_kernel_is_exact_on_ragged_shapes() {
-        if !amx::available() {
-            return;
-        }
-        for (n, k) in [
-            (1, 1),
-            (63, 17),
-            (64, 32),
-            (65, 33),
-            (200, 70),
-            (1_003, 131),
-        ] {
-            let d = data(n, k, 0, 4, (n * 7 + k) as u64);
-            let mut got = vec![0i32; k * k];
-            amx::lower_gram(&d, n, k, &mut got);
-            check(&d, n, k, &got);
-        }
-        // Values up to 127 and sums beyond f32's exact range.
-        let (n, k) = (1_000, 40);
-        let d = data(n, k, 0, 127, 5);
-        let mut got = vec![0i32; k * k];
-        amx::lower_gram(&d, n, k, &mut got);
-        check(&d, n, k, &got);
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[test]
-    fn vnni_kernel_matches_f32_gemm() {
-        if !vnni::available() {
-            return;
-        }
-        let (n, k) = (1_003, 131);
-        let d = data(n, k, 0, 4, 11);
-        let mut v = vec![0i32; k * k];
-        vnni::lower_gram(&d, n, k, &mut v);
-        let f = f32_lower_gram(&d, n, k);
-        for j in 0..k {
-            for i in j..k {
-                assert_eq!(v[j * k + i], f[j * k + i]);
+        assert!(lower_gram_i8_with(GramKernel::F32, &d, n, k).is_none());
+        for kernel in [GramKernel::Amx, GramKernel::Vnni] {
+            match lower_gram_i8_with(kernel, &d, n, k) {
+                Some(got) => check(&d, n, k, &got),
+                None => assert!(!kernel.available()),
             }
         }
     }
