@@ -571,7 +571,15 @@ mod tests {
     #[test]
     fn every_kernel_is_exact_on_ragged_shapes() {
         // Row counts off the 4- and 64-row steps, feature counts off the 16/32/48-wide tiles.
-        let shapes = [(1, 1), (3, 2), (5, 7), (17, 49), (63, 17), (64, 32), (65, 33)];
+        let shapes = [
+            (1, 1),
+            (3, 2),
+            (5, 7),
+            (17, 49),
+            (63, 17),
+            (64, 32),
+            (65, 33),
+        ];
         let more = [(130, 97), (401, 57), (1_003, 131)];
         let mut tested = 0;
         for kernel in GramKernel::ALL.into_iter().filter(|k| k.available()) {
@@ -585,7 +593,12 @@ mod tests {
         assert!(tested >= 1 && GramKernel::F32.available());
         // The default picks the best kernel and agrees too.
         let d = data(77, 45, 0, 4, 9);
-        check(&d, 77, 45, &lower_gram_i8(&d, 77, 45).expect("small values"));
+        check(
+            &d,
+            77,
+            45,
+            &lower_gram_i8(&d, 77, 45).expect("small values"),
+        );
     }
 
     #[test]

@@ -31,6 +31,7 @@ pub mod neutral;
 pub mod neutralize;
 pub mod pearson;
 pub mod rank;
+mod simd;
 pub mod target;
 
 /// Why a kernel refused its input. Each variant mirrors an assertion in numerai-tools.

@@ -78,12 +78,133 @@ impl ColumnMatrix {
         }
     }
 
+    /// `out[c] = sum_i x_ij * vs[c]_i` for every vector of `vs`, reading column `j` once
+    /// per group of four vectors.
+    #[inline(always)]
+    pub fn col_dot_many(&self, j: usize, vs: &[&[f64]], out: &mut [f64]) {
+        let r = j * self.rows..(j + 1) * self.rows;
+        match &self.data {
+            ColumnData::I8(d) => dot_many(&d[r], vs, out),
+            ColumnData::F64(d) => dot_many(&d[r], vs, out),
+        }
+    }
+
+    /// `outs[c] += coefs[c] * x_j` for every output, reading column `j` once per group of
+    /// four outputs.
+    #[inline(always)]
+    pub fn col_axpy_many(&self, j: usize, coefs: &[f64], outs: &mut [Vec<f64>]) {
+        let r = j * self.rows..(j + 1) * self.rows;
+        match &self.data {
+            ColumnData::I8(d) => axpy_many(&d[r], coefs, outs),
+            ColumnData::F64(d) => axpy_many(&d[r], coefs, outs),
+        }
+    }
+
     /// Column `j` widened to f64.
     pub fn col_f64(&self, j: usize) -> Vec<f64> {
         let r = j * self.rows..(j + 1) * self.rows;
         match &self.data {
             ColumnData::I8(d) => d[r].iter().map(|&x| x as f64).collect(),
             ColumnData::F64(d) => d[r].to_vec(),
+        }
+    }
+}
+
+/// A matrix element as f64 (int8 features are widened on the fly, never stored wide).
+trait Widen: Copy {
+    fn widen(self) -> f64;
+}
+
+impl Widen for i8 {
+    #[inline(always)]
+    fn widen(self) -> f64 {
+        self as f64
+    }
+}
+
+impl Widen for f64 {
+    #[inline(always)]
+    fn widen(self) -> f64 {
+        self
+    }
+}
+
+/// Dot products of one column with each of `vs`, in groups of four vectors.
+#[inline(always)]
+fn dot_many<T: Widen>(x: &[T], vs: &[&[f64]], out: &mut [f64]) {
+    let mut c = 0;
+    while c < vs.len() {
+        match vs.len() - c {
+            1 => out[c] = dots::<T, 1>(x, [vs[c]])[0],
+            2 => out[c..c + 2].copy_from_slice(&dots::<T, 2>(x, [vs[c], vs[c + 1]])),
+            3 => out[c..c + 3].copy_from_slice(&dots::<T, 3>(x, [vs[c], vs[c + 1], vs[c + 2]])),
+            _ => out[c..c + 4]
+                .copy_from_slice(&dots::<T, 4>(x, [vs[c], vs[c + 1], vs[c + 2], vs[c + 3]])),
+        }
+        c += 4;
+    }
+}
+
+/// Eight lanes per vector (one AVX-512 register, two AVX2 ones): each group of eight rows is
+/// widened once and serves all `M` vectors.
+#[inline(always)]
+fn dots<T: Widen, const M: usize>(x: &[T], vs: [&[f64]; M]) -> [f64; M] {
+    let n = x.len();
+    let full = n - n % 8;
+    let mut acc = [[0.0f64; 8]; M];
+    let mut xf = [0.0f64; 8];
+    for (i, xs) in x[..full].chunks_exact(8).enumerate() {
+        for (f, &v) in xf.iter_mut().zip(xs) {
+            *f = v.widen();
+        }
+        for (a, v) in acc.iter_mut().zip(&vs) {
+            let v: &[f64; 8] = match v[i * 8..i * 8 + 8].try_into() {
+                Ok(v) => v,
+                Err(_) => unreachable!("8-element slice"),
+            };
+            for l in 0..8 {
+                a[l] += xf[l] * v[l];
+            }
+        }
+    }
+    let mut out = [0.0; M];
+    for c in 0..M {
+        let a = &acc[c];
+        let mut s = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+        for r in full..n {
+            s += x[r].widen() * vs[c][r];
+        }
+        out[c] = s;
+    }
+    out
+}
+
+/// `outs[c] += coefs[c] * x` for each output, in groups of four.
+#[inline(always)]
+fn axpy_many<T: Widen>(x: &[T], coefs: &[f64], outs: &mut [Vec<f64>]) {
+    let n = x.len();
+    for (cs, os) in coefs.chunks(4).zip(outs.chunks_mut(4)) {
+        let mut os: Vec<&mut [f64]> = os.iter_mut().map(|o| &mut o[..n]).collect();
+        let full = n - n % 8;
+        let mut i = 0;
+        while i < full {
+            let xs = &x[i..i + 8];
+            let mut xf = [0.0f64; 8];
+            for l in 0..8 {
+                xf[l] = xs[l].widen();
+            }
+            for (o, &a) in os.iter_mut().zip(cs) {
+                let o = &mut o[i..i + 8];
+                for l in 0..8 {
+                    o[l] += a * xf[l];
+                }
+            }
+            i += 8;
+        }
+        for (o, &a) in os.iter_mut().zip(cs) {
+            for r in full..n {
+                o[r] += a * x[r].widen();
+            }
         }
     }
 }

@@ -17,6 +17,7 @@ use faer::linalg::triangular_solve::{
 use faer::{Accum, Mat, MatMut, MatRef, Par};
 
 use crate::gram::lower_gram_i8;
+use crate::simd::{dispatch, Op};
 
 use crate::matrix::{ColumnData, ColumnMatrix};
 use crate::pearson::std_dev;
@@ -58,6 +59,19 @@ impl Neutralizer {
 
     /// As [`Neutralizer::new`] with a custom rank threshold.
     pub fn with_rcond(x: ColumnMatrix, rcond: f64) -> Self {
+        struct Factorize(ColumnMatrix, f64);
+        impl Op for Factorize {
+            type Output = Neutralizer;
+            #[inline(always)]
+            fn run(self) -> Neutralizer {
+                Neutralizer::factorize(self.0, self.1)
+            }
+        }
+        dispatch(Factorize(x, rcond))
+    }
+
+    #[inline(always)]
+    fn factorize(x: ColumnMatrix, rcond: f64) -> Self {
         let n = x.rows();
         let k = x.cols();
         let nf = n as f64;
@@ -150,6 +164,19 @@ impl Neutralizer {
     /// [`Neutralizer::neutralize`] of several columns at once: one pass over the
     /// neutralizers and matrix-shaped solves serve them all, so each extra column is cheap.
     pub fn neutralize_many(&self, ys: &[&[f64]], proportion: f64) -> Vec<Vec<f64>> {
+        struct NeutralizeMany<'a>(&'a Neutralizer, &'a [&'a [f64]], f64);
+        impl Op for NeutralizeMany<'_> {
+            type Output = Vec<Vec<f64>>;
+            #[inline(always)]
+            fn run(self) -> Vec<Vec<f64>> {
+                self.0.neutralize_many_impl(self.1, self.2)
+            }
+        }
+        dispatch(NeutralizeMany(self, ys, proportion))
+    }
+
+    #[inline(always)]
+    fn neutralize_many_impl(&self, ys: &[&[f64]], proportion: f64) -> Vec<Vec<f64>> {
         let n = self.rows();
         for y in ys {
             assert_eq!(
@@ -210,38 +237,43 @@ impl Neutralizer {
     }
 
     /// `Xc' V` over the kept columns (rows: kept columns, columns: the vectors of `v`).
-    /// Column-outer order keeps each int8 column in cache while every vector visits it.
+    /// Each int8 column is read once and widened once for every vector.
+    #[inline(always)]
     fn centred_xt(&self, v: &[Vec<f64>]) -> Mat<f64> {
         let sums: Vec<f64> = v.iter().map(|c| c.iter().sum()).collect();
+        let vs: Vec<&[f64]> = v.iter().map(Vec::as_slice).collect();
         let mut out = Mat::<f64>::zeros(self.kept.len(), v.len());
+        let mut dots = vec![0.0; v.len()];
         for (r, &j) in self.kept.iter().enumerate() {
-            for (c, col) in v.iter().enumerate() {
-                out[(r, c)] = self.x.col_dot(j, col) - self.means[j] * sums[c];
+            self.x.col_dot_many(j, &vs, &mut dots);
+            for (c, d) in dots.iter().enumerate() {
+                out[(r, c)] = d - self.means[j] * sums[c];
             }
         }
         out
     }
 
     /// `Xc B` for coefficients over the kept columns, one vector per column of `b`.
+    #[inline(always)]
     fn centred_x(&self, b: MatRef<'_, f64>) -> Vec<Vec<f64>> {
         let n = self.rows();
-        (0..b.ncols())
-            .map(|c| {
-                let mut out = vec![0.0; n];
-                let mut shift = 0.0;
-                for (r, &j) in self.kept.iter().enumerate() {
-                    let coef = b[(r, c)];
-                    if coef != 0.0 {
-                        self.x.col_axpy(j, coef, &mut out);
-                        shift += self.means[j] * coef;
-                    }
-                }
-                for o in out.iter_mut() {
-                    *o -= shift;
-                }
-                out
-            })
-            .collect()
+        let m = b.ncols();
+        let mut out = vec![vec![0.0; n]; m];
+        let mut shift = vec![0.0; m];
+        let mut coefs = vec![0.0; m];
+        for (r, &j) in self.kept.iter().enumerate() {
+            for c in 0..m {
+                coefs[c] = b[(r, c)];
+                shift[c] += self.means[j] * coefs[c];
+            }
+            self.x.col_axpy_many(j, &coefs, &mut out);
+        }
+        for (o, s) in out.iter_mut().zip(&shift) {
+            for v in o.iter_mut() {
+                *v -= s;
+            }
+        }
+        out
     }
 
     /// Solves `L L' B = rhs` in place.
@@ -272,25 +304,49 @@ pub fn neutralize(
 
 impl ExactGram {
     /// `out -= (G - s m') b`, reading only the stored lower triangle of `G`.
+    #[inline(always)]
     fn sub_centred_product(&self, mut out: MatMut<'_, f64>, b: MatRef<'_, f64>) {
         let r = self.sums.len();
-        for c in 0..b.ncols() {
-            let beta: Vec<f64> = (0..r).map(|i| b[(i, c)]).collect();
-            let mut prod = vec![0.0; r];
-            // Symmetric product from one triangle: column j adds G[j.., j] * beta[j] to
-            // prod[j..] and contributes G[j+1.., j] . beta[j+1..] to prod[j].
-            for j in 0..r {
-                let col = &self.lower[j * r + j..(j + 1) * r];
+        let m = b.ncols();
+        let betas: Vec<Vec<f64>> = (0..m)
+            .map(|c| (0..r).map(|i| b[(i, c)]).collect())
+            .collect();
+        let mut prods = vec![vec![0.0; r]; m];
+        // Symmetric product from one triangle: column j adds G[j.., j] * beta[j] to
+        // prod[j..] and contributes G[j+1.., j] . beta[j+1..] to prod[j]. The column is read
+        // from memory once and serves every vector from cache.
+        for j in 0..r {
+            let col = &self.lower[j * r + j..(j + 1) * r];
+            for (beta, prod) in betas.iter().zip(prods.iter_mut()) {
                 let bj = beta[j];
-                let mut dot = 0.0;
-                for ((p, &g), &bi) in prod[j + 1..].iter_mut().zip(&col[1..]).zip(&beta[j + 1..]) {
-                    let g = g as f64;
-                    *p += g * bj;
-                    dot += g * bi;
+                let (head, tail) = prod.split_at_mut(j + 1);
+                let (g, bi) = (&col[1..], &beta[j + 1..]);
+                // Eight partial sums, so the dot product vectorizes.
+                let mut dot = [0.0f64; 8];
+                let full = g.len() - g.len() % 8;
+                for ((ps, gs), bs) in tail[..full]
+                    .chunks_exact_mut(8)
+                    .zip(g[..full].chunks_exact(8))
+                    .zip(bi[..full].chunks_exact(8))
+                {
+                    for l in 0..8 {
+                        let gl = gs[l] as f64;
+                        ps[l] += gl * bj;
+                        dot[l] += gl * bs[l];
+                    }
                 }
-                prod[j] += col[0] as f64 * bj + dot;
+                let mut d = ((dot[0] + dot[1]) + (dot[2] + dot[3]))
+                    + ((dot[4] + dot[5]) + (dot[6] + dot[7]));
+                for i in full..g.len() {
+                    let gl = g[i] as f64;
+                    tail[i] += gl * bj;
+                    d += gl * bi[i];
+                }
+                head[j] += col[0] as f64 * bj + d;
             }
-            let m_beta: f64 = self.means.iter().zip(&beta).map(|(m, b)| m * b).sum();
+        }
+        for (c, (beta, prod)) in betas.iter().zip(&prods).enumerate() {
+            let m_beta: f64 = self.means.iter().zip(beta).map(|(m, b)| m * b).sum();
             for (i, p) in prod.iter().enumerate() {
                 out[(i, c)] -= p - self.sums[i] * m_beta;
             }
@@ -299,6 +355,7 @@ impl ExactGram {
 }
 
 /// The kept rows and columns of a column-major `k x k` matrix, column-major.
+#[inline(always)]
 fn compact<T: Copy>(a: &[T], k: usize, kept: &[usize]) -> Vec<T> {
     let mut out = Vec::with_capacity(kept.len() * kept.len());
     for &j in kept {
@@ -307,6 +364,7 @@ fn compact<T: Copy>(a: &[T], k: usize, kept: &[usize]) -> Vec<T> {
     out
 }
 
+#[inline(always)]
 fn column_sums_i8(d: &[i8], n: usize, k: usize) -> Vec<i64> {
     (0..k)
         .map(|j| d[j * n..(j + 1) * n].iter().map(|&v| v as i64).sum())
@@ -345,6 +403,7 @@ fn real_gram_and_sums(x: &ColumnMatrix) -> (Vec<f64>, Vec<f64>) {
 /// Blocked right-looking Cholesky of the lower triangle of `a` (k x k, column-major), in
 /// place. A column whose pivot is `<= tol` lies in the span of the earlier kept columns: it is
 /// zeroed and marked dropped, which leaves the span (and so the projection) unchanged.
+#[inline(always)]
 fn cholesky_dropping(a: &mut [f64], k: usize, tol: f64) -> Vec<bool> {
     let mut kept = vec![true; k];
     let mut j0 = 0;
