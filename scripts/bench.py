@@ -627,14 +627,22 @@ class Bench:
                 return "?"
 
         cpu = platform.processor() or "?"
+        flags = set()
         try:
             with open("/proc/cpuinfo") as f:
                 for line in f:
-                    if line.startswith("model name"):
+                    if line.startswith("model name") and cpu == (platform.processor() or "?"):
                         cpu = line.split(":", 1)[1].strip()
-                        break
+                    elif line.startswith("flags") and not flags:
+                        flags = set(line.split(":", 1)[1].split())
         except OSError:
             pass
+        # erascore's exact int8 Gram kernel is the first of these the CPU has (FNC speed
+        # depends on it); numpy uses none of them.
+        units = [name for flag, name in [("amx_int8", "AMX-INT8"), ("avx512_vnni", "AVX-512 VNNI"),
+                                         ("avx512f", "AVX-512F")] if flag in flags]
+        if units:
+            cpu += " (" + ", ".join(units) + ")"
         try:
             with open("/proc/meminfo") as f:
                 mem = int(f.readline().split()[1]) * 1024

@@ -75,30 +75,56 @@ pub(crate) fn stable_order(keys: &[u64]) -> Vec<usize> {
         order.sort_by_key(|&i| keys[i]);
         return order;
     }
-    let mut counts = [[0usize; 256]; 8];
+    // Radix-sort only the 24 highest bits that differ between keys (three byte passes); keys
+    // that agree there (rare for real-valued predictions, or exact ties) are then ordered by
+    // the whole key within their run.
+    let varying = keys.iter().fold(0u64, |acc, &k| acc | (k ^ keys[0]));
+    if varying == 0 {
+        return (0..n).collect();
+    }
+    let top = 64 - varying.leading_zeros();
+    let shift = top.saturating_sub(24);
+    let window = |k: u64| (k >> shift) & 0xff_ffff;
+    let mut counts = [[0u32; 256]; 3];
     for &k in keys {
+        let w = window(k);
         for (b, c) in counts.iter_mut().enumerate() {
-            c[((k >> (8 * b)) & 0xff) as usize] += 1;
+            c[((w >> (8 * b)) & 0xff) as usize] += 1;
         }
     }
     let mut order: Vec<usize> = (0..n).collect();
     let mut next = vec![0usize; n];
     for (b, c) in counts.iter().enumerate() {
-        if c.contains(&n) {
+        if c.contains(&(n as u32)) {
             continue;
         }
         let mut offset = [0usize; 256];
         let mut sum = 0;
         for (o, &count) in offset.iter_mut().zip(c) {
             *o = sum;
-            sum += count;
+            sum += count as usize;
         }
         for &i in &order {
-            let d = ((keys[i] >> (8 * b)) & 0xff) as usize;
+            let d = ((window(keys[i]) >> (8 * b)) & 0xff) as usize;
             next[offset[d]] = i;
             offset[d] += 1;
         }
         std::mem::swap(&mut order, &mut next);
+    }
+    if shift > 0 {
+        let mut start = 0;
+        while start < n {
+            let w = window(keys[order[start]]);
+            let mut end = start + 1;
+            while end < n && window(keys[order[end]]) == w {
+                end += 1;
+            }
+            if end - start > 1 {
+                // Stable: the run is in position order, and equal keys stay that way.
+                order[start..end].sort_by_key(|&i| keys[i]);
+            }
+            start = end;
+        }
     }
     order
 }
@@ -174,6 +200,21 @@ mod tests {
             want.sort_by(|&a, &b| (values[a] + 0.0).total_cmp(&(values[b] + 0.0)));
             assert_eq!(stable_order(&keys), want, "n = {n}");
         }
+    }
+
+    #[test]
+    fn keys_differing_only_in_low_bits_are_ordered() {
+        // Values a few ulps apart agree in every high bit the radix passes look at, so the
+        // final per-run sort must order them; mixed with far-away values and exact ties.
+        let base = 0.5f64.to_bits();
+        let mut values: Vec<f64> = (0..500)
+            .map(|i| f64::from_bits(base + ((i * 7919) % 500) as u64))
+            .collect();
+        values.extend([1e300, -1e-300, 0.5, 0.5, 3.0]);
+        let keys: Vec<u64> = values.iter().map(|&v| total_order_key(v + 0.0)).collect();
+        let mut want: Vec<usize> = (0..values.len()).collect();
+        want.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+        assert_eq!(stable_order(&keys), want);
     }
 
     #[test]
