@@ -85,13 +85,13 @@ pub fn lower_gram_i8_with(kernel: GramKernel, data: &[i8], n: usize, k: usize) -
     match kernel {
         #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
         GramKernel::Amx if integer_ok => {
-            let mut out = vec![0i32; k * k];
+            let mut out = crate::scratch::take_i32(k * k);
             amx::lower_gram(data, n, k, &mut out);
             Some(out)
         }
         #[cfg(target_arch = "x86_64")]
         GramKernel::Vnni if integer_ok => {
-            let mut out = vec![0i32; k * k];
+            let mut out = crate::scratch::take_i32(k * k);
             vnni::lower_gram(data, n, k, &mut out);
             Some(out)
         }
@@ -115,7 +115,7 @@ fn f32_lower_gram(data: &[i8], n: usize, k: usize) -> Vec<i32> {
         1.0f32,
         Par::Seq,
     );
-    let mut out = vec![0i32; k * k];
+    let mut out = crate::scratch::take_i32(k * k);
     for j in 0..k {
         let col = g.col(j);
         for i in j..k {

@@ -31,6 +31,7 @@ pub mod neutral;
 pub mod neutralize;
 pub mod pearson;
 pub mod rank;
+mod scratch;
 mod simd;
 pub mod target;
 

@@ -80,7 +80,7 @@ impl Neutralizer {
             ColumnData::F64(_) => None,
         };
         // The centred Gram matrix, lower triangle, column-major k x k; factored in place.
-        let mut a = vec![0.0; k * k];
+        let mut a = crate::scratch::take_f64(k * k);
         let mut trace = nf; // the intercept column contributes n
         let means: Vec<f64>;
         match &integral {
@@ -300,6 +300,15 @@ pub fn neutralize(
         .iter()
         .map(|c| nz.neutralize(c, proportion))
         .collect()
+}
+
+impl Drop for Neutralizer {
+    fn drop(&mut self) {
+        crate::scratch::give_f64(std::mem::take(&mut self.chol));
+        if let Some(g) = self.exact_gram.take() {
+            crate::scratch::give_i32(g.lower);
+        }
+    }
 }
 
 impl ExactGram {
