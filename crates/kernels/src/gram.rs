@@ -9,7 +9,7 @@
 //! other CPUs and for negative values, which the unsigned byte operands cannot hold.
 
 use faer::linalg::matmul::triangular::{matmul as tri_matmul, BlockStructure};
-use faer::{Accum, Mat, MatRef, Par};
+use faer::{Accum, Mat, MatMut, MatRef, Par};
 
 /// An implementation of [`lower_gram_i8`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,21 +100,25 @@ pub fn lower_gram_i8_with(kernel: GramKernel, data: &[i8], n: usize, k: usize) -
     }
 }
 
-fn f32_lower_gram(data: &[i8], n: usize, k: usize) -> Vec<i32> {
-    let xf: Vec<f32> = data.iter().map(|&v| v as f32).collect();
-    let xm = MatRef::from_column_major_slice(&xf, n, k);
-    let mut g = Mat::<f32>::zeros(k, k);
+/// The lower triangle of `X'X` into `g` with faer's GEMM (the upper half is never computed).
+pub(crate) fn faer_lower_gram<T: faer::traits::ComplexField>(g: MatMut<'_, T>, x: MatRef<'_, T>) {
     tri_matmul(
-        g.as_mut(),
+        g,
         BlockStructure::TriangularLower,
         Accum::Replace,
-        xm.transpose(),
+        x.transpose(),
         BlockStructure::Rectangular,
-        xm,
+        x,
         BlockStructure::Rectangular,
-        1.0f32,
+        T::one_impl(),
         Par::Seq,
     );
+}
+
+fn f32_lower_gram(data: &[i8], n: usize, k: usize) -> Vec<i32> {
+    let xf: Vec<f32> = data.iter().map(|&v| v as f32).collect();
+    let mut g = Mat::<f32>::zeros(k, k);
+    faer_lower_gram(g.as_mut(), MatRef::from_column_major_slice(&xf, n, k));
     let mut out = crate::scratch::take_i32(k * k);
     for j in 0..k {
         let col = g.col(j);

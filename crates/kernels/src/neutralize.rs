@@ -16,7 +16,7 @@ use faer::linalg::triangular_solve::{
 };
 use faer::{Accum, Mat, MatMut, MatRef, Par};
 
-use crate::gram::lower_gram_i8;
+use crate::gram::{faer_lower_gram, lower_gram_i8};
 use crate::simd::{dispatch, Op};
 
 use crate::matrix::{ColumnData, ColumnMatrix};
@@ -394,17 +394,9 @@ fn real_gram_and_sums(x: &ColumnMatrix) -> (Vec<f64>, Vec<f64>) {
     };
     let sums: Vec<f64> = d.chunks(n.max(1)).take(k).map(|c| c.iter().sum()).collect();
     let mut gram = vec![0.0; k * k];
-    let xm = MatRef::from_column_major_slice(d, n, k);
-    tri_matmul(
+    faer_lower_gram(
         MatMut::from_column_major_slice_mut(&mut gram, k, k),
-        BlockStructure::TriangularLower,
-        Accum::Replace,
-        xm.transpose(),
-        BlockStructure::Rectangular,
-        xm,
-        BlockStructure::Rectangular,
-        1.0f64,
-        Par::Seq,
+        MatRef::from_column_major_slice(d, n, k),
     );
     (gram, sums)
 }
