@@ -100,6 +100,20 @@ impl ColumnMatrix {
         }
     }
 
+    /// Column `j` widened into `out` (of [`ColumnMatrix::rows`] values).
+    #[inline(always)]
+    pub fn col_widen_into(&self, j: usize, out: &mut [f64]) {
+        let r = j * self.rows..(j + 1) * self.rows;
+        match &self.data {
+            ColumnData::I8(d) => {
+                for (o, &x) in out.iter_mut().zip(&d[r]) {
+                    *o = x as f64;
+                }
+            }
+            ColumnData::F64(d) => out.copy_from_slice(&d[r]),
+        }
+    }
+
     /// Column `j` widened to f64.
     pub fn col_f64(&self, j: usize) -> Vec<f64> {
         let r = j * self.rows..(j + 1) * self.rows;
