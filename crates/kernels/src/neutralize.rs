@@ -598,6 +598,48 @@ mod tests {
     }
 
     #[test]
+    fn gemm_path_matches_one_at_a_time() {
+        // Enough live columns to take the blocked-GEMM products, more neutralizers than one
+        // widening block, a duplicate column, and rows not a multiple of 8.
+        let (n, k) = (203, 40);
+        let mut s = 7u64;
+        let mut next = move || {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            s >> 33
+        };
+        let mut data: Vec<i8> = (0..n * k).map(|_| (next() % 5) as i8).collect();
+        data.copy_within(0..n, 5 * n);
+        let x = ColumnMatrix::new(n, k, ColumnData::I8(data)).unwrap();
+        let nz = Neutralizer::new(x);
+        assert_eq!(nz.rank(), k - 1);
+        let ys: Vec<Vec<f64>> = (0..5)
+            .map(|_| (0..n).map(|_| (next() % 1000) as f64 / 997.0).collect())
+            .collect();
+        let refs: Vec<&[f64]> = ys.iter().map(Vec::as_slice).collect();
+        assert!(refs.len() >= GEMM_FROM);
+        let many = nz.neutralize_many(&refs, 1.0);
+        for (y, got) in ys.iter().zip(&many) {
+            let one = nz.neutralize(y, 1.0);
+            for (p, q) in one.iter().zip(got) {
+                assert!((p - q).abs() < 1e-12, "{p} vs {q}");
+            }
+            // The residual is orthogonal to every neutralizer.
+            for j in 0..k {
+                let dot: f64 = nz
+                    .matrix()
+                    .col_f64(j)
+                    .iter()
+                    .zip(got)
+                    .map(|(a, b)| a * b)
+                    .sum();
+                assert!(dot.abs() < 1e-9, "column {j}: {dot}");
+            }
+        }
+    }
+
+    #[test]
     fn constant_input_is_nan() {
         let x = mat_i8(3, &[&[0, 1, 2]]);
         assert!(Neutralizer::new(x)
