@@ -14,7 +14,7 @@ use clap::Args;
 use erascore_engine::inputs::{match_rows, Predictions};
 use erascore_io::dataset::{read_dataset, DatasetRequest};
 use erascore_io::frame::{read_frame, write_frame, Column, Frame, Values};
-use erascore_io::FloatWidth;
+use erascore_io::{FloatWidth, Strings};
 use erascore_kernels::meta_model::meta_model;
 
 use crate::score_cmd::read_stakes;
@@ -47,17 +47,17 @@ pub fn run(args: &MetamodelArgs) -> anyhow::Result<()> {
     let predictions = Predictions::from_frame(frame, None)?;
     let stakes = read_stakes(&args.stakes, &predictions)?;
     let n = predictions.ids.len();
-    let eras: Vec<String> = if let Some(d) = &args.data {
+    let eras: Strings = if let Some(d) = &args.data {
         let data = read_dataset(d, &DatasetRequest::default())?;
         let rows = match_rows(&predictions.ids, &data.ids);
-        let mut out = Vec::with_capacity(n);
+        let mut out = Strings::with_capacity(n, 0);
         for (i, r) in rows.iter().enumerate() {
             match r {
-                Some(r) => out.push(data.era_names[data.eras[*r as usize] as usize].clone()),
+                Some(r) => out.push(&data.era_names[data.eras[*r as usize] as usize]),
                 None => bail!(
                     "{}: id '{}' is not in {}",
                     args.predictions.display(),
-                    predictions.ids[i],
+                    &predictions.ids[i],
                     d.display()
                 ),
             }
@@ -66,11 +66,11 @@ pub fn run(args: &MetamodelArgs) -> anyhow::Result<()> {
     } else if let Some(eras) = era_column {
         eras
     } else {
-        vec![String::new(); n]
+        std::iter::repeat_n("", n).collect()
     };
     let mut groups: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, e) in eras.iter().enumerate() {
-        groups.entry(e.as_str()).or_default().push(i);
+        groups.entry(e).or_default().push(i);
     }
     let mut meta = vec![f64::NAN; n];
     for rows in groups.values() {
@@ -92,7 +92,7 @@ pub fn run(args: &MetamodelArgs) -> anyhow::Result<()> {
         vec![
             Column {
                 name: "id".into(),
-                values: Values::Text(predictions.ids.clone()),
+                values: Values::Text(predictions.ids),
             },
             Column {
                 name: "era".into(),

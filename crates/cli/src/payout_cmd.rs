@@ -10,7 +10,7 @@ use clap::{Args, ValueEnum};
 use serde_json::{json, Value};
 
 use erascore_io::frame::{read_frame, write_frame, Column, Frame, Values};
-use erascore_io::FloatWidth;
+use erascore_io::{FloatWidth, Strings};
 use erascore_payout::bootstrap::DEFAULT_BLOCK;
 use erascore_payout::chart::{self, FanChart};
 use erascore_payout::series::{group_by_model, ModelScores};
@@ -265,19 +265,22 @@ fn read_series(args: &PayoutArgs, rule: &Rule) -> anyhow::Result<Vec<ModelScores
         Some(c) => c.as_str(),
         None => round_column(&frame)?,
     };
-    let rounds = pick(&frame.text(round_col)?, &keep);
+    let rounds = pick(frame.text(round_col)?.iter().map(str::to_string), &keep);
     let models = if frame.has(&args.model_col) || args.model_col != "model" {
-        pick(&frame.text(&args.model_col)?, &keep)
+        pick(
+            frame.text(&args.model_col)?.iter().map(str::to_string),
+            &keep,
+        )
     } else {
         vec!["model".to_string(); rounds.len()]
     };
     let corr = if rule.uses_corr() {
-        pick(&frame.float(&args.corr_col)?.0, &keep)
+        pick(frame.float(&args.corr_col)?.0.iter().copied(), &keep)
     } else {
         vec![f64::NAN; rounds.len()]
     };
     let mmc = if rule.uses_mmc() {
-        Some(pick(&frame.float(&args.mmc_col)?.0, &keep))
+        Some(pick(frame.float(&args.mmc_col)?.0.iter().copied(), &keep))
     } else {
         None
     };
@@ -377,7 +380,7 @@ fn target_rows(frame: &Frame, target: Option<&str>) -> anyhow::Result<Option<Vec
             let col = frame.text("target")?;
             let keep: Vec<bool> = col.iter().map(|c| c == t).collect();
             if !keep.contains(&true) {
-                let found: BTreeSet<&str> = col.iter().map(String::as_str).collect();
+                let found: BTreeSet<&str> = col.iter().collect();
                 bail!(
                     "{}: no rows with target '{t}' (targets: {})",
                     frame.path().display(),
@@ -388,7 +391,7 @@ fn target_rows(frame: &Frame, target: Option<&str>) -> anyhow::Result<Option<Vec
         }
         None if has => {
             let col = frame.text("target")?;
-            let found: BTreeSet<&str> = col.iter().map(String::as_str).collect();
+            let found: BTreeSet<&str> = col.iter().collect();
             if found.len() > 1 {
                 bail!(
                     "{}: scores for several targets ({}); choose one with --target",
@@ -402,14 +405,14 @@ fn target_rows(frame: &Frame, target: Option<&str>) -> anyhow::Result<Option<Vec
     }
 }
 
-fn pick<T: Clone>(values: &[T], keep: &Option<Vec<bool>>) -> Vec<T> {
+fn pick<T>(values: impl IntoIterator<Item = T>, keep: &Option<Vec<bool>>) -> Vec<T> {
     match keep {
-        None => values.to_vec(),
+        None => values.into_iter().collect(),
         Some(k) => values
-            .iter()
+            .into_iter()
             .zip(k)
             .filter(|(_, k)| **k)
-            .map(|(v, _)| v.clone())
+            .map(|(v, _)| v)
             .collect(),
     }
 }
@@ -438,7 +441,7 @@ fn read_stakes(path: &Path) -> anyhow::Result<Vec<(String, f64)>> {
         .enumerate()
         .map(|(i, (m, &s))| {
             check_stake(Some(m), s).with_context(|| format!("{}:{}", path.display(), i + 2))?;
-            Ok((m.clone(), s))
+            Ok((m.to_string(), s))
         })
         .collect()
 }
@@ -451,16 +454,12 @@ fn read_round_factors(path: &Path, rule: &Rule) -> anyhow::Result<PayoutFactor> 
     let context = || path.display().to_string();
     if frame.has("payout_factor") {
         let (f, _) = frame.float("payout_factor")?;
-        PayoutFactor::per_round(rounds.iter().map(String::as_str).zip(f.iter().copied()))
-            .with_context(context)
+        PayoutFactor::per_round(rounds.iter().zip(f.iter().copied())).with_context(context)
     } else if frame.has("total_at_risk") {
         let t = rule.require_threshold()?;
         let (x, _) = frame.float("total_at_risk")?;
-        PayoutFactor::per_round_total_at_risk(
-            t,
-            rounds.iter().map(String::as_str).zip(x.iter().copied()),
-        )
-        .with_context(context)
+        PayoutFactor::per_round_total_at_risk(t, rounds.iter().zip(x.iter().copied()))
+            .with_context(context)
     } else {
         bail!(
             "{}: needs a 'total_at_risk' or a 'payout_factor' column (columns: {})",
@@ -494,13 +493,13 @@ fn per_model_path(chart: &Path, model: &str) -> PathBuf {
 
 fn trajectory_frame(path: &Path, runs: &[ModelRun]) -> anyhow::Result<Frame> {
     let rows: usize = runs.iter().map(|r| r.rounds.len()).sum();
-    let mut round = Vec::with_capacity(rows);
-    let mut model = Vec::with_capacity(rows);
+    let mut round = Strings::with_capacity(rows, 0);
+    let mut model = Strings::with_capacity(rows, 0);
     let mut cols: [Vec<f64>; 5] = std::array::from_fn(|_| Vec::with_capacity(rows));
     for r in runs {
         for (label, o) in r.rounds.iter().zip(&r.trajectory.rounds) {
-            round.push(label.clone());
-            model.push(r.model.clone());
+            round.push(label);
+            model.push(&r.model);
             for (c, v) in cols
                 .iter_mut()
                 .zip([o.at_risk, o.score, o.fraction, o.payout, o.stake])
@@ -722,7 +721,7 @@ mod tests {
         assert_eq!(t.names()[6], "stake");
         let rounds = t.text("round").unwrap();
         assert_eq!(
-            rounds[..7],
+            rounds.iter().take(7).collect::<Vec<_>>(),
             ["0001", "0002", "0003", "0004", "0005", "0006", "0007"]
         );
         let col = |c: &str| t.float(c).unwrap().0.into_owned();
@@ -737,7 +736,7 @@ mod tests {
         assert_eq!(col("payout_fraction")[5], 0.25);
         // Model b: the NaN round 0002 is skipped.
         assert_eq!(t.rows(), 9);
-        assert_eq!(rounds[7..], ["0001", "0003"]);
+        assert_eq!(rounds.iter().skip(7).collect::<Vec<_>>(), ["0001", "0003"]);
         let v = read_json(&json);
         assert_eq!(v["rule"]["name"], "weekly-2021");
         assert_eq!(v["rule"]["cap"], 0.25);
@@ -913,8 +912,8 @@ mod tests {
             out.display()
         ));
         let t = read_frame(&out).unwrap();
-        assert_eq!(t.text("round").unwrap().as_ref(), ["9", "10"]);
-        assert_eq!(t.text("model").unwrap()[0], "model");
+        assert_eq!(t.text("round").unwrap().to_vec(), ["9", "10"]);
+        assert_eq!(&t.text("model").unwrap()[0], "model");
         let (stake, _) = t.float("stake").unwrap();
         // Lag 1, cap 1: 50 → +10 → 60 → +6 → 66.
         assert!((stake[1] - 66.0).abs() < 1e-9);

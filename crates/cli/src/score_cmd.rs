@@ -223,7 +223,7 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
 /// The long table: era, model, target, one column per metric.
 pub fn report_frame(path: &std::path::Path, report: &ScoreReport) -> anyhow::Result<Frame> {
     let text = |f: fn(&erascore_engine::score::EraScore) -> &String| {
-        Values::Text(report.rows.iter().map(|r| f(r).clone()).collect())
+        Values::Text(report.rows.iter().map(f).collect())
     };
     let mut columns = vec![
         Column {

@@ -170,9 +170,9 @@ fn per_era_files_match_numerai_tools() {
     let want = read_frame(&fixtures().join("expected_per_era.csv")).expect("expected csv");
     let key = |f: &erascore_io::frame::Frame, i: usize| -> (String, String, String) {
         (
-            f.text("era").expect("era")[i].clone(),
-            f.text("model").expect("model")[i].clone(),
-            f.text("target").expect("target")[i].clone(),
+            f.text("era").expect("era")[i].to_string(),
+            f.text("model").expect("model")[i].to_string(),
+            f.text("target").expect("target")[i].to_string(),
         )
     };
     let metrics: Vec<String> = want.names().into_iter().skip(3).collect();
@@ -214,7 +214,7 @@ fn statistics_are_exact_on_the_reference_scores() {
         for m in ["model_a", "model_b"] {
             for t in ["target", "target_aux"] {
                 let mut rows: Vec<usize> = (0..per_era.rows())
-                    .filter(|&i| model[i] == m && target[i] == t)
+                    .filter(|&i| &model[i] == m && &target[i] == t)
                     .collect();
                 rows.sort_by(|&a, &b| era[a].cmp(&era[b]));
                 let series: Vec<f64> = rows.iter().map(|&i| values[i]).collect();

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use erascore_io::frame::{read_frame, write_frame, Column, Frame, Values};
-use erascore_io::FloatWidth;
+use erascore_io::{FloatWidth, Strings};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/score")
@@ -66,7 +66,14 @@ fn rows_by_key(path: &Path) -> HashMap<(String, String, String), HashMap<String,
         for name in METRICS.split(',') {
             m.insert(name.to_string(), f.float(name).unwrap().0[i]);
         }
-        out.insert((era[i].clone(), model[i].clone(), target[i].clone()), m);
+        out.insert(
+            (
+                era[i].to_string(),
+                model[i].to_string(),
+                target[i].to_string(),
+            ),
+            m,
+        );
     }
     out
 }
@@ -297,11 +304,8 @@ fn bad_input_gives_clear_errors_and_writes_nothing() {
 fn an_era_with_one_row_is_an_error_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let ids: Vec<String> = (0..6).map(|i| format!("id{i}")).collect();
-    let eras = vec!["a", "a", "a", "a", "a", "b"]
-        .into_iter()
-        .map(String::from)
-        .collect();
+    let ids: Strings = (0..6).map(|i| format!("id{i}")).collect();
+    let eras = ["a", "a", "a", "a", "a", "b"].into_iter().collect();
     let data = Frame::new(
         d.join("data.parquet"),
         vec![

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use ahash::RandomState;
 
 use erascore_io::frame::Frame;
+use erascore_io::Strings;
 
 use crate::EngineError;
 
@@ -18,7 +19,7 @@ pub struct Predictions {
     /// The file they came from.
     pub path: PathBuf,
     /// Row ids.
-    pub ids: Vec<String>,
+    pub ids: Strings,
     /// Model names (one per prediction column).
     pub models: Vec<String>,
     /// One vector per model, aligned with `ids`.
@@ -52,7 +53,7 @@ impl Predictions {
                 return Err(EngineError::NonFinite {
                     path: frame.path().to_path_buf(),
                     column: name.clone(),
-                    id: ids[i].clone(),
+                    id: ids[i].to_string(),
                     value: v[i],
                 });
             }
@@ -75,7 +76,7 @@ pub struct Reference {
     /// Column name.
     pub column: String,
     /// Row ids.
-    pub ids: Vec<String>,
+    pub ids: Strings,
     /// Values, NaN where missing.
     pub values: Vec<f64>,
 }
@@ -90,7 +91,7 @@ impl Reference {
             return Err(EngineError::NonFinite {
                 path: frame.path().to_path_buf(),
                 column: column.to_string(),
-                id: ids[i].clone(),
+                id: ids[i].to_string(),
                 value: v[i],
             });
         }
@@ -104,14 +105,14 @@ impl Reference {
 }
 
 /// Errors on the first repeated id.
-pub fn check_unique(path: &Path, ids: &[String]) -> Result<(), EngineError> {
+pub fn check_unique(path: &Path, ids: &Strings) -> Result<(), EngineError> {
     let mut seen: HashSet<&str, RandomState> =
         HashSet::with_capacity_and_hasher(ids.len(), RandomState::new());
     for id in ids {
-        if !seen.insert(id.as_str()) {
+        if !seen.insert(id) {
             return Err(EngineError::DuplicateId {
                 path: path.to_path_buf(),
-                id: id.clone(),
+                id: id.to_string(),
             });
         }
     }
@@ -119,21 +120,18 @@ pub fn check_unique(path: &Path, ids: &[String]) -> Result<(), EngineError> {
 }
 
 /// For each data id, the row of `ids` holding the same id.
-pub fn match_rows(data_ids: &[String], ids: &[String]) -> Vec<Option<u32>> {
+pub fn match_rows(data_ids: &Strings, ids: &Strings) -> Vec<Option<u32>> {
     // Predictions made from the data file usually list the same ids in the same order; one
-    // comparison pass then replaces hashing every id.
+    // comparison of the two id buffers then replaces hashing every id.
     if data_ids == ids {
         return (0..ids.len() as u32).map(Some).collect();
     }
     let mut index: HashMap<&str, u32, RandomState> =
         HashMap::with_capacity_and_hasher(ids.len(), RandomState::new());
     for (i, id) in ids.iter().enumerate() {
-        index.insert(id.as_str(), i as u32);
+        index.insert(id, i as u32);
     }
-    data_ids
-        .iter()
-        .map(|id| index.get(id.as_str()).copied())
-        .collect()
+    data_ids.iter().map(|id| index.get(id).copied()).collect()
 }
 
 /// numerai-tools' overlap rule: error when fewer than `1 - max_filtered_ratio` of `total`

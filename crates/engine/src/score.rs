@@ -178,7 +178,7 @@ pub fn score(
     }
     eras.retain(|&e| !era_rows[e].is_empty());
     era_rows.par_iter_mut().for_each(|rows| {
-        let id = |r: &u32| data.ids[*r as usize].as_str();
+        let id = |r: &u32| &data.ids[*r as usize];
         if !rows.is_sorted_by(|a, b| id(a) <= id(b)) {
             rows.sort_unstable_by(|a, b| id(a).cmp(id(b)));
         }

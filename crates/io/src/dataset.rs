@@ -10,7 +10,7 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use arrow::array::{Array, ArrayRef, Float64Array, Int8Array, StringArray};
+use arrow::array::{Array, ArrayRef, Float64Array, Int8Array};
 use arrow::compute::cast;
 use arrow::datatypes::DataType;
 use parquet::arrow::arrow_reader::{
@@ -19,6 +19,7 @@ use parquet::arrow::arrow_reader::{
 use parquet::arrow::ProjectionMask;
 use rayon::prelude::*;
 
+use crate::strings::Strings;
 use crate::{FloatWidth, IoError};
 
 /// Which feature columns to load.
@@ -59,7 +60,7 @@ pub struct Dataset {
     /// The file.
     pub path: PathBuf,
     /// Row ids.
-    pub ids: Vec<String>,
+    pub ids: Strings,
     /// Era of each row, as an index into `era_names`.
     pub eras: Vec<u32>,
     /// Distinct era names in order of first appearance.
@@ -245,7 +246,7 @@ pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, Io
             feats = rest;
         }
     }
-    let decoded: Vec<Option<(Vec<String>, Vec<String>)>> = tasks
+    let decoded: Vec<Option<(Strings, Strings)>> = tasks
         .into_par_iter()
         .map(|task| {
             let g = task.group;
@@ -280,8 +281,8 @@ pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, Io
                 .with_batch_size(BATCH_ROWS)
                 .build()
                 .map_err(|e| IoError::parquet(path, e))?;
-            let mut ids: Vec<String> = Vec::with_capacity(group_rows[g]);
-            let mut eras: Vec<String> = Vec::new();
+            let mut ids = Strings::with_capacity(group_rows[g], 0);
+            let mut eras = Strings::new();
             let mut offset = 0;
             for batch in reader {
                 let batch = batch.map_err(|e| IoError::parquet(path, e))?;
@@ -314,7 +315,7 @@ pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, Io
                             &feature_names[*k],
                             batch.column(c),
                             &mut out[offset..offset + n],
-                            &ids[offset..],
+                            (&ids, offset),
                             group_start[g] + offset,
                         )?;
                     }
@@ -331,22 +332,35 @@ pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, Io
         })
         .collect::<Result<_, IoError>>()?;
 
-    let mut ids: Vec<String> = Vec::with_capacity(total_rows);
+    // The first row group's ids become the column, grown once to hold the others.
+    let mut groups = decoded.into_iter().flatten();
+    let (mut ids, first_eras) = groups.next().unwrap_or_default();
+    let rest: Vec<(Strings, Strings)> = groups.collect();
+    ids.reserve(
+        total_rows.saturating_sub(ids.len()),
+        rest.iter().map(|(i, _)| i.byte_len()).sum(),
+    );
+    for (group_ids, _) in &rest {
+        ids.extend_from(group_ids);
+    }
     let mut eras: Vec<u32> = Vec::with_capacity(total_rows);
     let mut era_names: Vec<String> = Vec::new();
-    let mut era_lookup: std::collections::HashMap<String, u32> = Default::default();
-    for (group_ids, group_eras) in decoded.into_iter().flatten() {
-        ids.extend(group_ids);
+    let mut era_lookup: std::collections::HashMap<&str, u32> = Default::default();
+    // Rows of an era come in runs: most rows repeat the previous row's era.
+    let mut previous: Option<(&str, u32)> = None;
+    for group_eras in std::iter::once(&first_eras).chain(rest.iter().map(|(_, e)| e)) {
         for e in group_eras {
-            let next = era_names.len() as u32;
-            let idx = match era_lookup.get(&e) {
-                Some(&i) => i,
-                None => {
-                    era_lookup.insert(e.clone(), next);
-                    era_names.push(e);
-                    next
+            let idx = match previous {
+                Some((name, i)) if name == e => i,
+                _ => {
+                    let next = era_names.len() as u32;
+                    *era_lookup.entry(e).or_insert_with(|| {
+                        era_names.push(e.to_string());
+                        next
+                    })
                 }
             };
+            previous = Some((e, idx));
             eras.push(idx);
         }
     }
@@ -378,25 +392,23 @@ pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, Io
     })
 }
 
-fn push_text(
-    path: &Path,
-    name: &str,
-    array: &ArrayRef,
-    out: &mut Vec<String>,
-) -> Result<(), IoError> {
-    let s = cast(array, &DataType::Utf8).map_err(|e| IoError::parquet(path, e))?;
-    let s = s
-        .as_any()
-        .downcast_ref::<StringArray>()
-        .ok_or_else(|| IoError::invalid(path, format!("column '{name}' cannot be read as text")))?;
-    for i in 0..s.len() {
-        if s.is_null(i) {
-            return Err(IoError::invalid(
-                path,
-                format!("column '{name}' is empty at row {}", out.len()),
-            ));
-        }
-        out.push(s.value(i).to_string());
+fn push_text(path: &Path, name: &str, array: &ArrayRef, out: &mut Strings) -> Result<(), IoError> {
+    let s = match array.data_type() {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => array.clone(),
+        _ => cast(array, &DataType::Utf8).map_err(|e| IoError::parquet(path, e))?,
+    };
+    if s.null_count() > 0 {
+        let i = (0..s.len()).find(|&i| s.is_null(i)).unwrap_or(0);
+        return Err(IoError::invalid(
+            path,
+            format!("column '{name}' is empty at row {}", out.len() + i),
+        ));
+    }
+    if !out.extend_from_arrow(s.as_ref()) {
+        return Err(IoError::invalid(
+            path,
+            format!("column '{name}' cannot be read as text"),
+        ));
     }
     Ok(())
 }
@@ -417,21 +429,25 @@ fn fill_float(path: &Path, name: &str, array: &ArrayRef, out: &mut [f64]) -> Res
     Ok(())
 }
 
-/// Copies one batch of a feature column into `out`; `ids` are this batch's row ids and
-/// `first_row` its position in the file, for error messages.
+/// Copies one batch of a feature column into `out`. For error messages: `ids` are the row
+/// group's ids with the batch starting at index `batch_start`, and `first_row` is the
+/// batch's position in the file.
 fn fill_feature(
     path: &Path,
     name: &str,
     array: &ArrayRef,
     out: &mut [i8],
-    ids: &[String],
+    (ids, batch_start): (&Strings, usize),
     first_row: usize,
 ) -> Result<(), IoError> {
     let bad = |i: usize, value: String| IoError::BadFeature {
         path: path.to_path_buf(),
         column: name.to_string(),
         row: first_row + i,
-        id: ids.get(i).cloned().unwrap_or_default(),
+        id: ids
+            .get(batch_start + i)
+            .map(str::to_string)
+            .unwrap_or_default(),
         value,
     };
     if let Some(a) = array.as_any().downcast_ref::<Int8Array>() {

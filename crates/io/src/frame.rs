@@ -15,13 +15,14 @@ use arrow::datatypes::{DataType, Field, Schema};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::{ArrowWriter, ProjectionMask};
 
+use crate::strings::Strings;
 use crate::{FloatWidth, IoError};
 
 /// A column's values.
 #[derive(Debug, Clone)]
 pub enum Values {
     /// Text cells (CSV cells, parquet strings).
-    Text(Vec<String>),
+    Text(Strings),
     /// Numbers; NaN stands for missing.
     Float(Vec<f64>, FloatWidth),
 }
@@ -98,16 +99,16 @@ impl Frame {
     }
 
     /// A column as text (numbers are formatted).
-    pub fn text(&self, name: &str) -> Result<Cow<'_, [String]>, IoError> {
+    pub fn text(&self, name: &str) -> Result<Cow<'_, Strings>, IoError> {
         Ok(match &self.column(name)?.values {
-            Values::Text(v) => Cow::Borrowed(v.as_slice()),
+            Values::Text(v) => Cow::Borrowed(v),
             Values::Float(v, _) => Cow::Owned(v.iter().map(|x| format_number(*x)).collect()),
         })
     }
 
     /// Moves a column out as text (numbers are formatted), leaving it empty: ids of a large
     /// file are handed over without copying every string.
-    pub fn take_text(&mut self, name: &str) -> Result<Vec<String>, IoError> {
+    pub fn take_text(&mut self, name: &str) -> Result<Strings, IoError> {
         let names = self.names();
         let col = self
             .columns
@@ -216,6 +217,7 @@ fn read_parquet(path: &Path, wanted: Option<&[&str]>) -> Result<Frame, IoError> 
     let builder =
         ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| IoError::parquet(path, e))?;
     let schema = builder.schema().clone();
+    let rows = usize::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
     let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
     let indices: Vec<usize> = match wanted {
         None => (0..names.len()).collect(),
@@ -242,7 +244,7 @@ fn read_parquet(path: &Path, wanted: Option<&[&str]>) -> Result<Frame, IoError> 
         .map(|&i| {
             let f = schema.field(i);
             let values = if is_text(f.data_type()) {
-                Values::Text(Vec::new())
+                Values::Text(Strings::with_capacity(rows, 0))
             } else {
                 let w = if f.data_type() == &DataType::Float32 {
                     FloatWidth::F32
@@ -287,18 +289,16 @@ fn is_text(t: &DataType) -> bool {
 fn append(path: &Path, name: &str, array: &ArrayRef, out: &mut Values) -> Result<(), IoError> {
     match out {
         Values::Text(v) => {
-            let s = cast(array, &DataType::Utf8).map_err(|e| IoError::parquet(path, e))?;
-            let s = s
-                .as_any()
-                .downcast_ref::<StringArray>()
-                .ok_or_else(|| IoError::invalid(path, format!("column '{name}' is not text")))?;
-            v.extend((0..s.len()).map(|i| {
-                if s.is_null(i) {
-                    String::new()
-                } else {
-                    s.value(i).to_string()
+            // Dictionary-encoded text goes through a plain string array first.
+            if !v.extend_from_arrow(array) {
+                let s = cast(array, &DataType::Utf8).map_err(|e| IoError::parquet(path, e))?;
+                if !v.extend_from_arrow(&s) {
+                    return Err(IoError::invalid(
+                        path,
+                        format!("column '{name}' is not text"),
+                    ));
                 }
-            }));
+            }
         }
         Values::Float(v, _) => {
             let f = cast(array, &DataType::Float64).map_err(|_| IoError::NotNumeric {
@@ -342,11 +342,15 @@ fn read_csv(path: &Path, wanted: Option<&[&str]>) -> Result<Frame, IoError> {
             })
             .collect::<Result<_, _>>()?,
     };
-    let mut cells: Vec<Vec<String>> = vec![Vec::new(); indices.len()];
-    for record in reader.records() {
-        let record = record.map_err(|e| csv_error(path, e))?;
+    let mut cells: Vec<Strings> = vec![Strings::new(); indices.len()];
+    // One record reused for every row: its fields are copied straight into the columns.
+    let mut record = csv::StringRecord::new();
+    while reader
+        .read_record(&mut record)
+        .map_err(|e| csv_error(path, e))?
+    {
         for (k, &i) in indices.iter().enumerate() {
-            cells[k].push(record.get(i).unwrap_or("").to_string());
+            cells[k].push(record.get(i).unwrap_or(""));
         }
     }
     let columns = indices
@@ -404,16 +408,16 @@ fn write_csv(path: &Path, frame: &Frame) -> Result<(), IoError> {
     let werr = |e: csv::Error| IoError::invalid(path, e.to_string());
     w.write_record(frame.columns.iter().map(|c| c.name.as_str()))
         .map_err(werr)?;
-    let mut row: Vec<String> = Vec::with_capacity(frame.columns.len());
     for r in 0..frame.rows {
-        row.clear();
         for c in &frame.columns {
-            row.push(match &c.values {
-                Values::Text(v) => v[r].clone(),
-                Values::Float(v, _) => format_number(v[r]),
-            });
+            match &c.values {
+                Values::Text(v) => w.write_field(&v[r]),
+                Values::Float(v, _) => w.write_field(format_number(v[r])),
+            }
+            .map_err(werr)?;
         }
-        w.write_record(&row).map_err(werr)?;
+        // Ends the row; the fields were written one by one, without a row of owned copies.
+        w.write_record(None::<&[u8]>).map_err(werr)?;
     }
     w.flush().map_err(|e| IoError::file(path, e))
 }
@@ -433,7 +437,7 @@ fn write_parquet(path: &Path, frame: &Frame) -> Result<(), IoError> {
         .iter()
         .map(|c| -> ArrayRef {
             match &c.values {
-                Values::Text(v) => Arc::new(StringArray::from_iter_values(v.iter())),
+                Values::Text(v) => Arc::new(StringArray::from_iter_values(v)),
                 Values::Float(v, _) => Arc::new(Float64Array::from_iter(v.iter().map(|x| {
                     if x.is_nan() {
                         None
@@ -469,7 +473,7 @@ mod tests {
             vec![
                 Column {
                     name: "id".into(),
-                    values: Values::Text(vec!["n1".into(), "n2".into()]),
+                    values: Values::Text(["n1", "n2"].into_iter().collect()),
                 },
                 Column {
                     name: "score".into(),
@@ -487,7 +491,7 @@ mod tests {
             let f = sample(dir.path(), name);
             write_frame(f.path(), &f).unwrap();
             let back = read_frame(f.path()).unwrap();
-            assert_eq!(back.text("id").unwrap().as_ref(), &["n1", "n2"]);
+            assert_eq!(back.text("id").unwrap().to_vec(), ["n1", "n2"]);
             let (s, _) = back.float("score").unwrap();
             assert_eq!(s[0], 0.25);
             assert!(s[1].is_nan());

@@ -4,6 +4,8 @@
 //! float `target*`, read with column projection and with features kept as int8), generic
 //! two-dimensional tables of text and numbers from Parquet or CSV ([`frame`]: predictions,
 //! meta models, stakes, score files) and Numerai's `features.json` ([`features_json`]).
+//! Text columns, ids above all, are [`Strings`]: one buffer per column, not one allocation
+//! per value.
 //! Nothing here knows about scoring; every error names the file and column at fault.
 //!
 //! ```no_run
@@ -16,6 +18,9 @@
 pub mod dataset;
 pub mod features_json;
 pub mod frame;
+pub mod strings;
+
+pub use strings::Strings;
 
 use std::path::PathBuf;
 

@@ -118,14 +118,14 @@ fn reads_back_with_erascore_io() {
     );
     assert_eq!(data.feature_names.len(), 30);
     assert!(data.feature_names.iter().all(|f| f.starts_with("feature_")));
-    let ids: HashSet<&String> = data.ids.iter().collect();
+    let ids: HashSet<&str> = data.ids.iter().collect();
     assert_eq!(ids.len(), data.rows(), "ids are unique");
     assert!(data
         .ids
         .iter()
         .all(|id| id.len() == 16 && id.starts_with('n')));
     for rows in era_rows(&data) {
-        let era_ids: Vec<&String> = rows.iter().map(|&i| &data.ids[i]).collect();
+        let era_ids: Vec<&str> = rows.iter().map(|&i| &data.ids[i]).collect();
         assert!(
             era_ids.windows(2).any(|w| w[0] > w[1]),
             "ids must not come sorted within an era"
@@ -236,7 +236,7 @@ fn side_files_match_the_data() {
         preds.names(),
         ["id", "model_0", "model_1", "model_2", "model_3"]
     );
-    assert_eq!(preds.text("id").expect("id").as_ref(), data.ids.as_slice());
+    assert_eq!(preds.text("id").expect("id").as_ref(), &data.ids);
     let meta = read_frame(&dir.path().join("meta_model.parquet")).expect("meta model");
     assert_eq!(meta.names(), ["id", "era", "numerai_meta_model"]);
     let stakes = read_frame(&dir.path().join("stakes.csv")).expect("stakes");
