@@ -251,10 +251,12 @@ pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, Io
         .map(|task| {
             let g = task.group;
             let first = task.targets.is_some();
-            // File order within the task's projection.
-            let mut columns: Vec<(usize, Slot)> =
-                vec![(wanted_index(&wanted, Slot::is_id), Slot::Id)];
+            // File order within the task's projection. Only a row group's first task
+            // decodes its ids; the others look one up only to name a bad feature value.
+            let id_column = wanted_index(&wanted, Slot::is_id);
+            let mut columns: Vec<(usize, Slot)> = Vec::new();
             if first {
+                columns.push((id_column, Slot::Id));
                 columns.push((wanted_index(&wanted, Slot::is_era), Slot::Era));
                 for k in 0..request.targets.len() {
                     columns.push((
@@ -317,7 +319,30 @@ pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, Io
                             &mut out[offset..offset + n],
                             (&ids, offset),
                             group_start[g] + offset,
-                        )?;
+                        )
+                        .map_err(|e| match e {
+                            IoError::BadFeature {
+                                path,
+                                column,
+                                row,
+                                id,
+                                value,
+                            } if id.is_empty() => IoError::BadFeature {
+                                id: id_in_group(
+                                    &path,
+                                    &metadata,
+                                    id_column,
+                                    g,
+                                    row - group_start[g],
+                                )
+                                .unwrap_or_default(),
+                                path,
+                                column,
+                                row,
+                                value,
+                            },
+                            e => e,
+                        })?;
                     }
                 }
                 offset += n;
@@ -390,6 +415,36 @@ pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, Io
         features,
         targets,
     })
+}
+
+/// The id of one row of a row group, read on the error path only (tasks that decode
+/// features but not ids name the row of a bad value with it).
+fn id_in_group(
+    path: &Path,
+    metadata: &ArrowReaderMetadata,
+    id_column: usize,
+    group: usize,
+    row: usize,
+) -> Option<String> {
+    let file = File::open(path).ok()?;
+    let mask = ProjectionMask::roots(
+        metadata.metadata().file_metadata().schema_descr(),
+        [id_column],
+    );
+    let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata.clone())
+        .with_row_groups(vec![group])
+        .with_projection(mask)
+        .with_batch_size(BATCH_ROWS)
+        .build()
+        .ok()?;
+    let mut ids = Strings::new();
+    for batch in reader {
+        push_text(path, "id", batch.ok()?.column(0), &mut ids).ok()?;
+        if ids.len() > row {
+            break;
+        }
+    }
+    ids.get(row).map(str::to_string)
 }
 
 fn push_text(path: &Path, name: &str, array: &ArrayRef, out: &mut Strings) -> Result<(), IoError> {
@@ -483,4 +538,115 @@ fn fill_feature(
         *o = v as i8;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow::array::{Float32Array, Float64Array, Int8Array, RecordBatch, StringArray};
+    use arrow::datatypes::{Field, Schema};
+    use parquet::arrow::ArrowWriter;
+    use parquet::file::properties::WriterProperties;
+
+    use super::*;
+
+    /// 10 rows in row groups of 4, and more features than one decode task takes, so that
+    /// features past the first task are read without the id column.
+    fn write_data(path: &Path, bad: Option<(usize, usize)>) {
+        let rows = 10;
+        let n_features = FEATURES_PER_TASK + 5;
+        let mut fields = vec![
+            Field::new("id", DataType::Utf8, false),
+            Field::new("era", DataType::Utf8, false),
+            Field::new("target", DataType::Float32, true),
+        ];
+        let mut columns: Vec<ArrayRef> = vec![
+            Arc::new(StringArray::from_iter_values(
+                (0..rows).map(|r| format!("id{r}")),
+            )),
+            Arc::new(StringArray::from_iter_values(
+                (0..rows).map(|r| format!("{:04}", r / 5)),
+            )),
+            Arc::new(Float32Array::from_iter_values(
+                (0..rows).map(|r| (r % 5) as f32 / 4.0),
+            )),
+        ];
+        for f in 0..n_features {
+            let name = format!("feature_{f:04}");
+            match bad {
+                Some((bf, br)) if bf == f => {
+                    fields.push(Field::new(name, DataType::Float64, false));
+                    columns.push(Arc::new(Float64Array::from_iter_values(
+                        (0..rows).map(|r| if r == br { 0.3 } else { 0.5 }),
+                    )));
+                }
+                _ => {
+                    fields.push(Field::new(name, DataType::Int8, false));
+                    columns.push(Arc::new(Int8Array::from_iter_values(
+                        (0..rows).map(|r| ((r + f) % 5) as i8),
+                    )));
+                }
+            }
+        }
+        let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap();
+        let props = WriterProperties::builder()
+            .set_max_row_group_row_count(Some(4))
+            .build();
+        let file = File::create(path).unwrap();
+        let mut w = ArrowWriter::try_new(file, batch.schema(), Some(props)).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+    }
+
+    fn request() -> DatasetRequest {
+        DatasetRequest {
+            features: FeatureSelection::All,
+            targets: vec!["target".into()],
+        }
+    }
+
+    #[test]
+    fn reads_ids_eras_and_every_feature() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data.parquet");
+        write_data(&path, None);
+        let d = read_dataset(&path, &request()).unwrap();
+        assert_eq!(
+            d.ids.to_vec(),
+            (0..10).map(|r| format!("id{r}")).collect::<Vec<_>>()
+        );
+        assert_eq!(d.era_names, ["0000", "0001"]);
+        assert_eq!(d.eras, [0, 0, 0, 0, 0, 1, 1, 1, 1, 1]);
+        assert_eq!(d.features.len(), FEATURES_PER_TASK + 5);
+        let last = FEATURES_PER_TASK + 4;
+        assert_eq!(
+            d.features[last],
+            (0..10).map(|r| ((r + last) % 5) as i8).collect::<Vec<_>>()
+        );
+        assert_eq!(d.targets[0].values[3], 0.75);
+    }
+
+    #[test]
+    fn bad_feature_value_names_row_and_id_in_any_task() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data.parquet");
+        // Row 6 is in the second row group; the feature is in the second decode task.
+        for feature in [3, FEATURES_PER_TASK + 2] {
+            write_data(&path, Some((feature, 6)));
+            match read_dataset(&path, &request()) {
+                Err(IoError::BadFeature {
+                    column,
+                    row,
+                    id,
+                    value,
+                    ..
+                }) => {
+                    assert_eq!(column, format!("feature_{feature:04}"));
+                    assert_eq!((row, id.as_str(), value.as_str()), (6, "id6", "0.3"));
+                }
+                other => panic!("expected a bad-feature error, got {other:?}"),
+            }
+        }
+    }
 }
