@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use anyhow::bail;
 use clap::Args;
 
-use erascore_engine::inputs::{match_rows, Predictions};
+use erascore_engine::inputs::{check_unique, match_rows, Predictions};
 use erascore_io::dataset::{read_dataset, DatasetRequest};
 use erascore_io::frame::{read_frame, write_frame, Column, Frame, Values};
 use erascore_io::{FloatWidth, Strings};
@@ -45,11 +45,12 @@ pub fn run(args: &MetamodelArgs) -> anyhow::Result<()> {
         None
     };
     let predictions = Predictions::from_frame(frame, None)?;
+    check_unique(&args.predictions, &predictions.ids)?;
     let stakes = read_stakes(&args.stakes, &predictions)?;
     let n = predictions.ids.len();
     let eras: Strings = if let Some(d) = &args.data {
         let data = read_dataset(d, &DatasetRequest::default())?;
-        let rows = match_rows(&predictions.ids, &data.ids);
+        let rows = match_rows(&predictions.ids, &data.ids, &data.path)?;
         let mut out = Strings::with_capacity(n, 0);
         for (i, r) in rows.iter().enumerate() {
             match r {

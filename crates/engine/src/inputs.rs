@@ -28,10 +28,9 @@ pub struct Predictions {
 
 impl Predictions {
     /// Every numeric column but `id`/`era`/`data_type` is a model. Predictions must be finite
-    /// and ids unique. `only` restricts to the named columns.
+    /// ([`match_rows`] checks that ids are unique). `only` restricts to the named columns.
     pub fn from_frame(mut frame: Frame, only: Option<&[String]>) -> Result<Self, EngineError> {
         let ids = frame.take_text("id")?;
-        check_unique(frame.path(), &ids)?;
         let names = match only {
             Some(list) => list.to_vec(),
             None => frame
@@ -85,7 +84,6 @@ impl Reference {
     /// Reads `column` (and `id`) from a frame.
     pub fn from_frame(mut frame: Frame, column: &str) -> Result<Self, EngineError> {
         let ids = frame.take_text("id")?;
-        check_unique(frame.path(), &ids)?;
         let (v, _) = frame.float(column)?;
         if let Some(i) = v.iter().position(|x| x.is_infinite()) {
             return Err(EngineError::NonFinite {
@@ -119,19 +117,32 @@ pub fn check_unique(path: &Path, ids: &Strings) -> Result<(), EngineError> {
     Ok(())
 }
 
-/// For each data id, the row of `ids` holding the same id.
-pub fn match_rows(data_ids: &Strings, ids: &Strings) -> Vec<Option<u32>> {
-    // Predictions made from the data file usually list the same ids in the same order; one
-    // comparison of the two id buffers then replaces hashing every id.
+/// For each data id, the row of `ids` (read from `path`) holding the same id; an error names
+/// the first id `ids` repeats.
+///
+/// Predictions made from the data file usually list the same ids in the same order: one
+/// comparison of the two id buffers then replaces hashing every id, and the match is
+/// positional, so it needs no uniqueness of its own (the scoring engine still rejects an id
+/// repeated within an era of the data).
+pub fn match_rows(
+    data_ids: &Strings,
+    ids: &Strings,
+    path: &Path,
+) -> Result<Vec<Option<u32>>, EngineError> {
     if data_ids == ids {
-        return (0..ids.len() as u32).map(Some).collect();
+        return Ok((0..ids.len() as u32).map(Some).collect());
     }
     let mut index: HashMap<&str, u32, RandomState> =
         HashMap::with_capacity_and_hasher(ids.len(), RandomState::new());
     for (i, id) in ids.iter().enumerate() {
-        index.insert(id, i as u32);
+        if index.insert(id, i as u32).is_some() {
+            return Err(EngineError::DuplicateId {
+                path: path.to_path_buf(),
+                id: id.to_string(),
+            });
+        }
     }
-    data_ids.iter().map(|id| index.get(id).copied()).collect()
+    Ok(data_ids.iter().map(|id| index.get(id).copied()).collect())
 }
 
 /// numerai-tools' overlap rule: error when fewer than `1 - max_filtered_ratio` of `total`

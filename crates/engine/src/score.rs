@@ -129,7 +129,7 @@ pub fn score(
         })
         .collect::<Result<Vec<_>, _>>()?;
     let preds = inputs.predictions;
-    let pred_row = match_rows(&data.ids, &preds.ids);
+    let pred_row = match_rows(&data.ids, &preds.ids, &preds.path)?;
     let matched = pred_row.iter().filter(|r| r.is_some()).count();
     require_overlap(
         || format!("{} vs {}", preds.path.display(), data.path.display()),
@@ -137,17 +137,20 @@ pub fn score(
         preds.ids.len(),
         config.max_filtered_ratio,
     )?;
-    let reference_rows = |r: Option<&Reference>| r.map(|r| match_rows(&data.ids, &r.ids));
+    let reference_rows = |r: Option<&Reference>| {
+        r.map(|r| match_rows(&data.ids, &r.ids, &r.path))
+            .transpose()
+    };
     let meta_row = match &inputs.meta_model {
-        Some(MetaModelSource::Column(r)) => Some(match_rows(&data.ids, &r.ids)),
+        Some(MetaModelSource::Column(r)) => reference_rows(Some(r))?,
         _ => None,
     };
     let plan = Plan {
         inputs,
         config,
         meta_row,
-        bench_row: reference_rows(inputs.benchmark),
-        example_row: reference_rows(inputs.example),
+        bench_row: reference_rows(inputs.benchmark)?,
+        example_row: reference_rows(inputs.example)?,
         pred_row,
         target_index,
     };
@@ -177,12 +180,20 @@ pub fn score(
         ));
     }
     eras.retain(|&e| !era_rows[e].is_empty());
-    era_rows.par_iter_mut().for_each(|rows| {
+    // Sorted, an era's repeated id sits next to itself: the check costs one pass.
+    era_rows.par_iter_mut().try_for_each(|rows| {
         let id = |r: &u32| &data.ids[*r as usize];
         if !rows.is_sorted_by(|a, b| id(a) <= id(b)) {
             rows.sort_unstable_by(|a, b| id(a).cmp(id(b)));
         }
-    });
+        match rows.windows(2).find(|w| id(&w[0]) == id(&w[1])) {
+            Some(w) => Err(EngineError::DuplicateId {
+                path: data.path.clone(),
+                id: id(&w[0]).to_string(),
+            }),
+            None => Ok(()),
+        }
+    })?;
 
     let results: Vec<(Vec<EraScore>, Vec<String>)> = eras
         .par_iter()
@@ -518,4 +529,83 @@ pub fn by_model(report: &ScoreReport) -> Vec<((String, String), Vec<&EraScore>)>
             (k, v)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use erascore_io::dataset::TargetColumn;
+    use erascore_io::Strings;
+
+    use super::*;
+
+    fn dataset(ids: &[&str]) -> Dataset {
+        let n = ids.len();
+        Dataset {
+            path: PathBuf::from("data.parquet"),
+            ids: ids.iter().collect(),
+            eras: vec![0; n],
+            era_names: vec!["0001".into()],
+            feature_names: Vec::new(),
+            features: Vec::new(),
+            targets: vec![TargetColumn {
+                name: "target".into(),
+                values: (0..n).map(|i| (i % 5) as f64 / 4.0).collect(),
+                width: FloatWidth::F64,
+            }],
+        }
+    }
+
+    fn predictions(ids: &[&str]) -> Predictions {
+        Predictions {
+            path: PathBuf::from("preds.csv"),
+            ids: ids.iter().collect::<Strings>(),
+            models: vec!["m".into()],
+            values: vec![(0..ids.len()).map(|i| (i * 7 % 11) as f64).collect()],
+        }
+    }
+
+    fn run(data: &Dataset, preds: &Predictions) -> Result<ScoreReport, EngineError> {
+        let inputs = ScoreInputs {
+            data,
+            predictions: preds,
+            meta_model: None,
+            benchmark: None,
+            example: None,
+        };
+        let config = ScoreConfig {
+            metrics: vec![Metric::Corr],
+            targets: vec!["target".into()],
+            max_filtered_ratio: 0.2,
+            target_pow15: true,
+        };
+        score(&inputs, &config, &|| {})
+    }
+
+    #[test]
+    fn repeated_ids_are_errors_on_either_path() {
+        let ids = ["a", "b", "c", "d", "e", "f"];
+        // Same ids in the same order: matched by position, scored.
+        let ok = run(&dataset(&ids), &predictions(&ids)).unwrap();
+        assert!(ok.rows[0].values[0].is_finite());
+        // A repeat in the predictions (hash path) names the predictions file.
+        let e = run(
+            &dataset(&ids),
+            &predictions(&["a", "b", "c", "d", "e", "f", "c"]),
+        );
+        assert!(
+            matches!(e, Err(EngineError::DuplicateId { ref path, ref id })
+            if path.ends_with("preds.csv") && id == "c"),
+            "{e:?}"
+        );
+        // A repeat in the data, mirrored by the predictions (positional path), names the data.
+        let rep = ["a", "b", "c", "d", "c", "f"];
+        let e = run(&dataset(&rep), &predictions(&rep));
+        assert!(
+            matches!(e, Err(EngineError::DuplicateId { ref path, ref id })
+            if path.ends_with("data.parquet") && id == "c"),
+            "{e:?}"
+        );
+    }
 }
