@@ -184,7 +184,20 @@ pub fn score(
     era_rows.par_iter_mut().try_for_each(|rows| {
         let id = |r: &u32| &data.ids[*r as usize];
         if !rows.is_sorted_by(|a, b| id(a) <= id(b)) {
-            rows.sort_unstable_by(|a, b| id(a).cmp(id(b)));
+            // Compare the ids' first eight bytes as one big-endian integer (the same order
+            // as the bytes) and the strings only when those agree.
+            let prefix = |r: u32| {
+                let mut b = [0u8; 8];
+                let s = id(&r).as_bytes();
+                let k = s.len().min(8);
+                b[..k].copy_from_slice(&s[..k]);
+                u64::from_be_bytes(b)
+            };
+            let mut keyed: Vec<(u64, u32)> = rows.iter().map(|&r| (prefix(r), r)).collect();
+            keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| id(&a.1).cmp(id(&b.1))));
+            for (r, (_, k)) in rows.iter_mut().zip(keyed) {
+                *r = k;
+            }
         }
         match rows.windows(2).find(|w| id(&w[0]) == id(&w[1])) {
             Some(w) => Err(EngineError::DuplicateId {

@@ -231,6 +231,21 @@ fn read_parquet(path: &Path, wanted: Option<&[&str]>) -> Result<Frame, IoError> 
             })
             .collect::<Result<_, _>>()?,
     };
+    // Sized up front: grown batch by batch, each column would be reallocated and copied
+    // log2(batches) times, and every fresh page costs a fault (on a VM, a costly one).
+    let flat = builder.parquet_schema().num_columns() == names.len();
+    let text_bytes = |i: usize| -> usize {
+        if !flat {
+            return 0;
+        }
+        builder
+            .metadata()
+            .row_groups()
+            .iter()
+            .map(|g| usize::try_from(g.column(i).uncompressed_size()).unwrap_or(0))
+            .sum()
+    };
+    let capacity: Vec<usize> = (0..names.len()).map(text_bytes).collect();
     let mask = ProjectionMask::roots(builder.parquet_schema(), indices.iter().copied());
     let reader = builder
         .with_projection(mask)
@@ -244,14 +259,14 @@ fn read_parquet(path: &Path, wanted: Option<&[&str]>) -> Result<Frame, IoError> 
         .map(|&i| {
             let f = schema.field(i);
             let values = if is_text(f.data_type()) {
-                Values::Text(Strings::with_capacity(rows, 0))
+                Values::Text(Strings::with_capacity(rows, capacity[i]))
             } else {
                 let w = if f.data_type() == &DataType::Float32 {
                     FloatWidth::F32
                 } else {
                     FloatWidth::F64
                 };
-                Values::Float(Vec::new(), w)
+                Values::Float(Vec::with_capacity(rows), w)
             };
             Column {
                 name: f.name().clone(),
