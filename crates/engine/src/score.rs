@@ -597,6 +597,44 @@ mod tests {
     }
 
     #[test]
+    fn row_order_of_the_data_does_not_matter() {
+        // Ids sharing their first eight bytes (the radix key) and ids of other lengths, in
+        // two different row orders: scoring sorts each era by id, so results are identical.
+        let ids: Vec<String> = (0..40)
+            .map(|i| match i % 3 {
+                0 => format!("n0000000{:x}", (i * 7919) % 97),
+                1 => format!("n000{i}"),
+                _ => format!("m{:02}", 40 - i),
+            })
+            .collect();
+        let sorted = {
+            let mut v = ids.clone();
+            v.sort();
+            v
+        };
+        fn as_refs(v: &[String]) -> Vec<&str> {
+            v.iter().map(String::as_str).collect()
+        }
+        let preds = {
+            let mut p = predictions(&as_refs(&ids));
+            p.values[0] = (0..ids.len()).map(|i| ((i * 13) % 17) as f64).collect();
+            p
+        };
+        let value_of = |id: &str| -> f64 {
+            let i = ids.iter().position(|x| x == id).unwrap();
+            (i % 5) as f64 / 4.0
+        };
+        let mut shuffled = dataset(&as_refs(&ids));
+        shuffled.targets[0].values = ids.iter().map(|i| value_of(i)).collect();
+        let mut in_order = dataset(&as_refs(&sorted));
+        in_order.targets[0].values = sorted.iter().map(|i| value_of(i)).collect();
+        let a = run(&shuffled, &preds).unwrap();
+        let b = run(&in_order, &preds).unwrap();
+        assert_eq!(a.rows[0].values, b.rows[0].values);
+        assert!(a.rows[0].values[0].is_finite());
+    }
+
+    #[test]
     fn repeated_ids_are_errors_on_either_path() {
         let ids = ["a", "b", "c", "d", "e", "f"];
         // Same ids in the same order: matched by position, scored.

@@ -65,9 +65,9 @@ pub fn ordinal_ranks(values: &[f64], method: TieMethod) -> Vec<f64> {
 
 /// Positions of `keys` in ascending order, equal keys in position order (a stable argsort).
 ///
-/// LSD radix sort, a byte per pass: stable by construction, so ties keep position order
-/// (pandas `first`) with no index in the key. Passes whose byte is the same for every key
-/// are skipped, which for predictions in (0, 1) drops the sign/exponent bytes.
+/// LSD radix sort over the 24 highest bits in which keys differ, a byte per pass: stable by
+/// construction, so ties keep position order (pandas `first`) with no index in the key.
+/// Keys that agree in those bits are then ordered by the whole key within their run.
 pub(crate) fn stable_order(keys: &[u64]) -> Vec<usize> {
     let n = keys.len();
     if n < 64 {
