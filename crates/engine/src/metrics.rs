@@ -107,7 +107,7 @@ impl Metric {
 
     /// Whether the metric starts from the gaussianized tie-kept ranks of the predictions.
     pub fn needs_gaussian_rank(&self) -> bool {
-        self.is_corr() || matches!(self, Metric::Mmc | Metric::MmcTopBottom(_) | Metric::Bmc)
+        self.is_corr() || self.needs_meta_model() || *self == Metric::Bmc
     }
 }
 

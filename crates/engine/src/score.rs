@@ -288,6 +288,8 @@ fn score_era(
     let config = plan.config;
     let era_name = &data.era_names[era];
     let metrics = &config.metrics;
+    let needs_rank = metrics.iter().any(Metric::needs_gaussian_rank);
+    let needs_corr = metrics.iter().any(Metric::is_corr);
     let mut warnings = Vec::new();
     let kerr = |model: &str, target: &str, source: KernelError| EngineError::Kernel {
         era: era_name.clone(),
@@ -462,12 +464,9 @@ fn score_era(
             }
             // Rank once: CORR powers the gaussianized ranks, MMC/BMC use them as they are
             // whenever their rows are CORR's rows (no missing meta model or benchmark).
-            let needs_rank = metrics.iter().any(|m| m.needs_gaussian_rank());
             let g = needs_rank.then(|| gaussian_rank(&p));
             let powered = match &g {
-                Some(g) if metrics.iter().any(|m| m.is_corr()) => {
-                    Some(gaussian_pow(g).map_err(|e| kerr(model, tname, e))?)
-                }
+                Some(g) if needs_corr => Some(gaussian_pow(g).map_err(|e| kerr(model, tname, e))?),
                 _ => None,
             };
             let corr = |tb: Option<usize>| -> Result<f64, EngineError> {

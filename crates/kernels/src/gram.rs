@@ -63,25 +63,53 @@ impl GramKernel {
 /// could exceed what the exact kernels can hold (more than ~2^24 / max|x|^2 rows, i.e.
 /// millions of rows for 0..4 features); the caller then works in f64.
 pub fn lower_gram_i8(data: &[i8], n: usize, k: usize) -> Option<Vec<i32>> {
+    let range = ValueRange::of(data, n, k);
     GramKernel::ALL
         .into_iter()
         .filter(|kernel| kernel.available())
-        .find_map(|kernel| lower_gram_i8_with(kernel, data, n, k))
+        .find_map(|kernel| gram_with(kernel, data, n, k, range))
 }
 
 /// [`lower_gram_i8`] with one kernel: `None` when it is not available or cannot hold the
 /// values (AMX and VNNI: negative values or sums beyond i32; f32: sums beyond 2^24).
 pub fn lower_gram_i8_with(kernel: GramKernel, data: &[i8], n: usize, k: usize) -> Option<Vec<i32>> {
-    assert_eq!(data.len(), n * k, "lower_gram_i8: data is not n x k");
     if !kernel.available() {
         return None;
     }
-    let (min, max) = data
-        .iter()
-        .fold((0i8, 0i8), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-    let max_abs = (min as i32).abs().max(max as i32) as u64;
-    let bound = n as u64 * max_abs * max_abs;
-    let integer_ok = min >= 0 && bound < i32::MAX as u64;
+    gram_with(kernel, data, n, k, ValueRange::of(data, n, k))
+}
+
+/// What decides which kernels can hold a matrix: its sign and the largest possible entry.
+#[derive(Clone, Copy)]
+struct ValueRange {
+    non_negative: bool,
+    /// `n * max|x|^2`, a bound on every entry of `X'X`.
+    bound: u64,
+}
+
+impl ValueRange {
+    fn of(data: &[i8], n: usize, k: usize) -> Self {
+        assert_eq!(data.len(), n * k, "lower_gram_i8: data is not n x k");
+        let (min, max) = data
+            .iter()
+            .fold((0i8, 0i8), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+        let max_abs = (min as i32).abs().max(max as i32) as u64;
+        Self {
+            non_negative: min >= 0,
+            bound: n as u64 * max_abs * max_abs,
+        }
+    }
+}
+
+/// Runs an available `kernel` if it can hold values in `range`.
+fn gram_with(
+    kernel: GramKernel,
+    data: &[i8],
+    n: usize,
+    k: usize,
+    range: ValueRange,
+) -> Option<Vec<i32>> {
+    let integer_ok = range.non_negative && range.bound < i32::MAX as u64;
     match kernel {
         #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
         GramKernel::Amx if integer_ok => {
@@ -95,7 +123,7 @@ pub fn lower_gram_i8_with(kernel: GramKernel, data: &[i8], n: usize, k: usize) -
             vnni::lower_gram(data, n, k, &mut out);
             Some(out)
         }
-        GramKernel::F32 if bound < 1 << 24 => Some(f32_lower_gram(data, n, k)),
+        GramKernel::F32 if range.bound < 1 << 24 => Some(f32_lower_gram(data, n, k)),
         _ => None,
     }
 }
@@ -389,7 +417,7 @@ mod vnni {
     /// Fills `out[j * k + i]` for `i >= j` (and some `i < j` near the diagonal) with
     /// `sum_r x[r, i] * x[r, j]`. Requires [`available`], values >= 0 and no i32 overflow.
     pub(super) fn lower_gram(data: &[i8], n: usize, k: usize, out: &mut [i32]) {
-        assert!(available(), "AMX kernel called without AMX");
+        assert!(available(), "VNNI kernel called without AVX-512 VNNI");
         assert_eq!(data.len(), n * k);
         assert_eq!(out.len(), k * k);
         // SAFETY: the CPU supports the enabled features (checked above); every memory access

@@ -55,26 +55,8 @@ impl ColumnMatrix {
     pub fn col_dot(&self, j: usize, v: &[f64]) -> f64 {
         let r = j * self.rows..(j + 1) * self.rows;
         match &self.data {
-            ColumnData::I8(d) => dot_i8(&d[r], v),
-            ColumnData::F64(d) => dot_f64(&d[r], v),
-        }
-    }
-
-    /// `out += a * x_j`.
-    #[inline]
-    pub fn col_axpy(&self, j: usize, a: f64, out: &mut [f64]) {
-        let r = j * self.rows..(j + 1) * self.rows;
-        match &self.data {
-            ColumnData::I8(d) => {
-                for (o, &x) in out.iter_mut().zip(&d[r]) {
-                    *o += a * x as f64;
-                }
-            }
-            ColumnData::F64(d) => {
-                for (o, &x) in out.iter_mut().zip(&d[r]) {
-                    *o += a * x;
-                }
-            }
+            ColumnData::I8(d) => dots(&d[r], [v])[0],
+            ColumnData::F64(d) => dots(&d[r], [v])[0],
         }
     }
 
@@ -89,8 +71,7 @@ impl ColumnMatrix {
         }
     }
 
-    /// `outs[c] += coefs[c] * x_j` for every output, reading column `j` once per group of
-    /// four outputs.
+    /// `outs[c] += coefs[c] * x_j` for every output, reading and widening column `j` once.
     #[inline(always)]
     pub fn col_axpy_many(&self, j: usize, coefs: &[f64], outs: &mut [Vec<f64>]) {
         let r = j * self.rows..(j + 1) * self.rows;
@@ -193,67 +174,27 @@ fn dots<T: Widen, const M: usize>(x: &[T], vs: [&[f64]; M]) -> [f64; M] {
     out
 }
 
-/// `outs[c] += coefs[c] * x` for each output, in groups of four.
+/// `outs[c] += coefs[c] * x` for each output: each group of eight rows is widened once and
+/// serves every output.
 #[inline(always)]
 fn axpy_many<T: Widen>(x: &[T], coefs: &[f64], outs: &mut [Vec<f64>]) {
     let n = x.len();
-    for (cs, os) in coefs.chunks(4).zip(outs.chunks_mut(4)) {
-        let mut os: Vec<&mut [f64]> = os.iter_mut().map(|o| &mut o[..n]).collect();
-        let full = n - n % 8;
-        let mut i = 0;
-        while i < full {
-            let xs = &x[i..i + 8];
-            let mut xf = [0.0f64; 8];
+    let full = n - n % 8;
+    let mut xf = [0.0f64; 8];
+    for (i, xs) in x[..full].chunks_exact(8).enumerate() {
+        for (f, &v) in xf.iter_mut().zip(xs) {
+            *f = v.widen();
+        }
+        for (o, &a) in outs.iter_mut().zip(coefs) {
+            let o = &mut o[i * 8..i * 8 + 8];
             for l in 0..8 {
-                xf[l] = xs[l].widen();
-            }
-            for (o, &a) in os.iter_mut().zip(cs) {
-                let o = &mut o[i..i + 8];
-                for l in 0..8 {
-                    o[l] += a * xf[l];
-                }
-            }
-            i += 8;
-        }
-        for (o, &a) in os.iter_mut().zip(cs) {
-            for r in full..n {
-                o[r] += a * x[r].widen();
+                o[l] += a * xf[l];
             }
         }
     }
-}
-
-/// Four independent accumulators let the compiler vectorise the widening dot product.
-#[inline]
-fn dot_i8(x: &[i8], v: &[f64]) -> f64 {
-    let mut acc = [0.0f64; 4];
-    let (xc, xr) = x.split_at(x.len() - x.len() % 4);
-    let (vc, vr) = v.split_at(xc.len());
-    for (xs, vs) in xc.chunks_exact(4).zip(vc.chunks_exact(4)) {
-        for k in 0..4 {
-            acc[k] += xs[k] as f64 * vs[k];
+    for (o, &a) in outs.iter_mut().zip(coefs) {
+        for r in full..n {
+            o[r] += a * x[r].widen();
         }
     }
-    let mut s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
-    for (&a, &b) in xr.iter().zip(vr) {
-        s += a as f64 * b;
-    }
-    s
-}
-
-#[inline]
-fn dot_f64(x: &[f64], v: &[f64]) -> f64 {
-    let mut acc = [0.0f64; 4];
-    let (xc, xr) = x.split_at(x.len() - x.len() % 4);
-    let (vc, vr) = v.split_at(xc.len());
-    for (xs, vs) in xc.chunks_exact(4).zip(vc.chunks_exact(4)) {
-        for k in 0..4 {
-            acc[k] += xs[k] * vs[k];
-        }
-    }
-    let mut s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
-    for (&a, &b) in xr.iter().zip(vr) {
-        s += a * b;
-    }
-    s
 }

@@ -40,7 +40,7 @@ macro_rules! pool {
             }
         }
 
-        /// Keeps `v` for this thread's next [`$take`] if it is large enough to matter.
+        /// Keeps `v` for this thread's next request of its type if it is large enough to matter.
         pub(crate) fn $give(v: Vec<$t>) {
             if v.capacity() < 1 << 18 {
                 return;
