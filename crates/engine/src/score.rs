@@ -129,7 +129,7 @@ pub fn score(
         })
         .collect::<Result<Vec<_>, _>>()?;
     let preds = inputs.predictions;
-    let pred_row = match_rows(&data.ids, &preds.ids, &preds.path)?;
+    let pred_row = match_rows(data, &preds.keys())?;
     let matched = pred_row.iter().filter(|r| r.is_some()).count();
     require_overlap(
         || format!("{} vs {}", preds.path.display(), data.path.display()),
@@ -138,7 +138,7 @@ pub fn score(
         config.max_filtered_ratio,
     )?;
     let reference_rows = |r: Option<&Reference>| {
-        r.map(|r| match_rows(&data.ids, &r.ids, &r.path))
+        r.map(|r| match_rows(data, &r.keys()))
             .transpose()
     };
     let meta_row = match &inputs.meta_model {
@@ -573,6 +573,7 @@ mod tests {
         Predictions {
             path: PathBuf::from("preds.csv"),
             ids: ids.iter().collect::<Strings>(),
+            eras: None,
             models: vec!["m".into()],
             values: vec![(0..ids.len()).map(|i| (i * 7 % 11) as f64).collect()],
         }
