@@ -53,7 +53,10 @@ mod tests {
     #[test]
     fn every_model_once_and_every_stake_valid() {
         let e = err("model,stake\na,1\nb,2\na,3\n");
-        assert!(e.contains("line 4") && e.contains("'a'") && e.contains("line 2"), "{e}");
+        assert!(
+            e.contains("line 4") && e.contains("'a'") && e.contains("line 2"),
+            "{e}"
+        );
         let e = err("model,stake\na,1\nb,inf\n");
         assert!(e.contains("line 3") && e.contains("'b'"), "{e}");
         let e = err("model,stake\n,1\n");

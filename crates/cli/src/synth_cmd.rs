@@ -66,7 +66,11 @@ pub fn run(args: &SynthArgs) -> anyhow::Result<()> {
     bar.finish_and_clear();
     for f in &files {
         let name = f.path.file_name().unwrap_or_default();
-        eprintln!("wrote {} ({} bytes)", args.out.join(name).display(), f.bytes);
+        eprintln!(
+            "wrote {} ({} bytes)",
+            args.out.join(name).display(),
+            f.bytes
+        );
     }
     eprintln!(
         "{} eras x {} rows, {} features, {} models, seed {}",

@@ -176,7 +176,11 @@ fn signals_data(dir: &Path, unique_ids: bool) -> (String, Vec<(String, String)>)
             keys.push((era.to_string(), id));
         }
     }
-    let path = dir.join(if unique_ids { "unique.parquet" } else { "data.parquet" });
+    let path = dir.join(if unique_ids {
+        "unique.parquet"
+    } else {
+        "data.parquet"
+    });
     let frame = Frame::new(
         &path,
         vec![
@@ -248,17 +252,52 @@ fn ids_repeated_across_eras_are_matched_on_era_and_id_or_refused() {
     let out = d.join("o.csv");
     let before = listing(d);
     let keep: Vec<&str> = before.iter().map(String::as_str).collect();
-    let e = fails(1, &["score", "--data", &data, "--predictions", &no_era, "--out", &s(&out), "--quiet"], d, &keep);
+    let e = fails(
+        1,
+        &[
+            "score",
+            "--data",
+            &data,
+            "--predictions",
+            &no_era,
+            "--out",
+            &s(&out),
+            "--quiet",
+        ],
+        d,
+        &keep,
+    );
     assert!(
         e.contains("id 't00' is in era '0001' and in era '0002'") && e.contains("no_era.csv"),
         "{e}"
     );
     // A repeated (era, id) is still a duplicate, named with its era.
-    let dup = write(d, "dup.csv", "era,id,m\n0001,t01,0.1\n0001,t01,0.2\n0002,t01,0.3\n");
+    let dup = write(
+        d,
+        "dup.csv",
+        "era,id,m\n0001,t01,0.1\n0001,t01,0.2\n0002,t01,0.3\n",
+    );
     let keep: Vec<String> = listing(d);
     let keep: Vec<&str> = keep.iter().map(String::as_str).collect();
-    let e = fails(1, &["score", "--data", &data, "--predictions", &dup, "--out", &s(&out), "--quiet"], d, &keep);
-    assert!(e.contains("'t01' appears more than once in era '0001'"), "{e}");
+    let e = fails(
+        1,
+        &[
+            "score",
+            "--data",
+            &data,
+            "--predictions",
+            &dup,
+            "--out",
+            &s(&out),
+            "--quiet",
+        ],
+        d,
+        &keep,
+    );
+    assert!(
+        e.contains("'t01' appears more than once in era '0001'"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -274,7 +313,16 @@ fn missing_ids_and_eras_are_named_by_their_place_in_the_file() {
     let blank = write(d, "blank.csv", &(lines.join("\n") + "\n"));
     let e = fails(
         1,
-        &["score", "--data", &data, "--predictions", &blank, "--out", &out, "--quiet"],
+        &[
+            "score",
+            "--data",
+            &data,
+            "--predictions",
+            &blank,
+            "--out",
+            &out,
+            "--quiet",
+        ],
         d,
         &["blank.csv"],
     );
@@ -303,7 +351,16 @@ fn missing_ids_and_eras_are_named_by_their_place_in_the_file() {
     write_frame(&pq, &frame).unwrap();
     let e = fails(
         1,
-        &["score", "--data", &data, "--predictions", &s(&pq), "--out", &out, "--quiet"],
+        &[
+            "score",
+            "--data",
+            &data,
+            "--predictions",
+            &s(&pq),
+            "--out",
+            &out,
+            "--quiet",
+        ],
         d,
         &["blank.csv", "null.parquet"],
     );
@@ -315,16 +372,38 @@ fn missing_ids_and_eras_are_named_by_their_place_in_the_file() {
     let keep = ["blank.csv", "null.parquet", "stakes.csv", "no_era.csv"];
     let e = fails(
         1,
-        &["metamodel", "--predictions", &no_era, "--stakes", &stakes, "--out", &mm],
+        &[
+            "metamodel",
+            "--predictions",
+            &no_era,
+            "--stakes",
+            &stakes,
+            "--out",
+            &mm,
+        ],
         d,
         &keep,
     );
     assert!(e.contains("no_era.csv: line 3 has no era"), "{e}");
     let empty = write(d, "empty.csv", "id,m\n");
-    let keep = ["blank.csv", "null.parquet", "stakes.csv", "no_era.csv", "empty.csv"];
+    let keep = [
+        "blank.csv",
+        "null.parquet",
+        "stakes.csv",
+        "no_era.csv",
+        "empty.csv",
+    ];
     let e = fails(
         1,
-        &["metamodel", "--predictions", &empty, "--stakes", &stakes, "--out", &mm],
+        &[
+            "metamodel",
+            "--predictions",
+            &empty,
+            "--stakes",
+            &stakes,
+            "--out",
+            &mm,
+        ],
         d,
         &keep,
     );
@@ -353,10 +432,22 @@ fn a_pandas_index_column_is_the_index_and_duplicate_columns_are_refused() {
     let (a, b) = (d.join("a.csv"), d.join("b.csv"));
     for (preds, out) in [(&indexed, &a), (&fixture("score/predictions.csv"), &b)] {
         let run = erascore(&[
-            "score", "--data", &data, "--predictions", preds, "--metrics", "corr", "--out",
-            &s(out), "--quiet",
+            "score",
+            "--data",
+            &data,
+            "--predictions",
+            preds,
+            "--metrics",
+            "corr",
+            "--out",
+            &s(out),
+            "--quiet",
         ]);
-        assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
     }
     assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
     let models: Vec<String> = read_frame(&a).unwrap().text("model").unwrap().to_vec();
@@ -367,11 +458,23 @@ fn a_pandas_index_column_is_the_index_and_duplicate_columns_are_refused() {
     let keep = ["indexed.csv", "a.csv", "b.csv", "index_only.csv"];
     let e = fails(
         1,
-        &["score", "--data", &data, "--predictions", &index_only, "--out", &out, "--quiet"],
+        &[
+            "score",
+            "--data",
+            &data,
+            "--predictions",
+            &index_only,
+            "--out",
+            &out,
+            "--quiet",
+        ],
         d,
         &keep,
     );
-    assert!(e.contains("no column named 'id'") && e.contains("pandas index"), "{e}");
+    assert!(
+        e.contains("no column named 'id'") && e.contains("pandas index"),
+        "{e}"
+    );
     let dup_header: String = text
         .lines()
         .enumerate()
@@ -385,10 +488,25 @@ fn a_pandas_index_column_is_the_index_and_duplicate_columns_are_refused() {
         })
         .collect();
     let dup_header = write(d, "dup_header.csv", &dup_header);
-    let keep = ["indexed.csv", "a.csv", "b.csv", "index_only.csv", "dup_header.csv"];
+    let keep = [
+        "indexed.csv",
+        "a.csv",
+        "b.csv",
+        "index_only.csv",
+        "dup_header.csv",
+    ];
     let e = fails(
         1,
-        &["score", "--data", &data, "--predictions", &dup_header, "--out", &out, "--quiet"],
+        &[
+            "score",
+            "--data",
+            &data,
+            "--predictions",
+            &dup_header,
+            "--out",
+            &out,
+            "--quiet",
+        ],
         d,
         &keep,
     );
@@ -399,18 +517,46 @@ fn a_pandas_index_column_is_the_index_and_duplicate_columns_are_refused() {
 fn a_model_staked_twice_is_refused_by_every_command() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let stakes = write(d, "stakes.csv", "model,stake\nmodel_a,1\nmodel_ties,2\nmodel_a,3\n");
+    let stakes = write(
+        d,
+        "stakes.csv",
+        "model,stake\nmodel_a,1\nmodel_ties,2\nmodel_a,3\n",
+    );
     let out = s(&d.join("o.csv"));
     let preds = fixture("score/predictions.csv");
-    let scores = write(d, "scores.csv", "era,model,corr\n1,model_a,0.1\n2,model_a,0.2\n");
+    let scores = write(
+        d,
+        "scores.csv",
+        "era,model,corr\n1,model_a,0.1\n2,model_a,0.2\n",
+    );
     let keep = ["stakes.csv", "scores.csv"];
     for args in [
         vec![
-            "score", "--data", &fixture("score/data.parquet"), "--predictions", &preds,
-            "--stakes", &stakes, "--metrics", "mmc", "--out", &out, "--quiet",
+            "score",
+            "--data",
+            &fixture("score/data.parquet"),
+            "--predictions",
+            &preds,
+            "--stakes",
+            &stakes,
+            "--metrics",
+            "mmc",
+            "--out",
+            &out,
+            "--quiet",
         ],
-        vec!["metamodel", "--predictions", &preds, "--stakes", &stakes, "--out", &out],
-        vec!["payout", "--scores", &scores, "--stakes", &stakes, "--rule", "custom", "--out", &out],
+        vec![
+            "metamodel",
+            "--predictions",
+            &preds,
+            "--stakes",
+            &stakes,
+            "--out",
+            &out,
+        ],
+        vec![
+            "payout", "--scores", &scores, "--stakes", &stakes, "--rule", "custom", "--out", &out,
+        ],
     ] {
         let e = fails(1, &args, d, &keep);
         assert!(
@@ -433,7 +579,16 @@ fn an_output_that_is_an_input_or_a_directory_is_refused_before_any_work() {
     let data = fixture("score/data.parquet");
     let e = fails(
         2,
-        &["score", "--data", &data, "--predictions", &preds, "--out", &preds, "--quiet"],
+        &[
+            "score",
+            "--data",
+            &data,
+            "--predictions",
+            &preds,
+            "--out",
+            &preds,
+            "--quiet",
+        ],
         d,
         &["preds.csv"],
     );
@@ -443,7 +598,16 @@ fn an_output_that_is_an_input_or_a_directory_is_refused_before_any_work() {
     std::fs::create_dir(d.join("folder")).unwrap();
     let e = fails(
         2,
-        &["score", "--data", &data, "--predictions", &preds, "--out", &s(&d.join("folder")), "--quiet"],
+        &[
+            "score",
+            "--data",
+            &data,
+            "--predictions",
+            &preds,
+            "--out",
+            &s(&d.join("folder")),
+            "--quiet",
+        ],
         d,
         &["preds.csv", "folder"],
     );
@@ -451,7 +615,15 @@ fn an_output_that_is_an_input_or_a_directory_is_refused_before_any_work() {
     let stakes = write(d, "stakes.csv", "model,stake\nmodel_a,1\n");
     let e = fails(
         2,
-        &["metamodel", "--predictions", &preds, "--stakes", &stakes, "--out", &stakes],
+        &[
+            "metamodel",
+            "--predictions",
+            &preds,
+            "--stakes",
+            &stakes,
+            "--out",
+            &stakes,
+        ],
         d,
         &["preds.csv", "folder", "stakes.csv"],
     );
@@ -465,7 +637,9 @@ fn payout_writes_all_of_its_outputs_or_none() {
     let scores = write(d, "s.csv", "era,model,corr\n1,m,0.1\n2,m,0.2\n3,m,0.05\n");
     let blocker = write(d, "blocker", "a file, not a folder");
     let (out, json) = (s(&d.join("t.csv")), s(&d.join("p.json")));
-    let base = ["payout", "--scores", &scores, "--rule", "custom", "--out", &out, "--json", &json];
+    let base = [
+        "payout", "--scores", &scores, "--rule", "custom", "--out", &out, "--json", &json,
+    ];
     let keep = ["s.csv", "blocker"];
     // A chart in a folder that cannot exist: found before the trajectory is written.
     let chart = format!("{blocker}/fan.png");
@@ -491,7 +665,16 @@ fn invalid_flag_values_exit_2_and_bad_data_exits_1() {
     let data = fixture("score/data.parquet");
     let preds = fixture("score/predictions.csv");
     let out = s(&d.join("o.csv"));
-    let score = ["score", "--data", &data, "--predictions", &preds, "--out", &out, "--quiet"];
+    let score = [
+        "score",
+        "--data",
+        &data,
+        "--predictions",
+        &preds,
+        "--out",
+        &out,
+        "--quiet",
+    ];
     for (extra, want) in [
         (vec!["--metrics", "bogus"], "bogus"),
         (vec!["--metrics", "corr,mmc"], "--meta-model"),
@@ -507,8 +690,14 @@ fn invalid_flag_values_exit_2_and_bad_data_exits_1() {
     for (extra, want) in [
         (vec!["--rule", "weekly"], "unknown payout rule"),
         (vec!["--rule", "custom", "--cap", "2"], "cap 2"),
-        (vec!["--rule", "custom", "--payout-factor", "-1"], "payout factor"),
-        (vec!["--rule", "2024", "--mmc-multiplier", "1"], "--rule custom"),
+        (
+            vec!["--rule", "custom", "--payout-factor", "-1"],
+            "payout factor",
+        ),
+        (
+            vec!["--rule", "2024", "--mmc-multiplier", "1"],
+            "--rule custom",
+        ),
     ] {
         let mut a = payout.to_vec();
         a.extend(extra);
@@ -517,7 +706,17 @@ fn invalid_flag_values_exit_2_and_bad_data_exits_1() {
     }
     let e = fails(
         2,
-        &["diagnostics", "--data", &data, "--predictions", &preds, "--top-bottom", "0", "--out", &s(&d.join("diag"))],
+        &[
+            "diagnostics",
+            "--data",
+            &data,
+            "--predictions",
+            &preds,
+            "--top-bottom",
+            "0",
+            "--out",
+            &s(&d.join("diag")),
+        ],
         d,
         &["s.csv"],
     );
@@ -529,9 +728,19 @@ fn invalid_flag_values_exit_2_and_bad_data_exits_1() {
     assert!(e.contains("target_nope"), "{e}");
     let json = write(d, "features.json", r#"{"feature_sets": {"none": []}}"#);
     let mut a = score.to_vec();
-    a.extend(["--metrics", "fnc", "--features-json", &json, "--feature-set", "none"]);
+    a.extend([
+        "--metrics",
+        "fnc",
+        "--features-json",
+        &json,
+        "--feature-set",
+        "none",
+    ]);
     let e = fails(1, &a, d, &["s.csv", "features.json"]);
-    assert!(e.contains("feature set 'none'") && e.contains("is empty"), "{e}");
+    assert!(
+        e.contains("feature set 'none'") && e.contains("is empty"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -581,5 +790,8 @@ fn diagnostics_replace_their_folder_as_a_whole() {
         &["diag"],
     );
     assert!(e.contains("notes.txt"), "{e}");
-    assert_eq!(std::fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "mine"
+    );
 }

@@ -226,9 +226,33 @@ fn duplicate(path: &Path, id: &str, era: Option<&str>) -> EngineError {
 /// comparison of the two id buffers then replaces hashing every id, and the match is
 /// positional.
 pub fn match_rows(data: &Dataset, keys: &RowKeys<'_>) -> Result<Vec<Option<u32>>, EngineError> {
-    match keys.eras {
-        None => match_ids(data, keys),
-        Some(eras) => match_era_ids(data, keys, eras),
+    DataRows::new(data).match_rows(keys)
+}
+
+/// The data rows that several files are matched to: [`match_rows`] for each, with the
+/// data's own id check done once for all of them.
+#[derive(Debug)]
+pub struct DataRows<'a> {
+    data: &'a Dataset,
+    /// The first data id repeated anywhere in the file (rows), once looked for.
+    repeated: std::sync::OnceLock<Option<(usize, usize)>>,
+}
+
+impl<'a> DataRows<'a> {
+    /// The rows of `data`.
+    pub fn new(data: &'a Dataset) -> Self {
+        Self {
+            data,
+            repeated: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// See [`match_rows`].
+    pub fn match_rows(&self, keys: &RowKeys<'_>) -> Result<Vec<Option<u32>>, EngineError> {
+        match keys.eras {
+            None => match_ids(self, keys),
+            Some(eras) => match_era_ids(self.data, keys, eras),
+        }
     }
 }
 
@@ -243,10 +267,13 @@ pub fn rows_in_data(data: &Dataset, keys: &RowKeys<'_>) -> Result<Vec<Option<u32
     Ok(inverse)
 }
 
-fn match_ids(data: &Dataset, keys: &RowKeys<'_>) -> Result<Vec<Option<u32>>, EngineError> {
+fn match_ids(rows: &DataRows<'_>, keys: &RowKeys<'_>) -> Result<Vec<Option<u32>>, EngineError> {
+    let data = rows.data;
     if data.ids == *keys.ids {
         // Both files repeat any repeated id: one check on the data covers both.
-        check_ids_unique(data, keys.path)?;
+        if let Some((first, second)) = *rows.repeated.get_or_init(|| repeated_id(data)) {
+            return Err(repeated_in_data(data, keys.path, first, second));
+        }
         return Ok((0..keys.ids.len() as u32).map(Some).collect());
     }
     let mut index: HashMap<&str, u32, RandomState> =
@@ -285,9 +312,9 @@ fn repeated_in_data(data: &Dataset, other: &Path, first: usize, second: usize) -
     }
 }
 
-/// Every data id once: ids hashed and sorted (in parallel), strings compared only where two
-/// hashes agree.
-fn check_ids_unique(data: &Dataset, other: &Path) -> Result<(), EngineError> {
+/// The first pair of rows (in file order) holding one id: ids hashed and sorted (in
+/// parallel), strings compared only where two hashes agree.
+fn repeated_id(data: &Dataset) -> Option<(usize, usize)> {
     use rayon::prelude::*;
     let hasher = RandomState::with_seeds(1, 2, 3, 4);
     let mut hashed: Vec<(u64, u32)> = (0..data.ids.len())
@@ -307,10 +334,7 @@ fn check_ids_unique(data: &Dataset, other: &Path) -> Result<(), EngineError> {
             }
         }
     }
-    match earliest {
-        Some((first, second)) => Err(repeated_in_data(data, other, first, second)),
-        None => Ok(()),
-    }
+    earliest
 }
 
 /// The data era each distinct era label names: the same label, or, for labels that are
@@ -383,12 +407,7 @@ fn match_era_ids(
             sample(data.era_names.iter().map(String::as_str)),
         )));
     }
-    if data.ids == *keys.ids
-        && key_era
-            .iter()
-            .zip(&data.eras)
-            .all(|(k, d)| *k == Some(*d))
-    {
+    if data.ids == *keys.ids && key_era.iter().zip(&data.eras).all(|(k, d)| *k == Some(*d)) {
         // Same rows in the same order; the scoring engine rejects an id repeated in an era.
         return Ok((0..keys.ids.len() as u32).map(Some).collect());
     }
@@ -481,7 +500,9 @@ mod tests {
     fn tickers_repeated_per_era_match_on_era_and_id() {
         let d = data(&[("1", "a"), ("1", "b"), ("2", "a"), ("2", "b")]);
         let ids: Strings = ["b", "a", "a", "b", "x"].into_iter().collect();
-        let eras: Strings = ["0002", "0001", "0002", "0001", "0001"].into_iter().collect();
+        let eras: Strings = ["0002", "0001", "0002", "0001", "0001"]
+            .into_iter()
+            .collect();
         // Era labels "0001" match data eras "1" by number.
         let rows = match_rows(&d, &keys(&ids, Some(&eras))).unwrap();
         assert_eq!(rows, [Some(1), Some(3), Some(2), Some(0)]);
@@ -530,7 +551,10 @@ mod tests {
         );
         let dup: Strings = ["c", "a", "c"].into_iter().collect();
         let e = match_rows(&d, &keys(&dup, None)).unwrap_err().to_string();
-        assert!(e.contains("preds.csv: id 'c' appears more than once"), "{e}");
+        assert!(
+            e.contains("preds.csv: id 'c' appears more than once"),
+            "{e}"
+        );
     }
 
     #[test]

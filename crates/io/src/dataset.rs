@@ -549,7 +549,10 @@ fn push_text(
             .map_or_else(String::new, |id| format!(" (id '{id}')"));
         return Err(IoError::invalid(
             path,
-            format!("column '{name}' is missing (null) at row {}{id}", first_row + i),
+            format!(
+                "column '{name}' is missing (null) at row {}{id}",
+                first_row + i
+            ),
         ));
     }
     if !out.extend_from_arrow(s.as_ref()) {
@@ -770,8 +773,8 @@ mod bad_files {
             columns.into_iter().map(|(_, a)| a).collect(),
         )
         .unwrap();
-        let mut w = ArrowWriter::try_new(File::create(path).unwrap(), batch.schema(), Some(props))
-            .unwrap();
+        let mut w =
+            ArrowWriter::try_new(File::create(path).unwrap(), batch.schema(), Some(props)).unwrap();
         w.write(&batch).unwrap();
         w.close().unwrap();
     }
@@ -818,7 +821,8 @@ mod bad_files {
         let md = ParquetMetaDataReader::new()
             .parse_and_finish(&File::open(path).unwrap())
             .unwrap();
-        let footer = u32::from_le_bytes(bytes[bytes.len() - 8..bytes.len() - 4].try_into().unwrap());
+        let footer =
+            u32::from_le_bytes(bytes[bytes.len() - 8..bytes.len() - 4].try_into().unwrap());
         let data = &bytes[..bytes.len() - 8 - footer as usize];
         let f = md.file_metadata();
         let file = FileMetaData::new(
@@ -832,9 +836,17 @@ mod bad_files {
         let groups = md
             .row_groups()
             .iter()
-            .map(|g| g.clone().into_builder().set_num_rows(group_rows).build().unwrap())
+            .map(|g| {
+                g.clone()
+                    .into_builder()
+                    .set_num_rows(group_rows)
+                    .build()
+                    .unwrap()
+            })
             .collect();
-        let md = ParquetMetaDataBuilder::new(file).set_row_groups(groups).build();
+        let md = ParquetMetaDataBuilder::new(file)
+            .set_row_groups(groups)
+            .build();
         let mut out = data.to_vec();
         let mut tail = Vec::new();
         ParquetMetaDataWriter::new(&mut tail, &md).finish().unwrap();
@@ -906,14 +918,26 @@ mod bad_files {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("data.parquet");
         let ids: Vec<&[u8]> = (0..8)
-            .map(|r| -> &[u8] { if r == 5 { b"n\xff\xfe" } else { b"n0001" } })
+            .map(|r| -> &[u8] {
+                if r == 5 {
+                    b"n\xff\xfe"
+                } else {
+                    b"n0001"
+                }
+            })
             .collect();
         write(
             &path,
             vec![
                 ("id", Arc::new(BinaryArray::from(ids))),
-                ("era", Arc::new(StringArray::from_iter_values((0..8).map(|_| "1")))),
-                ("target", Arc::new(Float64Array::from_iter_values((0..8).map(f64::from)))),
+                (
+                    "era",
+                    Arc::new(StringArray::from_iter_values((0..8).map(|_| "1"))),
+                ),
+                (
+                    "target",
+                    Arc::new(Float64Array::from_iter_values((0..8).map(f64::from))),
+                ),
             ],
             WriterProperties::default(),
         );
@@ -921,7 +945,10 @@ mod bad_files {
             read_dataset(&path, &request()).unwrap_err().to_string(),
             read_frame(&path).unwrap_err().to_string(),
         ] {
-            assert!(e.contains("'id'") && e.contains("row 5") && e.contains("UTF-8"), "{e}");
+            assert!(
+                e.contains("'id'") && e.contains("row 5") && e.contains("UTF-8"),
+                "{e}"
+            );
         }
     }
 
@@ -933,7 +960,9 @@ mod bad_files {
             ("brotli", Compression::BROTLI(BrotliLevel::default())),
         ] {
             let path = dir.path().join(format!("{name}.parquet"));
-            let props = WriterProperties::builder().set_compression(compression).build();
+            let props = WriterProperties::builder()
+                .set_compression(compression)
+                .build();
             small(&path, 250, None, props);
             let d = read_dataset(&path, &request()).unwrap();
             assert_eq!(d.rows(), 250, "{name}");

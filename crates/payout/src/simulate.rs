@@ -164,9 +164,9 @@ pub fn simulate(
     );
     // Compounding at cap 1 doubles a stake per round: a large stake, or a long enough run of
     // rounds, leaves the floating-point range.
-    if let Some(index) = (0..n).find(|&t| {
-        !(at_risk[t].is_finite() && payout[t].is_finite() && after[t].is_finite())
-    }) {
+    if let Some(index) =
+        (0..n).find(|&t| !(at_risk[t].is_finite() && payout[t].is_finite() && after[t].is_finite()))
+    {
         return Err(PayoutError::StakeOverflow { stake0, index });
     }
     if !final_stake.is_finite() {

@@ -209,9 +209,7 @@ impl SynthConfig {
         if self.models == 0 {
             return Err(SynthError::NoModels);
         }
-        let too_large = |flag, value, why: String| {
-            Err(SynthError::TooLarge { flag, value, why })
-        };
+        let too_large = |flag, value, why: String| Err(SynthError::TooLarge { flag, value, why });
         if self.rows_per_era > MAX_ROWS_PER_ERA {
             return too_large(
                 "--rows",

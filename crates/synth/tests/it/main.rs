@@ -363,7 +363,13 @@ fn the_folder_is_replaced_whole_and_other_files_are_never_touched() {
     );
     std::fs::write(dir.join("notes.txt"), "mine").expect("write");
     let synth = Synth::new(config()).expect("valid config");
-    let e = synth.write(&dir, &mut || {}).expect_err("refused").to_string();
+    let e = synth
+        .write(&dir, &mut || {})
+        .expect_err("refused")
+        .to_string();
     assert!(e.contains("notes.txt"), "{e}");
-    assert_eq!(std::fs::read(dir.join("data.parquet")).expect("kept"), second[0]);
+    assert_eq!(
+        std::fs::read(dir.join("data.parquet")).expect("kept"),
+        second[0]
+    );
 }
