@@ -6,7 +6,8 @@
 //! ([`target`]), CORR ([`corr`]), MMC/BMC ([`contribution`]), neutralization with a
 //! factorization reused across columns ([`neutralize`]) and the scores built on it (FNC,
 //! neutral correlation and contribution: [`neutral`]), feature exposure ([`exposure`]), the
-//! stake-weighted meta model ([`meta_model`]) and id alignment ([`align`]). Parallelism is
+//! stake-weighted meta model ([`meta_model`]) and id alignment ([`align`]). [`cpu`] says
+//! which CPU-specific paths run and pins one for tests. Parallelism is
 //! the caller's choice: the engine spreads eras over threads, kernels stay sequential.
 //!
 //! ```
@@ -22,6 +23,7 @@
 pub mod align;
 pub mod contribution;
 pub mod corr;
+pub mod cpu;
 pub mod exposure;
 pub mod gaussian;
 pub mod gram;
@@ -75,4 +77,14 @@ pub enum KernelError {
     /// All stakes are zero.
     #[error("stakes sum to zero")]
     ZeroStakes,
+    /// A CPU path asked for (`ERASCORE_KERNEL`, `ERASCORE_SIMD`) is unknown or not on this CPU.
+    #[error("{variable}={value}: {reason}")]
+    CpuPath {
+        /// The environment variable.
+        variable: String,
+        /// Its value.
+        value: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
 }
