@@ -730,6 +730,51 @@ mod tests {
         assert_eq!(a.smart_sharpe, b.smart_sharpe);
     }
 
+    /// The whole pipeline on every CPU path this machine supports agrees with the default
+    /// path (the CLI golden tests pin the same paths through the environment).
+    #[test]
+    fn every_cpu_path_scores_alike() {
+        let n = 240;
+        let ids: Vec<String> = (0..n).map(|i| format!("n{i:04}")).collect();
+        let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let mut data = dataset(&refs);
+        data.eras = (0..n).map(|i| (i / 80) as u32).collect();
+        data.era_names = vec!["1".into(), "2".into(), "3".into()];
+        data.feature_names = (0..6).map(|j| format!("feature_{j}")).collect();
+        data.features = (0..6)
+            .map(|j| (0..n).map(|i| ((i * (j + 3) + j) % 5) as i8).collect())
+            .collect();
+        let mut preds = predictions(&refs);
+        preds.values[0] = (0..n)
+            .map(|i| ((i * 37) % 101) as f64 + data.features[1][i] as f64 * 20.0)
+            .collect();
+        let inputs = ScoreInputs {
+            data: &data,
+            predictions: &preds,
+            meta_model: None,
+            benchmark: None,
+            example: None,
+        };
+        let config = ScoreConfig {
+            metrics: vec![Metric::Corr, Metric::Fnc, Metric::FeatureExposureMax],
+            targets: vec!["target".into()],
+            max_filtered_ratio: 0.2,
+            target_pow15: true,
+        };
+        let base = score(&inputs, &config, &|| {}).unwrap();
+        let paths = cpu::supported();
+        assert!(!paths.is_empty());
+        for p in paths {
+            let r = score_with_paths(&inputs, &config, Some(p), &|| {}).unwrap();
+            assert_eq!(r.rows.len(), base.rows.len());
+            for (a, b) in r.rows.iter().zip(&base.rows) {
+                for (x, y) in a.values.iter().zip(&b.values) {
+                    assert!(x.is_finite() && (x - y).abs() <= 1e-14, "{p:?}: {x} vs {y}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn repeated_ids_are_errors_on_either_path() {
         let ids = ["a", "b", "c", "d", "e", "f"];

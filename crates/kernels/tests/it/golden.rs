@@ -376,7 +376,7 @@ fn neutralize_matches_reference() {
             for ((y, want), col) in zip_eq(&inputs, &want_cols, name(case)).zip(zip_eq(&inputs, names, name(case)).map(|(_, n)| n)) {
                 let got = nz.neutralize(y, prop);
                 assert_eq!(got.len(), want.len());
-                for (i, (&a, &b)) in got.iter().zip(&want).enumerate() {
+                for (i, (&a, &b)) in got.iter().zip(want.iter()).enumerate() {
                     let label = format!("{} p={prop} {col}[{i}]", name(case));
                     rep.close(&label, a, b, TOL_NEUTRALIZE);
                 }
