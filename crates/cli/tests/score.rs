@@ -117,7 +117,11 @@ fn check_golden(out: &Path, prefix: &str) -> (f64, f64) {
                 } else {
                     let d = (w - h).abs();
                     assert!(d <= tol, "{key:?} {metric}: expected {w}, got {h}");
-                    let slot = if f64_target { &mut worst.1 } else { &mut worst.0 };
+                    let slot = if f64_target {
+                        &mut worst.1
+                    } else {
+                        &mut worst.0
+                    };
                     *slot = slot.max(d);
                 }
                 checked += 1;
@@ -139,7 +143,10 @@ fn matches_numerai_tools_golden_values() {
         String::from_utf8_lossy(&run.stderr)
     );
     let worst = check_golden(&out, "");
-    eprintln!("largest difference: float32 targets {:.1e}, float64 {:.1e}", worst.0, worst.1);
+    eprintln!(
+        "largest difference: float32 targets {:.1e}, float64 {:.1e}",
+        worst.0, worst.1
+    );
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(
         stderr.contains("model 'model_flat' is constant in era '0003'"),
@@ -167,7 +174,10 @@ fn partial_coverage_matches_numerai_tools() {
         String::from_utf8_lossy(&run.stderr)
     );
     let worst = check_golden(&out, "_partial");
-    eprintln!("largest difference: float32 targets {:.1e}, float64 {:.1e}", worst.0, worst.1);
+    eprintln!(
+        "largest difference: float32 targets {:.1e}, float64 {:.1e}",
+        worst.0, worst.1
+    );
 }
 
 #[test]
@@ -415,7 +425,7 @@ fn golden_values_hold_on_every_cpu_path() {
                 String::from_utf8_lossy(&run.stderr)
             );
             let worst = check_golden(&out, prefix);
-            eprintln!("{gram}/{simd} {predictions}: largest difference {worst:.1e?}");
+            eprintln!("{gram}/{simd} {predictions}: largest difference {:.1e} (float32 targets), {:.1e} (float64)", worst.0, worst.1);
         }
     }
 }
@@ -458,10 +468,8 @@ fn timings_name_the_kernels_that_ran() {
 #[test]
 fn unavailable_or_unknown_cpu_paths_are_refused() {
     use erascore_kernels::gram::GramKernel;
-    let mut refused: Vec<(&str, &str)> = vec![
-        ("ERASCORE_KERNEL", "avx9"),
-        ("ERASCORE_SIMD", "sse9"),
-    ];
+    let mut refused: Vec<(&str, &str)> =
+        vec![("ERASCORE_KERNEL", "avx9"), ("ERASCORE_SIMD", "sse9")];
     refused.extend(
         GramKernel::ALL
             .into_iter()

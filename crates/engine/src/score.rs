@@ -16,10 +16,10 @@ use erascore_io::dataset::Dataset;
 use erascore_io::era::era_order;
 use erascore_io::FloatWidth;
 use erascore_kernels::contribution::{contribution, ContributionTarget};
-use erascore_kernels::cpu::{self, CpuPaths};
 use erascore_kernels::corr::{
     corr_of_powered, gaussian_pow, gaussian_rank, numerai_corr, CorrTarget,
 };
+use erascore_kernels::cpu::{self, CpuPaths};
 use erascore_kernels::exposure::ExposureBasis;
 use erascore_kernels::matrix::{ColumnData, ColumnMatrix};
 use erascore_kernels::meta_model::meta_model;

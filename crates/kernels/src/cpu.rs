@@ -123,11 +123,19 @@ impl CpuPaths {
     pub fn check(self) -> Result<Self, KernelError> {
         if let Some(k) = self.gram {
             if !k.available() {
-                return Err(unavailable(KERNEL_ENV, k.env_name(), &available_gram_names()));
+                return Err(unavailable(
+                    KERNEL_ENV,
+                    k.env_name(),
+                    &available_gram_names(),
+                ));
             }
         }
         if !self.simd.available() {
-            return Err(unavailable(SIMD_ENV, self.simd.name(), &available_simd_names()));
+            return Err(unavailable(
+                SIMD_ENV,
+                self.simd.name(),
+                &available_simd_names(),
+            ));
         }
         Ok(self)
     }
@@ -351,7 +359,10 @@ mod tests {
         assert_eq!(parse_gram("auto").unwrap(), None);
         assert_eq!(parse_simd("").unwrap(), None);
         let e = parse_gram("avx").unwrap_err().to_string();
-        assert!(e.contains("ERASCORE_KERNEL=avx") && e.contains("amx, vnni, f32"), "{e}");
+        assert!(
+            e.contains("ERASCORE_KERNEL=avx") && e.contains("amx, vnni, f32"),
+            "{e}"
+        );
         let e = parse_simd("sse9").unwrap_err().to_string();
         assert!(e.contains("ERASCORE_SIMD=sse9"), "{e}");
     }

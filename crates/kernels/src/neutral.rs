@@ -195,6 +195,8 @@ mod tests {
         assert!(s[0].relative_residual < 1e-12, "{:?}", s[0]);
         assert!(s[1].value.is_finite() && !s[1].explained(), "{:?}", s[1]);
         assert!(s[1].relative_residual > 1e-3, "{:?}", s[1]);
-        assert!(feature_neutral_corr(&explained, &nz, &t, None).unwrap().is_nan());
+        assert!(feature_neutral_corr(&explained, &nz, &t, None)
+            .unwrap()
+            .is_nan());
     }
 }

@@ -172,10 +172,7 @@ mod tests {
 
     #[test]
     fn mean_skip_nan_sums_nan_as_zero_and_counts_the_rest() {
-        assert_eq!(
-            mean_skip_nan(&[1.0, f64::NAN, 0.5], Precision::F64),
-            0.75
-        );
+        assert_eq!(mean_skip_nan(&[1.0, f64::NAN, 0.5], Precision::F64), 0.75);
         assert!(mean_skip_nan(&[f64::NAN, f64::NAN], Precision::F32).is_nan());
         // float32: (0.1 + 0.2 + 0.3) / 3 with every step in f32, as pandas does.
         let v = [0.1f32 as f64, f64::NAN, 0.2f32 as f64, 0.3f32 as f64];
@@ -183,10 +180,7 @@ mod tests {
         assert_eq!(mean_skip_nan(&v, Precision::F32), want);
         // Without NaN it is the plain mean.
         let w = [0.25, 0.5, 1.0];
-        assert_eq!(
-            mean_skip_nan(&w, Precision::F64),
-            mean(&w, Precision::F64)
-        );
+        assert_eq!(mean_skip_nan(&w, Precision::F64), mean(&w, Precision::F64));
     }
 
     #[test]

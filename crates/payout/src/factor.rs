@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
-use erascore_io::era::era_number;
 use crate::PayoutError;
+use erascore_io::era::era_number;
 
 /// Where each round's payout factor comes from.
 #[derive(Debug, Clone, PartialEq)]

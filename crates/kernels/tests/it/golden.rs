@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use erascore_kernels::contribution::{contribution, ContributionTarget};
-use erascore_kernels::cpu;
 use erascore_kernels::corr::{gaussian_rank, numerai_corr, top_bottom_rows, CorrTarget};
+use erascore_kernels::cpu;
 use erascore_kernels::exposure::max_feature_correlation;
 use erascore_kernels::gaussian::ndtri;
 use erascore_kernels::matrix::{ColumnData, ColumnMatrix};
@@ -64,8 +64,18 @@ fn f64s(v: &Value) -> Vec<f64> {
 
 /// `a.iter().zip(b)` that fails when the lengths differ: a plain zip stops at the shorter
 /// side, so a missing expected value would compare nothing and pass.
-fn zip_eq<'a, A, B>(a: &'a [A], b: &'a [B], what: &str) -> std::iter::Zip<std::slice::Iter<'a, A>, std::slice::Iter<'a, B>> {
-    assert_eq!(a.len(), b.len(), "{what}: {} values, {} expected", a.len(), b.len());
+fn zip_eq<'a, A, B>(
+    a: &'a [A],
+    b: &'a [B],
+    what: &str,
+) -> std::iter::Zip<std::slice::Iter<'a, A>, std::slice::Iter<'a, B>> {
+    assert_eq!(
+        a.len(),
+        b.len(),
+        "{what}: {} values, {} expected",
+        a.len(),
+        b.len()
+    );
     a.iter().zip(b)
 }
 
@@ -311,7 +321,9 @@ fn numerai_corr_matches_reference() {
         let preds = columns(&case["predictions"]);
         let want = f64s(&case["expected"]);
         let names = case["prediction_names"].as_array().expect("names");
-        for ((p, &w), col) in zip_eq(&preds, &want, name(case)).zip(zip_eq(&want, names, name(case)).map(|(_, n)| n)) {
+        for ((p, &w), col) in
+            zip_eq(&preds, &want, name(case)).zip(zip_eq(&want, names, name(case)).map(|(_, n)| n))
+        {
             let label = format!("{} {}", name(case), col);
             let r = if precision == Precision::F32 {
                 &mut rep32
@@ -342,7 +354,9 @@ fn correlation_contribution_matches_reference() {
         let want = f64s(&case["expected"]);
         let names = case["prediction_names"].as_array().expect("names");
         let preds = columns(&case["predictions"]);
-        for ((p, &w), col) in zip_eq(&preds, &want, name(case)).zip(zip_eq(&want, names, name(case)).map(|(_, n)| n)) {
+        for ((p, &w), col) in
+            zip_eq(&preds, &want, name(case)).zip(zip_eq(&want, names, name(case)).map(|(_, n)| n))
+        {
             let label = format!("{} {}", name(case), col);
             let r = if precision == Precision::F32 {
                 &mut rep32
@@ -362,28 +376,30 @@ fn correlation_contribution_matches_reference() {
 #[test]
 fn neutralize_matches_reference() {
     every_path(|| {
-    let g = load("neutralize.json");
-    let mut rep = Report::new("neutralize");
-    for case in cases(&g) {
-        let nz = Neutralizer::new(matrix(&case["neutralizers"]));
-        let inputs = columns(&case["columns"]);
-        let names = case["column_names"].as_array().expect("names");
-        let proportions = f64s(&case["proportions"]);
-        let expected = case["expected"].as_array().expect("expected");
-        assert_eq!(proportions.len(), expected.len());
-        for (&prop, want_cols) in proportions.iter().zip(expected) {
-            let want_cols = columns(want_cols);
-            for ((y, want), col) in zip_eq(&inputs, &want_cols, name(case)).zip(zip_eq(&inputs, names, name(case)).map(|(_, n)| n)) {
-                let got = nz.neutralize(y, prop);
-                assert_eq!(got.len(), want.len());
-                for (i, (&a, &b)) in got.iter().zip(want.iter()).enumerate() {
-                    let label = format!("{} p={prop} {col}[{i}]", name(case));
-                    rep.close(&label, a, b, TOL_NEUTRALIZE);
+        let g = load("neutralize.json");
+        let mut rep = Report::new("neutralize");
+        for case in cases(&g) {
+            let nz = Neutralizer::new(matrix(&case["neutralizers"]));
+            let inputs = columns(&case["columns"]);
+            let names = case["column_names"].as_array().expect("names");
+            let proportions = f64s(&case["proportions"]);
+            let expected = case["expected"].as_array().expect("expected");
+            assert_eq!(proportions.len(), expected.len());
+            for (&prop, want_cols) in proportions.iter().zip(expected) {
+                let want_cols = columns(want_cols);
+                for ((y, want), col) in zip_eq(&inputs, &want_cols, name(case))
+                    .zip(zip_eq(&inputs, names, name(case)).map(|(_, n)| n))
+                {
+                    let got = nz.neutralize(y, prop);
+                    assert_eq!(got.len(), want.len());
+                    for (i, (&a, &b)) in got.iter().zip(want.iter()).enumerate() {
+                        let label = format!("{} p={prop} {col}[{i}]", name(case));
+                        rep.close(&label, a, b, TOL_NEUTRALIZE);
+                    }
                 }
             }
         }
-    }
-    rep.finish();
+        rep.finish();
     });
 }
 
@@ -394,34 +410,36 @@ fn neutralize_matches_reference() {
 #[test]
 fn feature_neutral_corr_matches_reference() {
     every_path(|| {
-    let g = load("feature_neutral_corr.json");
-    let mut rep = Report::new("feature_neutral_corr");
-    let mut rep32 = Report::new("feature_neutral_corr (float32 targets)");
-    for case in cases(&g) {
-        let precision = precision_of(&case["target_dtype"]);
-        let target = values_in(&case["target"], precision);
-        let t = CorrTarget::new(&target, precision, true).expect("target");
-        let nz = Neutralizer::new(matrix(&case["features"]));
-        let tb = top_bottom(case);
-        let want = f64s(&case["expected"]);
-        let names = case["prediction_names"].as_array().expect("names");
-        let preds = columns(&case["predictions"]);
-        for ((p, &w), col) in zip_eq(&preds, &want, name(case)).zip(zip_eq(&want, names, name(case)).map(|(_, n)| n)) {
-            let label = format!("{} {}", name(case), col);
-            let neutral = nz.neutralize(&gaussian_rank(p), 1.0);
-            let r = if precision == Precision::F32 {
-                &mut rep32
-            } else {
-                &mut rep
-            };
-            match numerai_corr(&neutral, &t, tb) {
-                Ok(got) => r.close(&label, got, w, tol_for(precision)),
-                Err(e) => r.fail(format!("{label}: error {e}")),
+        let g = load("feature_neutral_corr.json");
+        let mut rep = Report::new("feature_neutral_corr");
+        let mut rep32 = Report::new("feature_neutral_corr (float32 targets)");
+        for case in cases(&g) {
+            let precision = precision_of(&case["target_dtype"]);
+            let target = values_in(&case["target"], precision);
+            let t = CorrTarget::new(&target, precision, true).expect("target");
+            let nz = Neutralizer::new(matrix(&case["features"]));
+            let tb = top_bottom(case);
+            let want = f64s(&case["expected"]);
+            let names = case["prediction_names"].as_array().expect("names");
+            let preds = columns(&case["predictions"]);
+            for ((p, &w), col) in zip_eq(&preds, &want, name(case))
+                .zip(zip_eq(&want, names, name(case)).map(|(_, n)| n))
+            {
+                let label = format!("{} {}", name(case), col);
+                let neutral = nz.neutralize(&gaussian_rank(p), 1.0);
+                let r = if precision == Precision::F32 {
+                    &mut rep32
+                } else {
+                    &mut rep
+                };
+                match numerai_corr(&neutral, &t, tb) {
+                    Ok(got) => r.close(&label, got, w, tol_for(precision)),
+                    Err(e) => r.fail(format!("{label}: error {e}")),
+                }
             }
         }
-    }
-    rep.finish();
-    rep32.finish();
+        rep.finish();
+        rep32.finish();
     });
 }
 
@@ -517,61 +535,61 @@ fn stake_weight_and_meta_model_match_reference() {
 #[test]
 fn neutral_scores_match_reference() {
     every_path(|| {
-    use erascore_kernels::neutral::{
-        feature_neutral_corr, neutral_contribution, neutral_correlation,
-    };
-    let g = load("neutral.json");
-    let mut rep = Report::new("neutral_correlation / neutral_contribution");
-    for case in cases(&g) {
-        let precision = precision_of(&case["target_dtype"]);
-        let target = values_in(&case["target"], precision);
-        let nz = Neutralizer::new(matrix(&case["features"]));
-        let tb = top_bottom(case);
-        let meta = f64s(&case["meta_model"]);
-        let ct = ContributionTarget::new(&target, precision);
-        let names = case["prediction_names"].as_array().expect("names");
-        let want_corr = f64s(&case["neutral_correlation"]);
-        let want_contrib = f64s(&case["neutral_contribution"]);
-        for (i, p) in columns(&case["predictions"]).iter().enumerate() {
-            let label = format!("{} {}", name(case), names[i]);
-            match neutral_correlation(p, &nz, &target, precision, tb) {
-                Ok(got) => rep.close(
-                    &format!("{label} corr"),
-                    got,
-                    want_corr[i],
-                    tol_for(precision),
-                ),
-                Err(e) => rep.fail(format!("{label}: error {e}")),
-            }
-            match neutral_contribution(p, &meta, &nz, &ct, tb) {
-                Ok(got) => rep.close(
-                    &format!("{label} contribution"),
-                    got,
-                    want_contrib[i],
-                    tol_for(precision),
-                ),
-                Err(e) => rep.fail(format!("{label}: error {e}")),
+        use erascore_kernels::neutral::{
+            feature_neutral_corr, neutral_contribution, neutral_correlation,
+        };
+        let g = load("neutral.json");
+        let mut rep = Report::new("neutral_correlation / neutral_contribution");
+        for case in cases(&g) {
+            let precision = precision_of(&case["target_dtype"]);
+            let target = values_in(&case["target"], precision);
+            let nz = Neutralizer::new(matrix(&case["features"]));
+            let tb = top_bottom(case);
+            let meta = f64s(&case["meta_model"]);
+            let ct = ContributionTarget::new(&target, precision);
+            let names = case["prediction_names"].as_array().expect("names");
+            let want_corr = f64s(&case["neutral_correlation"]);
+            let want_contrib = f64s(&case["neutral_contribution"]);
+            for (i, p) in columns(&case["predictions"]).iter().enumerate() {
+                let label = format!("{} {}", name(case), names[i]);
+                match neutral_correlation(p, &nz, &target, precision, tb) {
+                    Ok(got) => rep.close(
+                        &format!("{label} corr"),
+                        got,
+                        want_corr[i],
+                        tol_for(precision),
+                    ),
+                    Err(e) => rep.fail(format!("{label}: error {e}")),
+                }
+                match neutral_contribution(p, &meta, &nz, &ct, tb) {
+                    Ok(got) => rep.close(
+                        &format!("{label} contribution"),
+                        got,
+                        want_contrib[i],
+                        tol_for(precision),
+                    ),
+                    Err(e) => rep.fail(format!("{label}: error {e}")),
+                }
             }
         }
-    }
-    rep.finish();
+        rep.finish();
 
-    let fnc = load("feature_neutral_corr.json");
-    let mut rep = Report::new("feature_neutral_corr (neutral module)");
-    for case in cases(&fnc) {
-        let precision = precision_of(&case["target_dtype"]);
-        let t = CorrTarget::new(&values_in(&case["target"], precision), precision, true)
-            .expect("target");
-        let nz = Neutralizer::new(matrix(&case["features"]));
-        let (preds, want) = (columns(&case["predictions"]), f64s(&case["expected"]));
-        for (p, &w) in zip_eq(&preds, &want, name(case)) {
-            match feature_neutral_corr(p, &nz, &t, top_bottom(case)) {
-                Ok(got) => rep.close(name(case), got, w, tol_for(precision)),
-                Err(e) => rep.fail(format!("{}: error {e}", name(case))),
+        let fnc = load("feature_neutral_corr.json");
+        let mut rep = Report::new("feature_neutral_corr (neutral module)");
+        for case in cases(&fnc) {
+            let precision = precision_of(&case["target_dtype"]);
+            let t = CorrTarget::new(&values_in(&case["target"], precision), precision, true)
+                .expect("target");
+            let nz = Neutralizer::new(matrix(&case["features"]));
+            let (preds, want) = (columns(&case["predictions"]), f64s(&case["expected"]));
+            for (p, &w) in zip_eq(&preds, &want, name(case)) {
+                match feature_neutral_corr(p, &nz, &t, top_bottom(case)) {
+                    Ok(got) => rep.close(name(case), got, w, tol_for(precision)),
+                    Err(e) => rep.fail(format!("{}: error {e}", name(case))),
+                }
             }
         }
-    }
-    rep.finish();
+        rep.finish();
     });
 }
 
@@ -594,59 +612,63 @@ fn select_rows(m: &ColumnMatrix, rows: &[usize]) -> ColumnMatrix {
 #[test]
 fn partial_coverage_matches_reference() {
     every_path(|| {
-    let g = load("partial.json");
-    let mut rep = Report::new("numerai_corr / fnc, partial coverage");
-    let mut rep32 = Report::new("numerai_corr / fnc, partial coverage (float32 targets)");
-    for case in cases(&g) {
-        let precision = precision_of(&case["target_dtype"]);
-        let pow15 = case["target_pow15"].as_bool().expect("target_pow15");
-        let tb = top_bottom(case);
-        let era_target = values_in(&case["era_target"], precision);
-        let predicted: Vec<usize> = case["predicted"]
-            .as_array()
-            .expect("predicted")
-            .iter()
-            .map(|v| v.as_u64().expect("row") as usize)
-            .collect();
-        let preds = columns(&case["predictions"]);
-        // Scored: predicted rows with a target (positions within the predictions).
-        let scored: Vec<usize> = (0..predicted.len())
-            .filter(|&i| !era_target[predicted[i]].is_nan())
-            .collect();
-        assert!(scored.len() < era_target.len(), "{}: not partial", name(case));
-        let t: Vec<f64> = scored.iter().map(|&i| era_target[predicted[i]]).collect();
-        let ct = CorrTarget::centred_on(&t, &era_target, precision, pow15).expect("target");
-        let r = if precision == Precision::F32 {
-            &mut rep32
-        } else {
-            &mut rep
-        };
-        let want = f64s(&case["expected_corr"]);
-        let nz = (!case["expected_fnc"].is_null()).then(|| {
-            let rows: Vec<usize> = scored.iter().map(|&i| predicted[i]).collect();
-            Neutralizer::new(select_rows(&matrix(&case["features"]), &rows))
-        });
-        let want_fnc = nz.as_ref().map(|_| f64s(&case["expected_fnc"]));
-        for (k, (p, &w)) in zip_eq(&preds, &want, name(case)).enumerate() {
-            assert_eq!(p.len(), predicted.len());
-            let ps: Vec<f64> = scored.iter().map(|&i| p[i]).collect();
-            let label = format!("{} corr[{k}]", name(case));
-            match numerai_corr(&ps, &ct, tb) {
-                Ok(got) => r.close(&label, got, w, tol_for(precision)),
-                Err(e) => r.fail(format!("{label}: error {e}")),
-            }
-            if let (Some(nz), Some(wf)) = (&nz, &want_fnc) {
-                let label = format!("{} fnc[{k}]", name(case));
-                let neutral = nz.neutralize(&gaussian_rank(&ps), 1.0);
-                match numerai_corr(&neutral, &ct, tb) {
-                    Ok(got) => r.close(&label, got, wf[k], tol_for(precision)),
+        let g = load("partial.json");
+        let mut rep = Report::new("numerai_corr / fnc, partial coverage");
+        let mut rep32 = Report::new("numerai_corr / fnc, partial coverage (float32 targets)");
+        for case in cases(&g) {
+            let precision = precision_of(&case["target_dtype"]);
+            let pow15 = case["target_pow15"].as_bool().expect("target_pow15");
+            let tb = top_bottom(case);
+            let era_target = values_in(&case["era_target"], precision);
+            let predicted: Vec<usize> = case["predicted"]
+                .as_array()
+                .expect("predicted")
+                .iter()
+                .map(|v| v.as_u64().expect("row") as usize)
+                .collect();
+            let preds = columns(&case["predictions"]);
+            // Scored: predicted rows with a target (positions within the predictions).
+            let scored: Vec<usize> = (0..predicted.len())
+                .filter(|&i| !era_target[predicted[i]].is_nan())
+                .collect();
+            assert!(
+                scored.len() < era_target.len(),
+                "{}: not partial",
+                name(case)
+            );
+            let t: Vec<f64> = scored.iter().map(|&i| era_target[predicted[i]]).collect();
+            let ct = CorrTarget::centred_on(&t, &era_target, precision, pow15).expect("target");
+            let r = if precision == Precision::F32 {
+                &mut rep32
+            } else {
+                &mut rep
+            };
+            let want = f64s(&case["expected_corr"]);
+            let nz = (!case["expected_fnc"].is_null()).then(|| {
+                let rows: Vec<usize> = scored.iter().map(|&i| predicted[i]).collect();
+                Neutralizer::new(select_rows(&matrix(&case["features"]), &rows))
+            });
+            let want_fnc = nz.as_ref().map(|_| f64s(&case["expected_fnc"]));
+            for (k, (p, &w)) in zip_eq(&preds, &want, name(case)).enumerate() {
+                assert_eq!(p.len(), predicted.len());
+                let ps: Vec<f64> = scored.iter().map(|&i| p[i]).collect();
+                let label = format!("{} corr[{k}]", name(case));
+                match numerai_corr(&ps, &ct, tb) {
+                    Ok(got) => r.close(&label, got, w, tol_for(precision)),
                     Err(e) => r.fail(format!("{label}: error {e}")),
+                }
+                if let (Some(nz), Some(wf)) = (&nz, &want_fnc) {
+                    let label = format!("{} fnc[{k}]", name(case));
+                    let neutral = nz.neutralize(&gaussian_rank(&ps), 1.0);
+                    match numerai_corr(&neutral, &ct, tb) {
+                        Ok(got) => r.close(&label, got, wf[k], tol_for(precision)),
+                        Err(e) => r.fail(format!("{label}: error {e}")),
+                    }
                 }
             }
         }
-    }
-    rep.finish();
-    rep32.finish();
+        rep.finish();
+        rep32.finish();
     });
 }
 
