@@ -61,10 +61,20 @@ fn neutral_of(g: &[f64], residual: Vec<f64>) -> (Option<Vec<f64>>, f64) {
     ((rel >= EXPLAINED_RESIDUAL).then_some(residual), rel)
 }
 
+/// [`neutral_gaussian_rank`], also `None` for a column the neutralizers explain completely
+/// (what the scores here rank or correlate next would be rounding noise).
 fn neutral_gaussian(values: &[f64], neutralizer: &Neutralizer) -> Option<Vec<f64>> {
     let g = gaussian_rank(values);
     let r = neutralizer.neutralize(&g, 1.0);
     neutral_of(&g, r).0
+}
+
+/// Tie-kept rank, gaussianize, neutralize (numerai-tools
+/// `neutralize(gaussian(tie_kept_rank(x)), neutralizers)`); `None` when `values` is constant,
+/// which neutralizes to NaN there.
+pub fn neutral_gaussian_rank(values: &[f64], neutralizer: &Neutralizer) -> Option<Vec<f64>> {
+    let n = neutralizer.neutralize(&gaussian_rank(values), 1.0);
+    (!n.iter().any(|v| v.is_nan())).then_some(n)
 }
 
 /// `feature_neutral_corr`: numerai_corr of the neutralized gaussianized predictions.
