@@ -177,14 +177,10 @@ fn available_simd_names() -> Vec<&'static str> {
 }
 
 fn unavailable(variable: &str, value: &str, here: &[&str]) -> KernelError {
-    KernelError::CpuPath {
-        variable: variable.to_string(),
-        value: value.to_string(),
-        reason: format!(
-            "this CPU does not support it (available here: {})",
-            here.join(", ")
-        ),
-    }
+    KernelError::CpuPath(format!(
+        "{variable}={value}: this CPU does not support it (available here: {})",
+        here.join(", ")
+    ))
 }
 
 /// Parses a value of `ERASCORE_KERNEL` (`None` for empty or "auto").
@@ -194,11 +190,9 @@ pub fn parse_gram(value: &str) -> Result<Option<GramKernel>, KernelError> {
     match k {
         Some(k) => Ok(Some(k)),
         None if v.is_empty() || v == "auto" => Ok(None),
-        None => Err(KernelError::CpuPath {
-            variable: KERNEL_ENV.into(),
-            value: value.to_string(),
-            reason: "unknown kernel (expected amx, vnni, f32 or auto)".into(),
-        }),
+        None => Err(KernelError::CpuPath(format!(
+            "{KERNEL_ENV}={value}: unknown kernel (expected amx, vnni, f32 or auto)"
+        ))),
     }
 }
 
@@ -209,11 +203,9 @@ pub fn parse_simd(value: &str) -> Result<Option<SimdLevel>, KernelError> {
     match l {
         Some(l) => Ok(Some(l)),
         None if v.is_empty() || v == "auto" => Ok(None),
-        None => Err(KernelError::CpuPath {
-            variable: SIMD_ENV.into(),
-            value: value.to_string(),
-            reason: "unknown level (expected avx512, avx2, scalar or auto)".into(),
-        }),
+        None => Err(KernelError::CpuPath(format!(
+            "{SIMD_ENV}={value}: unknown level (expected avx512, avx2, scalar or auto)"
+        ))),
     }
 }
 

@@ -86,16 +86,10 @@ pub enum KernelError {
     /// All stakes are zero.
     #[error("stakes sum to zero")]
     ZeroStakes,
-    /// A CPU path asked for (`ERASCORE_KERNEL`, `ERASCORE_SIMD`) is unknown or not on this CPU.
-    #[error("{variable}={value}: {reason}")]
-    CpuPath {
-        /// The environment variable.
-        variable: String,
-        /// Its value.
-        value: String,
-        /// Why it cannot be used.
-        reason: String,
-    },
+    /// A CPU path asked for (`ERASCORE_KERNEL`, `ERASCORE_SIMD`) is unknown or not on this
+    /// CPU: "VARIABLE=value: why".
+    #[error("{0}")]
+    CpuPath(String),
     /// An input that must be complete holds a NaN (numerai-tools: "... contain NaNs").
     #[error("{what} contain NaN (row {row})")]
     NanInput {

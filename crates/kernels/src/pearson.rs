@@ -55,15 +55,10 @@ pub(crate) fn mean_and_scale(values: &[f64]) -> (f64, f64) {
     (m, scale)
 }
 
-/// `x` clipped to [-1, 1], NaN kept (`np.clip` semantics; `f64::min` would turn NaN into 1).
+/// `x` clipped to [-1, 1], NaN kept (`np.clip` semantics, as `f64::clamp` has; `f64::min`
+/// would turn NaN into 1).
 pub(crate) fn clamp_unit(x: f64) -> f64 {
-    if x > 1.0 {
-        1.0
-    } else if x < -1.0 {
-        -1.0
-    } else {
-        x
-    }
+    x.clamp(-1.0, 1.0)
 }
 
 /// Spearman rank correlation (Pearson of average ranks).
