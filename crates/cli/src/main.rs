@@ -61,6 +61,12 @@ fn main() {
             std::process::exit(2);
         }
     }
+    // A CPU path pinned by ERASCORE_KERNEL / ERASCORE_SIMD that is unknown or missing on
+    // this CPU is refused up front, like a bad flag value.
+    if let Err(e) = erascore_kernels::cpu::paths_from_env() {
+        eprintln!("error: {e}");
+        std::process::exit(2);
+    }
     let result = match &cli.command {
         Command::Score(a) => score_cmd::run(a),
         Command::Metamodel(a) => metamodel_cmd::run(a),

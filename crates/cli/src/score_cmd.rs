@@ -212,6 +212,7 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
             (scored - read).as_secs_f64(),
             (written - scored).as_secs_f64()
         );
+        eprintln!("kernels: {}", erascore_kernels::cpu::usage().describe());
     }
     print!("{}", summary_table(&report));
     eprintln!(

@@ -6,6 +6,7 @@
 //! meta models, stakes, score files) and Numerai's `features.json` ([`features_json`]).
 //! Text columns, ids above all, are [`Strings`]: one buffer per column, not one allocation
 //! per value.
+//! [`era`] holds the one order of era labels every command uses.
 //! Nothing here knows about scoring; every error names the file and column at fault.
 //!
 //! ```no_run
@@ -16,6 +17,7 @@
 #![deny(missing_docs)]
 
 pub mod dataset;
+pub mod era;
 pub mod features_json;
 pub mod frame;
 pub mod output;

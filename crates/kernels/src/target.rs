@@ -42,6 +42,31 @@ pub fn mean(values: &[f64], precision: Precision) -> f64 {
     }
 }
 
+/// The mean of the non-NaN `values`, as pandas' `Series.mean()` computes it: NaN entries are
+/// replaced by zeros, the whole array is summed (so pairwise blocks fall where numpy's do)
+/// and the sum is divided by the count of non-NaN values, in `precision`. NaN when every
+/// value is NaN.
+pub fn mean_skip_nan(values: &[f64], precision: Precision) -> f64 {
+    let count = values.iter().filter(|v| !v.is_nan()).count();
+    if count == 0 {
+        return f64::NAN;
+    }
+    if count == values.len() {
+        return mean(values, precision);
+    }
+    let filled: Vec<f64> = values
+        .iter()
+        .map(|&v| if v.is_nan() { 0.0 } else { v })
+        .collect();
+    match precision {
+        Precision::F64 => pairwise_sum(&filled) / count as f64,
+        Precision::F32 => {
+            let sum = pairwise_sum_f32(&filled);
+            ((sum as f64) / (count as f32 as f64)) as f32 as f64
+        }
+    }
+}
+
 /// `values - mean(values)`, rounded to `precision`.
 pub fn centre(values: &[f64], precision: Precision) -> Vec<f64> {
     let m = mean(values, precision);
@@ -143,6 +168,19 @@ mod tests {
         let c = centre(&[0.0, 0.0, 1.0], Precision::F32);
         assert_eq!(c[0], -(1.0f32 / 3.0) as f64);
         assert_eq!(c[2], (1.0f32 - 1.0f32 / 3.0) as f64);
+    }
+
+    #[test]
+    fn mean_skip_nan_sums_nan_as_zero_and_counts_the_rest() {
+        assert_eq!(mean_skip_nan(&[1.0, f64::NAN, 0.5], Precision::F64), 0.75);
+        assert!(mean_skip_nan(&[f64::NAN, f64::NAN], Precision::F32).is_nan());
+        // float32: (0.1 + 0.2 + 0.3) / 3 with every step in f32, as pandas does.
+        let v = [0.1f32 as f64, f64::NAN, 0.2f32 as f64, 0.3f32 as f64];
+        let want = ((0.1f32 + 0.0f32 + 0.2f32 + 0.3f32) / 3.0f32) as f64;
+        assert_eq!(mean_skip_nan(&v, Precision::F32), want);
+        // Without NaN it is the plain mean.
+        let w = [0.25, 0.5, 1.0];
+        assert_eq!(mean_skip_nan(&w, Precision::F64), mean(&w, Precision::F64));
     }
 
     #[test]

@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
-use crate::series::round_number;
 use crate::PayoutError;
+use erascore_io::era::era_number;
 
 /// Where each round's payout factor comes from.
 #[derive(Debug, Clone, PartialEq)]
@@ -100,7 +100,7 @@ impl PayoutFactor {
             PayoutFactor::PerRound(f) => f
                 .by_label
                 .get(round.trim())
-                .or_else(|| round_number(round).and_then(|n| f.by_number.get(&n)))
+                .or_else(|| era_number(round).and_then(|n| f.by_number.get(&n)))
                 .copied()
                 .ok_or_else(|| PayoutError::MissingRoundFactor {
                     round: round.to_string(),
@@ -125,7 +125,7 @@ impl RoundFactors {
                 round: round.to_string(),
             });
         }
-        if let Some(n) = round_number(round) {
+        if let Some(n) = era_number(round) {
             self.by_number.insert(n, value);
         }
         Ok(())

@@ -2,7 +2,8 @@
 //! and the NaN policy that turns them into the combined scores a simulation takes.
 //!
 //! Rounds are ordered by the number their label ends with ("0575", "575", "era575") when
-//! every label has one, and as text otherwise. The position in that order is the round
+//! every label has one, and as text otherwise ([`erascore_io::era::era_order`], the order
+//! every command uses). The position in that order is the round
 //! index `t` of the compounding rule, so a skipped round shifts the later ones down.
 
 use std::collections::BTreeMap;
@@ -23,30 +24,7 @@ pub enum NanPolicy {
     Error,
 }
 
-/// The number a round label ends with, if any: "0575" → 575, "era12" → 12.
-pub fn round_number(label: &str) -> Option<u64> {
-    let t = label.trim();
-    let digits = t.len() - t.trim_end_matches(|c: char| c.is_ascii_digit()).len();
-    if digits == 0 {
-        return None;
-    }
-    t[t.len() - digits..].parse().ok()
-}
-
-/// Indices that put `labels` in round order: by trailing number when every label has one
-/// (ties by text), by text otherwise. Stable.
-pub fn round_order<S: AsRef<str>>(labels: &[S]) -> Vec<usize> {
-    let numbers: Option<Vec<u64>> = labels.iter().map(|l| round_number(l.as_ref())).collect();
-    let mut idx: Vec<usize> = (0..labels.len()).collect();
-    match numbers {
-        Some(n) => idx.sort_by(|&a, &b| {
-            n[a].cmp(&n[b])
-                .then_with(|| labels[a].as_ref().cmp(labels[b].as_ref()))
-        }),
-        None => idx.sort_by(|&a, &b| labels[a].as_ref().cmp(labels[b].as_ref())),
-    }
-    idx
-}
+use erascore_io::era::era_order;
 
 /// One model's scores in round order.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,7 +62,7 @@ pub fn group_by_model(
     }
     let mut out: BTreeMap<&str, ModelScores> = BTreeMap::new();
     let mut seen: HashSet<(&str, &str)> = HashSet::with_capacity(n);
-    for i in round_order(rounds) {
+    for i in era_order(rounds) {
         let (round, model) = (rounds[i].as_str(), models[i].as_str());
         if !seen.insert((model, round.trim())) {
             return Err(PayoutError::DuplicateRound {
@@ -197,23 +175,6 @@ mod tests {
 
     fn s(v: &[&str]) -> Vec<String> {
         v.iter().map(|x| x.to_string()).collect()
-    }
-
-    #[test]
-    fn round_numbers() {
-        assert_eq!(round_number("0575"), Some(575));
-        assert_eq!(round_number(" era12 "), Some(12));
-        assert_eq!(round_number("era"), None);
-        assert_eq!(round_number(""), None);
-    }
-
-    #[test]
-    fn rounds_order_numerically_when_all_labels_have_numbers() {
-        let labels = s(&["era10", "era9", "era100"]);
-        assert_eq!(round_order(&labels), vec![1, 0, 2]);
-        let mixed = s(&["b", "a10", "a9"]);
-        assert_eq!(round_order(&mixed), vec![1, 2, 0]);
-        assert!(round_order::<String>(&[]).is_empty());
     }
 
     #[test]
