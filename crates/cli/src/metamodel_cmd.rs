@@ -49,7 +49,7 @@ pub fn run(args: &MetamodelArgs) -> anyhow::Result<()> {
             ("--data", args.data.as_deref()),
         ],
     )
-    .and_then(|()| Ok(staged.stage(&args.out).context("--out")?))
+    .and_then(|()| staged.stage(&args.out).context("--out"))
     .map_err(usage)?;
     let frame = read_frame(&args.predictions)?;
     let predictions = Predictions::from_frame(frame, None)?;

@@ -2,7 +2,6 @@
 //! match to data rows.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::BuildHasher;
 use std::path::{Path, PathBuf};
 
 use ahash::RandomState;
