@@ -1,4 +1,5 @@
-//! The `erascore` command: score predictions per era, build meta models, simulate payouts.
+//! The `erascore` command: score predictions per era, build meta models, simulate payouts,
+//! check submissions.
 //!
 //! Each subcommand parses its flags into a validated configuration before touching any
 //! file, then reads, computes and finally writes; a failed run writes nothing to `--out`.
@@ -11,6 +12,7 @@ mod payout_cmd;
 mod report;
 mod score_cmd;
 mod synth_cmd;
+mod validate_cmd;
 
 use clap::{Parser, Subcommand};
 
@@ -40,6 +42,8 @@ enum Command {
     Diagnostics(diagnostics_cmd::DiagnosticsArgs),
     /// Simulate stake payouts from per-round scores.
     Payout(payout_cmd::PayoutArgs),
+    /// Check a submission file as numerai-tools does; optionally write it cleaned.
+    Validate(validate_cmd::ValidateArgs),
 }
 
 /// glibc's malloc hands large buffers back to the kernel on free and takes fresh ones on the
@@ -65,6 +69,7 @@ fn main() {
         Command::Synth(a) => synth_cmd::run(a),
         Command::Diagnostics(a) => diagnostics_cmd::run(a),
         Command::Payout(a) => payout_cmd::run(a),
+        Command::Validate(a) => validate_cmd::run(a),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");
