@@ -1,4 +1,5 @@
-//! The `erascore` command: score predictions per era, build meta models, simulate payouts.
+//! The `erascore` command: score predictions per era, build meta models, simulate payouts,
+//! check submissions.
 //!
 //! Each subcommand parses its flags into a validated configuration before touching any
 //! file (an invalid flag value exits with 2, like clap's own usage errors), then reads,
@@ -13,6 +14,7 @@ mod report;
 mod score_cmd;
 mod stakes;
 mod synth_cmd;
+mod validate_cmd;
 
 use clap::{Parser, Subcommand};
 
@@ -42,6 +44,8 @@ enum Command {
     Diagnostics(diagnostics_cmd::DiagnosticsArgs),
     /// Simulate stake payouts from per-round scores.
     Payout(payout_cmd::PayoutArgs),
+    /// Check a submission file as numerai-tools does; optionally write it cleaned.
+    Validate(validate_cmd::ValidateArgs),
 }
 
 /// glibc's malloc hands large buffers back to the kernel on free and takes fresh ones on the
@@ -73,6 +77,7 @@ fn main() {
         Command::Synth(a) => synth_cmd::run(a),
         Command::Diagnostics(a) => diagnostics_cmd::run(a),
         Command::Payout(a) => payout_cmd::run(a),
+        Command::Validate(a) => validate_cmd::run(a),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

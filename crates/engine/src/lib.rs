@@ -5,7 +5,8 @@
 //! ([`metrics`]), and era-parallel scoring ([`score`]), where each era is scored by one
 //! rayon task with sequential kernels, so results do not depend on the number of threads.
 //! Each era's neutralizer factorization is built once and shared by every model and every
-//! target with the same rows. Summary statistics over eras live in [`summary`].
+//! target with the same rows. Summary statistics over eras live in [`summary`]; submission checks and cleaning
+//! (numerai-tools `submissions.py`) in [`submission`].
 //!
 //! ```no_run
 //! use erascore_engine::metrics::Metric;
@@ -18,6 +19,7 @@ pub mod inputs;
 pub mod metrics;
 pub mod score;
 pub mod stats;
+pub mod submission;
 pub mod summary;
 
 use std::path::PathBuf;

@@ -168,7 +168,9 @@ fn len(v: &Values) -> usize {
     }
 }
 
-fn parse_number(cell: &str) -> Option<f64> {
+/// A text cell as a number: empty, "nan" and "na" (any case) are NaN; `None` when the cell
+/// is not a number.
+pub fn parse_number(cell: &str) -> Option<f64> {
     let t = cell.trim();
     if t.is_empty() || t.eq_ignore_ascii_case("nan") || t.eq_ignore_ascii_case("na") {
         return Some(f64::NAN);

@@ -34,6 +34,7 @@
 pub mod bootstrap;
 pub mod chart;
 pub mod factor;
+pub mod multipliers;
 pub mod rule;
 pub mod series;
 pub mod simulate;
@@ -41,6 +42,7 @@ pub mod summary;
 
 pub use bootstrap::{bootstrap, model_stream, BootstrapOptions, BootstrapReport, Quantiles};
 pub use factor::PayoutFactor;
+pub use multipliers::RoundMultipliers;
 pub use rule::{Preset, Rule, RuleOverrides};
 pub use series::{ModelScores, NanPolicy, PreparedModel};
 pub use simulate::{simulate, RoundOutcome, Trajectory};
@@ -52,7 +54,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum PayoutError {
     /// `--rule` named no known rule.
-    #[error("unknown payout rule '{name}' (expected weekly-2021, daily-2023, 2024 or custom)")]
+    #[error("unknown payout rule '{name}' (expected weekly-2021, daily-2023, 2024, signals-2024, signals-2025, crypto or custom)")]
     UnknownRule {
         /// What was given.
         name: String,
@@ -120,6 +122,32 @@ pub enum PayoutError {
     /// The per-round payout factors do not cover a scored round.
     #[error("no payout factor (or total at risk) for round '{round}'")]
     MissingRoundFactor {
+        /// The round.
+        round: String,
+    },
+    /// Per-round multipliers under a Signals or crypto rule.
+    #[error("per-round multipliers apply to the classic tournament's rules, not {rule}")]
+    PerRoundMultipliersNotClassic {
+        /// The rule.
+        rule: &'static str,
+    },
+    /// A per-round multiplier pair the rule does not allow.
+    #[error("round '{round}': {message}")]
+    BadRoundMultiplier {
+        /// The round.
+        round: String,
+        /// What is wrong with its multipliers.
+        message: String,
+    },
+    /// A round listed twice among the per-round multipliers.
+    #[error("round '{round}' appears twice in the per-round multipliers")]
+    DuplicateRoundMultipliers {
+        /// The round.
+        round: String,
+    },
+    /// A scored round without per-round multipliers.
+    #[error("no per-round multipliers for round '{round}'")]
+    MissingRoundMultipliers {
         /// The round.
         round: String,
     },
