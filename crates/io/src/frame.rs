@@ -214,8 +214,10 @@ pub fn read_frame_columns(path: &Path, columns: Option<&[&str]>) -> Result<Frame
 
 fn read_parquet(path: &Path, wanted: Option<&[&str]>) -> Result<Frame, IoError> {
     let file = File::open(path).map_err(|e| IoError::file(path, e))?;
+    let file_len = file.metadata().map_err(|e| IoError::file(path, e))?.len();
     let builder =
         ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| IoError::parquet(path, e))?;
+    crate::parquet_guard::check_column_chunks(path, builder.metadata(), file_len)?;
     let schema = builder.schema().clone();
     let rows = usize::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
     let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
@@ -274,8 +276,8 @@ fn read_parquet(path: &Path, wanted: Option<&[&str]>) -> Result<Frame, IoError> 
             }
         })
         .collect();
-    for batch in reader {
-        let batch = batch.map_err(|e| IoError::parquet(path, e))?;
+    for batch in crate::parquet_guard::batches(path, reader) {
+        let batch = batch?;
         for (c, col) in columns.iter_mut().enumerate() {
             append(path, &col.name.clone(), batch.column(c), &mut col.values)?;
         }

@@ -18,6 +18,7 @@
 pub mod dataset;
 pub mod features_json;
 pub mod frame;
+mod parquet_guard;
 pub mod strings;
 
 pub use strings::Strings;
