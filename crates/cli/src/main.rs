@@ -1,7 +1,8 @@
 //! The `erascore` command: score predictions per era, build meta models, simulate payouts.
 //!
 //! Each subcommand parses its flags into a validated configuration before touching any
-//! file, then reads, computes and finally writes; a failed run writes nothing to `--out`.
+//! file (an invalid flag value exits with 2, like clap's own usage errors), then reads,
+//! computes and finally writes; a failed run exits with 1 and writes nothing.
 
 mod common;
 mod diagnostics_cmd;
@@ -10,6 +11,7 @@ mod metamodel_cmd;
 mod payout_cmd;
 mod report;
 mod score_cmd;
+mod stakes;
 mod synth_cmd;
 
 use clap::{Parser, Subcommand};
@@ -68,6 +70,6 @@ fn main() {
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");
-        std::process::exit(1);
+        std::process::exit(if common::is_usage(&e) { 2 } else { 1 });
     }
 }

@@ -9,9 +9,10 @@ use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 use serde_json::{json, Value};
 
-use erascore_io::frame::{read_frame, write_frame, Column, Frame, Values};
+use erascore_io::frame::{read_frame, write_frame_unstaged, Column, Frame, Values};
+use erascore_io::output::{check_writable, OutputFiles};
 use erascore_io::{FloatWidth, Strings};
-use erascore_payout::bootstrap::DEFAULT_BLOCK;
+use erascore_payout::bootstrap::{DEFAULT_BLOCK, MAX_TRAJECTORIES};
 use erascore_payout::chart::{self, FanChart};
 use erascore_payout::series::{group_by_model, ModelScores};
 use erascore_payout::simulate::check_stake;
@@ -20,7 +21,8 @@ use erascore_payout::{
     Preset, Quantiles, Rule, RuleOverrides, Summary, Trajectory,
 };
 
-use crate::common::{fmt, table};
+use crate::common::{check_outputs, fmt, table, usage};
+use crate::stakes::read_stakes;
 
 /// Flags of `erascore payout`.
 #[derive(Args, Debug, Clone)]
@@ -144,6 +146,10 @@ struct Plan {
     rule: Rule,
     factor: FactorPlan,
     bootstrap: Option<BootstrapOptions>,
+    /// Every output, staged: written under temporary names, renamed together at the end.
+    outputs: OutputFiles,
+    out_tmp: Option<PathBuf>,
+    json_tmp: Option<PathBuf>,
 }
 
 fn plan(args: &PayoutArgs) -> anyhow::Result<Plan> {
@@ -184,6 +190,9 @@ fn plan(args: &PayoutArgs) -> anyhow::Result<Plan> {
             if block == 0 {
                 bail!("--block must be at least 1 round");
             }
+            if n > MAX_TRAJECTORIES {
+                bail!("--bootstrap {n}: at most {MAX_TRAJECTORIES} trajectories");
+            }
             Some(BootstrapOptions {
                 trajectories: n,
                 block,
@@ -195,10 +204,41 @@ fn plan(args: &PayoutArgs) -> anyhow::Result<Plan> {
     if let Some(c) = &args.chart {
         chart::format_of(c)?;
     }
+    let outputs: Vec<(&str, &Path)> = [
+        ("--out", &args.out),
+        ("--json", &args.json),
+        ("--chart", &args.chart),
+    ]
+    .into_iter()
+    .filter_map(|(flag, p)| p.as_deref().map(|p| (flag, p)))
+    .collect();
+    check_outputs(
+        &outputs,
+        &[
+            ("--scores", Some(&args.scores)),
+            ("--stakes", args.stakes.as_deref()),
+            ("--total-at-risk-csv", args.total_at_risk_csv.as_deref()),
+        ],
+    )?;
+    let mut staged = OutputFiles::new();
+    let mut stage = |flag: &str, path: &Option<PathBuf>| -> anyhow::Result<Option<PathBuf>> {
+        path.as_deref()
+            .map(|p| staged.stage(p).with_context(|| flag.to_string()))
+            .transpose()
+    };
+    let out_tmp = stage("--out", &args.out)?;
+    let json_tmp = stage("--json", &args.json)?;
+    // Chart files are named per model once the models are known; the folder is checked now.
+    if let Some(c) = &args.chart {
+        check_writable(c).context("--chart")?;
+    }
     Ok(Plan {
         rule,
         factor,
         bootstrap,
+        outputs: staged,
+        out_tmp,
+        json_tmp,
     })
 }
 
@@ -214,7 +254,7 @@ struct ModelRun {
 
 /// Runs `erascore payout`.
 pub fn run(args: &PayoutArgs) -> anyhow::Result<()> {
-    let plan = plan(args)?;
+    let mut plan = plan(args).map_err(usage)?;
     let series = read_series(args, &plan.rule)?;
     let stakes = match (&args.stakes, args.stake) {
         (Some(p), _) => read_stakes(p)?,
@@ -237,17 +277,19 @@ pub fn run(args: &PayoutArgs) -> anyhow::Result<()> {
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
 
-    // Everything is computed; only now are files written.
-    if let Some(out) = &args.out {
-        write_frame(out, &trajectory_frame(out, &runs)?)?;
+    // Everything is computed; only now are files written, all under temporary names, and
+    // renamed into place together once every one is complete.
+    if let (Some(out), Some(tmp)) = (&args.out, &plan.out_tmp) {
+        write_frame_unstaged(tmp, &trajectory_frame(out, &runs)?, out)?;
+    }
+    if let (Some(j), Some(tmp)) = (&args.json, &plan.json_tmp) {
+        let text = serde_json::to_string_pretty(&summary_json(&plan, &runs))?;
+        std::fs::write(tmp, text + "\n").with_context(|| j.display().to_string())?;
     }
     if let Some(c) = &args.chart {
-        write_charts(c, &plan.rule, &runs)?;
+        write_charts(c, &plan.rule, &runs, &mut plan.outputs)?;
     }
-    if let Some(j) = &args.json {
-        let text = serde_json::to_string_pretty(&summary_json(&plan, &runs))?;
-        std::fs::write(j, text + "\n").with_context(|| j.display().to_string())?;
-    }
+    plan.outputs.commit()?;
     print!("{}", summary_table(&runs));
     if runs.iter().any(|r| r.bootstrap.is_some()) {
         println!();
@@ -331,17 +373,23 @@ fn run_model(
 }
 
 /// One fan chart per model: `chart` itself for a single model, FILE_<model>.ext otherwise.
-fn write_charts(chart: &Path, rule: &Rule, runs: &[ModelRun]) -> anyhow::Result<()> {
+fn write_charts(
+    chart: &Path,
+    rule: &Rule,
+    runs: &[ModelRun],
+    outputs: &mut OutputFiles,
+) -> anyhow::Result<()> {
     for r in runs {
         let path = if runs.len() > 1 {
             per_model_path(chart, &r.model)
         } else {
             chart.to_path_buf()
         };
+        let tmp = outputs.stage(&path).context("--chart")?;
         let title = format!("{} under {}", r.model, rule.preset);
         let actual = r.trajectory.balances();
         chart::render(
-            &path,
+            &tmp,
             &FanChart {
                 title: &title,
                 stake0: r.trajectory.stake0,
@@ -428,22 +476,6 @@ fn preview(rounds: &[String]) -> String {
         s.push_str(", ...");
     }
     s
-}
-
-/// model,stake from a CSV or parquet file; every stake finite and >= 0.
-fn read_stakes(path: &Path) -> anyhow::Result<Vec<(String, f64)>> {
-    let frame = read_frame(path)?;
-    let models = frame.text("model")?;
-    let (stakes, _) = frame.float("stake")?;
-    models
-        .iter()
-        .zip(stakes.iter())
-        .enumerate()
-        .map(|(i, (m, &s))| {
-            check_stake(Some(m), s).with_context(|| format!("{}:{}", path.display(), i + 2))?;
-            Ok((m.to_string(), s))
-        })
-        .collect()
 }
 
 /// Per-round payout factors from a file with a round (or era) column and either
@@ -842,7 +874,7 @@ mod tests {
         assert!(e.contains("'y' has scores but no stake"), "{e}");
         let negative = write(dir.path(), "n.csv", "model,stake\nx,10\ny,-3\n");
         let e = err(&format!("{base} --stakes {negative} --target target"));
-        assert!(e.contains("n.csv:3") && e.contains("-3"), "{e}");
+        assert!(e.contains("n.csv: line 3") && e.contains("-3"), "{e}");
     }
 
     #[test]

@@ -39,6 +39,40 @@ pub enum EngineError {
         /// The repeated id.
         id: String,
     },
+    /// An id repeated within one era of a file with eras.
+    #[error("{path}: id '{id}' appears more than once in era '{era}'")]
+    DuplicateKey {
+        /// The file.
+        path: PathBuf,
+        /// The repeated id.
+        id: String,
+        /// Its era.
+        era: String,
+    },
+    /// A data id sits in two eras while the other file has no era to tell them apart.
+    #[error("{data}: id '{id}' is in era '{first}' and in era '{second}', and {other} has no era column to tell them apart (add one: rows are then matched on era and id)")]
+    IdInTwoEras {
+        /// The data file.
+        data: PathBuf,
+        /// The id.
+        id: String,
+        /// Its first era.
+        first: String,
+        /// Another era holding it.
+        second: String,
+        /// The file without eras.
+        other: PathBuf,
+    },
+    /// A row has no id (or no era).
+    #[error("{path}: {location} has no {column} (empty or null)")]
+    MissingKey {
+        /// The file.
+        path: PathBuf,
+        /// `id` or `era`.
+        column: &'static str,
+        /// Where in the file: "line N" of a CSV, "row N" of a parquet file.
+        location: String,
+    },
     /// A prediction is NaN or infinite.
     #[error("{path}: column '{column}' has {value} for id '{id}'; predictions must be finite")]
     NonFinite {

@@ -26,7 +26,7 @@ use erascore_kernels::rank::{percentile_rank, TieMethod};
 use erascore_kernels::target::Precision;
 use erascore_kernels::KernelError;
 
-use crate::inputs::{match_rows, require_overlap, Predictions, Reference};
+use crate::inputs::{require_overlap, DataRows, Predictions, Reference};
 use crate::metrics::Metric;
 use crate::EngineError;
 
@@ -129,7 +129,8 @@ pub fn score(
         })
         .collect::<Result<Vec<_>, _>>()?;
     let preds = inputs.predictions;
-    let pred_row = match_rows(&data.ids, &preds.ids, &preds.path)?;
+    let data_rows = DataRows::new(data);
+    let pred_row = data_rows.match_rows(&preds.keys())?;
     let matched = pred_row.iter().filter(|r| r.is_some()).count();
     require_overlap(
         || format!("{} vs {}", preds.path.display(), data.path.display()),
@@ -137,10 +138,8 @@ pub fn score(
         preds.ids.len(),
         config.max_filtered_ratio,
     )?;
-    let reference_rows = |r: Option<&Reference>| {
-        r.map(|r| match_rows(&data.ids, &r.ids, &r.path))
-            .transpose()
-    };
+    let reference_rows =
+        |r: Option<&Reference>| r.map(|r| data_rows.match_rows(&r.keys())).transpose();
     let meta_row = match &inputs.meta_model {
         Some(MetaModelSource::Column(r)) => reference_rows(Some(r))?,
         _ => None,
@@ -573,6 +572,7 @@ mod tests {
         Predictions {
             path: PathBuf::from("preds.csv"),
             ids: ids.iter().collect::<Strings>(),
+            eras: None,
             models: vec!["m".into()],
             values: vec![(0..ids.len()).map(|i| (i * 7 % 11) as f64).collect()],
         }

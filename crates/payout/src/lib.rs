@@ -213,6 +213,22 @@ pub enum PayoutError {
         /// `trajectories` or `block`.
         what: &'static str,
     },
+    /// More trajectories (or trajectory rounds kept for a fan chart) than memory allows.
+    #[error("--bootstrap {trajectories}: {why}")]
+    BootstrapTooLarge {
+        /// Trajectories asked for.
+        trajectories: usize,
+        /// What it would take.
+        why: String,
+    },
+    /// The stake grew beyond the largest floating-point number.
+    #[error("starting stake {stake0}: the stake overflows (is no longer a finite number) by round index {index}")]
+    StakeOverflow {
+        /// The starting stake.
+        stake0: f64,
+        /// The first round whose stake is not finite.
+        index: usize,
+    },
     /// The chart file's extension names no supported format.
     #[error("{path}: chart format must be .png or .svg")]
     ChartFormat {
