@@ -246,9 +246,7 @@ pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, Io
     // The footer passed its checks, but a corrupt one can still claim more rows than memory
     // holds: ask the allocator first, so that such a file is an error, not an abort. (The
     // columns themselves are zeroed lazily by the allocator; this probe touches nothing.)
-    let bytes = total_rows
-        .checked_mul(feature_names.len() + 8 * request.targets.len())
-        .unwrap_or(usize::MAX);
+    let bytes = total_rows.saturating_mul(feature_names.len() + 8 * request.targets.len());
     if Vec::<u8>::new().try_reserve_exact(bytes).is_err() {
         return Err(IoError::invalid(
             path,
