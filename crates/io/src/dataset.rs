@@ -184,8 +184,10 @@ impl Slot {
 /// row group per thread.
 pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, IoError> {
     let file = File::open(path).map_err(|e| IoError::file(path, e))?;
+    let file_len = file.metadata().map_err(|e| IoError::file(path, e))?.len();
     let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::default())
         .map_err(|e| IoError::parquet(path, e))?;
+    crate::parquet_guard::check_column_chunks(path, metadata.metadata(), file_len)?;
     let schema = metadata.schema().clone();
     let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
     let find = |c: &str| {
@@ -355,8 +357,8 @@ pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, Io
             let mut ids = Strings::with_capacity(group_rows[g], 0);
             let mut eras = Strings::new();
             let mut offset = 0;
-            for batch in reader {
-                let batch = batch.map_err(|e| IoError::parquet(path, e))?;
+            for batch in crate::parquet_guard::batches(path, reader) {
+                let batch = batch?;
                 let n = batch.num_rows();
                 if offset + n > group_rows[g] {
                     return Err(IoError::invalid(
@@ -519,7 +521,7 @@ fn id_in_group(
         .build()
         .ok()?;
     let mut ids = Strings::new();
-    for batch in reader {
+    for batch in crate::parquet_guard::batches(path, reader) {
         push_text(path, "id", batch.ok()?.column(0), &mut ids, 0, None).ok()?;
         if ids.len() > row {
             break;

@@ -284,8 +284,10 @@ pub fn read_frame_columns(path: &Path, columns: Option<&[&str]>) -> Result<Frame
 
 fn read_parquet(path: &Path, wanted: Option<&[&str]>) -> Result<Frame, IoError> {
     let file = File::open(path).map_err(|e| IoError::file(path, e))?;
+    let file_len = file.metadata().map_err(|e| IoError::file(path, e))?.len();
     let builder =
         ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| IoError::parquet(path, e))?;
+    crate::parquet_guard::check_column_chunks(path, builder.metadata(), file_len)?;
     let schema = builder.schema().clone();
     // A capacity hint only (columns grow past it if need be): genuine files hold at least a
     // byte per row, and a corrupt footer must not size an allocation.
@@ -317,9 +319,7 @@ fn read_parquet(path: &Path, wanted: Option<&[&str]>) -> Result<Frame, IoError> 
             })
             .collect::<Result<_, _>>()?,
     };
-    let file_len = std::fs::metadata(path)
-        .map_err(|e| IoError::file(path, e))
-        .map(|m| usize::try_from(m.len()).unwrap_or(usize::MAX))?;
+    let file_len = usize::try_from(file_len).unwrap_or(usize::MAX);
     // Sized up front: grown batch by batch, each column would be reallocated and copied
     // log2(batches) times, and every fresh page costs a fault (on a VM, a costly one).
     let flat = builder.parquet_schema().num_columns() == names.len();
@@ -367,8 +367,8 @@ fn read_parquet(path: &Path, wanted: Option<&[&str]>) -> Result<Frame, IoError> 
         })
         .collect();
     let mut first_row = 0;
-    for batch in reader {
-        let batch = batch.map_err(|e| IoError::parquet(path, e))?;
+    for batch in crate::parquet_guard::batches(path, reader) {
+        let batch = batch?;
         for (c, col) in columns.iter_mut().enumerate() {
             append(
                 path,

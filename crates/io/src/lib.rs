@@ -21,6 +21,7 @@ pub mod era;
 pub mod features_json;
 pub mod frame;
 pub mod output;
+mod parquet_guard;
 pub mod strings;
 
 pub use strings::Strings;
