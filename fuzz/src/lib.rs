@@ -16,11 +16,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use erascore_engine::metrics::Metric;
 use erascore_io::dataset::{parquet_column_names, read_dataset, DatasetRequest, FeatureSelection};
+use erascore_io::era::{era_number, era_order};
 use erascore_io::features_json::read_feature_set;
 use erascore_io::frame::{column_names, read_frame, read_frame_columns, Frame};
 use erascore_payout::factor::PayoutFactor;
 use erascore_payout::rule::{Preset, Rule, RuleOverrides};
-use erascore_payout::series::{group_by_model, round_number, round_order, NanPolicy};
+use erascore_payout::series::{group_by_model, NanPolicy};
 use erascore_payout::simulate::{check_stake, simulate};
 
 /// The outcome the regression test checks: `Err` carries the reader's message.
@@ -214,7 +215,7 @@ pub fn payout_scores(bytes: &[u8]) -> Outcome {
         } else {
             None
         };
-        let order = round_order(&rounds);
+        let order = era_order(&rounds);
         let mut sorted = order.clone();
         sorted.sort_unstable();
         assert!(sorted.iter().copied().eq(0..rounds.len()));
@@ -311,12 +312,12 @@ pub fn cli_values(bytes: &[u8]) -> Outcome {
         }
         _ => {
             let labels: Vec<&str> = text.split(',').collect();
-            let order = round_order(&labels);
+            let order = era_order(&labels);
             let mut sorted = order.clone();
             sorted.sort_unstable();
             assert!(sorted.iter().copied().eq(0..labels.len()));
             for l in &labels {
-                if let Some(n) = round_number(l) {
+                if let Some(n) = era_number(l) {
                     assert!(l.trim().ends_with(&n.to_string()));
                 }
             }

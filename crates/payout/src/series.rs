@@ -68,7 +68,6 @@ impl<T: Copy> RoundMap<T> {
     }
 }
 
-
 /// One model's scores in round order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelScores {
