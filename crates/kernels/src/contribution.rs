@@ -58,9 +58,21 @@ pub fn contribution(
             right: n,
         });
     }
-    let neutral = orthogonalize(preds, meta);
-    Ok(match top_bottom {
-        Some(k) if k > 0 => match top_bottom_rows(&neutral, k) {
+    Ok(covariance_score(&orthogonalize(preds, meta), target, top_bottom))
+}
+
+/// numerai-tools `contribution_scores` of one column already orthogonalized to the meta
+/// model: `t . p / n`, or over the `k` lowest and `k` highest values of `neutral` the sum of
+/// `t_i p_i` divided by `2k` (NaN when those would overlap). `neutral` must have as many rows
+/// as the target.
+pub fn covariance_score(
+    neutral: &[f64],
+    target: &ContributionTarget,
+    top_bottom: Option<usize>,
+) -> f64 {
+    let n = target.values.len();
+    match top_bottom {
+        Some(k) if k > 0 => match top_bottom_rows(neutral, k) {
             Some(rows) => {
                 rows.iter()
                     .map(|&i| target.values[i] * neutral[i])
@@ -73,12 +85,12 @@ pub fn contribution(
             target
                 .values
                 .iter()
-                .zip(&neutral)
+                .zip(neutral)
                 .map(|(t, p)| t * p)
                 .sum::<f64>()
                 / n as f64
         }
-    })
+    }
 }
 
 #[cfg(test)]

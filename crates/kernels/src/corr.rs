@@ -24,7 +24,17 @@ pub struct CorrTarget {
 impl CorrTarget {
     /// Centres `target` (no NaN) in `precision` and, with `pow15`, applies the signed 1.5 power.
     pub fn new(target: &[f64], precision: Precision, pow15: bool) -> Result<Self, KernelError> {
-        let mut values = centre(target, precision);
+        Self::from_centred(centre(target, precision), precision, pow15)
+    }
+
+    /// From a target already centred in `precision` (possibly on the mean of a larger set of
+    /// rows), applying the signed 1.5 power with `pow15`.
+    pub fn from_centred(
+        centred: Vec<f64>,
+        precision: Precision,
+        pow15: bool,
+    ) -> Result<Self, KernelError> {
+        let mut values = centred;
         if pow15 {
             let centred = values.clone();
             signed_power_in_place(&mut values, NUMERAI_POWER, precision);

@@ -42,9 +42,37 @@ pub fn mean(values: &[f64], precision: Precision) -> f64 {
     }
 }
 
+/// Mean of the non-NaN values as pandas' `Series.mean()` computes it: NaN cells are summed
+/// as zeros (pandas fills them before numpy's pairwise sum, which changes how a float32 sum
+/// rounds) and the sum is divided by the count of the others. NaN when every value is NaN.
+pub fn nan_mean(values: &[f64], precision: Precision) -> f64 {
+    let count = values.iter().filter(|v| !v.is_nan()).count();
+    if count == values.len() {
+        return mean(values, precision);
+    }
+    if count == 0 {
+        return f64::NAN;
+    }
+    let filled: Vec<f64> = values
+        .iter()
+        .map(|&v| if v.is_nan() { 0.0 } else { v })
+        .collect();
+    match precision {
+        Precision::F64 => pairwise_sum(&filled) / count as f64,
+        Precision::F32 => {
+            ((pairwise_sum_f32(&filled) as f64) / (count as f32 as f64)) as f32 as f64
+        }
+    }
+}
+
 /// `values - mean(values)`, rounded to `precision`.
 pub fn centre(values: &[f64], precision: Precision) -> Vec<f64> {
-    let m = mean(values, precision);
+    centre_on(values, mean(values, precision), precision)
+}
+
+/// `values - m`, rounded to `precision`: centring on a mean taken over more rows than are
+/// kept (numerai-tools centres a target before aligning it to the predictions).
+pub fn centre_on(values: &[f64], m: f64, precision: Precision) -> Vec<f64> {
     values.iter().map(|&v| precision.round(v - m)).collect()
 }
 
