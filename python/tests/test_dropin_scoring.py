@@ -76,7 +76,7 @@ def test_numerai_corr_float32_nan_targets_partial_coverage(rng):
     p = predictions(2000, 2, rng)
     t = target(p.index, rng, np.float32, nan_share=0.1)
     extra = pd.Series(np.float32(0.5), index=pd.Index([f"x{i}" for i in range(100)], name="id"))
-    t = pd.concat([t, extra]).sample(frac=1, random_state=1)
+    t = pd.concat([t, extra]).sample(frac=1, random_state=1).rename("target")
     assert_series(es.numerai_corr(p, t), ref.numerai_corr(p, t), tol=1e-8)
 
 

@@ -455,8 +455,15 @@ pub fn dataset_from_batches(
     };
     let id_col = find("id")?;
     let era_col = find("era")?;
-    let feature_cols: Vec<usize> = feature_names.iter().map(|f| find(f)).collect::<Result<_, _>>()?;
-    let target_cols: Vec<usize> = request.targets.iter().map(|t| find(t)).collect::<Result<_, _>>()?;
+    let feature_cols: Vec<usize> = feature_names
+        .iter()
+        .map(|f| find(f))
+        .collect::<Result<_, _>>()?;
+    let target_cols: Vec<usize> = request
+        .targets
+        .iter()
+        .map(|t| find(t))
+        .collect::<Result<_, _>>()?;
     let mut ids = Strings::new();
     let mut era_text = Strings::new();
     let mut features: Vec<Vec<i8>> = feature_cols.iter().map(|_| Vec::new()).collect();
@@ -467,13 +474,25 @@ pub fn dataset_from_batches(
         let n = batch.num_rows();
         push_text(label, "id", batch.column(id_col), &mut ids)?;
         push_text(label, "era", batch.column(era_col), &mut era_text)?;
-        for ((name, &c), out) in request.targets.iter().zip(&target_cols).zip(&mut target_values) {
+        for ((name, &c), out) in request
+            .targets
+            .iter()
+            .zip(&target_cols)
+            .zip(&mut target_values)
+        {
             out.resize(start + n, 0.0);
             fill_float(label, name, batch.column(c), &mut out[start..])?;
         }
         for ((name, &c), out) in feature_names.iter().zip(&feature_cols).zip(&mut features) {
             out.resize(start + n, 0);
-            fill_feature(label, name, batch.column(c), &mut out[start..], (&ids, start), start)?;
+            fill_feature(
+                label,
+                name,
+                batch.column(c),
+                &mut out[start..],
+                (&ids, start),
+                start,
+            )?;
         }
     }
     let rows = ids.len();

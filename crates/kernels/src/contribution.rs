@@ -58,7 +58,11 @@ pub fn contribution(
             right: n,
         });
     }
-    Ok(covariance_score(&orthogonalize(preds, meta), target, top_bottom))
+    Ok(covariance_score(
+        &orthogonalize(preds, meta),
+        target,
+        top_bottom,
+    ))
 }
 
 /// numerai-tools `contribution_scores` of one column already orthogonalized to the meta

@@ -95,7 +95,9 @@ fn numerai_corr<'py>(
     let t = vector(&target);
     let scores = py.detach(|| -> Result<Vec<f64>, KernelError> {
         let target = corr_target(&t, target_mean, target_f32, target_pow15)?;
-        cols.iter().map(|c| corr(c, &target, tb(top_bottom))).collect()
+        cols.iter()
+            .map(|c| corr(c, &target, tb(top_bottom)))
+            .collect()
     });
     Ok(out1(py, scores.map_err(kernel_err)?))
 }
@@ -297,7 +299,11 @@ fn pearson(a: PyReadonlyArray1<'_, f64>, b: PyReadonlyArray1<'_, f64>) -> PyResu
 
 /// Spearman correlation: Pearson of the average ranks.
 #[pyfunction]
-fn spearman(py: Python<'_>, a: PyReadonlyArray1<'_, f64>, b: PyReadonlyArray1<'_, f64>) -> PyResult<f64> {
+fn spearman(
+    py: Python<'_>,
+    a: PyReadonlyArray1<'_, f64>,
+    b: PyReadonlyArray1<'_, f64>,
+) -> PyResult<f64> {
     let (a, b) = (vector(&a), vector(&b));
     same_rows("b", b.len(), a.len())?;
     Ok(py.detach(|| spearman_kernel(&a, &b)))

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use arrow::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
+use arrow::ffi_stream::{FFI_ArrowArrayStream, RecordBatchStreamReader};
 use arrow::record_batch::RecordBatchReader;
 use numpy::PyArray1;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
@@ -19,9 +19,13 @@ use pyo3::types::PyCapsule;
 
 use erascore_engine::inputs::{Predictions, Reference};
 use erascore_engine::metrics::Metric;
-use erascore_engine::score::{score as run_score, MetaModelSource, ScoreConfig, ScoreInputs, ScoreReport};
+use erascore_engine::score::{
+    score as run_score, MetaModelSource, ScoreConfig, ScoreInputs, ScoreReport,
+};
 use erascore_engine::EngineError;
-use erascore_io::dataset::{dataset_from_batches, read_dataset, Dataset, DatasetRequest, FeatureSelection};
+use erascore_io::dataset::{
+    dataset_from_batches, read_dataset, Dataset, DatasetRequest, FeatureSelection,
+};
 use erascore_io::frame::{frame_from_batches, read_frame, Frame};
 
 /// Where a table comes from.
@@ -29,12 +33,12 @@ enum Source {
     /// A parquet (or, for predictions, CSV) file.
     Path(PathBuf),
     /// An Arrow C stream, with the name its errors use.
-    Stream(ArrowArrayStreamReader, PathBuf),
+    Stream(RecordBatchStreamReader, PathBuf),
 }
 
 /// Takes the Arrow C stream `obj.__arrow_c_stream__()` exports.
 #[allow(unsafe_code)]
-fn import_stream(obj: &Bound<'_, PyAny>) -> PyResult<ArrowArrayStreamReader> {
+fn import_stream(obj: &Bound<'_, PyAny>) -> PyResult<RecordBatchStreamReader> {
     let capsule = obj.call_method0("__arrow_c_stream__")?;
     let capsule = capsule
         .cast::<PyCapsule>()
@@ -44,7 +48,7 @@ fn import_stream(obj: &Bound<'_, PyAny>) -> PyResult<ArrowArrayStreamReader> {
     // ArrowArrayStream (the Arrow PyCapsule interface). `from_raw` moves the stream out and
     // leaves a released one behind, so the capsule's destructor does not release it again.
     let stream = unsafe { FFI_ArrowArrayStream::from_raw(ptr.as_ptr().cast()) };
-    ArrowArrayStreamReader::try_new(stream)
+    RecordBatchStreamReader::try_new(stream)
         .map_err(|e| PyValueError::new_err(format!("reading the Arrow stream: {e}")))
 }
 
@@ -146,7 +150,9 @@ fn score_cancellable(
             }
             match result {
                 Ok(Ok(report)) => report.map_err(engine_err),
-                _ => Err(PyRuntimeError::new_err("erascore: the scoring thread panicked")),
+                _ => Err(PyRuntimeError::new_err(
+                    "erascore: the scoring thread panicked",
+                )),
             }
         })
     })
@@ -257,7 +263,14 @@ fn score_frames<'py>(
         model_names.push(r.model);
         target_names.push(r.target);
     }
-    Ok((eras, model_names, target_names, names, values, report.warnings))
+    Ok((
+        eras,
+        model_names,
+        target_names,
+        names,
+        values,
+        report.warnings,
+    ))
 }
 
 /// Column names of a parquet file (the Python glue picks default metrics from them).

@@ -12,7 +12,6 @@ Notation used in the docstrings, per column and per era: ``rank(x) = (r - 0.5) /
 ``p15(x) = sign(x)·|x|^1.5``, ``center(t) = t - mean(t)``, ``corr`` the Pearson correlation.
 """
 
-from __future__ import annotations
 
 from typing import Any, List, Literal, Optional, Tuple, TypeVar, Union, cast
 

@@ -5,7 +5,6 @@ Ranks, inverse normal CDFs, neutralization and Spearman correlations run in Rust
 ``scoring``.
 """
 
-from __future__ import annotations
 
 from math import exp, isfinite
 from statistics import fmean

@@ -4,7 +4,6 @@ pandas; the only numerical step (ranking in ``clean_submission``) uses the Rust 
 ``scoring.tie_kept_rank``. Assertion messages are the reference's.
 """
 
-from __future__ import annotations
 
 import logging
 from typing import List, Optional, Tuple
