@@ -642,6 +642,63 @@ mod tests {
 
     use super::*;
 
+    #[test]
+    fn dataset_from_record_batches() {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Utf8, false),
+            Field::new("era", DataType::Utf8, false),
+            Field::new("feature_a", DataType::Int8, false),
+            Field::new("feature_b", DataType::Float64, false),
+            Field::new("target", DataType::Float32, true),
+        ]));
+        let batch = |ids: [&str; 2], eras: [&str; 2], b: [f64; 2]| {
+            RecordBatch::try_new(
+                schema.clone(),
+                vec![
+                    Arc::new(StringArray::from(ids.to_vec())),
+                    Arc::new(StringArray::from(eras.to_vec())),
+                    Arc::new(Int8Array::from(vec![1i8, 4])),
+                    Arc::new(Float64Array::from(b.to_vec())),
+                    Arc::new(Float32Array::from(vec![Some(0.5f32), None])),
+                ],
+            )
+        };
+        let request = DatasetRequest {
+            features: FeatureSelection::All,
+            targets: vec!["target".into()],
+        };
+        let label = Path::new("<frame>");
+        let d = dataset_from_batches(
+            label,
+            &schema,
+            [
+                batch(["a", "b"], ["e1", "e1"], [0.25, 0.5]),
+                batch(["c", "d"], ["e2", "e1"], [1.0, 0.0]),
+            ],
+            &request,
+        )
+        .unwrap();
+        assert_eq!(d.ids.to_vec(), ["a", "b", "c", "d"]);
+        assert_eq!(d.eras, vec![0, 0, 1, 0]);
+        assert_eq!(d.era_names, ["e1", "e2"]);
+        assert_eq!(d.features, vec![vec![1, 4, 1, 4], vec![1, 2, 4, 0]]);
+        assert_eq!(d.targets[0].width, FloatWidth::F32);
+        assert!(d.targets[0].values[1].is_nan());
+        // A value that is not a quarter step names the column, row and id.
+        let err = dataset_from_batches(
+            label,
+            &schema,
+            [batch(["a", "b"], ["e1", "e1"], [0.3, 0.5])],
+            &request,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("feature_b") && err.contains("row 0") && err.contains("id a"),
+            "{err}"
+        );
+    }
+
     /// 10 rows in row groups of 4, and more features than one decode task takes, so that
     /// features past the first task are read without the id column.
     fn write_data(path: &Path, bad: Option<(usize, usize)>) {

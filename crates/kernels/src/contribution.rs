@@ -121,6 +121,17 @@ mod tests {
     }
 
     #[test]
+    fn covariance_score_hand_checked() {
+        // target [0, 1] -> centred buckets [-2, 2]; (-2 * 1 + 2 * -1) / 2 = -2
+        let t = ContributionTarget::new(&[0.0, 1.0], Precision::F64);
+        assert_eq!(covariance_score(&[1.0, -1.0], &t, None), -2.0);
+        // top/bottom 1 of 2 rows: both rows, sum divided by 2
+        assert_eq!(covariance_score(&[1.0, -1.0], &t, Some(1)), -2.0);
+        // top/bottom 2 of 2 rows would overlap
+        assert!(covariance_score(&[1.0, -1.0], &t, Some(2)).is_nan());
+    }
+
+    #[test]
     fn bucketed_target_hand_checked() {
         // [0, 1] -> [0, 4] -> centred [-2, 2]
         let t = ContributionTarget::new(&[0.0, 1.0], Precision::F64);

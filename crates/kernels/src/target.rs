@@ -160,6 +160,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn nan_mean_skips_nan_like_pandas() {
+        let v = [1.0, f64::NAN, 2.0, 4.5];
+        assert_eq!(nan_mean(&v, Precision::F64), 2.5);
+        assert_eq!(nan_mean(&v, Precision::F32), 2.5);
+        assert!(nan_mean(&[f64::NAN], Precision::F64).is_nan());
+        let w = [0.1, 0.2, 0.7];
+        assert_eq!(nan_mean(&w, Precision::F64), mean(&w, Precision::F64));
+        // float32: 0.1f32 + 0.2f32 summed with a NaN-as-zero cell, divided by 2 in float32.
+        let x = [0.1f32 as f64, f64::NAN, 0.2f32 as f64];
+        let want = ((0.1f32 + 0.0f32 + 0.2f32) / 2.0f32) as f64;
+        assert_eq!(nan_mean(&x, Precision::F32), want);
+        assert_eq!(centre_on(&[1.0, 3.0], 2.5, Precision::F64), vec![-1.5, 0.5]);
+    }
+
+    #[test]
     fn centre_hand_checked() {
         let c = centre(&[0.0, 0.25, 0.5, 1.0], Precision::F64);
         assert_eq!(c, vec![-0.4375, -0.1875, 0.0625, 0.5625]);
