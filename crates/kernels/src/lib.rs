@@ -6,7 +6,9 @@
 //! ([`target`]), CORR ([`corr`]), MMC/BMC ([`contribution`]), neutralization with a
 //! factorization reused across columns ([`neutralize`]) and the scores built on it (FNC,
 //! neutral correlation and contribution: [`neutral`]), feature exposure ([`exposure`]), the
-//! stake-weighted meta model ([`meta_model`]) and id alignment ([`align`]). Parallelism is
+//! stake-weighted meta model ([`meta_model`]) and id alignment ([`align`]); for Signals,
+//! neutralized portfolio weights ([`neutralized_weights`]), alpha ([`alpha`]), MPC
+//! ([`meta_portfolio`]), churn ([`churn`], [`neutral_churn`]) and turnover ([`turnover`]). Parallelism is
 //! the caller's choice: the engine spreads eras over threads, kernels stay sequential.
 //!
 //! ```
@@ -20,6 +22,9 @@
 #![deny(missing_docs)]
 
 pub mod align;
+pub mod alpha;
+pub mod churn;
+pub mod clean;
 pub mod contribution;
 pub mod corr;
 pub mod exposure;
@@ -27,13 +32,17 @@ pub mod gaussian;
 pub mod gram;
 pub mod matrix;
 pub mod meta_model;
+pub mod meta_portfolio;
 pub mod neutral;
+pub mod neutral_churn;
 pub mod neutralize;
+pub mod neutralized_weights;
 pub mod pearson;
 pub mod rank;
 mod scratch;
 mod simd;
 pub mod target;
+pub mod turnover;
 
 /// Why a kernel refused its input. Each variant mirrors an assertion in numerai-tools.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -75,4 +84,25 @@ pub enum KernelError {
     /// All stakes are zero.
     #[error("stakes sum to zero")]
     ZeroStakes,
+    /// An input that must be complete holds a NaN (numerai-tools: "... contain NaNs").
+    #[error("{what} contain NaN (row {row})")]
+    NanInput {
+        /// Which input: "predictions", "neutralizers", "sample weights".
+        what: String,
+        /// First row holding a NaN.
+        row: usize,
+    },
+    /// A series whose (pandas, ddof 1) standard deviation must be positive is constant.
+    #[error("{what} has zero standard deviation")]
+    ZeroVariance {
+        /// Which series.
+        what: String,
+    },
+    /// Stakes divided by the sum of their absolute values do not sum to 1 (numerai-tools
+    /// `meta_portfolio_contribution`: "Stakes must sum to 1"): all zero, or some negative.
+    #[error("stakes normalized by their absolute sum add up to {sum}, not 1 (all zero or some negative)")]
+    StakesNotNormalizable {
+        /// The sum found (NaN when every stake is zero).
+        sum: f64,
+    },
 }

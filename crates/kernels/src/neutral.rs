@@ -15,7 +15,10 @@ use crate::pearson::pearson;
 use crate::target::{centre, Precision};
 use crate::KernelError;
 
-fn neutral_gaussian(values: &[f64], neutralizer: &Neutralizer) -> Option<Vec<f64>> {
+/// Tie-kept rank, gaussianize, neutralize (numerai-tools
+/// `neutralize(gaussian(tie_kept_rank(x)), neutralizers)`); `None` when `values` is constant,
+/// which neutralizes to NaN there.
+pub fn neutral_gaussian_rank(values: &[f64], neutralizer: &Neutralizer) -> Option<Vec<f64>> {
     let n = neutralizer.neutralize(&gaussian_rank(values), 1.0);
     (!n.iter().any(|v| v.is_nan())).then_some(n)
 }
@@ -28,7 +31,7 @@ pub fn feature_neutral_corr(
     target: &CorrTarget,
     top_bottom: Option<usize>,
 ) -> Result<f64, KernelError> {
-    match neutral_gaussian(predictions, neutralizer) {
+    match neutral_gaussian_rank(predictions, neutralizer) {
         Some(n) => numerai_corr(&n, target, top_bottom),
         None => Ok(f64::NAN),
     }
@@ -72,7 +75,7 @@ pub fn neutral_correlation(
             right: target.len(),
         });
     }
-    let Some(n) = neutral_gaussian(predictions, neutralizer) else {
+    let Some(n) = neutral_gaussian_rank(predictions, neutralizer) else {
         return Ok(f64::NAN);
     };
     let t = centre(target, precision);
@@ -98,8 +101,8 @@ pub fn neutral_contribution(
     top_bottom: Option<usize>,
 ) -> Result<f64, KernelError> {
     let (Some(p), Some(m)) = (
-        neutral_gaussian(predictions, neutralizer),
-        neutral_gaussian(meta_model, neutralizer),
+        neutral_gaussian_rank(predictions, neutralizer),
+        neutral_gaussian_rank(meta_model, neutralizer),
     ) else {
         return Ok(f64::NAN);
     };

@@ -49,6 +49,19 @@ pub fn std_dev(values: &[f64], ddof: usize) -> f64 {
     (ss / (n - ddof) as f64).sqrt()
 }
 
+/// pandas `Series.std()`: ddof 1, the mean as numpy's pairwise sum over n, then the sum of
+/// squared deviations (so a constant series can come out as a rounding residue above 0,
+/// as it does there); NaN for fewer than two values.
+pub fn pandas_std(values: &[f64]) -> f64 {
+    let n = values.len();
+    if n < 2 {
+        return f64::NAN;
+    }
+    let mean = crate::target::pairwise_sum(values) / n as f64;
+    let sq: Vec<f64> = values.iter().map(|v| (mean - v) * (mean - v)).collect();
+    (crate::target::pairwise_sum(&sq) / (n - 1) as f64).sqrt()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -32,7 +32,7 @@ const TOL_NEUTRALIZE: f64 = 1e-10;
 // fixture access
 // ---------------------------------------------------------------------------------------
 
-fn load(name: &str) -> Value {
+pub(crate) fn load(name: &str) -> Value {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../fixtures/golden")
         .join(name);
@@ -41,15 +41,15 @@ fn load(name: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("bad JSON in {}: {e}", path.display()))
 }
 
-fn cases(v: &Value) -> &[Value] {
+pub(crate) fn cases(v: &Value) -> &[Value] {
     v["cases"].as_array().expect("`cases` array")
 }
 
-fn name(case: &Value) -> &str {
+pub(crate) fn name(case: &Value) -> &str {
     case["name"].as_str().expect("case name")
 }
 
-fn num(v: &Value) -> f64 {
+pub(crate) fn num(v: &Value) -> f64 {
     if v.is_null() {
         f64::NAN
     } else {
@@ -57,11 +57,11 @@ fn num(v: &Value) -> f64 {
     }
 }
 
-fn f64s(v: &Value) -> Vec<f64> {
+pub(crate) fn f64s(v: &Value) -> Vec<f64> {
     v.as_array().expect("array").iter().map(num).collect()
 }
 
-fn columns(v: &Value) -> Vec<Vec<f64>> {
+pub(crate) fn columns(v: &Value) -> Vec<Vec<f64>> {
     v.as_array()
         .expect("array of columns")
         .iter()
@@ -69,11 +69,11 @@ fn columns(v: &Value) -> Vec<Vec<f64>> {
         .collect()
 }
 
-fn top_bottom(case: &Value) -> Option<usize> {
+pub(crate) fn top_bottom(case: &Value) -> Option<usize> {
     case["top_bottom"].as_u64().map(|k| k as usize)
 }
 
-fn precision_of(dtype: &Value) -> Precision {
+pub(crate) fn precision_of(dtype: &Value) -> Precision {
     match dtype.as_str().expect("dtype") {
         "float32" => Precision::F32,
         "float64" => Precision::F64,
@@ -82,11 +82,11 @@ fn precision_of(dtype: &Value) -> Precision {
 }
 
 /// The values the reference saw: stored f64 values rounded to the column's precision.
-fn values_in(v: &Value, precision: Precision) -> Vec<f64> {
+pub(crate) fn values_in(v: &Value, precision: Precision) -> Vec<f64> {
     f64s(v).into_iter().map(|x| precision.round(x)).collect()
 }
 
-fn matrix(v: &Value) -> ColumnMatrix {
+pub(crate) fn matrix(v: &Value) -> ColumnMatrix {
     let rows = v["rows"].as_u64().expect("rows") as usize;
     let cols = v["cols"].as_u64().expect("cols") as usize;
     let data = match v["dtype"].as_str().expect("dtype") {
@@ -116,7 +116,7 @@ fn tol_for(p: Precision) -> f64 {
 // ---------------------------------------------------------------------------------------
 
 /// Tracks the largest difference seen and every comparison that failed.
-struct Report {
+pub(crate) struct Report {
     family: &'static str,
     max_diff: f64,
     worst: String,
@@ -127,7 +127,7 @@ struct Report {
 }
 
 impl Report {
-    fn new(family: &'static str) -> Self {
+    pub(crate) fn new(family: &'static str) -> Self {
         Self {
             family,
             max_diff: 0.0,
@@ -145,7 +145,7 @@ impl Report {
     }
 
     /// `|got - want| <= tol * max(1, |want|)`; NaN must meet NaN.
-    fn close(&mut self, label: &str, got: f64, want: f64, tol: f64) {
+    pub(crate) fn close(&mut self, label: &str, got: f64, want: f64, tol: f64) {
         self.compared += 1;
         self.note_case(label, if got == want { 0.0 } else { (got - want).abs() });
         if want.is_nan() || got.is_nan() {
@@ -170,7 +170,7 @@ impl Report {
         }
     }
 
-    fn exact(&mut self, label: &str, got: f64, want: f64) {
+    pub(crate) fn exact(&mut self, label: &str, got: f64, want: f64) {
         self.compared += 1;
         self.note_case(label, if got == want { 0.0 } else { (got - want).abs() });
         if got.to_bits() != want.to_bits() && !(got == want) {
@@ -184,11 +184,11 @@ impl Report {
         }
     }
 
-    fn fail(&mut self, msg: String) {
+    pub(crate) fn fail(&mut self, msg: String) {
         self.failures.push(msg);
     }
 
-    fn finish(self) {
+    pub(crate) fn finish(self) {
         eprintln!(
             "golden {}: {} comparisons, max |diff| = {:e}{}",
             self.family,

@@ -3,3 +3,4 @@
 
 mod golden;
 mod proptest;
+mod signals;

@@ -1,0 +1,239 @@
+//! Signals portfolio weights: numerai-tools 0.7.2 `generate_neutralized_weights`.
+//!
+//! Each prediction column `p` is tie-kept ranked, gaussianized and raised to the signed 1.5
+//! power (`s' = tie_kept_rank__gaussianize__pow_1_5(p)`, the transform of CORR), then
+//!
+//! ```text
+//! weights = (s' − N (Nᵀ (w ∘ s'))) ∘ w
+//! ```
+//!
+//! with `N` the neutralizers (rows × factors, no intercept, used as given: this is a
+//! projection only when Numerai's risk-model columns are orthonormal under the sample
+//! weights, and numerai-tools does not check that) and `w` the sample weights. With
+//! [`WeightScaling::CenterAndNormalize`] (numerai-tools' `center_and_normalize=True`, used for
+//! turnover) each column is then centred and divided by the sum of its absolute values, so
+//! it is a dollar-neutral portfolio with gross exposure 1.
+//!
+//! numerai-tools asserts that predictions, neutralizers and sample weights hold no NaN; here
+//! those are [`KernelError::NanInput`]. Inputs are one era's rows, aligned (row `i` of every
+//! argument is the same ticker) and in id order, which is how numerai-tools sees them after
+//! `filter_sort_index_many`.
+
+use crate::corr::rank_gaussian_pow;
+use crate::matrix::{ColumnData, ColumnMatrix};
+use crate::target::pairwise_sum;
+use crate::KernelError;
+
+/// What to do with the weights after neutralizing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WeightScaling {
+    /// `(s' − N Nᵀ(w ∘ s')) ∘ w` as is (what `alpha` and MPC use).
+    #[default]
+    Raw,
+    /// Then centre each column and divide it by its absolute sum (`center_and_normalize`).
+    CenterAndNormalize,
+}
+
+/// `generate_neutralized_weights` of one prediction column. `predictions` and
+/// `sample_weights` have `neutralizers.rows()` values.
+pub fn generate_neutralized_weights(
+    predictions: &[f64],
+    neutralizers: &ColumnMatrix,
+    sample_weights: &[f64],
+    scaling: WeightScaling,
+) -> Result<Vec<f64>, KernelError> {
+    let mut out =
+        generate_neutralized_weights_many(&[predictions], neutralizers, sample_weights, scaling)?;
+    Ok(out.pop().unwrap_or_default())
+}
+
+/// [`generate_neutralized_weights`] of several prediction columns: one pass over the
+/// neutralizers serves every column.
+pub fn generate_neutralized_weights_many(
+    predictions: &[&[f64]],
+    neutralizers: &ColumnMatrix,
+    sample_weights: &[f64],
+    scaling: WeightScaling,
+) -> Result<Vec<Vec<f64>>, KernelError> {
+    let n = neutralizers.rows();
+    check_inputs(predictions, neutralizers, sample_weights)?;
+    let powered = predictions
+        .iter()
+        .map(|p| rank_gaussian_pow(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let weighted: Vec<Vec<f64>> = powered
+        .iter()
+        .map(|s| s.iter().zip(sample_weights).map(|(a, w)| a * w).collect())
+        .collect();
+    let weighted_refs: Vec<&[f64]> = weighted.iter().map(Vec::as_slice).collect();
+    // Nᵀ(w ∘ s') for every column, then N times that subtracted in place.
+    let mut exposures = vec![0.0; predictions.len()];
+    let mut fitted: Vec<Vec<f64>> = vec![vec![0.0; n]; predictions.len()];
+    for j in 0..neutralizers.cols() {
+        neutralizers.col_dot_many(j, &weighted_refs, &mut exposures);
+        neutralizers.col_axpy_many(j, &exposures, &mut fitted);
+    }
+    Ok(powered
+        .into_iter()
+        .zip(fitted)
+        .map(|(s, f)| {
+            let mut w: Vec<f64> = s
+                .iter()
+                .zip(&f)
+                .zip(sample_weights)
+                .map(|((a, b), w)| (a - b) * w)
+                .collect();
+            if scaling == WeightScaling::CenterAndNormalize {
+                center_and_normalize_in_place(&mut w);
+            }
+            w
+        })
+        .collect())
+}
+
+/// numerai-tools `weight_normalize(center(w))`: subtract the mean, divide by the sum of
+/// absolute values (a constant column becomes NaN, as in pandas).
+pub fn center_and_normalize_in_place(w: &mut [f64]) {
+    if w.is_empty() {
+        return;
+    }
+    let mean = pairwise_sum(w) / w.len() as f64;
+    for v in w.iter_mut() {
+        *v -= mean;
+    }
+    let abs: Vec<f64> = w.iter().map(|v| v.abs()).collect();
+    let gross = pairwise_sum(&abs);
+    for v in w.iter_mut() {
+        *v /= gross;
+    }
+}
+
+fn check_inputs(
+    predictions: &[&[f64]],
+    neutralizers: &ColumnMatrix,
+    sample_weights: &[f64],
+) -> Result<(), KernelError> {
+    let n = neutralizers.rows();
+    for p in predictions {
+        if p.len() != n {
+            return Err(KernelError::LengthMismatch {
+                left: p.len(),
+                right: n,
+            });
+        }
+        first_nan(p, "predictions")?;
+    }
+    if sample_weights.len() != n {
+        return Err(KernelError::LengthMismatch {
+            left: sample_weights.len(),
+            right: n,
+        });
+    }
+    first_nan(sample_weights, "sample weights")?;
+    if let ColumnData::F64(d) = neutralizers.data() {
+        if let Some(i) = d.iter().position(|v| v.is_nan()) {
+            return Err(KernelError::NanInput {
+                what: "neutralizers".into(),
+                row: i % n.max(1),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// `Err(NanInput)` naming the first NaN row of `values`.
+pub(crate) fn first_nan(values: &[f64], what: &str) -> Result<(), KernelError> {
+    match values.iter().position(|v| v.is_nan()) {
+        Some(row) => Err(KernelError::NanInput {
+            what: what.into(),
+            row,
+        }),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::corr::rank_gaussian_pow;
+
+    fn matrix(rows: usize, cols: Vec<Vec<f64>>) -> ColumnMatrix {
+        let k = cols.len();
+        ColumnMatrix::new(rows, k, ColumnData::F64(cols.concat())).unwrap()
+    }
+
+    #[test]
+    fn no_neutralizers_leaves_the_weighted_signal() {
+        let p = [0.3, 0.1, 0.7, 0.5];
+        let w = [1.0, 2.0, 0.5, 1.0];
+        let n = ColumnMatrix::new(4, 0, ColumnData::F64(vec![])).unwrap();
+        let got = generate_neutralized_weights(&p, &n, &w, WeightScaling::Raw).unwrap();
+        let s = rank_gaussian_pow(&p).unwrap();
+        let want: Vec<f64> = s.iter().zip(&w).map(|(a, b)| a * b).collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn orthonormal_neutralizer_is_projected_out() {
+        // One unit-norm column u, unit weights: result is s' - u (u . s'), orthogonal to u.
+        let u = [0.5, 0.5, -0.5, -0.5];
+        let p = [0.9, 0.2, 0.4, 0.1];
+        let got = generate_neutralized_weights(
+            &p,
+            &matrix(4, vec![u.to_vec()]),
+            &[1.0; 4],
+            WeightScaling::Raw,
+        )
+        .unwrap();
+        let dot: f64 = got.iter().zip(&u).map(|(a, b)| a * b).sum();
+        assert!(dot.abs() < 1e-15, "{dot}");
+    }
+
+    #[test]
+    fn center_and_normalize_gives_unit_gross_and_zero_mean() {
+        let p = [0.3, 0.1, 0.7, 0.5, 0.2];
+        let n = matrix(5, vec![vec![1.0, 0.0, 1.0, 0.0, 1.0]]);
+        let got = generate_neutralized_weights(
+            &p,
+            &n,
+            &[1.0, 0.5, 1.0, 2.0, 1.0],
+            WeightScaling::CenterAndNormalize,
+        )
+        .unwrap();
+        assert!(got.iter().sum::<f64>().abs() < 1e-15);
+        assert!((got.iter().map(|v| v.abs()).sum::<f64>() - 1.0).abs() < 1e-15);
+    }
+
+    #[test]
+    fn nan_inputs_are_named() {
+        let n = matrix(3, vec![vec![1.0, f64::NAN, 0.0]]);
+        let err = generate_neutralized_weights(&[0.1, 0.2, 0.3], &n, &[1.0; 3], WeightScaling::Raw)
+            .unwrap_err();
+        assert_eq!(
+            err,
+            KernelError::NanInput {
+                what: "neutralizers".into(),
+                row: 1
+            }
+        );
+        let n = matrix(3, vec![vec![1.0, 0.0, 0.0]]);
+        let err = generate_neutralized_weights(
+            &[0.1, 0.2, 0.3],
+            &n,
+            &[1.0, 1.0, f64::NAN],
+            WeightScaling::Raw,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            KernelError::NanInput {
+                what: "sample weights".into(),
+                row: 2
+            }
+        );
+        assert!(matches!(
+            generate_neutralized_weights(&[0.1, f64::NAN, 0.3], &n, &[1.0; 3], WeightScaling::Raw),
+            Err(KernelError::NanInput { row: 1, .. })
+        ));
+    }
+}
