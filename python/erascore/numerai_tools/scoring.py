@@ -582,7 +582,8 @@ def max_feature_correlation(
 
 # ---------------------------------------------------------------------------------------
 # Signals scores. The neutralized portfolio weights and the alpha / MPC products on them are
-# numpy matrix products here until their Rust kernels land (docs/python.md).
+# numpy matrix products on the Rust-ranked signal: the Signals kernels rank the rows they are
+# given, numerai-tools ranks before aligning to the neutralizers (docs/python.md).
 
 
 def generate_neutralized_weights(
