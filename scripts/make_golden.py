@@ -634,6 +634,133 @@ def gen_neutral() -> None:
     write("neutral.json", {"cases": cases})
 
 
+# --------------------------------------------------------------------------------------
+# partial coverage: numerai_corr / feature_neutral_corr called with the era's whole target
+# and predictions for part of its rows (drawn after everything else)
+# --------------------------------------------------------------------------------------
+
+
+def partial_case(
+    name: str,
+    n: int,
+    k: int,
+    target_kind: str,
+    target_dtype: str,
+    target_pow15: bool,
+    top_bottom: Optional[int],
+    coverage: float,
+    nan_share: float,
+) -> Dict[str, Any]:
+    """One era of n rows; predictions for `coverage` of them; `nan_share` of the target NaN
+    (spread over predicted and unpredicted rows, as auxiliary targets have them)."""
+    z = latent(n)
+    feats = int8_features(n, k, z)
+    t = bucket_target(z) if target_kind == "bucket" else continuous_unit_target(z)
+    t = t.astype(np.float64)
+    t[rng.choice(n, int(round(nan_share * n)), replace=False)] = np.nan
+    predicted = np.sort(rng.choice(n, int(round(coverage * n)), replace=False))
+    preds = {"cont": pred_continuous(z)[predicted], "ties": pred_ties(z)[predicted]}
+    ids = np.array(ids_for(n))
+    # The era's target in id order (the order its mean is summed in); predictions shuffled.
+    ts = pd.Series(as_dtype(t, target_dtype), index=ids, name="target")
+    perm = rng.permutation(len(predicted))
+    pdf = pd.DataFrame({c: v[perm] for c, v in preds.items()}, index=ids[predicted][perm])
+    corr = nt.numerai_corr(pdf, ts, top_bottom=top_bottom, target_pow15=target_pow15)
+    # FNC neutralizes over the scored rows (predicted, with a target); numerai_corr inside it
+    # still gets the era's whole target.
+    scored = [i for i in predicted if not np.isnan(t[i])]
+    fdf = pd.DataFrame(feats[scored], index=ids[scored], columns=[f"feature_{j:02d}" for j in range(k)])
+    pos = {r: i for i, r in enumerate(predicted)}
+    sdf = pd.DataFrame({c: v[[pos[r] for r in scored]] for c, v in preds.items()}, index=ids[scored])
+    fnc = nt.feature_neutral_corr(sdf, fdf, ts, top_bottom=top_bottom) if target_pow15 else None
+    return {
+        "name": name,
+        "n": n,
+        "target_dtype": target_dtype,
+        "target_pow15": target_pow15,
+        "top_bottom": top_bottom,
+        "era_target": fl_list(t),
+        "predicted": [int(i) for i in predicted],
+        "features": matrix_json(feats),
+        "prediction_names": list(preds.keys()),
+        "predictions": [fl_list(v) for v in preds.values()],
+        "expected_corr": [fl(corr[c]) for c in preds.keys()],
+        "expected_fnc": None if fnc is None else [fl(fnc[c]) for c in preds.keys()],
+    }
+
+
+def filter_sort_index_case() -> Dict[str, Any]:
+    """numerai-tools' own filter_sort_index test vectors scored with numerai_corr: target ids
+    1..5, predictions for ids 0..4 (expected 0.98316)."""
+    ts = pd.Series([1.0, 2.0, 3.0, 4.0, 5.0], index=[1, 2, 3, 4, 5], name="target")
+    pdf = pd.DataFrame({"p": [1.0, 2.0, 3.0, 4.0, 5.0]}, index=[0, 1, 2, 3, 4])
+    corr = nt.numerai_corr(pdf, ts)
+    return {
+        "name": "numerai_tools_filter_sort_index_vectors",
+        "n": 5,
+        "target_dtype": "float64",
+        "target_pow15": True,
+        "top_bottom": None,
+        "era_target": [1.0, 2.0, 3.0, 4.0, 5.0],
+        # era rows are ids 1..5; ids 1..4 are predicted (id 0 is not in the era)
+        "predicted": [0, 1, 2, 3],
+        "features": None,
+        "prediction_names": ["p"],
+        "predictions": [[2.0, 3.0, 4.0, 5.0]],
+        "expected_corr": [fl(corr["p"])],
+        "expected_fnc": None,
+    }
+
+
+def gen_partial() -> None:
+    cases = [
+        partial_case("f32_bucket_pow_n600_cov88_nan5", 600, 12, "bucket", "float32", True, None, 0.88, 0.05),
+        partial_case("f32_unit_pow_tb100_n700_cov90_nan8", 700, 12, "unit", "float32", True, 100, 0.90, 0.08),
+        partial_case("f64_unit_pow_n500_cov90_nan0", 500, 10, "unit", "float64", True, None, 0.90, 0.0),
+        partial_case("f64_bucket_nopow_n400_cov85_nan3", 400, 8, "bucket", "float64", False, None, 0.85, 0.03),
+        filter_sort_index_case(),
+    ]
+    write("partial.json", {"cases": cases})
+
+
+# --------------------------------------------------------------------------------------
+# scale: pearson_correlation and max_feature_correlation on predictions scaled far from 1
+# (pandas centres and divides by max|x| before its dot products)
+# --------------------------------------------------------------------------------------
+
+
+def gen_scale() -> None:
+    cases = []
+    n, k = 300, 8
+    z = latent(n)
+    feats = int8_features(n, k, z)
+    t = bucket_target(z)
+    base = pred_continuous(z)
+    base = base / np.max(np.abs(base))  # |x| <= 1, so x * 1e308 is still finite
+    idx = ids_for(n)
+    fdf = pd.DataFrame(feats, index=idx, columns=[f"feature_{j:02d}" for j in range(k)])
+    ts = pd.Series(t, index=idx)
+    for scale in [1.0, 1e300, 1e-310, 1e308, 1e-300, 1e150]:
+        p = base * scale
+        ps = pd.Series(p, index=idx)
+        pear = nt.pearson_correlation(ts, ps)
+        try:
+            fexp = nt.max_feature_correlation(ps, fdf)[1]
+        except ValueError:  # every correlation NaN: pandas' idxmax refuses
+            fexp = float("nan")
+        cases.append(
+            {
+                "name": f"scale_{scale:g}",
+                "target": fl_list(t),
+                "predictions": fl_list(p),
+                "features": matrix_json(feats),
+                "pearson": fl(pear),
+                "fexp_max": fl(fexp),
+            }
+        )
+    write("scale.json", {"cases": cases})
+
+
 def main() -> None:
     # Each generator draws from the shared rng in this fixed order.
     gen_ndtri()
@@ -647,6 +774,8 @@ def main() -> None:
     gen_stake_weight()
     gen_meta()
     gen_neutral()
+    gen_partial()
+    gen_scale()
     total = sum(
         os.path.getsize(os.path.join(OUT_DIR, f)) for f in os.listdir(OUT_DIR) if f.endswith(".json")
     )

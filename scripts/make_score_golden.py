@@ -3,7 +3,8 @@
 
 Writes fixtures/score/: data.parquet (Numerai v5 layout, float32 targets plus a float64
 one), predictions.csv (unsorted ids, a tie-heavy model, a model constant in one era),
-meta_model.parquet, benchmark.parquet and expected_<target>.csv. Eras have 450, 400, 380,
+meta_model.parquet, benchmark.parquet and expected_<target>.csv; predictions_partial.csv
+(88% of each era's rows) and expected_partial_<target>.csv. Eras have 450, 400, 380,
 520 and 610 rows so the top/bottom-200 rule is exercised on both sides of 400.
 
 Set-up:  python3 -m venv .venv && .venv/bin/pip install numerai-tools==0.7.2 pyarrow
@@ -98,4 +99,38 @@ for target in ["target", "target_aux", "target_f64"]:
                 "fexp_max": max_feature_correlation(pe[m], de[features])[1] if pe[m].std() > 0 else float("nan"),
             })
     pd.DataFrame(rows).to_csv(os.path.join(OUT, f"expected_{target}.csv"), index=False, float_format="%.17g")
+
+# Partial coverage: predictions for 88% of each era's rows, as the 20% rule allows. The
+# reference is called as a user calls it per era: the era's predicted rows and the era's whole
+# target column, so numerai_corr (corr, corr_tb200, fnc) centres the target over every row of
+# the era that has one, predicted or not. A separate generator keeps the files above unchanged.
+prng = np.random.default_rng(11)
+keep = []
+for era, de in data.groupby("era"):
+    keep.extend(prng.choice(de.index.to_numpy(), size=int(round(0.88 * len(de))), replace=False))
+partial = preds.loc[sorted(keep)]
+partial.sample(frac=1, random_state=5).to_csv(os.path.join(OUT, "predictions_partial.csv"), index_label="id")
+for target in ["target", "target_aux", "target_f64"]:
+    rows = []
+    for era, de in data.groupby("era"):
+        t = de[target]
+        pe = partial.loc[partial.index.intersection(de.index)].sort_index()
+        scored = pe.index[t.loc[pe.index].notna().to_numpy()]
+        corr = numerai_corr(pe, t)
+        mmc = correlation_contribution(pe, meta.loc[pe.index, "numerai_meta_model"], t)
+        bmc = correlation_contribution(pe, bench.loc[pe.index, "v5_lgbm"], t)
+        for m in preds.columns:
+            p = pe[[m]]
+            tb = float("nan")
+            if len(scored) > 400:
+                tb = float(numerai_corr(p, t, top_bottom=200)[m])
+            fnc = nan_safe(lambda: feature_neutral_corr(p.loc[scored], de.loc[scored, features], t)[m])
+            rows.append({
+                "era": era, "model": m, "target": target,
+                "corr": corr[m], "corr_tb200": tb, "mmc": mmc[m], "bmc": bmc[m], "fnc": fnc,
+                "spearman": spearman_correlation(t.loc[scored], pe.loc[scored, m]),
+                "pearson": pearson_correlation(t.loc[scored], pe.loc[scored, m]),
+                "fexp_max": max_feature_correlation(pe[m], de.loc[pe.index, features])[1] if pe[m].std() > 0 else float("nan"),
+            })
+    pd.DataFrame(rows).to_csv(os.path.join(OUT, f"expected_partial_{target}.csv"), index=False, float_format="%.17g")
 print("wrote", OUT)

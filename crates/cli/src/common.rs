@@ -1,6 +1,8 @@
-//! Pieces shared by subcommands: progress reporting and plain-text tables.
+//! Pieces shared by subcommands: progress reporting, plain-text tables, usage errors and
+//! the checks every output path gets before any work.
 
 use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -69,4 +71,78 @@ pub fn fmt(x: f64) -> String {
     } else {
         format!("{x:.4}")
     }
+}
+
+/// A command line that no input could make right: an unknown flag value, flags that
+/// contradict each other, an output that cannot be written where the flags say. `main`
+/// exits with 2 for it, as clap does for its own usage errors; every other error (a file
+/// that is missing, unreadable or holds bad data) exits with 1.
+#[derive(Debug)]
+pub struct Usage(anyhow::Error);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#}", self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
+
+/// Marks an error found while checking flags as a usage error (exit 2).
+pub fn usage(e: impl Into<anyhow::Error>) -> anyhow::Error {
+    anyhow::Error::new(Usage(e.into()))
+}
+
+/// Whether an error is a usage error anywhere in its chain.
+pub fn is_usage(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.is::<Usage>())
+}
+
+/// A path made absolute with its symlinks resolved as far as it exists, so that two
+/// spellings of one file compare equal.
+fn resolved(path: &Path) -> PathBuf {
+    if let Ok(p) = path.canonicalize() {
+        return p;
+    }
+    match (path.parent(), path.file_name()) {
+        (Some(dir), Some(name)) => {
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
+            resolved(dir).join(name)
+        }
+        _ => path.to_path_buf(),
+    }
+}
+
+/// Refuses an output that is also an input (it would be overwritten) or that two output
+/// flags share. `outputs` and `inputs` pair each path with its flag, for the message.
+pub fn check_outputs(
+    outputs: &[(&str, &Path)],
+    inputs: &[(&str, Option<&Path>)],
+) -> anyhow::Result<()> {
+    for (k, (flag, out)) in outputs.iter().enumerate() {
+        let out_r = resolved(out);
+        for (in_flag, input) in inputs {
+            if let Some(input) = input {
+                if resolved(input) == out_r {
+                    anyhow::bail!(
+                        "{flag} {} is also the input {in_flag}; it would be overwritten",
+                        out.display()
+                    );
+                }
+            }
+        }
+        for (other_flag, other) in &outputs[..k] {
+            if resolved(other) == out_r {
+                anyhow::bail!(
+                    "{other_flag} and {flag} both name {}; each output needs its own file",
+                    out.display()
+                );
+            }
+        }
+    }
+    Ok(())
 }

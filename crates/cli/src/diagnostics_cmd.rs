@@ -9,7 +9,8 @@
 //!
 //! Metrics whose input is missing (no meta model, benchmark or example predictions, no
 //! feature columns) are left out, and stderr says so once. Everything is computed before
-//! anything is written, and the files are renamed into place only once all are complete.
+//! anything is written; the files are written into a fresh hidden sibling folder that
+//! replaces the output folder in one step ([`erascore_io::output::OutputDir`]).
 
 use std::path::{Path, PathBuf};
 
@@ -21,10 +22,11 @@ use erascore_engine::metrics::Metric;
 use erascore_engine::score::{by_model, score, MetaModelSource, ScoreConfig, ScoreInputs};
 use erascore_engine::stats::{payout_scores, ApyOptions, EraStats, PayoutWeights, Stat};
 use erascore_io::dataset::DatasetRequest;
-use erascore_io::frame::{write_frame, Column, Frame, Values};
+use erascore_io::frame::{write_frame_unstaged, Column, Frame, Values};
+use erascore_io::output::OutputDir;
 use erascore_io::FloatWidth;
 
-use crate::common::{fmt, progress, table};
+use crate::common::{check_outputs, fmt, progress, table, usage};
 use crate::inputs::{load, ColumnChoice, InputArgs, Loaded, ReferenceRequest};
 use crate::report;
 
@@ -74,10 +76,21 @@ pub struct DiagnosticsArgs {
     pub quiet: bool,
 }
 
+/// The files of the output folder.
+pub const OUTPUT_FILES: [&str; 5] = [
+    "per_era.parquet",
+    "per_era.csv",
+    "summary.json",
+    "report.html",
+    "summary.png",
+];
+
 /// Parsed and checked flags, before any file is read.
 struct Plan {
     targets: Vec<String>,
     weights: PayoutWeights,
+    /// The output folder's next version, written in full before it replaces the folder.
+    out: OutputDir,
 }
 
 fn plan(args: &DiagnosticsArgs) -> anyhow::Result<Plan> {
@@ -108,19 +121,62 @@ fn plan(args: &DiagnosticsArgs) -> anyhow::Result<Plan> {
             bail!("{flag} must be a finite number, got {v}");
         }
     }
-    if args.out.is_file() {
-        bail!(
-            "--out {} is a file; diagnostics writes a folder",
-            args.out.display()
-        );
+    for r in references(args).iter().flatten() {
+        r.check()?;
     }
+    let mut inputs = args.input.paths();
+    inputs.extend([
+        ("--meta-model", args.meta_model.as_deref()),
+        ("--benchmark-models", args.benchmark_models.as_deref()),
+        ("--example-preds", args.example_preds.as_deref()),
+    ]);
+    check_outputs(&[("--out", &args.out)], &inputs)?;
+    let out = OutputDir::stage(&args.out, &OUTPUT_FILES).context("--out")?;
     Ok(Plan {
         targets,
         weights: PayoutWeights {
             corr: args.corr_multiplier,
             mmc: args.mmc_multiplier,
         },
+        out,
     })
+}
+
+/// The meta model, benchmark and example prediction columns to read.
+fn references(args: &DiagnosticsArgs) -> [Option<ReferenceRequest>; 3] {
+    let prefer = |path: &Option<PathBuf>,
+                  asked: &Option<String>,
+                  preferred: &'static str,
+                  flag: &'static str| {
+        path.as_ref().map(|p| ReferenceRequest {
+            path: p.clone(),
+            column: ColumnChoice::Prefer {
+                asked: asked.clone(),
+                preferred,
+                flag,
+            },
+        })
+    };
+    [
+        prefer(
+            &args.meta_model,
+            &args.meta_model_column,
+            "numerai_meta_model",
+            "--meta-model-column",
+        ),
+        prefer(
+            &args.benchmark_models,
+            &args.benchmark_column,
+            "benchmark",
+            "--benchmark-column",
+        ),
+        prefer(
+            &args.example_preds,
+            &args.example_column,
+            "prediction",
+            "--example-column",
+        ),
+    ]
 }
 
 /// The metrics the inputs allow, in report order, and a note per left-out group.
@@ -211,52 +267,16 @@ pub struct RunInfo {
 
 /// Runs `erascore diagnostics`.
 pub fn run(args: &DiagnosticsArgs) -> anyhow::Result<()> {
-    let plan = plan(args)?;
+    let plan = plan(args).map_err(usage)?;
     let request = DatasetRequest {
         features: args.input.features(true)?,
         targets: plan.targets.clone(),
-    };
-    let prefer = |path: &Option<PathBuf>,
-                  asked: &Option<String>,
-                  preferred: &'static str,
-                  flag: &'static str| {
-        path.as_ref().map(|p| ReferenceRequest {
-            path: p.clone(),
-            column: ColumnChoice::Prefer {
-                asked: asked.clone(),
-                preferred,
-                flag,
-            },
-        })
     };
     let Loaded {
         data,
         predictions,
         references,
-    } = load(
-        &args.input,
-        &request,
-        &[
-            prefer(
-                &args.meta_model,
-                &args.meta_model_column,
-                "numerai_meta_model",
-                "--meta-model-column",
-            ),
-            prefer(
-                &args.benchmark_models,
-                &args.benchmark_column,
-                "benchmark",
-                "--benchmark-column",
-            ),
-            prefer(
-                &args.example_preds,
-                &args.example_column,
-                "prediction",
-                "--example-column",
-            ),
-        ],
-    )?;
+    } = load(&args.input, &request, &references(args))?;
     let mut references = references.into_iter();
     let (meta, benchmark, example) = (
         references.next().flatten(),
@@ -303,7 +323,8 @@ pub fn run(args: &DiagnosticsArgs) -> anyhow::Result<()> {
         omitted,
         weights: plan.weights,
     };
-    write_outputs(&args.out, &groups, &info)?;
+    write_outputs(plan.out.path(), &groups, &info)?;
+    plan.out.commit()?;
     print!("{}", summary_table(&groups));
     eprintln!(
         "wrote per_era.parquet, per_era.csv, summary.json, report.html and summary.png \
@@ -442,45 +463,16 @@ fn summary_json(groups: &[ModelTarget], info: &RunInfo) -> Value {
 }
 
 /// Writes every output under temporary names, then renames them into place.
-fn write_outputs(out: &Path, groups: &[ModelTarget], info: &RunInfo) -> anyhow::Result<()> {
-    let html = report::html(groups, info);
-    let json = serde_json::to_string_pretty(&summary_json(groups, info))?;
-    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    let finals = [
-        "per_era.parquet",
-        "per_era.csv",
-        "summary.json",
-        "report.html",
-        "summary.png",
-    ];
-    let staged: Vec<PathBuf> = finals
-        .iter()
-        .map(|name| {
-            let (stem, ext) = name.split_once('.').unwrap_or((name, ""));
-            out.join(format!(".{stem}.partial.{ext}"))
-        })
-        .collect();
-    let result = (|| -> anyhow::Result<()> {
-        write_frame(&staged[0], &per_era_frame(&staged[0], groups)?)?;
-        write_frame(&staged[1], &per_era_frame(&staged[1], groups)?)?;
-        std::fs::write(&staged[2], json + "\n")
-            .with_context(|| format!("cannot write {}", staged[2].display()))?;
-        std::fs::write(&staged[3], html)
-            .with_context(|| format!("cannot write {}", staged[3].display()))?;
-        report::png(&staged[4], groups)?;
-        Ok(())
-    })();
-    if let Err(e) = result {
-        for p in &staged {
-            let _ = std::fs::remove_file(p);
-        }
-        return Err(e);
-    }
-    for (tmp, name) in staged.iter().zip(finals) {
-        let dest = out.join(name);
-        std::fs::rename(tmp, &dest)
-            .with_context(|| format!("cannot move {} to {}", tmp.display(), dest.display()))?;
-    }
+fn write_outputs(dir: &Path, groups: &[ModelTarget], info: &RunInfo) -> anyhow::Result<()> {
+    let [parquet, csv, json, html, png] = OUTPUT_FILES.map(|name| dir.join(name));
+    write_frame_unstaged(&parquet, &per_era_frame(&parquet, groups)?, &parquet)?;
+    write_frame_unstaged(&csv, &per_era_frame(&csv, groups)?, &csv)?;
+    let text = serde_json::to_string_pretty(&summary_json(groups, info))?;
+    std::fs::write(&json, text + "\n")
+        .with_context(|| format!("cannot write {}", json.display()))?;
+    std::fs::write(&html, report::html(groups, info))
+        .with_context(|| format!("cannot write {}", html.display()))?;
+    report::png(&png, groups)?;
     Ok(())
 }
 

@@ -4,10 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::bail;
+use anyhow::{bail, Context};
 use clap::Args;
 
-use erascore_engine::inputs::{Predictions, Reference, NON_MODEL_COLUMNS};
+use erascore_engine::inputs::{check_model_names, Predictions, Reference, NON_MODEL_COLUMNS};
 use erascore_io::dataset::{read_dataset, Dataset, DatasetRequest, FeatureSelection};
 use erascore_io::features_json::read_feature_set;
 use erascore_io::frame::{column_names, read_frame, read_frame_columns, Frame};
@@ -51,14 +51,46 @@ impl InputArgs {
                 self.max_filtered_ratio
             );
         }
+        if let Some(models) = &self.models {
+            check_model_names(models).context("--models")?;
+        }
+        for (i, t) in self.target.iter().enumerate() {
+            if t.trim().is_empty() {
+                bail!("--target: a target name is empty");
+            }
+            if self.target[..i].contains(t) {
+                bail!("--target: '{t}' is named twice");
+            }
+            if NON_MODEL_COLUMNS.contains(&t.as_str()) || t.starts_with("feature_") {
+                bail!("--target: '{t}' is not a target column");
+            }
+        }
         Ok(())
+    }
+
+    /// The input files, paired with their flags (for [`crate::common::check_outputs`]).
+    pub fn paths(&self) -> Vec<(&'static str, Option<&Path>)> {
+        vec![
+            ("--data", Some(self.data.as_path())),
+            ("--predictions", Some(self.predictions.as_path())),
+            ("--features-json", self.features_json.as_deref()),
+        ]
     }
 
     /// The feature columns to load: none unless `needed`, else the named set or all.
     pub fn features(&self, needed: bool) -> anyhow::Result<FeatureSelection> {
         Ok(match (&self.features_json, &self.feature_set) {
             _ if !needed => FeatureSelection::None,
-            (Some(json), Some(set)) => FeatureSelection::Named(read_feature_set(json, set)?),
+            (Some(json), Some(set)) => {
+                let features = read_feature_set(json, set)?;
+                if features.is_empty() {
+                    bail!(
+                        "{}: feature set '{set}' is empty; fnc and fexp_max need features",
+                        json.display()
+                    );
+                }
+                FeatureSelection::Named(features)
+            }
             _ => FeatureSelection::All,
         })
     }
@@ -132,20 +164,49 @@ pub fn load(
 
 /// The id column and the model columns of a predictions file (not era or data_type).
 pub fn read_predictions(path: &Path, models: Option<&[String]>) -> anyhow::Result<Predictions> {
+    let names = column_names(path)?;
     let wanted: Vec<String> = match models {
         Some(m) => m.to_vec(),
-        None => column_names(path)?
-            .into_iter()
+        None => names
+            .iter()
             .filter(|n| !NON_MODEL_COLUMNS.contains(&n.as_str()))
+            .cloned()
             .collect(),
     };
     let mut columns = vec!["id"];
-    columns.extend(wanted.iter().map(String::as_str).filter(|c| *c != "id"));
+    // With an era column, rows are matched to the data on (era, id).
+    if names.iter().any(|n| n == "era") {
+        columns.push("era");
+    }
+    columns.extend(
+        wanted
+            .iter()
+            .map(String::as_str)
+            .filter(|c| !NON_MODEL_COLUMNS.contains(c)),
+    );
     let frame = read_frame_columns(path, Some(&columns))?;
     Ok(Predictions::from_frame(frame, models)?)
 }
 
-/// Reads one reference column (and the ids) of a file.
+impl ReferenceRequest {
+    /// Refuses a column flag naming a key column (`--meta-model-column id`).
+    pub fn check(&self) -> anyhow::Result<()> {
+        let (column, flag) = match &self.column {
+            ColumnChoice::Named(c) => (Some(c), "the column flag"),
+            ColumnChoice::Prefer { asked, flag, .. } => (asked.as_ref(), *flag),
+        };
+        match column {
+            Some(c) if NON_MODEL_COLUMNS.contains(&c.as_str()) => bail!(
+                "{flag} {c}: '{c}' is a key column of {}, not a value column",
+                self.path.display()
+            ),
+            Some(c) if c.trim().is_empty() => bail!("{flag} is empty"),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Reads one reference column (with the ids, and eras when the file has them).
 pub fn read_reference(request: &ReferenceRequest) -> anyhow::Result<Reference> {
     let path = &request.path;
     let column = match &request.column {
@@ -165,7 +226,11 @@ pub fn read_reference(request: &ReferenceRequest) -> anyhow::Result<Reference> {
             }
         }
     };
-    let frame = read_frame_columns(path, Some(&["id", column.as_str()]))?;
+    let mut columns = vec!["id", column.as_str()];
+    if column_names(path)?.iter().any(|n| n == "era") {
+        columns.push("era");
+    }
+    let frame = read_frame_columns(path, Some(&columns))?;
     Ok(Reference::from_frame(frame, &column)?)
 }
 

@@ -1,7 +1,9 @@
-//! The `erascore` command: score predictions per era, build meta models, simulate payouts.
+//! The `erascore` command: score predictions per era, build meta models, simulate payouts,
+//! check submissions.
 //!
 //! Each subcommand parses its flags into a validated configuration before touching any
-//! file, then reads, computes and finally writes; a failed run writes nothing to `--out`.
+//! file (an invalid flag value exits with 2, like clap's own usage errors), then reads,
+//! computes and finally writes; a failed run exits with 1 and writes nothing.
 
 mod common;
 mod diagnostics_cmd;
@@ -10,7 +12,9 @@ mod metamodel_cmd;
 mod payout_cmd;
 mod report;
 mod score_cmd;
+mod stakes;
 mod synth_cmd;
+mod validate_cmd;
 
 use clap::{Parser, Subcommand};
 
@@ -40,6 +44,8 @@ enum Command {
     Diagnostics(diagnostics_cmd::DiagnosticsArgs),
     /// Simulate stake payouts from per-round scores.
     Payout(payout_cmd::PayoutArgs),
+    /// Check a submission file as numerai-tools does; optionally write it cleaned.
+    Validate(validate_cmd::ValidateArgs),
 }
 
 /// glibc's malloc hands large buffers back to the kernel on free and takes fresh ones on the
@@ -59,15 +65,22 @@ fn main() {
             std::process::exit(2);
         }
     }
+    // A CPU path pinned by ERASCORE_KERNEL / ERASCORE_SIMD that is unknown or missing on
+    // this CPU is refused up front, like a bad flag value.
+    if let Err(e) = erascore_kernels::cpu::paths_from_env() {
+        eprintln!("error: {e}");
+        std::process::exit(2);
+    }
     let result = match &cli.command {
         Command::Score(a) => score_cmd::run(a),
         Command::Metamodel(a) => metamodel_cmd::run(a),
         Command::Synth(a) => synth_cmd::run(a),
         Command::Diagnostics(a) => diagnostics_cmd::run(a),
         Command::Payout(a) => payout_cmd::run(a),
+        Command::Validate(a) => validate_cmd::run(a),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");
-        std::process::exit(1);
+        std::process::exit(if common::is_usage(&e) { 2 } else { 1 });
     }
 }

@@ -8,15 +8,17 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use anyhow::bail;
+use anyhow::{bail, Context};
 use clap::Args;
 
-use erascore_engine::inputs::{check_unique, match_rows, Predictions};
+use erascore_engine::inputs::{check_unique, rows_in_data, Predictions};
 use erascore_io::dataset::{read_dataset, DatasetRequest};
-use erascore_io::frame::{read_frame, write_frame, Column, Frame, Values};
+use erascore_io::frame::{read_frame, write_frame_unstaged, Column, Frame, Values};
+use erascore_io::output::OutputFiles;
 use erascore_io::{FloatWidth, Strings};
 use erascore_kernels::meta_model::meta_model;
 
+use crate::common::{check_outputs, usage};
 use crate::score_cmd::read_stakes;
 
 /// Flags of `erascore metamodel`.
@@ -38,34 +40,47 @@ pub struct MetamodelArgs {
 
 /// Runs `erascore metamodel`.
 pub fn run(args: &MetamodelArgs) -> anyhow::Result<()> {
-    let mut frame = read_frame(&args.predictions)?;
-    let era_column = if frame.has("era") {
-        Some(frame.take_text("era")?)
-    } else {
-        None
-    };
+    let mut staged = OutputFiles::new();
+    let tmp = check_outputs(
+        &[("--out", &args.out)],
+        &[
+            ("--predictions", Some(&args.predictions)),
+            ("--stakes", Some(&args.stakes)),
+            ("--data", args.data.as_deref()),
+        ],
+    )
+    .and_then(|()| staged.stage(&args.out).context("--out"))
+    .map_err(usage)?;
+    let frame = read_frame(&args.predictions)?;
     let predictions = Predictions::from_frame(frame, None)?;
-    check_unique(&args.predictions, &predictions.ids)?;
+    if predictions.ids.is_empty() {
+        bail!("{}: no rows", args.predictions.display());
+    }
+    check_unique(&predictions.keys())?;
     let stakes = read_stakes(&args.stakes, &predictions)?;
     let n = predictions.ids.len();
     let eras: Strings = if let Some(d) = &args.data {
         let data = read_dataset(d, &DatasetRequest::default())?;
-        let rows = match_rows(&predictions.ids, &data.ids, &data.path)?;
+        let rows = rows_in_data(&data, &predictions.keys())?;
         let mut out = Strings::with_capacity(n, 0);
         for (i, r) in rows.iter().enumerate() {
             match r {
                 Some(r) => out.push(&data.era_names[data.eras[*r as usize] as usize]),
                 None => bail!(
-                    "{}: id '{}' is not in {}",
+                    "{}: id '{}'{} is not in {}",
                     args.predictions.display(),
                     &predictions.ids[i],
+                    predictions
+                        .eras
+                        .as_ref()
+                        .map_or_else(String::new, |e| format!(" of era '{}'", &e[i])),
                     d.display()
                 ),
             }
         }
         out
-    } else if let Some(eras) = era_column {
-        eras
+    } else if let Some(eras) = &predictions.eras {
+        eras.clone()
     } else {
         std::iter::repeat_n("", n).collect()
     };
@@ -93,7 +108,7 @@ pub fn run(args: &MetamodelArgs) -> anyhow::Result<()> {
         vec![
             Column {
                 name: "id".into(),
-                values: Values::Text(predictions.ids),
+                values: Values::Text(predictions.ids.clone()),
             },
             Column {
                 name: "era".into(),
@@ -105,7 +120,8 @@ pub fn run(args: &MetamodelArgs) -> anyhow::Result<()> {
             },
         ],
     )?;
-    write_frame(&args.out, &out)?;
+    write_frame_unstaged(&tmp, &out, &args.out)?;
+    staged.commit()?;
     eprintln!(
         "wrote the meta model of {} models over {n} ids to {}",
         stakes.len(),

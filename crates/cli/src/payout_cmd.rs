@@ -9,18 +9,20 @@ use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 use serde_json::{json, Value};
 
-use erascore_io::frame::{read_frame, write_frame, Column, Frame, Values};
+use erascore_io::frame::{read_frame, write_frame_unstaged, Column, Frame, Values};
+use erascore_io::output::{check_writable, OutputFiles};
 use erascore_io::{FloatWidth, Strings};
-use erascore_payout::bootstrap::DEFAULT_BLOCK;
+use erascore_payout::bootstrap::{DEFAULT_BLOCK, MAX_TRAJECTORIES};
 use erascore_payout::chart::{self, FanChart};
 use erascore_payout::series::{group_by_model, ModelScores};
 use erascore_payout::simulate::check_stake;
 use erascore_payout::{
     bootstrap, model_stream, simulate, BootstrapOptions, BootstrapReport, NanPolicy, PayoutFactor,
-    Preset, Quantiles, Rule, RuleOverrides, Summary, Trajectory,
+    Preset, Quantiles, RoundMultipliers, Rule, RuleOverrides, Summary, Trajectory,
 };
 
-use crate::common::{fmt, table};
+use crate::common::{check_outputs, fmt, table, usage};
+use crate::stakes::read_stakes;
 
 /// Flags of `erascore payout`.
 #[derive(Args, Debug, Clone)]
@@ -40,15 +42,18 @@ pub struct PayoutArgs {
     /// Starting stake per model (CSV or parquet with columns model,stake).
     #[arg(long)]
     pub stakes: Option<PathBuf>,
-    /// Payout rule: weekly-2021, daily-2023, 2024 or custom.
+    /// Payout rule: weekly-2021, daily-2023, 2024, signals-2024, signals-2025, crypto or
+    /// custom.
     #[arg(long)]
     pub rule: String,
-    /// Column holding the first score (CORR).
-    #[arg(long, default_value = "corr")]
-    pub corr_col: String,
-    /// Column holding the second score (MMC, or TC for daily-2023).
-    #[arg(long, default_value = "mmc")]
-    pub mmc_col: String,
+    /// Column holding the first score (default: the rule's: corr; fnc for signals-2024,
+    /// alpha for signals-2025).
+    #[arg(long)]
+    pub corr_col: Option<String>,
+    /// Column holding the second score (default: the rule's: mmc; mpc for signals-2025;
+    /// point it at a tc column for daily-2023's TC).
+    #[arg(long)]
+    pub mmc_col: Option<String>,
     /// Column giving the round order (default: `round` if present, else `era`).
     #[arg(long)]
     pub round_col: Option<String>,
@@ -58,6 +63,10 @@ pub struct PayoutArgs {
     /// Keep only rows whose `target` column is this (for score files with several targets).
     #[arg(long)]
     pub target: Option<String>,
+    /// Per-round multipliers of a classic rule: CSV or parquet with a round (or era) column,
+    /// corr_multiplier and mmc_multiplier.
+    #[arg(long, conflicts_with_all = ["corr_multiplier", "mmc_multiplier"])]
+    pub multipliers: Option<PathBuf>,
     /// Weight of the first score (overrides the rule's).
     #[arg(long, allow_negative_numbers = true)]
     pub corr_multiplier: Option<f64>,
@@ -142,8 +151,15 @@ enum FactorPlan {
 /// Parsed and checked flags, before any file is read.
 struct Plan {
     rule: Rule,
+    corr_col: String,
+    mmc_col: String,
+    multipliers: Option<PathBuf>,
     factor: FactorPlan,
     bootstrap: Option<BootstrapOptions>,
+    /// Every output, staged: written under temporary names, renamed together at the end.
+    outputs: OutputFiles,
+    out_tmp: Option<PathBuf>,
+    json_tmp: Option<PathBuf>,
 }
 
 fn plan(args: &PayoutArgs) -> anyhow::Result<Plan> {
@@ -184,6 +200,9 @@ fn plan(args: &PayoutArgs) -> anyhow::Result<Plan> {
             if block == 0 {
                 bail!("--block must be at least 1 round");
             }
+            if n > MAX_TRAJECTORIES {
+                bail!("--bootstrap {n}: at most {MAX_TRAJECTORIES} trajectories");
+            }
             Some(BootstrapOptions {
                 trajectories: n,
                 block,
@@ -195,10 +214,46 @@ fn plan(args: &PayoutArgs) -> anyhow::Result<Plan> {
     if let Some(c) = &args.chart {
         chart::format_of(c)?;
     }
+    let outputs: Vec<(&str, &Path)> = [
+        ("--out", &args.out),
+        ("--json", &args.json),
+        ("--chart", &args.chart),
+    ]
+    .into_iter()
+    .filter_map(|(flag, p)| p.as_deref().map(|p| (flag, p)))
+    .collect();
+    check_outputs(
+        &outputs,
+        &[
+            ("--scores", Some(&args.scores)),
+            ("--stakes", args.stakes.as_deref()),
+            ("--total-at-risk-csv", args.total_at_risk_csv.as_deref()),
+            ("--multipliers", args.multipliers.as_deref()),
+        ],
+    )?;
+    let mut staged = OutputFiles::new();
+    let mut stage = |flag: &str, path: &Option<PathBuf>| -> anyhow::Result<Option<PathBuf>> {
+        path.as_deref()
+            .map(|p| staged.stage(p).with_context(|| flag.to_string()))
+            .transpose()
+    };
+    let out_tmp = stage("--out", &args.out)?;
+    let json_tmp = stage("--json", &args.json)?;
+    // Chart files are named per model once the models are known; the folder is checked now.
+    if let Some(c) = &args.chart {
+        check_writable(c).context("--chart")?;
+    }
+    let (corr_default, mmc_default) = preset.score_columns();
     Ok(Plan {
         rule,
+        corr_col: args.corr_col.clone().unwrap_or_else(|| corr_default.into()),
+        mmc_col: args.mmc_col.clone().unwrap_or_else(|| mmc_default.into()),
+        multipliers: args.multipliers.clone(),
         factor,
         bootstrap,
+        outputs: staged,
+        out_tmp,
+        json_tmp,
     })
 }
 
@@ -214,8 +269,13 @@ struct ModelRun {
 
 /// Runs `erascore payout`.
 pub fn run(args: &PayoutArgs) -> anyhow::Result<()> {
-    let plan = plan(args)?;
-    let series = read_series(args, &plan.rule)?;
+    let mut plan = plan(args).map_err(usage)?;
+    let per_round = args
+        .multipliers
+        .as_deref()
+        .map(|p| read_round_multipliers(p, &plan.rule))
+        .transpose()?;
+    let series = read_series(args, &plan, per_round.as_ref())?;
     let stakes = match (&args.stakes, args.stake) {
         (Some(p), _) => read_stakes(p)?,
         (None, Some(s)) => series.iter().map(|m| (m.model.clone(), s)).collect(),
@@ -233,21 +293,23 @@ pub fn run(args: &PayoutArgs) -> anyhow::Result<()> {
                 .find(|(name, _)| *name == m.model)
                 .map(|(_, s)| *s)
                 .with_context(|| format!("model '{}' has scores but no stake", m.model))?;
-            run_model(args, &plan, m, stake0, &factor)
+            run_model(args, &plan, m, stake0, &factor, per_round.as_ref())
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
 
-    // Everything is computed; only now are files written.
-    if let Some(out) = &args.out {
-        write_frame(out, &trajectory_frame(out, &runs)?)?;
+    // Everything is computed; only now are files written, all under temporary names, and
+    // renamed into place together once every one is complete.
+    if let (Some(out), Some(tmp)) = (&args.out, &plan.out_tmp) {
+        write_frame_unstaged(tmp, &trajectory_frame(out, &runs)?, out)?;
+    }
+    if let (Some(j), Some(tmp)) = (&args.json, &plan.json_tmp) {
+        let text = serde_json::to_string_pretty(&summary_json(&plan, &runs))?;
+        std::fs::write(tmp, text + "\n").with_context(|| j.display().to_string())?;
     }
     if let Some(c) = &args.chart {
-        write_charts(c, &plan.rule, &runs)?;
+        write_charts(c, &plan.rule, &runs, &mut plan.outputs)?;
     }
-    if let Some(j) = &args.json {
-        let text = serde_json::to_string_pretty(&summary_json(&plan, &runs))?;
-        std::fs::write(j, text + "\n").with_context(|| j.display().to_string())?;
-    }
+    plan.outputs.commit()?;
     print!("{}", summary_table(&runs));
     if runs.iter().any(|r| r.bootstrap.is_some()) {
         println!();
@@ -258,7 +320,16 @@ pub fn run(args: &PayoutArgs) -> anyhow::Result<()> {
 
 /// The scores file as per-model series, after the target filter. Only the score columns
 /// the rule weighs are read: the others need not exist, nor hold numbers.
-fn read_series(args: &PayoutArgs, rule: &Rule) -> anyhow::Result<Vec<ModelScores>> {
+fn read_series(
+    args: &PayoutArgs,
+    plan: &Plan,
+    per_round: Option<&RoundMultipliers>,
+) -> anyhow::Result<Vec<ModelScores>> {
+    let rule = &plan.rule;
+    let (uses_corr, uses_mmc) = match per_round {
+        Some(m) => (m.uses_corr(), m.uses_mmc()),
+        None => (rule.uses_corr(), rule.uses_mmc()),
+    };
     let frame = read_frame(&args.scores)?;
     let keep = target_rows(&frame, args.target.as_deref())?;
     let round_col = match &args.round_col {
@@ -274,13 +345,13 @@ fn read_series(args: &PayoutArgs, rule: &Rule) -> anyhow::Result<Vec<ModelScores
     } else {
         vec!["model".to_string(); rounds.len()]
     };
-    let corr = if rule.uses_corr() {
-        pick(frame.float(&args.corr_col)?.0.iter().copied(), &keep)
+    let corr = if uses_corr {
+        pick(frame.float(&plan.corr_col)?.0.iter().copied(), &keep)
     } else {
         vec![f64::NAN; rounds.len()]
     };
-    let mmc = if rule.uses_mmc() {
-        Some(pick(frame.float(&args.mmc_col)?.0.iter().copied(), &keep))
+    let mmc = if uses_mmc {
+        Some(pick(frame.float(&plan.mmc_col)?.0.iter().copied(), &keep))
     } else {
         None
     };
@@ -299,9 +370,16 @@ fn run_model(
     m: &ModelScores,
     stake0: f64,
     factor: &PayoutFactor,
+    per_round: Option<&RoundMultipliers>,
 ) -> anyhow::Result<ModelRun> {
     let rule = &plan.rule;
-    let prepared = m.prepare(rule, args.nan.into(), &args.corr_col, &args.mmc_col)?;
+    let prepared = m.prepare_with(
+        rule,
+        per_round,
+        args.nan.into(),
+        &plan.corr_col,
+        &plan.mmc_col,
+    )?;
     if !prepared.skipped.is_empty() {
         eprintln!(
             "warning: model '{}': skipped {} round(s) with NaN scores ({}); later rounds move \
@@ -331,17 +409,23 @@ fn run_model(
 }
 
 /// One fan chart per model: `chart` itself for a single model, FILE_<model>.ext otherwise.
-fn write_charts(chart: &Path, rule: &Rule, runs: &[ModelRun]) -> anyhow::Result<()> {
+fn write_charts(
+    chart: &Path,
+    rule: &Rule,
+    runs: &[ModelRun],
+    outputs: &mut OutputFiles,
+) -> anyhow::Result<()> {
     for r in runs {
         let path = if runs.len() > 1 {
             per_model_path(chart, &r.model)
         } else {
             chart.to_path_buf()
         };
+        let tmp = outputs.stage(&path).context("--chart")?;
         let title = format!("{} under {}", r.model, rule.preset);
         let actual = r.trajectory.balances();
         chart::render(
-            &path,
+            &tmp,
             &FanChart {
                 title: &title,
                 stake0: r.trajectory.stake0,
@@ -430,22 +514,6 @@ fn preview(rounds: &[String]) -> String {
     s
 }
 
-/// model,stake from a CSV or parquet file; every stake finite and >= 0.
-fn read_stakes(path: &Path) -> anyhow::Result<Vec<(String, f64)>> {
-    let frame = read_frame(path)?;
-    let models = frame.text("model")?;
-    let (stakes, _) = frame.float("stake")?;
-    models
-        .iter()
-        .zip(stakes.iter())
-        .enumerate()
-        .map(|(i, (m, &s))| {
-            check_stake(Some(m), s).with_context(|| format!("{}:{}", path.display(), i + 2))?;
-            Ok((m.to_string(), s))
-        })
-        .collect()
-}
-
 /// Per-round payout factors from a file with a round (or era) column and either
 /// `payout_factor` or `total_at_risk` (turned into min(1, T/X) with the rule's threshold).
 fn read_round_factors(path: &Path, rule: &Rule) -> anyhow::Result<PayoutFactor> {
@@ -467,6 +535,23 @@ fn read_round_factors(path: &Path, rule: &Rule) -> anyhow::Result<PayoutFactor> 
             frame.names().join(", ")
         )
     }
+}
+
+/// Per-round multipliers from a file with a round (or era) column, `corr_multiplier` and
+/// `mmc_multiplier`.
+fn read_round_multipliers(path: &Path, rule: &Rule) -> anyhow::Result<RoundMultipliers> {
+    let frame = read_frame(path)?;
+    let rounds = frame.text(round_column(&frame)?)?;
+    let (corr, _) = frame.float("corr_multiplier")?;
+    let (mmc, _) = frame.float("mmc_multiplier")?;
+    RoundMultipliers::new(
+        rule,
+        rounds
+            .iter()
+            .zip(corr.iter().zip(mmc.iter()))
+            .map(|(r, (&c, &m))| (r, c, m)),
+    )
+    .with_context(|| path.display().to_string())
 }
 
 fn per_model_path(chart: &Path, model: &str) -> PathBuf {
@@ -575,6 +660,9 @@ fn summary_json(plan: &Plan, runs: &[ModelRun]) -> Value {
             "cap": rule.cap,
             "resolve_lag": rule.resolve_lag,
             "threshold": rule.threshold,
+            "corr_column": plan.corr_col,
+            "mmc_column": plan.mmc_col,
+            "per_round_multipliers": plan.multipliers.as_ref().map(|p| p.display().to_string()),
         },
         "payout_factor": factor,
         "models": models,
@@ -749,6 +837,97 @@ mod tests {
     }
 
     #[test]
+    fn signals_and_crypto_presets_read_their_own_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        // alpha/mpc for signals-2025, fnc/mmc for signals-2024, mmc alone for crypto (its
+        // corr column may be missing).
+        let scores = write(
+            dir.path(),
+            "s.csv",
+            "round,model,alpha,mpc,fnc,mmc\n1,a,0.01,0.02,0.03,-0.01\n2,a,-0.02,0.01,0.01,0.04\n",
+        );
+        let out = dir.path().join("t.csv").display().to_string();
+        let json = dir.path().join("s.json").display().to_string();
+        ok(&format!(
+            "--scores {scores} --stake 1000 --rule signals-2025 --out {out} --json {json}"
+        ));
+        let t = read_frame(Path::new(&out)).unwrap();
+        let score = t.float("score").unwrap().0.into_owned();
+        let fraction = t.float("payout_fraction").unwrap().0.into_owned();
+        // 0.3 x 0.01 + 0.8 x 0.02 = 0.019, clipped to 0.017; 0.3 x -0.02 + 0.8 x 0.01 = 0.002
+        assert!((score[0] - 0.019).abs() < 1e-15 && fraction[0] == 0.017);
+        assert!((score[1] - 0.002).abs() < 1e-15);
+        let v = read_json(&json);
+        assert_eq!(v["rule"]["threshold"], 36000.0);
+        assert_eq!(v["rule"]["corr_column"], "alpha");
+        ok(&format!(
+            "--scores {scores} --stake 1000 --rule signals-2024 --out {out}"
+        ));
+        let score = read_frame(Path::new(&out))
+            .unwrap()
+            .float("score")
+            .unwrap()
+            .0
+            .into_owned();
+        assert!((score[0] - 0.01).abs() < 1e-15 && (score[1] - 0.09).abs() < 1e-15);
+        ok(&format!(
+            "--scores {scores} --stake 1000 --rule crypto --out {out}"
+        ));
+        let score = read_frame(Path::new(&out))
+            .unwrap()
+            .float("score")
+            .unwrap()
+            .0
+            .into_owned();
+        assert_eq!(score, vec![-0.01, 0.04]);
+        let e = err(&format!(
+            "--scores {scores} --stake 1 --rule crypto --mmc-multiplier 2"
+        ));
+        assert!(e.contains("crypto") && e.contains("custom"), "{e}");
+    }
+
+    #[test]
+    fn per_round_multipliers_from_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let scores = write(
+            dir.path(),
+            "s.csv",
+            "era,model,corr,mmc\n0001,a,0.01,0.02\n0002,a,0.02,\n",
+        );
+        let mults = write(
+            dir.path(),
+            "m.csv",
+            "round,corr_multiplier,mmc_multiplier\n1,0.5,2\n2,1,0\n",
+        );
+        let out = dir.path().join("t.csv").display().to_string();
+        ok(&format!(
+            "--scores {scores} --stake 100 --rule custom --multipliers {mults} --nan error --out {out}"
+        ));
+        let score = read_frame(Path::new(&out))
+            .unwrap()
+            .float("score")
+            .unwrap()
+            .0
+            .into_owned();
+        assert!((score[0] - 0.045).abs() < 1e-15 && (score[1] - 0.02).abs() < 1e-15);
+        let e = err(&format!(
+            "--scores {scores} --stake 100 --rule weekly-2021 --multipliers {mults}"
+        ));
+        assert!(
+            e.contains("round '1'") && e.contains("corr multiplier 0.5"),
+            "{e}"
+        );
+        let e = err(&format!(
+            "--scores {scores} --stake 100 --rule signals-2025 --multipliers {mults}"
+        ));
+        assert!(e.contains("classic"), "{e}");
+        assert!(parse(&format!(
+            "--scores {scores} --stake 1 --rule custom --multipliers {mults} --mmc-multiplier 1"
+        ))
+        .is_err());
+    }
+
+    #[test]
     fn bootstrap_json_and_chart() {
         let dir = tempfile::tempdir().unwrap();
         let scores = write(dir.path(), "scores.csv", SCORES);
@@ -842,7 +1021,7 @@ mod tests {
         assert!(e.contains("'y' has scores but no stake"), "{e}");
         let negative = write(dir.path(), "n.csv", "model,stake\nx,10\ny,-3\n");
         let e = err(&format!("{base} --stakes {negative} --target target"));
-        assert!(e.contains("n.csv:3") && e.contains("-3"), "{e}");
+        assert!(e.contains("n.csv: line 3") && e.contains("-3"), "{e}");
     }
 
     #[test]

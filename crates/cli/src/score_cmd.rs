@@ -12,10 +12,11 @@ use erascore_engine::score::{
 };
 use erascore_engine::summary::basic;
 use erascore_io::dataset::DatasetRequest;
-use erascore_io::frame::{read_frame, write_frame, Column, Frame, Values};
+use erascore_io::frame::{write_frame_unstaged, Column, Frame, Values};
+use erascore_io::output::OutputFiles;
 use erascore_io::FloatWidth;
 
-use crate::common::{fmt, progress, table};
+use crate::common::{check_outputs, fmt, progress, table, usage};
 use crate::inputs::{load, ColumnChoice, InputArgs, Loaded, ReferenceRequest};
 
 /// Flags of `erascore score`.
@@ -57,6 +58,9 @@ pub struct ScoreArgs {
 struct Plan {
     metrics: Vec<Metric>,
     features: bool,
+    /// `--out`, staged: checked and its temporary file created before any work.
+    out: OutputFiles,
+    out_tmp: PathBuf,
 }
 
 fn plan(args: &ScoreArgs) -> anyhow::Result<Plan> {
@@ -89,33 +93,52 @@ fn plan(args: &ScoreArgs) -> anyhow::Result<Plan> {
         bail!("corr_with_example is available in `erascore diagnostics` (needs --example-preds)");
     }
     args.input.check()?;
+    for r in references(args).iter().flatten() {
+        r.check()?;
+    }
+    let mut inputs = args.input.paths();
+    inputs.extend([
+        ("--meta-model", args.meta_model.as_deref()),
+        ("--stakes", args.stakes.as_deref()),
+        ("--benchmark", args.benchmark.as_deref()),
+    ]);
+    check_outputs(&[("--out", &args.out)], &inputs)?;
+    let mut out = OutputFiles::new();
+    let out_tmp = out.stage(&args.out).context("--out")?;
     Ok(Plan {
         features: metrics.iter().any(|m| m.needs_features()),
         metrics,
+        out,
+        out_tmp,
     })
 }
 
-/// Reads a model,stake CSV and maps it onto prediction columns.
+/// The meta model and benchmark columns to read.
+fn references(args: &ScoreArgs) -> [Option<ReferenceRequest>; 2] {
+    let named = |path: &Option<PathBuf>, column: Option<&String>| match (path, column) {
+        (Some(path), Some(c)) => Some(ReferenceRequest {
+            path: path.clone(),
+            column: ColumnChoice::Named(c.clone()),
+        }),
+        _ => None,
+    };
+    [
+        named(&args.meta_model, Some(&args.meta_model_column)),
+        named(&args.benchmark, args.benchmark_column.as_ref()),
+    ]
+}
+
+/// The stakes file mapped onto prediction columns.
 pub fn read_stakes(
     path: &std::path::Path,
     predictions: &Predictions,
 ) -> anyhow::Result<Vec<(usize, f64)>> {
-    let frame = read_frame(path)?;
-    let models = frame.text("model")?;
-    let (stakes, _) = frame.float("stake")?;
     let mut out = Vec::new();
-    for (i, (m, &s)) in models.iter().zip(stakes.iter()).enumerate() {
-        if !s.is_finite() || s < 0.0 {
-            bail!(
-                "{}:{}: stake of model '{m}' is {s}; stakes must be finite and >= 0",
-                path.display(),
-                i + 2
-            );
-        }
+    for (m, s) in crate::stakes::read_stakes(path)? {
         let idx = predictions
             .models
             .iter()
-            .position(|p| p == m)
+            .position(|p| *p == m)
             .with_context(|| {
                 format!(
                     "{}: model '{m}' has a stake but no column in {}",
@@ -133,31 +156,17 @@ pub fn read_stakes(
 
 /// Runs `erascore score`.
 pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
-    let plan = plan(args)?;
+    let plan = plan(args).map_err(usage)?;
     let request = DatasetRequest {
         features: args.input.features(plan.features)?,
         targets: args.input.target.clone(),
-    };
-    let named = |path: &Option<PathBuf>, column: Option<&String>| match (path, column) {
-        (Some(path), Some(c)) => Some(ReferenceRequest {
-            path: path.clone(),
-            column: ColumnChoice::Named(c.clone()),
-        }),
-        _ => None,
     };
     let started = std::time::Instant::now();
     let Loaded {
         data,
         predictions,
         references,
-    } = load(
-        &args.input,
-        &request,
-        &[
-            named(&args.meta_model, Some(&args.meta_model_column)),
-            named(&args.benchmark, args.benchmark_column.as_ref()),
-        ],
-    )?;
+    } = load(&args.input, &request, &references(args))?;
     if plan.features && data.feature_names.is_empty() {
         bail!(
             "{}: no feature_* columns, needed by fnc/fexp_max",
@@ -193,7 +202,8 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
         eprintln!("warning: {w}");
     }
     let scored = started.elapsed();
-    write_frame(&args.out, &report_frame(&args.out, &report)?)?;
+    write_frame_unstaged(&plan.out_tmp, &report_frame(&args.out, &report)?, &args.out)?;
+    plan.out.commit()?;
     if args.timings {
         let written = started.elapsed();
         eprintln!(
@@ -202,6 +212,7 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
             (scored - read).as_secs_f64(),
             (written - scored).as_secs_f64()
         );
+        eprintln!("kernels: {}", erascore_kernels::cpu::usage().describe());
     }
     print!("{}", summary_table(&report));
     eprintln!(

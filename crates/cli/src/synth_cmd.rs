@@ -6,11 +6,13 @@
 
 use std::path::PathBuf;
 
+use anyhow::Context;
 use clap::Args;
 
-use erascore_synth::{Synth, SynthConfig};
+use erascore_io::output::OutputDir;
+use erascore_synth::{Synth, SynthConfig, FILES};
 
-use crate::common::progress;
+use crate::common::{progress, usage};
 
 /// Flags of `erascore synth`.
 #[derive(Args, Debug)]
@@ -33,7 +35,8 @@ pub struct SynthArgs {
     /// Rows per row group of data.parquet (rounded up to whole eras).
     #[arg(long, default_value_t = 65_536)]
     pub row_group_rows: usize,
-    /// Output directory (created if missing; its dataset files are replaced).
+    /// Output folder: created, or replaced as a whole (it may hold only a previous
+    /// dataset).
     #[arg(long)]
     pub out: PathBuf,
     /// No progress bar.
@@ -43,20 +46,31 @@ pub struct SynthArgs {
 
 /// Runs `erascore synth`.
 pub fn run(args: &SynthArgs) -> anyhow::Result<()> {
-    // Validate the whole shape before creating any file.
-    let synth = Synth::new(SynthConfig {
-        eras: args.eras,
-        rows_per_era: args.rows,
-        features: args.features,
-        models: args.models,
-        seed: args.seed,
-        rows_per_row_group: args.row_group_rows.max(1),
-    })?;
+    // Validate the whole shape, and claim the output folder, before generating anything.
+    let (synth, staged) = (|| -> anyhow::Result<_> {
+        let synth = Synth::new(SynthConfig {
+            eras: args.eras,
+            rows_per_era: args.rows,
+            features: args.features,
+            models: args.models,
+            seed: args.seed,
+            rows_per_row_group: args.row_group_rows.max(1),
+        })?;
+        let staged = OutputDir::stage(&args.out, &FILES).context("--out")?;
+        Ok((synth, staged))
+    })()
+    .map_err(usage)?;
     let bar = progress(args.eras, "generating", args.quiet);
-    let files = synth.write(&args.out, &mut || bar.inc(1))?;
+    let files = synth.write_into(staged.path(), &mut || bar.inc(1))?;
+    staged.commit()?;
     bar.finish_and_clear();
     for f in &files {
-        eprintln!("wrote {} ({} bytes)", f.path.display(), f.bytes);
+        let name = f.path.file_name().unwrap_or_default();
+        eprintln!(
+            "wrote {} ({} bytes)",
+            args.out.join(name).display(),
+            f.bytes
+        );
     }
     eprintln!(
         "{} eras x {} rows, {} features, {} models, seed {}",

@@ -1,10 +1,12 @@
-//! Prediction, meta-model and benchmark columns keyed by id, and their match to data rows.
+//! Prediction, meta-model and benchmark columns keyed by id (or by era and id), and their
+//! match to data rows.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use ahash::RandomState;
 
+use erascore_io::dataset::Dataset;
 use erascore_io::frame::Frame;
 use erascore_io::Strings;
 
@@ -13,24 +15,63 @@ use crate::EngineError;
 /// Columns that are never models in a predictions file.
 pub const NON_MODEL_COLUMNS: [&str; 4] = ["id", "era", "data_type", "__index_level_0__"];
 
-/// Model prediction columns keyed by id.
+/// Model prediction columns keyed by id (and era, when the file has an `era` column).
 #[derive(Debug, Clone)]
 pub struct Predictions {
     /// The file they came from.
     pub path: PathBuf,
     /// Row ids.
     pub ids: Strings,
+    /// Row eras, when the file has an `era` column: rows are then matched to the data on
+    /// (era, id), as Signals data repeat every ticker in every era.
+    pub eras: Option<Strings>,
     /// Model names (one per prediction column).
     pub models: Vec<String>,
     /// One vector per model, aligned with `ids`.
     pub values: Vec<Vec<f64>>,
 }
 
+/// The rows of a per-row input as [`match_rows`] sees them.
+#[derive(Debug, Clone, Copy)]
+pub struct RowKeys<'a> {
+    /// The file, for messages.
+    pub path: &'a Path,
+    /// Row ids.
+    pub ids: &'a Strings,
+    /// Row eras, if the file has them.
+    pub eras: Option<&'a Strings>,
+}
+
+/// Takes the id and (if present) era columns out of a frame; a row without an id or era is
+/// an error naming its place in the file.
+fn take_keys(frame: &mut Frame) -> Result<(Strings, Option<Strings>), EngineError> {
+    let ids = frame.take_text("id")?;
+    let eras = if frame.has("era") {
+        Some(frame.take_text("era")?)
+    } else {
+        None
+    };
+    for (column, values) in [("id", Some(&ids)), ("era", eras.as_ref())] {
+        if let Some(i) = values.and_then(|v| v.iter().position(str::is_empty)) {
+            return Err(EngineError::MissingKey {
+                path: frame.path().to_path_buf(),
+                column,
+                location: frame.location(i),
+            });
+        }
+    }
+    Ok((ids, eras))
+}
+
 impl Predictions {
     /// Every numeric column but `id`/`era`/`data_type` is a model. Predictions must be finite
-    /// ([`match_rows`] checks that ids are unique). `only` restricts to the named columns.
+    /// ([`match_rows`] checks that ids are unique). `only` restricts to the named columns,
+    /// each named once and none of them `id`, `era` or `data_type`.
     pub fn from_frame(mut frame: Frame, only: Option<&[String]>) -> Result<Self, EngineError> {
-        let ids = frame.take_text("id")?;
+        if let Some(list) = only {
+            check_model_names(list)?;
+        }
+        let (ids, eras) = take_keys(&mut frame)?;
         let names = match only {
             Some(list) => list.to_vec(),
             None => frame
@@ -61,13 +102,42 @@ impl Predictions {
         Ok(Self {
             path: frame.path().to_path_buf(),
             ids,
+            eras,
             models: names,
             values,
         })
     }
+
+    /// The rows' keys, for [`match_rows`].
+    pub fn keys(&self) -> RowKeys<'_> {
+        RowKeys {
+            path: &self.path,
+            ids: &self.ids,
+            eras: self.eras.as_ref(),
+        }
+    }
 }
 
-/// One reference column (meta model, benchmark, example predictions) keyed by id; NaN allowed.
+/// Model names asked for by name: each once, and none of the key columns.
+pub fn check_model_names(models: &[String]) -> Result<(), EngineError> {
+    for (i, m) in models.iter().enumerate() {
+        if NON_MODEL_COLUMNS.contains(&m.as_str()) {
+            return Err(EngineError::Config(format!(
+                "'{m}' is a key column, not a model"
+            )));
+        }
+        if m.trim().is_empty() {
+            return Err(EngineError::Config("a model name is empty".into()));
+        }
+        if models[..i].contains(m) {
+            return Err(EngineError::Config(format!("model '{m}' is named twice")));
+        }
+    }
+    Ok(())
+}
+
+/// One reference column (meta model, benchmark, example predictions) keyed by id (and era,
+/// when the file has one); NaN allowed.
 #[derive(Debug, Clone)]
 pub struct Reference {
     /// The file.
@@ -76,14 +146,22 @@ pub struct Reference {
     pub column: String,
     /// Row ids.
     pub ids: Strings,
+    /// Row eras, if the file has an `era` column.
+    pub eras: Option<Strings>,
     /// Values, NaN where missing.
     pub values: Vec<f64>,
 }
 
 impl Reference {
-    /// Reads `column` (and `id`) from a frame.
+    /// Reads `column` (and `id`, and `era` if present) from a frame.
     pub fn from_frame(mut frame: Frame, column: &str) -> Result<Self, EngineError> {
-        let ids = frame.take_text("id")?;
+        if NON_MODEL_COLUMNS.contains(&column) {
+            return Err(EngineError::Config(format!(
+                "{}: '{column}' is a key column, not a value column",
+                frame.path().display()
+            )));
+        }
+        let (ids, eras) = take_keys(&mut frame)?;
         let (v, _) = frame.float(column)?;
         if let Some(i) = v.iter().position(|x| x.is_infinite()) {
             return Err(EngineError::NonFinite {
@@ -97,52 +175,256 @@ impl Reference {
             path: frame.path().to_path_buf(),
             column: column.to_string(),
             ids,
+            eras,
             values: v.into_owned(),
         })
     }
+
+    /// The rows' keys, for [`match_rows`].
+    pub fn keys(&self) -> RowKeys<'_> {
+        RowKeys {
+            path: &self.path,
+            ids: &self.ids,
+            eras: self.eras.as_ref(),
+        }
+    }
 }
 
-/// Errors on the first repeated id.
-pub fn check_unique(path: &Path, ids: &Strings) -> Result<(), EngineError> {
-    let mut seen: HashSet<&str, RandomState> =
-        HashSet::with_capacity_and_hasher(ids.len(), RandomState::new());
-    for id in ids {
-        if !seen.insert(id) {
-            return Err(EngineError::DuplicateId {
-                path: path.to_path_buf(),
-                id: id.to_string(),
-            });
+/// Errors on the first repeated key: an id, or an (era, id) pair when there are eras.
+pub fn check_unique(keys: &RowKeys<'_>) -> Result<(), EngineError> {
+    let mut seen: HashSet<(&str, &str), RandomState> =
+        HashSet::with_capacity_and_hasher(keys.ids.len(), RandomState::new());
+    for (i, id) in keys.ids.iter().enumerate() {
+        let era = keys.eras.map_or("", |e| &e[i]);
+        if !seen.insert((era, id)) {
+            return Err(duplicate(keys.path, id, keys.eras.map(|_| era)));
         }
     }
     Ok(())
 }
 
-/// For each data id, the row of `ids` (read from `path`) holding the same id; an error names
-/// the first id `ids` repeats.
-///
-/// Predictions made from the data file usually list the same ids in the same order: one
-/// comparison of the two id buffers then replaces hashing every id, and the match is
-/// positional, so it needs no uniqueness of its own (the scoring engine still rejects an id
-/// repeated within an era of the data).
-pub fn match_rows(
-    data_ids: &Strings,
-    ids: &Strings,
-    path: &Path,
-) -> Result<Vec<Option<u32>>, EngineError> {
-    if data_ids == ids {
-        return Ok((0..ids.len() as u32).map(Some).collect());
+fn duplicate(path: &Path, id: &str, era: Option<&str>) -> EngineError {
+    match era {
+        Some(era) => EngineError::DuplicateKey {
+            path: path.to_path_buf(),
+            id: id.to_string(),
+            era: era.to_string(),
+        },
+        None => EngineError::DuplicateId {
+            path: path.to_path_buf(),
+            id: id.to_string(),
+        },
     }
-    let mut index: HashMap<&str, u32, RandomState> =
-        HashMap::with_capacity_and_hasher(ids.len(), RandomState::new());
-    for (i, id) in ids.iter().enumerate() {
-        if index.insert(id, i as u32).is_some() {
-            return Err(EngineError::DuplicateId {
-                path: path.to_path_buf(),
-                id: id.to_string(),
-            });
+}
+
+/// For each data row, the row of `keys` holding the same id, and the same era when `keys`
+/// has eras; `None` where there is none. Errors: a key that `keys` repeats, and (without
+/// eras) an id that sits in two eras of the data, which would score one row twice.
+///
+/// Files made from the data file usually list the same ids in the same order: one
+/// comparison of the two id buffers then replaces hashing every id, and the match is
+/// positional.
+pub fn match_rows(data: &Dataset, keys: &RowKeys<'_>) -> Result<Vec<Option<u32>>, EngineError> {
+    DataRows::new(data).match_rows(keys)
+}
+
+/// The data rows that several files are matched to: [`match_rows`] for each, with the
+/// data's own id check done once for all of them.
+#[derive(Debug)]
+pub struct DataRows<'a> {
+    data: &'a Dataset,
+    /// The first data id repeated anywhere in the file (rows), once looked for.
+    repeated: std::sync::OnceLock<Option<(usize, usize)>>,
+}
+
+impl<'a> DataRows<'a> {
+    /// The rows of `data`.
+    pub fn new(data: &'a Dataset) -> Self {
+        Self {
+            data,
+            repeated: std::sync::OnceLock::new(),
         }
     }
-    Ok(data_ids.iter().map(|id| index.get(id).copied()).collect())
+
+    /// See [`match_rows`].
+    pub fn match_rows(&self, keys: &RowKeys<'_>) -> Result<Vec<Option<u32>>, EngineError> {
+        match keys.eras {
+            None => match_ids(self, keys),
+            Some(eras) => match_era_ids(self.data, keys, eras),
+        }
+    }
+}
+
+/// For each row of `keys`, the data row it matches ([`match_rows`] turned around).
+pub fn rows_in_data(data: &Dataset, keys: &RowKeys<'_>) -> Result<Vec<Option<u32>>, EngineError> {
+    let mut inverse = vec![None; keys.ids.len()];
+    for (row, m) in match_rows(data, keys)?.into_iter().enumerate() {
+        if let Some(i) = m {
+            inverse[i as usize] = Some(row as u32);
+        }
+    }
+    Ok(inverse)
+}
+
+fn match_ids(rows: &DataRows<'_>, keys: &RowKeys<'_>) -> Result<Vec<Option<u32>>, EngineError> {
+    let data = rows.data;
+    if data.ids == *keys.ids {
+        // Both files repeat any repeated id: one check on the data covers both.
+        if let Some((first, second)) = *rows.repeated.get_or_init(|| repeated_id(data)) {
+            return Err(repeated_in_data(data, keys.path, first, second));
+        }
+        return Ok((0..keys.ids.len() as u32).map(Some).collect());
+    }
+    let mut index: HashMap<&str, u32, RandomState> =
+        HashMap::with_capacity_and_hasher(keys.ids.len(), RandomState::new());
+    for (i, id) in keys.ids.iter().enumerate() {
+        if index.insert(id, i as u32).is_some() {
+            return Err(duplicate(keys.path, id, None));
+        }
+    }
+    let rows: Vec<Option<u32>> = data.ids.iter().map(|id| index.get(id).copied()).collect();
+    // A data id in two eras would take the same row of `keys` twice.
+    let mut taken_by = vec![u32::MAX; keys.ids.len()];
+    for (r, m) in rows.iter().enumerate() {
+        if let Some(i) = *m {
+            let first = taken_by[i as usize];
+            if first != u32::MAX {
+                return Err(repeated_in_data(data, keys.path, first as usize, r));
+            }
+            taken_by[i as usize] = r as u32;
+        }
+    }
+    Ok(rows)
+}
+
+fn repeated_in_data(data: &Dataset, other: &Path, first: usize, second: usize) -> EngineError {
+    let (a, b) = (data.eras[first], data.eras[second]);
+    if a == b {
+        return duplicate(&data.path, &data.ids[first], None);
+    }
+    EngineError::IdInTwoEras {
+        data: data.path.clone(),
+        id: data.ids[first].to_string(),
+        first: data.era_names[a as usize].clone(),
+        second: data.era_names[b as usize].clone(),
+        other: other.to_path_buf(),
+    }
+}
+
+/// The first pair of rows (in file order) holding one id: ids hashed and sorted (in
+/// parallel), strings compared only where two hashes agree.
+fn repeated_id(data: &Dataset) -> Option<(usize, usize)> {
+    use rayon::prelude::*;
+    let hasher = RandomState::with_seeds(1, 2, 3, 4);
+    let mut hashed: Vec<(u64, u32)> = (0..data.ids.len())
+        .into_par_iter()
+        .map(|r| (hasher.hash_one(&data.ids[r]), r as u32))
+        .collect();
+    hashed.par_sort_unstable();
+    // The repeat met first in file order is reported, whatever the hashes' order.
+    let mut earliest: Option<(usize, usize)> = None;
+    for run in hashed.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
+        for (k, a) in run.iter().enumerate() {
+            for b in &run[k + 1..] {
+                if data.ids[a.1 as usize] == data.ids[b.1 as usize] {
+                    let pair = (a.1.min(b.1) as usize, a.1.max(b.1) as usize);
+                    earliest = Some(earliest.map_or(pair, |e| e.min(pair)));
+                }
+            }
+        }
+    }
+    earliest
+}
+
+/// The data era each distinct era label names: the same label, or, for labels that are
+/// plain numbers, the data era with the same number ("575" for "0575": an integer era
+/// column against a text one).
+fn era_lookup<'a>(data: &'a Dataset) -> impl Fn(&str) -> Option<u32> + 'a {
+    let exact: HashMap<&str, u32> = data
+        .era_names
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.as_str(), i as u32))
+        .collect();
+    let mut by_number: HashMap<u64, Option<u32>> = HashMap::new();
+    for (i, e) in data.era_names.iter().enumerate() {
+        if let Some(n) = era_number(e) {
+            // Two labels with one number ("1" and "01") make the number ambiguous.
+            by_number
+                .entry(n)
+                .and_modify(|v| *v = None)
+                .or_insert(Some(i as u32));
+        }
+    }
+    move |label| {
+        exact
+            .get(label)
+            .copied()
+            .or_else(|| era_number(label).and_then(|n| by_number.get(&n).copied().flatten()))
+    }
+}
+
+fn era_number(label: &str) -> Option<u64> {
+    let t = label.trim();
+    (!t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| t.parse().ok())
+        .flatten()
+}
+
+fn match_era_ids(
+    data: &Dataset,
+    keys: &RowKeys<'_>,
+    eras: &Strings,
+) -> Result<Vec<Option<u32>>, EngineError> {
+    let lookup = era_lookup(data);
+    // Rows of an era come in runs: look a label up once per run.
+    let mut previous: Option<(&str, Option<u32>)> = None;
+    let key_era: Vec<Option<u32>> = eras
+        .iter()
+        .map(|e| match previous {
+            Some((label, era)) if label == e => era,
+            _ => {
+                let era = lookup(e);
+                previous = Some((e, era));
+                era
+            }
+        })
+        .collect();
+    if !key_era.is_empty() && key_era.iter().all(Option::is_none) {
+        fn sample<'s>(v: impl Iterator<Item = &'s str>) -> String {
+            v.take(3)
+                .map(|e| format!("'{e}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+        return Err(EngineError::Config(format!(
+            "{}: none of its eras ({}, ...) is an era of {} ({}, ...); rows are matched on \
+             era and id",
+            keys.path.display(),
+            sample(eras.iter()),
+            data.path.display(),
+            sample(data.era_names.iter().map(String::as_str)),
+        )));
+    }
+    if data.ids == *keys.ids && key_era.iter().zip(&data.eras).all(|(k, d)| *k == Some(*d)) {
+        // Same rows in the same order; the scoring engine rejects an id repeated in an era.
+        return Ok((0..keys.ids.len() as u32).map(Some).collect());
+    }
+    let mut index: HashMap<(u32, &str), u32, RandomState> =
+        HashMap::with_capacity_and_hasher(keys.ids.len(), RandomState::new());
+    for (i, id) in keys.ids.iter().enumerate() {
+        if let Some(era) = key_era[i] {
+            if index.insert((era, id), i as u32).is_some() {
+                return Err(duplicate(keys.path, id, Some(&eras[i])));
+            }
+        }
+    }
+    Ok(data
+        .ids
+        .iter()
+        .zip(&data.eras)
+        .map(|(id, &era)| index.get(&(era, id)).copied())
+        .collect())
 }
 
 /// numerai-tools' overlap rule: error when fewer than `1 - max_filtered_ratio` of `total`
@@ -168,4 +450,123 @@ pub fn require_overlap(
         },
         required: 100.0 * need,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use erascore_io::dataset::TargetColumn;
+    use erascore_io::FloatWidth;
+
+    use super::*;
+
+    /// Rows (era, id) of a data file.
+    fn data(rows: &[(&str, &str)]) -> Dataset {
+        let mut era_names: Vec<String> = Vec::new();
+        let eras = rows
+            .iter()
+            .map(|(e, _)| match era_names.iter().position(|n| n == e) {
+                Some(i) => i as u32,
+                None => {
+                    era_names.push(e.to_string());
+                    era_names.len() as u32 - 1
+                }
+            })
+            .collect();
+        Dataset {
+            path: PathBuf::from("data.parquet"),
+            ids: rows.iter().map(|(_, id)| *id).collect(),
+            eras,
+            era_names,
+            feature_names: Vec::new(),
+            features: Vec::new(),
+            targets: vec![TargetColumn {
+                name: "target".into(),
+                values: vec![0.5; rows.len()],
+                width: FloatWidth::F64,
+            }],
+        }
+    }
+
+    fn keys<'a>(ids: &'a Strings, eras: Option<&'a Strings>) -> RowKeys<'a> {
+        RowKeys {
+            path: Path::new("preds.csv"),
+            ids,
+            eras,
+        }
+    }
+
+    #[test]
+    fn tickers_repeated_per_era_match_on_era_and_id() {
+        let d = data(&[("1", "a"), ("1", "b"), ("2", "a"), ("2", "b")]);
+        let ids: Strings = ["b", "a", "a", "b", "x"].into_iter().collect();
+        let eras: Strings = ["0002", "0001", "0002", "0001", "0001"]
+            .into_iter()
+            .collect();
+        // Era labels "0001" match data eras "1" by number.
+        let rows = match_rows(&d, &keys(&ids, Some(&eras))).unwrap();
+        assert_eq!(rows, [Some(1), Some(3), Some(2), Some(0)]);
+        assert_eq!(
+            rows_in_data(&d, &keys(&ids, Some(&eras))).unwrap(),
+            [Some(3), Some(0), Some(2), Some(1), None]
+        );
+        // The same keys in the data's order take the positional path.
+        let same_ids: Strings = ["a", "b", "a", "b"].into_iter().collect();
+        let same_eras: Strings = ["1", "1", "2", "2"].into_iter().collect();
+        let rows = match_rows(&d, &keys(&same_ids, Some(&same_eras))).unwrap();
+        assert_eq!(rows, [Some(0), Some(1), Some(2), Some(3)]);
+        // Ids alone cannot tell the eras apart, on either path.
+        let two: Strings = ["a", "b"].into_iter().collect();
+        for ids in [&two, &same_ids] {
+            let e = match_rows(&d, &keys(ids, None)).unwrap_err().to_string();
+            assert!(
+                e.contains("id 'a' is in era '1' and in era '2'") && e.contains("preds.csv"),
+                "{e}"
+            );
+        }
+        // A repeated (era, id) names its era.
+        let dup_ids: Strings = ["a", "a"].into_iter().collect();
+        let dup_eras: Strings = ["2", "2"].into_iter().collect();
+        let e = match_rows(&d, &keys(&dup_ids, Some(&dup_eras)))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("'a' appears more than once in era '2'"), "{e}");
+        assert!(check_unique(&keys(&dup_ids, Some(&dup_eras))).is_err());
+        assert!(check_unique(&keys(&dup_ids, Some(&same_eras))).is_ok());
+        // Eras that name nothing in the data say so.
+        let other: Strings = ["2024-01-05", "2024-01-05"].into_iter().collect();
+        let e = match_rows(&d, &keys(&two, Some(&other)))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("'2024-01-05'") && e.contains("'1'"), "{e}");
+    }
+
+    #[test]
+    fn unique_ids_without_eras_match_as_before() {
+        let d = data(&[("1", "a"), ("1", "b"), ("2", "c")]);
+        let ids: Strings = ["c", "a", "z"].into_iter().collect();
+        assert_eq!(
+            match_rows(&d, &keys(&ids, None)).unwrap(),
+            [Some(1), None, Some(0)]
+        );
+        let dup: Strings = ["c", "a", "c"].into_iter().collect();
+        let e = match_rows(&d, &keys(&dup, None)).unwrap_err().to_string();
+        assert!(
+            e.contains("preds.csv: id 'c' appears more than once"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn models_are_named_once_and_never_as_key_columns() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(check_model_names(&names(&["a", "b"])).is_ok());
+        for (bad, want) in [
+            (&["id"][..], "'id' is a key column"),
+            (&["a", "era"], "'era' is a key column"),
+            (&["a", "a"], "'a' is named twice"),
+        ] {
+            let e = check_model_names(&names(bad)).unwrap_err().to_string();
+            assert!(e.contains(want), "{e}");
+        }
+    }
 }

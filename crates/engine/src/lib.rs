@@ -5,7 +5,8 @@
 //! ([`metrics`]), and era-parallel scoring ([`score`]), where each era is scored by one
 //! rayon task with sequential kernels, so results do not depend on the number of threads.
 //! Each era's neutralizer factorization is built once and shared by every model and every
-//! target with the same rows. Summary statistics over eras live in [`summary`].
+//! target with the same rows. Summary statistics over eras live in [`summary`]; submission checks and cleaning
+//! (numerai-tools `submissions.py`) in [`submission`].
 //!
 //! ```no_run
 //! use erascore_engine::metrics::Metric;
@@ -18,6 +19,7 @@ pub mod inputs;
 pub mod metrics;
 pub mod score;
 pub mod stats;
+pub mod submission;
 pub mod summary;
 
 use std::path::PathBuf;
@@ -38,6 +40,40 @@ pub enum EngineError {
         path: PathBuf,
         /// The repeated id.
         id: String,
+    },
+    /// An id repeated within one era of a file with eras.
+    #[error("{path}: id '{id}' appears more than once in era '{era}'")]
+    DuplicateKey {
+        /// The file.
+        path: PathBuf,
+        /// The repeated id.
+        id: String,
+        /// Its era.
+        era: String,
+    },
+    /// A data id sits in two eras while the other file has no era to tell them apart.
+    #[error("{data}: id '{id}' is in era '{first}' and in era '{second}', and {other} has no era column to tell them apart (add one: rows are then matched on era and id)")]
+    IdInTwoEras {
+        /// The data file.
+        data: PathBuf,
+        /// The id.
+        id: String,
+        /// Its first era.
+        first: String,
+        /// Another era holding it.
+        second: String,
+        /// The file without eras.
+        other: PathBuf,
+    },
+    /// A row has no id (or no era).
+    #[error("{path}: {location} has no {column} (empty or null)")]
+    MissingKey {
+        /// The file.
+        path: PathBuf,
+        /// `id` or `era`.
+        column: &'static str,
+        /// Where in the file: "line N" of a CSV, "row N" of a parquet file.
+        location: String,
     },
     /// A prediction is NaN or infinite.
     #[error("{path}: column '{column}' has {value} for id '{id}'; predictions must be finite")]

@@ -4,29 +4,33 @@
 //! sorts the index, which fixes tie-breaking and the top/bottom selection). Each metric then
 //! sees exactly the rows numerai-tools would: CORR, FNC, Spearman and Pearson the era's rows
 //! with a prediction and a non-NaN target; MMC and BMC those that also have a meta-model
-//! (benchmark) value; feature exposure every era row with a prediction.
+//! (benchmark) value; feature exposure every era row with a prediction. CORR and FNC
+//! (`numerai_corr`) centre the target on the mean of every row of the era that has one,
+//! predicted or not, as `numerai_corr(era_predictions, era_target)` does.
 
 use std::collections::HashMap;
 
 use rayon::prelude::*;
 
 use erascore_io::dataset::Dataset;
+use erascore_io::era::era_order;
 use erascore_io::FloatWidth;
 use erascore_kernels::contribution::{contribution, ContributionTarget};
 use erascore_kernels::corr::{
     corr_of_powered, gaussian_pow, gaussian_rank, numerai_corr, CorrTarget,
 };
+use erascore_kernels::cpu::{self, CpuPaths};
 use erascore_kernels::exposure::ExposureBasis;
 use erascore_kernels::matrix::{ColumnData, ColumnMatrix};
 use erascore_kernels::meta_model::meta_model;
-use erascore_kernels::neutral::feature_neutral_corr_many;
+use erascore_kernels::neutral::{feature_neutral_corr_many, EXPLAINED_RESIDUAL};
 use erascore_kernels::neutralize::Neutralizer;
 use erascore_kernels::pearson::{pearson, spearman};
 use erascore_kernels::rank::{percentile_rank, TieMethod};
 use erascore_kernels::target::Precision;
 use erascore_kernels::KernelError;
 
-use crate::inputs::{match_rows, require_overlap, Predictions, Reference};
+use crate::inputs::{require_overlap, DataRows, Predictions, Reference};
 use crate::metrics::Metric;
 use crate::EngineError;
 
@@ -111,6 +115,21 @@ pub fn score(
     config: &ScoreConfig,
     on_era: &(dyn Fn() + Sync),
 ) -> Result<ScoreReport, EngineError> {
+    score_with_paths(inputs, config, None, on_era)
+}
+
+/// [`score`] with the kernels' CPU paths pinned on every worker thread (`None`: the process
+/// default, i.e. `ERASCORE_KERNEL`/`ERASCORE_SIMD` or the best available), so tests can run
+/// the whole pipeline on each path a CPU supports. An error when this CPU lacks a pinned path.
+pub fn score_with_paths(
+    inputs: &ScoreInputs<'_>,
+    config: &ScoreConfig,
+    paths: Option<CpuPaths>,
+    on_era: &(dyn Fn() + Sync),
+) -> Result<ScoreReport, EngineError> {
+    if let Some(p) = paths {
+        p.check().map_err(|e| EngineError::Config(e.to_string()))?;
+    }
     let data = inputs.data;
     validate(inputs, config)?;
     let target_index = config
@@ -129,7 +148,8 @@ pub fn score(
         })
         .collect::<Result<Vec<_>, _>>()?;
     let preds = inputs.predictions;
-    let pred_row = match_rows(&data.ids, &preds.ids, &preds.path)?;
+    let data_rows = DataRows::new(data);
+    let pred_row = data_rows.match_rows(&preds.keys())?;
     let matched = pred_row.iter().filter(|r| r.is_some()).count();
     require_overlap(
         || format!("{} vs {}", preds.path.display(), data.path.display()),
@@ -137,10 +157,8 @@ pub fn score(
         preds.ids.len(),
         config.max_filtered_ratio,
     )?;
-    let reference_rows = |r: Option<&Reference>| {
-        r.map(|r| match_rows(&data.ids, &r.ids, &r.path))
-            .transpose()
-    };
+    let reference_rows =
+        |r: Option<&Reference>| r.map(|r| data_rows.match_rows(&r.keys())).transpose();
     let meta_row = match &inputs.meta_model {
         Some(MetaModelSource::Column(r)) => reference_rows(Some(r))?,
         _ => None,
@@ -155,17 +173,17 @@ pub fn score(
         target_index,
     };
 
-    // Rows of each era that have predictions, sorted by id.
+    // Rows of each era that have predictions (sorted by id below), and every row of each
+    // era in file order: numerai_corr centres the era's whole target before alignment.
     let mut era_rows: Vec<Vec<u32>> = vec![Vec::new(); data.era_names.len()];
-    let mut era_total: Vec<usize> = vec![0; data.era_names.len()];
+    let mut era_all: Vec<Vec<u32>> = vec![Vec::new(); data.era_names.len()];
     for (row, &era) in data.eras.iter().enumerate() {
-        era_total[era as usize] += 1;
+        era_all[era as usize].push(row as u32);
         if plan.pred_row[row].is_some() {
             era_rows[era as usize].push(row as u32);
         }
     }
-    let mut eras: Vec<usize> = (0..data.era_names.len()).collect();
-    eras.sort_by(|&a, &b| data.era_names[a].cmp(&data.era_names[b]));
+    let mut eras = era_order(&data.era_names);
     let mut warnings = Vec::new();
     let skipped: Vec<&str> = eras
         .iter()
@@ -211,7 +229,12 @@ pub fn score(
     let results: Vec<(Vec<EraScore>, Vec<String>)> = eras
         .par_iter()
         .map(|&e| {
-            let r = score_era(&plan, e, &era_rows[e], era_total[e]);
+            let r = match paths {
+                Some(p) => cpu::with_paths(p, || score_era(&plan, e, &era_rows[e], &era_all[e]))
+                    .map_err(|e| EngineError::Config(e.to_string()))
+                    .and_then(|r| r),
+                None => score_era(&plan, e, &era_rows[e], &era_all[e]),
+            };
             on_era();
             r
         })
@@ -281,8 +304,9 @@ fn score_era(
     plan: &Plan<'_>,
     era: usize,
     rows: &[u32],
-    era_total: usize,
+    all_rows: &[u32],
 ) -> Result<(Vec<EraScore>, Vec<String>), EngineError> {
+    let era_total = all_rows.len();
     let data = plan.inputs.data;
     let preds = plan.inputs.predictions;
     let config = plan.config;
@@ -392,8 +416,10 @@ fn score_era(
             });
         }
         let tvals: Vec<f64> = s_idx.iter().map(|&i| tall[i]).collect();
-        let corr_target = CorrTarget::new(&tvals, precision, config.target_pow15)
-            .map_err(|e| kerr("-", tname, e))?;
+        let era_target = gather_rows(&target.values, all_rows);
+        let corr_target =
+            CorrTarget::centred_on(&tvals, &era_target, precision, config.target_pow15)
+                .map_err(|e| kerr("-", tname, e))?;
         let contribution_setup = |reference: &Option<Vec<f64>>,
                                   label: &str|
          -> Result<Option<ContributionSetup>, EngineError> {
@@ -445,10 +471,19 @@ fn score_era(
                 .map(|p| s_idx.iter().map(|&i| p[i]).collect())
                 .collect();
             let refs: Vec<&[f64]> = cols.iter().map(|c| c.as_slice()).collect();
-            Some(
-                feature_neutral_corr_many(&refs, &neutralizers[pos].1, &corr_target, None)
-                    .map_err(|e| kerr("(all models)", tname, e))?,
-            )
+            let scores = feature_neutral_corr_many(&refs, &neutralizers[pos].1, &corr_target, None)
+                .map_err(|e| kerr("(all models)", tname, e))?;
+            for (model, s) in preds.models.iter().zip(&scores) {
+                if s.explained() {
+                    warnings.push(format!(
+                        "model '{model}' in era '{era_name}', target '{tname}': the features \
+                         explain its predictions completely (relative residual {:.1e} < {:.0e}), \
+                         so its fnc there is NaN",
+                        s.relative_residual, EXPLAINED_RESIDUAL
+                    ));
+                }
+            }
+            Some(scores.into_iter().map(|s| s.value).collect::<Vec<f64>>())
         } else {
             None
         };
@@ -458,8 +493,12 @@ fn score_era(
             let p: Vec<f64> = s_idx.iter().map(|&i| p_all[i]).collect();
             if p.iter().all(|&v| v == p[0]) && !warned_constant[m] {
                 warned_constant[m] = true;
+                // What numerai-tools gives a constant column: its gaussianized ranks are all
+                // zero, so correlations are undefined and contributions are exactly 0.
                 warnings.push(format!(
-                    "model '{model}' is constant in era '{era_name}': its scores there are NaN"
+                    "model '{model}' is constant in era '{era_name}': its corr, corr_tbN, fnc, \
+                     spearman, pearson, fexp_max and corr_with_example there are NaN, its mmc, \
+                     mmc_tbN and bmc 0"
                 ));
             }
             // Rank once: CORR powers the gaussianized ranks, MMC/BMC use them as they are
@@ -573,6 +612,7 @@ mod tests {
         Predictions {
             path: PathBuf::from("preds.csv"),
             ids: ids.iter().collect::<Strings>(),
+            eras: None,
             models: vec!["m".into()],
             values: vec![(0..ids.len()).map(|i| (i * 7 % 11) as f64).collect()],
         }
@@ -631,6 +671,108 @@ mod tests {
         let b = run(&in_order, &preds).unwrap();
         assert_eq!(a.rows[0].values, b.rows[0].values);
         assert!(a.rows[0].values[0].is_finite());
+    }
+
+    /// numerai-tools' own filter_sort_index test vectors scored with numerai_corr: the target
+    /// (ids 1..5) is centred over all five rows before id 5, which has no prediction, is
+    /// dropped. numerai-tools 0.7.2 gives 0.9831599774259525; centring over the predicted
+    /// rows only gave 0.99897.
+    #[test]
+    fn target_is_centred_over_the_whole_era() {
+        let mut data = dataset(&["1", "2", "3", "4", "5"]);
+        data.targets[0].values = vec![1.0, 2.0, 3.0, 4.0, 5.0];
+        let mut preds = predictions(&["0", "1", "2", "3", "4"]);
+        preds.values[0] = vec![1.0, 2.0, 3.0, 4.0, 5.0];
+        let r = run(&data, &preds).unwrap();
+        let corr = r.rows[0].values[0];
+        assert!((corr - 0.983_159_977_425_952_5).abs() < 1e-15, "{corr}");
+    }
+
+    /// Regression (issue 9): integer era labels read as text ("1", "10", "11", "12", "2", ...)
+    /// were scored and summarised in text order, so autocorrelation and drawdowns differed
+    /// from the same data labelled "0001"..."0012".
+    #[test]
+    fn integer_eras_order_as_numbers() {
+        use crate::stats::{ApyOptions, EraStats};
+        let eras = 12;
+        let per = 30;
+        let ids: Vec<String> = (0..eras * per).map(|i| format!("n{i:04}")).collect();
+        let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let mut preds = predictions(&refs);
+        // A different correlation per era, so the order of eras shows in the statistics.
+        preds.values[0] = (0..eras * per)
+            .map(|i| {
+                let (e, r) = (i / per, i % per);
+                ((r * (e + 3)) % 7) as f64 + (r % 5) as f64 * (e as f64 / 6.0 - 1.0)
+            })
+            .collect();
+        let run_with = |labels: Vec<String>| {
+            let mut d = dataset(&refs);
+            d.eras = (0..eras * per).map(|i| (i / per) as u32).collect();
+            d.era_names = labels;
+            let r = run(&d, &preds).unwrap();
+            let order: Vec<String> = r.rows.iter().map(|row| row.era.clone()).collect();
+            let corr: Vec<f64> = r.rows.iter().map(|row| row.values[0]).collect();
+            (order, corr)
+        };
+        let (plain, corr_plain) = run_with((1..=eras).map(|e| e.to_string()).collect());
+        let (padded, corr_padded) = run_with((1..=eras).map(|e| format!("{e:04}")).collect());
+        assert_eq!(plain, (1..=eras).map(|e| e.to_string()).collect::<Vec<_>>());
+        assert_eq!(corr_plain, corr_padded);
+        assert_eq!(padded[11], "0012");
+        let (a, b) = (
+            EraStats::new(&corr_plain, ApyOptions::default()),
+            EraStats::new(&corr_padded, ApyOptions::default()),
+        );
+        assert!(a.autocorrelation.is_finite());
+        assert_eq!(a.autocorrelation, b.autocorrelation);
+        assert_eq!(a.max_drawdown, b.max_drawdown);
+        assert_eq!(a.smart_sharpe, b.smart_sharpe);
+    }
+
+    /// The whole pipeline on every CPU path this machine supports agrees with the default
+    /// path (the CLI golden tests pin the same paths through the environment).
+    #[test]
+    fn every_cpu_path_scores_alike() {
+        let n = 240;
+        let ids: Vec<String> = (0..n).map(|i| format!("n{i:04}")).collect();
+        let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let mut data = dataset(&refs);
+        data.eras = (0..n).map(|i| (i / 80) as u32).collect();
+        data.era_names = vec!["1".into(), "2".into(), "3".into()];
+        data.feature_names = (0..6).map(|j| format!("feature_{j}")).collect();
+        data.features = (0..6)
+            .map(|j| (0..n).map(|i| ((i * (j + 3) + j) % 5) as i8).collect())
+            .collect();
+        let mut preds = predictions(&refs);
+        preds.values[0] = (0..n)
+            .map(|i| ((i * 37) % 101) as f64 + data.features[1][i] as f64 * 20.0)
+            .collect();
+        let inputs = ScoreInputs {
+            data: &data,
+            predictions: &preds,
+            meta_model: None,
+            benchmark: None,
+            example: None,
+        };
+        let config = ScoreConfig {
+            metrics: vec![Metric::Corr, Metric::Fnc, Metric::FeatureExposureMax],
+            targets: vec!["target".into()],
+            max_filtered_ratio: 0.2,
+            target_pow15: true,
+        };
+        let base = score(&inputs, &config, &|| {}).unwrap();
+        let paths = cpu::supported();
+        assert!(!paths.is_empty());
+        for p in paths {
+            let r = score_with_paths(&inputs, &config, Some(p), &|| {}).unwrap();
+            assert_eq!(r.rows.len(), base.rows.len());
+            for (a, b) in r.rows.iter().zip(&base.rows) {
+                for (x, y) in a.values.iter().zip(&b.values) {
+                    assert!(x.is_finite() && (x - y).abs() <= 1e-14, "{p:?}: {x} vs {y}");
+                }
+            }
+        }
     }
 
     #[test]

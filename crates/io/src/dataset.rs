@@ -94,6 +94,48 @@ pub fn parquet_column_names(path: &Path) -> Result<Vec<String>, IoError> {
         .collect())
 }
 
+/// Rows each row group holds, from a footer that has been checked against itself and
+/// against the file's size before anything is sized from it: a footer is user input, and a
+/// corrupt one can claim 2^62 rows in a file of a kilobyte.
+///
+/// Every file erascore reads holds ids or scores, which take bytes per row on disk, and
+/// writers cap the rows of a page, so no genuine file packs more than 8 rows (one bit
+/// each) into a byte; the bound refuses only footers that cannot be right.
+pub(crate) fn row_group_rows(
+    path: &Path,
+    metadata: &parquet::file::metadata::ParquetMetaData,
+) -> Result<Vec<usize>, IoError> {
+    let file_len = std::fs::metadata(path)
+        .map_err(|e| IoError::file(path, e))?
+        .len();
+    let corrupt = |what: String| IoError::parquet(path, format!("corrupt footer: {what}"));
+    let mut total: u64 = 0;
+    let mut rows = Vec::with_capacity(metadata.num_row_groups());
+    for (g, group) in metadata.row_groups().iter().enumerate() {
+        let n = u64::try_from(group.num_rows())
+            .map_err(|_| corrupt(format!("row group {g} has {} rows", group.num_rows())))?;
+        total = total
+            .checked_add(n)
+            .ok_or_else(|| corrupt("the row groups' row counts overflow".into()))?;
+        rows.push(n);
+    }
+    let claimed = metadata.file_metadata().num_rows();
+    if u64::try_from(claimed).ok() != Some(total) {
+        return Err(corrupt(format!(
+            "it claims {claimed} rows, its row groups hold {total}"
+        )));
+    }
+    let most = file_len.saturating_mul(8).saturating_add(65_536);
+    if total > most {
+        return Err(corrupt(format!(
+            "it claims {total} rows, more than a file of {file_len} bytes can hold"
+        )));
+    }
+    rows.into_iter()
+        .map(|n| usize::try_from(n).map_err(|_| corrupt(format!("{n} rows"))))
+        .collect()
+}
+
 /// Feature columns decoded by one task.
 const FEATURES_PER_TASK: usize = 128;
 /// Rows per decoded batch: int8 columns are decoded through an i32 buffer, so a batch of
@@ -120,6 +162,14 @@ enum Slot {
 }
 
 impl Slot {
+    fn role(&self) -> &'static str {
+        match self {
+            Slot::Id => "the id column",
+            Slot::Era => "the era column",
+            Slot::Feature(_) => "a feature",
+            Slot::Target(_) => "a target",
+        }
+    }
     fn is_id(&self) -> bool {
         matches!(self, Slot::Id)
     }
@@ -135,8 +185,10 @@ impl Slot {
 /// row group per thread.
 pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, IoError> {
     let file = File::open(path).map_err(|e| IoError::file(path, e))?;
+    let file_len = file.metadata().map_err(|e| IoError::file(path, e))?.len();
     let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::default())
         .map_err(|e| IoError::parquet(path, e))?;
+    crate::parquet_guard::check_column_chunks(path, metadata.metadata(), file_len)?;
     let schema = metadata.schema().clone();
     let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
     let find = |c: &str| {
@@ -170,17 +222,20 @@ pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, Io
         }
         wanted.push((i, Slot::Target(k)));
     }
-    let mut distinct: Vec<usize> = wanted.iter().map(|(i, _)| *i).collect();
-    distinct.sort_unstable();
-    if distinct.windows(2).any(|w| w[0] == w[1]) {
-        return Err(IoError::invalid(path, "a column was requested twice"));
+    let mut distinct: Vec<(usize, &Slot)> = wanted.iter().map(|(i, s)| (*i, s)).collect();
+    distinct.sort_by_key(|(i, _)| *i);
+    if let Some(w) = distinct.windows(2).find(|w| w[0].0 == w[1].0) {
+        return Err(IoError::invalid(
+            path,
+            format!(
+                "column '{}' is asked for twice, as {} and as {}",
+                names[w[0].0],
+                w[0].1.role(),
+                w[1].1.role()
+            ),
+        ));
     }
-    let group_rows: Vec<usize> = metadata
-        .metadata()
-        .row_groups()
-        .iter()
-        .map(|g| g.num_rows().max(0) as usize)
-        .collect();
+    let group_rows = row_group_rows(path, metadata.metadata())?;
     let total_rows: usize = group_rows.iter().sum();
     let mut group_start = Vec::with_capacity(group_rows.len());
     let mut acc = 0;
@@ -189,6 +244,22 @@ pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, Io
         acc += r;
     }
 
+    // The footer passed its checks, but a corrupt one can still claim more rows than memory
+    // holds: ask the allocator first, so that such a file is an error, not an abort. (The
+    // columns themselves are zeroed lazily by the allocator; this probe touches nothing.)
+    let bytes = total_rows.saturating_mul(feature_names.len() + 8 * request.targets.len());
+    if Vec::<u8>::new().try_reserve_exact(bytes).is_err() {
+        return Err(IoError::invalid(
+            path,
+            format!(
+                "{total_rows} rows of {} features and {} targets take {:.1} GB, more than \
+                 this machine can allocate",
+                feature_names.len(),
+                request.targets.len(),
+                bytes as f64 / 1e9
+            ),
+        ));
+    }
     // Every row group gets disjoint mutable slices of each feature and target column.
     let mut features: Vec<Vec<i8>> = feature_names
         .iter()
@@ -287,8 +358,8 @@ pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, Io
             let mut ids = Strings::with_capacity(group_rows[g], 0);
             let mut eras = Strings::new();
             let mut offset = 0;
-            for batch in reader {
-                let batch = batch.map_err(|e| IoError::parquet(path, e))?;
+            for batch in crate::parquet_guard::batches(path, reader) {
+                let batch = batch?;
                 let n = batch.num_rows();
                 if offset + n > group_rows[g] {
                     return Err(IoError::invalid(
@@ -296,11 +367,23 @@ pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, Io
                         format!("row group {g} holds more rows than its metadata says"),
                     ));
                 }
+                let first_row = group_start[g] + offset;
+                // Ids first, so that a missing era can name its row's id.
+                if let Some(c) = columns.iter().position(|(_, s)| s.is_id()) {
+                    push_text(path, "id", batch.column(c), &mut ids, first_row, None)?;
+                }
                 for (c, (_, slot)) in columns.iter().enumerate() {
                     let array = batch.column(c);
                     match slot {
-                        Slot::Id => push_text(path, "id", array, &mut ids)?,
-                        Slot::Era => push_text(path, "era", array, &mut eras)?,
+                        Slot::Id => {}
+                        Slot::Era => push_text(
+                            path,
+                            "era",
+                            array,
+                            &mut eras,
+                            first_row,
+                            Some((&ids, offset)),
+                        )?,
                         Slot::Target(k) => fill_float(
                             path,
                             &request.targets[*k],
@@ -472,8 +555,15 @@ pub fn dataset_from_batches(
         let batch = batch.map_err(|e| IoError::invalid(label, e.to_string()))?;
         let start = ids.len();
         let n = batch.num_rows();
-        push_text(label, "id", batch.column(id_col), &mut ids)?;
-        push_text(label, "era", batch.column(era_col), &mut era_text)?;
+        push_text(label, "id", batch.column(id_col), &mut ids, start, None)?;
+        push_text(
+            label,
+            "era",
+            batch.column(era_col),
+            &mut era_text,
+            start,
+            Some((&ids, start)),
+        )?;
         for ((name, &c), out) in request
             .targets
             .iter()
@@ -529,8 +619,8 @@ fn id_in_group(
         .build()
         .ok()?;
     let mut ids = Strings::new();
-    for batch in reader {
-        push_text(path, "id", batch.ok()?.column(0), &mut ids).ok()?;
+    for batch in crate::parquet_guard::batches(path, reader) {
+        push_text(path, "id", batch.ok()?.column(0), &mut ids, 0, None).ok()?;
         if ids.len() > row {
             break;
         }
@@ -538,16 +628,29 @@ fn id_in_group(
     ids.get(row).map(str::to_string)
 }
 
-fn push_text(path: &Path, name: &str, array: &ArrayRef, out: &mut Strings) -> Result<(), IoError> {
-    let s = match array.data_type() {
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => array.clone(),
-        _ => cast(array, &DataType::Utf8).map_err(|e| IoError::parquet(path, e))?,
-    };
+/// Appends a batch of the id or era column. `first_row` is the batch's first row in the
+/// file; `ids` (the ids read so far, with the batch starting at the given index) names the
+/// row of a missing era.
+fn push_text(
+    path: &Path,
+    name: &str,
+    array: &ArrayRef,
+    out: &mut Strings,
+    first_row: usize,
+    ids: Option<(&Strings, usize)>,
+) -> Result<(), IoError> {
+    let s = crate::text_array(path, name, array, first_row)?;
     if s.null_count() > 0 {
         let i = (0..s.len()).find(|&i| s.is_null(i)).unwrap_or(0);
+        let id = ids
+            .and_then(|(ids, start)| ids.get(start + i))
+            .map_or_else(String::new, |id| format!(" (id '{id}')"));
         return Err(IoError::invalid(
             path,
-            format!("column '{name}' is empty at row {}", out.len() + i),
+            format!(
+                "column '{name}' is missing (null) at row {}{id}",
+                first_row + i
+            ),
         ));
     }
     if !out.extend_from_arrow(s.as_ref()) {
@@ -795,6 +898,241 @@ mod tests {
                 }
                 other => panic!("expected a bad-feature error, got {other:?}"),
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod bad_files {
+    use std::sync::Arc;
+
+    use arrow::array::{BinaryArray, Float64Array, RecordBatch, StringArray};
+    use arrow::datatypes::{Field, Schema};
+    use parquet::arrow::ArrowWriter;
+    use parquet::basic::{BrotliLevel, Compression, GzipLevel};
+    use parquet::file::metadata::ParquetMetaDataReader;
+    use parquet::file::properties::WriterProperties;
+
+    use super::*;
+    use crate::frame::read_frame;
+
+    fn write(path: &Path, columns: Vec<(&str, ArrayRef)>, props: WriterProperties) {
+        let fields: Vec<Field> = columns
+            .iter()
+            .map(|(n, a)| Field::new(*n, a.data_type().clone(), true))
+            .collect();
+        let batch = RecordBatch::try_new(
+            Arc::new(Schema::new(fields)),
+            columns.into_iter().map(|(_, a)| a).collect(),
+        )
+        .unwrap();
+        let mut w =
+            ArrowWriter::try_new(File::create(path).unwrap(), batch.schema(), Some(props)).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+    }
+
+    /// `rows` rows of id, era and target; era `null_era` is missing.
+    fn small(path: &Path, rows: usize, null_era: Option<usize>, props: WriterProperties) {
+        write(
+            path,
+            vec![
+                (
+                    "id",
+                    Arc::new(StringArray::from_iter_values(
+                        (0..rows).map(|r| format!("n{r:05}")),
+                    )),
+                ),
+                (
+                    "era",
+                    Arc::new(StringArray::from_iter(
+                        (0..rows).map(|r| (Some(r) != null_era).then(|| format!("{}", r / 100))),
+                    )),
+                ),
+                (
+                    "target",
+                    Arc::new(Float64Array::from_iter_values(
+                        (0..rows).map(|r| (r % 5) as f64 / 4.0),
+                    )),
+                ),
+            ],
+            props,
+        );
+    }
+
+    fn request() -> DatasetRequest {
+        DatasetRequest {
+            features: FeatureSelection::None,
+            targets: vec!["target".into()],
+        }
+    }
+
+    /// Rewrites the footer of a 10-row parquet file so that it claims `file_rows` rows in
+    /// all and `group_rows` in its row group. In the footer's thrift compact encoding the
+    /// file's `num_rows` (and then the row group's, and each column chunk's `num_values`)
+    /// is an i64 field one id after the previous field: header byte 0x16, then the zigzag
+    /// varint of 10, 0x14. The file's count comes first, before the row groups.
+    fn claim_rows(path: &Path, file_rows: i64, group_rows: i64) {
+        let bytes = std::fs::read(path).unwrap();
+        let n = bytes.len();
+        let footer_len = u32::from_le_bytes(bytes[n - 8..n - 4].try_into().unwrap()) as usize;
+        let (data, footer) = bytes[..n - 8].split_at(n - 8 - footer_len);
+        let varint = |v: i64| {
+            let mut z = ((v << 1) ^ (v >> 63)) as u64;
+            let mut out = vec![0x16];
+            loop {
+                let b = (z & 0x7f) as u8;
+                z >>= 7;
+                if z == 0 {
+                    out.push(b);
+                    return out;
+                }
+                out.push(b | 0x80);
+            }
+        };
+        let mut patched = Vec::with_capacity(footer.len() + 64);
+        let (mut i, mut seen) = (0, 0);
+        while i < footer.len() {
+            if footer[i..].starts_with(&[0x16, 0x14]) {
+                patched.extend(varint(if seen == 0 { file_rows } else { group_rows }));
+                seen += 1;
+                i += 2;
+            } else {
+                patched.push(footer[i]);
+                i += 1;
+            }
+        }
+        assert!(seen >= 2, "row counts found in the footer");
+        let mut out = data.to_vec();
+        out.extend(&patched);
+        out.extend((patched.len() as u32).to_le_bytes());
+        out.extend(b"PAR1");
+        std::fs::write(path, out).unwrap();
+        let back = ParquetMetaDataReader::new()
+            .parse_and_finish(&File::open(path).unwrap())
+            .unwrap();
+        assert_eq!(
+            back.file_metadata().num_rows(),
+            file_rows,
+            "footer rewritten"
+        );
+    }
+
+    #[test]
+    fn a_footer_claiming_impossible_row_counts_is_refused_before_allocating() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data.parquet");
+        for (file_rows, group_rows, want) in [
+            (1i64 << 40, 1i64 << 40, "more than a file of"),
+            (1 << 62, 1 << 62, "more than a file of"),
+            (1 << 40, 10, "its row groups hold 10"),
+        ] {
+            small(&path, 10, None, WriterProperties::default());
+            claim_rows(&path, file_rows, group_rows);
+            for e in [
+                read_dataset(&path, &request()).unwrap_err().to_string(),
+                read_frame(&path).unwrap_err().to_string(),
+            ] {
+                assert!(
+                    e.contains("data.parquet") && e.contains("corrupt footer") && e.contains(want),
+                    "{file_rows}: {e}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_missing_era_is_named_by_its_row_in_the_file_and_its_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data.parquet");
+        let props = WriterProperties::builder()
+            .set_max_row_group_row_count(Some(1000))
+            .build();
+        small(&path, 3000, Some(2750), props);
+        let e = read_dataset(&path, &request()).unwrap_err().to_string();
+        assert!(
+            e.contains("'era'") && e.contains("row 2750") && e.contains("id 'n02750'"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_column_asked_for_twice_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data.parquet");
+        small(&path, 10, None, WriterProperties::default());
+        let e = read_dataset(
+            &path,
+            &DatasetRequest {
+                features: FeatureSelection::None,
+                targets: vec!["target".into(), "target".into()],
+            },
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("column 'target' is asked for twice, as a target and as a target"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_binary_id_that_is_not_utf8_is_named_as_such() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data.parquet");
+        let ids: Vec<&[u8]> = (0..8)
+            .map(|r| -> &[u8] {
+                if r == 5 {
+                    b"n\xff\xfe"
+                } else {
+                    b"n0001"
+                }
+            })
+            .collect();
+        write(
+            &path,
+            vec![
+                ("id", Arc::new(BinaryArray::from(ids))),
+                (
+                    "era",
+                    Arc::new(StringArray::from_iter_values((0..8).map(|_| "1"))),
+                ),
+                (
+                    "target",
+                    Arc::new(Float64Array::from_iter_values((0..8).map(f64::from))),
+                ),
+            ],
+            WriterProperties::default(),
+        );
+        for e in [
+            read_dataset(&path, &request()).unwrap_err().to_string(),
+            read_frame(&path).unwrap_err().to_string(),
+        ] {
+            assert!(
+                e.contains("'id'") && e.contains("row 5") && e.contains("UTF-8"),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn gzip_and_brotli_files_read() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, compression) in [
+            ("gzip", Compression::GZIP(GzipLevel::default())),
+            ("brotli", Compression::BROTLI(BrotliLevel::default())),
+        ] {
+            let path = dir.path().join(format!("{name}.parquet"));
+            let props = WriterProperties::builder()
+                .set_compression(compression)
+                .build();
+            small(&path, 250, None, props);
+            let d = read_dataset(&path, &request()).unwrap();
+            assert_eq!(d.rows(), 250, "{name}");
+            assert_eq!(d.targets[0].values[7], 0.5, "{name}");
+            assert_eq!(&d.ids[249], "n00249", "{name}");
+            let f = read_frame(&path).unwrap();
+            assert_eq!(f.float("target").unwrap().0[3], 0.75, "{name}");
         }
     }
 }

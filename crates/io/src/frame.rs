@@ -76,6 +76,16 @@ impl Frame {
         self.rows
     }
 
+    /// Where row `row` (zero-based) of the table sits in its file, for messages: the line
+    /// of a CSV file (its header is line 1), the zero-based row of a parquet file.
+    pub fn location(&self, row: usize) -> String {
+        if is_parquet(&self.path) {
+            format!("row {row}")
+        } else {
+            format!("line {}", row + 2)
+        }
+    }
+
     /// Column names in file order.
     pub fn names(&self) -> Vec<String> {
         self.columns.iter().map(|c| c.name.clone()).collect()
@@ -158,7 +168,9 @@ fn len(v: &Values) -> usize {
     }
 }
 
-fn parse_number(cell: &str) -> Option<f64> {
+/// A text cell as a number: empty, "nan" and "na" (any case) are NaN; `None` when the cell
+/// is not a number.
+pub fn parse_number(cell: &str) -> Option<f64> {
     let t = cell.trim();
     if t.is_empty() || t.eq_ignore_ascii_case("nan") || t.eq_ignore_ascii_case("na") {
         return Some(f64::NAN);
@@ -190,12 +202,70 @@ pub fn column_names(path: &Path) -> Result<Vec<String>, IoError> {
     }
     let file = File::open(path).map_err(|e| IoError::file(path, e))?;
     let mut reader = csv::ReaderBuilder::new().from_reader(file);
-    Ok(reader
+    let (headers, _) = csv_header(path, &mut reader)?;
+    Ok(headers)
+}
+
+/// The header of a CSV file, checked: no two columns with one name, none without a name.
+/// pandas' `to_csv()` writes the row index first under an empty name (or "Unnamed: 0" once
+/// read and written again); that column is the index, never data, and is left out: the
+/// second value says it was there.
+fn csv_header<R: std::io::Read>(
+    path: &Path,
+    reader: &mut csv::Reader<R>,
+) -> Result<(Vec<String>, bool), IoError> {
+    let mut headers: Vec<String> = reader
         .headers()
         .map_err(|e| csv_error(path, e))?
         .iter()
         .map(|h| h.trim().to_string())
-        .collect())
+        .collect();
+    let unnamed = |h: &str| h.is_empty() || h.starts_with("Unnamed: ");
+    let index = headers.len() > 1 && unnamed(&headers[0]);
+    if index {
+        headers.remove(0);
+    }
+    if let Some(k) = headers.iter().position(|h| unnamed(h)) {
+        return Err(IoError::invalid(
+            path,
+            format!(
+                "column {} of the header has no name ('{}'); every column needs one",
+                k + 1 + usize::from(index),
+                headers[k]
+            ),
+        ));
+    }
+    check_distinct(path, &headers)?;
+    Ok((headers, index))
+}
+
+/// Refuses a file with two columns of the same name: which one a reader took would be
+/// arbitrary, and a model column would be scored twice.
+fn check_distinct(path: &Path, names: &[String]) -> Result<(), IoError> {
+    let mut seen = std::collections::HashSet::with_capacity(names.len());
+    match names.iter().find(|n| !seen.insert(n.as_str())) {
+        Some(n) => Err(IoError::invalid(
+            path,
+            format!("two columns are named '{n}'"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Refuses a request that names a column twice (a reader asked for one column in two
+/// roles, e.g. `id` as the value column too).
+fn check_wanted(path: &Path, wanted: &[&str]) -> Result<(), IoError> {
+    match wanted
+        .iter()
+        .enumerate()
+        .find(|(i, w)| wanted[..*i].contains(w))
+    {
+        Some((_, w)) => Err(IoError::invalid(
+            path,
+            format!("column '{w}' was asked for twice"),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Reads a whole table from a parquet or CSV file (chosen by extension).
@@ -214,11 +284,29 @@ pub fn read_frame_columns(path: &Path, columns: Option<&[&str]>) -> Result<Frame
 
 fn read_parquet(path: &Path, wanted: Option<&[&str]>) -> Result<Frame, IoError> {
     let file = File::open(path).map_err(|e| IoError::file(path, e))?;
+    let file_len = file.metadata().map_err(|e| IoError::file(path, e))?.len();
     let builder =
         ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| IoError::parquet(path, e))?;
+    crate::parquet_guard::check_column_chunks(path, builder.metadata(), file_len)?;
     let schema = builder.schema().clone();
-    let rows = usize::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
+    // A capacity hint only (columns grow past it if need be): genuine files hold at least a
+    // byte per row, and a corrupt footer must not size an allocation.
+    let rows: usize = crate::dataset::row_group_rows(path, builder.metadata())?
+        .iter()
+        .sum();
     let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+    match wanted {
+        None => check_distinct(path, &names)?,
+        Some(w) => {
+            check_wanted(path, w)?;
+            let asked: Vec<String> = names
+                .iter()
+                .filter(|n| w.contains(&n.as_str()))
+                .cloned()
+                .collect();
+            check_distinct(path, &asked)?;
+        }
+    }
     let indices: Vec<usize> = match wanted {
         None => (0..names.len()).collect(),
         Some(w) => w
@@ -231,6 +319,7 @@ fn read_parquet(path: &Path, wanted: Option<&[&str]>) -> Result<Frame, IoError> 
             })
             .collect::<Result<_, _>>()?,
     };
+    let file_len = usize::try_from(file_len).unwrap_or(usize::MAX);
     // Sized up front: grown batch by batch, each column would be reallocated and copied
     // log2(batches) times, and every fresh page costs a fault (on a VM, a costly one).
     let flat = builder.parquet_schema().num_columns() == names.len();
@@ -243,9 +332,12 @@ fn read_parquet(path: &Path, wanted: Option<&[&str]>) -> Result<Frame, IoError> 
             .row_groups()
             .iter()
             .map(|g| usize::try_from(g.column(i).uncompressed_size()).unwrap_or(0))
-            .sum()
+            .fold(0usize, usize::saturating_add)
+            // Only a hint, and the footer is user input: never reserve far beyond the file.
+            .min(file_len.saturating_mul(16))
     };
     let capacity: Vec<usize> = (0..names.len()).map(text_bytes).collect();
+    let rows = rows.min(file_len);
     let mask = ProjectionMask::roots(builder.parquet_schema(), indices.iter().copied());
     let reader = builder
         .with_projection(mask)
@@ -274,11 +366,19 @@ fn read_parquet(path: &Path, wanted: Option<&[&str]>) -> Result<Frame, IoError> 
             }
         })
         .collect();
-    for batch in reader {
-        let batch = batch.map_err(|e| IoError::parquet(path, e))?;
+    let mut first_row = 0;
+    for batch in crate::parquet_guard::batches(path, reader) {
+        let batch = batch?;
         for (c, col) in columns.iter_mut().enumerate() {
-            append(path, &col.name.clone(), batch.column(c), &mut col.values)?;
+            append(
+                path,
+                &col.name.clone(),
+                batch.column(c),
+                first_row,
+                &mut col.values,
+            )?;
         }
+        first_row += batch.num_rows();
     }
     // Restore the caller's order.
     if let Some(w) = wanted {
@@ -333,35 +433,53 @@ pub fn frame_from_batches(
             }
         })
         .collect();
+    let mut first_row = 0;
     for batch in batches {
         let batch = batch.map_err(|e| IoError::invalid(label, e.to_string()))?;
         for (col, &i) in columns.iter_mut().zip(&indices) {
-            append(label, &col.name.clone(), batch.column(i), &mut col.values)?;
+            append(
+                label,
+                &col.name.clone(),
+                batch.column(i),
+                first_row,
+                &mut col.values,
+            )?;
         }
+        first_row += batch.num_rows();
     }
     Frame::new(label, columns)
 }
 
 fn is_text(t: &DataType) -> bool {
     match t {
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => true,
+        DataType::Utf8
+        | DataType::LargeUtf8
+        | DataType::Utf8View
+        | DataType::Binary
+        | DataType::LargeBinary
+        | DataType::BinaryView
+        | DataType::FixedSizeBinary(_) => true,
         DataType::Dictionary(_, v) => is_text(v),
         _ => false,
     }
 }
 
-fn append(path: &Path, name: &str, array: &ArrayRef, out: &mut Values) -> Result<(), IoError> {
+fn append(
+    path: &Path,
+    name: &str,
+    array: &ArrayRef,
+    first_row: usize,
+    out: &mut Values,
+) -> Result<(), IoError> {
     match out {
         Values::Text(v) => {
-            // Dictionary-encoded text goes through a plain string array first.
-            if !v.extend_from_arrow(array) {
-                let s = cast(array, &DataType::Utf8).map_err(|e| IoError::parquet(path, e))?;
-                if !v.extend_from_arrow(&s) {
-                    return Err(IoError::invalid(
-                        path,
-                        format!("column '{name}' is not text"),
-                    ));
-                }
+            // Dictionary-encoded and binary text goes through a plain string array first.
+            let s = crate::text_array(path, name, array, first_row)?;
+            if !v.extend_from_arrow(&s) {
+                return Err(IoError::invalid(
+                    path,
+                    format!("column '{name}' is not text"),
+                ));
             }
         }
         Values::Float(v, _) => {
@@ -387,22 +505,26 @@ fn append(path: &Path, name: &str, array: &ArrayRef, out: &mut Values) -> Result
 fn read_csv(path: &Path, wanted: Option<&[&str]>) -> Result<Frame, IoError> {
     let file = File::open(path).map_err(|e| IoError::file(path, e))?;
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(file);
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| csv_error(path, e))?
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
-    // pandas writes an unnamed index column as "" or "Unnamed: 0".
+    let (headers, index) = csv_header(path, &mut reader)?;
+    if let Some(w) = wanted {
+        check_wanted(path, w)?;
+    }
+    let skip = usize::from(index);
     let indices: Vec<usize> = match wanted {
         None => (0..headers.len()).collect(),
         Some(w) => w
             .iter()
             .map(|c| {
-                headers
-                    .iter()
-                    .position(|h| h == c)
-                    .ok_or_else(|| IoError::missing(path, c, &headers))
+                headers.iter().position(|h| h == c).ok_or_else(|| {
+                    let mut e = IoError::missing(path, c, &headers);
+                    if let (true, IoError::ColumnNotFound { hint, .. }) = (index, &mut e) {
+                        hint.push_str(
+                            "; its first column has no name: a pandas index written by \
+                             to_csv(), which is not read (name it, e.g. to_csv(index_label=\"id\"))",
+                        );
+                    }
+                    e
+                })
             })
             .collect::<Result<_, _>>()?,
     };
@@ -414,7 +536,7 @@ fn read_csv(path: &Path, wanted: Option<&[&str]>) -> Result<Frame, IoError> {
         .map_err(|e| csv_error(path, e))?
     {
         for (k, &i) in indices.iter().enumerate() {
-            cells[k].push(record.get(i).unwrap_or(""));
+            cells[k].push(record.get(i + skip).unwrap_or(""));
         }
     }
     let columns = indices
@@ -444,26 +566,22 @@ fn csv_error(path: &Path, e: csv::Error) -> IoError {
 }
 
 /// Writes `frame` to `path` as parquet or CSV (by extension). The file appears only once
-/// it is complete: we write a sibling temporary file and rename it.
+/// it is complete: it is written under a temporary sibling name and renamed.
 pub fn write_frame(path: &Path, frame: &Frame) -> Result<(), IoError> {
-    // `--out out/scores.csv` on a fresh checkout should just work.
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| IoError::file(dir, e))?;
-    }
-    let tmp = path.with_extension(format!(
-        "{}.partial",
-        path.extension().and_then(|e| e.to_str()).unwrap_or("out")
-    ));
-    let result = if is_parquet(path) {
-        write_parquet(&tmp, frame)
+    let mut staged = crate::output::OutputFiles::new();
+    let tmp = staged.stage(path)?;
+    write_frame_unstaged(&tmp, frame, path)?;
+    staged.commit()
+}
+
+/// Writes `frame` straight to `file`, in the format `format_of`'s extension names; for
+/// callers that stage several outputs themselves ([`crate::output`]).
+pub fn write_frame_unstaged(file: &Path, frame: &Frame, format_of: &Path) -> Result<(), IoError> {
+    if is_parquet(format_of) {
+        write_parquet(file, frame)
     } else {
-        write_csv(&tmp, frame)
-    };
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
+        write_csv(file, frame)
     }
-    std::fs::rename(&tmp, path).map_err(|e| IoError::file(path, e))
 }
 
 fn write_csv(path: &Path, frame: &Frame) -> Result<(), IoError> {

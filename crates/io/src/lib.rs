@@ -6,6 +6,7 @@
 //! meta models, stakes, score files) and Numerai's `features.json` ([`features_json`]).
 //! Text columns, ids above all, are [`Strings`]: one buffer per column, not one allocation
 //! per value.
+//! [`era`] holds the one order of era labels every command uses.
 //! Nothing here knows about scoring; every error names the file and column at fault.
 //!
 //! ```no_run
@@ -16,8 +17,11 @@
 #![deny(missing_docs)]
 
 pub mod dataset;
+pub mod era;
 pub mod features_json;
 pub mod frame;
+pub mod output;
+mod parquet_guard;
 pub mod strings;
 
 pub use strings::Strings;
@@ -153,4 +157,47 @@ pub enum FloatWidth {
     F32,
     /// float64 (or integer) on disk.
     F64,
+}
+
+/// `array` as an arrow text array (`Utf8`, `LargeUtf8` or `Utf8View`): dictionaries and
+/// binary columns (pandas writes Python `bytes` as binary) are converted, numbers
+/// formatted. A value that is not valid UTF-8 is an error naming the column and its row in
+/// the file (`first_row` is the array's first row); nulls stay null for the caller to judge.
+pub(crate) fn text_array(
+    path: &std::path::Path,
+    column: &str,
+    array: &arrow::array::ArrayRef,
+    first_row: usize,
+) -> Result<arrow::array::ArrayRef, IoError> {
+    use arrow::array::Array;
+    use arrow::datatypes::DataType;
+    if matches!(
+        array.data_type(),
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+    ) {
+        return Ok(array.clone());
+    }
+    // A safe cast turns what it cannot convert into nulls; a null that was not one before
+    // is a value that is not text.
+    let text = arrow::compute::cast(array, &DataType::Utf8).map_err(|_| {
+        IoError::invalid(
+            path,
+            format!(
+                "column '{column}' holds {} values, not text",
+                array.data_type()
+            ),
+        )
+    })?;
+    if text.null_count() > array.null_count() {
+        if let Some(i) = (0..array.len()).find(|&i| text.is_null(i) && !array.is_null(i)) {
+            return Err(IoError::invalid(
+                path,
+                format!(
+                    "column '{column}' at row {} is not valid UTF-8 text",
+                    first_row + i
+                ),
+            ));
+        }
+    }
+    Ok(text)
 }

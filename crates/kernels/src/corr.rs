@@ -8,7 +8,7 @@
 use crate::gaussian::gaussianize_in_place;
 use crate::pearson::{pearson, std_dev};
 use crate::rank::{percentile_rank, TieMethod};
-use crate::target::{centre, signed_power_in_place, Precision};
+use crate::target::{centre, centre_on, mean_skip_nan, signed_power_in_place, Precision};
 use crate::KernelError;
 
 /// The exponent numerai-tools applies to predictions and targets.
@@ -16,6 +16,11 @@ pub const NUMERAI_POWER: f64 = 1.5;
 
 /// A target prepared for [`numerai_corr`]: centred, then optionally powered.
 /// Build it once per era and reuse it for every model.
+///
+/// numerai-tools centres the target series it is given *before* aligning it to the
+/// predictions (`center(targets)`, then `filter_sort_index`), so when predictions cover only
+/// part of an era the mean is that of every row of the era with a target, not of the scored
+/// rows: [`CorrTarget::centred_on`] takes both.
 #[derive(Debug, Clone)]
 pub struct CorrTarget {
     values: Vec<f64>,
@@ -27,14 +32,28 @@ impl CorrTarget {
         Self::from_centred(centre(target, precision), precision, pow15)
     }
 
-    /// From a target already centred in `precision` (possibly on the mean of a larger set of
-    /// rows), applying the signed 1.5 power with `pow15`.
-    pub fn from_centred(
-        centred: Vec<f64>,
+    /// The scored rows' `target` (no NaN), centred on the mean of `era_target` (the era's
+    /// whole target column in the order the caller has it, NaN skipped as pandas skips it),
+    /// then, with `pow15`, powered: `numerai_corr(predictions, era_target)` when the
+    /// predictions cover only the rows of `target`.
+    pub fn centred_on(
+        target: &[f64],
+        era_target: &[f64],
         precision: Precision,
         pow15: bool,
     ) -> Result<Self, KernelError> {
-        let mut values = centred;
+        let m = mean_skip_nan(era_target, precision);
+        let centred = centre_on(target, m, precision);
+        Self::from_centred(centred, precision, pow15)
+    }
+
+    /// From a target already centred in `precision` (possibly on the mean of a larger set of
+    /// rows), applying the signed 1.5 power with `pow15`.
+    pub fn from_centred(
+        mut values: Vec<f64>,
+        precision: Precision,
+        pow15: bool,
+    ) -> Result<Self, KernelError> {
         if pow15 {
             let centred = values.clone();
             signed_power_in_place(&mut values, NUMERAI_POWER, precision);

@@ -2,6 +2,7 @@
 //! |Pearson(feature, raw prediction)| over features with non-zero variance.
 
 use crate::matrix::{ColumnData, ColumnMatrix};
+use crate::pearson::{clamp_unit, mean_and_scale};
 
 /// Per-feature sums of squares of one era's features, computed once and shared by every
 /// model scored in that era.
@@ -49,12 +50,15 @@ impl<'a> ExposureBasis<'a> {
         if n < 2 {
             return None;
         }
-        let mean = predictions.iter().sum::<f64>() / n as f64;
-        let centred: Vec<f64> = predictions.iter().map(|p| p - mean).collect();
-        let ss_pred: f64 = centred.iter().map(|v| v * v).sum();
-        if ss_pred == 0.0 {
+        // Centred and divided by the largest |centred value|, as pandas' Pearson does, so
+        // predictions near the ends of f64's range neither overflow nor underflow. A mean that
+        // overflows makes every correlation NaN: no feature is returned.
+        let (mean, scale) = mean_and_scale(predictions);
+        if scale.is_nan() || scale == 0.0 {
             return None;
         }
+        let centred: Vec<f64> = predictions.iter().map(|p| (p - mean) / scale).collect();
+        let ss_pred: f64 = centred.iter().map(|v| v * v).sum();
         let mut best: Option<(usize, f64)> = None;
         for (j, &ss_feat) in self.ss.iter().enumerate() {
             if ss_feat <= 0.0 {
@@ -62,7 +66,7 @@ impl<'a> ExposureBasis<'a> {
             }
             // sum((x - xbar) * c) == sum(x * c) because c sums to zero.
             let cov = self.features.col_dot(j, &centred);
-            let r = (cov / (ss_feat.sqrt() * ss_pred.sqrt())).abs().min(1.0);
+            let r = clamp_unit((cov / (ss_feat.sqrt() * ss_pred.sqrt())).abs());
             if best.is_none_or(|(_, b)| r > b) {
                 best = Some((j, r));
             }

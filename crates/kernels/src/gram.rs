@@ -62,12 +62,22 @@ impl GramKernel {
 /// unspecified), with the fastest kernel that handles the values, or `None` when an entry
 /// could exceed what the exact kernels can hold (more than ~2^24 / max|x|^2 rows, i.e.
 /// millions of rows for 0..4 features); the caller then works in f64.
+///
+/// A kernel pinned by [`crate::cpu`] (`ERASCORE_KERNEL`, `cpu::with_paths`) is the only one
+/// tried. What ran is recorded for [`crate::cpu::usage`].
 pub fn lower_gram_i8(data: &[i8], n: usize, k: usize) -> Option<Vec<i32>> {
     let range = ValueRange::of(data, n, k);
-    GramKernel::ALL
-        .into_iter()
-        .filter(|kernel| kernel.available())
-        .find_map(|kernel| gram_with(kernel, data, n, k, range))
+    let found = match crate::cpu::active().gram {
+        Some(kernel) => gram_with(kernel, data, n, k, range).map(|g| (kernel, g)),
+        None => GramKernel::ALL
+            .into_iter()
+            .filter(|kernel| kernel.available())
+            .find_map(|kernel| gram_with(kernel, data, n, k, range).map(|g| (kernel, g))),
+    };
+    found.map(|(kernel, g)| {
+        crate::cpu::record_gram(crate::cpu::GramPath::Kernel(kernel));
+        g
+    })
 }
 
 /// [`lower_gram_i8`] with one kernel: `None` when it is not available or cannot hold the
@@ -77,6 +87,14 @@ pub fn lower_gram_i8_with(kernel: GramKernel, data: &[i8], n: usize, k: usize) -
         return None;
     }
     gram_with(kernel, data, n, k, ValueRange::of(data, n, k))
+}
+
+/// Hands a Gram matrix's buffer back to this thread's pool, as a dropped neutralizer does, so
+/// the next Gram matrix computed on this thread reuses its (already faulted-in) pages. A
+/// caller that computes Gram matrices in a loop, a benchmark above all, measures what the
+/// engine pays only if it does this.
+pub fn recycle(gram: Vec<i32>) {
+    crate::scratch::give_i32(gram);
 }
 
 /// What decides which kernels can hold a matrix: its sign and the largest possible entry.
@@ -101,6 +119,20 @@ impl ValueRange {
     }
 }
 
+impl GramKernel {
+    /// Whether the kernel's arithmetic holds every entry of `X'X` exactly (whatever the CPU):
+    /// the integer kernels take unsigned bytes and sum in i32, the f32 GEMM is exact below
+    /// 2^24.
+    fn holds(self, range: ValueRange) -> bool {
+        match self {
+            GramKernel::Amx | GramKernel::Vnni => {
+                range.non_negative && range.bound < i32::MAX as u64
+            }
+            GramKernel::F32 => range.bound < 1 << 24,
+        }
+    }
+}
+
 /// Runs an available `kernel` if it can hold values in `range`.
 fn gram_with(
     kernel: GramKernel,
@@ -109,21 +141,24 @@ fn gram_with(
     k: usize,
     range: ValueRange,
 ) -> Option<Vec<i32>> {
-    let integer_ok = range.non_negative && range.bound < i32::MAX as u64;
+    if !kernel.holds(range) {
+        return None;
+    }
     match kernel {
         #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
-        GramKernel::Amx if integer_ok => {
+        GramKernel::Amx => {
             let mut out = crate::scratch::take_i32(k * k);
             amx::lower_gram(data, n, k, &mut out);
             Some(out)
         }
         #[cfg(target_arch = "x86_64")]
-        GramKernel::Vnni if integer_ok => {
+        GramKernel::Vnni => {
             let mut out = crate::scratch::take_i32(k * k);
             vnni::lower_gram(data, n, k, &mut out);
             Some(out)
         }
-        GramKernel::F32 if range.bound < 1 << 24 => Some(f32_lower_gram(data, n, k)),
+        GramKernel::F32 => Some(f32_lower_gram(data, n, k)),
+        #[allow(unreachable_patterns)]
         _ => None,
     }
 }
@@ -600,6 +635,9 @@ mod tests {
         }
     }
 
+    /// Every kernel this CPU runs, pinned in turn, through both the explicit API and the
+    /// default entry point (which must honour the pin). Which kernels this CPU runs is checked
+    /// against /proc/cpuinfo in `cpu::tests::detection_agrees_with_proc_cpuinfo`.
     #[test]
     fn every_kernel_is_exact_on_ragged_shapes() {
         // Row counts off the 4- and 64-row steps, feature counts off the 16/32/48-wide tiles.
@@ -611,19 +649,24 @@ mod tests {
             (63, 17),
             (64, 32),
             (65, 33),
+            (130, 97),
+            (401, 57),
+            (1_003, 131),
         ];
-        let more = [(130, 97), (401, 57), (1_003, 131)];
-        let mut tested = 0;
-        for kernel in GramKernel::ALL.into_iter().filter(|k| k.available()) {
-            for &(n, k) in shapes.iter().chain(&more) {
-                let d = data(n, k, 0, 4, (n * 31 + k) as u64);
-                let got = lower_gram_i8_with(kernel, &d, n, k).expect("small values");
-                check(&d, n, k, &got);
-            }
-            tested += 1;
+        for paths in crate::cpu::supported() {
+            let kernel = paths.gram.expect("supported() pins a kernel");
+            crate::cpu::with_paths(paths, || {
+                for &(n, k) in &shapes {
+                    let d = data(n, k, 0, 4, (n * 31 + k) as u64);
+                    let got = lower_gram_i8_with(kernel, &d, n, k).expect("small values");
+                    check(&d, n, k, &got);
+                    let got = lower_gram_i8(&d, n, k).expect("small values");
+                    check(&d, n, k, &got);
+                }
+            })
+            .expect("supported paths pin");
         }
-        assert!(tested >= 1 && GramKernel::F32.available());
-        // The default picks the best kernel and agrees too.
+        // Unpinned, the default picks the best kernel and agrees too.
         let d = data(77, 45, 0, 4, 9);
         check(
             &d,
@@ -637,9 +680,15 @@ mod tests {
     fn negative_values_take_the_f32_path() {
         let (n, k) = (37, 11);
         let d = data(n, k, -5, 5, 7);
+        let range = ValueRange::of(&d, n, k);
+        // The unsigned-byte kernels refuse negative values on any CPU...
+        assert!(!GramKernel::Amx.holds(range));
+        assert!(!GramKernel::Vnni.holds(range));
+        assert!(GramKernel::F32.holds(range));
         for kernel in [GramKernel::Amx, GramKernel::Vnni] {
             assert!(lower_gram_i8_with(kernel, &d, n, k).is_none());
         }
+        // ... and the default falls through to the f32 GEMM, exactly.
         let got = lower_gram_i8(&d, n, k).expect("small values");
         check(&d, n, k, &got);
     }
@@ -649,12 +698,34 @@ mod tests {
         // 0..127 over 2,000 rows: sums up to 3.2e7, within i32 but beyond f32's exact 2^24.
         let (n, k) = (2_000, 40);
         let d = data(n, k, 0, 127, 3);
+        let range = ValueRange::of(&d, n, k);
+        assert!(!GramKernel::F32.holds(range));
+        assert!(GramKernel::Amx.holds(range) && GramKernel::Vnni.holds(range));
         assert!(lower_gram_i8_with(GramKernel::F32, &d, n, k).is_none());
-        for kernel in [GramKernel::Amx, GramKernel::Vnni] {
-            match lower_gram_i8_with(kernel, &d, n, k) {
-                Some(got) => check(&d, n, k, &got),
-                None => assert!(!kernel.available()),
-            }
+        let integer_kernels: Vec<GramKernel> = [GramKernel::Amx, GramKernel::Vnni]
+            .into_iter()
+            .filter(|k| k.available())
+            .collect();
+        for &kernel in &integer_kernels {
+            let got = lower_gram_i8_with(kernel, &d, n, k).expect("an integer kernel holds it");
+            check(&d, n, k, &got);
         }
+        // The default uses an integer kernel when the CPU has one, else leaves the matrix to
+        // the caller's f64 path.
+        match lower_gram_i8(&d, n, k) {
+            Some(got) => {
+                assert!(!integer_kernels.is_empty());
+                check(&d, n, k, &got);
+            }
+            None => assert!(integer_kernels.is_empty()),
+        }
+        // Pinned to f32, nothing else is tried: the caller's f64 path takes it.
+        let f32_only = crate::cpu::CpuPaths {
+            gram: Some(GramKernel::F32),
+            simd: crate::cpu::SimdLevel::Scalar,
+        };
+        assert!(crate::cpu::with_paths(f32_only, || lower_gram_i8(&d, n, k))
+            .unwrap()
+            .is_none());
     }
 }

@@ -8,7 +8,8 @@
 //! neutral correlation and contribution: [`neutral`]), feature exposure ([`exposure`]), the
 //! stake-weighted meta model ([`meta_model`]) and id alignment ([`align`]); for Signals,
 //! neutralized portfolio weights ([`neutralized_weights`]), alpha ([`alpha`]), MPC
-//! ([`meta_portfolio`]), churn ([`churn`], [`neutral_churn`]) and turnover ([`turnover`]). Parallelism is
+//! ([`meta_portfolio`]), churn ([`churn`], [`neutral_churn`]) and turnover ([`turnover`]).
+//! [`cpu`] says which CPU-specific paths run and pins one for tests. Parallelism is
 //! the caller's choice: the engine spreads eras over threads, kernels stay sequential.
 //!
 //! ```
@@ -27,6 +28,7 @@ pub mod churn;
 pub mod clean;
 pub mod contribution;
 pub mod corr;
+pub mod cpu;
 pub mod exposure;
 pub mod gaussian;
 pub mod gram;
@@ -84,6 +86,10 @@ pub enum KernelError {
     /// All stakes are zero.
     #[error("stakes sum to zero")]
     ZeroStakes,
+    /// A CPU path asked for (`ERASCORE_KERNEL`, `ERASCORE_SIMD`) is unknown or not on this
+    /// CPU: "VARIABLE=value: why".
+    #[error("{0}")]
+    CpuPath(String),
     /// An input that must be complete holds a NaN (numerai-tools: "... contain NaNs").
     #[error("{what} contain NaN (row {row})")]
     NanInput {

@@ -111,6 +111,7 @@ impl Neutralizer {
                 }
             }
             None => {
+                crate::cpu::record_gram(crate::cpu::GramPath::F64);
                 let (gram, sums) = real_gram_and_sums(&x);
                 for j in 0..k {
                     trace += gram[j * k + j];

@@ -5,29 +5,60 @@
 //! the tie-kept ordinal ranks of both sides (`method="spearman"`).
 
 use crate::rank::{ordinal_ranks, TieMethod};
+use crate::target::pairwise_sum;
 
 /// Pearson correlation of `a` and `b` (equal lengths). NaN when either side is constant or
 /// fewer than two values are given.
+///
+/// Computed as pandas' `Series.corr` does: centre each side on its mean, divide it by its
+/// largest absolute value, then take the dot products. The division keeps the sums of squares
+/// in range for values near the ends of f64 (1e300 squared overflows, 1e-310 squared
+/// underflows), so scaled predictions score as unscaled ones. A side whose mean overflows
+/// (values near 1e308) gives NaN, as in pandas, never a number.
 pub fn pearson(a: &[f64], b: &[f64]) -> f64 {
     debug_assert_eq!(a.len(), b.len());
     let n = a.len();
     if n < 2 {
         return f64::NAN;
     }
-    let ma = a.iter().sum::<f64>() / n as f64;
-    let mb = b.iter().sum::<f64>() / n as f64;
+    let (ma, sa) = mean_and_scale(a);
+    let (mb, sb) = mean_and_scale(b);
+    if sa == 0.0 || sb == 0.0 {
+        return f64::NAN;
+    }
     let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
     for (&x, &y) in a.iter().zip(b) {
-        let (dx, dy) = (x - ma, y - mb);
+        let (dx, dy) = ((x - ma) / sa, (y - mb) / sb);
         sab += dx * dy;
         saa += dx * dx;
         sbb += dy * dy;
     }
-    if saa == 0.0 || sbb == 0.0 {
-        return f64::NAN;
-    }
     let r = sab / (saa.sqrt() * sbb.sqrt());
-    r.clamp(-1.0, 1.0)
+    clamp_unit(r)
+}
+
+/// The mean (numpy's pairwise sum over n) and the largest |x - mean|; NaN when the mean or any
+/// centred value is not finite.
+pub(crate) fn mean_and_scale(values: &[f64]) -> (f64, f64) {
+    let m = pairwise_sum(values) / values.len() as f64;
+    let mut scale = 0.0f64;
+    for &v in values {
+        let d = (v - m).abs();
+        // `f64::max` would drop a NaN; a NaN scale must make the correlation NaN.
+        if d.is_nan() || d.is_infinite() {
+            return (m, f64::NAN);
+        }
+        if d > scale {
+            scale = d;
+        }
+    }
+    (m, scale)
+}
+
+/// `x` clipped to [-1, 1], NaN kept (`np.clip` semantics, as `f64::clamp` has; `f64::min`
+/// would turn NaN into 1).
+pub(crate) fn clamp_unit(x: f64) -> f64 {
+    x.clamp(-1.0, 1.0)
 }
 
 /// Spearman rank correlation (Pearson of average ranks).
@@ -78,6 +109,22 @@ mod tests {
     fn constant_side_is_nan() {
         assert!(pearson(&[1.0, 1.0, 1.0], &[1.0, 2.0, 3.0]).is_nan());
         assert!(pearson(&[1.0], &[1.0]).is_nan());
+    }
+
+    #[test]
+    fn scale_does_not_change_pearson_and_nan_stays_nan() {
+        let a = [0.1, 0.4, 0.2, 0.9, 0.5];
+        let b = [1.0, 3.0, 2.0, 5.0, 2.5];
+        let r = pearson(&a, &b);
+        for s in [1e300, 1e-310, 1e-300, 1e200] {
+            let bs: Vec<f64> = b.iter().map(|v| v * s).collect();
+            assert!((pearson(&a, &bs) - r).abs() < 1e-12, "scale {s}");
+        }
+        // The mean of values near f64::MAX overflows: NaN, as pandas gives.
+        let big: Vec<f64> = b.iter().map(|v| v / 5.0 * 1.7e308).collect();
+        assert!(pearson(&a, &big).is_nan());
+        assert!(clamp_unit(f64::NAN).is_nan());
+        assert_eq!(clamp_unit(1.0 + 1e-15), 1.0);
     }
 
     #[test]

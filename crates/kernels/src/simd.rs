@@ -3,7 +3,8 @@
 //! A default x86-64 build may only assume SSE2 (two f64 lanes). The hot loops here (int8
 //! column dot products and updates, Cholesky panels, centring) are plain Rust that LLVM
 //! vectorizes well when it may use AVX-512 or AVX2, so [`dispatch`] runs an [`Op`] inside a
-//! function compiled for those features when the CPU has them: everything `Op::run` inlines
+//! function compiled for those features when the CPU has them (or the level [`crate::cpu`]
+//! pins): everything `Op::run` inlines
 //! (the kernels mark their loops `#[inline(always)]` for that reason) is compiled for the
 //! wider units. It is a trait rather than a closure because a closure is only inlined at
 //! LLVM's discretion, and a large one is not. faer dispatches its own GEMMs the same way.
@@ -16,32 +17,22 @@ pub(crate) trait Op {
     fn run(self) -> Self::Output;
 }
 
-/// Runs `op`, compiled for AVX-512 (x86-64-v4) or AVX2 + FMA (v3) when available.
+/// Runs `op`, compiled for AVX-512 (x86-64-v4) or AVX2 + FMA (v3): the widest level the CPU
+/// has, or the one pinned by [`crate::cpu`] (`ERASCORE_SIMD`, `cpu::with_paths`).
 #[inline(always)]
 pub(crate) fn dispatch<O: Op>(op: O) -> O::Output {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::sync::OnceLock;
-        static LEVEL: OnceLock<u8> = OnceLock::new();
-        let level = *LEVEL.get_or_init(|| {
-            use std::arch::is_x86_feature_detected as has;
-            if has!("avx512f") && has!("avx512bw") && has!("avx512vl") && has!("avx512dq") {
-                4
-            } else if has!("avx2") && has!("fma") {
-                3
-            } else {
-                0
-            }
-        });
-        // SAFETY: each function is only called when the CPU reports the features it is
-        // compiled for.
-        match level {
-            4 => return unsafe { run_v4(op) },
-            3 => return unsafe { run_v3(op) },
-            _ => {}
-        }
+    use crate::cpu::SimdLevel;
+    let level = crate::cpu::active().simd;
+    crate::cpu::record_simd(level);
+    // SAFETY: `cpu::active` only returns levels checked with `SimdLevel::available`, i.e. the
+    // CPU reports the features each function is compiled for.
+    match level {
+        #[cfg(target_arch = "x86_64")]
+        SimdLevel::Avx512 => unsafe { run_v4(op) },
+        #[cfg(target_arch = "x86_64")]
+        SimdLevel::Avx2 => unsafe { run_v3(op) },
+        _ => op.run(),
     }
-    op.run()
 }
 
 #[cfg(target_arch = "x86_64")]

@@ -42,16 +42,17 @@ pub fn mean(values: &[f64], precision: Precision) -> f64 {
     }
 }
 
-/// Mean of the non-NaN values as pandas' `Series.mean()` computes it: NaN cells are summed
-/// as zeros (pandas fills them before numpy's pairwise sum, which changes how a float32 sum
-/// rounds) and the sum is divided by the count of the others. NaN when every value is NaN.
-pub fn nan_mean(values: &[f64], precision: Precision) -> f64 {
+/// The mean of the non-NaN `values`, as pandas' `Series.mean()` computes it: NaN entries are
+/// replaced by zeros, the whole array is summed (so pairwise blocks fall where numpy's do)
+/// and the sum is divided by the count of non-NaN values, in `precision`. NaN when every
+/// value is NaN.
+pub fn mean_skip_nan(values: &[f64], precision: Precision) -> f64 {
     let count = values.iter().filter(|v| !v.is_nan()).count();
-    if count == values.len() {
-        return mean(values, precision);
-    }
     if count == 0 {
         return f64::NAN;
+    }
+    if count == values.len() {
+        return mean(values, precision);
     }
     let filled: Vec<f64> = values
         .iter()
@@ -60,7 +61,8 @@ pub fn nan_mean(values: &[f64], precision: Precision) -> f64 {
     match precision {
         Precision::F64 => pairwise_sum(&filled) / count as f64,
         Precision::F32 => {
-            ((pairwise_sum_f32(&filled) as f64) / (count as f32 as f64)) as f32 as f64
+            let sum = pairwise_sum_f32(&filled);
+            ((sum as f64) / (count as f32 as f64)) as f32 as f64
         }
     }
 }
@@ -162,15 +164,15 @@ mod tests {
     #[test]
     fn nan_mean_skips_nan_like_pandas() {
         let v = [1.0, f64::NAN, 2.0, 4.5];
-        assert_eq!(nan_mean(&v, Precision::F64), 2.5);
-        assert_eq!(nan_mean(&v, Precision::F32), 2.5);
-        assert!(nan_mean(&[f64::NAN], Precision::F64).is_nan());
+        assert_eq!(mean_skip_nan(&v, Precision::F64), 2.5);
+        assert_eq!(mean_skip_nan(&v, Precision::F32), 2.5);
+        assert!(mean_skip_nan(&[f64::NAN], Precision::F64).is_nan());
         let w = [0.1, 0.2, 0.7];
-        assert_eq!(nan_mean(&w, Precision::F64), mean(&w, Precision::F64));
+        assert_eq!(mean_skip_nan(&w, Precision::F64), mean(&w, Precision::F64));
         // float32: 0.1f32 + 0.2f32 summed with a NaN-as-zero cell, divided by 2 in float32.
         let x = [0.1f32 as f64, f64::NAN, 0.2f32 as f64];
         let want = ((0.1f32 + 0.0f32 + 0.2f32) / 2.0f32) as f64;
-        assert_eq!(nan_mean(&x, Precision::F32), want);
+        assert_eq!(mean_skip_nan(&x, Precision::F32), want);
         assert_eq!(centre_on(&[1.0, 3.0], 2.5, Precision::F64), vec![-1.5, 0.5]);
     }
 
@@ -186,6 +188,19 @@ mod tests {
         let c = centre(&[0.0, 0.0, 1.0], Precision::F32);
         assert_eq!(c[0], -(1.0f32 / 3.0) as f64);
         assert_eq!(c[2], (1.0f32 - 1.0f32 / 3.0) as f64);
+    }
+
+    #[test]
+    fn mean_skip_nan_sums_nan_as_zero_and_counts_the_rest() {
+        assert_eq!(mean_skip_nan(&[1.0, f64::NAN, 0.5], Precision::F64), 0.75);
+        assert!(mean_skip_nan(&[f64::NAN, f64::NAN], Precision::F32).is_nan());
+        // float32: (0.1 + 0.2 + 0.3) / 3 with every step in f32, as pandas does.
+        let v = [0.1f32 as f64, f64::NAN, 0.2f32 as f64, 0.3f32 as f64];
+        let want = ((0.1f32 + 0.0f32 + 0.2f32 + 0.3f32) / 3.0f32) as f64;
+        assert_eq!(mean_skip_nan(&v, Precision::F32), want);
+        // Without NaN it is the plain mean.
+        let w = [0.25, 0.5, 1.0];
+        assert_eq!(mean_skip_nan(&w, Precision::F64), mean(&w, Precision::F64));
     }
 
     #[test]

@@ -29,6 +29,14 @@ pub const QUANTILE_LEVELS: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
 /// give a few hundred-era history many distinct blocks.
 pub const DEFAULT_BLOCK: usize = 10;
 
+/// The most trajectories a bootstrap runs: their final stakes and drawdowns alone take 32
+/// bytes each.
+pub const MAX_TRAJECTORIES: usize = 10_000_000;
+
+/// The most memory the stake paths kept for a fan chart may take (trajectories × (rounds +
+/// 1) × 8 bytes).
+pub const MAX_FAN_BYTES: usize = 2 << 30;
+
 /// How to bootstrap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BootstrapOptions {
@@ -177,6 +185,25 @@ pub fn bootstrap(
         return Err(PayoutError::BootstrapZero { what: "block" });
     }
     let n = x.len();
+    let m = options.trajectories;
+    if m > MAX_TRAJECTORIES {
+        return Err(PayoutError::BootstrapTooLarge {
+            trajectories: m,
+            why: format!("at most {MAX_TRAJECTORIES} trajectories"),
+        });
+    }
+    if options.fan && m.saturating_mul(n + 1).saturating_mul(8) > MAX_FAN_BYTES {
+        return Err(PayoutError::BootstrapTooLarge {
+            trajectories: m,
+            why: format!(
+                "a fan chart keeps every trajectory's {} stakes, {:.1} GB; at most {} GB \
+                 (fewer trajectories, or no chart)",
+                n + 1,
+                m as f64 * (n + 1) as f64 * 8.0 / 1e9,
+                MAX_FAN_BYTES >> 30
+            ),
+        });
+    }
     let block = options.block.min(n);
     let (cap, lag) = (rule.cap, rule.resolve_lag);
     let scratch = || Scratch {
@@ -208,7 +235,6 @@ pub fn bootstrap(
         );
         (final_stake, dd.worst)
     };
-    let m = options.trajectories;
     let (results, fan): (Vec<(f64, f64)>, _) = if options.fan {
         let width = n + 1;
         let mut paths = vec![0.0; m * width];
@@ -233,6 +259,12 @@ pub fn bootstrap(
         (results, None)
     };
     let (mut finals, mut drawdowns): (Vec<f64>, Vec<f64>) = results.into_iter().unzip();
+    if finals.iter().any(|f| !f.is_finite()) {
+        return Err(PayoutError::StakeOverflow {
+            stake0,
+            index: n.saturating_sub(1),
+        });
+    }
     let below = finals.iter().filter(|f| **f < stake0).count();
     Ok(BootstrapReport {
         trajectories: m,

@@ -2,9 +2,7 @@
 //! exceeds the staking threshold: `pf = min(1, T / X)` for threshold `T` and total at risk
 //! `X`. It comes as one number for every round, or one per round (matched by round label).
 
-use std::collections::HashMap;
-
-use crate::series::round_number;
+use crate::series::RoundMap;
 use crate::PayoutError;
 
 /// Where each round's payout factor comes from.
@@ -19,10 +17,7 @@ pub enum PayoutFactor {
 /// Payout factors keyed by round label; a label not found exactly is looked up by its
 /// trailing number, so "0575", "575" and "era575" name the same round.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct RoundFactors {
-    by_label: HashMap<String, f64>,
-    by_number: HashMap<u64, f64>,
-}
+pub struct RoundFactors(RoundMap<f64>);
 
 impl Default for PayoutFactor {
     fn default() -> Self {
@@ -97,14 +92,12 @@ impl PayoutFactor {
     pub fn for_round(&self, round: &str) -> Result<f64, PayoutError> {
         match self {
             PayoutFactor::Constant(v) => Ok(*v),
-            PayoutFactor::PerRound(f) => f
-                .by_label
-                .get(round.trim())
-                .or_else(|| round_number(round).and_then(|n| f.by_number.get(&n)))
-                .copied()
-                .ok_or_else(|| PayoutError::MissingRoundFactor {
-                    round: round.to_string(),
-                }),
+            PayoutFactor::PerRound(f) => {
+                f.0.get(round)
+                    .ok_or_else(|| PayoutError::MissingRoundFactor {
+                        round: round.to_string(),
+                    })
+            }
         }
     }
 
@@ -119,16 +112,13 @@ impl PayoutFactor {
 
 impl RoundFactors {
     fn insert(&mut self, round: &str, value: f64) -> Result<(), PayoutError> {
-        let label = round.trim().to_string();
-        if self.by_label.insert(label, value).is_some() {
-            return Err(PayoutError::DuplicateRoundFactor {
+        if self.0.insert(round, value) {
+            Ok(())
+        } else {
+            Err(PayoutError::DuplicateRoundFactor {
                 round: round.to_string(),
-            });
+            })
         }
-        if let Some(n) = round_number(round) {
-            self.by_number.insert(n, value);
-        }
-        Ok(())
     }
 }
 

@@ -34,6 +34,7 @@
 pub mod bootstrap;
 pub mod chart;
 pub mod factor;
+pub mod multipliers;
 pub mod rule;
 pub mod series;
 pub mod simulate;
@@ -41,6 +42,7 @@ pub mod summary;
 
 pub use bootstrap::{bootstrap, model_stream, BootstrapOptions, BootstrapReport, Quantiles};
 pub use factor::PayoutFactor;
+pub use multipliers::RoundMultipliers;
 pub use rule::{Preset, Rule, RuleOverrides};
 pub use series::{ModelScores, NanPolicy, PreparedModel};
 pub use simulate::{simulate, RoundOutcome, Trajectory};
@@ -52,7 +54,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum PayoutError {
     /// `--rule` named no known rule.
-    #[error("unknown payout rule '{name}' (expected weekly-2021, daily-2023, 2024 or custom)")]
+    #[error("unknown payout rule '{name}' (expected weekly-2021, daily-2023, 2024, signals-2024, signals-2025, crypto or custom)")]
     UnknownRule {
         /// What was given.
         name: String,
@@ -120,6 +122,32 @@ pub enum PayoutError {
     /// The per-round payout factors do not cover a scored round.
     #[error("no payout factor (or total at risk) for round '{round}'")]
     MissingRoundFactor {
+        /// The round.
+        round: String,
+    },
+    /// Per-round multipliers under a Signals or crypto rule.
+    #[error("per-round multipliers apply to the classic tournament's rules, not {rule}")]
+    PerRoundMultipliersNotClassic {
+        /// The rule.
+        rule: &'static str,
+    },
+    /// A per-round multiplier pair the rule does not allow.
+    #[error("round '{round}': {message}")]
+    BadRoundMultiplier {
+        /// The round.
+        round: String,
+        /// What is wrong with its multipliers.
+        message: String,
+    },
+    /// A round listed twice among the per-round multipliers.
+    #[error("round '{round}' appears twice in the per-round multipliers")]
+    DuplicateRoundMultipliers {
+        /// The round.
+        round: String,
+    },
+    /// A scored round without per-round multipliers.
+    #[error("no per-round multipliers for round '{round}'")]
+    MissingRoundMultipliers {
         /// The round.
         round: String,
     },
@@ -212,6 +240,22 @@ pub enum PayoutError {
     BootstrapZero {
         /// `trajectories` or `block`.
         what: &'static str,
+    },
+    /// More trajectories (or trajectory rounds kept for a fan chart) than memory allows.
+    #[error("--bootstrap {trajectories}: {why}")]
+    BootstrapTooLarge {
+        /// Trajectories asked for.
+        trajectories: usize,
+        /// What it would take.
+        why: String,
+    },
+    /// The stake grew beyond the largest floating-point number.
+    #[error("starting stake {stake0}: the stake overflows (is no longer a finite number) by round index {index}")]
+    StakeOverflow {
+        /// The starting stake.
+        stake0: f64,
+        /// The first round whose stake is not finite.
+        index: usize,
     },
     /// The chart file's extension names no supported format.
     #[error("{path}: chart format must be .png or .svg")]

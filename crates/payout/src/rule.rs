@@ -8,7 +8,15 @@
 //! Sources: docs.numer.ai "Staking and Payouts" (weekly rounds, MMC 0/0.5/1/2x, 25% clip);
 //! forum "Announcing new payouts system mini-release" (300k NMR threshold, payout factor);
 //! forum "Daily Tournament – Update #2 (Payouts)" (from 1 May 2023: 5% clip, 72K threshold);
-//! forum "Changing Scoring & Payouts Again To MMC Only" (late 2023 → 0.5×CORR + 2×MMC).
+//! forum "Changing Scoring & Payouts Again To MMC Only" (late 2023 → 0.5×CORR + 2×MMC);
+//! docs.numer.ai numerai-signals/staking.md (2024: 1×FNCv4 + 2×MMC, ±5%; from 2 September
+//! 2025: 0.3×alpha + 0.8×MPC, ±1.7%, threshold 36,000 NMR) and numerai-crypto/staking.md
+//! (1×MMC against the unweighted meta model, ±5%, threshold 10,000 NMR).
+//!
+//! The "first" and "second" scores are CORR and MMC in the classic tournament, FNCv4 and MMC
+//! (`signals-2024`) or alpha and MPC (`signals-2025`) in Signals, and MMC alone (first score
+//! weighted 0) in crypto; [`Preset::score_columns`] names the score columns each preset
+//! reads by default.
 
 use std::fmt;
 use std::str::FromStr;
@@ -28,16 +36,26 @@ pub enum Preset {
     Daily2023,
     /// 2024: 0.5 × CORR + 2 × MMC, clip ±5%, 72,000 NMR.
     Y2024,
+    /// Signals, 2024: 1 × FNCv4 + 2 × MMC, clip ±5% (no threshold on record: give one).
+    Signals2024,
+    /// Signals, rounds from 2 September 2025: 0.3 × alpha + 0.8 × MPC, clip ±1.7%,
+    /// 36,000 NMR.
+    Signals2025,
+    /// Crypto: 1 × MMC (against the unweighted meta model), clip ±5%, 10,000 NMR.
+    Crypto,
     /// Every parameter from flags; defaults CORR × 1, clip ±100%, no threshold.
     Custom,
 }
 
 impl Preset {
     /// Every preset, in the order they were in force.
-    pub const ALL: [Preset; 4] = [
+    pub const ALL: [Preset; 7] = [
         Preset::Weekly2021,
         Preset::Daily2023,
         Preset::Y2024,
+        Preset::Signals2024,
+        Preset::Signals2025,
+        Preset::Crypto,
         Preset::Custom,
     ];
 
@@ -47,8 +65,30 @@ impl Preset {
             Preset::Weekly2021 => "weekly-2021",
             Preset::Daily2023 => "daily-2023",
             Preset::Y2024 => "2024",
+            Preset::Signals2024 => "signals-2024",
+            Preset::Signals2025 => "signals-2025",
+            Preset::Crypto => "crypto",
             Preset::Custom => "custom",
         }
+    }
+
+    /// The score columns read by default for the first and second score: `corr`/`mmc`
+    /// (classic and crypto), `fnc`/`mmc` (`signals-2024`), `alpha`/`mpc` (`signals-2025`).
+    pub fn score_columns(self) -> (&'static str, &'static str) {
+        match self {
+            Preset::Signals2024 => ("fnc", "mmc"),
+            Preset::Signals2025 => ("alpha", "mpc"),
+            _ => ("corr", "mmc"),
+        }
+    }
+
+    /// Whether this is a rule of the classic tournament (where Numerai now sets the
+    /// multipliers round by round).
+    pub fn is_classic(self) -> bool {
+        matches!(
+            self,
+            Preset::Weekly2021 | Preset::Daily2023 | Preset::Y2024 | Preset::Custom
+        )
     }
 
     /// The rule as Numerai ran it (for `custom`, the documented defaults).
@@ -57,6 +97,9 @@ impl Preset {
             Preset::Weekly2021 => (1.0, 0.0, 0.25, Some(300_000.0)),
             Preset::Daily2023 => (1.0, 0.0, 0.05, Some(72_000.0)),
             Preset::Y2024 => (0.5, 2.0, 0.05, Some(72_000.0)),
+            Preset::Signals2024 => (1.0, 2.0, 0.05, None),
+            Preset::Signals2025 => (0.3, 0.8, 0.017, Some(36_000.0)),
+            Preset::Crypto => (0.0, 1.0, 0.05, Some(10_000.0)),
             Preset::Custom => (1.0, 0.0, 1.0, None),
         };
         Rule {
@@ -70,7 +113,7 @@ impl Preset {
     }
 
     /// Checks the multipliers against what Numerai let stakers choose under this preset.
-    fn check_multipliers(self, corr: f64, mmc: f64) -> Result<(), PayoutError> {
+    pub fn check_multipliers(self, corr: f64, mmc: f64) -> Result<(), PayoutError> {
         let fail = |which, value, allowed| {
             Err(PayoutError::MultiplierNotAllowed {
                 rule: self.name(),
@@ -102,6 +145,19 @@ impl Preset {
                 }
                 if mmc != 2.0 {
                     return fail("mmc", mmc, "2");
+                }
+            }
+            Preset::Signals2024 | Preset::Signals2025 | Preset::Crypto => {
+                let (c, m, allowed_c, allowed_m) = match self {
+                    Preset::Signals2024 => (1.0, 2.0, "1", "2"),
+                    Preset::Signals2025 => (0.3, 0.8, "0.3", "0.8"),
+                    _ => (0.0, 1.0, "0", "1"),
+                };
+                if corr != c {
+                    return fail("corr", corr, allowed_c);
+                }
+                if mmc != m {
+                    return fail("mmc", mmc, allowed_m);
                 }
             }
             Preset::Custom => {}
@@ -207,8 +263,7 @@ impl Rule {
     /// The combined score `corr_mult × corr + mmc_mult × mmc`, before payout factor and clip.
     /// A score whose multiplier is zero is left out, so an unused column may hold NaN.
     pub fn combine(&self, corr: f64, mmc: f64) -> f64 {
-        let part = |m: f64, x: f64| if m == 0.0 { 0.0 } else { m * x };
-        part(self.corr_multiplier, corr) + part(self.mmc_multiplier, mmc)
+        combine_with(self.corr_multiplier, self.mmc_multiplier, corr, mmc)
     }
 
     /// The staking threshold, which turning a total at risk into a payout factor needs.
@@ -227,6 +282,14 @@ impl Rule {
     pub fn uses_corr(&self) -> bool {
         self.corr_multiplier != 0.0
     }
+}
+
+/// `corr_mult × corr + mmc_mult × mmc`, leaving out a score whose multiplier is zero (so
+/// an unused score may be NaN): the one place scores are weighted, for a rule's own
+/// multipliers and for per-round ones alike.
+pub fn combine_with(corr_multiplier: f64, mmc_multiplier: f64, corr: f64, mmc: f64) -> f64 {
+    let part = |m: f64, x: f64| if m == 0.0 { 0.0 } else { m * x };
+    part(corr_multiplier, corr) + part(mmc_multiplier, mmc)
 }
 
 #[cfg(test)]
@@ -256,6 +319,37 @@ mod tests {
         );
         let c = Rule::new(Preset::Custom, &RuleOverrides::default()).unwrap();
         assert_eq!((c.cap, c.threshold), (1.0, None));
+        let s = Rule::new(Preset::Signals2024, &RuleOverrides::default()).unwrap();
+        assert_eq!(
+            (s.corr_multiplier, s.mmc_multiplier, s.cap, s.threshold),
+            (1.0, 2.0, 0.05, None)
+        );
+        let s = Rule::new(Preset::Signals2025, &RuleOverrides::default()).unwrap();
+        assert_eq!(
+            (s.corr_multiplier, s.mmc_multiplier, s.cap, s.threshold),
+            (0.3, 0.8, 0.017, Some(36_000.0))
+        );
+        assert_eq!(Preset::Signals2025.score_columns(), ("alpha", "mpc"));
+        let k = Rule::new(Preset::Crypto, &RuleOverrides::default()).unwrap();
+        assert_eq!(
+            (k.corr_multiplier, k.mmc_multiplier, k.cap, k.threshold),
+            (0.0, 1.0, 0.05, Some(10_000.0))
+        );
+        // Crypto pays on MMC alone: a NaN first score does not matter.
+        assert_eq!(k.combine(f64::NAN, 0.01), 0.01);
+    }
+
+    #[test]
+    fn signals_and_crypto_multipliers_are_fixed() {
+        assert!(Rule::new(Preset::Signals2025, &with(|o| o.mmc_multiplier = Some(1.0))).is_err());
+        assert!(Rule::new(
+            Preset::Signals2024,
+            &with(|o| o.corr_multiplier = Some(0.5))
+        )
+        .is_err());
+        assert!(Rule::new(Preset::Crypto, &with(|o| o.corr_multiplier = Some(1.0))).is_err());
+        assert!(Rule::new(Preset::Crypto, &with(|o| o.cap = Some(0.1))).is_ok());
+        assert!(!Preset::Crypto.is_classic() && Preset::Y2024.is_classic());
     }
 
     #[test]

@@ -2,13 +2,15 @@
 //! and the NaN policy that turns them into the combined scores a simulation takes.
 //!
 //! Rounds are ordered by the number their label ends with ("0575", "575", "era575") when
-//! every label has one, and as text otherwise. The position in that order is the round
+//! every label has one, and as text otherwise ([`erascore_io::era::era_order`], the order
+//! every command uses). The position in that order is the round
 //! index `t` of the compounding rule, so a skipped round shifts the later ones down.
 
 use std::collections::BTreeMap;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use crate::rule::Rule;
+use crate::multipliers::RoundMultipliers;
+use crate::rule::{combine_with, Rule};
 use crate::PayoutError;
 
 /// What to do with a round whose score is NaN.
@@ -23,29 +25,47 @@ pub enum NanPolicy {
     Error,
 }
 
-/// The number a round label ends with, if any: "0575" → 575, "era12" → 12.
-pub fn round_number(label: &str) -> Option<u64> {
-    let t = label.trim();
-    let digits = t.len() - t.trim_end_matches(|c: char| c.is_ascii_digit()).len();
-    if digits == 0 {
-        return None;
-    }
-    t[t.len() - digits..].parse().ok()
+use erascore_io::era::{era_number, era_order};
+
+/// Values keyed by round label; a label not found exactly is looked up by the number it
+/// ends with, so "0575", "575" and "era575" name the same round. The one lookup behind
+/// per-round payout factors and per-round multipliers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoundMap<T> {
+    by_label: HashMap<String, T>,
+    by_number: HashMap<u64, T>,
 }
 
-/// Indices that put `labels` in round order: by trailing number when every label has one
-/// (ties by text), by text otherwise. Stable.
-pub fn round_order<S: AsRef<str>>(labels: &[S]) -> Vec<usize> {
-    let numbers: Option<Vec<u64>> = labels.iter().map(|l| round_number(l.as_ref())).collect();
-    let mut idx: Vec<usize> = (0..labels.len()).collect();
-    match numbers {
-        Some(n) => idx.sort_by(|&a, &b| {
-            n[a].cmp(&n[b])
-                .then_with(|| labels[a].as_ref().cmp(labels[b].as_ref()))
-        }),
-        None => idx.sort_by(|&a, &b| labels[a].as_ref().cmp(labels[b].as_ref())),
+impl<T> Default for RoundMap<T> {
+    fn default() -> Self {
+        Self {
+            by_label: HashMap::new(),
+            by_number: HashMap::new(),
+        }
     }
-    idx
+}
+
+impl<T: Copy> RoundMap<T> {
+    /// Adds `round`; false (and nothing changed by label) when the label is already there.
+    pub fn insert(&mut self, round: &str, value: T) -> bool {
+        let label = round.trim().to_string();
+        if self.by_label.contains_key(&label) {
+            return false;
+        }
+        self.by_label.insert(label, value);
+        if let Some(n) = era_number(round) {
+            self.by_number.insert(n, value);
+        }
+        true
+    }
+
+    /// The value of `round`, by label, then by trailing number.
+    pub fn get(&self, round: &str) -> Option<T> {
+        self.by_label
+            .get(round.trim())
+            .or_else(|| era_number(round).and_then(|n| self.by_number.get(&n)))
+            .copied()
+    }
 }
 
 /// One model's scores in round order.
@@ -84,7 +104,7 @@ pub fn group_by_model(
     }
     let mut out: BTreeMap<&str, ModelScores> = BTreeMap::new();
     let mut seen: HashSet<(&str, &str)> = HashSet::with_capacity(n);
-    for i in round_order(rounds) {
+    for i in era_order(rounds) {
         let (round, model) = (rounds[i].as_str(), models[i].as_str());
         if !seen.insert((model, round.trim())) {
             return Err(PayoutError::DuplicateRound {
@@ -130,7 +150,29 @@ impl ModelScores {
         corr_column: &str,
         mmc_column: &str,
     ) -> Result<PreparedModel, PayoutError> {
-        let mmc = match (&self.mmc, rule.uses_mmc()) {
+        self.prepare_with(rule, None, nan, corr_column, mmc_column)
+    }
+
+    /// [`ModelScores::prepare`] with each round's multipliers taken from `per_round` when
+    /// given (a score is used, and its NaN handled, only in rounds that weigh it).
+    pub fn prepare_with(
+        &self,
+        rule: &Rule,
+        per_round: Option<&RoundMultipliers>,
+        nan: NanPolicy,
+        corr_column: &str,
+        mmc_column: &str,
+    ) -> Result<PreparedModel, PayoutError> {
+        let weights: Vec<(f64, f64)> = match per_round {
+            Some(m) => self
+                .rounds
+                .iter()
+                .map(|r| m.for_round(r))
+                .collect::<Result<_, _>>()?,
+            None => vec![(rule.corr_multiplier, rule.mmc_multiplier); self.rounds.len()],
+        };
+        let uses_mmc = weights.iter().any(|w| w.1 != 0.0);
+        let mmc = match (&self.mmc, uses_mmc) {
             (Some(v), true) => Some(v.as_slice()),
             (None, true) => {
                 return Err(PayoutError::MissingScoreColumn {
@@ -146,9 +188,10 @@ impl ModelScores {
             skipped: Vec::new(),
         };
         'rounds: for (t, round) in self.rounds.iter().enumerate() {
+            let (corr_mult, mmc_mult) = weights[t];
             let mut parts = [
-                (rule.uses_corr(), corr_column, self.corr[t]),
-                (mmc.is_some(), mmc_column, mmc.map_or(0.0, |m| m[t])),
+                (corr_mult != 0.0, corr_column, self.corr[t]),
+                (mmc_mult != 0.0, mmc_column, mmc.map_or(0.0, |m| m[t])),
             ];
             for (used, column, value) in parts.iter_mut() {
                 if !*used {
@@ -178,7 +221,8 @@ impl ModelScores {
                 }
             }
             out.rounds.push(round.clone());
-            out.scores.push(rule.combine(parts[0].2, parts[1].2));
+            out.scores
+                .push(combine_with(corr_mult, mmc_mult, parts[0].2, parts[1].2));
         }
         if out.scores.is_empty() {
             return Err(PayoutError::NoRounds {
@@ -197,23 +241,6 @@ mod tests {
 
     fn s(v: &[&str]) -> Vec<String> {
         v.iter().map(|x| x.to_string()).collect()
-    }
-
-    #[test]
-    fn round_numbers() {
-        assert_eq!(round_number("0575"), Some(575));
-        assert_eq!(round_number(" era12 "), Some(12));
-        assert_eq!(round_number("era"), None);
-        assert_eq!(round_number(""), None);
-    }
-
-    #[test]
-    fn rounds_order_numerically_when_all_labels_have_numbers() {
-        let labels = s(&["era10", "era9", "era100"]);
-        assert_eq!(round_order(&labels), vec![1, 0, 2]);
-        let mixed = s(&["b", "a10", "a9"]);
-        assert_eq!(round_order(&mixed), vec![1, 2, 0]);
-        assert!(round_order::<String>(&[]).is_empty());
     }
 
     #[test]
@@ -290,6 +317,29 @@ mod tests {
             PayoutError::MissingScoreColumn {
                 column: "tc".into()
             }
+        );
+    }
+
+    #[test]
+    fn per_round_multipliers_weigh_each_round() {
+        let rule = Rule::new(Preset::Custom, &RuleOverrides::default()).unwrap();
+        let per_round =
+            RoundMultipliers::new(&rule, [("0", 0.5, 2.0), ("1", 1.0, 0.0), ("2", 0.0, 3.0)])
+                .unwrap();
+        // Round 1 weighs no MMC, round 2 no CORR: their NaNs there do not matter.
+        let m = model(&[0.02, 0.04, f64::NAN], Some(&[0.01, f64::NAN, 0.005]));
+        let p = m
+            .prepare_with(&rule, Some(&per_round), NanPolicy::Error, "corr", "mmc")
+            .unwrap();
+        assert_eq!(p.scores.len(), 3);
+        assert!((p.scores[0] - 0.03).abs() < 1e-15);
+        assert!((p.scores[1] - 0.04).abs() < 1e-15);
+        assert!((p.scores[2] - 0.015).abs() < 1e-15);
+        let short = RoundMultipliers::new(&rule, [("0", 1.0, 1.0)]).unwrap();
+        assert_eq!(
+            m.prepare_with(&rule, Some(&short), NanPolicy::Skip, "corr", "mmc")
+                .unwrap_err(),
+            PayoutError::MissingRoundMultipliers { round: "1".into() }
         );
     }
 

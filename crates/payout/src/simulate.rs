@@ -162,6 +162,19 @@ pub fn simulate(
             after[r] = stake;
         },
     );
+    // Compounding at cap 1 doubles a stake per round: a large stake, or a long enough run of
+    // rounds, leaves the floating-point range.
+    if let Some(index) =
+        (0..n).find(|&t| !(at_risk[t].is_finite() && payout[t].is_finite() && after[t].is_finite()))
+    {
+        return Err(PayoutError::StakeOverflow { stake0, index });
+    }
+    if !final_stake.is_finite() {
+        return Err(PayoutError::StakeOverflow {
+            stake0,
+            index: n.saturating_sub(1),
+        });
+    }
     let rounds = (0..n)
         .map(|t| RoundOutcome {
             at_risk: at_risk[t],

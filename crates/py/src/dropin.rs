@@ -15,7 +15,7 @@ use erascore_kernels::neutral::neutral_correlation as neutral_corr;
 use erascore_kernels::neutralize::Neutralizer;
 use erascore_kernels::pearson::{pearson as pearson_kernel, spearman as spearman_kernel};
 use erascore_kernels::rank::{percentile_rank, TieMethod};
-use erascore_kernels::target::{centre_on, nan_mean, Precision};
+use erascore_kernels::target::{centre_on, mean_skip_nan, Precision};
 use erascore_kernels::KernelError;
 
 use crate::arrays::{columns, out1, out2, same_rows, vector, Matrix};
@@ -65,7 +65,7 @@ fn gaussian<'py>(py: Python<'py>, p: PyReadonlyArray1<'py, f64>) -> Bound<'py, P
 /// pandas' `Series.mean()` of a target in its own precision (NaN skipped).
 #[pyfunction]
 fn target_mean(values: PyReadonlyArray1<'_, f64>, target_f32: bool) -> f64 {
-    nan_mean(&vector(&values), precision(target_f32))
+    mean_skip_nan(&vector(&values), precision(target_f32))
 }
 
 fn corr_target(

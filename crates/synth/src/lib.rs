@@ -31,6 +31,17 @@ mod write;
 use std::path::{Path, PathBuf};
 
 pub use era::{Era, TARGETS};
+
+use erascore_io::output::OutputDir;
+
+/// The files of a dataset folder.
+pub const FILES: [&str; 5] = [
+    "data.parquet",
+    "predictions.parquet",
+    "meta_model.parquet",
+    "stakes.csv",
+    "features.json",
+];
 pub use write::WrittenFile;
 
 /// The shape and seed of a synthetic dataset.
@@ -69,6 +80,16 @@ pub const MIN_ROWS_PER_ERA: usize = 20;
 /// The most eras: era names have four digits.
 pub const MAX_ERAS: usize = 9_999;
 
+/// The most rows in one era (a Numerai era has ~6,200): one era is generated in memory.
+pub const MAX_ROWS_PER_ERA: usize = 10_000_000;
+/// The most feature columns (Numerai has ~2,750): the parquet writer keeps ~74 KB of state
+/// per column while a row group is written.
+pub const MAX_FEATURES: usize = 20_000;
+/// The most model columns.
+pub const MAX_MODELS: usize = 1_000;
+/// The most bytes one era's columns may take in memory (they are held twice while written).
+pub const MAX_ERA_BYTES: usize = 4 << 30;
+
 /// Why a dataset could not be generated or written.
 #[derive(Debug, thiserror::Error)]
 pub enum SynthError {
@@ -94,12 +115,25 @@ pub enum SynthError {
         /// Requested rows per era.
         rows: usize,
     },
+    /// A size beyond what the generator can hold.
+    #[error("{flag} {value} is too large: {why}")]
+    TooLarge {
+        /// The flag.
+        flag: &'static str,
+        /// Its value.
+        value: usize,
+        /// The limit and its reason.
+        why: String,
+    },
     /// No features requested.
     #[error("--features must be at least 1")]
     NoFeatures,
     /// No models requested.
     #[error("--models must be at least 1")]
     NoModels,
+    /// The output folder could not be staged or put in place.
+    #[error(transparent)]
+    Output(erascore_io::IoError),
     /// A file or directory could not be created or written.
     #[error("{path}: {source}")]
     Io {
@@ -175,6 +209,49 @@ impl SynthConfig {
         if self.models == 0 {
             return Err(SynthError::NoModels);
         }
+        let too_large = |flag, value, why: String| Err(SynthError::TooLarge { flag, value, why });
+        if self.rows_per_era > MAX_ROWS_PER_ERA {
+            return too_large(
+                "--rows",
+                self.rows_per_era,
+                format!("at most {MAX_ROWS_PER_ERA} rows per era"),
+            );
+        }
+        if self.features > MAX_FEATURES {
+            return too_large(
+                "--features",
+                self.features,
+                format!("at most {MAX_FEATURES}"),
+            );
+        }
+        if self.models > MAX_MODELS {
+            return too_large("--models", self.models, format!("at most {MAX_MODELS}"));
+        }
+        // Each row holds its int8 features, a float64 per model and the meta model, three
+        // float32 targets and an id.
+        let era_bytes = self.rows_per_era * (self.features + 8 * self.models + 64);
+        if era_bytes > MAX_ERA_BYTES {
+            return too_large(
+                "--rows",
+                self.rows_per_era,
+                format!(
+                    "one era of {} rows x {} features and {} models takes {:.1} GB; at most {} GB",
+                    self.rows_per_era,
+                    self.features,
+                    self.models,
+                    era_bytes as f64 / 1e9,
+                    MAX_ERA_BYTES >> 30
+                ),
+            );
+        }
+        // Readers index rows with 32 bits.
+        if self.eras * self.rows_per_era >= u32::MAX as usize {
+            return too_large(
+                "--rows",
+                self.rows_per_era,
+                format!("{} eras of it make 2^32 rows or more", self.eras),
+            );
+        }
         Ok(())
     }
 }
@@ -215,9 +292,29 @@ impl Synth {
     }
 
     /// Writes data.parquet, predictions.parquet, meta_model.parquet, stakes.csv and
-    /// features.json into `dir` (created if missing; existing files are replaced only
-    /// once all were written), calling `on_era` after each era.
+    /// features.json ([`FILES`]) as folder `dir`, calling `on_era` after each era. The
+    /// files are written into a new hidden sibling folder that then replaces `dir` in one
+    /// step, so `dir` never mixes two datasets; `dir` may be missing, empty or hold a
+    /// previous dataset, nothing else ([`erascore_io::output::OutputDir`]).
     pub fn write(
+        &self,
+        dir: &Path,
+        on_era: &mut dyn FnMut(),
+    ) -> Result<Vec<WrittenFile>, SynthError> {
+        let staged = OutputDir::stage(dir, &FILES).map_err(SynthError::Output)?;
+        let mut files = self.write_into(staged.path(), on_era)?;
+        staged.commit().map_err(SynthError::Output)?;
+        for f in &mut files {
+            if let Some(name) = f.path.file_name() {
+                f.path = dir.join(name);
+            }
+        }
+        Ok(files)
+    }
+
+    /// Writes the [`FILES`] straight into the existing folder `dir` (for callers that stage
+    /// the folder themselves).
+    pub fn write_into(
         &self,
         dir: &Path,
         on_era: &mut dyn FnMut(),

@@ -8,8 +8,8 @@
 //! millions of column-chunk entries into the footer at full size. Only one era's values
 //! and one row group's encoded pages are in memory at a time.
 //!
-//! Files are written under temporary names and renamed once everything succeeded, so a
-//! failed run leaves no half-written dataset behind.
+//! The files go into a folder that [`Synth::write`] stages and puts in place only once
+//! everything succeeded, so a failed run leaves no half-written dataset behind.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -116,17 +116,15 @@ fn data_columns(era: Era) -> Vec<ArrayRef> {
     columns
 }
 
-/// A file being written under a temporary name.
+/// One file of the dataset.
 struct Pending {
     tmp: PathBuf,
-    path: PathBuf,
 }
 
 impl Pending {
     fn new(dir: &Path, name: &str) -> Self {
         Self {
-            tmp: dir.join(format!(".{name}.partial")),
-            path: dir.join(name),
+            tmp: dir.join(name),
         }
     }
 
@@ -135,40 +133,27 @@ impl Pending {
     }
 }
 
-/// Writes the whole dataset into `dir`, calling `on_era` after each era.
+/// Writes the whole dataset into the existing folder `dir` (a staged one: see
+/// [`Synth::write`]), calling `on_era` after each era.
 pub(crate) fn write_all(
     synth: &Synth,
     dir: &Path,
     on_era: &mut dyn FnMut(),
 ) -> Result<Vec<WrittenFile>, SynthError> {
-    std::fs::create_dir_all(dir).map_err(|e| SynthError::io(dir, e))?;
-    let files = [
-        Pending::new(dir, "data.parquet"),
-        Pending::new(dir, "predictions.parquet"),
-        Pending::new(dir, "meta_model.parquet"),
-        Pending::new(dir, "stakes.csv"),
-        Pending::new(dir, "features.json"),
-    ];
-    let result = write_pending(synth, &files, on_era);
-    if result.is_err() {
-        for f in &files {
-            // Best effort: the error being reported matters more than a leftover temp file.
-            let _ = std::fs::remove_file(&f.tmp);
-        }
-        return result.map(|_| Vec::new());
-    }
-    let mut written = Vec::new();
-    for f in &files {
-        std::fs::rename(&f.tmp, &f.path).map_err(|e| SynthError::io(&f.path, e))?;
-        let bytes = std::fs::metadata(&f.path)
-            .map_err(|e| SynthError::io(&f.path, e))?
-            .len();
-        written.push(WrittenFile {
-            path: f.path.clone(),
-            bytes,
-        });
-    }
-    Ok(written)
+    let files = crate::FILES.map(|name| Pending::new(dir, name));
+    write_pending(synth, &files, on_era)?;
+    files
+        .iter()
+        .map(|f| {
+            let bytes = std::fs::metadata(&f.tmp)
+                .map_err(|e| SynthError::io(&f.tmp, e))?
+                .len();
+            Ok(WrittenFile {
+                path: f.tmp.clone(),
+                bytes,
+            })
+        })
+        .collect()
 }
 
 fn write_pending(

@@ -14,6 +14,7 @@ use std::path::PathBuf;
 
 use erascore_kernels::contribution::{contribution, ContributionTarget};
 use erascore_kernels::corr::{gaussian_rank, numerai_corr, top_bottom_rows, CorrTarget};
+use erascore_kernels::cpu;
 use erascore_kernels::exposure::max_feature_correlation;
 use erascore_kernels::gaussian::ndtri;
 use erascore_kernels::matrix::{ColumnData, ColumnMatrix};
@@ -59,6 +60,23 @@ pub(crate) fn num(v: &Value) -> f64 {
 
 pub(crate) fn f64s(v: &Value) -> Vec<f64> {
     v.as_array().expect("array").iter().map(num).collect()
+}
+
+/// `a.iter().zip(b)` that fails when the lengths differ: a plain zip stops at the shorter
+/// side, so a missing expected value would compare nothing and pass.
+fn zip_eq<'a, A, B>(
+    a: &'a [A],
+    b: &'a [B],
+    what: &str,
+) -> std::iter::Zip<std::slice::Iter<'a, A>, std::slice::Iter<'a, B>> {
+    assert_eq!(
+        a.len(),
+        b.len(),
+        "{what}: {} values, {} expected",
+        a.len(),
+        b.len()
+    );
+    a.iter().zip(b)
 }
 
 pub(crate) fn columns(v: &Value) -> Vec<Vec<f64>> {
@@ -108,6 +126,19 @@ fn tol_for(p: Precision) -> f64 {
     match p {
         Precision::F64 => TOL_F64,
         Precision::F32 => TOL_F32,
+    }
+}
+
+/// Runs `check` under every CPU path this machine supports (each available Gram kernel pinned,
+/// at each vector width), so the kernels the CPU would not pick by default are held to the
+/// same golden values. Only the neutralizer's factorization and products depend on the path.
+fn every_path(check: impl Fn()) {
+    let paths = cpu::supported();
+    assert!(!paths.is_empty());
+    for p in paths {
+        let gram = p.gram.map_or("best", |g| g.name());
+        eprintln!("-- CPU path: gram {gram}, simd {}", p.simd.name());
+        cpu::with_paths(p, &check).expect("a supported path pins");
     }
 }
 
@@ -290,7 +321,9 @@ fn numerai_corr_matches_reference() {
         let preds = columns(&case["predictions"]);
         let want = f64s(&case["expected"]);
         let names = case["prediction_names"].as_array().expect("names");
-        for ((p, &w), col) in preds.iter().zip(&want).zip(names) {
+        for ((p, &w), col) in
+            zip_eq(&preds, &want, name(case)).zip(zip_eq(&want, names, name(case)).map(|(_, n)| n))
+        {
             let label = format!("{} {}", name(case), col);
             let r = if precision == Precision::F32 {
                 &mut rep32
@@ -320,7 +353,10 @@ fn correlation_contribution_matches_reference() {
         let tb = top_bottom(case);
         let want = f64s(&case["expected"]);
         let names = case["prediction_names"].as_array().expect("names");
-        for ((p, &w), col) in columns(&case["predictions"]).iter().zip(&want).zip(names) {
+        let preds = columns(&case["predictions"]);
+        for ((p, &w), col) in
+            zip_eq(&preds, &want, name(case)).zip(zip_eq(&want, names, name(case)).map(|(_, n)| n))
+        {
             let label = format!("{} {}", name(case), col);
             let r = if precision == Precision::F32 {
                 &mut rep32
@@ -339,27 +375,32 @@ fn correlation_contribution_matches_reference() {
 
 #[test]
 fn neutralize_matches_reference() {
-    let g = load("neutralize.json");
-    let mut rep = Report::new("neutralize");
-    for case in cases(&g) {
-        let nz = Neutralizer::new(matrix(&case["neutralizers"]));
-        let inputs = columns(&case["columns"]);
-        let names = case["column_names"].as_array().expect("names");
-        let proportions = f64s(&case["proportions"]);
-        let expected = case["expected"].as_array().expect("expected");
-        assert_eq!(proportions.len(), expected.len());
-        for (&prop, want_cols) in proportions.iter().zip(expected) {
-            for ((y, want), col) in inputs.iter().zip(columns(want_cols)).zip(names) {
-                let got = nz.neutralize(y, prop);
-                assert_eq!(got.len(), want.len());
-                for (i, (&a, &b)) in got.iter().zip(&want).enumerate() {
-                    let label = format!("{} p={prop} {col}[{i}]", name(case));
-                    rep.close(&label, a, b, TOL_NEUTRALIZE);
+    every_path(|| {
+        let g = load("neutralize.json");
+        let mut rep = Report::new("neutralize");
+        for case in cases(&g) {
+            let nz = Neutralizer::new(matrix(&case["neutralizers"]));
+            let inputs = columns(&case["columns"]);
+            let names = case["column_names"].as_array().expect("names");
+            let proportions = f64s(&case["proportions"]);
+            let expected = case["expected"].as_array().expect("expected");
+            assert_eq!(proportions.len(), expected.len());
+            for (&prop, want_cols) in proportions.iter().zip(expected) {
+                let want_cols = columns(want_cols);
+                for ((y, want), col) in zip_eq(&inputs, &want_cols, name(case))
+                    .zip(zip_eq(&inputs, names, name(case)).map(|(_, n)| n))
+                {
+                    let got = nz.neutralize(y, prop);
+                    assert_eq!(got.len(), want.len());
+                    for (i, (&a, &b)) in got.iter().zip(want.iter()).enumerate() {
+                        let label = format!("{} p={prop} {col}[{i}]", name(case));
+                        rep.close(&label, a, b, TOL_NEUTRALIZE);
+                    }
                 }
             }
         }
-    }
-    rep.finish();
+        rep.finish();
+    });
 }
 
 /// numerai-tools `feature_neutral_corr` = numerai_corr(variance_normalize(neutralize(
@@ -368,33 +409,38 @@ fn neutralize_matches_reference() {
 /// gaussian_rank -> neutralize(., 1.0) -> numerai_corr.
 #[test]
 fn feature_neutral_corr_matches_reference() {
-    let g = load("feature_neutral_corr.json");
-    let mut rep = Report::new("feature_neutral_corr");
-    let mut rep32 = Report::new("feature_neutral_corr (float32 targets)");
-    for case in cases(&g) {
-        let precision = precision_of(&case["target_dtype"]);
-        let target = values_in(&case["target"], precision);
-        let t = CorrTarget::new(&target, precision, true).expect("target");
-        let nz = Neutralizer::new(matrix(&case["features"]));
-        let tb = top_bottom(case);
-        let want = f64s(&case["expected"]);
-        let names = case["prediction_names"].as_array().expect("names");
-        for ((p, &w), col) in columns(&case["predictions"]).iter().zip(&want).zip(names) {
-            let label = format!("{} {}", name(case), col);
-            let neutral = nz.neutralize(&gaussian_rank(p), 1.0);
-            let r = if precision == Precision::F32 {
-                &mut rep32
-            } else {
-                &mut rep
-            };
-            match numerai_corr(&neutral, &t, tb) {
-                Ok(got) => r.close(&label, got, w, tol_for(precision)),
-                Err(e) => r.fail(format!("{label}: error {e}")),
+    every_path(|| {
+        let g = load("feature_neutral_corr.json");
+        let mut rep = Report::new("feature_neutral_corr");
+        let mut rep32 = Report::new("feature_neutral_corr (float32 targets)");
+        for case in cases(&g) {
+            let precision = precision_of(&case["target_dtype"]);
+            let target = values_in(&case["target"], precision);
+            let t = CorrTarget::new(&target, precision, true).expect("target");
+            let nz = Neutralizer::new(matrix(&case["features"]));
+            let tb = top_bottom(case);
+            let want = f64s(&case["expected"]);
+            let names = case["prediction_names"].as_array().expect("names");
+            let preds = columns(&case["predictions"]);
+            for ((p, &w), col) in zip_eq(&preds, &want, name(case))
+                .zip(zip_eq(&want, names, name(case)).map(|(_, n)| n))
+            {
+                let label = format!("{} {}", name(case), col);
+                let neutral = nz.neutralize(&gaussian_rank(p), 1.0);
+                let r = if precision == Precision::F32 {
+                    &mut rep32
+                } else {
+                    &mut rep
+                };
+                match numerai_corr(&neutral, &t, tb) {
+                    Ok(got) => r.close(&label, got, w, tol_for(precision)),
+                    Err(e) => r.fail(format!("{label}: error {e}")),
+                }
             }
         }
-    }
-    rep.finish();
-    rep32.finish();
+        rep.finish();
+        rep32.finish();
+    });
 }
 
 #[test]
@@ -471,19 +517,13 @@ fn stake_weight_and_meta_model_match_reference() {
         let preds = columns(&case["predictions"]);
         let refs: Vec<&[f64]> = preds.iter().map(|c| c.as_slice()).collect();
         let sw = stake_weight(&refs, &stakes).expect("stake_weight");
-        for (i, (&a, &b)) in sw
-            .iter()
-            .zip(&f64s(&case["expected_stake_weight"]))
-            .enumerate()
-        {
+        let want = f64s(&case["expected_stake_weight"]);
+        for (i, (&a, &b)) in zip_eq(&sw, &want, name(case)).enumerate() {
             rep.close(&format!("{} stake_weight[{i}]", name(case)), a, b, TOL_F64);
         }
         let mm = meta_model(&refs, &stakes).expect("meta_model");
-        for (i, (&a, &b)) in mm
-            .iter()
-            .zip(&f64s(&case["expected_meta_model"]))
-            .enumerate()
-        {
+        let want = f64s(&case["expected_meta_model"]);
+        for (i, (&a, &b)) in zip_eq(&mm, &want, name(case)).enumerate() {
             rep.close(&format!("{} meta_model[{i}]", name(case)), a, b, TOL_F64);
         }
     }
@@ -494,61 +534,169 @@ fn stake_weight_and_meta_model_match_reference() {
 /// `neutral` module's one-call API.
 #[test]
 fn neutral_scores_match_reference() {
-    use erascore_kernels::neutral::{
-        feature_neutral_corr, neutral_contribution, neutral_correlation,
-    };
-    let g = load("neutral.json");
-    let mut rep = Report::new("neutral_correlation / neutral_contribution");
-    for case in cases(&g) {
-        let precision = precision_of(&case["target_dtype"]);
-        let target = values_in(&case["target"], precision);
-        let nz = Neutralizer::new(matrix(&case["features"]));
-        let tb = top_bottom(case);
-        let meta = f64s(&case["meta_model"]);
-        let ct = ContributionTarget::new(&target, precision);
-        let names = case["prediction_names"].as_array().expect("names");
-        let want_corr = f64s(&case["neutral_correlation"]);
-        let want_contrib = f64s(&case["neutral_contribution"]);
-        for (i, p) in columns(&case["predictions"]).iter().enumerate() {
-            let label = format!("{} {}", name(case), names[i]);
-            match neutral_correlation(p, &nz, &target, precision, tb) {
-                Ok(got) => rep.close(
-                    &format!("{label} corr"),
-                    got,
-                    want_corr[i],
-                    tol_for(precision),
-                ),
-                Err(e) => rep.fail(format!("{label}: error {e}")),
-            }
-            match neutral_contribution(p, &meta, &nz, &ct, tb) {
-                Ok(got) => rep.close(
-                    &format!("{label} contribution"),
-                    got,
-                    want_contrib[i],
-                    tol_for(precision),
-                ),
-                Err(e) => rep.fail(format!("{label}: error {e}")),
+    every_path(|| {
+        use erascore_kernels::neutral::{
+            feature_neutral_corr, neutral_contribution, neutral_correlation,
+        };
+        let g = load("neutral.json");
+        let mut rep = Report::new("neutral_correlation / neutral_contribution");
+        for case in cases(&g) {
+            let precision = precision_of(&case["target_dtype"]);
+            let target = values_in(&case["target"], precision);
+            let nz = Neutralizer::new(matrix(&case["features"]));
+            let tb = top_bottom(case);
+            let meta = f64s(&case["meta_model"]);
+            let ct = ContributionTarget::new(&target, precision);
+            let names = case["prediction_names"].as_array().expect("names");
+            let want_corr = f64s(&case["neutral_correlation"]);
+            let want_contrib = f64s(&case["neutral_contribution"]);
+            for (i, p) in columns(&case["predictions"]).iter().enumerate() {
+                let label = format!("{} {}", name(case), names[i]);
+                match neutral_correlation(p, &nz, &target, precision, tb) {
+                    Ok(got) => rep.close(
+                        &format!("{label} corr"),
+                        got,
+                        want_corr[i],
+                        tol_for(precision),
+                    ),
+                    Err(e) => rep.fail(format!("{label}: error {e}")),
+                }
+                match neutral_contribution(p, &meta, &nz, &ct, tb) {
+                    Ok(got) => rep.close(
+                        &format!("{label} contribution"),
+                        got,
+                        want_contrib[i],
+                        tol_for(precision),
+                    ),
+                    Err(e) => rep.fail(format!("{label}: error {e}")),
+                }
             }
         }
-    }
-    rep.finish();
+        rep.finish();
 
-    let fnc = load("feature_neutral_corr.json");
-    let mut rep = Report::new("feature_neutral_corr (neutral module)");
-    for case in cases(&fnc) {
-        let precision = precision_of(&case["target_dtype"]);
-        let t = CorrTarget::new(&values_in(&case["target"], precision), precision, true)
-            .expect("target");
-        let nz = Neutralizer::new(matrix(&case["features"]));
-        for (p, w) in columns(&case["predictions"])
-            .iter()
-            .zip(f64s(&case["expected"]))
-        {
-            match feature_neutral_corr(p, &nz, &t, top_bottom(case)) {
-                Ok(got) => rep.close(name(case), got, w, tol_for(precision)),
-                Err(e) => rep.fail(format!("{}: error {e}", name(case))),
+        let fnc = load("feature_neutral_corr.json");
+        let mut rep = Report::new("feature_neutral_corr (neutral module)");
+        for case in cases(&fnc) {
+            let precision = precision_of(&case["target_dtype"]);
+            let t = CorrTarget::new(&values_in(&case["target"], precision), precision, true)
+                .expect("target");
+            let nz = Neutralizer::new(matrix(&case["features"]));
+            let (preds, want) = (columns(&case["predictions"]), f64s(&case["expected"]));
+            for (p, &w) in zip_eq(&preds, &want, name(case)) {
+                match feature_neutral_corr(p, &nz, &t, top_bottom(case)) {
+                    Ok(got) => rep.close(name(case), got, w, tol_for(precision)),
+                    Err(e) => rep.fail(format!("{}: error {e}", name(case))),
+                }
             }
         }
+        rep.finish();
+    });
+}
+
+/// Rows `rows` of a column-major int8 matrix.
+fn select_rows(m: &ColumnMatrix, rows: &[usize]) -> ColumnMatrix {
+    let ColumnData::I8(d) = m.data() else {
+        panic!("partial cases have int8 features")
+    };
+    let n = m.rows();
+    let data: Vec<i8> = (0..m.cols())
+        .flat_map(|j| rows.iter().map(move |&r| d[j * n + r]))
+        .collect();
+    ColumnMatrix::new(rows.len(), m.cols(), ColumnData::I8(data)).expect("shape")
+}
+
+/// numerai_corr and feature_neutral_corr called as a user calls them per era when the
+/// predictions cover part of the era: the era's whole target (with NaN), predictions for some
+/// rows. The target is centred over every row with a target (issue 9); includes numerai-tools'
+/// own filter_sort_index test vectors (0.98316).
+#[test]
+fn partial_coverage_matches_reference() {
+    every_path(|| {
+        let g = load("partial.json");
+        let mut rep = Report::new("numerai_corr / fnc, partial coverage");
+        let mut rep32 = Report::new("numerai_corr / fnc, partial coverage (float32 targets)");
+        for case in cases(&g) {
+            let precision = precision_of(&case["target_dtype"]);
+            let pow15 = case["target_pow15"].as_bool().expect("target_pow15");
+            let tb = top_bottom(case);
+            let era_target = values_in(&case["era_target"], precision);
+            let predicted: Vec<usize> = case["predicted"]
+                .as_array()
+                .expect("predicted")
+                .iter()
+                .map(|v| v.as_u64().expect("row") as usize)
+                .collect();
+            let preds = columns(&case["predictions"]);
+            // Scored: predicted rows with a target (positions within the predictions).
+            let scored: Vec<usize> = (0..predicted.len())
+                .filter(|&i| !era_target[predicted[i]].is_nan())
+                .collect();
+            assert!(
+                scored.len() < era_target.len(),
+                "{}: not partial",
+                name(case)
+            );
+            let t: Vec<f64> = scored.iter().map(|&i| era_target[predicted[i]]).collect();
+            let ct = CorrTarget::centred_on(&t, &era_target, precision, pow15).expect("target");
+            let r = if precision == Precision::F32 {
+                &mut rep32
+            } else {
+                &mut rep
+            };
+            let want = f64s(&case["expected_corr"]);
+            let nz = (!case["expected_fnc"].is_null()).then(|| {
+                let rows: Vec<usize> = scored.iter().map(|&i| predicted[i]).collect();
+                Neutralizer::new(select_rows(&matrix(&case["features"]), &rows))
+            });
+            let want_fnc = nz.as_ref().map(|_| f64s(&case["expected_fnc"]));
+            for (k, (p, &w)) in zip_eq(&preds, &want, name(case)).enumerate() {
+                assert_eq!(p.len(), predicted.len());
+                let ps: Vec<f64> = scored.iter().map(|&i| p[i]).collect();
+                let label = format!("{} corr[{k}]", name(case));
+                match numerai_corr(&ps, &ct, tb) {
+                    Ok(got) => r.close(&label, got, w, tol_for(precision)),
+                    Err(e) => r.fail(format!("{label}: error {e}")),
+                }
+                if let (Some(nz), Some(wf)) = (&nz, &want_fnc) {
+                    let label = format!("{} fnc[{k}]", name(case));
+                    let neutral = nz.neutralize(&gaussian_rank(&ps), 1.0);
+                    match numerai_corr(&neutral, &ct, tb) {
+                        Ok(got) => r.close(&label, got, wf[k], tol_for(precision)),
+                        Err(e) => r.fail(format!("{label}: error {e}")),
+                    }
+                }
+            }
+        }
+        rep.finish();
+        rep32.finish();
+    });
+}
+
+/// pandas' Pearson (and so numerai-tools' pearson_correlation and max_feature_correlation)
+/// centres and divides by max|x| before its dot products, so predictions scaled by 1e300 or
+/// 1e-310 score as at scale 1; at 1e308 the mean overflows and the reference gives NaN,
+/// which must stay NaN (an `f64::min(1.0)` once turned it into 1.0).
+#[test]
+fn pearson_and_exposure_are_scale_safe() {
+    let g = load("scale.json");
+    let mut rep = Report::new("pearson / max_feature_correlation, scaled predictions");
+    for case in cases(&g) {
+        let t = f64s(&case["target"]);
+        let p = f64s(&case["predictions"]);
+        let features = matrix(&case["features"]);
+        rep.close(
+            &format!("{} pearson", name(case)),
+            pearson(&t, &p),
+            num(&case["pearson"]),
+            TOL_F64,
+        );
+        let fexp = max_feature_correlation(&p, &features).map_or(f64::NAN, |(_, r)| r);
+        rep.close(
+            &format!("{} fexp_max", name(case)),
+            fexp,
+            num(&case["fexp_max"]),
+            TOL_F64,
+        );
     }
     rep.finish();
 }

@@ -4,7 +4,7 @@ use ::proptest::collection::vec;
 use ::proptest::prelude::*;
 
 use erascore_kernels::contribution::{contribution, ContributionTarget};
-use erascore_kernels::corr::{gaussian_rank, numerai_corr, CorrTarget};
+use erascore_kernels::corr::{gaussian_rank, numerai_corr, top_bottom_rows, CorrTarget};
 use erascore_kernels::matrix::{ColumnData, ColumnMatrix};
 use erascore_kernels::neutralize::Neutralizer;
 use erascore_kernels::pearson::{pearson, spearman};
@@ -55,6 +55,32 @@ fn norm(a: &[f64]) -> f64 {
 
 fn is_constant(v: &[f64]) -> bool {
     v.iter().all(|&x| x == v[0])
+}
+
+/// Whether a correlation of `p` and `t` (optionally on `p`'s top and bottom `k`) is defined:
+/// at least two rows and neither side constant on them. Rank transforms keep constancy, so
+/// this holds for numerai_corr's transformed predictions too.
+fn defined(p: &[f64], t: &[f64], top_bottom: Option<usize>) -> bool {
+    let rows: Vec<usize> = match top_bottom {
+        Some(k) if k > 0 => match top_bottom_rows(p, k) {
+            Some(r) => r,
+            None => return false,
+        },
+        _ => (0..p.len()).collect(),
+    };
+    let ps: Vec<f64> = rows.iter().map(|&i| p[i]).collect();
+    let ts: Vec<f64> = rows.iter().map(|&i| t[i]).collect();
+    rows.len() >= 2 && !is_constant(&ps) && !is_constant(&ts)
+}
+
+/// A defined correlation lies in [-1, 1]; an undefined one is NaN.
+fn check_corr(c: f64, defined: bool, what: &str) -> Result<(), TestCaseError> {
+    if defined {
+        prop_assert!(c.abs() <= 1.0, "{what} {c}");
+    } else {
+        prop_assert!(c.is_nan(), "{what} {c}: expected NaN");
+    }
+    Ok(())
 }
 
 /// Checks `r` is orthogonal to every column of `x` and to the intercept, relative to the
@@ -109,7 +135,8 @@ proptest! {
         }
     }
 
-    /// Correlations are bounded by 1 in absolute value.
+    /// Correlations are bounded by 1 in absolute value, and NaN exactly when a side is
+    /// constant over the rows that count (or top/bottom leaves no rows).
     #[test]
     fn correlations_are_bounded(
         (p, t) in preds_and_target(2, 300),
@@ -120,16 +147,13 @@ proptest! {
         if let Ok(target) = CorrTarget::new(&t, precision, true) {
             for tb in [None, Some(1), Some(p.len() / 4)] {
                 let c = numerai_corr(&p, &target, tb).unwrap();
-                prop_assert!(c.is_nan() || c.abs() <= 1.0, "numerai_corr {c}");
+                check_corr(c, defined(&p, target.values(), tb), "numerai_corr")?;
             }
         }
-        let c = pearson(&p, &t);
-        prop_assert!(c.is_nan() || c.abs() <= 1.0, "pearson {c}");
-        let c = spearman(&p, &t);
-        prop_assert!(c.is_nan() || c.abs() <= 1.0, "spearman {c}");
+        check_corr(pearson(&p, &t), defined(&p, &t, None), "pearson")?;
+        check_corr(spearman(&p, &t), defined(&p, &t, None), "spearman")?;
         let b: Vec<f64> = a.iter().map(|v| v * v - 3.0 * v).collect();
-        let c = pearson(&a, &b);
-        prop_assert!(c.is_nan() || c.abs() <= 1.0, "pearson {c}");
+        check_corr(pearson(&a, &b), defined(&a, &b, None), "pearson")?;
     }
 
     /// The neutralized column is orthogonal to every neutralizer and to the intercept, and
@@ -194,7 +218,8 @@ proptest! {
         let g = gaussian_rank(&p);
         for tb in [None, Some(p.len() / 4)] {
             let c = contribution(&g, &g, &target, tb).unwrap();
-            prop_assert!(c.is_nan() || c.abs() <= 1e-12, "contribution {c:e} with tb {tb:?}");
+            // Non-constant predictions have non-zero gaussianized ranks: never NaN.
+            prop_assert!(c.abs() <= 1e-12, "contribution {c:e} with tb {tb:?}");
         }
     }
 }

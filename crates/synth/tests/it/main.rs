@@ -6,15 +6,7 @@ use std::path::Path;
 use erascore_io::dataset::{read_dataset, Dataset, DatasetRequest, FeatureSelection};
 use erascore_io::features_json::read_feature_set;
 use erascore_io::frame::read_frame;
-use erascore_synth::{Synth, SynthConfig, SynthError, TARGETS};
-
-const FILES: [&str; 5] = [
-    "data.parquet",
-    "predictions.parquet",
-    "meta_model.parquet",
-    "stakes.csv",
-    "features.json",
-];
+use erascore_synth::{Synth, SynthConfig, SynthError, FILES, TARGETS};
 
 fn config() -> SynthConfig {
     SynthConfig {
@@ -285,13 +277,99 @@ fn invalid_shapes_are_refused_before_any_file_is_written() {
 }
 
 #[test]
-fn an_unwritable_directory_is_an_io_error_naming_it() {
+fn a_file_in_place_of_the_folder_is_an_error_naming_it() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("not_a_dir");
     std::fs::write(&file, b"x").expect("write");
     let synth = Synth::new(config()).expect("valid config");
     match synth.write(&file, &mut || {}) {
-        Err(SynthError::Io { path, .. }) => assert_eq!(path, file),
-        other => panic!("expected an Io error, got {other:?}"),
+        Err(SynthError::Output(e)) => {
+            let e = e.to_string();
+            assert!(e.contains("not_a_dir") && e.contains("is a file"), "{e}");
+        }
+        other => panic!("expected an output error, got {other:?}"),
     }
+}
+
+#[test]
+fn sizes_beyond_memory_are_refused() {
+    for (c, flag) in [
+        (
+            SynthConfig {
+                rows_per_era: 4_000_000_000,
+                ..config()
+            },
+            "--rows",
+        ),
+        (
+            SynthConfig {
+                features: 100_000_000,
+                ..config()
+            },
+            "--features",
+        ),
+        (
+            SynthConfig {
+                models: 100_000_000,
+                ..config()
+            },
+            "--models",
+        ),
+        // Each size within its limit, one era beyond memory together.
+        (
+            SynthConfig {
+                rows_per_era: 5_000_000,
+                features: 2_000,
+                ..config()
+            },
+            "--rows",
+        ),
+    ] {
+        match Synth::new(c.clone()) {
+            Err(e @ SynthError::TooLarge { .. }) => {
+                assert!(e.to_string().starts_with(flag), "{e}");
+            }
+            other => panic!("{c:?}: expected too large, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn the_folder_is_replaced_whole_and_other_files_are_never_touched() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = root.path().join("data");
+    let first = write(config(), &dir, 2);
+    let second = write(
+        SynthConfig {
+            seed: 8,
+            ..config()
+        },
+        &dir,
+        2,
+    );
+    assert_ne!(first[0], second[0]);
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("listing")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let mut want: Vec<String> = FILES.iter().map(|f| f.to_string()).collect();
+    want.sort();
+    assert_eq!(names, want);
+    assert_eq!(
+        std::fs::read_dir(root.path()).expect("listing").count(),
+        1,
+        "no temporary folder is left next to it"
+    );
+    std::fs::write(dir.join("notes.txt"), "mine").expect("write");
+    let synth = Synth::new(config()).expect("valid config");
+    let e = synth
+        .write(&dir, &mut || {})
+        .expect_err("refused")
+        .to_string();
+    assert!(e.contains("notes.txt"), "{e}");
+    assert_eq!(
+        std::fs::read(dir.join("data.parquet")).expect("kept"),
+        second[0]
+    );
 }

@@ -1,0 +1,57 @@
+//! The one order of eras (and payout rounds) every command uses.
+//!
+//! Era labels come as zero-padded text ("0001"), bare integers (1, 2, ..., 12, read as
+//! text "1", "12"), or prefixed ("era12"). Ordering them as text puts "10" before "2", which
+//! scrambles every statistic that depends on order (autocorrelation, drawdowns, smart Sharpe,
+//! compounding). So eras are ordered by the number each label ends with when every label has
+//! one, and as text otherwise.
+
+/// The number a label ends with, if any: "0575" → 575, "era12" → 12, " 7 " → 7.
+pub fn era_number(label: &str) -> Option<u64> {
+    let t = label.trim();
+    let digits = t.len() - t.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    if digits == 0 {
+        return None;
+    }
+    t[t.len() - digits..].parse().ok()
+}
+
+/// Indices that put `labels` in era order: by trailing number when every label has one (equal
+/// numbers by text, so "0575" and "575" keep a fixed order), by text otherwise. Stable.
+pub fn era_order<S: AsRef<str>>(labels: &[S]) -> Vec<usize> {
+    let numbers: Option<Vec<u64>> = labels.iter().map(|l| era_number(l.as_ref())).collect();
+    let mut idx: Vec<usize> = (0..labels.len()).collect();
+    match numbers {
+        Some(n) => idx.sort_by(|&a, &b| {
+            n[a].cmp(&n[b])
+                .then_with(|| labels[a].as_ref().cmp(labels[b].as_ref()))
+        }),
+        None => idx.sort_by(|&a, &b| labels[a].as_ref().cmp(labels[b].as_ref())),
+    }
+    idx
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn era_numbers() {
+        assert_eq!(era_number("0575"), Some(575));
+        assert_eq!(era_number(" era12 "), Some(12));
+        assert_eq!(era_number("era"), None);
+        assert_eq!(era_number(""), None);
+        // Too long for u64: no number, so the labels order as text.
+        assert_eq!(era_number("99999999999999999999999"), None);
+    }
+
+    #[test]
+    fn integers_order_as_numbers_and_mixed_labels_as_text() {
+        let ints: Vec<String> = (1..=12).map(|i| i.to_string()).collect();
+        assert_eq!(era_order(&ints), (0..12).collect::<Vec<_>>());
+        assert_eq!(era_order(&["era10", "era9", "era100"]), vec![1, 0, 2]);
+        assert_eq!(era_order(&["b", "a10", "a9"]), vec![1, 2, 0]);
+        assert_eq!(era_order(&["575", "0575", "574"]), vec![2, 1, 0]);
+        assert!(era_order::<String>(&[]).is_empty());
+    }
+}
