@@ -10,9 +10,10 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use arrow::array::{Array, ArrayRef, Float64Array, Int8Array};
+use arrow::array::{Array, ArrayRef, Float64Array, Int8Array, RecordBatch};
 use arrow::compute::cast;
-use arrow::datatypes::DataType;
+use arrow::datatypes::{DataType, Schema};
+use arrow::error::ArrowError;
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
 };
@@ -451,44 +452,13 @@ pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, Io
     for (group_ids, _) in &rest {
         ids.extend_from(group_ids);
     }
-    let mut eras: Vec<u32> = Vec::with_capacity(total_rows);
-    let mut era_names: Vec<String> = Vec::new();
-    let mut era_lookup: std::collections::HashMap<&str, u32> = Default::default();
-    // Rows of an era come in runs: most rows repeat the previous row's era.
-    let mut previous: Option<(&str, u32)> = None;
-    for group_eras in std::iter::once(&first_eras).chain(rest.iter().map(|(_, e)| e)) {
-        for e in group_eras {
-            let idx = match previous {
-                Some((name, i)) if name == e => i,
-                _ => {
-                    let next = era_names.len() as u32;
-                    *era_lookup.entry(e).or_insert_with(|| {
-                        era_names.push(e.to_string());
-                        next
-                    })
-                }
-            };
-            previous = Some((e, idx));
-            eras.push(idx);
-        }
-    }
-    let targets = request
-        .targets
-        .iter()
-        .zip(target_values)
-        .map(|(t, values)| {
-            let i = names.iter().position(|n| n == t).unwrap_or(0);
-            TargetColumn {
-                name: t.clone(),
-                values,
-                width: if schema.field(i).data_type() == &DataType::Float32 {
-                    FloatWidth::F32
-                } else {
-                    FloatWidth::F64
-                },
-            }
-        })
-        .collect();
+    let (eras, era_names) = era_index(
+        std::iter::once(&first_eras)
+            .chain(rest.iter().map(|(_, e)| e))
+            .flat_map(|g| g.iter()),
+        total_rows,
+    );
+    let targets = target_columns(&schema, &request.targets, target_values);
     Ok(Dataset {
         path: path.to_path_buf(),
         ids,
@@ -497,6 +467,134 @@ pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, Io
         feature_names,
         features,
         targets,
+    })
+}
+
+/// Each row's era as an index into the distinct era names, in order of first appearance.
+fn era_index<'a>(eras: impl Iterator<Item = &'a str>, rows: usize) -> (Vec<u32>, Vec<String>) {
+    let mut index: Vec<u32> = Vec::with_capacity(rows);
+    let mut names: Vec<String> = Vec::new();
+    let mut lookup: std::collections::HashMap<&str, u32> = Default::default();
+    // Rows of an era come in runs: most rows repeat the previous row's era.
+    let mut previous: Option<(&str, u32)> = None;
+    for e in eras {
+        let idx = match previous {
+            Some((name, i)) if name == e => i,
+            _ => {
+                let next = names.len() as u32;
+                *lookup.entry(e).or_insert_with(|| {
+                    names.push(e.to_string());
+                    next
+                })
+            }
+        };
+        previous = Some((e, idx));
+        index.push(idx);
+    }
+    (index, names)
+}
+
+/// Target columns with the width their schema gives them.
+fn target_columns(schema: &Schema, names: &[String], values: Vec<Vec<f64>>) -> Vec<TargetColumn> {
+    names
+        .iter()
+        .zip(values)
+        .map(|(t, values)| TargetColumn {
+            name: t.clone(),
+            values,
+            width: match schema.field_with_name(t).map(|f| f.data_type()) {
+                Ok(DataType::Float32) => FloatWidth::F32,
+                _ => FloatWidth::F64,
+            },
+        })
+        .collect()
+}
+
+/// Builds a [`Dataset`] from Arrow record batches (an in-memory table handed over through the
+/// Arrow C stream interface, say) with the columns of the Numerai layout: `id`, `era`, the
+/// requested features (kept as int8, checked as [`read_dataset`] checks them) and targets.
+/// `label` stands in for a file name in error messages.
+pub fn dataset_from_batches(
+    label: &Path,
+    schema: &Schema,
+    batches: impl IntoIterator<Item = Result<RecordBatch, ArrowError>>,
+    request: &DatasetRequest,
+) -> Result<Dataset, IoError> {
+    let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+    let find = |c: &str| {
+        names
+            .iter()
+            .position(|n| n == c)
+            .ok_or_else(|| IoError::missing(label, c, &names))
+    };
+    let feature_names: Vec<String> = match &request.features {
+        FeatureSelection::None => Vec::new(),
+        FeatureSelection::All => names
+            .iter()
+            .filter(|n| n.starts_with("feature_"))
+            .cloned()
+            .collect(),
+        FeatureSelection::Named(v) => v.clone(),
+    };
+    let id_col = find("id")?;
+    let era_col = find("era")?;
+    let feature_cols: Vec<usize> = feature_names
+        .iter()
+        .map(|f| find(f))
+        .collect::<Result<_, _>>()?;
+    let target_cols: Vec<usize> = request
+        .targets
+        .iter()
+        .map(|t| find(t))
+        .collect::<Result<_, _>>()?;
+    let mut ids = Strings::new();
+    let mut era_text = Strings::new();
+    let mut features: Vec<Vec<i8>> = feature_cols.iter().map(|_| Vec::new()).collect();
+    let mut target_values: Vec<Vec<f64>> = target_cols.iter().map(|_| Vec::new()).collect();
+    for batch in batches {
+        let batch = batch.map_err(|e| IoError::invalid(label, e.to_string()))?;
+        let start = ids.len();
+        let n = batch.num_rows();
+        push_text(label, "id", batch.column(id_col), &mut ids, start, None)?;
+        push_text(
+            label,
+            "era",
+            batch.column(era_col),
+            &mut era_text,
+            start,
+            Some((&ids, start)),
+        )?;
+        for ((name, &c), out) in request
+            .targets
+            .iter()
+            .zip(&target_cols)
+            .zip(&mut target_values)
+        {
+            out.resize(start + n, 0.0);
+            fill_float(label, name, batch.column(c), &mut out[start..])?;
+        }
+        for ((name, &c), out) in feature_names.iter().zip(&feature_cols).zip(&mut features) {
+            out.resize(start + n, 0);
+            fill_feature(
+                label,
+                name,
+                batch.column(c),
+                &mut out[start..],
+                (&ids, start),
+                start,
+            )?;
+        }
+    }
+    let rows = ids.len();
+    let (eras, era_names) = era_index(era_text.iter(), rows);
+    Ok(Dataset {
+        path: label.to_path_buf(),
+        ids,
+        eras,
+        era_names,
+        feature_names,
+        features,
+        targets: target_columns(schema, &request.targets, target_values),
     })
 }
 
@@ -646,6 +744,63 @@ mod tests {
     use parquet::file::properties::WriterProperties;
 
     use super::*;
+
+    #[test]
+    fn dataset_from_record_batches() {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Utf8, false),
+            Field::new("era", DataType::Utf8, false),
+            Field::new("feature_a", DataType::Int8, false),
+            Field::new("feature_b", DataType::Float64, false),
+            Field::new("target", DataType::Float32, true),
+        ]));
+        let batch = |ids: [&str; 2], eras: [&str; 2], b: [f64; 2]| {
+            RecordBatch::try_new(
+                schema.clone(),
+                vec![
+                    Arc::new(StringArray::from(ids.to_vec())),
+                    Arc::new(StringArray::from(eras.to_vec())),
+                    Arc::new(Int8Array::from(vec![1i8, 4])),
+                    Arc::new(Float64Array::from(b.to_vec())),
+                    Arc::new(Float32Array::from(vec![Some(0.5f32), None])),
+                ],
+            )
+        };
+        let request = DatasetRequest {
+            features: FeatureSelection::All,
+            targets: vec!["target".into()],
+        };
+        let label = Path::new("<frame>");
+        let d = dataset_from_batches(
+            label,
+            &schema,
+            [
+                batch(["a", "b"], ["e1", "e1"], [0.25, 0.5]),
+                batch(["c", "d"], ["e2", "e1"], [1.0, 0.0]),
+            ],
+            &request,
+        )
+        .unwrap();
+        assert_eq!(d.ids.to_vec(), ["a", "b", "c", "d"]);
+        assert_eq!(d.eras, vec![0, 0, 1, 0]);
+        assert_eq!(d.era_names, ["e1", "e2"]);
+        assert_eq!(d.features, vec![vec![1, 4, 1, 4], vec![1, 2, 4, 0]]);
+        assert_eq!(d.targets[0].width, FloatWidth::F32);
+        assert!(d.targets[0].values[1].is_nan());
+        // A value that is not a quarter step names the column, row and id.
+        let err = dataset_from_batches(
+            label,
+            &schema,
+            [batch(["a", "b"], ["e1", "e1"], [0.3, 0.5])],
+            &request,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("feature_b") && err.contains("row 0") && err.contains("id a"),
+            "{err}"
+        );
+    }
 
     /// 10 rows in row groups of 4, and more features than one decode task takes, so that
     /// features past the first task are read without the id column.

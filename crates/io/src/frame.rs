@@ -393,6 +393,63 @@ fn read_parquet(path: &Path, wanted: Option<&[&str]>) -> Result<Frame, IoError> 
     Frame::new(path, columns)
 }
 
+/// Builds a frame from Arrow record batches (an in-memory table handed over through the
+/// Arrow C stream interface, say), keeping `wanted` columns in that order (all when `None`).
+/// Text columns stay text, numeric ones become f64 with their width; `label` stands in for a
+/// file name in error messages.
+pub fn frame_from_batches(
+    label: &Path,
+    schema: &Schema,
+    batches: impl IntoIterator<Item = Result<RecordBatch, arrow::error::ArrowError>>,
+    wanted: Option<&[&str]>,
+) -> Result<Frame, IoError> {
+    let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+    let indices: Vec<usize> = match wanted {
+        None => (0..names.len()).collect(),
+        Some(w) => w
+            .iter()
+            .map(|c| {
+                names
+                    .iter()
+                    .position(|n| n == c)
+                    .ok_or_else(|| IoError::missing(label, c, &names))
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    let mut columns: Vec<Column> = indices
+        .iter()
+        .map(|&i| {
+            let f = schema.field(i);
+            let values = if is_text(f.data_type()) {
+                Values::Text(Strings::new())
+            } else if f.data_type() == &DataType::Float32 {
+                Values::Float(Vec::new(), FloatWidth::F32)
+            } else {
+                Values::Float(Vec::new(), FloatWidth::F64)
+            };
+            Column {
+                name: f.name().clone(),
+                values,
+            }
+        })
+        .collect();
+    let mut first_row = 0;
+    for batch in batches {
+        let batch = batch.map_err(|e| IoError::invalid(label, e.to_string()))?;
+        for (col, &i) in columns.iter_mut().zip(&indices) {
+            append(
+                label,
+                &col.name.clone(),
+                batch.column(i),
+                first_row,
+                &mut col.values,
+            )?;
+        }
+        first_row += batch.num_rows();
+    }
+    Frame::new(label, columns)
+}
+
 fn is_text(t: &DataType) -> bool {
     match t {
         DataType::Utf8

@@ -58,9 +58,25 @@ pub fn contribution(
             right: n,
         });
     }
-    let neutral = orthogonalize(preds, meta);
-    Ok(match top_bottom {
-        Some(k) if k > 0 => match top_bottom_rows(&neutral, k) {
+    Ok(covariance_score(
+        &orthogonalize(preds, meta),
+        target,
+        top_bottom,
+    ))
+}
+
+/// numerai-tools `contribution_scores` of one column already orthogonalized to the meta
+/// model: `t . p / n`, or over the `k` lowest and `k` highest values of `neutral` the sum of
+/// `t_i p_i` divided by `2k` (NaN when those would overlap). `neutral` must have as many rows
+/// as the target.
+pub fn covariance_score(
+    neutral: &[f64],
+    target: &ContributionTarget,
+    top_bottom: Option<usize>,
+) -> f64 {
+    let n = target.values.len();
+    match top_bottom {
+        Some(k) if k > 0 => match top_bottom_rows(neutral, k) {
             Some(rows) => {
                 rows.iter()
                     .map(|&i| target.values[i] * neutral[i])
@@ -73,12 +89,12 @@ pub fn contribution(
             target
                 .values
                 .iter()
-                .zip(&neutral)
+                .zip(neutral)
                 .map(|(t, p)| t * p)
                 .sum::<f64>()
                 / n as f64
         }
-    })
+    }
 }
 
 #[cfg(test)]
@@ -102,6 +118,17 @@ mod tests {
         let t = ContributionTarget::new(&[0.0, 0.25, 1.0, 0.5, 0.75], Precision::F64);
         let c = contribution(&p, &p, &t, None).unwrap();
         assert!(c.abs() < 1e-15);
+    }
+
+    #[test]
+    fn covariance_score_hand_checked() {
+        // target [0, 1] -> centred buckets [-2, 2]; (-2 * 1 + 2 * -1) / 2 = -2
+        let t = ContributionTarget::new(&[0.0, 1.0], Precision::F64);
+        assert_eq!(covariance_score(&[1.0, -1.0], &t, None), -2.0);
+        // top/bottom 1 of 2 rows: both rows, sum divided by 2
+        assert_eq!(covariance_score(&[1.0, -1.0], &t, Some(1)), -2.0);
+        // top/bottom 2 of 2 rows would overlap
+        assert!(covariance_score(&[1.0, -1.0], &t, Some(2)).is_nan());
     }
 
     #[test]

@@ -8,7 +8,7 @@
 use crate::gaussian::gaussianize_in_place;
 use crate::pearson::{pearson, std_dev};
 use crate::rank::{percentile_rank, TieMethod};
-use crate::target::{centre, mean_skip_nan, signed_power_in_place, Precision};
+use crate::target::{centre, centre_on, mean_skip_nan, signed_power_in_place, Precision};
 use crate::KernelError;
 
 /// The exponent numerai-tools applies to predictions and targets.
@@ -43,11 +43,13 @@ impl CorrTarget {
         pow15: bool,
     ) -> Result<Self, KernelError> {
         let m = mean_skip_nan(era_target, precision);
-        let centred = target.iter().map(|&v| precision.round(v - m)).collect();
+        let centred = centre_on(target, m, precision);
         Self::from_centred(centred, precision, pow15)
     }
 
-    fn from_centred(
+    /// From a target already centred in `precision` (possibly on the mean of a larger set of
+    /// rows), applying the signed 1.5 power with `pow15`.
+    pub fn from_centred(
         mut values: Vec<f64>,
         precision: Precision,
         pow15: bool,

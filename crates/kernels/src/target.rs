@@ -69,7 +69,12 @@ pub fn mean_skip_nan(values: &[f64], precision: Precision) -> f64 {
 
 /// `values - mean(values)`, rounded to `precision`.
 pub fn centre(values: &[f64], precision: Precision) -> Vec<f64> {
-    let m = mean(values, precision);
+    centre_on(values, mean(values, precision), precision)
+}
+
+/// `values - m`, rounded to `precision`: centring on a mean taken over more rows than are
+/// kept (numerai-tools centres a target before aligning it to the predictions).
+pub fn centre_on(values: &[f64], m: f64, precision: Precision) -> Vec<f64> {
     values.iter().map(|&v| precision.round(v - m)).collect()
 }
 
@@ -155,6 +160,21 @@ fn pairwise_sum_f32(values: &[f64]) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nan_mean_skips_nan_like_pandas() {
+        let v = [1.0, f64::NAN, 2.0, 4.5];
+        assert_eq!(mean_skip_nan(&v, Precision::F64), 2.5);
+        assert_eq!(mean_skip_nan(&v, Precision::F32), 2.5);
+        assert!(mean_skip_nan(&[f64::NAN], Precision::F64).is_nan());
+        let w = [0.1, 0.2, 0.7];
+        assert_eq!(mean_skip_nan(&w, Precision::F64), mean(&w, Precision::F64));
+        // float32: 0.1f32 + 0.2f32 summed with a NaN-as-zero cell, divided by 2 in float32.
+        let x = [0.1f32 as f64, f64::NAN, 0.2f32 as f64];
+        let want = ((0.1f32 + 0.0f32 + 0.2f32) / 2.0f32) as f64;
+        assert_eq!(mean_skip_nan(&x, Precision::F32), want);
+        assert_eq!(centre_on(&[1.0, 3.0], 2.5, Precision::F64), vec![-1.5, 0.5]);
+    }
 
     #[test]
     fn centre_hand_checked() {

@@ -1,0 +1,343 @@
+//! Kernels behind `erascore.numerai_tools`: each function takes numpy arrays the Python glue
+//! has already aligned (rows matched and sorted by index, NaN rows dropped where
+//! numerai-tools drops them), releases the GIL and returns numpy arrays.
+
+use numpy::{PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+use erascore_kernels::contribution::{covariance_score, orthogonalize as orth, ContributionTarget};
+use erascore_kernels::corr::{gaussian_rank, numerai_corr as corr, CorrTarget};
+use erascore_kernels::exposure::ExposureBasis;
+use erascore_kernels::gaussian::ndtri;
+use erascore_kernels::neutral::neutral_contribution as neutral_mmc;
+use erascore_kernels::neutral::neutral_correlation as neutral_corr;
+use erascore_kernels::neutralize::Neutralizer;
+use erascore_kernels::pearson::{pearson as pearson_kernel, spearman as spearman_kernel};
+use erascore_kernels::rank::{percentile_rank, TieMethod};
+use erascore_kernels::target::{centre_on, mean_skip_nan, Precision};
+use erascore_kernels::KernelError;
+
+use crate::arrays::{columns, out1, out2, same_rows, vector, Matrix};
+use crate::kernel_err;
+
+fn precision(target_f32: bool) -> Precision {
+    if target_f32 {
+        Precision::F32
+    } else {
+        Precision::F64
+    }
+}
+
+fn tb(top_bottom: Option<i64>) -> Option<usize> {
+    top_bottom.filter(|&k| k > 0).map(|k| k as usize)
+}
+
+/// `(rank - 0.5) / n` of NaN-free values; ties averaged, or broken by position with
+/// `method="first"`.
+#[pyfunction]
+#[pyo3(signature = (values, method = "average"))]
+fn rank<'py>(
+    py: Python<'py>,
+    values: PyReadonlyArray1<'py, f64>,
+    method: &str,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let method = match method {
+        "average" => TieMethod::Average,
+        "first" => TieMethod::First,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "rank method '{other}' is not a kernel method (average, first)"
+            )))
+        }
+    };
+    let v = vector(&values);
+    Ok(out1(py, py.detach(|| percentile_rank(&v, method))))
+}
+
+/// The inverse standard normal CDF of each value (scipy `norm.ppf`).
+#[pyfunction]
+fn gaussian<'py>(py: Python<'py>, p: PyReadonlyArray1<'py, f64>) -> Bound<'py, PyArray1<f64>> {
+    let v = vector(&p);
+    out1(py, py.detach(|| v.into_iter().map(ndtri).collect()))
+}
+
+/// pandas' `Series.mean()` of a target in its own precision (NaN skipped).
+#[pyfunction]
+fn target_mean(values: PyReadonlyArray1<'_, f64>, target_f32: bool) -> f64 {
+    mean_skip_nan(&vector(&values), precision(target_f32))
+}
+
+fn corr_target(
+    target: &[f64],
+    mean: f64,
+    target_f32: bool,
+    pow15: bool,
+) -> Result<CorrTarget, KernelError> {
+    let p = precision(target_f32);
+    CorrTarget::from_centred(centre_on(target, mean, p), p, pow15)
+}
+
+/// numerai_corr of each column of `predictions` (n x k, no NaN) against `target` (n, no
+/// NaN), the target centred on `target_mean` (the mean over the whole target series).
+#[pyfunction]
+#[pyo3(signature = (predictions, target, target_mean, target_f32, target_pow15, top_bottom = None))]
+fn numerai_corr<'py>(
+    py: Python<'py>,
+    predictions: PyReadonlyArray2<'py, f64>,
+    target: PyReadonlyArray1<'py, f64>,
+    target_mean: f64,
+    target_f32: bool,
+    target_pow15: bool,
+    top_bottom: Option<i64>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let cols = columns(&predictions);
+    let t = vector(&target);
+    let scores = py.detach(|| -> Result<Vec<f64>, KernelError> {
+        let target = corr_target(&t, target_mean, target_f32, target_pow15)?;
+        cols.iter()
+            .map(|c| corr(c, &target, tb(top_bottom)))
+            .collect()
+    });
+    Ok(out1(py, scores.map_err(kernel_err)?))
+}
+
+/// correlation_contribution: gaussianized ranks of each prediction column orthogonalized to
+/// those of `meta_model`, covariance with the bucketed, centred target.
+#[pyfunction]
+#[pyo3(signature = (predictions, meta_model, target, target_f32, top_bottom = None))]
+fn contribution<'py>(
+    py: Python<'py>,
+    predictions: PyReadonlyArray2<'py, f64>,
+    meta_model: PyReadonlyArray1<'py, f64>,
+    target: PyReadonlyArray1<'py, f64>,
+    target_f32: bool,
+    top_bottom: Option<i64>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let cols = columns(&predictions);
+    let (m, t) = (vector(&meta_model), vector(&target));
+    same_rows("meta_model", m.len(), t.len())?;
+    let scores = py.detach(|| {
+        let target = ContributionTarget::new(&t, precision(target_f32));
+        let m = gaussian_rank(&m);
+        cols.iter()
+            .map(|c| covariance_score(&orth(&gaussian_rank(c), &m), &target, tb(top_bottom)))
+            .collect()
+    });
+    Ok(out1(py, scores))
+}
+
+/// contribution_scores: covariance of already orthogonalized columns with the bucketed,
+/// centred target.
+#[pyfunction]
+#[pyo3(signature = (neutral_preds, target, target_f32, top_bottom = None))]
+fn contribution_scores<'py>(
+    py: Python<'py>,
+    neutral_preds: PyReadonlyArray2<'py, f64>,
+    target: PyReadonlyArray1<'py, f64>,
+    target_f32: bool,
+    top_bottom: Option<i64>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let cols = columns(&neutral_preds);
+    let t = vector(&target);
+    if let Some(c) = cols.first() {
+        same_rows("neutral_preds", c.len(), t.len())?;
+    }
+    let scores = py.detach(|| {
+        let target = ContributionTarget::new(&t, precision(target_f32));
+        cols.iter()
+            .map(|c| covariance_score(c, &target, tb(top_bottom)))
+            .collect()
+    });
+    Ok(out1(py, scores))
+}
+
+/// `values - proportion * projection onto [neutralizers 1]` for each column (least squares
+/// with numpy's `rcond=1e-6`); a constant column becomes NaN.
+#[pyfunction]
+#[pyo3(signature = (values, neutralizers, proportion = 1.0))]
+fn neutralize<'py>(
+    py: Python<'py>,
+    values: PyReadonlyArray2<'py, f64>,
+    neutralizers: Matrix<'py>,
+    proportion: f64,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let n = values.as_array().nrows();
+    same_rows("neutralizers", neutralizers.rows(), n)?;
+    let cols = columns(&values);
+    let x = neutralizers.to_columns()?;
+    let out = py.detach(|| {
+        let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+        Neutralizer::new(x).neutralize_many(&refs, proportion)
+    });
+    out2(py, n, out)
+}
+
+/// feature_neutral_corr: gaussianized ranks of each column neutralized against `features`
+/// over all n rows, then numerai_corr over the rows where `target` is not NaN, the target
+/// centred on `target_mean`.
+#[pyfunction]
+#[pyo3(signature = (predictions, features, target, target_mean, target_f32, top_bottom = None))]
+fn feature_neutral_corr<'py>(
+    py: Python<'py>,
+    predictions: PyReadonlyArray2<'py, f64>,
+    features: Matrix<'py>,
+    target: PyReadonlyArray1<'py, f64>,
+    target_mean: f64,
+    target_f32: bool,
+    top_bottom: Option<i64>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let n = predictions.as_array().nrows();
+    same_rows("features", features.rows(), n)?;
+    let t = vector(&target);
+    same_rows("targets", t.len(), n)?;
+    let cols = columns(&predictions);
+    let x = features.to_columns()?;
+    let scores = py.detach(|| -> Result<Vec<f64>, KernelError> {
+        let rows: Vec<usize> = (0..n).filter(|&i| !t[i].is_nan()).collect();
+        let kept: Vec<f64> = rows.iter().map(|&i| t[i]).collect();
+        let target = corr_target(&kept, target_mean, target_f32, true)?;
+        let gauss: Vec<Vec<f64>> = cols.iter().map(|c| gaussian_rank(c)).collect();
+        let refs: Vec<&[f64]> = gauss.iter().map(Vec::as_slice).collect();
+        Neutralizer::new(x)
+            .neutralize_many(&refs, 1.0)
+            .iter()
+            .map(|neutral| {
+                let sub: Vec<f64> = rows.iter().map(|&i| neutral[i]).collect();
+                if sub.iter().any(|v| v.is_nan()) {
+                    Ok(f64::NAN)
+                } else {
+                    corr(&sub, &target, tb(top_bottom))
+                }
+            })
+            .collect()
+    });
+    Ok(out1(py, scores.map_err(kernel_err)?))
+}
+
+/// neutral_correlation: Pearson of the target centred on `target_mean` with the neutralized
+/// gaussianized ranks of each column (all inputs aligned, no NaN).
+#[pyfunction]
+#[pyo3(signature = (predictions, neutralizers, target, target_mean, target_f32, top_bottom = None))]
+fn neutral_correlation<'py>(
+    py: Python<'py>,
+    predictions: PyReadonlyArray2<'py, f64>,
+    neutralizers: Matrix<'py>,
+    target: PyReadonlyArray1<'py, f64>,
+    target_mean: f64,
+    target_f32: bool,
+    top_bottom: Option<i64>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let n = predictions.as_array().nrows();
+    same_rows("neutralizers", neutralizers.rows(), n)?;
+    let t = vector(&target);
+    same_rows("targets", t.len(), n)?;
+    let cols = columns(&predictions);
+    let x = neutralizers.to_columns()?;
+    let scores = py.detach(|| -> Result<Vec<f64>, KernelError> {
+        let p = precision(target_f32);
+        let centred = centre_on(&t, target_mean, p);
+        let nz = Neutralizer::new(x);
+        cols.iter()
+            .map(|c| neutral_corr(c, &nz, &centred, p, tb(top_bottom)))
+            .collect()
+    });
+    Ok(out1(py, scores.map_err(kernel_err)?))
+}
+
+/// neutral_contribution: MMC after neutralizing the gaussianized ranks of each column and of
+/// the meta model against the same neutralizers (all inputs aligned, no NaN).
+#[pyfunction]
+#[pyo3(signature = (predictions, meta_model, neutralizers, target, target_f32, top_bottom = None))]
+fn neutral_contribution<'py>(
+    py: Python<'py>,
+    predictions: PyReadonlyArray2<'py, f64>,
+    meta_model: PyReadonlyArray1<'py, f64>,
+    neutralizers: Matrix<'py>,
+    target: PyReadonlyArray1<'py, f64>,
+    target_f32: bool,
+    top_bottom: Option<i64>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let n = predictions.as_array().nrows();
+    same_rows("neutralizers", neutralizers.rows(), n)?;
+    let (m, t) = (vector(&meta_model), vector(&target));
+    same_rows("meta_model", m.len(), n)?;
+    same_rows("targets", t.len(), n)?;
+    let cols = columns(&predictions);
+    let x = neutralizers.to_columns()?;
+    let scores = py.detach(|| -> Result<Vec<f64>, KernelError> {
+        let target = ContributionTarget::new(&t, precision(target_f32));
+        let nz = Neutralizer::new(x);
+        cols.iter()
+            .map(|c| neutral_mmc(c, &m, &nz, &target, tb(top_bottom)))
+            .collect()
+    });
+    Ok(out1(py, scores.map_err(kernel_err)?))
+}
+
+/// The feature most correlated (in absolute value) with `s` and that |correlation|; `None`
+/// when every feature, or `s`, is constant.
+#[pyfunction]
+fn max_feature_correlation(
+    py: Python<'_>,
+    s: PyReadonlyArray1<'_, f64>,
+    features: Matrix<'_>,
+) -> PyResult<Option<(usize, f64)>> {
+    let v = vector(&s);
+    same_rows("features", features.rows(), v.len())?;
+    let x = features.to_columns()?;
+    Ok(py.detach(|| ExposureBasis::new(&x).max_correlation(&v)))
+}
+
+/// Pearson correlation (NaN when either side is constant).
+#[pyfunction]
+fn pearson(a: PyReadonlyArray1<'_, f64>, b: PyReadonlyArray1<'_, f64>) -> PyResult<f64> {
+    let (a, b) = (vector(&a), vector(&b));
+    same_rows("b", b.len(), a.len())?;
+    Ok(pearson_kernel(&a, &b))
+}
+
+/// Spearman correlation: Pearson of the average ranks.
+#[pyfunction]
+fn spearman(
+    py: Python<'_>,
+    a: PyReadonlyArray1<'_, f64>,
+    b: PyReadonlyArray1<'_, f64>,
+) -> PyResult<f64> {
+    let (a, b) = (vector(&a), vector(&b));
+    same_rows("b", b.len(), a.len())?;
+    Ok(py.detach(|| spearman_kernel(&a, &b)))
+}
+
+/// Each column of `v` minus its projection on `u`.
+#[pyfunction]
+fn orthogonalize<'py>(
+    py: Python<'py>,
+    v: PyReadonlyArray2<'py, f64>,
+    u: PyReadonlyArray1<'py, f64>,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let n = v.as_array().nrows();
+    let u = vector(&u);
+    same_rows("u", u.len(), n)?;
+    let cols = columns(&v);
+    let out = py.detach(|| cols.iter().map(|c| orth(c, &u)).collect());
+    out2(py, n, out)
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(rank, m)?)?;
+    m.add_function(wrap_pyfunction!(gaussian, m)?)?;
+    m.add_function(wrap_pyfunction!(target_mean, m)?)?;
+    m.add_function(wrap_pyfunction!(numerai_corr, m)?)?;
+    m.add_function(wrap_pyfunction!(contribution, m)?)?;
+    m.add_function(wrap_pyfunction!(contribution_scores, m)?)?;
+    m.add_function(wrap_pyfunction!(neutralize, m)?)?;
+    m.add_function(wrap_pyfunction!(feature_neutral_corr, m)?)?;
+    m.add_function(wrap_pyfunction!(neutral_correlation, m)?)?;
+    m.add_function(wrap_pyfunction!(neutral_contribution, m)?)?;
+    m.add_function(wrap_pyfunction!(max_feature_correlation, m)?)?;
+    m.add_function(wrap_pyfunction!(pearson, m)?)?;
+    m.add_function(wrap_pyfunction!(spearman, m)?)?;
+    m.add_function(wrap_pyfunction!(orthogonalize, m)?)?;
+    Ok(())
+}

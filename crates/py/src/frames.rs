@@ -1,0 +1,287 @@
+//! `erascore.score` on whole frames: the data, predictions and meta model come as file paths
+//! or as objects exporting an Arrow C stream (pandas via pyarrow, polars, pyarrow), are
+//! loaded by erascore-io (int8 features stay int8) and scored by the engine with the
+//! `ScoreInputs` / `ScoreConfig` the CLI builds. The GIL is released while Rust works; the
+//! calling thread wakes every 100 ms to report progress and to let Ctrl-C cancel the run.
+
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use arrow::ffi_stream::{FFI_ArrowArrayStream, RecordBatchStreamReader};
+use arrow::record_batch::RecordBatchReader;
+use numpy::PyArray1;
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyCapsule;
+
+use erascore_engine::inputs::{Predictions, Reference};
+use erascore_engine::metrics::Metric;
+use erascore_engine::score::{
+    score as run_score, MetaModelSource, ScoreConfig, ScoreInputs, ScoreReport,
+};
+use erascore_engine::EngineError;
+use erascore_io::dataset::{
+    dataset_from_batches, read_dataset, Dataset, DatasetRequest, FeatureSelection,
+};
+use erascore_io::frame::{frame_from_batches, read_frame, Frame};
+
+/// Where a table comes from.
+enum Source {
+    /// A parquet (or, for predictions, CSV) file.
+    Path(PathBuf),
+    /// An Arrow C stream, with the name its errors use.
+    Stream(RecordBatchStreamReader, PathBuf),
+}
+
+/// Takes the Arrow C stream `obj.__arrow_c_stream__()` exports.
+#[allow(unsafe_code)]
+fn import_stream(obj: &Bound<'_, PyAny>) -> PyResult<RecordBatchStreamReader> {
+    let capsule = obj.call_method0("__arrow_c_stream__")?;
+    let capsule = capsule
+        .cast::<PyCapsule>()
+        .map_err(|_| PyTypeError::new_err("__arrow_c_stream__ did not return a PyCapsule"))?;
+    let ptr = capsule.pointer_checked(Some(c"arrow_array_stream"))?;
+    // SAFETY: a capsule named "arrow_array_stream" holds a valid, initialised
+    // ArrowArrayStream (the Arrow PyCapsule interface). `from_raw` moves the stream out and
+    // leaves a released one behind, so the capsule's destructor does not release it again.
+    let stream = unsafe { FFI_ArrowArrayStream::from_raw(ptr.as_ptr().cast()) };
+    RecordBatchStreamReader::try_new(stream)
+        .map_err(|e| PyValueError::new_err(format!("reading the Arrow stream: {e}")))
+}
+
+fn source(obj: &Bound<'_, PyAny>, label: &str) -> PyResult<Source> {
+    if let Ok(path) = obj.extract::<PathBuf>() {
+        return Ok(Source::Path(path));
+    }
+    if obj.hasattr("__arrow_c_stream__")? {
+        return Ok(Source::Stream(import_stream(obj)?, PathBuf::from(label)));
+    }
+    Err(PyTypeError::new_err(format!(
+        "{label}: expected a file path or an object with __arrow_c_stream__ (pyarrow, polars)"
+    )))
+}
+
+fn load_dataset(src: Source, request: &DatasetRequest) -> Result<Dataset, EngineError> {
+    Ok(match src {
+        Source::Path(p) => read_dataset(&p, request)?,
+        Source::Stream(reader, label) => {
+            let schema = reader.schema();
+            dataset_from_batches(&label, &schema, reader, request)?
+        }
+    })
+}
+
+fn load_frame(src: Source) -> Result<Frame, EngineError> {
+    Ok(match src {
+        Source::Path(p) => read_frame(&p)?,
+        Source::Stream(reader, label) => {
+            let schema = reader.schema();
+            frame_from_batches(&label, &schema, reader, None)?
+        }
+    })
+}
+
+fn engine_err(e: EngineError) -> PyErr {
+    PyValueError::new_err(e.to_string())
+}
+
+/// The payload a cancelled run unwinds with (no panic message is printed for it).
+struct Cancelled;
+
+/// Runs the engine on a worker thread while this thread reports progress and watches for
+/// Ctrl-C; a KeyboardInterrupt stops the run after the eras in flight.
+fn score_cancellable(
+    py: Python<'_>,
+    inputs: &ScoreInputs<'_>,
+    config: &ScoreConfig,
+    eras: usize,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<ScoreReport> {
+    let done = AtomicUsize::new(0);
+    let cancel = AtomicBool::new(false);
+    py.detach(|| {
+        std::thread::scope(|s| {
+            let (tx, rx) = mpsc::channel::<()>();
+            let worker = s.spawn(|| {
+                let result = catch_unwind(AssertUnwindSafe(|| {
+                    run_score(inputs, config, &|| {
+                        if cancel.load(Ordering::Relaxed) {
+                            resume_unwind(Box::new(Cancelled));
+                        }
+                        done.fetch_add(1, Ordering::Relaxed);
+                    })
+                }));
+                drop(tx);
+                result
+            });
+            let mut interrupted: Option<PyErr> = None;
+            let mut reported = usize::MAX;
+            loop {
+                let finished = !matches!(
+                    rx.recv_timeout(Duration::from_millis(100)),
+                    Err(mpsc::RecvTimeoutError::Timeout)
+                );
+                let now = done.load(Ordering::Relaxed);
+                let checked = Python::attach(|py| -> PyResult<()> {
+                    if let Some(cb) = &progress {
+                        if now != reported {
+                            cb.call1(py, (now, eras))?;
+                        }
+                    }
+                    py.check_signals()
+                });
+                reported = now;
+                if let Err(e) = checked {
+                    if interrupted.is_none() {
+                        cancel.store(true, Ordering::Relaxed);
+                        interrupted = Some(e);
+                    }
+                }
+                if finished {
+                    break;
+                }
+            }
+            let result = worker.join();
+            if let Some(e) = interrupted {
+                return Err(e);
+            }
+            match result {
+                Ok(Ok(report)) => report.map_err(engine_err),
+                _ => Err(PyRuntimeError::new_err(
+                    "erascore: the scoring thread panicked",
+                )),
+            }
+        })
+    })
+}
+
+/// The scores as columns: eras, models, targets, metric names, one array per metric, warnings.
+type ScoreColumns<'py> = (
+    Vec<String>,
+    Vec<String>,
+    Vec<String>,
+    Vec<String>,
+    Vec<Bound<'py, PyArray1<f64>>>,
+    Vec<String>,
+);
+
+/// Per-era scores of every prediction column (see `erascore.score`).
+#[pyfunction]
+#[pyo3(signature = (data, predictions, meta_model, meta_model_column, benchmark, benchmark_column, *, targets, metrics, features, models, max_filtered_ratio, target_pow15, progress))]
+#[allow(clippy::too_many_arguments)]
+fn score_frames<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+    predictions: &Bound<'py, PyAny>,
+    meta_model: Option<&Bound<'py, PyAny>>,
+    meta_model_column: String,
+    benchmark: Option<&Bound<'py, PyAny>>,
+    benchmark_column: Option<String>,
+    targets: Vec<String>,
+    metrics: Vec<String>,
+    features: Option<Vec<String>>,
+    models: Option<Vec<String>>,
+    max_filtered_ratio: f64,
+    target_pow15: bool,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<ScoreColumns<'py>> {
+    let metrics = Metric::parse_list(&metrics.join(",")).map_err(engine_err)?;
+    if !(0.0..1.0).contains(&max_filtered_ratio) {
+        return Err(PyValueError::new_err(format!(
+            "max_filtered_ratio must be in [0, 1), got {max_filtered_ratio}"
+        )));
+    }
+    if metrics.contains(&Metric::CorrWithExample) {
+        return Err(PyValueError::new_err(
+            "corr_with_example is available in `erascore diagnostics`",
+        ));
+    }
+    let needs_features = metrics.iter().any(Metric::needs_features);
+    let request = DatasetRequest {
+        features: match features {
+            _ if !needs_features => FeatureSelection::None,
+            Some(list) => FeatureSelection::Named(list),
+            None => FeatureSelection::All,
+        },
+        targets: targets.clone(),
+    };
+    let data_src = source(data, "data")?;
+    let pred_src = source(predictions, "predictions")?;
+    let meta_src = meta_model.map(|m| source(m, "meta_model")).transpose()?;
+    let bench_src = match (benchmark, &benchmark_column) {
+        (Some(b), Some(_)) => Some(source(b, "benchmark")?),
+        (Some(_), None) => {
+            return Err(PyValueError::new_err("benchmark needs benchmark_column"));
+        }
+        _ => None,
+    };
+    let loaded = py.detach(|| -> Result<_, EngineError> {
+        let data = load_dataset(data_src, &request)?;
+        let preds = Predictions::from_frame(load_frame(pred_src)?, models.as_deref())?;
+        let meta = meta_src
+            .map(|s| Reference::from_frame(load_frame(s)?, &meta_model_column))
+            .transpose()?;
+        let bench = match (bench_src, &benchmark_column) {
+            (Some(s), Some(c)) => Some(Reference::from_frame(load_frame(s)?, c)?),
+            _ => None,
+        };
+        Ok((data, preds, meta, bench))
+    });
+    let (data, preds, meta, bench) = loaded.map_err(engine_err)?;
+    if needs_features && data.feature_names.is_empty() {
+        return Err(PyValueError::new_err(format!(
+            "{}: no feature_* columns, needed by fnc/fexp_max",
+            data.path.display()
+        )));
+    }
+    let inputs = ScoreInputs {
+        data: &data,
+        predictions: &preds,
+        meta_model: meta.as_ref().map(MetaModelSource::Column),
+        benchmark: bench.as_ref(),
+        example: None,
+    };
+    let config = ScoreConfig {
+        metrics,
+        targets,
+        max_filtered_ratio,
+        target_pow15,
+    };
+    let report = score_cancellable(py, &inputs, &config, data.era_names.len(), progress)?;
+    let names = report.metrics.iter().map(Metric::name).collect();
+    let values = (0..report.metrics.len())
+        .map(|k| PyArray1::from_vec(py, report.rows.iter().map(|r| r.values[k]).collect()))
+        .collect();
+    let mut eras = Vec::with_capacity(report.rows.len());
+    let mut model_names = Vec::with_capacity(report.rows.len());
+    let mut target_names = Vec::with_capacity(report.rows.len());
+    for r in report.rows {
+        eras.push(r.era);
+        model_names.push(r.model);
+        target_names.push(r.target);
+    }
+    Ok((
+        eras,
+        model_names,
+        target_names,
+        names,
+        values,
+        report.warnings,
+    ))
+}
+
+/// Column names of a parquet file (the Python glue picks default metrics from them).
+#[pyfunction]
+fn parquet_columns(path: PathBuf) -> PyResult<Vec<String>> {
+    erascore_io::dataset::parquet_column_names(Path::new(&path))
+        .map_err(|e| PyValueError::new_err(e.to_string()))
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(score_frames, m)?)?;
+    m.add_function(wrap_pyfunction!(parquet_columns, m)?)?;
+    Ok(())
+}

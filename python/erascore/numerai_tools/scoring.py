@@ -1,0 +1,655 @@
+"""Drop-in for ``numerai_tools.scoring`` (numerai-tools 0.7.2).
+
+Every function keeps the reference's signature, defaults, return type (pandas objects with
+the same index and names) and ``assert`` messages. Index work (dropping NaN rows, matching
+and sorting ids, the 20% overlap rule) is done here with pandas, with fast paths when the
+inputs already line up; ranking, the inverse normal CDF, the 1.5 powers, correlations,
+contributions and least-squares neutralization run in Rust on the aligned numpy arrays,
+with the GIL released.
+
+Notation used in the docstrings, per column and per era: ``rank(x) = (r - 0.5) / n`` with
+``r`` the 1-based rank (ties averaged unless stated), ``g(x) = Φ⁻¹(rank(x))``,
+``p15(x) = sign(x)·|x|^1.5``, ``center(t) = t - mean(t)``, ``corr`` the Pearson correlation.
+"""
+
+
+from typing import Any, List, Literal, Optional, Tuple, TypeVar, Union, cast
+
+import numpy as np
+import pandas as pd
+
+from erascore import _erascore as _rs
+
+# Share of ids index matching may drop before it is an error (as in numerai-tools).
+DEFAULT_MAX_FILTERED_INDEX_RATIO = 0.2
+
+S1 = TypeVar("S1", bound=Union[pd.DataFrame, pd.Series])
+S2 = TypeVar("S2", bound=Union[pd.DataFrame, pd.Series])
+RANK_METHOD_TYPE = Literal["average", "min", "max", "first", "dense"]
+
+
+# ---------------------------------------------------------------------------------------
+# numpy views for the kernels
+
+
+def _f64(values: Any) -> np.ndarray:
+    return np.ascontiguousarray(values, dtype=np.float64)
+
+
+def _vec(s: pd.Series) -> np.ndarray:
+    """float64 values of a series, NaN for missing (nullable dtypes included)."""
+    if s.dtype == np.float64:
+        return np.ascontiguousarray(s.to_numpy())
+    return np.ascontiguousarray(s.to_numpy(dtype=np.float64, na_value=np.nan))
+
+
+def _cols(df: pd.DataFrame) -> np.ndarray:
+    """(n, k) float64; a frame of float64 columns is handed over without a copy."""
+    return np.asarray(df.to_numpy(dtype=np.float64))
+
+
+def _is_f32(s: pd.Series) -> bool:
+    return s.dtype == np.float32
+
+
+def _matrix(df: pd.DataFrame) -> np.ndarray:
+    """Neutralizers for the kernels: int8 stays int8 (exact integer Gram kernels), small
+    integers become int8, anything else float64."""
+    dtypes = set(df.dtypes)
+    if dtypes == {np.dtype(np.int8)}:
+        return df.to_numpy()
+    if all(np.issubdtype(d, np.integer) for d in dtypes) and len(df) > 0:
+        values = df.to_numpy()
+        if values.min() >= -128 and values.max() <= 127:
+            return values.astype(np.int8)
+    return _cols(df)
+
+
+def _has_nan(obj: Union[pd.Series, pd.DataFrame]) -> bool:
+    values = obj.to_numpy()
+    if values.dtype.kind == "f":
+        return bool(np.isnan(values).any())
+    return bool(obj.isna().to_numpy().any())
+
+
+def _target_mean(t: pd.Series) -> float:
+    return _rs.target_mean(_vec(t), _is_f32(t))
+
+
+def _assert_overlap(kept: int, total: int, ratio: float, message: str) -> None:
+    assert kept / total >= (1 - ratio), (
+        f"{message}, must have >= {round(1 - ratio, 2) * 100}% overlapping ids"
+    )
+
+
+def _aligned(s1: Any, s2: Any) -> bool:
+    """Same ids in the same sorted order and no NaN: filtering would change nothing."""
+    return (
+        s1.index.equals(s2.index)
+        and s1.index.names == s2.index.names
+        and s1.index.is_monotonic_increasing
+        and s1.index.is_unique
+        and not _has_nan(s1)
+        and not _has_nan(s2)
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# index helpers
+
+
+def filter_sort_index(
+    s1: S1, s2: S2, max_filtered_ratio: float = DEFAULT_MAX_FILTERED_INDEX_RATIO
+) -> Tuple[S1, S2]:
+    """Keep the ids both inputs have (after dropping rows with NaN), sorted.
+
+    Asserts that at least ``1 - max_filtered_ratio`` of each input's rows survive.
+    """
+    if len(s1) > 0 and len(s2) > 0 and _aligned(s1, s2):
+        return s1, s2
+    ids = s1.dropna().index.intersection(s2.dropna().index)
+    _assert_overlap(
+        len(ids), len(s1), max_filtered_ratio, "s1 does not have enough overlapping ids with s2"
+    )
+    _assert_overlap(
+        len(ids), len(s2), max_filtered_ratio, "s2 does not have enough overlapping ids with s1"
+    )
+    return cast(S1, s1.loc[ids].sort_index()), cast(S2, s2.loc[ids].sort_index())
+
+
+def filter_sort_index_many(
+    inputs: List[Any],
+    max_filtered_ratio: float = DEFAULT_MAX_FILTERED_INDEX_RATIO,
+) -> List[Any]:
+    """``filter_sort_index`` over any number of inputs: the ids every input has."""
+    assert len(inputs) > 0, "List must contain at least one element"
+    first = inputs[0]
+    if len(first) > 0 and all(_aligned(first, x) for x in inputs[1:]) and not _has_nan(first):
+        if first.index.is_monotonic_increasing and first.index.is_unique:
+            return list(inputs)
+    ids = first.dropna().index
+    for other in inputs[1:]:
+        ids = ids.intersection(other.dropna().index)
+    result = [x.loc[ids].sort_index() for x in inputs]
+    for i, (kept, original) in enumerate(zip(result, inputs)):
+        _assert_overlap(
+            len(kept),
+            len(original),
+            max_filtered_ratio,
+            f"inputs[{i}] does not have enough overlapping ids with the others",
+        )
+    return result
+
+
+def _top_bottom_positions(values: np.ndarray, top_bottom: int) -> Tuple[np.ndarray, np.ndarray]:
+    order = np.argsort(values, kind="stable")
+    return order[-top_bottom:], order[:top_bottom]
+
+
+def filter_sort_top_bottom(s: pd.Series, top_bottom: int) -> Tuple[pd.Series, pd.Series]:
+    """The ``top_bottom`` highest and lowest values of ``s`` (stable order), each sorted
+    by index: ``(top, bottom)``."""
+    top, bottom = _top_bottom_positions(s.to_numpy(), top_bottom)
+    return s.iloc[top].sort_index(), s.iloc[bottom].sort_index()
+
+
+def filter_sort_top_bottom_concat(s: pd.Series, top_bottom: int) -> pd.Series:
+    """Top and bottom ``top_bottom`` values of ``s`` in one series, sorted by index."""
+    top, bottom = filter_sort_top_bottom(s, top_bottom)
+    return pd.concat([top, bottom]).sort_index()
+
+
+# ---------------------------------------------------------------------------------------
+# ranks and transforms
+
+
+def _check_sorted(index: pd.Index, message: Optional[str] = None) -> None:
+    if not index.is_monotonic_increasing:
+        # Equal to numerai-tools' comparison with the sorted index, but O(n) when sorted.
+        ok = np.array_equal(index.sort_values(), index)
+        if message is None:
+            assert ok
+        else:
+            assert ok, message
+
+
+def _rank_values(values: np.ndarray, method: str) -> np.ndarray:
+    mask = np.isnan(values)
+    if not mask.any():
+        return _rs.rank(values, method)
+    out = np.full(values.shape, np.nan)
+    out[~mask] = _rs.rank(np.ascontiguousarray(values[~mask]), method)
+    return out
+
+
+def rank_series(s: pd.Series, method: RANK_METHOD_TYPE = "average") -> pd.Series:
+    """Percentile rank ``(rank - 0.5) / count`` (NaN stays NaN); the index must be sorted.
+
+    ``average`` keeps ties (shared mean rank), ``first`` breaks them by position.
+    """
+    _check_sorted(s.index, "unsorted index found")
+    if method in ("average", "first"):
+        out = _rank_values(_vec(s), method)
+        return pd.Series(out, index=s.index, name=s.name)
+    # min / max / dense have no kernel: pandas ranks them.
+    return (s.rank(method=method) - 0.5) / s.count()
+
+
+def rank(s: S1, method: RANK_METHOD_TYPE = "average") -> S1:
+    """Percentile rank a series, or each column of a frame: ``(rank - 0.5) / count``."""
+    if isinstance(s, pd.Series):
+        return cast(S1, rank_series(s, method))
+    _check_sorted(s.index, "unsorted index found")
+    if method not in ("average", "first"):
+        return s.apply(lambda col: rank_series(col, method=method))
+    values = _cols(s)
+    out = np.empty(values.shape)
+    for j in range(values.shape[1]):
+        out[:, j] = _rank_values(np.ascontiguousarray(values[:, j]), method)
+    return cast(S1, pd.DataFrame(out, index=s.index, columns=s.columns))
+
+
+def tie_broken_rank(df: pd.DataFrame) -> pd.DataFrame:
+    """Rank columns, ties broken by position (``method="first"``)."""
+    return rank(df, "first")
+
+
+def tie_kept_rank(s: S1) -> S1:
+    """Rank columns, ties sharing their average rank."""
+    return cast(S1, rank(s, "average"))
+
+
+def min_max_normalize(s: pd.Series) -> pd.Series:
+    """``(s - min) / (max - min)``."""
+    low, high = s.min(), s.max()
+    return (s - low) / (high - low)
+
+
+def variance_normalize(df: pd.DataFrame) -> pd.DataFrame:
+    """Each column divided by its population standard deviation (ddof 0)."""
+    return df / np.std(df, axis=0)
+
+
+def weight_normalize(s: S1) -> S1:
+    """Each column divided by its sum of absolute values."""
+    return cast(S1, s / s.abs().sum(axis=0))
+
+
+def center(s: S1) -> S1:
+    """Each column minus its mean."""
+    return cast(S1, s - s.mean())
+
+
+def standardize(df: pd.DataFrame) -> pd.DataFrame:
+    """``variance_normalize(center(df))``: mean 0, standard deviation 1 (ddof 0)."""
+    return variance_normalize(center(df))
+
+
+def power(df: pd.DataFrame, p: float) -> pd.DataFrame:
+    """``sign(x)·|x|^p`` per element; asserts no NaN, a sorted index, and that each column
+    stays >= 0.9 correlated with its input (or is constant)."""
+    assert not _has_nan(df), "Data contains NaNs"
+    _check_sorted(df.index, "Index is not sorted")
+    values = df.to_numpy()
+    powered = np.sign(values) * np.abs(values) ** p
+    result = pd.DataFrame(powered, index=df.index, columns=df.columns)
+    for j in range(powered.shape[1]):
+        after = powered[:, j]
+        if len(after) > 1 and np.std(after, ddof=1) == 0:
+            continue
+        assert _rs.pearson(_f64(after), _f64(values[:, j])) >= 0.9
+    return result
+
+
+def gaussian(df: pd.DataFrame) -> pd.DataFrame:
+    """``Φ⁻¹(x)`` per element (scipy ``norm.ppf``: 0 → -inf, 1 → inf, outside → NaN); the
+    index must be sorted."""
+    _check_sorted(df.index)
+    if isinstance(df, pd.Series):
+        return pd.Series(_rs.gaussian(_vec(df)), index=df.index, name=df.name)
+    values = _cols(df)
+    out = np.empty(values.shape)
+    for j in range(values.shape[1]):
+        out[:, j] = _rs.gaussian(np.ascontiguousarray(values[:, j]))
+    return pd.DataFrame(out, index=df.index, columns=df.columns)
+
+
+def orthogonalize(v: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """``v - u (vᵀu) / (uᵀu)``: each column of ``v`` without its projection on ``u``."""
+    v = np.asarray(v)
+    u = np.asarray(u)
+    if v.ndim == 2 and u.ndim == 1 and len(u) == v.shape[0]:
+        return _rs.orthogonalize(_f64(v), _f64(u))
+    # Other shapes keep numpy's broadcasting of the same formula.
+    return v - np.outer(u, (v.T @ u) / (u.T @ u))
+
+
+def one_hot_encode(
+    df: pd.DataFrame, columns: List[str], dtype: type = np.float64
+) -> pd.DataFrame:
+    """Replace each listed column by one indicator column per distinct value, named
+    ``{column}_{value}`` in sorted value order and appended after the other columns."""
+    for col in columns:
+        values = df[col].to_numpy()
+        categories = np.unique(values)
+        indicators = pd.DataFrame(
+            {f"{col}_{c}": (values == c).astype(dtype) for c in categories},
+            index=df.index,
+        )
+        df = df.join(indicators).drop(columns=col)
+    return df
+
+
+def tie_kept_rank__gaussianize__pow_1_5(df: pd.DataFrame) -> pd.DataFrame:
+    """``p15(g(x))`` per column: tie-kept rank, inverse normal CDF, signed 1.5 power."""
+    return power(gaussian(tie_kept_rank(df)), 1.5)
+
+
+def tie_kept_rank__gaussianize__neutralize__variance_normalize(
+    df: pd.DataFrame, neutralizers: pd.DataFrame
+) -> pd.DataFrame:
+    """``variance_normalize(neutralize(g(x), neutralizers))`` per column."""
+    return variance_normalize(neutralize(gaussian(tie_kept_rank(df)), neutralizers))
+
+
+# ---------------------------------------------------------------------------------------
+# correlations
+
+
+def validate_indices(live_targets: pd.Series, predictions: pd.Series) -> None:
+    """Asserts both have the same ids, sorted, and no NaN."""
+    assert np.array_equal(predictions.index, live_targets.index.sort_values())
+    _check_sorted(live_targets.index)
+    _check_sorted(predictions.index)
+    assert not predictions.isna().any()
+    assert not live_targets.isna().any()
+
+
+def correlation(live_targets: pd.Series, predictions: pd.Series) -> float:
+    """Pearson correlation of two aligned series (``np.corrcoef``)."""
+    validate_indices(live_targets, predictions)
+    return np.float64(_rs.pearson(_vec(live_targets), _vec(predictions)))
+
+
+def tie_broken_rank_correlation(target: pd.Series, predictions: pd.Series) -> float:
+    """``corr(target, rank_first(predictions))``."""
+    ranked = tie_broken_rank(predictions.to_frame())[predictions.name]
+    return correlation(target, ranked)
+
+
+def spearman_correlation(target: pd.Series, predictions: pd.Series) -> float:
+    """Spearman correlation: Pearson correlation of the average ranks."""
+    validate_indices(target, predictions)
+    return _rs.spearman(_vec(target), _vec(predictions))
+
+
+def pearson_correlation(
+    target: pd.Series, predictions: pd.Series, top_bottom: Optional[int] = None
+) -> float:
+    """Pearson correlation; with ``top_bottom`` only over the ``top_bottom`` highest and
+    lowest predictions."""
+    if top_bottom is not None and top_bottom > 0:
+        predictions = filter_sort_top_bottom_concat(predictions, top_bottom)
+        target, predictions = filter_sort_index(
+            target, predictions, (1 - top_bottom / len(target))
+        )
+    validate_indices(target, predictions)
+    return _rs.pearson(_vec(target), _vec(predictions))
+
+
+def sharpe_ratio(s: pd.Series) -> float:
+    """``mean(s) / std(s)`` (ddof 0)."""
+    return np.mean(s) / np.std(s)
+
+
+# ---------------------------------------------------------------------------------------
+# scores
+
+
+def _frame(predictions: Union[pd.DataFrame, pd.Series]) -> pd.DataFrame:
+    return predictions.to_frame() if isinstance(predictions, pd.Series) else predictions
+
+
+def stake_weight(predictions: pd.DataFrame, stakes: pd.Series) -> pd.Series:
+    """Stake-weighted meta model: ``Σ_m stake_m · pred_m / Σ stake`` per row (NaN
+    predictions count as 0 in the numerator)."""
+    selected = predictions[stakes.index].to_numpy(dtype=np.float64)
+    weighted = np.nansum(selected * stakes.to_numpy(dtype=np.float64), axis=1)
+    return pd.Series(weighted / stakes.sum(), index=predictions.index)
+
+
+def contribution_scores(
+    neutral_preds: np.ndarray,
+    live_targets: pd.Series,
+    predictions: pd.DataFrame,
+    top_bottom: Optional[int] = None,
+) -> pd.Series:
+    """``tᵀp / n`` per column of the orthogonalized predictions ``p``, where ``t`` is the
+    target (×4 when it lies in [0, 1]) centred; with ``top_bottom`` only the ``top_bottom``
+    highest and lowest ``p`` count and the sum is divided by ``2·top_bottom``."""
+    neutral = np.asarray(neutral_preds, dtype=np.float64)
+    if neutral.ndim == 1:
+        neutral = neutral.reshape(-1, 1)
+    scores = _rs.contribution_scores(
+        neutral, _vec(live_targets), _is_f32(live_targets), top_bottom
+    )
+    return pd.Series(scores, index=predictions.columns)
+
+
+def correlation_contribution(
+    predictions: pd.DataFrame,
+    meta_model: pd.Series,
+    live_targets: pd.Series,
+    top_bottom: Optional[int] = None,
+) -> pd.Series:
+    """MMC: ``contribution_scores(g(p) - g(m) (g(p)ᵀg(m)) / (g(m)ᵀg(m)), t)`` per column,
+    on the ids predictions, meta model and targets share (each pairwise match may drop at
+    most 20%)."""
+    meta_model, predictions = filter_sort_index(meta_model, predictions)
+    live_targets, predictions = filter_sort_index(live_targets, predictions)
+    live_targets, meta_model = filter_sort_index(live_targets, meta_model)
+    scores = _rs.contribution(
+        _cols(predictions),
+        _vec(meta_model),
+        _vec(live_targets),
+        _is_f32(live_targets),
+        top_bottom,
+    )
+    return pd.Series(scores, index=predictions.columns)
+
+
+def neutral_contribution(
+    predictions: pd.DataFrame,
+    meta_model: pd.Series,
+    neutralizers: pd.DataFrame,
+    live_targets: pd.Series,
+    top_bottom: Optional[int] = None,
+) -> pd.Series:
+    """MMC after neutralizing ``g(p)`` and ``g(m)`` against the neutralizers (least squares
+    with an intercept), on the ids all four inputs share."""
+    live_targets, predictions, meta_model, neutralizers = filter_sort_index_many(
+        [live_targets, predictions, meta_model, neutralizers]
+    )
+    scores = _rs.neutral_contribution(
+        _cols(predictions),
+        _vec(meta_model),
+        _matrix(neutralizers),
+        _vec(live_targets),
+        _is_f32(live_targets),
+        top_bottom,
+    )
+    return pd.Series(scores, index=predictions.columns)
+
+
+def neutralize(
+    df: pd.DataFrame,
+    neutralizers: pd.DataFrame,
+    proportion: float = 1.0,
+) -> pd.DataFrame:
+    """``x - proportion · N (N⁺ x)`` per column with ``N = [neutralizers 1]`` (least squares,
+    numpy's ``rcond=1e-6``: near-dependent neutralizers are dropped); a constant column
+    becomes NaN."""
+    assert not _has_nan(df), "Data contains NaNs"
+    assert not _has_nan(neutralizers), "Neutralizers contain NaNs"
+    assert len(df.index) == len(neutralizers.index), "Indices don't match"
+    assert df.index.equals(neutralizers.index) or bool(
+        (df.index == neutralizers.index).all()
+    ), "Indices don't match"
+    out = _rs.neutralize(_cols(df), _matrix(neutralizers), float(proportion))
+    return pd.DataFrame(out, index=df.index, columns=df.columns)
+
+
+def numerai_corr(
+    predictions: pd.DataFrame,
+    targets: pd.Series,
+    max_filtered_index_ratio: float = DEFAULT_MAX_FILTERED_INDEX_RATIO,
+    top_bottom: Optional[int] = None,
+    target_pow15: bool = True,
+) -> pd.Series:
+    """CORR: ``corr(p15(center(t)), p15(g(p)))`` per column (``center(t)`` without the power
+    when ``target_pow15=False``), on the ids targets and predictions share; the target is
+    centred on its mean over all its rows, float32 targets in float32 as numpy does. With
+    ``top_bottom`` only the ``top_bottom`` highest and lowest transformed predictions
+    count."""
+    predictions = _frame(predictions)
+    mean = _target_mean(targets)
+    targets, predictions = filter_sort_index(targets, predictions, max_filtered_index_ratio)
+    scores = _rs.numerai_corr(
+        _cols(predictions),
+        _vec(targets),
+        mean,
+        _is_f32(targets),
+        target_pow15,
+        top_bottom,
+    )
+    return pd.Series(scores, index=predictions.columns)
+
+
+def neutral_correlation(
+    predictions: pd.DataFrame,
+    neutralizers: pd.DataFrame,
+    targets: pd.Series,
+    max_filtered_index_ratio: float = DEFAULT_MAX_FILTERED_INDEX_RATIO,
+    top_bottom: Optional[int] = None,
+) -> pd.Series:
+    """``corr(center(t), neutralize(g(p), neutralizers))`` per column: no 1.5 powers, on the
+    ids all three inputs share."""
+    predictions = _frame(predictions)
+    mean = _target_mean(targets)
+    targets, predictions, neutralizers = filter_sort_index_many(
+        [targets, predictions, neutralizers], max_filtered_index_ratio
+    )
+    scores = _rs.neutral_correlation(
+        _cols(predictions),
+        _matrix(neutralizers),
+        _vec(targets),
+        mean,
+        _is_f32(targets),
+        top_bottom,
+    )
+    return pd.Series(scores, index=predictions.columns)
+
+
+def feature_neutral_corr(
+    predictions: pd.DataFrame,
+    features: pd.DataFrame,
+    targets: pd.Series,
+    top_bottom: Optional[int] = None,
+):
+    """FNC: ``numerai_corr(neutralize(g(p), features), t)`` per column. The neutralization
+    uses every prediction row (predictions and features must share the same sorted index);
+    int8 features are used as int8 (exact integer Gram matrix)."""
+    predictions = _frame(predictions)
+    _check_sorted(predictions.index, "unsorted index found")
+    assert not _has_nan(predictions), "Data contains NaNs"
+    assert not _has_nan(features), "Neutralizers contain NaNs"
+    assert len(predictions.index) == len(features.index), "Indices don't match"
+    assert predictions.index.equals(features.index) or bool(
+        (predictions.index == features.index).all()
+    ), "Indices don't match"
+    values = _cols(predictions)
+    if len(values) and (values.max(axis=0) == values.min(axis=0)).any():
+        # A constant column neutralizes to NaN, and numerai_corr then drops every row.
+        _assert_overlap(0, max(len(targets), 1), DEFAULT_MAX_FILTERED_INDEX_RATIO,
+                        "s1 does not have enough overlapping ids with s2")
+    mean = _target_mean(targets)
+    valid = targets.dropna()
+    if targets.index.equals(predictions.index):
+        aligned = targets
+        kept = len(valid)
+    else:
+        ids = valid.index.intersection(predictions.index)
+        kept = len(ids)
+        aligned = targets.reindex(predictions.index)
+    _assert_overlap(kept, len(targets), DEFAULT_MAX_FILTERED_INDEX_RATIO,
+                    "s1 does not have enough overlapping ids with s2")
+    _assert_overlap(kept, len(predictions), DEFAULT_MAX_FILTERED_INDEX_RATIO,
+                    "s2 does not have enough overlapping ids with s1")
+    scores = _rs.feature_neutral_corr(
+        values,
+        _matrix(features),
+        _vec(aligned),
+        mean,
+        _is_f32(targets),
+        top_bottom,
+    )
+    return pd.Series(scores, index=predictions.columns)
+
+
+def max_feature_correlation(
+    s: pd.Series,
+    features: pd.DataFrame,
+    top_bottom: Optional[int] = None,
+) -> Tuple[str, float]:
+    """The feature with the largest ``|corr(feature, s)|`` and that value (constant features
+    are skipped); with ``top_bottom`` over the rows of the ``top_bottom`` highest and lowest
+    ``s`` only."""
+    if top_bottom is not None and top_bottom > 0:
+        top, bottom = _top_bottom_positions(s.to_numpy(), top_bottom)
+        rows = np.sort(np.concatenate([top, bottom]))
+        s = s.iloc[rows]
+        features = features.iloc[rows]
+    assert features.index.equals(s.index) or np.array_equal(s.index, features.index.sort_values())
+    _check_sorted(s.index)
+    assert not _has_nan(s)
+    assert not _has_nan(features)
+    found = _rs.max_feature_correlation(_vec(s), _matrix(features))
+    if found is None:
+        raise ValueError("every feature (or the series) is constant: no correlation to take")
+    j, value = found
+    return str(features.columns[j]), np.float64(value)
+
+
+# ---------------------------------------------------------------------------------------
+# Signals scores. The neutralized portfolio weights and the alpha / MPC products on them are
+# numpy matrix products on the Rust-ranked signal: the Signals kernels rank the rows they are
+# given, numerai-tools ranks before aligning to the neutralizers (docs/python.md).
+
+
+def generate_neutralized_weights(
+    predictions: pd.DataFrame,
+    neutralizers: pd.DataFrame,
+    sample_weights: pd.Series,
+    center_and_normalize: bool = False,
+) -> pd.DataFrame:
+    """Portfolio weights ``w ⊙ (s - N Nᵀ (w ⊙ s))`` per column, ``s = p15(g(p))`` and ``w``
+    the sample weights, on the shared ids; with ``center_and_normalize`` each column is then
+    centred and scaled to unit absolute sum."""
+    assert not predictions.isna().any().any(), "Predictions contain NaNs"
+    assert not neutralizers.isna().any().any(), "Normalization factors contain NaNs"
+    assert not sample_weights.isna().any(), "Weights contain NaNs"
+    signal = tie_kept_rank__gaussianize__pow_1_5(predictions)
+    signal, neutralizers, sample_weights = filter_sort_index_many(
+        [signal, neutralizers, sample_weights]
+    )
+    s = signal.to_numpy(dtype=np.float64)
+    n = neutralizers.to_numpy(dtype=np.float64)
+    w = sample_weights.to_numpy(dtype=np.float64).reshape(-1, 1)
+    weights = (s - n @ (n.T @ (w * s))) * w
+    result = pd.DataFrame(weights, index=signal.index, columns=signal.columns)
+    if center_and_normalize:
+        result = weight_normalize(center(result))
+    return result
+
+
+def alpha(
+    predictions: pd.DataFrame,
+    neutralizers: pd.DataFrame,
+    sample_weights: pd.Series,
+    targets: pd.Series,
+) -> pd.Series:
+    """``Wᵀ center(t) / n`` per column, ``W`` the neutralized weights."""
+    targets = center(targets)
+    predictions, targets = filter_sort_index(predictions, targets)
+    weights = generate_neutralized_weights(predictions, neutralizers, sample_weights)
+    t = targets.to_numpy(dtype=np.float64)
+    scores = weights.to_numpy(dtype=np.float64).T @ t / len(targets)
+    return pd.Series(scores, index=weights.columns)
+
+
+def meta_portfolio_contribution(
+    predictions: pd.DataFrame,
+    stakes: pd.Series,
+    neutralizers: pd.DataFrame,
+    sample_weights: pd.Series,
+    targets: pd.Series,
+) -> pd.Series:
+    """Gradient of the stake-weighted portfolio's alpha with respect to the stakes:
+    ``((I - v vᵀ/|v|²) W_c)ᵀ t_c / |v| / 50`` with ``W_c`` the column-centred neutralized
+    weights, ``v = W_c s`` (stakes normalized to sum 1) re-centred, ``t_c`` the centred
+    target."""
+    predictions, targets = filter_sort_index(predictions, targets)
+    targets = center(targets)
+    stake_weights = weight_normalize(stakes.fillna(0))
+    assert np.isclose(stake_weights.sum(), 1), "Stakes must sum to 1"
+    weights = generate_neutralized_weights(predictions, neutralizers, sample_weights)
+    w = weights[stakes.index].to_numpy(dtype=np.float64)
+    s = stake_weights.to_numpy(dtype=np.float64)
+    t = targets.to_numpy(dtype=np.float64)
+    w_centred = w - w.mean(axis=0, keepdims=True)
+    v = w_centred @ s
+    v = v - v.mean()
+    norm = np.sqrt(np.sum(v**2))
+    residual = orthogonalize(w_centred, v)
+    mpc = (residual.T @ t).squeeze() / norm / 50
+    return pd.Series(mpc, index=stakes.index)

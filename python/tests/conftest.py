@@ -1,0 +1,38 @@
+"""Shared generators for the differential tests (seeded, so failures reproduce)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+
+def ids(n: int, rng: np.random.Generator) -> pd.Index:
+    """Unsorted string ids, like Numerai's."""
+    return pd.Index([f"n{v:08x}" for v in rng.permutation(n * 7)[:n]], name="id")
+
+
+def predictions(n: int, k: int, rng: np.random.Generator, ties: bool = False) -> pd.DataFrame:
+    values = rng.random((n, k))
+    if ties:
+        values = np.round(values * 10) / 10
+    return pd.DataFrame(values, index=ids(n, rng), columns=[f"model_{j}" for j in range(k)])
+
+
+def target(index: pd.Index, rng: np.random.Generator, dtype=np.float64, nan_share=0.0) -> pd.Series:
+    values = rng.choice([0.0, 0.25, 0.5, 0.75, 1.0], size=len(index)).astype(dtype)
+    if nan_share:
+        values[rng.random(len(index)) < nan_share] = np.nan
+    return pd.Series(values, index=index, name="target")
+
+
+def features(index: pd.Index, f: int, rng: np.random.Generator, deficient: bool = False) -> pd.DataFrame:
+    values = rng.integers(0, 5, size=(len(index), f)).astype(np.int8)
+    frame = pd.DataFrame(values, index=index, columns=[f"feature_{j:04d}" for j in range(f)])
+    if deficient and f >= 3:
+        frame.iloc[:, 1] = frame.iloc[:, 0]  # duplicate
+        frame.iloc[:, 2] = 2  # constant
+    return frame
+
+
+@pytest.fixture
+def rng(request) -> np.random.Generator:
+    return np.random.default_rng(abs(hash(request.node.name)) % 2**32)

@@ -1,0 +1,143 @@
+"""Benchmarks of the Python package against numerai-tools 0.7.2 and the CLI.
+
+Run from the repository root in an environment with numerai-tools 0.7.2 and erascore
+installed (release build), e.g. .venv-bench after `maturin develop --release`:
+
+    python scripts/bench_python.py [--repeat 5] [--fnc-rows 5000] [--cli target/release/erascore]
+
+Prints a markdown table: per-call times of the drop-in against numerai-tools (pandas inputs,
+conversion included), `erascore.score` on in-memory frames against the CLI on the same data
+written as parquet, and the time of `import erascore`. Small repeat counts: the minimum of
+the repeats is reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+def best(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def era(rows: int, features: int, seed: int):
+    rng = np.random.default_rng(seed)
+    index = pd.Index([f"n{v:012x}" for v in np.sort(rng.choice(2**40, rows, replace=False))], name="id")
+    preds = pd.DataFrame({"prediction": rng.random(rows)}, index=index)
+    target = pd.Series(rng.choice([0.0, 0.25, 0.5, 0.75, 1.0], rows).astype(np.float32), index=index, name="target")
+    feats = pd.DataFrame(
+        rng.integers(0, 5, size=(rows, features), dtype=np.int8),
+        index=index,
+        columns=[f"feature_{j:04d}" for j in range(features)],
+    )
+    return preds, target, feats
+
+
+def row(task, ref_s, es_s, note=""):
+    ratio = ref_s / es_s if es_s > 0 else float("inf")
+    return f"| {task} | {ref_s * 1e3:,.2f} | {es_s * 1e3:,.2f} | {ratio:,.1f}x | {note} |"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--fnc-rows", type=int, default=5000)
+    ap.add_argument("--fnc-features", type=int, default=2750)
+    ap.add_argument("--cli", default="target/release/erascore")
+    ap.add_argument("--score-eras", type=int, default=60)
+    ap.add_argument("--score-rows", type=int, default=5000)
+    ap.add_argument("--score-features", type=int, default=780)
+    args = ap.parse_args()
+
+    import erascore
+    from erascore.numerai_tools import scoring as es
+    from numerai_tools import scoring as ref
+
+    lines = ["| task | reference ms | erascore ms | ratio | notes |", "| --- | ---: | ---: | ---: | --- |"]
+
+    preds, target, _ = era(5000, 0, 1)
+    assert abs(es.numerai_corr(preds, target).iloc[0] - ref.numerai_corr(preds, target).iloc[0]) < 1e-8
+    n = max(args.repeat * 10, 20)
+    lines.append(row(
+        "drop-in numerai_corr, 5,000 rows",
+        best(lambda: ref.numerai_corr(preds, target), n),
+        best(lambda: es.numerai_corr(preds, target), n),
+        "numerai-tools vs erascore.numerai_tools, pandas in and out",
+    ))
+
+    preds, target, feats = era(args.fnc_rows, args.fnc_features, 2)
+    got = es.feature_neutral_corr(preds, feats, target).iloc[0]
+    want_start = time.perf_counter()
+    want = ref.feature_neutral_corr(preds, feats, target).iloc[0]
+    ref_once = time.perf_counter() - want_start
+    assert abs(got - want) < 1e-8, (got, want)
+    ref_s = min(ref_once, best(lambda: ref.feature_neutral_corr(preds, feats, target), max(1, args.repeat // 3)))
+    lines.append(row(
+        f"drop-in feature_neutral_corr, {args.fnc_rows:,} rows x {args.fnc_features:,} int8 features",
+        ref_s,
+        best(lambda: es.feature_neutral_corr(preds, feats, target), args.repeat),
+        "int8 DataFrame of features",
+    ))
+
+    cli = Path(args.cli)
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(
+            [str(cli), "synth", "--eras", str(args.score_eras), "--rows", str(args.score_rows),
+             "--features", str(args.score_features), "--models", "3", "--out", tmp, "--quiet"],
+            check=True,
+        )
+        data_path = Path(tmp) / "data.parquet"
+        preds_path = Path(tmp) / "predictions.parquet"
+        metrics = "corr,fnc"
+        out = Path(tmp) / "scores.csv"
+
+        def run_cli():
+            subprocess.run(
+                [str(cli), "score", "--data", str(data_path), "--predictions", str(preds_path),
+                 "--metrics", metrics, "--out", str(out), "--quiet"],
+                check=True, capture_output=True,
+            )
+
+        data = pd.read_parquet(data_path)
+        predictions = pd.read_parquet(preds_path)
+        frame_scores = erascore.score(data, predictions, metrics=metrics.split(","), progress=False)
+        cli_s = best(run_cli, max(1, args.repeat // 2))
+        cli_scores = pd.read_csv(out)
+        assert np.allclose(frame_scores["fnc"].to_numpy(), cli_scores["fnc"].to_numpy(), atol=1e-12)
+        frames_s = best(
+            lambda: erascore.score(data, predictions, metrics=metrics.split(","), progress=False),
+            max(1, args.repeat // 2),
+        )
+        lines.append(
+            f"| erascore.score on pandas frames vs CLI on parquet, {args.score_eras} eras x "
+            f"{args.score_rows:,} rows x {args.score_features} features, 3 models, corr+fnc | "
+            f"{cli_s * 1e3:,.0f} (CLI) | {frames_s * 1e3:,.0f} | {frames_s / cli_s:.2f}x of CLI | "
+            "target: within 1.2x |"
+        )
+
+    def import_time() -> float:
+        code = "import time; t=time.perf_counter(); import erascore; print(time.perf_counter()-t)"
+        return min(
+            float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+            for _ in range(5)
+        )
+
+    lines.append(f"| import erascore | | {import_time() * 1e3:,.1f} | | target < 300 ms |")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The project's one test command: the Rust tests, then the Python package's tests.
+#
+#   scripts/test.sh            # cargo test --workspace, then build the extension into
+#                              # .venv-test and run pytest (python/tests)
+#   scripts/test.sh -k corr    # extra arguments go to pytest
+#
+# The virtualenv (.venv-test) gets the pinned test requirements (python/tests/
+# requirements.txt: numerai-tools 0.7.2 as the reference, pytest, hypothesis, polars,
+# maturin) and the extension built by maturin in cargo's test profile, which reuses what
+# `cargo test` just compiled. PYTHON picks the interpreter (default python3, >= 3.10).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+cargo test --workspace --locked
+
+PYTHON="${PYTHON:-python3}"
+VENV=.venv-test
+if [ ! -x "$VENV/bin/python" ]; then
+    "$PYTHON" -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r python/tests/requirements.txt
+VIRTUAL_ENV="$PWD/$VENV" "$VENV/bin/maturin" develop --quiet --locked --profile test \
+    --manifest-path crates/py/Cargo.toml
+# The frame API tests compare with the CLI that `cargo test` built.
+export ERASCORE_BIN="${ERASCORE_BIN:-$PWD/target/debug/erascore}"
+# pytest exits 5 when it collects no tests: with `set -e` that fails the run too.
+"$VENV/bin/python" -m pytest -q python/tests "$@"
