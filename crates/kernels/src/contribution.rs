@@ -122,13 +122,20 @@ mod tests {
 
     #[test]
     fn covariance_score_hand_checked() {
-        // target [0, 1] -> centred buckets [-2, 2]; (-2 * 1 + 2 * -1) / 2 = -2
-        let t = ContributionTarget::new(&[0.0, 1.0], Precision::F64);
-        assert_eq!(covariance_score(&[1.0, -1.0], &t, None), -2.0);
-        // top/bottom 1 of 2 rows: both rows, sum divided by 2
-        assert_eq!(covariance_score(&[1.0, -1.0], &t, Some(1)), -2.0);
-        // top/bottom 2 of 2 rows would overlap
-        assert!(covariance_score(&[1.0, -1.0], &t, Some(2)).is_nan());
+        // target [0, 0.5, 1] -> centred buckets [-2, 0, 2]; (-2 * 1 + 0 + 2 * -1) / 3
+        let t = ContributionTarget::new(&[0.0, 0.5, 1.0], Precision::F64);
+        let p = [1.0, 0.0, -1.0];
+        assert_eq!(covariance_score(&p, &t, None), -4.0 / 3.0);
+        // top/bottom 1 of 3 rows: rows 2 and 0, sum divided by 2
+        assert_eq!(covariance_score(&p, &t, Some(1)), -2.0);
+        // top/bottom 2 of 3 rows would overlap (and k of 2k rows counts as overlapping,
+        // the project's top/bottom rule)
+        assert!(covariance_score(&p, &t, Some(2)).is_nan());
+        assert!(covariance_score(&p[..2], &t_two(), Some(1)).is_nan());
+    }
+
+    fn t_two() -> ContributionTarget {
+        ContributionTarget::new(&[0.0, 1.0], Precision::F64)
     }
 
     #[test]
