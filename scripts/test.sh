@@ -7,8 +7,9 @@
 #
 # The virtualenv (.venv-test) gets the pinned test requirements (python/tests/
 # requirements.txt: numerai-tools 0.7.2 as the reference, pytest, hypothesis, polars,
-# maturin) and the extension built by maturin in cargo's test profile, which reuses what
-# `cargo test` just compiled. PYTHON picks the interpreter (default python3, >= 3.10).
+# maturin) and the extension built by maturin in the release profile. (Not `--profile
+# test`: maturin drives `cargo rustc`, where that profile builds the test harness, an
+# executable, instead of the library.) PYTHON picks the interpreter (default python3, >= 3.10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
@@ -21,7 +22,7 @@ if [ ! -x "$VENV/bin/python" ]; then
     "$PYTHON" -m venv "$VENV"
 fi
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r python/tests/requirements.txt
-VIRTUAL_ENV="$PWD/$VENV" "$VENV/bin/maturin" develop --quiet --locked --profile test \
+VIRTUAL_ENV="$PWD/$VENV" "$VENV/bin/maturin" develop --quiet --locked --release \
     --manifest-path crates/py/Cargo.toml
 # The frame API tests compare with the CLI that `cargo test` built.
 export ERASCORE_BIN="${ERASCORE_BIN:-$PWD/target/debug/erascore}"
