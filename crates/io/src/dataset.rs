@@ -35,6 +35,21 @@ pub enum FeatureSelection {
     Named(Vec<String>),
 }
 
+impl FeatureSelection {
+    /// The feature columns this selection names, given a file's column names.
+    fn columns(&self, names: &[String]) -> Vec<String> {
+        match self {
+            FeatureSelection::None => Vec::new(),
+            FeatureSelection::All => names
+                .iter()
+                .filter(|n| n.starts_with("feature_"))
+                .cloned()
+                .collect(),
+            FeatureSelection::Named(v) => v.clone(),
+        }
+    }
+}
+
 /// What to read from a data file.
 #[derive(Debug, Clone, Default)]
 pub struct DatasetRequest {
@@ -197,15 +212,7 @@ pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, Io
             .position(|n| n == c)
             .ok_or_else(|| IoError::missing(path, c, &names))
     };
-    let feature_names: Vec<String> = match &request.features {
-        FeatureSelection::None => Vec::new(),
-        FeatureSelection::All => names
-            .iter()
-            .filter(|n| n.starts_with("feature_"))
-            .cloned()
-            .collect(),
-        FeatureSelection::Named(v) => v.clone(),
-    };
+    let feature_names = request.features.columns(&names);
     let mut wanted: Vec<(usize, Slot)> = vec![(find("id")?, Slot::Id), (find("era")?, Slot::Era)];
     for (k, f) in feature_names.iter().enumerate() {
         wanted.push((find(f)?, Slot::Feature(k)));
@@ -527,15 +534,7 @@ pub fn dataset_from_batches(
             .position(|n| n == c)
             .ok_or_else(|| IoError::missing(label, c, &names))
     };
-    let feature_names: Vec<String> = match &request.features {
-        FeatureSelection::None => Vec::new(),
-        FeatureSelection::All => names
-            .iter()
-            .filter(|n| n.starts_with("feature_"))
-            .cloned()
-            .collect(),
-        FeatureSelection::Named(v) => v.clone(),
-    };
+    let feature_names = request.features.columns(&names);
     let id_col = find("id")?;
     let era_col = find("era")?;
     let feature_cols: Vec<usize> = feature_names
