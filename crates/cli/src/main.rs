@@ -6,6 +6,7 @@
 //! computes and finally writes; a failed run exits with 1 and writes nothing.
 
 mod common;
+mod compare_cmd;
 mod diagnostics_cmd;
 mod inputs;
 mod metamodel_cmd;
@@ -46,6 +47,8 @@ enum Command {
     Payout(payout_cmd::PayoutArgs),
     /// Check a submission file as numerai-tools does; optionally write it cleaned.
     Validate(validate_cmd::ValidateArgs),
+    /// Compare scoring and payout configurations over every model of a tournament.
+    Compare(compare_cmd::CompareArgs),
 }
 
 /// glibc's malloc hands large buffers back to the kernel on free and takes fresh ones on the
@@ -78,6 +81,7 @@ fn main() {
         Command::Diagnostics(a) => diagnostics_cmd::run(a),
         Command::Payout(a) => payout_cmd::run(a),
         Command::Validate(a) => validate_cmd::run(a),
+        Command::Compare(a) => compare_cmd::run(a),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

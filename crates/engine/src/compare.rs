@@ -1,0 +1,845 @@
+//! Benchmarking scoring configurations against each other over a whole tournament.
+//!
+//! A [`CompareConfig`] is a payout rule (an `erascore payout` preset or a custom one) plus
+//! which metrics its first and second score are, which target they are scored against and
+//! how its meta model is built. [`compare`] scores every model once per group of
+//! configurations that share a target and a meta model (one [`crate::score::score`] run:
+//! each model is ranked once per era and the group's meta model built once per era), then
+//! runs the payout crate's own compounding ([`erascore_payout::simulate()`]) per model and
+//! configuration, so a configuration's numbers are exactly those of `erascore score` followed
+//! by `erascore payout` with the same rule. The aggregates over models and rounds (payout
+//! concentration, Gini, rank shifts, Spearman between configurations) live here too.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use erascore_io::dataset::Dataset;
+use erascore_kernels::pearson::spearman;
+use erascore_payout::series::ModelScores;
+use erascore_payout::{simulate, NanPolicy, PayoutError, PayoutFactor, Rule};
+
+use crate::inputs::Predictions;
+use crate::metrics::Metric;
+use crate::score::{score, MetaModelSource, ScoreConfig, ScoreInputs};
+use crate::EngineError;
+
+/// How a configuration's meta model is built from the staked models' predictions.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MetaModelKind {
+    /// Stake-weighted mean of the gaussianized ranks (`erascore score --stakes`).
+    Stake,
+    /// Unweighted mean over the staked models (Numerai Crypto's meta model).
+    Naive,
+}
+
+/// A meta model: which models take part and with what weight.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MetaModelSpec {
+    /// Stake-weighted or unweighted.
+    pub kind: MetaModelKind,
+    /// Models staked below this take no part (every model with a positive stake does at 0).
+    pub min_stake: f64,
+    /// Stakes above this count as this much (stake-weighted only).
+    pub stake_cap: Option<f64>,
+}
+
+impl Default for MetaModelSpec {
+    fn default() -> Self {
+        Self {
+            kind: MetaModelKind::Stake,
+            min_stake: 0.0,
+            stake_cap: None,
+        }
+    }
+}
+
+impl MetaModelSpec {
+    /// The (prediction column, weight) pairs of the meta model, in stakes-file order. A model
+    /// with zero weight is left out: adding its zero term changes no sum, so the result is
+    /// bit for bit that of the full list.
+    pub fn weights(&self, stakes: &[(usize, f64)]) -> Vec<(usize, f64)> {
+        stakes
+            .iter()
+            .filter(|(_, s)| *s > 0.0 && *s >= self.min_stake)
+            .map(|&(m, s)| {
+                let w = match self.kind {
+                    MetaModelKind::Naive => 1.0,
+                    MetaModelKind::Stake => self.stake_cap.map_or(s, |c| s.min(c)),
+                };
+                (m, w)
+            })
+            .collect()
+    }
+
+    /// A short label: `stake`, `stake>=10`, `naive>=1`, `stake<=1000`.
+    pub fn label(&self) -> String {
+        let mut s = match self.kind {
+            MetaModelKind::Stake => "stake".to_string(),
+            MetaModelKind::Naive => "naive".to_string(),
+        };
+        if self.min_stake > 0.0 {
+            s.push_str(&format!(">={}", self.min_stake));
+        }
+        if let Some(c) = self.stake_cap {
+            s.push_str(&format!(" capped at {c}"));
+        }
+        s
+    }
+}
+
+/// A score formula such as `0.5 * corr + 2 * mmc`: one or two metrics with multipliers, the
+/// first and second score of a payout rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoreFormula {
+    /// Multiplier and metric of each term, in the order written.
+    pub terms: Vec<(f64, Metric)>,
+}
+
+/// Metrics a formula may use: those `compare` can score from the predictions, the data and
+/// the configuration's meta model alone.
+fn formula_metric(name: &str) -> Result<Metric, String> {
+    let m = Metric::parse(name).map_err(|e| e.to_string())?;
+    match m {
+        Metric::Corr
+        | Metric::CorrTopBottom(_)
+        | Metric::Mmc
+        | Metric::MmcTopBottom(_)
+        | Metric::Fnc
+        | Metric::Spearman
+        | Metric::Pearson => Ok(m),
+        _ => Err(format!(
+            "metric '{name}' cannot be used in a compare score (use corr, corr_tbN, mmc, \
+             mmc_tbN, fnc, spearman or pearson)"
+        )),
+    }
+}
+
+impl ScoreFormula {
+    /// Parses `[number *] metric [(+|-) [number *] metric]`; a payout rule weighs at most
+    /// two scores, and each metric may appear once.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut terms: Vec<(f64, Metric)> = Vec::new();
+        for (sign, term) in split_terms(text)? {
+            let (mult, metric) = match term.split_once('*') {
+                Some((a, b)) => {
+                    let (a, b) = (a.trim(), b.trim());
+                    match (a.parse::<f64>(), b.parse::<f64>()) {
+                        (Ok(x), Err(_)) => (x, b),
+                        (Err(_), Ok(x)) => (x, a),
+                        _ => return Err(format!("'{term}': expected NUMBER * METRIC")),
+                    }
+                }
+                None => (1.0, term),
+            };
+            if metric.is_empty() {
+                return Err(format!("'{term}': a metric is missing"));
+            }
+            if !mult.is_finite() {
+                return Err(format!("'{term}': the multiplier is not a finite number"));
+            }
+            let metric = formula_metric(metric)?;
+            if terms.iter().any(|(_, m)| *m == metric) {
+                return Err(format!("metric '{}' appears twice", metric.name()));
+            }
+            terms.push((sign * mult, metric));
+        }
+        if terms.len() > 2 {
+            return Err(format!(
+                "{} terms: a payout rule weighs at most two scores",
+                terms.len()
+            ));
+        }
+        Ok(Self { terms })
+    }
+}
+
+/// Splits `a + b - c` into signed terms; a sign right after a number's exponent (`1e-3`)
+/// belongs to the number.
+fn split_terms(text: &str) -> Result<Vec<(f64, &str)>, String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let (mut start, mut sign) = (0, 1.0);
+    for (i, &b) in bytes.iter().enumerate() {
+        if b != b'+' && b != b'-' {
+            continue;
+        }
+        let exponent = i >= 2
+            && matches!(bytes[i - 1], b'e' | b'E')
+            && (bytes[i - 2].is_ascii_digit() || bytes[i - 2] == b'.');
+        if exponent {
+            continue;
+        }
+        let term = text[start..i].trim();
+        if term.is_empty() {
+            // Only a leading sign may stand alone.
+            if !out.is_empty() || start != 0 {
+                return Err(format!("'{}': a term is missing", text.trim()));
+            }
+        } else {
+            out.push((sign, term));
+        }
+        sign = if b == b'-' { -1.0 } else { 1.0 };
+        start = i + 1;
+    }
+    let last = text[start..].trim();
+    if last.is_empty() {
+        return Err(if text.trim().is_empty() {
+            "the score is empty".to_string()
+        } else {
+            format!("'{}': a term is missing", text.trim())
+        });
+    }
+    out.push((sign, last));
+    Ok(out)
+}
+
+/// Where each round's payout factor comes from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FactorSpec {
+    /// The same factor every round (default 1, as `erascore payout`).
+    Constant(f64),
+    /// `min(1, T / X)` with `X` the total of the stakes file and `T` the rule's threshold.
+    TotalStake,
+}
+
+/// One scoring configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompareConfig {
+    /// Its name in outputs.
+    pub name: String,
+    /// Target column.
+    pub target: String,
+    /// The payout rule; its multipliers weigh `first` and `second`.
+    pub rule: Rule,
+    /// The metric of the first score.
+    pub first: Metric,
+    /// The metric of the second score (None when its multiplier is 0).
+    pub second: Option<Metric>,
+    /// The meta model, for MMC.
+    pub meta_model: MetaModelSpec,
+    /// The payout factor.
+    pub factor: FactorSpec,
+}
+
+impl CompareConfig {
+    /// A configuration from a preset (with its multipliers) or a formula; the formula's
+    /// multipliers must be ones the preset allows (a formula alone makes a `custom` rule).
+    pub fn new(
+        name: &str,
+        target: &str,
+        rule: Rule,
+        formula: Option<&ScoreFormula>,
+        meta_model: MetaModelSpec,
+        factor: FactorSpec,
+    ) -> Result<Self, String> {
+        let mut rule = rule;
+        let (first, second) = match formula {
+            Some(f) => {
+                rule.corr_multiplier = f.terms[0].0;
+                rule.mmc_multiplier = f.terms.get(1).map_or(0.0, |t| t.0);
+                rule.validate().map_err(|e| e.to_string())?;
+                (f.terms[0].1, f.terms.get(1).map(|t| t.1))
+            }
+            None => {
+                let (a, b) = rule.preset.score_columns();
+                let metric = |n: &str| {
+                    formula_metric(n).map_err(|_| {
+                        format!(
+                            "rule {} pays on '{n}', which compare cannot score; give a score \
+                             formula",
+                            rule.preset
+                        )
+                    })
+                };
+                let second = if rule.uses_mmc() {
+                    Some(metric(b)?)
+                } else {
+                    None
+                };
+                (metric(a)?, second)
+            }
+        };
+        if let FactorSpec::Constant(f) = factor {
+            PayoutFactor::constant(f).map_err(|e| e.to_string())?;
+        }
+        if factor == FactorSpec::TotalStake {
+            rule.require_threshold().map_err(|e| e.to_string())?;
+        }
+        Ok(Self {
+            name: name.to_string(),
+            target: target.to_string(),
+            rule,
+            first,
+            second,
+            meta_model,
+            factor,
+        })
+    }
+
+    /// The metrics it reads.
+    pub fn metrics(&self) -> Vec<Metric> {
+        let mut m = vec![self.first];
+        m.extend(self.second);
+        m
+    }
+
+    /// Whether it needs a meta model.
+    pub fn needs_meta_model(&self) -> bool {
+        self.metrics().iter().any(Metric::needs_meta_model)
+    }
+
+    /// The formula as text, e.g. `0.5 * corr + 2 * mmc`.
+    pub fn formula(&self) -> String {
+        let mut s = format!("{} * {}", self.rule.corr_multiplier, self.first.name());
+        if let Some(m) = self.second {
+            s.push_str(&format!(" + {} * {}", self.rule.mmc_multiplier, m.name()));
+        }
+        s
+    }
+}
+
+/// Everything [`compare`] reads.
+#[derive(Debug, Clone, Copy)]
+pub struct CompareInputs<'a> {
+    /// The data (targets of every configuration; features when one uses FNC).
+    pub data: &'a Dataset,
+    /// Every model's predictions.
+    pub predictions: &'a Predictions,
+    /// Starting stake of each prediction column (index into `predictions.models`), in the
+    /// stakes file's order; every model needs one.
+    pub stakes: &'a [(usize, f64)],
+    /// Share of ids alignment may drop.
+    pub max_filtered_ratio: f64,
+    /// numerai-tools' `target_pow15`.
+    pub target_pow15: bool,
+}
+
+/// One model under one configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelResult {
+    /// Mean of the combined score over the rounds paid.
+    pub mean_score: f64,
+    /// mean / std (ddof 0) of the combined score.
+    pub sharpe: f64,
+    /// Share of rounds with a positive combined score.
+    pub hit_rate: f64,
+    /// Starting stake.
+    pub stake0: f64,
+    /// Final stake minus starting stake.
+    pub total_payout: f64,
+    /// The stake once every round has resolved.
+    pub final_stake: f64,
+    /// 1 for the highest mean score (ties by model order; NaN last).
+    pub rank: usize,
+    /// Payout of each round (0 where a NaN score left the round out), in round order.
+    pub payouts: Vec<f64>,
+    /// Rounds left out for NaN scores.
+    pub skipped: usize,
+}
+
+/// The whole tournament in one round under one configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoundResult {
+    /// Sum of positive payouts.
+    pub paid: f64,
+    /// Sum of burns, as a positive number.
+    pub burned: f64,
+    /// The payout factor.
+    pub payout_factor: f64,
+    /// Share of the paid NMR that went to the top 1% of models by payout.
+    pub top1_share: f64,
+    /// The same for the top 10%.
+    pub top10_share: f64,
+    /// Gini coefficient of `max(payout, 0)` over all models.
+    pub gini: f64,
+}
+
+/// One configuration's results.
+#[derive(Debug, Clone)]
+pub struct ConfigResult {
+    /// The configuration.
+    pub config: CompareConfig,
+    /// One per model, in prediction-column order.
+    pub models: Vec<ModelResult>,
+    /// One per round, in round order.
+    pub rounds: Vec<RoundResult>,
+}
+
+/// Everything [`compare`] computed.
+#[derive(Debug, Clone)]
+pub struct CompareReport {
+    /// Model names.
+    pub models: Vec<String>,
+    /// Round (era) labels, in order.
+    pub rounds: Vec<String>,
+    /// One per configuration, in the order given.
+    pub configs: Vec<ConfigResult>,
+    /// How many scoring passes ran (one per distinct target and meta model).
+    pub scoring_passes: usize,
+    /// Notes for the user.
+    pub warnings: Vec<String>,
+}
+
+/// Scores every model once per group of configurations sharing a target and meta model,
+/// then simulates each configuration's payouts. `on_era` is called after each era of each
+/// scoring pass.
+pub fn compare(
+    inputs: &CompareInputs<'_>,
+    configs: &[CompareConfig],
+    on_era: &(dyn Fn() + Sync),
+) -> Result<CompareReport, EngineError> {
+    let preds = inputs.predictions;
+    let n_models = preds.models.len();
+    if n_models == 0 {
+        return Err(EngineError::Config(format!(
+            "{}: no model columns",
+            preds.path.display()
+        )));
+    }
+    let mut stake0 = vec![f64::NAN; n_models];
+    for &(m, s) in inputs.stakes {
+        stake0[m] = s;
+    }
+    if let Some(m) = stake0.iter().position(|s| s.is_nan()) {
+        return Err(EngineError::Config(format!(
+            "model '{}' has predictions but no stake",
+            preds.models[m]
+        )));
+    }
+    let groups = scoring_groups(configs);
+    let mut warnings = Vec::new();
+    let mut rounds: Vec<String> = Vec::new();
+    // Per configuration: per model, the first and second score per round.
+    let mut scores: Vec<Option<Vec<ModelScores>>> = vec![None; configs.len()];
+    for (target, meta, members) in &groups {
+        let mut metrics: Vec<Metric> = Vec::new();
+        for &c in members {
+            for m in configs[c].metrics() {
+                if !metrics.contains(&m) {
+                    metrics.push(m);
+                }
+            }
+        }
+        let weights = meta.map(|spec| spec.weights(inputs.stakes));
+        if let Some(w) = &weights {
+            if w.is_empty() {
+                return Err(EngineError::Config(format!(
+                    "configuration '{}': no model qualifies for its meta model ({})",
+                    configs[members[0]].name,
+                    meta.map(|m| m.label()).unwrap_or_default()
+                )));
+            }
+        }
+        let score_inputs = ScoreInputs {
+            data: inputs.data,
+            predictions: preds,
+            meta_model: weights.map(MetaModelSource::Stakes),
+            benchmark: None,
+            example: None,
+        };
+        let score_config = ScoreConfig {
+            metrics: metrics.clone(),
+            targets: vec![target.clone()],
+            max_filtered_ratio: inputs.max_filtered_ratio,
+            target_pow15: inputs.target_pow15,
+        };
+        let report = score(&score_inputs, &score_config, on_era)?;
+        for w in report.warnings {
+            if !warnings.contains(&w) {
+                warnings.push(w);
+            }
+        }
+        // Rows come era by era, models in column order within each era.
+        let group_rounds: Vec<String> = report
+            .rows
+            .chunks(n_models)
+            .map(|c| c[0].era.clone())
+            .collect();
+        if rounds.is_empty() {
+            rounds = group_rounds.clone();
+        } else if rounds != group_rounds {
+            return Err(EngineError::Config(format!(
+                "targets '{}' and '{target}' cover different eras; compare configurations \
+                 over the same rounds",
+                configs[groups[0].2[0]].target
+            )));
+        }
+        let col = |m: Metric| metrics.iter().position(|x| *x == m).unwrap_or(0);
+        for &c in members {
+            let config = &configs[c];
+            let (a, b) = (col(config.first), config.second.map(col));
+            let series = preds
+                .models
+                .iter()
+                .enumerate()
+                .map(|(m, model)| {
+                    let rows = report.rows.iter().skip(m).step_by(n_models);
+                    let corr: Vec<f64> = rows.clone().map(|r| r.values[a]).collect();
+                    let mmc = b.map(|b| rows.map(|r| r.values[b]).collect());
+                    ModelScores {
+                        model: model.clone(),
+                        rounds: group_rounds.clone(),
+                        corr,
+                        mmc,
+                    }
+                })
+                .collect();
+            scores[c] = Some(series);
+        }
+    }
+    let total_stake: f64 = inputs.stakes.iter().map(|(_, s)| s).sum();
+    let mut results = Vec::with_capacity(configs.len());
+    for (config, series) in configs.iter().zip(scores) {
+        let series = series.unwrap_or_default();
+        let (result, mut w) = simulate_config(config, &series, &stake0, &rounds, total_stake)?;
+        warnings.append(&mut w);
+        results.push(result);
+    }
+    Ok(CompareReport {
+        models: preds.models.clone(),
+        rounds,
+        configs: results,
+        scoring_passes: groups.len(),
+        warnings,
+    })
+}
+
+/// Configurations that share one scoring pass: a target, the meta model (if any of them
+/// needs one) and the configurations' indices. A configuration without MMC joins any pass
+/// over its target, so each model is ranked once per era and target, and again only for
+/// each further meta model.
+pub fn scoring_groups(
+    configs: &[CompareConfig],
+) -> Vec<(String, Option<MetaModelSpec>, Vec<usize>)> {
+    let mut groups: Vec<(String, Option<MetaModelSpec>, Vec<usize>)> = Vec::new();
+    for (c, config) in configs.iter().enumerate() {
+        let meta = config.needs_meta_model().then_some(config.meta_model);
+        let fits = |g: &(String, Option<MetaModelSpec>, Vec<usize>)| {
+            g.0 == config.target && (meta.is_none() || g.1.is_none() || g.1 == meta)
+        };
+        match groups.iter_mut().find(|g| fits(g)) {
+            Some(g) => {
+                g.1 = g.1.or(meta);
+                g.2.push(c);
+            }
+            None => groups.push((config.target.clone(), meta, vec![c])),
+        }
+    }
+    groups
+}
+
+fn payout_error(config: &CompareConfig, model: &str, e: PayoutError) -> EngineError {
+    EngineError::Config(format!(
+        "configuration '{}', model '{model}': {e}",
+        config.name
+    ))
+}
+
+fn simulate_config(
+    config: &CompareConfig,
+    series: &[ModelScores],
+    stake0: &[f64],
+    rounds: &[String],
+    total_stake: f64,
+) -> Result<(ConfigResult, Vec<String>), EngineError> {
+    let pf = match config.factor {
+        FactorSpec::Constant(f) => PayoutFactor::constant(f),
+        FactorSpec::TotalStake => config
+            .rule
+            .require_threshold()
+            .and_then(|t| PayoutFactor::from_total_at_risk(t, total_stake)),
+    }
+    .map_err(|e| EngineError::Config(format!("configuration '{}': {e}", config.name)))?;
+    let round_index: HashMap<&str, usize> = rounds
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.as_str(), i))
+        .collect();
+    let (first, second) = (
+        config.first.name(),
+        config.second.map_or_else(|| "-".to_string(), |m| m.name()),
+    );
+    let per_model: Vec<(ModelResult, Option<String>)> = series
+        .par_iter()
+        .zip(stake0.par_iter())
+        .map(|(s, &stake)| {
+            let mut payouts = vec![0.0; rounds.len()];
+            let prepared = match s.prepare(&config.rule, NanPolicy::Skip, &first, &second) {
+                Ok(p) => p,
+                // A model without a single scored round neither earns nor burns.
+                Err(PayoutError::NoRounds { skipped, .. }) => {
+                    let note = format!(
+                        "configuration '{}': model '{}' has no scored round; it keeps its stake",
+                        config.name, s.model
+                    );
+                    let r = ModelResult {
+                        mean_score: f64::NAN,
+                        sharpe: f64::NAN,
+                        hit_rate: f64::NAN,
+                        stake0: stake,
+                        total_payout: 0.0,
+                        final_stake: stake,
+                        rank: 0,
+                        payouts,
+                        skipped,
+                    };
+                    return Ok((r, Some(note)));
+                }
+                Err(e) => return Err(payout_error(config, &s.model, e)),
+            };
+            let factors = pf
+                .for_rounds(prepared.rounds.iter().map(String::as_str))
+                .map_err(|e| payout_error(config, &s.model, e))?;
+            let t = simulate(stake, &prepared.scores, &factors, &config.rule)
+                .map_err(|e| payout_error(config, &s.model, e))?;
+            for (round, outcome) in prepared.rounds.iter().zip(&t.rounds) {
+                payouts[round_index[round.as_str()]] = outcome.payout;
+            }
+            let b = crate::summary::basic(&prepared.scores);
+            let r = ModelResult {
+                mean_score: b.mean,
+                sharpe: b.sharpe,
+                hit_rate: crate::stats::hit_rate(&prepared.scores),
+                stake0: stake,
+                total_payout: t.final_stake - stake,
+                final_stake: t.final_stake,
+                rank: 0,
+                payouts,
+                skipped: prepared.skipped.len(),
+            };
+            Ok((r, None))
+        })
+        .collect::<Result<_, EngineError>>()?;
+    let mut warnings = Vec::new();
+    let mut models: Vec<ModelResult> = Vec::with_capacity(per_model.len());
+    for (r, w) in per_model {
+        models.extend([r]);
+        warnings.extend(w);
+    }
+    let means: Vec<f64> = models.iter().map(|m| m.mean_score).collect();
+    for (m, rank) in models.iter_mut().zip(rank_descending(&means)) {
+        m.rank = rank;
+    }
+    let factor_of = |round: &str| pf.for_round(round).unwrap_or(f64::NAN);
+    let round_results = rounds
+        .iter()
+        .enumerate()
+        .map(|(t, round)| {
+            let p: Vec<f64> = models.iter().map(|m| m.payouts[t]).collect();
+            round_result(&p, factor_of(round))
+        })
+        .collect();
+    Ok((
+        ConfigResult {
+            config: config.clone(),
+            models,
+            rounds: round_results,
+        },
+        warnings,
+    ))
+}
+
+fn round_result(payouts: &[f64], payout_factor: f64) -> RoundResult {
+    let positive: Vec<f64> = payouts.iter().map(|p| p.max(0.0)).collect();
+    RoundResult {
+        paid: positive.iter().sum(),
+        burned: -payouts.iter().filter(|p| **p < 0.0).sum::<f64>(),
+        payout_factor,
+        top1_share: top_share(&positive, 0.01),
+        top10_share: top_share(&positive, 0.10),
+        gini: gini(&positive),
+    }
+}
+
+/// Ranks, 1 for the largest value; NaN ranks last; equal values keep their input order.
+pub fn rank_descending(values: &[f64]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (x, y) = (values[a], values[b]);
+        match (x.is_nan(), y.is_nan()) {
+            (true, true) => std::cmp::Ordering::Equal,
+            (true, false) => std::cmp::Ordering::Greater,
+            (false, true) => std::cmp::Ordering::Less,
+            _ => y.total_cmp(&x),
+        }
+        .then(a.cmp(&b))
+    });
+    let mut rank = vec![0; values.len()];
+    for (r, &i) in order.iter().enumerate() {
+        rank[i] = r + 1;
+    }
+    rank
+}
+
+/// Gini coefficient of non-negative amounts: `Σ_i (2i − n − 1) x_(i) / (n Σ x)` over the
+/// amounts sorted ascending (i from 1). 0 when all are equal, `1 − 1/n` when one holds
+/// everything; NaN when nothing is held.
+pub fn gini(amounts: &[f64]) -> f64 {
+    let n = amounts.len();
+    let total: f64 = amounts.iter().sum();
+    if n == 0 || total <= 0.0 {
+        return f64::NAN;
+    }
+    let mut x = amounts.to_vec();
+    x.sort_by(f64::total_cmp);
+    let weighted: f64 = x
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (2.0 * (i as f64 + 1.0) - n as f64 - 1.0) * v)
+        .sum();
+    weighted / (n as f64 * total)
+}
+
+/// Share of the total held by the largest `ceil(share × n)` amounts (at least one); NaN when
+/// nothing is held.
+pub fn top_share(amounts: &[f64], share: f64) -> f64 {
+    let total: f64 = amounts.iter().sum();
+    if amounts.is_empty() || total <= 0.0 {
+        return f64::NAN;
+    }
+    let k = ((share * amounts.len() as f64).ceil() as usize).clamp(1, amounts.len());
+    let mut x = amounts.to_vec();
+    x.sort_by(|a, b| b.total_cmp(a));
+    x[..k].iter().sum::<f64>() / total
+}
+
+/// Spearman correlation over the pairs where both values are finite.
+pub fn spearman_finite(a: &[f64], b: &[f64]) -> f64 {
+    let (x, y): (Vec<f64>, Vec<f64>) = a
+        .iter()
+        .zip(b)
+        .filter(|(x, y)| x.is_finite() && y.is_finite())
+        .map(|(x, y)| (*x, *y))
+        .unzip();
+    spearman(&x, &y)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use erascore_payout::Preset;
+
+    #[test]
+    fn formulas_parse() {
+        let f = ScoreFormula::parse("0.5 * corr + 2 * mmc").unwrap();
+        assert_eq!(f.terms, vec![(0.5, Metric::Corr), (2.0, Metric::Mmc)]);
+        let f = ScoreFormula::parse("corr_tb200").unwrap();
+        assert_eq!(f.terms, vec![(1.0, Metric::CorrTopBottom(200))]);
+        let f = ScoreFormula::parse("-1e-1*fnc - mmc*3").unwrap();
+        assert_eq!(f.terms, vec![(-0.1, Metric::Fnc), (-3.0, Metric::Mmc)]);
+        for bad in [
+            "",
+            "0.5 * cor",
+            "corr + corr",
+            "corr + mmc + fnc",
+            "x * y",
+            "2 *",
+            "bmc",
+            "inf * corr",
+        ] {
+            assert!(ScoreFormula::parse(bad).is_err(), "{bad}");
+        }
+        let e = ScoreFormula::parse("0.5 * cor + mmc").unwrap_err();
+        assert!(e.contains("'cor'"), "{e}");
+    }
+
+    #[test]
+    fn gini_and_top_share_hand_checked() {
+        assert_eq!(gini(&[1.0, 1.0, 1.0, 1.0]), 0.0);
+        // One of four holds everything: 1 - 1/4.
+        assert!((gini(&[0.0, 0.0, 0.0, 8.0]) - 0.75).abs() < 1e-15);
+        // [1, 2, 3]: (−2·1 + 0·2 + 2·3) / (3·6) = 4/18.
+        assert!((gini(&[3.0, 1.0, 2.0]) - 4.0 / 18.0).abs() < 1e-15);
+        assert!(gini(&[0.0, 0.0]).is_nan());
+        // 200 amounts: top 1% is the 2 largest.
+        let mut v = vec![1.0; 198];
+        v.extend([100.0, 2.0]);
+        assert!((top_share(&v, 0.01) - 102.0 / 300.0).abs() < 1e-15);
+        assert_eq!(top_share(&[5.0], 0.01), 1.0);
+    }
+
+    #[test]
+    fn ranks_put_nan_last_and_keep_ties_in_order() {
+        assert_eq!(
+            rank_descending(&[0.1, f64::NAN, 0.3, 0.1]),
+            vec![2, 4, 1, 3]
+        );
+    }
+
+    #[test]
+    fn meta_model_weights() {
+        let stakes = [(0, 5.0), (1, 0.0), (2, 50.0), (3, 0.5)];
+        let spec = MetaModelSpec::default();
+        assert_eq!(spec.weights(&stakes), vec![(0, 5.0), (2, 50.0), (3, 0.5)]);
+        let naive = MetaModelSpec {
+            kind: MetaModelKind::Naive,
+            min_stake: 1.0,
+            stake_cap: None,
+        };
+        assert_eq!(naive.weights(&stakes), vec![(0, 1.0), (2, 1.0)]);
+        let capped = MetaModelSpec {
+            stake_cap: Some(10.0),
+            ..spec
+        };
+        assert_eq!(capped.weights(&stakes)[1], (2, 10.0));
+    }
+
+    #[test]
+    fn presets_pick_their_metrics() {
+        let c = CompareConfig::new(
+            "a",
+            "target",
+            Preset::Y2024.defaults(),
+            None,
+            MetaModelSpec::default(),
+            FactorSpec::Constant(1.0),
+        )
+        .unwrap();
+        assert_eq!((c.first, c.second), (Metric::Corr, Some(Metric::Mmc)));
+        assert_eq!(c.formula(), "0.5 * corr + 2 * mmc");
+        let w = CompareConfig::new(
+            "w",
+            "target",
+            Preset::Weekly2021.defaults(),
+            None,
+            MetaModelSpec::default(),
+            FactorSpec::Constant(1.0),
+        )
+        .unwrap();
+        assert_eq!(w.second, None);
+        assert!(!w.needs_meta_model());
+        let e = CompareConfig::new(
+            "s",
+            "target",
+            Preset::Signals2025.defaults(),
+            None,
+            MetaModelSpec::default(),
+            FactorSpec::Constant(1.0),
+        )
+        .unwrap_err();
+        assert!(e.contains("compare cannot score"), "{e}");
+        // A formula the preset does not allow.
+        let f = ScoreFormula::parse("1 * corr + 1 * mmc").unwrap();
+        let e = CompareConfig::new(
+            "y",
+            "target",
+            Preset::Y2024.defaults(),
+            Some(&f),
+            MetaModelSpec::default(),
+            FactorSpec::Constant(1.0),
+        )
+        .unwrap_err();
+        assert!(e.contains("--rule custom"), "{e}");
+        let e = CompareConfig::new(
+            "c",
+            "target",
+            Preset::Custom.defaults(),
+            None,
+            MetaModelSpec::default(),
+            FactorSpec::TotalStake,
+        )
+        .unwrap_err();
+        assert!(e.contains("threshold"), "{e}");
+    }
+}
