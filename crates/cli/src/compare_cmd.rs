@@ -62,6 +62,7 @@ pub struct CompareArgs {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RulesFile {
+    #[serde(default)]
     config: Vec<RawConfig>,
 }
 

@@ -10,9 +10,16 @@ use anyhow::Context;
 use clap::Args;
 
 use erascore_io::output::OutputDir;
-use erascore_synth::{Synth, SynthConfig, FILES};
+use erascore_synth::{Population, Synth, SynthConfig, FILES};
 
 use crate::common::{progress, usage};
+
+/// `--tournament` values.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum TournamentArg {
+    /// The classic tournament.
+    Classic,
+}
 
 /// Flags of `erascore synth`.
 #[derive(Args, Debug)]
@@ -35,6 +42,11 @@ pub struct SynthArgs {
     /// Rows per row group of data.parquet (rounded up to whole eras).
     #[arg(long, default_value_t = 65_536)]
     pub row_group_rows: usize,
+    /// Model population: `classic` writes a tournament archive (up to 100,000 models with
+    /// shared signal, feature-exposed models, near-copies and a few random ones,
+    /// heavy-tailed stakes, float32 predictions with an era column) for `erascore compare`.
+    #[arg(long, value_enum)]
+    pub tournament: Option<TournamentArg>,
     /// Output folder: created, or replaced as a whole (it may hold only a previous
     /// dataset).
     #[arg(long)]
@@ -55,6 +67,10 @@ pub fn run(args: &SynthArgs) -> anyhow::Result<()> {
             models: args.models,
             seed: args.seed,
             rows_per_row_group: args.row_group_rows.max(1),
+            population: match args.tournament {
+                None => Population::Basic,
+                Some(TournamentArg::Classic) => Population::Classic,
+            },
         })?;
         let staged = OutputDir::stage(&args.out, &FILES).context("--out")?;
         Ok((synth, staged))

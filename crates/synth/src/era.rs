@@ -7,9 +7,9 @@
 
 use rayon::prelude::*;
 
-use crate::plan::{balanced_bins, reshuffle_subset, ModelShape, Plan};
+use crate::plan::{balanced_bins, reshuffle_subset, ModelShape, ModelStyle, Plan};
 use crate::rng::{below, normals, row_id, stream, Stream};
-use crate::SynthConfig;
+use crate::{Population, SynthConfig};
 
 /// Names of the target columns, in file order.
 pub const TARGETS: [&str; 3] = ["target", "target_aux_20", "target_aux_60"];
@@ -115,7 +115,10 @@ pub fn generate(config: &SynthConfig, plan: &Plan, index: usize) -> Era {
         }
     }
 
-    let (predictions, meta_model) = models(config, plan, index, &long_signal);
+    let (predictions, meta_model) = match config.population {
+        Population::Basic => models(config, plan, index, &long_signal),
+        Population::Classic => tournament(config, plan, index, &long_signal, &features),
+    };
     let first_row = (index * n) as u64;
     let ids = (0..n as u64).map(|i| row_id(seed, first_row + i)).collect();
     Era {
@@ -230,6 +233,79 @@ fn models(
             let rest = 0.3 * signal[i] + others_scale * others[i];
             squash(META_OWN * meta_own[i] + (1.0 - META_OWN * META_OWN).sqrt() * rest)
         })
+        .collect();
+    (predictions, meta_model)
+}
+
+/// Loading of a near-copy on the model it copies.
+const COPY_LOADING: f64 = 0.95;
+
+/// A tournament population's predictions and its stake-weighted meta model. Each model's
+/// own noise comes from its own stream, so models are generated in parallel and a
+/// near-copy regenerates the latent values of the model it copies.
+fn tournament(
+    config: &SynthConfig,
+    plan: &Plan,
+    index: usize,
+    signal: &[f64],
+    features: &[Vec<i8>],
+) -> (Vec<Vec<f64>>, Vec<f64>) {
+    let n = signal.len();
+    let common = normals(&mut stream(config.seed, Some(index), Stream::Models), n);
+    let own = |m: usize| normals(&mut stream(config.seed, Some(index), Stream::Model(m)), n);
+    let plain = |m: usize, extra: &dyn Fn(usize) -> f64, extra_var: f64| -> Vec<f64> {
+        let p = &plan.models[m];
+        let noise = own(m);
+        let scale = (1.0 - p.signal * p.signal - MODEL_COMMON * MODEL_COMMON - extra_var)
+            .max(0.05)
+            .sqrt();
+        (0..n)
+            .map(|i| p.signal * signal[i] + MODEL_COMMON * common[i] + extra(i) + scale * noise[i])
+            .collect()
+    };
+    // Every style but a copy; a copy's original is never itself a copy.
+    let original = |m: usize| -> Vec<f64> {
+        match plan.models[m].style {
+            ModelStyle::Random => own(m),
+            // Bins 0..=4 in equal shares: mean 2, variance 2.
+            ModelStyle::Exposed { feature, weight } => plain(
+                m,
+                &|i| weight * (f64::from(features[feature][i]) - 2.0) / std::f64::consts::SQRT_2,
+                weight * weight,
+            ),
+            _ => plain(m, &|_| 0.0, 0.0),
+        }
+    };
+    let latent = |m: usize| -> Vec<f64> {
+        match plan.models[m].style {
+            ModelStyle::Copy { of } => {
+                let k = (1.0 - COPY_LOADING * COPY_LOADING).sqrt();
+                original(of)
+                    .iter()
+                    .zip(own(m))
+                    .map(|(b, e)| COPY_LOADING * b + k * e)
+                    .collect()
+            }
+            _ => original(m),
+        }
+    };
+    let latents: Vec<Vec<f64>> = (0..plan.models.len()).into_par_iter().map(latent).collect();
+    let total_stake: f64 = plan.models.iter().map(|m| m.stake).sum();
+    let mut blend = vec![0.0; n];
+    for (p, l) in plan.models.iter().zip(&latents) {
+        if total_stake > 0.0 && p.stake > 0.0 {
+            let share = p.stake / total_stake;
+            blend
+                .iter_mut()
+                .zip(l)
+                .for_each(|(acc, x)| *acc += share * x);
+        }
+    }
+    standardize(&mut blend);
+    let meta_model = blend.iter().map(|&x| squash(x)).collect();
+    let predictions = latents
+        .into_par_iter()
+        .map(|l| l.into_iter().map(squash).collect())
         .collect();
     (predictions, meta_model)
 }

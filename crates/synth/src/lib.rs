@@ -59,6 +59,24 @@ pub struct SynthConfig {
     pub seed: u64,
     /// Rows per parquet row group of data.parquet (rounded up to whole eras).
     pub rows_per_row_group: usize,
+    /// What kind of model population predictions.parquet holds.
+    pub population: Population,
+}
+
+/// The models written to predictions.parquet.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Population {
+    /// A few models of every value shape (continuous, heavily tied, already ranked), float64,
+    /// matched to the data by id: what the scorer's tests and benchmarks need.
+    #[default]
+    Basic,
+    /// A classic-tournament population (`--tournament classic`): every model shares the
+    /// latent signal and a common component with its own noise and style (most plain,
+    /// some exposed to a single feature, some near-copies of another model, a few pure
+    /// noise); stakes are heavy-tailed (Pareto, some zero) and the meta model is their
+    /// stake-weighted blend. Predictions are float32 with an `era` column, one row group per
+    /// era, so archives of 10,000 models stay streamable.
+    Classic,
 }
 
 impl Default for SynthConfig {
@@ -71,6 +89,7 @@ impl Default for SynthConfig {
             models: 3,
             seed: 42,
             rows_per_row_group: 65_536,
+            population: Population::Basic,
         }
     }
 }
@@ -85,8 +104,10 @@ pub const MAX_ROWS_PER_ERA: usize = 10_000_000;
 /// The most feature columns (Numerai has ~2,750): the parquet writer keeps ~74 KB of state
 /// per column while a row group is written.
 pub const MAX_FEATURES: usize = 20_000;
-/// The most model columns.
+/// The most model columns of the basic population.
 pub const MAX_MODELS: usize = 1_000;
+/// The most model columns of a tournament population.
+pub const MAX_TOURNAMENT_MODELS: usize = 100_000;
 /// The most bytes one era's columns may take in memory (they are held twice while written).
 pub const MAX_ERA_BYTES: usize = 4 << 30;
 
@@ -224,8 +245,18 @@ impl SynthConfig {
                 format!("at most {MAX_FEATURES}"),
             );
         }
-        if self.models > MAX_MODELS {
-            return too_large("--models", self.models, format!("at most {MAX_MODELS}"));
+        let max_models = match self.population {
+            Population::Basic => MAX_MODELS,
+            Population::Classic => MAX_TOURNAMENT_MODELS,
+        };
+        if self.models > max_models {
+            return too_large(
+                "--models",
+                self.models,
+                format!(
+                    "at most {max_models} (--tournament classic allows {MAX_TOURNAMENT_MODELS})"
+                ),
+            );
         }
         // Each row holds its int8 features, a float64 per model and the meta model, three
         // float32 targets and an id.

@@ -11,7 +11,7 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
 use crate::rng::{below, normals, stream, uniform, Stream};
-use crate::SynthConfig;
+use crate::{Population, SynthConfig};
 
 /// How a model's values are shaped (numerai-tools must handle each).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +22,28 @@ pub enum ModelShape {
     Rounded,
     /// Already percentile ranks (i + 0.5) / n.
     Ranked,
+}
+
+/// How a tournament model's latent predictions are made (the basic population is all
+/// `Signal`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ModelStyle {
+    /// Signal, the component all models share, and its own noise.
+    Signal,
+    /// Like `Signal`, plus a heavy loading on one feature (a feature-exposed model).
+    Exposed {
+        /// The feature.
+        feature: usize,
+        /// Its loading.
+        weight: f64,
+    },
+    /// Model `of`'s latent values with a little noise of its own (a near-copy).
+    Copy {
+        /// The model copied (never itself a copy).
+        of: usize,
+    },
+    /// Noise only.
+    Random,
 }
 
 /// Per-model parameters.
@@ -35,6 +57,8 @@ pub struct ModelPlan {
     pub shape: ModelShape,
     /// Stake in stakes.csv.
     pub stake: f64,
+    /// How its latent values are made.
+    pub style: ModelStyle,
 }
 
 /// Global parameters derived from the seed.
@@ -104,8 +128,13 @@ impl Plan {
                 },
                 // Log-uniform between 1 and 1,000 NMR, to the cent.
                 stake: (10f64.powf(3.0 * uniform(&mut rng)) * 100.0).round() / 100.0,
+                style: ModelStyle::Signal,
             })
             .collect();
+        let models = match config.population {
+            Population::Basic => models,
+            Population::Classic => tournament_models(config, &mut rng),
+        };
 
         // Feature sets: numerai's small is 42 of ~2,750 and medium ~780; smaller feature
         // counts scale down but keep small < medium < all where possible.
@@ -132,6 +161,58 @@ impl Plan {
             missing_rows: config.rows_per_era.div_ceil(100).max(1),
         }
     }
+}
+
+/// Shares of tournament model styles: pure noise, feature-exposed, near-copies.
+const RANDOM_SHARE: f64 = 0.05;
+const EXPOSED_SHARE: f64 = 0.20;
+const COPY_SHARE: f64 = 0.15;
+/// Share of tournament models without stake.
+const UNSTAKED_SHARE: f64 = 0.10;
+/// Pareto tail index of tournament stakes (the 80/20 rule) and the smallest stake.
+const STAKE_TAIL: f64 = 1.16;
+const STAKE_MIN: f64 = 1.0;
+const STAKE_MAX: f64 = 1_000_000.0;
+
+/// A classic-tournament population: styles, loadings and heavy-tailed stakes.
+fn tournament_models(config: &SynthConfig, rng: &mut ChaCha8Rng) -> Vec<ModelPlan> {
+    let mut models: Vec<ModelPlan> = Vec::with_capacity(config.models);
+    for m in 0..config.models {
+        let u = uniform(rng);
+        let style = if u < RANDOM_SHARE {
+            ModelStyle::Random
+        } else if u < RANDOM_SHARE + EXPOSED_SHARE {
+            ModelStyle::Exposed {
+                feature: below(rng, config.features),
+                weight: 0.3 + 0.4 * uniform(rng),
+            }
+        } else if u < RANDOM_SHARE + EXPOSED_SHARE + COPY_SHARE && m > 0 {
+            let of = below(rng, m);
+            ModelStyle::Copy {
+                of: match models[of].style {
+                    ModelStyle::Copy { of } => of,
+                    _ => of,
+                },
+            }
+        } else {
+            ModelStyle::Signal
+        };
+        let stake = if uniform(rng) < UNSTAKED_SHARE {
+            0.0
+        } else {
+            // Pareto: P(stake > x) = (STAKE_MIN / x)^STAKE_TAIL.
+            let s = STAKE_MIN / (1.0 - uniform(rng)).powf(1.0 / STAKE_TAIL);
+            (s.min(STAKE_MAX) * 100.0).round() / 100.0
+        };
+        models.push(ModelPlan {
+            name: format!("model_{m}"),
+            signal: 0.05 + 0.3 * uniform(rng),
+            shape: ModelShape::Continuous,
+            stake,
+            style,
+        });
+    }
+    models
 }
 
 /// A column of `n` values with (as near as possible) n/5 of each bin 0..=4, shuffled.

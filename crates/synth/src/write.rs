@@ -24,7 +24,7 @@ use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use rayon::prelude::*;
 
 use crate::era::{generate, Era, TARGETS};
-use crate::{Synth, SynthError};
+use crate::{Population, Synth, SynthError};
 
 /// One file written by [`Synth::write`].
 #[derive(Debug, Clone)]
@@ -75,12 +75,21 @@ fn data_schema(synth: &Synth) -> SchemaRef {
 
 fn prediction_schema(synth: &Synth) -> SchemaRef {
     let mut fields = vec![Field::new("id", DataType::Utf8, true)];
+    // A tournament archive is wide (`id, era, model_0 ...`) and float32: half the bytes of
+    // 10,000 model columns, and ranks are unchanged by the width.
+    let width = match synth.config.population {
+        Population::Basic => DataType::Float64,
+        Population::Classic => {
+            fields.push(Field::new("era", DataType::Utf8, true));
+            DataType::Float32
+        }
+    };
     fields.extend(
         synth
             .plan
             .models
             .iter()
-            .map(|m| Field::new(&m.name, DataType::Float64, true)),
+            .map(|m| Field::new(&m.name, width.clone(), true)),
     );
     Arc::new(Schema::new(fields))
 }
@@ -210,16 +219,34 @@ fn write_pending(
 
             let mut pred_columns: Vec<ArrayRef> =
                 vec![Arc::new(StringArray::from(era.ids.clone()))];
-            pred_columns.extend(
-                era.predictions
-                    .iter()
-                    .map(|p| Arc::new(Float64Array::from(p.clone())) as ArrayRef),
-            );
+            let tournament = config.population == Population::Classic;
+            if tournament {
+                pred_columns.push(Arc::new(StringArray::from(vec![
+                    era.name.clone();
+                    era.ids.len()
+                ])));
+                pred_columns.extend(era.predictions.iter().map(|p| {
+                    Arc::new(p.iter().map(|&v| v as f32).collect::<Float32Array>()) as ArrayRef
+                }));
+            } else {
+                pred_columns.extend(
+                    era.predictions
+                        .iter()
+                        .map(|p| Arc::new(Float64Array::from(p.clone())) as ArrayRef),
+                );
+            }
             let batch = RecordBatch::try_new(pred_schema.clone(), pred_columns)
                 .map_err(|e| SynthError::arrow(&preds.tmp, e))?;
             pred_writer
                 .write(&batch)
                 .map_err(|e| SynthError::parquet(&preds.tmp, e))?;
+            if tournament {
+                // One row group per era: thousands of columns would otherwise buffer a
+                // whole multi-era row group of encoded pages.
+                pred_writer
+                    .flush()
+                    .map_err(|e| SynthError::parquet(&preds.tmp, e))?;
+            }
 
             let meta_columns: Vec<ArrayRef> = vec![
                 Arc::new(StringArray::from(era.ids.clone())),

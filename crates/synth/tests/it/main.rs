@@ -17,6 +17,7 @@ fn config() -> SynthConfig {
         seed: 7,
         // Two eras per row group: several row groups, as in the full-size files.
         rows_per_row_group: 800,
+        ..SynthConfig::default()
     }
 }
 

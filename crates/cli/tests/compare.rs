@@ -1,0 +1,331 @@
+//! End-to-end tests of `erascore compare`: each configuration's per-model numbers are those
+//! of `erascore score` followed by `erascore payout` with the same rule, and bad
+//! configuration files are usage errors.
+
+#![allow(clippy::unwrap_used)]
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use erascore_io::frame::read_frame;
+
+fn erascore(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_erascore"))
+        .args(args)
+        .output()
+        .expect("run erascore")
+}
+
+fn ok(args: &[&str]) -> Output {
+    let out = erascore(args);
+    assert!(
+        out.status.success(),
+        "erascore {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn s(p: &Path) -> String {
+    p.display().to_string()
+}
+
+/// A small tournament archive.
+fn archive(dir: &Path) -> std::path::PathBuf {
+    let a = dir.join("archive");
+    ok(&[
+        "synth",
+        "--tournament",
+        "classic",
+        "--models",
+        "24",
+        "--eras",
+        "14",
+        "--rows",
+        "240",
+        "--features",
+        "12",
+        "--seed",
+        "5",
+        "--out",
+        &s(&a),
+        "--quiet",
+    ]);
+    a
+}
+
+/// (config, model) -> (mean_score, total_payout, final_stake).
+fn per_model(out: &Path) -> HashMap<(String, String), (f64, f64, f64)> {
+    let f = read_frame(&out.join("per_model.parquet")).unwrap();
+    let (model, config) = (f.text("model").unwrap(), f.text("config").unwrap());
+    let (mean, total, fin) = (
+        f.float("mean_score").unwrap().0,
+        f.float("total_payout").unwrap().0,
+        f.float("final_stake").unwrap().0,
+    );
+    (0..f.rows())
+        .map(|i| {
+            (
+                (config[i].to_string(), model[i].to_string()),
+                (mean[i], total[i], fin[i]),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn each_configuration_equals_score_then_payout() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = archive(dir.path());
+    let (data, preds, stakes) = (
+        a.join("data.parquet"),
+        a.join("predictions.parquet"),
+        a.join("stakes.csv"),
+    );
+    // The naive meta model over models staked at least 2.5 NMR is `score --stakes` with
+    // weight 1 for exactly those models.
+    let stake_rows = read_frame(&stakes).unwrap();
+    let (names, amounts) = (
+        stake_rows.text("model").unwrap(),
+        stake_rows.float("stake").unwrap().0,
+    );
+    let mut naive = String::from("model,stake\n");
+    let mut qualifying = 0;
+    for (m, &x) in names.iter().zip(amounts.iter()) {
+        if x >= 2.5 {
+            naive.push_str(&format!("{m},1\n"));
+            qualifying += 1;
+        }
+    }
+    assert!((2..names.len()).contains(&qualifying), "{qualifying}");
+    let naive_stakes = dir.path().join("naive_stakes.csv");
+    std::fs::write(&naive_stakes, naive).unwrap();
+
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(
+        &rules,
+        r#"
+[[config]]
+name = "y2024"
+rule = "2024"
+
+[[config]]
+name = "tb-custom"
+score = "1.5 * corr_tb50 - 0.5 * mmc"
+cap = 0.1
+resolve_lag = 2
+
+[[config]]
+name = "weekly"
+rule = "weekly-2021"
+threshold = 1000
+total_at_risk = 2500
+
+[[config]]
+name = "naive"
+score = "0.5 * corr + 2 * mmc"
+cap = 0.05
+meta_model = "naive"
+min_stake = 2.5
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let run = ok(&[
+        "compare",
+        "--data",
+        &s(&data),
+        "--predictions",
+        &s(&preds),
+        "--stakes",
+        &s(&stakes),
+        "--configs",
+        &s(&rules),
+        "--out",
+        &s(&out),
+        "--quiet",
+    ]);
+    let table = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        table.contains("tb-custom") && table.contains("spearman"),
+        "{table}"
+    );
+    let got = per_model(&out);
+    assert_eq!(got.len(), 4 * 24);
+
+    // (config, meta-model stakes, score metrics, payout flags, first and second column)
+    let cases: [(&str, &Path, &str, Vec<&str>, &str, &str); 4] = [
+        (
+            "y2024",
+            &stakes,
+            "corr,mmc",
+            vec!["--rule", "2024"],
+            "corr",
+            "mmc",
+        ),
+        (
+            "tb-custom",
+            &stakes,
+            "corr_tb50,mmc",
+            vec![
+                "--rule",
+                "custom",
+                "--corr-multiplier",
+                "1.5",
+                "--mmc-multiplier",
+                "-0.5",
+                "--cap",
+                "0.1",
+                "--resolve-lag",
+                "2",
+            ],
+            "corr_tb50",
+            "mmc",
+        ),
+        (
+            "weekly",
+            &stakes,
+            "corr",
+            vec![
+                "--rule",
+                "weekly-2021",
+                "--threshold",
+                "1000",
+                "--total-at-risk",
+                "2500",
+            ],
+            "corr",
+            "mmc",
+        ),
+        (
+            "naive",
+            &naive_stakes,
+            "corr,mmc",
+            vec![
+                "--rule",
+                "custom",
+                "--corr-multiplier",
+                "0.5",
+                "--mmc-multiplier",
+                "2",
+                "--cap",
+                "0.05",
+            ],
+            "corr",
+            "mmc",
+        ),
+    ];
+    for (config, meta_stakes, metrics, rule, first, second) in cases {
+        let scores = dir.path().join(format!("{config}_scores.parquet"));
+        ok(&[
+            "score",
+            "--data",
+            &s(&data),
+            "--predictions",
+            &s(&preds),
+            "--stakes",
+            &s(meta_stakes),
+            "--metrics",
+            metrics,
+            "--out",
+            &s(&scores),
+            "--quiet",
+        ]);
+        let traj = dir.path().join(format!("{config}_trajectory.parquet"));
+        let json = dir.path().join(format!("{config}_payout.json"));
+        let mut args = vec![
+            "payout".to_string(),
+            "--scores".into(),
+            s(&scores),
+            "--stakes".into(),
+            s(&stakes),
+            "--corr-col".into(),
+            first.into(),
+            "--out".into(),
+            s(&traj),
+            "--json".into(),
+            s(&json),
+        ];
+        if metrics.contains(',') {
+            args.extend(["--mmc-col".to_string(), second.to_string()]);
+        }
+        args.extend(rule.iter().map(|x| x.to_string()));
+        ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        let summary: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        let t = read_frame(&traj).unwrap();
+        let (tm, ts) = (t.text("model").unwrap(), t.float("score").unwrap().0);
+        let mut checked = 0;
+        for m in summary["models"].as_array().unwrap() {
+            let model = m["model"].as_str().unwrap();
+            let (stake0, fin) = (
+                m["stake0"].as_f64().unwrap(),
+                m["final_stake"].as_f64().unwrap(),
+            );
+            let own: Vec<f64> = (0..t.rows())
+                .filter(|&i| &tm[i] == model)
+                .map(|i| ts[i])
+                .collect();
+            let mean = own.iter().sum::<f64>() / own.len() as f64;
+            let (g_mean, g_total, g_final) = got[&(config.to_string(), model.to_string())];
+            let close = |x: f64, y: f64| (x - y).abs() <= 1e-12 * x.abs().max(1.0);
+            assert!(close(g_final, fin), "{config} {model}: {g_final} vs {fin}");
+            assert!(close(g_total, fin - stake0), "{config} {model}");
+            assert!(close(g_mean, mean), "{config} {model}: {g_mean} vs {mean}");
+            checked += 1;
+        }
+        assert_eq!(checked, 24, "{config}");
+    }
+    // The configurations really differ.
+    let k = |c: &str| got[&(c.to_string(), "model_0".to_string())].2;
+    assert_ne!(k("y2024"), k("naive"));
+    assert_ne!(k("y2024"), k("weekly"));
+}
+
+#[test]
+fn bad_configuration_files_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("missing-archive");
+    let cases = [
+        ("[[config]]\nname = \"a\"\nscore = \"0.5 * cor\"\n", "'cor'"),
+        ("[[config]]\nname = \"a\"\nrule = \"2025\"\n", "unknown payout rule '2025'"),
+        ("[[config]]\nname = \"a\"\nrule = \"2024\"\ncapp = 1\n", "capp"),
+        ("[[config]]\nname = \"a\"\n", "give a rule"),
+        ("[[config]]\nname = \"a\"\nrule = \"2024\"\ncap = 2\n", "cap 2"),
+        (
+            "[[config]]\nname = \"a\"\nrule = \"2024\"\n[[config]]\nname = \"a\"\nrule = \"2024\"\n",
+            "used twice",
+        ),
+        ("[[config]]\nname = \"a\"\nscore = \"corr\"\nmeta_model = \"x\"\n", "meta_model 'x'"),
+        ("[[config]\n", "TOML"),
+        ("", "no [[config]]"),
+        (
+            "[[config]]\nname = \"b\"\nrule = \"2024\"\nscore = \"corr + mmc\"\n",
+            "config 'b'",
+        ),
+    ];
+    for (text, want) in cases {
+        let rules = dir.path().join("rules.toml");
+        std::fs::write(&rules, text).unwrap();
+        let out = erascore(&[
+            "compare",
+            "--data",
+            &s(&a.join("data.parquet")),
+            "--predictions",
+            &s(&a.join("predictions.parquet")),
+            "--stakes",
+            &s(&a.join("stakes.csv")),
+            "--configs",
+            &s(&rules),
+            "--out",
+            &s(&dir.path().join("out")),
+        ]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{text}: {err}");
+        assert!(err.contains(want), "{text}: {err}");
+        assert!(err.contains("rules.toml"), "{text}: {err}");
+        assert!(!dir.path().join("out").exists());
+    }
+}
