@@ -12,16 +12,19 @@ use erascore_engine::compare::{
     compare, scoring_groups, spearman_finite, CompareConfig, CompareInputs, CompareReport,
     ConfigResult, FactorSpec, MetaModelKind, MetaModelSpec, ScoreFormula,
 };
-use erascore_engine::inputs::NON_MODEL_COLUMNS;
-use erascore_io::dataset::{DatasetRequest, FeatureSelection};
+use erascore_engine::inputs::{check_model_names, Predictions, NON_MODEL_COLUMNS};
+use erascore_engine::EngineError;
+use erascore_io::dataset::{read_dataset, DatasetRequest, FeatureSelection};
+use erascore_io::frame::column_names;
 use erascore_io::frame::{write_frame_unstaged, Column, Frame, Values};
 use erascore_io::output::OutputDir;
 use erascore_io::FloatWidth;
+use erascore_io::Strings;
 use erascore_payout::factor::factor_from_total;
 use erascore_payout::{Preset, Rule, RuleOverrides};
 
 use crate::common::{fmt, progress, table, usage};
-use crate::inputs::{load, InputArgs, Loaded};
+use crate::inputs::read_predictions;
 
 /// The files of a compare output folder.
 pub const FILES: [&str; 3] = ["per_model.parquet", "per_round.parquet", "compare.json"];
@@ -54,6 +57,10 @@ pub struct CompareArgs {
     /// Do not raise the centred target to the 1.5 power in CORR.
     #[arg(long)]
     pub no_target_pow15: bool,
+    /// Most prediction values (models × data rows) held in memory at once; more models
+    /// are read in chunks (two passes over the file, same numbers).
+    #[arg(long, default_value_t = 150_000_000)]
+    pub max_values: usize,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -218,16 +225,6 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
     let features = configs
         .iter()
         .any(|c| c.metrics().iter().any(|m| m.needs_features()));
-    let input = InputArgs {
-        data: args.data.clone(),
-        predictions: args.predictions.clone(),
-        models: None,
-        target: targets.clone(),
-        features_json: None,
-        feature_set: None,
-        max_filtered_ratio: args.max_filtered_ratio,
-        no_target_pow15: args.no_target_pow15,
-    };
     let request = DatasetRequest {
         features: if features {
             FeatureSelection::All
@@ -237,24 +234,41 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
         targets,
     };
     let started = std::time::Instant::now();
-    let Loaded {
-        data, predictions, ..
-    } = load(&input, &request, &[])?;
-    let stakes = crate::score_cmd::read_stakes(&args.stakes, &predictions)?;
+    let data = read_dataset(&args.data, &request)?;
+    let models: Vec<String> = column_names(&args.predictions)?
+        .into_iter()
+        .filter(|n| !NON_MODEL_COLUMNS.contains(&n.as_str()))
+        .collect();
+    check_model_names(&models).with_context(|| format!("{}", args.predictions.display()))?;
+    // The stakes file mapped onto the model columns, exactly as `score --stakes` maps it.
+    let columns = Predictions {
+        path: args.predictions.clone(),
+        ids: Strings::default(),
+        eras: None,
+        models: models.clone(),
+        values: Vec::new(),
+    };
+    let stakes = crate::score_cmd::read_stakes(&args.stakes, &columns)?;
     if !args.quiet {
         eprintln!(
-            "read {} models, {} eras, {} rows in {:.1} s",
-            predictions.models.len(),
+            "{} models, {} eras, {} rows (data read in {:.1} s)",
+            models.len(),
             data.era_names.len(),
             data.ids.len(),
             started.elapsed().as_secs_f64()
         );
     }
+    let load = |m: &[String]| {
+        read_predictions(&args.predictions, Some(m))
+            .map_err(|e| EngineError::Config(format!("{e:#}")))
+    };
     let passes = scoring_groups(&configs).len();
     let bar = progress(data.era_names.len() * passes, "scoring", args.quiet);
     let inputs = CompareInputs {
         data: &data,
-        predictions: &predictions,
+        models: &models,
+        load: &load,
+        max_values: args.max_values,
         stakes: &stakes,
         max_filtered_ratio: args.max_filtered_ratio,
         target_pow15: !args.no_target_pow15,
@@ -288,9 +302,10 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
     print!("{}", summary_table(&report));
     if !args.quiet {
         eprintln!(
-            "{} configurations, {} scoring pass(es), {:.1} s; wrote {}",
+            "{} configurations, {} scoring pass(es) over {} chunk(s) of models, {:.1} s; wrote {}",
             configs.len(),
             report.scoring_passes,
+            report.chunks,
             started.elapsed().as_secs_f64(),
             args.out.display()
         );

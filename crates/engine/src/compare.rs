@@ -19,7 +19,11 @@ use erascore_kernels::pearson::spearman;
 use erascore_payout::series::ModelScores;
 use erascore_payout::{simulate, NanPolicy, PayoutError, PayoutFactor, Rule};
 
-use crate::inputs::Predictions;
+use erascore_io::Strings;
+use erascore_kernels::corr::gaussian_rank;
+use erascore_kernels::meta_model::StakeWeightedSum;
+
+use crate::inputs::{DataRows, Predictions, Reference};
 use crate::metrics::Metric;
 use crate::score::{score, MetaModelSource, ScoreConfig, ScoreInputs};
 use crate::EngineError;
@@ -299,15 +303,24 @@ impl CompareConfig {
     }
 }
 
+/// Loads the prediction columns of the named models (all from one file).
+pub type LoadModels<'a> = dyn Fn(&[String]) -> Result<Predictions, EngineError> + Sync + 'a;
+
 /// Everything [`compare`] reads.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct CompareInputs<'a> {
     /// The data (targets of every configuration; features when one uses FNC).
     pub data: &'a Dataset,
-    /// Every model's predictions.
-    pub predictions: &'a Predictions,
-    /// Starting stake of each prediction column (index into `predictions.models`), in the
-    /// stakes file's order; every model needs one.
+    /// Every model column of the predictions file.
+    pub models: &'a [String],
+    /// Reads the predictions of some models: [`compare`] holds at most `max_values`
+    /// prediction values (models × data rows) at once, reading the file in chunks of models
+    /// when it holds more.
+    pub load: &'a LoadModels<'a>,
+    /// Most prediction values held in memory at once.
+    pub max_values: usize,
+    /// Starting stake of each model (index into `models`), in the stakes file's order;
+    /// every model needs one.
     pub stakes: &'a [(usize, f64)],
     /// Share of ids alignment may drop.
     pub max_filtered_ratio: f64,
@@ -377,25 +390,36 @@ pub struct CompareReport {
     pub configs: Vec<ConfigResult>,
     /// How many scoring passes ran (one per distinct target and meta model).
     pub scoring_passes: usize,
+    /// How many chunks of models the predictions were read in (1: all at once).
+    pub chunks: usize,
     /// Notes for the user.
     pub warnings: Vec<String>,
 }
 
+/// A scoring group: target, meta model (if any configuration of it needs one), members.
+pub type Group = (String, Option<MetaModelSpec>, Vec<usize>);
+
 /// Scores every model once per group of configurations sharing a target and meta model,
 /// then simulates each configuration's payouts. `on_era` is called after each era of each
 /// scoring pass.
+///
+/// When every model's predictions fit in `max_values`, they are read once, each model is
+/// ranked once per era and group, and each group's meta model is built once per era from
+/// the same ranks (the path of `erascore score --stakes`). Otherwise models are read in
+/// chunks (in stakes-file order): a first pass adds each chunk's gaussianized ranks into
+/// every meta model ([`StakeWeightedSum`], the same sums in the same order, so the same
+/// numbers), and a second pass scores each chunk against the finished meta models.
 pub fn compare(
     inputs: &CompareInputs<'_>,
     configs: &[CompareConfig],
     on_era: &(dyn Fn() + Sync),
 ) -> Result<CompareReport, EngineError> {
-    let preds = inputs.predictions;
-    let n_models = preds.models.len();
+    let models = inputs.models;
+    let n_models = models.len();
     if n_models == 0 {
-        return Err(EngineError::Config(format!(
-            "{}: no model columns",
-            preds.path.display()
-        )));
+        return Err(EngineError::Config(
+            "the predictions have no model columns".into(),
+        ));
     }
     let mut stake0 = vec![f64::NAN; n_models];
     for &(m, s) in inputs.stakes {
@@ -404,105 +428,292 @@ pub fn compare(
     if let Some(m) = stake0.iter().position(|s| s.is_nan()) {
         return Err(EngineError::Config(format!(
             "model '{}' has predictions but no stake",
-            preds.models[m]
+            models[m]
         )));
     }
     let groups = scoring_groups(configs);
-    let mut warnings = Vec::new();
-    let mut rounds: Vec<String> = Vec::new();
-    // Per configuration: per model, the first and second score per round.
-    let mut scores: Vec<Option<Vec<ModelScores>>> = vec![None; configs.len()];
-    for (target, meta, members) in &groups {
-        let mut metrics: Vec<Metric> = Vec::new();
-        for &c in members {
-            for m in configs[c].metrics() {
-                if !metrics.contains(&m) {
-                    metrics.push(m);
-                }
-            }
-        }
-        let weights = meta.map(|spec| spec.weights(inputs.stakes));
-        if let Some(w) = &weights {
-            if w.is_empty() {
+    for (_, meta, members) in &groups {
+        if let Some(spec) = meta {
+            if spec.weights(inputs.stakes).is_empty() {
                 return Err(EngineError::Config(format!(
                     "configuration '{}': no model qualifies for its meta model ({})",
                     configs[members[0]].name,
-                    meta.map(|m| m.label()).unwrap_or_default()
+                    spec.label()
                 )));
             }
         }
-        let score_inputs = ScoreInputs {
-            data: inputs.data,
-            predictions: preds,
-            meta_model: weights.map(MetaModelSource::Stakes),
-            benchmark: None,
-            example: None,
-        };
-        let score_config = ScoreConfig {
-            metrics: metrics.clone(),
-            targets: vec![target.clone()],
-            max_filtered_ratio: inputs.max_filtered_ratio,
-            target_pow15: inputs.target_pow15,
-        };
-        let report = score(&score_inputs, &score_config, on_era)?;
-        for w in report.warnings {
-            if !warnings.contains(&w) {
-                warnings.push(w);
+    }
+    let per_chunk = (inputs.max_values / inputs.data.ids.len().max(1)).max(1);
+    let order: Vec<usize> = inputs.stakes.iter().map(|(m, _)| *m).collect();
+    let chunks: Vec<&[usize]> = if per_chunk >= n_models {
+        Vec::new()
+    } else {
+        order.chunks(per_chunk).collect()
+    };
+    let names = |idx: &[usize]| idx.iter().map(|&m| models[m].clone()).collect::<Vec<_>>();
+    let mut collected = Collected {
+        rounds: Vec::new(),
+        series: vec![vec![None; n_models]; configs.len()],
+        warnings: Vec::new(),
+    };
+    if chunks.is_empty() {
+        let all: Vec<usize> = (0..n_models).collect();
+        let preds = (inputs.load)(&names(&all))?;
+        for group in &groups {
+            // Stakes index the prediction columns, which here are all models in order.
+            let source = group
+                .1
+                .map(|spec| MetaModelSource::Stakes(spec.weights(inputs.stakes)));
+            score_group(
+                inputs,
+                configs,
+                group,
+                &preds,
+                source,
+                &all,
+                &mut collected,
+                on_era,
+            )?;
+        }
+    } else {
+        let specs: Vec<MetaModelSpec> = groups.iter().filter_map(|g| g.1).collect();
+        let references = meta_references(inputs, &specs, &chunks, &names)?;
+        for chunk in &chunks {
+            let preds = (inputs.load)(&names(chunk))?;
+            for group in &groups {
+                let source = group.1.and_then(|spec| {
+                    specs
+                        .iter()
+                        .position(|s| *s == spec)
+                        .map(|k| MetaModelSource::Column(&references[k]))
+                });
+                score_group(
+                    inputs,
+                    configs,
+                    group,
+                    &preds,
+                    source,
+                    chunk,
+                    &mut collected,
+                    on_era,
+                )?;
             }
         }
-        // Rows come era by era, models in column order within each era.
-        let group_rounds: Vec<String> = report
-            .rows
-            .chunks(n_models)
-            .map(|c| c[0].era.clone())
-            .collect();
-        if rounds.is_empty() {
-            rounds = group_rounds.clone();
-        } else if rounds != group_rounds {
-            return Err(EngineError::Config(format!(
-                "targets '{}' and '{target}' cover different eras; compare configurations \
-                 over the same rounds",
-                configs[groups[0].2[0]].target
-            )));
-        }
-        let col = |m: Metric| metrics.iter().position(|x| *x == m).unwrap_or(0);
-        for &c in members {
-            let config = &configs[c];
-            let (a, b) = (col(config.first), config.second.map(col));
-            let series = preds
-                .models
-                .iter()
-                .enumerate()
-                .map(|(m, model)| {
-                    let rows = report.rows.iter().skip(m).step_by(n_models);
-                    let corr: Vec<f64> = rows.clone().map(|r| r.values[a]).collect();
-                    let mmc = b.map(|b| rows.map(|r| r.values[b]).collect());
-                    ModelScores {
-                        model: model.clone(),
-                        rounds: group_rounds.clone(),
-                        corr,
-                        mmc,
-                    }
-                })
-                .collect();
-            scores[c] = Some(series);
-        }
     }
+    let Collected {
+        rounds,
+        series,
+        mut warnings,
+    } = collected;
     let total_stake: f64 = inputs.stakes.iter().map(|(_, s)| s).sum();
     let mut results = Vec::with_capacity(configs.len());
-    for (config, series) in configs.iter().zip(scores) {
-        let series = series.unwrap_or_default();
+    for (config, series) in configs.iter().zip(series) {
+        let series: Vec<ModelScores> = series.into_iter().flatten().collect();
         let (result, mut w) = simulate_config(config, &series, &stake0, &rounds, total_stake)?;
         warnings.append(&mut w);
         results.push(result);
     }
     Ok(CompareReport {
-        models: preds.models.clone(),
+        models: models.to_vec(),
         rounds,
         configs: results,
         scoring_passes: groups.len(),
+        chunks: chunks.len().max(1),
         warnings,
     })
+}
+
+/// Per-model score series gathered from the scoring passes.
+struct Collected {
+    rounds: Vec<String>,
+    /// Per configuration, per model (index into all models).
+    series: Vec<Vec<Option<ModelScores>>>,
+    warnings: Vec<String>,
+}
+
+/// Scores `preds` (the models `global` of all models) for one group and files each member
+/// configuration's first and second score per model.
+#[allow(clippy::too_many_arguments)]
+fn score_group(
+    inputs: &CompareInputs<'_>,
+    configs: &[CompareConfig],
+    (target, _, members): &Group,
+    preds: &Predictions,
+    meta_model: Option<MetaModelSource<'_>>,
+    global: &[usize],
+    out: &mut Collected,
+    on_era: &(dyn Fn() + Sync),
+) -> Result<(), EngineError> {
+    let mut metrics: Vec<Metric> = Vec::new();
+    for &c in members {
+        for m in configs[c].metrics() {
+            if !metrics.contains(&m) {
+                metrics.push(m);
+            }
+        }
+    }
+    let score_inputs = ScoreInputs {
+        data: inputs.data,
+        predictions: preds,
+        meta_model,
+        benchmark: None,
+        example: None,
+    };
+    let score_config = ScoreConfig {
+        metrics: metrics.clone(),
+        targets: vec![target.clone()],
+        max_filtered_ratio: inputs.max_filtered_ratio,
+        target_pow15: inputs.target_pow15,
+    };
+    let report = score(&score_inputs, &score_config, on_era)?;
+    for w in report.warnings {
+        if !out.warnings.contains(&w) {
+            out.warnings.push(w);
+        }
+    }
+    let n = preds.models.len();
+    // Rows come era by era, models in column order within each era.
+    let rounds: Vec<String> = report.rows.chunks(n).map(|c| c[0].era.clone()).collect();
+    if out.rounds.is_empty() {
+        out.rounds = rounds.clone();
+    } else if out.rounds != rounds {
+        return Err(EngineError::Config(format!(
+            "target '{target}' covers other eras than the first configuration's target;              compare configurations over the same rounds"
+        )));
+    }
+    let col = |m: Metric| metrics.iter().position(|x| *x == m).unwrap_or(0);
+    for &c in members {
+        let config = &configs[c];
+        let (a, b) = (col(config.first), config.second.map(col));
+        for (m, &g) in global.iter().enumerate() {
+            let rows = report.rows.iter().skip(m).step_by(n);
+            let corr: Vec<f64> = rows.clone().map(|r| r.values[a]).collect();
+            let mmc = b.map(|b| rows.map(|r| r.values[b]).collect());
+            out.series[c][g] = Some(ModelScores {
+                model: preds.models[m].clone(),
+                rounds: rounds.clone(),
+                corr,
+                mmc,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The meta model of each spec as a column over the data rows, built chunk by chunk: per
+/// era, over the era's rows that have predictions (the rows `score` builds it over), each
+/// model's gaussianized tie-kept ranks are added with its weight, in stakes-file order.
+fn meta_references(
+    inputs: &CompareInputs<'_>,
+    specs: &[MetaModelSpec],
+    chunks: &[&[usize]],
+    names: &dyn Fn(&[usize]) -> Vec<String>,
+) -> Result<Vec<Reference>, EngineError> {
+    let data = inputs.data;
+    let weights: Vec<HashMap<usize, f64>> = specs
+        .iter()
+        .map(|s| s.weights(inputs.stakes).into_iter().collect())
+        .collect();
+    let data_rows = DataRows::new(data);
+    let n_eras = data.era_names.len();
+    let mut era_rows: Option<Vec<Vec<u32>>> = None;
+    let mut sums: Vec<Vec<StakeWeightedSum>> = Vec::new();
+    for chunk in chunks {
+        let staked: Vec<usize> = chunk
+            .iter()
+            .copied()
+            .filter(|m| weights.iter().any(|w| w.contains_key(m)))
+            .collect();
+        if staked.is_empty() {
+            continue;
+        }
+        let preds = (inputs.load)(&names(&staked))?;
+        let pred_row = data_rows.match_rows(&preds.keys())?;
+        let rows = era_rows.get_or_insert_with(|| {
+            let mut rows = vec![Vec::new(); n_eras];
+            for (r, &e) in data.eras.iter().enumerate() {
+                if pred_row[r].is_some() {
+                    rows[e as usize].push(r as u32);
+                }
+            }
+            rows
+        });
+        if sums.is_empty() {
+            sums = rows
+                .iter()
+                .map(|r| {
+                    specs
+                        .iter()
+                        .map(|_| StakeWeightedSum::new(r.len()))
+                        .collect()
+                })
+                .collect();
+        }
+        sums.par_iter_mut()
+            .zip(rows.par_iter())
+            .enumerate()
+            .try_for_each(|(e, (era_sums, rows))| {
+                if rows.is_empty() {
+                    return Ok(());
+                }
+                for (k, &m) in staked.iter().enumerate() {
+                    let values: Vec<f64> = rows
+                        .iter()
+                        .map(|&r| {
+                            pred_row[r as usize].map_or(f64::NAN, |i| preds.values[k][i as usize])
+                        })
+                        .collect();
+                    let g = gaussian_rank(&values);
+                    for (sum, w) in era_sums.iter_mut().zip(&weights) {
+                        if let Some(&w) = w.get(&m) {
+                            sum.add(&g, w).map_err(|source| EngineError::Kernel {
+                                era: data.era_names[e].clone(),
+                                model: "(meta model)".into(),
+                                target: "-".into(),
+                                source,
+                            })?;
+                        }
+                    }
+                }
+                Ok::<(), EngineError>(())
+            })?;
+    }
+    let rows = era_rows.unwrap_or_default();
+    let era_labels: Strings = data
+        .eras
+        .iter()
+        .map(|&e| data.era_names[e as usize].as_str())
+        .collect();
+    let mut out = Vec::with_capacity(specs.len());
+    for (k, spec) in specs.iter().enumerate() {
+        let mut values = vec![f64::NAN; data.ids.len()];
+        for (e, era_rows) in rows.iter().enumerate() {
+            if era_rows.is_empty() {
+                continue;
+            }
+            let era_sums = &sums[e];
+            let meta = era_sums[k]
+                .clone()
+                .finish()
+                .map_err(|source| EngineError::Kernel {
+                    era: data.era_names[e].clone(),
+                    model: "(meta model)".into(),
+                    target: "-".into(),
+                    source,
+                })?;
+            for (&r, v) in era_rows.iter().zip(meta) {
+                values[r as usize] = v;
+            }
+        }
+        out.push(Reference {
+            path: format!("(meta model: {})", spec.label()).into(),
+            column: "meta_model".into(),
+            ids: data.ids.clone(),
+            eras: Some(era_labels.clone()),
+            values,
+        });
+    }
+    Ok(out)
 }
 
 /// Configurations that share one scoring pass: a target, the meta model (if any of them
@@ -515,9 +726,8 @@ pub fn scoring_groups(
     let mut groups: Vec<(String, Option<MetaModelSpec>, Vec<usize>)> = Vec::new();
     for (c, config) in configs.iter().enumerate() {
         let meta = config.needs_meta_model().then_some(config.meta_model);
-        let fits = |g: &(String, Option<MetaModelSpec>, Vec<usize>)| {
-            g.0 == config.target && (meta.is_none() || g.1.is_none() || g.1 == meta)
-        };
+        let fits =
+            |g: &Group| g.0 == config.target && (meta.is_none() || g.1.is_none() || g.1 == meta);
         match groups.iter_mut().find(|g| fits(g)) {
             Some(g) => {
                 g.1 = g.1.or(meta);
