@@ -134,9 +134,19 @@ mod tests {
 
     #[test]
     fn top_bottom_count_only_in_its_output_spelling() {
-        for name in ["corr_tb007", "corr_tb+5", "mmc_tb05", "corr_tb 5", "corr_tb", "mmc_tb-1"] {
+        for name in [
+            "corr_tb007",
+            "corr_tb+5",
+            "mmc_tb05",
+            "corr_tb 5",
+            "corr_tb",
+            "mmc_tb-1",
+        ] {
             assert!(Metric::parse(name).is_err(), "{name} was accepted");
         }
-        assert_eq!(Metric::parse("corr_tb10").unwrap(), Metric::CorrTopBottom(10));
+        assert_eq!(
+            Metric::parse("corr_tb10").unwrap(),
+            Metric::CorrTopBottom(10)
+        );
     }
 }
