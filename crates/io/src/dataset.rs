@@ -169,6 +169,9 @@ fn wanted_index(wanted: &[(usize, Slot)], pred: impl Fn(&Slot) -> bool) -> usize
     wanted.iter().find(|(_, s)| pred(s)).map_or(0, |(i, _)| *i)
 }
 
+/// A file column to decode and where its values go.
+type SlotColumn = (usize, Slot);
+
 enum Slot {
     Id,
     Era,
@@ -200,7 +203,7 @@ fn plan_columns(
     path: &Path,
     schema: &Schema,
     request: &DatasetRequest,
-) -> Result<(Vec<String>, Vec<(usize, Slot)>), IoError> {
+) -> Result<(Vec<String>, Vec<SlotColumn>), IoError> {
     let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
     let find = |c: &str| {
         names
