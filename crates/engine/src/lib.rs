@@ -16,6 +16,7 @@
 #![deny(missing_docs)]
 
 pub mod compare;
+pub mod diagnostics;
 pub mod inputs;
 pub mod metrics;
 pub mod score;
