@@ -75,6 +75,10 @@ fn per_model(out: &Path) -> HashMap<(String, String), (f64, f64, f64)> {
         .collect()
 }
 
+/// Configuration, meta-model stakes, `score` metrics, `payout` rule flags, first and second
+/// score column.
+type Case<'a> = (&'a str, &'a Path, &'a str, Vec<&'a str>, &'a str, &'a str);
+
 #[test]
 fn each_configuration_equals_score_then_payout() {
     let dir = tempfile::tempdir().unwrap();
@@ -155,8 +159,7 @@ min_stake = 2.5
     let got = per_model(&out);
     assert_eq!(got.len(), 4 * 24);
 
-    // (config, meta-model stakes, score metrics, payout flags, first and second column)
-    let cases: [(&str, &Path, &str, Vec<&str>, &str, &str); 4] = [
+    let cases: [Case; 4] = [
         (
             "y2024",
             &stakes,
