@@ -9,8 +9,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use erascore_engine::compare::{
-    compare, scoring_groups, spearman_finite, CompareConfig, CompareInputs, CompareReport,
-    ConfigResult, FactorSpec, MetaModelKind, MetaModelSpec, ScoreFormula,
+    by_payout_change, compare, scoring_groups, spearman_finite, CompareConfig, CompareInputs,
+    CompareReport, ConfigResult, FactorSpec, MetaModelKind, MetaModelSpec, ScoreFormula,
 };
 use erascore_engine::inputs::{check_model_names, Predictions, NON_MODEL_COLUMNS};
 use erascore_engine::EngineError;
@@ -27,7 +27,12 @@ use crate::common::{fmt, progress, table, usage};
 use crate::inputs::read_predictions;
 
 /// The files of a compare output folder.
-pub const FILES: [&str; 3] = ["per_model.parquet", "per_round.parquet", "compare.json"];
+pub const FILES: [&str; 4] = [
+    "per_model.parquet",
+    "per_round.parquet",
+    "compare.json",
+    "report.html",
+];
 
 /// How many models each winners/losers list and flip list names.
 const LISTED: usize = 10;
@@ -298,6 +303,9 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
     let text = serde_json::to_string_pretty(&summary_json(&report))?;
     std::fs::write(&json_path, text + "\n")
         .with_context(|| format!("{}", args.out.join(FILES[2]).display()))?;
+    let html_path = dir.join(FILES[3]);
+    std::fs::write(&html_path, erascore_report::compare::html(&report))
+        .with_context(|| format!("{}", args.out.join(FILES[3]).display()))?;
     staged.commit()?;
     print!("{}", summary_table(&report));
     if !args.quiet {
@@ -450,8 +458,7 @@ fn pair_json(r: &CompareReport, a: &ConfigResult, b: &ConfigResult) -> Value {
     };
     let earn = |x: f64| x > 0.0;
     let burn = |x: f64| x < 0.0;
-    let mut by_nmr: Vec<usize> = (0..r.models.len()).collect();
-    by_nmr.sort_by(|&x, &y| (pb[y] - pa[y]).total_cmp(&(pb[x] - pa[x])).then(x.cmp(&y)));
+    let by_nmr = by_payout_change(a, b);
     let nmr_entry =
         |m: usize| json!({"model": r.models[m], "a": pa[m], "b": pb[m], "change": pb[m] - pa[m]});
     let shift = |m: usize| a.models[m].rank as i64 - b.models[m].rank as i64;

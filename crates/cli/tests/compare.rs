@@ -158,6 +158,10 @@ min_stake = 2.5
     );
     let got = per_model(&out);
     assert_eq!(got.len(), 4 * 24);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    // The overview chart, then a scatter and a histogram per pair of the 4 configurations.
+    assert_eq!(html.matches("<svg").count(), 1 + 2 * 6, "{html}");
+    assert!(html.contains("tb-custom vs weekly") && !html.contains("<script"));
 
     let cases: [Case; 4] = [
         (

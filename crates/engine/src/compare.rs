@@ -914,6 +914,15 @@ pub fn top_share(amounts: &[f64], share: f64) -> f64 {
     x[..k].iter().sum::<f64>() / total
 }
 
+/// Models ordered by how much more they are paid under `b` than under `a` (total payout,
+/// largest gain first; ties in model order): winners from the front, losers from the back.
+pub fn by_payout_change(a: &ConfigResult, b: &ConfigResult) -> Vec<usize> {
+    let change = |m: usize| b.models[m].total_payout - a.models[m].total_payout;
+    let mut order: Vec<usize> = (0..a.models.len()).collect();
+    order.sort_by(|&x, &y| change(y).total_cmp(&change(x)).then(x.cmp(&y)));
+    order
+}
+
 /// Spearman correlation over the pairs where both values are finite.
 pub fn spearman_finite(a: &[f64], b: &[f64]) -> f64 {
     let (x, y): (Vec<f64>, Vec<f64>) = a

@@ -13,6 +13,7 @@ use erascore_engine::stats::{PayoutWeights, Stat};
 use erascore_io::frame::{write_frame_unstaged, Column, Frame, Values};
 use erascore_io::FloatWidth;
 
+pub mod compare;
 pub mod html;
 
 /// The files of a diagnostics output folder.
