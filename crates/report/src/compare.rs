@@ -274,12 +274,11 @@ pub fn html(r: &CompareReport) -> String {
             escape(&c.config.name),
             escape(&c.config.formula()),
             fmt(c.config.rule.cap),
-            escape(
-                &c.config
-                    .needs_meta_model()
-                    .then(|| c.config.meta_model.label())
-                    .unwrap_or_else(|| "–".into())
-            ),
+            escape(&if c.config.needs_meta_model() {
+                c.config.meta_model.label()
+            } else {
+                "–".into()
+            }),
             fmt(paid),
             fmt(burned),
             fmt(paid - burned)
