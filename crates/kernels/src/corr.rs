@@ -5,9 +5,9 @@
 //! Pearson correlation. With `top_bottom = Some(k)` only the `k` lowest and `k` highest
 //! transformed predictions (stable order, so ties go by id) are correlated with the target.
 
-use crate::gaussian::gaussianize_in_place;
+use crate::gaussian::ndtri;
 use crate::pearson::{pearson, std_dev};
-use crate::rank::{percentile_rank, TieMethod};
+use crate::rank::{ordinal_ranks, TieMethod};
 use crate::target::{centre, centre_on, mean_skip_nan, signed_power_in_place, Precision};
 use crate::KernelError;
 
@@ -86,10 +86,42 @@ pub(crate) fn check_power(before: &[f64], after: &[f64], what: &str) -> Result<(
 }
 
 /// Tie-kept rank then gaussianize: numerai-tools `gaussian(tie_kept_rank(x))`.
+///
+/// A tie-kept rank `r` of `n` values is a whole or half number, so every gaussianized value
+/// is one of `ndtri((k/2 − 0.5)/n)` for `k = 2..=2n`: the same few thousand quantiles for
+/// every model of an era. Each thread keeps them in a table for the last `n` it saw, filled
+/// as they are first needed, so the inverse normal CDF runs once per distinct rank instead
+/// of once per value. The table holds the very numbers the direct computation gives (`k/2`
+/// is exactly the rank, same expression, same function), so results are bit for bit those
+/// of [`crate::rank::percentile_rank`] followed by
+/// [`crate::gaussian::gaussianize_in_place`] (tested).
 pub fn gaussian_rank(values: &[f64]) -> Vec<f64> {
-    let mut g = percentile_rank(values, TieMethod::Average);
-    gaussianize_in_place(&mut g);
+    let mut g = ordinal_ranks(values, TieMethod::Average);
+    let n = values.len();
+    QUANTILES.with_borrow_mut(|(size, table)| {
+        if *size != n {
+            *size = n;
+            table.clear();
+            table.resize(2 * n + 1, f64::NAN);
+        }
+        let nf = n as f64;
+        for r in g.iter_mut() {
+            // r is k/2 for a whole k in 2..=2n, exactly.
+            let k = (*r * 2.0) as usize;
+            let q = &mut table[k];
+            if q.is_nan() {
+                *q = ndtri((*r - 0.5) / nf);
+            }
+            *r = *q;
+        }
+    });
     g
+}
+
+thread_local! {
+    /// `ndtri((k/2 − 0.5)/n)` by `k`, NaN where not computed yet, for the `n` in front.
+    static QUANTILES: std::cell::RefCell<(usize, Vec<f64>)> =
+        const { std::cell::RefCell::new((0, Vec::new())) };
 }
 
 /// `tie_kept_rank__gaussianize__pow_1_5` for one prediction column.
@@ -169,6 +201,36 @@ pub fn top_bottom_rows(values: &[f64], k: usize) -> Option<Vec<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gaussian::gaussianize_in_place;
+    use crate::rank::percentile_rank;
+
+    /// The quantile table gives exactly the direct computation, with ties (half ranks),
+    /// -0.0 against 0.0, and eras of different sizes taking turns on one thread.
+    #[test]
+    fn gaussian_rank_table_is_bit_identical_to_direct() {
+        let direct = |v: &[f64]| {
+            let mut g = percentile_rank(v, TieMethod::Average);
+            gaussianize_in_place(&mut g);
+            g
+        };
+        for round in 0..3 {
+            for n in [1usize, 2, 5, 6, 97, 1000, 6200] {
+                let v: Vec<f64> = (0..n)
+                    .map(|i| match (i + round) % 7 {
+                        0 => ((i * 31) % 13) as f64 / 10.0,
+                        1 => -0.0,
+                        2 => 0.0,
+                        _ => ((i * 7919 + round) % 1009) as f64 * 1e-3 - 0.4,
+                    })
+                    .collect();
+                let (a, b) = (gaussian_rank(&v), direct(&v));
+                assert_eq!(a.len(), b.len());
+                for (x, y) in a.iter().zip(&b) {
+                    assert_eq!(x.to_bits(), y.to_bits(), "n={n}: {x} vs {y}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn perfect_order_gives_high_corr() {
