@@ -18,6 +18,7 @@
 pub mod inputs;
 pub mod metrics;
 pub mod score;
+pub mod signals;
 pub mod stats;
 pub mod submission;
 pub mod summary;
@@ -76,8 +77,10 @@ pub enum EngineError {
         location: String,
     },
     /// A prediction is NaN or infinite.
-    #[error("{path}: column '{column}' has {value} for id '{id}'; predictions must be finite")]
+    #[error("{path}: column '{column}' has {value} for id '{id}'; {what} must be finite")]
     NonFinite {
+        /// What the values are ("predictions", "neutralizers", ...).
+        what: &'static str,
         /// The file.
         path: PathBuf,
         /// The model column.

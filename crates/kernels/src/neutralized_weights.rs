@@ -91,6 +91,28 @@ pub fn generate_neutralized_weights_many(
         .collect())
 }
 
+/// The raw ([`WeightScaling::Raw`]) weights of every column for scoring against a target of
+/// `target_len` rows: the preamble alpha and MPC share.
+pub(crate) fn raw_weights_for_target(
+    predictions: &[&[f64]],
+    neutralizers: &ColumnMatrix,
+    sample_weights: &[f64],
+    target_len: usize,
+) -> Result<Vec<Vec<f64>>, KernelError> {
+    if target_len != neutralizers.rows() {
+        return Err(KernelError::LengthMismatch {
+            left: target_len,
+            right: neutralizers.rows(),
+        });
+    }
+    generate_neutralized_weights_many(
+        predictions,
+        neutralizers,
+        sample_weights,
+        WeightScaling::Raw,
+    )
+}
+
 /// numerai-tools `weight_normalize(center(w))`: subtract the mean, divide by the sum of
 /// absolute values (a constant column becomes NaN, as in pandas).
 pub fn center_and_normalize_in_place(w: &mut [f64]) {

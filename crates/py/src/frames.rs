@@ -243,6 +243,7 @@ fn score_frames<'py>(
         meta_model: meta.as_ref().map(MetaModelSource::Column),
         benchmark: bench.as_ref(),
         example: None,
+        signals: Default::default(),
     };
     let config = ScoreConfig {
         metrics,
