@@ -230,7 +230,11 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
             neutralizers: signal_files.neutralizers.as_ref(),
             sample_weights: signal_files.sample_weights.as_ref(),
             previous: signal_files.previous.as_ref(),
-            stakes: plan.metrics.contains(&Metric::Mpc).then_some(stakes).flatten(),
+            stakes: plan
+                .metrics
+                .contains(&Metric::Mpc)
+                .then_some(stakes)
+                .flatten(),
         },
     };
     let config = ScoreConfig {
@@ -293,7 +297,11 @@ fn read_signal_files(args: &ScoreArgs, metrics: &[Metric]) -> anyhow::Result<Sig
             })
             .transpose()
     };
-    let neutralizers = read(&args.neutralizers, uses(Metric::needs_neutralizers), "neutralizers")?;
+    let neutralizers = read(
+        &args.neutralizers,
+        uses(Metric::needs_neutralizers),
+        "neutralizers",
+    )?;
     let sample_weights = read(
         &args.sample_weights,
         uses(Metric::needs_sample_weights),

@@ -173,13 +173,7 @@ pub fn score_with_paths(
         meta_row,
         bench_row: reference_rows(inputs.benchmark)?,
         example_row: reference_rows(inputs.example)?,
-        signals: SignalsPlan::new(
-            data,
-            &data_rows,
-            &inputs.signals,
-            preds,
-            &config.metrics,
-        )?,
+        signals: SignalsPlan::new(data, &data_rows, &inputs.signals, preds, &config.metrics)?,
         pred_row,
         target_index,
     };
@@ -429,14 +423,8 @@ fn score_era(
         config.max_filtered_ratio,
     );
     // Against the previous submission: the same for every target.
-    let previous = signals.previous_metrics(
-        metrics,
-        preds,
-        &model_values,
-        rows,
-        all_rows,
-        &mut warnings,
-    )?;
+    let previous =
+        signals.previous_metrics(metrics, preds, &model_values, rows, all_rows, &mut warnings)?;
     let signal_metrics = metrics
         .iter()
         .any(|m| m.needs_neutralizers() && !m.needs_previous());

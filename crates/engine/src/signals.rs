@@ -8,19 +8,21 @@
 //! once per era and row set and shared by every model and target.
 
 use erascore_io::dataset::Dataset;
+use erascore_kernels::alpha::alpha_of_weights;
 use erascore_kernels::churn::{churn, churn_top_bottom};
 use erascore_kernels::contribution::ContributionTarget;
 use erascore_kernels::matrix::{ColumnData, ColumnMatrix};
 use erascore_kernels::meta_portfolio::mpc_of_weights;
-use erascore_kernels::neutral::{neutral_contribution, neutral_correlation_centred};
 use erascore_kernels::neutral::neutral_gaussian_rank;
+use erascore_kernels::neutral::{neutral_contribution, neutral_correlation_centred};
 use erascore_kernels::neutralize::Neutralizer;
 use erascore_kernels::neutralized_weights::{generate_neutralized_weights_many, WeightScaling};
-use erascore_kernels::alpha::alpha_of_weights;
 use erascore_kernels::turnover::turnover;
 use erascore_kernels::KernelError;
 
-use crate::inputs::{require_era_column, require_overlap, rows_per_era, DataRows, Predictions, RowTable};
+use crate::inputs::{
+    require_era_column, require_overlap, rows_per_era, DataRows, Predictions, RowTable,
+};
 use crate::metrics::Metric;
 use crate::EngineError;
 
