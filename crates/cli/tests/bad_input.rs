@@ -803,3 +803,55 @@ fn diagnostics_replace_their_folder_as_a_whole() {
         "mine"
     );
 }
+
+/// Pages that make the parquet crate's decoders panic (found by fuzzing) are one error line
+/// naming the file: the panic hook prints nothing for them.
+#[test]
+fn corrupt_pages_are_one_error_line_without_a_panic_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = s(&dir.path().join("scores.csv"));
+    let predictions = fixture("example/predictions.parquet");
+    for data in [
+        "fuzz/dataset/err-decoder-divide-by-zero.parquet",
+        "fuzz/dataset/err-dictionary-page-missing.parquet",
+    ] {
+        let data = fixture(data);
+        let e = fails(
+            1,
+            &[
+                "score",
+                "--data",
+                &data,
+                "--predictions",
+                &predictions,
+                "--metrics",
+                "corr,fnc",
+                "--out",
+                &out,
+            ],
+            dir.path(),
+            &[],
+        );
+        assert!(e.contains(&data) && e.contains("corrupt data"), "{e}");
+        assert!(
+            !e.contains("thread '") && !e.contains("RUST_BACKTRACE"),
+            "{e}"
+        );
+    }
+    let predictions = fixture("fuzz/frame_parquet/err-levels-out-of-bounds.parquet");
+    let e = fails(
+        1,
+        &[
+            "score",
+            "--data",
+            &fixture("example/data.parquet"),
+            "--predictions",
+            &predictions,
+            "--out",
+            &out,
+        ],
+        dir.path(),
+        &[],
+    );
+    assert!(e.contains(&predictions) && !e.contains("thread '"), "{e}");
+}

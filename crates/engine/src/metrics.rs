@@ -62,10 +62,13 @@ impl Metric {
 
     /// Parses one metric name.
     pub fn parse(name: &str) -> Result<Metric, EngineError> {
+        // Only the canonical spelling of N (digits, no sign, no leading zero) so that every
+        // accepted name is the output column it produces: `corr_tb007` or `corr_tb+5` would
+        // otherwise be scored under a column named `corr_tb7` / `corr_tb5`.
         let tb = |prefix: &str| -> Option<usize> {
             name.strip_prefix(prefix)
+                .filter(|n| n.bytes().all(|b| b.is_ascii_digit()) && !n.starts_with('0'))
                 .and_then(|n| n.parse::<usize>().ok())
-                .filter(|&n| n > 0)
         };
         Ok(match name {
             "corr" => Metric::Corr,
@@ -195,5 +198,23 @@ mod tests {
         assert!(Metric::parse("corr_tb0").is_err());
         assert!(Metric::parse("churn_tb0").is_err());
         assert!(Metric::parse("churn_tbx").is_err());
+    }
+
+    #[test]
+    fn top_bottom_count_only_in_its_output_spelling() {
+        for name in [
+            "corr_tb007",
+            "corr_tb+5",
+            "mmc_tb05",
+            "corr_tb 5",
+            "corr_tb",
+            "mmc_tb-1",
+        ] {
+            assert!(Metric::parse(name).is_err(), "{name} was accepted");
+        }
+        assert_eq!(
+            Metric::parse("corr_tb10").unwrap(),
+            Metric::CorrTopBottom(10)
+        );
     }
 }

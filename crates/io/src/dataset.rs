@@ -169,6 +169,9 @@ fn wanted_index(wanted: &[(usize, Slot)], pred: impl Fn(&Slot) -> bool) -> usize
     wanted.iter().find(|(_, s)| pred(s)).map_or(0, |(i, _)| *i)
 }
 
+/// A file column to decode and where its values go.
+type SlotColumn = (usize, Slot);
+
 enum Slot {
     Id,
     Era,
@@ -193,18 +196,14 @@ impl Slot {
     }
 }
 
-/// Reads `id`, `era` and the requested features and targets from a Numerai parquet file.
-///
-/// Row groups are decoded in parallel (rayon), each straight into its own slice of the
-/// preallocated int8 feature columns, so peak memory is the int8 matrix plus one decoded
-/// row group per thread.
-pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, IoError> {
-    let file = File::open(path).map_err(|e| IoError::file(path, e))?;
-    let file_len = file.metadata().map_err(|e| IoError::file(path, e))?.len();
-    let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::default())
-        .map_err(|e| IoError::parquet(path, e))?;
-    crate::parquet_guard::check_column_chunks(path, metadata.metadata(), file_len)?;
-    let schema = metadata.schema().clone();
+/// Where each requested column is in the file's `schema`: the feature names the request
+/// resolves to and the (column, slot) pairs to decode. Refuses a missing column, a
+/// non-numeric target and a column asked for in two roles.
+fn plan_columns(
+    path: &Path,
+    schema: &Schema,
+    request: &DatasetRequest,
+) -> Result<(Vec<String>, Vec<SlotColumn>), IoError> {
     let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
     let find = |c: &str| {
         names
@@ -242,6 +241,22 @@ pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, Io
             ),
         ));
     }
+    Ok((feature_names, wanted))
+}
+
+/// Reads `id`, `era` and the requested features and targets from a Numerai parquet file.
+///
+/// Row groups are decoded in parallel (rayon), each straight into its own slice of the
+/// preallocated int8 feature columns, so peak memory is the int8 matrix plus one decoded
+/// row group per thread.
+pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, IoError> {
+    let file = File::open(path).map_err(|e| IoError::file(path, e))?;
+    let file_len = file.metadata().map_err(|e| IoError::file(path, e))?.len();
+    let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::default())
+        .map_err(|e| IoError::parquet(path, e))?;
+    crate::parquet_guard::check_column_chunks(path, metadata.metadata(), file_len)?;
+    let schema = metadata.schema().clone();
+    let (feature_names, wanted) = plan_columns(path, &schema, request)?;
     let group_rows = row_group_rows(path, metadata.metadata())?;
     let total_rows: usize = group_rows.iter().sum();
     let mut group_start = Vec::with_capacity(group_rows.len());
@@ -527,25 +542,19 @@ pub fn dataset_from_batches(
     batches: impl IntoIterator<Item = Result<RecordBatch, ArrowError>>,
     request: &DatasetRequest,
 ) -> Result<Dataset, IoError> {
-    let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-    let find = |c: &str| {
-        names
-            .iter()
-            .position(|n| n == c)
-            .ok_or_else(|| IoError::missing(label, c, &names))
-    };
-    let feature_names = request.features.columns(&names);
-    let id_col = find("id")?;
-    let era_col = find("era")?;
-    let feature_cols: Vec<usize> = feature_names
+    let (feature_names, wanted) = plan_columns(label, schema, request)?;
+    let id_col = wanted_index(&wanted, Slot::is_id);
+    let era_col = wanted_index(&wanted, Slot::is_era);
+    let feature_cols: Vec<usize> = wanted
         .iter()
-        .map(|f| find(f))
-        .collect::<Result<_, _>>()?;
-    let target_cols: Vec<usize> = request
-        .targets
+        .filter(|(_, s)| matches!(s, Slot::Feature(_)))
+        .map(|(i, _)| *i)
+        .collect();
+    let target_cols: Vec<usize> = wanted
         .iter()
-        .map(|t| find(t))
-        .collect::<Result<_, _>>()?;
+        .filter(|(_, s)| matches!(s, Slot::Target(_)))
+        .map(|(i, _)| *i)
+        .collect();
     let mut ids = Strings::new();
     let mut era_text = Strings::new();
     let mut features: Vec<Vec<i8>> = feature_cols.iter().map(|_| Vec::new()).collect();
@@ -799,6 +808,23 @@ mod tests {
             err.contains("feature_b") && err.contains("row 0") && err.contains("id a"),
             "{err}"
         );
+        // A column in two roles is refused as the file reader refuses it, before any batch.
+        let twice = DatasetRequest {
+            features: FeatureSelection::All,
+            targets: vec!["target".into(), "target".into()],
+        };
+        let err = dataset_from_batches(label, &schema, [], &twice)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("column 'target' is asked for twice"), "{err}");
+        let text_target = DatasetRequest {
+            features: FeatureSelection::All,
+            targets: vec!["era".into()],
+        };
+        let err = dataset_from_batches(label, &schema, [], &text_target)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("era"), "{err}");
     }
 
     /// 10 rows in row groups of 4, and more features than one decode task takes, so that

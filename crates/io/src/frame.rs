@@ -268,6 +268,36 @@ fn check_wanted(path: &Path, wanted: &[&str]) -> Result<(), IoError> {
     }
 }
 
+/// The positions in a table's `names` of the `wanted` columns (all when `None`), in the
+/// order asked: no column asked for twice, none of them (or of the whole table, when all are
+/// read) sharing its name with another column, and every one present.
+fn column_indices(
+    path: &Path,
+    names: &[String],
+    wanted: Option<&[&str]>,
+) -> Result<Vec<usize>, IoError> {
+    let Some(wanted) = wanted else {
+        check_distinct(path, names)?;
+        return Ok((0..names.len()).collect());
+    };
+    check_wanted(path, wanted)?;
+    let asked: Vec<String> = names
+        .iter()
+        .filter(|n| wanted.contains(&n.as_str()))
+        .cloned()
+        .collect();
+    check_distinct(path, &asked)?;
+    wanted
+        .iter()
+        .map(|c| {
+            names
+                .iter()
+                .position(|n| n == c)
+                .ok_or_else(|| IoError::missing(path, c, names))
+        })
+        .collect()
+}
+
 /// Reads a whole table from a parquet or CSV file (chosen by extension).
 pub fn read_frame(path: &Path) -> Result<Frame, IoError> {
     read_frame_columns(path, None)
@@ -295,30 +325,7 @@ fn read_parquet(path: &Path, wanted: Option<&[&str]>) -> Result<Frame, IoError> 
         .iter()
         .sum();
     let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-    match wanted {
-        None => check_distinct(path, &names)?,
-        Some(w) => {
-            check_wanted(path, w)?;
-            let asked: Vec<String> = names
-                .iter()
-                .filter(|n| w.contains(&n.as_str()))
-                .cloned()
-                .collect();
-            check_distinct(path, &asked)?;
-        }
-    }
-    let indices: Vec<usize> = match wanted {
-        None => (0..names.len()).collect(),
-        Some(w) => w
-            .iter()
-            .map(|c| {
-                names
-                    .iter()
-                    .position(|n| n == c)
-                    .ok_or_else(|| IoError::missing(path, c, &names))
-            })
-            .collect::<Result<_, _>>()?,
-    };
+    let indices = column_indices(path, &names, wanted)?;
     let file_len = usize::try_from(file_len).unwrap_or(usize::MAX);
     // Sized up front: grown batch by batch, each column would be reallocated and copied
     // log2(batches) times, and every fresh page costs a fault (on a VM, a costly one).
@@ -404,18 +411,7 @@ pub fn frame_from_batches(
     wanted: Option<&[&str]>,
 ) -> Result<Frame, IoError> {
     let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-    let indices: Vec<usize> = match wanted {
-        None => (0..names.len()).collect(),
-        Some(w) => w
-            .iter()
-            .map(|c| {
-                names
-                    .iter()
-                    .position(|n| n == c)
-                    .ok_or_else(|| IoError::missing(label, c, &names))
-            })
-            .collect::<Result<_, _>>()?,
-    };
+    let indices = column_indices(label, &names, wanted)?;
     let mut columns: Vec<Column> = indices
         .iter()
         .map(|&i| {
@@ -678,6 +674,40 @@ mod tests {
             assert_eq!(s[0], 0.25);
             assert!(s[1].is_nan());
         }
+    }
+
+    /// The in-memory path refuses what the file readers refuse: a column asked for twice,
+    /// two columns of one name.
+    #[test]
+    fn batches_refuse_repeated_columns() {
+        use arrow::array::{Float64Array, StringArray};
+        use arrow::datatypes::Field;
+        use std::sync::Arc;
+        let schema = Schema::new(vec![
+            Field::new("id", DataType::Utf8, false),
+            Field::new("model", DataType::Float64, true),
+            Field::new("model", DataType::Float64, true),
+        ]);
+        let batch = RecordBatch::try_new(
+            Arc::new(schema.clone()),
+            vec![
+                Arc::new(StringArray::from(vec!["a"])),
+                Arc::new(Float64Array::from(vec![0.5])),
+                Arc::new(Float64Array::from(vec![0.25])),
+            ],
+        )
+        .unwrap();
+        let label = Path::new("<frame>");
+        let e = frame_from_batches(label, &schema, [Ok(batch.clone())], None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("two columns are named 'model'"), "{e}");
+        let e = frame_from_batches(label, &schema, [Ok(batch.clone())], Some(&["id", "id"]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("column 'id' was asked for twice"), "{e}");
+        let f = frame_from_batches(label, &schema, [Ok(batch)], Some(&["id"])).unwrap();
+        assert_eq!(f.text("id").unwrap().to_vec(), ["a"]);
     }
 
     #[test]

@@ -9,9 +9,13 @@
 //!   dictionary, ...). These cannot be seen from the footer, so [`Batches`] decodes each
 //!   batch under `catch_unwind` and reports such a panic as a corrupt file. Only the crate's
 //!   own `next()` runs inside it: a panic in erascore's code still surfaces as a bug.
+//!   The panic hook stays silent for these (see [`quiet_decoder_panics`]): the user gets
+//!   one clear error, not a "thread panicked" line followed by it.
 
+use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
+use std::sync::Once;
 
 use arrow::array::RecordBatch;
 use arrow::error::ArrowError;
@@ -51,6 +55,26 @@ pub(crate) fn check_column_chunks(
     Ok(())
 }
 
+thread_local! {
+    /// Set while this thread runs a decoder under `catch_unwind`.
+    static DECODING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Wraps the process's panic hook once so that it prints nothing for a panic raised inside a
+/// guarded decode on this thread (it becomes an error that names the file); every other
+/// panic still reaches the previous hook, a bug report as before.
+fn quiet_decoder_panics() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !DECODING.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+}
+
 /// The record batches of a parquet reader, with the reader's errors and panics both
 /// reported as an unreadable `path`. Ends after the first error.
 pub(crate) struct Batches<'a, R> {
@@ -64,6 +88,7 @@ pub(crate) fn batches<R>(path: &Path, reader: R) -> Batches<'_, R>
 where
     R: Iterator<Item = Result<RecordBatch, ArrowError>>,
 {
+    quiet_decoder_panics();
     Batches {
         path,
         reader,
@@ -82,7 +107,10 @@ where
             return None;
         }
         // The reader is dropped unused after a panic, so its state need not be consistent.
-        let next = match catch_unwind(AssertUnwindSafe(|| self.reader.next())) {
+        DECODING.with(|d| d.set(true));
+        let decoded = catch_unwind(AssertUnwindSafe(|| self.reader.next()));
+        DECODING.with(|d| d.set(false));
+        let next = match decoded {
             Ok(next) => next?.map_err(|e| IoError::parquet(self.path, e)),
             Err(panic) => {
                 let what = panic
