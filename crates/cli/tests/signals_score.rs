@@ -266,3 +266,68 @@ fn metrics_without_their_inputs_are_usage_errors() {
         assert!(stderr_of(&o).contains(flag), "{}", stderr_of(&o));
     }
 }
+
+/// `synth --tournament signals` writes what every Signals metric reads: scoring it gives
+/// values in every era that has a previous submission.
+#[test]
+fn synthetic_signals_data_scores_end_to_end() {
+    let dir = out_dir();
+    let data = dir.path().join("synth");
+    let o = erascore(&[
+        "synth",
+        "--tournament",
+        "signals",
+        "--eras",
+        "3",
+        "--rows",
+        "300",
+        "--neutralizers",
+        "5",
+        "--models",
+        "3",
+        "--quiet",
+        "--out",
+        data.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr_of(&o));
+    let f = |name: &str| data.join(name).display().to_string();
+    let out = dir.path().join("s.csv");
+    let o = erascore(&[
+        "score",
+        "--data",
+        &f("data.parquet"),
+        "--predictions",
+        &f("predictions.parquet"),
+        "--neutralizers",
+        &f("neutralizers.parquet"),
+        "--sample-weights",
+        &f("sample_weights.parquet"),
+        "--previous",
+        &f("previous.parquet"),
+        "--stakes",
+        &f("stakes.csv"),
+        "--metrics",
+        METRICS,
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr_of(&o));
+    let cols: Vec<&str> = METRICS.split(',').collect();
+    let rows = table(&out, &cols);
+    assert_eq!(rows.len(), 9);
+    for ((era, model), v) in &rows {
+        for (x, c) in v.iter().zip(&cols) {
+            let needs_previous = c.contains("churn") || *c == "turnover";
+            if era == "0001" && needs_previous {
+                assert!(x.is_nan(), "{era} {model} {c}: {x}");
+            } else {
+                assert!(x.is_finite(), "{era} {model} {c}: {x}");
+            }
+        }
+        // Consecutive submissions share most of their ranking.
+        if era != "0001" {
+            assert!(v[4] > 0.0 && v[4] < 1.0, "{era} {model} churn {}", v[4]);
+        }
+    }
+}
