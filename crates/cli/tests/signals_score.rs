@@ -225,7 +225,10 @@ fn nan_sample_weight_and_missing_previous_model_are_errors() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr_of(&o));
     let e = stderr_of(&o);
     assert!(
-        e.contains("weight") && e.contains("NaN") && e.contains("sample weights must be finite"),
+        e.contains("weight")
+            && e.contains("NaN")
+            && e.contains("in era '0003'")
+            && e.contains("sample weights must be finite"),
         "{e}"
     );
 

@@ -86,7 +86,7 @@ impl Predictions {
                 frame.path().display()
             )));
         }
-        let values = finite_columns(&frame, &names, &ids, "predictions")?;
+        let values = finite_columns(&frame, &names, (&ids, eras.as_ref()), "predictions")?;
         Ok(Self {
             path: frame.path().to_path_buf(),
             ids,
@@ -106,12 +106,20 @@ impl Predictions {
     }
 }
 
+/// "id 'X'", or "id 'X' in era 'E'" for a file with eras: a row in a message.
+fn row_name(ids: &Strings, eras: Option<&Strings>, i: usize) -> String {
+    match eras {
+        Some(e) => format!("id '{}' in era '{}'", &ids[i], &e[i]),
+        None => format!("id '{}'", &ids[i]),
+    }
+}
+
 /// The named columns of a frame as floats, each value finite (`what` names the values in the
 /// error: "predictions", "neutralizers", ...).
 fn finite_columns(
     frame: &Frame,
     names: &[String],
-    ids: &Strings,
+    (ids, eras): (&Strings, Option<&Strings>),
     what: &'static str,
 ) -> Result<Vec<Vec<f64>>, EngineError> {
     let mut values = Vec::with_capacity(names.len());
@@ -121,7 +129,7 @@ fn finite_columns(
             return Err(EngineError::NonFinite {
                 path: frame.path().to_path_buf(),
                 column: name.clone(),
-                id: ids[i].to_string(),
+                row: row_name(ids, eras, i),
                 value: v[i],
                 what,
             });
@@ -171,7 +179,7 @@ impl RowTable {
                 frame.path().display()
             )));
         }
-        let values = finite_columns(&frame, &names, &ids, what)?;
+        let values = finite_columns(&frame, &names, (&ids, eras.as_ref()), what)?;
         Ok(Self {
             path: frame.path().to_path_buf(),
             ids,
@@ -293,7 +301,7 @@ impl Reference {
             return Err(EngineError::NonFinite {
                 path: frame.path().to_path_buf(),
                 column: column.to_string(),
-                id: ids[i].to_string(),
+                row: row_name(&ids, eras.as_ref(), i),
                 value: v[i],
                 what: "values",
             });
