@@ -62,16 +62,7 @@ pub fn table(header: &[String], rows: &[Vec<String>], left: usize) -> String {
     out
 }
 
-/// A number for a table: four significant decimals, blank for NaN.
-pub fn fmt(x: f64) -> String {
-    if x.is_nan() {
-        "".into()
-    } else if x.abs() >= 1000.0 {
-        format!("{x:.1}")
-    } else {
-        format!("{x:.4}")
-    }
-}
+pub use erascore_report::fmt;
 
 /// A command line that no input could make right: an unknown flag value, flags that
 /// contradict each other, an output that cannot be written where the flags say. `main`

@@ -10,7 +10,6 @@ mod diagnostics_cmd;
 mod inputs;
 mod metamodel_cmd;
 mod payout_cmd;
-mod report;
 mod score_cmd;
 mod stakes;
 mod synth_cmd;

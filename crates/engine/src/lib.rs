@@ -15,6 +15,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod diagnostics;
 pub mod inputs;
 pub mod metrics;
 pub mod score;

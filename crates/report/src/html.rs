@@ -1,4 +1,4 @@
-//! The pictures of `erascore diagnostics`: a self-contained `report.html` (inline SVG
+//! The pictures of diagnostics: a self-contained `report.html` (inline SVG
 //! charts, inline CSS, no scripts and no network references) and `summary.png`.
 //!
 //! Charts are drawn with plotters. Laying out text needs a font; where the machine has none
@@ -12,8 +12,8 @@ use anyhow::Context;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::common::fmt;
-use crate::diagnostics_cmd::{ModelTarget, RunInfo, PAYOUT, TABLE_STATS};
+use crate::{fmt, RunInfo, TABLE_STATS};
+use erascore_engine::diagnostics::{ModelTarget, PAYOUT};
 use erascore_engine::stats::Stat;
 
 /// The cumulative curves, their colours (matplotlib's first three) and labels.
@@ -454,7 +454,7 @@ pub fn png(path: &Path, groups: &[ModelTarget]) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnostics_cmd::MetricSeries;
+    use erascore_engine::diagnostics::MetricSeries;
     use erascore_engine::stats::{ApyOptions, EraStats, PayoutWeights};
 
     fn group() -> ModelTarget {

@@ -1,0 +1,196 @@
+//! The outputs of `diagnostics` for every front end (the CLI command, `erascore.diagnostics`
+//! in Python): the per-era table, `summary.json`, a self-contained `report.html` and
+//! `summary.png`, from the numbers the engine computed ([`erascore_engine::diagnostics`]).
+//! It computes nothing itself beyond laying those numbers out.
+
+use std::path::Path;
+
+use anyhow::Context;
+use serde_json::{Map, Value};
+
+use erascore_engine::diagnostics::ModelTarget;
+use erascore_engine::stats::{PayoutWeights, Stat};
+use erascore_io::frame::{write_frame_unstaged, Column, Frame, Values};
+use erascore_io::FloatWidth;
+
+pub mod html;
+
+/// The files of a diagnostics output folder.
+pub const OUTPUT_FILES: [&str; 5] = [
+    "per_era.parquet",
+    "per_era.csv",
+    "summary.json",
+    "report.html",
+    "summary.png",
+];
+
+/// A number as tables show it: 4 decimals (1 from 1,000 on), blank for NaN.
+pub fn fmt(x: f64) -> String {
+    if x.is_nan() {
+        "".into()
+    } else if x.abs() >= 1000.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.4}")
+    }
+}
+
+/// What the report shows besides the numbers.
+#[derive(Debug, Clone)]
+pub struct RunInfo {
+    /// The data file.
+    pub data: String,
+    /// The predictions file.
+    pub predictions: String,
+    /// Number of eras scored.
+    pub eras: usize,
+    /// Metrics left out and why.
+    pub omitted: Vec<String>,
+    /// Payout multipliers.
+    pub weights: PayoutWeights,
+}
+
+/// The long table: era, model, target, one column per metric; grouped by model and target.
+pub fn per_era_frame(path: &Path, groups: &[ModelTarget]) -> anyhow::Result<Frame> {
+    let text = |f: &dyn Fn(&ModelTarget, usize) -> String| -> Values {
+        Values::Text(
+            groups
+                .iter()
+                .flat_map(|g| (0..g.eras.len()).map(move |i| f(g, i)))
+                .collect(),
+        )
+    };
+    let mut columns = vec![
+        Column {
+            name: "era".into(),
+            values: text(&|g, i| g.eras[i].clone()),
+        },
+        Column {
+            name: "model".into(),
+            values: text(&|g, _| g.model.clone()),
+        },
+        Column {
+            name: "target".into(),
+            values: text(&|g, _| g.target.clone()),
+        },
+    ];
+    if let Some(first) = groups.first() {
+        for (k, m) in first.metrics.iter().enumerate() {
+            columns.push(Column {
+                name: m.name.clone(),
+                values: Values::Float(
+                    groups
+                        .iter()
+                        .flat_map(|g| g.metrics[k].values.iter().copied())
+                        .collect(),
+                    FloatWidth::F64,
+                ),
+            });
+        }
+    }
+    Ok(Frame::new(path, columns)?)
+}
+
+fn number(x: f64) -> Value {
+    serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
+}
+
+/// `{"models": {MODEL: {TARGET: {METRIC: {STAT: value}}}}, ...}`; NaN is null.
+pub fn summary_json(groups: &[ModelTarget], info: &RunInfo) -> Value {
+    let mut models = Map::new();
+    for g in groups {
+        let mut metrics = Map::new();
+        for m in &g.metrics {
+            let mut stats = Map::new();
+            for stat in Stat::ALL {
+                let v = match stat {
+                    Stat::Eras => Value::from(m.stats.eras),
+                    _ => number(m.stats.get(stat)),
+                };
+                stats.insert(stat.name().to_string(), v);
+            }
+            metrics.insert(m.name.clone(), Value::Object(stats));
+        }
+        let entry = models
+            .entry(g.model.clone())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(targets) = entry {
+            targets.insert(g.target.clone(), Value::Object(metrics));
+        }
+    }
+    serde_json::json!({
+        "models": Value::Object(models),
+        "eras": info.eras,
+        "data": info.data,
+        "predictions": info.predictions,
+        "not_computed": info.omitted,
+        "payout": {
+            "corr_multiplier": info.weights.corr,
+            "mmc_multiplier": info.weights.mmc,
+        },
+    })
+}
+
+/// Writes the diagnostics files ([`OUTPUT_FILES`]) into `dir`, a staged folder
+/// ([`erascore_io::output::OutputDir`]) that the caller commits once all are written.
+pub fn write_diagnostics(dir: &Path, groups: &[ModelTarget], info: &RunInfo) -> anyhow::Result<()> {
+    let [parquet, csv, json, html, png] = OUTPUT_FILES.map(|name| dir.join(name));
+    write_frame_unstaged(&parquet, &per_era_frame(&parquet, groups)?, &parquet)?;
+    write_frame_unstaged(&csv, &per_era_frame(&csv, groups)?, &csv)?;
+    let text = serde_json::to_string_pretty(&summary_json(groups, info))?;
+    std::fs::write(&json, text + "\n")
+        .with_context(|| format!("cannot write {}", json.display()))?;
+    std::fs::write(&html, html::html(groups, info))
+        .with_context(|| format!("cannot write {}", html.display()))?;
+    html::png(&png, groups)?;
+    Ok(())
+}
+
+/// The statistics shown in the stdout table and the report, with short headers.
+pub const TABLE_STATS: [(Stat, &str); 11] = [
+    (Stat::Mean, "mean"),
+    (Stat::Std, "std"),
+    (Stat::Sharpe, "sharpe"),
+    (Stat::MaxDrawdown, "max_dd"),
+    (Stat::MaxDrawdownMultiplicative, "max_dd_mult"),
+    (Stat::Apy, "apy"),
+    (Stat::Autocorrelation, "autocorr"),
+    (Stat::SmartSharpe, "smart_sharpe"),
+    (Stat::Calmar, "calmar"),
+    (Stat::HitRate, "hit_rate"),
+    (Stat::Eras, "eras"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use erascore_engine::diagnostics::MetricSeries;
+    use erascore_engine::stats::{ApyOptions, EraStats};
+
+    #[test]
+    fn summary_json_writes_nan_as_null() {
+        let values = vec![0.01, f64::NAN];
+        let g = ModelTarget {
+            model: "m".into(),
+            target: "t".into(),
+            eras: vec!["0001".into(), "0002".into()],
+            metrics: vec![MetricSeries {
+                name: "corr".into(),
+                stats: EraStats::new(&values, ApyOptions::default()),
+                values,
+            }],
+        };
+        let info = RunInfo {
+            data: "d".into(),
+            predictions: "p".into(),
+            eras: 2,
+            omitted: vec![],
+            weights: PayoutWeights::default(),
+        };
+        let v = summary_json(&[g], &info);
+        let corr = &v["models"]["m"]["t"]["corr"];
+        assert_eq!(corr["mean"], 0.01);
+        assert!(corr["sharpe"].is_null());
+        assert_eq!(corr["eras"], 1);
+    }
+}
