@@ -12,7 +12,9 @@ stakes.csv, and:
 - expected.csv: nc, ncontrib, alpha, mpc, churn, churn_tb40, neutral_churn, turnover per
   (era, model) with the files above;
 - expected_features.csv: nc, alpha, mpc with no --neutralizers/--sample-weights (the data's
-  features as neutralizers, weight 1).
+  features as neutralizers, weight 1);
+- expected_max.csv: churn, churn_tb40, neutral_churn, turnover as the max over previous.csv
+  and previous2.csv (each era's submission two rounds back; none for the first two eras).
 
 Each metric is called per era the way a user calls numerai-tools on one era: the era's
 predicted rows, the era's whole target column (NaN included), its neutralizers and sample
@@ -99,10 +101,20 @@ for e in range(1, len(eras)):
     prev_frames.append(before)
 previous = pd.concat(prev_frames, ignore_index=True)
 
+# Two rounds back, for the max over several --previous files.
+prev2_frames = []
+for e in range(2, len(eras)):
+    before = preds[preds.era == eras[e - 2]].copy()
+    before = before[before.id.isin(set(data[data.era == eras[e]].id))]
+    before["era"] = eras[e]
+    prev2_frames.append(before)
+previous2 = pd.concat(prev2_frames, ignore_index=True)
+
 os.makedirs(OUT, exist_ok=True)
 data.to_parquet(os.path.join(OUT, "data.parquet"), index=False)
 preds.sample(frac=1, random_state=4).to_csv(os.path.join(OUT, "predictions.csv"), index=False)
 previous.sample(frac=1, random_state=5).to_csv(os.path.join(OUT, "previous.csv"), index=False)
+previous2.sample(frac=1, random_state=6).to_csv(os.path.join(OUT, "previous2.csv"), index=False)
 neutralizers.to_csv(os.path.join(OUT, "neutralizers.csv"), index=False)
 weights.to_csv(os.path.join(OUT, "sample_weights.csv"), index=False)
 meta.to_csv(os.path.join(OUT, "meta_model.csv"), index=False)
@@ -114,7 +126,19 @@ def by_era(frame, era, cols):
     return f[cols]
 
 
-rows, rows_features = [], []
+def against(p, prev, n, w, model):
+    s1, s2 = p[model], prev[model]
+    w1 = generate_neutralized_weights(p[[model]], n, w, center_and_normalize=True)[model]
+    w2 = generate_neutralized_weights(prev[[model]], n, w, center_and_normalize=True)[model]
+    return {
+        "churn": churn(s1, s2),
+        f"churn_tb{TB}": churn(s1, s2, top_bottom=TB),
+        "neutral_churn": neutral_churn(s1, s2, n, n),
+        "turnover": turnover(w1, w2),
+    }
+
+
+rows, rows_features, rows_max = [], [], []
 for era in eras:
     d = by_era(data, era, ["target"] + [f"feature_{i}" for i in range(4)])
     t = d["target"]
@@ -147,6 +171,15 @@ for era in eras:
             "nc": nc[model], "ncontrib": ncontrib[model], "alpha": al[model], "mpc": mpc[model],
             "churn": c, f"churn_tb{TB}": tb, "neutral_churn": nch, "turnover": to,
         })
+        # The max over both earlier submissions that exist for the era.
+        found = [
+            against(p, by_era(f, era, models), n, w, model)
+            for f in (previous, previous2)
+            if (f.era == era).any()
+        ]
+        best = {k: max((x[k] for x in found), default=float("nan")) for k in
+                ["churn", f"churn_tb{TB}", "neutral_churn", "turnover"]}
+        rows_max.append({"era": era, "model": model, "target": "target", **best})
         rows_features.append({
             "era": era, "model": model, "target": "target",
             "nc": nc_f[model], "alpha": al_f[model], "mpc": mpc_f[model],
@@ -156,4 +189,5 @@ pd.DataFrame(rows).to_csv(os.path.join(OUT, "expected.csv"), index=False, float_
 pd.DataFrame(rows_features).to_csv(
     os.path.join(OUT, "expected_features.csv"), index=False, float_format="%.17g"
 )
+pd.DataFrame(rows_max).to_csv(os.path.join(OUT, "expected_max.csv"), index=False, float_format="%.17g")
 print("wrote", OUT)

@@ -42,10 +42,10 @@ pub struct ScoreArgs {
     /// Signals sample weights (id, [era,] weight) for alpha, mpc and turnover [default: 1].
     #[arg(long)]
     pub sample_weights: Option<PathBuf>,
-    /// The previous submission (the predictions' layout) for churn, churn_tbN,
-    /// neutral_churn and turnover.
+    /// An earlier submission (the predictions' layout) for churn, churn_tbN, neutral_churn
+    /// and turnover; repeat for several (each metric is then the max over them).
     #[arg(long)]
-    pub previous: Option<PathBuf>,
+    pub previous: Vec<PathBuf>,
     /// Benchmark file for BMC.
     #[arg(long)]
     pub benchmark: Option<PathBuf>,
@@ -104,7 +104,7 @@ fn plan(args: &ScoreArgs) -> anyhow::Result<Plan> {
         bail!("metric mpc needs --stakes stakes.csv (the models of the meta portfolio)");
     }
     if let Some(m) = metrics.iter().find(|m| m.needs_previous()) {
-        if args.previous.is_none() {
+        if args.previous.is_empty() {
             bail!(
                 "metric {} needs --previous FILE (the previous submission)",
                 m.name()
@@ -130,8 +130,12 @@ fn plan(args: &ScoreArgs) -> anyhow::Result<Plan> {
         ("--benchmark", args.benchmark.as_deref()),
         ("--neutralizers", args.neutralizers.as_deref()),
         ("--sample-weights", args.sample_weights.as_deref()),
-        ("--previous", args.previous.as_deref()),
     ]);
+    inputs.extend(
+        args.previous
+            .iter()
+            .map(|p| ("--previous", Some(p.as_path()))),
+    );
     check_outputs(&[("--out", &args.out)], &inputs)?;
     let mut out = OutputFiles::new();
     let out_tmp = out.stage(&args.out).context("--out")?;
@@ -229,7 +233,7 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
         signals: SignalsInputs {
             neutralizers: signal_files.neutralizers.as_ref(),
             sample_weights: signal_files.sample_weights.as_ref(),
-            previous: signal_files.previous.as_ref(),
+            previous: signal_files.previous.iter().collect(),
             stakes: plan
                 .metrics
                 .contains(&Metric::Mpc)
@@ -284,7 +288,7 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
 struct SignalFiles {
     neutralizers: Option<RowTable>,
     sample_weights: Option<RowTable>,
-    previous: Option<Predictions>,
+    previous: Vec<Predictions>,
 }
 
 fn read_signal_files(args: &ScoreArgs, metrics: &[Metric]) -> anyhow::Result<SignalFiles> {
@@ -316,9 +320,13 @@ fn read_signal_files(args: &ScoreArgs, metrics: &[Metric]) -> anyhow::Result<Sig
             );
         }
     }
-    let previous = match (&args.previous, uses(Metric::needs_previous)) {
-        (Some(p), true) => Some(read_predictions(p, None)?),
-        _ => None,
+    let previous = if uses(Metric::needs_previous) {
+        args.previous
+            .iter()
+            .map(|p| read_predictions(p, None))
+            .collect::<anyhow::Result<Vec<_>>>()?
+    } else {
+        Vec::new()
     };
     Ok(SignalFiles {
         neutralizers,

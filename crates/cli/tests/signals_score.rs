@@ -119,6 +119,30 @@ fn signals_metrics_match_numerai_tools() {
     compare(&out, "expected.csv", &cols);
 }
 
+/// Several --previous files: each churn and turnover metric is the max over them (the
+/// Signals stake rule looks at the last five submissions).
+#[test]
+fn several_previous_submissions_give_the_max() {
+    let dir = out_dir();
+    let out = dir.path().join("scores.csv");
+    let prev2 = fx("previous2.csv");
+    let o = run(&signals_args(
+        out.to_str().unwrap(),
+        &[
+            "--metrics",
+            "churn,churn_tb40,neutral_churn,turnover",
+            "--previous",
+            &prev2,
+        ],
+    ));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    compare(
+        &out,
+        "expected_max.csv",
+        &["churn", "churn_tb40", "neutral_churn", "turnover"],
+    );
+}
+
 #[test]
 fn features_are_the_default_neutralizers_and_weights_default_to_one() {
     let dir = out_dir();

@@ -277,7 +277,7 @@ fn validate(inputs: &ScoreInputs<'_>, config: &ScoreConfig) -> Result<(), Engine
                 "metric 'mpc' needs stakes (--stakes)".into(),
             ));
         }
-        if m.needs_previous() && inputs.signals.previous.is_none() {
+        if m.needs_previous() && inputs.signals.previous.is_empty() {
             return Err(EngineError::Config(format!(
                 "metric '{}' needs the previous submission (--previous)",
                 m.name()

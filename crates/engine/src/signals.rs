@@ -33,8 +33,9 @@ pub struct SignalsInputs<'a> {
     pub neutralizers: Option<&'a RowTable>,
     /// Sample weights (one column); `None`: weight 1 for every row.
     pub sample_weights: Option<&'a RowTable>,
-    /// The previous submission, with the same model columns as the predictions.
-    pub previous: Option<&'a Predictions>,
+    /// Earlier submissions, each with the same model columns as the predictions; the churn
+    /// and turnover metrics are the max over them (Numerai's stake rule looks at the last 5).
+    pub previous: Vec<&'a Predictions>,
     /// (prediction column, stake) of the models in the meta portfolio, for MPC.
     pub stakes: Option<Vec<(usize, f64)>>,
 }
@@ -44,11 +45,17 @@ pub struct SignalsInputs<'a> {
 pub(crate) struct SignalsPlan {
     neutralizer_row: Option<Vec<Option<u32>>>,
     weight_row: Option<Vec<Option<u32>>>,
-    previous_row: Option<Vec<Option<u32>>>,
+    previous: Vec<PreviousPlan>,
+}
+
+/// One earlier submission matched to the data rows.
+#[derive(Debug)]
+struct PreviousPlan {
+    row: Vec<Option<u32>>,
     /// Per prediction model, its column in the previous file.
-    previous_column: Vec<usize>,
+    column: Vec<usize>,
     /// Rows of the previous file in each data era (numerai-tools' overlap rule counts them).
-    previous_per_era: Vec<usize>,
+    per_era: Vec<usize>,
 }
 
 impl SignalsPlan {
@@ -77,32 +84,34 @@ impl SignalsPlan {
         } else {
             None
         };
-        let (mut previous_row, mut previous_column, mut previous_per_era) =
-            (None, Vec::new(), Vec::new());
-        if let (true, Some(prev)) = (uses(Metric::needs_previous), signals.previous) {
-            require_era_column(data, &prev.keys(), "--previous")?;
-            previous_column = predictions
-                .models
-                .iter()
-                .map(|m| {
-                    prev.models.iter().position(|p| p == m).ok_or_else(|| {
-                        EngineError::Config(format!(
-                            "--previous {}: no column for model '{m}' (columns: {})",
-                            prev.path.display(),
-                            prev.models.join(", ")
-                        ))
+        let mut previous = Vec::new();
+        if uses(Metric::needs_previous) {
+            for prev in &signals.previous {
+                require_era_column(data, &prev.keys(), "--previous")?;
+                let column = predictions
+                    .models
+                    .iter()
+                    .map(|m| {
+                        prev.models.iter().position(|p| p == m).ok_or_else(|| {
+                            EngineError::Config(format!(
+                                "--previous {}: no column for model '{m}' (columns: {})",
+                                prev.path.display(),
+                                prev.models.join(", ")
+                            ))
+                        })
                     })
-                })
-                .collect::<Result<_, _>>()?;
-            previous_row = Some(data_rows.match_rows(&prev.keys())?);
-            previous_per_era = rows_per_era(data, &prev.keys());
+                    .collect::<Result<_, _>>()?;
+                previous.push(PreviousPlan {
+                    row: data_rows.match_rows(&prev.keys())?,
+                    column,
+                    per_era: rows_per_era(data, &prev.keys()),
+                });
+            }
         }
         Ok(Self {
             neutralizer_row,
             weight_row,
-            previous_row,
-            previous_column,
-            previous_per_era,
+            previous,
         })
     }
 }
@@ -296,10 +305,9 @@ impl<'a> EraSignals<'a> {
         Ok(out)
     }
 
-    /// churn, churn_tbN, neutral_churn and turnover of every model against its previous
-    /// submission in this era: per metric (`None` for the others), per model. An era the
-    /// previous file has no row for gives NaN (one warning); a constant side gives NaN
-    /// where numerai-tools asserts (one warning per model).
+    /// churn, churn_tbN, neutral_churn and turnover of every model against its earlier
+    /// submissions in this era, the max over the `--previous` files (NaN only where every
+    /// file gives NaN): per metric (`None` for the others), per model.
     pub(crate) fn previous_metrics(
         &mut self,
         metrics: &[Metric],
@@ -310,13 +318,49 @@ impl<'a> EraSignals<'a> {
         warnings: &mut Vec<String>,
     ) -> Result<Vec<Option<Vec<f64>>>, EngineError> {
         let mut out: Vec<Option<Vec<f64>>> = vec![None; metrics.len()];
-        let (plan, signals, data) = (self.plan, self.signals, self.data);
-        let (Some(prev), Some(prev_map)) = (signals.previous, &plan.previous_row) else {
-            return Ok(out);
-        };
         if !metrics.iter().any(Metric::needs_previous) {
             return Ok(out);
         }
+        let (plan, signals) = (self.plan, self.signals);
+        for (prev, prev_plan) in signals.previous.iter().zip(&plan.previous) {
+            let one = self.against(
+                metrics,
+                predictions,
+                model_values,
+                (prev, prev_plan),
+                rows,
+                all_rows,
+                warnings,
+            )?;
+            for (o, v) in out.iter_mut().zip(one) {
+                let Some(v) = v else { continue };
+                match o {
+                    None => *o = Some(v),
+                    // f64::max keeps the number when one side is NaN.
+                    Some(best) => best.iter_mut().zip(v).for_each(|(b, x)| *b = b.max(x)),
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// [`EraSignals::previous_metrics`] against one earlier submission. An era the file has
+    /// no row for gives NaN (one warning); a constant side gives NaN where numerai-tools
+    /// asserts (one warning per model).
+    #[allow(clippy::too_many_arguments)]
+    fn against(
+        &mut self,
+        metrics: &[Metric],
+        predictions: &Predictions,
+        model_values: &[Vec<f64>],
+        (prev, prev_plan): (&Predictions, &PreviousPlan),
+        rows: &[u32],
+        all_rows: &[u32],
+        warnings: &mut Vec<String>,
+    ) -> Result<Vec<Option<Vec<f64>>>, EngineError> {
+        let mut out: Vec<Option<Vec<f64>>> = vec![None; metrics.len()];
+        let data = self.data;
+        let prev_map = &prev_plan.row;
         let models = predictions.models.len();
         let id = |r: u32| &data.ids[r as usize];
         let mut prev_rows: Vec<u32> = all_rows
@@ -360,12 +404,11 @@ impl<'a> EraSignals<'a> {
         if aligned {
             let what = || format!("era '{}': predictions vs --previous", self.era_name);
             require_overlap(what, in_cur.len(), rows.len(), self.max_filtered_ratio)?;
-            let total = plan.previous_per_era[self.era];
+            let total = prev_plan.per_era[self.era];
             require_overlap(what, in_cur.len(), total, self.max_filtered_ratio)?;
         }
-        let prev_values: Vec<Vec<f64>> = self
-            .plan
-            .previous_column
+        let prev_values: Vec<Vec<f64>> = prev_plan
+            .column
             .iter()
             .map(|&c| {
                 let col = &prev.values[c];
