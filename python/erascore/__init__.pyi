@@ -1,5 +1,5 @@
 import os
-from typing import Any, List, NamedTuple, Optional, Sequence, Union
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Union
 
 import pandas as pd
 
@@ -59,3 +59,31 @@ def diagnostics(
     """Validation diagnostics as ``erascore diagnostics`` computes them: per-era metrics and
     payout score, statistics over eras, and (with ``out``) the CLI's output folder; see
     ``erascore._frames.diagnostics``."""
+
+class Payout(NamedTuple):
+    trajectory: pd.DataFrame
+    summary: pd.DataFrame
+    skipped: Dict[str, List[str]]
+
+def payout(
+    scores: pd.DataFrame,
+    stake: Optional[float] = None,
+    stakes: Optional[Union[Mapping[str, float], pd.DataFrame, pd.Series]] = None,
+    *,
+    rule: str = "2024",
+    corr_col: Optional[str] = None,
+    mmc_col: Optional[str] = None,
+    round_col: Optional[str] = None,
+    model_col: str = "model",
+    target: Optional[str] = None,
+    corr_multiplier: Optional[float] = None,
+    mmc_multiplier: Optional[float] = None,
+    cap: Optional[float] = None,
+    resolve_lag: Optional[int] = None,
+    threshold: Optional[float] = None,
+    payout_factor: Optional[float] = None,
+    total_at_risk: Optional[float] = None,
+    nan: str = "skip",
+) -> Payout:
+    """Stake trajectories under a payout rule, as ``erascore payout`` simulates them; see
+    ``erascore._frames.payout``."""

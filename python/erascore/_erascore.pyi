@@ -141,5 +141,30 @@ def diagnostics_frames(
     """The engine of ``erascore diagnostics``: ``{"per_era": {column: values},
     "summary": {column: values}, "not_computed": [...], "warnings": [...]}``."""
 
+def payout_score_columns(rule: str) -> Tuple[str, str]:
+    """The rule's default score columns, e.g. ``("corr", "mmc")``."""
+
+def payout_series(
+    rounds: Sequence[str],
+    models: Sequence[str],
+    corr: Optional[F64],
+    mmc: Optional[F64],
+    stakes: Dict[str, float],
+    *,
+    rule: str,
+    corr_col: str,
+    mmc_col: str,
+    corr_multiplier: Optional[float],
+    mmc_multiplier: Optional[float],
+    cap: Optional[float],
+    resolve_lag: Optional[int],
+    threshold: Optional[float],
+    payout_factor: Optional[float],
+    total_at_risk: Optional[float],
+    nan: str,
+) -> Dict[str, Any]:
+    """The payout simulation of ``erascore payout``: ``{"trajectory": {column: values},
+    "summary": {column: values}, "skipped": {model: [rounds]}}``."""
+
 def parquet_columns(path: str) -> List[str]:
     """Column names of a parquet file."""

@@ -306,3 +306,122 @@ def diagnostics(
     if "eras" in summary:
         summary["eras"] = summary["eras"].astype("int64")
     return Diagnostics(per_era, summary, list(result["not_computed"]))
+
+
+class Payout(NamedTuple):
+    """What ``erascore.payout`` returns."""
+
+    trajectory: pd.DataFrame
+    """One row per (model, round): at_risk, score, payout_fraction, payout, stake."""
+    summary: pd.DataFrame
+    """One row per model: rounds, stake0, final_stake, total_return, max_drawdown,
+    burn_share, rounds_at_cap_up, rounds_at_cap_down."""
+    skipped: dict
+    """Model -> rounds left out for a NaN score (``nan="skip"``)."""
+
+
+def payout(
+    scores: pd.DataFrame,
+    stake: Optional[float] = None,
+    stakes: Optional[Union[dict, pd.DataFrame, pd.Series]] = None,
+    *,
+    rule: str = "2024",
+    corr_col: Optional[str] = None,
+    mmc_col: Optional[str] = None,
+    round_col: Optional[str] = None,
+    model_col: str = "model",
+    target: Optional[str] = None,
+    corr_multiplier: Optional[float] = None,
+    mmc_multiplier: Optional[float] = None,
+    cap: Optional[float] = None,
+    resolve_lag: Optional[int] = None,
+    threshold: Optional[float] = None,
+    payout_factor: Optional[float] = None,
+    total_at_risk: Optional[float] = None,
+    nan: str = "skip",
+) -> Payout:
+    """Stake trajectories under a payout rule, as ``erascore payout`` simulates them.
+
+    Each round ``t``: ``score_t = corr_multiplier * corr_t + mmc_multiplier * mmc_t``,
+    ``payout_t = at_risk_t * clip(payout_factor * score_t, -cap, +cap)``; a payout joins
+    the stake at risk ``resolve_lag`` rounds later; stakes compound and never go below 0.
+
+    Arguments:
+        scores: one row per (round, model) with the score columns, e.g. the output of
+            :func:`erascore.score` or the ``per_era`` frame of :func:`erascore.diagnostics`.
+        stake: starting stake of every model (NMR); or ``stakes``: per model, as a dict,
+            a Series indexed by model, or a DataFrame with ``model`` and ``stake`` columns.
+        rule: weekly-2021, daily-2023, 2024, signals-2024, signals-2025, crypto or custom.
+        corr_col, mmc_col: the two score columns (default: the rule's, e.g. corr and mmc).
+        round_col: the round order (default ``round`` if present, else ``era``).
+        model_col: the model column (a frame without one is one model called "model").
+        target: keep rows whose ``target`` column is this (needed when there are several).
+        corr_multiplier, mmc_multiplier, cap, resolve_lag, threshold: override the rule's.
+        payout_factor: a fixed factor for every round; or ``total_at_risk``: factor
+            ``min(1, threshold / total_at_risk)``. Default 1.
+        nan: a NaN score skips its round (``skip``), counts as 0 (``zero``) or raises.
+
+    Returns:
+        ``Payout(trajectory, summary, skipped)``.
+    """
+    if stake is None and stakes is None:
+        raise ValueError("give stake (every model's starting stake) or stakes (per model)")
+    default_corr, default_mmc = _rs.payout_score_columns(rule)
+    corr_col = corr_col or default_corr
+    mmc_col = mmc_col or default_mmc
+    frame = scores
+    if "target" in frame.columns:
+        found = sorted(map(str, frame["target"].unique()))
+        if target is not None:
+            frame = frame[frame["target"] == target]
+            if frame.empty:
+                raise ValueError(f"no rows with target '{target}' (targets: {', '.join(found)})")
+        elif len(found) > 1:
+            raise ValueError(
+                f"scores for several targets ({', '.join(found)}); choose one with target="
+            )
+    elif target is not None:
+        raise ValueError("target given but the scores have no 'target' column")
+    if round_col is None:
+        round_col = next((c for c in ("round", "era") if c in frame.columns), None)
+        if round_col is None:
+            raise ValueError(
+                f"no 'round' or 'era' column (columns: {', '.join(map(str, frame.columns))});"
+                " name one with round_col="
+            )
+    rounds = frame[round_col].astype(str).tolist()
+    if model_col in frame.columns:
+        models = frame[model_col].astype(str).tolist()
+    elif model_col != "model":
+        raise KeyError(model_col)
+    else:
+        models = ["model"] * len(rounds)
+    if stakes is None:
+        stake_map = {m: float(stake) for m in set(models)}
+    elif isinstance(stakes, pd.DataFrame):
+        if stakes["model"].duplicated().any():
+            twice = stakes["model"][stakes["model"].duplicated()].iloc[0]
+            raise ValueError(f"stakes: model '{twice}' appears more than once")
+        stake_map = dict(zip(stakes["model"].astype(str), stakes["stake"].astype(float)))
+    else:
+        stake_map = {str(k): float(v) for k, v in dict(stakes).items()}
+
+    def column(name: str) -> Optional[np.ndarray]:
+        if name not in frame.columns:
+            return None
+        return np.ascontiguousarray(frame[name].to_numpy(dtype=np.float64))
+
+    result = _rs.payout_series(
+        rounds, models, column(corr_col), column(mmc_col), stake_map,
+        rule=rule, corr_col=corr_col, mmc_col=mmc_col,
+        corr_multiplier=corr_multiplier, mmc_multiplier=mmc_multiplier, cap=cap,
+        resolve_lag=resolve_lag, threshold=threshold, payout_factor=payout_factor,
+        total_at_risk=total_at_risk, nan=nan,
+    )
+    return Payout(
+        pd.DataFrame({k: (np.asarray(v) if not isinstance(v, list) else v)
+                      for k, v in result["trajectory"].items()}),
+        pd.DataFrame({k: (np.asarray(v) if not isinstance(v, list) else v)
+                      for k, v in result["summary"].items()}),
+        dict(result["skipped"]),
+    )
