@@ -10,17 +10,34 @@ use anyhow::Context;
 use clap::Args;
 
 use erascore_io::output::OutputDir;
+use erascore_synth::signals::{write_signals, SignalsConfig, SIGNALS_FILES};
 use erascore_synth::{Synth, SynthConfig, FILES};
 
 use crate::common::{progress, usage};
 
+/// Which tournament's files to write.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tournament {
+    /// data, predictions, meta model, stakes, features.json (Numerai v5 layout).
+    Classic,
+    /// Tickers as ids: data, predictions, previous submissions, neutralizers, sample
+    /// weights, stakes.
+    Signals,
+}
+
 /// Flags of `erascore synth`.
 #[derive(Args, Debug)]
 pub struct SynthArgs {
+    /// classic or signals.
+    #[arg(long, value_enum, default_value_t = Tournament::Classic)]
+    pub tournament: Tournament,
+    /// Risk-model neutralizer columns (signals only).
+    #[arg(long, default_value_t = 20)]
+    pub neutralizers: usize,
     /// Number of eras ("0001", "0002", ...).
     #[arg(long, default_value_t = 12)]
     pub eras: usize,
-    /// Rows per era.
+    /// Rows per era (signals: tickers in the pool; each era holds about 92% of them).
     #[arg(long, default_value_t = 500)]
     pub rows: usize,
     /// Number of feature_* columns (int8 bins 0..=4).
@@ -44,8 +61,44 @@ pub struct SynthArgs {
     pub quiet: bool,
 }
 
+/// Runs `erascore synth --tournament signals`.
+fn run_signals(args: &SynthArgs) -> anyhow::Result<()> {
+    let config = SignalsConfig {
+        eras: args.eras,
+        tickers: args.rows,
+        neutralizers: args.neutralizers,
+        models: args.models,
+        seed: args.seed,
+    };
+    let staged = (|| -> anyhow::Result<_> {
+        config.validate()?;
+        OutputDir::stage(&args.out, &SIGNALS_FILES).context("--out")
+    })()
+    .map_err(usage)?;
+    let bar = progress(args.eras, "generating", args.quiet);
+    let files = write_signals(&config, staged.path(), &mut || bar.inc(1))?;
+    staged.commit()?;
+    bar.finish_and_clear();
+    for f in &files {
+        let name = f.path.file_name().unwrap_or_default();
+        eprintln!(
+            "wrote {} ({} bytes)",
+            args.out.join(name).display(),
+            f.bytes
+        );
+    }
+    eprintln!(
+        "signals: {} eras, a pool of {} tickers, {} neutralizers, {} models, seed {}",
+        args.eras, args.rows, args.neutralizers, args.models, args.seed
+    );
+    Ok(())
+}
+
 /// Runs `erascore synth`.
 pub fn run(args: &SynthArgs) -> anyhow::Result<()> {
+    if args.tournament == Tournament::Signals {
+        return run_signals(args);
+    }
     // Validate the whole shape, and claim the output folder, before generating anything.
     let (synth, staged) = (|| -> anyhow::Result<_> {
         let synth = Synth::new(SynthConfig {

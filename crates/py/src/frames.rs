@@ -270,6 +270,7 @@ fn score_frames<'py>(
         meta_model: meta.as_ref().map(MetaModelSource::Column),
         benchmark: bench.as_ref(),
         example: None,
+        signals: Default::default(),
     };
     let config = ScoreConfig {
         metrics,
@@ -380,6 +381,7 @@ fn diagnostics_frames<'py>(
         meta_model: meta.as_ref().map(MetaModelSource::Column),
         benchmark: bench.as_ref(),
         example: example.as_ref(),
+        signals: Default::default(),
     };
     let config = ScoreConfig {
         metrics,

@@ -26,6 +26,7 @@
 pub mod era;
 pub mod plan;
 mod rng;
+pub mod signals;
 mod write;
 
 use std::path::{Path, PathBuf};

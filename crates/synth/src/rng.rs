@@ -23,6 +23,8 @@ pub(crate) enum Stream {
     Models,
     /// Which rows of target_aux_60 are missing.
     Missing,
+    /// The Signals generator's purpose `p` (see `signals.rs`).
+    Signals(usize),
 }
 
 impl Stream {
@@ -34,6 +36,7 @@ impl Stream {
             Stream::Targets => (4, 0),
             Stream::Models => (5, 0),
             Stream::Missing => (6, 0),
+            Stream::Signals(p) => (7, p),
         };
         (tag << 56) | (index as u64 & ((1 << 56) - 1))
     }
