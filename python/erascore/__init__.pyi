@@ -1,4 +1,5 @@
-from typing import Any, Optional, Sequence
+import os
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Union
 
 import pandas as pd
 
@@ -26,3 +27,63 @@ def score(
 ) -> pd.DataFrame:
     """Per-era scores of every prediction column (one row per era, model, target); see
     ``erascore._frames.score``."""
+
+class Diagnostics(NamedTuple):
+    per_era: pd.DataFrame
+    summary: pd.DataFrame
+    not_computed: List[str]
+
+def diagnostics(
+    data: Any,
+    predictions: Any,
+    meta_model: Optional[Any] = None,
+    *,
+    targets: Sequence[str] = ("target",),
+    features: Optional[Sequence[str]] = None,
+    models: Optional[Sequence[str]] = None,
+    era_col: str = "era",
+    id_col: str = "id",
+    meta_model_col: str = "numerai_meta_model",
+    benchmark: Optional[Any] = None,
+    benchmark_col: Optional[str] = None,
+    example_preds: Optional[Any] = None,
+    example_col: str = "prediction",
+    top_bottom: int = 200,
+    corr_multiplier: float = 0.5,
+    mmc_multiplier: float = 2.0,
+    max_filtered_ratio: float = 0.2,
+    target_pow15: bool = True,
+    out: Optional[Union[str, os.PathLike[str]]] = None,
+    progress: Optional[bool] = None,
+) -> Diagnostics:
+    """Validation diagnostics as ``erascore diagnostics`` computes them: per-era metrics and
+    payout score, statistics over eras, and (with ``out``) the CLI's output folder; see
+    ``erascore._frames.diagnostics``."""
+
+class Payout(NamedTuple):
+    trajectory: pd.DataFrame
+    summary: pd.DataFrame
+    skipped: Dict[str, List[str]]
+
+def payout(
+    scores: pd.DataFrame,
+    stake: Optional[float] = None,
+    stakes: Optional[Union[Mapping[str, float], pd.DataFrame, pd.Series]] = None,
+    *,
+    rule: str = "2024",
+    corr_col: Optional[str] = None,
+    mmc_col: Optional[str] = None,
+    round_col: Optional[str] = None,
+    model_col: str = "model",
+    target: Optional[str] = None,
+    corr_multiplier: Optional[float] = None,
+    mmc_multiplier: Optional[float] = None,
+    cap: Optional[float] = None,
+    resolve_lag: Optional[int] = None,
+    threshold: Optional[float] = None,
+    payout_factor: Optional[float] = None,
+    total_at_risk: Optional[float] = None,
+    nan: str = "skip",
+) -> Payout:
+    """Stake trajectories under a payout rule, as ``erascore payout`` simulates them; see
+    ``erascore._frames.payout``."""

@@ -5,7 +5,7 @@ Notation: ``rank(x) = (r - 0.5) / n`` (ties averaged unless stated), ``g(x) = Φ
 ``p15(x) = sign(x)·|x|^1.5``.
 """
 
-from typing import Any, Callable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import numpy.typing as npt
@@ -116,6 +116,55 @@ def score_frames(
 ) -> Tuple[List[str], List[str], List[str], List[str], List[F64], List[str]]:
     """Scores paths or ``__arrow_c_stream__`` tables with the engine of ``erascore score``:
     ``(eras, models, targets, metric names, one array per metric, warnings)``."""
+
+def diagnostics_frames(
+    data: Any,
+    predictions: Any,
+    meta_model: Any,
+    meta_model_column: str,
+    benchmark: Any,
+    benchmark_column: Optional[str],
+    example: Any,
+    example_column: str,
+    *,
+    targets: Sequence[str],
+    features: Optional[Sequence[str]],
+    models: Optional[Sequence[str]],
+    top_bottom: int,
+    corr_multiplier: float,
+    mmc_multiplier: float,
+    max_filtered_ratio: float,
+    target_pow15: bool,
+    out: Optional[str],
+    progress: Optional[Callable[[int, int], None]],
+) -> Dict[str, Any]:
+    """The engine of ``erascore diagnostics``: ``{"per_era": {column: values},
+    "summary": {column: values}, "not_computed": [...], "warnings": [...]}``."""
+
+def payout_score_columns(rule: str) -> Tuple[str, str]:
+    """The rule's default score columns, e.g. ``("corr", "mmc")``."""
+
+def payout_series(
+    rounds: Sequence[str],
+    models: Sequence[str],
+    corr: Optional[F64],
+    mmc: Optional[F64],
+    stakes: Dict[str, float],
+    *,
+    rule: str,
+    corr_col: str,
+    mmc_col: str,
+    corr_multiplier: Optional[float],
+    mmc_multiplier: Optional[float],
+    cap: Optional[float],
+    resolve_lag: Optional[int],
+    threshold: Optional[float],
+    payout_factor: Optional[float],
+    total_at_risk: Optional[float],
+    nan: str,
+) -> Dict[str, Any]:
+    """The payout simulation of ``erascore payout``: ``{"trajectory": {column: values},
+    "summary": {column: values}, "skipped": {model: [rounds]}}``."""
 
 def parquet_columns(path: str) -> List[str]:
     """Column names of a parquet file."""

@@ -1,10 +1,11 @@
-"""``erascore.score``: the engine of ``erascore score`` on in-memory frames or files."""
+"""``erascore.score`` and ``erascore.diagnostics``: the engine of ``erascore score`` and
+``erascore diagnostics`` on in-memory frames or files."""
 
 from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Callable, Optional, Sequence, Union
+from typing import Any, Callable, NamedTuple, Optional, Sequence, Union
 
 import numpy as np
 import pandas as pd
@@ -136,42 +137,12 @@ def score(
         metrics.append("fnc")
     metrics = [metrics] if isinstance(metrics, str) else list(metrics)
     targets = [targets] if isinstance(targets, str) else list(targets)
-    rename = {era_col: "era", id_col: "id"}
-    rename = {k: v for k, v in rename.items() if k != v}
-    data_columns = None
-    if not isinstance(data, (str, os.PathLike)):
-        wanted_features = list(features) if features is not None else None
-        names = _column_names(data)
-        if wanted_features is None:
-            wanted_features = [c for c in names if str(c).startswith("feature_")]
-        needs_features = any(m in ("fnc", "fexp_max") for m in metrics)
-        data_columns = [id_col, era_col, *targets, *(wanted_features if needs_features else [])]
-    data_arrow = _arrow(data, rename if data_columns is not None else {}, data_columns, "data")
-    id_rename = {id_col: "id"} if id_col != "id" else {}
-    preds_arrow = _arrow(
-        predictions,
-        id_rename if not isinstance(predictions, (str, os.PathLike)) else {},
-        None,
-        "predictions",
+    needs_features = any(m in ("fnc", "fexp_max") for m in metrics)
+    data_arrow, preds_arrow, (meta_arrow, bench_arrow) = _prepare(
+        data, predictions, [("meta_model", meta_model), ("benchmark", benchmark)],
+        targets=targets, features=features, needs_features=needs_features,
+        era_col=era_col, id_col=id_col,
     )
-    if not isinstance(predictions, (str, os.PathLike)) and era_col in preds_arrow.column_names:
-        preds_arrow = preds_arrow.drop_columns([era_col])
-    meta_arrow = None
-    if meta_model is not None:
-        meta_arrow = _arrow(
-            meta_model,
-            id_rename if not isinstance(meta_model, (str, os.PathLike)) else {},
-            None,
-            "meta_model",
-        )
-    bench_arrow = None
-    if benchmark is not None:
-        bench_arrow = _arrow(
-            benchmark,
-            id_rename if not isinstance(benchmark, (str, os.PathLike)) else {},
-            None,
-            "benchmark",
-        )
     eras, model_names, target_names, metric_names, values, warnings = _rs.score_frames(
         data_arrow,
         preds_arrow,
@@ -187,10 +158,7 @@ def score(
         target_pow15=bool(target_pow15),
         progress=_progress_bar(progress),
     )
-    for w in warnings:
-        import warnings as _warnings
-
-        _warnings.warn(w, stacklevel=2)
+    _warn(warnings)
     out = pd.DataFrame({"era": eras, "model": model_names, "target": target_names})
     for name, column in zip(metric_names, values):
         out[name] = np.asarray(column)
@@ -202,3 +170,258 @@ def _column_names(table: Table) -> list:
         return [str(c) for c in table.columns]
     names = getattr(table, "column_names", None) or getattr(table, "columns", None)
     return [str(c) for c in names] if names is not None else []
+
+
+def _prepare(
+    data: Table,
+    predictions: Table,
+    references: Sequence[tuple],
+    *,
+    targets: Sequence[str],
+    features: Optional[Sequence[str]],
+    needs_features: bool,
+    era_col: str,
+    id_col: str,
+) -> tuple:
+    """The data, predictions and reference tables as the engine takes them: paths as they
+    are; in-memory tables reduced to the columns used, with id/era renamed."""
+    rename = {era_col: "era", id_col: "id"}
+    rename = {k: v for k, v in rename.items() if k != v}
+    data_columns = None
+    if not isinstance(data, (str, os.PathLike)):
+        wanted_features = list(features) if features is not None else None
+        if wanted_features is None:
+            wanted_features = [c for c in _column_names(data) if str(c).startswith("feature_")]
+        data_columns = [id_col, era_col, *targets, *(wanted_features if needs_features else [])]
+    data_arrow = _arrow(data, rename if data_columns is not None else {}, data_columns, "data")
+    id_rename = {id_col: "id"} if id_col != "id" else {}
+
+    def keyed(table: Optional[Table], what: str) -> Any:
+        if table is None:
+            return None
+        in_memory = not isinstance(table, (str, os.PathLike))
+        return _arrow(table, id_rename if in_memory else {}, None, what)
+
+    preds_arrow = keyed(predictions, "predictions")
+    if not isinstance(predictions, (str, os.PathLike)) and era_col in preds_arrow.column_names:
+        preds_arrow = preds_arrow.drop_columns([era_col])
+    return data_arrow, preds_arrow, [keyed(t, what) for what, t in references]
+
+
+def _warn(messages: Sequence[str]) -> None:
+    import warnings
+
+    for w in messages:
+        warnings.warn(w, stacklevel=3)
+
+
+class Diagnostics(NamedTuple):
+    """What ``erascore.diagnostics`` returns."""
+
+    per_era: pd.DataFrame
+    """One row per (era, model, target): every metric computed, and ``payout``."""
+    summary: pd.DataFrame
+    """One row per (model, target, metric): mean, std, sharpe, max_drawdown, ..., eras."""
+    not_computed: list
+    """Metrics left out for want of an input, and why."""
+
+
+def diagnostics(
+    data: Table,
+    predictions: Table,
+    meta_model: Optional[Table] = None,
+    *,
+    targets: Sequence[str] = ("target",),
+    features: Optional[Sequence[str]] = None,
+    models: Optional[Sequence[str]] = None,
+    era_col: str = "era",
+    id_col: str = "id",
+    meta_model_col: str = "numerai_meta_model",
+    benchmark: Optional[Table] = None,
+    benchmark_col: Optional[str] = None,
+    example_preds: Optional[Table] = None,
+    example_col: str = "prediction",
+    top_bottom: int = 200,
+    corr_multiplier: float = 0.5,
+    mmc_multiplier: float = 2.0,
+    max_filtered_ratio: float = 0.2,
+    target_pow15: bool = True,
+    out: Optional[Union[str, os.PathLike]] = None,
+    progress: Optional[bool] = None,
+) -> Diagnostics:
+    """Validation diagnostics, as ``erascore diagnostics`` computes them (same engine).
+
+    Metrics: ``corr``; ``mmc`` and ``mmc_tbN`` with a meta model; ``bmc`` with a benchmark;
+    ``fnc`` and ``fexp_max`` when the data has features; ``corr_tbN``; ``spearman``;
+    ``corr_with_example`` with example predictions; and, with a meta model, the payout score
+    ``payout = corr_multiplier * corr + mmc_multiplier * mmc`` per era. Statistics over eras
+    (NaN eras skipped): mean, std (ddof 1), sharpe = mean/std, max drawdown of the cumulative
+    sum, multiplicative max drawdown, APY, lag-1 autocorrelation, smart sharpe (sharpe
+    shrunk by the autocorrelation penalty), calmar, hit rate, eras.
+
+    Arguments are those of :func:`erascore.score`, plus:
+        example_preds, example_col: example predictions for ``corr_with_example``.
+        top_bottom: N of ``corr_tbN`` / ``mmc_tbN``.
+        corr_multiplier, mmc_multiplier: weights of the payout score.
+        out: a folder to write what the CLI writes (per_era.parquet, per_era.csv,
+            summary.json, report.html, summary.png), all files or none.
+
+    Returns:
+        ``Diagnostics(per_era, summary, not_computed)``.
+    """
+    targets = [targets] if isinstance(targets, str) else list(targets)
+    data_arrow, preds_arrow, (meta_arrow, bench_arrow, example_arrow) = _prepare(
+        data, predictions,
+        [("meta_model", meta_model), ("benchmark", benchmark), ("example_preds", example_preds)],
+        targets=targets, features=features, needs_features=True,
+        era_col=era_col, id_col=id_col,
+    )
+    result = _rs.diagnostics_frames(
+        data_arrow,
+        preds_arrow,
+        meta_arrow,
+        meta_model_col,
+        bench_arrow,
+        benchmark_col,
+        example_arrow,
+        example_col,
+        targets=targets,
+        features=list(features) if features is not None else None,
+        models=list(models) if models is not None else None,
+        top_bottom=int(top_bottom),
+        corr_multiplier=float(corr_multiplier),
+        mmc_multiplier=float(mmc_multiplier),
+        max_filtered_ratio=float(max_filtered_ratio),
+        target_pow15=bool(target_pow15),
+        out=os.fspath(out) if out is not None else None,
+        progress=_progress_bar(progress),
+    )
+    _warn(result["warnings"])
+    per_era = pd.DataFrame(
+        {k: (np.asarray(v) if not isinstance(v, list) else v) for k, v in result["per_era"].items()}
+    )
+    summary = pd.DataFrame(
+        {k: (np.asarray(v) if not isinstance(v, list) else v) for k, v in result["summary"].items()}
+    )
+    if "eras" in summary:
+        summary["eras"] = summary["eras"].astype("int64")
+    return Diagnostics(per_era, summary, list(result["not_computed"]))
+
+
+class Payout(NamedTuple):
+    """What ``erascore.payout`` returns."""
+
+    trajectory: pd.DataFrame
+    """One row per (model, round): at_risk, score, payout_fraction, payout, stake."""
+    summary: pd.DataFrame
+    """One row per model: rounds, stake0, final_stake, total_return, max_drawdown,
+    burn_share, rounds_at_cap_up, rounds_at_cap_down."""
+    skipped: dict
+    """Model -> rounds left out for a NaN score (``nan="skip"``)."""
+
+
+def payout(
+    scores: pd.DataFrame,
+    stake: Optional[float] = None,
+    stakes: Optional[Union[dict, pd.DataFrame, pd.Series]] = None,
+    *,
+    rule: str = "2024",
+    corr_col: Optional[str] = None,
+    mmc_col: Optional[str] = None,
+    round_col: Optional[str] = None,
+    model_col: str = "model",
+    target: Optional[str] = None,
+    corr_multiplier: Optional[float] = None,
+    mmc_multiplier: Optional[float] = None,
+    cap: Optional[float] = None,
+    resolve_lag: Optional[int] = None,
+    threshold: Optional[float] = None,
+    payout_factor: Optional[float] = None,
+    total_at_risk: Optional[float] = None,
+    nan: str = "skip",
+) -> Payout:
+    """Stake trajectories under a payout rule, as ``erascore payout`` simulates them.
+
+    Each round ``t``: ``score_t = corr_multiplier * corr_t + mmc_multiplier * mmc_t``,
+    ``payout_t = at_risk_t * clip(payout_factor * score_t, -cap, +cap)``; a payout joins
+    the stake at risk ``resolve_lag`` rounds later; stakes compound and never go below 0.
+
+    Arguments:
+        scores: one row per (round, model) with the score columns, e.g. the output of
+            :func:`erascore.score` or the ``per_era`` frame of :func:`erascore.diagnostics`.
+        stake: starting stake of every model (NMR); or ``stakes``: per model, as a dict,
+            a Series indexed by model, or a DataFrame with ``model`` and ``stake`` columns.
+        rule: weekly-2021, daily-2023, 2024, signals-2024, signals-2025, crypto or custom.
+        corr_col, mmc_col: the two score columns (default: the rule's, e.g. corr and mmc).
+        round_col: the round order (default ``round`` if present, else ``era``).
+        model_col: the model column (a frame without one is one model called "model").
+        target: keep rows whose ``target`` column is this (needed when there are several).
+        corr_multiplier, mmc_multiplier, cap, resolve_lag, threshold: override the rule's.
+        payout_factor: a fixed factor for every round; or ``total_at_risk``: factor
+            ``min(1, threshold / total_at_risk)``. Default 1.
+        nan: a NaN score skips its round (``skip``), counts as 0 (``zero``) or raises.
+
+    Returns:
+        ``Payout(trajectory, summary, skipped)``.
+    """
+    if stake is None and stakes is None:
+        raise ValueError("give stake (every model's starting stake) or stakes (per model)")
+    default_corr, default_mmc = _rs.payout_score_columns(rule)
+    corr_col = corr_col or default_corr
+    mmc_col = mmc_col or default_mmc
+    frame = scores
+    if "target" in frame.columns:
+        found = sorted(map(str, frame["target"].unique()))
+        if target is not None:
+            frame = frame[frame["target"] == target]
+            if frame.empty:
+                raise ValueError(f"no rows with target '{target}' (targets: {', '.join(found)})")
+        elif len(found) > 1:
+            raise ValueError(
+                f"scores for several targets ({', '.join(found)}); choose one with target="
+            )
+    elif target is not None:
+        raise ValueError("target given but the scores have no 'target' column")
+    if round_col is None:
+        round_col = next((c for c in ("round", "era") if c in frame.columns), None)
+        if round_col is None:
+            raise ValueError(
+                f"no 'round' or 'era' column (columns: {', '.join(map(str, frame.columns))});"
+                " name one with round_col="
+            )
+    rounds = frame[round_col].astype(str).tolist()
+    if model_col in frame.columns:
+        models = frame[model_col].astype(str).tolist()
+    elif model_col != "model":
+        raise KeyError(model_col)
+    else:
+        models = ["model"] * len(rounds)
+    if stakes is None:
+        stake_map = {m: float(stake) for m in set(models)}
+    elif isinstance(stakes, pd.DataFrame):
+        if stakes["model"].duplicated().any():
+            twice = stakes["model"][stakes["model"].duplicated()].iloc[0]
+            raise ValueError(f"stakes: model '{twice}' appears more than once")
+        stake_map = dict(zip(stakes["model"].astype(str), stakes["stake"].astype(float)))
+    else:
+        stake_map = {str(k): float(v) for k, v in dict(stakes).items()}
+
+    def column(name: str) -> Optional[np.ndarray]:
+        if name not in frame.columns:
+            return None
+        return np.ascontiguousarray(frame[name].to_numpy(dtype=np.float64))
+
+    result = _rs.payout_series(
+        rounds, models, column(corr_col), column(mmc_col), stake_map,
+        rule=rule, corr_col=corr_col, mmc_col=mmc_col,
+        corr_multiplier=corr_multiplier, mmc_multiplier=mmc_multiplier, cap=cap,
+        resolve_lag=resolve_lag, threshold=threshold, payout_factor=payout_factor,
+        total_at_risk=total_at_risk, nan=nan,
+    )
+    return Payout(
+        pd.DataFrame({k: (np.asarray(v) if not isinstance(v, list) else v)
+                      for k, v in result["trajectory"].items()}),
+        pd.DataFrame({k: (np.asarray(v) if not isinstance(v, list) else v)
+                      for k, v in result["summary"].items()}),
+        dict(result["skipped"]),
+    )

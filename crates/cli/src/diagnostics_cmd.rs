@@ -199,6 +199,7 @@ pub fn run(args: &DiagnosticsArgs) -> anyhow::Result<()> {
         meta_model: meta.as_ref().map(MetaModelSource::Column),
         benchmark: benchmark.as_ref(),
         example: example.as_ref(),
+        signals: Default::default(),
     };
     let config = ScoreConfig {
         metrics,

@@ -1,8 +1,9 @@
-//! `erascore metamodel`: the stake-weighted meta model of several prediction columns.
+//! `erascore metamodel`: the meta model of several prediction columns.
 //!
 //! Within each era every staked model is tie-kept ranked and gaussianized, then the meta
 //! model is `sum(stake * g) / sum(stake)` (numerai-tools `stake_weight` of the transformed
-//! predictions). Eras come from an `era` column of the predictions or from `--data`;
+//! predictions), or with `--weighting naive` (the Crypto meta model) the unweighted mean of
+//! the models staked with at least `--min-stake`. Eras come from an `era` column of the predictions or from `--data`;
 //! without either, all rows form one era (a live round).
 
 use std::collections::HashMap;
@@ -36,6 +37,53 @@ pub struct MetamodelArgs {
     /// Output (.parquet or .csv): id, era, numerai_meta_model.
     #[arg(long)]
     pub out: PathBuf,
+    /// `stake`: weigh each model by its stake; `naive`: every model staked with at least
+    /// --min-stake counts once (the Crypto meta model).
+    #[arg(long, value_enum, default_value_t = Weighting::Stake)]
+    pub weighting: Weighting,
+    /// Leave out models staked below this [default: 1 with --weighting naive, else 0].
+    #[arg(long)]
+    pub min_stake: Option<f64>,
+}
+
+/// How the models' gaussianized ranks are averaged.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Weighting {
+    /// By stake.
+    Stake,
+    /// Equally, over the models staked with at least the minimum.
+    Naive,
+}
+
+/// The weight of each staked model: its stake, or 1 under naive weighting; models below
+/// `min_stake` are left out. An error when none is left.
+fn model_weights(
+    stakes: &[(usize, f64)],
+    weighting: Weighting,
+    min_stake: f64,
+    path: &std::path::Path,
+) -> anyhow::Result<Vec<(usize, f64)>> {
+    let kept: Vec<(usize, f64)> = stakes
+        .iter()
+        .filter(|(_, s)| *s >= min_stake && *s > 0.0)
+        .map(|&(m, s)| {
+            (
+                m,
+                if weighting == Weighting::Naive {
+                    1.0
+                } else {
+                    s
+                },
+            )
+        })
+        .collect();
+    if kept.is_empty() {
+        bail!(
+            "{}: no model has a positive stake of at least {min_stake} (--min-stake)",
+            path.display()
+        );
+    }
+    Ok(kept)
 }
 
 /// Runs `erascore metamodel`.
@@ -49,15 +97,31 @@ pub fn run(args: &MetamodelArgs) -> anyhow::Result<()> {
             ("--data", args.data.as_deref()),
         ],
     )
-    .and_then(|()| staged.stage(&args.out).context("--out"))
+    .and_then(|()| {
+        if let Some(m) = args.min_stake {
+            if !(m.is_finite() && m >= 0.0) {
+                bail!("--min-stake must be a finite number >= 0, got {m}");
+            }
+        }
+        staged.stage(&args.out).context("--out")
+    })
     .map_err(usage)?;
+    let min_stake = args.min_stake.unwrap_or(match args.weighting {
+        Weighting::Naive => 1.0,
+        Weighting::Stake => 0.0,
+    });
     let frame = read_frame(&args.predictions)?;
     let predictions = Predictions::from_frame(frame, None)?;
     if predictions.ids.is_empty() {
         bail!("{}: no rows", args.predictions.display());
     }
     check_unique(&predictions.keys())?;
-    let stakes = read_stakes(&args.stakes, &predictions)?;
+    let stakes = model_weights(
+        &read_stakes(&args.stakes, &predictions)?,
+        args.weighting,
+        min_stake,
+        &args.stakes,
+    )?;
     let n = predictions.ids.len();
     let eras: Strings = if let Some(d) = &args.data {
         let data = read_dataset(d, &DatasetRequest::default())?;
@@ -123,7 +187,11 @@ pub fn run(args: &MetamodelArgs) -> anyhow::Result<()> {
     write_frame_unstaged(&tmp, &out, &args.out)?;
     staged.commit()?;
     eprintln!(
-        "wrote the meta model of {} models over {n} ids to {}",
+        "wrote the {} meta model of {} models over {n} ids to {}",
+        match args.weighting {
+            Weighting::Stake => "stake-weighted",
+            Weighting::Naive => "unweighted",
+        },
         stakes.len(),
         args.out.display()
     );

@@ -2,7 +2,7 @@
 //! optionally how risky that was (block bootstrap), as a table, a trajectory file, a fan
 //! chart and JSON.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
@@ -18,7 +18,7 @@ use erascore_payout::series::{group_by_model, ModelScores};
 use erascore_payout::simulate::check_stake;
 use erascore_payout::{
     bootstrap, model_stream, simulate, BootstrapOptions, BootstrapReport, NanPolicy, PayoutFactor,
-    Preset, Quantiles, RoundMultipliers, Rule, RuleOverrides, Summary, Trajectory,
+    Preset, Quantiles, RoundMultipliers, Rule, RuleOverrides, StakeLimits, Summary, Trajectory,
 };
 
 use crate::common::{check_outputs, fmt, table, usage};
@@ -96,6 +96,20 @@ pub struct PayoutArgs {
     /// `total_at_risk` (factor min(1, T/X)) or `payout_factor`.
     #[arg(long)]
     pub total_at_risk_csv: Option<PathBuf>,
+    /// Signals stake rule: a round whose churn (--churn-col) is at least this is not
+    /// staked (payout 0). Numerai's limit: 0.15.
+    #[arg(long, allow_negative_numbers = true)]
+    pub max_churn: Option<f64>,
+    /// Signals stake rule: a round whose turnover (--turnover-col) is at least this is not
+    /// staked (payout 0). Numerai's limit: 0.25.
+    #[arg(long, allow_negative_numbers = true)]
+    pub max_turnover: Option<f64>,
+    /// Column holding each round's (max) churn, for --max-churn.
+    #[arg(long, default_value = "churn")]
+    pub churn_col: String,
+    /// Column holding each round's (max) turnover, for --max-turnover.
+    #[arg(long, default_value = "turnover")]
+    pub turnover_col: String,
     /// What to do with a NaN score: skip the round (with a warning), count it as 0, or stop.
     #[arg(long, value_enum, default_value_t = NanArg::Skip)]
     pub nan: NanArg,
@@ -151,6 +165,7 @@ enum FactorPlan {
 /// Parsed and checked flags, before any file is read.
 struct Plan {
     rule: Rule,
+    limits: StakeLimits,
     corr_col: String,
     mmc_col: String,
     multipliers: Option<PathBuf>,
@@ -177,6 +192,11 @@ fn plan(args: &PayoutArgs) -> anyhow::Result<Plan> {
     if let Some(s) = args.stake {
         check_stake(None, s)?;
     }
+    let limits = StakeLimits {
+        max_churn: args.max_churn,
+        max_turnover: args.max_turnover,
+    };
+    limits.validate()?;
     let factor = match (
         args.payout_factor,
         args.total_at_risk,
@@ -246,6 +266,7 @@ fn plan(args: &PayoutArgs) -> anyhow::Result<Plan> {
     let (corr_default, mmc_default) = preset.score_columns();
     Ok(Plan {
         rule,
+        limits,
         corr_col: args.corr_col.clone().unwrap_or_else(|| corr_default.into()),
         mmc_col: args.mmc_col.clone().unwrap_or_else(|| mmc_default.into()),
         multipliers: args.multipliers.clone(),
@@ -276,6 +297,7 @@ pub fn run(args: &PayoutArgs) -> anyhow::Result<()> {
         .map(|p| read_round_multipliers(p, &plan.rule))
         .transpose()?;
     let series = read_series(args, &plan, per_round.as_ref())?;
+    let unstaked = read_unstaked(args, &plan)?;
     let stakes = match (&args.stakes, args.stake) {
         (Some(p), _) => read_stakes(p)?,
         (None, Some(s)) => series.iter().map(|m| (m.model.clone(), s)).collect(),
@@ -293,7 +315,15 @@ pub fn run(args: &PayoutArgs) -> anyhow::Result<()> {
                 .find(|(name, _)| *name == m.model)
                 .map(|(_, s)| *s)
                 .with_context(|| format!("model '{}' has scores but no stake", m.model))?;
-            run_model(args, &plan, m, stake0, &factor, per_round.as_ref())
+            run_model(
+                args,
+                &plan,
+                m,
+                stake0,
+                &factor,
+                per_round.as_ref(),
+                &unstaked,
+            )
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
 
@@ -332,19 +362,7 @@ fn read_series(
     };
     let frame = read_frame(&args.scores)?;
     let keep = target_rows(&frame, args.target.as_deref())?;
-    let round_col = match &args.round_col {
-        Some(c) => c.as_str(),
-        None => round_column(&frame)?,
-    };
-    let rounds = pick(frame.text(round_col)?.iter().map(str::to_string), &keep);
-    let models = if frame.has(&args.model_col) || args.model_col != "model" {
-        pick(
-            frame.text(&args.model_col)?.iter().map(str::to_string),
-            &keep,
-        )
-    } else {
-        vec!["model".to_string(); rounds.len()]
-    };
+    let (rounds, models) = rounds_and_models(args, &frame, &keep)?;
     let corr = if uses_corr {
         pick(frame.float(&plan.corr_col)?.0.iter().copied(), &keep)
     } else {
@@ -363,6 +381,55 @@ fn read_series(
     Ok(series)
 }
 
+/// The round and model of each kept row of the scores file.
+fn rounds_and_models(
+    args: &PayoutArgs,
+    frame: &Frame,
+    keep: &Option<Vec<bool>>,
+) -> anyhow::Result<(Vec<String>, Vec<String>)> {
+    let round_col = match &args.round_col {
+        Some(c) => c.as_str(),
+        None => round_column(frame)?,
+    };
+    let rounds = pick(frame.text(round_col)?.iter().map(str::to_string), keep);
+    let models = if frame.has(&args.model_col) || args.model_col != "model" {
+        pick(
+            frame.text(&args.model_col)?.iter().map(str::to_string),
+            keep,
+        )
+    } else {
+        vec!["model".to_string(); rounds.len()]
+    };
+    Ok((rounds, models))
+}
+
+/// The (model, round) pairs the Signals stake rule unstakes: churn or turnover at or above
+/// its limit. Empty without limits; the columns are read only for the limits given.
+fn read_unstaked(args: &PayoutArgs, plan: &Plan) -> anyhow::Result<HashSet<(String, String)>> {
+    let mut out = HashSet::new();
+    if !plan.limits.any() {
+        return Ok(out);
+    }
+    let frame = read_frame(&args.scores)?;
+    let keep = target_rows(&frame, args.target.as_deref())?;
+    let (rounds, models) = rounds_and_models(args, &frame, &keep)?;
+    let column = |name: &str, used: bool| -> anyhow::Result<Vec<f64>> {
+        Ok(if used {
+            pick(frame.float(name)?.0.iter().copied(), &keep)
+        } else {
+            vec![f64::NAN; rounds.len()]
+        })
+    };
+    let churn = column(&args.churn_col, plan.limits.max_churn.is_some())?;
+    let turnover = column(&args.turnover_col, plan.limits.max_turnover.is_some())?;
+    for i in 0..rounds.len() {
+        if plan.limits.unstakes(churn[i], turnover[i]) {
+            out.insert((models[i].clone(), rounds[i].clone()));
+        }
+    }
+    Ok(out)
+}
+
 /// Simulates (and bootstraps) one model.
 fn run_model(
     args: &PayoutArgs,
@@ -371,6 +438,7 @@ fn run_model(
     stake0: f64,
     factor: &PayoutFactor,
     per_round: Option<&RoundMultipliers>,
+    unstaked: &HashSet<(String, String)>,
 ) -> anyhow::Result<ModelRun> {
     let rule = &plan.rule;
     let prepared = m.prepare_with(
@@ -390,7 +458,24 @@ fn run_model(
         );
     }
     let context = || format!("model '{}'", m.model);
-    let factors = factor.for_rounds(prepared.rounds.iter().map(String::as_str))?;
+    let mut factors = factor.for_rounds(prepared.rounds.iter().map(String::as_str))?;
+    // An unstaked round neither pays nor burns: a payout factor of 0 does exactly that.
+    let mut held_out = Vec::new();
+    for (f, round) in factors.iter_mut().zip(&prepared.rounds) {
+        if unstaked.contains(&(m.model.clone(), round.clone())) {
+            *f = 0.0;
+            held_out.push(round.clone());
+        }
+    }
+    if !held_out.is_empty() {
+        eprintln!(
+            "model '{}': not staked in {} round(s) whose churn or turnover reached the limit \
+             ({})",
+            m.model,
+            held_out.len(),
+            preview(&held_out)
+        );
+    }
     let trajectory = simulate(stake0, &prepared.scores, &factors, rule).with_context(context)?;
     let stream = model_stream(&m.model);
     let bootstrap = plan
@@ -834,6 +919,54 @@ mod tests {
         assert_eq!(a["rounds_at_cap"], 2);
         assert_eq!(v["models"][1]["skipped_rounds"][0], "0002");
         assert!(a["bootstrap"].is_null());
+    }
+
+    /// The Signals stake rule: rounds whose churn or turnover reaches the limit neither pay
+    /// nor burn; a NaN churn (no previous submission) does not unstake.
+    #[test]
+    fn signals_stake_limits_unstake_rounds() {
+        let dir = tempfile::tempdir().unwrap();
+        let scores = write(
+            dir.path(),
+            "s.csv",
+            "round,model,alpha,mpc,churn,turnover
+             1,a,0.01,0.01,,
+2,a,0.01,0.01,0.15,0.1
+3,a,-0.01,-0.01,0.1,0.3
+             4,a,0.01,0.0,0.05,0.2
+",
+        );
+        let out = dir.path().join("t.csv").display().to_string();
+        let fractions = |extra: &str| -> Vec<f64> {
+            ok(&format!(
+                "--scores {scores} --stake 100 --rule signals-2025 --out {out} {extra}"
+            ));
+            read_frame(Path::new(&out))
+                .unwrap()
+                .float("payout_fraction")
+                .unwrap()
+                .0
+                .into_owned()
+        };
+        // 0.3 x 0.01 + 0.8 x 0.01 = 0.011; round 3: -0.011; round 4: 0.003.
+        let all = fractions("");
+        assert!((all[1] - 0.011).abs() < 1e-15 && (all[2] + 0.011).abs() < 1e-15);
+        let limited = fractions("--max-churn 0.15 --max-turnover 0.25");
+        assert!((limited[0] - 0.011).abs() < 1e-15, "{limited:?}");
+        assert_eq!(&limited[1..3], &[0.0, 0.0], "{limited:?}");
+        assert!((limited[3] - 0.003).abs() < 1e-15, "{limited:?}");
+        // Only the churn limit: round 3 (turnover 0.3) stays staked.
+        let churn_only = fractions("--max-churn 0.15");
+        assert_eq!(churn_only[1], 0.0);
+        assert!((churn_only[2] + 0.011).abs() < 1e-15, "{churn_only:?}");
+        let e = err(&format!(
+            "--scores {scores} --stake 100 --rule signals-2025 --max-turnover 0"
+        ));
+        assert!(e.contains("--max-turnover 0"), "{e}");
+        let e = err(&format!(
+            "--scores {scores} --stake 100 --rule signals-2025 --max-churn 0.1 --churn-col nope"
+        ));
+        assert!(e.contains("nope"), "{e}");
     }
 
     #[test]

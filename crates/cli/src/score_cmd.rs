@@ -5,19 +5,20 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use clap::Args;
 
-use erascore_engine::inputs::Predictions;
+use erascore_engine::inputs::{Predictions, RowTable};
 use erascore_engine::metrics::Metric;
 use erascore_engine::score::{
     by_model, score, MetaModelSource, ScoreConfig, ScoreInputs, ScoreReport,
 };
+use erascore_engine::signals::SignalsInputs;
 use erascore_engine::summary::basic;
 use erascore_io::dataset::DatasetRequest;
-use erascore_io::frame::{write_frame_unstaged, Column, Frame, Values};
+use erascore_io::frame::{read_frame, write_frame_unstaged, Column, Frame, Values};
 use erascore_io::output::OutputFiles;
 use erascore_io::FloatWidth;
 
 use crate::common::{check_outputs, fmt, progress, table, usage};
-use crate::inputs::{load, ColumnChoice, InputArgs, Loaded, ReferenceRequest};
+use crate::inputs::{load, read_predictions, ColumnChoice, InputArgs, Loaded, ReferenceRequest};
 
 /// Flags of `erascore score`.
 #[derive(Args, Debug)]
@@ -25,21 +26,34 @@ pub struct ScoreArgs {
     #[command(flatten)]
     pub input: InputArgs,
     /// Meta model file (parquet or CSV) with id and the meta model column.
-    #[arg(long, conflicts_with = "stakes")]
+    #[arg(long)]
     pub meta_model: Option<PathBuf>,
     /// Column of the meta model file.
     #[arg(long, default_value = "numerai_meta_model")]
     pub meta_model_column: String,
-    /// Build the meta model from the predictions with these stakes (CSV: model,stake).
+    /// Stakes (CSV or parquet: model,stake): the meta portfolio of mpc, and the meta model
+    /// of mmc/ncontrib when there is no --meta-model.
     #[arg(long)]
     pub stakes: Option<PathBuf>,
+    /// Signals neutralizers (id, [era,] one column per neutralizer) for nc, ncontrib, alpha,
+    /// mpc, neutral_churn and turnover [default: the data's feature columns].
+    #[arg(long)]
+    pub neutralizers: Option<PathBuf>,
+    /// Signals sample weights (id, [era,] weight) for alpha, mpc and turnover [default: 1].
+    #[arg(long)]
+    pub sample_weights: Option<PathBuf>,
+    /// An earlier submission (the predictions' layout) for churn, churn_tbN, neutral_churn
+    /// and turnover; repeat for several (each metric is then the max over them).
+    #[arg(long)]
+    pub previous: Vec<PathBuf>,
     /// Benchmark file for BMC.
     #[arg(long)]
     pub benchmark: Option<PathBuf>,
     /// Column of the benchmark file.
     #[arg(long)]
     pub benchmark_column: Option<String>,
-    /// Metrics: corr, corr_tbN, mmc, mmc_tbN, bmc, fnc, spearman, pearson, fexp_max
+    /// Metrics: corr, corr_tbN, mmc, mmc_tbN, bmc, fnc, spearman, pearson, fexp_max, nc,
+    /// ncontrib, alpha, mpc, churn, churn_tbN, neutral_churn, turnover
     /// [default: corr and fnc, plus mmc with a meta model and bmc with a benchmark].
     #[arg(long)]
     pub metrics: Option<String>,
@@ -78,11 +92,24 @@ fn plan(args: &ScoreArgs) -> anyhow::Result<Plan> {
             m
         }
     };
-    if metrics.iter().any(|m| m.needs_meta_model())
-        && args.meta_model.is_none()
-        && args.stakes.is_none()
-    {
-        bail!("metric mmc needs --meta-model FILE or --stakes stakes.csv");
+    if let Some(m) = metrics.iter().find(|m| m.needs_meta_model()) {
+        if args.meta_model.is_none() && args.stakes.is_none() {
+            bail!(
+                "metric {} needs --meta-model FILE or --stakes stakes.csv",
+                m.name()
+            );
+        }
+    }
+    if metrics.contains(&Metric::Mpc) && args.stakes.is_none() {
+        bail!("metric mpc needs --stakes stakes.csv (the models of the meta portfolio)");
+    }
+    if let Some(m) = metrics.iter().find(|m| m.needs_previous()) {
+        if args.previous.is_empty() {
+            bail!(
+                "metric {} needs --previous FILE (the previous submission)",
+                m.name()
+            );
+        }
     }
     if metrics.contains(&Metric::Bmc)
         && (args.benchmark.is_none() || args.benchmark_column.is_none())
@@ -101,12 +128,21 @@ fn plan(args: &ScoreArgs) -> anyhow::Result<Plan> {
         ("--meta-model", args.meta_model.as_deref()),
         ("--stakes", args.stakes.as_deref()),
         ("--benchmark", args.benchmark.as_deref()),
+        ("--neutralizers", args.neutralizers.as_deref()),
+        ("--sample-weights", args.sample_weights.as_deref()),
     ]);
+    inputs.extend(
+        args.previous
+            .iter()
+            .map(|p| ("--previous", Some(p.as_path()))),
+    );
     check_outputs(&[("--out", &args.out)], &inputs)?;
     let mut out = OutputFiles::new();
     let out_tmp = out.stage(&args.out).context("--out")?;
+    let neutralized_by_features =
+        args.neutralizers.is_none() && metrics.iter().any(|m| m.needs_neutralizers());
     Ok(Plan {
-        features: metrics.iter().any(|m| m.needs_features()),
+        features: neutralized_by_features || metrics.iter().any(|m| m.needs_features()),
         metrics,
         out,
         out_tmp,
@@ -169,16 +205,23 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
     } = load(&args.input, &request, &references(args))?;
     if plan.features && data.feature_names.is_empty() {
         bail!(
-            "{}: no feature_* columns, needed by fnc/fexp_max",
+            "{}: no feature_* columns, needed by fnc/fexp_max (and by the Signals metrics \
+             without --neutralizers)",
             args.input.data.display()
         );
     }
+    let signal_files = read_signal_files(args, &plan.metrics)?;
     let mut references = references.into_iter();
     let meta_ref = references.next().flatten();
     let benchmark = references.next().flatten();
-    let meta_model = match (&meta_ref, &args.stakes) {
+    let stakes = args
+        .stakes
+        .as_ref()
+        .map(|s| read_stakes(s, &predictions))
+        .transpose()?;
+    let meta_model = match (&meta_ref, &stakes) {
         (Some(r), _) => Some(MetaModelSource::Column(r)),
-        (None, Some(s)) => Some(MetaModelSource::Stakes(read_stakes(s, &predictions)?)),
+        (None, Some(s)) => Some(MetaModelSource::Stakes(s.clone())),
         _ => None,
     };
     let inputs = ScoreInputs {
@@ -187,6 +230,16 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
         meta_model,
         benchmark: benchmark.as_ref(),
         example: None,
+        signals: SignalsInputs {
+            neutralizers: signal_files.neutralizers.as_ref(),
+            sample_weights: signal_files.sample_weights.as_ref(),
+            previous: signal_files.previous.iter().collect(),
+            stakes: plan
+                .metrics
+                .contains(&Metric::Mpc)
+                .then_some(stakes)
+                .flatten(),
+        },
     };
     let config = ScoreConfig {
         metrics: plan.metrics,
@@ -229,6 +282,57 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
         args.out.display()
     );
     Ok(())
+}
+
+/// The Signals input files a run reads (only those its metrics use).
+struct SignalFiles {
+    neutralizers: Option<RowTable>,
+    sample_weights: Option<RowTable>,
+    previous: Vec<Predictions>,
+}
+
+fn read_signal_files(args: &ScoreArgs, metrics: &[Metric]) -> anyhow::Result<SignalFiles> {
+    let uses = |f: fn(&Metric) -> bool| metrics.iter().any(f);
+    let read = |path: &Option<PathBuf>, used: bool, what: &'static str| {
+        path.as_ref()
+            .filter(|_| used)
+            .map(|p| -> anyhow::Result<RowTable> {
+                Ok(RowTable::from_frame(read_frame(p)?, None, what)?)
+            })
+            .transpose()
+    };
+    let neutralizers = read(
+        &args.neutralizers,
+        uses(Metric::needs_neutralizers),
+        "neutralizers",
+    )?;
+    let sample_weights = read(
+        &args.sample_weights,
+        uses(Metric::needs_sample_weights),
+        "sample weights",
+    )?;
+    if let Some(w) = &sample_weights {
+        if w.names.len() != 1 {
+            bail!(
+                "--sample-weights {}: one weight column expected besides id and era, found {}",
+                w.path.display(),
+                w.names.join(", ")
+            );
+        }
+    }
+    let previous = if uses(Metric::needs_previous) {
+        args.previous
+            .iter()
+            .map(|p| read_predictions(p, None))
+            .collect::<anyhow::Result<Vec<_>>>()?
+    } else {
+        Vec::new()
+    };
+    Ok(SignalFiles {
+        neutralizers,
+        sample_weights,
+        previous,
+    })
 }
 
 /// The long table: era, model, target, one column per metric.

@@ -10,24 +10,48 @@ use anyhow::Context;
 use clap::Args;
 
 use erascore_io::output::OutputDir;
+use erascore_synth::signals::{write_signals, SignalsConfig, SIGNALS_FILES};
 use erascore_synth::{Population, Synth, SynthConfig, FILES};
 
 use crate::common::{progress, usage};
 
-/// `--tournament` values.
-#[derive(clap::ValueEnum, Clone, Copy, Debug)]
-pub enum TournamentArg {
-    /// The classic tournament.
+/// Which tournament's files to write.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tournament {
+    /// data, predictions, meta model, stakes, features.json (Numerai v5 layout).
     Classic,
+    /// Tickers as ids: data, predictions, previous submissions, neutralizers, sample
+    /// weights, stakes.
+    Signals,
+}
+
+/// Which models a classic dataset's predictions.parquet holds.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PopulationArg {
+    /// A few models of every value shape (float64), for testing the scorer.
+    Basic,
+    /// A tournament archive for `erascore compare`: up to 100,000 models sharing a latent
+    /// signal (some feature-exposed, some near-copies, a few random), heavy-tailed stakes,
+    /// float32 predictions with an era column.
+    Tournament,
 }
 
 /// Flags of `erascore synth`.
 #[derive(Args, Debug)]
 pub struct SynthArgs {
+    /// classic or signals.
+    #[arg(long, value_enum, default_value_t = Tournament::Classic)]
+    pub tournament: Tournament,
+    /// Model population of a classic dataset: basic, or tournament (for `erascore compare`).
+    #[arg(long, value_enum, default_value_t = PopulationArg::Basic)]
+    pub population: PopulationArg,
+    /// Risk-model neutralizer columns (signals only).
+    #[arg(long, default_value_t = 20)]
+    pub neutralizers: usize,
     /// Number of eras ("0001", "0002", ...).
     #[arg(long, default_value_t = 12)]
     pub eras: usize,
-    /// Rows per era.
+    /// Rows per era (signals: tickers in the pool; each era holds about 92% of them).
     #[arg(long, default_value_t = 500)]
     pub rows: usize,
     /// Number of feature_* columns (int8 bins 0..=4).
@@ -42,11 +66,6 @@ pub struct SynthArgs {
     /// Rows per row group of data.parquet (rounded up to whole eras).
     #[arg(long, default_value_t = 65_536)]
     pub row_group_rows: usize,
-    /// Model population: `classic` writes a tournament archive (up to 100,000 models with
-    /// shared signal, feature-exposed models, near-copies and a few random ones,
-    /// heavy-tailed stakes, float32 predictions with an era column) for `erascore compare`.
-    #[arg(long, value_enum)]
-    pub tournament: Option<TournamentArg>,
     /// Output folder: created, or replaced as a whole (it may hold only a previous
     /// dataset).
     #[arg(long)]
@@ -56,8 +75,50 @@ pub struct SynthArgs {
     pub quiet: bool,
 }
 
+/// Runs `erascore synth --tournament signals`.
+fn run_signals(args: &SynthArgs) -> anyhow::Result<()> {
+    let config = SignalsConfig {
+        eras: args.eras,
+        tickers: args.rows,
+        neutralizers: args.neutralizers,
+        models: args.models,
+        seed: args.seed,
+    };
+    let staged = (|| -> anyhow::Result<_> {
+        config.validate()?;
+        OutputDir::stage(&args.out, &SIGNALS_FILES).context("--out")
+    })()
+    .map_err(usage)?;
+    let bar = progress(args.eras, "generating", args.quiet);
+    let files = write_signals(&config, staged.path(), &mut || bar.inc(1))?;
+    staged.commit()?;
+    bar.finish_and_clear();
+    for f in &files {
+        let name = f.path.file_name().unwrap_or_default();
+        eprintln!(
+            "wrote {} ({} bytes)",
+            args.out.join(name).display(),
+            f.bytes
+        );
+    }
+    eprintln!(
+        "signals: {} eras, a pool of {} tickers, {} neutralizers, {} models, seed {}",
+        args.eras, args.rows, args.neutralizers, args.models, args.seed
+    );
+    Ok(())
+}
+
 /// Runs `erascore synth`.
 pub fn run(args: &SynthArgs) -> anyhow::Result<()> {
+    if args.tournament == Tournament::Signals {
+        if args.population != PopulationArg::Basic {
+            return Err(usage(anyhow::anyhow!(
+                "--population tournament writes a classic tournament archive; it does not go \
+                 with --tournament signals"
+            )));
+        }
+        return run_signals(args);
+    }
     // Validate the whole shape, and claim the output folder, before generating anything.
     let (synth, staged) = (|| -> anyhow::Result<_> {
         let synth = Synth::new(SynthConfig {
@@ -67,9 +128,9 @@ pub fn run(args: &SynthArgs) -> anyhow::Result<()> {
             models: args.models,
             seed: args.seed,
             rows_per_row_group: args.row_group_rows.max(1),
-            population: match args.tournament {
-                None => Population::Basic,
-                Some(TournamentArg::Classic) => Population::Classic,
+            population: match args.population {
+                PopulationArg::Basic => Population::Basic,
+                PopulationArg::Tournament => Population::Classic,
             },
         })?;
         let staged = OutputDir::stage(&args.out, &FILES).context("--out")?;

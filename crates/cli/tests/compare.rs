@@ -37,8 +37,8 @@ fn archive(dir: &Path) -> std::path::PathBuf {
     let a = dir.join("archive");
     ok(&[
         "synth",
-        "--tournament",
-        "classic",
+        "--population",
+        "tournament",
         "--models",
         "24",
         "--eras",

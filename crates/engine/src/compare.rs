@@ -558,6 +558,7 @@ fn score_group(
         meta_model,
         benchmark: None,
         example: None,
+        signals: crate::signals::SignalsInputs::default(),
     };
     let score_config = ScoreConfig {
         metrics: metrics.clone(),

@@ -86,19 +86,7 @@ impl Predictions {
                 frame.path().display()
             )));
         }
-        let mut values = Vec::with_capacity(names.len());
-        for name in &names {
-            let (v, _) = frame.float(name)?;
-            if let Some(i) = v.iter().position(|x| !x.is_finite()) {
-                return Err(EngineError::NonFinite {
-                    path: frame.path().to_path_buf(),
-                    column: name.clone(),
-                    id: ids[i].to_string(),
-                    value: v[i],
-                });
-            }
-            values.push(v.into_owned());
-        }
+        let values = finite_columns(&frame, &names, (&ids, eras.as_ref()), "predictions")?;
         Ok(Self {
             path: frame.path().to_path_buf(),
             ids,
@@ -116,6 +104,152 @@ impl Predictions {
             eras: self.eras.as_ref(),
         }
     }
+}
+
+/// "id 'X'", or "id 'X' in era 'E'" for a file with eras: a row in a message.
+fn row_name(ids: &Strings, eras: Option<&Strings>, i: usize) -> String {
+    match eras {
+        Some(e) => format!("id '{}' in era '{}'", &ids[i], &e[i]),
+        None => format!("id '{}'", &ids[i]),
+    }
+}
+
+/// The named columns of a frame as floats, each value finite (`what` names the values in the
+/// error: "predictions", "neutralizers", ...).
+fn finite_columns(
+    frame: &Frame,
+    names: &[String],
+    (ids, eras): (&Strings, Option<&Strings>),
+    what: &'static str,
+) -> Result<Vec<Vec<f64>>, EngineError> {
+    let mut values = Vec::with_capacity(names.len());
+    for name in names {
+        let (v, _) = frame.float(name)?;
+        if let Some(i) = v.iter().position(|x| !x.is_finite()) {
+            return Err(EngineError::NonFinite {
+                path: frame.path().to_path_buf(),
+                column: name.clone(),
+                row: row_name(ids, eras, i),
+                value: v[i],
+                what,
+            });
+        }
+        values.push(v.into_owned());
+    }
+    Ok(values)
+}
+
+/// Numeric columns keyed by id (and era): the Signals neutralizers (one column per
+/// neutralizer) and sample weights (one column). Every value must be finite
+/// (numerai-tools asserts that neither holds a NaN).
+#[derive(Debug, Clone)]
+pub struct RowTable {
+    /// The file.
+    pub path: PathBuf,
+    /// Row ids.
+    pub ids: Strings,
+    /// Row eras, if the file has an `era` column.
+    pub eras: Option<Strings>,
+    /// Column names.
+    pub names: Vec<String>,
+    /// One vector per column, aligned with `ids`.
+    pub values: Vec<Vec<f64>>,
+}
+
+impl RowTable {
+    /// Every column but `id`/`era`/`data_type` (or only `only`); `what` names the values in
+    /// errors.
+    pub fn from_frame(
+        mut frame: Frame,
+        only: Option<&[&str]>,
+        what: &'static str,
+    ) -> Result<Self, EngineError> {
+        let (ids, eras) = take_keys(&mut frame)?;
+        let names: Vec<String> = match only {
+            Some(list) => list.iter().map(|s| s.to_string()).collect(),
+            None => frame
+                .names()
+                .into_iter()
+                .filter(|n| !NON_MODEL_COLUMNS.contains(&n.as_str()))
+                .collect(),
+        };
+        if names.is_empty() {
+            return Err(EngineError::Config(format!(
+                "{}: no {what} columns besides id and era",
+                frame.path().display()
+            )));
+        }
+        let values = finite_columns(&frame, &names, (&ids, eras.as_ref()), what)?;
+        Ok(Self {
+            path: frame.path().to_path_buf(),
+            ids,
+            eras,
+            names,
+            values,
+        })
+    }
+
+    /// The rows' keys, for [`match_rows`].
+    pub fn keys(&self) -> RowKeys<'_> {
+        RowKeys {
+            path: &self.path,
+            ids: &self.ids,
+            eras: self.eras.as_ref(),
+        }
+    }
+}
+
+/// A file keyed by id alone applies to every era only when the data has one era: the
+/// Signals inputs repeat tickers each era, so without an `era` column a row could belong
+/// to any of them. `flag` names the option in the error.
+pub fn require_era_column(
+    data: &Dataset,
+    keys: &RowKeys<'_>,
+    flag: &str,
+) -> Result<(), EngineError> {
+    if keys.eras.is_none() && data.era_names.len() > 1 {
+        return Err(EngineError::Config(format!(
+            "{flag} {}: no era column, and {} has {} eras (first: '{}'); add an era column \
+             (rows are matched on era and id) or score one era",
+            keys.path.display(),
+            data.path.display(),
+            data.era_names.len(),
+            data.era_names[0],
+        )));
+    }
+    Ok(())
+}
+
+/// How many rows of `keys` carry each data era (all of them for the only era when `keys`
+/// has no eras; rows naming an era the data lacks count nowhere): the side of
+/// numerai-tools' overlap rule that the data rows cannot tell.
+pub fn rows_per_era(data: &Dataset, keys: &RowKeys<'_>) -> Vec<usize> {
+    let mut counts = vec![0usize; data.era_names.len()];
+    match keys.eras {
+        None => {
+            if let Some(c) = counts.first_mut() {
+                *c = keys.ids.len();
+            }
+        }
+        Some(eras) => {
+            let lookup = era_lookup(data);
+            let mut previous: Option<(&str, Option<u32>)> = None;
+            for e in eras.iter() {
+                let era = match previous {
+                    Some((label, era)) if label == e => era,
+                    _ => {
+                        let era = lookup(e);
+                        previous = Some((e, era));
+                        era
+                    }
+                };
+                if let Some(era) = era {
+                    counts[era as usize] += 1;
+                }
+            }
+        }
+    }
+    counts
 }
 
 /// Model names asked for by name: each once, and none of the key columns.
@@ -167,8 +301,9 @@ impl Reference {
             return Err(EngineError::NonFinite {
                 path: frame.path().to_path_buf(),
                 column: column.to_string(),
-                id: ids[i].to_string(),
+                row: row_name(&ids, eras.as_ref(), i),
                 value: v[i],
+                what: "values",
             });
         }
         Ok(Self {

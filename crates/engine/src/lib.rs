@@ -20,6 +20,7 @@ pub mod diagnostics;
 pub mod inputs;
 pub mod metrics;
 pub mod score;
+pub mod signals;
 pub mod stats;
 pub mod submission;
 pub mod summary;
@@ -77,17 +78,19 @@ pub enum EngineError {
         /// Where in the file: "line N" of a CSV, "row N" of a parquet file.
         location: String,
     },
-    /// A prediction is NaN or infinite.
-    #[error("{path}: column '{column}' has {value} for id '{id}'; predictions must be finite")]
+    /// A prediction (or neutralizer, sample weight, reference value) is NaN or infinite.
+    #[error("{path}: column '{column}' has {value} for {row}; {what} must be finite")]
     NonFinite {
         /// The file.
         path: PathBuf,
-        /// The model column.
+        /// The column.
         column: String,
-        /// The row id.
-        id: String,
+        /// The row: "id 'X'", with " in era 'E'" when the file has eras.
+        row: String,
         /// The value.
         value: f64,
+        /// What the values are ("predictions", "neutralizers", ...).
+        what: &'static str,
     },
     /// The files share too few ids.
     #[error("{what}: only {overlapping} of {total} ids overlap ({share:.1}%); at least {required:.0}% must (see --max-filtered-ratio)")]

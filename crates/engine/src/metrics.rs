@@ -25,6 +25,23 @@ pub enum Metric {
     FeatureExposureMax,
     /// Pearson of tie-kept ranks of the predictions and of the example predictions.
     CorrWithExample,
+    /// neutral_correlation against the neutralizers.
+    NeutralCorr,
+    /// neutral_contribution against the meta model and the neutralizers.
+    NeutralContribution,
+    /// Signals alpha (neutralized weights times the centred target).
+    Alpha,
+    /// meta_portfolio_contribution over the staked models.
+    Mpc,
+    /// churn against the previous submission.
+    Churn,
+    /// churn of the top and bottom `n` against the previous submission.
+    ChurnTopBottom(usize),
+    /// neutral_churn against the previous submission.
+    NeutralChurn,
+    /// turnover of the centred, normalized neutralized weights against the previous
+    /// submission's.
+    Turnover,
 }
 
 impl Metric {
@@ -62,15 +79,25 @@ impl Metric {
             "pearson" => Metric::Pearson,
             "fexp_max" => Metric::FeatureExposureMax,
             "corr_with_example" => Metric::CorrWithExample,
+            "nc" => Metric::NeutralCorr,
+            "ncontrib" => Metric::NeutralContribution,
+            "alpha" => Metric::Alpha,
+            "mpc" => Metric::Mpc,
+            "churn" => Metric::Churn,
+            "neutral_churn" => Metric::NeutralChurn,
+            "turnover" => Metric::Turnover,
             _ => {
                 if let Some(n) = tb("corr_tb") {
                     Metric::CorrTopBottom(n)
                 } else if let Some(n) = tb("mmc_tb") {
                     Metric::MmcTopBottom(n)
+                } else if let Some(n) = tb("churn_tb") {
+                    Metric::ChurnTopBottom(n)
                 } else {
                     return Err(EngineError::Config(format!(
                         "unknown metric '{name}' (known: corr, corr_tbN, mmc, mmc_tbN, bmc, fnc, \
-                         spearman, pearson, fexp_max, corr_with_example)"
+                         spearman, pearson, fexp_max, corr_with_example, nc, ncontrib, alpha, \
+                         mpc, churn, churn_tbN, neutral_churn, turnover)"
                     )));
                 }
             }
@@ -90,6 +117,14 @@ impl Metric {
             Metric::Pearson => "pearson".into(),
             Metric::FeatureExposureMax => "fexp_max".into(),
             Metric::CorrWithExample => "corr_with_example".into(),
+            Metric::NeutralCorr => "nc".into(),
+            Metric::NeutralContribution => "ncontrib".into(),
+            Metric::Alpha => "alpha".into(),
+            Metric::Mpc => "mpc".into(),
+            Metric::Churn => "churn".into(),
+            Metric::ChurnTopBottom(n) => format!("churn_tb{n}"),
+            Metric::NeutralChurn => "neutral_churn".into(),
+            Metric::Turnover => "turnover".into(),
         }
     }
 
@@ -100,7 +135,37 @@ impl Metric {
 
     /// Whether the metric needs the meta model.
     pub fn needs_meta_model(&self) -> bool {
-        matches!(self, Metric::Mmc | Metric::MmcTopBottom(_))
+        matches!(
+            self,
+            Metric::Mmc | Metric::MmcTopBottom(_) | Metric::NeutralContribution
+        )
+    }
+
+    /// Whether the metric neutralizes against the Signals neutralizers (`--neutralizers`,
+    /// else the data's features).
+    pub fn needs_neutralizers(&self) -> bool {
+        matches!(
+            self,
+            Metric::NeutralCorr
+                | Metric::NeutralContribution
+                | Metric::Alpha
+                | Metric::Mpc
+                | Metric::NeutralChurn
+                | Metric::Turnover
+        )
+    }
+
+    /// Whether the metric compares with the previous submission (`--previous`).
+    pub fn needs_previous(&self) -> bool {
+        matches!(
+            self,
+            Metric::Churn | Metric::ChurnTopBottom(_) | Metric::NeutralChurn | Metric::Turnover
+        )
+    }
+
+    /// Whether the metric builds neutralized portfolio weights (and so reads sample weights).
+    pub fn needs_sample_weights(&self) -> bool {
+        matches!(self, Metric::Alpha | Metric::Mpc | Metric::Turnover)
     }
 
     /// Whether the metric is numerai_corr (over all rows or the top and bottom).
@@ -120,7 +185,8 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        let list = "corr,corr_tb200,mmc,mmc_tb50,bmc,fnc,spearman,pearson,fexp_max";
+        let list = "corr,corr_tb200,mmc,mmc_tb50,bmc,fnc,spearman,pearson,fexp_max,nc,ncontrib,\
+                    alpha,mpc,churn,churn_tb25,neutral_churn,turnover";
         let m = Metric::parse_list(list).unwrap();
         let names: Vec<String> = m.iter().map(|m| m.name()).collect();
         assert_eq!(names.join(","), list);
@@ -130,6 +196,8 @@ mod tests {
     fn unknown_metric_is_an_error() {
         assert!(Metric::parse_list("corr,sharpness").is_err());
         assert!(Metric::parse("corr_tb0").is_err());
+        assert!(Metric::parse("churn_tb0").is_err());
+        assert!(Metric::parse("churn_tbx").is_err());
     }
 
     #[test]

@@ -27,11 +27,12 @@ use erascore_kernels::neutral::{feature_neutral_corr_many, EXPLAINED_RESIDUAL};
 use erascore_kernels::neutralize::Neutralizer;
 use erascore_kernels::pearson::{pearson, spearman};
 use erascore_kernels::rank::{percentile_rank, TieMethod};
-use erascore_kernels::target::Precision;
+use erascore_kernels::target::{centre, centre_on, mean_skip_nan, Precision};
 use erascore_kernels::KernelError;
 
 use crate::inputs::{require_overlap, DataRows, Predictions, Reference};
 use crate::metrics::Metric;
+use crate::signals::{EraSignals, SignalsInputs, SignalsPlan};
 use crate::EngineError;
 
 /// Where the meta model comes from.
@@ -56,6 +57,8 @@ pub struct ScoreInputs<'a> {
     pub benchmark: Option<&'a Reference>,
     /// Example predictions, for corr_with_example.
     pub example: Option<&'a Reference>,
+    /// Neutralizers, sample weights, previous submission and stakes for the Signals metrics.
+    pub signals: SignalsInputs<'a>,
 }
 
 /// What to compute.
@@ -107,6 +110,7 @@ struct Plan<'a> {
     bench_row: Option<Vec<Option<u32>>>,
     example_row: Option<Vec<Option<u32>>>,
     target_index: Vec<usize>,
+    signals: SignalsPlan,
 }
 
 /// Scores every model in every era; `on_era` is called once per finished era.
@@ -169,6 +173,7 @@ pub fn score_with_paths(
         meta_row,
         bench_row: reference_rows(inputs.benchmark)?,
         example_row: reference_rows(inputs.example)?,
+        signals: SignalsPlan::new(data, &data_rows, &inputs.signals, preds, &config.metrics)?,
         pred_row,
         target_index,
     };
@@ -267,6 +272,26 @@ fn validate(inputs: &ScoreInputs<'_>, config: &ScoreConfig) -> Result<(), Engine
                 "metric 'corr_with_example' needs --example-preds".into(),
             ));
         }
+        if *m == Metric::Mpc && inputs.signals.stakes.is_none() {
+            return Err(EngineError::Config(
+                "metric 'mpc' needs stakes (--stakes)".into(),
+            ));
+        }
+        if m.needs_previous() && inputs.signals.previous.is_empty() {
+            return Err(EngineError::Config(format!(
+                "metric '{}' needs the previous submission (--previous)",
+                m.name()
+            )));
+        }
+        if m.needs_neutralizers()
+            && inputs.signals.neutralizers.is_none()
+            && inputs.data.feature_names.is_empty()
+        {
+            return Err(EngineError::Config(format!(
+                "metric '{}' needs --neutralizers or feature columns, and none were loaded",
+                m.name()
+            )));
+        }
         if m.needs_features() && inputs.data.feature_names.is_empty() {
             return Err(EngineError::Config(format!(
                 "metric '{}' needs feature columns, and none were loaded",
@@ -286,7 +311,7 @@ fn gather(values: &[f64], rows: &[u32], map: &[Option<u32>]) -> Vec<f64> {
         .collect()
 }
 
-fn feature_block(data: &Dataset, rows: &[u32]) -> ColumnMatrix {
+pub(crate) fn feature_block(data: &Dataset, rows: &[u32]) -> ColumnMatrix {
     let n = rows.len();
     let k = data.features.len();
     let mut block = Vec::with_capacity(n * k);
@@ -390,6 +415,19 @@ fn score_era(
         _ => None,
     };
 
+    let mut signals = EraSignals::new(
+        data,
+        &plan.inputs.signals,
+        &plan.signals,
+        era,
+        config.max_filtered_ratio,
+    );
+    // Against the previous submission: the same for every target.
+    let previous =
+        signals.previous_metrics(metrics, preds, &model_values, rows, all_rows, &mut warnings)?;
+    let signal_metrics = metrics
+        .iter()
+        .any(|m| m.needs_neutralizers() && !m.needs_previous());
     let mut neutralizers: Vec<(Vec<usize>, Neutralizer)> = Vec::new();
     let mut warned_constant = vec![false; preds.models.len()];
     let mut out = Vec::with_capacity(preds.models.len() * config.targets.len());
@@ -488,6 +526,42 @@ fn score_era(
             None
         };
 
+        let per_target: Vec<Option<Vec<f64>>> = if signal_metrics {
+            let scored: Vec<u32> = s_idx.iter().map(|&i| rows[i]).collect();
+            let cols: Vec<Vec<f64>> = model_values
+                .iter()
+                .map(|p| s_idx.iter().map(|&i| p[i]).collect())
+                .collect();
+            let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+            let era_centred = centre_on(&tvals, mean_skip_nan(&era_target, precision), precision);
+            let centred = centre(&tvals, precision);
+            // ncontrib's rows: positions within the scored rows that have a meta model.
+            let contribution = match (&mmc_setup, &meta_values) {
+                (Some((m_idx, _, ct)), Some(meta)) => {
+                    let pos: Vec<usize> = m_idx
+                        .iter()
+                        .filter_map(|i| s_idx.binary_search(i).ok())
+                        .collect();
+                    let meta_scored: Vec<f64> = s_idx.iter().map(|&i| meta[i]).collect();
+                    Some((pos, meta_scored, ct))
+                }
+                _ => None,
+            };
+            signals.target_metrics(
+                metrics,
+                &preds.models,
+                &scored,
+                &refs,
+                &era_centred,
+                &centred,
+                contribution
+                    .as_ref()
+                    .map(|(p, m, ct)| (p.as_slice(), m.as_slice(), *ct)),
+                tname,
+            )?
+        } else {
+            vec![None; metrics.len()]
+        };
         for (m, model) in preds.models.iter().enumerate() {
             let p_all = &model_values[m];
             let p: Vec<f64> = s_idx.iter().map(|&i| p_all[i]).collect();
@@ -532,7 +606,8 @@ fn score_era(
                 contribution(gm, g_ref, ct, tb).map_err(|e| kerr(model, tname, e))
             };
             let mut values = Vec::with_capacity(metrics.len());
-            for metric in metrics {
+            for (k, metric) in metrics.iter().enumerate() {
+                let signal = per_target[k].as_ref().or(previous[k].as_ref());
                 let v = match *metric {
                     Metric::Corr => corr(None)?,
                     Metric::CorrTopBottom(k) => corr(Some(k))?,
@@ -544,6 +619,14 @@ fn score_era(
                     Metric::Fnc => fnc.as_ref().map_or(f64::NAN, |f| f[m]),
                     Metric::FeatureExposureMax => exposure.as_ref().map_or(f64::NAN, |e| e[m]),
                     Metric::CorrWithExample => with_example.as_ref().map_or(f64::NAN, |e| e[m]),
+                    Metric::NeutralCorr
+                    | Metric::NeutralContribution
+                    | Metric::Alpha
+                    | Metric::Mpc
+                    | Metric::Churn
+                    | Metric::ChurnTopBottom(_)
+                    | Metric::NeutralChurn
+                    | Metric::Turnover => signal.map_or(f64::NAN, |v| v[m]),
                 };
                 values.push(v);
             }
@@ -625,6 +708,7 @@ mod tests {
             meta_model: None,
             benchmark: None,
             example: None,
+            signals: SignalsInputs::default(),
         };
         let config = ScoreConfig {
             metrics: vec![Metric::Corr],
@@ -754,6 +838,7 @@ mod tests {
             meta_model: None,
             benchmark: None,
             example: None,
+            signals: SignalsInputs::default(),
         };
         let config = ScoreConfig {
             metrics: vec![Metric::Corr, Metric::Fnc, Metric::FeatureExposureMax],

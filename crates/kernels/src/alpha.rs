@@ -10,7 +10,7 @@
 //! filters; for aligned rows that is the same). `n` is the number of rows.
 
 use crate::matrix::ColumnMatrix;
-use crate::neutralized_weights::{generate_neutralized_weights_many, WeightScaling};
+use crate::neutralized_weights::raw_weights_for_target;
 use crate::target::{centre, Precision};
 use crate::KernelError;
 
@@ -24,18 +24,7 @@ pub fn alpha_many(
     target: &[f64],
     precision: Precision,
 ) -> Result<Vec<f64>, KernelError> {
-    if target.len() != neutralizers.rows() {
-        return Err(KernelError::LengthMismatch {
-            left: target.len(),
-            right: neutralizers.rows(),
-        });
-    }
-    let weights = generate_neutralized_weights_many(
-        predictions,
-        neutralizers,
-        sample_weights,
-        WeightScaling::Raw,
-    )?;
+    let weights = raw_weights_for_target(predictions, neutralizers, sample_weights, target.len())?;
     let t = centre(target, precision);
     Ok(weights.iter().map(|w| alpha_of_weights(w, &t)).collect())
 }
@@ -58,7 +47,8 @@ pub fn alpha(
 }
 
 /// `Σ weights · centred_target / n`: alpha from weights already built (so that alpha and
-/// MPC can share one [`generate_neutralized_weights_many`]).
+/// MPC can share one
+/// [`generate_neutralized_weights_many`](crate::neutralized_weights::generate_neutralized_weights_many)).
 pub fn alpha_of_weights(weights: &[f64], centred_target: &[f64]) -> f64 {
     debug_assert_eq!(weights.len(), centred_target.len());
     let dot: f64 = weights.iter().zip(centred_target).map(|(w, t)| w * t).sum();

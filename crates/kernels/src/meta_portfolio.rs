@@ -19,7 +19,7 @@
 //! [`KernelError::StakesNotNormalizable`]; a NaN stake counts as 0.
 
 use crate::matrix::ColumnMatrix;
-use crate::neutralized_weights::{generate_neutralized_weights_many, WeightScaling};
+use crate::neutralized_weights::raw_weights_for_target;
 use crate::target::{centre, pairwise_sum, Precision};
 use crate::KernelError;
 
@@ -42,19 +42,8 @@ pub fn meta_portfolio_contribution(
             right: stakes.len(),
         });
     }
-    if target.len() != neutralizers.rows() {
-        return Err(KernelError::LengthMismatch {
-            left: target.len(),
-            right: neutralizers.rows(),
-        });
-    }
     let fractions = stake_fractions(stakes)?;
-    let weights = generate_neutralized_weights_many(
-        predictions,
-        neutralizers,
-        sample_weights,
-        WeightScaling::Raw,
-    )?;
+    let weights = raw_weights_for_target(predictions, neutralizers, sample_weights, target.len())?;
     let refs: Vec<&[f64]> = weights.iter().map(Vec::as_slice).collect();
     Ok(mpc_of_fractions(
         &refs,
@@ -63,7 +52,8 @@ pub fn meta_portfolio_contribution(
     ))
 }
 
-/// MPC from neutralized weights already built ([`WeightScaling::Raw`]), so alpha and MPC
+/// MPC from neutralized weights already built
+/// ([`WeightScaling::Raw`](crate::neutralized_weights::WeightScaling::Raw)), so alpha and MPC
 /// can share them. `weights[k]` pairs with `stakes[k]`.
 pub fn mpc_of_weights(
     weights: &[&[f64]],

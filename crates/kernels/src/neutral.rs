@@ -129,16 +129,33 @@ pub fn neutral_correlation(
     precision: Precision,
     top_bottom: Option<usize>,
 ) -> Result<f64, KernelError> {
-    if predictions.len() != target.len() {
+    neutral_correlation_centred(
+        predictions,
+        neutralizer,
+        &centre(target, precision),
+        top_bottom,
+    )
+}
+
+/// [`neutral_correlation`] with the target already centred: numerai-tools centres it
+/// before aligning, i.e. on every row of the era that has a target, and in float32 the
+/// rounding of `t − mean` depends on that mean.
+pub fn neutral_correlation_centred(
+    predictions: &[f64],
+    neutralizer: &Neutralizer,
+    centred_target: &[f64],
+    top_bottom: Option<usize>,
+) -> Result<f64, KernelError> {
+    if predictions.len() != centred_target.len() {
         return Err(KernelError::LengthMismatch {
             left: predictions.len(),
-            right: target.len(),
+            right: centred_target.len(),
         });
     }
     let Some(n) = neutral_gaussian(predictions, neutralizer) else {
         return Ok(f64::NAN);
     };
-    let t = centre(target, precision);
+    let t = centred_target;
     Ok(match top_bottom {
         Some(k) if k > 0 => match top_bottom_rows(&n, k) {
             Some(rows) => {
@@ -148,7 +165,7 @@ pub fn neutral_correlation(
             }
             None => f64::NAN,
         },
-        _ => pearson(&t, &n),
+        _ => pearson(t, &n),
     })
 }
 

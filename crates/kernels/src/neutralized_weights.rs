@@ -19,7 +19,10 @@
 //! argument is the same ticker) and in id order, which is how numerai-tools sees them after
 //! `filter_sort_index_many`.
 
-use crate::corr::rank_gaussian_pow;
+use faer::linalg::matmul::matmul;
+use faer::{Accum, MatMut, MatRef, Par};
+
+use crate::corr::rank_gaussian_pow_many;
 use crate::matrix::{ColumnData, ColumnMatrix};
 use crate::target::pairwise_sum;
 use crate::KernelError;
@@ -47,8 +50,8 @@ pub fn generate_neutralized_weights(
     Ok(out.pop().unwrap_or_default())
 }
 
-/// [`generate_neutralized_weights`] of several prediction columns: one pass over the
-/// neutralizers serves every column.
+/// [`generate_neutralized_weights`] of several prediction columns: the neutralizer products
+/// are two matrix products over all columns at once.
 pub fn generate_neutralized_weights_many(
     predictions: &[&[f64]],
     neutralizers: &ColumnMatrix,
@@ -57,29 +60,22 @@ pub fn generate_neutralized_weights_many(
 ) -> Result<Vec<Vec<f64>>, KernelError> {
     let n = neutralizers.rows();
     check_inputs(predictions, neutralizers, sample_weights)?;
-    let powered = predictions
-        .iter()
-        .map(|p| rank_gaussian_pow(p))
-        .collect::<Result<Vec<_>, _>>()?;
-    let weighted: Vec<Vec<f64>> = powered
-        .iter()
-        .map(|s| s.iter().zip(sample_weights).map(|(a, w)| a * w).collect())
-        .collect();
-    let weighted_refs: Vec<&[f64]> = weighted.iter().map(Vec::as_slice).collect();
-    // Nᵀ(w ∘ s') for every column, then N times that subtracted in place.
-    let mut exposures = vec![0.0; predictions.len()];
-    let mut fitted: Vec<Vec<f64>> = vec![vec![0.0; n]; predictions.len()];
-    for j in 0..neutralizers.cols() {
-        neutralizers.col_dot_many(j, &weighted_refs, &mut exposures);
-        neutralizers.col_axpy_many(j, &exposures, &mut fitted);
+    let powered = rank_gaussian_pow_many(predictions)?;
+    let m = predictions.len();
+    // (w ∘ s') of every column side by side, column-major n × m.
+    let mut weighted = Vec::with_capacity(n * m);
+    for s in &powered {
+        weighted.extend(s.iter().zip(sample_weights).map(|(a, w)| a * w));
     }
+    let fitted = project(neutralizers, &weighted, m);
+    let fitted: Vec<&[f64]> = (0..m).map(|c| &fitted[c * n..(c + 1) * n]).collect();
     Ok(powered
         .into_iter()
         .zip(fitted)
         .map(|(s, f)| {
             let mut w: Vec<f64> = s
                 .iter()
-                .zip(&f)
+                .zip(f)
                 .zip(sample_weights)
                 .map(|((a, b), w)| (a - b) * w)
                 .collect();
@@ -89,6 +85,81 @@ pub fn generate_neutralized_weights_many(
             w
         })
         .collect())
+}
+
+/// Neutralizer columns handled per GEMM: int8 features are widened this many at a time
+/// (never the whole matrix), float64 columns are used in place.
+const PROJECT_BLOCK: usize = 64;
+
+/// `N (Nᵀ Y)` for `Y` column-major `n × m` (`n = N.rows()`), as two GEMMs per block of
+/// neutralizer columns, `Σ_b N_b (N_bᵀ Y)`: numerai-tools' `neutralizers @ (neutralizers.T @
+/// y)`, in the same association.
+fn project(neutralizers: &ColumnMatrix, y: &[f64], m: usize) -> Vec<f64> {
+    let (n, k) = (neutralizers.rows(), neutralizers.cols());
+    let mut fitted = vec![0.0; n * m];
+    if n == 0 || m == 0 || k == 0 {
+        return fitted;
+    }
+    let ym = MatRef::from_column_major_slice(y, n, m);
+    let width = PROJECT_BLOCK.min(k);
+    let mut widened = match neutralizers.data() {
+        ColumnData::I8(_) => vec![0.0; n * width],
+        ColumnData::F64(_) => Vec::new(),
+    };
+    let mut exposures = vec![0.0; width * m];
+    for start in (0..k).step_by(width) {
+        let cols = width.min(k - start);
+        let block: &[f64] = match neutralizers.data() {
+            ColumnData::F64(d) => &d[start * n..(start + cols) * n],
+            ColumnData::I8(_) => {
+                for j in 0..cols {
+                    neutralizers.col_widen_into(start + j, &mut widened[j * n..(j + 1) * n]);
+                }
+                &widened[..cols * n]
+            }
+        };
+        let xb = MatRef::from_column_major_slice(block, n, cols);
+        let mut e = MatMut::from_column_major_slice_mut(&mut exposures[..cols * m], cols, m);
+        matmul(
+            e.as_mut(),
+            Accum::Replace,
+            xb.transpose(),
+            ym,
+            1.0,
+            Par::Seq,
+        );
+        matmul(
+            MatMut::from_column_major_slice_mut(&mut fitted, n, m),
+            Accum::Add,
+            xb,
+            e.as_ref(),
+            1.0,
+            Par::Seq,
+        );
+    }
+    fitted
+}
+
+/// The raw ([`WeightScaling::Raw`]) weights of every column for scoring against a target of
+/// `target_len` rows: the preamble alpha and MPC share.
+pub(crate) fn raw_weights_for_target(
+    predictions: &[&[f64]],
+    neutralizers: &ColumnMatrix,
+    sample_weights: &[f64],
+    target_len: usize,
+) -> Result<Vec<Vec<f64>>, KernelError> {
+    if target_len != neutralizers.rows() {
+        return Err(KernelError::LengthMismatch {
+            left: target_len,
+            right: neutralizers.rows(),
+        });
+    }
+    generate_neutralized_weights_many(
+        predictions,
+        neutralizers,
+        sample_weights,
+        WeightScaling::Raw,
+    )
 }
 
 /// numerai-tools `weight_normalize(center(w))`: subtract the mean, divide by the sum of

@@ -43,7 +43,7 @@ pub mod summary;
 pub use bootstrap::{bootstrap, model_stream, BootstrapOptions, BootstrapReport, Quantiles};
 pub use factor::PayoutFactor;
 pub use multipliers::RoundMultipliers;
-pub use rule::{Preset, Rule, RuleOverrides};
+pub use rule::{Preset, Rule, RuleOverrides, StakeLimits};
 pub use series::{ModelScores, NanPolicy, PreparedModel};
 pub use simulate::{simulate, RoundOutcome, Trajectory};
 pub use summary::Summary;
@@ -91,7 +91,15 @@ pub enum PayoutError {
         /// The value given.
         value: f64,
     },
-    /// A staking threshold is not a positive number.
+    /// A Signals stake limit (`--max-churn`, `--max-turnover`) is not a positive number.
+    #[error("--max-{which} {value} must be a finite number > 0")]
+    BadLimit {
+        /// `churn` or `turnover`.
+        which: &'static str,
+        /// The value given.
+        value: f64,
+    },
+    /// The staking threshold is not positive.
     #[error("threshold {value} must be a positive number of NMR")]
     BadThreshold {
         /// The value given.

@@ -292,9 +292,72 @@ pub fn combine_with(corr_multiplier: f64, mmc_multiplier: f64, corr: f64, mmc: f
     part(corr_multiplier, corr) + part(mmc_multiplier, mmc)
 }
 
+/// The Signals stake rule: a submission whose max churn or max turnover against the
+/// previous submissions reaches a limit is not staked that round (payout 0, no burn).
+/// Numerai's docs give 15% churn and 25% turnover (numerai-signals/staking.md, 2026).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct StakeLimits {
+    /// Churn at or above this unstakes the round.
+    pub max_churn: Option<f64>,
+    /// Turnover at or above this unstakes the round.
+    pub max_turnover: Option<f64>,
+}
+
+impl StakeLimits {
+    /// Limits must be finite and positive; churn lies in [0, 2] and turnover in [0, 1], so
+    /// larger limits never bite but are allowed.
+    pub fn validate(&self) -> Result<(), PayoutError> {
+        for (which, v) in [("churn", self.max_churn), ("turnover", self.max_turnover)] {
+            if let Some(v) = v {
+                if !(v.is_finite() && v > 0.0) {
+                    return Err(PayoutError::BadLimit { which, value: v });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the round is unstaked. A NaN churn or turnover (no previous submission)
+    /// never is.
+    pub fn unstakes(&self, churn: f64, turnover: f64) -> bool {
+        self.max_churn.is_some_and(|m| churn >= m)
+            || self.max_turnover.is_some_and(|m| turnover >= m)
+    }
+
+    /// Whether any limit is set.
+    pub fn any(&self) -> bool {
+        self.max_churn.is_some() || self.max_turnover.is_some()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stake_limits_unstake_at_the_threshold() {
+        let l = StakeLimits {
+            max_churn: Some(0.15),
+            max_turnover: Some(0.25),
+        };
+        assert!(l.validate().is_ok());
+        assert!(!l.unstakes(0.149, 0.249));
+        assert!(l.unstakes(0.15, 0.0));
+        assert!(l.unstakes(0.0, 0.25));
+        assert!(!l.unstakes(f64::NAN, f64::NAN));
+        let only_churn = StakeLimits {
+            max_churn: Some(0.15),
+            max_turnover: None,
+        };
+        assert!(!only_churn.unstakes(0.1, 0.9));
+        for bad in [0.0, -0.1, f64::NAN, f64::INFINITY] {
+            let l = StakeLimits {
+                max_churn: Some(bad),
+                max_turnover: None,
+            };
+            assert!(l.validate().is_err(), "{bad}");
+        }
+    }
 
     fn with(f: impl FnOnce(&mut RuleOverrides)) -> RuleOverrides {
         let mut o = RuleOverrides::default();

@@ -1,7 +1,9 @@
-//! `erascore.score` on whole frames: the data, predictions and meta model come as file paths
-//! or as objects exporting an Arrow C stream (pandas via pyarrow, polars, pyarrow), are
-//! loaded by erascore-io (int8 features stay int8) and scored by the engine with the
-//! `ScoreInputs` / `ScoreConfig` the CLI builds. The GIL is released while Rust works; the
+//! `erascore.score` and `erascore.diagnostics` on whole frames: the data, predictions and
+//! reference columns (meta model, benchmark, example predictions) come as file paths or as
+//! objects exporting an Arrow C stream (pandas via pyarrow, polars, pyarrow), are loaded by
+//! erascore-io (int8 features stay int8) and scored by the engine with the `ScoreInputs` /
+//! `ScoreConfig` the CLI builds; diagnostics adds the statistics and files of
+//! `erascore diagnostics` (engine::diagnostics, erascore-report). The GIL is released while Rust works; the
 //! calling thread wakes every 100 ms to report progress and to let Ctrl-C cancel the run.
 
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
@@ -15,18 +17,22 @@ use arrow::record_batch::RecordBatchReader;
 use numpy::PyArray1;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyCapsule;
+use pyo3::types::{PyCapsule, PyDict};
 
+use erascore_engine::diagnostics::{metric_set, summarise};
 use erascore_engine::inputs::{Predictions, Reference};
 use erascore_engine::metrics::Metric;
 use erascore_engine::score::{
     score as run_score, MetaModelSource, ScoreConfig, ScoreInputs, ScoreReport,
 };
+use erascore_engine::stats::{PayoutWeights, Stat};
 use erascore_engine::EngineError;
 use erascore_io::dataset::{
     dataset_from_batches, read_dataset, Dataset, DatasetRequest, FeatureSelection,
 };
 use erascore_io::frame::{frame_from_batches, read_frame, Frame};
+use erascore_io::output::OutputDir;
+use erascore_report::{write_diagnostics, RunInfo, OUTPUT_FILES};
 
 /// Where a table comes from.
 enum Source {
@@ -158,6 +164,47 @@ fn score_cancellable(
     })
 }
 
+/// A reference column (meta model, benchmark, example predictions) to load: its table and
+/// the column to take from it.
+type ReferenceSource = Option<(Source, String)>;
+
+fn reference(
+    table: Option<&Bound<'_, PyAny>>,
+    column: Option<String>,
+    what: &str,
+) -> PyResult<ReferenceSource> {
+    match (table, column) {
+        (Some(t), Some(c)) => Ok(Some((source(t, what)?, c))),
+        (Some(_), None) => Err(PyValueError::new_err(format!("{what} needs {what}_column"))),
+        (None, _) => Ok(None),
+    }
+}
+
+/// Reads the data, the predictions and the reference columns with the GIL released.
+fn load_inputs<const N: usize>(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    predictions: &Bound<'_, PyAny>,
+    references: [ReferenceSource; N],
+    request: &DatasetRequest,
+    models: Option<Vec<String>>,
+) -> PyResult<(Dataset, Predictions, [Option<Reference>; N])> {
+    let data_src = source(data, "data")?;
+    let pred_src = source(predictions, "predictions")?;
+    let loaded = py.detach(|| -> Result<_, EngineError> {
+        let data = load_dataset(data_src, request)?;
+        let preds = Predictions::from_frame(load_frame(pred_src)?, models.as_deref())?;
+        let mut refs: [Option<Reference>; N] = std::array::from_fn(|_| None);
+        for (slot, r) in refs.iter_mut().zip(references) {
+            if let Some((src, column)) = r {
+                *slot = Some(Reference::from_frame(load_frame(src)?, &column)?);
+            }
+        }
+        Ok((data, preds, refs))
+    });
+    loaded.map_err(engine_err)
+}
+
 /// The scores as columns: eras, models, targets, metric names, one array per metric, warnings.
 type ScoreColumns<'py> = (
     Vec<String>,
@@ -189,11 +236,7 @@ fn score_frames<'py>(
     progress: Option<Py<PyAny>>,
 ) -> PyResult<ScoreColumns<'py>> {
     let metrics = Metric::parse_list(&metrics.join(",")).map_err(engine_err)?;
-    if !(0.0..1.0).contains(&max_filtered_ratio) {
-        return Err(PyValueError::new_err(format!(
-            "max_filtered_ratio must be in [0, 1), got {max_filtered_ratio}"
-        )));
-    }
+    check_ratio(max_filtered_ratio)?;
     if metrics.contains(&Metric::CorrWithExample) {
         return Err(PyValueError::new_err(
             "corr_with_example is available in `erascore diagnostics`",
@@ -208,29 +251,13 @@ fn score_frames<'py>(
         },
         targets: targets.clone(),
     };
-    let data_src = source(data, "data")?;
-    let pred_src = source(predictions, "predictions")?;
-    let meta_src = meta_model.map(|m| source(m, "meta_model")).transpose()?;
-    let bench_src = match (benchmark, &benchmark_column) {
-        (Some(b), Some(_)) => Some(source(b, "benchmark")?),
-        (Some(_), None) => {
-            return Err(PyValueError::new_err("benchmark needs benchmark_column"));
-        }
-        _ => None,
-    };
-    let loaded = py.detach(|| -> Result<_, EngineError> {
-        let data = load_dataset(data_src, &request)?;
-        let preds = Predictions::from_frame(load_frame(pred_src)?, models.as_deref())?;
-        let meta = meta_src
-            .map(|s| Reference::from_frame(load_frame(s)?, &meta_model_column))
-            .transpose()?;
-        let bench = match (bench_src, &benchmark_column) {
-            (Some(s), Some(c)) => Some(Reference::from_frame(load_frame(s)?, c)?),
-            _ => None,
-        };
-        Ok((data, preds, meta, bench))
-    });
-    let (data, preds, meta, bench) = loaded.map_err(engine_err)?;
+    let references = [
+        reference(meta_model, Some(meta_model_column), "meta_model")?,
+        reference(benchmark, benchmark_column, "benchmark")?,
+    ];
+    let (data, preds, references) =
+        load_inputs(py, data, predictions, references, &request, models)?;
+    let [meta, bench] = references;
     if needs_features && data.feature_names.is_empty() {
         return Err(PyValueError::new_err(format!(
             "{}: no feature_* columns, needed by fnc/fexp_max",
@@ -243,6 +270,7 @@ fn score_frames<'py>(
         meta_model: meta.as_ref().map(MetaModelSource::Column),
         benchmark: bench.as_ref(),
         example: None,
+        signals: Default::default(),
     };
     let config = ScoreConfig {
         metrics,
@@ -273,6 +301,188 @@ fn score_frames<'py>(
     ))
 }
 
+/// Validation diagnostics of every prediction column (see `erascore.diagnostics`): the
+/// metrics `erascore diagnostics` computes from the inputs given, the payout score, every
+/// statistic over eras, and (with `out`) the same output folder as the CLI, written whole or
+/// not at all. Returns a dict: `per_era` (columns), `summary` (columns), `not_computed`,
+/// `warnings`.
+#[pyfunction]
+#[pyo3(signature = (data, predictions, meta_model, meta_model_column, benchmark, benchmark_column, example, example_column, *, targets, features, models, top_bottom, corr_multiplier, mmc_multiplier, max_filtered_ratio, target_pow15, out, progress))]
+#[allow(clippy::too_many_arguments)]
+fn diagnostics_frames<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+    predictions: &Bound<'py, PyAny>,
+    meta_model: Option<&Bound<'py, PyAny>>,
+    meta_model_column: String,
+    benchmark: Option<&Bound<'py, PyAny>>,
+    benchmark_column: Option<String>,
+    example: Option<&Bound<'py, PyAny>>,
+    example_column: String,
+    targets: Vec<String>,
+    features: Option<Vec<String>>,
+    models: Option<Vec<String>>,
+    top_bottom: usize,
+    corr_multiplier: f64,
+    mmc_multiplier: f64,
+    max_filtered_ratio: f64,
+    target_pow15: bool,
+    out: Option<PathBuf>,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    check_ratio(max_filtered_ratio)?;
+    if top_bottom == 0 {
+        return Err(PyValueError::new_err("top_bottom must be at least 1"));
+    }
+    for (name, v) in [
+        ("corr_multiplier", corr_multiplier),
+        ("mmc_multiplier", mmc_multiplier),
+    ] {
+        if !v.is_finite() {
+            return Err(PyValueError::new_err(format!(
+                "{name} must be a finite number, got {v}"
+            )));
+        }
+    }
+    if targets.is_empty() {
+        return Err(PyValueError::new_err("targets is empty"));
+    }
+    // The folder is staged before any work, so a bad path fails fast and a failed run
+    // leaves the previous folder as it was.
+    let staged = out
+        .as_deref()
+        .map(|dir| OutputDir::stage(dir, &OUTPUT_FILES))
+        .transpose()
+        .map_err(|e| PyValueError::new_err(format!("out: {e}")))?;
+    let request = DatasetRequest {
+        features: match features {
+            Some(list) => FeatureSelection::Named(list),
+            None => FeatureSelection::All,
+        },
+        targets: targets.clone(),
+    };
+    let references = [
+        reference(meta_model, Some(meta_model_column), "meta_model")?,
+        reference(benchmark, benchmark_column, "benchmark")?,
+        reference(example, Some(example_column), "example")?,
+    ];
+    let (data, preds, [meta, bench, example]) =
+        load_inputs(py, data, predictions, references, &request, models)?;
+    let (metrics, omitted) = metric_set(
+        top_bottom,
+        meta.is_some(),
+        bench.is_some(),
+        example.is_some(),
+        !data.feature_names.is_empty(),
+    );
+    let inputs = ScoreInputs {
+        data: &data,
+        predictions: &preds,
+        meta_model: meta.as_ref().map(MetaModelSource::Column),
+        benchmark: bench.as_ref(),
+        example: example.as_ref(),
+        signals: Default::default(),
+    };
+    let config = ScoreConfig {
+        metrics,
+        targets,
+        max_filtered_ratio,
+        target_pow15,
+    };
+    let weights = PayoutWeights {
+        corr: corr_multiplier,
+        mmc: mmc_multiplier,
+    };
+    let report = score_cancellable(py, &inputs, &config, data.era_names.len(), progress)?;
+    let groups = summarise(&report, weights, meta.is_some());
+    if let Some(staged) = staged {
+        let info = RunInfo {
+            data: data.path.display().to_string(),
+            predictions: preds.path.display().to_string(),
+            eras: groups.first().map_or(0, |g| g.eras.len()),
+            omitted: omitted.clone(),
+            weights,
+        };
+        py.detach(|| -> Result<(), String> {
+            write_diagnostics(staged.path(), &groups, &info).map_err(|e| format!("{e:#}"))?;
+            staged.commit().map_err(|e| e.to_string())
+        })
+        .map_err(|e| PyValueError::new_err(format!("out: {e}")))?;
+    }
+
+    let mut eras = Vec::new();
+    let mut era_models = Vec::new();
+    let mut era_targets = Vec::new();
+    for g in &groups {
+        eras.extend(g.eras.iter().cloned());
+        era_models.extend(std::iter::repeat_n(g.model.clone(), g.eras.len()));
+        era_targets.extend(std::iter::repeat_n(g.target.clone(), g.eras.len()));
+    }
+    let metric_names: Vec<String> = groups
+        .first()
+        .map(|g| g.metrics.iter().map(|m| m.name.clone()).collect())
+        .unwrap_or_default();
+    let per_era_values: Vec<Bound<'py, PyArray1<f64>>> = (0..metric_names.len())
+        .map(|k| {
+            let column = groups
+                .iter()
+                .flat_map(|g| g.metrics[k].values.iter().copied());
+            PyArray1::from_vec(py, column.collect())
+        })
+        .collect();
+    let per_era = PyDict::new(py);
+    per_era.set_item("era", eras)?;
+    per_era.set_item("model", era_models)?;
+    per_era.set_item("target", era_targets)?;
+    for (name, values) in metric_names.iter().zip(per_era_values) {
+        per_era.set_item(name, values)?;
+    }
+
+    let series = || {
+        groups
+            .iter()
+            .flat_map(|g| g.metrics.iter().map(move |m| (g, m)))
+    };
+    let summary = PyDict::new(py);
+    summary.set_item(
+        "model",
+        series().map(|(g, _)| g.model.clone()).collect::<Vec<_>>(),
+    )?;
+    summary.set_item(
+        "target",
+        series().map(|(g, _)| g.target.clone()).collect::<Vec<_>>(),
+    )?;
+    summary.set_item(
+        "metric",
+        series().map(|(_, m)| m.name.clone()).collect::<Vec<_>>(),
+    )?;
+    for stat in Stat::ALL {
+        let values: Vec<f64> = series()
+            .map(|(_, m)| match stat {
+                Stat::Eras => m.stats.eras as f64,
+                _ => m.stats.get(stat),
+            })
+            .collect();
+        summary.set_item(stat.name(), PyArray1::from_vec(py, values))?;
+    }
+    let result = PyDict::new(py);
+    result.set_item("per_era", per_era)?;
+    result.set_item("summary", summary)?;
+    result.set_item("not_computed", omitted)?;
+    result.set_item("warnings", report.warnings)?;
+    Ok(result)
+}
+
+fn check_ratio(max_filtered_ratio: f64) -> PyResult<()> {
+    if (0.0..1.0).contains(&max_filtered_ratio) {
+        Ok(())
+    } else {
+        Err(PyValueError::new_err(format!(
+            "max_filtered_ratio must be in [0, 1), got {max_filtered_ratio}"
+        )))
+    }
+}
+
 /// Column names of a parquet file (the Python glue picks default metrics from them).
 #[pyfunction]
 fn parquet_columns(path: PathBuf) -> PyResult<Vec<String>> {
@@ -282,6 +492,7 @@ fn parquet_columns(path: PathBuf) -> PyResult<Vec<String>> {
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(score_frames, m)?)?;
+    m.add_function(wrap_pyfunction!(diagnostics_frames, m)?)?;
     m.add_function(wrap_pyfunction!(parquet_columns, m)?)?;
     Ok(())
 }

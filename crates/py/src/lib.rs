@@ -4,7 +4,8 @@
 //! It is deliberately narrow: a few coarse functions that take numpy buffers or Arrow C
 //! streams, release the GIL and call the kernels ([`dropin`]: one function per numerai-tools
 //! computation, on arrays already aligned by the Python glue) or the scoring engine
-//! ([`frames`]: the same `ScoreInputs`/`ScoreConfig` the CLI builds). Index alignment,
+//! ([`frames`]: the same `ScoreInputs`/`ScoreConfig` the CLI builds) or the payout rules
+//! ([`payout`]). Index alignment,
 //! argument defaults, docstrings and pandas shaping live in the Python package.
 #![deny(missing_docs)]
 
@@ -16,6 +17,7 @@ use erascore_kernels::KernelError;
 mod arrays;
 pub mod dropin;
 pub mod frames;
+pub mod payout;
 
 /// Kernel refusals that mirror an `assert` in numerai-tools raise `AssertionError`, as the
 /// reference does; the rest are bad arguments.
@@ -34,5 +36,6 @@ fn _erascore(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     dropin::register(m)?;
     frames::register(m)?;
+    payout::register(m)?;
     Ok(())
 }

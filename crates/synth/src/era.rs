@@ -154,7 +154,7 @@ fn standardize(v: &mut [f64]) {
 }
 
 /// Cuts by rank into 0, .25, .5, .75, 1 holding 5/20/50/20/5% of the rows.
-fn bin_targets(latent: &[f64]) -> Vec<f32> {
+pub(crate) fn bin_targets(latent: &[f64]) -> Vec<f32> {
     let n = latent.len();
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&a, &b| latent[a].total_cmp(&latent[b]).then(a.cmp(&b)));
@@ -169,7 +169,7 @@ fn bin_targets(latent: &[f64]) -> Vec<f32> {
 }
 
 /// Logistic squashing into (0, 1); the slope makes it close to the normal CDF.
-fn squash(x: f64) -> f64 {
+pub(crate) fn squash(x: f64) -> f64 {
     1.0 / (1.0 + (-1.702 * x).exp())
 }
 

@@ -26,6 +26,7 @@
 pub mod era;
 pub mod plan;
 mod rng;
+pub mod signals;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -70,7 +71,7 @@ pub enum Population {
     /// matched to the data by id: what the scorer's tests and benchmarks need.
     #[default]
     Basic,
-    /// A classic-tournament population (`--tournament classic`): every model shares the
+    /// A classic-tournament population (`--population tournament`): every model shares the
     /// latent signal and a common component with its own noise and style (most plain,
     /// some exposed to a single feature, some near-copies of another model, a few pure
     /// noise); stakes are heavy-tailed (Pareto, some zero) and the meta model is their
@@ -254,7 +255,7 @@ impl SynthConfig {
                 "--models",
                 self.models,
                 format!(
-                    "at most {max_models} (--tournament classic allows {MAX_TOURNAMENT_MODELS})"
+                    "at most {max_models} (--population tournament allows {MAX_TOURNAMENT_MODELS})"
                 ),
             );
         }

@@ -23,6 +23,8 @@ pub(crate) enum Stream {
     Models,
     /// Which rows of target_aux_60 are missing.
     Missing,
+    /// The Signals generator's purpose `p` (see `signals.rs`).
+    Signals(usize),
     /// One tournament model's own noise (so a near-copy can regenerate its original).
     Model(usize),
 }
@@ -36,7 +38,8 @@ impl Stream {
             Stream::Targets => (4, 0),
             Stream::Models => (5, 0),
             Stream::Missing => (6, 0),
-            Stream::Model(m) => (7, m),
+            Stream::Signals(p) => (7, p),
+            Stream::Model(m) => (8, m),
         };
         (tag << 56) | (index as u64 & ((1 << 56) - 1))
     }

@@ -1,0 +1,225 @@
+//! `erascore.payout`: stake trajectories under a payout rule, from per-round scores the
+//! Python glue has already picked out of a frame (rounds, models, the two score columns).
+//! The rule, the NaN policy, the payout factor and the simulation are the payout crate's,
+//! exactly as `erascore payout` uses them.
+
+use std::collections::HashMap;
+
+use numpy::{PyArray1, PyReadonlyArray1};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use erascore_payout::series::group_by_model;
+use erascore_payout::simulate::check_stake;
+use erascore_payout::{
+    simulate, NanPolicy, PayoutFactor, Preset, Rule, RuleOverrides, Summary, Trajectory,
+};
+
+fn err(e: impl std::fmt::Display) -> PyErr {
+    PyValueError::new_err(e.to_string())
+}
+
+/// The rule's default score columns: `(first, second)`, e.g. `("corr", "mmc")`.
+#[pyfunction]
+fn payout_score_columns(rule: &str) -> PyResult<(String, String)> {
+    let preset: Preset = rule.parse().map_err(err)?;
+    let (corr, mmc) = preset.score_columns();
+    Ok((corr.to_string(), mmc.to_string()))
+}
+
+/// Simulates every model's stake under `rule`. Returns a dict: `trajectory` (columns round,
+/// model, at_risk, score, payout_fraction, payout, stake), `summary` (one row per model) and
+/// `skipped` (model -> rounds left out for NaN scores).
+#[pyfunction]
+#[pyo3(signature = (rounds, models, corr, mmc, stakes, *, rule, corr_col, mmc_col, corr_multiplier, mmc_multiplier, cap, resolve_lag, threshold, payout_factor, total_at_risk, nan))]
+#[allow(clippy::too_many_arguments)]
+fn payout_series<'py>(
+    py: Python<'py>,
+    rounds: Vec<String>,
+    models: Vec<String>,
+    corr: Option<PyReadonlyArray1<'py, f64>>,
+    mmc: Option<PyReadonlyArray1<'py, f64>>,
+    stakes: HashMap<String, f64>,
+    rule: &str,
+    corr_col: &str,
+    mmc_col: &str,
+    corr_multiplier: Option<f64>,
+    mmc_multiplier: Option<f64>,
+    cap: Option<f64>,
+    resolve_lag: Option<usize>,
+    threshold: Option<f64>,
+    payout_factor: Option<f64>,
+    total_at_risk: Option<f64>,
+    nan: &str,
+) -> PyResult<Bound<'py, PyDict>> {
+    let preset: Preset = rule.parse().map_err(err)?;
+    let rule = Rule::new(
+        preset,
+        &RuleOverrides {
+            corr_multiplier,
+            mmc_multiplier,
+            cap,
+            resolve_lag,
+            threshold,
+        },
+    )
+    .map_err(err)?;
+    let nan = match nan {
+        "skip" => NanPolicy::Skip,
+        "zero" => NanPolicy::Zero,
+        "error" => NanPolicy::Error,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "nan must be 'skip', 'zero' or 'error', got '{other}'"
+            )))
+        }
+    };
+    let factor = match (payout_factor, total_at_risk) {
+        (Some(_), Some(_)) => {
+            return Err(PyValueError::new_err(
+                "give payout_factor or total_at_risk, not both",
+            ))
+        }
+        (Some(f), None) => PayoutFactor::constant(f).map_err(err)?,
+        (None, Some(x)) => {
+            PayoutFactor::from_total_at_risk(rule.require_threshold().map_err(err)?, x)
+                .map_err(err)?
+        }
+        (None, None) => PayoutFactor::default(),
+    };
+    for (model, &stake) in &stakes {
+        check_stake(Some(model), stake).map_err(err)?;
+    }
+    // A score the rule weighs must be there; one it does not weigh need not exist.
+    for (uses, given, column) in [
+        (rule.uses_corr(), corr.is_some(), corr_col),
+        (rule.uses_mmc(), mmc.is_some(), mmc_col),
+    ] {
+        if uses && !given {
+            return Err(PyValueError::new_err(format!(
+                "the scores have no '{column}' column, which the rule weighs"
+            )));
+        }
+    }
+    let corr = match corr {
+        Some(c) => c.as_slice()?.to_vec(),
+        None => vec![f64::NAN; rounds.len()],
+    };
+    let mmc = mmc.map(|m| m.as_slice().map(<[f64]>::to_vec)).transpose()?;
+
+    type Run = (String, Vec<String>, Vec<String>, Trajectory, Summary);
+    let runs = py.detach(|| -> Result<Vec<Run>, String> {
+        let series =
+            group_by_model(&rounds, &models, &corr, mmc.as_deref()).map_err(|e| e.to_string())?;
+        if series.is_empty() {
+            return Err("no score rows".to_string());
+        }
+        series
+            .iter()
+            .map(|m| {
+                let stake0 = *stakes
+                    .get(&m.model)
+                    .ok_or_else(|| format!("model '{}' has scores but no stake", m.model))?;
+                let context = |e: &dyn std::fmt::Display| format!("model '{}': {e}", m.model);
+                let prepared = m
+                    .prepare_with(&rule, None, nan, corr_col, mmc_col)
+                    .map_err(|e| context(&e))?;
+                let factors = factor
+                    .for_rounds(prepared.rounds.iter().map(String::as_str))
+                    .map_err(|e| context(&e))?;
+                let trajectory =
+                    simulate(stake0, &prepared.scores, &factors, &rule).map_err(|e| context(&e))?;
+                let summary = trajectory.summary();
+                Ok((
+                    m.model.clone(),
+                    prepared.rounds,
+                    prepared.skipped,
+                    trajectory,
+                    summary,
+                ))
+            })
+            .collect()
+    });
+    let runs = runs.map_err(PyValueError::new_err)?;
+
+    let mut round_col = Vec::new();
+    let mut model_col = Vec::new();
+    let mut values: [Vec<f64>; 5] = Default::default();
+    for (model, labels, _, trajectory, _) in &runs {
+        for (label, o) in labels.iter().zip(&trajectory.rounds) {
+            round_col.push(label.clone());
+            model_col.push(model.clone());
+            for (c, v) in values
+                .iter_mut()
+                .zip([o.at_risk, o.score, o.fraction, o.payout, o.stake])
+            {
+                c.push(v);
+            }
+        }
+    }
+    let trajectory = PyDict::new(py);
+    trajectory.set_item("round", round_col)?;
+    trajectory.set_item("model", model_col)?;
+    for (name, v) in ["at_risk", "score", "payout_fraction", "payout", "stake"]
+        .into_iter()
+        .zip(values)
+    {
+        trajectory.set_item(name, PyArray1::from_vec(py, v))?;
+    }
+
+    let summary = PyDict::new(py);
+    let column = |f: &dyn Fn(&Summary) -> f64| -> Vec<f64> {
+        runs.iter().map(|(_, _, _, _, s)| f(s)).collect()
+    };
+    summary.set_item(
+        "model",
+        runs.iter().map(|r| r.0.clone()).collect::<Vec<_>>(),
+    )?;
+    summary.set_item(
+        "rounds",
+        runs.iter().map(|r| r.4.rounds).collect::<Vec<_>>(),
+    )?;
+    let floats = [
+        ("stake0", column(&|s| s.stake0)),
+        ("final_stake", column(&|s| s.final_stake)),
+        (
+            "total_return",
+            column(&|s| s.total_return.unwrap_or(f64::NAN)),
+        ),
+        ("max_drawdown", column(&|s| s.max_drawdown)),
+        ("burn_share", column(&|s| s.burn_share)),
+    ];
+    for (name, values) in floats {
+        summary.set_item(name, PyArray1::from_vec(py, values))?;
+    }
+    summary.set_item(
+        "rounds_at_cap_up",
+        runs.iter()
+            .map(|r| r.4.rounds_at_cap_up)
+            .collect::<Vec<_>>(),
+    )?;
+    summary.set_item(
+        "rounds_at_cap_down",
+        runs.iter()
+            .map(|r| r.4.rounds_at_cap_down)
+            .collect::<Vec<_>>(),
+    )?;
+    let skipped = PyDict::new(py);
+    for (model, _, skip, _, _) in &runs {
+        if !skip.is_empty() {
+            skipped.set_item(model, skip.clone())?;
+        }
+    }
+    let result = PyDict::new(py);
+    result.set_item("trajectory", trajectory)?;
+    result.set_item("summary", summary)?;
+    result.set_item("skipped", skipped)?;
+    Ok(result)
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(payout_series, m)?)?;
+    m.add_function(wrap_pyfunction!(payout_score_columns, m)?)?;
+    Ok(())
+}
