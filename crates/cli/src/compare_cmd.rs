@@ -253,7 +253,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
         models: models.clone(),
         values: Vec::new(),
     };
-    let stakes = crate::score_cmd::read_stakes(&args.stakes, &columns)?;
+    let stakes = crate::stakes::read_column_stakes(&args.stakes, &columns)?;
     if !args.quiet {
         eprintln!(
             "{} models, {} eras, {} rows (data read in {:.1} s)",

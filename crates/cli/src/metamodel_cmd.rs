@@ -20,7 +20,7 @@ use erascore_io::{FloatWidth, Strings};
 use erascore_kernels::meta_model::meta_model;
 
 use crate::common::{check_outputs, usage};
-use crate::score_cmd::read_stakes;
+use crate::stakes::read_column_stakes;
 
 /// Flags of `erascore metamodel`.
 #[derive(Args, Debug)]
@@ -117,7 +117,7 @@ pub fn run(args: &MetamodelArgs) -> anyhow::Result<()> {
     }
     check_unique(&predictions.keys())?;
     let stakes = model_weights(
-        &read_stakes(&args.stakes, &predictions)?,
+        &read_column_stakes(&args.stakes, &predictions)?,
         args.weighting,
         min_stake,
         &args.stakes,

@@ -164,32 +164,6 @@ fn references(args: &ScoreArgs) -> [Option<ReferenceRequest>; 2] {
     ]
 }
 
-/// The stakes file mapped onto prediction columns.
-pub fn read_stakes(
-    path: &std::path::Path,
-    predictions: &Predictions,
-) -> anyhow::Result<Vec<(usize, f64)>> {
-    let mut out = Vec::new();
-    for (m, s) in crate::stakes::read_stakes(path)? {
-        let idx = predictions
-            .models
-            .iter()
-            .position(|p| *p == m)
-            .with_context(|| {
-                format!(
-                    "{}: model '{m}' has a stake but no column in {}",
-                    path.display(),
-                    predictions.path.display()
-                )
-            })?;
-        out.push((idx, s));
-    }
-    if out.iter().map(|(_, s)| s).sum::<f64>() <= 0.0 {
-        bail!("{}: stakes are all zero", path.display());
-    }
-    Ok(out)
-}
-
 /// Runs `erascore score`.
 pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
     let plan = plan(args).map_err(usage)?;
@@ -217,7 +191,7 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
     let stakes = args
         .stakes
         .as_ref()
-        .map(|s| read_stakes(s, &predictions))
+        .map(|s| crate::stakes::read_column_stakes(s, &predictions))
         .transpose()?;
     let meta_model = match (&meta_ref, &stakes) {
         (Some(r), _) => Some(MetaModelSource::Column(r)),

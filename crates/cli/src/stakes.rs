@@ -1,13 +1,41 @@
 //! The stakes file (`model,stake`, CSV or parquet), read the same way by `score --stakes`,
-//! `metamodel` and `payout --stakes`: every model once, every stake finite and >= 0
-//! (the rule itself is [`erascore_payout::simulate::check_stake`]).
+//! `compare`, `metamodel` and `payout --stakes`: every model once, every stake finite and
+//! >= 0 (the rule itself is [`erascore_payout::simulate::check_stake`]).
 
 use std::path::Path;
 
 use anyhow::{bail, Context};
 
+use erascore_engine::inputs::Predictions;
 use erascore_io::frame::read_frame;
 use erascore_payout::simulate::check_stake;
+
+/// The stakes file mapped onto prediction columns: (column index, stake), every staked
+/// model a column of `predictions`, not all stakes zero.
+pub fn read_column_stakes(
+    path: &Path,
+    predictions: &Predictions,
+) -> anyhow::Result<Vec<(usize, f64)>> {
+    let mut out = Vec::new();
+    for (m, s) in read_stakes(path)? {
+        let idx = predictions
+            .models
+            .iter()
+            .position(|p| *p == m)
+            .with_context(|| {
+                format!(
+                    "{}: model '{m}' has a stake but no column in {}",
+                    path.display(),
+                    predictions.path.display()
+                )
+            })?;
+        out.push((idx, s));
+    }
+    if out.iter().map(|(_, s)| s).sum::<f64>() <= 0.0 {
+        bail!("{}: stakes are all zero", path.display());
+    }
+    Ok(out)
+}
 
 /// (model, stake) in file order.
 pub fn read_stakes(path: &Path) -> anyhow::Result<Vec<(String, f64)>> {
