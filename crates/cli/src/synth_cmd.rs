@@ -4,14 +4,14 @@
 //! features.json) are what `erascore score` and `erascore metamodel` read, at any size up
 //! to a full validation set, so the scorer can be tried and benchmarked without Numerai data.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
 
 use erascore_io::output::OutputDir;
 use erascore_synth::signals::{write_signals, SignalsConfig, SIGNALS_FILES};
-use erascore_synth::{Population, Synth, SynthConfig, FILES};
+use erascore_synth::{Population, Synth, SynthConfig, WrittenFile, FILES};
 
 use crate::common::{progress, usage};
 
@@ -93,19 +93,20 @@ fn run_signals(args: &SynthArgs) -> anyhow::Result<()> {
     let files = write_signals(&config, staged.path(), &mut || bar.inc(1))?;
     staged.commit()?;
     bar.finish_and_clear();
-    for f in &files {
-        let name = f.path.file_name().unwrap_or_default();
-        eprintln!(
-            "wrote {} ({} bytes)",
-            args.out.join(name).display(),
-            f.bytes
-        );
-    }
+    report_written(&args.out, &files);
     eprintln!(
         "signals: {} eras, a pool of {} tickers, {} neutralizers, {} models, seed {}",
         args.eras, args.rows, args.neutralizers, args.models, args.seed
     );
     Ok(())
+}
+
+/// One line per file, named where it now is (inside `out`, not the staging folder).
+fn report_written(out: &Path, files: &[WrittenFile]) {
+    for f in files {
+        let name = f.path.file_name().unwrap_or_default();
+        eprintln!("wrote {} ({} bytes)", out.join(name).display(), f.bytes);
+    }
 }
 
 /// Runs `erascore synth`.
@@ -141,14 +142,7 @@ pub fn run(args: &SynthArgs) -> anyhow::Result<()> {
     let files = synth.write_into(staged.path(), &mut || bar.inc(1))?;
     staged.commit()?;
     bar.finish_and_clear();
-    for f in &files {
-        let name = f.path.file_name().unwrap_or_default();
-        eprintln!(
-            "wrote {} ({} bytes)",
-            args.out.join(name).display(),
-            f.bytes
-        );
-    }
+    report_written(&args.out, &files);
     eprintln!(
         "{} eras x {} rows, {} features, {} models, seed {}",
         args.eras, args.rows, args.features, args.models, args.seed
