@@ -17,8 +17,8 @@ use erascore_payout::chart::{self, FanChart};
 use erascore_payout::series::{group_by_model, ModelScores};
 use erascore_payout::simulate::check_stake;
 use erascore_payout::{
-    bootstrap, model_stream, simulate, BootstrapOptions, BootstrapReport, NanPolicy, PayoutFactor,
-    Preset, Quantiles, RoundMultipliers, Rule, RuleOverrides, StakeLimits, Summary, Trajectory,
+    bootstrap, model_stream, simulate, BootstrapOptions, ModelRun, NanPolicy, PayoutFactor, Preset,
+    Quantiles, RoundMultipliers, Rule, RuleOverrides, StakeLimits, TRAJECTORY_COLUMNS,
 };
 
 use crate::common::{check_outputs, fmt, table, usage};
@@ -276,16 +276,6 @@ fn plan(args: &PayoutArgs) -> anyhow::Result<Plan> {
         out_tmp,
         json_tmp,
     })
-}
-
-/// One model's results.
-struct ModelRun {
-    model: String,
-    rounds: Vec<String>,
-    skipped: Vec<String>,
-    trajectory: Trajectory,
-    summary: Summary,
-    bootstrap: Option<BootstrapReport>,
 }
 
 /// Runs `erascore payout`.
@@ -670,15 +660,11 @@ fn trajectory_frame(path: &Path, runs: &[ModelRun]) -> anyhow::Result<Frame> {
         for (label, o) in r.rounds.iter().zip(&r.trajectory.rounds) {
             round.push(label);
             model.push(&r.model);
-            for (c, v) in cols
-                .iter_mut()
-                .zip([o.at_risk, o.score, o.fraction, o.payout, o.stake])
-            {
+            for (c, v) in cols.iter_mut().zip(o.values()) {
                 c.push(v);
             }
         }
     }
-    let names = ["at_risk", "score", "payout_fraction", "payout", "stake"];
     let mut columns = vec![
         Column {
             name: "round".into(),
@@ -689,7 +675,7 @@ fn trajectory_frame(path: &Path, runs: &[ModelRun]) -> anyhow::Result<Frame> {
             values: Values::Text(model),
         },
     ];
-    columns.extend(names.iter().zip(cols).map(|(n, v)| Column {
+    columns.extend(TRAJECTORY_COLUMNS.iter().zip(cols).map(|(n, v)| Column {
         name: (*n).into(),
         values: Values::Float(v, FloatWidth::F64),
     }));

@@ -45,7 +45,7 @@ pub use factor::PayoutFactor;
 pub use multipliers::RoundMultipliers;
 pub use rule::{Preset, Rule, RuleOverrides, StakeLimits};
 pub use series::{ModelScores, NanPolicy, PreparedModel};
-pub use simulate::{simulate, RoundOutcome, Trajectory};
+pub use simulate::{simulate, ModelRun, RoundOutcome, Trajectory, TRAJECTORY_COLUMNS};
 pub use summary::Summary;
 
 use std::path::PathBuf;

@@ -31,6 +31,42 @@ pub struct RoundOutcome {
     pub stake: f64,
 }
 
+/// The columns of a trajectory table after `round` and `model`, in the order of
+/// [`RoundOutcome::values`] (`erascore payout --out`, `erascore.payout`).
+pub const TRAJECTORY_COLUMNS: [&str; 5] =
+    ["at_risk", "score", "payout_fraction", "payout", "stake"];
+
+impl RoundOutcome {
+    /// The round's numbers in the order of [`TRAJECTORY_COLUMNS`].
+    pub fn values(&self) -> [f64; 5] {
+        [
+            self.at_risk,
+            self.score,
+            self.fraction,
+            self.payout,
+            self.stake,
+        ]
+    }
+}
+
+/// One model's payout results: the rounds simulated (labels of those kept, and of those
+/// left out for a NaN score), its trajectory and summary, and a bootstrap when asked.
+#[derive(Debug, Clone)]
+pub struct ModelRun {
+    /// The model.
+    pub model: String,
+    /// Labels of the rounds simulated, in order (one per trajectory round).
+    pub rounds: Vec<String>,
+    /// Labels of rounds left out for NaN scores.
+    pub skipped: Vec<String>,
+    /// The simulated trajectory.
+    pub trajectory: Trajectory,
+    /// Its summary.
+    pub summary: crate::Summary,
+    /// Bootstrapped trajectories, when asked for.
+    pub bootstrap: Option<crate::BootstrapReport>,
+}
+
 /// A simulated stake trajectory.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Trajectory {

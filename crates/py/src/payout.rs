@@ -13,7 +13,8 @@ use pyo3::types::PyDict;
 use erascore_payout::series::group_by_model;
 use erascore_payout::simulate::check_stake;
 use erascore_payout::{
-    simulate, NanPolicy, PayoutFactor, Preset, Rule, RuleOverrides, Summary, Trajectory,
+    simulate, ModelRun, NanPolicy, PayoutFactor, Preset, Rule, RuleOverrides, Summary,
+    TRAJECTORY_COLUMNS,
 };
 
 fn err(e: impl std::fmt::Display) -> PyErr {
@@ -108,8 +109,7 @@ fn payout_series<'py>(
     };
     let mmc = mmc.map(|m| m.as_slice().map(<[f64]>::to_vec)).transpose()?;
 
-    type Run = (String, Vec<String>, Vec<String>, Trajectory, Summary);
-    let runs = py.detach(|| -> Result<Vec<Run>, String> {
+    let runs = py.detach(|| -> Result<Vec<ModelRun>, String> {
         let series =
             group_by_model(&rounds, &models, &corr, mmc.as_deref()).map_err(|e| e.to_string())?;
         if series.is_empty() {
@@ -130,14 +130,14 @@ fn payout_series<'py>(
                     .map_err(|e| context(&e))?;
                 let trajectory =
                     simulate(stake0, &prepared.scores, &factors, &rule).map_err(|e| context(&e))?;
-                let summary = trajectory.summary();
-                Ok((
-                    m.model.clone(),
-                    prepared.rounds,
-                    prepared.skipped,
+                Ok(ModelRun {
+                    model: m.model.clone(),
+                    summary: trajectory.summary(),
+                    rounds: prepared.rounds,
+                    skipped: prepared.skipped,
                     trajectory,
-                    summary,
-                ))
+                    bootstrap: None,
+                })
             })
             .collect()
     });
@@ -146,14 +146,11 @@ fn payout_series<'py>(
     let mut round_col = Vec::new();
     let mut model_col = Vec::new();
     let mut values: [Vec<f64>; 5] = Default::default();
-    for (model, labels, _, trajectory, _) in &runs {
-        for (label, o) in labels.iter().zip(&trajectory.rounds) {
+    for r in &runs {
+        for (label, o) in r.rounds.iter().zip(&r.trajectory.rounds) {
             round_col.push(label.clone());
-            model_col.push(model.clone());
-            for (c, v) in values
-                .iter_mut()
-                .zip([o.at_risk, o.score, o.fraction, o.payout, o.stake])
-            {
+            model_col.push(r.model.clone());
+            for (c, v) in values.iter_mut().zip(o.values()) {
                 c.push(v);
             }
         }
@@ -161,24 +158,20 @@ fn payout_series<'py>(
     let trajectory = PyDict::new(py);
     trajectory.set_item("round", round_col)?;
     trajectory.set_item("model", model_col)?;
-    for (name, v) in ["at_risk", "score", "payout_fraction", "payout", "stake"]
-        .into_iter()
-        .zip(values)
-    {
+    for (name, v) in TRAJECTORY_COLUMNS.into_iter().zip(values) {
         trajectory.set_item(name, PyArray1::from_vec(py, v))?;
     }
 
     let summary = PyDict::new(py);
-    let column = |f: &dyn Fn(&Summary) -> f64| -> Vec<f64> {
-        runs.iter().map(|(_, _, _, _, s)| f(s)).collect()
-    };
+    let column =
+        |f: &dyn Fn(&Summary) -> f64| -> Vec<f64> { runs.iter().map(|r| f(&r.summary)).collect() };
     summary.set_item(
         "model",
-        runs.iter().map(|r| r.0.clone()).collect::<Vec<_>>(),
+        runs.iter().map(|r| r.model.clone()).collect::<Vec<_>>(),
     )?;
     summary.set_item(
         "rounds",
-        runs.iter().map(|r| r.4.rounds).collect::<Vec<_>>(),
+        runs.iter().map(|r| r.summary.rounds).collect::<Vec<_>>(),
     )?;
     let floats = [
         ("stake0", column(&|s| s.stake0)),
@@ -196,20 +189,18 @@ fn payout_series<'py>(
     summary.set_item(
         "rounds_at_cap_up",
         runs.iter()
-            .map(|r| r.4.rounds_at_cap_up)
+            .map(|r| r.summary.rounds_at_cap_up)
             .collect::<Vec<_>>(),
     )?;
     summary.set_item(
         "rounds_at_cap_down",
         runs.iter()
-            .map(|r| r.4.rounds_at_cap_down)
+            .map(|r| r.summary.rounds_at_cap_down)
             .collect::<Vec<_>>(),
     )?;
     let skipped = PyDict::new(py);
-    for (model, _, skip, _, _) in &runs {
-        if !skip.is_empty() {
-            skipped.set_item(model, skip.clone())?;
-        }
+    for r in runs.iter().filter(|r| !r.skipped.is_empty()) {
+        skipped.set_item(&r.model, r.skipped.clone())?;
     }
     let result = PyDict::new(py);
     result.set_item("trajectory", trajectory)?;
