@@ -297,12 +297,9 @@ def diagnostics(
         progress=_progress_bar(progress),
     )
     _warn(result["warnings"])
-    per_era = pd.DataFrame(
-        {k: (np.asarray(v) if not isinstance(v, list) else v) for k, v in result["per_era"].items()}
-    )
-    summary = pd.DataFrame(
-        {k: (np.asarray(v) if not isinstance(v, list) else v) for k, v in result["summary"].items()}
-    )
+    # Columns arrive as numpy arrays (numbers) and lists (names), as DataFrame takes them.
+    per_era = pd.DataFrame(result["per_era"])
+    summary = pd.DataFrame(result["summary"])
     if "eras" in summary:
         summary["eras"] = summary["eras"].astype("int64")
     return Diagnostics(per_era, summary, list(result["not_computed"]))
@@ -419,9 +416,7 @@ def payout(
         total_at_risk=total_at_risk, nan=nan,
     )
     return Payout(
-        pd.DataFrame({k: (np.asarray(v) if not isinstance(v, list) else v)
-                      for k, v in result["trajectory"].items()}),
-        pd.DataFrame({k: (np.asarray(v) if not isinstance(v, list) else v)
-                      for k, v in result["summary"].items()}),
+        pd.DataFrame(result["trajectory"]),
+        pd.DataFrame(result["summary"]),
         dict(result["skipped"]),
     )
