@@ -202,6 +202,15 @@ fn reference(
     }
 }
 
+/// The data (and the reader of its features, for a file), the predictions and the
+/// reference columns.
+type Inputs<const N: usize> = (
+    Dataset,
+    Option<FeatureReader>,
+    Predictions,
+    [Option<Reference>; N],
+);
+
 /// Reads the data, the predictions and the reference columns with the GIL released.
 fn load_inputs<const N: usize>(
     py: Python<'_>,
@@ -210,12 +219,7 @@ fn load_inputs<const N: usize>(
     references: [ReferenceSource; N],
     request: &DatasetRequest,
     models: Option<Vec<String>>,
-) -> PyResult<(
-    Dataset,
-    Option<FeatureReader>,
-    Predictions,
-    [Option<Reference>; N],
-)> {
+) -> PyResult<Inputs<N>> {
     let data_src = source(data, "data")?;
     let pred_src = source(predictions, "predictions")?;
     let loaded = py.detach(|| -> Result<_, EngineError> {
