@@ -10,10 +10,9 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use arrow::array::{Array, ArrayRef, Float64Array, Int8Array, RecordBatch};
-use arrow::compute::cast;
-use arrow::datatypes::{DataType, Schema};
-use arrow::error::ArrowError;
+use arrow_array::{Array, ArrayRef, Float64Array, Int8Array, RecordBatch};
+use arrow_schema::{DataType, Schema};
+use arrow_schema::ArrowError;
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
 };
@@ -730,7 +729,7 @@ pub(crate) fn push_text(
 }
 
 fn fill_float(path: &Path, name: &str, array: &ArrayRef, out: &mut [f64]) -> Result<(), IoError> {
-    let f = cast(array, &DataType::Float64).map_err(|_| IoError::NotNumeric {
+    let f = crate::convert::to_float64(array.as_ref()).map_err(|_| IoError::NotNumeric {
         path: path.to_path_buf(),
         column: name.to_string(),
         found: array.data_type().to_string(),
@@ -783,7 +782,7 @@ pub(crate) fn fill_feature(
         });
     }
     let scale = if dt.is_floating() { 4.0 } else { 1.0 };
-    let f = cast(array, &DataType::Float64).map_err(|e| IoError::parquet(path, e))?;
+    let f = crate::convert::to_float64(array.as_ref()).map_err(|e| IoError::parquet(path, e))?;
     let f = f
         .as_any()
         .downcast_ref::<Float64Array>()
@@ -805,8 +804,8 @@ pub(crate) fn fill_feature(
 mod tests {
     use std::sync::Arc;
 
-    use arrow::array::{Float32Array, Float64Array, Int8Array, RecordBatch, StringArray};
-    use arrow::datatypes::{Field, Schema};
+    use arrow_array::{Float32Array, Float64Array, Int8Array, RecordBatch, StringArray};
+    use arrow_schema::{Field, Schema};
     use parquet::arrow::ArrowWriter;
     use parquet::file::properties::WriterProperties;
 
@@ -990,8 +989,8 @@ mod tests {
 mod bad_files {
     use std::sync::Arc;
 
-    use arrow::array::{BinaryArray, Float64Array, RecordBatch, StringArray};
-    use arrow::datatypes::{Field, Schema};
+    use arrow_array::{BinaryArray, Float64Array, RecordBatch, StringArray};
+    use arrow_schema::{Field, Schema};
     use parquet::arrow::ArrowWriter;
     use parquet::basic::{BrotliLevel, Compression, GzipLevel};
     use parquet::file::metadata::ParquetMetaDataReader;
