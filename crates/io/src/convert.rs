@@ -22,18 +22,23 @@ fn unsupported(from: &DataType, to: &str) -> ArrowError {
     ArrowError::CastError(format!("cannot read {from} values as {to}"))
 }
 
-fn map_primitive<T: ArrowPrimitiveType>(array: &dyn Array, f: impl Fn(T::Native) -> f64) -> ArrayRef {
+fn map_primitive<T: ArrowPrimitiveType>(
+    array: &dyn Array,
+    f: impl Fn(T::Native) -> f64,
+) -> ArrayRef {
     let a = array.as_primitive::<T>();
-    Arc::new(Float64Array::from_iter(
-        a.iter().map(|v| v.map(&f)),
-    ))
+    Arc::new(Float64Array::from_iter(a.iter().map(|v| v.map(&f))))
 }
 
 /// `array` as a `Float64Array` (nulls kept): integers, unsigned integers, half, single and
 /// double floats, an all-null column, or a dictionary of those.
 pub(crate) fn to_float64(array: &dyn Array) -> Result<ArrayRef, ArrowError> {
     Ok(match array.data_type() {
-        DataType::Float64 => Arc::new(array.as_primitive::<arrow_array::types::Float64Type>().clone()),
+        DataType::Float64 => Arc::new(
+            array
+                .as_primitive::<arrow_array::types::Float64Type>()
+                .clone(),
+        ),
         DataType::Float32 => map_primitive::<Float32Type>(array, f64::from),
         DataType::Float16 => map_primitive::<Float16Type>(array, |v| v.to_f64()),
         DataType::Int8 => map_primitive::<Int8Type>(array, f64::from),
@@ -113,9 +118,7 @@ pub(crate) fn to_utf8(array: &ArrayRef) -> Result<ArrayRef, ArrowError> {
         DataType::Binary => binary_labels(array.as_binary::<i32>().iter(), len),
         DataType::LargeBinary => binary_labels(array.as_binary::<i64>().iter(), len),
         DataType::BinaryView => binary_labels(array.as_binary_view().iter(), len),
-        DataType::FixedSizeBinary(_) => {
-            binary_labels(array.as_fixed_size_binary().iter(), len)
-        }
+        DataType::FixedSizeBinary(_) => binary_labels(array.as_fixed_size_binary().iter(), len),
         DataType::Int8 => integer_labels::<Int8Type>(array.as_ref()),
         DataType::Int16 => integer_labels::<Int16Type>(array.as_ref()),
         DataType::Int32 => integer_labels::<Int32Type>(array.as_ref()),

@@ -11,8 +11,8 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use arrow_array::{Array, ArrayRef, Float64Array, Int8Array, RecordBatch};
-use arrow_schema::{DataType, Schema};
 use arrow_schema::ArrowError;
+use arrow_schema::{DataType, Schema};
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
 };

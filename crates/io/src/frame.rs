@@ -478,11 +478,12 @@ fn append(
             }
         }
         Values::Float(v, _) => {
-            let f = crate::convert::to_float64(array.as_ref()).map_err(|_| IoError::NotNumeric {
-                path: path.to_path_buf(),
-                column: name.to_string(),
-                found: array.data_type().to_string(),
-            })?;
+            let f =
+                crate::convert::to_float64(array.as_ref()).map_err(|_| IoError::NotNumeric {
+                    path: path.to_path_buf(),
+                    column: name.to_string(),
+                    found: array.data_type().to_string(),
+                })?;
             let f =
                 f.as_any()
                     .downcast_ref::<Float64Array>()
