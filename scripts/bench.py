@@ -25,6 +25,10 @@ Tasks (--tasks, comma-separated; default: all):
                     --models model_0` (see the notes printed with the table)
     threads         erascore alone with --threads 1 and --threads 2 on the tasks of
                     --thread-tasks (default corr_mmc, fnc_medium_all, fexp)
+    diagnostics     erascore alone: `erascore diagnostics` (corr, mmc, fnc, fexp_max, ...
+                    against every feature) on the last N eras for each N of --diag-eras
+                    (`--eras last:N`; default: all eras), with peak RSS and the read /
+                    score / write split; the streaming pipeline's memory check
   "fnc" stands for the four FNC tasks.
 
 How the numbers are measured:
@@ -62,7 +66,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 ALL_TASKS = ["corr_mmc", "fnc_medium_1", "fnc_medium_all", "fnc_all_1", "fnc_all_all",
-             "fexp", "parquet", "threads"]
+             "fexp", "parquet", "threads", "diagnostics"]
 # task -> (erascore metrics, feature set or None, one model only?)
 SPEC = {
     "corr_mmc": ("corr,mmc", None, False),
@@ -365,6 +369,7 @@ class Bench:
         os.makedirs(self.logs, exist_ok=True)
         self.rows = []  # result dicts
         self.threads = []
+        self.diag = []
         self.synth_s = None
 
     def say(self, msg):
@@ -527,6 +532,32 @@ class Bench:
                                  "rss1": one["rss"], "rss2": two["rss"],
                                  "other1": one["other"], "other2": two["other"]})
 
+    def diagnostics(self):
+        """`erascore diagnostics` on the last N eras for each N of --diag-eras."""
+        d, n_eras = self.data_dir, self.shape["eras"]
+        counts = [int(x) for x in self.a.diag_eras.split(",") if x.strip()] or [n_eras]
+        for n in counts:
+            out = os.path.join(self.a.out_dir, f"diagnostics-{n}")
+            cmd = [self.bin, "diagnostics", "--data", f"{d}/data.parquet",
+                   "--predictions", f"{d}/predictions.parquet",
+                   "--meta-model", f"{d}/meta_model.parquet", "--target", self.a.diag_targets,
+                   "--out", out, "--quiet", "--timings"]
+            if n < n_eras:
+                cmd += ["--eras", f"last:{n}"]
+            self.say(f"[{time.strftime('%H:%M:%S')}] diagnostics, {n} eras ...")
+            log = os.path.join(self.logs, f"diagnostics-{n}.log")
+            wall, peak, rc = run_child(cmd, log)
+            if rc != 0:
+                sys.exit(f"erascore diagnostics failed:\n$ {shlex.join(cmd)}\n{tail(log)}")
+            path = ""
+            with open(log) as f:
+                for line in f:
+                    if line.startswith("data: "):
+                        path = line[len("data: "):].split(";")[0].strip()
+            self.diag.append({"eras": n, "s": wall, "rss": peak, "other": LAST_OTHER[0],
+                              "phases": read_timings(log), "path": path,
+                              "rows": n * (self.shape["rows"] // max(n_eras, 1))})
+
     def run(self):
         a = self.a
         self.load_start = os.getloadavg()
@@ -544,8 +575,10 @@ class Bench:
                 sys.exit(f"unknown task {t!r}; tasks: {', '.join(ALL_TASKS)}, fnc, all")
         self.selected = list(dict.fromkeys(tasks))
         for t in self.selected:
-            if t != "threads":
+            if t not in ("threads", "diagnostics"):
                 self.task(t)
+        if "diagnostics" in self.selected:
+            self.diagnostics()
         if "threads" in self.selected:
             self.thread_scaling()
         self.report()
@@ -627,6 +660,26 @@ class Bench:
                                f"{t['other1']:.2f} / {t['other2']:.2f}"]
                               for t in self.threads]))
             p("")
+        if self.diag:
+            dh = ["diagnostics (erascore only)", "rows × features × models × targets", "wall s",
+                  "read s", "score s (features decoded meanwhile)", "write s", "peak RSS",
+                  "read path", "other CPU, cores"]
+            n_targets = len(self.a.diag_targets.split(","))
+            p(self.table(dh, [[f"last {r['eras']} eras", f"{r['rows']:,} × "
+                               f"{self.fsets.get('all', 0):,} × {n_models} × {n_targets}",
+                               secs(r["s"]), secs(r["phases"].get("read")),
+                               secs(r["phases"].get("score")), secs(r["phases"].get("write")),
+                               mib(r["rss"]), r["path"], f"{r['other']:.2f}"]
+                              for r in self.diag]))
+            if len(self.diag) > 1:
+                lo, hi = min(self.diag, key=lambda r: r["eras"]), max(self.diag, key=lambda r: r["eras"])
+                p("")
+                p(f"peak RSS at {hi['eras']} eras / at {lo['eras']} eras: "
+                  f"{hi['rss'] / lo['rss']:.3f} (target ≤ 1.10); largest peak "
+                  f"{mib(max(r['rss'] for r in self.diag))} (target ≤ 2.5 GB)")
+            p("")
+        if not self.rows:
+            return
         notes = self.notes(per_era, n_eras, n_models)
         for n in notes:
             p(("- " if md else "* ") + n)
@@ -842,6 +895,10 @@ def main():
                     help="repeat an erascore run only while it takes less than this many seconds")
     ap.add_argument("--thread-tasks", default="corr_mmc,fnc_medium_all,fexp",
                     help="tasks of the threads comparison (erascore --threads 1 vs 2)")
+    ap.add_argument("--diag-eras", default="",
+                    help="diagnostics task: comma-separated era counts N, each run as --eras last:N")
+    ap.add_argument("--diag-targets", default="target",
+                    help="diagnostics task: --target of the runs (comma-separated)")
     ap.add_argument("--markdown", action="store_true", help="print Markdown tables")
     ap.add_argument("--bin", default=os.path.join(ROOT, "target", "release", "erascore"))
     ap.add_argument("--regen", action="store_true", help="regenerate the dataset")

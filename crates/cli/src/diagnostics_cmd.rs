@@ -18,7 +18,7 @@ use anyhow::{bail, Context};
 use clap::Args;
 
 use erascore_engine::diagnostics::{metric_set, summarise, ModelTarget};
-use erascore_engine::score::{score, MetaModelSource, ScoreConfig, ScoreInputs};
+use erascore_engine::score::{score_streaming, MetaModelSource, ScoreConfig, ScoreInputs};
 use erascore_engine::stats::{PayoutWeights, Stat};
 use erascore_io::dataset::DatasetRequest;
 use erascore_io::output::OutputDir;
@@ -68,6 +68,9 @@ pub struct DiagnosticsArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Print how long reading, scoring and writing took, and which read path ran (stderr).
+    #[arg(long)]
+    pub timings: bool,
 }
 
 /// Parsed and checked flags, before any file is read.
@@ -171,17 +174,17 @@ pub fn run(args: &DiagnosticsArgs) -> anyhow::Result<()> {
         features: args.input.features(true)?,
         targets: plan.targets.clone(),
     };
+    let started = std::time::Instant::now();
+    let loaded = load(&args.input, &request, &references(args))?;
     let Loaded {
         data,
         predictions,
         references,
-    } = load(&args.input, &request, &references(args))?;
-    let mut references = references.into_iter();
-    let (meta, benchmark, example) = (
-        references.next().flatten(),
-        references.next().flatten(),
-        references.next().flatten(),
-    );
+        ..
+    } = &loaded;
+    let mut references = references.iter();
+    let mut next = || references.next().and_then(Option::as_ref);
+    let (meta, benchmark, example) = (next(), next(), next());
     let (metrics, omitted) = metric_set(
         args.top_bottom,
         meta.is_some(),
@@ -194,11 +197,11 @@ pub fn run(args: &DiagnosticsArgs) -> anyhow::Result<()> {
     }
 
     let inputs = ScoreInputs {
-        data: &data,
-        predictions: &predictions,
-        meta_model: meta.as_ref().map(MetaModelSource::Column),
-        benchmark: benchmark.as_ref(),
-        example: example.as_ref(),
+        data,
+        predictions,
+        meta_model: meta.map(MetaModelSource::Column),
+        benchmark,
+        example,
         signals: Default::default(),
     };
     let config = ScoreConfig {
@@ -208,12 +211,15 @@ pub fn run(args: &DiagnosticsArgs) -> anyhow::Result<()> {
         target_pow15: !args.input.no_target_pow15,
     };
     let bar = progress(data.era_names.len(), "diagnostics", args.quiet);
-    let scored = score(&inputs, &config, &|| bar.inc(1))?;
+    let read = started.elapsed();
+    let scored = score_streaming(&inputs, &config, &loaded.streaming(&args.input), &|| {
+        bar.inc(1)
+    })?;
     bar.finish_and_clear();
     for w in &scored.warnings {
         eprintln!("warning: {w}");
     }
-    drop(data);
+    let scoring_done = started.elapsed();
 
     let groups = summarise(&scored, plan.weights, meta.is_some());
     let info = RunInfo {
@@ -225,6 +231,16 @@ pub fn run(args: &DiagnosticsArgs) -> anyhow::Result<()> {
     };
     write_diagnostics(plan.out.path(), &groups, &info)?;
     plan.out.commit()?;
+    if args.timings {
+        let written = started.elapsed();
+        eprintln!(
+            "timings: read {:.3} s, score {:.3} s (features decoded meanwhile), write {:.3} s",
+            read.as_secs_f64(),
+            (scoring_done - read).as_secs_f64(),
+            (written - scoring_done).as_secs_f64()
+        );
+        eprintln!("{}", loaded.describe_read());
+    }
     print!("{}", summary_table(&groups));
     eprintln!(
         "wrote per_era.parquet, per_era.csv, summary.json, report.html and summary.png \

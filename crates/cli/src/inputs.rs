@@ -8,9 +8,11 @@ use anyhow::{bail, Context};
 use clap::Args;
 
 use erascore_engine::inputs::{check_model_names, Predictions, Reference, NON_MODEL_COLUMNS};
-use erascore_io::dataset::{read_dataset, Dataset, DatasetRequest, FeatureSelection};
+use erascore_engine::score::{default_memory_budget, Streaming};
+use erascore_io::dataset::{Dataset, DatasetRequest, FeatureSelection};
 use erascore_io::features_json::read_feature_set;
 use erascore_io::frame::{column_names, read_frame, read_frame_columns, Frame};
+use erascore_io::stream::{open_dataset, EraWindow, FeatureReader, Layout, StreamingDataset};
 
 /// Data, predictions and what to score them against.
 #[derive(Args, Debug, Clone)]
@@ -40,6 +42,40 @@ pub struct InputArgs {
     /// Do not raise the centred target to the 1.5 power in CORR (for return-like targets).
     #[arg(long)]
     pub no_target_pow15: bool,
+    /// Score only these eras: FIRST..LAST (both included, in era order), last:N, or a
+    /// comma-separated list; only the row groups holding them are read.
+    #[arg(long, value_name = "WINDOW")]
+    pub eras: Option<EraWindow>,
+    /// Memory the features of the eras in flight and their scoring may take, e.g. 2G or
+    /// 800M [default: half of the machine's memory].
+    #[arg(long, value_name = "SIZE", value_parser = parse_bytes)]
+    pub memory_budget: Option<u64>,
+}
+
+/// A size in bytes: a number with an optional unit K, M, G or T (powers of 1024; a
+/// trailing B or iB is allowed).
+fn parse_bytes(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let lower = t.to_ascii_lowercase();
+    let body = lower
+        .strip_suffix("ib")
+        .or_else(|| lower.strip_suffix('b'))
+        .unwrap_or(&lower);
+    let (number, scale) = match body.char_indices().last() {
+        Some((i, 'k')) => (&body[..i], 1u64 << 10),
+        Some((i, 'm')) => (&body[..i], 1 << 20),
+        Some((i, 'g')) => (&body[..i], 1 << 30),
+        Some((i, 't')) => (&body[..i], 1 << 40),
+        _ => (body, 1),
+    };
+    match number.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v * (scale as f64) < 1.8e19 => {
+            Ok((v * scale as f64) as u64)
+        }
+        _ => Err(format!(
+            "'{t}': expected a size such as 2G, 800M or 1500000000 (bytes)"
+        )),
+    }
 }
 
 impl InputArgs {
@@ -66,6 +102,11 @@ impl InputArgs {
             }
         }
         Ok(())
+    }
+
+    /// The memory budget of a streamed run: `--memory-budget` or the default.
+    pub fn memory_budget(&self) -> u64 {
+        self.memory_budget.unwrap_or_else(default_memory_budget)
     }
 
     /// The input files, paired with their flags (for [`crate::common::check_outputs`]).
@@ -125,12 +166,47 @@ pub struct ReferenceRequest {
 /// Everything a scoring command reads.
 #[derive(Debug)]
 pub struct Loaded {
-    /// The data rows.
+    /// The data rows (ids, eras, targets; features come from `features`).
     pub data: Dataset,
+    /// Decodes the data's features, a batch of eras at a time.
+    pub features: FeatureReader,
+    /// How the data's rows are laid out by era (which read path runs).
+    pub layout: Layout,
+    /// Row groups of the data file that hold an era of the window.
+    pub row_groups: Vec<usize>,
     /// The prediction columns.
     pub predictions: Predictions,
     /// One entry per requested reference, in request order.
     pub references: Vec<Option<Reference>>,
+}
+
+impl Loaded {
+    /// How the engine streams the data's features in this run.
+    pub fn streaming(&self, args: &InputArgs) -> Streaming<'_> {
+        Streaming {
+            features: &self.features,
+            memory_budget: args.memory_budget(),
+            threads: rayon::current_num_threads(),
+            era_window: args.eras.is_some(),
+        }
+    }
+
+    /// Which read path ran, for `--timings`.
+    pub fn describe_read(&self) -> String {
+        if self.features.names().is_empty() {
+            return format!(
+                "data: no feature column decoded; {} row group(s) read",
+                self.row_groups.len()
+            );
+        }
+        format!(
+            "data: {}; {} row group(s) hold the eras scored, {} (row group, feature block) \
+             decodes",
+            self.layout.describe(),
+            self.row_groups.len(),
+            self.features.decoded_groups()
+        )
+    }
 }
 
 /// Reads the data, the predictions and every reference concurrently (each file is mostly
@@ -140,8 +216,9 @@ pub fn load(
     request: &DatasetRequest,
     references: &[Option<ReferenceRequest>],
 ) -> anyhow::Result<Loaded> {
+    let window = args.eras.clone().unwrap_or_default();
     let (data, (predictions, references)) = rayon::join(
-        || read_dataset(&args.data, request),
+        || open_dataset(&args.data, request, &window),
         || {
             rayon::join(
                 || read_predictions(&args.predictions, args.models.as_deref()),
@@ -155,8 +232,17 @@ pub fn load(
             )
         },
     );
+    let StreamingDataset {
+        data,
+        features,
+        layout,
+        row_groups,
+    } = data?;
     Ok(Loaded {
-        data: data?,
+        data,
+        features,
+        layout,
+        row_groups,
         predictions: predictions?,
         references: references?,
     })

@@ -8,7 +8,7 @@ use clap::Args;
 use erascore_engine::inputs::{Predictions, RowTable};
 use erascore_engine::metrics::Metric;
 use erascore_engine::score::{
-    by_model, score, MetaModelSource, ScoreConfig, ScoreInputs, ScoreReport,
+    by_model, score_streaming, MetaModelSource, ScoreConfig, ScoreInputs, ScoreReport,
 };
 use erascore_engine::signals::SignalsInputs;
 use erascore_engine::stats::basic;
@@ -172,11 +172,13 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
         targets: args.input.target.clone(),
     };
     let started = std::time::Instant::now();
+    let loaded = load(&args.input, &request, &references(args))?;
     let Loaded {
         data,
         predictions,
         references,
-    } = load(&args.input, &request, &references(args))?;
+        ..
+    } = &loaded;
     if plan.features && data.feature_names.is_empty() {
         bail!(
             "{}: no feature_* columns, needed by fnc/fexp_max (and by the Signals metrics \
@@ -185,24 +187,24 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
         );
     }
     let signal_files = read_signal_files(args, &plan.metrics)?;
-    let mut references = references.into_iter();
-    let meta_ref = references.next().flatten();
-    let benchmark = references.next().flatten();
+    let mut references = references.iter();
+    let meta_ref = references.next().and_then(Option::as_ref);
+    let benchmark = references.next().and_then(Option::as_ref);
     let stakes = args
         .stakes
         .as_ref()
-        .map(|s| crate::stakes::read_column_stakes(s, &predictions))
+        .map(|s| crate::stakes::read_column_stakes(s, predictions))
         .transpose()?;
-    let meta_model = match (&meta_ref, &stakes) {
+    let meta_model = match (meta_ref, &stakes) {
         (Some(r), _) => Some(MetaModelSource::Column(r)),
         (None, Some(s)) => Some(MetaModelSource::Stakes(s.clone())),
         _ => None,
     };
     let inputs = ScoreInputs {
-        data: &data,
-        predictions: &predictions,
+        data,
+        predictions,
         meta_model,
-        benchmark: benchmark.as_ref(),
+        benchmark,
         example: None,
         signals: SignalsInputs {
             neutralizers: signal_files.neutralizers.as_ref(),
@@ -223,7 +225,9 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
     };
     let read = started.elapsed();
     let bar = progress(data.era_names.len(), "scoring", args.quiet);
-    let report = score(&inputs, &config, &|| bar.inc(1))?;
+    let report = score_streaming(&inputs, &config, &loaded.streaming(&args.input), &|| {
+        bar.inc(1)
+    })?;
     bar.finish_and_clear();
     for w in &report.warnings {
         eprintln!("warning: {w}");
@@ -239,6 +243,7 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
             (scored - read).as_secs_f64(),
             (written - scored).as_secs_f64()
         );
+        eprintln!("{}", loaded.describe_read());
         eprintln!("kernels: {}", erascore_kernels::cpu::usage().describe());
     }
     print!("{}", summary_table(&report));

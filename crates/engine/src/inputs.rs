@@ -381,6 +381,37 @@ impl<'a> DataRows<'a> {
         }
     }
 
+    /// Sorts the data rows of one era by id, as numerai-tools sorts the index (which fixes
+    /// tie-breaking and the top/bottom selection); an id the era repeats is an error.
+    pub fn sort_era_by_id(&self, rows: &mut [u32]) -> Result<(), EngineError> {
+        let data = self.data;
+        let id = |r: &u32| &data.ids[*r as usize];
+        if !rows.is_sorted_by(|a, b| id(a) <= id(b)) {
+            // Compare the ids' first eight bytes as one big-endian integer (the same order
+            // as the bytes) and the strings only when those agree.
+            let prefix = |r: u32| {
+                let mut b = [0u8; 8];
+                let s = id(&r).as_bytes();
+                let k = s.len().min(8);
+                b[..k].copy_from_slice(&s[..k]);
+                u64::from_be_bytes(b)
+            };
+            let mut keyed: Vec<(u64, u32)> = rows.iter().map(|&r| (prefix(r), r)).collect();
+            keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| id(&a.1).cmp(id(&b.1))));
+            for (r, (_, k)) in rows.iter_mut().zip(keyed) {
+                *r = k;
+            }
+        }
+        // Sorted, an era's repeated id sits next to itself: the check costs one pass.
+        match rows.windows(2).find(|w| id(&w[0]) == id(&w[1])) {
+            Some(w) => Err(EngineError::DuplicateId {
+                path: data.path.clone(),
+                id: id(&w[0]).to_string(),
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// See [`match_rows`].
     pub fn match_rows(&self, keys: &RowKeys<'_>) -> Result<Vec<Option<u32>>, EngineError> {
         match keys.eras {

@@ -14,6 +14,7 @@ use rayon::prelude::*;
 
 use erascore_io::dataset::Dataset;
 use erascore_io::era::era_order;
+use erascore_io::stream::FeatureReader;
 use erascore_io::FloatWidth;
 use erascore_kernels::contribution::{contribution, ContributionTarget};
 use erascore_kernels::corr::{
@@ -98,6 +99,9 @@ pub struct ScoreReport {
     pub warnings: Vec<String>,
 }
 
+/// One era's scores and warnings.
+type EraResult = (Vec<EraScore>, Vec<String>);
+
 /// Rows (positions within the scored rows), gaussianized reference and prepared target of
 /// one era's MMC or BMC.
 type ContributionSetup = (Vec<usize>, Vec<f64>, ContributionTarget);
@@ -131,6 +135,55 @@ pub fn score_with_paths(
     paths: Option<CpuPaths>,
     on_era: &(dyn Fn() + Sync),
 ) -> Result<ScoreReport, EngineError> {
+    run(inputs, config, paths, None, on_era)
+}
+
+/// [`score`] of a dataset opened for streaming ([`erascore_io::stream::open_dataset`]):
+/// `inputs.data` holds ids, eras and targets, and the features of each batch of eras are
+/// decoded while the previous batch is scored, so that the features in memory are those of
+/// the eras in flight, within `streaming.memory_budget`.
+pub fn score_streaming(
+    inputs: &ScoreInputs<'_>,
+    config: &ScoreConfig,
+    streaming: &Streaming<'_>,
+    on_era: &(dyn Fn() + Sync),
+) -> Result<ScoreReport, EngineError> {
+    run(inputs, config, None, Some(streaming), on_era)
+}
+
+/// How a streamed run reads features: the reader and the memory it may use.
+#[derive(Debug, Clone, Copy)]
+pub struct Streaming<'a> {
+    /// Decodes the features of any rows of the dataset.
+    pub features: &'a FeatureReader,
+    /// Bytes the features of the eras in flight, and their scoring, may take.
+    pub memory_budget: u64,
+    /// Eras scored at once (the worker threads).
+    pub threads: usize,
+    /// The data hold only the eras of a window (`--eras`): prediction rows of other eras
+    /// are expected not to match, so only each era's own overlap is checked.
+    pub era_window: bool,
+}
+
+/// Half of the machine's memory (`MemTotal` of /proc/meminfo), or 4 GiB where that is not
+/// known: the memory budget of a streamed run unless the user gives one (`--memory-budget`).
+pub fn default_memory_budget() -> u64 {
+    let total = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
+        m.lines()
+            .find_map(|l| l.strip_prefix("MemTotal:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .map(|kb| kb * 1024)
+    });
+    total.map_or(4 << 30, |t| t / 2)
+}
+
+fn run(
+    inputs: &ScoreInputs<'_>,
+    config: &ScoreConfig,
+    paths: Option<CpuPaths>,
+    streaming: Option<&Streaming<'_>>,
+    on_era: &(dyn Fn() + Sync),
+) -> Result<ScoreReport, EngineError> {
     if let Some(p) = paths {
         p.check().map_err(|e| EngineError::Config(e.to_string()))?;
     }
@@ -155,12 +208,14 @@ pub fn score_with_paths(
     let data_rows = DataRows::new(data);
     let pred_row = data_rows.match_rows(&preds.keys())?;
     let matched = pred_row.iter().filter(|r| r.is_some()).count();
-    require_overlap(
-        || format!("{} vs {}", preds.path.display(), data.path.display()),
-        matched,
-        preds.ids.len(),
-        config.max_filtered_ratio,
-    )?;
+    if !streaming.is_some_and(|s| s.era_window) {
+        require_overlap(
+            || format!("{} vs {}", preds.path.display(), data.path.display()),
+            matched,
+            preds.ids.len(),
+            config.max_filtered_ratio,
+        )?;
+    }
     let reference_rows =
         |r: Option<&Reference>| r.map(|r| data_rows.match_rows(&r.keys())).transpose();
     let meta_row = match &inputs.meta_model {
@@ -203,47 +258,35 @@ pub fn score_with_paths(
         ));
     }
     eras.retain(|&e| !era_rows[e].is_empty());
-    // Sorted, an era's repeated id sits next to itself: the check costs one pass.
-    era_rows.par_iter_mut().try_for_each(|rows| {
-        let id = |r: &u32| &data.ids[*r as usize];
-        if !rows.is_sorted_by(|a, b| id(a) <= id(b)) {
-            // Compare the ids' first eight bytes as one big-endian integer (the same order
-            // as the bytes) and the strings only when those agree.
-            let prefix = |r: u32| {
-                let mut b = [0u8; 8];
-                let s = id(&r).as_bytes();
-                let k = s.len().min(8);
-                b[..k].copy_from_slice(&s[..k]);
-                u64::from_be_bytes(b)
-            };
-            let mut keyed: Vec<(u64, u32)> = rows.iter().map(|&r| (prefix(r), r)).collect();
-            keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| id(&a.1).cmp(id(&b.1))));
-            for (r, (_, k)) in rows.iter_mut().zip(keyed) {
-                *r = k;
-            }
-        }
-        match rows.windows(2).find(|w| id(&w[0]) == id(&w[1])) {
-            Some(w) => Err(EngineError::DuplicateId {
-                path: data.path.clone(),
-                id: id(&w[0]).to_string(),
-            }),
-            None => Ok(()),
-        }
-    })?;
+    era_rows
+        .par_iter_mut()
+        .try_for_each(|rows| data_rows.sort_era_by_id(rows))?;
 
-    let results: Vec<(Vec<EraScore>, Vec<String>)> = eras
-        .par_iter()
-        .map(|&e| {
-            let r = match paths {
-                Some(p) => cpu::with_paths(p, || score_era(&plan, e, &era_rows[e], &era_all[e]))
-                    .map_err(|e| EngineError::Config(e.to_string()))
-                    .and_then(|r| r),
-                None => score_era(&plan, e, &era_rows[e], &era_all[e]),
+    let score_one = |e: usize, features: &EraFeatures<'_>| {
+        let rows = (era_rows[e].as_slice(), era_all[e].as_slice());
+        let r = match paths {
+            Some(p) => cpu::with_paths(p, || score_era(&plan, e, rows, features))
+                .map_err(|e| EngineError::Config(e.to_string()))
+                .and_then(|r| r),
+            None => score_era(&plan, e, rows, features),
+        };
+        on_era();
+        r
+    };
+    let results: Vec<EraResult> = match streaming {
+        Some(s) if !s.features.names().is_empty() => {
+            stream_eras(s, data, &eras, &era_rows, &era_all, &score_one)?
+        }
+        _ => {
+            let features = EraFeatures {
+                columns: &data.features,
+                rows: None,
             };
-            on_era();
-            r
-        })
-        .collect::<Result<_, _>>()?;
+            eras.par_iter()
+                .map(|&e| score_one(e, &features))
+                .collect::<Result<_, _>>()?
+        }
+    };
     let mut rows = Vec::new();
     for (r, w) in results {
         rows.extend(r);
@@ -253,6 +296,123 @@ pub fn score_with_paths(
         metrics: config.metrics.clone(),
         rows,
         warnings,
+    })
+}
+
+/// Batches decoded features wait in: one is scored, one waits, one is being decoded.
+const BATCHES_IN_FLIGHT: u64 = 3;
+
+/// Bytes that scoring one era of `rows` rows against `k` features takes besides its decoded
+/// features: the era's int8 block (and the f64 copy exposure makes of it), and the
+/// neutralizer's k x k Gram matrix, Cholesky factor and exact integer Gram.
+fn era_working_bytes(rows: u64, k: u64) -> u64 {
+    rows * k * 9 + 3 * k * k * 8
+}
+
+/// The eras in order, cut into batches that fit the memory budget: at most two eras per
+/// thread, so that the features in memory do not grow with the number of eras. An error
+/// when one era alone does not fit.
+fn era_batches(
+    streaming: &Streaming<'_>,
+    data: &Dataset,
+    eras: &[usize],
+    era_all: &[Vec<u32>],
+) -> Result<Vec<Vec<usize>>, EngineError> {
+    let k = streaming.features.names().len() as u64;
+    let threads = streaming.threads.max(1) as u64;
+    let budget = streaming.memory_budget;
+    let size = |b: u64| match b {
+        b if b >= 1 << 20 => format!("{:.1} MB", b as f64 / (1u64 << 20) as f64),
+        b => format!("{} KB", b.div_ceil(1 << 10)),
+    };
+    let mut batches: Vec<Vec<usize>> = Vec::new();
+    let (mut decoded, mut working) = (0u64, 0u64);
+    for &e in eras {
+        let rows = era_all[e].len() as u64;
+        let need = rows * k + era_working_bytes(rows, k);
+        if need > budget {
+            return Err(EngineError::Config(format!(
+                "era '{}' alone needs about {} ({rows} rows x {k} features) to score, more \
+                 than the memory budget of {} (--memory-budget)",
+                data.era_names[e],
+                size(need),
+                size(budget)
+            )));
+        }
+        let fits =
+            |decoded: u64, working: u64| BATCHES_IN_FLIGHT * decoded + threads * working <= budget;
+        let grown = (decoded + rows * k, working.max(era_working_bytes(rows, k)));
+        match batches.last_mut() {
+            Some(b) if (b.len() as u64) < 2 * threads && fits(grown.0, grown.1) => {
+                b.push(e);
+                (decoded, working) = grown;
+            }
+            _ => {
+                batches.push(vec![e]);
+                (decoded, working) = (rows * k, era_working_bytes(rows, k));
+            }
+        }
+    }
+    Ok(batches)
+}
+
+/// Scores `eras` batch by batch: a reader thread decodes the features of the next batch
+/// (its row groups in parallel) while the eras of the current one are scored in parallel;
+/// results come back in era order.
+fn stream_eras<F>(
+    streaming: &Streaming<'_>,
+    data: &Dataset,
+    eras: &[usize],
+    era_rows: &[Vec<u32>],
+    era_all: &[Vec<u32>],
+    score_one: &F,
+) -> Result<Vec<EraResult>, EngineError>
+where
+    F: Fn(usize, &EraFeatures<'_>) -> Result<EraResult, EngineError> + Sync,
+{
+    let batches = era_batches(streaming, data, eras, era_all)?;
+    let reader = streaming.features;
+    type Decoded = Result<(Vec<u32>, Vec<Vec<i8>>), erascore_io::IoError>;
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Decoded>(1);
+        let batches_ref = &batches;
+        s.spawn(move || {
+            for batch in batches_ref {
+                let mut rows: Vec<u32> = batch
+                    .iter()
+                    .flat_map(|&e| era_all[e].iter().copied())
+                    .collect();
+                rows.sort_unstable();
+                let decoded = reader.read(&rows).map(|cols| (rows, cols));
+                let failed = decoded.is_err();
+                // A closed channel: scoring stopped on an error.
+                if tx.send(decoded).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        let mut out = Vec::with_capacity(eras.len());
+        for batch in &batches {
+            let (rows, columns) = match rx.recv() {
+                Ok(d) => d?,
+                Err(_) => {
+                    return Err(EngineError::Config(
+                        "the feature reader stopped before the last era".into(),
+                    ))
+                }
+            };
+            let features = EraFeatures {
+                columns: &columns,
+                rows: Some(&rows),
+            };
+            let scored: Vec<_> = batch
+                .par_iter()
+                .filter(|&&e| !era_rows[e].is_empty())
+                .map(|&e| score_one(e, &features))
+                .collect::<Result<_, _>>()?;
+            out.extend(scored);
+        }
+        Ok(out)
     })
 }
 
@@ -311,12 +471,39 @@ fn gather(values: &[f64], rows: &[u32], map: &[Option<u32>]) -> Vec<f64> {
         .collect()
 }
 
-pub(crate) fn feature_block(data: &Dataset, rows: &[u32]) -> ColumnMatrix {
-    let n = rows.len();
-    let k = data.features.len();
+/// The int8 features an era is scored with: the whole dataset's columns, or the columns
+/// the streaming reader decoded for a batch of eras.
+pub(crate) struct EraFeatures<'a> {
+    /// One int8 column per feature.
+    columns: &'a [Vec<i8>],
+    /// The data row of each position of `columns` (ascending); `None`: every data row.
+    rows: Option<&'a [u32]>,
+}
+
+impl EraFeatures<'_> {
+    /// The features of data rows `rows`, as one rows x features block.
+    pub(crate) fn block(&self, rows: &[u32]) -> ColumnMatrix {
+        let at: Vec<usize> = match self.rows {
+            None => rows.iter().map(|&r| r as usize).collect(),
+            // Every row of a streamed era was decoded with its batch.
+            Some(decoded) => rows
+                .iter()
+                .map(|r| match decoded.binary_search(r) {
+                    Ok(i) => i,
+                    Err(_) => unreachable!("row {r} was not decoded with its era"),
+                })
+                .collect(),
+        };
+        gather_block(self.columns, &at)
+    }
+}
+
+fn gather_block(columns: &[Vec<i8>], at: &[usize]) -> ColumnMatrix {
+    let n = at.len();
+    let k = columns.len();
     let mut block = Vec::with_capacity(n * k);
-    for col in &data.features {
-        block.extend(rows.iter().map(|&r| col[r as usize]));
+    for col in columns {
+        block.extend(at.iter().map(|&r| col[r]));
     }
     // Lengths agree by construction.
     match ColumnMatrix::new(n, k, ColumnData::I8(block)) {
@@ -328,9 +515,9 @@ pub(crate) fn feature_block(data: &Dataset, rows: &[u32]) -> ColumnMatrix {
 fn score_era(
     plan: &Plan<'_>,
     era: usize,
-    rows: &[u32],
-    all_rows: &[u32],
-) -> Result<(Vec<EraScore>, Vec<String>), EngineError> {
+    (rows, all_rows): (&[u32], &[u32]),
+    features: &EraFeatures<'_>,
+) -> Result<EraResult, EngineError> {
     let era_total = all_rows.len();
     let data = plan.inputs.data;
     let preds = plan.inputs.predictions;
@@ -360,7 +547,7 @@ fn score_era(
 
     // Target-independent metrics: over every era row with a prediction.
     let exposure: Option<Vec<f64>> = metrics.contains(&Metric::FeatureExposureMax).then(|| {
-        let block = feature_block(data, rows);
+        let block = features.block(rows);
         let basis = ExposureBasis::new(&block);
         model_values
             .iter()
@@ -417,6 +604,7 @@ fn score_era(
 
     let mut signals = EraSignals::new(
         data,
+        features,
         &plan.inputs.signals,
         &plan.signals,
         era,
@@ -500,7 +688,7 @@ fn score_era(
                 Some(p) => p,
                 None => {
                     let sub: Vec<u32> = s_idx.iter().map(|&i| rows[i]).collect();
-                    neutralizers.push((s_idx.clone(), Neutralizer::new(feature_block(data, &sub))));
+                    neutralizers.push((s_idx.clone(), Neutralizer::new(features.block(&sub))));
                     neutralizers.len() - 1
                 }
             };

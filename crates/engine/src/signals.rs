@@ -134,6 +134,7 @@ impl Built {
 /// One era's view of the Signals inputs.
 pub(crate) struct EraSignals<'a> {
     data: &'a Dataset,
+    features: &'a crate::score::EraFeatures<'a>,
     signals: &'a SignalsInputs<'a>,
     plan: &'a SignalsPlan,
     era_name: &'a str,
@@ -146,6 +147,7 @@ pub(crate) struct EraSignals<'a> {
 impl<'a> EraSignals<'a> {
     pub(crate) fn new(
         data: &'a Dataset,
+        features: &'a crate::score::EraFeatures<'a>,
         signals: &'a SignalsInputs<'a>,
         plan: &'a SignalsPlan,
         era: usize,
@@ -153,6 +155,7 @@ impl<'a> EraSignals<'a> {
     ) -> Self {
         Self {
             data,
+            features,
             signals,
             plan,
             era_name: &data.era_names[era],
@@ -176,7 +179,7 @@ impl<'a> EraSignals<'a> {
     fn block(&self, rows: &[u32]) -> Result<ColumnMatrix, EngineError> {
         let (Some(table), Some(map)) = (self.signals.neutralizers, &self.plan.neutralizer_row)
         else {
-            return Ok(crate::score::feature_block(self.data, rows));
+            return Ok(self.features.block(rows));
         };
         let at = rows
             .iter()

@@ -93,6 +93,38 @@ impl Dataset {
     pub fn rows(&self) -> usize {
         self.ids.len()
     }
+
+    /// The dataset of rows `keep` (ascending): eras renumbered in order of first appearance
+    /// among the kept rows.
+    pub fn select_rows(&self, keep: &[u32]) -> Dataset {
+        let mut ids = Strings::with_capacity(keep.len(), 0);
+        for &r in keep {
+            ids.push(&self.ids[r as usize]);
+        }
+        let (eras, era_names) = era_index(
+            keep.iter()
+                .map(|&r| self.era_names[self.eras[r as usize] as usize].as_str()),
+            keep.len(),
+        );
+        let pick = |v: &Vec<i8>| keep.iter().map(|&r| v[r as usize]).collect();
+        Dataset {
+            path: self.path.clone(),
+            ids,
+            eras,
+            era_names,
+            feature_names: self.feature_names.clone(),
+            features: self.features.iter().map(pick).collect(),
+            targets: self
+                .targets
+                .iter()
+                .map(|t| TargetColumn {
+                    name: t.name.clone(),
+                    values: keep.iter().map(|&r| t.values[r as usize]).collect(),
+                    width: t.width,
+                })
+                .collect(),
+        }
+    }
 }
 
 /// Column names of a parquet file, without reading data.
@@ -151,10 +183,10 @@ pub(crate) fn row_group_rows(
 }
 
 /// Feature columns decoded by one task.
-const FEATURES_PER_TASK: usize = 128;
+pub(crate) const FEATURES_PER_TASK: usize = 128;
 /// Rows per decoded batch: int8 columns are decoded through an i32 buffer, so a batch of
 /// thousands of columns costs `4 * BATCH_ROWS * columns` bytes per thread.
-const BATCH_ROWS: usize = 8_192;
+pub(crate) const BATCH_ROWS: usize = 8_192;
 
 /// One unit of parallel decoding: a row group and a block of its feature columns, with the
 /// output slices it fills (targets only for the first block).
@@ -171,7 +203,7 @@ fn wanted_index(wanted: &[(usize, Slot)], pred: impl Fn(&Slot) -> bool) -> usize
 /// A file column to decode and where its values go.
 type SlotColumn = (usize, Slot);
 
-enum Slot {
+pub(crate) enum Slot {
     Id,
     Era,
     Feature(usize),
@@ -198,7 +230,7 @@ impl Slot {
 /// Where each requested column is in the file's `schema`: the feature names the request
 /// resolves to and the (column, slot) pairs to decode. Refuses a missing column, a
 /// non-numeric target and a column asked for in two roles.
-fn plan_columns(
+pub(crate) fn plan_columns(
     path: &Path,
     schema: &Schema,
     request: &DatasetRequest,
@@ -249,6 +281,16 @@ fn plan_columns(
 /// preallocated int8 feature columns, so peak memory is the int8 matrix plus one decoded
 /// row group per thread.
 pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, IoError> {
+    read_row_groups(path, request, None)
+}
+
+/// [`read_dataset`] over the row groups `only` (indices into the file's, ascending; all of
+/// them with `None`): the rows of the other groups are not decoded.
+pub(crate) fn read_row_groups(
+    path: &Path,
+    request: &DatasetRequest,
+    only: Option<&[usize]>,
+) -> Result<Dataset, IoError> {
     let file = File::open(path).map_err(|e| IoError::file(path, e))?;
     let file_len = file.metadata().map_err(|e| IoError::file(path, e))?.len();
     let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::default())
@@ -256,14 +298,15 @@ pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, Io
     crate::parquet_guard::check_column_chunks(path, metadata.metadata(), file_len)?;
     let schema = metadata.schema().clone();
     let (feature_names, wanted) = plan_columns(path, &schema, request)?;
-    let group_rows = row_group_rows(path, metadata.metadata())?;
+    let file_group_rows = row_group_rows(path, metadata.metadata())?;
+    let file_group_start = starts(&file_group_rows);
+    let groups: Vec<usize> = match only {
+        Some(g) => g.to_vec(),
+        None => (0..file_group_rows.len()).collect(),
+    };
+    let group_rows: Vec<usize> = groups.iter().map(|&g| file_group_rows[g]).collect();
+    let group_start: Vec<usize> = groups.iter().map(|&g| file_group_start[g]).collect();
     let total_rows: usize = group_rows.iter().sum();
-    let mut group_start = Vec::with_capacity(group_rows.len());
-    let mut acc = 0;
-    for r in &group_rows {
-        group_start.push(acc);
-        acc += r;
-    }
 
     // The footer passed its checks, but a corrupt one can still claim more rows than memory
     // holds: ask the allocator first, so that such a file is an error, not an abort. (The
@@ -371,7 +414,7 @@ pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, Io
             // A separate open file per task: cloned handles would share one seek offset.
             let file = File::open(path).map_err(|e| IoError::file(path, e))?;
             let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata.clone())
-                .with_row_groups(vec![g])
+                .with_row_groups(vec![groups[g]])
                 .with_projection(mask)
                 .with_batch_size(BATCH_ROWS)
                 .build()
@@ -385,7 +428,10 @@ pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, Io
                 if offset + n > group_rows[g] {
                     return Err(IoError::invalid(
                         path,
-                        format!("row group {g} holds more rows than its metadata says"),
+                        format!(
+                            "row group {} holds more rows than its metadata says",
+                            groups[g]
+                        ),
                     ));
                 }
                 let first_row = group_start[g] + offset;
@@ -437,7 +483,7 @@ pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, Io
                                     &path,
                                     &metadata,
                                     id_column,
-                                    g,
+                                    groups[g],
                                     row - group_start[g],
                                 )
                                 .unwrap_or_default(),
@@ -455,7 +501,7 @@ pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, Io
             if offset != group_rows[g] {
                 return Err(IoError::invalid(
                     path,
-                    format!("row group {g} is shorter than its metadata says"),
+                    format!("row group {} is shorter than its metadata says", groups[g]),
                 ));
             }
             Ok(first.then_some((ids, eras)))
@@ -489,6 +535,19 @@ pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, Io
         features,
         targets,
     })
+}
+
+/// Where each row group starts, in rows from the start of the file.
+pub(crate) fn starts(group_rows: &[usize]) -> Vec<usize> {
+    let mut acc = 0;
+    group_rows
+        .iter()
+        .map(|r| {
+            let start = acc;
+            acc += r;
+            start
+        })
+        .collect()
 }
 
 /// Each row's era as an index into the distinct era names, in order of first appearance.
@@ -607,7 +666,7 @@ pub fn dataset_from_batches(
 
 /// The id of one row of a row group, read on the error path only (tasks that decode
 /// features but not ids name the row of a bad value with it).
-fn id_in_group(
+pub(crate) fn id_in_group(
     path: &Path,
     metadata: &ArrowReaderMetadata,
     id_column: usize,
@@ -638,7 +697,7 @@ fn id_in_group(
 /// Appends a batch of the id or era column. `first_row` is the batch's first row in the
 /// file; `ids` (the ids read so far, with the batch starting at the given index) names the
 /// row of a missing era.
-fn push_text(
+pub(crate) fn push_text(
     path: &Path,
     name: &str,
     array: &ArrayRef,
@@ -688,7 +747,7 @@ fn fill_float(path: &Path, name: &str, array: &ArrayRef, out: &mut [f64]) -> Res
 /// Copies one batch of a feature column into `out`. For error messages: `ids` are the row
 /// group's ids with the batch starting at index `batch_start`, and `first_row` is the
 /// batch's position in the file.
-fn fill_feature(
+pub(crate) fn fill_feature(
     path: &Path,
     name: &str,
     array: &ArrayRef,

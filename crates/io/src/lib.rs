@@ -23,6 +23,7 @@ pub mod features_json;
 pub mod frame;
 pub mod output;
 mod parquet_guard;
+pub mod stream;
 pub mod strings;
 
 pub use strings::Strings;

@@ -23,15 +23,15 @@ use erascore_engine::diagnostics::{metric_set, summarise};
 use erascore_engine::inputs::{Predictions, Reference};
 use erascore_engine::metrics::Metric;
 use erascore_engine::score::{
-    score as run_score, MetaModelSource, ScoreConfig, ScoreInputs, ScoreReport,
+    default_memory_budget, score as run_score, score_streaming, MetaModelSource, ScoreConfig,
+    ScoreInputs, ScoreReport, Streaming,
 };
 use erascore_engine::stats::{PayoutWeights, Stat};
 use erascore_engine::EngineError;
-use erascore_io::dataset::{
-    dataset_from_batches, read_dataset, Dataset, DatasetRequest, FeatureSelection,
-};
+use erascore_io::dataset::{dataset_from_batches, Dataset, DatasetRequest, FeatureSelection};
 use erascore_io::frame::{frame_from_batches, read_frame, Frame};
 use erascore_io::output::OutputDir;
+use erascore_io::stream::{open_dataset, EraWindow, FeatureReader};
 use erascore_report::{write_diagnostics, RunInfo, OUTPUT_FILES};
 
 /// Where a table comes from.
@@ -70,12 +70,23 @@ fn source(obj: &Bound<'_, PyAny>, label: &str) -> PyResult<Source> {
     )))
 }
 
-fn load_dataset(src: Source, request: &DatasetRequest) -> Result<Dataset, EngineError> {
+/// The data: a file is opened for streaming (its features decoded a batch of eras at a
+/// time while scoring, as the CLI does); an Arrow stream is read whole.
+fn load_dataset(
+    src: Source,
+    request: &DatasetRequest,
+) -> Result<(Dataset, Option<FeatureReader>), EngineError> {
     Ok(match src {
-        Source::Path(p) => read_dataset(&p, request)?,
+        Source::Path(p) => {
+            let s = open_dataset(&p, request, &EraWindow::All)?;
+            (s.data, Some(s.features))
+        }
         Source::Stream(reader, label) => {
             let schema = reader.schema();
-            dataset_from_batches(&label, &schema, reader, request)?
+            (
+                dataset_from_batches(&label, &schema, reader, request)?,
+                None,
+            )
         }
     })
 }
@@ -103,9 +114,16 @@ fn score_cancellable(
     py: Python<'_>,
     inputs: &ScoreInputs<'_>,
     config: &ScoreConfig,
-    eras: usize,
+    features: Option<&FeatureReader>,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<ScoreReport> {
+    let eras = inputs.data.era_names.len();
+    let streaming = features.map(|features| Streaming {
+        features,
+        memory_budget: default_memory_budget(),
+        threads: rayon::current_num_threads(),
+        era_window: false,
+    });
     let done = AtomicUsize::new(0);
     let cancel = AtomicBool::new(false);
     py.detach(|| {
@@ -113,12 +131,16 @@ fn score_cancellable(
             let (tx, rx) = mpsc::channel::<()>();
             let worker = s.spawn(|| {
                 let result = catch_unwind(AssertUnwindSafe(|| {
-                    run_score(inputs, config, &|| {
+                    let on_era = || {
                         if cancel.load(Ordering::Relaxed) {
                             resume_unwind(Box::new(Cancelled));
                         }
                         done.fetch_add(1, Ordering::Relaxed);
-                    })
+                    };
+                    match &streaming {
+                        Some(s) => score_streaming(inputs, config, s, &on_era),
+                        None => run_score(inputs, config, &on_era),
+                    }
                 }));
                 drop(tx);
                 result
@@ -180,6 +202,15 @@ fn reference(
     }
 }
 
+/// The data (and the reader of its features, for a file), the predictions and the
+/// reference columns.
+type Inputs<const N: usize> = (
+    Dataset,
+    Option<FeatureReader>,
+    Predictions,
+    [Option<Reference>; N],
+);
+
 /// Reads the data, the predictions and the reference columns with the GIL released.
 fn load_inputs<const N: usize>(
     py: Python<'_>,
@@ -188,11 +219,11 @@ fn load_inputs<const N: usize>(
     references: [ReferenceSource; N],
     request: &DatasetRequest,
     models: Option<Vec<String>>,
-) -> PyResult<(Dataset, Predictions, [Option<Reference>; N])> {
+) -> PyResult<Inputs<N>> {
     let data_src = source(data, "data")?;
     let pred_src = source(predictions, "predictions")?;
     let loaded = py.detach(|| -> Result<_, EngineError> {
-        let data = load_dataset(data_src, request)?;
+        let (data, features) = load_dataset(data_src, request)?;
         let preds = Predictions::from_frame(load_frame(pred_src)?, models.as_deref())?;
         let mut refs: [Option<Reference>; N] = std::array::from_fn(|_| None);
         for (slot, r) in refs.iter_mut().zip(references) {
@@ -200,7 +231,7 @@ fn load_inputs<const N: usize>(
                 *slot = Some(Reference::from_frame(load_frame(src)?, &column)?);
             }
         }
-        Ok((data, preds, refs))
+        Ok((data, features, preds, refs))
     });
     loaded.map_err(engine_err)
 }
@@ -255,7 +286,7 @@ fn score_frames<'py>(
         reference(meta_model, Some(meta_model_column), "meta_model")?,
         reference(benchmark, benchmark_column, "benchmark")?,
     ];
-    let (data, preds, references) =
+    let (data, features, preds, references) =
         load_inputs(py, data, predictions, references, &request, models)?;
     let [meta, bench] = references;
     if needs_features && data.feature_names.is_empty() {
@@ -278,7 +309,7 @@ fn score_frames<'py>(
         max_filtered_ratio,
         target_pow15,
     };
-    let report = score_cancellable(py, &inputs, &config, data.era_names.len(), progress)?;
+    let report = score_cancellable(py, &inputs, &config, features.as_ref(), progress)?;
     let names = report.metrics.iter().map(Metric::name).collect();
     let values = (0..report.metrics.len())
         .map(|k| PyArray1::from_vec(py, report.rows.iter().map(|r| r.values[k]).collect()))
@@ -366,7 +397,7 @@ fn diagnostics_frames<'py>(
         reference(benchmark, benchmark_column, "benchmark")?,
         reference(example, Some(example_column), "example")?,
     ];
-    let (data, preds, [meta, bench, example]) =
+    let (data, features, preds, [meta, bench, example]) =
         load_inputs(py, data, predictions, references, &request, models)?;
     let (metrics, omitted) = metric_set(
         top_bottom,
@@ -393,7 +424,7 @@ fn diagnostics_frames<'py>(
         corr: corr_multiplier,
         mmc: mmc_multiplier,
     };
-    let report = score_cancellable(py, &inputs, &config, data.era_names.len(), progress)?;
+    let report = score_cancellable(py, &inputs, &config, features.as_ref(), progress)?;
     let groups = summarise(&report, weights, meta.is_some());
     if let Some(staged) = staged {
         let info = RunInfo {
