@@ -31,7 +31,7 @@ if [[ -z "$report" ]]; then
         --data "$fx/data.parquet" \
         --predictions "$fx/predictions.parquet" \
         --meta-model "$fx/meta_model.parquet" \
-        --benchmark-models "$fx/benchmark.parquet" --benchmark-column v5_lgbm_ender20 \
+        --benchmark "$fx/benchmark.parquet" --benchmark-column v5_lgbm_ender20 \
         --example-preds "$fx/example_preds.parquet" \
         --target target,target_aux \
         --features-json "$fx/features.json" --feature-set small \

@@ -39,11 +39,12 @@ pub struct DiagnosticsArgs {
     /// column).
     #[arg(long, requires = "meta_model")]
     pub meta_model_column: Option<String>,
-    /// Benchmark models file (parquet or CSV) with id and benchmark columns, for BMC.
-    #[arg(long)]
-    pub benchmark_models: Option<PathBuf>,
+    /// Benchmark models file (parquet or CSV) with id and benchmark columns, for BMC. The
+    /// flag `score` takes; `--benchmark-models`, its earlier name here, still works.
+    #[arg(long = "benchmark", visible_alias = "benchmark-models")]
+    pub benchmark: Option<PathBuf>,
     /// Column of the benchmark file (default: its only numeric column).
-    #[arg(long, requires = "benchmark_models")]
+    #[arg(long, requires = "benchmark")]
     pub benchmark_column: Option<String>,
     /// Example predictions file with id and a prediction column, for corr_with_example.
     #[arg(long)]
@@ -115,7 +116,7 @@ fn plan(args: &DiagnosticsArgs) -> anyhow::Result<Plan> {
     let mut inputs = args.input.paths();
     inputs.extend([
         ("--meta-model", args.meta_model.as_deref()),
-        ("--benchmark-models", args.benchmark_models.as_deref()),
+        ("--benchmark", args.benchmark.as_deref()),
         ("--example-preds", args.example_preds.as_deref()),
     ]);
     check_outputs(&[("--out", &args.out)], &inputs)?;
@@ -153,7 +154,7 @@ fn references(args: &DiagnosticsArgs) -> [Option<ReferenceRequest>; 3] {
             "--meta-model-column",
         ),
         prefer(
-            &args.benchmark_models,
+            &args.benchmark,
             &args.benchmark_column,
             "benchmark",
             "--benchmark-column",

@@ -55,7 +55,7 @@ fn full_run(out: &Path, extra: &[&str]) -> Output {
         &preds,
         "--meta-model",
         &meta,
-        "--benchmark-models",
+        "--benchmark",
         &bench,
         "--benchmark-column",
         "v5_lgbm_ender20",

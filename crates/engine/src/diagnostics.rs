@@ -30,7 +30,7 @@ pub fn metric_set(
     if benchmark {
         metrics.push(Metric::Bmc);
     } else {
-        omitted.push("bmc (no --benchmark-models)".to_string());
+        omitted.push("bmc (no --benchmark)".to_string());
     }
     if features {
         metrics.extend([Metric::Fnc, Metric::FeatureExposureMax]);

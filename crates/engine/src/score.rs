@@ -24,7 +24,7 @@ use erascore_kernels::cpu::{self, CpuPaths};
 use erascore_kernels::exposure::ExposureBasis;
 use erascore_kernels::matrix::{ColumnData, ColumnMatrix};
 use erascore_kernels::meta_model::meta_model;
-use erascore_kernels::neutral::{feature_neutral_corr_many, EXPLAINED_RESIDUAL};
+use erascore_kernels::neutral_scores::{feature_neutral_corr_many, EXPLAINED_RESIDUAL};
 use erascore_kernels::neutralize::Neutralizer;
 use erascore_kernels::pearson::{pearson, spearman};
 use erascore_kernels::rank::{percentile_rank, TieMethod};

@@ -5,7 +5,7 @@
 //! normal CDF ([`gaussian`]), target centring and powering in the target's own precision
 //! ([`target`]), CORR ([`corr`]), MMC/BMC ([`contribution`]), neutralization with a
 //! factorization reused across columns ([`neutralize`]) and the scores built on it (FNC,
-//! neutral correlation and contribution: [`neutral`]), feature exposure ([`exposure`]), the
+//! neutral correlation and contribution: [`neutral_scores`]), feature exposure ([`exposure`]), the
 //! stake-weighted meta model ([`meta_model`]); for Signals,
 //! neutralized portfolio weights ([`neutralized_weights`]), alpha ([`alpha`]), MPC
 //! ([`meta_portfolio`]), churn ([`churn`], [`neutral_churn`]) and turnover ([`turnover`]).
@@ -34,8 +34,8 @@ pub mod gram;
 pub mod matrix;
 pub mod meta_model;
 pub mod meta_portfolio;
-pub mod neutral;
 pub mod neutral_churn;
+pub mod neutral_scores;
 pub mod neutralize;
 pub mod neutralized_weights;
 pub mod pearson;

@@ -14,7 +14,7 @@
 //! threshold 0.1, scale 10).
 
 use crate::churn::churn;
-use crate::neutral::neutral_gaussian_rank;
+use crate::neutral_scores::neutral_gaussian_rank;
 use crate::neutralize::Neutralizer;
 use crate::KernelError;
 

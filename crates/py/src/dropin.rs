@@ -10,8 +10,8 @@ use erascore_kernels::contribution::{covariance_score, orthogonalize as orth, Co
 use erascore_kernels::corr::{gaussian_rank, numerai_corr as corr, CorrTarget};
 use erascore_kernels::exposure::ExposureBasis;
 use erascore_kernels::gaussian::ndtri;
-use erascore_kernels::neutral::neutral_contribution as neutral_mmc;
-use erascore_kernels::neutral::neutral_correlation as neutral_corr;
+use erascore_kernels::neutral_scores::neutral_contribution as neutral_mmc;
+use erascore_kernels::neutral_scores::neutral_correlation as neutral_corr;
 use erascore_kernels::neutralize::Neutralizer;
 use erascore_kernels::pearson::{pearson as pearson_kernel, spearman as spearman_kernel};
 use erascore_kernels::rank::{percentile_rank, TieMethod};

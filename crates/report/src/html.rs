@@ -487,7 +487,7 @@ mod tests {
             data: "validation.parquet".into(),
             predictions: "preds.csv".into(),
             eras: 30,
-            omitted: vec!["bmc (no --benchmark-models)".into()],
+            omitted: vec!["bmc (no --benchmark)".into()],
             weights: PayoutWeights::default(),
         }
     }

@@ -535,7 +535,7 @@ fn stake_weight_and_meta_model_match_reference() {
 #[test]
 fn neutral_scores_match_reference() {
     every_path(|| {
-        use erascore_kernels::neutral::{
+        use erascore_kernels::neutral_scores::{
             feature_neutral_corr, neutral_contribution, neutral_correlation,
         };
         let g = load("neutral.json");
