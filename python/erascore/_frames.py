@@ -128,14 +128,7 @@ def score(
 
     The GIL is released while Rust works; Ctrl-C stops the run after the eras in flight.
     """
-    if metrics is None:
-        metrics = ["corr"]
-        if meta_model is not None:
-            metrics.append("mmc")
-        if benchmark is not None and benchmark_col is not None:
-            metrics.append("bmc")
-        metrics.append("fnc")
-    metrics = [metrics] if isinstance(metrics, str) else list(metrics)
+    metrics = _score_metrics(metrics, meta_model, benchmark, benchmark_col)
     targets = [targets] if isinstance(targets, str) else list(targets)
     needs_features = any(m in ("fnc", "fexp_max") for m in metrics)
     data_arrow, preds_arrow, (meta_arrow, bench_arrow) = _prepare(
@@ -159,7 +152,27 @@ def score(
         progress=_progress_bar(progress),
     )
     _warn(warnings)
-    out = pd.DataFrame({"era": eras, "model": model_names, "target": target_names})
+    return _score_frame(eras, model_names, target_names, metric_names, values)
+
+
+def _score_metrics(
+    metrics: Optional[Sequence[str]], meta_model: Any, benchmark: Any, benchmark_col: Any
+) -> list:
+    """The metrics asked for, or the default: corr, mmc with a meta model, bmc with a
+    benchmark, fnc."""
+    if metrics is None:
+        metrics = ["corr"]
+        if meta_model is not None:
+            metrics.append("mmc")
+        if benchmark is not None and benchmark_col is not None:
+            metrics.append("bmc")
+        metrics.append("fnc")
+    return [metrics] if isinstance(metrics, str) else list(metrics)
+
+
+def _score_frame(eras: Any, models: Any, targets: Any, metric_names: Any, values: Any) -> pd.DataFrame:
+    """The frame ``erascore.score`` returns, from the engine's columns."""
+    out = pd.DataFrame({"era": eras, "model": models, "target": targets})
     for name, column in zip(metric_names, values):
         out[name] = np.asarray(column)
     return out
@@ -297,6 +310,11 @@ def diagnostics(
         progress=_progress_bar(progress),
     )
     _warn(result["warnings"])
+    return _diagnostics(result)
+
+
+def _diagnostics(result: dict) -> Diagnostics:
+    """``Diagnostics`` from the dict the binding returns."""
     # Columns arrive as numpy arrays (numbers) and lists (names), as DataFrame takes them.
     per_era = pd.DataFrame(result["per_era"])
     summary = pd.DataFrame(result["summary"])

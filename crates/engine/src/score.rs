@@ -122,6 +122,20 @@ pub fn score(
     score_with_paths(inputs, config, None, on_era)
 }
 
+/// [`score`] of the eras named in `only` (every era when `None`), for a worker that scores
+/// a share of a job: every check that spans the data (ids matched, repeated or in two eras,
+/// the overlap of the predictions, eras without predictions) is made on all of it, as the
+/// whole job makes it, so each worker fails with the whole job's error and the rows of the
+/// shares, in era order, are the whole job's rows.
+pub fn score_eras(
+    inputs: &ScoreInputs<'_>,
+    config: &ScoreConfig,
+    only: Option<&[String]>,
+    on_era: &(dyn Fn() + Sync),
+) -> Result<ScoreReport, EngineError> {
+    score_impl(inputs, config, None, only, on_era)
+}
+
 /// [`score`] with the kernels' CPU paths pinned on every worker thread (`None`: the process
 /// default, i.e. `ERASCORE_KERNEL`/`ERASCORE_SIMD` or the best available), so tests can run
 /// the whole pipeline on each path a CPU supports. An error when this CPU lacks a pinned path.
@@ -129,6 +143,16 @@ pub fn score_with_paths(
     inputs: &ScoreInputs<'_>,
     config: &ScoreConfig,
     paths: Option<CpuPaths>,
+    on_era: &(dyn Fn() + Sync),
+) -> Result<ScoreReport, EngineError> {
+    score_impl(inputs, config, paths, None, on_era)
+}
+
+fn score_impl(
+    inputs: &ScoreInputs<'_>,
+    config: &ScoreConfig,
+    paths: Option<CpuPaths>,
+    only: Option<&[String]>,
     on_era: &(dyn Fn() + Sync),
 ) -> Result<ScoreReport, EngineError> {
     if let Some(p) = paths {
@@ -231,6 +255,10 @@ pub fn score_with_paths(
         }
     })?;
 
+    if let Some(only) = only {
+        let wanted: std::collections::HashSet<&str> = only.iter().map(String::as_str).collect();
+        eras.retain(|&e| wanted.contains(data.era_names[e].as_str()));
+    }
     let results: Vec<(Vec<EraScore>, Vec<String>)> = eras
         .par_iter()
         .map(|&e| {

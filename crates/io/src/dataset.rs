@@ -161,6 +161,9 @@ const BATCH_ROWS: usize = 8_192;
 /// output slices it fills (targets only for the first block).
 struct Task<'a> {
     group: usize,
+    /// False for a row group that holds none of the eras asked for: only its ids and eras
+    /// are decoded.
+    full: bool,
     features: Vec<(usize, &'a mut [i8])>,
     targets: Option<Vec<&'a mut [f64]>>,
 }
@@ -250,6 +253,19 @@ fn plan_columns(
 /// preallocated int8 feature columns, so peak memory is the int8 matrix plus one decoded
 /// row group per thread.
 pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, IoError> {
+    read_dataset_eras(path, request, None)
+}
+
+/// [`read_dataset`] for a worker that scores only some eras: every row's id and era are
+/// read (the checks on ids span the whole file), but features and targets only from the
+/// row groups that may hold one of `eras`, by the era column's min/max statistics. Rows of
+/// the other row groups keep zero features and NaN targets; a file without statistics is
+/// read whole.
+pub fn read_dataset_eras(
+    path: &Path,
+    request: &DatasetRequest,
+    eras: Option<&[String]>,
+) -> Result<Dataset, IoError> {
     let file = File::open(path).map_err(|e| IoError::file(path, e))?;
     let file_len = file.metadata().map_err(|e| IoError::file(path, e))?.len();
     let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::default())
@@ -258,6 +274,10 @@ pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, Io
     let schema = metadata.schema().clone();
     let (feature_names, wanted) = plan_columns(path, &schema, request)?;
     let group_rows = row_group_rows(path, metadata.metadata())?;
+    let era_column = wanted_index(&wanted, Slot::is_era);
+    let full_groups: Vec<bool> = (0..group_rows.len())
+        .map(|g| eras.is_none_or(|e| may_hold_eras(metadata.metadata(), g, era_column, e)))
+        .collect();
     let total_rows: usize = group_rows.iter().sum();
     let mut group_start = Vec::with_capacity(group_rows.len());
     let mut acc = 0;
@@ -322,6 +342,15 @@ pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, Io
     let mut tasks: Vec<Task<'_>> = Vec::new();
     for (g, (feats, targs)) in feature_parts.into_iter().zip(target_parts).enumerate() {
         let mut feats: Vec<(usize, &mut [i8])> = feats.into_iter().enumerate().collect();
+        if !full_groups[g] {
+            tasks.push(Task {
+                group: g,
+                full: false,
+                features: Vec::new(),
+                targets: Some(Vec::new()),
+            });
+            continue;
+        }
         let mut targs = Some(targs);
         loop {
             let rest = if feats.len() > FEATURES_PER_TASK {
@@ -331,6 +360,7 @@ pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, Io
             };
             tasks.push(Task {
                 group: g,
+                full: true,
                 features: std::mem::take(&mut feats),
                 targets: targs.take(),
             });
@@ -352,7 +382,8 @@ pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, Io
             if first {
                 columns.push((id_column, Slot::Id));
                 columns.push((wanted_index(&wanted, Slot::is_era), Slot::Era));
-                for k in 0..request.targets.len() {
+                let targets = if task.full { request.targets.len() } else { 0 };
+                for k in 0..targets {
                     columns.push((
                         wanted_index(&wanted, |s| matches!(s, Slot::Target(j) if *j == k)),
                         Slot::Target(k),
@@ -480,6 +511,14 @@ pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, Io
             .flat_map(|g| g.iter()),
         total_rows,
     );
+    for (values, _) in target_values.iter_mut().zip(&request.targets) {
+        for (g, &full) in full_groups.iter().enumerate() {
+            if !full {
+                let start = group_start[g];
+                values[start..start + group_rows[g]].fill(f64::NAN);
+            }
+        }
+    }
     let targets = target_columns(&schema, &request.targets, target_values);
     Ok(Dataset {
         path: path.to_path_buf(),
@@ -490,6 +529,37 @@ pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, Io
         features,
         targets,
     })
+}
+
+/// Whether row group `group` may hold one of `eras`: false only when the era column is text
+/// with min/max statistics that leave every one of them out (truncated statistics are still
+/// bounds, so the test never drops a group that holds one).
+fn may_hold_eras(
+    metadata: &parquet::file::metadata::ParquetMetaData,
+    group: usize,
+    era_column: usize,
+    eras: &[String],
+) -> bool {
+    use parquet::basic::{LogicalType, Type as PhysicalType};
+    let schema = metadata.file_metadata().schema_descr();
+    let Some(leaf) =
+        (0..schema.num_columns()).find(|&i| schema.get_column_root_idx(i) == era_column)
+    else {
+        return true;
+    };
+    let column = metadata.row_group(group).column(leaf);
+    let descr = column.column_descr();
+    let is_text = descr.physical_type() == PhysicalType::BYTE_ARRAY
+        && matches!(descr.logical_type_ref(), Some(LogicalType::String));
+    let bounds = column
+        .statistics()
+        .and_then(|s| Some((s.min_bytes_opt()?, s.max_bytes_opt()?)));
+    match bounds {
+        Some((min, max)) if is_text => eras
+            .iter()
+            .any(|e| min <= e.as_bytes() && e.as_bytes() <= max),
+        _ => true,
+    }
 }
 
 /// Each row's era as an index into the distinct era names, in order of first appearance.
