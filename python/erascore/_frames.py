@@ -438,3 +438,92 @@ def payout(
         pd.DataFrame(result["summary"]),
         dict(result["skipped"]),
     )
+
+
+class Compare(NamedTuple):
+    """What ``erascore.compare`` returns."""
+
+    per_model: pd.DataFrame
+    """One row per (config, model): mean_score, sharpe, hit_rate, stake, total_payout,
+    final_stake, rank, skipped_rounds (the CLI's per_model.parquet)."""
+    per_round: pd.DataFrame
+    """One row per (config, round): paid, burned, net, payout_factor, top1_share,
+    top10_share, gini (the CLI's per_round.parquet)."""
+    summary: dict
+    """The CLI's compare.json: totals per configuration and the comparison of each pair."""
+
+
+def _configs_arg(configs: Any) -> tuple:
+    """(TOML path, JSON text) for the binding: a path names the CLI's TOML file; a list of
+    dicts (or ``{"config": [...]}``) is the same document, sent as JSON."""
+    import json
+
+    if isinstance(configs, (str, os.PathLike)):
+        return os.fspath(configs), None
+    if isinstance(configs, dict):
+        return None, json.dumps(configs)
+    if isinstance(configs, (list, tuple)):
+        return None, json.dumps({"config": list(configs)})
+    raise TypeError(
+        "configs: expected a path to the TOML file or a list of configuration dicts,"
+        f" got {type(configs).__name__}"
+    )
+
+
+def _paths(**named: Any) -> list:
+    out = []
+    for what, value in named.items():
+        if not isinstance(value, (str, os.PathLike)):
+            raise TypeError(f"{what}: compare reads files; expected a path, got {type(value).__name__}")
+        out.append(os.fspath(value))
+    return out
+
+
+def _compare(result: dict) -> Compare:
+    import json
+
+    _warn(result["warnings"])
+    return Compare(
+        pd.DataFrame(result["per_model"]),
+        pd.DataFrame(result["per_round"]),
+        json.loads(result["summary"]),
+    )
+
+
+def compare(
+    data: Union[str, os.PathLike],
+    predictions: Union[str, os.PathLike],
+    stakes: Union[str, os.PathLike],
+    configs: Any,
+    *,
+    max_filtered_ratio: float = 0.2,
+    target_pow15: bool = True,
+    max_values: int = 150_000_000,
+    out: Optional[Union[str, os.PathLike]] = None,
+) -> Compare:
+    """Scoring configurations compared over a whole tournament, as ``erascore compare``
+    computes them (same engine, same files read and written).
+
+    Arguments:
+        data: the data parquet (id, era, the configurations' targets; features for fnc).
+        predictions: predictions parquet/CSV, one column per model (and an era column).
+        stakes: stakes file (model, stake; CSV or parquet); every model needs one.
+        configs: the TOML file of ``[[config]]`` tables, or the same tables as a list of
+            dicts (``[{"name": "2024", "rule": "2024"}, {"name": "b", "score": "corr"}]``).
+        max_filtered_ratio, target_pow15: as in :func:`erascore.score`.
+        max_values: most prediction values held at once (more models: read in chunks).
+        out: a folder for the CLI's files (per_model.parquet, per_round.parquet,
+            compare.json, report.html), written whole or not at all.
+
+    Returns:
+        ``Compare(per_model, per_round, summary)``; ``rank`` and ``skipped_rounds`` are
+        floats, as in the CLI's parquet.
+    """
+    data, predictions, stakes = _paths(data=data, predictions=predictions, stakes=stakes)
+    toml_path, json_text = _configs_arg(configs)
+    result = _rs.compare_frames(
+        data, predictions, stakes, toml_path, json_text,
+        max_filtered_ratio=float(max_filtered_ratio), target_pow15=bool(target_pow15),
+        max_values=int(max_values), out=os.fspath(out) if out is not None else None,
+    )
+    return _compare(result)

@@ -151,38 +151,25 @@ def _run_shares(
     progress: Optional[Callable[[int, int], None]],
 ) -> List[tuple]:
     """Runs every (era share, model share) task; returns their results in share order
-    (era share major). The first failed share cancels the others and its exception is
-    raised as the engine raised it (type and message), not wrapped."""
+    (era share major)."""
     remote = ray.remote(num_cpus=1, max_retries=max_retries, retry_exceptions=False)(_score_share)
     refs = tuple(_put(ray, t) for t in tables)
     cwd = os.getcwd()
-    pending = {}
-    for i, eras in enumerate(era_shares):
-        for j, models in enumerate(model_shares):
-            ref = remote.remote(*refs, kwargs, eras, models, cwd)
-            pending[ref] = (i, j, len(eras))
-    results: dict = {}
-    total = sum(len(e) for e in era_shares) * len(model_shares)
-    done = 0
-    try:
-        while pending:
-            ready, _ = ray.wait(list(pending), num_returns=1)
-            for ref in ready:
-                i, j, n = pending.pop(ref)
-                results[(i, j)] = ray.get(ref)
-                done += n
-                if progress is not None:
-                    progress(done, total)
-    except ray.exceptions.RayTaskError as e:
-        _drain(ray, pending)
-        cause = e.cause
-        if isinstance(cause, BaseException):
-            raise cause from None
-        raise
-    except BaseException:
-        _drain(ray, pending)
-        raise
-    return [results[(i, j)] for i in range(len(era_shares)) for j in range(len(model_shares))]
+    tasks = []
+    sizes = []
+    for eras in era_shares:
+        for models in model_shares:
+            tasks.append(remote.remote(*refs, kwargs, eras, models, cwd))
+            sizes.append(len(eras))
+    total = sum(sizes)
+    done = [0]
+
+    def finished(k: int) -> None:
+        done[0] += sizes[k]
+        if progress is not None:
+            progress(done[0], total)
+
+    return _gather(ray, tasks, finished)
 
 
 def _drain(ray: Any, pending: dict) -> None:
@@ -414,3 +401,107 @@ def diagnostics(
     )
     _frames._warn(result["warnings"])
     return _frames._diagnostics(result)
+
+
+def _compare_share(
+    data: str, predictions: str, stakes: str, toml_path: Optional[str], json_text: Optional[str],
+    kwargs: dict, eras: list, cwd: str,
+) -> dict:
+    """One share of a compare: every model under every configuration over ``eras``."""
+    _worker_threads()
+    _in_driver_dir(cwd)
+    return _rs.compare_share(data, predictions, stakes, toml_path, json_text, eras=eras, **kwargs)
+
+
+def compare(
+    data: Union[str, os.PathLike],
+    predictions: Union[str, os.PathLike],
+    stakes: Union[str, os.PathLike],
+    configs: Any,
+    *,
+    max_filtered_ratio: float = 0.2,
+    target_pow15: bool = True,
+    max_values: int = 150_000_000,
+    out: Optional[Union[str, os.PathLike]] = None,
+    address: Optional[str] = None,
+    eras_per_task: Optional[int] = None,
+    max_retries: int = 3,
+) -> _frames.Compare:
+    """:func:`erascore.compare` over a Ray cluster: the same tables and compare.json.
+
+    Partitioned by eras only. A share scores every model of its eras under every
+    configuration: an era's meta model needs every staked model of that era, and it is
+    built inside the share (the engine's own model chunks, ``max_values``, bound the
+    memory of a task). Payouts compound over rounds and the tournament aggregates span all
+    models, so the driver simulates them once from the shares' scores joined in era order
+    (models × rounds per configuration: 8 bytes per value), by the same code as the
+    single-machine run. ``out`` is written by the driver only, staged. Extra arguments:
+    see :func:`score`.
+    """
+    ray = _connect(address)
+    data, predictions, stakes = _frames._paths(data=data, predictions=predictions, stakes=stakes)
+    toml_path, json_text = _frames._configs_arg(configs)
+    out_path = os.fspath(out) if out is not None else None
+    eras, _ = _rs.compare_plan(
+        data, predictions, stakes, toml_path, json_text,
+        max_filtered_ratio=float(max_filtered_ratio), out=out_path,
+    )
+    if eras_per_task is None:
+        eras_per_task = max(1, math.ceil(len(eras) / _cluster_cpus(ray)))
+    if eras_per_task < 1:
+        raise ValueError(f"eras_per_task must be at least 1, got {eras_per_task}")
+    shares = _chunks(eras, int(eras_per_task)) or [[]]
+    kwargs = dict(
+        max_filtered_ratio=float(max_filtered_ratio), target_pow15=bool(target_pow15),
+        max_values=int(max_values),
+    )
+    remote = ray.remote(num_cpus=1, max_retries=max_retries, retry_exceptions=False)(_compare_share)
+    cwd = os.getcwd()
+    refs = [remote.remote(data, predictions, stakes, toml_path, json_text, kwargs, s, cwd) for s in shares]
+    parts = _gather(ray, refs)
+    rounds: list = []
+    warnings: list = []
+    for p in parts:
+        rounds.extend(p["rounds"])
+        for w in p["warnings"]:
+            if w not in warnings:
+                warnings.append(w)
+    n_configs = len(parts[0]["first"])
+
+    def joined(key: str, c: int) -> Optional[np.ndarray]:
+        blocks = [p[key][c] for p in parts]
+        if blocks[0] is None:
+            return None
+        return np.ascontiguousarray(np.concatenate(blocks, axis=1))
+
+    result = _rs.compare_from_scores(
+        predictions, stakes, toml_path, json_text, rounds,
+        [joined("first", c) for c in range(n_configs)],
+        [joined("second", c) for c in range(n_configs)],
+        warnings, max(p["chunks"] for p in parts), out=out_path,
+    )
+    return _frames._compare(result)
+
+
+def _gather(ray: Any, refs: list, finished: Optional[Callable[[int], None]] = None) -> list:
+    """The results of ``refs`` in order; the first failure cancels the rest and is raised
+    as the engine raised it (type and message), not wrapped in Ray's error."""
+    pending = {r: k for k, r in enumerate(refs)}
+    results: dict = {}
+    try:
+        while pending:
+            ready, _ = ray.wait(list(pending), num_returns=1)
+            for ref in ready:
+                k = pending.pop(ref)
+                results[k] = ray.get(ref)
+                if finished is not None:
+                    finished(k)
+    except ray.exceptions.RayTaskError as e:
+        _drain(ray, pending)
+        if isinstance(e.cause, BaseException):
+            raise e.cause from None
+        raise
+    except BaseException:
+        _drain(ray, pending)
+        raise
+    return [results[k] for k in range(len(refs))]

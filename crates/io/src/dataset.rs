@@ -995,6 +995,34 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn a_share_of_eras_decodes_features_only_of_row_groups_that_may_hold_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data.parquet");
+        write_data(&path, None);
+        let whole = read_dataset(&path, &request()).unwrap();
+        // Row groups: rows 0-3 (era 0000), 4-7 (both eras), 8-9 (era 0001).
+        let share = read_dataset_eras(&path, &request(), Some(&["0000".to_string()])).unwrap();
+        assert_eq!(share.ids.to_vec(), whole.ids.to_vec());
+        assert_eq!(share.eras, whole.eras);
+        assert_eq!(share.era_names, whole.era_names);
+        let last = FEATURES_PER_TASK + 4;
+        for f in [0, last] {
+            assert_eq!(share.features[f][..8], whole.features[f][..8]);
+            assert_eq!(share.features[f][8..], [0, 0]);
+        }
+        assert_eq!(share.targets[0].values[..8], whole.targets[0].values[..8]);
+        assert!(share.targets[0].values[8..].iter().all(|v| v.is_nan()));
+        // A bad value in a row group of another share's eras is that share's to report.
+        write_data(&path, Some((3, 9)));
+        assert!(read_dataset_eras(&path, &request(), Some(&["0000".to_string()])).is_ok());
+        let err = read_dataset_eras(&path, &request(), Some(&["0001".to_string()])).unwrap_err();
+        assert!(matches!(err, IoError::BadFeature { row: 9, .. }), "{err:?}");
+        // No eras: ids and eras only, every row.
+        let keys = read_dataset_eras(&path, &request(), Some(&[])).unwrap();
+        assert_eq!(keys.ids.to_vec(), whole.ids.to_vec());
+    }
 }
 
 #[cfg(test)]

@@ -196,19 +196,23 @@ fn compare_frames<'py>(
     report_dict(py, &report, setup.staged.take(), out.as_deref())
 }
 
-/// For the driver of a distributed compare: the checks made before any work (ratio,
-/// configurations, output folder staged and dropped, model columns and stakes); returns
-/// the model names.
+/// For the driver of a distributed compare: the checks made before any work, in the
+/// in-process order (ratio, configurations, output folder staged and dropped, the data's
+/// ids and eras, model columns and stakes); returns the eras in scoring order and the
+/// model names.
 #[pyfunction]
-#[pyo3(signature = (predictions, stakes, configs, configs_json, *, max_filtered_ratio, out))]
+#[pyo3(signature = (data, predictions, stakes, configs, configs_json, *, max_filtered_ratio, out))]
+#[allow(clippy::too_many_arguments)]
 fn compare_plan(
+    py: Python<'_>,
+    data: PathBuf,
     predictions: PathBuf,
     stakes: PathBuf,
     configs: Option<PathBuf>,
     configs_json: Option<String>,
     max_filtered_ratio: f64,
     out: Option<PathBuf>,
-) -> PyResult<Vec<String>> {
+) -> PyResult<(Vec<String>, Vec<String>)> {
     let (configs, staged) = check_args(
         max_filtered_ratio,
         configs.as_deref(),
@@ -216,7 +220,17 @@ fn compare_plan(
         out.as_deref(),
     )?;
     drop(staged);
-    Ok(models_and_stakes(&predictions, &stakes, configs, None)?.models)
+    let request = erascore_io::dataset::DatasetRequest::default();
+    let names = py
+        .detach(|| read_dataset_eras(&data, &request, Some(&[])))
+        .map_err(|e| PyValueError::new_err(e.to_string()))?
+        .era_names;
+    let eras = erascore_io::era::era_order(&names)
+        .into_iter()
+        .map(|i| names[i].clone())
+        .collect();
+    let models = models_and_stakes(&predictions, &stakes, configs, None)?.models;
+    Ok((eras, models))
 }
 
 /// One share of a distributed compare: the scores of every model under every
