@@ -193,6 +193,14 @@ def test_bad_inputs_fail_the_job_with_the_single_machine_error(tmp_path, archive
     want = _raised(lambda: erascore.score(str(bad), *PATHS[1:], metrics=["corr"]))
     assert want[0] is ValueError and data["id"].iloc[0] in want[1]
     assert _raised(lambda: er.score(str(bad), *PATHS[1:], metrics=["corr"], eras_per_task=1)) == want
+    # An id twice within one era: that era's share reports it.
+    data = pd.read_parquet(PATHS[0])
+    data.loc[data.index[1], "id"] = data["id"].iloc[0]
+    twice = tmp_path / "twice.parquet"
+    data.to_parquet(twice, index=False, row_group_size=500)
+    want = _raised(lambda: erascore.score(str(twice), *PATHS[1:], metrics=["corr"]))
+    assert want[0] is ValueError and data["id"].iloc[0] in want[1]
+    assert _raised(lambda: er.score(str(twice), *PATHS[1:], metrics=["corr"], eras_per_task=4)) == want
     want = _raised(lambda: erascore.diagnostics(str(bad), *PATHS[1:]))
     assert _raised(lambda: er.diagnostics(str(bad), *PATHS[1:], out=tmp_path / "d")) == want
     assert not (tmp_path / "d").exists()  # nothing written

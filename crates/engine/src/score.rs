@@ -227,38 +227,48 @@ fn score_impl(
         ));
     }
     eras.retain(|&e| !era_rows[e].is_empty());
-    // Sorted, an era's repeated id sits next to itself: the check costs one pass.
-    era_rows.par_iter_mut().try_for_each(|rows| {
-        let id = |r: &u32| &data.ids[*r as usize];
-        if !rows.is_sorted_by(|a, b| id(a) <= id(b)) {
-            // Compare the ids' first eight bytes as one big-endian integer (the same order
-            // as the bytes) and the strings only when those agree.
-            let prefix = |r: u32| {
-                let mut b = [0u8; 8];
-                let s = id(&r).as_bytes();
-                let k = s.len().min(8);
-                b[..k].copy_from_slice(&s[..k]);
-                u64::from_be_bytes(b)
-            };
-            let mut keyed: Vec<(u64, u32)> = rows.iter().map(|&r| (prefix(r), r)).collect();
-            keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| id(&a.1).cmp(id(&b.1))));
-            for (r, (_, k)) in rows.iter_mut().zip(keyed) {
-                *r = k;
-            }
-        }
-        match rows.windows(2).find(|w| id(&w[0]) == id(&w[1])) {
-            Some(w) => Err(EngineError::DuplicateId {
-                path: data.path.clone(),
-                id: id(&w[0]).to_string(),
-            }),
-            None => Ok(()),
-        }
-    })?;
-
+    // A share sorts and checks only its own eras: an id repeated within an era is an error
+    // of that era, which the share holding it reports with the whole job's message.
+    let mut in_share = vec![true; era_rows.len()];
     if let Some(only) = only {
         let wanted: std::collections::HashSet<&str> = only.iter().map(String::as_str).collect();
-        eras.retain(|&e| wanted.contains(data.era_names[e].as_str()));
+        for (e, name) in data.era_names.iter().enumerate() {
+            in_share[e] = wanted.contains(name.as_str());
+        }
+        eras.retain(|&e| in_share[e]);
     }
+    // Sorted, an era's repeated id sits next to itself: the check costs one pass.
+    era_rows
+        .par_iter_mut()
+        .zip(&in_share)
+        .filter(|(_, keep)| **keep)
+        .try_for_each(|(rows, _)| {
+            let id = |r: &u32| &data.ids[*r as usize];
+            if !rows.is_sorted_by(|a, b| id(a) <= id(b)) {
+                // Compare the ids' first eight bytes as one big-endian integer (the same order
+                // as the bytes) and the strings only when those agree.
+                let prefix = |r: u32| {
+                    let mut b = [0u8; 8];
+                    let s = id(&r).as_bytes();
+                    let k = s.len().min(8);
+                    b[..k].copy_from_slice(&s[..k]);
+                    u64::from_be_bytes(b)
+                };
+                let mut keyed: Vec<(u64, u32)> = rows.iter().map(|&r| (prefix(r), r)).collect();
+                keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| id(&a.1).cmp(id(&b.1))));
+                for (r, (_, k)) in rows.iter_mut().zip(keyed) {
+                    *r = k;
+                }
+            }
+            match rows.windows(2).find(|w| id(&w[0]) == id(&w[1])) {
+                Some(w) => Err(EngineError::DuplicateId {
+                    path: data.path.clone(),
+                    id: id(&w[0]).to_string(),
+                }),
+                None => Ok(()),
+            }
+        })?;
+
     let results: Vec<(Vec<EraScore>, Vec<String>)> = eras
         .par_iter()
         .map(|&e| {
