@@ -531,6 +531,56 @@ pub fn read_dataset_eras(
     })
 }
 
+/// The distinct eras of a data file in order of first appearance (the `era_names` of
+/// [`read_dataset`]), from the era column alone: how the driver of a distributed job learns
+/// the eras it splits into shares. Refuses a file without `id` or `era` as
+/// [`read_dataset`] does; values it cannot read are left to the readers of the shares.
+pub fn read_era_names(path: &Path) -> Result<Vec<String>, IoError> {
+    let file = File::open(path).map_err(|e| IoError::file(path, e))?;
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| IoError::parquet(path, e))?;
+    let names: Vec<String> = builder
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    let find = |c: &str| {
+        names
+            .iter()
+            .position(|n| n == c)
+            .ok_or_else(|| IoError::missing(path, c, &names))
+    };
+    find("id")?;
+    let era = find("era")?;
+    let mask = ProjectionMask::roots(builder.parquet_schema(), [era]);
+    let reader = builder
+        .with_projection(mask)
+        .with_batch_size(BATCH_ROWS)
+        .build()
+        .map_err(|e| IoError::parquet(path, e))?;
+    let mut seen: std::collections::HashSet<String> = Default::default();
+    let mut out = Vec::new();
+    let mut row = 0;
+    for batch in crate::parquet_guard::batches(path, reader) {
+        let batch = batch?;
+        let text = crate::text_array(path, "era", batch.column(0), row)?;
+        row += batch.num_rows();
+        // Large and view strings as plain ones, to read them one way.
+        let text = cast(&text, &DataType::Utf8).map_err(|e| IoError::parquet(path, e))?;
+        let Some(text) = text.as_any().downcast_ref::<arrow::array::StringArray>() else {
+            continue;
+        };
+        for e in text.iter().flatten() {
+            if !seen.contains(e) {
+                seen.insert(e.to_string());
+                out.push(e.to_string());
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Whether row group `group` may hold one of `eras`: false only when the era column is text
 /// with min/max statistics that leave every one of them out (truncated statistics are still
 /// bounds, so the test never drops a group that holds one).
@@ -1019,6 +1069,7 @@ mod tests {
         assert!(read_dataset_eras(&path, &request(), Some(&["0000".to_string()])).is_ok());
         let err = read_dataset_eras(&path, &request(), Some(&["0001".to_string()])).unwrap_err();
         assert!(matches!(err, IoError::BadFeature { row: 9, .. }), "{err:?}");
+        assert_eq!(read_era_names(&path).unwrap(), whole.era_names);
         // No eras: ids and eras only, every row.
         let keys = read_dataset_eras(&path, &request(), Some(&[])).unwrap();
         assert_eq!(keys.ids.to_vec(), whole.ids.to_vec());

@@ -220,11 +220,9 @@ fn compare_plan(
         out.as_deref(),
     )?;
     drop(staged);
-    let request = erascore_io::dataset::DatasetRequest::default();
     let names = py
-        .detach(|| read_dataset_eras(&data, &request, Some(&[])))
-        .map_err(|e| PyValueError::new_err(e.to_string()))?
-        .era_names;
+        .detach(|| erascore_io::dataset::read_era_names(&data))
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
     let eras = erascore_io::era::era_order(&names)
         .into_iter()
         .map(|i| names[i].clone())

@@ -28,7 +28,8 @@ use erascore_engine::score::{
 use erascore_engine::stats::{PayoutWeights, Stat};
 use erascore_engine::EngineError;
 use erascore_io::dataset::{
-    dataset_from_batches, read_dataset_eras, Dataset, DatasetRequest, FeatureSelection,
+    dataset_from_batches, read_dataset_eras, read_era_names, Dataset, DatasetRequest,
+    FeatureSelection,
 };
 use erascore_io::era::era_order;
 use erascore_io::frame::{frame_from_batches, read_frame, Frame};
@@ -670,17 +671,18 @@ fn diagnostics_from_scores<'py>(
     )
 }
 
-/// The eras of the data in the order every command scores them (`era_order`), read from
-/// the id and era columns alone: a distributed job splits this list into shares.
+/// The eras of the data in the order every command scores them (`era_order`): a
+/// distributed job splits this list into shares.
 #[pyfunction]
 fn data_eras(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
     let src = source(data, "data")?;
-    // The dataset reader itself (ids and eras only), so the names are those the workers'
-    // readers give the eras.
+    // A file: its era column alone. A table: the dataset reader (ids and eras only).
     let names = py
-        .detach(|| load_dataset(src, &DatasetRequest::default(), Some(&[])))
-        .map_err(engine_err)?
-        .era_names;
+        .detach(|| match src {
+            Source::Path(p) => Ok(read_era_names(&p)?),
+            stream => Ok(load_dataset(stream, &DatasetRequest::default(), Some(&[]))?.era_names),
+        })
+        .map_err(engine_err)?;
     Ok(era_order(&names)
         .into_iter()
         .map(|i| names[i].clone())
