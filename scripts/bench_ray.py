@@ -19,6 +19,10 @@ a large data file has many), then measures, each the minimum of `--repeat` warm 
 - the per-(era, model) cost: the in-process single-thread time at `--models` and at 4x as
   many models.
 
+Ray starts its workers at niceness 15; the cluster here starts them at `--worker-niceness`
+(default 0, the in-process runs' niceness), so that on a machine shared with other work the
+comparison is between equals.
+
 Prints a markdown table and the numbers docs/ray.md's cost model takes.
 """
 
@@ -90,7 +94,11 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--metrics", default="corr,mmc,fnc")
     ap.add_argument("--cli", default=str(ROOT / "target" / "debug" / "erascore"))
+    ap.add_argument("--worker-niceness", type=int, default=0,
+                    help="Ray starts workers at niceness 15; on a machine shared with other work "
+                         "they would lose the CPU to it, while the in-process runs keep niceness 0")
     args = ap.parse_args()
+    os.environ["RAY_worker_niceness"] = str(args.worker_niceness)
     metrics = args.metrics.split(",")
 
     import ray
