@@ -26,8 +26,8 @@ fi
 if [[ -z "$report" ]]; then
     work="$(mktemp -d)"
     fx="$root/fixtures/diagnostics"
-    (cd "$root" && cargo build --quiet -p erascore-cli)
-    "$root/target/debug/erascore" diagnostics \
+    (cd "$root" && cargo build --quiet --release -p erascore-cli)
+    "$root/target/release/erascore" diagnostics \
         --data "$fx/data.parquet" \
         --predictions "$fx/predictions.parquet" \
         --meta-model "$fx/meta_model.parquet" \

@@ -106,7 +106,7 @@ def score(
       ``bmc`` against ``benchmark[benchmark_col]``;
     - ``fnc``: ``feature_neutral_corr`` against ``features`` (default: every ``feature_*``
       column); ``fexp_max``: ``max_feature_correlation``;
-    - ``corr_tbN`` / ``mmc_tbN``, ``spearman``, ``pearson`` (see the README's metric table).
+    - ``corr_tbN`` / ``mmc_tbN``, ``spearman``, ``pearson`` (see docs/metrics.md).
 
     Arguments:
         data: ids, eras, targets and (for fnc/fexp_max) int8 features: a pandas DataFrame

@@ -1,7 +1,7 @@
 """Differential tests: erascore.numerai_tools.scoring against numerai-tools 0.7.2.
 
 Tolerances: 1e-12 for float64 inputs (different summation orders), 1e-8 for float32
-targets (numpy's float32 pow is not correctly rounded; see README, Agreement).
+targets (numpy's float32 pow is not correctly rounded; see docs/metrics.md, Agreement).
 """
 
 import inspect

@@ -11,7 +11,7 @@ use erascore_engine::score::{
     by_model, score, MetaModelSource, ScoreConfig, ScoreInputs, ScoreReport,
 };
 use erascore_engine::signals::SignalsInputs;
-use erascore_engine::summary::basic;
+use erascore_engine::stats::basic;
 use erascore_io::dataset::DatasetRequest;
 use erascore_io::frame::{read_frame, write_frame_unstaged, Column, Frame, Values};
 use erascore_io::output::OutputFiles;

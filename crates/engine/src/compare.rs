@@ -876,7 +876,7 @@ fn simulate_config(
             for (round, outcome) in prepared.rounds.iter().zip(&t.rounds) {
                 payouts[round_index[round.as_str()]] = outcome.payout;
             }
-            let b = crate::summary::basic(&prepared.scores);
+            let b = crate::stats::basic(&prepared.scores);
             let r = ModelResult {
                 mean_score: b.mean,
                 sharpe: b.sharpe,

@@ -5,8 +5,9 @@
 //! ([`metrics`]), and era-parallel scoring ([`score`]), where each era is scored by one
 //! rayon task with sequential kernels, so results do not depend on the number of threads.
 //! Each era's neutralizer factorization is built once and shared by every model and every
-//! target with the same rows. Summary statistics over eras live in [`summary`]; submission checks and cleaning
-//! (numerai-tools `submissions.py`) in [`submission`].
+//! target with the same rows. Statistics over eras (mean, Sharpe, drawdowns...) live in
+//! [`stats`]; submission checks and cleaning (numerai-tools `submissions.py`) in
+//! [`submission`]; Signals' per-era scores in [`signals`]; `erascore compare` in [`compare`].
 //!
 //! ```no_run
 //! use erascore_engine::metrics::Metric;
@@ -23,7 +24,6 @@ pub mod score;
 pub mod signals;
 pub mod stats;
 pub mod submission;
-pub mod summary;
 
 use std::path::PathBuf;
 

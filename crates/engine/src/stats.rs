@@ -3,7 +3,7 @@
 //! Every function takes the scores of one model, target and metric in era order. Eras whose
 //! score is NaN (a constant prediction, too few rows) are dropped first, so `n` below is the
 //! number of finite scores and `x_1..x_n` are those scores in era order. Unlike
-//! [`crate::summary`], these are not mergeable states: drawdowns and the autocorrelation
+//! [`basic`], these are not mergeable states: drawdowns and the autocorrelation
 //! depend on the order of the eras, so the whole series is kept.
 //!
 //! | statistic | definition | source |
@@ -25,6 +25,7 @@
 //! cannot be written to JSON.
 
 use erascore_kernels::pearson::{pearson, std_dev};
+use erascore_payout::rule::combine_with;
 
 /// One statistic over eras; the names are the keys of `summary.json`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -319,13 +320,42 @@ impl Default for PayoutWeights {
     }
 }
 
-/// The per-era payout score `weights.corr × corr + weights.mmc × mmc` (NaN where either is).
+/// The per-era payout score `weights.corr × corr + weights.mmc × mmc`, weighted as the
+/// payout rules weigh it ([`combine_with`]): NaN where a score with a non-zero weight is.
 pub fn payout_scores(corr: &[f64], mmc: &[f64], weights: PayoutWeights) -> Vec<f64> {
     assert_eq!(corr.len(), mmc.len(), "corr and mmc cover the same eras");
     corr.iter()
         .zip(mmc)
-        .map(|(c, m)| weights.corr * c + weights.mmc * m)
+        .map(|(&c, &m)| combine_with(weights.corr, weights.mmc, c, m))
         .collect()
+}
+
+/// Mean, std (ddof 0) and Sharpe of one series, the three columns of `score`'s table and
+/// the per-model summary of `compare`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Basic {
+    /// Mean over eras.
+    pub mean: f64,
+    /// Population standard deviation over eras.
+    pub std: f64,
+    /// mean / std; NaN when std is 0, as [`Stat::Sharpe`].
+    pub sharpe: f64,
+    /// Number of eras with a finite value.
+    pub eras: usize,
+}
+
+/// Mean, std and Sharpe of the finite values of `values` (NaN eras left out, as
+/// [`EraStats`] does).
+pub fn basic(values: &[f64]) -> Basic {
+    let v = finite(values);
+    let mean = mean(&v);
+    let std = std_dev(&v, 0);
+    Basic {
+        mean,
+        std,
+        sharpe: ratio(mean, std),
+        eras: v.len(),
+    }
 }
 
 #[cfg(test)]
@@ -460,6 +490,32 @@ mod tests {
             let peak = c.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             assert!(s.max_drawdown >= peak - c[n - 1] - 1e-15);
         }
+    }
+
+    #[test]
+    fn basic_hand_checked_and_nan_sharpe_at_zero_std() {
+        let b = basic(&[0.01, 0.03, f64::NAN]);
+        assert!((b.mean - 0.02).abs() < 1e-15);
+        assert!((b.std - 0.01).abs() < 1e-15);
+        assert!((b.sharpe - 2.0).abs() < 1e-12);
+        assert_eq!(b.eras, 2);
+        // The same series gives the same Sharpe here and in EraStats: NaN, not inf.
+        let flat = basic(&[0.5, 0.5]);
+        assert_eq!(flat.std, 0.0);
+        assert!(flat.sharpe.is_nan());
+        assert!(EraStats::new(&[0.5, 0.5], ApyOptions::default())
+            .sharpe
+            .is_nan());
+        assert!(basic(&[]).mean.is_nan() && basic(&[]).sharpe.is_nan());
+    }
+
+    #[test]
+    fn payout_scores_leave_out_a_zero_weight() {
+        let w = PayoutWeights {
+            corr: 1.0,
+            mmc: 0.0,
+        };
+        assert_eq!(payout_scores(&[0.02], &[f64::NAN], w), vec![0.02]);
     }
 
     #[test]

@@ -10,10 +10,9 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use arrow::array::{Array, ArrayRef, Float64Array, Int8Array, RecordBatch};
-use arrow::compute::cast;
-use arrow::datatypes::{DataType, Schema};
-use arrow::error::ArrowError;
+use arrow_array::{Array, ArrayRef, Float64Array, Int8Array, RecordBatch};
+use arrow_schema::ArrowError;
+use arrow_schema::{DataType, Schema};
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
 };
@@ -559,26 +558,14 @@ pub fn read_era_names(path: &Path) -> Result<Vec<String>, IoError> {
         .with_batch_size(BATCH_ROWS)
         .build()
         .map_err(|e| IoError::parquet(path, e))?;
-    let mut seen: std::collections::HashSet<String> = Default::default();
-    let mut out = Vec::new();
-    let mut row = 0;
+    let mut eras = Strings::new();
     for batch in crate::parquet_guard::batches(path, reader) {
         let batch = batch?;
-        let text = crate::text_array(path, "era", batch.column(0), row)?;
-        row += batch.num_rows();
-        // Large and view strings as plain ones, to read them one way.
-        let text = cast(&text, &DataType::Utf8).map_err(|e| IoError::parquet(path, e))?;
-        let Some(text) = text.as_any().downcast_ref::<arrow::array::StringArray>() else {
-            continue;
-        };
-        for e in text.iter().flatten() {
-            if !seen.contains(e) {
-                seen.insert(e.to_string());
-                out.push(e.to_string());
-            }
-        }
+        let start = eras.len();
+        push_text(path, "era", batch.column(0), &mut eras, start, None)?;
     }
-    Ok(out)
+    let (_, names) = era_index(eras.iter(), eras.len());
+    Ok(names)
 }
 
 /// Whether row group `group` may hold one of `eras`: false only when the era column is text
@@ -791,7 +778,7 @@ fn push_text(
 }
 
 fn fill_float(path: &Path, name: &str, array: &ArrayRef, out: &mut [f64]) -> Result<(), IoError> {
-    let f = cast(array, &DataType::Float64).map_err(|_| IoError::NotNumeric {
+    let f = crate::convert::to_float64(array.as_ref()).map_err(|_| IoError::NotNumeric {
         path: path.to_path_buf(),
         column: name.to_string(),
         found: array.data_type().to_string(),
@@ -844,7 +831,7 @@ fn fill_feature(
         });
     }
     let scale = if dt.is_floating() { 4.0 } else { 1.0 };
-    let f = cast(array, &DataType::Float64).map_err(|e| IoError::parquet(path, e))?;
+    let f = crate::convert::to_float64(array.as_ref()).map_err(|e| IoError::parquet(path, e))?;
     let f = f
         .as_any()
         .downcast_ref::<Float64Array>()
@@ -866,8 +853,8 @@ fn fill_feature(
 mod tests {
     use std::sync::Arc;
 
-    use arrow::array::{Float32Array, Float64Array, Int8Array, RecordBatch, StringArray};
-    use arrow::datatypes::{Field, Schema};
+    use arrow_array::{Float32Array, Float64Array, Int8Array, RecordBatch, StringArray};
+    use arrow_schema::{Field, Schema};
     use parquet::arrow::ArrowWriter;
     use parquet::file::properties::WriterProperties;
 
@@ -1080,8 +1067,8 @@ mod tests {
 mod bad_files {
     use std::sync::Arc;
 
-    use arrow::array::{BinaryArray, Float64Array, RecordBatch, StringArray};
-    use arrow::datatypes::{Field, Schema};
+    use arrow_array::{BinaryArray, Float64Array, RecordBatch, StringArray};
+    use arrow_schema::{Field, Schema};
     use parquet::arrow::ArrowWriter;
     use parquet::basic::{BrotliLevel, Compression, GzipLevel};
     use parquet::file::metadata::ParquetMetaDataReader;

@@ -9,9 +9,8 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, Float64Array, RecordBatch, StringArray};
-use arrow::compute::cast;
-use arrow::datatypes::{DataType, Field, Schema};
+use arrow_array::{Array, ArrayRef, Float64Array, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::{ArrowWriter, ProjectionMask};
 
@@ -407,7 +406,7 @@ fn read_parquet(path: &Path, wanted: Option<&[&str]>) -> Result<Frame, IoError> 
 pub fn frame_from_batches(
     label: &Path,
     schema: &Schema,
-    batches: impl IntoIterator<Item = Result<RecordBatch, arrow::error::ArrowError>>,
+    batches: impl IntoIterator<Item = Result<RecordBatch, arrow_schema::ArrowError>>,
     wanted: Option<&[&str]>,
 ) -> Result<Frame, IoError> {
     let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
@@ -479,11 +478,12 @@ fn append(
             }
         }
         Values::Float(v, _) => {
-            let f = cast(array, &DataType::Float64).map_err(|_| IoError::NotNumeric {
-                path: path.to_path_buf(),
-                column: name.to_string(),
-                found: array.data_type().to_string(),
-            })?;
+            let f =
+                crate::convert::to_float64(array.as_ref()).map_err(|_| IoError::NotNumeric {
+                    path: path.to_path_buf(),
+                    column: name.to_string(),
+                    found: array.data_type().to_string(),
+                })?;
             let f =
                 f.as_any()
                     .downcast_ref::<Float64Array>()
@@ -680,8 +680,8 @@ mod tests {
     /// two columns of one name.
     #[test]
     fn batches_refuse_repeated_columns() {
-        use arrow::array::{Float64Array, StringArray};
-        use arrow::datatypes::Field;
+        use arrow_array::{Float64Array, StringArray};
+        use arrow_schema::Field;
         use std::sync::Arc;
         let schema = Schema::new(vec![
             Field::new("id", DataType::Utf8, false),

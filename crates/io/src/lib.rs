@@ -16,6 +16,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod convert;
 pub mod dataset;
 pub mod era;
 pub mod features_json;
@@ -166,20 +167,20 @@ pub enum FloatWidth {
 pub(crate) fn text_array(
     path: &std::path::Path,
     column: &str,
-    array: &arrow::array::ArrayRef,
+    array: &arrow_array::ArrayRef,
     first_row: usize,
-) -> Result<arrow::array::ArrayRef, IoError> {
-    use arrow::array::Array;
-    use arrow::datatypes::DataType;
+) -> Result<arrow_array::ArrayRef, IoError> {
+    use arrow_array::Array;
+    use arrow_schema::DataType;
     if matches!(
         array.data_type(),
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
     ) {
         return Ok(array.clone());
     }
-    // A safe cast turns what it cannot convert into nulls; a null that was not one before
-    // is a value that is not text.
-    let text = arrow::compute::cast(array, &DataType::Utf8).map_err(|_| {
+    // Binary that is not UTF-8 comes back as null; a null that was not one before is a value
+    // that is not text.
+    let text = crate::convert::to_utf8(array).map_err(|_| {
         IoError::invalid(
             path,
             format!(

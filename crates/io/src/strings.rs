@@ -10,7 +10,7 @@
 use std::fmt;
 use std::ops::Index;
 
-use arrow::array::{Array, ArrayAccessor, LargeStringArray, StringArray, StringViewArray};
+use arrow_array::{Array, ArrayAccessor, LargeStringArray, StringArray, StringViewArray};
 
 /// Strings stored contiguously: `bytes[offsets[i]..offsets[i + 1]]` is the `i`-th value.
 ///
@@ -333,7 +333,7 @@ mod tests {
         assert!(s.extend_from_arrow(&long.slice(1, 3)));
         assert!(s.extend_from_arrow(&StringViewArray::from(vec![Some("a"), None, Some("ccc")])));
         assert_eq!(s.to_vec(), want.repeat(4));
-        assert!(!s.extend_from_arrow(&arrow::array::Int32Array::from(vec![1])));
+        assert!(!s.extend_from_arrow(&arrow_array::Int32Array::from(vec![1])));
         assert_eq!(s.len(), 12);
     }
 }

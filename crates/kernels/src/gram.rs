@@ -26,14 +26,6 @@ impl GramKernel {
     /// Every kernel, fastest first.
     pub const ALL: [GramKernel; 3] = [GramKernel::Amx, GramKernel::Vnni, GramKernel::F32];
 
-    /// The fastest kernel this CPU and OS run.
-    pub fn best() -> Self {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.available())
-            .unwrap_or(GramKernel::F32)
-    }
-
     /// Whether this CPU and OS run the kernel.
     pub fn available(self) -> bool {
         match self {

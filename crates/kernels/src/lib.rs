@@ -6,7 +6,7 @@
 //! ([`target`]), CORR ([`corr`]), MMC/BMC ([`contribution`]), neutralization with a
 //! factorization reused across columns ([`neutralize`]) and the scores built on it (FNC,
 //! neutral correlation and contribution: [`neutral`]), feature exposure ([`exposure`]), the
-//! stake-weighted meta model ([`meta_model`]) and id alignment ([`align`]); for Signals,
+//! stake-weighted meta model ([`meta_model`]); for Signals,
 //! neutralized portfolio weights ([`neutralized_weights`]), alpha ([`alpha`]), MPC
 //! ([`meta_portfolio`]), churn ([`churn`], [`neutral_churn`]) and turnover ([`turnover`]).
 //! [`cpu`] says which CPU-specific paths run and pins one for tests. Parallelism is
@@ -22,7 +22,6 @@
 //! ```
 #![deny(missing_docs)]
 
-pub mod align;
 pub mod alpha;
 pub mod churn;
 pub mod clean;

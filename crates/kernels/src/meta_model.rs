@@ -39,12 +39,7 @@ impl StakeWeightedSum {
 
     /// Adds `stake × column`.
     pub fn add(&mut self, column: &[f64], stake: f64) -> Result<(), KernelError> {
-        if !stake.is_finite() || stake < 0.0 {
-            return Err(KernelError::BadStake {
-                index: self.index,
-                stake,
-            });
-        }
+        check_stake(self.index, stake)?;
         if column.len() != self.sum.len() {
             return Err(KernelError::LengthMismatch {
                 left: column.len(),
@@ -78,13 +73,20 @@ pub fn meta_model(columns: &[&[f64]], stakes: &[f64]) -> Result<Vec<f64>, Kernel
     stake_weight(&refs, stakes)
 }
 
+/// The one stake rule of the kernels (erascore-payout's `check_stake` states it for users,
+/// with the model's name): finite and not negative. Written so that NaN fails.
+fn check_stake(index: usize, stake: f64) -> Result<(), KernelError> {
+    if stake.is_finite() && stake >= 0.0 {
+        Ok(())
+    } else {
+        Err(KernelError::BadStake { index, stake })
+    }
+}
+
 /// Stakes must be finite, non-negative and not all zero.
 pub fn validate_stakes(stakes: &[f64]) -> Result<(), KernelError> {
-    if let Some(i) = stakes.iter().position(|s| !s.is_finite() || *s < 0.0) {
-        return Err(KernelError::BadStake {
-            index: i,
-            stake: stakes[i],
-        });
+    for (index, &stake) in stakes.iter().enumerate() {
+        check_stake(index, stake)?;
     }
     if stakes.iter().sum::<f64>() <= 0.0 {
         return Err(KernelError::ZeroStakes);

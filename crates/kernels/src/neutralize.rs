@@ -363,19 +363,6 @@ impl Neutralizer {
     }
 }
 
-/// One-shot numerai-tools `neutralize` of several columns against `neutralizers`.
-pub fn neutralize(
-    columns: &[Vec<f64>],
-    neutralizers: ColumnMatrix,
-    proportion: f64,
-) -> Vec<Vec<f64>> {
-    let nz = Neutralizer::new(neutralizers);
-    columns
-        .iter()
-        .map(|c| nz.neutralize(c, proportion))
-        .collect()
-}
-
 impl Drop for Neutralizer {
     fn drop(&mut self) {
         crate::scratch::give_f64(std::mem::take(&mut self.chol));

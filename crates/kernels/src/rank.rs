@@ -16,18 +16,12 @@ pub enum TieMethod {
 
 /// Percentile ranks of `values` in `(0, 1)`. `values` must not contain NaN.
 pub fn percentile_rank(values: &[f64], method: TieMethod) -> Vec<f64> {
-    let mut out = vec![0.0; values.len()];
-    percentile_rank_into(values, method, &mut out);
-    out
-}
-
-/// As [`percentile_rank`], writing into `out` (same length as `values`).
-pub fn percentile_rank_into(values: &[f64], method: TieMethod, out: &mut [f64]) {
-    let ordinal = ordinal_ranks(values, method);
     let n = values.len() as f64;
-    for (o, r) in out.iter_mut().zip(ordinal) {
-        *o = (r - 0.5) / n;
+    let mut out = ordinal_ranks(values, method);
+    for r in out.iter_mut() {
+        *r = (*r - 0.5) / n;
     }
+    out
 }
 
 /// 1-based ranks as pandas gives them (averages for ties under `Average`).

@@ -178,7 +178,7 @@ pub enum SynthError {
         /// The file.
         path: PathBuf,
         /// What arrow said.
-        source: arrow::error::ArrowError,
+        source: arrow_schema::ArrowError,
     },
 }
 
@@ -197,7 +197,7 @@ impl SynthError {
         }
     }
 
-    fn arrow(path: &Path, source: arrow::error::ArrowError) -> Self {
+    fn arrow(path: &Path, source: arrow_schema::ArrowError) -> Self {
         Self::Arrow {
             path: path.to_path_buf(),
             source,
