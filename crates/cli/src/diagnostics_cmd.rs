@@ -5,7 +5,7 @@
 //! targets), adds the payout score `corr_multiplier × corr + mmc_multiplier × mmc`, and
 //! summarises every metric over eras with [`erascore_engine::stats`]. The output folder gets
 //! the per-era table (parquet and CSV), `summary.json`, a self-contained `report.html`
-//! and `summary.png` ([`crate::report`]); stdout gets a summary table.
+//! and `summary.png` (erascore-report); stdout gets a summary table.
 //!
 //! Metrics whose input is missing (no meta model, benchmark or example predictions, no
 //! feature columns) are left out, and stderr says so once. Everything is computed before

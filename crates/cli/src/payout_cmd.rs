@@ -126,7 +126,7 @@ pub struct PayoutArgs {
     /// Bootstrap seed (default 0); the same seed gives the same result on any machine.
     #[arg(long, requires = "bootstrap")]
     pub seed: Option<u64>,
-    /// Fan chart (.png or .svg); one file per model, named FILE_<model>.ext, when there
+    /// Fan chart (.png or .svg); one file per model, named FILE_MODEL.ext, when there
     /// are several. Without --bootstrap it shows the actual trajectory only.
     #[arg(long)]
     pub chart: Option<PathBuf>,
@@ -157,19 +157,19 @@ impl From<NanArg> for NanPolicy {
 }
 
 /// Where payout factors come from, once the flags are checked.
-enum FactorPlan {
+enum FactorSource {
     Fixed(PayoutFactor),
     PerRound(PathBuf),
 }
 
 /// Parsed and checked flags, before any file is read.
-struct Plan {
+struct PayoutRequest {
     rule: Rule,
     limits: StakeLimits,
     corr_col: String,
     mmc_col: String,
     multipliers: Option<PathBuf>,
-    factor: FactorPlan,
+    factor: FactorSource,
     bootstrap: Option<BootstrapOptions>,
     /// Every output, staged: written under temporary names, renamed together at the end.
     outputs: OutputFiles,
@@ -177,7 +177,7 @@ struct Plan {
     json_tmp: Option<PathBuf>,
 }
 
-fn plan(args: &PayoutArgs) -> anyhow::Result<Plan> {
+fn check_flags(args: &PayoutArgs) -> anyhow::Result<PayoutRequest> {
     let preset: Preset = args.rule.parse()?;
     let rule = Rule::new(
         preset,
@@ -202,13 +202,13 @@ fn plan(args: &PayoutArgs) -> anyhow::Result<Plan> {
         args.total_at_risk,
         &args.total_at_risk_csv,
     ) {
-        (Some(f), _, _) => FactorPlan::Fixed(PayoutFactor::constant(f)?),
-        (None, Some(x), _) => FactorPlan::Fixed(PayoutFactor::from_total_at_risk(
+        (Some(f), _, _) => FactorSource::Fixed(PayoutFactor::constant(f)?),
+        (None, Some(x), _) => FactorSource::Fixed(PayoutFactor::from_total_at_risk(
             rule.require_threshold()?,
             x,
         )?),
-        (None, None, Some(p)) => FactorPlan::PerRound(p.clone()),
-        (None, None, None) => FactorPlan::Fixed(PayoutFactor::default()),
+        (None, None, Some(p)) => FactorSource::PerRound(p.clone()),
+        (None, None, None) => FactorSource::Fixed(PayoutFactor::default()),
     };
     let bootstrap = match args.bootstrap {
         None => None,
@@ -264,7 +264,7 @@ fn plan(args: &PayoutArgs) -> anyhow::Result<Plan> {
         check_writable(c).context("--chart")?;
     }
     let (corr_default, mmc_default) = preset.score_columns();
-    Ok(Plan {
+    Ok(PayoutRequest {
         rule,
         limits,
         corr_col: args.corr_col.clone().unwrap_or_else(|| corr_default.into()),
@@ -280,7 +280,7 @@ fn plan(args: &PayoutArgs) -> anyhow::Result<Plan> {
 
 /// Runs `erascore payout`.
 pub fn run(args: &PayoutArgs) -> anyhow::Result<()> {
-    let mut plan = plan(args).map_err(usage)?;
+    let mut plan = check_flags(args).map_err(usage)?;
     let per_round = args
         .multipliers
         .as_deref()
@@ -294,8 +294,8 @@ pub fn run(args: &PayoutArgs) -> anyhow::Result<()> {
         (None, None) => bail!("give --stake S0 or --stakes FILE"),
     };
     let factor = match &plan.factor {
-        FactorPlan::Fixed(f) => f.clone(),
-        FactorPlan::PerRound(p) => read_round_factors(p, &plan.rule)?,
+        FactorSource::Fixed(f) => f.clone(),
+        FactorSource::PerRound(p) => read_round_factors(p, &plan.rule)?,
     };
     let runs = series
         .iter()
@@ -342,7 +342,7 @@ pub fn run(args: &PayoutArgs) -> anyhow::Result<()> {
 /// the rule weighs are read: the others need not exist, nor hold numbers.
 fn read_series(
     args: &PayoutArgs,
-    plan: &Plan,
+    plan: &PayoutRequest,
     per_round: Option<&RoundMultipliers>,
 ) -> anyhow::Result<Vec<ModelScores>> {
     let rule = &plan.rule;
@@ -395,7 +395,10 @@ fn rounds_and_models(
 
 /// The (model, round) pairs the Signals stake rule unstakes: churn or turnover at or above
 /// its limit. Empty without limits; the columns are read only for the limits given.
-fn read_unstaked(args: &PayoutArgs, plan: &Plan) -> anyhow::Result<HashSet<(String, String)>> {
+fn read_unstaked(
+    args: &PayoutArgs,
+    plan: &PayoutRequest,
+) -> anyhow::Result<HashSet<(String, String)>> {
     let mut out = HashSet::new();
     if !plan.limits.any() {
         return Ok(out);
@@ -423,7 +426,7 @@ fn read_unstaked(args: &PayoutArgs, plan: &Plan) -> anyhow::Result<HashSet<(Stri
 /// Simulates (and bootstraps) one model.
 fn run_model(
     args: &PayoutArgs,
-    plan: &Plan,
+    plan: &PayoutRequest,
     m: &ModelScores,
     stake0: f64,
     factor: &PayoutFactor,
@@ -483,7 +486,7 @@ fn run_model(
     })
 }
 
-/// One fan chart per model: `chart` itself for a single model, FILE_<model>.ext otherwise.
+/// One fan chart per model: `chart` itself for a single model, `FILE_<model>.ext` otherwise.
 fn write_charts(
     chart: &Path,
     rule: &Rule,
@@ -686,12 +689,12 @@ fn quantiles_json(q: &Quantiles) -> Value {
     json!({"p05": q.p05, "p25": q.p25, "p50": q.p50, "p75": q.p75, "p95": q.p95})
 }
 
-fn summary_json(plan: &Plan, runs: &[ModelRun]) -> Value {
+fn summary_json(plan: &PayoutRequest, runs: &[ModelRun]) -> Value {
     let rule = &plan.rule;
     let factor = match &plan.factor {
-        FactorPlan::Fixed(PayoutFactor::Constant(v)) => json!({"kind": "constant", "value": v}),
-        FactorPlan::Fixed(PayoutFactor::PerRound(_)) => json!({"kind": "per_round"}),
-        FactorPlan::PerRound(p) => json!({"kind": "per_round", "file": p.display().to_string()}),
+        FactorSource::Fixed(PayoutFactor::Constant(v)) => json!({"kind": "constant", "value": v}),
+        FactorSource::Fixed(PayoutFactor::PerRound(_)) => json!({"kind": "per_round"}),
+        FactorSource::PerRound(p) => json!({"kind": "per_round", "file": p.display().to_string()}),
     };
     let models: Vec<Value> = runs
         .iter()

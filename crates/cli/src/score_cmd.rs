@@ -35,11 +35,11 @@ pub struct ScoreArgs {
     /// of mmc/ncontrib when there is no --meta-model.
     #[arg(long)]
     pub stakes: Option<PathBuf>,
-    /// Signals neutralizers (id, [era,] one column per neutralizer) for nc, ncontrib, alpha,
+    /// Signals neutralizers (id, an optional era, one column per neutralizer) for nc, ncontrib, alpha,
     /// mpc, neutral_churn and turnover [default: the data's feature columns].
     #[arg(long)]
     pub neutralizers: Option<PathBuf>,
-    /// Signals sample weights (id, [era,] weight) for alpha, mpc and turnover [default: 1].
+    /// Signals sample weights (id, an optional era, weight) for alpha, mpc and turnover [default: 1].
     #[arg(long)]
     pub sample_weights: Option<PathBuf>,
     /// An earlier submission (the predictions' layout) for churn, churn_tbN, neutral_churn

@@ -31,7 +31,7 @@ fn map_primitive<T: ArrowPrimitiveType>(
 }
 
 /// `array` as a `Float64Array` (nulls kept): integers, unsigned integers, half, single and
-/// double floats, an all-null column, or a dictionary of those.
+/// double floats, booleans (1 and 0), an all-null column, or a dictionary of those.
 pub(crate) fn to_float64(array: &dyn Array) -> Result<ArrayRef, ArrowError> {
     Ok(match array.data_type() {
         DataType::Float64 => Arc::new(
@@ -51,6 +51,13 @@ pub(crate) fn to_float64(array: &dyn Array) -> Result<ArrayRef, ArrowError> {
         DataType::UInt32 => map_primitive::<UInt32Type>(array, f64::from),
         DataType::UInt64 => map_primitive::<UInt64Type>(array, |v| v as f64),
         DataType::Null => Arc::new(Float64Array::new_null(array.len())),
+        // As pandas reads a bool column as numbers: 1 and 0.
+        DataType::Boolean => Arc::new(Float64Array::from_iter(
+            array
+                .as_boolean()
+                .iter()
+                .map(|v| v.map(|b| if b { 1.0 } else { 0.0 })),
+        )),
         DataType::Dictionary(_, _) => {
             let dict = array.as_any_dictionary();
             let values = to_float64(dict.values().as_ref())?;
@@ -237,8 +244,16 @@ mod tests {
     }
 
     #[test]
-    fn other_types_are_refused() {
-        let a: ArrayRef = Arc::new(arrow_array::BooleanArray::from(vec![true]));
+    fn booleans_are_numbers_and_other_types_are_refused() {
+        let a: ArrayRef = Arc::new(arrow_array::BooleanArray::from(vec![
+            Some(true),
+            None,
+            Some(false),
+        ]));
+        let f = floats(&to_float64(a.as_ref()).unwrap_or_else(|e| panic!("{e}")));
+        assert_eq!(f, vec![Some(1.0), None, Some(0.0)]);
+        assert!(to_utf8(&a).is_err());
+        let a: ArrayRef = Arc::new(arrow_array::Date32Array::from(vec![19000]));
         assert!(to_float64(a.as_ref()).is_err());
         assert!(to_utf8(&a).is_err());
     }

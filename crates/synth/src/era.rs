@@ -7,7 +7,7 @@
 
 use rayon::prelude::*;
 
-use crate::plan::{balanced_bins, reshuffle_subset, ModelShape, ModelStyle, Plan};
+use crate::plan::{balanced_bins, reshuffle_subset, Blueprint, ModelShape, ModelStyle};
 use crate::rng::{below, normals, row_id, stream, Stream};
 use crate::{Population, SynthConfig};
 
@@ -56,7 +56,7 @@ pub fn era_name(index: usize) -> String {
 
 /// Generates era `index` (features in parallel on the current rayon pool; the result does
 /// not depend on the number of threads).
-pub fn generate(config: &SynthConfig, plan: &Plan, index: usize) -> Era {
+pub fn generate(config: &SynthConfig, plan: &Blueprint, index: usize) -> Era {
     let n = config.rows_per_era;
     let seed = config.seed;
     let era = Some(index);
@@ -133,7 +133,7 @@ pub fn generate(config: &SynthConfig, plan: &Plan, index: usize) -> Era {
 }
 
 /// The weighted sum of the centred signal features, standardized within the era.
-fn signal(features: &[Vec<i8>], plan: &Plan, weights: &[f64], n: usize) -> Vec<f64> {
+fn signal(features: &[Vec<i8>], plan: &Blueprint, weights: &[f64], n: usize) -> Vec<f64> {
     let mut s = vec![0.0; n];
     for ((j, _), w) in plan.signal.iter().zip(weights) {
         for (acc, &b) in s.iter_mut().zip(&features[*j]) {
@@ -187,7 +187,7 @@ fn ranks(v: &[f64]) -> Vec<f64> {
 
 fn models(
     config: &SynthConfig,
-    plan: &Plan,
+    plan: &Blueprint,
     index: usize,
     signal: &[f64],
 ) -> (Vec<Vec<f64>>, Vec<f64>) {
@@ -245,7 +245,7 @@ const COPY_LOADING: f64 = 0.95;
 /// near-copy regenerates the latent values of the model it copies.
 fn tournament(
     config: &SynthConfig,
-    plan: &Plan,
+    plan: &Blueprint,
     index: usize,
     signal: &[f64],
     features: &[Vec<i8>],

@@ -1,7 +1,7 @@
 //! erascore-synth: deterministic synthetic datasets in the Numerai v5 layout.
 //!
 //! It owns the generator behind `erascore synth`: [`SynthConfig`] (shape and seed),
-//! [`Synth`] (the validated config plus the [`plan::Plan`] of everything that does not
+//! [`Synth`] (the validated config plus the [`plan::Blueprint`] of everything that does not
 //! change between eras), [`era::generate`] (one era in memory) and [`Synth::write`], which
 //! streams eras to `data.parquet` (id, era, data_type, int8 `feature_*` quintile bins,
 //! float32 targets binned 5/20/50/20/5% per era, a few missing `target_aux_60` values),
@@ -292,14 +292,14 @@ impl SynthConfig {
 #[derive(Debug, Clone)]
 pub struct Synth {
     config: SynthConfig,
-    plan: plan::Plan,
+    plan: plan::Blueprint,
 }
 
 impl Synth {
     /// Validates `config` and derives its plan.
     pub fn new(config: SynthConfig) -> Result<Self, SynthError> {
         config.validate()?;
-        let plan = plan::Plan::new(&config);
+        let plan = plan::Blueprint::new(&config);
         Ok(Self { config, plan })
     }
 
@@ -309,7 +309,7 @@ impl Synth {
     }
 
     /// The global parameters (feature names, feature sets, models, stakes, ...).
-    pub fn plan(&self) -> &plan::Plan {
+    pub fn plan(&self) -> &plan::Blueprint {
         &self.plan
     }
 

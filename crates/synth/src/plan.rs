@@ -63,7 +63,7 @@ pub struct ModelPlan {
 
 /// Global parameters derived from the seed.
 #[derive(Debug, Clone)]
-pub struct Plan {
+pub struct Blueprint {
     /// Feature column names, in file order.
     pub feature_names: Vec<String>,
     /// Group of each feature.
@@ -92,11 +92,11 @@ const GROUP_SIZE: usize = 25;
 /// Number of signal features (at most).
 const SIGNAL_FEATURES: usize = 12;
 
-impl Plan {
+impl Blueprint {
     /// Derives the plan of `config` (assumed valid).
     pub fn new(config: &SynthConfig) -> Self {
         let f = config.features;
-        let mut rng = stream(config.seed, None, Stream::Plan);
+        let mut rng = stream(config.seed, None, Stream::Blueprint);
         let width = f.to_string().len().max(4);
         let feature_names = (0..f).map(|j| format!("feature_{j:0width$}")).collect();
         let groups = f.div_ceil(GROUP_SIZE);
@@ -251,7 +251,7 @@ mod tests {
 
     #[test]
     fn balanced_bins_have_equal_counts() {
-        let mut rng = stream(0, None, Stream::Plan);
+        let mut rng = stream(0, None, Stream::Blueprint);
         for n in [1, 4, 5, 7, 400, 6201] {
             let col = balanced_bins(n, &mut rng);
             let mut counts = [0usize; 5];
@@ -266,7 +266,7 @@ mod tests {
 
     #[test]
     fn reshuffle_keeps_counts() {
-        let mut rng = stream(0, None, Stream::Plan);
+        let mut rng = stream(0, None, Stream::Blueprint);
         let base = balanced_bins(1000, &mut rng);
         let mut col = base.clone();
         let mut scratch = Vec::new();
@@ -286,7 +286,7 @@ mod tests {
                 features: f,
                 ..SynthConfig::default()
             };
-            let plan = Plan::new(&config);
+            let plan = Blueprint::new(&config);
             assert_eq!(
                 (plan.small.len(), plan.medium.len()),
                 (small, medium),

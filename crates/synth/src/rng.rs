@@ -12,7 +12,7 @@ use rand_chacha::ChaCha8Rng;
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Stream {
     /// Global parameters (feature groups, signal weights, stakes, feature sets).
-    Plan,
+    Blueprint,
     /// The balanced base column of feature group `g`.
     Group(usize),
     /// Feature column `j`.
@@ -32,7 +32,7 @@ pub(crate) enum Stream {
 impl Stream {
     fn id(self) -> u64 {
         let (tag, index) = match self {
-            Stream::Plan => (1u64, 0usize),
+            Stream::Blueprint => (1u64, 0usize),
             Stream::Group(g) => (2, g),
             Stream::Feature(j) => (3, j),
             Stream::Targets => (4, 0),
@@ -142,7 +142,7 @@ mod tests {
 
     #[test]
     fn normals_have_unit_variance() {
-        let mut rng = stream(1, None, Stream::Plan);
+        let mut rng = stream(1, None, Stream::Blueprint);
         let z = normals(&mut rng, 100_001);
         let mean = z.iter().sum::<f64>() / z.len() as f64;
         let var = z.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / z.len() as f64;
