@@ -6,6 +6,9 @@
   payout score and statistics over eras, as ``erascore diagnostics`` computes them.
 - ``erascore.payout(scores, stake=..., rule="2024", ...)``: stake trajectories under a
   payout rule, as ``erascore payout`` simulates them.
+- ``erascore.compare(data, predictions, stakes, configs, ...)``: scoring configurations
+  compared over a tournament, as ``erascore compare`` computes them.
+- ``erascore.ray.score`` / ``.diagnostics`` / ``.compare``: the same over a Ray cluster.
 - ``erascore.numerai_tools.scoring`` / ``.signals`` / ``.submissions``: a drop-in for
   numerai-tools 0.7.2 (change the import, keep the code).
 
@@ -18,16 +21,19 @@ from typing import Any
 
 from erascore._erascore import __version__
 
-__all__ = ["score", "diagnostics", "Diagnostics", "payout", "Payout", "numerai_tools", "__version__"]
+__all__ = [
+    "score", "diagnostics", "Diagnostics", "payout", "Payout", "compare", "Compare",
+    "numerai_tools", "ray", "__version__",
+]
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("score", "diagnostics", "Diagnostics", "payout", "Payout"):
+    if name in ("score", "diagnostics", "Diagnostics", "payout", "Payout", "compare", "Compare"):
         from erascore import _frames
 
         return getattr(_frames, name)
-    if name == "numerai_tools":
+    if name in ("numerai_tools", "ray"):
         import importlib
 
-        return importlib.import_module("erascore.numerai_tools")
+        return importlib.import_module(f"erascore.{name}")
     raise AttributeError(f"module 'erascore' has no attribute {name!r}")

@@ -4,6 +4,7 @@ from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Uni
 import pandas as pd
 
 from erascore import numerai_tools as numerai_tools
+from erascore import ray as ray
 
 __version__: str
 
@@ -87,3 +88,23 @@ def payout(
 ) -> Payout:
     """Stake trajectories under a payout rule, as ``erascore payout`` simulates them; see
     ``erascore._frames.payout``."""
+
+class Compare(NamedTuple):
+    per_model: pd.DataFrame
+    per_round: pd.DataFrame
+    summary: Dict[str, Any]
+
+def compare(
+    data: Union[str, os.PathLike[str]],
+    predictions: Union[str, os.PathLike[str]],
+    stakes: Union[str, os.PathLike[str]],
+    configs: Union[str, os.PathLike[str], Sequence[Mapping[str, Any]], Mapping[str, Any]],
+    *,
+    max_filtered_ratio: float = 0.2,
+    target_pow15: bool = True,
+    max_values: int = 150_000_000,
+    out: Optional[Union[str, os.PathLike[str]]] = None,
+) -> Compare:
+    """Scoring configurations compared over a tournament, as ``erascore compare`` computes
+    them (the CLI's per_model / per_round tables and compare.json); see
+    ``erascore._frames.compare``."""

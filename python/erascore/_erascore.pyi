@@ -113,9 +113,109 @@ def score_frames(
     max_filtered_ratio: float,
     target_pow15: bool,
     progress: Optional[Callable[[int, int], None]],
+    example: Any = None,
+    example_column: Optional[str] = None,
+    eras: Optional[Sequence[str]] = None,
 ) -> Tuple[List[str], List[str], List[str], List[str], List[F64], List[str]]:
     """Scores paths or ``__arrow_c_stream__`` tables with the engine of ``erascore score``:
-    ``(eras, models, targets, metric names, one array per metric, warnings)``."""
+    ``(eras, models, targets, metric names, one array per metric, warnings)``. ``eras``:
+    only those (a share of a distributed job; whole-data checks still on all rows)."""
+
+def score_plan(metrics: Sequence[str], max_filtered_ratio: float) -> List[str]:
+    """The argument checks ``score_frames`` makes before reading; the metric names."""
+
+def data_eras(data: Any) -> List[str]:
+    """The data's eras in scoring order (from the id and era columns only)."""
+
+def diagnostics_plan(
+    *,
+    targets: Sequence[str],
+    top_bottom: int,
+    corr_multiplier: float,
+    mmc_multiplier: float,
+    max_filtered_ratio: float,
+    out: Optional[str],
+    meta: bool,
+    benchmark: bool,
+    example: bool,
+    features: bool,
+) -> Tuple[List[str], List[str]]:
+    """Checks diagnostics' arguments and ``out``; ``(metric names, not computed)``."""
+
+def diagnostics_from_scores(
+    eras: Sequence[str],
+    models: Sequence[str],
+    targets: Sequence[str],
+    metric_names: Sequence[str],
+    values: Sequence[F64],
+    warnings: Sequence[str],
+    *,
+    corr_multiplier: float,
+    mmc_multiplier: float,
+    with_meta: bool,
+    omitted: Sequence[str],
+    out: Optional[str],
+    data_label: str,
+    predictions_label: str,
+) -> Dict[str, Any]:
+    """What ``diagnostics_frames`` returns, from merged per-era rows (era, target, model order)."""
+
+def compare_frames(
+    data: str,
+    predictions: str,
+    stakes: str,
+    configs: Optional[str],
+    configs_json: Optional[str],
+    *,
+    max_filtered_ratio: float,
+    target_pow15: bool,
+    max_values: int,
+    out: Optional[str],
+) -> Dict[str, Any]:
+    """``erascore compare`` in process: ``per_model``, ``per_round`` (columns), ``summary``
+    (compare.json as text), ``warnings``."""
+
+def compare_plan(
+    data: str,
+    predictions: str,
+    stakes: str,
+    configs: Optional[str],
+    configs_json: Optional[str],
+    *,
+    max_filtered_ratio: float,
+    out: Optional[str],
+) -> Tuple[List[str], List[str]]:
+    """Checks made before a distributed compare; ``(eras in order, model names)``."""
+
+def compare_share(
+    data: str,
+    predictions: str,
+    stakes: str,
+    configs: Optional[str],
+    configs_json: Optional[str],
+    *,
+    max_filtered_ratio: float,
+    target_pow15: bool,
+    max_values: int,
+    eras: Sequence[str],
+) -> Dict[str, Any]:
+    """One share's scores: ``rounds``, ``first`` / ``second`` (per configuration, models ×
+    rounds, ``second`` None for one-score rules), ``warnings``, ``chunks``."""
+
+def compare_from_scores(
+    predictions: str,
+    stakes: str,
+    configs: Optional[str],
+    configs_json: Optional[str],
+    rounds: Sequence[str],
+    first: Sequence[npt.NDArray[np.float64]],
+    second: Sequence[Optional[npt.NDArray[np.float64]]],
+    warnings: Sequence[str],
+    chunks: int,
+    *,
+    out: Optional[str],
+) -> Dict[str, Any]:
+    """What ``compare_frames`` returns, from the shares' scores joined in era order."""
 
 def diagnostics_frames(
     data: Any,

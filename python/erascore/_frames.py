@@ -128,14 +128,7 @@ def score(
 
     The GIL is released while Rust works; Ctrl-C stops the run after the eras in flight.
     """
-    if metrics is None:
-        metrics = ["corr"]
-        if meta_model is not None:
-            metrics.append("mmc")
-        if benchmark is not None and benchmark_col is not None:
-            metrics.append("bmc")
-        metrics.append("fnc")
-    metrics = [metrics] if isinstance(metrics, str) else list(metrics)
+    metrics = _score_metrics(metrics, meta_model, benchmark, benchmark_col)
     targets = [targets] if isinstance(targets, str) else list(targets)
     needs_features = any(m in ("fnc", "fexp_max") for m in metrics)
     data_arrow, preds_arrow, (meta_arrow, bench_arrow) = _prepare(
@@ -159,7 +152,27 @@ def score(
         progress=_progress_bar(progress),
     )
     _warn(warnings)
-    out = pd.DataFrame({"era": eras, "model": model_names, "target": target_names})
+    return _score_frame(eras, model_names, target_names, metric_names, values)
+
+
+def _score_metrics(
+    metrics: Optional[Sequence[str]], meta_model: Any, benchmark: Any, benchmark_col: Any
+) -> list:
+    """The metrics asked for, or the default: corr, mmc with a meta model, bmc with a
+    benchmark, fnc."""
+    if metrics is None:
+        metrics = ["corr"]
+        if meta_model is not None:
+            metrics.append("mmc")
+        if benchmark is not None and benchmark_col is not None:
+            metrics.append("bmc")
+        metrics.append("fnc")
+    return [metrics] if isinstance(metrics, str) else list(metrics)
+
+
+def _score_frame(eras: Any, models: Any, targets: Any, metric_names: Any, values: Any) -> pd.DataFrame:
+    """The frame ``erascore.score`` returns, from the engine's columns."""
+    out = pd.DataFrame({"era": eras, "model": models, "target": targets})
     for name, column in zip(metric_names, values):
         out[name] = np.asarray(column)
     return out
@@ -297,6 +310,11 @@ def diagnostics(
         progress=_progress_bar(progress),
     )
     _warn(result["warnings"])
+    return _diagnostics(result)
+
+
+def _diagnostics(result: dict) -> Diagnostics:
+    """``Diagnostics`` from the dict the binding returns."""
     # Columns arrive as numpy arrays (numbers) and lists (names), as DataFrame takes them.
     per_era = pd.DataFrame(result["per_era"])
     summary = pd.DataFrame(result["summary"])
@@ -420,3 +438,92 @@ def payout(
         pd.DataFrame(result["summary"]),
         dict(result["skipped"]),
     )
+
+
+class Compare(NamedTuple):
+    """What ``erascore.compare`` returns."""
+
+    per_model: pd.DataFrame
+    """One row per (config, model): mean_score, sharpe, hit_rate, stake, total_payout,
+    final_stake, rank, skipped_rounds (the CLI's per_model.parquet)."""
+    per_round: pd.DataFrame
+    """One row per (config, round): paid, burned, net, payout_factor, top1_share,
+    top10_share, gini (the CLI's per_round.parquet)."""
+    summary: dict
+    """The CLI's compare.json: totals per configuration and the comparison of each pair."""
+
+
+def _configs_arg(configs: Any) -> tuple:
+    """(TOML path, JSON text) for the binding: a path names the CLI's TOML file; a list of
+    dicts (or ``{"config": [...]}``) is the same document, sent as JSON."""
+    import json
+
+    if isinstance(configs, (str, os.PathLike)):
+        return os.fspath(configs), None
+    if isinstance(configs, dict):
+        return None, json.dumps(configs)
+    if isinstance(configs, (list, tuple)):
+        return None, json.dumps({"config": list(configs)})
+    raise TypeError(
+        "configs: expected a path to the TOML file or a list of configuration dicts,"
+        f" got {type(configs).__name__}"
+    )
+
+
+def _paths(**named: Any) -> list:
+    out = []
+    for what, value in named.items():
+        if not isinstance(value, (str, os.PathLike)):
+            raise TypeError(f"{what}: compare reads files; expected a path, got {type(value).__name__}")
+        out.append(os.fspath(value))
+    return out
+
+
+def _compare(result: dict) -> Compare:
+    import json
+
+    _warn(result["warnings"])
+    return Compare(
+        pd.DataFrame(result["per_model"]),
+        pd.DataFrame(result["per_round"]),
+        json.loads(result["summary"]),
+    )
+
+
+def compare(
+    data: Union[str, os.PathLike],
+    predictions: Union[str, os.PathLike],
+    stakes: Union[str, os.PathLike],
+    configs: Any,
+    *,
+    max_filtered_ratio: float = 0.2,
+    target_pow15: bool = True,
+    max_values: int = 150_000_000,
+    out: Optional[Union[str, os.PathLike]] = None,
+) -> Compare:
+    """Scoring configurations compared over a whole tournament, as ``erascore compare``
+    computes them (same engine, same files read and written).
+
+    Arguments:
+        data: the data parquet (id, era, the configurations' targets; features for fnc).
+        predictions: predictions parquet/CSV, one column per model (and an era column).
+        stakes: stakes file (model, stake; CSV or parquet); every model needs one.
+        configs: the TOML file of ``[[config]]`` tables, or the same tables as a list of
+            dicts (``[{"name": "2024", "rule": "2024"}, {"name": "b", "score": "corr"}]``).
+        max_filtered_ratio, target_pow15: as in :func:`erascore.score`.
+        max_values: most prediction values held at once (more models: read in chunks).
+        out: a folder for the CLI's files (per_model.parquet, per_round.parquet,
+            compare.json, report.html), written whole or not at all.
+
+    Returns:
+        ``Compare(per_model, per_round, summary)``; ``rank`` and ``skipped_rounds`` are
+        floats, as in the CLI's parquet.
+    """
+    data, predictions, stakes = _paths(data=data, predictions=predictions, stakes=stakes)
+    toml_path, json_text = _configs_arg(configs)
+    result = _rs.compare_frames(
+        data, predictions, stakes, toml_path, json_text,
+        max_filtered_ratio=float(max_filtered_ratio), target_pow15=bool(target_pow15),
+        max_values=int(max_values), out=os.fspath(out) if out is not None else None,
+    )
+    return _compare(result)

@@ -250,28 +250,7 @@ pub fn load(
 
 /// The id column and the model columns of a predictions file (not era or data_type).
 pub fn read_predictions(path: &Path, models: Option<&[String]>) -> anyhow::Result<Predictions> {
-    let names = column_names(path)?;
-    let wanted: Vec<String> = match models {
-        Some(m) => m.to_vec(),
-        None => names
-            .iter()
-            .filter(|n| !NON_MODEL_COLUMNS.contains(&n.as_str()))
-            .cloned()
-            .collect(),
-    };
-    let mut columns = vec!["id"];
-    // With an era column, rows are matched to the data on (era, id).
-    if names.iter().any(|n| n == "era") {
-        columns.push("era");
-    }
-    columns.extend(
-        wanted
-            .iter()
-            .map(String::as_str)
-            .filter(|c| !NON_MODEL_COLUMNS.contains(c)),
-    );
-    let frame = read_frame_columns(path, Some(&columns))?;
-    Ok(Predictions::from_frame(frame, models)?)
+    Ok(erascore_engine::inputs::read_predictions(path, models)?)
 }
 
 impl ReferenceRequest {

@@ -25,7 +25,7 @@ use erascore_kernels::meta_model::StakeWeightedSum;
 
 use crate::inputs::{DataRows, Predictions, Reference};
 use crate::metrics::Metric;
-use crate::score::{score, MetaModelSource, ScoreConfig, ScoreInputs};
+use crate::score::{score_eras, MetaModelSource, ScoreConfig, ScoreInputs};
 use crate::EngineError;
 
 /// How a configuration's meta model is built from the staked models' predictions.
@@ -414,6 +414,36 @@ pub fn compare(
     configs: &[CompareConfig],
     on_era: &(dyn Fn() + Sync),
 ) -> Result<CompareReport, EngineError> {
+    let scores = compare_scores(inputs, configs, None, on_era)?;
+    compare_report(inputs.models, inputs.stakes, configs, scores)
+}
+
+/// The per-round scores of every model under every configuration: what [`compare`] gathers
+/// from its scoring passes before it simulates payouts.
+#[derive(Debug, Clone)]
+pub struct CompareScores {
+    /// Rounds (eras with predictions), in order.
+    pub rounds: Vec<String>,
+    /// Per configuration, per model (index into all models): the first and second score of
+    /// each round.
+    pub series: Vec<Vec<Option<ModelScores>>>,
+    /// Notes for the user.
+    pub warnings: Vec<String>,
+    /// How many chunks of models the predictions were read in.
+    pub chunks: usize,
+}
+
+/// The scoring half of [`compare`], over the eras named in `only` (every era when `None`):
+/// the share of a distributed run. Scores and meta models of an era depend on that era's
+/// rows alone (every model of the era enters its meta model), and every check spanning the
+/// data is made on all of it, so the shares' rounds, concatenated in era order, are the
+/// rounds of the whole run.
+pub fn compare_scores(
+    inputs: &CompareInputs<'_>,
+    configs: &[CompareConfig],
+    only: Option<&[String]>,
+    on_era: &(dyn Fn() + Sync),
+) -> Result<CompareScores, EngineError> {
     let models = inputs.models;
     let n_models = models.len();
     if n_models == 0 {
@@ -471,13 +501,14 @@ pub fn compare(
                 &preds,
                 source,
                 &all,
+                only,
                 &mut collected,
                 on_era,
             )?;
         }
     } else {
         let specs: Vec<MetaModelSpec> = groups.iter().filter_map(|g| g.1).collect();
-        let references = meta_references(inputs, &specs, &chunks, &names)?;
+        let references = meta_references(inputs, &specs, &chunks, &names, only)?;
         for chunk in &chunks {
             let preds = (inputs.load)(&names(chunk))?;
             for group in &groups {
@@ -494,6 +525,7 @@ pub fn compare(
                     &preds,
                     source,
                     chunk,
+                    only,
                     &mut collected,
                     on_era,
                 )?;
@@ -503,9 +535,36 @@ pub fn compare(
     let Collected {
         rounds,
         series,
-        mut warnings,
+        warnings,
     } = collected;
-    let total_stake: f64 = inputs.stakes.iter().map(|(_, s)| s).sum();
+    Ok(CompareScores {
+        rounds,
+        series,
+        warnings,
+        chunks: chunks.len().max(1),
+    })
+}
+
+/// The payout half of [`compare`]: each configuration's payouts simulated per model from
+/// the gathered scores (of one run, or of a distributed run's shares joined in era order),
+/// and the aggregates over models and rounds.
+pub fn compare_report(
+    models: &[String],
+    stakes: &[(usize, f64)],
+    configs: &[CompareConfig],
+    scores: CompareScores,
+) -> Result<CompareReport, EngineError> {
+    let mut stake0 = vec![f64::NAN; models.len()];
+    for &(m, s) in stakes {
+        stake0[m] = s;
+    }
+    let CompareScores {
+        rounds,
+        series,
+        mut warnings,
+        chunks,
+    } = scores;
+    let total_stake: f64 = stakes.iter().map(|(_, s)| s).sum();
     let mut results = Vec::with_capacity(configs.len());
     for (config, series) in configs.iter().zip(series) {
         let series: Vec<ModelScores> = series.into_iter().flatten().collect();
@@ -517,8 +576,8 @@ pub fn compare(
         models: models.to_vec(),
         rounds,
         configs: results,
-        scoring_passes: groups.len(),
-        chunks: chunks.len().max(1),
+        scoring_passes: scoring_groups(configs).len(),
+        chunks,
         warnings,
     })
 }
@@ -541,6 +600,7 @@ fn score_group(
     preds: &Predictions,
     meta_model: Option<MetaModelSource<'_>>,
     global: &[usize],
+    only: Option<&[String]>,
     out: &mut Collected,
     on_era: &(dyn Fn() + Sync),
 ) -> Result<(), EngineError> {
@@ -566,7 +626,7 @@ fn score_group(
         max_filtered_ratio: inputs.max_filtered_ratio,
         target_pow15: inputs.target_pow15,
     };
-    let report = score(&score_inputs, &score_config, on_era)?;
+    let report = score_eras(&score_inputs, &score_config, only, on_era)?;
     for w in report.warnings {
         if !out.warnings.contains(&w) {
             out.warnings.push(w);
@@ -609,8 +669,11 @@ fn meta_references(
     specs: &[MetaModelSpec],
     chunks: &[&[usize]],
     names: &dyn Fn(&[usize]) -> Vec<String>,
+    only: Option<&[String]>,
 ) -> Result<Vec<Reference>, EngineError> {
     let data = inputs.data;
+    let wanted: Option<std::collections::HashSet<&str>> =
+        only.map(|o| o.iter().map(String::as_str).collect());
     let weights: Vec<HashMap<usize, f64>> = specs
         .iter()
         .map(|s| s.weights(inputs.stakes).into_iter().collect())
@@ -632,8 +695,14 @@ fn meta_references(
         let pred_row = data_rows.match_rows(&preds.keys())?;
         let rows = era_rows.get_or_insert_with(|| {
             let mut rows = vec![Vec::new(); n_eras];
+            // Eras outside the share get no meta model (their rows are never scored here).
+            let in_share = |e: u32| {
+                wanted
+                    .as_ref()
+                    .is_none_or(|w| w.contains(data.era_names[e as usize].as_str()))
+            };
             for (r, &e) in data.eras.iter().enumerate() {
-                if pred_row[r].is_some() {
+                if pred_row[r].is_some() && in_share(e) {
                     rows[e as usize].push(r as u32);
                 }
             }

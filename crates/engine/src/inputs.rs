@@ -106,6 +106,36 @@ impl Predictions {
     }
 }
 
+/// The id column (and era, when the file has one) and the model columns of a predictions
+/// file: all but the key columns, or `models`. Only those columns are decoded.
+pub fn read_predictions(
+    path: &Path,
+    models: Option<&[String]>,
+) -> Result<Predictions, EngineError> {
+    let names = erascore_io::frame::column_names(path)?;
+    let wanted: Vec<String> = match models {
+        Some(m) => m.to_vec(),
+        None => names
+            .iter()
+            .filter(|n| !NON_MODEL_COLUMNS.contains(&n.as_str()))
+            .cloned()
+            .collect(),
+    };
+    let mut columns = vec!["id"];
+    // With an era column, rows are matched to the data on (era, id).
+    if names.iter().any(|n| n == "era") {
+        columns.push("era");
+    }
+    columns.extend(
+        wanted
+            .iter()
+            .map(String::as_str)
+            .filter(|c| !NON_MODEL_COLUMNS.contains(c)),
+    );
+    let frame = erascore_io::frame::read_frame_columns(path, Some(&columns))?;
+    Predictions::from_frame(frame, models)
+}
+
 /// "id 'X'", or "id 'X' in era 'E'" for a file with eras: a row in a message.
 fn row_name(ids: &Strings, eras: Option<&Strings>, i: usize) -> String {
     match eras {

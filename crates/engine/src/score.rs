@@ -126,6 +126,20 @@ pub fn score(
     score_with_paths(inputs, config, None, on_era)
 }
 
+/// [`score`] of the eras named in `only` (every era when `None`), for a worker that scores
+/// a share of a job: every check that spans the data (ids matched, repeated or in two eras,
+/// the overlap of the predictions, eras without predictions) is made on all of it, as the
+/// whole job makes it, so each worker fails with the whole job's error and the rows of the
+/// shares, in era order, are the whole job's rows.
+pub fn score_eras(
+    inputs: &ScoreInputs<'_>,
+    config: &ScoreConfig,
+    only: Option<&[String]>,
+    on_era: &(dyn Fn() + Sync),
+) -> Result<ScoreReport, EngineError> {
+    run(inputs, config, None, None, only, on_era)
+}
+
 /// [`score`] with the kernels' CPU paths pinned on every worker thread (`None`: the process
 /// default, i.e. `ERASCORE_KERNEL`/`ERASCORE_SIMD` or the best available), so tests can run
 /// the whole pipeline on each path a CPU supports. An error when this CPU lacks a pinned path.
@@ -135,7 +149,7 @@ pub fn score_with_paths(
     paths: Option<CpuPaths>,
     on_era: &(dyn Fn() + Sync),
 ) -> Result<ScoreReport, EngineError> {
-    run(inputs, config, paths, None, on_era)
+    run(inputs, config, paths, None, None, on_era)
 }
 
 /// [`score`] of a dataset opened for streaming ([`erascore_io::stream::open_dataset`]):
@@ -148,7 +162,7 @@ pub fn score_streaming(
     streaming: &Streaming<'_>,
     on_era: &(dyn Fn() + Sync),
 ) -> Result<ScoreReport, EngineError> {
-    run(inputs, config, None, Some(streaming), on_era)
+    run(inputs, config, None, Some(streaming), None, on_era)
 }
 
 /// How a streamed run reads features: the reader and the memory it may use.
@@ -182,6 +196,7 @@ fn run(
     config: &ScoreConfig,
     paths: Option<CpuPaths>,
     streaming: Option<&Streaming<'_>>,
+    only: Option<&[String]>,
     on_era: &(dyn Fn() + Sync),
 ) -> Result<ScoreReport, EngineError> {
     if let Some(p) = paths {
@@ -258,9 +273,21 @@ fn run(
         ));
     }
     eras.retain(|&e| !era_rows[e].is_empty());
+    // A share sorts and checks only its own eras: an id repeated within an era is an error
+    // of that era, which the share holding it reports with the whole job's message.
+    let mut in_share = vec![true; era_rows.len()];
+    if let Some(only) = only {
+        let wanted: std::collections::HashSet<&str> = only.iter().map(String::as_str).collect();
+        for (e, name) in data.era_names.iter().enumerate() {
+            in_share[e] = wanted.contains(name.as_str());
+        }
+        eras.retain(|&e| in_share[e]);
+    }
     era_rows
         .par_iter_mut()
-        .try_for_each(|rows| data_rows.sort_era_by_id(rows))?;
+        .zip(&in_share)
+        .filter(|(_, keep)| **keep)
+        .try_for_each(|(rows, _)| data_rows.sort_era_by_id(rows))?;
 
     let score_one = |e: usize, features: &EraFeatures<'_>| {
         let rows = (era_rows[e].as_slice(), era_all[e].as_slice());

@@ -192,6 +192,9 @@ pub(crate) const BATCH_ROWS: usize = 8_192;
 /// output slices it fills (targets only for the first block).
 struct Task<'a> {
     group: usize,
+    /// False for a row group that holds none of the eras asked for: only its ids and eras
+    /// are decoded.
+    full: bool,
     features: Vec<(usize, &'a mut [i8])>,
     targets: Option<Vec<&'a mut [f64]>>,
 }
@@ -281,15 +284,30 @@ pub(crate) fn plan_columns(
 /// preallocated int8 feature columns, so peak memory is the int8 matrix plus one decoded
 /// row group per thread.
 pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, IoError> {
-    read_row_groups(path, request, None)
+    read_row_groups(path, request, None, None)
+}
+
+/// [`read_dataset`] for a worker that scores only some eras: every row's id and era are
+/// read (the checks on ids span the whole file), but features and targets only from the
+/// row groups that may hold one of `eras`, by the era column's min/max statistics. Rows of
+/// the other row groups keep zero features and NaN targets; a file without statistics is
+/// read whole.
+pub fn read_dataset_eras(
+    path: &Path,
+    request: &DatasetRequest,
+    eras: Option<&[String]>,
+) -> Result<Dataset, IoError> {
+    read_row_groups(path, request, None, eras)
 }
 
 /// [`read_dataset`] over the row groups `only` (indices into the file's, ascending; all of
-/// them with `None`): the rows of the other groups are not decoded.
+/// them with `None`): the rows of the other groups are not decoded. With `eras`, as
+/// [`read_dataset_eras`] within those groups.
 pub(crate) fn read_row_groups(
     path: &Path,
     request: &DatasetRequest,
     only: Option<&[usize]>,
+    eras: Option<&[String]>,
 ) -> Result<Dataset, IoError> {
     let file = File::open(path).map_err(|e| IoError::file(path, e))?;
     let file_len = file.metadata().map_err(|e| IoError::file(path, e))?.len();
@@ -306,6 +324,11 @@ pub(crate) fn read_row_groups(
     };
     let group_rows: Vec<usize> = groups.iter().map(|&g| file_group_rows[g]).collect();
     let group_start: Vec<usize> = groups.iter().map(|&g| file_group_start[g]).collect();
+    let era_column = wanted_index(&wanted, Slot::is_era);
+    let full_groups: Vec<bool> = groups
+        .iter()
+        .map(|&g| eras.is_none_or(|e| may_hold_eras(metadata.metadata(), g, era_column, e)))
+        .collect();
     let total_rows: usize = group_rows.iter().sum();
 
     // The footer passed its checks, but a corrupt one can still claim more rows than memory
@@ -364,6 +387,15 @@ pub(crate) fn read_row_groups(
     let mut tasks: Vec<Task<'_>> = Vec::new();
     for (g, (feats, targs)) in feature_parts.into_iter().zip(target_parts).enumerate() {
         let mut feats: Vec<(usize, &mut [i8])> = feats.into_iter().enumerate().collect();
+        if !full_groups[g] {
+            tasks.push(Task {
+                group: g,
+                full: false,
+                features: Vec::new(),
+                targets: Some(Vec::new()),
+            });
+            continue;
+        }
         let mut targs = Some(targs);
         loop {
             let rest = if feats.len() > FEATURES_PER_TASK {
@@ -373,6 +405,7 @@ pub(crate) fn read_row_groups(
             };
             tasks.push(Task {
                 group: g,
+                full: true,
                 features: std::mem::take(&mut feats),
                 targets: targs.take(),
             });
@@ -394,7 +427,8 @@ pub(crate) fn read_row_groups(
             if first {
                 columns.push((id_column, Slot::Id));
                 columns.push((wanted_index(&wanted, Slot::is_era), Slot::Era));
-                for k in 0..request.targets.len() {
+                let targets = if task.full { request.targets.len() } else { 0 };
+                for k in 0..targets {
                     columns.push((
                         wanted_index(&wanted, |s| matches!(s, Slot::Target(j) if *j == k)),
                         Slot::Target(k),
@@ -525,6 +559,17 @@ pub(crate) fn read_row_groups(
             .flat_map(|g| g.iter()),
         total_rows,
     );
+    // Where each decoded group's rows start in the columns (not in the file: `only` may
+    // leave groups out).
+    let column_start = starts(&group_rows);
+    for (values, _) in target_values.iter_mut().zip(&request.targets) {
+        for (g, &full) in full_groups.iter().enumerate() {
+            if !full {
+                let start = column_start[g];
+                values[start..start + group_rows[g]].fill(f64::NAN);
+            }
+        }
+    }
     let targets = target_columns(&schema, &request.targets, target_values);
     Ok(Dataset {
         path: path.to_path_buf(),
@@ -548,6 +593,75 @@ pub(crate) fn starts(group_rows: &[usize]) -> Vec<usize> {
             start
         })
         .collect()
+}
+
+/// The distinct eras of a data file in order of first appearance (the `era_names` of
+/// [`read_dataset`]), from the era column alone: how the driver of a distributed job learns
+/// the eras it splits into shares. Refuses a file without `id` or `era` as
+/// [`read_dataset`] does; values it cannot read are left to the readers of the shares.
+pub fn read_era_names(path: &Path) -> Result<Vec<String>, IoError> {
+    let file = File::open(path).map_err(|e| IoError::file(path, e))?;
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| IoError::parquet(path, e))?;
+    let names: Vec<String> = builder
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    let find = |c: &str| {
+        names
+            .iter()
+            .position(|n| n == c)
+            .ok_or_else(|| IoError::missing(path, c, &names))
+    };
+    find("id")?;
+    let era = find("era")?;
+    let mask = ProjectionMask::roots(builder.parquet_schema(), [era]);
+    let reader = builder
+        .with_projection(mask)
+        .with_batch_size(BATCH_ROWS)
+        .build()
+        .map_err(|e| IoError::parquet(path, e))?;
+    let mut eras = Strings::new();
+    for batch in crate::parquet_guard::batches(path, reader) {
+        let batch = batch?;
+        let start = eras.len();
+        push_text(path, "era", batch.column(0), &mut eras, start, None)?;
+    }
+    let (_, names) = era_index(eras.iter(), eras.len());
+    Ok(names)
+}
+
+/// Whether row group `group` may hold one of `eras`: false only when the era column is text
+/// with min/max statistics that leave every one of them out (truncated statistics are still
+/// bounds, so the test never drops a group that holds one).
+fn may_hold_eras(
+    metadata: &parquet::file::metadata::ParquetMetaData,
+    group: usize,
+    era_column: usize,
+    eras: &[String],
+) -> bool {
+    use parquet::basic::{LogicalType, Type as PhysicalType};
+    let schema = metadata.file_metadata().schema_descr();
+    let Some(leaf) =
+        (0..schema.num_columns()).find(|&i| schema.get_column_root_idx(i) == era_column)
+    else {
+        return true;
+    };
+    let column = metadata.row_group(group).column(leaf);
+    let descr = column.column_descr();
+    let is_text = descr.physical_type() == PhysicalType::BYTE_ARRAY
+        && matches!(descr.logical_type_ref(), Some(LogicalType::String));
+    let bounds = column
+        .statistics()
+        .and_then(|s| Some((s.min_bytes_opt()?, s.max_bytes_opt()?)));
+    match bounds {
+        Some((min, max)) if is_text => eras
+            .iter()
+            .any(|e| min <= e.as_bytes() && e.as_bytes() <= max),
+        _ => true,
+    }
 }
 
 /// Each row's era as an index into the distinct era names, in order of first appearance.
@@ -982,6 +1096,35 @@ mod tests {
                 other => panic!("expected a bad-feature error, got {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn a_share_of_eras_decodes_features_only_of_row_groups_that_may_hold_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data.parquet");
+        write_data(&path, None);
+        let whole = read_dataset(&path, &request()).unwrap();
+        // Row groups: rows 0-3 (era 0000), 4-7 (both eras), 8-9 (era 0001).
+        let share = read_dataset_eras(&path, &request(), Some(&["0000".to_string()])).unwrap();
+        assert_eq!(share.ids.to_vec(), whole.ids.to_vec());
+        assert_eq!(share.eras, whole.eras);
+        assert_eq!(share.era_names, whole.era_names);
+        let last = FEATURES_PER_TASK + 4;
+        for f in [0, last] {
+            assert_eq!(share.features[f][..8], whole.features[f][..8]);
+            assert_eq!(share.features[f][8..], [0, 0]);
+        }
+        assert_eq!(share.targets[0].values[..8], whole.targets[0].values[..8]);
+        assert!(share.targets[0].values[8..].iter().all(|v| v.is_nan()));
+        // A bad value in a row group of another share's eras is that share's to report.
+        write_data(&path, Some((3, 9)));
+        assert!(read_dataset_eras(&path, &request(), Some(&["0000".to_string()])).is_ok());
+        let err = read_dataset_eras(&path, &request(), Some(&["0001".to_string()])).unwrap_err();
+        assert!(matches!(err, IoError::BadFeature { row: 9, .. }), "{err:?}");
+        assert_eq!(read_era_names(&path).unwrap(), whole.era_names);
+        // No eras: ids and eras only, every row.
+        let keys = read_dataset_eras(&path, &request(), Some(&[])).unwrap();
+        assert_eq!(keys.ids.to_vec(), whole.ids.to_vec());
     }
 }
 

@@ -243,7 +243,7 @@ pub fn open_dataset(
             (groups, Some(eras))
         }
     };
-    let mut data = read_row_groups(path, &skeleton, Some(&groups)).map_err(corrupt)?;
+    let mut data = read_row_groups(path, &skeleton, Some(&groups), None).map_err(corrupt)?;
     let mut file_rows: Option<Vec<u32>> = None;
     if groups.len() != group_rows.len() || selected.is_some() {
         let mut rows: Vec<u32> = Vec::with_capacity(data.rows());

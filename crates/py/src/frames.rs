@@ -20,15 +20,19 @@ use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyDict};
 
 use erascore_engine::diagnostics::{metric_set, summarise};
-use erascore_engine::inputs::{Predictions, Reference};
+use erascore_engine::inputs::{read_predictions, Predictions, Reference};
 use erascore_engine::metrics::Metric;
 use erascore_engine::score::{
-    default_memory_budget, score as run_score, score_streaming, MetaModelSource, ScoreConfig,
+    default_memory_budget, score_eras, score_streaming, EraScore, MetaModelSource, ScoreConfig,
     ScoreInputs, ScoreReport, Streaming,
 };
 use erascore_engine::stats::{PayoutWeights, Stat};
 use erascore_engine::EngineError;
-use erascore_io::dataset::{dataset_from_batches, Dataset, DatasetRequest, FeatureSelection};
+use erascore_io::dataset::{
+    dataset_from_batches, read_dataset_eras, read_era_names, Dataset, DatasetRequest,
+    FeatureSelection,
+};
+use erascore_io::era::era_order;
 use erascore_io::frame::{frame_from_batches, read_frame, Frame};
 use erascore_io::output::OutputDir;
 use erascore_io::stream::{open_dataset, EraWindow, FeatureReader};
@@ -70,13 +74,17 @@ fn source(obj: &Bound<'_, PyAny>, label: &str) -> PyResult<Source> {
     )))
 }
 
-/// The data: a file is opened for streaming (its features decoded a batch of eras at a
-/// time while scoring, as the CLI does); an Arrow stream is read whole.
+/// The data. A whole file is opened for streaming (its features decoded a batch of eras at
+/// a time while scoring, as the CLI does); a share of a distributed job (`eras`) reads
+/// features and targets only of the row groups that may hold its eras; an Arrow stream is
+/// read whole.
 fn load_dataset(
     src: Source,
     request: &DatasetRequest,
+    eras: Option<&[String]>,
 ) -> Result<(Dataset, Option<FeatureReader>), EngineError> {
     Ok(match src {
+        Source::Path(p) if eras.is_some() => (read_dataset_eras(&p, request, eras)?, None),
         Source::Path(p) => {
             let s = open_dataset(&p, request, &EraWindow::All)?;
             (s.data, Some(s.features))
@@ -89,6 +97,15 @@ fn load_dataset(
             )
         }
     })
+}
+
+/// The predictions: from a file, only the id, era and model columns are decoded (as the
+/// CLI reads them), so a worker given a share of the models reads only those.
+fn load_predictions(src: Source, models: Option<&[String]>) -> Result<Predictions, EngineError> {
+    match src {
+        Source::Path(p) => read_predictions(&p, models),
+        stream => Predictions::from_frame(load_frame(stream)?, models),
+    }
 }
 
 fn load_frame(src: Source) -> Result<Frame, EngineError> {
@@ -115,9 +132,10 @@ fn score_cancellable(
     inputs: &ScoreInputs<'_>,
     config: &ScoreConfig,
     features: Option<&FeatureReader>,
+    only: Option<&[String]>,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<ScoreReport> {
-    let eras = inputs.data.era_names.len();
+    let eras = only.map_or(inputs.data.era_names.len(), <[String]>::len);
     let streaming = features.map(|features| Streaming {
         features,
         memory_budget: default_memory_budget(),
@@ -139,7 +157,7 @@ fn score_cancellable(
                     };
                     match &streaming {
                         Some(s) => score_streaming(inputs, config, s, &on_era),
-                        None => run_score(inputs, config, &on_era),
+                        None => score_eras(inputs, config, only, &on_era),
                     }
                 }));
                 drop(tx);
@@ -219,12 +237,13 @@ fn load_inputs<const N: usize>(
     references: [ReferenceSource; N],
     request: &DatasetRequest,
     models: Option<Vec<String>>,
+    eras: Option<&[String]>,
 ) -> PyResult<Inputs<N>> {
     let data_src = source(data, "data")?;
     let pred_src = source(predictions, "predictions")?;
     let loaded = py.detach(|| -> Result<_, EngineError> {
-        let (data, features) = load_dataset(data_src, request)?;
-        let preds = Predictions::from_frame(load_frame(pred_src)?, models.as_deref())?;
+        let (data, features) = load_dataset(data_src, request, eras)?;
+        let preds = load_predictions(pred_src, models.as_deref())?;
         let mut refs: [Option<Reference>; N] = std::array::from_fn(|_| None);
         for (slot, r) in refs.iter_mut().zip(references) {
             if let Some((src, column)) = r {
@@ -246,9 +265,12 @@ type ScoreColumns<'py> = (
     Vec<String>,
 );
 
-/// Per-era scores of every prediction column (see `erascore.score`).
+/// Per-era scores of every prediction column (see `erascore.score`). `eras` scores only
+/// those eras (a worker's share of a distributed job: every check spanning the data is
+/// still made on all of it); `example` (example predictions and their column) enables
+/// `corr_with_example`, which `erascore diagnostics` computes.
 #[pyfunction]
-#[pyo3(signature = (data, predictions, meta_model, meta_model_column, benchmark, benchmark_column, *, targets, metrics, features, models, max_filtered_ratio, target_pow15, progress))]
+#[pyo3(signature = (data, predictions, meta_model, meta_model_column, benchmark, benchmark_column, *, targets, metrics, features, models, max_filtered_ratio, target_pow15, progress, example=None, example_column=None, eras=None))]
 #[allow(clippy::too_many_arguments)]
 fn score_frames<'py>(
     py: Python<'py>,
@@ -265,14 +287,11 @@ fn score_frames<'py>(
     max_filtered_ratio: f64,
     target_pow15: bool,
     progress: Option<Py<PyAny>>,
+    example: Option<&Bound<'py, PyAny>>,
+    example_column: Option<String>,
+    eras: Option<Vec<String>>,
 ) -> PyResult<ScoreColumns<'py>> {
-    let metrics = Metric::parse_list(&metrics.join(",")).map_err(engine_err)?;
-    check_ratio(max_filtered_ratio)?;
-    if metrics.contains(&Metric::CorrWithExample) {
-        return Err(PyValueError::new_err(
-            "corr_with_example is available in `erascore diagnostics`",
-        ));
-    }
+    let metrics = check_score_args(&metrics, max_filtered_ratio, example.is_some())?;
     let needs_features = metrics.iter().any(Metric::needs_features);
     let request = DatasetRequest {
         features: match features {
@@ -285,10 +304,18 @@ fn score_frames<'py>(
     let references = [
         reference(meta_model, Some(meta_model_column), "meta_model")?,
         reference(benchmark, benchmark_column, "benchmark")?,
+        reference(example, example_column, "example")?,
     ];
-    let (data, features, preds, references) =
-        load_inputs(py, data, predictions, references, &request, models)?;
-    let [meta, bench] = references;
+    let (data, features, preds, references) = load_inputs(
+        py,
+        data,
+        predictions,
+        references,
+        &request,
+        models,
+        eras.as_deref(),
+    )?;
+    let [meta, bench, example] = references;
     if needs_features && data.feature_names.is_empty() {
         return Err(PyValueError::new_err(format!(
             "{}: no feature_* columns, needed by fnc/fexp_max",
@@ -300,7 +327,7 @@ fn score_frames<'py>(
         predictions: &preds,
         meta_model: meta.as_ref().map(MetaModelSource::Column),
         benchmark: bench.as_ref(),
-        example: None,
+        example: example.as_ref(),
         signals: Default::default(),
     };
     let config = ScoreConfig {
@@ -309,7 +336,14 @@ fn score_frames<'py>(
         max_filtered_ratio,
         target_pow15,
     };
-    let report = score_cancellable(py, &inputs, &config, features.as_ref(), progress)?;
+    let report = score_cancellable(
+        py,
+        &inputs,
+        &config,
+        features.as_ref(),
+        eras.as_deref(),
+        progress,
+    )?;
     let names = report.metrics.iter().map(Metric::name).collect();
     let values = (0..report.metrics.len())
         .map(|k| PyArray1::from_vec(py, report.rows.iter().map(|r| r.values[k]).collect()))
@@ -332,42 +366,20 @@ fn score_frames<'py>(
     ))
 }
 
-/// Validation diagnostics of every prediction column (see `erascore.diagnostics`): the
-/// metrics `erascore diagnostics` computes from the inputs given, the payout score, every
-/// statistic over eras, and (with `out`) the same output folder as the CLI, written whole or
-/// not at all. Returns a dict: `per_era` (columns), `summary` (columns), `not_computed`,
-/// `warnings`.
-#[pyfunction]
-#[pyo3(signature = (data, predictions, meta_model, meta_model_column, benchmark, benchmark_column, example, example_column, *, targets, features, models, top_bottom, corr_multiplier, mmc_multiplier, max_filtered_ratio, target_pow15, out, progress))]
-#[allow(clippy::too_many_arguments)]
-fn diagnostics_frames<'py>(
-    py: Python<'py>,
-    data: &Bound<'py, PyAny>,
-    predictions: &Bound<'py, PyAny>,
-    meta_model: Option<&Bound<'py, PyAny>>,
-    meta_model_column: String,
-    benchmark: Option<&Bound<'py, PyAny>>,
-    benchmark_column: Option<String>,
-    example: Option<&Bound<'py, PyAny>>,
-    example_column: String,
-    targets: Vec<String>,
-    features: Option<Vec<String>>,
-    models: Option<Vec<String>>,
-    top_bottom: usize,
-    corr_multiplier: f64,
-    mmc_multiplier: f64,
+/// The checks `erascore.diagnostics` makes on its arguments before any work.
+fn check_diagnostics_args(
     max_filtered_ratio: f64,
-    target_pow15: bool,
-    out: Option<PathBuf>,
-    progress: Option<Py<PyAny>>,
-) -> PyResult<Bound<'py, PyDict>> {
+    top_bottom: usize,
+    weights: PayoutWeights,
+    targets: &[String],
+) -> PyResult<()> {
     check_ratio(max_filtered_ratio)?;
     if top_bottom == 0 {
         return Err(PyValueError::new_err("top_bottom must be at least 1"));
     }
     for (name, v) in [
-        ("corr_multiplier", corr_multiplier),
-        ("mmc_multiplier", mmc_multiplier),
+        ("corr_multiplier", weights.corr),
+        ("mmc_multiplier", weights.mmc),
     ] {
         if !v.is_finite() {
             return Err(PyValueError::new_err(format!(
@@ -378,58 +390,37 @@ fn diagnostics_frames<'py>(
     if targets.is_empty() {
         return Err(PyValueError::new_err("targets is empty"));
     }
-    // The folder is staged before any work, so a bad path fails fast and a failed run
-    // leaves the previous folder as it was.
-    let staged = out
-        .as_deref()
-        .map(|dir| OutputDir::stage(dir, &OUTPUT_FILES))
+    Ok(())
+}
+
+/// The output folder staged before any work, so a bad path fails fast and a failed run
+/// leaves the previous folder as it was.
+fn stage_out(out: Option<&Path>) -> PyResult<Option<OutputDir>> {
+    out.map(|dir| OutputDir::stage(dir, &OUTPUT_FILES))
         .transpose()
-        .map_err(|e| PyValueError::new_err(format!("out: {e}")))?;
-    let request = DatasetRequest {
-        features: match features {
-            Some(list) => FeatureSelection::Named(list),
-            None => FeatureSelection::All,
-        },
-        targets: targets.clone(),
-    };
-    let references = [
-        reference(meta_model, Some(meta_model_column), "meta_model")?,
-        reference(benchmark, benchmark_column, "benchmark")?,
-        reference(example, Some(example_column), "example")?,
-    ];
-    let (data, features, preds, [meta, bench, example]) =
-        load_inputs(py, data, predictions, references, &request, models)?;
-    let (metrics, omitted) = metric_set(
-        top_bottom,
-        meta.is_some(),
-        bench.is_some(),
-        example.is_some(),
-        !data.feature_names.is_empty(),
-    );
-    let inputs = ScoreInputs {
-        data: &data,
-        predictions: &preds,
-        meta_model: meta.as_ref().map(MetaModelSource::Column),
-        benchmark: bench.as_ref(),
-        example: example.as_ref(),
-        signals: Default::default(),
-    };
-    let config = ScoreConfig {
-        metrics,
-        targets,
-        max_filtered_ratio,
-        target_pow15,
-    };
-    let weights = PayoutWeights {
-        corr: corr_multiplier,
-        mmc: mmc_multiplier,
-    };
-    let report = score_cancellable(py, &inputs, &config, features.as_ref(), progress)?;
-    let groups = summarise(&report, weights, meta.is_some());
+        .map_err(|e| PyValueError::new_err(format!("out: {e}")))
+}
+
+/// What diagnostics returns, from the per-era scores: every statistic, the payout score,
+/// and (into `staged`) the CLI's output folder, committed whole. One home for the
+/// in-process run and for the driver of a distributed one, which merges its workers'
+/// per-era rows into the report the in-process run would have made.
+#[allow(clippy::too_many_arguments)]
+fn diagnostics_result<'py>(
+    py: Python<'py>,
+    report: &ScoreReport,
+    weights: PayoutWeights,
+    with_meta: bool,
+    omitted: Vec<String>,
+    staged: Option<OutputDir>,
+    data_label: String,
+    predictions_label: String,
+) -> PyResult<Bound<'py, PyDict>> {
+    let groups = summarise(report, weights, with_meta);
     if let Some(staged) = staged {
         let info = RunInfo {
-            data: data.path.display().to_string(),
-            predictions: preds.path.display().to_string(),
+            data: data_label,
+            predictions: predictions_label,
             eras: groups.first().map_or(0, |g| g.eras.len()),
             omitted: omitted.clone(),
             weights,
@@ -500,8 +491,242 @@ fn diagnostics_frames<'py>(
     result.set_item("per_era", per_era)?;
     result.set_item("summary", summary)?;
     result.set_item("not_computed", omitted)?;
-    result.set_item("warnings", report.warnings)?;
+    result.set_item("warnings", report.warnings.clone())?;
     Ok(result)
+}
+
+/// The checks `erascore.score` makes on its arguments before reading anything; the metrics.
+fn check_score_args(
+    metrics: &[String],
+    max_filtered_ratio: f64,
+    example: bool,
+) -> PyResult<Vec<Metric>> {
+    let metrics = Metric::parse_list(&metrics.join(",")).map_err(engine_err)?;
+    check_ratio(max_filtered_ratio)?;
+    if metrics.contains(&Metric::CorrWithExample) && !example {
+        return Err(PyValueError::new_err(
+            "corr_with_example is available in `erascore diagnostics`",
+        ));
+    }
+    Ok(metrics)
+}
+
+/// For the driver of a distributed `score`: the argument checks `score_frames` makes before
+/// reading anything, so a bad argument fails before any work is sent out.
+#[pyfunction]
+fn score_plan(metrics: Vec<String>, max_filtered_ratio: f64) -> PyResult<Vec<String>> {
+    let metrics = check_score_args(&metrics, max_filtered_ratio, false)?;
+    Ok(metrics.iter().map(Metric::name).collect())
+}
+
+/// Validation diagnostics of every prediction column (see `erascore.diagnostics`): the
+/// metrics `erascore diagnostics` computes from the inputs given, the payout score, every
+/// statistic over eras, and (with `out`) the same output folder as the CLI, written whole or
+/// not at all. Returns a dict: `per_era` (columns), `summary` (columns), `not_computed`,
+/// `warnings`.
+#[pyfunction]
+#[pyo3(signature = (data, predictions, meta_model, meta_model_column, benchmark, benchmark_column, example, example_column, *, targets, features, models, top_bottom, corr_multiplier, mmc_multiplier, max_filtered_ratio, target_pow15, out, progress))]
+#[allow(clippy::too_many_arguments)]
+fn diagnostics_frames<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+    predictions: &Bound<'py, PyAny>,
+    meta_model: Option<&Bound<'py, PyAny>>,
+    meta_model_column: String,
+    benchmark: Option<&Bound<'py, PyAny>>,
+    benchmark_column: Option<String>,
+    example: Option<&Bound<'py, PyAny>>,
+    example_column: String,
+    targets: Vec<String>,
+    features: Option<Vec<String>>,
+    models: Option<Vec<String>>,
+    top_bottom: usize,
+    corr_multiplier: f64,
+    mmc_multiplier: f64,
+    max_filtered_ratio: f64,
+    target_pow15: bool,
+    out: Option<PathBuf>,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let weights = PayoutWeights {
+        corr: corr_multiplier,
+        mmc: mmc_multiplier,
+    };
+    check_diagnostics_args(max_filtered_ratio, top_bottom, weights, &targets)?;
+    let staged = stage_out(out.as_deref())?;
+    let request = DatasetRequest {
+        features: match features {
+            Some(list) => FeatureSelection::Named(list),
+            None => FeatureSelection::All,
+        },
+        targets: targets.clone(),
+    };
+    let references = [
+        reference(meta_model, Some(meta_model_column), "meta_model")?,
+        reference(benchmark, benchmark_column, "benchmark")?,
+        reference(example, Some(example_column), "example")?,
+    ];
+    let (data, features, preds, [meta, bench, example]) =
+        load_inputs(py, data, predictions, references, &request, models, None)?;
+    let (metrics, omitted) = metric_set(
+        top_bottom,
+        meta.is_some(),
+        bench.is_some(),
+        example.is_some(),
+        !data.feature_names.is_empty(),
+    );
+    let inputs = ScoreInputs {
+        data: &data,
+        predictions: &preds,
+        meta_model: meta.as_ref().map(MetaModelSource::Column),
+        benchmark: bench.as_ref(),
+        example: example.as_ref(),
+        signals: Default::default(),
+    };
+    let config = ScoreConfig {
+        metrics,
+        targets,
+        max_filtered_ratio,
+        target_pow15,
+    };
+    let report = score_cancellable(py, &inputs, &config, features.as_ref(), None, progress)?;
+    diagnostics_result(
+        py,
+        &report,
+        weights,
+        meta.is_some(),
+        omitted,
+        staged,
+        data.path.display().to_string(),
+        preds.path.display().to_string(),
+    )
+}
+
+/// For the driver of a distributed `diagnostics`: checks the arguments and that `out` can
+/// be staged (before any work is sent out, as the in-process run does), and returns the
+/// metrics the inputs allow and the note per left-out group (`metric_set`).
+#[pyfunction]
+#[pyo3(signature = (*, targets, top_bottom, corr_multiplier, mmc_multiplier, max_filtered_ratio, out, meta, benchmark, example, features))]
+#[allow(clippy::too_many_arguments)]
+fn diagnostics_plan(
+    targets: Vec<String>,
+    top_bottom: usize,
+    corr_multiplier: f64,
+    mmc_multiplier: f64,
+    max_filtered_ratio: f64,
+    out: Option<PathBuf>,
+    meta: bool,
+    benchmark: bool,
+    example: bool,
+    features: bool,
+) -> PyResult<(Vec<String>, Vec<String>)> {
+    let weights = PayoutWeights {
+        corr: corr_multiplier,
+        mmc: mmc_multiplier,
+    };
+    check_diagnostics_args(max_filtered_ratio, top_bottom, weights, &targets)?;
+    // Staged and dropped (which removes the staging folder): the folder is staged again,
+    // and written, once every share has come back.
+    drop(stage_out(out.as_deref())?);
+    let (metrics, omitted) = metric_set(top_bottom, meta, benchmark, example, features);
+    Ok((metrics.iter().map(Metric::name).collect(), omitted))
+}
+
+/// For the driver of a distributed `diagnostics`: the result of `diagnostics_frames` from
+/// the merged per-era rows (in the order the in-process engine makes them: era, target,
+/// model) and the run's labels.
+#[pyfunction]
+#[pyo3(signature = (eras, models, targets, metric_names, values, warnings, *, corr_multiplier, mmc_multiplier, with_meta, omitted, out, data_label, predictions_label))]
+#[allow(clippy::too_many_arguments)]
+fn diagnostics_from_scores<'py>(
+    py: Python<'py>,
+    eras: Vec<String>,
+    models: Vec<String>,
+    targets: Vec<String>,
+    metric_names: Vec<String>,
+    values: Vec<numpy::PyReadonlyArray1<'py, f64>>,
+    warnings: Vec<String>,
+    corr_multiplier: f64,
+    mmc_multiplier: f64,
+    with_meta: bool,
+    omitted: Vec<String>,
+    out: Option<PathBuf>,
+    data_label: String,
+    predictions_label: String,
+) -> PyResult<Bound<'py, PyDict>> {
+    let metrics = metric_names
+        .iter()
+        .map(|m| Metric::parse(m))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(engine_err)?;
+    let values = values
+        .iter()
+        .map(|v| {
+            v.as_slice()
+                .map_err(|e| PyValueError::new_err(e.to_string()))
+        })
+        .collect::<PyResult<Vec<&[f64]>>>()?;
+    let n = eras.len();
+    if models.len() != n || targets.len() != n || values.iter().any(|v| v.len() != n) {
+        return Err(PyValueError::new_err("per-era columns of unequal length"));
+    }
+    if values.len() != metrics.len() {
+        return Err(PyValueError::new_err(
+            "one value column per metric expected",
+        ));
+    }
+    let staged = stage_out(out.as_deref())?;
+    let rows = eras
+        .into_iter()
+        .zip(models)
+        .zip(targets)
+        .enumerate()
+        .map(|(i, ((era, model), target))| EraScore {
+            era,
+            model,
+            target,
+            values: values.iter().map(|v| v[i]).collect(),
+        })
+        .collect();
+    let report = ScoreReport {
+        metrics,
+        rows,
+        warnings,
+    };
+    let weights = PayoutWeights {
+        corr: corr_multiplier,
+        mmc: mmc_multiplier,
+    };
+    diagnostics_result(
+        py,
+        &report,
+        weights,
+        with_meta,
+        omitted,
+        staged,
+        data_label,
+        predictions_label,
+    )
+}
+
+/// The eras of the data in the order every command scores them (`era_order`): a
+/// distributed job splits this list into shares.
+#[pyfunction]
+fn data_eras(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+    let src = source(data, "data")?;
+    // A file: its era column alone. A table: the dataset reader (ids and eras only).
+    let names = py
+        .detach(|| match src {
+            Source::Path(p) => Ok(read_era_names(&p)?),
+            stream => Ok(load_dataset(stream, &DatasetRequest::default(), Some(&[]))?
+                .0
+                .era_names),
+        })
+        .map_err(engine_err)?;
+    Ok(era_order(&names)
+        .into_iter()
+        .map(|i| names[i].clone())
+        .collect())
 }
 
 fn check_ratio(max_filtered_ratio: f64) -> PyResult<()> {
@@ -524,6 +749,10 @@ fn parquet_columns(path: PathBuf) -> PyResult<Vec<String>> {
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(score_frames, m)?)?;
     m.add_function(wrap_pyfunction!(diagnostics_frames, m)?)?;
+    m.add_function(wrap_pyfunction!(diagnostics_plan, m)?)?;
+    m.add_function(wrap_pyfunction!(score_plan, m)?)?;
+    m.add_function(wrap_pyfunction!(diagnostics_from_scores, m)?)?;
+    m.add_function(wrap_pyfunction!(data_eras, m)?)?;
     m.add_function(wrap_pyfunction!(parquet_columns, m)?)?;
     Ok(())
 }

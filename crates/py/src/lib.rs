@@ -15,6 +15,7 @@ use pyo3::prelude::*;
 use erascore_kernels::KernelError;
 
 mod arrays;
+pub mod compare;
 pub mod dropin;
 pub mod frames;
 pub mod payout;
@@ -36,6 +37,7 @@ fn _erascore(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     dropin::register(m)?;
     frames::register(m)?;
+    compare::register(m)?;
     payout::register(m)?;
     Ok(())
 }

@@ -14,7 +14,9 @@ use erascore_io::frame::{write_frame_unstaged, Column, Frame, Values};
 use erascore_io::FloatWidth;
 
 pub mod compare;
+pub mod compare_files;
 pub mod html;
+pub mod stakes;
 
 /// The files of a diagnostics output folder.
 pub const OUTPUT_FILES: [&str; 5] = [

@@ -1,0 +1,378 @@
+//! `erascore.compare`: the engine of `erascore compare` in process, on the same files (data,
+//! predictions and stakes as paths; configurations as the TOML file or the same document as
+//! JSON), read and checked by the same code as the CLI (`erascore_report::compare_files`),
+//! returning the CLI's `per_model` / `per_round` tables and `compare.json`. For a
+//! distributed run, `compare_share` scores a share of the eras and `compare_from_scores`
+//! simulates the payouts from the shares' scores joined in era order.
+
+use std::path::{Path, PathBuf};
+
+use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray2, PyUntypedArrayMethods};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use erascore_engine::compare::{
+    compare_report, compare_scores, CompareConfig, CompareInputs, CompareReport, CompareScores,
+};
+use erascore_engine::inputs::read_predictions;
+use erascore_engine::EngineError;
+use erascore_io::dataset::{read_dataset_eras, Dataset};
+use erascore_io::frame::{Frame, Values};
+use erascore_io::output::OutputDir;
+use erascore_payout::series::ModelScores;
+use erascore_report::compare_files::{
+    compare_models, compare_request, configs_from_json, per_model_frame, per_round_frame,
+    read_configs, summary_json, write_compare, FILES,
+};
+
+fn err(e: anyhow::Error) -> PyErr {
+    PyValueError::new_err(format!("{e:#}"))
+}
+
+/// What a compare run reads before the data: the configurations, the models and their
+/// stakes, and the output folder staged.
+struct Setup {
+    configs: Vec<CompareConfig>,
+    models: Vec<String>,
+    stakes: Vec<(usize, f64)>,
+    staged: Option<OutputDir>,
+}
+
+/// The CLI's checks in the CLI's order: the ratio, the configurations, the output folder
+/// (before any work); then, after the data, the model columns and the stakes.
+fn check_args(
+    max_filtered_ratio: f64,
+    configs: Option<&Path>,
+    configs_json: Option<&str>,
+    out: Option<&Path>,
+) -> PyResult<(Vec<CompareConfig>, Option<OutputDir>)> {
+    if !(0.0..1.0).contains(&max_filtered_ratio) {
+        return Err(PyValueError::new_err(format!(
+            "max_filtered_ratio must be in [0, 1), got {max_filtered_ratio}"
+        )));
+    }
+    let configs = match (configs, configs_json) {
+        (Some(p), _) => read_configs(p),
+        (None, Some(text)) => configs_from_json(Path::new("configs"), text),
+        (None, None) => Err(anyhow::anyhow!("no configurations given")),
+    }
+    .map_err(|e| PyValueError::new_err(format!("configs: {e:#}")))?;
+    let staged = out
+        .map(|dir| OutputDir::stage(dir, &FILES))
+        .transpose()
+        .map_err(|e| PyValueError::new_err(format!("out: {e}")))?;
+    Ok((configs, staged))
+}
+
+fn models_and_stakes(
+    predictions: &Path,
+    stakes: &Path,
+    configs: Vec<CompareConfig>,
+    staged: Option<OutputDir>,
+) -> PyResult<Setup> {
+    let (models, stakes) = compare_models(predictions, stakes).map_err(err)?;
+    Ok(Setup {
+        configs,
+        models,
+        stakes,
+        staged,
+    })
+}
+
+fn read_data(
+    py: Python<'_>,
+    path: &Path,
+    setup: &[CompareConfig],
+    eras: Option<&[String]>,
+) -> PyResult<Dataset> {
+    let request = compare_request(setup);
+    py.detach(|| read_dataset_eras(path, &request, eras))
+        .map_err(|e| PyValueError::new_err(e.to_string()))
+}
+
+/// Scores the eras `eras` (all when `None`) as `erascore compare` does, GIL released.
+#[allow(clippy::too_many_arguments)]
+fn run_scores(
+    py: Python<'_>,
+    data: &Dataset,
+    predictions: &Path,
+    setup: &Setup,
+    max_filtered_ratio: f64,
+    target_pow15: bool,
+    max_values: usize,
+    eras: Option<&[String]>,
+) -> PyResult<CompareScores> {
+    // Chunk read errors as the CLI words them.
+    let load = |m: &[String]| {
+        read_predictions(predictions, Some(m))
+            .map_err(|e| EngineError::Config(format!("{:#}", anyhow::Error::from(e))))
+    };
+    let inputs = CompareInputs {
+        data,
+        models: &setup.models,
+        load: &load,
+        max_values,
+        stakes: &setup.stakes,
+        max_filtered_ratio,
+        target_pow15,
+    };
+    py.detach(|| compare_scores(&inputs, &setup.configs, eras, &|| {}))
+        .map_err(|e| err(e.into()))
+}
+
+fn frame_dict<'py>(py: Python<'py>, frame: &Frame) -> PyResult<Bound<'py, PyDict>> {
+    let out = PyDict::new(py);
+    for c in frame.columns() {
+        match &c.values {
+            Values::Text(v) => out.set_item(&c.name, v.iter().collect::<Vec<&str>>())?,
+            Values::Float(v, _) => out.set_item(&c.name, PyArray1::from_slice(py, v))?,
+        }
+    }
+    Ok(out)
+}
+
+/// The report as Python takes it (and, into the staged folder, the CLI's files).
+fn report_dict<'py>(
+    py: Python<'py>,
+    report: &CompareReport,
+    staged: Option<OutputDir>,
+    out: Option<&Path>,
+) -> PyResult<Bound<'py, PyDict>> {
+    if let (Some(staged), Some(out)) = (staged, out) {
+        py.detach(|| -> anyhow::Result<()> {
+            write_compare(staged.path(), out, report)?;
+            Ok(staged.commit()?)
+        })
+        .map_err(|e| PyValueError::new_err(format!("out: {e:#}")))?;
+    }
+    let result = PyDict::new(py);
+    let per_model = per_model_frame(Path::new(FILES[0]), report).map_err(err)?;
+    let per_round = per_round_frame(Path::new(FILES[1]), report).map_err(err)?;
+    result.set_item("per_model", frame_dict(py, &per_model)?)?;
+    result.set_item("per_round", frame_dict(py, &per_round)?)?;
+    result.set_item("summary", summary_json(report).to_string())?;
+    result.set_item("warnings", report.warnings.clone())?;
+    Ok(result)
+}
+
+/// `erascore compare` in process (see `erascore.compare`). Returns a dict: `per_model`,
+/// `per_round` (columns), `summary` (compare.json as text), `warnings`.
+#[pyfunction]
+#[pyo3(signature = (data, predictions, stakes, configs, configs_json, *, max_filtered_ratio, target_pow15, max_values, out))]
+#[allow(clippy::too_many_arguments)]
+fn compare_frames<'py>(
+    py: Python<'py>,
+    data: PathBuf,
+    predictions: PathBuf,
+    stakes: PathBuf,
+    configs: Option<PathBuf>,
+    configs_json: Option<String>,
+    max_filtered_ratio: f64,
+    target_pow15: bool,
+    max_values: usize,
+    out: Option<PathBuf>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let (configs, staged) = check_args(
+        max_filtered_ratio,
+        configs.as_deref(),
+        configs_json.as_deref(),
+        out.as_deref(),
+    )?;
+    let dataset = read_data(py, &data, &configs, None)?;
+    let mut setup = models_and_stakes(&predictions, &stakes, configs, staged)?;
+    let scores = run_scores(
+        py,
+        &dataset,
+        &predictions,
+        &setup,
+        max_filtered_ratio,
+        target_pow15,
+        max_values,
+        None,
+    )?;
+    let report = compare_report(&setup.models, &setup.stakes, &setup.configs, scores)
+        .map_err(|e| err(e.into()))?;
+    report_dict(py, &report, setup.staged.take(), out.as_deref())
+}
+
+/// For the driver of a distributed compare: the checks made before any work, in the
+/// in-process order (ratio, configurations, output folder staged and dropped, the data's
+/// ids and eras, model columns and stakes); returns the eras in scoring order and the
+/// model names.
+#[pyfunction]
+#[pyo3(signature = (data, predictions, stakes, configs, configs_json, *, max_filtered_ratio, out))]
+#[allow(clippy::too_many_arguments)]
+fn compare_plan(
+    py: Python<'_>,
+    data: PathBuf,
+    predictions: PathBuf,
+    stakes: PathBuf,
+    configs: Option<PathBuf>,
+    configs_json: Option<String>,
+    max_filtered_ratio: f64,
+    out: Option<PathBuf>,
+) -> PyResult<(Vec<String>, Vec<String>)> {
+    let (configs, staged) = check_args(
+        max_filtered_ratio,
+        configs.as_deref(),
+        configs_json.as_deref(),
+        out.as_deref(),
+    )?;
+    drop(staged);
+    let names = py
+        .detach(|| erascore_io::dataset::read_era_names(&data))
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let eras = erascore_io::era::era_order(&names)
+        .into_iter()
+        .map(|i| names[i].clone())
+        .collect();
+    let models = models_and_stakes(&predictions, &stakes, configs, None)?.models;
+    Ok((eras, models))
+}
+
+/// One share of a distributed compare: the scores of every model under every
+/// configuration over the eras `eras`. Returns a dict: `rounds`, `first` and `second` (per
+/// configuration, a models × rounds array; `second` None for a one-score rule),
+/// `warnings`, `chunks`.
+#[pyfunction]
+#[pyo3(signature = (data, predictions, stakes, configs, configs_json, *, max_filtered_ratio, target_pow15, max_values, eras))]
+#[allow(clippy::too_many_arguments)]
+fn compare_share<'py>(
+    py: Python<'py>,
+    data: PathBuf,
+    predictions: PathBuf,
+    stakes: PathBuf,
+    configs: Option<PathBuf>,
+    configs_json: Option<String>,
+    max_filtered_ratio: f64,
+    target_pow15: bool,
+    max_values: usize,
+    eras: Vec<String>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let (configs, _) = check_args(
+        max_filtered_ratio,
+        configs.as_deref(),
+        configs_json.as_deref(),
+        None,
+    )?;
+    let dataset = read_data(py, &data, &configs, Some(&eras))?;
+    let setup = models_and_stakes(&predictions, &stakes, configs, None)?;
+    let scores = run_scores(
+        py,
+        &dataset,
+        &predictions,
+        &setup,
+        max_filtered_ratio,
+        target_pow15,
+        max_values,
+        Some(&eras),
+    )?;
+    let n_rounds = scores.rounds.len();
+    let first = pyo3::types::PyList::empty(py);
+    let second = pyo3::types::PyList::empty(py);
+    for (c, config) in setup.configs.iter().enumerate() {
+        let series = &scores.series[c];
+        let mut a = Vec::with_capacity(series.len() * n_rounds);
+        let mut b = Vec::with_capacity(series.len() * n_rounds);
+        for s in series {
+            match s {
+                Some(s) => {
+                    a.extend_from_slice(&s.corr);
+                    if let Some(m) = &s.mmc {
+                        b.extend_from_slice(m);
+                    }
+                }
+                None => return Err(PyValueError::new_err("a model was not scored")),
+            }
+        }
+        let shape = [series.len(), n_rounds];
+        first.append(PyArray1::from_vec(py, a).reshape(shape)?)?;
+        if config.second.is_some() {
+            second.append(PyArray1::from_vec(py, b).reshape(shape)?)?;
+        } else {
+            second.append(py.None())?;
+        }
+    }
+    let result = PyDict::new(py);
+    result.set_item("rounds", scores.rounds)?;
+    result.set_item("first", first)?;
+    result.set_item("second", second)?;
+    result.set_item("warnings", scores.warnings)?;
+    result.set_item("chunks", scores.chunks)?;
+    Ok(result)
+}
+
+/// For the driver of a distributed compare: the payouts and aggregates from the shares'
+/// scores joined in era order (`first` / `second`: per configuration, models × rounds),
+/// and the CLI's files into `out`. Returns what `compare_frames` returns.
+#[pyfunction]
+#[pyo3(signature = (predictions, stakes, configs, configs_json, rounds, first, second, warnings, chunks, *, out))]
+#[allow(clippy::too_many_arguments)]
+fn compare_from_scores<'py>(
+    py: Python<'py>,
+    predictions: PathBuf,
+    stakes: PathBuf,
+    configs: Option<PathBuf>,
+    configs_json: Option<String>,
+    rounds: Vec<String>,
+    first: Vec<PyReadonlyArray2<'py, f64>>,
+    second: Vec<Option<PyReadonlyArray2<'py, f64>>>,
+    warnings: Vec<String>,
+    chunks: usize,
+    out: Option<PathBuf>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let (configs, staged) = check_args(
+        0.0,
+        configs.as_deref(),
+        configs_json.as_deref(),
+        out.as_deref(),
+    )?;
+    let mut setup = models_and_stakes(&predictions, &stakes, configs, staged)?;
+    if first.len() != setup.configs.len() || second.len() != setup.configs.len() {
+        return Err(PyValueError::new_err(
+            "one score matrix per configuration expected",
+        ));
+    }
+    let n_models = setup.models.len();
+    let shape_ok = |a: &PyReadonlyArray2<'py, f64>| a.shape() == [n_models, rounds.len()];
+    let mut series = Vec::with_capacity(setup.configs.len());
+    for (a, b) in first.iter().zip(&second) {
+        if !shape_ok(a) || b.as_ref().is_some_and(|b| !shape_ok(b)) {
+            return Err(PyValueError::new_err(
+                "score matrices must be models × rounds",
+            ));
+        }
+        let a = a.as_array();
+        let b = b.as_ref().map(|b| b.as_array());
+        series.push(
+            (0..n_models)
+                .map(|m| {
+                    Some(ModelScores {
+                        model: setup.models[m].clone(),
+                        rounds: rounds.clone(),
+                        corr: a.row(m).to_vec(),
+                        mmc: b.as_ref().map(|b| b.row(m).to_vec()),
+                    })
+                })
+                .collect(),
+        );
+    }
+    let scores = CompareScores {
+        rounds,
+        series,
+        warnings,
+        chunks,
+    };
+    let report = compare_report(&setup.models, &setup.stakes, &setup.configs, scores)
+        .map_err(|e| err(e.into()))?;
+    report_dict(py, &report, setup.staged.take(), out.as_deref())
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(compare_frames, m)?)?;
+    m.add_function(wrap_pyfunction!(compare_plan, m)?)?;
+    m.add_function(wrap_pyfunction!(compare_share, m)?)?;
+    m.add_function(wrap_pyfunction!(compare_from_scores, m)?)?;
+    Ok(())
+}

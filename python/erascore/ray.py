@@ -1,0 +1,507 @@
+"""``erascore.ray``: ``score``, ``diagnostics`` and ``compare`` over a Ray cluster.
+
+Same arguments and same results as ``erascore.score`` / ``.diagnostics`` / ``.compare``,
+plus the cluster to run on. The work is split into shares of eras (and of models, when
+there are many); each share is one Ray task that calls the Rust engine with the GIL
+released. Inputs given as paths are read by the workers themselves (features and targets
+only from the row groups that hold the share's eras); in-memory tables are put into the
+object store once. The shares' rows are merged, in the engine's order, into exactly the
+frame the single-machine call returns.
+
+Every check that spans the whole data (ids matched, repeated or in two eras, the 20%
+overlap rule) is made by every share on all rows, so a bad input fails the job with the
+single-machine exception and message; Ray retries a share whose worker died
+(``max_retries``).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import pandas as pd
+
+from erascore import _erascore as _rs
+from erascore import _frames
+
+Table = _frames.Table
+
+#: Columns of a predictions table that are never models (the engine's NON_MODEL_COLUMNS).
+_KEY_COLUMNS = ("id", "era", "data_type", "__index_level_0__")
+#: Models per share when ``models_per_task`` is not given and there are more than this.
+_MODELS_PER_TASK = 500
+
+
+def _ray() -> Any:
+    try:
+        import ray
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise ImportError("erascore.ray needs Ray: pip install 'ray>=2.9'") from e
+    return ray
+
+
+def _connect(address: Optional[str]) -> Any:
+    """The Ray module, connected: an existing connection is used as it is; otherwise
+    ``ray.init(address)`` (``None``: a running cluster named by RAY_ADDRESS, else a new
+    local one)."""
+    ray = _ray()
+    if not ray.is_initialized():
+        ray.init(address=address, include_dashboard=False, log_to_driver=False)
+    return ray
+
+
+def _cluster_cpus(ray: Any) -> int:
+    return max(1, int(ray.cluster_resources().get("CPU", 1)))
+
+
+def _chunks(items: Sequence, size: int) -> List[list]:
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+def _model_names(predictions: Any, models: Optional[Sequence[str]]) -> Optional[list]:
+    """The model columns a job scores, when the driver can tell without reading values:
+    ``models``, or a parquet file's / an Arrow table's non-key columns. ``None``: leave the
+    choice to the engine (one share of models)."""
+    if models is not None:
+        models = list(models)
+        # A repeated name is refused by the engine; keep it in one share so it still is.
+        return models if len(set(models)) == len(models) else None
+    if isinstance(predictions, str):
+        try:
+            names = _rs.parquet_columns(predictions)
+        except ValueError:
+            return None  # the workers raise the reader's error
+    else:
+        names = list(predictions.column_names)
+    return [n for n in names if n not in _KEY_COLUMNS]
+
+
+def _put(ray: Any, table: Any) -> Any:
+    """A path as it is (the workers read it); an in-memory table into the object store
+    once (workers on the node map it without a copy)."""
+    if table is None or isinstance(table, str):
+        return table
+    return ray.put(table)
+
+
+def _worker_threads() -> None:
+    """One rayon thread per CPU Ray gave the task (the engine's pool is built on first use,
+    from RAYON_NUM_THREADS): without it every worker would start a thread per core of the
+    node, and the node would be oversubscribed."""
+    if "RAYON_NUM_THREADS" not in os.environ:
+        try:
+            import ray
+
+            cpus = ray.get_runtime_context().get_assigned_resources().get("CPU", 1)
+        except Exception:  # pragma: no cover - outside a task
+            cpus = 1
+        os.environ["RAYON_NUM_THREADS"] = str(max(1, int(math.ceil(cpus))))
+
+
+def _in_driver_dir(cwd: str) -> None:
+    """Relative paths name files from the driver's working directory (and errors name
+    them as given): tasks run there when it exists on the worker's node."""
+    if os.path.isdir(cwd) and os.getcwd() != cwd:
+        os.chdir(cwd)
+
+
+def _score_share(
+    data: Any,
+    predictions: Any,
+    meta_model: Any,
+    benchmark: Any,
+    example: Any,
+    kwargs: dict,
+    eras: list,
+    models: Optional[list],
+    cwd: str,
+) -> tuple:
+    """One share: the engine on ``eras`` (and ``models``), every whole-data check made."""
+    _worker_threads()
+    _in_driver_dir(cwd)
+    return _rs.score_frames(
+        data,
+        predictions,
+        meta_model,
+        kwargs["meta_model_col"],
+        benchmark,
+        kwargs["benchmark_col"],
+        targets=kwargs["targets"],
+        metrics=kwargs["metrics"],
+        features=kwargs["features"],
+        models=models,
+        max_filtered_ratio=kwargs["max_filtered_ratio"],
+        target_pow15=kwargs["target_pow15"],
+        progress=None,
+        example=example,
+        example_column=kwargs.get("example_col"),
+        eras=eras,
+    )
+
+
+def _run_shares(
+    ray: Any,
+    tables: tuple,
+    kwargs: dict,
+    era_shares: List[list],
+    model_shares: List[Optional[list]],
+    max_retries: int,
+    progress: Optional[Callable[[int, int], None]],
+) -> List[tuple]:
+    """Runs every (era share, model share) task; returns their results in share order
+    (era share major)."""
+    remote = ray.remote(num_cpus=1, max_retries=max_retries, retry_exceptions=False)(_score_share)
+    refs = tuple(_put(ray, t) for t in tables)
+    cwd = os.getcwd()
+    tasks = []
+    sizes = []
+    for eras in era_shares:
+        for models in model_shares:
+            tasks.append(remote.remote(*refs, kwargs, eras, models, cwd))
+            sizes.append(len(eras))
+    total = sum(sizes)
+    done = [0]
+
+    def finished(k: int) -> None:
+        done[0] += sizes[k]
+        if progress is not None:
+            progress(done[0], total)
+
+    return _gather(ray, tasks, finished)
+
+
+def _drain(ray: Any, pending: dict) -> None:
+    """Cancels the shares still running (a share in Rust sees the cancellation within
+    100 ms) and collects their outcomes, so Ray does not log them as unhandled errors."""
+    for ref in pending:
+        ray.cancel(ref)
+    for ref in pending:
+        try:
+            ray.get(ref, timeout=10)
+        except Exception:
+            pass
+
+
+def _merge(
+    parts: List[tuple], targets: Sequence[str], model_order: Optional[Sequence[str]], split_models: bool
+) -> tuple:
+    """The shares' columns as one engine report: rows by era, then target, then model (the
+    engine's order), and the warnings, each once, whole-data ones first."""
+    eras: list = []
+    models: list = []
+    tgts: list = []
+    names = parts[0][3] if parts else []
+    values: List[list] = [[] for _ in names]
+    warnings: list = []
+    for e, m, t, _, v, w in parts:
+        eras.extend(e)
+        models.extend(m)
+        tgts.extend(t)
+        for out, column in zip(values, v):
+            out.append(np.asarray(column))
+        for x in w:
+            if x not in warnings:
+                warnings.append(x)
+    columns = [np.concatenate(v) if v else np.empty(0) for v in values]
+    if split_models and model_order is not None and eras:
+        # Shares of models of one era share come back one after the other: interleave them
+        # as the engine does (era, target, model). Eras are already in order across shares.
+        era_rank = pd.factorize(pd.Series(eras), sort=False)[0]
+        target_rank = pd.Index(list(targets)).get_indexer(tgts)
+        model_rank = pd.Index(list(model_order)).get_indexer(models)
+        order = np.lexsort((model_rank, target_rank, era_rank))
+        eras = [eras[k] for k in order]
+        models = [models[k] for k in order]
+        tgts = [tgts[k] for k in order]
+        columns = [c[order] for c in columns]
+    return eras, models, tgts, list(names), columns, warnings
+
+
+def _shares(
+    ray: Any,
+    data: Any,
+    predictions: Any,
+    models: Optional[Sequence[str]],
+    eras_per_task: Optional[int],
+    models_per_task: Optional[int],
+) -> Tuple[List[list], List[Optional[list]], Optional[list]]:
+    """Era shares (contiguous runs of the engine's era order) and model shares."""
+    eras = _rs.data_eras(data)
+    if eras_per_task is None:
+        eras_per_task = max(1, math.ceil(len(eras) / _cluster_cpus(ray)))
+    if eras_per_task < 1:
+        raise ValueError(f"eras_per_task must be at least 1, got {eras_per_task}")
+    era_shares = _chunks(eras, int(eras_per_task)) or [[]]
+    names = _model_names(predictions, models)
+    if models_per_task is not None and models_per_task < 1:
+        raise ValueError(f"models_per_task must be at least 1, got {models_per_task}")
+    per = models_per_task if models_per_task is not None else _MODELS_PER_TASK
+    if names is None or len(names) <= per:
+        model_shares: List[Optional[list]] = [list(models) if models is not None else None]
+    else:
+        model_shares = _chunks(names, int(per))
+    return era_shares, model_shares, names
+
+
+def score(
+    data: Table,
+    predictions: Table,
+    meta_model: Optional[Table] = None,
+    *,
+    targets: Sequence[str] = ("target",),
+    metrics: Optional[Sequence[str]] = None,
+    features: Optional[Sequence[str]] = None,
+    models: Optional[Sequence[str]] = None,
+    era_col: str = "era",
+    id_col: str = "id",
+    meta_model_col: str = "numerai_meta_model",
+    benchmark: Optional[Table] = None,
+    benchmark_col: Optional[str] = None,
+    max_filtered_ratio: float = 0.2,
+    target_pow15: bool = True,
+    progress: Optional[bool] = None,
+    address: Optional[str] = None,
+    eras_per_task: Optional[int] = None,
+    models_per_task: Optional[int] = None,
+    max_retries: int = 3,
+) -> pd.DataFrame:
+    """:func:`erascore.score` over a Ray cluster: the same frame, row for row.
+
+    Arguments are those of :func:`erascore.score`, plus:
+        address: the cluster (``ray.init(address)``); ignored when Ray is already
+            initialised in this process, whose connection is used. ``None``: RAY_ADDRESS
+            or a new local cluster.
+        eras_per_task: eras per task (default: the eras spread evenly, one task per CPU
+            of the cluster).
+        models_per_task: models per task (default: all models in each task up to 500,
+            else shares of 500).
+        max_retries: how often Ray reruns a task whose worker died.
+    """
+    ray = _connect(address)
+    metrics = _frames._score_metrics(metrics, meta_model, benchmark, benchmark_col)
+    targets = [targets] if isinstance(targets, str) else list(targets)
+    _rs.score_plan(metrics, float(max_filtered_ratio))
+    needs_features = any(m in ("fnc", "fexp_max") for m in metrics)
+    data_arrow, preds_arrow, (meta_arrow, bench_arrow) = _frames._prepare(
+        data, predictions, [("meta_model", meta_model), ("benchmark", benchmark)],
+        targets=targets, features=features, needs_features=needs_features,
+        era_col=era_col, id_col=id_col,
+    )
+    era_shares, model_shares, names = _shares(
+        ray, data_arrow, preds_arrow, models, eras_per_task, models_per_task
+    )
+    kwargs = dict(
+        meta_model_col=meta_model_col, benchmark_col=benchmark_col, targets=targets,
+        metrics=metrics, features=list(features) if features is not None else None,
+        max_filtered_ratio=float(max_filtered_ratio), target_pow15=bool(target_pow15),
+    )
+    parts = _run_shares(
+        ray, (data_arrow, preds_arrow, meta_arrow, bench_arrow, None), kwargs,
+        era_shares, model_shares, max_retries, _frames._progress_bar(progress),
+    )
+    eras, model_col, target_col, metric_names, values, warnings = _merge(
+        parts, targets, names, len(model_shares) > 1
+    )
+    _frames._warn(warnings)
+    return _frames._score_frame(eras, model_col, target_col, metric_names, values)
+
+
+def _label(table: Any, what: str) -> str:
+    """How the engine names an input in outputs: a path as given, else ``what``."""
+    return table if isinstance(table, str) else what
+
+
+def _has_features(data: Any, features: Optional[Sequence[str]]) -> bool:
+    if features is not None:
+        return len(list(features)) > 0
+    if isinstance(data, str):
+        names = _rs.parquet_columns(data)
+    else:
+        names = data.column_names
+    return any(str(n).startswith("feature_") for n in names)
+
+
+def diagnostics(
+    data: Table,
+    predictions: Table,
+    meta_model: Optional[Table] = None,
+    *,
+    targets: Sequence[str] = ("target",),
+    features: Optional[Sequence[str]] = None,
+    models: Optional[Sequence[str]] = None,
+    era_col: str = "era",
+    id_col: str = "id",
+    meta_model_col: str = "numerai_meta_model",
+    benchmark: Optional[Table] = None,
+    benchmark_col: Optional[str] = None,
+    example_preds: Optional[Table] = None,
+    example_col: str = "prediction",
+    top_bottom: int = 200,
+    corr_multiplier: float = 0.5,
+    mmc_multiplier: float = 2.0,
+    max_filtered_ratio: float = 0.2,
+    target_pow15: bool = True,
+    out: Optional[Union[str, os.PathLike]] = None,
+    progress: Optional[bool] = None,
+    address: Optional[str] = None,
+    eras_per_task: Optional[int] = None,
+    models_per_task: Optional[int] = None,
+    max_retries: int = 3,
+) -> _frames.Diagnostics:
+    """:func:`erascore.diagnostics` over a Ray cluster: the same per-era table, summary and
+    output folder.
+
+    The per-era metrics are computed in shares of eras (and models) as in :func:`score`;
+    the statistics over eras (which depend on the whole ordered series: drawdowns,
+    autocorrelation) are computed once, by the driver, from the merged per-era rows, by
+    the same code as the single-machine run. ``out`` is checked before any task starts and
+    written only by the driver, staged and swapped in whole once everything succeeded.
+    Extra arguments: see :func:`score`.
+    """
+    ray = _connect(address)
+    targets = [targets] if isinstance(targets, str) else list(targets)
+    data_arrow, preds_arrow, (meta_arrow, bench_arrow, example_arrow) = _frames._prepare(
+        data, predictions,
+        [("meta_model", meta_model), ("benchmark", benchmark), ("example_preds", example_preds)],
+        targets=targets, features=features, needs_features=True,
+        era_col=era_col, id_col=id_col,
+    )
+    out_path = os.fspath(out) if out is not None else None
+    metrics, omitted = _rs.diagnostics_plan(
+        targets=targets, top_bottom=int(top_bottom), corr_multiplier=float(corr_multiplier),
+        mmc_multiplier=float(mmc_multiplier), max_filtered_ratio=float(max_filtered_ratio),
+        out=out_path, meta=meta_arrow is not None, benchmark=bench_arrow is not None,
+        example=example_arrow is not None, features=_has_features(data_arrow, features),
+    )
+    if bench_arrow is not None and benchmark_col is None:
+        raise ValueError("benchmark needs benchmark_column")  # as the engine says it
+    era_shares, model_shares, names = _shares(
+        ray, data_arrow, preds_arrow, models, eras_per_task, models_per_task
+    )
+    kwargs = dict(
+        meta_model_col=meta_model_col, benchmark_col=benchmark_col, targets=targets,
+        metrics=metrics, features=list(features) if features is not None else None,
+        max_filtered_ratio=float(max_filtered_ratio), target_pow15=bool(target_pow15),
+        example_col=example_col if example_arrow is not None else None,
+    )
+    parts = _run_shares(
+        ray, (data_arrow, preds_arrow, meta_arrow, bench_arrow, example_arrow), kwargs,
+        era_shares, model_shares, max_retries, _frames._progress_bar(progress),
+    )
+    eras, model_col, target_col, metric_names, values, warnings = _merge(
+        parts, targets, names, len(model_shares) > 1
+    )
+    result = _rs.diagnostics_from_scores(
+        eras, model_col, target_col, metric_names, [np.asarray(v, dtype=np.float64) for v in values],
+        warnings, corr_multiplier=float(corr_multiplier), mmc_multiplier=float(mmc_multiplier),
+        with_meta=meta_arrow is not None, omitted=omitted, out=out_path,
+        data_label=_label(data_arrow, "data"), predictions_label=_label(preds_arrow, "predictions"),
+    )
+    _frames._warn(result["warnings"])
+    return _frames._diagnostics(result)
+
+
+def _compare_share(
+    data: str, predictions: str, stakes: str, toml_path: Optional[str], json_text: Optional[str],
+    kwargs: dict, eras: list, cwd: str,
+) -> dict:
+    """One share of a compare: every model under every configuration over ``eras``."""
+    _worker_threads()
+    _in_driver_dir(cwd)
+    return _rs.compare_share(data, predictions, stakes, toml_path, json_text, eras=eras, **kwargs)
+
+
+def compare(
+    data: Union[str, os.PathLike],
+    predictions: Union[str, os.PathLike],
+    stakes: Union[str, os.PathLike],
+    configs: Any,
+    *,
+    max_filtered_ratio: float = 0.2,
+    target_pow15: bool = True,
+    max_values: int = 150_000_000,
+    out: Optional[Union[str, os.PathLike]] = None,
+    address: Optional[str] = None,
+    eras_per_task: Optional[int] = None,
+    max_retries: int = 3,
+) -> _frames.Compare:
+    """:func:`erascore.compare` over a Ray cluster: the same tables and compare.json.
+
+    Partitioned by eras only. A share scores every model of its eras under every
+    configuration: an era's meta model needs every staked model of that era, and it is
+    built inside the share (the engine's own model chunks, ``max_values``, bound the
+    memory of a task). Payouts compound over rounds and the tournament aggregates span all
+    models, so the driver simulates them once from the shares' scores joined in era order
+    (models × rounds per configuration: 8 bytes per value), by the same code as the
+    single-machine run. ``out`` is written by the driver only, staged. Extra arguments:
+    see :func:`score`.
+    """
+    ray = _connect(address)
+    data, predictions, stakes = _frames._paths(data=data, predictions=predictions, stakes=stakes)
+    toml_path, json_text = _frames._configs_arg(configs)
+    out_path = os.fspath(out) if out is not None else None
+    eras, _ = _rs.compare_plan(
+        data, predictions, stakes, toml_path, json_text,
+        max_filtered_ratio=float(max_filtered_ratio), out=out_path,
+    )
+    if eras_per_task is None:
+        eras_per_task = max(1, math.ceil(len(eras) / _cluster_cpus(ray)))
+    if eras_per_task < 1:
+        raise ValueError(f"eras_per_task must be at least 1, got {eras_per_task}")
+    shares = _chunks(eras, int(eras_per_task)) or [[]]
+    kwargs = dict(
+        max_filtered_ratio=float(max_filtered_ratio), target_pow15=bool(target_pow15),
+        max_values=int(max_values),
+    )
+    remote = ray.remote(num_cpus=1, max_retries=max_retries, retry_exceptions=False)(_compare_share)
+    cwd = os.getcwd()
+    refs = [remote.remote(data, predictions, stakes, toml_path, json_text, kwargs, s, cwd) for s in shares]
+    parts = _gather(ray, refs)
+    rounds: list = []
+    warnings: list = []
+    for p in parts:
+        rounds.extend(p["rounds"])
+        for w in p["warnings"]:
+            if w not in warnings:
+                warnings.append(w)
+    n_configs = len(parts[0]["first"])
+
+    def joined(key: str, c: int) -> Optional[np.ndarray]:
+        blocks = [p[key][c] for p in parts]
+        if blocks[0] is None:
+            return None
+        return np.ascontiguousarray(np.concatenate(blocks, axis=1))
+
+    result = _rs.compare_from_scores(
+        predictions, stakes, toml_path, json_text, rounds,
+        [joined("first", c) for c in range(n_configs)],
+        [joined("second", c) for c in range(n_configs)],
+        warnings, max(p["chunks"] for p in parts), out=out_path,
+    )
+    return _frames._compare(result)
+
+
+def _gather(ray: Any, refs: list, finished: Optional[Callable[[int], None]] = None) -> list:
+    """The results of ``refs`` in order; the first failure cancels the rest and is raised
+    as the engine raised it (type and message), not wrapped in Ray's error."""
+    pending = {r: k for k, r in enumerate(refs)}
+    results: dict = {}
+    try:
+        while pending:
+            ready, _ = ray.wait(list(pending), num_returns=1)
+            for ref in ready:
+                k = pending.pop(ref)
+                results[k] = ray.get(ref)
+                if finished is not None:
+                    finished(k)
+    except ray.exceptions.RayTaskError as e:
+        _drain(ray, pending)
+        if isinstance(e.cause, BaseException):
+            raise e.cause from None
+        raise
+    except BaseException:
+        _drain(ray, pending)
+        raise
+    return [results[k] for k in range(len(refs))]

@@ -1,0 +1,228 @@
+"""erascore.ray on a real local Ray cluster (2 CPUs, loopback): every entry point gives
+exactly the single-machine result (frames equal bit for bit, same order), on the bundled
+example and on a synthetic tournament archive; bad inputs fail with the single-machine
+exception and message; and erascore.compare matches the CLI's files.
+
+One cluster serves the module (started once: ~4 s). `-m 'not ray_slow'` keeps one test of
+each entry point on the example."""
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+import erascore
+
+ray = pytest.importorskip("ray")
+import erascore.ray as er  # noqa: E402
+
+from test_frames import EXAMPLE, cli_binary  # noqa: E402
+
+METRICS = ["corr", "corr_tb200", "mmc", "fnc", "spearman", "pearson", "fexp_max"]
+PATHS = (
+    str(EXAMPLE / "data.parquet"),
+    str(EXAMPLE / "predictions.parquet"),
+    str(EXAMPLE / "meta_model.parquet"),
+)
+CONFIGS = [
+    {"name": "y2024", "rule": "2024"},
+    {"name": "tb-custom", "score": "1.5 * corr_tb50 - 0.5 * mmc", "cap": 0.1, "resolve_lag": 2},
+    {"name": "naive", "score": "0.5 * corr + 2 * mmc", "cap": 0.05, "meta_model": "naive", "min_stake": 2.5},
+    {"name": "fnc", "score": "fnc", "target": "target_aux_20"},
+]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def cluster():
+    ray.init(
+        num_cpus=2, include_dashboard=False, log_to_driver=False,
+        _node_ip_address="127.0.0.1", configure_logging=False,
+    )
+    yield
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory) -> Path:
+    """A synthetic tournament archive (era column in the predictions, stakes), its data
+    rewritten with one row group per era so that shares skip the others' features."""
+    out = tmp_path_factory.mktemp("ray") / "archive"
+    subprocess.run(
+        [str(cli_binary()), "synth", "--population", "tournament", "--models", "30", "--eras", "14",
+         "--rows", "240", "--features", "12", "--seed", "5", "--out", str(out), "--quiet"],
+        check=True, capture_output=True,
+    )
+    data = pq.read_table(out / "data.parquet")
+    pq.write_table(data, out / "data.parquet", row_group_size=240)
+    assert pq.ParquetFile(out / "data.parquet").metadata.num_row_groups == 14
+    return out
+
+
+def test_score_on_the_example_is_the_single_machine_frame():
+    want = erascore.score(*PATHS, metrics=METRICS)
+    got = er.score(*PATHS, metrics=METRICS, eras_per_task=5)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+@pytest.mark.ray_slow
+def test_score_in_memory_frames_in_shares_of_eras_and_models():
+    data = pd.read_parquet(PATHS[0]).set_index("id")
+    preds = pd.read_parquet(PATHS[1]).set_index("id")
+    meta = pd.read_parquet(PATHS[2])
+    want = erascore.score(data, preds, meta, metrics=METRICS, targets=["target"])
+    got = er.score(data, preds, meta, metrics=METRICS, eras_per_task=3, models_per_task=2)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+@pytest.mark.ray_slow
+def test_score_on_a_synthetic_archive_in_shares_of_row_groups(archive):
+    paths = (str(archive / "data.parquet"), str(archive / "predictions.parquet"),
+             str(archive / "meta_model.parquet"))
+    kw = dict(metrics=["corr", "mmc", "fnc", "fexp_max"], targets=["target", "target_aux_20"])
+    want = erascore.score(*paths, **kw)
+    assert len(want) == 14 * 30 * 2
+    for eras_per_task, models_per_task in [(1, None), (4, 7)]:
+        got = er.score(*paths, eras_per_task=eras_per_task, models_per_task=models_per_task, **kw)
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+def test_diagnostics_on_the_example_and_its_folder(tmp_path):
+    want = erascore.diagnostics(*PATHS, out=tmp_path / "one")
+    got = er.diagnostics(*PATHS, out=tmp_path / "ray", eras_per_task=4, models_per_task=2)
+    pd.testing.assert_frame_equal(got.per_era, want.per_era, check_exact=True)
+    pd.testing.assert_frame_equal(got.summary, want.summary, check_exact=True)
+    assert got.not_computed == want.not_computed
+    files = sorted(os.listdir(tmp_path / "one"))
+    assert sorted(os.listdir(tmp_path / "ray")) == files
+    for name in ["summary.json", "per_era.csv"]:
+        assert (tmp_path / "ray" / name).read_bytes() == (tmp_path / "one" / name).read_bytes(), name
+    assert pq.read_table(tmp_path / "ray" / "per_era.parquet").equals(
+        pq.read_table(tmp_path / "one" / "per_era.parquet"))
+
+
+@pytest.mark.ray_slow
+def test_diagnostics_on_a_synthetic_archive(archive):
+    paths = (str(archive / "data.parquet"), str(archive / "predictions.parquet"),
+             str(archive / "meta_model.parquet"))
+    want = erascore.diagnostics(*paths, targets=["target", "target_aux_20"], top_bottom=50)
+    got = er.diagnostics(*paths, targets=["target", "target_aux_20"], top_bottom=50, eras_per_task=3,
+                         models_per_task=8)
+    pd.testing.assert_frame_equal(got.per_era, want.per_era, check_exact=True)
+    pd.testing.assert_frame_equal(got.summary, want.summary, check_exact=True)
+
+
+def _cli_compare(archive: Path, out: Path, rules: Path, *extra: str) -> None:
+    subprocess.run(
+        [str(cli_binary()), "compare", "--data", str(archive / "data.parquet"),
+         "--predictions", str(archive / "predictions.parquet"), "--stakes", str(archive / "stakes.csv"),
+         "--configs", str(rules), "--out", str(out), "--quiet", *extra],
+        check=True, capture_output=True,
+    )
+
+
+def _toml(configs) -> str:
+    def value(v):
+        return json.dumps(v) if isinstance(v, str) else repr(v)
+
+    return "".join(
+        "[[config]]\n" + "".join(f"{k} = {value(v)}\n" for k, v in c.items()) + "\n" for c in configs
+    )
+
+
+@pytest.mark.ray_slow
+def test_compare_in_process_matches_the_cli_and_ray_matches_it(archive, tmp_path):
+    rules = tmp_path / "rules.toml"
+    rules.write_text(_toml(CONFIGS))
+    _cli_compare(archive, tmp_path / "cli", rules)
+    args = (archive / "data.parquet", archive / "predictions.parquet", archive / "stakes.csv")
+    one = erascore.compare(*args, rules, out=tmp_path / "one")
+    # The CLI's tables and compare.json, number for number.
+    pd.testing.assert_frame_equal(one.per_model, pd.read_parquet(tmp_path / "cli" / "per_model.parquet"),
+                                  check_exact=True)
+    pd.testing.assert_frame_equal(one.per_round, pd.read_parquet(tmp_path / "cli" / "per_round.parquet"),
+                                  check_exact=True)
+    assert one.summary == json.loads((tmp_path / "cli" / "compare.json").read_text())
+    for name in ["compare.json", "per_model.parquet", "per_round.parquet", "report.html"]:
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "cli" / name).read_bytes(), name
+    # Configurations given as dicts are the same document.
+    assert erascore.compare(*args, CONFIGS).summary == one.summary
+    # Shares of eras on the cluster: the same, also with the meta model built chunk by chunk.
+    for eras_per_task, max_values in [(3, 150_000_000), (5, 240 * 14 * 7)]:
+        got = er.compare(*args, rules, eras_per_task=eras_per_task, max_values=max_values,
+                         out=tmp_path / f"ray{eras_per_task}")
+        pd.testing.assert_frame_equal(got.per_model, one.per_model, check_exact=True)
+        pd.testing.assert_frame_equal(got.per_round, one.per_round, check_exact=True)
+        assert got.summary == one.summary
+        assert (tmp_path / f"ray{eras_per_task}" / "compare.json").read_bytes() == (
+            tmp_path / "one" / "compare.json").read_bytes()
+
+
+def test_compare_on_the_cluster_small(archive, tmp_path):
+    args = (archive / "data.parquet", archive / "predictions.parquet", archive / "stakes.csv")
+    want = erascore.compare(*args, CONFIGS[:2])
+    got = er.compare(*args, CONFIGS[:2], eras_per_task=7)
+    pd.testing.assert_frame_equal(got.per_model, want.per_model, check_exact=True)
+    pd.testing.assert_frame_equal(got.per_round, want.per_round, check_exact=True)
+    assert got.summary == want.summary
+
+
+def _raised(call):
+    with pytest.raises(Exception) as e:
+        call()
+    return type(e.value), str(e.value)
+
+
+@pytest.mark.ray_slow
+def test_bad_inputs_fail_the_job_with_the_single_machine_error(tmp_path, archive):
+    # A target the data lacks, a metric that does not exist, a ratio out of range.
+    for kw in [dict(targets=["nope"]), dict(metrics=["cor"]), dict(max_filtered_ratio=1.5)]:
+        want = _raised(lambda: erascore.score(*PATHS, **kw))
+        assert want[0] is ValueError
+        assert _raised(lambda: er.score(*PATHS, eras_per_task=2, **kw)) == want
+    # An id in two eras: a check spanning the data, made by every share on all of it.
+    data = pd.read_parquet(PATHS[0])
+    data.loc[data.index[-1], "id"] = data["id"].iloc[0]
+    bad = tmp_path / "data.parquet"
+    data.to_parquet(bad, index=False, row_group_size=500)
+    want = _raised(lambda: erascore.score(str(bad), *PATHS[1:], metrics=["corr"]))
+    assert want[0] is ValueError and data["id"].iloc[0] in want[1]
+    assert _raised(lambda: er.score(str(bad), *PATHS[1:], metrics=["corr"], eras_per_task=1)) == want
+    # An id twice within one era: that era's share reports it.
+    data = pd.read_parquet(PATHS[0])
+    data.loc[data.index[1], "id"] = data["id"].iloc[0]
+    twice = tmp_path / "twice.parquet"
+    data.to_parquet(twice, index=False, row_group_size=500)
+    want = _raised(lambda: erascore.score(str(twice), *PATHS[1:], metrics=["corr"]))
+    assert want[0] is ValueError and data["id"].iloc[0] in want[1]
+    assert _raised(lambda: er.score(str(twice), *PATHS[1:], metrics=["corr"], eras_per_task=4)) == want
+    want = _raised(lambda: erascore.diagnostics(str(bad), *PATHS[1:]))
+    assert _raised(lambda: er.diagnostics(str(bad), *PATHS[1:], out=tmp_path / "d")) == want
+    assert not (tmp_path / "d").exists()  # nothing written
+    # A non-finite prediction in one share of models.
+    preds = pd.read_parquet(PATHS[1])
+    preds.loc[preds.index[7], "model_2"] = np.inf
+    bad_preds = tmp_path / "preds.parquet"
+    preds.to_parquet(bad_preds, index=False)
+    want = _raised(lambda: erascore.score(PATHS[0], str(bad_preds), metrics=["corr"]))
+    got = _raised(lambda: er.score(PATHS[0], str(bad_preds), metrics=["corr"], models_per_task=1))
+    assert got == want
+    # compare: a bad configuration, and a stakes file naming a model without predictions.
+    args = (archive / "data.parquet", archive / "predictions.parquet", archive / "stakes.csv")
+    bad_config = [{"name": "a", "score": "0.5 * cor"}]
+    want = _raised(lambda: erascore.compare(*args, bad_config))
+    assert want[0] is ValueError and "'cor'" in want[1]
+    assert _raised(lambda: er.compare(*args, bad_config)) == want
+    stakes = tmp_path / "stakes.csv"
+    shutil.copy(archive / "stakes.csv", stakes)
+    with open(stakes, "a") as f:
+        f.write("ghost,1\n")
+    want = _raised(lambda: erascore.compare(*args[:2], stakes, CONFIGS[:1]))
+    assert "ghost" in want[1]
+    assert _raised(lambda: er.compare(*args[:2], stakes, CONFIGS[:1], out=tmp_path / "c")) == want
+    assert not (tmp_path / "c").exists()
