@@ -12,8 +12,8 @@ use std::sync::Arc;
 use arrow_array::builder::StringBuilder;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
-    ArrowPrimitiveType, Float16Type, Float32Type, Int16Type, Int32Type, Int64Type, Int8Type,
-    UInt16Type, UInt32Type, UInt64Type, UInt8Type,
+    ArrowPrimitiveType, Float16Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type,
+    Int8Type, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
 };
 use arrow_array::{Array, ArrayRef, Float64Array, StringArray};
 use arrow_schema::{ArrowError, DataType};
@@ -26,19 +26,15 @@ fn map_primitive<T: ArrowPrimitiveType>(
     array: &dyn Array,
     f: impl Fn(T::Native) -> f64,
 ) -> ArrayRef {
-    let a = array.as_primitive::<T>();
-    Arc::new(Float64Array::from_iter(a.iter().map(|v| v.map(&f))))
+    // `unary` maps the values buffer and keeps the null buffer as it is.
+    Arc::new(array.as_primitive::<T>().unary::<_, Float64Type>(f))
 }
 
 /// `array` as a `Float64Array` (nulls kept): integers, unsigned integers, half, single and
 /// double floats, booleans (1 and 0), an all-null column, or a dictionary of those.
 pub(crate) fn to_float64(array: &dyn Array) -> Result<ArrayRef, ArrowError> {
     Ok(match array.data_type() {
-        DataType::Float64 => Arc::new(
-            array
-                .as_primitive::<arrow_array::types::Float64Type>()
-                .clone(),
-        ),
+        DataType::Float64 => Arc::new(array.as_primitive::<Float64Type>().clone()),
         DataType::Float32 => map_primitive::<Float32Type>(array, f64::from),
         DataType::Float16 => map_primitive::<Float16Type>(array, |v| v.to_f64()),
         DataType::Int8 => map_primitive::<Int8Type>(array, f64::from),
@@ -61,7 +57,7 @@ pub(crate) fn to_float64(array: &dyn Array) -> Result<ArrayRef, ArrowError> {
         DataType::Dictionary(_, _) => {
             let dict = array.as_any_dictionary();
             let values = to_float64(dict.values().as_ref())?;
-            let values = values.as_primitive::<arrow_array::types::Float64Type>();
+            let values = values.as_primitive::<Float64Type>();
             let keys = dict.normalized_keys();
             Arc::new(Float64Array::from_iter((0..array.len()).map(|i| {
                 let k = keys[i];
@@ -74,23 +70,19 @@ pub(crate) fn to_float64(array: &dyn Array) -> Result<ArrayRef, ArrowError> {
 
 /// The text of one float as a label: the shortest representation that reads back to the
 /// same value, with `.0` on whole numbers (`575.0`), as arrow-cast wrote it.
-fn float_label(v: f64) -> String {
+fn float_label(v: f64, buffer: &mut ryu::Buffer) -> &str {
     if v.is_finite() {
-        ryu::Buffer::new().format_finite(v).to_string()
+        buffer.format_finite(v)
     } else if v.is_nan() {
-        "NaN".to_string()
+        "NaN"
     } else if v > 0.0 {
-        "inf".to_string()
+        "inf"
     } else {
-        "-inf".to_string()
+        "-inf"
     }
 }
 
-fn labels<I, S>(values: I, capacity: usize) -> ArrayRef
-where
-    I: Iterator<Item = Option<S>>,
-    S: AsRef<str>,
-{
+fn labels<'a>(values: impl Iterator<Item = Option<&'a str>>, capacity: usize) -> ArrayRef {
     let mut b = StringBuilder::with_capacity(capacity, capacity * 8);
     for v in values {
         b.append_option(v);
@@ -98,12 +90,26 @@ where
     Arc::new(b.finish())
 }
 
+/// Integers formatted straight into the column's buffer (an era column as integers is one
+/// label per row: no string is allocated per row).
 fn integer_labels<T: ArrowPrimitiveType>(array: &dyn Array) -> ArrayRef
 where
     T::Native: std::fmt::Display,
 {
+    use std::fmt::Write;
     let a = array.as_primitive::<T>();
-    labels(a.iter().map(|v| v.map(|v| v.to_string())), a.len())
+    let mut b = StringBuilder::with_capacity(a.len(), a.len() * 4);
+    for v in a.iter() {
+        match v {
+            // Writing into a StringBuilder cannot fail; `append_value("")` ends the value.
+            Some(v) => {
+                let _ = write!(b, "{v}");
+                b.append_value("");
+            }
+            None => b.append_null(),
+        }
+    }
+    Arc::new(b.finish())
 }
 
 /// Binary values as text; a value that is not UTF-8 becomes null, for the caller to find and
@@ -136,26 +142,27 @@ pub(crate) fn to_utf8(array: &ArrayRef) -> Result<ArrayRef, ArrowError> {
         DataType::UInt64 => integer_labels::<UInt64Type>(array.as_ref()),
         DataType::Float16 | DataType::Float32 | DataType::Float64 => {
             let f = to_float64(array.as_ref())?;
-            let f = f.as_primitive::<arrow_array::types::Float64Type>();
-            labels(f.iter().map(|v| v.map(float_label)), len)
+            let f = f.as_primitive::<Float64Type>();
+            let mut buffer = ryu::Buffer::new();
+            let mut b = StringBuilder::with_capacity(len, len * 8);
+            for v in f.iter() {
+                b.append_option(v.map(|v| float_label(v, &mut buffer)));
+            }
+            Arc::new(b.finish())
         }
         DataType::Null => Arc::new(StringArray::new_null(len)),
         DataType::Dictionary(_, _) => {
             let dict = array.as_any_dictionary();
             let values = to_utf8(dict.values())?;
             let keys = dict.normalized_keys();
-            let text = |k: usize| -> Option<String> {
-                if values.is_null(k) {
-                    return None;
-                }
-                Some(match values.data_type() {
-                    DataType::LargeUtf8 => values.as_string::<i64>().value(k).to_string(),
-                    DataType::Utf8View => values.as_string_view().value(k).to_string(),
-                    _ => values.as_string::<i32>().value(k).to_string(),
-                })
+            // Each dictionary value read once; rows borrow it.
+            let text: Vec<Option<&str>> = match values.data_type() {
+                DataType::LargeUtf8 => values.as_string::<i64>().iter().collect(),
+                DataType::Utf8View => values.as_string_view().iter().collect(),
+                _ => values.as_string::<i32>().iter().collect(),
             };
             labels(
-                (0..len).map(|i| array.is_valid(i).then(|| text(keys[i])).flatten()),
+                (0..len).map(|i| array.is_valid(i).then(|| text[keys[i]]).flatten()),
                 len,
             )
         }
@@ -171,9 +178,7 @@ mod tests {
     };
 
     fn floats(a: &ArrayRef) -> Vec<Option<f64>> {
-        a.as_primitive::<arrow_array::types::Float64Type>()
-            .iter()
-            .collect()
+        a.as_primitive::<Float64Type>().iter().collect()
     }
 
     fn texts(a: &ArrayRef) -> Vec<Option<String>> {
