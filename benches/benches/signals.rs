@@ -4,18 +4,22 @@
 //!
 //! Three timings: `alpha` and `meta_portfolio_contribution` each on their own (as
 //! numerai-tools' functions are called), and both from one set of neutralized weights, which
-//! is what `erascore score --metrics alpha,mpc` does per era and target.
+//! is what `erascore score --metrics alpha,mpc` does per era and target. Each on one thread
+//! (as the engine runs a kernel, with eras spread over the threads) and on the rayon pool
+//! (`Parallelism::Pool`, the models of the one era over the cores; numpy's OpenBLAS uses
+//! every core for numerai-tools' products too).
 
 use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use erascore_benches::era;
-use erascore_kernels::alpha::{alpha_many, alpha_of_weights};
+use erascore_kernels::alpha::{alpha_many_par, alpha_of_weights};
 use erascore_kernels::matrix::{ColumnData, ColumnMatrix};
-use erascore_kernels::meta_portfolio::{meta_portfolio_contribution, mpc_of_weights};
-use erascore_kernels::neutralized_weights::{generate_neutralized_weights_many, WeightScaling};
+use erascore_kernels::meta_portfolio::{meta_portfolio_contribution_par, mpc_of_weights};
+use erascore_kernels::neutralized_weights::{generate_neutralized_weights_many_par, WeightScaling};
 use erascore_kernels::target::{centre, Precision};
+use erascore_kernels::Parallelism;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -46,46 +50,54 @@ fn signals(c: &mut Criterion) {
         "signals {MODELS} models x {TICKERS} tickers x {NEUTRALIZERS} neutralizers"
     ));
     g.sample_size(10).measurement_time(Duration::from_secs(6));
-    g.bench_function("alpha", |b| {
-        b.iter(|| {
-            alpha_many(
-                black_box(&preds),
-                &neutralizers,
-                &weights,
-                target,
-                Precision::F32,
-            )
-            .expect("valid")
-        })
-    });
-    g.bench_function("mpc", |b| {
-        b.iter(|| {
-            meta_portfolio_contribution(
-                black_box(&preds),
-                &e.stakes,
-                &neutralizers,
-                &weights,
-                target,
-                Precision::F32,
-            )
-            .expect("valid")
-        })
-    });
-    g.bench_function("alpha + mpc from one set of weights", |b| {
-        b.iter(|| {
-            let w = generate_neutralized_weights_many(
-                black_box(&preds),
-                &neutralizers,
-                &weights,
-                WeightScaling::Raw,
-            )
-            .expect("valid");
-            let t = centre(target, Precision::F32);
-            let alpha: Vec<f64> = w.iter().map(|w| alpha_of_weights(w, &t)).collect();
-            let refs: Vec<&[f64]> = w.iter().map(Vec::as_slice).collect();
-            (alpha, mpc_of_weights(&refs, &e.stakes, &t).expect("valid"))
-        })
-    });
+    for (label, par) in [
+        ("", Parallelism::Sequential),
+        (" (all threads)", Parallelism::Pool),
+    ] {
+        g.bench_function(format!("alpha{label}"), |b| {
+            b.iter(|| {
+                alpha_many_par(
+                    black_box(&preds),
+                    &neutralizers,
+                    &weights,
+                    target,
+                    Precision::F32,
+                    par,
+                )
+                .expect("valid")
+            })
+        });
+        g.bench_function(format!("mpc{label}"), |b| {
+            b.iter(|| {
+                meta_portfolio_contribution_par(
+                    black_box(&preds),
+                    &e.stakes,
+                    &neutralizers,
+                    &weights,
+                    target,
+                    Precision::F32,
+                    par,
+                )
+                .expect("valid")
+            })
+        });
+        g.bench_function(format!("alpha + mpc from one set of weights{label}"), |b| {
+            b.iter(|| {
+                let w = generate_neutralized_weights_many_par(
+                    black_box(&preds),
+                    &neutralizers,
+                    &weights,
+                    WeightScaling::Raw,
+                    par,
+                )
+                .expect("valid");
+                let t = centre(target, Precision::F32);
+                let alpha: Vec<f64> = w.iter().map(|w| alpha_of_weights(w, &t)).collect();
+                let refs: Vec<&[f64]> = w.iter().map(Vec::as_slice).collect();
+                (alpha, mpc_of_weights(&refs, &e.stakes, &t).expect("valid"))
+            })
+        });
+    }
     g.finish();
 }
 

@@ -12,7 +12,7 @@
 use crate::matrix::ColumnMatrix;
 use crate::neutralized_weights::raw_weights_for_target;
 use crate::target::{centre, Precision};
-use crate::KernelError;
+use crate::{KernelError, Parallelism};
 
 /// `alpha` of each prediction column against one era's target. All slices are that era's
 /// aligned rows (`neutralizers.rows()` of them); `target` must hold no NaN (numerai-tools
@@ -24,9 +24,29 @@ pub fn alpha_many(
     target: &[f64],
     precision: Precision,
 ) -> Result<Vec<f64>, KernelError> {
-    let weights = raw_weights_for_target(predictions, neutralizers, sample_weights, target.len())?;
+    alpha_many_par(
+        predictions,
+        neutralizers,
+        sample_weights,
+        target,
+        precision,
+        Parallelism::Sequential,
+    )
+}
+
+/// [`alpha_many`] with the models spread over the threads `par` allows (the same numbers).
+pub fn alpha_many_par(
+    predictions: &[&[f64]],
+    neutralizers: &ColumnMatrix,
+    sample_weights: &[f64],
+    target: &[f64],
+    precision: Precision,
+    par: Parallelism,
+) -> Result<Vec<f64>, KernelError> {
+    let weights =
+        raw_weights_for_target(predictions, neutralizers, sample_weights, target.len(), par)?;
     let t = centre(target, precision);
-    Ok(weights.iter().map(|w| alpha_of_weights(w, &t)).collect())
+    Ok(par.map_init(&weights, || (), |_, w| alpha_of_weights(w, &t)))
 }
 
 /// [`alpha_many`] of one prediction column.

@@ -9,7 +9,9 @@
 //! other CPUs and for negative values, which the unsigned byte operands cannot hold.
 
 use faer::linalg::matmul::triangular::{matmul as tri_matmul, BlockStructure};
-use faer::{Accum, Mat, MatMut, MatRef, Par};
+use faer::{Accum, Mat, MatMut, MatRef};
+
+use crate::Parallelism;
 
 /// An implementation of [`lower_gram_i8`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,13 +60,19 @@ impl GramKernel {
 /// A kernel pinned by [`crate::cpu`] (`ERASCORE_KERNEL`, `cpu::with_paths`) is the only one
 /// tried. What ran is recorded for [`crate::cpu::usage`].
 pub fn lower_gram_i8(data: &[i8], n: usize, k: usize) -> Option<Vec<i32>> {
+    lower_gram_i8_par(data, n, k, Parallelism::Sequential)
+}
+
+/// [`lower_gram_i8`] on the threads `par` allows (the VNNI and f32 kernels split the output
+/// into panels of rows; each entry is still one exact integer sum, so the matrix is the same).
+pub fn lower_gram_i8_par(data: &[i8], n: usize, k: usize, par: Parallelism) -> Option<Vec<i32>> {
     let range = ValueRange::of(data, n, k);
     let found = match crate::cpu::active().gram {
-        Some(kernel) => gram_with(kernel, data, n, k, range).map(|g| (kernel, g)),
+        Some(kernel) => gram_with(kernel, data, n, k, range, par).map(|g| (kernel, g)),
         None => GramKernel::ALL
             .into_iter()
             .filter(|kernel| kernel.available())
-            .find_map(|kernel| gram_with(kernel, data, n, k, range).map(|g| (kernel, g))),
+            .find_map(|kernel| gram_with(kernel, data, n, k, range, par).map(|g| (kernel, g))),
     };
     found.map(|(kernel, g)| {
         crate::cpu::record_gram(crate::cpu::GramPath::Kernel(kernel));
@@ -75,10 +83,21 @@ pub fn lower_gram_i8(data: &[i8], n: usize, k: usize) -> Option<Vec<i32>> {
 /// [`lower_gram_i8`] with one kernel: `None` when it is not available or cannot hold the
 /// values (AMX and VNNI: negative values or sums beyond i32; f32: sums beyond 2^24).
 pub fn lower_gram_i8_with(kernel: GramKernel, data: &[i8], n: usize, k: usize) -> Option<Vec<i32>> {
+    lower_gram_i8_with_par(kernel, data, n, k, Parallelism::Sequential)
+}
+
+/// [`lower_gram_i8_with`] on the threads `par` allows.
+pub fn lower_gram_i8_with_par(
+    kernel: GramKernel,
+    data: &[i8],
+    n: usize,
+    k: usize,
+    par: Parallelism,
+) -> Option<Vec<i32>> {
     if !kernel.available() {
         return None;
     }
-    gram_with(kernel, data, n, k, ValueRange::of(data, n, k))
+    gram_with(kernel, data, n, k, ValueRange::of(data, n, k), par)
 }
 
 /// Hands a Gram matrix's buffer back to this thread's pool, as a dropped neutralizer does, so
@@ -132,6 +151,7 @@ fn gram_with(
     n: usize,
     k: usize,
     range: ValueRange,
+    par: Parallelism,
 ) -> Option<Vec<i32>> {
     if !kernel.holds(range) {
         return None;
@@ -146,17 +166,21 @@ fn gram_with(
         #[cfg(target_arch = "x86_64")]
         GramKernel::Vnni => {
             let mut out = crate::scratch::take_i32(k * k);
-            vnni::lower_gram(data, n, k, &mut out);
+            vnni::lower_gram(data, n, k, &mut out, par.is_parallel());
             Some(out)
         }
-        GramKernel::F32 => Some(f32_lower_gram(data, n, k)),
+        GramKernel::F32 => Some(f32_lower_gram(data, n, k, par)),
         #[allow(unreachable_patterns)]
         _ => None,
     }
 }
 
 /// The lower triangle of `X'X` into `g` with faer's GEMM (the upper half is never computed).
-pub(crate) fn faer_lower_gram<T: faer::traits::ComplexField>(g: MatMut<'_, T>, x: MatRef<'_, T>) {
+pub(crate) fn faer_lower_gram<T: faer::traits::ComplexField>(
+    g: MatMut<'_, T>,
+    x: MatRef<'_, T>,
+    par: Parallelism,
+) {
     tri_matmul(
         g,
         BlockStructure::TriangularLower,
@@ -166,14 +190,14 @@ pub(crate) fn faer_lower_gram<T: faer::traits::ComplexField>(g: MatMut<'_, T>, x
         x,
         BlockStructure::Rectangular,
         T::one_impl(),
-        Par::Seq,
+        par.faer(),
     );
 }
 
-fn f32_lower_gram(data: &[i8], n: usize, k: usize) -> Vec<i32> {
+fn f32_lower_gram(data: &[i8], n: usize, k: usize, par: Parallelism) -> Vec<i32> {
     let xf: Vec<f32> = data.iter().map(|&v| v as f32).collect();
     let mut g = Mat::<f32>::zeros(k, k);
-    faer_lower_gram(g.as_mut(), MatRef::from_column_major_slice(&xf, n, k));
+    faer_lower_gram(g.as_mut(), MatRef::from_column_major_slice(&xf, n, k), par);
     let mut out = crate::scratch::take_i32(k * k);
     for j in 0..k {
         let col = g.col(j);
@@ -441,16 +465,44 @@ mod vnni {
             && std::arch::is_x86_feature_detected!("avx512vnni")
     }
 
-    /// Fills `out[j * k + i]` for `i >= j` (and some `i < j` near the diagonal) with
-    /// `sum_r x[r, i] * x[r, j]`. Requires [`available`], values >= 0 and no i32 overflow.
-    pub(super) fn lower_gram(data: &[i8], n: usize, k: usize, out: &mut [i32]) {
+    /// Fills `out[j * k + i]` for `i >= j` with `sum_r x[r, i] * x[r, j]`. Requires
+    /// [`available`], values >= 0 and no i32 overflow. With `parallel`, panels of `MR` rows
+    /// run on the rayon pool; each entry is the same integer sum either way.
+    pub(super) fn lower_gram(data: &[i8], n: usize, k: usize, out: &mut [i32], parallel: bool) {
+        use rayon::prelude::*;
         assert!(available(), "VNNI kernel called without AVX-512 VNNI");
         assert_eq!(data.len(), n * k);
         assert_eq!(out.len(), k * k);
-        // SAFETY: the CPU supports the enabled features (checked above); every memory access
-        // inside is bounds-checked against the slices' lengths as documented there.
-        unsafe { lower_gram_avx512(data, n, k, out) }
+        let pack_len = n.div_ceil(4) * MR * 4;
+        let zero_col = vec![0i8; n];
+        let panels = k.div_ceil(MR);
+        let target = Target(out.as_mut_ptr(), out.len());
+        // SAFETY (both branches): the CPU supports the enabled features (checked above);
+        // every read is bounds-checked against the slices' lengths as documented in
+        // `panel`, and panel `p` writes only rows `p * MR..(p + 1) * MR` of `out`, so
+        // panels running at the same time never write the same entry.
+        if parallel {
+            // Largest panels (the last) first, so the threads finish together.
+            (0..panels).into_par_iter().rev().for_each_init(
+                || vec![0u8; pack_len],
+                |pack, p| unsafe { panel(data, n, k, p * MR, pack, &zero_col, target) },
+            );
+        } else {
+            let mut pack = vec![0u8; pack_len];
+            for p in 0..panels {
+                unsafe { panel(data, n, k, p * MR, &mut pack, &zero_col, target) };
+            }
+        }
     }
+
+    /// `out` shared by the panels, which write disjoint rows of it.
+    #[derive(Clone, Copy)]
+    struct Target(*mut i32, usize);
+    // SAFETY: the pointer is only written through by `panel`, at indices below the length
+    // and in rows no other panel writes (see `lower_gram`).
+    unsafe impl Send for Target {}
+    // SAFETY: as above.
+    unsafe impl Sync for Target {}
 
     /// The panel of features `i0..i0 + MR` packed so that one 64-byte load holds, for each of
     /// 16 features, 4 consecutive rows: `pack[(g * MR + l) * 4 + b] = x[4g + b, i0 + l]`.
@@ -522,65 +574,76 @@ mod vnni {
               4 => a40 a41 a42, 5 => a50 a51 a52, 6 => a60 a61 a62, 7 => a70 a71 a72)
     }
 
+    /// Rows `i0..i0 + MR` of the lower triangle: `out[j * k + i]` for `i0 <= i < i0 + MR`,
+    /// `j <= i`.
+    ///
+    /// # Safety
+    /// The CPU must support the enabled features; `target` must point to `k * k` writable
+    /// i32 that no one else writes in these rows meanwhile.
     #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-    fn lower_gram_avx512(data: &[i8], n: usize, k: usize, out: &mut [i32]) {
+    unsafe fn panel(
+        data: &[i8],
+        n: usize,
+        k: usize,
+        i0: usize,
+        pack: &mut [u8],
+        zero_col: &[i8],
+        target: Target,
+    ) {
         let groups = n.div_ceil(4);
         let full = n / 4;
-        let mut pack = vec![0u8; groups * MR * 4];
-        let zero_col = vec![0i8; n];
-        let mut i0 = 0;
-        while i0 < k {
-            let mr = MR.min(k - i0);
-            pack_panel(data, n, i0, mr, &mut pack);
-            let mut j0 = 0;
-            while j0 < i0 + mr {
-                let nr = NR.min(i0 + mr - j0);
-                let cols: [&[i8]; NR] = std::array::from_fn(|c| {
-                    if c < nr {
-                        &data[(j0 + c) * n..(j0 + c + 1) * n]
-                    } else {
-                        &zero_col[..]
-                    }
-                });
-                let ptrs: [*const i8; NR] = std::array::from_fn(|c| cols[c].as_ptr());
-                // SAFETY: `pack` holds `groups` blocks of 192 bytes, and each column in
-                // `ptrs` has n >= 4 * full bytes, so the kernel's reads are in bounds.
-                let mut acc = unsafe { tile_kernel(pack.as_ptr(), ptrs, full) };
-                for g in full..groups {
-                    let p = &pack[g * MR * 4..(g + 1) * MR * 4];
-                    // SAFETY: `p` is MR * 4 = 192 bytes, so the three 64-byte loads are in
-                    // bounds; loadu has no alignment requirement.
-                    let a: [__m512i; 3] = unsafe {
-                        [
-                            _mm512_loadu_si512(p.as_ptr().cast()),
-                            _mm512_loadu_si512(p.as_ptr().add(64).cast()),
-                            _mm512_loadu_si512(p.as_ptr().add(128).cast()),
-                        ]
-                    };
-                    for c in 0..NR {
-                        let b = _mm512_set1_epi32(quad(cols[c], g));
-                        for z in 0..3 {
-                            acc[3 * c + z] = _mm512_dpbusd_epi32(acc[3 * c + z], a[z], b);
-                        }
-                    }
+        let mr = MR.min(k - i0);
+        pack_panel(data, n, i0, mr, pack);
+        let mut j0 = 0;
+        while j0 < i0 + mr {
+            let nr = NR.min(i0 + mr - j0);
+            let cols: [&[i8]; NR] = std::array::from_fn(|c| {
+                if c < nr {
+                    &data[(j0 + c) * n..(j0 + c + 1) * n]
+                } else {
+                    zero_col
                 }
-                for c in 0..nr {
-                    let j = j0 + c;
+            });
+            let ptrs: [*const i8; NR] = std::array::from_fn(|c| cols[c].as_ptr());
+            // SAFETY: `pack` holds `groups` blocks of 192 bytes, and each column in
+            // `ptrs` has n >= 4 * full bytes, so the kernel's reads are in bounds.
+            let mut acc = unsafe { tile_kernel(pack.as_ptr(), ptrs, full) };
+            for g in full..groups {
+                let p = &pack[g * MR * 4..(g + 1) * MR * 4];
+                // SAFETY: `p` is MR * 4 = 192 bytes, so the three 64-byte loads are in
+                // bounds; loadu has no alignment requirement.
+                let a: [__m512i; 3] = unsafe {
+                    [
+                        _mm512_loadu_si512(p.as_ptr().cast()),
+                        _mm512_loadu_si512(p.as_ptr().add(64).cast()),
+                        _mm512_loadu_si512(p.as_ptr().add(128).cast()),
+                    ]
+                };
+                for c in 0..NR {
+                    let b = _mm512_set1_epi32(quad(cols[c], g));
                     for z in 0..3 {
-                        let mut lanes = [0i32; 16];
-                        // SAFETY: `lanes` is 64 bytes, one full register.
-                        unsafe { _mm512_storeu_si512(lanes.as_mut_ptr().cast(), acc[3 * c + z]) };
-                        for (l, &v) in lanes.iter().enumerate() {
-                            let i = i0 + 16 * z + l;
-                            if i < i0 + mr && i >= j {
-                                out[j * k + i] = v;
-                            }
+                        acc[3 * c + z] = _mm512_dpbusd_epi32(acc[3 * c + z], a[z], b);
+                    }
+                }
+            }
+            for c in 0..nr {
+                let j = j0 + c;
+                for z in 0..3 {
+                    let mut lanes = [0i32; 16];
+                    // SAFETY: `lanes` is 64 bytes, one full register.
+                    unsafe { _mm512_storeu_si512(lanes.as_mut_ptr().cast(), acc[3 * c + z]) };
+                    for (l, &v) in lanes.iter().enumerate() {
+                        let i = i0 + 16 * z + l;
+                        if i < i0 + mr && i >= j {
+                            let at = j * k + i;
+                            assert!(at < target.1);
+                            // SAFETY: in bounds (checked), and row i is this panel's.
+                            unsafe { target.0.add(at).write(v) };
                         }
                     }
                 }
-                j0 += NR;
             }
-            i0 += MR;
+            j0 += NR;
         }
     }
 }

@@ -10,7 +10,10 @@
 //! neutralized portfolio weights ([`neutralized_weights`]), alpha ([`alpha`]), MPC
 //! ([`meta_portfolio`]), churn ([`churn`], [`neutral_churn`]) and turnover ([`turnover`]).
 //! [`cpu`] says which CPU-specific paths run and pins one for tests. Parallelism is
-//! the caller's choice: the engine spreads eras over threads, kernels stay sequential.
+//! the caller's choice: the engine spreads eras over threads and runs the kernels
+//! sequentially; a caller with one large problem (the Python drop-in's single call) passes
+//! [`Parallelism::Pool`] to the kernels that take it, which split only independent outputs
+//! between threads, so the numbers are the same either way.
 //!
 //! ```
 //! use erascore_kernels::corr::{numerai_corr, CorrTarget};
@@ -44,6 +47,54 @@ mod scratch;
 mod simd;
 pub mod target;
 pub mod turnover;
+
+/// Threads a kernel may use. Results do not depend on it: work is split only where outputs
+/// are independent (columns of a product, panels of a Gram matrix, models of an era), never
+/// inside a sum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Parallelism {
+    /// The calling thread only (the engine: eras already run in parallel).
+    #[default]
+    Sequential,
+    /// The current rayon pool.
+    Pool,
+}
+
+impl Parallelism {
+    pub(crate) fn faer(self) -> faer::Par {
+        match self {
+            Parallelism::Sequential => faer::Par::Seq,
+            Parallelism::Pool => faer::Par::rayon(0),
+        }
+    }
+
+    /// Whether more than one thread may run.
+    pub(crate) fn is_parallel(self) -> bool {
+        self == Parallelism::Pool && rayon::current_num_threads() > 1
+    }
+
+    /// `f(item)` for each item, in order; on the pool one contiguous share of the items per
+    /// thread, each with its own `init()` state (a cache that only saves work).
+    pub(crate) fn map_init<T: Sync, S, R: Send>(
+        self,
+        items: &[T],
+        init: impl Fn() -> S + Sync + Send,
+        f: impl Fn(&mut S, &T) -> R + Sync + Send,
+    ) -> Vec<R> {
+        use rayon::prelude::*;
+        if self.is_parallel() && items.len() > 1 {
+            let share = items.len().div_ceil(rayon::current_num_threads());
+            items
+                .par_iter()
+                .with_min_len(share)
+                .map_init(init, |s, t| f(s, t))
+                .collect()
+        } else {
+            let mut state = init();
+            items.iter().map(|t| f(&mut state, t)).collect()
+        }
+    }
+}
 
 /// Why a kernel refused its input. Each variant mirrors an assertion in numerai-tools.
 #[derive(Debug, thiserror::Error, PartialEq)]

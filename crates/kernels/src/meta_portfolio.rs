@@ -21,7 +21,7 @@
 use crate::matrix::ColumnMatrix;
 use crate::neutralized_weights::raw_weights_for_target;
 use crate::target::{centre, pairwise_sum, Precision};
-use crate::KernelError;
+use crate::{KernelError, Parallelism};
 
 /// The divisor numerai-tools applies to the gradient.
 pub const MPC_SCALE: f64 = 50.0;
@@ -36,6 +36,28 @@ pub fn meta_portfolio_contribution(
     target: &[f64],
     precision: Precision,
 ) -> Result<Vec<f64>, KernelError> {
+    meta_portfolio_contribution_par(
+        predictions,
+        stakes,
+        neutralizers,
+        sample_weights,
+        target,
+        precision,
+        Parallelism::Sequential,
+    )
+}
+
+/// [`meta_portfolio_contribution`] with the models spread over the threads `par` allows
+/// (the same numbers).
+pub fn meta_portfolio_contribution_par(
+    predictions: &[&[f64]],
+    stakes: &[f64],
+    neutralizers: &ColumnMatrix,
+    sample_weights: &[f64],
+    target: &[f64],
+    precision: Precision,
+    par: Parallelism,
+) -> Result<Vec<f64>, KernelError> {
     if predictions.len() != stakes.len() {
         return Err(KernelError::LengthMismatch {
             left: predictions.len(),
@@ -43,12 +65,14 @@ pub fn meta_portfolio_contribution(
         });
     }
     let fractions = stake_fractions(stakes)?;
-    let weights = raw_weights_for_target(predictions, neutralizers, sample_weights, target.len())?;
+    let weights =
+        raw_weights_for_target(predictions, neutralizers, sample_weights, target.len(), par)?;
     let refs: Vec<&[f64]> = weights.iter().map(Vec::as_slice).collect();
     Ok(mpc_of_fractions(
         &refs,
         &fractions,
         &centre(target, precision),
+        par,
     ))
 }
 
@@ -78,6 +102,7 @@ pub fn mpc_of_weights(
         weights,
         &stake_fractions(stakes)?,
         centred_target,
+        Parallelism::Sequential,
     ))
 }
 
@@ -101,21 +126,38 @@ pub fn stake_fractions(stakes: &[f64]) -> Result<Vec<f64>, KernelError> {
     }
 }
 
-fn mpc_of_fractions(weights: &[&[f64]], fractions: &[f64], t: &[f64]) -> Vec<f64> {
+fn mpc_of_fractions(
+    weights: &[&[f64]],
+    fractions: &[f64],
+    t: &[f64],
+    par: Parallelism,
+) -> Vec<f64> {
     let n = t.len();
     let nf = n as f64;
-    let centred: Vec<Vec<f64>> = weights
-        .iter()
-        .map(|w| {
+    let centred: Vec<Vec<f64>> = par.map_init(
+        weights,
+        || (),
+        |_, w| {
             let m = pairwise_sum(w) / nf;
             w.iter().map(|v| v - m).collect()
-        })
-        .collect();
+        },
+    );
+    // The meta portfolio, summed over the models in order for every row (rows split
+    // between threads, so the sums do not depend on them).
     let mut v = vec![0.0; n];
-    for (c, &s) in centred.iter().zip(fractions) {
-        for (vi, ci) in v.iter_mut().zip(c) {
-            *vi += ci * s;
+    let accumulate = |(start, chunk): (usize, &mut [f64])| {
+        let rows = start * ROW_CHUNK..start * ROW_CHUNK + chunk.len();
+        for (c, &s) in centred.iter().zip(fractions) {
+            for (vi, ci) in chunk.iter_mut().zip(&c[rows.clone()]) {
+                *vi += ci * s;
+            }
         }
+    };
+    if par.is_parallel() {
+        use rayon::prelude::*;
+        v.par_chunks_mut(ROW_CHUNK).enumerate().for_each(accumulate);
+    } else {
+        v.chunks_mut(ROW_CHUNK).enumerate().for_each(accumulate);
     }
     let vm = pairwise_sum(&v) / nf;
     for vi in v.iter_mut() {
@@ -123,9 +165,10 @@ fn mpc_of_fractions(weights: &[&[f64]], fractions: &[f64], t: &[f64]) -> Vec<f64
     }
     let vv: f64 = v.iter().map(|a| a * a).sum();
     let norm = vv.sqrt();
-    centred
-        .iter()
-        .map(|c| {
+    par.map_init(
+        &centred,
+        || (),
+        |_, c| {
             // The residual is formed row by row (not as W_cᵀt − k vᵀt) so that no two large
             // sums cancel.
             let k = c.iter().zip(&v).map(|(a, b)| a * b).sum::<f64>() / vv;
@@ -136,9 +179,12 @@ fn mpc_of_fractions(weights: &[&[f64]], fractions: &[f64], t: &[f64]) -> Vec<f64
                 .map(|((a, b), ti)| (a - b * k) * ti)
                 .sum();
             rt / norm / MPC_SCALE
-        })
-        .collect()
+        },
+    )
 }
+
+/// Rows of the meta portfolio per task: the models' slices of this many rows stay in cache.
+const ROW_CHUNK: usize = 1024;
 
 #[cfg(test)]
 mod tests {

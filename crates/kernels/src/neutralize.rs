@@ -15,10 +15,11 @@ use faer::linalg::matmul::triangular::{matmul as tri_matmul, BlockStructure};
 use faer::linalg::triangular_solve::{
     solve_lower_triangular_in_place, solve_upper_triangular_in_place,
 };
-use faer::{Accum, Mat, MatMut, MatRef, Par};
+use faer::{Accum, Mat, MatMut, MatRef};
 
-use crate::gram::{faer_lower_gram, lower_gram_i8};
+use crate::gram::{faer_lower_gram, lower_gram_i8_par};
 use crate::simd::{dispatch, Op};
+use crate::Parallelism;
 
 use crate::matrix::{ColumnData, ColumnMatrix};
 use crate::pearson::std_dev;
@@ -49,6 +50,7 @@ pub struct Neutralizer {
     /// The Gram matrix over the kept columns when it is exact (integer features).
     /// Refining against it costs O(k^2) per column instead of two more passes over X.
     exact_gram: Option<ExactGram>,
+    par: Parallelism,
 }
 
 /// `X'X` of integer neutralizers over the kept columns, lower triangle, and their sums: the
@@ -63,29 +65,41 @@ struct ExactGram {
 impl Neutralizer {
     /// Factorizes `x` (rows are observations, columns neutralizers; an intercept is implied).
     pub fn new(x: ColumnMatrix) -> Self {
-        Self::with_rcond(x, LSTSQ_RCOND)
+        Self::with_options(x, LSTSQ_RCOND, Parallelism::Sequential)
     }
 
     /// As [`Neutralizer::new`] with a custom rank threshold.
     pub fn with_rcond(x: ColumnMatrix, rcond: f64) -> Self {
-        struct Factorize(ColumnMatrix, f64);
+        Self::with_options(x, rcond, Parallelism::Sequential)
+    }
+
+    /// As [`Neutralizer::new`], the Gram matrix, the factorization and later products on
+    /// the threads `par` allows (the same numbers: see [`Parallelism`]).
+    pub fn with_parallelism(x: ColumnMatrix, par: Parallelism) -> Self {
+        Self::with_options(x, LSTSQ_RCOND, par)
+    }
+
+    fn with_options(x: ColumnMatrix, rcond: f64, par: Parallelism) -> Self {
+        struct Factorize(ColumnMatrix, f64, Parallelism);
         impl Op for Factorize {
             type Output = Neutralizer;
             #[inline(always)]
             fn run(self) -> Neutralizer {
-                Neutralizer::factorize(self.0, self.1)
+                Neutralizer::factorize(self.0, self.1, self.2)
             }
         }
-        dispatch(Factorize(x, rcond))
+        dispatch(Factorize(x, rcond, par))
     }
 
     #[inline(always)]
-    fn factorize(x: ColumnMatrix, rcond: f64) -> Self {
+    fn factorize(x: ColumnMatrix, rcond: f64, par: Parallelism) -> Self {
         let n = x.rows();
         let k = x.cols();
         let nf = n as f64;
         let integral = match x.data() {
-            ColumnData::I8(d) => lower_gram_i8(d, n, k).map(|g| (g, column_sums_i8(d, n, k))),
+            ColumnData::I8(d) => {
+                lower_gram_i8_par(d, n, k, par).map(|g| (g, column_sums_i8(d, n, k)))
+            }
             ColumnData::F64(_) => None,
         };
         // The centred Gram matrix, lower triangle, column-major k x k; factored in place.
@@ -112,7 +126,7 @@ impl Neutralizer {
             }
             None => {
                 crate::cpu::record_gram(crate::cpu::GramPath::F64);
-                let (gram, sums) = real_gram_and_sums(&x);
+                let (gram, sums) = real_gram_and_sums(&x, par);
                 for j in 0..k {
                     trace += gram[j * k + j];
                     for i in j..k {
@@ -123,7 +137,7 @@ impl Neutralizer {
             }
         }
         let tol = rcond * rcond * trace;
-        let kept_flags = cholesky_dropping(&mut a, k, tol);
+        let kept_flags = cholesky_dropping(&mut a, k, tol, par);
         let kept: Vec<usize> = (0..k).filter(|&j| kept_flags[j]).collect();
         let chol = if kept.len() == k {
             a
@@ -145,6 +159,7 @@ impl Neutralizer {
             kept,
             chol,
             exact_gram,
+            par,
         }
     }
 
@@ -278,7 +293,7 @@ impl Neutralizer {
                 xb.transpose(),
                 ys.as_ref(),
                 1.0,
-                Par::Seq,
+                self.par.faer(),
             );
         }
         for (r, &j) in self.kept.iter().enumerate() {
@@ -323,7 +338,7 @@ impl Neutralizer {
                 xb,
                 b.subrows(k * WIDEN_BLOCK, cols.len()),
                 1.0,
-                Par::Seq,
+                self.par.faer(),
             );
         }
         (0..m)
@@ -358,8 +373,8 @@ impl Neutralizer {
         let r = self.kept.len();
         let chol = MatRef::from_column_major_slice(&self.chol, r, r);
         let mut rhs = rhs;
-        solve_lower_triangular_in_place(chol, rhs.as_mut(), Par::Seq);
-        solve_upper_triangular_in_place(chol.transpose(), rhs, Par::Seq);
+        solve_lower_triangular_in_place(chol, rhs.as_mut(), self.par.faer());
+        solve_upper_triangular_in_place(chol.transpose(), rhs, self.par.faer());
     }
 }
 
@@ -443,7 +458,7 @@ fn column_sums_i8(d: &[i8], n: usize, k: usize) -> Vec<i64> {
 
 /// `X'X` in f64 (column-major, lower triangle filled) and the column sums, for real columns
 /// and for integer ones too large for the exact kernels.
-fn real_gram_and_sums(x: &ColumnMatrix) -> (Vec<f64>, Vec<f64>) {
+fn real_gram_and_sums(x: &ColumnMatrix, par: Parallelism) -> (Vec<f64>, Vec<f64>) {
     let (n, k) = (x.rows(), x.cols());
     let widened;
     let d: &[f64] = match x.data() {
@@ -458,6 +473,7 @@ fn real_gram_and_sums(x: &ColumnMatrix) -> (Vec<f64>, Vec<f64>) {
     faer_lower_gram(
         MatMut::from_column_major_slice_mut(&mut gram, k, k),
         MatRef::from_column_major_slice(d, n, k),
+        par,
     );
     (gram, sums)
 }
@@ -465,8 +481,13 @@ fn real_gram_and_sums(x: &ColumnMatrix) -> (Vec<f64>, Vec<f64>) {
 /// Blocked right-looking Cholesky of the lower triangle of `a` (k x k, column-major), in
 /// place. A column whose pivot is `<= tol` lies in the span of the earlier kept columns: it is
 /// zeroed and marked dropped, which leaves the span (and so the projection) unchanged.
+///
+/// Per block of [`BLOCK`] columns: the diagonal block column by column (where pivots are
+/// tested), then the panel below it by one triangular solve `L21 = A21 L11⁻ᵀ` and the
+/// trailing matrix by one rank-`BLOCK` update, both level-3 products that `par` may spread
+/// over threads.
 #[inline(always)]
-fn cholesky_dropping(a: &mut [f64], k: usize, tol: f64) -> Vec<bool> {
+fn cholesky_dropping(a: &mut [f64], k: usize, tol: f64, par: Parallelism) -> Vec<bool> {
     let mut kept = vec![true; k];
     let mut j0 = 0;
     while j0 < k {
@@ -482,7 +503,7 @@ fn cholesky_dropping(a: &mut [f64], k: usize, tol: f64) -> Vec<bool> {
             }
             let l = d.sqrt();
             colj[j] = l;
-            for v in colj[j + 1..].iter_mut() {
+            for v in colj[j + 1..j1].iter_mut() {
                 *v /= l;
             }
             let colj = &*colj;
@@ -492,15 +513,28 @@ fn cholesky_dropping(a: &mut [f64], k: usize, tol: f64) -> Vec<bool> {
                     continue;
                 }
                 let colc = &mut right[(c - j - 1) * k..(c - j) * k];
-                for i in c..k {
+                for i in c..j1 {
                     colc[i] -= colj[i] * f;
                 }
             }
         }
         if j1 < k {
+            // A dropped column j is zero below its diagonal (A21's column j too); for the
+            // solve its row of L11 is made e_j, so its column of L21 stays zero. Row j of a
+            // dropped column is never read again (the factor keeps kept rows only).
+            let dropped: Vec<usize> = (j0..j1).filter(|&j| !kept[j]).collect();
+            for &j in &dropped {
+                for c in j0..j {
+                    a[c * k + j] = 0.0;
+                }
+                a[j * k + j] = 1.0;
+            }
             let m = MatMut::from_column_major_slice_mut(a, k, k);
-            let (_, _, l21, a22) = m.split_at_mut(j1, j1);
-            let l21 = l21.as_ref().subcols(j0, j1 - j0);
+            let (l11, _, l21, a22) = m.split_at_mut(j1, j1);
+            let l11 = l11.as_ref().submatrix(j0, j0, j1 - j0, j1 - j0);
+            let mut l21 = l21.subcols_mut(j0, j1 - j0);
+            solve_lower_triangular_in_place(l11, l21.as_mut().transpose_mut(), par.faer());
+            let l21 = l21.as_ref();
             tri_matmul(
                 a22,
                 BlockStructure::TriangularLower,
@@ -510,8 +544,11 @@ fn cholesky_dropping(a: &mut [f64], k: usize, tol: f64) -> Vec<bool> {
                 l21.transpose(),
                 BlockStructure::Rectangular,
                 -1.0f64,
-                Par::Seq,
+                par.faer(),
             );
+            for &j in &dropped {
+                a[j * k + j] = 0.0;
+            }
         }
         j0 = j1;
     }

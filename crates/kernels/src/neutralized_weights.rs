@@ -20,12 +20,12 @@
 //! `filter_sort_index_many`.
 
 use faer::linalg::matmul::matmul;
-use faer::{Accum, MatMut, MatRef, Par};
+use faer::{Accum, MatMut, MatRef};
 
-use crate::corr::rank_gaussian_pow_many;
+use crate::corr::rank_gaussian_pow_many_par;
 use crate::matrix::{ColumnData, ColumnMatrix};
 use crate::target::pairwise_sum;
-use crate::KernelError;
+use crate::{KernelError, Parallelism};
 
 /// What to do with the weights after neutralizing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -58,21 +58,56 @@ pub fn generate_neutralized_weights_many(
     sample_weights: &[f64],
     scaling: WeightScaling,
 ) -> Result<Vec<Vec<f64>>, KernelError> {
+    generate_neutralized_weights_many_par(
+        predictions,
+        neutralizers,
+        sample_weights,
+        scaling,
+        Parallelism::Sequential,
+    )
+}
+
+/// [`generate_neutralized_weights_many`] on the threads `par` allows: the columns are ranked
+/// and finished in parallel, the products split by columns (the same numbers).
+pub fn generate_neutralized_weights_many_par(
+    predictions: &[&[f64]],
+    neutralizers: &ColumnMatrix,
+    sample_weights: &[f64],
+    scaling: WeightScaling,
+    par: Parallelism,
+) -> Result<Vec<Vec<f64>>, KernelError> {
     let n = neutralizers.rows();
     check_inputs(predictions, neutralizers, sample_weights)?;
-    let powered = rank_gaussian_pow_many(predictions)?;
+    let powered = rank_gaussian_pow_many_par(predictions, par)?;
     let m = predictions.len();
     // (w ∘ s') of every column side by side, column-major n × m.
-    let mut weighted = Vec::with_capacity(n * m);
-    for s in &powered {
-        weighted.extend(s.iter().zip(sample_weights).map(|(a, w)| a * w));
+    // Both n × m buffers come from this thread's pool: fresh ones fault in every page.
+    let mut weighted = crate::scratch::take_f64(n * m);
+    let fill = |(dst, s): (&mut [f64], &Vec<f64>)| {
+        for ((d, a), w) in dst.iter_mut().zip(s).zip(sample_weights) {
+            *d = a * w;
+        }
+    };
+    if par.is_parallel() {
+        use rayon::prelude::*;
+        weighted
+            .par_chunks_mut(n.max(1))
+            .zip(powered.par_iter())
+            .for_each(fill);
+    } else {
+        weighted.chunks_mut(n.max(1)).zip(&powered).for_each(fill);
     }
-    let fitted = project(neutralizers, &weighted, m);
-    let fitted: Vec<&[f64]> = (0..m).map(|c| &fitted[c * n..(c + 1) * n]).collect();
-    Ok(powered
-        .into_iter()
-        .zip(fitted)
-        .map(|(s, f)| {
+    let fitted = project(neutralizers, &weighted, m, par);
+    crate::scratch::give_f64(weighted);
+    let columns: Vec<(&Vec<f64>, &[f64])> = powered
+        .iter()
+        .enumerate()
+        .map(|(c, s)| (s, &fitted[c * n..(c + 1) * n]))
+        .collect();
+    let weights = par.map_init(
+        &columns,
+        || (),
+        |_, &(s, f)| {
             let mut w: Vec<f64> = s
                 .iter()
                 .zip(f)
@@ -83,8 +118,11 @@ pub fn generate_neutralized_weights_many(
                 center_and_normalize_in_place(&mut w);
             }
             w
-        })
-        .collect())
+        },
+    );
+    drop(columns);
+    crate::scratch::give_f64(fitted);
+    Ok(weights)
 }
 
 /// Neutralizer columns handled per GEMM: int8 features are widened this many at a time
@@ -94,10 +132,11 @@ const PROJECT_BLOCK: usize = 64;
 /// `N (Nᵀ Y)` for `Y` column-major `n × m` (`n = N.rows()`), as two GEMMs per block of
 /// neutralizer columns, `Σ_b N_b (N_bᵀ Y)`: numerai-tools' `neutralizers @ (neutralizers.T @
 /// y)`, in the same association.
-fn project(neutralizers: &ColumnMatrix, y: &[f64], m: usize) -> Vec<f64> {
+fn project(neutralizers: &ColumnMatrix, y: &[f64], m: usize, par: Parallelism) -> Vec<f64> {
     let (n, k) = (neutralizers.rows(), neutralizers.cols());
-    let mut fitted = vec![0.0; n * m];
+    let mut fitted = crate::scratch::take_f64(n * m);
     if n == 0 || m == 0 || k == 0 {
+        fitted.fill(0.0);
         return fitted;
     }
     let ym = MatRef::from_column_major_slice(y, n, m);
@@ -126,15 +165,20 @@ fn project(neutralizers: &ColumnMatrix, y: &[f64], m: usize) -> Vec<f64> {
             xb.transpose(),
             ym,
             1.0,
-            Par::Seq,
+            par.faer(),
         );
         matmul(
             MatMut::from_column_major_slice_mut(&mut fitted, n, m),
-            Accum::Add,
+            // The pool's buffer is stale: the first block overwrites it.
+            if start == 0 {
+                Accum::Replace
+            } else {
+                Accum::Add
+            },
             xb,
             e.as_ref(),
             1.0,
-            Par::Seq,
+            par.faer(),
         );
     }
     fitted
@@ -147,6 +191,7 @@ pub(crate) fn raw_weights_for_target(
     neutralizers: &ColumnMatrix,
     sample_weights: &[f64],
     target_len: usize,
+    par: Parallelism,
 ) -> Result<Vec<Vec<f64>>, KernelError> {
     if target_len != neutralizers.rows() {
         return Err(KernelError::LengthMismatch {
@@ -154,11 +199,12 @@ pub(crate) fn raw_weights_for_target(
             right: neutralizers.rows(),
         });
     }
-    generate_neutralized_weights_many(
+    generate_neutralized_weights_many_par(
         predictions,
         neutralizers,
         sample_weights,
         WeightScaling::Raw,
+        par,
     )
 }
 

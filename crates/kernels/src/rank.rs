@@ -27,44 +27,63 @@ pub fn percentile_rank(values: &[f64], method: TieMethod) -> Vec<f64> {
 /// 1-based ranks as pandas gives them (averages for ties under `Average`).
 pub fn ordinal_ranks(values: &[f64], method: TieMethod) -> Vec<f64> {
     let n = values.len();
-    // `+ 0.0` turns -0.0 into 0.0: pandas treats them as equal, so they must tie (average)
-    // and break by position (first); total_cmp alone would put every -0.0 first.
-    let keys: Vec<u64> = values.iter().map(|&v| total_order_key(v + 0.0)).collect();
-    let order = stable_order(&keys);
     let mut ranks = vec![0.0; n];
     match method {
         TieMethod::First => {
-            for (pos, &i) in order.iter().enumerate() {
+            for (pos, &i) in sorted_positions(values).iter().enumerate() {
                 ranks[i] = (pos + 1) as f64;
             }
         }
-        TieMethod::Average => {
-            let mut start = 0;
-            while start < n {
-                let mut end = start + 1;
-                // -0.0 and 0.0 compare equal in pandas (and sort together above): test with ==.
-                while end < n && values[order[end]] == values[order[start]] {
-                    end += 1;
-                }
-                let avg = (start + 1 + end) as f64 / 2.0;
-                for &i in &order[start..end] {
-                    ranks[i] = avg;
-                }
-                start = end;
+        TieMethod::Average => tie_runs(values, |run, avg| {
+            for &i in run {
+                ranks[i] = avg;
             }
-        }
+        }),
     }
     ranks
 }
+
+/// Positions of `values` in ascending order, ties in position order.
+fn sorted_positions(values: &[f64]) -> Vec<usize> {
+    // `+ 0.0` turns -0.0 into 0.0: pandas treats them as equal, so they must tie (average)
+    // and break by position (first); total_cmp alone would put every -0.0 first.
+    let keys: Vec<u64> = values.iter().map(|&v| total_order_key(v + 0.0)).collect();
+    stable_order(&keys)
+}
+
+/// Calls `f(positions, average rank)` for each run of tied values, lowest first: the
+/// positions (ascending) of the run and the average of the 1-based ranks it spans. Ties are
+/// tested with `==`, as pandas does (-0.0 ties 0.0; NaN ties nothing).
+pub(crate) fn tie_runs(values: &[f64], mut f: impl FnMut(&[usize], f64)) {
+    let n = values.len();
+    let order = sorted_positions(values);
+    let mut start = 0;
+    while start < n {
+        let first = values[order[start]];
+        let mut end = start + 1;
+        while end < n && values[order[end]] == first {
+            end += 1;
+        }
+        f(&order[start..end], (start + 1 + end) as f64 / 2.0);
+        start = end;
+    }
+}
+
+/// Bits of a key's sort window that [`stable_order`] radix-sorts.
+const WINDOW_BITS: u32 = 24;
+/// Low bits of a packed (window, position) word that hold the position.
+const POSITION_BITS: u32 = 64 - WINDOW_BITS;
 
 /// Positions of `keys` in ascending order, equal keys in position order (a stable argsort).
 ///
 /// LSD radix sort over the 24 highest bits in which keys differ, a byte per pass: stable by
 /// construction, so ties keep position order (pandas `first`) with no index in the key.
-/// Keys that agree in those bits are then ordered by the whole key within their run.
+/// Each element is one word, those 24 bits above its position, so a pass streams through
+/// the words instead of looking keys up by position. Keys that agree in those bits are then
+/// ordered by the whole key within their run.
 pub(crate) fn stable_order(keys: &[u64]) -> Vec<usize> {
     let n = keys.len();
-    if n < 64 {
+    if n < 64 || n as u64 >= 1 << POSITION_BITS {
         let mut order: Vec<usize> = (0..n).collect();
         order.sort_by_key(|&i| keys[i]);
         return order;
@@ -77,17 +96,21 @@ pub(crate) fn stable_order(keys: &[u64]) -> Vec<usize> {
         return (0..n).collect();
     }
     let top = 64 - varying.leading_zeros();
-    let shift = top.saturating_sub(24);
-    let window = |k: u64| (k >> shift) & 0xff_ffff;
+    let shift = top.saturating_sub(WINDOW_BITS);
+    let window_mask = (1u64 << WINDOW_BITS) - 1;
+    let mut words: Vec<u64> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, &k)| (((k >> shift) & window_mask) << POSITION_BITS) | i as u64)
+        .collect();
+    let digit = |w: u64, b: usize| ((w >> (POSITION_BITS as usize + 8 * b)) & 0xff) as usize;
     let mut counts = [[0u32; 256]; 3];
-    for &k in keys {
-        let w = window(k);
+    for &w in &words {
         for (b, c) in counts.iter_mut().enumerate() {
-            c[((w >> (8 * b)) & 0xff) as usize] += 1;
+            c[digit(w, b)] += 1;
         }
     }
-    let mut order: Vec<usize> = (0..n).collect();
-    let mut next = vec![0usize; n];
+    let mut next = vec![0u64; n];
     for (b, c) in counts.iter().enumerate() {
         if c.contains(&(n as u32)) {
             continue;
@@ -98,19 +121,24 @@ pub(crate) fn stable_order(keys: &[u64]) -> Vec<usize> {
             *o = sum;
             sum += count as usize;
         }
-        for &i in &order {
-            let d = ((window(keys[i]) >> (8 * b)) & 0xff) as usize;
-            next[offset[d]] = i;
+        for &w in &words {
+            let d = digit(w, b);
+            next[offset[d]] = w;
             offset[d] += 1;
         }
-        std::mem::swap(&mut order, &mut next);
+        std::mem::swap(&mut words, &mut next);
     }
+    let position_mask = (1u64 << POSITION_BITS) - 1;
+    let mut order: Vec<usize> = words
+        .iter()
+        .map(|&w| (w & position_mask) as usize)
+        .collect();
     if shift > 0 {
         let mut start = 0;
         while start < n {
-            let w = window(keys[order[start]]);
+            let w = words[start] >> POSITION_BITS;
             let mut end = start + 1;
-            while end < n && window(keys[order[end]]) == w {
+            while end < n && words[end] >> POSITION_BITS == w {
                 end += 1;
             }
             if end - start > 1 {

@@ -23,8 +23,13 @@ macro_rules! pool {
         /// A buffer of `len` elements, reused when this thread has one (stale contents).
         pub(crate) fn $take(len: usize) -> Vec<$t> {
             let spare = $pool.with_borrow_mut(|p| {
+                // The smallest that fits: a small request must not take the buffer a
+                // large one (a Gram matrix) would reuse.
                 p.iter()
-                    .position(|v| v.capacity() >= len)
+                    .enumerate()
+                    .filter(|(_, v)| v.capacity() >= len)
+                    .min_by_key(|(_, v)| v.capacity())
+                    .map(|(i, _)| i)
                     .map(|i| p.swap_remove(i))
             });
             match spare {

@@ -223,3 +223,183 @@ proptest! {
         }
     }
 }
+
+/// Values with many ties, signed zeros, ±inf and NaN, and enough of them (past 64) to take
+/// the radix sort.
+fn awkward_values() -> impl Strategy<Value = Vec<f64>> {
+    vec(
+        prop_oneof![
+            (-4i32..=4).prop_map(|v| f64::from(v) / 2.0),
+            Just(0.0),
+            Just(-0.0),
+            Just(f64::INFINITY),
+            Just(f64::NEG_INFINITY),
+            Just(f64::NAN),
+            -1e300f64..1e300,
+            -1e-300f64..1e-300,
+        ],
+        0..300,
+    )
+}
+
+/// Tie-kept ranks as the previous implementation defined them: positions sorted stably by
+/// `total_cmp` (with -0.0 as 0.0), runs of `==` values sharing their average 1-based rank.
+fn reference_average_ranks(values: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&a, &b| (values[a] + 0.0).total_cmp(&(values[b] + 0.0)));
+    let mut ranks = vec![0.0; values.len()];
+    let mut start = 0;
+    while start < order.len() {
+        let mut end = start + 1;
+        while end < order.len() && values[order[end]] == values[order[start]] {
+            end += 1;
+        }
+        for &i in &order[start..end] {
+            ranks[i] = (start + 1 + end) as f64 / 2.0;
+        }
+        start = end;
+    }
+    ranks
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// The radix ranking equals a comparison sort's, ties, signed zeros, ±inf and NaN
+    /// included, for both tie methods.
+    #[test]
+    fn ranks_equal_a_comparison_sort(values in awkward_values()) {
+        use erascore_kernels::rank::{ordinal_ranks, TieMethod};
+        let got = ordinal_ranks(&values, TieMethod::Average);
+        let want = reference_average_ranks(&values);
+        prop_assert_eq!(got.len(), want.len());
+        for (g, w) in got.iter().zip(&want) {
+            prop_assert_eq!(g.to_bits(), w.to_bits());
+        }
+        let first = ordinal_ranks(&values, TieMethod::First);
+        let mut order: Vec<usize> = (0..values.len()).collect();
+        order.sort_by(|&a, &b| (values[a] + 0.0).total_cmp(&(values[b] + 0.0)));
+        for (pos, &i) in order.iter().enumerate() {
+            prop_assert_eq!(first[i], (pos + 1) as f64);
+        }
+    }
+
+    /// The many-column transform (one table per thread, runs of ties at a time) gives each
+    /// column bit for bit what the one-column transform gives, on one thread or the pool.
+    #[test]
+    fn rank_gaussian_pow_many_matches_one_column(
+        cols in (1usize..200).prop_flat_map(|n| vec(vec((-20i32..=20).prop_map(|v| f64::from(v) / 7.0), n), 1..6))
+    ) {
+        use erascore_kernels::corr::{rank_gaussian_pow, rank_gaussian_pow_many_par};
+        use erascore_kernels::Parallelism;
+        let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+        for par in [Parallelism::Sequential, Parallelism::Pool] {
+            let many = rank_gaussian_pow_many_par(&refs, par);
+            let one: Result<Vec<Vec<f64>>, _> = refs.iter().map(|c| rank_gaussian_pow(c)).collect();
+            match (many, one) {
+                (Ok(m), Ok(o)) => {
+                    for (a, b) in m.iter().zip(&o) {
+                        let (a, b): (Vec<u64>, Vec<u64>) =
+                            (a.iter().map(|v| v.to_bits()).collect(), b.iter().map(|v| v.to_bits()).collect());
+                        prop_assert_eq!(a, b);
+                    }
+                }
+                (Err(_), Err(_)) => {}
+                (m, o) => prop_assert!(false, "one errs, the other not: {:?} vs {:?}", m.is_ok(), o.is_ok()),
+            }
+        }
+    }
+}
+
+/// Deterministic pseudo-random values for the larger equality tests below.
+fn lcg(seed: u64) -> impl FnMut() -> u64 {
+    let mut s = seed;
+    move || {
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        s >> 33
+    }
+}
+
+/// On the rayon pool the Gram matrix, the factorization and the neutralized columns are
+/// bit for bit those of one thread (work is split by output, never inside a sum), at a size
+/// where the blocked Cholesky, the panels of the Gram kernel and faer's parallel products
+/// all split work; with a duplicate and a constant feature so that columns are dropped.
+#[test]
+fn neutralizer_on_the_pool_equals_one_thread() {
+    use erascore_kernels::gram::{lower_gram_i8_par, recycle};
+    use erascore_kernels::Parallelism;
+    let (n, k) = (700, 300);
+    let mut next = lcg(3);
+    let mut data: Vec<i8> = (0..n * k).map(|_| (next() % 5) as i8).collect();
+    data.copy_within(0..n, 7 * n);
+    data[130 * n..131 * n].fill(2);
+    let seq = lower_gram_i8_par(&data, n, k, Parallelism::Sequential).expect("exact");
+    let pool = lower_gram_i8_par(&data, n, k, Parallelism::Pool).expect("exact");
+    for j in 0..k {
+        assert_eq!(
+            seq[j * k + j..(j + 1) * k],
+            pool[j * k + j..(j + 1) * k],
+            "column {j}"
+        );
+    }
+    recycle(seq);
+    recycle(pool);
+    let ys: Vec<Vec<f64>> = (0..4)
+        .map(|_| (0..n).map(|_| (next() % 10_000) as f64 / 9_999.0).collect())
+        .collect();
+    let refs: Vec<&[f64]> = ys.iter().map(Vec::as_slice).collect();
+    let x = || ColumnMatrix::new(n, k, ColumnData::I8(data.clone())).expect("shape");
+    let one = Neutralizer::new(x());
+    let many = Neutralizer::with_parallelism(x(), Parallelism::Pool);
+    assert_eq!(one.rank(), k - 2);
+    assert_eq!(many.rank(), k - 2);
+    for cols in [&refs[..1], &refs[..]] {
+        let a = one.neutralize_many(cols, 1.0);
+        let b = many.neutralize_many(cols, 1.0);
+        for (a, b) in a.iter().zip(&b) {
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<u64>>();
+            assert_eq!(bits(a), bits(b));
+        }
+    }
+}
+
+/// Signals alpha and MPC on the pool equal one thread's, bit for bit.
+#[test]
+fn signals_on_the_pool_equal_one_thread() {
+    use erascore_kernels::alpha::alpha_many_par;
+    use erascore_kernels::meta_portfolio::meta_portfolio_contribution_par;
+    use erascore_kernels::Parallelism;
+    let (n, k, m) = (2_000, 20, 9);
+    let mut next = lcg(5);
+    let x: Vec<f64> = (0..n * k)
+        .map(|_| (next() % 2_001) as f64 / 1_000.0 - 1.0)
+        .collect();
+    let x = ColumnMatrix::new(n, k, ColumnData::F64(x)).expect("shape");
+    // Coarse predictions: many ties.
+    let preds: Vec<Vec<f64>> = (0..m)
+        .map(|_| (0..n).map(|_| (next() % 300) as f64).collect())
+        .collect();
+    let refs: Vec<&[f64]> = preds.iter().map(Vec::as_slice).collect();
+    let weights: Vec<f64> = (0..n)
+        .map(|_| 0.5 + (next() % 100) as f64 / 100.0)
+        .collect();
+    let target: Vec<f64> = (0..n).map(|_| (next() % 5) as f64 / 4.0).collect();
+    let stakes: Vec<f64> = (0..m).map(|i| i as f64 + 0.5).collect();
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<u64>>();
+    let alpha =
+        |par| alpha_many_par(&refs, &x, &weights, &target, Precision::F32, par).expect("valid");
+    let mpc = |par| {
+        meta_portfolio_contribution_par(&refs, &stakes, &x, &weights, &target, Precision::F32, par)
+            .expect("valid")
+    };
+    assert_eq!(
+        bits(&alpha(Parallelism::Sequential)),
+        bits(&alpha(Parallelism::Pool))
+    );
+    assert_eq!(
+        bits(&mpc(Parallelism::Sequential)),
+        bits(&mpc(Parallelism::Pool))
+    );
+}
