@@ -71,10 +71,17 @@ impl ColumnMatrix {
         }
     }
 
-    /// `outs[c] += coefs[c] * x_j` for every output, reading and widening column `j` once.
+    /// `outs[c] += coefs[c] * x_j` over the rows `rows` of column `j` for every output (each
+    /// `rows.len()` long), reading and widening that part of the column once.
     #[inline(always)]
-    pub fn col_axpy_many(&self, j: usize, coefs: &[f64], outs: &mut [Vec<f64>]) {
-        let r = j * self.rows..(j + 1) * self.rows;
+    pub fn col_axpy_many(
+        &self,
+        j: usize,
+        rows: std::ops::Range<usize>,
+        coefs: &[f64],
+        outs: &mut [&mut [f64]],
+    ) {
+        let r = j * self.rows + rows.start..j * self.rows + rows.end;
         match &self.data {
             ColumnData::I8(d) => axpy_many(&d[r], coefs, outs),
             ColumnData::F64(d) => axpy_many(&d[r], coefs, outs),
@@ -177,7 +184,7 @@ fn dots<T: Widen, const M: usize>(x: &[T], vs: [&[f64]; M]) -> [f64; M] {
 /// `outs[c] += coefs[c] * x` for each output: each group of eight rows is widened once and
 /// serves every output.
 #[inline(always)]
-fn axpy_many<T: Widen>(x: &[T], coefs: &[f64], outs: &mut [Vec<f64>]) {
+fn axpy_many<T: Widen>(x: &[T], coefs: &[f64], outs: &mut [&mut [f64]]) {
     let n = x.len();
     let full = n - n % 8;
     let mut xf = [0.0f64; 8];

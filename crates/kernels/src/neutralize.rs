@@ -27,7 +27,27 @@ use crate::pearson::std_dev;
 /// The `rcond` numerai-tools passes to `np.linalg.lstsq`.
 pub const LSTSQ_RCOND: f64 = 1e-6;
 
-const BLOCK: usize = 64;
+/// Columns per block of the Cholesky factorization: the rank of each trailing update.
+const BLOCK: usize = 128;
+
+/// Neutralizer columns per task when the products with a single vector run on the pool.
+const PAR_COLUMNS: usize = 128;
+
+/// Rows per task (a multiple of the 8-row groups the column loops work in) when a single
+/// vector's fitted values are formed on the pool.
+const PAR_ROWS: usize = 1024;
+
+/// A closure run by [`dispatch`] on a pool thread, so that the loops it inlines are compiled
+/// for the wide vector units there too (a closure handed to rayon is not).
+struct Run<F>(F);
+
+impl<R, F: FnOnce() -> R> Op for Run<F> {
+    type Output = R;
+    #[inline(always)]
+    fn run(self) -> R {
+        (self.0)()
+    }
+}
 
 /// Neutralizer columns widened to f64 at a time for the products with model columns:
 /// 32 x 6,200 rows is 1.6 MB, inside L2.
@@ -272,12 +292,20 @@ impl Neutralizer {
         let sums: Vec<f64> = v.iter().map(|c| c.iter().sum()).collect();
         if m < GEMM_FROM {
             let vs: Vec<&[f64]> = v.iter().map(Vec::as_slice).collect();
+            let dots = |cols: &[usize]| self.centred_dots(cols, &vs, &sums);
+            let parts: Vec<Vec<f64>> = if self.par.is_parallel() {
+                use rayon::prelude::*;
+                self.kept
+                    .par_chunks(PAR_COLUMNS)
+                    .map(|cols| dispatch(Run(|| dots(cols))))
+                    .collect()
+            } else {
+                vec![dots(&self.kept)]
+            };
             let mut out = Mat::<f64>::zeros(self.kept.len(), m);
-            let mut dots = vec![0.0; m];
-            for (r, &j) in self.kept.iter().enumerate() {
-                self.x.col_dot_many(j, &vs, &mut dots);
-                for (c, d) in dots.iter().enumerate() {
-                    out[(r, c)] = d - self.means[j] * sums[c];
+            for (r, d) in parts.iter().flat_map(|p| p.chunks_exact(m)).enumerate() {
+                for (c, &d) in d.iter().enumerate() {
+                    out[(r, c)] = d;
                 }
             }
             return out;
@@ -313,18 +341,38 @@ impl Neutralizer {
         if m < GEMM_FROM {
             let mut out = vec![vec![0.0; n]; m];
             let mut shift = vec![0.0; m];
-            let mut coefs = vec![0.0; m];
             for (r, &j) in self.kept.iter().enumerate() {
                 for c in 0..m {
-                    coefs[c] = b[(r, c)];
-                    shift[c] += self.means[j] * coefs[c];
+                    shift[c] += self.means[j] * b[(r, c)];
                 }
-                self.x.col_axpy_many(j, &coefs, &mut out);
             }
-            for (o, s) in out.iter_mut().zip(&shift) {
-                for v in o.iter_mut() {
-                    *v -= s;
+            // Each row sums over the kept columns in order whatever the split of the rows.
+            let fill = |start: usize, outs: &mut [&mut [f64]]| {
+                let rows = start..start + outs[0].len();
+                let mut coefs = vec![0.0; m];
+                for (r, &j) in self.kept.iter().enumerate() {
+                    for (c, coef) in coefs.iter_mut().enumerate() {
+                        *coef = b[(r, c)];
+                    }
+                    self.x.col_axpy_many(j, rows.clone(), &coefs, outs);
                 }
+                for (o, s) in outs.iter_mut().zip(&shift) {
+                    for v in o.iter_mut() {
+                        *v -= s;
+                    }
+                }
+            };
+            if self.par.is_parallel() && m == 1 {
+                use rayon::prelude::*;
+                out[0]
+                    .par_chunks_mut(PAR_ROWS)
+                    .enumerate()
+                    .for_each(|(i, chunk)| {
+                        dispatch(Run(|| fill(i * PAR_ROWS, &mut [chunk])));
+                    });
+            } else if n > 0 {
+                let mut outs: Vec<&mut [f64]> = out.iter_mut().map(Vec::as_mut_slice).collect();
+                fill(0, &mut outs);
             }
             return out;
         }
@@ -352,6 +400,19 @@ impl Neutralizer {
                 (0..n).map(|i| fitted[(i, c)] - shift).collect()
             })
             .collect()
+    }
+
+    /// `x_j' v - mean_j * sum(v)` for each `j` of `cols` and each vector, `j`-major.
+    #[inline(always)]
+    fn centred_dots(&self, cols: &[usize], vs: &[&[f64]], sums: &[f64]) -> Vec<f64> {
+        let m = vs.len();
+        let mut out = Vec::with_capacity(cols.len() * m);
+        let mut dots = vec![0.0; m];
+        for &j in cols {
+            self.x.col_dot_many(j, vs, &mut dots);
+            out.extend(dots.iter().zip(sums).map(|(d, s)| d - self.means[j] * s));
+        }
+        out
     }
 
     /// The columns `cols` widened to f64 in `buf`: a block small enough to stay in cache,

@@ -325,12 +325,13 @@ fn lcg(seed: u64) -> impl FnMut() -> u64 {
 /// On the rayon pool the Gram matrix, the factorization and the neutralized columns are
 /// bit for bit those of one thread (work is split by output, never inside a sum), at a size
 /// where the blocked Cholesky, the panels of the Gram kernel and faer's parallel products
-/// all split work; with a duplicate and a constant feature so that columns are dropped.
+/// all split work (also the single-vector products, by columns and by rows); with a
+/// duplicate and a constant feature so that columns are dropped.
 #[test]
 fn neutralizer_on_the_pool_equals_one_thread() {
     use erascore_kernels::gram::{lower_gram_i8_par, recycle};
     use erascore_kernels::Parallelism;
-    let (n, k) = (700, 300);
+    let (n, k) = (2_100, 300);
     let mut next = lcg(3);
     let mut data: Vec<i8> = (0..n * k).map(|_| (next() % 5) as i8).collect();
     data.copy_within(0..n, 7 * n);
