@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use clap::Args;
 
-use erascore_engine::diagnostics::{metric_set, summarise, ModelTarget};
+use erascore_engine::diagnostics::{metric_set, summarise, Available, ModelTarget};
 use erascore_engine::score::{score_streaming, MetaModelSource, ScoreConfig, ScoreInputs};
 use erascore_engine::stats::{PayoutWeights, Stat};
 use erascore_io::dataset::DatasetRequest;
@@ -25,6 +25,7 @@ use erascore_io::output::OutputDir;
 use erascore_report::{write_diagnostics, RunInfo, OUTPUT_FILES, TABLE_STATS};
 
 use crate::common::{check_outputs, fmt, progress, table, usage};
+use crate::flags::SignalsArgs;
 use crate::inputs::{load, ColumnChoice, InputArgs, Loaded, ReferenceRequest};
 
 /// Flags of `erascore diagnostics`.
@@ -53,6 +54,11 @@ pub struct DiagnosticsArgs {
     /// column).
     #[arg(long, requires = "example_preds")]
     pub example_column: Option<String>,
+    /// Signals inputs: with --neutralizers, nc and alpha (ncontrib with a meta model, mpc
+    /// with --stakes); with --previous, churn (neutral_churn and turnover with
+    /// --neutralizers). --stakes without --meta-model also builds the meta model.
+    #[command(flatten)]
+    pub signals: SignalsArgs,
     /// N of the top/bottom-N metrics corr_tbN and mmc_tbN.
     #[arg(long, default_value_t = 200)]
     pub top_bottom: usize,
@@ -119,6 +125,10 @@ fn plan(args: &DiagnosticsArgs) -> anyhow::Result<Plan> {
         ("--benchmark", args.benchmark.as_deref()),
         ("--example-preds", args.example_preds.as_deref()),
     ]);
+    inputs.extend(args.signals.paths());
+    if args.signals.sample_weights.is_some() && args.signals.neutralizers.is_none() {
+        bail!("--sample-weights is for alpha and mpc, which need --neutralizers here");
+    }
     check_outputs(&[("--out", &args.out)], &inputs)?;
     let out = OutputDir::stage(&args.out, &OUTPUT_FILES).context("--out")?;
     Ok(Plan {
@@ -186,24 +196,42 @@ pub fn run(args: &DiagnosticsArgs) -> anyhow::Result<()> {
     let mut references = references.iter();
     let mut next = || references.next().and_then(Option::as_ref);
     let (meta, benchmark, example) = (next(), next(), next());
+    let stakes = args
+        .signals
+        .stakes
+        .as_ref()
+        .map(|s| crate::stakes::read_column_stakes(s, predictions))
+        .transpose()?;
+    let meta_model = match (meta, &stakes) {
+        (Some(r), _) => Some(MetaModelSource::Column(r)),
+        (None, Some(s)) => Some(MetaModelSource::Stakes(s.clone())),
+        _ => None,
+    };
     let (metrics, omitted) = metric_set(
         args.top_bottom,
-        meta.is_some(),
-        benchmark.is_some(),
-        example.is_some(),
-        !data.feature_names.is_empty(),
+        &Available {
+            meta_model: meta_model.is_some(),
+            benchmark: benchmark.is_some(),
+            example: example.is_some(),
+            features: !data.feature_names.is_empty(),
+            neutralizers: args.signals.neutralizers.is_some(),
+            stakes: stakes.is_some(),
+            previous: !args.signals.previous.is_empty(),
+        },
     );
     if !omitted.is_empty() {
         eprintln!("note: not computed: {}", omitted.join("; "));
     }
 
+    let signal_files = args.signals.read(&metrics)?;
+    let with_meta = meta_model.is_some();
     let inputs = ScoreInputs {
         data,
         predictions,
-        meta_model: meta.map(MetaModelSource::Column),
+        meta_model,
         benchmark,
         example,
-        signals: Default::default(),
+        signals: signal_files.inputs(&metrics, stakes),
     };
     let config = ScoreConfig {
         metrics,
@@ -222,7 +250,7 @@ pub fn run(args: &DiagnosticsArgs) -> anyhow::Result<()> {
     }
     let scoring_done = started.elapsed();
 
-    let groups = summarise(&scored, plan.weights, meta.is_some());
+    let groups = summarise(&scored, plan.weights, with_meta);
     let info = RunInfo {
         data: args.input.data.display().to_string(),
         predictions: args.input.predictions.display().to_string(),

@@ -8,6 +8,7 @@
 mod common;
 mod compare_cmd;
 mod diagnostics_cmd;
+mod flags;
 mod inputs;
 mod metamodel_cmd;
 mod payout_cmd;
