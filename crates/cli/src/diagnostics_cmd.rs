@@ -25,8 +25,8 @@ use erascore_io::output::OutputDir;
 use erascore_report::{write_diagnostics, RunInfo, OUTPUT_FILES, TABLE_STATS};
 
 use crate::common::{check_outputs, fmt, progress, table, usage};
-use crate::flags::SignalsArgs;
-use crate::inputs::{load, ColumnChoice, InputArgs, Loaded, ReferenceRequest};
+use crate::flags::{InputArgs, SignalsArgs};
+use crate::load::{load, ColumnChoice, Loaded, ReferenceRequest};
 
 /// Flags of `erascore diagnostics`.
 #[derive(Args, Debug)]
@@ -81,14 +81,14 @@ pub struct DiagnosticsArgs {
 }
 
 /// Parsed and checked flags, before any file is read.
-struct Plan {
+struct DiagnosticsRequest {
     targets: Vec<String>,
     weights: PayoutWeights,
     /// The output folder's next version, written in full before it replaces the folder.
     out: OutputDir,
 }
 
-fn plan(args: &DiagnosticsArgs) -> anyhow::Result<Plan> {
+fn check_flags(args: &DiagnosticsArgs) -> anyhow::Result<DiagnosticsRequest> {
     let mut targets: Vec<String> = Vec::new();
     for t in args
         .input
@@ -131,7 +131,7 @@ fn plan(args: &DiagnosticsArgs) -> anyhow::Result<Plan> {
     }
     check_outputs(&[("--out", &args.out)], &inputs)?;
     let out = OutputDir::stage(&args.out, &OUTPUT_FILES).context("--out")?;
-    Ok(Plan {
+    Ok(DiagnosticsRequest {
         targets,
         weights: PayoutWeights {
             corr: args.corr_multiplier,
@@ -180,10 +180,10 @@ fn references(args: &DiagnosticsArgs) -> [Option<ReferenceRequest>; 3] {
 
 /// Runs `erascore diagnostics`.
 pub fn run(args: &DiagnosticsArgs) -> anyhow::Result<()> {
-    let plan = plan(args).map_err(usage)?;
+    let checked = check_flags(args).map_err(usage)?;
     let request = DatasetRequest {
         features: args.input.features(true)?,
-        targets: plan.targets.clone(),
+        targets: checked.targets.clone(),
     };
     let started = std::time::Instant::now();
     let loaded = load(&args.input, &request, &references(args))?;
@@ -235,7 +235,7 @@ pub fn run(args: &DiagnosticsArgs) -> anyhow::Result<()> {
     };
     let config = ScoreConfig {
         metrics,
-        targets: plan.targets.clone(),
+        targets: checked.targets.clone(),
         max_filtered_ratio: args.input.max_filtered_ratio,
         target_pow15: !args.input.no_target_pow15,
     };
@@ -250,16 +250,16 @@ pub fn run(args: &DiagnosticsArgs) -> anyhow::Result<()> {
     }
     let scoring_done = started.elapsed();
 
-    let groups = summarise(&scored, plan.weights, with_meta);
+    let groups = summarise(&scored, checked.weights, with_meta);
     let info = RunInfo {
         data: args.input.data.display().to_string(),
         predictions: args.input.predictions.display().to_string(),
         eras: groups.first().map_or(0, |g| g.eras.len()),
         omitted,
-        weights: plan.weights,
+        weights: checked.weights,
     };
-    write_diagnostics(plan.out.path(), &groups, &info)?;
-    plan.out.commit()?;
+    write_diagnostics(checked.out.path(), &groups, &info)?;
+    checked.out.commit()?;
     if args.timings {
         let written = started.elapsed();
         eprintln!(
@@ -276,7 +276,7 @@ pub fn run(args: &DiagnosticsArgs) -> anyhow::Result<()> {
          ({} eras x {} models x {} targets) to {}",
         info.eras,
         predictions.models.len(),
-        plan.targets.len(),
+        checked.targets.len(),
         args.out.display()
     );
     Ok(())

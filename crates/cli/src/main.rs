@@ -9,7 +9,7 @@ mod common;
 mod compare_cmd;
 mod diagnostics_cmd;
 mod flags;
-mod inputs;
+mod load;
 mod metamodel_cmd;
 mod payout_cmd;
 mod score_cmd;

@@ -16,8 +16,8 @@ use erascore_io::output::OutputFiles;
 use erascore_io::FloatWidth;
 
 use crate::common::{check_outputs, fmt, progress, table, usage};
-use crate::flags::SignalsArgs;
-use crate::inputs::{load, ColumnChoice, InputArgs, Loaded, ReferenceRequest};
+use crate::flags::{InputArgs, SignalsArgs};
+use crate::load::{load, ColumnChoice, Loaded, ReferenceRequest};
 
 /// Flags of `erascore score`.
 #[derive(Args, Debug)]
@@ -55,7 +55,7 @@ pub struct ScoreArgs {
 }
 
 /// Parsed and checked flags, before any file is read.
-struct Plan {
+struct ScoreRequest {
     metrics: Vec<Metric>,
     features: bool,
     /// `--out`, staged: checked and its temporary file created before any work.
@@ -63,7 +63,7 @@ struct Plan {
     out_tmp: PathBuf,
 }
 
-fn plan(args: &ScoreArgs) -> anyhow::Result<Plan> {
+fn check_flags(args: &ScoreArgs) -> anyhow::Result<ScoreRequest> {
     let metrics = match &args.metrics {
         Some(list) => Metric::parse_list(list)?,
         None => {
@@ -120,7 +120,7 @@ fn plan(args: &ScoreArgs) -> anyhow::Result<Plan> {
     let out_tmp = out.stage(&args.out).context("--out")?;
     let neutralized_by_features =
         args.signals.neutralizers.is_none() && metrics.iter().any(|m| m.needs_neutralizers());
-    Ok(Plan {
+    Ok(ScoreRequest {
         features: neutralized_by_features || metrics.iter().any(|m| m.needs_features()),
         metrics,
         out,
@@ -145,9 +145,9 @@ fn references(args: &ScoreArgs) -> [Option<ReferenceRequest>; 2] {
 
 /// Runs `erascore score`.
 pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
-    let plan = plan(args).map_err(usage)?;
+    let checked = check_flags(args).map_err(usage)?;
     let request = DatasetRequest {
-        features: args.input.features(plan.features)?,
+        features: args.input.features(checked.features)?,
         targets: args.input.target.clone(),
     };
     let started = std::time::Instant::now();
@@ -158,14 +158,14 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
         references,
         ..
     } = &loaded;
-    if plan.features && data.feature_names.is_empty() {
+    if checked.features && data.feature_names.is_empty() {
         bail!(
             "{}: no feature_* columns, needed by fnc/fexp_max (and by the Signals metrics \
              without --neutralizers)",
             args.input.data.display()
         );
     }
-    let signal_files = args.signals.read(&plan.metrics)?;
+    let signal_files = args.signals.read(&checked.metrics)?;
     let mut references = references.iter();
     let meta_ref = references.next().and_then(Option::as_ref);
     let benchmark = references.next().and_then(Option::as_ref);
@@ -186,10 +186,10 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
         meta_model,
         benchmark,
         example: None,
-        signals: signal_files.inputs(&plan.metrics, stakes),
+        signals: signal_files.inputs(&checked.metrics, stakes),
     };
     let config = ScoreConfig {
-        metrics: plan.metrics,
+        metrics: checked.metrics,
         targets: args.input.target.clone(),
         max_filtered_ratio: args.input.max_filtered_ratio,
         target_pow15: !args.input.no_target_pow15,
@@ -204,8 +204,12 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
         eprintln!("warning: {w}");
     }
     let scored = started.elapsed();
-    write_frame_unstaged(&plan.out_tmp, &report_frame(&args.out, &report)?, &args.out)?;
-    plan.out.commit()?;
+    write_frame_unstaged(
+        &checked.out_tmp,
+        &report_frame(&args.out, &report)?,
+        &args.out,
+    )?;
+    checked.out.commit()?;
     if args.timings {
         let written = started.elapsed();
         eprintln!(

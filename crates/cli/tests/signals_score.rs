@@ -370,7 +370,10 @@ fn diagnostics_computes_the_signals_metrics() {
     let o = run(&args);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(stdout.contains("alpha") && stdout.contains("turnover"), "{stdout}");
+    assert!(
+        stdout.contains("alpha") && stdout.contains("turnover"),
+        "{stdout}"
+    );
     let cols = [
         "nc",
         "ncontrib",
