@@ -17,7 +17,7 @@ use erascore_report::compare_files::{
 pub use erascore_report::compare_files::{read_configs, FILES};
 
 use crate::common::{fmt, progress, table, usage};
-use crate::inputs::read_predictions;
+use crate::load::read_predictions;
 
 /// Flags of `erascore compare`.
 #[derive(Args, Debug)]
