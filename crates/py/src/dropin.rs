@@ -17,6 +17,7 @@ use erascore_kernels::pearson::{pearson as pearson_kernel, spearman as spearman_
 use erascore_kernels::rank::{percentile_rank, TieMethod};
 use erascore_kernels::target::{centre_on, mean_skip_nan, Precision};
 use erascore_kernels::KernelError;
+use erascore_kernels::Parallelism;
 
 use crate::arrays::{columns, out1, out2, same_rows, vector, Matrix};
 use crate::kernel_err;
@@ -168,7 +169,7 @@ fn neutralize<'py>(
     let x = neutralizers.to_columns()?;
     let out = py.detach(|| {
         let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
-        Neutralizer::new(x).neutralize_many(&refs, proportion)
+        Neutralizer::with_parallelism(x, Parallelism::Pool).neutralize_many(&refs, proportion)
     });
     out2(py, n, out)
 }
@@ -199,7 +200,7 @@ fn feature_neutral_corr<'py>(
         let target = corr_target(&kept, target_mean, target_f32, true)?;
         let gauss: Vec<Vec<f64>> = cols.iter().map(|c| gaussian_rank(c)).collect();
         let refs: Vec<&[f64]> = gauss.iter().map(Vec::as_slice).collect();
-        Neutralizer::new(x)
+        Neutralizer::with_parallelism(x, Parallelism::Pool)
             .neutralize_many(&refs, 1.0)
             .iter()
             .map(|neutral| {
@@ -237,7 +238,7 @@ fn neutral_correlation<'py>(
     let scores = py.detach(|| -> Result<Vec<f64>, KernelError> {
         let p = precision(target_f32);
         let centred = centre_on(&t, target_mean, p);
-        let nz = Neutralizer::new(x);
+        let nz = Neutralizer::with_parallelism(x, Parallelism::Pool);
         cols.iter()
             .map(|c| neutral_corr(c, &nz, &centred, p, tb(top_bottom)))
             .collect()
@@ -267,7 +268,7 @@ fn neutral_contribution<'py>(
     let x = neutralizers.to_columns()?;
     let scores = py.detach(|| -> Result<Vec<f64>, KernelError> {
         let target = ContributionTarget::new(&t, precision(target_f32));
-        let nz = Neutralizer::new(x);
+        let nz = Neutralizer::with_parallelism(x, Parallelism::Pool);
         cols.iter()
             .map(|c| neutral_mmc(c, &m, &nz, &target, tb(top_bottom)))
             .collect()
