@@ -10,7 +10,7 @@
 //! filters; for aligned rows that is the same). `n` is the number of rows.
 
 use crate::matrix::ColumnMatrix;
-use crate::neutralized_weights::raw_weights_for_target;
+use crate::neutralized_weights::{check_target_len, neutralized_map};
 use crate::target::{centre, Precision};
 use crate::{KernelError, Parallelism};
 
@@ -43,10 +43,20 @@ pub fn alpha_many_par(
     precision: Precision,
     par: Parallelism,
 ) -> Result<Vec<f64>, KernelError> {
-    let weights =
-        raw_weights_for_target(predictions, neutralizers, sample_weights, target.len(), par)?;
+    check_target_len(neutralizers, target.len())?;
     let t = centre(target, precision);
-    Ok(par.map_init(&weights, || (), |_, w| alpha_of_weights(w, &t)))
+    // alpha_of_weights of the raw weights, each weight formed as it is multiplied (the same
+    // products summed in the same order) rather than stored.
+    neutralized_map(predictions, neutralizers, sample_weights, par, |s, f| {
+        let dot: f64 = s
+            .iter()
+            .zip(f)
+            .zip(sample_weights)
+            .zip(&t)
+            .map(|(((a, b), w), t)| ((a - b) * w) * t)
+            .sum();
+        dot / t.len() as f64
+    })
 }
 
 /// [`alpha_many`] of one prediction column.

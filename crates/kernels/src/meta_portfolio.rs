@@ -67,9 +67,8 @@ pub fn meta_portfolio_contribution_par(
     let fractions = stake_fractions(stakes)?;
     let weights =
         raw_weights_for_target(predictions, neutralizers, sample_weights, target.len(), par)?;
-    let refs: Vec<&[f64]> = weights.iter().map(Vec::as_slice).collect();
     Ok(mpc_of_fractions(
-        &refs,
+        Weights::Owned(weights),
         &fractions,
         &centre(target, precision),
         par,
@@ -99,7 +98,7 @@ pub fn mpc_of_weights(
         }
     }
     Ok(mpc_of_fractions(
-        weights,
+        Weights::Borrowed(weights),
         &stake_fractions(stakes)?,
         centred_target,
         Parallelism::Sequential,
@@ -126,22 +125,46 @@ pub fn stake_fractions(stakes: &[f64]) -> Result<Vec<f64>, KernelError> {
     }
 }
 
+/// The models' weights: built for MPC alone (centred in place) or shared with alpha.
+enum Weights<'a> {
+    Owned(Vec<Vec<f64>>),
+    Borrowed(&'a [&'a [f64]]),
+}
+
 fn mpc_of_fractions(
-    weights: &[&[f64]],
+    weights: Weights<'_>,
     fractions: &[f64],
     t: &[f64],
     par: Parallelism,
 ) -> Vec<f64> {
     let n = t.len();
     let nf = n as f64;
-    let centred: Vec<Vec<f64>> = par.map_init(
-        weights,
-        || (),
-        |_, w| {
-            let m = pairwise_sum(w) / nf;
-            w.iter().map(|v| v - m).collect()
-        },
-    );
+    let centre_in_place = |w: &mut Vec<f64>| {
+        let m = pairwise_sum(w) / nf;
+        for v in w.iter_mut() {
+            *v -= m;
+        }
+    };
+    let centred: Vec<Vec<f64>> = match weights {
+        Weights::Owned(mut w) => {
+            if par.is_parallel() {
+                use rayon::prelude::*;
+                w.par_iter_mut().for_each(centre_in_place);
+            } else {
+                w.iter_mut().for_each(centre_in_place);
+            }
+            w
+        }
+        Weights::Borrowed(w) => par.map_init(
+            w,
+            || (),
+            |_, w| {
+                let mut w = w.to_vec();
+                centre_in_place(&mut w);
+                w
+            },
+        ),
+    };
     // The meta portfolio, summed over the models in order for every row (rows split
     // between threads, so the sums do not depend on them).
     let mut v = vec![0.0; n];

@@ -76,12 +76,36 @@ pub fn generate_neutralized_weights_many_par(
     scaling: WeightScaling,
     par: Parallelism,
 ) -> Result<Vec<Vec<f64>>, KernelError> {
+    neutralized_map(predictions, neutralizers, sample_weights, par, |s, f| {
+        let mut w: Vec<f64> = s
+            .iter()
+            .zip(f)
+            .zip(sample_weights)
+            .map(|((a, b), w)| (a - b) * w)
+            .collect();
+        if scaling == WeightScaling::CenterAndNormalize {
+            center_and_normalize_in_place(&mut w);
+        }
+        w
+    })
+}
+
+/// `finish(s', N Nᵀ(w ∘ s'))` for every prediction column: the raw weights are
+/// `(s' − N Nᵀ(w ∘ s')) ∘ w`, and a caller that only reduces them (alpha) does so without
+/// storing them.
+pub(crate) fn neutralized_map<R: Send>(
+    predictions: &[&[f64]],
+    neutralizers: &ColumnMatrix,
+    sample_weights: &[f64],
+    par: Parallelism,
+    finish: impl Fn(&[f64], &[f64]) -> R + Sync + Send,
+) -> Result<Vec<R>, KernelError> {
     let n = neutralizers.rows();
     check_inputs(predictions, neutralizers, sample_weights)?;
     let powered = rank_gaussian_pow_many_par(predictions, par)?;
     let m = predictions.len();
-    // (w ∘ s') of every column side by side, column-major n × m.
-    // Both n × m buffers come from this thread's pool: fresh ones fault in every page.
+    // (w ∘ s') of every column side by side, column-major n × m. Both n × m buffers come
+    // from this thread's pool: fresh ones fault in every page.
     let mut weighted = crate::scratch::take_f64(n * m);
     let fill = |(dst, s): (&mut [f64], &Vec<f64>)| {
         for ((d, a), w) in dst.iter_mut().zip(s).zip(sample_weights) {
@@ -104,25 +128,10 @@ pub fn generate_neutralized_weights_many_par(
         .enumerate()
         .map(|(c, s)| (s, &fitted[c * n..(c + 1) * n]))
         .collect();
-    let weights = par.map_init(
-        &columns,
-        || (),
-        |_, &(s, f)| {
-            let mut w: Vec<f64> = s
-                .iter()
-                .zip(f)
-                .zip(sample_weights)
-                .map(|((a, b), w)| (a - b) * w)
-                .collect();
-            if scaling == WeightScaling::CenterAndNormalize {
-                center_and_normalize_in_place(&mut w);
-            }
-            w
-        },
-    );
+    let out = par.map_init(&columns, || (), |_, &(s, f)| finish(s, f));
     drop(columns);
     crate::scratch::give_f64(fitted);
-    Ok(weights)
+    Ok(out)
 }
 
 /// Neutralizer columns handled per GEMM: int8 features are widened this many at a time
@@ -193,12 +202,7 @@ pub(crate) fn raw_weights_for_target(
     target_len: usize,
     par: Parallelism,
 ) -> Result<Vec<Vec<f64>>, KernelError> {
-    if target_len != neutralizers.rows() {
-        return Err(KernelError::LengthMismatch {
-            left: target_len,
-            right: neutralizers.rows(),
-        });
-    }
+    check_target_len(neutralizers, target_len)?;
     generate_neutralized_weights_many_par(
         predictions,
         neutralizers,
@@ -206,6 +210,21 @@ pub(crate) fn raw_weights_for_target(
         WeightScaling::Raw,
         par,
     )
+}
+
+/// A target must have one value per neutralizer row.
+pub(crate) fn check_target_len(
+    neutralizers: &ColumnMatrix,
+    target_len: usize,
+) -> Result<(), KernelError> {
+    if target_len == neutralizers.rows() {
+        Ok(())
+    } else {
+        Err(KernelError::LengthMismatch {
+            left: target_len,
+            right: neutralizers.rows(),
+        })
+    }
 }
 
 /// numerai-tools `weight_normalize(center(w))`: subtract the mean, divide by the sum of

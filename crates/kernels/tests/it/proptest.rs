@@ -403,4 +403,18 @@ fn signals_on_the_pool_equal_one_thread() {
         bits(&mpc(Parallelism::Sequential)),
         bits(&mpc(Parallelism::Pool))
     );
+    // alpha formed on the fly equals alpha of the stored weights, bit for bit, and MPC from
+    // those shared weights equals MPC on its own.
+    use erascore_kernels::alpha::alpha_of_weights;
+    use erascore_kernels::meta_portfolio::mpc_of_weights;
+    use erascore_kernels::neutralized_weights::{generate_neutralized_weights_many, WeightScaling};
+    use erascore_kernels::target::centre;
+    let w =
+        generate_neutralized_weights_many(&refs, &x, &weights, WeightScaling::Raw).expect("valid");
+    let t = centre(&target, Precision::F32);
+    let stored: Vec<f64> = w.iter().map(|w| alpha_of_weights(w, &t)).collect();
+    assert_eq!(bits(&alpha(Parallelism::Sequential)), bits(&stored));
+    let wrefs: Vec<&[f64]> = w.iter().map(Vec::as_slice).collect();
+    let shared = mpc_of_weights(&wrefs, &stakes, &t).expect("valid");
+    assert_eq!(bits(&mpc(Parallelism::Sequential)), bits(&shared));
 }
