@@ -143,6 +143,9 @@ impl InputArgs {
     }
 }
 
+/// (prediction column, stake) of each staked model.
+pub type ColumnStakes = Vec<(usize, f64)>;
+
 /// The Signals inputs (`score`, `diagnostics`): stakes, neutralizers, sample weights and
 /// earlier submissions.
 #[derive(Args, Debug, Default)]
@@ -198,7 +201,7 @@ impl SignalsArgs {
         &self,
         predictions: &Predictions,
         file: Option<&'r Reference>,
-    ) -> anyhow::Result<(Option<Vec<(usize, f64)>>, Option<MetaModelSource<'r>>)> {
+    ) -> anyhow::Result<(Option<ColumnStakes>, Option<MetaModelSource<'r>>)> {
         let stakes = self
             .stakes
             .as_ref()
