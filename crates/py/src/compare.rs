@@ -112,6 +112,7 @@ fn run_scores(
         data,
         models: &setup.models,
         load: &load,
+        by_era: None,
         max_values,
         stakes: &setup.stakes,
         max_filtered_ratio,
