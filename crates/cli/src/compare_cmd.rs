@@ -7,21 +7,20 @@ use anyhow::{bail, Context};
 use clap::Args;
 use serde_json::Value;
 
-use erascore_engine::compare::{
-    compare, scoring_groups, CompareInputs, CompareReport, EraLoader,
-};
+use erascore_engine::compare::{compare, scoring_groups, CompareInputs, CompareReport, EraLoader};
 use erascore_engine::inputs::Predictions;
 use erascore_engine::EngineError;
 use erascore_io::dataset::read_dataset;
+use erascore_io::era::era_order;
 use erascore_io::frame::{column_names, read_frame_columns, read_frame_eras};
 use erascore_io::output::OutputDir;
 use erascore_report::compare_files::{
-    compare_models, compare_request, summary_json, totals, write_compare,
+    compare_request, compare_stakes, summary_json, totals, write_compare,
 };
 pub use erascore_report::compare_files::{read_configs, FILES};
+use erascore_report::predictions::{self, Shape};
 
 use crate::common::{fmt, progress, table, usage};
-use crate::inputs::read_predictions;
 
 /// Flags of `erascore compare`.
 #[derive(Args, Debug)]
@@ -29,10 +28,12 @@ pub struct CompareArgs {
     /// Data parquet in the Numerai v5 layout (id, era, targets; features for fnc).
     #[arg(long)]
     pub data: PathBuf,
-    /// Predictions, wide: id (and era) plus one column per model.
+    /// Predictions, wide (id, era and one column per model) or long (id, era, model,
+    /// prediction), told apart by their columns.
     #[arg(long)]
     pub predictions: PathBuf,
-    /// Starting stakes (CSV or parquet: model,stake); every model needs one.
+    /// Stakes (CSV or parquet): model,stake (starting stakes), or round,model,stake (each
+    /// row sets the model's stake at the start of that round); every model needs one.
     #[arg(long)]
     pub stakes: PathBuf,
     /// The configurations to compare (TOML, `[[config]]` tables).
@@ -75,7 +76,11 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
     let request = compare_request(&configs);
     let started = std::time::Instant::now();
     let data = read_dataset(&args.data, &request)?;
-    let (models, stakes) = compare_models(&args.predictions, &args.stakes)?;
+    let rounds: Vec<String> = era_order(&data.era_names)
+        .into_iter()
+        .map(|e| data.era_names[e].clone())
+        .collect();
+    let (models, stakes, stake_changes) = compare_stakes(&args.predictions, &args.stakes, &rounds)?;
     if !args.quiet {
         eprintln!(
             "{} models, {} eras, {} rows (data read in {:.1} s)",
@@ -86,11 +91,13 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
         );
     }
     let load = |m: &[String]| {
-        read_predictions(&args.predictions, Some(m))
+        erascore_report::predictions::read(&args.predictions, Some(m))
             .map_err(|e| EngineError::Config(format!("{e:#}")))
     };
     let path = &args.predictions;
-    let has_era = column_names(path)?.iter().any(|c| c == "era");
+    // A wide file with eras is read a batch of eras at a time when it does not fit at once.
+    let by_era_ok =
+        predictions::shape(path)? == Shape::Wide && column_names(path)?.iter().any(|c| c == "era");
     let keys = || -> Result<Predictions, EngineError> {
         let mut frame = read_frame_columns(path, Some(&["id", "era"]))?;
         Ok(Predictions {
@@ -113,12 +120,13 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
         data: &data,
         models: &models,
         load: &load,
-        by_era: has_era.then_some(EraLoader {
+        by_era: by_era_ok.then_some(EraLoader {
             keys: &keys,
             load: &by_era,
         }),
         max_values: args.max_values,
         stakes: &stakes,
+        stake_changes: &stake_changes,
         max_filtered_ratio: args.max_filtered_ratio,
         target_pow15: !args.no_target_pow15,
     };

@@ -291,6 +291,153 @@ min_stake = 2.5
     assert_ne!(k("y2024"), k("weekly"));
 }
 
+/// The four files of a compare folder, for byte comparison.
+fn outputs(out: &Path) -> Vec<Vec<u8>> {
+    [
+        "compare.json",
+        "per_model.parquet",
+        "per_round.parquet",
+        "report.html",
+    ]
+    .iter()
+    .map(|f| std::fs::read(out.join(f)).unwrap())
+    .collect()
+}
+
+/// The same predictions, long (`id, era, model, prediction`) or wide, and read all at once,
+/// a batch of eras at a time or in chunks of models, give the same files byte for byte.
+#[test]
+fn long_predictions_and_batched_reads_give_the_same_numbers() {
+    use erascore_io::frame::{write_frame, Column, Frame, Values};
+    use erascore_io::{FloatWidth, Strings};
+
+    let dir = tempfile::tempdir().unwrap();
+    let a = archive(dir.path());
+    let (data, wide, stakes) = (
+        a.join("data.parquet"),
+        a.join("predictions.parquet"),
+        a.join("stakes.csv"),
+    );
+    let w = read_frame(&wide).unwrap();
+    let (ids, eras) = (w.text("id").unwrap(), w.text("era").unwrap());
+    let models: Vec<String> = w
+        .names()
+        .into_iter()
+        .filter(|n| n != "id" && n != "era")
+        .collect();
+    let columns: Vec<Vec<f64>> = models
+        .iter()
+        .map(|m| w.float(m).unwrap().0.into_owned())
+        .collect();
+    let (mut l_id, mut l_era, mut l_model, mut l_value) =
+        (Strings::new(), Strings::new(), Strings::new(), Vec::new());
+    for r in 0..w.rows() {
+        for (m, values) in models.iter().zip(&columns) {
+            l_id.push(&ids[r]);
+            l_era.push(&eras[r]);
+            l_model.push(m);
+            l_value.push(values[r]);
+        }
+    }
+    let long = dir.path().join("long.parquet");
+    let text = |name: &str, v: Strings| Column {
+        name: name.into(),
+        values: Values::Text(v),
+    };
+    let frame = Frame::new(
+        &long,
+        vec![
+            text("id", l_id),
+            text("era", l_era),
+            text("model", l_model),
+            Column {
+                name: "prediction".into(),
+                values: Values::Float(l_value, FloatWidth::F64),
+            },
+        ],
+    )
+    .unwrap();
+    write_frame(&long, &frame).unwrap();
+
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(
+        &rules,
+        "[[config]]\nname = \"y2024\"\nrule = \"2024\"\n\n[[config]]\nname = \"naive\"\n\
+         score = \"1 * corr_tb50 + 1 * mmc\"\ncap = 0.1\nmeta_model = \"naive\"\n\
+         min_stake = 1\n",
+    )
+    .unwrap();
+    let run = |preds: &Path, name: &str, max_values: &str| {
+        let out = dir.path().join(name);
+        ok(&[
+            "compare",
+            "--data",
+            &s(&data),
+            "--predictions",
+            &s(preds),
+            "--stakes",
+            &s(&stakes),
+            "--configs",
+            &s(&rules),
+            "--out",
+            &s(&out),
+            "--max-values",
+            max_values,
+            "--quiet",
+        ]);
+        outputs(&out)
+    };
+    let whole = run(&wide, "wide", "100000000");
+    // 24 models × 240 rows per era: one era per batch, then two.
+    assert!(
+        whole == run(&wide, "wide-eras-1", "6000"),
+        "era batches of 1"
+    );
+    assert!(
+        whole == run(&wide, "wide-eras-2", "12000"),
+        "era batches of 2"
+    );
+    assert!(whole == run(&long, "long", "100000000"), "long predictions");
+    // A long file is read in chunks of models (two passes).
+    assert!(
+        whole == run(&long, "long-chunks", "20000"),
+        "long, in chunks"
+    );
+    let p = per_model(&dir.path().join("long"));
+    assert_eq!(p.len(), 2 * models.len());
+    assert!(p.values().all(|v| v.0.is_finite()), "{p:?}");
+
+    // A (era, id, model) given twice is named, with both lines.
+    let dup = dir.path().join("dup.csv");
+    let mut text = String::from("id,era,model,prediction\n");
+    for m in models.iter().chain([&models[0]]) {
+        text.push_str(&format!("{},{},{m},0.5\n", &ids[0], &eras[0]));
+    }
+    std::fs::write(&dup, text).unwrap();
+    let out = erascore(&[
+        "compare",
+        "--data",
+        &s(&data),
+        "--predictions",
+        &s(&dup),
+        "--stakes",
+        &s(&stakes),
+        "--configs",
+        &s(&rules),
+        "--out",
+        &s(&dir.path().join("dup-out")),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("dup.csv")
+            && err.contains(&format!("line {}", models.len() + 2))
+            && err.contains("second prediction")
+            && err.contains("line 2"),
+        "{err}"
+    );
+}
+
 #[test]
 fn bad_configuration_files_are_usage_errors() {
     let dir = tempfile::tempdir().unwrap();

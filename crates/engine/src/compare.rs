@@ -17,6 +17,7 @@ use rayon::prelude::*;
 use erascore_io::dataset::Dataset;
 use erascore_kernels::pearson::spearman;
 use erascore_payout::series::ModelScores;
+use erascore_payout::simulate::simulate_with_stakes;
 use erascore_payout::{simulate, NanPolicy, PayoutError, PayoutFactor, Rule};
 
 use erascore_io::Strings;
@@ -317,6 +318,18 @@ pub struct EraLoader<'a> {
     pub load: &'a (dyn Fn(&[String]) -> Result<Predictions, EngineError> + Sync + 'a),
 }
 
+/// A model's stake set at the start of a round: a deposit or withdrawal of the difference
+/// (stakes file rows `round, model, stake`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StakeChange {
+    /// The model (index into the prediction columns).
+    pub model: usize,
+    /// The round (era label) it is set at.
+    pub round: String,
+    /// The stake from that round on.
+    pub stake: f64,
+}
+
 /// Everything [`compare`] reads.
 #[derive(Clone, Copy)]
 pub struct CompareInputs<'a> {
@@ -337,6 +350,9 @@ pub struct CompareInputs<'a> {
     /// Starting stake of each model (index into `models`), in the stakes file's order;
     /// every model needs one.
     pub stakes: &'a [(usize, f64)],
+    /// Stakes set at the start of later rounds (deposits and withdrawals), beside the
+    /// starting stakes of `stakes`.
+    pub stake_changes: &'a [StakeChange],
     /// Share of ids alignment may drop.
     pub max_filtered_ratio: f64,
     /// numerai-tools' `target_pow15`.
@@ -430,7 +446,13 @@ pub fn compare(
     on_era: &(dyn Fn() + Sync),
 ) -> Result<CompareReport, EngineError> {
     let scores = compare_scores(inputs, configs, None, on_era)?;
-    compare_report(inputs.models, inputs.stakes, configs, scores)
+    compare_report_with_changes(
+        inputs.models,
+        inputs.stakes,
+        inputs.stake_changes,
+        configs,
+        scores,
+    )
 }
 
 /// The per-round scores of every model under every configuration: what [`compare`] gathers
@@ -583,6 +605,41 @@ pub fn compare_report(
     configs: &[CompareConfig],
     scores: CompareScores,
 ) -> Result<CompareReport, EngineError> {
+    compare_report_with_changes(models, stakes, &[], configs, scores)
+}
+
+/// [`compare_report`] with stakes that change by round: each change sets the model's stake
+/// at the start of its round (at its next scored round when the model has no score in that
+/// one; after every round has resolved when it has none later), and a model's
+/// `total_payout` is then the sum of its payouts rather than final minus starting stake.
+pub fn compare_report_with_changes(
+    models: &[String],
+    stakes: &[(usize, f64)],
+    changes: &[StakeChange],
+    configs: &[CompareConfig],
+    scores: CompareScores,
+) -> Result<CompareReport, EngineError> {
+    let mut by_model: Vec<Vec<(usize, f64)>> = vec![Vec::new(); models.len()];
+    for c in changes {
+        let Some(list) = by_model.get_mut(c.model) else {
+            return Err(EngineError::Config(format!(
+                "a stake change names model column {}, of {}",
+                c.model,
+                models.len()
+            )));
+        };
+        let Some(r) = scores.rounds.iter().position(|x| *x == c.round) else {
+            return Err(EngineError::Config(format!(
+                "model '{}': its stake changes in round '{}', which has no predictions",
+                models[c.model], c.round
+            )));
+        };
+        list.push((r, c.stake));
+    }
+    for list in &mut by_model {
+        // Stable: of two changes in one round, the later row wins.
+        list.sort_by_key(|(r, _)| *r);
+    }
     let mut stake0 = vec![f64::NAN; models.len()];
     for &(m, s) in stakes {
         stake0[m] = s;
@@ -597,7 +654,8 @@ pub fn compare_report(
     let mut results = Vec::with_capacity(configs.len());
     for (config, series) in configs.iter().zip(series) {
         let series: Vec<ModelScores> = series.into_iter().flatten().collect();
-        let (result, mut w) = simulate_config(config, &series, &stake0, &rounds, total_stake)?;
+        let (result, mut w) =
+            simulate_config(config, &series, &stake0, &by_model, &rounds, total_stake)?;
         warnings.append(&mut w);
         results.push(result);
     }
@@ -1020,6 +1078,7 @@ fn simulate_config(
     config: &CompareConfig,
     series: &[ModelScores],
     stake0: &[f64],
+    changes: &[Vec<(usize, f64)>],
     rounds: &[String],
     total_stake: f64,
 ) -> Result<(ConfigResult, Vec<String>), EngineError> {
@@ -1043,7 +1102,8 @@ fn simulate_config(
     let per_model: Vec<(ModelResult, Option<String>)> = series
         .par_iter()
         .zip(stake0.par_iter())
-        .map(|(s, &stake)| {
+        .zip(changes.par_iter())
+        .map(|((s, &stake), changes)| {
             let mut payouts = vec![0.0; rounds.len()];
             let prepared = match s.prepare(&config.rule, NanPolicy::Skip, &first, &second) {
                 Ok(p) => p,
@@ -1059,7 +1119,7 @@ fn simulate_config(
                         hit_rate: f64::NAN,
                         stake0: stake,
                         total_payout: 0.0,
-                        final_stake: stake,
+                        final_stake: changes.last().map_or(stake, |c| c.1),
                         rank: 0,
                         payouts,
                         skipped,
@@ -1071,19 +1131,40 @@ fn simulate_config(
             let factors = pf
                 .for_rounds(prepared.rounds.iter().map(String::as_str))
                 .map_err(|e| payout_error(config, &s.model, e))?;
-            let t = simulate(stake, &prepared.scores, &factors, &config.rule)
-                .map_err(|e| payout_error(config, &s.model, e))?;
-            for (round, outcome) in prepared.rounds.iter().zip(&t.rounds) {
-                payouts[round_index[round.as_str()]] = outcome.payout;
-            }
+            let scored: Vec<usize> = prepared
+                .rounds
+                .iter()
+                .map(|r| round_index[r.as_str()])
+                .collect();
+            let (total_payout, final_stake) = if changes.is_empty() {
+                let t = simulate(stake, &prepared.scores, &factors, &config.rule)
+                    .map_err(|e| payout_error(config, &s.model, e))?;
+                for (&r, outcome) in scored.iter().zip(&t.rounds) {
+                    payouts[r] = outcome.payout;
+                }
+                (t.final_stake - stake, t.final_stake)
+            } else {
+                let n = scored.len();
+                let mut set = vec![None; n + 1];
+                for &(round, new_stake) in changes {
+                    set[scored.partition_point(|&r| r < round)] = Some(new_stake);
+                }
+                let (p, last) =
+                    simulate_with_stakes(stake, &prepared.scores, &factors, &config.rule, &set)
+                        .map_err(|e| payout_error(config, &s.model, e))?;
+                for (&r, payout) in scored.iter().zip(&p) {
+                    payouts[r] = *payout;
+                }
+                (p.iter().sum(), last)
+            };
             let b = crate::stats::basic(&prepared.scores);
             let r = ModelResult {
                 mean_score: b.mean,
                 sharpe: b.sharpe,
                 hit_rate: crate::stats::hit_rate(&prepared.scores),
                 stake0: stake,
-                total_payout: t.final_stake - stake,
-                final_stake: t.final_stake,
+                total_payout,
+                final_stake,
                 rank: 0,
                 payouts,
                 skipped: prepared.skipped.len(),

@@ -23,7 +23,7 @@ use erascore_kernels::corr::{
 use erascore_kernels::cpu::{self, CpuPaths};
 use erascore_kernels::exposure::ExposureBasis;
 use erascore_kernels::matrix::{ColumnData, ColumnMatrix};
-use erascore_kernels::meta_model::meta_model;
+use erascore_kernels::meta_model::{meta_model, stake_weight};
 use erascore_kernels::neutral_scores::{feature_neutral_corr_many, EXPLAINED_RESIDUAL};
 use erascore_kernels::neutralize::Neutralizer;
 use erascore_kernels::pearson::{pearson, spearman};
@@ -608,15 +608,25 @@ fn score_era(
         }
         _ => None,
     };
-    // The stake-weighted meta model is ranked within the era's predicted rows.
+    // The stake-weighted meta model is ranked within the era's predicted rows. Those are
+    // the rows every model is scored on when no target value is missing: then each model's
+    // gaussianized ranks are computed once here and serve its scores too (`ranks`).
+    let mut ranks: Vec<Vec<f64>> = Vec::new();
     let stake_meta: Option<Vec<f64>> = match &plan.inputs.meta_model {
         Some(MetaModelSource::Stakes(stakes)) => {
-            let cols: Vec<&[f64]> = stakes
-                .iter()
-                .map(|(m, _)| model_values[*m].as_slice())
-                .collect();
             let s: Vec<f64> = stakes.iter().map(|(_, s)| *s).collect();
-            Some(meta_model(&cols, &s).map_err(|e| kerr("(meta model)", "-", e))?)
+            let meta = if needs_rank {
+                ranks = model_values.iter().map(|v| gaussian_rank(v)).collect();
+                let g: Vec<&[f64]> = stakes.iter().map(|(m, _)| ranks[*m].as_slice()).collect();
+                stake_weight(&g, &s)
+            } else {
+                let cols: Vec<&[f64]> = stakes
+                    .iter()
+                    .map(|(m, _)| model_values[*m].as_slice())
+                    .collect();
+                meta_model(&cols, &s)
+            };
+            Some(meta.map_err(|e| kerr("(meta model)", "-", e))?)
         }
         _ => None,
     };
@@ -791,9 +801,18 @@ fn score_era(
                 ));
             }
             // Rank once: CORR powers the gaussianized ranks, MMC/BMC use them as they are
-            // whenever their rows are CORR's rows (no missing meta model or benchmark).
-            let g = needs_rank.then(|| gaussian_rank(&p));
-            let powered = match &g {
+            // whenever their rows are CORR's rows (no missing meta model or benchmark); the
+            // meta model's ranks are these when CORR's rows are all the era's predicted rows.
+            let own_rank;
+            let g: Option<&[f64]> = match ranks.get(m) {
+                _ if !needs_rank => None,
+                Some(r) if s_idx.len() == rows.len() => Some(r),
+                _ => {
+                    own_rank = gaussian_rank(&p);
+                    Some(&own_rank)
+                }
+            };
+            let powered = match g {
                 Some(g) if needs_corr => Some(gaussian_pow(g).map_err(|e| kerr(model, tname, e))?),
                 _ => None,
             };
@@ -811,7 +830,7 @@ fn score_era(
                     return Ok(f64::NAN);
                 };
                 let own;
-                let gm = match &g {
+                let gm: &[f64] = match g {
                     Some(g) if m_idx.len() == s_idx.len() => g,
                     _ => {
                         own = gaussian_rank(&m_idx.iter().map(|&i| p_all[i]).collect::<Vec<_>>());

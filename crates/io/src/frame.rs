@@ -150,6 +150,35 @@ impl Frame {
         }
     }
 
+    /// Moves the named columns out as numbers (as [`Frame::float`] reads them), leaving them
+    /// empty: the prediction columns of a large file are handed over without a copy.
+    pub fn take_floats(&mut self, names: &[String]) -> Result<Vec<Vec<f64>>, IoError> {
+        let index: std::collections::HashMap<&str, usize> = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.name.as_str(), i))
+            .collect();
+        let positions = names
+            .iter()
+            .map(|n| {
+                index
+                    .get(n.as_str())
+                    .copied()
+                    .ok_or_else(|| IoError::missing(&self.path, n, &self.names()))
+            })
+            .collect::<Result<Vec<usize>, IoError>>()?;
+        let mut out = Vec::with_capacity(names.len());
+        for (name, i) in names.iter().zip(positions) {
+            let v = match &mut self.columns[i].values {
+                Values::Float(v, _) => std::mem::take(v),
+                Values::Text(_) => self.float(name)?.0.into_owned(),
+            };
+            out.push(v);
+        }
+        Ok(out)
+    }
+
     /// Whether a column is numeric (parquet numbers, or CSV cells that all parse).
     pub fn is_numeric(&self, name: &str) -> bool {
         match self.column(name).map(|c| &c.values) {
@@ -372,7 +401,9 @@ fn read_parquet(
     let reader = builder
         .with_projection(mask)
         .with_row_groups(groups)
-        .with_batch_size(65_536)
+        // The reader keeps a batch-sized buffer per column: no larger than the rows read (a
+        // few eras of ten thousand model columns would otherwise reserve gigabytes).
+        .with_batch_size(rows.clamp(1, 65_536))
         .build()
         .map_err(|e| IoError::parquet(path, e))?;
     let mut sorted = indices.clone();
