@@ -438,6 +438,107 @@ fn long_predictions_and_batched_reads_give_the_same_numbers() {
     );
 }
 
+/// Stakes that change by round: a stake set at the start of every round is what every
+/// payout is paid on, so (lag 1, no clip) a model's total payout is that stake times the
+/// sum of its scores; a model listed only at the first round gives the numbers of the
+/// `model, stake` file; a round the data lacks is an error naming file, line, model, round.
+#[test]
+fn stakes_that_change_by_round() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = archive(dir.path());
+    let (data, preds, stakes) = (
+        a.join("data.parquet"),
+        a.join("predictions.parquet"),
+        a.join("stakes.csv"),
+    );
+    let f = read_frame(&stakes).unwrap();
+    let (names, amounts) = (f.text("model").unwrap(), f.float("stake").unwrap().0);
+    let eras: Vec<String> = (1..=14).map(|e| format!("{e:04}")).collect();
+    // model 0: 40 NMR set at every round; model 1: a deposit to 3x its stake at round 8;
+    // the rest: their stake at the first round only.
+    let mut by_round = String::from("round,model,stake\n");
+    for (i, (m, &x)) in names.iter().zip(amounts.iter()).enumerate() {
+        match i {
+            0 => eras
+                .iter()
+                .for_each(|e| by_round.push_str(&format!("{e},{m},40\n"))),
+            1 => by_round.push_str(&format!("0001,{m},{x}\n0008,{m},{}\n", 3.0 * x)),
+            _ => by_round.push_str(&format!("0001,{m},{x}\n")),
+        }
+    }
+    let schedule = dir.path().join("by_round.csv");
+    std::fs::write(&schedule, by_round).unwrap();
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(
+        &rules,
+        "[[config]]\nname = \"corr\"\nscore = \"1 * corr\"\ncap = 1\nresolve_lag = 1\n\n\
+         [[config]]\nname = \"y2024\"\nrule = \"2024\"\n",
+    )
+    .unwrap();
+    let run = |stakes: &Path, name: &str| {
+        let out = dir.path().join(name);
+        erascore(&[
+            "compare",
+            "--data",
+            &s(&data),
+            "--predictions",
+            &s(&preds),
+            "--stakes",
+            &s(stakes),
+            "--configs",
+            &s(&rules),
+            "--out",
+            &s(&out),
+            "--quiet",
+        ])
+    };
+    let out = run(&schedule, "by_round");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(run(&stakes, "plain").status.success());
+    let (changed, plain) = (
+        per_model(&dir.path().join("by_round")),
+        per_model(&dir.path().join("plain")),
+    );
+    let key = |c: &str, m: &str| (c.to_string(), m.to_string());
+    let (mean, total, _) = changed[&key("corr", &names[0])];
+    assert!(mean.is_finite() && mean != 0.0);
+    let expected = 40.0 * 14.0 * mean;
+    assert!(
+        (total - expected).abs() <= 1e-12 * expected.abs().max(1.0),
+        "{total} vs {expected}"
+    );
+    // A deposit changes the model's payouts, and only that model's (under CORR alone).
+    assert_ne!(
+        changed[&key("corr", &names[1])],
+        plain[&key("corr", &names[1])]
+    );
+    // (Under y2024 every model's MMC moves too: the meta model weighs the starting stakes.)
+    for m in names.iter().skip(2) {
+        assert_eq!(changed[&key("corr", m)], plain[&key("corr", m)], "{m}");
+    }
+
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        format!("round,model,stake\n0001,{m},1\n0099,{m},2\n", m = &names[0]),
+    )
+    .unwrap();
+    let out = run(&bad, "bad");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("bad.csv")
+            && err.contains("line 3")
+            && err.contains(&format!("model '{}'", &names[0]))
+            && err.contains("round '0099'"),
+        "{err}"
+    );
+}
+
 #[test]
 fn bad_configuration_files_are_usage_errors() {
     let dir = tempfile::tempdir().unwrap();
