@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use clap::Args;
 
-use erascore_engine::diagnostics::{metric_set, summarise, ModelTarget};
+use erascore_engine::diagnostics::{metric_set, summarise, Available, ModelTarget};
 use erascore_engine::score::{score_streaming, MetaModelSource, ScoreConfig, ScoreInputs};
 use erascore_engine::stats::{PayoutWeights, Stat};
 use erascore_io::dataset::DatasetRequest;
@@ -25,7 +25,8 @@ use erascore_io::output::OutputDir;
 use erascore_report::{write_diagnostics, RunInfo, OUTPUT_FILES, TABLE_STATS};
 
 use crate::common::{check_outputs, fmt, progress, table, usage};
-use crate::inputs::{load, ColumnChoice, InputArgs, Loaded, ReferenceRequest};
+use crate::flags::{InputArgs, SignalsArgs};
+use crate::load::{load, ColumnChoice, Loaded, ReferenceRequest};
 
 /// Flags of `erascore diagnostics`.
 #[derive(Args, Debug)]
@@ -53,6 +54,11 @@ pub struct DiagnosticsArgs {
     /// column).
     #[arg(long, requires = "example_preds")]
     pub example_column: Option<String>,
+    /// Signals inputs: with --neutralizers, nc and alpha (ncontrib with a meta model, mpc
+    /// with --stakes); with --previous, churn (neutral_churn and turnover with
+    /// --neutralizers). --stakes without --meta-model also builds the meta model.
+    #[command(flatten)]
+    pub signals: SignalsArgs,
     /// N of the top/bottom-N metrics corr_tbN and mmc_tbN.
     #[arg(long, default_value_t = 200)]
     pub top_bottom: usize,
@@ -75,14 +81,14 @@ pub struct DiagnosticsArgs {
 }
 
 /// Parsed and checked flags, before any file is read.
-struct Plan {
+struct DiagnosticsRequest {
     targets: Vec<String>,
     weights: PayoutWeights,
     /// The output folder's next version, written in full before it replaces the folder.
     out: OutputDir,
 }
 
-fn plan(args: &DiagnosticsArgs) -> anyhow::Result<Plan> {
+fn check_flags(args: &DiagnosticsArgs) -> anyhow::Result<DiagnosticsRequest> {
     let mut targets: Vec<String> = Vec::new();
     for t in args
         .input
@@ -119,9 +125,13 @@ fn plan(args: &DiagnosticsArgs) -> anyhow::Result<Plan> {
         ("--benchmark", args.benchmark.as_deref()),
         ("--example-preds", args.example_preds.as_deref()),
     ]);
+    inputs.extend(args.signals.paths());
+    if args.signals.sample_weights.is_some() && args.signals.neutralizers.is_none() {
+        bail!("--sample-weights is for alpha and mpc, which need --neutralizers here");
+    }
     check_outputs(&[("--out", &args.out)], &inputs)?;
     let out = OutputDir::stage(&args.out, &OUTPUT_FILES).context("--out")?;
-    Ok(Plan {
+    Ok(DiagnosticsRequest {
         targets,
         weights: PayoutWeights {
             corr: args.corr_multiplier,
@@ -170,10 +180,10 @@ fn references(args: &DiagnosticsArgs) -> [Option<ReferenceRequest>; 3] {
 
 /// Runs `erascore diagnostics`.
 pub fn run(args: &DiagnosticsArgs) -> anyhow::Result<()> {
-    let plan = plan(args).map_err(usage)?;
+    let checked = check_flags(args).map_err(usage)?;
     let request = DatasetRequest {
         features: args.input.features(true)?,
-        targets: plan.targets.clone(),
+        targets: checked.targets.clone(),
     };
     let started = std::time::Instant::now();
     let loaded = load(&args.input, &request, &references(args))?;
@@ -186,28 +196,46 @@ pub fn run(args: &DiagnosticsArgs) -> anyhow::Result<()> {
     let mut references = references.iter();
     let mut next = || references.next().and_then(Option::as_ref);
     let (meta, benchmark, example) = (next(), next(), next());
+    let stakes = args
+        .signals
+        .stakes
+        .as_ref()
+        .map(|s| crate::stakes::read_column_stakes(s, predictions))
+        .transpose()?;
+    let meta_model = match (meta, &stakes) {
+        (Some(r), _) => Some(MetaModelSource::Column(r)),
+        (None, Some(s)) => Some(MetaModelSource::Stakes(s.clone())),
+        _ => None,
+    };
     let (metrics, omitted) = metric_set(
         args.top_bottom,
-        meta.is_some(),
-        benchmark.is_some(),
-        example.is_some(),
-        !data.feature_names.is_empty(),
+        &Available {
+            meta_model: meta_model.is_some(),
+            benchmark: benchmark.is_some(),
+            example: example.is_some(),
+            features: !data.feature_names.is_empty(),
+            neutralizers: args.signals.neutralizers.is_some(),
+            stakes: stakes.is_some(),
+            previous: !args.signals.previous.is_empty(),
+        },
     );
     if !omitted.is_empty() {
         eprintln!("note: not computed: {}", omitted.join("; "));
     }
 
+    let signal_files = args.signals.read(&metrics)?;
+    let with_meta = meta_model.is_some();
     let inputs = ScoreInputs {
         data,
         predictions,
-        meta_model: meta.map(MetaModelSource::Column),
+        meta_model,
         benchmark,
         example,
-        signals: Default::default(),
+        signals: signal_files.inputs(&metrics, stakes),
     };
     let config = ScoreConfig {
         metrics,
-        targets: plan.targets.clone(),
+        targets: checked.targets.clone(),
         max_filtered_ratio: args.input.max_filtered_ratio,
         target_pow15: !args.input.no_target_pow15,
     };
@@ -222,16 +250,16 @@ pub fn run(args: &DiagnosticsArgs) -> anyhow::Result<()> {
     }
     let scoring_done = started.elapsed();
 
-    let groups = summarise(&scored, plan.weights, meta.is_some());
+    let groups = summarise(&scored, checked.weights, with_meta);
     let info = RunInfo {
         data: args.input.data.display().to_string(),
         predictions: args.input.predictions.display().to_string(),
         eras: groups.first().map_or(0, |g| g.eras.len()),
         omitted,
-        weights: plan.weights,
+        weights: checked.weights,
     };
-    write_diagnostics(plan.out.path(), &groups, &info)?;
-    plan.out.commit()?;
+    write_diagnostics(checked.out.path(), &groups, &info)?;
+    checked.out.commit()?;
     if args.timings {
         let written = started.elapsed();
         eprintln!(
@@ -248,7 +276,7 @@ pub fn run(args: &DiagnosticsArgs) -> anyhow::Result<()> {
          ({} eras x {} models x {} targets) to {}",
         info.eras,
         predictions.models.len(),
-        plan.targets.len(),
+        checked.targets.len(),
         args.out.display()
     );
     Ok(())

@@ -8,7 +8,8 @@
 mod common;
 mod compare_cmd;
 mod diagnostics_cmd;
-mod inputs;
+mod flags;
+mod load;
 mod metamodel_cmd;
 mod payout_cmd;
 mod score_cmd;

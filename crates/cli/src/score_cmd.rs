@@ -5,20 +5,19 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use clap::Args;
 
-use erascore_engine::inputs::{Predictions, RowTable};
 use erascore_engine::metrics::Metric;
 use erascore_engine::score::{
     by_model, score_streaming, MetaModelSource, ScoreConfig, ScoreInputs, ScoreReport,
 };
-use erascore_engine::signals::SignalsInputs;
 use erascore_engine::stats::basic;
 use erascore_io::dataset::DatasetRequest;
-use erascore_io::frame::{read_frame, write_frame_unstaged, Column, Frame, Values};
+use erascore_io::frame::{write_frame_unstaged, Column, Frame, Values};
 use erascore_io::output::OutputFiles;
 use erascore_io::FloatWidth;
 
 use crate::common::{check_outputs, fmt, progress, table, usage};
-use crate::inputs::{load, read_predictions, ColumnChoice, InputArgs, Loaded, ReferenceRequest};
+use crate::flags::{InputArgs, SignalsArgs};
+use crate::load::{load, ColumnChoice, Loaded, ReferenceRequest};
 
 /// Flags of `erascore score`.
 #[derive(Args, Debug)]
@@ -31,21 +30,8 @@ pub struct ScoreArgs {
     /// Column of the meta model file.
     #[arg(long, default_value = "numerai_meta_model")]
     pub meta_model_column: String,
-    /// Stakes (CSV or parquet: model,stake): the meta portfolio of mpc, and the meta model
-    /// of mmc/ncontrib when there is no --meta-model.
-    #[arg(long)]
-    pub stakes: Option<PathBuf>,
-    /// Signals neutralizers (id, an optional era, one column per neutralizer) for nc, ncontrib, alpha,
-    /// mpc, neutral_churn and turnover [default: the data's feature columns].
-    #[arg(long)]
-    pub neutralizers: Option<PathBuf>,
-    /// Signals sample weights (id, an optional era, weight) for alpha, mpc and turnover [default: 1].
-    #[arg(long)]
-    pub sample_weights: Option<PathBuf>,
-    /// An earlier submission (the predictions' layout) for churn, churn_tbN, neutral_churn
-    /// and turnover; repeat for several (each metric is then the max over them).
-    #[arg(long)]
-    pub previous: Vec<PathBuf>,
+    #[command(flatten)]
+    pub signals: SignalsArgs,
     /// Benchmark file for BMC.
     #[arg(long)]
     pub benchmark: Option<PathBuf>,
@@ -69,7 +55,7 @@ pub struct ScoreArgs {
 }
 
 /// Parsed and checked flags, before any file is read.
-struct Plan {
+struct ScoreRequest {
     metrics: Vec<Metric>,
     features: bool,
     /// `--out`, staged: checked and its temporary file created before any work.
@@ -77,12 +63,12 @@ struct Plan {
     out_tmp: PathBuf,
 }
 
-fn plan(args: &ScoreArgs) -> anyhow::Result<Plan> {
+fn check_flags(args: &ScoreArgs) -> anyhow::Result<ScoreRequest> {
     let metrics = match &args.metrics {
         Some(list) => Metric::parse_list(list)?,
         None => {
             let mut m = vec![Metric::Corr];
-            if args.meta_model.is_some() || args.stakes.is_some() {
+            if args.meta_model.is_some() || args.signals.stakes.is_some() {
                 m.push(Metric::Mmc);
             }
             if args.benchmark.is_some() && args.benchmark_column.is_some() {
@@ -93,18 +79,18 @@ fn plan(args: &ScoreArgs) -> anyhow::Result<Plan> {
         }
     };
     if let Some(m) = metrics.iter().find(|m| m.needs_meta_model()) {
-        if args.meta_model.is_none() && args.stakes.is_none() {
+        if args.meta_model.is_none() && args.signals.stakes.is_none() {
             bail!(
                 "metric {} needs --meta-model FILE or --stakes stakes.csv",
                 m.name()
             );
         }
     }
-    if metrics.contains(&Metric::Mpc) && args.stakes.is_none() {
+    if metrics.contains(&Metric::Mpc) && args.signals.stakes.is_none() {
         bail!("metric mpc needs --stakes stakes.csv (the models of the meta portfolio)");
     }
     if let Some(m) = metrics.iter().find(|m| m.needs_previous()) {
-        if args.previous.is_empty() {
+        if args.signals.previous.is_empty() {
             bail!(
                 "metric {} needs --previous FILE (the previous submission)",
                 m.name()
@@ -126,22 +112,15 @@ fn plan(args: &ScoreArgs) -> anyhow::Result<Plan> {
     let mut inputs = args.input.paths();
     inputs.extend([
         ("--meta-model", args.meta_model.as_deref()),
-        ("--stakes", args.stakes.as_deref()),
         ("--benchmark", args.benchmark.as_deref()),
-        ("--neutralizers", args.neutralizers.as_deref()),
-        ("--sample-weights", args.sample_weights.as_deref()),
     ]);
-    inputs.extend(
-        args.previous
-            .iter()
-            .map(|p| ("--previous", Some(p.as_path()))),
-    );
+    inputs.extend(args.signals.paths());
     check_outputs(&[("--out", &args.out)], &inputs)?;
     let mut out = OutputFiles::new();
     let out_tmp = out.stage(&args.out).context("--out")?;
     let neutralized_by_features =
-        args.neutralizers.is_none() && metrics.iter().any(|m| m.needs_neutralizers());
-    Ok(Plan {
+        args.signals.neutralizers.is_none() && metrics.iter().any(|m| m.needs_neutralizers());
+    Ok(ScoreRequest {
         features: neutralized_by_features || metrics.iter().any(|m| m.needs_features()),
         metrics,
         out,
@@ -166,9 +145,9 @@ fn references(args: &ScoreArgs) -> [Option<ReferenceRequest>; 2] {
 
 /// Runs `erascore score`.
 pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
-    let plan = plan(args).map_err(usage)?;
+    let checked = check_flags(args).map_err(usage)?;
     let request = DatasetRequest {
-        features: args.input.features(plan.features)?,
+        features: args.input.features(checked.features)?,
         targets: args.input.target.clone(),
     };
     let started = std::time::Instant::now();
@@ -179,18 +158,19 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
         references,
         ..
     } = &loaded;
-    if plan.features && data.feature_names.is_empty() {
+    if checked.features && data.feature_names.is_empty() {
         bail!(
             "{}: no feature_* columns, needed by fnc/fexp_max (and by the Signals metrics \
              without --neutralizers)",
             args.input.data.display()
         );
     }
-    let signal_files = read_signal_files(args, &plan.metrics)?;
+    let signal_files = args.signals.read(&checked.metrics)?;
     let mut references = references.iter();
     let meta_ref = references.next().and_then(Option::as_ref);
     let benchmark = references.next().and_then(Option::as_ref);
     let stakes = args
+        .signals
         .stakes
         .as_ref()
         .map(|s| crate::stakes::read_column_stakes(s, predictions))
@@ -206,19 +186,10 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
         meta_model,
         benchmark,
         example: None,
-        signals: SignalsInputs {
-            neutralizers: signal_files.neutralizers.as_ref(),
-            sample_weights: signal_files.sample_weights.as_ref(),
-            previous: signal_files.previous.iter().collect(),
-            stakes: plan
-                .metrics
-                .contains(&Metric::Mpc)
-                .then_some(stakes)
-                .flatten(),
-        },
+        signals: signal_files.inputs(&checked.metrics, stakes),
     };
     let config = ScoreConfig {
-        metrics: plan.metrics,
+        metrics: checked.metrics,
         targets: args.input.target.clone(),
         max_filtered_ratio: args.input.max_filtered_ratio,
         target_pow15: !args.input.no_target_pow15,
@@ -233,8 +204,12 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
         eprintln!("warning: {w}");
     }
     let scored = started.elapsed();
-    write_frame_unstaged(&plan.out_tmp, &report_frame(&args.out, &report)?, &args.out)?;
-    plan.out.commit()?;
+    write_frame_unstaged(
+        &checked.out_tmp,
+        &report_frame(&args.out, &report)?,
+        &args.out,
+    )?;
+    checked.out.commit()?;
     if args.timings {
         let written = started.elapsed();
         eprintln!(
@@ -261,57 +236,6 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
         args.out.display()
     );
     Ok(())
-}
-
-/// The Signals input files a run reads (only those its metrics use).
-struct SignalFiles {
-    neutralizers: Option<RowTable>,
-    sample_weights: Option<RowTable>,
-    previous: Vec<Predictions>,
-}
-
-fn read_signal_files(args: &ScoreArgs, metrics: &[Metric]) -> anyhow::Result<SignalFiles> {
-    let uses = |f: fn(&Metric) -> bool| metrics.iter().any(f);
-    let read = |path: &Option<PathBuf>, used: bool, what: &'static str| {
-        path.as_ref()
-            .filter(|_| used)
-            .map(|p| -> anyhow::Result<RowTable> {
-                Ok(RowTable::from_frame(read_frame(p)?, None, what)?)
-            })
-            .transpose()
-    };
-    let neutralizers = read(
-        &args.neutralizers,
-        uses(Metric::needs_neutralizers),
-        "neutralizers",
-    )?;
-    let sample_weights = read(
-        &args.sample_weights,
-        uses(Metric::needs_sample_weights),
-        "sample weights",
-    )?;
-    if let Some(w) = &sample_weights {
-        if w.names.len() != 1 {
-            bail!(
-                "--sample-weights {}: one weight column expected besides id and era, found {}",
-                w.path.display(),
-                w.names.join(", ")
-            );
-        }
-    }
-    let previous = if uses(Metric::needs_previous) {
-        args.previous
-            .iter()
-            .map(|p| read_predictions(p, None))
-            .collect::<anyhow::Result<Vec<_>>>()?
-    } else {
-        Vec::new()
-    };
-    Ok(SignalFiles {
-        neutralizers,
-        sample_weights,
-        previous,
-    })
 }
 
 /// The long table: era, model, target, one column per metric.

@@ -358,3 +358,47 @@ fn synthetic_signals_data_scores_end_to_end() {
         }
     }
 }
+
+/// `diagnostics` takes the same Signals inputs and computes the same per-era values as
+/// `score` (numerai-tools' numbers), besides its classic metrics.
+#[test]
+fn diagnostics_computes_the_signals_metrics() {
+    let dir = out_dir();
+    let out = dir.path().join("diag");
+    let mut args = signals_args(out.to_str().unwrap(), &[]);
+    args[0] = "diagnostics".into();
+    let o = run(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("alpha") && stdout.contains("turnover"),
+        "{stdout}"
+    );
+    let cols = [
+        "nc",
+        "ncontrib",
+        "alpha",
+        "mpc",
+        "churn",
+        "neutral_churn",
+        "turnover",
+    ];
+    compare(&out.join("per_era.csv"), "expected.csv", &cols);
+
+    // Sample weights alone weight nothing here: a usage error, before anything is read.
+    let out2 = dir.path().join("diag2");
+    let o = erascore(&[
+        "diagnostics",
+        "--data",
+        &fx("data.parquet"),
+        "--predictions",
+        &fx("predictions.csv"),
+        "--sample-weights",
+        &fx("sample_weights.csv"),
+        "--out",
+        out2.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--neutralizers"));
+    assert!(!out2.exists());
+}

@@ -10,42 +10,79 @@ use crate::stats::{payout_scores, ApyOptions, EraStats, PayoutWeights};
 /// Name of the payout-score series.
 pub const PAYOUT: &str = "payout";
 
-/// The metrics the inputs allow, in report order, and a note per left-out group.
-pub fn metric_set(
-    top_bottom: usize,
-    meta: bool,
-    benchmark: bool,
-    example: bool,
-    features: bool,
-) -> (Vec<Metric>, Vec<String>) {
+/// Which inputs a diagnostics run has, deciding the metrics it computes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Available {
+    /// A meta model (a file, or stakes to build it from): mmc, mmc_tbN, the payout score.
+    pub meta_model: bool,
+    /// A benchmark column: bmc.
+    pub benchmark: bool,
+    /// Example predictions: corr_with_example.
+    pub example: bool,
+    /// Feature columns in the data: fnc, fexp_max.
+    pub features: bool,
+    /// Signals neutralizers: nc, alpha, and ncontrib with a meta model, mpc with stakes.
+    pub neutralizers: bool,
+    /// Stakes of the prediction columns (the meta portfolio of mpc).
+    pub stakes: bool,
+    /// An earlier submission: churn, and neutral_churn and turnover with neutralizers.
+    pub previous: bool,
+}
+
+/// The metrics the inputs allow, in report order, and a note per left-out group. The
+/// Signals metrics come only with their own inputs (`--neutralizers`, `--previous`), so a
+/// classic run is not told about them.
+pub fn metric_set(top_bottom: usize, available: &Available) -> (Vec<Metric>, Vec<String>) {
+    let a = available;
     let mut metrics = vec![Metric::Corr];
     let mut omitted = Vec::new();
-    if meta {
+    if a.meta_model {
         metrics.push(Metric::Mmc);
     } else {
+        let ncontrib = if a.neutralizers { ", ncontrib" } else { "" };
         omitted.push(format!(
-            "mmc, mmc_tb{top_bottom} and {PAYOUT} (no --meta-model)"
+            "mmc, mmc_tb{top_bottom}{ncontrib} and {PAYOUT} (no --meta-model)"
         ));
     }
-    if benchmark {
+    if a.benchmark {
         metrics.push(Metric::Bmc);
     } else {
         omitted.push("bmc (no --benchmark)".to_string());
     }
-    if features {
+    if a.features {
         metrics.extend([Metric::Fnc, Metric::FeatureExposureMax]);
     } else {
         omitted.push("fnc and fexp_max (the data has no feature_* columns)".to_string());
     }
     metrics.push(Metric::CorrTopBottom(top_bottom));
-    if meta {
+    if a.meta_model {
         metrics.push(Metric::MmcTopBottom(top_bottom));
     }
     metrics.push(Metric::Spearman);
-    if example {
+    if a.example {
         metrics.push(Metric::CorrWithExample);
     } else {
         omitted.push("corr_with_example (no --example-preds)".to_string());
+    }
+    if a.neutralizers {
+        metrics.push(Metric::NeutralCorr);
+        if a.meta_model {
+            metrics.push(Metric::NeutralContribution);
+        }
+        metrics.push(Metric::Alpha);
+        if a.stakes {
+            metrics.push(Metric::Mpc);
+        } else {
+            omitted.push("mpc (no --stakes)".to_string());
+        }
+    }
+    if a.previous {
+        metrics.push(Metric::Churn);
+        if a.neutralizers {
+            metrics.extend([Metric::NeutralChurn, Metric::Turnover]);
+        } else {
+            omitted.push("neutral_churn and turnover (no --neutralizers)".to_string());
+        }
     }
     (metrics, omitted)
 }
@@ -131,17 +168,66 @@ mod tests {
 
     #[test]
     fn metric_set_follows_inputs() {
-        let (all, none) = metric_set(200, true, true, true, true);
+        let classic = Available {
+            meta_model: true,
+            benchmark: true,
+            example: true,
+            features: true,
+            ..Available::default()
+        };
+        let (all, none) = metric_set(200, &classic);
         let names: Vec<String> = all.iter().map(Metric::name).collect();
         assert_eq!(
             names.join(","),
             "corr,mmc,bmc,fnc,fexp_max,corr_tb200,mmc_tb200,spearman,corr_with_example"
         );
         assert!(none.is_empty());
-        let (bare, omitted) = metric_set(50, false, false, false, false);
+        let (bare, omitted) = metric_set(50, &Available::default());
         let names: Vec<String> = bare.iter().map(Metric::name).collect();
         assert_eq!(names.join(","), "corr,corr_tb50,spearman");
         assert_eq!(omitted.len(), 4);
         assert!(omitted[0].contains("mmc_tb50"));
+    }
+
+    #[test]
+    fn signals_metrics_come_with_their_inputs() {
+        let signals = Available {
+            meta_model: true,
+            neutralizers: true,
+            stakes: true,
+            previous: true,
+            ..Available::default()
+        };
+        let (metrics, omitted) = metric_set(200, &signals);
+        let names: Vec<String> = metrics.iter().map(Metric::name).collect();
+        assert_eq!(
+            names.join(","),
+            "corr,mmc,corr_tb200,mmc_tb200,spearman,nc,ncontrib,alpha,mpc,churn,\
+             neutral_churn,turnover"
+        );
+        assert_eq!(omitted.len(), 3, "{omitted:?}");
+        // Without neutralizers, churn is all the previous submission gives.
+        let (metrics, omitted) = metric_set(
+            200,
+            &Available {
+                previous: true,
+                ..Available::default()
+            },
+        );
+        let names: Vec<String> = metrics.iter().map(Metric::name).collect();
+        assert_eq!(names.join(","), "corr,corr_tb200,spearman,churn");
+        assert!(omitted.iter().any(|o| o.contains("turnover")));
+        // Neutralizers without a meta model or stakes: nc and alpha, and both are named.
+        let (metrics, omitted) = metric_set(
+            200,
+            &Available {
+                neutralizers: true,
+                ..Available::default()
+            },
+        );
+        let names: Vec<String> = metrics.iter().map(Metric::name).collect();
+        assert_eq!(names.join(","), "corr,corr_tb200,spearman,nc,alpha");
+        assert!(omitted[0].contains("ncontrib"));
+        assert!(omitted.iter().any(|o| o.starts_with("mpc")));
     }
 }

@@ -18,6 +18,7 @@
 
 pub mod compare;
 pub mod diagnostics;
+mod era_scores;
 pub mod inputs;
 pub mod metrics;
 pub mod score;

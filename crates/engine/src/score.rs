@@ -15,25 +15,12 @@ use rayon::prelude::*;
 use erascore_io::dataset::Dataset;
 use erascore_io::era::era_order;
 use erascore_io::stream::FeatureReader;
-use erascore_io::FloatWidth;
-use erascore_kernels::contribution::{contribution, ContributionTarget};
-use erascore_kernels::corr::{
-    corr_of_powered, gaussian_pow, gaussian_rank, numerai_corr, CorrTarget,
-};
 use erascore_kernels::cpu::{self, CpuPaths};
-use erascore_kernels::exposure::ExposureBasis;
-use erascore_kernels::matrix::{ColumnData, ColumnMatrix};
-use erascore_kernels::meta_model::{meta_model, stake_weight};
-use erascore_kernels::neutral_scores::{feature_neutral_corr_many, EXPLAINED_RESIDUAL};
-use erascore_kernels::neutralize::Neutralizer;
-use erascore_kernels::pearson::{pearson, spearman};
-use erascore_kernels::rank::{percentile_rank, TieMethod};
-use erascore_kernels::target::{centre, centre_on, mean_skip_nan, Precision};
-use erascore_kernels::KernelError;
 
+use crate::era_scores::{score_era, EraFeatures, EraResult};
 use crate::inputs::{require_overlap, DataRows, Predictions, Reference};
 use crate::metrics::Metric;
-use crate::signals::{EraSignals, SignalsInputs, SignalsPlan};
+use crate::signals::{SignalsInputs, SignalsPlan};
 use crate::EngineError;
 
 /// Where the meta model comes from.
@@ -99,22 +86,17 @@ pub struct ScoreReport {
     pub warnings: Vec<String>,
 }
 
-/// One era's scores and warnings.
-type EraResult = (Vec<EraScore>, Vec<String>);
-
-/// Rows (positions within the scored rows), gaussianized reference and prepared target of
-/// one era's MMC or BMC.
-type ContributionSetup = (Vec<usize>, Vec<f64>, ContributionTarget);
-
-struct Plan<'a> {
-    inputs: &'a ScoreInputs<'a>,
-    config: &'a ScoreConfig,
-    pred_row: Vec<Option<u32>>,
-    meta_row: Option<Vec<Option<u32>>>,
-    bench_row: Option<Vec<Option<u32>>>,
-    example_row: Option<Vec<Option<u32>>>,
-    target_index: Vec<usize>,
-    signals: SignalsPlan,
+/// A scoring job: the inputs with their rows matched to the data's rows (`None`: no data
+/// row), and each configured target's column in the data.
+pub(crate) struct ScoreJob<'a> {
+    pub(crate) inputs: &'a ScoreInputs<'a>,
+    pub(crate) config: &'a ScoreConfig,
+    pub(crate) pred_row: Vec<Option<u32>>,
+    pub(crate) meta_row: Option<Vec<Option<u32>>>,
+    pub(crate) bench_row: Option<Vec<Option<u32>>>,
+    pub(crate) example_row: Option<Vec<Option<u32>>>,
+    pub(crate) target_index: Vec<usize>,
+    pub(crate) signals: SignalsPlan,
 }
 
 /// Scores every model in every era; `on_era` is called once per finished era.
@@ -237,7 +219,7 @@ fn run(
         Some(MetaModelSource::Column(r)) => reference_rows(Some(r))?,
         _ => None,
     };
-    let plan = Plan {
+    let job = ScoreJob {
         inputs,
         config,
         meta_row,
@@ -254,7 +236,7 @@ fn run(
     let mut era_all: Vec<Vec<u32>> = vec![Vec::new(); data.era_names.len()];
     for (row, &era) in data.eras.iter().enumerate() {
         era_all[era as usize].push(row as u32);
-        if plan.pred_row[row].is_some() {
+        if job.pred_row[row].is_some() {
             era_rows[era as usize].push(row as u32);
         }
     }
@@ -292,10 +274,10 @@ fn run(
     let score_one = |e: usize, features: &EraFeatures<'_>| {
         let rows = (era_rows[e].as_slice(), era_all[e].as_slice());
         let r = match paths {
-            Some(p) => cpu::with_paths(p, || score_era(&plan, e, rows, features))
+            Some(p) => cpu::with_paths(p, || score_era(&job, e, rows, features))
                 .map_err(|e| EngineError::Config(e.to_string()))
                 .and_then(|r| r),
-            None => score_era(&plan, e, rows, features),
+            None => score_era(&job, e, rows, features),
         };
         on_era();
         r
@@ -492,393 +474,6 @@ fn validate(inputs: &ScoreInputs<'_>, config: &ScoreConfig) -> Result<(), Engine
     Ok(())
 }
 
-fn gather(values: &[f64], rows: &[u32], map: &[Option<u32>]) -> Vec<f64> {
-    rows.iter()
-        .map(|&r| map[r as usize].map_or(f64::NAN, |i| values[i as usize]))
-        .collect()
-}
-
-/// The int8 features an era is scored with: the whole dataset's columns, or the columns
-/// the streaming reader decoded for a batch of eras.
-pub(crate) struct EraFeatures<'a> {
-    /// One int8 column per feature.
-    columns: &'a [Vec<i8>],
-    /// The data row of each position of `columns` (ascending); `None`: every data row.
-    rows: Option<&'a [u32]>,
-}
-
-impl EraFeatures<'_> {
-    /// The features of data rows `rows`, as one rows x features block.
-    pub(crate) fn block(&self, rows: &[u32]) -> ColumnMatrix {
-        let at: Vec<usize> = match self.rows {
-            None => rows.iter().map(|&r| r as usize).collect(),
-            // Every row of a streamed era was decoded with its batch.
-            Some(decoded) => rows
-                .iter()
-                .map(|r| match decoded.binary_search(r) {
-                    Ok(i) => i,
-                    Err(_) => unreachable!("row {r} was not decoded with its era"),
-                })
-                .collect(),
-        };
-        gather_block(self.columns, &at)
-    }
-}
-
-fn gather_block(columns: &[Vec<i8>], at: &[usize]) -> ColumnMatrix {
-    let n = at.len();
-    let k = columns.len();
-    let mut block = Vec::with_capacity(n * k);
-    for col in columns {
-        block.extend(at.iter().map(|&r| col[r]));
-    }
-    // Lengths agree by construction.
-    match ColumnMatrix::new(n, k, ColumnData::I8(block)) {
-        Ok(m) => m,
-        Err(e) => unreachable!("feature block shape: {e}"),
-    }
-}
-
-fn score_era(
-    plan: &Plan<'_>,
-    era: usize,
-    (rows, all_rows): (&[u32], &[u32]),
-    features: &EraFeatures<'_>,
-) -> Result<EraResult, EngineError> {
-    let era_total = all_rows.len();
-    let data = plan.inputs.data;
-    let preds = plan.inputs.predictions;
-    let config = plan.config;
-    let era_name = &data.era_names[era];
-    let metrics = &config.metrics;
-    let needs_rank = metrics.iter().any(Metric::needs_gaussian_rank);
-    let needs_corr = metrics.iter().any(Metric::is_corr);
-    let mut warnings = Vec::new();
-    let kerr = |model: &str, target: &str, source: KernelError| EngineError::Kernel {
-        era: era_name.clone(),
-        model: model.to_string(),
-        target: target.to_string(),
-        source,
-    };
-    require_overlap(
-        || format!("era '{era_name}': data rows with predictions"),
-        rows.len(),
-        era_total,
-        config.max_filtered_ratio,
-    )?;
-    let model_values: Vec<Vec<f64>> = preds
-        .values
-        .iter()
-        .map(|v| gather(v, rows, &plan.pred_row))
-        .collect();
-
-    // Target-independent metrics: over every era row with a prediction.
-    let exposure: Option<Vec<f64>> = metrics.contains(&Metric::FeatureExposureMax).then(|| {
-        let block = features.block(rows);
-        let basis = ExposureBasis::new(&block);
-        model_values
-            .iter()
-            .map(|p| basis.max_correlation(p).map_or(f64::NAN, |(_, c)| c))
-            .collect()
-    });
-    let with_example: Option<Vec<f64>> = match (
-        metrics.contains(&Metric::CorrWithExample),
-        plan.inputs.example,
-        &plan.example_row,
-    ) {
-        (true, Some(ex), Some(map)) => {
-            let ev = gather(&ex.values, rows, map);
-            let keep: Vec<usize> = (0..rows.len()).filter(|&i| !ev[i].is_nan()).collect();
-            let er = percentile_rank(
-                &keep.iter().map(|&i| ev[i]).collect::<Vec<_>>(),
-                TieMethod::Average,
-            );
-            Some(
-                model_values
-                    .iter()
-                    .map(|p| {
-                        let pr = percentile_rank(
-                            &keep.iter().map(|&i| p[i]).collect::<Vec<_>>(),
-                            TieMethod::Average,
-                        );
-                        pearson(&pr, &er)
-                    })
-                    .collect(),
-            )
-        }
-        _ => None,
-    };
-    // The stake-weighted meta model is ranked within the era's predicted rows. Those are
-    // the rows every model is scored on when no target value is missing: then each model's
-    // gaussianized ranks are computed once here and serve its scores too (`ranks`).
-    let mut ranks: Vec<Vec<f64>> = Vec::new();
-    let stake_meta: Option<Vec<f64>> = match &plan.inputs.meta_model {
-        Some(MetaModelSource::Stakes(stakes)) => {
-            let s: Vec<f64> = stakes.iter().map(|(_, s)| *s).collect();
-            let meta = if needs_rank {
-                ranks = model_values.iter().map(|v| gaussian_rank(v)).collect();
-                let g: Vec<&[f64]> = stakes.iter().map(|(m, _)| ranks[*m].as_slice()).collect();
-                stake_weight(&g, &s)
-            } else {
-                let cols: Vec<&[f64]> = stakes
-                    .iter()
-                    .map(|(m, _)| model_values[*m].as_slice())
-                    .collect();
-                meta_model(&cols, &s)
-            };
-            Some(meta.map_err(|e| kerr("(meta model)", "-", e))?)
-        }
-        _ => None,
-    };
-    let meta_values: Option<Vec<f64>> = match (&plan.inputs.meta_model, &plan.meta_row) {
-        (Some(MetaModelSource::Column(r)), Some(map)) => Some(gather(&r.values, rows, map)),
-        _ => stake_meta,
-    };
-    let bench_values: Option<Vec<f64>> = match (plan.inputs.benchmark, &plan.bench_row) {
-        (Some(r), Some(map)) => Some(gather(&r.values, rows, map)),
-        _ => None,
-    };
-
-    let mut signals = EraSignals::new(
-        data,
-        features,
-        &plan.inputs.signals,
-        &plan.signals,
-        era,
-        config.max_filtered_ratio,
-    );
-    // Against the previous submission: the same for every target.
-    let previous =
-        signals.previous_metrics(metrics, preds, &model_values, rows, all_rows, &mut warnings)?;
-    let signal_metrics = metrics
-        .iter()
-        .any(|m| m.needs_neutralizers() && !m.needs_previous());
-    let mut neutralizers: Vec<(Vec<usize>, Neutralizer)> = Vec::new();
-    let mut warned_constant = vec![false; preds.models.len()];
-    let mut out = Vec::with_capacity(preds.models.len() * config.targets.len());
-    for (t_pos, &ti) in plan.target_index.iter().enumerate() {
-        let target = &data.targets[ti];
-        let tname = &config.targets[t_pos];
-        let precision = match target.width {
-            FloatWidth::F32 => Precision::F32,
-            FloatWidth::F64 => Precision::F64,
-        };
-        let tall = gather_rows(&target.values, rows);
-        let s_idx: Vec<usize> = (0..rows.len()).filter(|&i| !tall[i].is_nan()).collect();
-        require_overlap(
-            || format!("era '{era_name}', target '{tname}': rows with a target"),
-            s_idx.len(),
-            era_total,
-            config.max_filtered_ratio,
-        )?;
-        if s_idx.len() < 2 {
-            return Err(EngineError::TooFewRows {
-                era: era_name.clone(),
-                target: tname.clone(),
-                rows: s_idx.len(),
-            });
-        }
-        let tvals: Vec<f64> = s_idx.iter().map(|&i| tall[i]).collect();
-        let era_target = gather_rows(&target.values, all_rows);
-        let corr_target =
-            CorrTarget::centred_on(&tvals, &era_target, precision, config.target_pow15)
-                .map_err(|e| kerr("-", tname, e))?;
-        let contribution_setup = |reference: &Option<Vec<f64>>,
-                                  label: &str|
-         -> Result<Option<ContributionSetup>, EngineError> {
-            let Some(refv) = reference else {
-                return Ok(None);
-            };
-            let m_idx: Vec<usize> = s_idx
-                .iter()
-                .copied()
-                .filter(|&i| !refv[i].is_nan())
-                .collect();
-            require_overlap(
-                || format!("era '{era_name}', target '{tname}': rows with a {label} value"),
-                m_idx.len(),
-                s_idx.len(),
-                config.max_filtered_ratio,
-            )?;
-            let g = gaussian_rank(&m_idx.iter().map(|&i| refv[i]).collect::<Vec<_>>());
-            let ct = ContributionTarget::new(
-                &m_idx.iter().map(|&i| tall[i]).collect::<Vec<_>>(),
-                precision,
-            );
-            Ok(Some((m_idx, g, ct)))
-        };
-        let needs_mmc = metrics.iter().any(|m| m.needs_meta_model());
-        let mmc_setup = if needs_mmc {
-            contribution_setup(&meta_values, "meta model")?
-        } else {
-            None
-        };
-        let bmc_setup = if metrics.contains(&Metric::Bmc) {
-            contribution_setup(&bench_values, "benchmark")?
-        } else {
-            None
-        };
-        // FNC for every model at once: the era's neutralizer (shared across targets with the
-        // same rows) serves all models in one pass over the features.
-        let fnc: Option<Vec<f64>> = if metrics.contains(&Metric::Fnc) {
-            let pos = match neutralizers.iter().position(|(idx, _)| *idx == s_idx) {
-                Some(p) => p,
-                None => {
-                    let sub: Vec<u32> = s_idx.iter().map(|&i| rows[i]).collect();
-                    neutralizers.push((s_idx.clone(), Neutralizer::new(features.block(&sub))));
-                    neutralizers.len() - 1
-                }
-            };
-            let cols: Vec<Vec<f64>> = model_values
-                .iter()
-                .map(|p| s_idx.iter().map(|&i| p[i]).collect())
-                .collect();
-            let refs: Vec<&[f64]> = cols.iter().map(|c| c.as_slice()).collect();
-            let scores = feature_neutral_corr_many(&refs, &neutralizers[pos].1, &corr_target, None)
-                .map_err(|e| kerr("(all models)", tname, e))?;
-            for (model, s) in preds.models.iter().zip(&scores) {
-                if s.explained() {
-                    warnings.push(format!(
-                        "model '{model}' in era '{era_name}', target '{tname}': the features \
-                         explain its predictions completely (relative residual {:.1e} < {:.0e}), \
-                         so its fnc there is NaN",
-                        s.relative_residual, EXPLAINED_RESIDUAL
-                    ));
-                }
-            }
-            Some(scores.into_iter().map(|s| s.value).collect::<Vec<f64>>())
-        } else {
-            None
-        };
-
-        let per_target: Vec<Option<Vec<f64>>> = if signal_metrics {
-            let scored: Vec<u32> = s_idx.iter().map(|&i| rows[i]).collect();
-            let cols: Vec<Vec<f64>> = model_values
-                .iter()
-                .map(|p| s_idx.iter().map(|&i| p[i]).collect())
-                .collect();
-            let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
-            let era_centred = centre_on(&tvals, mean_skip_nan(&era_target, precision), precision);
-            let centred = centre(&tvals, precision);
-            // ncontrib's rows: positions within the scored rows that have a meta model.
-            let contribution = match (&mmc_setup, &meta_values) {
-                (Some((m_idx, _, ct)), Some(meta)) => {
-                    let pos: Vec<usize> = m_idx
-                        .iter()
-                        .filter_map(|i| s_idx.binary_search(i).ok())
-                        .collect();
-                    let meta_scored: Vec<f64> = s_idx.iter().map(|&i| meta[i]).collect();
-                    Some((pos, meta_scored, ct))
-                }
-                _ => None,
-            };
-            signals.target_metrics(
-                metrics,
-                &preds.models,
-                &scored,
-                &refs,
-                &era_centred,
-                &centred,
-                contribution
-                    .as_ref()
-                    .map(|(p, m, ct)| (p.as_slice(), m.as_slice(), *ct)),
-                tname,
-            )?
-        } else {
-            vec![None; metrics.len()]
-        };
-        for (m, model) in preds.models.iter().enumerate() {
-            let p_all = &model_values[m];
-            let p: Vec<f64> = s_idx.iter().map(|&i| p_all[i]).collect();
-            if p.iter().all(|&v| v == p[0]) && !warned_constant[m] {
-                warned_constant[m] = true;
-                // What numerai-tools gives a constant column: its gaussianized ranks are all
-                // zero, so correlations are undefined and contributions are exactly 0.
-                warnings.push(format!(
-                    "model '{model}' is constant in era '{era_name}': its corr, corr_tbN, fnc, \
-                     spearman, pearson, fexp_max and corr_with_example there are NaN, its mmc, \
-                     mmc_tbN and bmc 0"
-                ));
-            }
-            // Rank once: CORR powers the gaussianized ranks, MMC/BMC use them as they are
-            // whenever their rows are CORR's rows (no missing meta model or benchmark); the
-            // meta model's ranks are these when CORR's rows are all the era's predicted rows.
-            let own_rank;
-            let g: Option<&[f64]> = match ranks.get(m) {
-                _ if !needs_rank => None,
-                Some(r) if s_idx.len() == rows.len() => Some(r),
-                _ => {
-                    own_rank = gaussian_rank(&p);
-                    Some(&own_rank)
-                }
-            };
-            let powered = match g {
-                Some(g) if needs_corr => Some(gaussian_pow(g).map_err(|e| kerr(model, tname, e))?),
-                _ => None,
-            };
-            let corr = |tb: Option<usize>| -> Result<f64, EngineError> {
-                match &powered {
-                    Some(pw) => corr_of_powered(pw, &corr_target, tb),
-                    None => numerai_corr(&p, &corr_target, tb),
-                }
-                .map_err(|e| kerr(model, tname, e))
-            };
-            let contrib = |setup: &Option<ContributionSetup>,
-                           tb: Option<usize>|
-             -> Result<f64, EngineError> {
-                let Some((m_idx, g_ref, ct)) = setup else {
-                    return Ok(f64::NAN);
-                };
-                let own;
-                let gm: &[f64] = match g {
-                    Some(g) if m_idx.len() == s_idx.len() => g,
-                    _ => {
-                        own = gaussian_rank(&m_idx.iter().map(|&i| p_all[i]).collect::<Vec<_>>());
-                        &own
-                    }
-                };
-                contribution(gm, g_ref, ct, tb).map_err(|e| kerr(model, tname, e))
-            };
-            let mut values = Vec::with_capacity(metrics.len());
-            for (k, metric) in metrics.iter().enumerate() {
-                let signal = per_target[k].as_ref().or(previous[k].as_ref());
-                let v = match *metric {
-                    Metric::Corr => corr(None)?,
-                    Metric::CorrTopBottom(k) => corr(Some(k))?,
-                    Metric::Spearman => spearman(&tvals, &p),
-                    Metric::Pearson => pearson(&tvals, &p),
-                    Metric::Mmc => contrib(&mmc_setup, None)?,
-                    Metric::MmcTopBottom(k) => contrib(&mmc_setup, Some(k))?,
-                    Metric::Bmc => contrib(&bmc_setup, None)?,
-                    Metric::Fnc => fnc.as_ref().map_or(f64::NAN, |f| f[m]),
-                    Metric::FeatureExposureMax => exposure.as_ref().map_or(f64::NAN, |e| e[m]),
-                    Metric::CorrWithExample => with_example.as_ref().map_or(f64::NAN, |e| e[m]),
-                    Metric::NeutralCorr
-                    | Metric::NeutralContribution
-                    | Metric::Alpha
-                    | Metric::Mpc
-                    | Metric::Churn
-                    | Metric::ChurnTopBottom(_)
-                    | Metric::NeutralChurn
-                    | Metric::Turnover => signal.map_or(f64::NAN, |v| v[m]),
-                };
-                values.push(v);
-            }
-            out.push(EraScore {
-                era: era_name.clone(),
-                model: model.clone(),
-                target: tname.clone(),
-                values,
-            });
-        }
-    }
-    Ok((out, warnings))
-}
-
-fn gather_rows(values: &[f64], rows: &[u32]) -> Vec<f64> {
-    rows.iter().map(|&r| values[r as usize]).collect()
-}
-
 /// Groups report rows by (model, target), keeping era order; used by summaries.
 pub fn by_model(report: &ScoreReport) -> Vec<((String, String), Vec<&EraScore>)> {
     let mut order: Vec<(String, String)> = Vec::new();
@@ -904,6 +499,7 @@ mod tests {
     use std::path::PathBuf;
 
     use erascore_io::dataset::TargetColumn;
+    use erascore_io::FloatWidth;
     use erascore_io::Strings;
 
     use super::*;

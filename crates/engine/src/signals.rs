@@ -134,7 +134,7 @@ impl Built {
 /// One era's view of the Signals inputs.
 pub(crate) struct EraSignals<'a> {
     data: &'a Dataset,
-    features: &'a crate::score::EraFeatures<'a>,
+    features: &'a crate::era_scores::EraFeatures<'a>,
     signals: &'a SignalsInputs<'a>,
     plan: &'a SignalsPlan,
     era_name: &'a str,
@@ -147,7 +147,7 @@ pub(crate) struct EraSignals<'a> {
 impl<'a> EraSignals<'a> {
     pub(crate) fn new(
         data: &'a Dataset,
-        features: &'a crate::score::EraFeatures<'a>,
+        features: &'a crate::era_scores::EraFeatures<'a>,
         signals: &'a SignalsInputs<'a>,
         plan: &'a SignalsPlan,
         era: usize,

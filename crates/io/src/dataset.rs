@@ -303,283 +303,359 @@ pub fn read_dataset_eras(
 /// [`read_dataset`] over the row groups `only` (indices into the file's, ascending; all of
 /// them with `None`): the rows of the other groups are not decoded. With `eras`, as
 /// [`read_dataset_eras`] within those groups.
+///
+/// Four steps: the footer and schema give a [`ReadPlan`]; the output columns are allocated
+/// and cut into (row group, column block) [`Task`]s; the tasks decode in parallel
+/// ([`ReadPlan::decode`]); [`ReadPlan::assemble`] joins ids and eras into the dataset.
 pub(crate) fn read_row_groups(
     path: &Path,
     request: &DatasetRequest,
     only: Option<&[usize]>,
     eras: Option<&[String]>,
 ) -> Result<Dataset, IoError> {
-    let file = File::open(path).map_err(|e| IoError::file(path, e))?;
-    let file_len = file.metadata().map_err(|e| IoError::file(path, e))?.len();
-    let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::default())
-        .map_err(|e| IoError::parquet(path, e))?;
-    crate::parquet_guard::check_column_chunks(path, metadata.metadata(), file_len)?;
-    let schema = metadata.schema().clone();
-    let (feature_names, wanted) = plan_columns(path, &schema, request)?;
-    let file_group_rows = row_group_rows(path, metadata.metadata())?;
-    let file_group_start = starts(&file_group_rows);
-    let groups: Vec<usize> = match only {
-        Some(g) => g.to_vec(),
-        None => (0..file_group_rows.len()).collect(),
-    };
-    let group_rows: Vec<usize> = groups.iter().map(|&g| file_group_rows[g]).collect();
-    let group_start: Vec<usize> = groups.iter().map(|&g| file_group_start[g]).collect();
-    let era_column = wanted_index(&wanted, Slot::is_era);
-    let full_groups: Vec<bool> = groups
-        .iter()
-        .map(|&g| eras.is_none_or(|e| may_hold_eras(metadata.metadata(), g, era_column, e)))
-        .collect();
-    let total_rows: usize = group_rows.iter().sum();
-
-    // The footer passed its checks, but a corrupt one can still claim more rows than memory
-    // holds: ask the allocator first, so that such a file is an error, not an abort. (The
-    // columns themselves are zeroed lazily by the allocator; this probe touches nothing.)
-    let bytes = total_rows.saturating_mul(feature_names.len() + 8 * request.targets.len());
-    if Vec::<u8>::new().try_reserve_exact(bytes).is_err() {
-        return Err(IoError::invalid(
-            path,
-            format!(
-                "{total_rows} rows of {} features and {} targets take {:.1} GB, more than \
-                 this machine can allocate",
-                feature_names.len(),
-                request.targets.len(),
-                bytes as f64 / 1e9
-            ),
-        ));
-    }
+    let plan = ReadPlan::new(path, request, only, eras)?;
+    plan.check_allocation()?;
     // Every row group gets disjoint mutable slices of each feature and target column.
-    let mut features: Vec<Vec<i8>> = feature_names
+    let mut features: Vec<Vec<i8>> = plan
+        .feature_names
         .iter()
-        .map(|_| vec![0i8; total_rows])
+        .map(|_| vec![0i8; plan.total_rows])
         .collect();
     let mut target_values: Vec<Vec<f64>> = request
         .targets
         .iter()
-        .map(|_| vec![0.0; total_rows])
+        .map(|_| vec![0.0; plan.total_rows])
         .collect();
-    let mut feature_parts: Vec<Vec<&mut [i8]>> = group_rows.iter().map(|_| Vec::new()).collect();
-    for col in features.iter_mut() {
-        let mut rest: &mut [i8] = col.as_mut_slice();
-        for (g, &n) in group_rows.iter().enumerate() {
-            let (head, tail) = rest.split_at_mut(n);
-            feature_parts[g].push(head);
-            rest = tail;
-        }
-    }
-    let mut target_parts: Vec<Vec<&mut [f64]>> = group_rows.iter().map(|_| Vec::new()).collect();
-    for col in target_values.iter_mut() {
-        let mut rest: &mut [f64] = col.as_mut_slice();
-        for (g, &n) in group_rows.iter().enumerate() {
-            let (head, tail) = rest.split_at_mut(n);
-            target_parts[g].push(head);
-            rest = tail;
-        }
-    }
-    // Tasks are (row group, block of feature columns): files often have only a few row
-    // groups, and columns are independent, so both dimensions feed the thread pool. The first
-    // block of each row group also carries id, era and the targets.
-    let file_col = |slot_k: usize| -> usize {
-        wanted
-            .iter()
-            .find(|(_, s)| matches!(s, Slot::Feature(k) if *k == slot_k))
-            .map_or(0, |(i, _)| *i)
-    };
-    let mut tasks: Vec<Task<'_>> = Vec::new();
-    for (g, (feats, targs)) in feature_parts.into_iter().zip(target_parts).enumerate() {
-        let mut feats: Vec<(usize, &mut [i8])> = feats.into_iter().enumerate().collect();
-        if !full_groups[g] {
-            tasks.push(Task {
-                group: g,
-                full: false,
-                features: Vec::new(),
-                targets: Some(Vec::new()),
-            });
-            continue;
-        }
-        let mut targs = Some(targs);
-        loop {
-            let rest = if feats.len() > FEATURES_PER_TASK {
-                feats.split_off(FEATURES_PER_TASK)
-            } else {
-                Vec::new()
-            };
-            tasks.push(Task {
-                group: g,
-                full: true,
-                features: std::mem::take(&mut feats),
-                targets: targs.take(),
-            });
-            if rest.is_empty() {
-                break;
-            }
-            feats = rest;
-        }
-    }
+    let tasks = plan.tasks(&mut features, &mut target_values);
     let decoded: Vec<Option<(Strings, Strings)>> = tasks
         .into_par_iter()
-        .map(|task| {
-            let g = task.group;
-            let first = task.targets.is_some();
-            // File order within the task's projection. Only a row group's first task
-            // decodes its ids; the others look one up only to name a bad feature value.
-            let id_column = wanted_index(&wanted, Slot::is_id);
-            let mut columns: Vec<(usize, Slot)> = Vec::new();
-            if first {
-                columns.push((id_column, Slot::Id));
-                columns.push((wanted_index(&wanted, Slot::is_era), Slot::Era));
-                let targets = if task.full { request.targets.len() } else { 0 };
-                for k in 0..targets {
-                    columns.push((
-                        wanted_index(&wanted, |s| matches!(s, Slot::Target(j) if *j == k)),
-                        Slot::Target(k),
-                    ));
-                }
-            }
-            for (pos, (k, _)) in task.features.iter().enumerate() {
-                columns.push((file_col(*k), Slot::Feature(pos)));
-            }
-            columns.sort_by_key(|(i, _)| *i);
-            let mask = ProjectionMask::roots(
-                metadata.metadata().file_metadata().schema_descr(),
-                columns.iter().map(|(i, _)| *i),
-            );
-            let mut feats = task.features;
-            let mut targs = task.targets.unwrap_or_default();
-            // A separate open file per task: cloned handles would share one seek offset.
-            let file = File::open(path).map_err(|e| IoError::file(path, e))?;
-            let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata.clone())
-                .with_row_groups(vec![groups[g]])
-                .with_projection(mask)
-                .with_batch_size(BATCH_ROWS)
-                .build()
-                .map_err(|e| IoError::parquet(path, e))?;
-            let mut ids = Strings::with_capacity(group_rows[g], 0);
-            let mut eras = Strings::new();
-            let mut offset = 0;
-            for batch in crate::parquet_guard::batches(path, reader) {
-                let batch = batch?;
-                let n = batch.num_rows();
-                if offset + n > group_rows[g] {
-                    return Err(IoError::invalid(
-                        path,
-                        format!(
-                            "row group {} holds more rows than its metadata says",
-                            groups[g]
-                        ),
-                    ));
-                }
-                let first_row = group_start[g] + offset;
-                // Ids first, so that a missing era can name its row's id.
-                if let Some(c) = columns.iter().position(|(_, s)| s.is_id()) {
-                    push_text(path, "id", batch.column(c), &mut ids, first_row, None)?;
-                }
-                for (c, (_, slot)) in columns.iter().enumerate() {
-                    let array = batch.column(c);
-                    match slot {
-                        Slot::Id => {}
-                        Slot::Era => push_text(
-                            path,
-                            "era",
-                            array,
-                            &mut eras,
-                            first_row,
-                            Some((&ids, offset)),
-                        )?,
-                        Slot::Target(k) => fill_float(
-                            path,
-                            &request.targets[*k],
-                            array,
-                            &mut targs[*k][offset..offset + n],
-                        )?,
-                        Slot::Feature(_) => {}
-                    }
-                }
-                for (c, (_, slot)) in columns.iter().enumerate() {
-                    if let Slot::Feature(pos) = slot {
-                        let (k, out) = &mut feats[*pos];
-                        fill_feature(
-                            path,
-                            &feature_names[*k],
-                            batch.column(c),
-                            &mut out[offset..offset + n],
-                            (&ids, offset),
-                            group_start[g] + offset,
-                        )
-                        .map_err(|e| match e {
-                            IoError::BadFeature {
-                                path,
-                                column,
-                                row,
-                                id,
-                                value,
-                            } if id.is_empty() => IoError::BadFeature {
-                                id: id_in_group(
-                                    &path,
-                                    &metadata,
-                                    id_column,
-                                    groups[g],
-                                    row - group_start[g],
-                                )
-                                .unwrap_or_default(),
-                                path,
-                                column,
-                                row,
-                                value,
-                            },
-                            e => e,
-                        })?;
-                    }
-                }
-                offset += n;
-            }
-            if offset != group_rows[g] {
-                return Err(IoError::invalid(
-                    path,
-                    format!("row group {} is shorter than its metadata says", groups[g]),
-                ));
-            }
-            Ok(first.then_some((ids, eras)))
-        })
+        .map(|task| plan.decode(task))
         .collect::<Result<_, IoError>>()?;
+    Ok(plan.assemble(decoded, features, target_values))
+}
 
-    // The first row group's ids become the column, grown once to hold the others.
-    let mut groups = decoded.into_iter().flatten();
-    let (mut ids, first_eras) = groups.next().unwrap_or_default();
-    let rest: Vec<(Strings, Strings)> = groups.collect();
-    ids.reserve(
-        total_rows.saturating_sub(ids.len()),
-        rest.iter().map(|(i, _)| i.byte_len()).sum(),
-    );
-    for (group_ids, _) in &rest {
-        ids.extend_from(group_ids);
+/// What a read decodes: the file's footer and schema, the requested columns' places, and
+/// the row groups read, with their rows and whether their features and targets are wanted.
+struct ReadPlan<'a> {
+    path: &'a Path,
+    request: &'a DatasetRequest,
+    metadata: ArrowReaderMetadata,
+    schema: std::sync::Arc<Schema>,
+    feature_names: Vec<String>,
+    wanted: Vec<SlotColumn>,
+    /// Indices of the file's row groups read.
+    groups: Vec<usize>,
+    /// Rows of each group read.
+    group_rows: Vec<usize>,
+    /// Where each group read starts in the file, in rows.
+    group_start: Vec<usize>,
+    /// False for a group that holds none of the eras asked for: only ids and eras decoded.
+    full_groups: Vec<bool>,
+    total_rows: usize,
+}
+
+impl<'a> ReadPlan<'a> {
+    fn new(
+        path: &'a Path,
+        request: &'a DatasetRequest,
+        only: Option<&[usize]>,
+        eras: Option<&[String]>,
+    ) -> Result<Self, IoError> {
+        let file = File::open(path).map_err(|e| IoError::file(path, e))?;
+        let file_len = file.metadata().map_err(|e| IoError::file(path, e))?.len();
+        let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::default())
+            .map_err(|e| IoError::parquet(path, e))?;
+        crate::parquet_guard::check_column_chunks(path, metadata.metadata(), file_len)?;
+        let schema = metadata.schema().clone();
+        let (feature_names, wanted) = plan_columns(path, &schema, request)?;
+        let file_group_rows = row_group_rows(path, metadata.metadata())?;
+        let file_group_start = starts(&file_group_rows);
+        let groups: Vec<usize> = match only {
+            Some(g) => g.to_vec(),
+            None => (0..file_group_rows.len()).collect(),
+        };
+        let group_rows: Vec<usize> = groups.iter().map(|&g| file_group_rows[g]).collect();
+        let group_start: Vec<usize> = groups.iter().map(|&g| file_group_start[g]).collect();
+        let era_column = wanted_index(&wanted, Slot::is_era);
+        let full_groups: Vec<bool> = groups
+            .iter()
+            .map(|&g| eras.is_none_or(|e| may_hold_eras(metadata.metadata(), g, era_column, e)))
+            .collect();
+        let total_rows = group_rows.iter().sum();
+        Ok(Self {
+            path,
+            request,
+            metadata,
+            schema,
+            feature_names,
+            wanted,
+            groups,
+            group_rows,
+            group_start,
+            full_groups,
+            total_rows,
+        })
     }
-    let (eras, era_names) = era_index(
-        std::iter::once(&first_eras)
-            .chain(rest.iter().map(|(_, e)| e))
-            .flat_map(|g| g.iter()),
-        total_rows,
-    );
-    // Where each decoded group's rows start in the columns (not in the file: `only` may
-    // leave groups out).
-    let column_start = starts(&group_rows);
-    for (values, _) in target_values.iter_mut().zip(&request.targets) {
-        for (g, &full) in full_groups.iter().enumerate() {
-            if !full {
-                let start = column_start[g];
-                values[start..start + group_rows[g]].fill(f64::NAN);
+
+    /// The footer passed its checks, but a corrupt one can still claim more rows than memory
+    /// holds: ask the allocator first, so that such a file is an error, not an abort. (The
+    /// columns themselves are zeroed lazily by the allocator; this probe touches nothing.)
+    fn check_allocation(&self) -> Result<(), IoError> {
+        let (rows, features, targets) = (
+            self.total_rows,
+            self.feature_names.len(),
+            self.request.targets.len(),
+        );
+        let bytes = rows.saturating_mul(features + 8 * targets);
+        if Vec::<u8>::new().try_reserve_exact(bytes).is_err() {
+            return Err(IoError::invalid(
+                self.path,
+                format!(
+                    "{rows} rows of {features} features and {targets} targets take {:.1} GB, \
+                     more than this machine can allocate",
+                    bytes as f64 / 1e9
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The decoding tasks, each owning its slices of the output columns. Tasks are (row
+    /// group, block of feature columns): files often have only a few row groups, and columns
+    /// are independent, so both dimensions feed the thread pool. The first block of each row
+    /// group also carries id, era and the targets.
+    fn tasks<'c>(
+        &self,
+        features: &'c mut [Vec<i8>],
+        target_values: &'c mut [Vec<f64>],
+    ) -> Vec<Task<'c>> {
+        let group_rows = &self.group_rows;
+        let mut feature_parts: Vec<Vec<&mut [i8]>> =
+            group_rows.iter().map(|_| Vec::new()).collect();
+        for col in features.iter_mut() {
+            let mut rest: &mut [i8] = col.as_mut_slice();
+            for (g, &n) in group_rows.iter().enumerate() {
+                let (head, tail) = rest.split_at_mut(n);
+                feature_parts[g].push(head);
+                rest = tail;
             }
         }
+        let mut target_parts: Vec<Vec<&mut [f64]>> =
+            group_rows.iter().map(|_| Vec::new()).collect();
+        for col in target_values.iter_mut() {
+            let mut rest: &mut [f64] = col.as_mut_slice();
+            for (g, &n) in group_rows.iter().enumerate() {
+                let (head, tail) = rest.split_at_mut(n);
+                target_parts[g].push(head);
+                rest = tail;
+            }
+        }
+        let mut tasks: Vec<Task<'c>> = Vec::new();
+        for (g, (feats, targs)) in feature_parts.into_iter().zip(target_parts).enumerate() {
+            let mut feats: Vec<(usize, &mut [i8])> = feats.into_iter().enumerate().collect();
+            if !self.full_groups[g] {
+                tasks.push(Task {
+                    group: g,
+                    full: false,
+                    features: Vec::new(),
+                    targets: Some(Vec::new()),
+                });
+                continue;
+            }
+            let mut targs = Some(targs);
+            loop {
+                let rest = if feats.len() > FEATURES_PER_TASK {
+                    feats.split_off(FEATURES_PER_TASK)
+                } else {
+                    Vec::new()
+                };
+                tasks.push(Task {
+                    group: g,
+                    full: true,
+                    features: std::mem::take(&mut feats),
+                    targets: targs.take(),
+                });
+                if rest.is_empty() {
+                    break;
+                }
+                feats = rest;
+            }
+        }
+        tasks
     }
-    let targets = target_columns(&schema, &request.targets, target_values);
-    Ok(Dataset {
-        path: path.to_path_buf(),
-        ids,
-        eras,
-        era_names,
-        feature_names,
-        features,
-        targets,
-    })
+
+    /// The file column of feature `k` of the request.
+    fn feature_column(&self, k: usize) -> usize {
+        wanted_index(&self.wanted, |s| matches!(s, Slot::Feature(j) if *j == k))
+    }
+
+    /// Decodes one task into its slices; a row group's first task returns the group's ids
+    /// and era labels.
+    fn decode(&self, task: Task<'_>) -> Result<Option<(Strings, Strings)>, IoError> {
+        let (path, request, wanted) = (self.path, self.request, &self.wanted);
+        let g = task.group;
+        let first = task.targets.is_some();
+        // File order within the task's projection. Only a row group's first task decodes
+        // its ids; the others look one up only to name a bad feature value.
+        let id_column = wanted_index(wanted, Slot::is_id);
+        let mut columns: Vec<(usize, Slot)> = Vec::new();
+        if first {
+            columns.push((id_column, Slot::Id));
+            columns.push((wanted_index(wanted, Slot::is_era), Slot::Era));
+            let targets = if task.full { request.targets.len() } else { 0 };
+            for k in 0..targets {
+                columns.push((
+                    wanted_index(wanted, |s| matches!(s, Slot::Target(j) if *j == k)),
+                    Slot::Target(k),
+                ));
+            }
+        }
+        for (pos, (k, _)) in task.features.iter().enumerate() {
+            columns.push((self.feature_column(*k), Slot::Feature(pos)));
+        }
+        columns.sort_by_key(|(i, _)| *i);
+        let metadata = &self.metadata;
+        let mask = ProjectionMask::roots(
+            metadata.metadata().file_metadata().schema_descr(),
+            columns.iter().map(|(i, _)| *i),
+        );
+        let mut feats = task.features;
+        let mut targs = task.targets.unwrap_or_default();
+        let (group, group_rows, group_start) =
+            (self.groups[g], self.group_rows[g], self.group_start[g]);
+        // A separate open file per task: cloned handles would share one seek offset.
+        let file = File::open(path).map_err(|e| IoError::file(path, e))?;
+        let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata.clone())
+            .with_row_groups(vec![group])
+            .with_projection(mask)
+            .with_batch_size(BATCH_ROWS)
+            .build()
+            .map_err(|e| IoError::parquet(path, e))?;
+        let mut ids = Strings::with_capacity(group_rows, 0);
+        let mut eras = Strings::new();
+        let mut offset = 0;
+        for batch in crate::parquet_guard::batches(path, reader) {
+            let batch = batch?;
+            let n = batch.num_rows();
+            if offset + n > group_rows {
+                return Err(IoError::invalid(
+                    path,
+                    format!("row group {group} holds more rows than its metadata says"),
+                ));
+            }
+            let first_row = group_start + offset;
+            // Ids first, so that a missing era can name its row's id.
+            if let Some(c) = columns.iter().position(|(_, s)| s.is_id()) {
+                push_text(path, "id", batch.column(c), &mut ids, first_row, None)?;
+            }
+            for (c, (_, slot)) in columns.iter().enumerate() {
+                let array = batch.column(c);
+                match slot {
+                    Slot::Id | Slot::Feature(_) => {}
+                    Slot::Era => push_text(
+                        path,
+                        "era",
+                        array,
+                        &mut eras,
+                        first_row,
+                        Some((&ids, offset)),
+                    )?,
+                    Slot::Target(k) => fill_float(
+                        path,
+                        &request.targets[*k],
+                        array,
+                        &mut targs[*k][offset..offset + n],
+                    )?,
+                }
+            }
+            for (c, (_, slot)) in columns.iter().enumerate() {
+                let Slot::Feature(pos) = slot else { continue };
+                let (k, out) = &mut feats[*pos];
+                fill_feature(
+                    path,
+                    &self.feature_names[*k],
+                    batch.column(c),
+                    &mut out[offset..offset + n],
+                    (&ids, offset),
+                    first_row,
+                )
+                .map_err(|e| match e {
+                    IoError::BadFeature {
+                        path,
+                        column,
+                        row,
+                        id,
+                        value,
+                    } if id.is_empty() => IoError::BadFeature {
+                        id: id_in_group(&path, metadata, id_column, group, row - group_start)
+                            .unwrap_or_default(),
+                        path,
+                        column,
+                        row,
+                        value,
+                    },
+                    e => e,
+                })?;
+            }
+            offset += n;
+        }
+        if offset != group_rows {
+            return Err(IoError::invalid(
+                path,
+                format!("row group {group} is shorter than its metadata says"),
+            ));
+        }
+        Ok(first.then_some((ids, eras)))
+    }
+
+    /// Joins the row groups' ids and eras (in group order) with the decoded columns; the
+    /// targets of groups that hold none of the eras asked for become NaN.
+    fn assemble(
+        self,
+        decoded: Vec<Option<(Strings, Strings)>>,
+        features: Vec<Vec<i8>>,
+        mut target_values: Vec<Vec<f64>>,
+    ) -> Dataset {
+        let total_rows = self.total_rows;
+        // The first row group's ids become the column, grown once to hold the others.
+        let mut groups = decoded.into_iter().flatten();
+        let (mut ids, first_eras) = groups.next().unwrap_or_default();
+        let rest: Vec<(Strings, Strings)> = groups.collect();
+        ids.reserve(
+            total_rows.saturating_sub(ids.len()),
+            rest.iter().map(|(i, _)| i.byte_len()).sum(),
+        );
+        for (group_ids, _) in &rest {
+            ids.extend_from(group_ids);
+        }
+        let (eras, era_names) = era_index(
+            std::iter::once(&first_eras)
+                .chain(rest.iter().map(|(_, e)| e))
+                .flat_map(|g| g.iter()),
+            total_rows,
+        );
+        // Where each decoded group's rows start in the columns (not in the file: `only` may
+        // leave groups out).
+        let column_start = starts(&self.group_rows);
+        for values in target_values.iter_mut() {
+            for (g, &full) in self.full_groups.iter().enumerate() {
+                if !full {
+                    let start = column_start[g];
+                    values[start..start + self.group_rows[g]].fill(f64::NAN);
+                }
+            }
+        }
+        let targets = target_columns(&self.schema, &self.request.targets, target_values);
+        Dataset {
+            path: self.path.to_path_buf(),
+            ids,
+            eras,
+            era_names,
+            feature_names: self.feature_names,
+            features,
+            targets,
+        }
+    }
 }
 
 /// Where each row group starts, in rows from the start of the file.

@@ -19,7 +19,7 @@ use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyDict};
 
-use erascore_engine::diagnostics::{metric_set, summarise};
+use erascore_engine::diagnostics::{metric_set, summarise, Available};
 use erascore_engine::inputs::{read_predictions, Predictions, Reference};
 use erascore_engine::metrics::Metric;
 use erascore_engine::score::{
@@ -570,10 +570,13 @@ fn diagnostics_frames<'py>(
         load_inputs(py, data, predictions, references, &request, models, None)?;
     let (metrics, omitted) = metric_set(
         top_bottom,
-        meta.is_some(),
-        bench.is_some(),
-        example.is_some(),
-        !data.feature_names.is_empty(),
+        &Available {
+            meta_model: meta.is_some(),
+            benchmark: bench.is_some(),
+            example: example.is_some(),
+            features: !data.feature_names.is_empty(),
+            ..Available::default()
+        },
     );
     let inputs = ScoreInputs {
         data: &data,
@@ -628,7 +631,16 @@ fn diagnostics_plan(
     // Staged and dropped (which removes the staging folder): the folder is staged again,
     // and written, once every share has come back.
     drop(stage_out(out.as_deref())?);
-    let (metrics, omitted) = metric_set(top_bottom, meta, benchmark, example, features);
+    let (metrics, omitted) = metric_set(
+        top_bottom,
+        &Available {
+            meta_model: meta,
+            benchmark,
+            example,
+            features,
+            ..Available::default()
+        },
+    );
     Ok((metrics.iter().map(Metric::name).collect(), omitted))
 }
 

@@ -1,141 +1,18 @@
-//! The input flags `score` and `diagnostics` share, and loading what they name: the data
+//! Loading what the input flags of `score` and `diagnostics` name ([`InputArgs`]): the data
 //! file, the predictions and any reference columns (meta model, benchmark, example
 //! predictions), read concurrently and projected to the columns in use.
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context};
-use clap::Args;
+use anyhow::bail;
 
-use erascore_engine::inputs::{check_model_names, Predictions, Reference, NON_MODEL_COLUMNS};
-use erascore_engine::score::{default_memory_budget, Streaming};
-use erascore_io::dataset::{Dataset, DatasetRequest, FeatureSelection};
-use erascore_io::features_json::read_feature_set;
+use erascore_engine::inputs::{Predictions, Reference, NON_MODEL_COLUMNS};
+use erascore_engine::score::Streaming;
+use erascore_io::dataset::{Dataset, DatasetRequest};
 use erascore_io::frame::{column_names, read_frame, read_frame_columns, Frame};
-use erascore_io::stream::{open_dataset, EraWindow, FeatureReader, Layout, StreamingDataset};
+use erascore_io::stream::{open_dataset, FeatureReader, Layout, StreamingDataset};
 
-/// Data, predictions and what to score them against.
-#[derive(Args, Debug, Clone)]
-pub struct InputArgs {
-    /// Data parquet in the Numerai v5 layout (id, era, feature_*, target*).
-    #[arg(long)]
-    pub data: PathBuf,
-    /// Predictions (parquet or CSV): id plus one column per model.
-    #[arg(long)]
-    pub predictions: PathBuf,
-    /// Only these prediction columns (comma-separated; default: every numeric column).
-    #[arg(long, value_delimiter = ',')]
-    pub models: Option<Vec<String>>,
-    /// Target column(s); repeat or comma-separate for several.
-    #[arg(long, value_delimiter = ',', default_value = "target")]
-    pub target: Vec<String>,
-    /// Numerai features.json, for --feature-set.
-    #[arg(long, requires = "feature_set")]
-    pub features_json: Option<PathBuf>,
-    /// Feature set in features.json that FNC neutralizes against and fexp_max scans
-    /// (default: every feature_* column).
-    #[arg(long, requires = "features_json")]
-    pub feature_set: Option<String>,
-    /// Share of ids that alignment may drop before it is an error (numerai-tools: 0.2).
-    #[arg(long, default_value_t = 0.2)]
-    pub max_filtered_ratio: f64,
-    /// Do not raise the centred target to the 1.5 power in CORR (for return-like targets).
-    #[arg(long)]
-    pub no_target_pow15: bool,
-    /// Score only these eras: FIRST..LAST (both included, in era order), last:N, or a
-    /// comma-separated list; only the row groups holding them are read.
-    #[arg(long, value_name = "WINDOW")]
-    pub eras: Option<EraWindow>,
-    /// Memory the features of the eras in flight and their scoring may take, e.g. 2G or
-    /// 800M [default: half of the machine's memory].
-    #[arg(long, value_name = "SIZE", value_parser = parse_bytes)]
-    pub memory_budget: Option<u64>,
-}
-
-/// A size in bytes: a number with an optional unit K, M, G or T (powers of 1024; a
-/// trailing B or iB is allowed).
-fn parse_bytes(s: &str) -> Result<u64, String> {
-    let t = s.trim();
-    let lower = t.to_ascii_lowercase();
-    let body = lower
-        .strip_suffix("ib")
-        .or_else(|| lower.strip_suffix('b'))
-        .unwrap_or(&lower);
-    let (number, scale) = match body.char_indices().last() {
-        Some((i, 'k')) => (&body[..i], 1u64 << 10),
-        Some((i, 'm')) => (&body[..i], 1 << 20),
-        Some((i, 'g')) => (&body[..i], 1 << 30),
-        Some((i, 't')) => (&body[..i], 1 << 40),
-        _ => (body, 1),
-    };
-    match number.trim().parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 && v * (scale as f64) < 1.8e19 => {
-            Ok((v * scale as f64) as u64)
-        }
-        _ => Err(format!(
-            "'{t}': expected a size such as 2G, 800M or 1500000000 (bytes)"
-        )),
-    }
-}
-
-impl InputArgs {
-    /// Rejects flag values no file can make right.
-    pub fn check(&self) -> anyhow::Result<()> {
-        if !(0.0..1.0).contains(&self.max_filtered_ratio) {
-            bail!(
-                "--max-filtered-ratio must be in [0, 1), got {}",
-                self.max_filtered_ratio
-            );
-        }
-        if let Some(models) = &self.models {
-            check_model_names(models).context("--models")?;
-        }
-        for (i, t) in self.target.iter().enumerate() {
-            if t.trim().is_empty() {
-                bail!("--target: a target name is empty");
-            }
-            if self.target[..i].contains(t) {
-                bail!("--target: '{t}' is named twice");
-            }
-            if NON_MODEL_COLUMNS.contains(&t.as_str()) || t.starts_with("feature_") {
-                bail!("--target: '{t}' is not a target column");
-            }
-        }
-        Ok(())
-    }
-
-    /// The memory budget of a streamed run: `--memory-budget` or the default.
-    pub fn memory_budget(&self) -> u64 {
-        self.memory_budget.unwrap_or_else(default_memory_budget)
-    }
-
-    /// The input files, paired with their flags (for [`crate::common::check_outputs`]).
-    pub fn paths(&self) -> Vec<(&'static str, Option<&Path>)> {
-        vec![
-            ("--data", Some(self.data.as_path())),
-            ("--predictions", Some(self.predictions.as_path())),
-            ("--features-json", self.features_json.as_deref()),
-        ]
-    }
-
-    /// The feature columns to load: none unless `needed`, else the named set or all.
-    pub fn features(&self, needed: bool) -> anyhow::Result<FeatureSelection> {
-        Ok(match (&self.features_json, &self.feature_set) {
-            _ if !needed => FeatureSelection::None,
-            (Some(json), Some(set)) => {
-                let features = read_feature_set(json, set)?;
-                if features.is_empty() {
-                    bail!(
-                        "{}: feature set '{set}' is empty; fnc and fexp_max need features",
-                        json.display()
-                    );
-                }
-                FeatureSelection::Named(features)
-            }
-            _ => FeatureSelection::All,
-        })
-    }
-}
+use crate::flags::InputArgs;
 
 /// Which column of a reference file holds the values.
 #[derive(Debug, Clone)]

@@ -1,0 +1,254 @@
+//! Flag groups shared by several commands, so the same input has the same flag, help and
+//! checks everywhere: the data and predictions ([`InputArgs`]) and the Signals inputs
+//! ([`SignalsArgs`]). Loading what they name is [`crate::load`]'s.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use clap::Args;
+
+use erascore_engine::inputs::{check_model_names, Predictions, RowTable, NON_MODEL_COLUMNS};
+use erascore_engine::metrics::Metric;
+use erascore_engine::score::default_memory_budget;
+use erascore_engine::signals::SignalsInputs;
+use erascore_io::dataset::FeatureSelection;
+use erascore_io::features_json::read_feature_set;
+use erascore_io::frame::read_frame;
+use erascore_io::stream::EraWindow;
+
+use crate::load::read_predictions;
+
+/// Data, predictions and what to score them against.
+#[derive(Args, Debug, Clone)]
+pub struct InputArgs {
+    /// Data parquet in the Numerai v5 layout (id, era, feature_*, target*).
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Predictions (parquet or CSV): id plus one column per model.
+    #[arg(long)]
+    pub predictions: PathBuf,
+    /// Only these prediction columns (comma-separated; default: every numeric column).
+    #[arg(long, value_delimiter = ',')]
+    pub models: Option<Vec<String>>,
+    /// Target column(s); repeat or comma-separate for several.
+    #[arg(long, value_delimiter = ',', default_value = "target")]
+    pub target: Vec<String>,
+    /// Numerai features.json, for --feature-set.
+    #[arg(long, requires = "feature_set")]
+    pub features_json: Option<PathBuf>,
+    /// Feature set in features.json that FNC neutralizes against and fexp_max scans
+    /// (default: every feature_* column).
+    #[arg(long, requires = "features_json")]
+    pub feature_set: Option<String>,
+    /// Share of ids that alignment may drop before it is an error (numerai-tools: 0.2).
+    #[arg(long, default_value_t = 0.2)]
+    pub max_filtered_ratio: f64,
+    /// Do not raise the centred target to the 1.5 power in CORR (for return-like targets).
+    #[arg(long)]
+    pub no_target_pow15: bool,
+    /// Score only these eras: FIRST..LAST (both included, in era order), last:N, or a
+    /// comma-separated list; only the row groups holding them are read.
+    #[arg(long, value_name = "WINDOW")]
+    pub eras: Option<EraWindow>,
+    /// Memory the features of the eras in flight and their scoring may take, e.g. 2G or
+    /// 800M [default: half of the machine's memory].
+    #[arg(long, value_name = "SIZE", value_parser = parse_bytes)]
+    pub memory_budget: Option<u64>,
+}
+
+/// A size in bytes: a number with an optional unit K, M, G or T (powers of 1024; a
+/// trailing B or iB is allowed).
+fn parse_bytes(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let lower = t.to_ascii_lowercase();
+    let body = lower
+        .strip_suffix("ib")
+        .or_else(|| lower.strip_suffix('b'))
+        .unwrap_or(&lower);
+    let (number, scale) = match body.char_indices().last() {
+        Some((i, 'k')) => (&body[..i], 1u64 << 10),
+        Some((i, 'm')) => (&body[..i], 1 << 20),
+        Some((i, 'g')) => (&body[..i], 1 << 30),
+        Some((i, 't')) => (&body[..i], 1 << 40),
+        _ => (body, 1),
+    };
+    match number.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v * (scale as f64) < 1.8e19 => {
+            Ok((v * scale as f64) as u64)
+        }
+        _ => Err(format!(
+            "'{t}': expected a size such as 2G, 800M or 1500000000 (bytes)"
+        )),
+    }
+}
+
+impl InputArgs {
+    /// Rejects flag values no file can make right.
+    pub fn check(&self) -> anyhow::Result<()> {
+        if !(0.0..1.0).contains(&self.max_filtered_ratio) {
+            bail!(
+                "--max-filtered-ratio must be in [0, 1), got {}",
+                self.max_filtered_ratio
+            );
+        }
+        if let Some(models) = &self.models {
+            check_model_names(models).context("--models")?;
+        }
+        for (i, t) in self.target.iter().enumerate() {
+            if t.trim().is_empty() {
+                bail!("--target: a target name is empty");
+            }
+            if self.target[..i].contains(t) {
+                bail!("--target: '{t}' is named twice");
+            }
+            if NON_MODEL_COLUMNS.contains(&t.as_str()) || t.starts_with("feature_") {
+                bail!("--target: '{t}' is not a target column");
+            }
+        }
+        Ok(())
+    }
+
+    /// The memory budget of a streamed run: `--memory-budget` or the default.
+    pub fn memory_budget(&self) -> u64 {
+        self.memory_budget.unwrap_or_else(default_memory_budget)
+    }
+
+    /// The input files, paired with their flags (for [`crate::common::check_outputs`]).
+    pub fn paths(&self) -> Vec<(&'static str, Option<&Path>)> {
+        vec![
+            ("--data", Some(self.data.as_path())),
+            ("--predictions", Some(self.predictions.as_path())),
+            ("--features-json", self.features_json.as_deref()),
+        ]
+    }
+
+    /// The feature columns to load: none unless `needed`, else the named set or all.
+    pub fn features(&self, needed: bool) -> anyhow::Result<FeatureSelection> {
+        Ok(match (&self.features_json, &self.feature_set) {
+            _ if !needed => FeatureSelection::None,
+            (Some(json), Some(set)) => {
+                let features = read_feature_set(json, set)?;
+                if features.is_empty() {
+                    bail!(
+                        "{}: feature set '{set}' is empty; fnc and fexp_max need features",
+                        json.display()
+                    );
+                }
+                FeatureSelection::Named(features)
+            }
+            _ => FeatureSelection::All,
+        })
+    }
+}
+
+/// The Signals inputs (`score`, `diagnostics`): stakes, neutralizers, sample weights and
+/// earlier submissions.
+#[derive(Args, Debug, Default)]
+pub struct SignalsArgs {
+    /// Stakes (CSV or parquet: model,stake): the meta portfolio of mpc, and the meta model
+    /// of mmc/ncontrib when there is no --meta-model.
+    #[arg(long)]
+    pub stakes: Option<PathBuf>,
+    /// Signals neutralizers (id, an optional era, one column per neutralizer) for nc,
+    /// ncontrib, alpha, mpc, neutral_churn and turnover [default in `score`: the data's
+    /// feature columns].
+    #[arg(long)]
+    pub neutralizers: Option<PathBuf>,
+    /// Signals sample weights (id, an optional era, weight) for alpha, mpc and turnover
+    /// [default: 1].
+    #[arg(long)]
+    pub sample_weights: Option<PathBuf>,
+    /// An earlier submission (the predictions' layout) for churn, churn_tbN, neutral_churn
+    /// and turnover; repeat for several (each metric is then the max over them).
+    #[arg(long)]
+    pub previous: Vec<PathBuf>,
+}
+
+/// The Signals files a run reads (only those its metrics use).
+pub struct SignalFiles {
+    /// `--neutralizers`.
+    pub neutralizers: Option<RowTable>,
+    /// `--sample-weights`.
+    pub sample_weights: Option<RowTable>,
+    /// Each `--previous`.
+    pub previous: Vec<Predictions>,
+}
+
+impl SignalsArgs {
+    /// The input files, for the check that no output overwrites an input.
+    pub fn paths(&self) -> Vec<(&'static str, Option<&Path>)> {
+        let mut paths = vec![
+            ("--stakes", self.stakes.as_deref()),
+            ("--neutralizers", self.neutralizers.as_deref()),
+            ("--sample-weights", self.sample_weights.as_deref()),
+        ];
+        paths.extend(
+            self.previous
+                .iter()
+                .map(|p| ("--previous", Some(p.as_path()))),
+        );
+        paths
+    }
+
+    /// Reads the files `metrics` use; an error names the flag and the file.
+    pub fn read(&self, metrics: &[Metric]) -> anyhow::Result<SignalFiles> {
+        let uses = |f: fn(&Metric) -> bool| metrics.iter().any(f);
+        let read = |path: &Option<PathBuf>, used: bool, what: &'static str| {
+            path.as_ref()
+                .filter(|_| used)
+                .map(|p| -> anyhow::Result<RowTable> {
+                    Ok(RowTable::from_frame(read_frame(p)?, None, what)?)
+                })
+                .transpose()
+        };
+        let neutralizers = read(
+            &self.neutralizers,
+            uses(Metric::needs_neutralizers),
+            "neutralizers",
+        )?;
+        let sample_weights = read(
+            &self.sample_weights,
+            uses(Metric::needs_sample_weights),
+            "sample weights",
+        )?;
+        if let Some(w) = &sample_weights {
+            if w.names.len() != 1 {
+                bail!(
+                    "--sample-weights {}: one weight column expected besides id and era, found {}",
+                    w.path.display(),
+                    w.names.join(", ")
+                );
+            }
+        }
+        let previous = if uses(Metric::needs_previous) {
+            self.previous
+                .iter()
+                .map(|p| read_predictions(p, None))
+                .collect::<anyhow::Result<Vec<_>>>()?
+        } else {
+            Vec::new()
+        };
+        Ok(SignalFiles {
+            neutralizers,
+            sample_weights,
+            previous,
+        })
+    }
+}
+
+impl SignalFiles {
+    /// The engine's view of these files, with the meta portfolio's stakes when `metrics`
+    /// hold mpc.
+    pub fn inputs(
+        &self,
+        metrics: &[Metric],
+        stakes: Option<Vec<(usize, f64)>>,
+    ) -> SignalsInputs<'_> {
+        SignalsInputs {
+            neutralizers: self.neutralizers.as_ref(),
+            sample_weights: self.sample_weights.as_ref(),
+            previous: self.previous.iter().collect(),
+            stakes: metrics.contains(&Metric::Mpc).then_some(stakes).flatten(),
+        }
+    }
+}
