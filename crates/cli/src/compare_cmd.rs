@@ -80,7 +80,8 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
         .into_iter()
         .map(|e| data.era_names[e].clone())
         .collect();
-    let (models, stakes, stake_changes) = compare_stakes(&args.predictions, &args.stakes, &rounds)?;
+    let ((models, stakes), stake_changes) =
+        compare_stakes(&args.predictions, &args.stakes, &rounds)?;
     if !args.quiet {
         eprintln!(
             "{} models, {} eras, {} rows (data read in {:.1} s)",

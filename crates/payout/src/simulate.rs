@@ -111,8 +111,11 @@ pub fn check_stake(model: Option<&str>, stake: f64) -> Result<(), PayoutError> {
 /// Runs the compounding rule over unclipped fractions `x[t] = pf_t × score_t`, with `raw`
 /// as scratch of the same length. Calls `on_round(t, at_risk, fraction)` as each round
 /// opens and `on_resolve(r, payout, stake_after)` as each resolves, and returns the final
-/// stake. The one loop behind [`simulate`] and the bootstrap, so both obey the same rule.
+/// stake; `set_stake(t)` may set the stake at the start of round `t` (`n`: after the last
+/// resolution). The one loop behind [`simulate`], [`simulate_with_stakes`] and the
+/// bootstrap, so all obey the same rule.
 #[inline]
+#[allow(clippy::too_many_arguments)] // the rule's numbers and the three hooks of one loop
 pub(crate) fn compound(
     stake0: f64,
     cap: f64,

@@ -406,6 +406,9 @@ pub fn compare_models(predictions: &Path, stakes: &Path) -> anyhow::Result<Model
     Ok((models, stakes))
 }
 
+/// Stakes set after the first round, in file order per model.
+pub type StakeChanges = Vec<StakeChange>;
+
 /// [`compare_models`] for a stakes file of either shape: `model, stake`, or `round, model,
 /// stake` read against `rounds` (the data's eras in order,
 /// [`crate::stakes::read_stake_schedule`]): the models, their stakes at the start of the
@@ -414,10 +417,9 @@ pub fn compare_stakes(
     predictions: &Path,
     stakes: &Path,
     rounds: &[String],
-) -> anyhow::Result<(Vec<String>, Vec<(usize, f64)>, Vec<StakeChange>)> {
+) -> anyhow::Result<(ModelStakes, StakeChanges)> {
     let Some(schedule) = crate::stakes::read_stake_schedule(stakes, rounds)? else {
-        let (models, start) = compare_models(predictions, stakes)?;
-        return Ok((models, start, Vec::new()));
+        return Ok((compare_models(predictions, stakes)?, Vec::new()));
     };
     let models = crate::predictions::models(predictions)?;
     let columns = Predictions {
@@ -444,7 +446,7 @@ pub fn compare_stakes(
             })
         })
         .collect();
-    Ok((models, start, changes))
+    Ok(((models, start), changes))
 }
 
 /// Writes the compare folder's files ([`FILES`]) into `dir` (a staged folder); errors name

@@ -93,7 +93,8 @@ pub fn read_stake_schedule(
         }
         let Some(&p) = position.get(r) else {
             bail!(
-                "{}: model '{m}', round '{r}': not a round of this run (its rounds are the                  data's eras, {} to {})",
+                "{}: model '{m}', round '{r}': not a round of this run (its rounds are the \
+                 data's eras, {} to {})",
                 at(),
                 rounds.first().map_or("", String::as_str),
                 rounds.last().map_or("", String::as_str)
@@ -102,7 +103,8 @@ pub fn read_stake_schedule(
         check_stake(Some(m), s).with_context(|| format!("{}, round '{r}'", at()))?;
         if let Some(first) = seen.insert((m, p), i) {
             bail!(
-                "{}: model '{m}' has a second stake for round '{r}' (the first is at {}); give                  each (round, model) one",
+                "{}: model '{m}' has a second stake for round '{r}' (the first is at {}); give \
+                 each (round, model) one",
                 at(),
                 frame.location(first)
             );
@@ -142,7 +144,8 @@ pub fn read_stakes(path: &Path) -> anyhow::Result<Vec<(String, f64)>> {
     let frame = read_frame(path)?;
     if frame.has("round") {
         bail!(
-            "{}: stakes that change by round (round, model, stake) are read by `erascore              compare` only; give one stake per model (model, stake)",
+            "{}: stakes that change by round (round, model, stake) are read by `erascore \
+             compare` only; give one stake per model (model, stake)",
             path.display()
         );
     }
