@@ -18,7 +18,7 @@ use anyhow::{bail, Context};
 use clap::Args;
 
 use erascore_engine::diagnostics::{metric_set, summarise, Available, ModelTarget};
-use erascore_engine::score::{score_streaming, MetaModelSource, ScoreConfig, ScoreInputs};
+use erascore_engine::score::{score_streaming, ScoreConfig, ScoreInputs};
 use erascore_engine::stats::{PayoutWeights, Stat};
 use erascore_io::dataset::DatasetRequest;
 use erascore_io::output::OutputDir;
@@ -196,17 +196,7 @@ pub fn run(args: &DiagnosticsArgs) -> anyhow::Result<()> {
     let mut references = references.iter();
     let mut next = || references.next().and_then(Option::as_ref);
     let (meta, benchmark, example) = (next(), next(), next());
-    let stakes = args
-        .signals
-        .stakes
-        .as_ref()
-        .map(|s| crate::stakes::read_column_stakes(s, predictions))
-        .transpose()?;
-    let meta_model = match (meta, &stakes) {
-        (Some(r), _) => Some(MetaModelSource::Column(r)),
-        (None, Some(s)) => Some(MetaModelSource::Stakes(s.clone())),
-        _ => None,
-    };
+    let (stakes, meta_model) = args.signals.meta_model(predictions, meta)?;
     let (metrics, omitted) = metric_set(
         args.top_bottom,
         &Available {

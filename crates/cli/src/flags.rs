@@ -7,9 +7,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use clap::Args;
 
-use erascore_engine::inputs::{check_model_names, Predictions, RowTable, NON_MODEL_COLUMNS};
+use erascore_engine::inputs::{
+    check_model_names, Predictions, Reference, RowTable, NON_MODEL_COLUMNS,
+};
 use erascore_engine::metrics::Metric;
-use erascore_engine::score::default_memory_budget;
+use erascore_engine::score::{default_memory_budget, MetaModelSource};
 use erascore_engine::signals::SignalsInputs;
 use erascore_io::dataset::FeatureSelection;
 use erascore_io::features_json::read_feature_set;
@@ -141,6 +143,9 @@ impl InputArgs {
     }
 }
 
+/// (prediction column, stake) of each staked model.
+pub type ColumnStakes = Vec<(usize, f64)>;
+
 /// The Signals inputs (`score`, `diagnostics`): stakes, neutralizers, sample weights and
 /// earlier submissions.
 #[derive(Args, Debug, Default)]
@@ -188,6 +193,26 @@ impl SignalsArgs {
                 .map(|p| ("--previous", Some(p.as_path()))),
         );
         paths
+    }
+
+    /// The stakes of the prediction columns (`--stakes`) and the meta model: the column of
+    /// the meta model file when there is one, else the stake-weighted one built per era.
+    pub fn meta_model<'r>(
+        &self,
+        predictions: &Predictions,
+        file: Option<&'r Reference>,
+    ) -> anyhow::Result<(Option<ColumnStakes>, Option<MetaModelSource<'r>>)> {
+        let stakes = self
+            .stakes
+            .as_ref()
+            .map(|s| crate::stakes::read_column_stakes(s, predictions))
+            .transpose()?;
+        let meta_model = match (file, &stakes) {
+            (Some(r), _) => Some(MetaModelSource::Column(r)),
+            (None, Some(s)) => Some(MetaModelSource::Stakes(s.clone())),
+            _ => None,
+        };
+        Ok((stakes, meta_model))
     }
 
     /// Reads the files `metrics` use; an error names the flag and the file.

@@ -11,14 +11,14 @@ use serde_json::{json, Value};
 
 use erascore_io::frame::{read_frame, write_frame_unstaged, Column, Frame, Values};
 use erascore_io::output::{check_writable, OutputFiles};
-use erascore_io::{FloatWidth, Strings};
+use erascore_io::FloatWidth;
 use erascore_payout::bootstrap::{DEFAULT_BLOCK, MAX_TRAJECTORIES};
 use erascore_payout::chart::{self, FanChart};
 use erascore_payout::series::{group_by_model, ModelScores};
 use erascore_payout::simulate::check_stake;
 use erascore_payout::{
-    bootstrap, model_stream, simulate, BootstrapOptions, ModelRun, NanPolicy, PayoutFactor, Preset,
-    Quantiles, RoundMultipliers, Rule, RuleOverrides, StakeLimits, TRAJECTORY_COLUMNS,
+    BootstrapOptions, ModelRun, NanPolicy, PayoutFactor, Preset, Quantiles, RoundMultipliers, Rule,
+    RuleOverrides, RunRequest, StakeLimits, TrajectoryTable, TRAJECTORY_COLUMNS,
 };
 
 use crate::common::{check_outputs, fmt, table, usage};
@@ -297,6 +297,15 @@ pub fn run(args: &PayoutArgs) -> anyhow::Result<()> {
         FactorSource::Fixed(f) => f.clone(),
         FactorSource::PerRound(p) => read_round_factors(p, &plan.rule)?,
     };
+    let request = RunRequest {
+        rule: &plan.rule,
+        per_round: per_round.as_ref(),
+        nan: args.nan.into(),
+        corr_column: &plan.corr_col,
+        mmc_column: &plan.mmc_col,
+        factor: &factor,
+        bootstrap: plan.bootstrap,
+    };
     let runs = series
         .iter()
         .map(|m| {
@@ -305,15 +314,7 @@ pub fn run(args: &PayoutArgs) -> anyhow::Result<()> {
                 .find(|(name, _)| *name == m.model)
                 .map(|(_, s)| *s)
                 .with_context(|| format!("model '{}' has scores but no stake", m.model))?;
-            run_model(
-                args,
-                &plan,
-                m,
-                stake0,
-                &factor,
-                per_round.as_ref(),
-                &unstaked,
-            )
+            run_model(&request, m, stake0, &unstaked)
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
 
@@ -424,66 +425,36 @@ fn read_unstaked(
 }
 
 /// Simulates (and bootstraps) one model.
+/// Simulates one model, saying on stderr which rounds were left out or not staked.
 fn run_model(
-    args: &PayoutArgs,
-    plan: &PayoutRequest,
+    request: &RunRequest<'_>,
     m: &ModelScores,
     stake0: f64,
-    factor: &PayoutFactor,
-    per_round: Option<&RoundMultipliers>,
     unstaked: &HashSet<(String, String)>,
 ) -> anyhow::Result<ModelRun> {
-    let rule = &plan.rule;
-    let prepared = m.prepare_with(
-        rule,
-        per_round,
-        args.nan.into(),
-        &plan.corr_col,
-        &plan.mmc_col,
-    )?;
-    if !prepared.skipped.is_empty() {
+    let run = erascore_payout::run_model(request, m, stake0, &|round| {
+        unstaked.contains(&(m.model.clone(), round.to_string()))
+    })
+    .with_context(|| format!("model '{}'", m.model))?;
+    if !run.skipped.is_empty() {
         eprintln!(
             "warning: model '{}': skipped {} round(s) with NaN scores ({}); later rounds move \
              up, use --nan zero to keep their place",
             m.model,
-            prepared.skipped.len(),
-            preview(&prepared.skipped)
+            run.skipped.len(),
+            preview(&run.skipped)
         );
     }
-    let context = || format!("model '{}'", m.model);
-    let mut factors = factor.for_rounds(prepared.rounds.iter().map(String::as_str))?;
-    // An unstaked round neither pays nor burns: a payout factor of 0 does exactly that.
-    let mut held_out = Vec::new();
-    for (f, round) in factors.iter_mut().zip(&prepared.rounds) {
-        if unstaked.contains(&(m.model.clone(), round.clone())) {
-            *f = 0.0;
-            held_out.push(round.clone());
-        }
-    }
-    if !held_out.is_empty() {
+    if !run.held_out.is_empty() {
         eprintln!(
             "model '{}': not staked in {} round(s) whose churn or turnover reached the limit \
              ({})",
             m.model,
-            held_out.len(),
-            preview(&held_out)
+            run.held_out.len(),
+            preview(&run.held_out)
         );
     }
-    let trajectory = simulate(stake0, &prepared.scores, &factors, rule).with_context(context)?;
-    let stream = model_stream(&m.model);
-    let bootstrap = plan
-        .bootstrap
-        .map(|o| bootstrap(stake0, &prepared.scores, &factors, rule, &o, stream))
-        .transpose()
-        .with_context(context)?;
-    Ok(ModelRun {
-        model: m.model.clone(),
-        summary: trajectory.summary(),
-        rounds: prepared.rounds,
-        skipped: prepared.skipped,
-        trajectory,
-        bootstrap,
-    })
+    Ok(run)
 }
 
 /// One fan chart per model: `chart` itself for a single model, `FILE_<model>.ext` otherwise.
@@ -655,33 +626,26 @@ fn per_model_path(chart: &Path, model: &str) -> PathBuf {
 }
 
 fn trajectory_frame(path: &Path, runs: &[ModelRun]) -> anyhow::Result<Frame> {
-    let rows: usize = runs.iter().map(|r| r.rounds.len()).sum();
-    let mut round = Strings::with_capacity(rows, 0);
-    let mut model = Strings::with_capacity(rows, 0);
-    let mut cols: [Vec<f64>; 5] = std::array::from_fn(|_| Vec::with_capacity(rows));
-    for r in runs {
-        for (label, o) in r.rounds.iter().zip(&r.trajectory.rounds) {
-            round.push(label);
-            model.push(&r.model);
-            for (c, v) in cols.iter_mut().zip(o.values()) {
-                c.push(v);
-            }
-        }
-    }
+    let table = TrajectoryTable::new(runs);
     let mut columns = vec![
         Column {
             name: "round".into(),
-            values: Values::Text(round),
+            values: Values::Text(table.round),
         },
         Column {
             name: "model".into(),
-            values: Values::Text(model),
+            values: Values::Text(table.model),
         },
     ];
-    columns.extend(TRAJECTORY_COLUMNS.iter().zip(cols).map(|(n, v)| Column {
-        name: (*n).into(),
-        values: Values::Float(v, FloatWidth::F64),
-    }));
+    columns.extend(
+        TRAJECTORY_COLUMNS
+            .iter()
+            .zip(table.columns)
+            .map(|(n, v)| Column {
+                name: (*n).into(),
+                values: Values::Float(v, FloatWidth::F64),
+            }),
+    );
     Ok(Frame::new(path, columns)?)
 }
 

@@ -6,9 +6,7 @@ use anyhow::{bail, Context};
 use clap::Args;
 
 use erascore_engine::metrics::Metric;
-use erascore_engine::score::{
-    by_model, score_streaming, MetaModelSource, ScoreConfig, ScoreInputs, ScoreReport,
-};
+use erascore_engine::score::{by_model, score_streaming, ScoreConfig, ScoreInputs, ScoreReport};
 use erascore_engine::stats::basic;
 use erascore_io::dataset::DatasetRequest;
 use erascore_io::frame::{write_frame_unstaged, Column, Frame, Values};
@@ -169,17 +167,7 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
     let mut references = references.iter();
     let meta_ref = references.next().and_then(Option::as_ref);
     let benchmark = references.next().and_then(Option::as_ref);
-    let stakes = args
-        .signals
-        .stakes
-        .as_ref()
-        .map(|s| crate::stakes::read_column_stakes(s, predictions))
-        .transpose()?;
-    let meta_model = match (meta_ref, &stakes) {
-        (Some(r), _) => Some(MetaModelSource::Column(r)),
-        (None, Some(s)) => Some(MetaModelSource::Stakes(s.clone())),
-        _ => None,
-    };
+    let (stakes, meta_model) = args.signals.meta_model(predictions, meta_ref)?;
     let inputs = ScoreInputs {
         data,
         predictions,

@@ -36,6 +36,7 @@ pub mod chart;
 pub mod factor;
 pub mod multipliers;
 pub mod rule;
+pub mod run;
 pub mod series;
 pub mod simulate;
 pub mod summary;
@@ -44,6 +45,7 @@ pub use bootstrap::{bootstrap, model_stream, BootstrapOptions, BootstrapReport, 
 pub use factor::PayoutFactor;
 pub use multipliers::RoundMultipliers;
 pub use rule::{Preset, Rule, RuleOverrides, StakeLimits};
+pub use run::{run_model, RunRequest, TrajectoryTable};
 pub use series::{ModelScores, NanPolicy, PreparedModel};
 pub use simulate::{simulate, ModelRun, RoundOutcome, Trajectory, TRAJECTORY_COLUMNS};
 pub use summary::Summary;

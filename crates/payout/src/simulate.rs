@@ -59,6 +59,8 @@ pub struct ModelRun {
     pub rounds: Vec<String>,
     /// Labels of rounds left out for NaN scores.
     pub skipped: Vec<String>,
+    /// Labels of rounds simulated with a payout factor of 0: the model was not staked.
+    pub held_out: Vec<String>,
     /// The simulated trajectory.
     pub trajectory: Trajectory,
     /// Its summary.

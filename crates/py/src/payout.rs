@@ -13,8 +13,8 @@ use pyo3::types::PyDict;
 use erascore_payout::series::group_by_model;
 use erascore_payout::simulate::check_stake;
 use erascore_payout::{
-    simulate, ModelRun, NanPolicy, PayoutFactor, Preset, Rule, RuleOverrides, Summary,
-    TRAJECTORY_COLUMNS,
+    run_model, ModelRun, NanPolicy, PayoutFactor, Preset, Rule, RuleOverrides, RunRequest, Summary,
+    TrajectoryTable, TRAJECTORY_COLUMNS,
 };
 
 fn err(e: impl std::fmt::Display) -> PyErr {
@@ -115,50 +115,34 @@ fn payout_series<'py>(
         if series.is_empty() {
             return Err("no score rows".to_string());
         }
+        let request = RunRequest {
+            rule: &rule,
+            per_round: None,
+            nan,
+            corr_column: corr_col,
+            mmc_column: mmc_col,
+            factor: &factor,
+            bootstrap: None,
+        };
         series
             .iter()
             .map(|m| {
                 let stake0 = *stakes
                     .get(&m.model)
                     .ok_or_else(|| format!("model '{}' has scores but no stake", m.model))?;
-                let context = |e: &dyn std::fmt::Display| format!("model '{}': {e}", m.model);
-                let prepared = m
-                    .prepare_with(&rule, None, nan, corr_col, mmc_col)
-                    .map_err(|e| context(&e))?;
-                let factors = factor
-                    .for_rounds(prepared.rounds.iter().map(String::as_str))
-                    .map_err(|e| context(&e))?;
-                let trajectory =
-                    simulate(stake0, &prepared.scores, &factors, &rule).map_err(|e| context(&e))?;
-                Ok(ModelRun {
-                    model: m.model.clone(),
-                    summary: trajectory.summary(),
-                    rounds: prepared.rounds,
-                    skipped: prepared.skipped,
-                    trajectory,
-                    bootstrap: None,
-                })
+                run_model(&request, m, stake0, &|_| false)
+                    .map_err(|e| format!("model '{}': {e}", m.model))
             })
             .collect()
     });
     let runs = runs.map_err(PyValueError::new_err)?;
 
-    let mut round_col = Vec::new();
-    let mut model_col = Vec::new();
-    let mut values: [Vec<f64>; 5] = Default::default();
-    for r in &runs {
-        for (label, o) in r.rounds.iter().zip(&r.trajectory.rounds) {
-            round_col.push(label.clone());
-            model_col.push(r.model.clone());
-            for (c, v) in values.iter_mut().zip(o.values()) {
-                c.push(v);
-            }
-        }
-    }
+    let table = TrajectoryTable::new(&runs);
     let trajectory = PyDict::new(py);
-    trajectory.set_item("round", round_col)?;
-    trajectory.set_item("model", model_col)?;
-    for (name, v) in TRAJECTORY_COLUMNS.into_iter().zip(values) {
+    let text = |s: &erascore_io::Strings| s.iter().map(str::to_string).collect::<Vec<_>>();
+    trajectory.set_item("round", text(&table.round))?;
+    trajectory.set_item("model", text(&table.model))?;
+    for (name, v) in TRAJECTORY_COLUMNS.into_iter().zip(table.columns) {
         trajectory.set_item(name, PyArray1::from_vec(py, v))?;
     }
 
