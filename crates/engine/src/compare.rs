@@ -1314,6 +1314,79 @@ mod tests {
         assert!(e.contains("'cor'"), "{e}");
     }
 
+    /// One model, lag 1, cap 1, score = CORR: 10 NMR, a deposit to 20 NMR in round 2, where
+    /// its score is NaN, so the deposit applies at round 3.
+    /// round  score  stake at risk            payout
+    /// 1      0.1    10                       1
+    /// 2      NaN    (skipped)                0
+    /// 3      0.1    10 + 1 = 11, set to 20   2
+    /// 4      0.1    20 + 2 = 22              2.2
+    /// final 22 + 2.2 = 24.2; total payout 1 + 2 + 2.2 = 5.2 (not 24.2 − 10)
+    #[test]
+    fn stake_changes_hand_checked() {
+        use erascore_payout::RuleOverrides;
+        let rule = Rule::new(
+            Preset::Custom,
+            &RuleOverrides {
+                cap: Some(1.0),
+                resolve_lag: Some(1),
+                ..RuleOverrides::default()
+            },
+        )
+        .unwrap();
+        let formula = ScoreFormula::parse("1 * corr").unwrap();
+        let config = CompareConfig::new(
+            "c",
+            "target",
+            rule,
+            Some(&formula),
+            MetaModelSpec::default(),
+            FactorSpec::Constant(1.0),
+        )
+        .unwrap();
+        let rounds: Vec<String> = ["r1", "r2", "r3", "r4"].map(String::from).to_vec();
+        let scores = |changes: &[StakeChange]| {
+            let series = vec![vec![Some(ModelScores {
+                model: "m".into(),
+                rounds: rounds.clone(),
+                corr: vec![0.1, f64::NAN, 0.1, 0.1],
+                mmc: None,
+            })]];
+            let scores = CompareScores {
+                rounds: rounds.clone(),
+                series,
+                warnings: Vec::new(),
+                chunks: 1,
+            };
+            compare_report_with_changes(
+                &["m".to_string()],
+                &[(0, 10.0)],
+                changes,
+                std::slice::from_ref(&config),
+                scores,
+            )
+        };
+        let change = |round: &str, stake: f64| StakeChange {
+            model: 0,
+            round: round.into(),
+            stake,
+        };
+        let r = scores(&[change("r2", 20.0)]).unwrap();
+        let m = &r.configs[0].models[0];
+        assert!((m.final_stake - 24.2).abs() < 1e-12, "{m:?}");
+        assert!((m.total_payout - 5.2).abs() < 1e-12, "{m:?}");
+        let p = &m.payouts;
+        assert!((p[0] - 1.0).abs() < 1e-12 && p[1] == 0.0 && (p[2] - 2.0).abs() < 1e-12);
+        assert_eq!(m.stake0, 10.0);
+        // Without changes: 10 → 11 → 12.1 → 13.31, total payout = final − start.
+        let r = scores(&[]).unwrap();
+        let m = &r.configs[0].models[0];
+        assert!((m.final_stake - 13.31).abs() < 1e-12, "{m:?}");
+        assert_eq!(m.total_payout, m.final_stake - 10.0);
+        let e = scores(&[change("r9", 5.0)]).unwrap_err().to_string();
+        assert!(e.contains("'m'") && e.contains("'r9'"), "{e}");
+    }
+
     #[test]
     fn gini_and_top_share_hand_checked() {
         assert_eq!(gini(&[1.0, 1.0, 1.0, 1.0]), 0.0);
