@@ -7,17 +7,20 @@ use anyhow::{bail, Context};
 use clap::Args;
 use serde_json::Value;
 
-use erascore_engine::compare::{compare, scoring_groups, CompareInputs, CompareReport};
+use erascore_engine::compare::{compare, scoring_groups, CompareInputs, CompareReport, EraLoader};
+use erascore_engine::inputs::Predictions;
 use erascore_engine::EngineError;
 use erascore_io::dataset::read_dataset;
+use erascore_io::era::era_order;
+use erascore_io::frame::{column_names, read_frame_columns, read_frame_eras};
 use erascore_io::output::OutputDir;
 use erascore_report::compare_files::{
-    compare_models, compare_request, summary_json, totals, write_compare,
+    compare_request, compare_stakes, summary_json, totals, write_compare,
 };
 pub use erascore_report::compare_files::{read_configs, FILES};
+use erascore_report::predictions::{self, Shape};
 
 use crate::common::{fmt, progress, table, usage};
-use crate::load::read_predictions;
 
 /// Flags of `erascore compare`.
 #[derive(Args, Debug)]
@@ -25,10 +28,12 @@ pub struct CompareArgs {
     /// Data parquet in the Numerai v5 layout (id, era, targets; features for fnc).
     #[arg(long)]
     pub data: PathBuf,
-    /// Predictions, wide: id (and era) plus one column per model.
+    /// Predictions, wide (id, era and one column per model) or long (id, era, model,
+    /// prediction), told apart by their columns.
     #[arg(long)]
     pub predictions: PathBuf,
-    /// Starting stakes (CSV or parquet: model,stake); every model needs one.
+    /// Stakes (CSV or parquet): model,stake (starting stakes), or round,model,stake (each
+    /// row sets the model's stake at the start of that round); every model needs one.
     #[arg(long)]
     pub stakes: PathBuf,
     /// The configurations to compare (TOML, `[[config]]` tables).
@@ -55,6 +60,7 @@ pub struct CompareArgs {
 
 /// Runs `erascore compare`.
 pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
+    keep_freed_memory();
     let (configs, staged) = (|| -> anyhow::Result<_> {
         if !(0.0..1.0).contains(&args.max_filtered_ratio) {
             bail!(
@@ -70,7 +76,12 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
     let request = compare_request(&configs);
     let started = std::time::Instant::now();
     let data = read_dataset(&args.data, &request)?;
-    let (models, stakes) = compare_models(&args.predictions, &args.stakes)?;
+    let rounds: Vec<String> = era_order(&data.era_names)
+        .into_iter()
+        .map(|e| data.era_names[e].clone())
+        .collect();
+    let ((models, stakes), stake_changes) =
+        compare_stakes(&args.predictions, &args.stakes, &rounds)?;
     if !args.quiet {
         eprintln!(
             "{} models, {} eras, {} rows (data read in {:.1} s)",
@@ -81,8 +92,28 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
         );
     }
     let load = |m: &[String]| {
-        read_predictions(&args.predictions, Some(m))
+        erascore_report::predictions::read(&args.predictions, Some(m))
             .map_err(|e| EngineError::Config(format!("{e:#}")))
+    };
+    let path = &args.predictions;
+    // A wide file with eras is read a batch of eras at a time when it does not fit at once.
+    let by_era_ok =
+        predictions::shape(path)? == Shape::Wide && column_names(path)?.iter().any(|c| c == "era");
+    let keys = || -> Result<Predictions, EngineError> {
+        let mut frame = read_frame_columns(path, Some(&["id", "era"]))?;
+        Ok(Predictions {
+            path: path.clone(),
+            ids: frame.take_text("id")?,
+            eras: Some(frame.take_text("era")?),
+            models: Vec::new(),
+            values: Vec::new(),
+        })
+    };
+    let by_era = |eras: &[String]| -> Result<Predictions, EngineError> {
+        let mut columns = vec!["id", "era"];
+        columns.extend(models.iter().map(String::as_str));
+        let frame = read_frame_eras(path, Some(&columns), eras)?;
+        Predictions::from_frame(frame, Some(&models))
     };
     let passes = scoring_groups(&configs).len();
     let bar = progress(data.era_names.len() * passes, "scoring", args.quiet);
@@ -90,8 +121,13 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
         data: &data,
         models: &models,
         load: &load,
+        by_era: by_era_ok.then_some(EraLoader {
+            keys: &keys,
+            load: &by_era,
+        }),
         max_values: args.max_values,
         stakes: &stakes,
+        stake_changes: &stake_changes,
         max_filtered_ratio: args.max_filtered_ratio,
         target_pow15: !args.no_target_pow15,
     };
@@ -117,6 +153,25 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Keeps freed memory in the process for the rest of the run. A large run reads its
+/// predictions a batch at a time, ~1 GB each; by default mimalloc returns freed memory to
+/// the OS after a short delay (1 s in the v3 it builds), and every batch then page-faults the same amount back in (the kernel
+/// zeroing fresh pages was half the CPU time of a 10,000-model run). The peak is unchanged:
+/// the next batch reuses the memory.
+#[allow(unsafe_code)]
+fn keep_freed_memory() {
+    extern "C" {
+        fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
+    }
+    // `mi_option_purge_delay` in mimalloc.h (v2 and v3, as built by libmimalloc-sys 0.1.49):
+    // the 16th option of `mi_option_e`; -1 turns purging off (`MIMALLOC_PURGE_DELAY=-1`).
+    const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
+    // SAFETY: `mi_option_set` only stores an option value (no pointer is passed); mimalloc
+    // is this binary's global allocator (main.rs), so the symbol is linked, and options may be
+    // changed while the allocator runs.
+    unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
 }
 
 fn summary_table(r: &CompareReport) -> String {

@@ -291,6 +291,254 @@ min_stake = 2.5
     assert_ne!(k("y2024"), k("weekly"));
 }
 
+/// The four files of a compare folder, for byte comparison.
+fn outputs(out: &Path) -> Vec<Vec<u8>> {
+    [
+        "compare.json",
+        "per_model.parquet",
+        "per_round.parquet",
+        "report.html",
+    ]
+    .iter()
+    .map(|f| std::fs::read(out.join(f)).unwrap())
+    .collect()
+}
+
+/// The same predictions, long (`id, era, model, prediction`) or wide, and read all at once,
+/// a batch of eras at a time or in chunks of models, give the same files byte for byte.
+#[test]
+fn long_predictions_and_batched_reads_give_the_same_numbers() {
+    use erascore_io::frame::{write_frame, Column, Frame, Values};
+    use erascore_io::{FloatWidth, Strings};
+
+    let dir = tempfile::tempdir().unwrap();
+    let a = archive(dir.path());
+    let (data, wide, stakes) = (
+        a.join("data.parquet"),
+        a.join("predictions.parquet"),
+        a.join("stakes.csv"),
+    );
+    let w = read_frame(&wide).unwrap();
+    let (ids, eras) = (w.text("id").unwrap(), w.text("era").unwrap());
+    let models: Vec<String> = w
+        .names()
+        .into_iter()
+        .filter(|n| n != "id" && n != "era")
+        .collect();
+    let columns: Vec<Vec<f64>> = models
+        .iter()
+        .map(|m| w.float(m).unwrap().0.into_owned())
+        .collect();
+    let (mut l_id, mut l_era, mut l_model, mut l_value) =
+        (Strings::new(), Strings::new(), Strings::new(), Vec::new());
+    for r in 0..w.rows() {
+        for (m, values) in models.iter().zip(&columns) {
+            l_id.push(&ids[r]);
+            l_era.push(&eras[r]);
+            l_model.push(m);
+            l_value.push(values[r]);
+        }
+    }
+    let long = dir.path().join("long.parquet");
+    let text = |name: &str, v: Strings| Column {
+        name: name.into(),
+        values: Values::Text(v),
+    };
+    let frame = Frame::new(
+        &long,
+        vec![
+            text("id", l_id),
+            text("era", l_era),
+            text("model", l_model),
+            Column {
+                name: "prediction".into(),
+                values: Values::Float(l_value, FloatWidth::F64),
+            },
+        ],
+    )
+    .unwrap();
+    write_frame(&long, &frame).unwrap();
+
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(
+        &rules,
+        "[[config]]\nname = \"y2024\"\nrule = \"2024\"\n\n[[config]]\nname = \"naive\"\n\
+         score = \"1 * corr_tb50 + 1 * mmc\"\ncap = 0.1\nmeta_model = \"naive\"\n\
+         min_stake = 1\n",
+    )
+    .unwrap();
+    let run = |preds: &Path, name: &str, max_values: &str| {
+        let out = dir.path().join(name);
+        ok(&[
+            "compare",
+            "--data",
+            &s(&data),
+            "--predictions",
+            &s(preds),
+            "--stakes",
+            &s(&stakes),
+            "--configs",
+            &s(&rules),
+            "--out",
+            &s(&out),
+            "--max-values",
+            max_values,
+            "--quiet",
+        ]);
+        outputs(&out)
+    };
+    let whole = run(&wide, "wide", "100000000");
+    // 24 models × 240 rows per era: one era per batch, then two.
+    assert!(
+        whole == run(&wide, "wide-eras-1", "6000"),
+        "era batches of 1"
+    );
+    assert!(
+        whole == run(&wide, "wide-eras-2", "12000"),
+        "era batches of 2"
+    );
+    assert!(whole == run(&long, "long", "100000000"), "long predictions");
+    // A long file is read in chunks of models (two passes).
+    assert!(
+        whole == run(&long, "long-chunks", "20000"),
+        "long, in chunks"
+    );
+    let p = per_model(&dir.path().join("long"));
+    assert_eq!(p.len(), 2 * models.len());
+    assert!(p.values().all(|v| v.0.is_finite()), "{p:?}");
+
+    // A (era, id, model) given twice is named, with both lines.
+    let dup = dir.path().join("dup.csv");
+    let mut text = String::from("id,era,model,prediction\n");
+    for m in models.iter().chain([&models[0]]) {
+        text.push_str(&format!("{},{},{m},0.5\n", &ids[0], &eras[0]));
+    }
+    std::fs::write(&dup, text).unwrap();
+    let out = erascore(&[
+        "compare",
+        "--data",
+        &s(&data),
+        "--predictions",
+        &s(&dup),
+        "--stakes",
+        &s(&stakes),
+        "--configs",
+        &s(&rules),
+        "--out",
+        &s(&dir.path().join("dup-out")),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("dup.csv")
+            && err.contains(&format!("line {}", models.len() + 2))
+            && err.contains("second prediction")
+            && err.contains("line 2"),
+        "{err}"
+    );
+}
+
+/// Stakes that change by round: a stake set at the start of every round is what every
+/// payout is paid on, so (lag 1, no clip) a model's total payout is that stake times the
+/// sum of its scores; a model listed only at the first round gives the numbers of the
+/// `model, stake` file; a round the data lacks is an error naming file, line, model, round.
+#[test]
+fn stakes_that_change_by_round() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = archive(dir.path());
+    let (data, preds, stakes) = (
+        a.join("data.parquet"),
+        a.join("predictions.parquet"),
+        a.join("stakes.csv"),
+    );
+    let f = read_frame(&stakes).unwrap();
+    let (names, amounts) = (f.text("model").unwrap(), f.float("stake").unwrap().0);
+    let eras: Vec<String> = (1..=14).map(|e| format!("{e:04}")).collect();
+    // model 0: 40 NMR set at every round; model 1: a deposit to 3x its stake at round 8;
+    // the rest: their stake at the first round only.
+    let mut by_round = String::from("round,model,stake\n");
+    for (i, (m, &x)) in names.iter().zip(amounts.iter()).enumerate() {
+        match i {
+            0 => eras
+                .iter()
+                .for_each(|e| by_round.push_str(&format!("{e},{m},40\n"))),
+            1 => by_round.push_str(&format!("0001,{m},{x}\n0008,{m},{}\n", 3.0 * x)),
+            _ => by_round.push_str(&format!("0001,{m},{x}\n")),
+        }
+    }
+    let schedule = dir.path().join("by_round.csv");
+    std::fs::write(&schedule, by_round).unwrap();
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(
+        &rules,
+        "[[config]]\nname = \"corr\"\nscore = \"1 * corr\"\ncap = 1\nresolve_lag = 1\n\n\
+         [[config]]\nname = \"y2024\"\nrule = \"2024\"\n",
+    )
+    .unwrap();
+    let run = |stakes: &Path, name: &str| {
+        let out = dir.path().join(name);
+        erascore(&[
+            "compare",
+            "--data",
+            &s(&data),
+            "--predictions",
+            &s(&preds),
+            "--stakes",
+            &s(stakes),
+            "--configs",
+            &s(&rules),
+            "--out",
+            &s(&out),
+            "--quiet",
+        ])
+    };
+    let out = run(&schedule, "by_round");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(run(&stakes, "plain").status.success());
+    let (changed, plain) = (
+        per_model(&dir.path().join("by_round")),
+        per_model(&dir.path().join("plain")),
+    );
+    let key = |c: &str, m: &str| (c.to_string(), m.to_string());
+    let (mean, total, _) = changed[&key("corr", &names[0])];
+    assert!(mean.is_finite() && mean != 0.0);
+    let expected = 40.0 * 14.0 * mean;
+    assert!(
+        (total - expected).abs() <= 1e-12 * expected.abs().max(1.0),
+        "{total} vs {expected}"
+    );
+    // A deposit changes the model's payouts, and only that model's (under CORR alone).
+    assert_ne!(
+        changed[&key("corr", &names[1])],
+        plain[&key("corr", &names[1])]
+    );
+    // (Under y2024 every model's MMC moves too: the meta model weighs the starting stakes.)
+    for m in names.iter().skip(2) {
+        assert_eq!(changed[&key("corr", m)], plain[&key("corr", m)], "{m}");
+    }
+
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        format!("round,model,stake\n0001,{m},1\n0099,{m},2\n", m = &names[0]),
+    )
+    .unwrap();
+    let out = run(&bad, "bad");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("bad.csv")
+            && err.contains("line 3")
+            && err.contains(&format!("model '{}'", &names[0]))
+            && err.contains("round '0099'"),
+        "{err}"
+    );
+}
+
 #[test]
 fn bad_configuration_files_are_usage_errors() {
     let dir = tempfile::tempdir().unwrap();

@@ -17,6 +17,7 @@ use rayon::prelude::*;
 use erascore_io::dataset::Dataset;
 use erascore_kernels::pearson::spearman;
 use erascore_payout::series::ModelScores;
+use erascore_payout::simulate::simulate_with_stakes;
 use erascore_payout::{simulate, NanPolicy, PayoutError, PayoutFactor, Rule};
 
 use erascore_io::Strings;
@@ -306,6 +307,29 @@ impl CompareConfig {
 /// Loads the prediction columns of the named models (all from one file).
 pub type LoadModels<'a> = dyn Fn(&[String]) -> Result<Predictions, EngineError> + Sync + 'a;
 
+/// Reads a predictions file era by era: the path [`compare_scores`] takes when the
+/// predictions do not fit in memory at once and the file has an era column.
+#[derive(Clone, Copy)]
+pub struct EraLoader<'a> {
+    /// The file's row keys (ids and eras) without a model column.
+    pub keys: &'a (dyn Fn() -> Result<Predictions, EngineError> + Sync + 'a),
+    /// Every model's predictions (all models, in column order) of the rows of these eras;
+    /// rows of other eras may come along, and are dropped.
+    pub load: &'a (dyn Fn(&[String]) -> Result<Predictions, EngineError> + Sync + 'a),
+}
+
+/// A model's stake set at the start of a round: a deposit or withdrawal of the difference
+/// (stakes file rows `round, model, stake`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StakeChange {
+    /// The model (index into the prediction columns).
+    pub model: usize,
+    /// The round (era label) it is set at.
+    pub round: String,
+    /// The stake from that round on.
+    pub stake: f64,
+}
+
 /// Everything [`compare`] reads.
 #[derive(Clone, Copy)]
 pub struct CompareInputs<'a> {
@@ -317,11 +341,18 @@ pub struct CompareInputs<'a> {
     /// prediction values (models × data rows) at once, reading the file in chunks of models
     /// when it holds more.
     pub load: &'a LoadModels<'a>,
+    /// Reads the predictions a few eras at a time, when the file allows it. With it, a run
+    /// that does not fit in `max_values` reads batches of eras with every model instead of
+    /// chunks of models, so that each model is still ranked once per era and pass.
+    pub by_era: Option<EraLoader<'a>>,
     /// Most prediction values held in memory at once.
     pub max_values: usize,
     /// Starting stake of each model (index into `models`), in the stakes file's order;
     /// every model needs one.
     pub stakes: &'a [(usize, f64)],
+    /// Stakes set at the start of later rounds (deposits and withdrawals), beside the
+    /// starting stakes of `stakes`.
+    pub stake_changes: &'a [StakeChange],
     /// Share of ids alignment may drop.
     pub max_filtered_ratio: f64,
     /// numerai-tools' `target_pow15`.
@@ -415,7 +446,13 @@ pub fn compare(
     on_era: &(dyn Fn() + Sync),
 ) -> Result<CompareReport, EngineError> {
     let scores = compare_scores(inputs, configs, None, on_era)?;
-    compare_report(inputs.models, inputs.stakes, configs, scores)
+    compare_report_with_changes(
+        inputs.models,
+        inputs.stakes,
+        inputs.stake_changes,
+        configs,
+        scores,
+    )
 }
 
 /// The per-round scores of every model under every configuration: what [`compare`] gathers
@@ -486,6 +523,20 @@ pub fn compare_scores(
         series: vec![vec![None; n_models]; configs.len()],
         warnings: Vec::new(),
     };
+    if let (false, Some(by_era)) = (chunks.is_empty(), &inputs.by_era) {
+        let batches = scores_by_era(inputs, by_era, configs, &groups, only, on_era)?;
+        let Collected {
+            rounds,
+            series,
+            warnings,
+        } = batches.0;
+        return Ok(CompareScores {
+            rounds,
+            series,
+            warnings,
+            chunks: batches.1,
+        });
+    }
     if chunks.is_empty() {
         let all: Vec<usize> = (0..n_models).collect();
         let preds = (inputs.load)(&names(&all))?;
@@ -554,6 +605,41 @@ pub fn compare_report(
     configs: &[CompareConfig],
     scores: CompareScores,
 ) -> Result<CompareReport, EngineError> {
+    compare_report_with_changes(models, stakes, &[], configs, scores)
+}
+
+/// [`compare_report`] with stakes that change by round: each change sets the model's stake
+/// at the start of its round (at its next scored round when the model has no score in that
+/// one; after every round has resolved when it has none later), and a model's
+/// `total_payout` is then the sum of its payouts rather than final minus starting stake.
+pub fn compare_report_with_changes(
+    models: &[String],
+    stakes: &[(usize, f64)],
+    changes: &[StakeChange],
+    configs: &[CompareConfig],
+    scores: CompareScores,
+) -> Result<CompareReport, EngineError> {
+    let mut by_model: Vec<Vec<(usize, f64)>> = vec![Vec::new(); models.len()];
+    for c in changes {
+        let Some(list) = by_model.get_mut(c.model) else {
+            return Err(EngineError::Config(format!(
+                "a stake change names model column {}, of {}",
+                c.model,
+                models.len()
+            )));
+        };
+        let Some(r) = scores.rounds.iter().position(|x| *x == c.round) else {
+            return Err(EngineError::Config(format!(
+                "model '{}': its stake changes in round '{}', which has no predictions",
+                models[c.model], c.round
+            )));
+        };
+        list.push((r, c.stake));
+    }
+    for list in &mut by_model {
+        // Stable: of two changes in one round, the later row wins.
+        list.sort_by_key(|(r, _)| *r);
+    }
     let mut stake0 = vec![f64::NAN; models.len()];
     for &(m, s) in stakes {
         stake0[m] = s;
@@ -568,7 +654,8 @@ pub fn compare_report(
     let mut results = Vec::with_capacity(configs.len());
     for (config, series) in configs.iter().zip(series) {
         let series: Vec<ModelScores> = series.into_iter().flatten().collect();
-        let (result, mut w) = simulate_config(config, &series, &stake0, &rounds, total_stake)?;
+        let (result, mut w) =
+            simulate_config(config, &series, &stake0, &by_model, &rounds, total_stake)?;
         warnings.append(&mut w);
         results.push(result);
     }
@@ -580,6 +667,177 @@ pub fn compare_report(
         chunks,
         warnings,
     })
+}
+
+/// The era-major path of [`compare_scores`]: the eras with predictions, in the order
+/// `score` scores them, in batches that hold every model within `max_values`; each batch is
+/// scored as a whole run over the data of its eras (every model ranked once per era and
+/// pass, each pass's meta model built once per era from those ranks), and the batches'
+/// rounds are joined in order. A score, a meta model and its checks depend on the rows of
+/// their own era only, so the numbers are those of a run over all eras at once; the checks
+/// spanning the file (overlap with the data, eras without predictions) are made here, on the
+/// whole file's keys. Returns the series and the number of batches.
+fn scores_by_era(
+    inputs: &CompareInputs<'_>,
+    by_era: &EraLoader<'_>,
+    configs: &[CompareConfig],
+    groups: &[Group],
+    only: Option<&[String]>,
+    on_era: &(dyn Fn() + Sync),
+) -> Result<(Collected, usize), EngineError> {
+    let data = inputs.data;
+    let n_models = inputs.models.len();
+    let keys = (by_era.keys)()?;
+    let pred_row = DataRows::new(data).match_rows(&keys.keys())?;
+    let matched = pred_row.iter().filter(|r| r.is_some()).count();
+    crate::inputs::require_overlap(
+        || format!("{} vs {}", keys.path.display(), data.path.display()),
+        matched,
+        keys.ids.len(),
+        inputs.max_filtered_ratio,
+    )?;
+    drop(keys);
+    let n_eras = data.era_names.len();
+    let mut era_matched = vec![0usize; n_eras];
+    for (r, &e) in data.eras.iter().enumerate() {
+        if pred_row[r].is_some() {
+            era_matched[e as usize] += 1;
+        }
+    }
+    drop(pred_row);
+    let mut out = Collected {
+        rounds: Vec::new(),
+        series: vec![vec![None; n_models]; configs.len()],
+        warnings: Vec::new(),
+    };
+    let mut eras = erascore_io::era::era_order(&data.era_names);
+    // The warning a run over all eras gives, worded as `score` words it.
+    let skipped: Vec<&str> = eras
+        .iter()
+        .filter(|&&e| era_matched[e] == 0)
+        .map(|&e| data.era_names[e].as_str())
+        .collect();
+    if !skipped.is_empty() {
+        out.warnings.push(format!(
+            "{} era(s) have no predictions and were skipped (first: {})",
+            skipped.len(),
+            skipped[0]
+        ));
+    }
+    eras.retain(|&e| era_matched[e] > 0);
+    if let Some(only) = only {
+        eras.retain(|&e| only.contains(&data.era_names[e]));
+    }
+    let widest = eras.iter().map(|&e| era_matched[e]).max().unwrap_or(1);
+    let mut per_batch = (inputs.max_values / widest.max(1) / n_models.max(1)).max(1);
+    // Eras of a batch are scored in parallel: a whole number of eras per thread.
+    let threads = rayon::current_num_threads().max(1);
+    if per_batch >= threads {
+        per_batch -= per_batch % threads;
+    }
+    let all: Vec<usize> = (0..n_models).collect();
+    let mut batches = 0;
+    for batch in eras.chunks(per_batch) {
+        batches += 1;
+        let names: Vec<String> = batch.iter().map(|&e| data.era_names[e].clone()).collect();
+        let mut in_batch = vec![false; n_eras];
+        for &e in batch {
+            in_batch[e] = true;
+        }
+        let rows: Vec<u32> = (0..data.eras.len() as u32)
+            .filter(|&r| in_batch[data.eras[r as usize] as usize])
+            .collect();
+        let sub = data.select_rows(&rows);
+        let mut preds = (by_era.load)(&names)?;
+        if preds.models.as_slice() != inputs.models {
+            return Err(EngineError::Config(format!(
+                "{}: the model columns read by era differ from the file's",
+                preds.path.display()
+            )));
+        }
+        keep_eras(&mut preds, &names);
+        let batch_inputs = CompareInputs {
+            data: &sub,
+            // The overlap with the data was checked above over the whole file; a batch's
+            // own share may differ, and must not fail a run the whole file passes.
+            max_filtered_ratio: 1.0,
+            ..*inputs
+        };
+        let mut part = Collected {
+            rounds: Vec::new(),
+            series: vec![vec![None; n_models]; configs.len()],
+            warnings: Vec::new(),
+        };
+        for group in groups {
+            let source = group
+                .1
+                .map(|spec| MetaModelSource::Stakes(spec.weights(inputs.stakes)));
+            score_group(
+                &batch_inputs,
+                configs,
+                group,
+                &preds,
+                source,
+                &all,
+                None,
+                &mut part,
+                on_era,
+            )?;
+        }
+        drop(preds);
+        out.rounds.extend(part.rounds);
+        for w in part.warnings {
+            if !out.warnings.contains(&w) {
+                out.warnings.push(w);
+            }
+        }
+        for (joined, part) in out.series.iter_mut().zip(part.series) {
+            for (j, p) in joined.iter_mut().zip(part) {
+                match (j.as_mut(), p) {
+                    (Some(j), Some(p)) => {
+                        j.rounds.extend(p.rounds);
+                        j.corr.extend(p.corr);
+                        if let (Some(a), Some(b)) = (j.mmc.as_mut(), p.mmc) {
+                            a.extend(b);
+                        }
+                    }
+                    (None, p) => *j = p,
+                    (Some(_), None) => {}
+                }
+            }
+        }
+    }
+    Ok((out, batches))
+}
+
+/// Drops the rows of `preds` outside `eras` (a file whose row groups span several eras
+/// yields some).
+fn keep_eras(preds: &mut Predictions, eras: &[String]) {
+    let Some(row_eras) = &preds.eras else {
+        return;
+    };
+    let keep: Vec<bool> = row_eras
+        .iter()
+        .map(|e| eras.iter().any(|x| x == e))
+        .collect();
+    if keep.iter().all(|&k| k) {
+        return;
+    }
+    let pick = |strings: &Strings| -> Strings {
+        strings
+            .iter()
+            .zip(&keep)
+            .filter(|(_, &k)| k)
+            .map(|(s, _)| s)
+            .collect()
+    };
+    let kept_eras = pick(row_eras);
+    preds.ids = pick(&preds.ids);
+    preds.eras = Some(kept_eras);
+    for values in &mut preds.values {
+        let mut k = keep.iter();
+        values.retain(|_| k.next().copied().unwrap_or(false));
+    }
 }
 
 /// Per-model score series gathered from the scoring passes.
@@ -820,6 +1078,7 @@ fn simulate_config(
     config: &CompareConfig,
     series: &[ModelScores],
     stake0: &[f64],
+    changes: &[Vec<(usize, f64)>],
     rounds: &[String],
     total_stake: f64,
 ) -> Result<(ConfigResult, Vec<String>), EngineError> {
@@ -843,7 +1102,8 @@ fn simulate_config(
     let per_model: Vec<(ModelResult, Option<String>)> = series
         .par_iter()
         .zip(stake0.par_iter())
-        .map(|(s, &stake)| {
+        .zip(changes.par_iter())
+        .map(|((s, &stake), changes)| {
             let mut payouts = vec![0.0; rounds.len()];
             let prepared = match s.prepare(&config.rule, NanPolicy::Skip, &first, &second) {
                 Ok(p) => p,
@@ -859,7 +1119,7 @@ fn simulate_config(
                         hit_rate: f64::NAN,
                         stake0: stake,
                         total_payout: 0.0,
-                        final_stake: stake,
+                        final_stake: changes.last().map_or(stake, |c| c.1),
                         rank: 0,
                         payouts,
                         skipped,
@@ -871,19 +1131,40 @@ fn simulate_config(
             let factors = pf
                 .for_rounds(prepared.rounds.iter().map(String::as_str))
                 .map_err(|e| payout_error(config, &s.model, e))?;
-            let t = simulate(stake, &prepared.scores, &factors, &config.rule)
-                .map_err(|e| payout_error(config, &s.model, e))?;
-            for (round, outcome) in prepared.rounds.iter().zip(&t.rounds) {
-                payouts[round_index[round.as_str()]] = outcome.payout;
-            }
+            let scored: Vec<usize> = prepared
+                .rounds
+                .iter()
+                .map(|r| round_index[r.as_str()])
+                .collect();
+            let (total_payout, final_stake) = if changes.is_empty() {
+                let t = simulate(stake, &prepared.scores, &factors, &config.rule)
+                    .map_err(|e| payout_error(config, &s.model, e))?;
+                for (&r, outcome) in scored.iter().zip(&t.rounds) {
+                    payouts[r] = outcome.payout;
+                }
+                (t.final_stake - stake, t.final_stake)
+            } else {
+                let n = scored.len();
+                let mut set = vec![None; n + 1];
+                for &(round, new_stake) in changes {
+                    set[scored.partition_point(|&r| r < round)] = Some(new_stake);
+                }
+                let (p, last) =
+                    simulate_with_stakes(stake, &prepared.scores, &factors, &config.rule, &set)
+                        .map_err(|e| payout_error(config, &s.model, e))?;
+                for (&r, payout) in scored.iter().zip(&p) {
+                    payouts[r] = *payout;
+                }
+                (p.iter().sum(), last)
+            };
             let b = crate::stats::basic(&prepared.scores);
             let r = ModelResult {
                 mean_score: b.mean,
                 sharpe: b.sharpe,
                 hit_rate: crate::stats::hit_rate(&prepared.scores),
                 stake0: stake,
-                total_payout: t.final_stake - stake,
-                final_stake: t.final_stake,
+                total_payout,
+                final_stake,
                 rank: 0,
                 payouts,
                 skipped: prepared.skipped.len(),
@@ -1031,6 +1312,79 @@ mod tests {
         }
         let e = ScoreFormula::parse("0.5 * cor + mmc").unwrap_err();
         assert!(e.contains("'cor'"), "{e}");
+    }
+
+    /// One model, lag 1, cap 1, score = CORR: 10 NMR, a deposit to 20 NMR in round 2, where
+    /// its score is NaN, so the deposit applies at round 3.
+    /// round  score  stake at risk            payout
+    /// 1      0.1    10                       1
+    /// 2      NaN    (skipped)                0
+    /// 3      0.1    10 + 1 = 11, set to 20   2
+    /// 4      0.1    20 + 2 = 22              2.2
+    /// final 22 + 2.2 = 24.2; total payout 1 + 2 + 2.2 = 5.2 (not 24.2 − 10)
+    #[test]
+    fn stake_changes_hand_checked() {
+        use erascore_payout::RuleOverrides;
+        let rule = Rule::new(
+            Preset::Custom,
+            &RuleOverrides {
+                cap: Some(1.0),
+                resolve_lag: Some(1),
+                ..RuleOverrides::default()
+            },
+        )
+        .unwrap();
+        let formula = ScoreFormula::parse("1 * corr").unwrap();
+        let config = CompareConfig::new(
+            "c",
+            "target",
+            rule,
+            Some(&formula),
+            MetaModelSpec::default(),
+            FactorSpec::Constant(1.0),
+        )
+        .unwrap();
+        let rounds: Vec<String> = ["r1", "r2", "r3", "r4"].map(String::from).to_vec();
+        let scores = |changes: &[StakeChange]| {
+            let series = vec![vec![Some(ModelScores {
+                model: "m".into(),
+                rounds: rounds.clone(),
+                corr: vec![0.1, f64::NAN, 0.1, 0.1],
+                mmc: None,
+            })]];
+            let scores = CompareScores {
+                rounds: rounds.clone(),
+                series,
+                warnings: Vec::new(),
+                chunks: 1,
+            };
+            compare_report_with_changes(
+                &["m".to_string()],
+                &[(0, 10.0)],
+                changes,
+                std::slice::from_ref(&config),
+                scores,
+            )
+        };
+        let change = |round: &str, stake: f64| StakeChange {
+            model: 0,
+            round: round.into(),
+            stake,
+        };
+        let r = scores(&[change("r2", 20.0)]).unwrap();
+        let m = &r.configs[0].models[0];
+        assert!((m.final_stake - 24.2).abs() < 1e-12, "{m:?}");
+        assert!((m.total_payout - 5.2).abs() < 1e-12, "{m:?}");
+        let p = &m.payouts;
+        assert!((p[0] - 1.0).abs() < 1e-12 && p[1] == 0.0 && (p[2] - 2.0).abs() < 1e-12);
+        assert_eq!(m.stake0, 10.0);
+        // Without changes: 10 → 11 → 12.1 → 13.31, total payout = final − start.
+        let r = scores(&[]).unwrap();
+        let m = &r.configs[0].models[0];
+        assert!((m.final_stake - 13.31).abs() < 1e-12, "{m:?}");
+        assert_eq!(m.total_payout, m.final_stake - 10.0);
+        let e = scores(&[change("r9", 5.0)]).unwrap_err().to_string();
+        assert!(e.contains("'m'") && e.contains("'r9'"), "{e}");
     }
 
     #[test]

@@ -5,6 +5,8 @@
 //! The orchestration (matching, era order, streaming) lives in [`crate::score`]; this module
 //! sees one era at a time and never reads a file.
 
+use std::borrow::Cow;
+
 use erascore_io::FloatWidth;
 use erascore_kernels::contribution::{contribution, ContributionTarget};
 use erascore_kernels::corr::{
@@ -12,7 +14,7 @@ use erascore_kernels::corr::{
 };
 use erascore_kernels::exposure::ExposureBasis;
 use erascore_kernels::matrix::{ColumnData, ColumnMatrix};
-use erascore_kernels::meta_model::meta_model;
+use erascore_kernels::meta_model::{meta_model, stake_weight};
 use erascore_kernels::neutral_scores::{feature_neutral_corr_many, EXPLAINED_RESIDUAL};
 use erascore_kernels::neutralize::Neutralizer;
 use erascore_kernels::pearson::{pearson, spearman};
@@ -78,6 +80,10 @@ struct EraView<'a> {
     all_rows: &'a [u32],
     /// Per model, its prediction on each of `rows`.
     models: Vec<Vec<f64>>,
+    /// Per model, the gaussianized ranks of `models` when a stake-weighted meta model was
+    /// built from them (empty otherwise): CORR and MMC reuse them on the same rows, so each
+    /// model is ranked once per era.
+    ranks: Vec<Vec<f64>>,
     meta_model: Option<Vec<f64>>,
     benchmark: Option<Vec<f64>>,
 }
@@ -136,13 +142,22 @@ impl<'a> EraView<'a> {
             .iter()
             .map(|v| gather(v, rows, &job.pred_row))
             .collect();
+        let mut ranks = Vec::new();
         let meta_model = match (&inputs.meta_model, &job.meta_row) {
             (Some(MetaModelSource::Column(r)), Some(map)) => Some(gather(&r.values, rows, map)),
             // The stake-weighted meta model is ranked within the era's predicted rows.
             (Some(MetaModelSource::Stakes(stakes)), _) => {
-                let cols: Vec<&[f64]> = stakes.iter().map(|(m, _)| models[*m].as_slice()).collect();
                 let s: Vec<f64> = stakes.iter().map(|(_, s)| *s).collect();
-                let meta = meta_model(&cols, &s).map_err(|e| EngineError::Kernel {
+                let meta = if job.config.metrics.iter().any(Metric::needs_gaussian_rank) {
+                    ranks = models.iter().map(|v| gaussian_rank(v)).collect();
+                    let g: Vec<&[f64]> = stakes.iter().map(|(m, _)| ranks[*m].as_slice()).collect();
+                    stake_weight(&g, &s)
+                } else {
+                    let cols: Vec<&[f64]> =
+                        stakes.iter().map(|(m, _)| models[*m].as_slice()).collect();
+                    meta_model(&cols, &s)
+                };
+                let meta = meta.map_err(|e| EngineError::Kernel {
                     era: name.to_string(),
                     model: "(meta model)".into(),
                     target: "-".into(),
@@ -163,6 +178,7 @@ impl<'a> EraView<'a> {
             rows,
             all_rows,
             models,
+            ranks,
             meta_model,
             benchmark,
         })
@@ -406,7 +422,7 @@ struct ModelScorer<'s> {
     model: &'s str,
     predictions: &'s [f64],
     on_target: Vec<f64>,
-    gaussian: Option<Vec<f64>>,
+    gaussian: Option<Cow<'s, [f64]>>,
     powered: Option<Vec<f64>>,
 }
 
@@ -416,13 +432,16 @@ impl<'s> ModelScorer<'s> {
         target: &TargetView<'_>,
         model: &'s str,
         predictions: &'s [f64],
+        ranks: Option<&'s [f64]>,
     ) -> Result<Self, EngineError> {
         let metrics = view.metrics();
         let on_target = pick(predictions, &target.scored);
-        let gaussian = metrics
-            .iter()
-            .any(Metric::needs_gaussian_rank)
-            .then(|| gaussian_rank(&on_target));
+        // The meta model's ranks are these when the target leaves out no predicted row.
+        let gaussian = match ranks {
+            _ if !metrics.iter().any(Metric::needs_gaussian_rank) => None,
+            Some(r) if target.scored.len() == r.len() => Some(Cow::Borrowed(r)),
+            _ => Some(Cow::Owned(gaussian_rank(&on_target))),
+        };
         let powered = match &gaussian {
             Some(g) if metrics.iter().any(Metric::is_corr) => {
                 Some(gaussian_pow(g).map_err(|e| view.kernel_error(model, target.name, e))?)
@@ -462,7 +481,7 @@ impl<'s> ModelScorer<'s> {
             return Ok(f64::NAN);
         };
         let own;
-        let g = match &self.gaussian {
+        let g: &[f64] = match &self.gaussian {
             Some(g) if at.len() == target.scored.len() => g,
             _ => {
                 own = gaussian_rank(&pick(self.predictions, at));
@@ -532,7 +551,8 @@ pub(crate) fn score_era(
             signals,
         };
         for (m, model) in preds.models.iter().enumerate() {
-            let scorer = ModelScorer::new(&view, &family.target, model, &view.models[m])?;
+            let ranks = view.ranks.get(m).map(Vec::as_slice);
+            let scorer = ModelScorer::new(&view, &family.target, model, &view.models[m], ranks)?;
             let p = &scorer.on_target;
             if p.iter().all(|&v| v == p[0]) && !warned_constant[m] {
                 warned_constant[m] = true;

@@ -86,7 +86,7 @@ impl Predictions {
                 frame.path().display()
             )));
         }
-        let values = finite_columns(&frame, &names, (&ids, eras.as_ref()), "predictions")?;
+        let values = finite_columns(&mut frame, &names, (&ids, eras.as_ref()), "predictions")?;
         Ok(Self {
             path: frame.path().to_path_buf(),
             ids,
@@ -147,14 +147,13 @@ fn row_name(ids: &Strings, eras: Option<&Strings>, i: usize) -> String {
 /// The named columns of a frame as floats, each value finite (`what` names the values in the
 /// error: "predictions", "neutralizers", ...).
 fn finite_columns(
-    frame: &Frame,
+    frame: &mut Frame,
     names: &[String],
     (ids, eras): (&Strings, Option<&Strings>),
     what: &'static str,
 ) -> Result<Vec<Vec<f64>>, EngineError> {
-    let mut values = Vec::with_capacity(names.len());
-    for name in names {
-        let (v, _) = frame.float(name)?;
+    let values = frame.take_floats(names)?;
+    for (name, v) in names.iter().zip(&values) {
         if let Some(i) = v.iter().position(|x| !x.is_finite()) {
             return Err(EngineError::NonFinite {
                 path: frame.path().to_path_buf(),
@@ -164,7 +163,6 @@ fn finite_columns(
                 what,
             });
         }
-        values.push(v.into_owned());
     }
     Ok(values)
 }
@@ -209,7 +207,7 @@ impl RowTable {
                 frame.path().display()
             )));
         }
-        let values = finite_columns(&frame, &names, (&ids, eras.as_ref()), what)?;
+        let values = finite_columns(&mut frame, &names, (&ids, eras.as_ref()), what)?;
         Ok(Self {
             path: frame.path().to_path_buf(),
             ids,

@@ -712,7 +712,7 @@ pub fn read_era_names(path: &Path) -> Result<Vec<String>, IoError> {
 /// Whether row group `group` may hold one of `eras`: false only when the era column is text
 /// with min/max statistics that leave every one of them out (truncated statistics are still
 /// bounds, so the test never drops a group that holds one).
-fn may_hold_eras(
+pub(crate) fn may_hold_eras(
     metadata: &parquet::file::metadata::ParquetMetaData,
     group: usize,
     era_column: usize,

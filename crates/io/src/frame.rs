@@ -150,6 +150,35 @@ impl Frame {
         }
     }
 
+    /// Moves the named columns out as numbers (as [`Frame::float`] reads them), leaving them
+    /// empty: the prediction columns of a large file are handed over without a copy.
+    pub fn take_floats(&mut self, names: &[String]) -> Result<Vec<Vec<f64>>, IoError> {
+        let index: std::collections::HashMap<&str, usize> = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.name.as_str(), i))
+            .collect();
+        let positions = names
+            .iter()
+            .map(|n| {
+                index
+                    .get(n.as_str())
+                    .copied()
+                    .ok_or_else(|| IoError::missing(&self.path, n, &self.names()))
+            })
+            .collect::<Result<Vec<usize>, IoError>>()?;
+        let mut out = Vec::with_capacity(names.len());
+        for (name, i) in names.iter().zip(positions) {
+            let v = match &mut self.columns[i].values {
+                Values::Float(v, _) => std::mem::take(v),
+                Values::Text(_) => self.float(name)?.0.into_owned(),
+            };
+            out.push(v);
+        }
+        Ok(out)
+    }
+
     /// Whether a column is numeric (parquet numbers, or CSV cells that all parse).
     pub fn is_numeric(&self, name: &str) -> bool {
         match self.column(name).map(|c| &c.values) {
@@ -305,25 +334,50 @@ pub fn read_frame(path: &Path) -> Result<Frame, IoError> {
 /// Reads only `columns` (all when `None`) from a parquet or CSV file.
 pub fn read_frame_columns(path: &Path, columns: Option<&[&str]>) -> Result<Frame, IoError> {
     if is_parquet(path) {
-        read_parquet(path, columns)
+        read_parquet(path, columns, None)
     } else {
         read_csv(path, columns)
     }
 }
 
-fn read_parquet(path: &Path, wanted: Option<&[&str]>) -> Result<Frame, IoError> {
+/// [`read_frame_columns`] of a parquet file's row groups that may hold a row of one of
+/// `eras` (by the `era` column's min/max statistics; every group where there are none): a
+/// reader that works through a file era by era decodes each group about once. Rows of other
+/// eras in the groups read are kept; CSV files are read whole.
+pub fn read_frame_eras(
+    path: &Path,
+    columns: Option<&[&str]>,
+    eras: &[String],
+) -> Result<Frame, IoError> {
+    if is_parquet(path) {
+        read_parquet(path, columns, Some(eras))
+    } else {
+        read_csv(path, columns)
+    }
+}
+
+fn read_parquet(
+    path: &Path,
+    wanted: Option<&[&str]>,
+    eras: Option<&[String]>,
+) -> Result<Frame, IoError> {
     let file = File::open(path).map_err(|e| IoError::file(path, e))?;
     let file_len = file.metadata().map_err(|e| IoError::file(path, e))?.len();
     let builder =
         ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| IoError::parquet(path, e))?;
     crate::parquet_guard::check_column_chunks(path, builder.metadata(), file_len)?;
     let schema = builder.schema().clone();
+    let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+    let group_rows = crate::dataset::row_group_rows(path, builder.metadata())?;
+    let groups: Vec<usize> = match (eras, names.iter().position(|n| n == "era")) {
+        (Some(eras), Some(era_column)) => (0..group_rows.len())
+            .filter(|&g| crate::dataset::may_hold_eras(builder.metadata(), g, era_column, eras))
+            .collect(),
+        _ => (0..group_rows.len()).collect(),
+    };
     // A capacity hint only (columns grow past it if need be): genuine files hold at least a
     // byte per row, and a corrupt footer must not size an allocation.
-    let rows: usize = crate::dataset::row_group_rows(path, builder.metadata())?
-        .iter()
-        .sum();
-    let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+    let rows: usize = groups.iter().map(|&g| group_rows[g]).sum();
     let indices = column_indices(path, &names, wanted)?;
     let file_len = usize::try_from(file_len).unwrap_or(usize::MAX);
     // Sized up front: grown batch by batch, each column would be reallocated and copied
@@ -333,10 +387,9 @@ fn read_parquet(path: &Path, wanted: Option<&[&str]>) -> Result<Frame, IoError> 
         if !flat {
             return 0;
         }
-        builder
-            .metadata()
-            .row_groups()
+        groups
             .iter()
+            .map(|&g| builder.metadata().row_group(g))
             .map(|g| usize::try_from(g.column(i).uncompressed_size()).unwrap_or(0))
             .fold(0usize, usize::saturating_add)
             // Only a hint, and the footer is user input: never reserve far beyond the file.
@@ -347,7 +400,10 @@ fn read_parquet(path: &Path, wanted: Option<&[&str]>) -> Result<Frame, IoError> 
     let mask = ProjectionMask::roots(builder.parquet_schema(), indices.iter().copied());
     let reader = builder
         .with_projection(mask)
-        .with_batch_size(65_536)
+        .with_row_groups(groups)
+        // The reader keeps a batch-sized buffer per column: no larger than the rows read (a
+        // few eras of ten thousand model columns would otherwise reserve gigabytes).
+        .with_batch_size(rows.clamp(1, 65_536))
         .build()
         .map_err(|e| IoError::parquet(path, e))?;
     let mut sorted = indices.clone();

@@ -232,6 +232,7 @@ pub fn bootstrap(
                     p[r + 1] = stake;
                 }
             },
+            |_| None,
         );
         (final_stake, dd.worst)
     };

@@ -113,8 +113,11 @@ pub fn check_stake(model: Option<&str>, stake: f64) -> Result<(), PayoutError> {
 /// Runs the compounding rule over unclipped fractions `x[t] = pf_t × score_t`, with `raw`
 /// as scratch of the same length. Calls `on_round(t, at_risk, fraction)` as each round
 /// opens and `on_resolve(r, payout, stake_after)` as each resolves, and returns the final
-/// stake. The one loop behind [`simulate`] and the bootstrap, so both obey the same rule.
+/// stake; `set_stake(t)` may set the stake at the start of round `t` (`n`: after the last
+/// resolution). The one loop behind [`simulate`], [`simulate_with_stakes`] and the
+/// bootstrap, so all obey the same rule.
 #[inline]
+#[allow(clippy::too_many_arguments)] // the rule's numbers and the three hooks of one loop
 pub(crate) fn compound(
     stake0: f64,
     cap: f64,
@@ -123,6 +126,7 @@ pub(crate) fn compound(
     raw: &mut [f64],
     mut on_round: impl FnMut(usize, f64, f64),
     mut on_resolve: impl FnMut(usize, f64, f64),
+    mut set_stake: impl FnMut(usize) -> Option<f64>,
 ) -> f64 {
     debug_assert_eq!(x.len(), raw.len());
     debug_assert!(lag >= 1 && cap > 0.0);
@@ -137,6 +141,10 @@ pub(crate) fn compound(
         if t >= lag {
             resolve(t - lag, raw, &mut balance);
         }
+        // A deposit or withdrawal: the stake at risk from round t on.
+        if let Some(stake) = set_stake(t) {
+            balance = stake;
+        }
         let fraction = x[t].clamp(-cap, cap);
         raw[t] = balance * fraction;
         on_round(t, balance, fraction);
@@ -144,7 +152,7 @@ pub(crate) fn compound(
     for r in n.saturating_sub(lag)..n {
         resolve(r, raw, &mut balance);
     }
-    balance
+    set_stake(n).unwrap_or(balance)
 }
 
 /// Validates a simulation's inputs and returns the unclipped fractions `pf_t × score_t`.
@@ -169,6 +177,53 @@ pub(crate) fn unclipped(
         return Err(PayoutError::BadPayoutFactor { round: None, value });
     }
     Ok(scores.iter().zip(factors).map(|(s, f)| s * f).collect())
+}
+
+/// [`simulate`] with the stake set to `stakes[t]` at the start of round `t` wherever it is
+/// `Some` (`stakes` has one entry per round plus one for after the last round has resolved):
+/// a deposit or withdrawal of the difference, after the payouts resolving at that round
+/// and before the round's stake is put at risk; payouts still in flight resolve onto the
+/// new stake. Returns each round's payout and the final stake.
+pub fn simulate_with_stakes(
+    stake0: f64,
+    scores: &[f64],
+    factors: &[f64],
+    rule: &Rule,
+    stakes: &[Option<f64>],
+) -> Result<(Vec<f64>, f64), PayoutError> {
+    let x = unclipped(stake0, scores, factors, rule)?;
+    let n = x.len();
+    if stakes.len() != n + 1 {
+        return Err(PayoutError::LengthMismatch {
+            scores: n + 1,
+            factors: stakes.len(),
+        });
+    }
+    for s in stakes.iter().flatten() {
+        check_stake(None, *s)?;
+    }
+    let mut raw = vec![0.0; n];
+    let mut payout = vec![0.0; n];
+    let final_stake = compound(
+        stake0,
+        rule.cap,
+        rule.resolve_lag,
+        &x,
+        &mut raw,
+        |_, _, _| {},
+        |r, p, _| payout[r] = p,
+        |t| stakes[t],
+    );
+    if let Some(index) = (0..n).find(|&t| !payout[t].is_finite()) {
+        return Err(PayoutError::StakeOverflow { stake0, index });
+    }
+    if !final_stake.is_finite() {
+        return Err(PayoutError::StakeOverflow {
+            stake0,
+            index: n.saturating_sub(1),
+        });
+    }
+    Ok((payout, final_stake))
 }
 
 /// Simulates one model: `scores` are combined scores in round order (see
@@ -199,6 +254,7 @@ pub fn simulate(
             payout[r] = p;
             after[r] = stake;
         },
+        |_| None,
     );
     // Compounding at cap 1 doubles a stake per round: a large stake, or a long enough run of
     // rounds, leaves the floating-point range.
@@ -284,6 +340,62 @@ mod tests {
         assert_eq!(b.len(), 8);
         close(b[7], 138.5);
         close(b[6], 168.5);
+    }
+
+    /// Worked by hand: S0 = 100, cap 0.25, L = 2, pf = 1; the stake is set to 50 at the
+    /// start of round 2 and to 80 once every round has resolved.
+    /// t  score  resolves      stake at risk       payout
+    /// 0   0.10  -             100                 10
+    /// 1   0.20  -             100                 20
+    /// 2  -0.10  p0: 110       set to 50           -5
+    /// 3   0.30  p1: 50+20=70  70 (cap 0.25)       17.5
+    /// end       p2: 65, p3: 82.5, then set to 80
+    #[test]
+    fn stakes_set_between_rounds_hand_checked() {
+        let scores = [0.10, 0.20, -0.10, 0.30];
+        let stakes = [None, None, Some(50.0), None, None];
+        let (payouts, last) =
+            simulate_with_stakes(100.0, &scores, &[1.0; 4], &rule(0.25, 2), &stakes).unwrap();
+        let expected = [10.0, 20.0, -5.0, 17.5];
+        for (p, e) in payouts.iter().zip(expected) {
+            close(*p, e);
+        }
+        close(last, 82.5);
+        let mut at_end = stakes;
+        at_end[4] = Some(80.0);
+        let (_, last) =
+            simulate_with_stakes(100.0, &scores, &[1.0; 4], &rule(0.25, 2), &at_end).unwrap();
+        close(last, 80.0);
+        // With no stake set, the same numbers as `simulate`, bit for bit.
+        let t = simulate(100.0, &scores, &[1.0; 4], &rule(0.25, 2)).unwrap();
+        let (payouts, last) =
+            simulate_with_stakes(100.0, &scores, &[1.0; 4], &rule(0.25, 2), &[None; 5]).unwrap();
+        assert_eq!(last, t.final_stake);
+        for (p, r) in payouts.iter().zip(&t.rounds) {
+            assert_eq!(*p, r.payout);
+        }
+        // A withdrawal below an in-flight burn floors the burn at the stake left.
+        let (payouts, last) = simulate_with_stakes(
+            100.0,
+            &[-0.5, 0.0],
+            &[1.0; 2],
+            &rule(0.5, 2),
+            &[None, Some(10.0), None],
+        )
+        .unwrap();
+        close(payouts[0], -10.0);
+        close(last, 0.0);
+        assert!(
+            simulate_with_stakes(100.0, &scores, &[1.0; 4], &rule(0.25, 2), &[None; 4]).is_err()
+        );
+        assert!(simulate_with_stakes(
+            100.0,
+            &scores,
+            &[1.0; 4],
+            &rule(0.25, 2),
+            &[None, Some(-1.0), None, None, None]
+        )
+        .is_err());
     }
 
     #[test]

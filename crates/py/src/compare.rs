@@ -15,7 +15,6 @@ use pyo3::types::PyDict;
 use erascore_engine::compare::{
     compare_report, compare_scores, CompareConfig, CompareInputs, CompareReport, CompareScores,
 };
-use erascore_engine::inputs::read_predictions;
 use erascore_engine::EngineError;
 use erascore_io::dataset::{read_dataset_eras, Dataset};
 use erascore_io::frame::{Frame, Values};
@@ -105,13 +104,15 @@ fn run_scores(
 ) -> PyResult<CompareScores> {
     // Chunk read errors as the CLI words them.
     let load = |m: &[String]| {
-        read_predictions(predictions, Some(m))
-            .map_err(|e| EngineError::Config(format!("{:#}", anyhow::Error::from(e))))
+        erascore_report::predictions::read(predictions, Some(m))
+            .map_err(|e| EngineError::Config(format!("{e:#}")))
     };
     let inputs = CompareInputs {
         data,
         models: &setup.models,
         load: &load,
+        by_era: None,
+        stake_changes: &[],
         max_values,
         stakes: &setup.stakes,
         max_filtered_ratio,

@@ -39,8 +39,25 @@ fn scale(v: f64, (lo, hi): (f64, f64), from: f64, to: f64) -> f64 {
     from + (v - lo) / (hi - lo) * (to - from)
 }
 
-/// An SVG canvas with axes, tick labels at both ends and axis titles.
-fn canvas(title: &str, x: (f64, f64), y: (f64, f64), x_title: &str, y_title: &str) -> String {
+/// An axis end's label: whole numbers (counts, rank shifts) without decimals.
+fn tick(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v + 0.0)
+    } else {
+        fmt(v)
+    }
+}
+
+/// An SVG canvas with axes, tick labels at both ends (`x_labels` instead of the numbers of
+/// `x` when given) and axis titles.
+fn canvas(
+    title: &str,
+    (x, x_labels): ((f64, f64), Option<(&str, &str)>),
+    y: (f64, f64),
+    x_title: &str,
+    y_title: &str,
+) -> String {
+    let (x0, x1) = x_labels.map_or_else(|| (tick(x.0), tick(x.1)), |(a, b)| (escape(a), escape(b)));
     let mut s = String::new();
     let _ = write!(
         s,
@@ -62,14 +79,14 @@ fn canvas(title: &str, x: (f64, f64), y: (f64, f64), x_title: &str, y_title: &st
         b = H - PAD,
         r = W - 16.0,
         yl = H - PAD + 14.0,
-        x0 = fmt(x.0),
-        x1 = fmt(x.1),
+        x0 = x0,
+        x1 = x1,
         xt = (PAD + W - 16.0) / 2.0,
         yt = H - 10.0,
         xtitle = escape(x_title),
         xy = PAD - 4.0,
-        y0 = fmt(y.0),
-        y1 = fmt(y.1),
+        y0 = tick(y.0),
+        y1 = tick(y.1),
         top = PAD + 4.0,
         ym = H / 2.0,
         ytitle = escape(y_title),
@@ -96,15 +113,15 @@ fn cumulative_chart(r: &CompareReport) -> String {
     let n = r.rounds.len().max(2);
     let x = (0.0, (n - 1) as f64);
     let y = range(series.iter().flatten().copied().chain([0.0]));
+    let (first, last) = (
+        r.rounds.first().map_or("", String::as_str),
+        r.rounds.last().map_or("", String::as_str),
+    );
     let mut s = canvas(
         "Cumulative net payout (NMR)",
-        x,
+        (x, Some((first, last))),
         y,
-        &format!(
-            "round ({} … {})",
-            r.rounds.first().map_or("", String::as_str),
-            r.rounds.last().map_or("", String::as_str)
-        ),
+        "round",
         "paid − burned",
     );
     for (k, (c, v)) in r.configs.iter().zip(&series).enumerate() {
@@ -141,7 +158,7 @@ fn scatter(a: &ConfigResult, b: &ConfigResult) -> String {
     let lim = range(both(means));
     let mut s = canvas(
         "Mean score per model",
-        lim,
+        (lim, None),
         lim,
         &a.config.name,
         &b.config.name,
@@ -185,7 +202,7 @@ fn shift_histogram(a: &ConfigResult, b: &ConfigResult) -> String {
     let top = counts.iter().copied().max().unwrap_or(1).max(1) as f64;
     let mut s = canvas(
         "Rank shift per model",
-        lim,
+        (lim, None),
         (0.0, top),
         &format!(
             "rank under {} − rank under {}",

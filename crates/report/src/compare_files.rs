@@ -11,11 +11,11 @@ use serde_json::{json, Value};
 
 use erascore_engine::compare::{
     by_payout_change, spearman_finite, CompareConfig, CompareReport, ConfigResult, FactorSpec,
-    MetaModelKind, MetaModelSpec, ScoreFormula,
+    MetaModelKind, MetaModelSpec, ScoreFormula, StakeChange,
 };
-use erascore_engine::inputs::{check_model_names, Predictions, NON_MODEL_COLUMNS};
+use erascore_engine::inputs::{Predictions, NON_MODEL_COLUMNS};
 use erascore_io::dataset::{DatasetRequest, FeatureSelection};
-use erascore_io::frame::{column_names, write_frame_unstaged, Column, Frame, Values};
+use erascore_io::frame::{write_frame_unstaged, Column, Frame, Values};
 use erascore_io::{FloatWidth, Strings};
 use erascore_payout::factor::factor_from_total;
 use erascore_payout::{Preset, Rule, RuleOverrides};
@@ -394,11 +394,7 @@ pub type ModelStakes = (Vec<String>, Vec<(usize, f64)>);
 /// The model columns of the predictions file and the stakes file mapped onto them, exactly
 /// as `score --stakes` maps it.
 pub fn compare_models(predictions: &Path, stakes: &Path) -> anyhow::Result<ModelStakes> {
-    let models: Vec<String> = column_names(predictions)?
-        .into_iter()
-        .filter(|n| !NON_MODEL_COLUMNS.contains(&n.as_str()))
-        .collect();
-    check_model_names(&models).with_context(|| format!("{}", predictions.display()))?;
+    let models = crate::predictions::models(predictions)?;
     let columns = Predictions {
         path: predictions.to_path_buf(),
         ids: Strings::default(),
@@ -408,6 +404,49 @@ pub fn compare_models(predictions: &Path, stakes: &Path) -> anyhow::Result<Model
     };
     let stakes = crate::stakes::read_column_stakes(stakes, &columns)?;
     Ok((models, stakes))
+}
+
+/// Stakes set after the first round, in file order per model.
+pub type StakeChanges = Vec<StakeChange>;
+
+/// [`compare_models`] for a stakes file of either shape: `model, stake`, or `round, model,
+/// stake` read against `rounds` (the data's eras in order,
+/// [`crate::stakes::read_stake_schedule`]): the models, their stakes at the start of the
+/// first round, and the later changes.
+pub fn compare_stakes(
+    predictions: &Path,
+    stakes: &Path,
+    rounds: &[String],
+) -> anyhow::Result<(ModelStakes, StakeChanges)> {
+    let Some(schedule) = crate::stakes::read_stake_schedule(stakes, rounds)? else {
+        return Ok((compare_models(predictions, stakes)?, Vec::new()));
+    };
+    let models = crate::predictions::models(predictions)?;
+    let columns = Predictions {
+        path: predictions.to_path_buf(),
+        ids: Strings::default(),
+        eras: None,
+        models: models.clone(),
+        values: Vec::new(),
+    };
+    let start = crate::stakes::column_stakes(stakes, schedule.start, &columns)?;
+    let index: std::collections::HashMap<&str, usize> = models
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.as_str(), i))
+        .collect();
+    let changes = schedule
+        .changes
+        .into_iter()
+        .filter_map(|(model, round, stake)| {
+            index.get(model.as_str()).map(|&m| StakeChange {
+                model: m,
+                round,
+                stake,
+            })
+        })
+        .collect();
+    Ok(((models, start), changes))
 }
 
 /// Writes the compare folder's files ([`FILES`]) into `dir` (a staged folder); errors name

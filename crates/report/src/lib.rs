@@ -16,6 +16,7 @@ use erascore_io::FloatWidth;
 pub mod compare;
 pub mod compare_files;
 pub mod html;
+pub mod predictions;
 pub mod stakes;
 
 /// The files of a diagnostics output folder.

@@ -2,6 +2,7 @@
 //! `compare`, `metamodel` and `payout --stakes`: every model once, every stake finite and
 //! >= 0 (the rule itself is [`erascore_payout::simulate::check_stake`]).
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::{bail, Context};
@@ -16,8 +17,18 @@ pub fn read_column_stakes(
     path: &Path,
     predictions: &Predictions,
 ) -> anyhow::Result<Vec<(usize, f64)>> {
+    column_stakes(path, read_stakes(path)?, predictions)
+}
+
+/// (model, stake) of the stakes file `path` mapped onto prediction columns, as
+/// [`read_column_stakes`].
+pub fn column_stakes(
+    path: &Path,
+    stakes: Vec<(String, f64)>,
+    predictions: &Predictions,
+) -> anyhow::Result<Vec<(usize, f64)>> {
     let mut out = Vec::new();
-    for (m, s) in read_stakes(path)? {
+    for (m, s) in stakes {
         let idx = predictions
             .models
             .iter()
@@ -37,9 +48,107 @@ pub fn read_column_stakes(
     Ok(out)
 }
 
+/// Stakes that change by round (`round, model, stake`), against the rounds of a run (in
+/// order): each row sets the model's stake at the start of its round, so a model's stake
+/// before its first row is 0, and between its rows stakes compound.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StakeSchedule {
+    /// (model, stake at the start of the first round) in order of first appearance; 0 for
+    /// a model whose first row is a later round.
+    pub start: Vec<(String, f64)>,
+    /// (model, round, stake) of the rows after the first round, in round order per model.
+    pub changes: Vec<(String, String, f64)>,
+}
+
+/// Reads a `round, model, stake` file (CSV or parquet) against `rounds`, the run's rounds
+/// in order; `Ok(None)` for a file without a `round` column. Every row's round must be one
+/// of `rounds`, and every (round, model) is given once; errors name the file, line, model
+/// and round.
+pub fn read_stake_schedule(
+    path: &Path,
+    rounds: &[String],
+) -> anyhow::Result<Option<StakeSchedule>> {
+    let frame = read_frame(path)?;
+    if !frame.has("round") {
+        return Ok(None);
+    }
+    let position: HashMap<&str, usize> = rounds
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.as_str(), i))
+        .collect();
+    let (round_of, models) = (frame.text("round")?, frame.text("model")?);
+    let (stakes, _) = frame.float("stake")?;
+    let mut order: Vec<&str> = Vec::new();
+    let mut rows: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
+    let mut seen: HashMap<(&str, usize), usize> = HashMap::new();
+    for i in 0..frame.rows() {
+        let (m, r, s) = (&models[i], &round_of[i], stakes[i]);
+        let at = || format!("{}: {}", path.display(), frame.location(i));
+        if m.trim().is_empty() {
+            bail!("{}: no model name", at());
+        }
+        if r.trim().is_empty() {
+            bail!("{}: model '{m}': no round", at());
+        }
+        let Some(&p) = position.get(r) else {
+            bail!(
+                "{}: model '{m}', round '{r}': not a round of this run (its rounds are the \
+                 data's eras, {} to {})",
+                at(),
+                rounds.first().map_or("", String::as_str),
+                rounds.last().map_or("", String::as_str)
+            );
+        };
+        check_stake(Some(m), s).with_context(|| format!("{}, round '{r}'", at()))?;
+        if let Some(first) = seen.insert((m, p), i) {
+            bail!(
+                "{}: model '{m}' has a second stake for round '{r}' (the first is at {}); give \
+                 each (round, model) one",
+                at(),
+                frame.location(first)
+            );
+        }
+        let entry = rows.entry(m).or_default();
+        if entry.is_empty() {
+            order.push(m);
+        }
+        entry.push((p, i));
+    }
+    if order.is_empty() {
+        bail!("{}: no stakes", path.display());
+    }
+    let mut schedule = StakeSchedule {
+        start: Vec::with_capacity(order.len()),
+        changes: Vec::new(),
+    };
+    for m in order {
+        let mut entries = rows.remove(m).unwrap_or_default();
+        entries.sort_unstable();
+        let start = match entries.first() {
+            Some(&(0, i)) => stakes[i],
+            _ => 0.0,
+        };
+        schedule.start.push((m.to_string(), start));
+        for &(p, i) in entries.iter().filter(|(p, _)| *p > 0) {
+            schedule
+                .changes
+                .push((m.to_string(), rounds[p].clone(), stakes[i]));
+        }
+    }
+    Ok(Some(schedule))
+}
+
 /// (model, stake) in file order.
 pub fn read_stakes(path: &Path) -> anyhow::Result<Vec<(String, f64)>> {
     let frame = read_frame(path)?;
+    if frame.has("round") {
+        bail!(
+            "{}: stakes that change by round (round, model, stake) are read only by the \
+             `erascore compare` command; here give one stake per model (model, stake)",
+            path.display()
+        );
+    }
     let models = frame.text("model")?;
     let (stakes, _) = frame.float("stake")?;
     let mut out: Vec<(String, f64)> = Vec::with_capacity(models.len());
@@ -76,6 +185,55 @@ mod tests {
             Ok(v) => panic!("accepted {v:?}"),
             Err(e) => format!("{e:#}"),
         }
+    }
+
+    fn schedule(text: &str) -> anyhow::Result<Option<StakeSchedule>> {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let p = dir.path().join("stakes.csv");
+        std::fs::write(&p, text).unwrap_or_else(|e| panic!("{e}"));
+        let rounds: Vec<String> = ["0001", "0002", "0003"].map(String::from).to_vec();
+        read_stake_schedule(&p, &rounds)
+    }
+
+    #[test]
+    fn stakes_by_round() {
+        let s = schedule("round,model,stake\n0003,a,7\n0001,b,2\n0001,a,5\n0002,c,1\n")
+            .unwrap_or_else(|e| panic!("{e:#}"))
+            .unwrap_or_else(|| panic!("not a schedule"));
+        let start = vec![("a".into(), 5.0), ("b".into(), 2.0), ("c".into(), 0.0)];
+        assert_eq!(s.start, start);
+        let changes = vec![
+            ("a".into(), "0003".into(), 7.0),
+            ("c".into(), "0002".into(), 1.0),
+        ];
+        assert_eq!(s.changes, changes);
+        assert_eq!(schedule("model,stake\na,1\n").ok(), Some(None));
+        let e = format!(
+            "{:#}",
+            schedule("round,model,stake\n0001,a,1\n0001,a,2\n").unwrap_err()
+        );
+        assert!(
+            e.contains("line 3")
+                && e.contains("'a'")
+                && e.contains("'0001'")
+                && e.contains("line 2"),
+            "{e}"
+        );
+        let e = format!(
+            "{:#}",
+            schedule("round,model,stake\n0009,a,1\n").unwrap_err()
+        );
+        assert!(
+            e.contains("line 2") && e.contains("round '0009'") && e.contains("'a'"),
+            "{e}"
+        );
+        let e = format!(
+            "{:#}",
+            schedule("round,model,stake\n0002,a,-1\n").unwrap_err()
+        );
+        assert!(e.contains("line 2") && e.contains("round '0002'"), "{e}");
+        let e = err("round,model,stake\n0001,a,1\n");
+        assert!(e.contains("compare"), "{e}");
     }
 
     #[test]
