@@ -214,7 +214,20 @@ pub fn simulate_with_stakes(
         |r, p, _| payout[r] = p,
         |t| stakes[t],
     );
-    if let Some(index) = (0..n).find(|&t| !payout[t].is_finite()) {
+    check_finite(stake0, n, |t| payout[t].is_finite(), final_stake)?;
+    Ok((payout, final_stake))
+}
+
+/// Compounding at cap 1 doubles a stake per round: a large stake, or a long enough run of
+/// rounds, leaves the floating-point range. The first of `n` rounds whose numbers are not
+/// `finite` (or the last, for a final stake that is not) is an overflow.
+fn check_finite(
+    stake0: f64,
+    n: usize,
+    finite: impl Fn(usize) -> bool,
+    final_stake: f64,
+) -> Result<(), PayoutError> {
+    if let Some(index) = (0..n).find(|&t| !finite(t)) {
         return Err(PayoutError::StakeOverflow { stake0, index });
     }
     if !final_stake.is_finite() {
@@ -223,7 +236,7 @@ pub fn simulate_with_stakes(
             index: n.saturating_sub(1),
         });
     }
-    Ok((payout, final_stake))
+    Ok(())
 }
 
 /// Simulates one model: `scores` are combined scores in round order (see
@@ -256,19 +269,8 @@ pub fn simulate(
         },
         |_| None,
     );
-    // Compounding at cap 1 doubles a stake per round: a large stake, or a long enough run of
-    // rounds, leaves the floating-point range.
-    if let Some(index) =
-        (0..n).find(|&t| !(at_risk[t].is_finite() && payout[t].is_finite() && after[t].is_finite()))
-    {
-        return Err(PayoutError::StakeOverflow { stake0, index });
-    }
-    if !final_stake.is_finite() {
-        return Err(PayoutError::StakeOverflow {
-            stake0,
-            index: n.saturating_sub(1),
-        });
-    }
+    let finite = |t: usize| at_risk[t].is_finite() && payout[t].is_finite() && after[t].is_finite();
+    check_finite(stake0, n, finite, final_stake)?;
     let rounds = (0..n)
         .map(|t| RoundOutcome {
             at_risk: at_risk[t],

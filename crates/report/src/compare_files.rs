@@ -394,6 +394,14 @@ pub type ModelStakes = (Vec<String>, Vec<(usize, f64)>);
 /// The model columns of the predictions file and the stakes file mapped onto them, exactly
 /// as `score --stakes` maps it.
 pub fn compare_models(predictions: &Path, stakes: &Path) -> anyhow::Result<ModelStakes> {
+    let (models, columns) = model_columns(predictions)?;
+    let stakes = crate::stakes::read_column_stakes(stakes, &columns)?;
+    Ok((models, stakes))
+}
+
+/// The prediction models of `predictions` (its columns, or a long file's models), and
+/// them as the predictions' columns the stakes file is matched against.
+fn model_columns(predictions: &Path) -> anyhow::Result<(Vec<String>, Predictions)> {
     let models = crate::predictions::models(predictions)?;
     let columns = Predictions {
         path: predictions.to_path_buf(),
@@ -402,8 +410,7 @@ pub fn compare_models(predictions: &Path, stakes: &Path) -> anyhow::Result<Model
         models: models.clone(),
         values: Vec::new(),
     };
-    let stakes = crate::stakes::read_column_stakes(stakes, &columns)?;
-    Ok((models, stakes))
+    Ok((models, columns))
 }
 
 /// Stakes set after the first round, in file order per model.
@@ -421,14 +428,7 @@ pub fn compare_stakes(
     let Some(schedule) = crate::stakes::read_stake_schedule(stakes, rounds)? else {
         return Ok((compare_models(predictions, stakes)?, Vec::new()));
     };
-    let models = crate::predictions::models(predictions)?;
-    let columns = Predictions {
-        path: predictions.to_path_buf(),
-        ids: Strings::default(),
-        eras: None,
-        models: models.clone(),
-        values: Vec::new(),
-    };
+    let (models, columns) = model_columns(predictions)?;
     let start = crate::stakes::column_stakes(stakes, schedule.start, &columns)?;
     let index: std::collections::HashMap<&str, usize> = models
         .iter()
