@@ -3,7 +3,6 @@ same per-era table and statistics, the same output folder, and the same refusals
 Ctrl-C during a long call."""
 
 import json
-import os
 import signal
 import subprocess
 from pathlib import Path
@@ -124,7 +123,9 @@ def test_ctrl_c_stops_a_run_with_keyboard_interrupt():
     def interrupt(done: int, total: int) -> None:
         calls.append(done)
         if len(calls) == 1:
-            os.kill(os.getpid(), signal.SIGINT)
+            # raise() signals this thread, so the handler has run when it returns (a
+            # process-directed kill() may be taken by another thread, a moment later).
+            signal.raise_signal(signal.SIGINT)
 
     from erascore import _frames
 
