@@ -133,10 +133,16 @@ def test_ctrl_c_stops_a_run_with_keyboard_interrupt():
         EXAMPLE / "data.parquet", EXAMPLE / "predictions.parquet", [],
         targets=["target"], features=None, needs_features=False, era_col="era", id_col="id",
     )[:2]
-    with pytest.raises(KeyboardInterrupt):
-        erascore._erascore.score_frames(
-            data, preds, None, "numerai_meta_model", None, None,
-            targets=["target"], metrics=["corr"], features=None, models=None,
-            max_filtered_ratio=0.2, target_pow15=True, progress=interrupt,
-        )
+    # A process started in the background by a non-interactive shell ignores SIGINT, and
+    # Python then installs no handler for it: install the default one for this test.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            erascore._erascore.score_frames(
+                data, preds, None, "numerai_meta_model", None, None,
+                targets=["target"], metrics=["corr"], features=None, models=None,
+                max_filtered_ratio=0.2, target_pow15=True, progress=interrupt,
+            )
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert calls
