@@ -3,7 +3,11 @@
 //! thread and on the rayon pool. On a machine shared with other jobs the minimum is the
 //! closest to a quiet run that criterion's averages of many calls cannot give.
 //!
-//!     cargo run --release -p erascore-benches --example signals_min [CALLS]
+//!     cargo run --release -p erascore-benches --example signals_min [CALLS] [MODE]
+//!
+//! MODE `1` or `pool` times only that variant (e.g. under `perf stat -e cycles:u`, whose
+//! count on a loaded machine moves less than wall time: subtract a run with CALLS 0). Last
+//! line: a fingerprint of the results' bits, to show a change kept every number.
 use erascore_benches::era;
 use erascore_kernels::alpha::alpha_many_par;
 use erascore_kernels::matrix::{ColumnData, ColumnMatrix};
@@ -31,10 +35,17 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(60);
+    let mode = std::env::args().nth(2).unwrap_or_default();
     for (label, par) in [
         ("1 thread", Parallelism::Sequential),
         ("pool", Parallelism::Pool),
     ] {
+        if !mode.is_empty() && !label.starts_with(mode.as_str()) {
+            continue;
+        }
+        if reps == 0 {
+            continue;
+        }
         let mut ta = vec![];
         let mut tm = vec![];
         for _ in 0..reps {
@@ -68,4 +79,31 @@ fn main() {
             tm[reps / 2]
         );
     }
+    // FNV-1a over the bits of every alpha and MPC, one thread.
+    let a = alpha_many_par(
+        &preds,
+        &nz,
+        &w,
+        &e.target,
+        Precision::F32,
+        Parallelism::Sequential,
+    )
+    .expect("valid");
+    let m = meta_portfolio_contribution_par(
+        &preds,
+        &e.stakes,
+        &nz,
+        &w,
+        &e.target,
+        Precision::F32,
+        Parallelism::Sequential,
+    )
+    .expect("valid");
+    let fingerprint = a.iter().chain(&m).fold(0xcbf2_9ce4_8422_2325u64, |h, v| {
+        (h ^ v.to_bits()).wrapping_mul(0x100_0000_01b3)
+    });
+    println!(
+        "fingerprint {fingerprint:016x} (alpha[0] {:e}, mpc[0] {:e})",
+        a[0], m[0]
+    );
 }
