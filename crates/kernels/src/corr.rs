@@ -208,22 +208,10 @@ impl PowerTable {
         }
     }
 
-    /// (gaussianized, powered) of the run of sorted positions `start..end`, whose tie-kept
-    /// rank is `(start + 1 + end) / 2`.
+    /// (gaussianized, powered) of the run of sorted positions `start..end`.
     #[inline(always)]
     fn entry(&mut self, start: usize, end: usize) -> (f64, f64) {
-        let k = start + end - 1;
-        let pv = self.powered[k];
-        if !pv.is_nan() {
-            return (self.gaussian[k], pv);
-        }
-        let r = (start + 1 + end) as f64 / 2.0;
-        let gv = ndtri((r - 0.5) / self.n as f64);
-        let mut pv = [gv];
-        signed_power_in_place(&mut pv, NUMERAI_POWER, Precision::F64);
-        self.gaussian[k] = gv;
-        self.powered[k] = pv[0];
-        (gv, pv[0])
+        table_entry(&mut self.gaussian, &mut self.powered, self.n, start, end)
     }
 
     /// `tie_kept_rank__gaussianize__pow_1_5` of `c` into `p`. Runs of tied values come in
@@ -234,16 +222,25 @@ impl PowerTable {
         if sorted.nan {
             crate::neutralized_weights::first_nan(c, "predictions")?;
         }
-        let mut sort = std::mem::take(&mut self.sort);
-        self.runs.clear();
-        walk_tie_runs(c, &mut sort, sorted, |start, end, run| {
-            let (_, pv) = self.entry(start, end);
-            self.runs.push((start, end));
+        let Self {
+            gaussian,
+            powered,
+            runs,
+            sort,
+            ..
+        } = self;
+        // A slot per possible run, so that recording one is a store, not a push.
+        runs.resize(n, (0, 0));
+        let mut count = 0;
+        walk_tie_runs(c, sort, sorted, |start, end, run| {
+            let (_, pv) = table_entry(gaussian, powered, n, start, end);
+            runs[count] = (start, end);
+            count += 1;
             for &w in run {
                 p[position(w)] = pv;
             }
         });
-        self.sort = sort;
+        self.runs.truncate(count);
         // numerai-tools' check that the power keeps a correlation of at least 0.9 with the
         // gaussianized ranks (a constant column, one run of ties, powers to zeros and passes
         // as there).
@@ -290,6 +287,44 @@ impl PowerTable {
         }
         [sg, sp, sgg, spp, sgp]
     }
+}
+
+/// (gaussianized, powered) of the run of sorted positions `start..end` of a column of `n`,
+/// whose tie-kept rank is `(start + 1 + end) / 2`: read from the tables (entry `2r − 2`),
+/// computed on first use.
+#[inline(always)]
+fn table_entry(
+    gaussian: &mut [f64],
+    powered: &mut [f64],
+    n: usize,
+    start: usize,
+    end: usize,
+) -> (f64, f64) {
+    let k = start + end - 1;
+    let pv = powered[k];
+    if !pv.is_nan() {
+        return (gaussian[k], pv);
+    }
+    fill_entry(gaussian, powered, n, start, end)
+}
+
+#[cold]
+#[inline(never)]
+fn fill_entry(
+    gaussian: &mut [f64],
+    powered: &mut [f64],
+    n: usize,
+    start: usize,
+    end: usize,
+) -> (f64, f64) {
+    let k = start + end - 1;
+    let r = (start + 1 + end) as f64 / 2.0;
+    let gv = ndtri((r - 0.5) / n as f64);
+    let mut pv = [gv];
+    signed_power_in_place(&mut pv, NUMERAI_POWER, Precision::F64);
+    gaussian[k] = gv;
+    powered[k] = pv[0];
+    (gv, pv[0])
 }
 
 /// The signed 1.5 power of already gaussianized ranks, as [`rank_gaussian_pow`] does after

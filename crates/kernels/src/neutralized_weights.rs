@@ -357,6 +357,45 @@ mod tests {
     }
 
     #[test]
+    fn input_errors_come_in_numerai_tools_order() {
+        // Ranking finds a NaN in the predictions itself; the error must still be the one
+        // the checks in order give: the first column's NaN before a later column's length
+        // or NaN, and before NaN in the sample weights or the neutralizers.
+        let n = matrix(4, vec![vec![1.0, f64::NAN, 0.0, 0.5]]);
+        let weights = [1.0, f64::NAN, 1.0, 1.0];
+        let good = [0.1, 0.2, 0.3, 0.4];
+        let nan_at_2 = [0.1, 0.2, f64::NAN, 0.4];
+        let short = [0.1, 0.2];
+        let err = |cols: &[&[f64]], w: &[f64]| {
+            generate_neutralized_weights_many(cols, &n, w, WeightScaling::Raw).unwrap_err()
+        };
+        let nan_pred = KernelError::NanInput {
+            what: "predictions".into(),
+            row: 2,
+        };
+        assert_eq!(err(&[&good, &nan_at_2, &short], &weights), nan_pred);
+        assert_eq!(err(&[&nan_at_2, &short], &[1.0; 4]), nan_pred);
+        assert_eq!(
+            err(&[&good, &short, &nan_at_2], &weights),
+            KernelError::LengthMismatch { left: 2, right: 4 }
+        );
+        assert_eq!(
+            err(&[&good, &good], &weights),
+            KernelError::NanInput {
+                what: "sample weights".into(),
+                row: 1
+            }
+        );
+        assert_eq!(
+            err(&[&good], &[1.0; 4]),
+            KernelError::NanInput {
+                what: "neutralizers".into(),
+                row: 1
+            }
+        );
+    }
+
+    #[test]
     fn nan_inputs_are_named() {
         let n = matrix(3, vec![vec![1.0, f64::NAN, 0.0]]);
         let err = generate_neutralized_weights(&[0.1, 0.2, 0.3], &n, &[1.0; 3], WeightScaling::Raw)

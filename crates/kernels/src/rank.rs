@@ -62,7 +62,8 @@ pub(crate) struct SortScratch {
     /// Sorted: each value's sort window above its position.
     words: Vec<u64>,
     next: Vec<u64>,
-    counts: Vec<u32>,
+    /// The histograms of the low and the high digit.
+    counts: Vec<[u32; RADIX]>,
 }
 
 /// What [`sort_by_window`] found while reading the values.
@@ -76,6 +77,7 @@ pub(crate) struct SortedWindows {
 
 /// Bits of a radix digit: two passes sort a window of twice as many bits.
 const DIGIT_BITS: u32 = 11;
+const RADIX: usize = 1 << DIGIT_BITS;
 /// Bits of a key's sort window, the highest bits in which keys differ.
 const WINDOW_BITS: u32 = 2 * DIGIT_BITS;
 /// Low bits of a packed (window, position) word that hold the position.
@@ -121,26 +123,26 @@ pub(crate) fn sort_by_window(values: &[f64], sort: &mut SortScratch) -> SortedWi
     // Exact when no key differs below the window (and no NaN, which ties nothing).
     let exact = !nan && varying & ((1u64 << shift) - 1) == 0;
     let window_mask = (1u64 << WINDOW_BITS) - 1;
+    let digit = |w: u64, pass: usize| {
+        ((w >> (POSITION_BITS as usize + DIGIT_BITS as usize * pass)) as usize) & (RADIX - 1)
+    };
+    // Fixed-size histograms: a masked digit indexes them with no bounds check.
+    sort.counts.clear();
+    sort.counts.resize(2, [0; RADIX]);
+    let [low, high] = &mut sort.counts[..] else {
+        unreachable!("two histograms")
+    };
     sort.words.extend(values.iter().enumerate().map(|(i, &v)| {
-        (((total_order_key(v + 0.0) >> shift) & window_mask) << POSITION_BITS) | i as u64
+        let w = (((total_order_key(v + 0.0) >> shift) & window_mask) << POSITION_BITS) | i as u64;
+        low[digit(w, 0)] += 1;
+        high[digit(w, 1)] += 1;
+        w
     }));
     if varying == 0 {
         return SortedWindows { exact, nan };
     }
-    let radix = 1usize << DIGIT_BITS;
-    let digit_mask = (radix - 1) as u64;
-    let digit =
-        |w: u64, pass: u32| ((w >> (POSITION_BITS + DIGIT_BITS * pass)) & digit_mask) as usize;
-    sort.counts.clear();
-    sort.counts.resize(2 * radix, 0);
-    let (low, high) = sort.counts.split_at_mut(radix);
-    for &w in &sort.words {
-        low[digit(w, 0)] += 1;
-        high[digit(w, 1)] += 1;
-    }
     sort.next.resize(n, 0);
-    for pass in 0..2u32 {
-        let counts = &mut sort.counts[pass as usize * radix..(pass as usize + 1) * radix];
+    for (pass, counts) in sort.counts.iter_mut().enumerate() {
         // A digit every word shares moves nothing.
         if counts[digit(sort.words[0], pass)] as usize == n {
             continue;
