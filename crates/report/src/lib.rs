@@ -15,6 +15,7 @@ use erascore_engine::stats::{PayoutWeights, Stat};
 use erascore_io::frame::{write_frame_unstaged, Column, Frame, Values};
 use erascore_io::FloatWidth;
 
+pub mod chart;
 pub mod compare;
 pub mod compare_files;
 pub mod html;
@@ -190,7 +191,7 @@ pub fn write_diagnostics(dir: &Path, groups: &[ModelTarget], info: &RunInfo) -> 
         .with_context(|| format!("cannot write {}", json.display()))?;
     std::fs::write(&html, html::html(groups, info))
         .with_context(|| format!("cannot write {}", html.display()))?;
-    html::png(&png, groups)?;
+    chart::png(&png, groups)?;
     Ok(())
 }
 

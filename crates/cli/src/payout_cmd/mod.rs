@@ -11,7 +11,6 @@ use clap::{Args, ValueEnum};
 use erascore_io::frame::write_frame_unstaged;
 use erascore_io::output::{check_writable, OutputFiles};
 use erascore_payout::bootstrap::{DEFAULT_BLOCK, MAX_TRAJECTORIES};
-use erascore_payout::chart::{self, FanChart};
 use erascore_payout::series::ModelScores;
 use erascore_payout::simulate::check_stake;
 use erascore_payout::{
@@ -19,6 +18,7 @@ use erascore_payout::{
     StakeLimits,
 };
 
+use erascore_report::chart::{fan_chart, format_of, FanChart};
 use erascore_report::payout::{
     bootstrap_table, summary_json, summary_table, trajectory_frame, PayoutRunInfo,
 };
@@ -237,7 +237,7 @@ fn check_flags(args: &PayoutArgs) -> anyhow::Result<PayoutRequest> {
         }
     };
     if let Some(c) = &args.chart {
-        chart::format_of(c)?;
+        format_of(c)?;
     }
     let outputs: Vec<(&str, &Path)> = [
         ("--out", &args.out),
@@ -404,7 +404,7 @@ fn write_charts(
         let tmp = outputs.stage(&path).context("--chart")?;
         let title = format!("{} under {}", r.model, rule.preset);
         let actual = r.trajectory.balances();
-        chart::render(
+        fan_chart(
             &tmp,
             &FanChart {
                 title: &title,
