@@ -20,12 +20,13 @@ use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyDict};
 
 use erascore_engine::diagnostics::{metric_set, summarise, Available};
-use erascore_engine::inputs::{read_predictions, Predictions, Reference};
+use erascore_engine::inputs::{read_predictions, Predictions, Reference, RowTable};
 use erascore_engine::metrics::Metric;
 use erascore_engine::score::{
     default_memory_budget, score_eras, score_streaming, EraScore, MetaModelSource, ScoreConfig,
     ScoreInputs, ScoreReport, Streaming,
 };
+use erascore_engine::signals::SignalsInputs;
 use erascore_engine::stats::{PayoutWeights, Stat};
 use erascore_engine::EngineError;
 use erascore_io::dataset::{
@@ -36,6 +37,7 @@ use erascore_io::era::era_order;
 use erascore_io::frame::{frame_from_batches, read_frame, Frame};
 use erascore_io::output::OutputDir;
 use erascore_io::stream::{open_dataset, EraWindow, FeatureReader};
+use erascore_report::stakes::column_stakes;
 use erascore_report::{write_diagnostics, RunInfo, OUTPUT_FILES};
 
 /// Where a table comes from.
@@ -255,6 +257,64 @@ fn load_inputs<const N: usize>(
     loaded.map_err(engine_err)
 }
 
+/// Where the Signals inputs of `erascore.score` come from.
+struct SignalSources {
+    neutralizers: Option<Source>,
+    sample_weights: Option<Source>,
+    previous: Vec<Source>,
+}
+
+/// The Signals inputs read, each only when a metric uses it (as `erascore score` reads
+/// its `--neutralizers`, `--sample-weights` and `--previous`).
+struct SignalTables {
+    neutralizers: Option<RowTable>,
+    sample_weights: Option<RowTable>,
+    previous: Vec<Predictions>,
+}
+
+impl SignalSources {
+    fn load(self, metrics: &[Metric]) -> Result<SignalTables, EngineError> {
+        let uses = |f: fn(&Metric) -> bool| metrics.iter().any(f);
+        let table = |src: Option<Source>, used: bool, what: &'static str| {
+            src.filter(|_| used)
+                .map(|s| RowTable::from_frame(load_frame(s)?, None, what))
+                .transpose()
+        };
+        let neutralizers = table(
+            self.neutralizers,
+            uses(Metric::needs_neutralizers),
+            "neutralizers",
+        )?;
+        let sample_weights = table(
+            self.sample_weights,
+            uses(Metric::needs_sample_weights),
+            "sample weights",
+        )?;
+        if let Some(w) = &sample_weights {
+            if w.names.len() != 1 {
+                return Err(EngineError::Config(format!(
+                    "sample_weights {}: one weight column expected besides id and era, found {}",
+                    w.path.display(),
+                    w.names.join(", ")
+                )));
+            }
+        }
+        let previous = if uses(Metric::needs_previous) {
+            self.previous
+                .into_iter()
+                .map(|s| load_predictions(s, None))
+                .collect::<Result<_, _>>()?
+        } else {
+            Vec::new()
+        };
+        Ok(SignalTables {
+            neutralizers,
+            sample_weights,
+            previous,
+        })
+    }
+}
+
 /// The scores as columns: eras, models, targets, metric names, one array per metric, warnings.
 type ScoreColumns<'py> = (
     Vec<String>,
@@ -270,7 +330,7 @@ type ScoreColumns<'py> = (
 /// still made on all of it); `example` (example predictions and their column) enables
 /// `corr_with_example`, which `erascore diagnostics` computes.
 #[pyfunction]
-#[pyo3(signature = (data, predictions, meta_model, meta_model_column, benchmark, benchmark_column, *, targets, metrics, features, models, max_filtered_ratio, target_pow15, progress, example=None, example_column=None, eras=None))]
+#[pyo3(signature = (data, predictions, meta_model, meta_model_column, benchmark, benchmark_column, *, targets, metrics, features, models, max_filtered_ratio, target_pow15, progress, example=None, example_column=None, eras=None, neutralizers=None, sample_weights=None, previous=None, stakes=None))]
 #[allow(clippy::too_many_arguments)]
 fn score_frames<'py>(
     py: Python<'py>,
@@ -290,9 +350,30 @@ fn score_frames<'py>(
     example: Option<&Bound<'py, PyAny>>,
     example_column: Option<String>,
     eras: Option<Vec<String>>,
+    neutralizers: Option<&Bound<'py, PyAny>>,
+    sample_weights: Option<&Bound<'py, PyAny>>,
+    previous: Option<Vec<Bound<'py, PyAny>>>,
+    stakes: Option<Vec<(String, f64)>>,
 ) -> PyResult<ScoreColumns<'py>> {
     let metrics = check_score_args(&metrics, max_filtered_ratio, example.is_some())?;
-    let needs_features = metrics.iter().any(Metric::needs_features);
+    // Without neutralizers, the Signals metrics neutralize against the data's features.
+    let features_neutralize =
+        neutralizers.is_none() && metrics.iter().any(Metric::needs_neutralizers);
+    let signal_sources = SignalSources {
+        neutralizers: neutralizers
+            .map(|t| source(t, "neutralizers"))
+            .transpose()?,
+        sample_weights: sample_weights
+            .map(|t| source(t, "sample_weights"))
+            .transpose()?,
+        previous: previous
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .map(|(i, t)| source(t, &format!("previous[{i}]")))
+            .collect::<PyResult<_>>()?,
+    };
+    let needs_features = metrics.iter().any(Metric::needs_features) || features_neutralize;
     let request = DatasetRequest {
         features: match features {
             _ if !needs_features => FeatureSelection::None,
@@ -322,13 +403,31 @@ fn score_frames<'py>(
             data.path.display()
         )));
     }
+    let signal_tables = py
+        .detach(|| signal_sources.load(&metrics))
+        .map_err(engine_err)?;
+    let stakes = stakes
+        .map(|s| column_stakes(Path::new("stakes"), s, &preds))
+        .transpose()
+        .map_err(|e| PyValueError::new_err(format!("{e:#}")))?;
+    // As `erascore score`: a meta model file wins; stakes alone build the meta model.
+    let meta_model = match (&meta, &stakes) {
+        (Some(r), _) => Some(MetaModelSource::Column(r)),
+        (None, Some(s)) => Some(MetaModelSource::Stakes(s.clone())),
+        (None, None) => None,
+    };
     let inputs = ScoreInputs {
         data: &data,
         predictions: &preds,
-        meta_model: meta.as_ref().map(MetaModelSource::Column),
+        meta_model,
         benchmark: bench.as_ref(),
         example: example.as_ref(),
-        signals: Default::default(),
+        signals: SignalsInputs {
+            neutralizers: signal_tables.neutralizers.as_ref(),
+            sample_weights: signal_tables.sample_weights.as_ref(),
+            previous: signal_tables.previous.iter().collect(),
+            stakes: metrics.contains(&Metric::Mpc).then_some(stakes).flatten(),
+        },
     };
     let config = ScoreConfig {
         metrics,
