@@ -20,13 +20,13 @@ use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyDict};
 
 use erascore_engine::diagnostics::{metric_set, summarise, Available};
-use erascore_engine::inputs::{read_predictions, Predictions, Reference, RowTable};
+use erascore_engine::inputs::{read_predictions, Predictions, Reference};
 use erascore_engine::metrics::Metric;
 use erascore_engine::score::{
     default_memory_budget, score_eras, score_streaming, EraScore, MetaModelSource, ScoreConfig,
     ScoreInputs, ScoreReport, Streaming,
 };
-use erascore_engine::signals::SignalsInputs;
+use erascore_engine::signals::SignalTables;
 use erascore_engine::stats::{PayoutWeights, Stat};
 use erascore_engine::EngineError;
 use erascore_io::dataset::{
@@ -257,64 +257,6 @@ fn load_inputs<const N: usize>(
     loaded.map_err(engine_err)
 }
 
-/// Where the Signals inputs of `erascore.score` come from.
-struct SignalSources {
-    neutralizers: Option<Source>,
-    sample_weights: Option<Source>,
-    previous: Vec<Source>,
-}
-
-/// The Signals inputs read, each only when a metric uses it (as `erascore score` reads
-/// its `--neutralizers`, `--sample-weights` and `--previous`).
-struct SignalTables {
-    neutralizers: Option<RowTable>,
-    sample_weights: Option<RowTable>,
-    previous: Vec<Predictions>,
-}
-
-impl SignalSources {
-    fn load(self, metrics: &[Metric]) -> Result<SignalTables, EngineError> {
-        let uses = |f: fn(&Metric) -> bool| metrics.iter().any(f);
-        let table = |src: Option<Source>, used: bool, what: &'static str| {
-            src.filter(|_| used)
-                .map(|s| RowTable::from_frame(load_frame(s)?, None, what))
-                .transpose()
-        };
-        let neutralizers = table(
-            self.neutralizers,
-            uses(Metric::needs_neutralizers),
-            "neutralizers",
-        )?;
-        let sample_weights = table(
-            self.sample_weights,
-            uses(Metric::needs_sample_weights),
-            "sample weights",
-        )?;
-        if let Some(w) = &sample_weights {
-            if w.names.len() != 1 {
-                return Err(EngineError::Config(format!(
-                    "sample_weights {}: one weight column expected besides id and era, found {}",
-                    w.path.display(),
-                    w.names.join(", ")
-                )));
-            }
-        }
-        let previous = if uses(Metric::needs_previous) {
-            self.previous
-                .into_iter()
-                .map(|s| load_predictions(s, None))
-                .collect::<Result<_, _>>()?
-        } else {
-            Vec::new()
-        };
-        Ok(SignalTables {
-            neutralizers,
-            sample_weights,
-            previous,
-        })
-    }
-}
-
 /// The scores as columns: eras, models, targets, metric names, one array per metric, warnings.
 type ScoreColumns<'py> = (
     Vec<String>,
@@ -359,20 +301,20 @@ fn score_frames<'py>(
     // Without neutralizers, the Signals metrics neutralize against the data's features.
     let features_neutralize =
         neutralizers.is_none() && metrics.iter().any(Metric::needs_neutralizers);
-    let signal_sources = SignalSources {
-        neutralizers: neutralizers
+    let signal_sources = (
+        neutralizers
             .map(|t| source(t, "neutralizers"))
             .transpose()?,
-        sample_weights: sample_weights
+        sample_weights
             .map(|t| source(t, "sample_weights"))
             .transpose()?,
-        previous: previous
+        previous
             .unwrap_or_default()
             .iter()
             .enumerate()
             .map(|(i, t)| source(t, &format!("previous[{i}]")))
-            .collect::<PyResult<_>>()?,
-    };
+            .collect::<PyResult<Vec<_>>>()?,
+    );
     let needs_features = metrics.iter().any(Metric::needs_features) || features_neutralize;
     let request = DatasetRequest {
         features: match features {
@@ -404,7 +346,11 @@ fn score_frames<'py>(
         )));
     }
     let signal_tables = py
-        .detach(|| signal_sources.load(&metrics))
+        .detach(|| {
+            SignalTables::read(&metrics, signal_sources, load_frame, |s| {
+                load_predictions(s, None)
+            })
+        })
         .map_err(engine_err)?;
     let stakes = stakes
         .map(|s| column_stakes(Path::new("stakes"), s, &preds))
@@ -422,12 +368,7 @@ fn score_frames<'py>(
         meta_model,
         benchmark: bench.as_ref(),
         example: example.as_ref(),
-        signals: SignalsInputs {
-            neutralizers: signal_tables.neutralizers.as_ref(),
-            sample_weights: signal_tables.sample_weights.as_ref(),
-            previous: signal_tables.previous.iter().collect(),
-            stakes: metrics.contains(&Metric::Mpc).then_some(stakes).flatten(),
-        },
+        signals: signal_tables.inputs(&metrics, stakes),
     };
     let config = ScoreConfig {
         metrics,
