@@ -58,7 +58,7 @@ pub fn alpha_many_par(
                 .sum();
             dot / t.len() as f64
         })?;
-    crate::scratch::give_f64(powered);
+    drop(powered);
     Ok(alphas)
 }
 

@@ -20,6 +20,7 @@
 
 use crate::matrix::ColumnMatrix;
 use crate::neutralized_weights::{check_target_len, neutralized_map};
+use crate::scratch::Scratch;
 use crate::target::{centre, pairwise_sum, Precision};
 use crate::{KernelError, Parallelism};
 
@@ -74,7 +75,7 @@ pub fn meta_portfolio_contribution_par(
         centre_in_place(s);
     })?;
     let mpc = mpc_of_centred(&centred, &fractions, &centre(target, precision), par);
-    crate::scratch::give_f64(centred);
+    drop(centred);
     Ok(mpc)
 }
 
@@ -102,7 +103,7 @@ pub fn mpc_of_weights(
     }
     let fractions = stake_fractions(stakes)?;
     let n = centred_target.len();
-    let mut centred = crate::scratch::take_f64(n * weights.len());
+    let mut centred = Scratch::<f64>::take(n * weights.len());
     for (dst, w) in centred.chunks_mut(n.max(1)).zip(weights) {
         dst.copy_from_slice(w);
         centre_in_place(dst);
@@ -113,7 +114,7 @@ pub fn mpc_of_weights(
         centred_target,
         Parallelism::Sequential,
     );
-    crate::scratch::give_f64(centred);
+    drop(centred);
     Ok(mpc)
 }
 

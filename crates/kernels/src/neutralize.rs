@@ -18,6 +18,7 @@ use faer::linalg::triangular_solve::{
 use faer::{Accum, Mat, MatMut, MatRef};
 
 use crate::gram::{faer_lower_gram, lower_gram_i8_par};
+use crate::scratch::Scratch;
 use crate::simd::{dispatch, Op};
 use crate::Parallelism;
 
@@ -65,8 +66,8 @@ pub struct Neutralizer {
     /// Columns that span the column space, in order; the others are dropped.
     kept: Vec<usize>,
     /// Lower Cholesky factor of the centred Gram matrix over the kept columns, column-major
-    /// `rank x rank` (the upper triangle is never read).
-    chol: Vec<f64>,
+    /// `rank x rank` (the upper triangle is never read); this thread's reused scratch.
+    chol: Scratch<f64>,
     /// The Gram matrix over the kept columns when it is exact (integer features).
     /// Refining against it costs O(k^2) per column instead of two more passes over X.
     exact_gram: Option<ExactGram>,
@@ -77,7 +78,7 @@ pub struct Neutralizer {
 /// centred Gram matrix is `G - s m'` with `m = s / n`.
 #[derive(Debug, Clone)]
 struct ExactGram {
-    lower: Vec<i32>,
+    lower: Scratch<i32>,
     sums: Vec<f64>,
     means: Vec<f64>,
 }
@@ -117,13 +118,12 @@ impl Neutralizer {
         let k = x.cols();
         let nf = n as f64;
         let integral = match x.data() {
-            ColumnData::I8(d) => {
-                lower_gram_i8_par(d, n, k, par).map(|g| (g, column_sums_i8(d, n, k)))
-            }
+            ColumnData::I8(d) => lower_gram_i8_par(d, n, k, par)
+                .map(|g| (Scratch::adopt(g), column_sums_i8(d, n, k))),
             ColumnData::F64(_) => None,
         };
         // The centred Gram matrix, lower triangle, column-major k x k; factored in place.
-        let mut a = crate::scratch::take_f64(k * k);
+        let mut a = Scratch::<f64>::take(k * k);
         let mut trace = nf; // the intercept column contributes n
         let means: Vec<f64>;
         match &integral {
@@ -162,13 +162,13 @@ impl Neutralizer {
         let chol = if kept.len() == k {
             a
         } else {
-            compact(&a, k, &kept)
+            Scratch::adopt(compact(&a, k, &kept))
         };
         let exact_gram = integral.map(|(gram, sums)| ExactGram {
             lower: if kept.len() == k {
                 gram
             } else {
-                compact(&gram, k, &kept)
+                Scratch::adopt(compact(&gram, k, &kept))
             },
             sums: kept.iter().map(|&j| sums[j] as f64).collect(),
             means: kept.iter().map(|&j| means[j]).collect(),
@@ -436,15 +436,6 @@ impl Neutralizer {
         let mut rhs = rhs;
         solve_lower_triangular_in_place(chol, rhs.as_mut(), self.par.faer());
         solve_upper_triangular_in_place(chol.transpose(), rhs, self.par.faer());
-    }
-}
-
-impl Drop for Neutralizer {
-    fn drop(&mut self) {
-        crate::scratch::give_f64(std::mem::take(&mut self.chol));
-        if let Some(g) = self.exact_gram.take() {
-            crate::scratch::give_i32(g.lower);
-        }
     }
 }
 

@@ -24,6 +24,7 @@ use faer::{Accum, MatMut, MatRef};
 
 use crate::corr::rank_gaussian_pow_into;
 use crate::matrix::{ColumnData, ColumnMatrix};
+use crate::scratch::Scratch;
 use crate::target::pairwise_sum;
 use crate::{KernelError, Parallelism};
 
@@ -89,22 +90,21 @@ pub fn generate_neutralized_weights_many_par(
             }
             w
         })?;
-    crate::scratch::give_f64(powered);
+    drop(powered);
     Ok(weights)
 }
 
 /// `finish(s', N Nᵀ(w ∘ s'))` for every prediction column: the raw weights are
 /// `(s' − N Nᵀ(w ∘ s')) ∘ w`, and a caller that only reduces them (alpha) does so without
 /// storing them. `finish` may overwrite `s'` (MPC forms the weights there); the buffer of
-/// all the columns' `s'` (column-major) is returned with the results, for the caller to
-/// read and then hand back with [`crate::scratch::give_f64`].
+/// all the columns' `s'` (column-major, this thread's scratch) is returned with the results.
 pub(crate) fn neutralized_map<R: Send>(
     predictions: &[&[f64]],
     neutralizers: &ColumnMatrix,
     sample_weights: &[f64],
     par: Parallelism,
     finish: impl Fn(&mut [f64], &[f64]) -> R + Sync + Send,
-) -> Result<(Vec<R>, Vec<f64>), KernelError> {
+) -> Result<(Vec<R>, Scratch<f64>), KernelError> {
     let n = neutralizers.rows();
     let m = predictions.len();
     if predictions.iter().any(|p| p.len() != n) || sample_weights.len() != n {
@@ -114,19 +114,15 @@ pub(crate) fn neutralized_map<R: Send>(
     // Ranking reads every prediction and says which column holds a NaN, so the predictions
     // are not scanned twice; on any failure the checks run in order first, so the error is
     // the one they would give.
-    let mut powered = crate::scratch::take_f64(n * m);
+    let mut powered = Scratch::<f64>::take(n * m);
     if let Err(e) = rank_gaussian_pow_into(predictions, &mut powered, par) {
-        crate::scratch::give_f64(powered);
         check_inputs(predictions, neutralizers, sample_weights)?;
         return Err(e);
     }
-    if let Err(e) = check_inputs(&[], neutralizers, sample_weights) {
-        crate::scratch::give_f64(powered);
-        return Err(e);
-    }
+    check_inputs(&[], neutralizers, sample_weights)?;
     // (w ∘ s') of every column side by side, column-major n × m. The n × m buffers come
     // from this thread's pool: fresh ones fault in every page.
-    let mut weighted = crate::scratch::take_f64(n * m);
+    let mut weighted = Scratch::<f64>::take(n * m);
     let columns = crate::columns(&powered, n, m);
     par.zip_columns_init(
         &mut weighted,
@@ -141,7 +137,7 @@ pub(crate) fn neutralized_map<R: Send>(
     );
     drop(columns);
     let fitted = project(neutralizers, &weighted, m, par);
-    crate::scratch::give_f64(weighted);
+    drop(weighted);
     let fitted_columns = crate::columns(&fitted, n, m);
     let out = par.zip_columns_init(
         &mut powered,
@@ -151,7 +147,7 @@ pub(crate) fn neutralized_map<R: Send>(
         |_, s, f| finish(s, f),
     );
     drop(fitted_columns);
-    crate::scratch::give_f64(fitted);
+    drop(fitted);
     Ok((out, powered))
 }
 
@@ -162,9 +158,9 @@ const PROJECT_BLOCK: usize = 64;
 /// `N (Nᵀ Y)` for `Y` column-major `n × m` (`n = N.rows()`), as two GEMMs per block of
 /// neutralizer columns, `Σ_b N_b (N_bᵀ Y)`: numerai-tools' `neutralizers @ (neutralizers.T @
 /// y)`, in the same association.
-fn project(neutralizers: &ColumnMatrix, y: &[f64], m: usize, par: Parallelism) -> Vec<f64> {
+fn project(neutralizers: &ColumnMatrix, y: &[f64], m: usize, par: Parallelism) -> Scratch<f64> {
     let (n, k) = (neutralizers.rows(), neutralizers.cols());
-    let mut fitted = crate::scratch::take_f64(n * m);
+    let mut fitted = Scratch::<f64>::take(n * m);
     if n == 0 || m == 0 || k == 0 {
         fitted.fill(0.0);
         return fitted;
