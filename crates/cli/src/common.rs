@@ -21,48 +21,7 @@ pub fn progress(len: usize, what: &str, quiet: bool) -> ProgressBar {
     bar
 }
 
-/// Renders rows as a left/right aligned text table (first `left` columns left-aligned).
-pub fn table(header: &[String], rows: &[Vec<String>], left: usize) -> String {
-    let mut width: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for r in rows {
-        for (w, c) in width.iter_mut().zip(r) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let line = |cells: &[String]| -> String {
-        cells
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                if i < left {
-                    format!("{c:<w$}", w = width[i])
-                } else {
-                    format!("{c:>w$}", w = width[i])
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("  ")
-            .trim_end()
-            .to_string()
-    };
-    let mut out = line(header);
-    out.push('\n');
-    out.push_str(
-        &width
-            .iter()
-            .map(|w| "-".repeat(*w))
-            .collect::<Vec<_>>()
-            .join("  "),
-    );
-    out.push('\n');
-    for r in rows {
-        out.push_str(&line(r));
-        out.push('\n');
-    }
-    out
-}
-
-pub use erascore_report::fmt;
+pub use erascore_report::{fmt, table};
 
 /// A command line that no input could make right: an unknown flag value, flags that
 /// contradict each other, an output that cannot be written where the flags say. `main`

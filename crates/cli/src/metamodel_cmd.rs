@@ -13,11 +13,11 @@ use anyhow::{bail, Context};
 use clap::Args;
 
 use erascore_engine::inputs::{check_unique, rows_in_data, Predictions};
+use erascore_engine::meta_model::{meta_model_by_era, MetaModelKind, MetaModelSpec};
 use erascore_io::dataset::{read_dataset, DatasetRequest};
 use erascore_io::frame::{read_frame, write_frame_unstaged, Column, Frame, Values};
 use erascore_io::output::OutputFiles;
 use erascore_io::{FloatWidth, Strings};
-use erascore_kernels::meta_model::meta_model;
 
 use crate::common::{check_outputs, usage};
 use crate::stakes::read_column_stakes;
@@ -55,28 +55,22 @@ pub enum Weighting {
     Naive,
 }
 
-/// The weight of each staked model: its stake, or 1 under naive weighting; models below
-/// `min_stake` are left out. An error when none is left.
+/// The weight of each staked model under `weighting`; an error when none is left.
 fn model_weights(
     stakes: &[(usize, f64)],
     weighting: Weighting,
     min_stake: f64,
     path: &std::path::Path,
 ) -> anyhow::Result<Vec<(usize, f64)>> {
-    let kept: Vec<(usize, f64)> = stakes
-        .iter()
-        .filter(|(_, s)| *s >= min_stake && *s > 0.0)
-        .map(|&(m, s)| {
-            (
-                m,
-                if weighting == Weighting::Naive {
-                    1.0
-                } else {
-                    s
-                },
-            )
-        })
-        .collect();
+    let spec = MetaModelSpec {
+        kind: match weighting {
+            Weighting::Stake => MetaModelKind::Stake,
+            Weighting::Naive => MetaModelKind::Naive,
+        },
+        min_stake,
+        stake_cap: None,
+    };
+    let kept = spec.weights(stakes);
     if kept.is_empty() {
         bail!(
             "{}: no model has a positive stake of at least {min_stake} (--min-stake)",
@@ -148,25 +142,18 @@ pub fn run(args: &MetamodelArgs) -> anyhow::Result<()> {
     } else {
         std::iter::repeat_n("", n).collect()
     };
-    let mut groups: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, e) in eras.iter().enumerate() {
-        groups.entry(e).or_default().push(i);
-    }
-    let mut meta = vec![f64::NAN; n];
-    for rows in groups.values() {
-        let mut sorted = rows.clone();
-        sorted.sort_by(|&a, &b| predictions.ids[a].cmp(&predictions.ids[b]));
-        let cols: Vec<Vec<f64>> = stakes
-            .iter()
-            .map(|(m, _)| sorted.iter().map(|&i| predictions.values[*m][i]).collect())
-            .collect();
-        let refs: Vec<&[f64]> = cols.iter().map(|c| c.as_slice()).collect();
-        let s: Vec<f64> = stakes.iter().map(|(_, s)| *s).collect();
-        let mm = meta_model(&refs, &s)?;
-        for (k, &i) in sorted.iter().enumerate() {
-            meta[i] = mm[k];
-        }
-    }
+    let mut era_index: HashMap<&str, u32> = HashMap::new();
+    let mut era_names: Vec<&str> = Vec::new();
+    let era_of_row: Vec<u32> = eras
+        .iter()
+        .map(|e| {
+            *era_index.entry(e).or_insert_with(|| {
+                era_names.push(e);
+                (era_names.len() - 1) as u32
+            })
+        })
+        .collect();
+    let meta = meta_model_by_era(&predictions, &era_of_row, &era_names, &stakes)?;
     let out = Frame::new(
         &args.out,
         vec![

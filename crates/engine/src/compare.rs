@@ -25,73 +25,10 @@ use erascore_kernels::corr::gaussian_rank;
 use erascore_kernels::meta_model::StakeWeightedSum;
 
 use crate::inputs::{DataRows, Predictions, Reference};
+pub use crate::meta_model::{MetaModelKind, MetaModelSpec};
 use crate::metrics::Metric;
 use crate::score::{score_eras, MetaModelSource, ScoreConfig, ScoreInputs};
 use crate::EngineError;
-
-/// How a configuration's meta model is built from the staked models' predictions.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum MetaModelKind {
-    /// Stake-weighted mean of the gaussianized ranks (`erascore score --stakes`).
-    Stake,
-    /// Unweighted mean over the staked models (Numerai Crypto's meta model).
-    Naive,
-}
-
-/// A meta model: which models take part and with what weight.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct MetaModelSpec {
-    /// Stake-weighted or unweighted.
-    pub kind: MetaModelKind,
-    /// Models staked below this take no part (every model with a positive stake does at 0).
-    pub min_stake: f64,
-    /// Stakes above this count as this much (stake-weighted only).
-    pub stake_cap: Option<f64>,
-}
-
-impl Default for MetaModelSpec {
-    fn default() -> Self {
-        Self {
-            kind: MetaModelKind::Stake,
-            min_stake: 0.0,
-            stake_cap: None,
-        }
-    }
-}
-
-impl MetaModelSpec {
-    /// The (prediction column, weight) pairs of the meta model, in stakes-file order. A model
-    /// with zero weight is left out: adding its zero term changes no sum, so the result is
-    /// bit for bit that of the full list.
-    pub fn weights(&self, stakes: &[(usize, f64)]) -> Vec<(usize, f64)> {
-        stakes
-            .iter()
-            .filter(|(_, s)| *s > 0.0 && *s >= self.min_stake)
-            .map(|&(m, s)| {
-                let w = match self.kind {
-                    MetaModelKind::Naive => 1.0,
-                    MetaModelKind::Stake => self.stake_cap.map_or(s, |c| s.min(c)),
-                };
-                (m, w)
-            })
-            .collect()
-    }
-
-    /// A short label: `stake`, `stake>=10`, `naive>=1`, `stake<=1000`.
-    pub fn label(&self) -> String {
-        let mut s = match self.kind {
-            MetaModelKind::Stake => "stake".to_string(),
-            MetaModelKind::Naive => "naive".to_string(),
-        };
-        if self.min_stake > 0.0 {
-            s.push_str(&format!(">={}", self.min_stake));
-        }
-        if let Some(c) = self.stake_cap {
-            s.push_str(&format!(" capped at {c}"));
-        }
-        s
-    }
-}
 
 /// A score formula such as `0.5 * corr + 2 * mmc`: one or two metrics with multipliers, the
 /// first and second score of a payout rule.

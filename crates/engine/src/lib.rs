@@ -1,7 +1,7 @@
 //! erascore-engine: turns loaded files into per-era scores.
 //!
 //! It owns everything between the readers and the command line: matching prediction,
-//! meta-model and benchmark ids to data rows ([`inputs`]), the metric catalogue
+//! meta-model and benchmark ids to data rows ([`inputs`]), the meta model built from stakes ([`meta_model`]), the metric catalogue
 //! ([`metrics`]), and era-parallel scoring ([`score`]), where each era is scored by one
 //! rayon task with sequential kernels, so results do not depend on the number of threads.
 //! Each era's neutralizer factorization is built once and shared by every model and every
@@ -20,6 +20,7 @@ pub mod compare;
 pub mod diagnostics;
 mod era_scores;
 pub mod inputs;
+pub mod meta_model;
 pub mod metrics;
 pub mod score;
 pub mod signals;

@@ -5,7 +5,7 @@
 //! per round), the ordering of rounds and the per-model score series ([`series`]), the
 //! compounding simulation itself ([`simulate()`]), its summary ([`summary`]: final stake,
 //! return, drawdown, burn share, rounds at the cap), the block bootstrap of risk
-//! ([`bootstrap()`]) and the fan chart of bootstrapped stakes ([`chart`]).
+//! ([`bootstrap()`]); the fan chart of it is drawn by erascore-report.
 //!
 //! Per round `r`, with `at_risk_r` the stake at risk:
 //!
@@ -14,7 +14,7 @@
 //! ```
 //!
 //! and round `r` resolves `L` rounds later, so `at_risk_t = S0 + Σ payout_r over r + L ≤ t`.
-//! The crate reads no files: the CLI turns tables into the slices used here. Trajectories are
+//! The crate reads and writes no files: the CLI turns tables into the slices used here. Trajectories are
 //! sequential; only [`bootstrap()`] spreads work over the rayon pool.
 //!
 //! ```
@@ -32,7 +32,6 @@
 #![deny(missing_docs)]
 
 pub mod bootstrap;
-pub mod chart;
 pub mod factor;
 pub mod multipliers;
 pub mod rule;
@@ -49,8 +48,6 @@ pub use run::{run_model, RunRequest, TrajectoryTable};
 pub use series::{ModelScores, NanPolicy, PreparedModel};
 pub use simulate::{simulate, ModelRun, RoundOutcome, Trajectory, TRAJECTORY_COLUMNS};
 pub use summary::Summary;
-
-use std::path::PathBuf;
 
 /// What was wrong with a rule, a stake or the scores, or what failed while charting.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -266,20 +263,6 @@ pub enum PayoutError {
         stake0: f64,
         /// The first round whose stake is not finite.
         index: usize,
-    },
-    /// The chart file's extension names no supported format.
-    #[error("{path}: chart format must be .png or .svg")]
-    ChartFormat {
-        /// The file.
-        path: PathBuf,
-    },
-    /// Drawing or writing the chart failed.
-    #[error("{path}: could not draw the chart: {message}")]
-    Chart {
-        /// The file.
-        path: PathBuf,
-        /// What the plotting library said.
-        message: String,
     },
 }
 

@@ -1,7 +1,9 @@
 //! The outputs of `diagnostics` for every front end (the CLI command, `erascore.diagnostics`
 //! in Python): the per-era table, `summary.json`, a self-contained `report.html` and
 //! `summary.png`, from the numbers the engine computed ([`erascore_engine::diagnostics`]).
-//! It computes nothing itself beyond laying those numbers out.
+//! The same for `payout` ([`payout`]: trajectory file, summary JSON, printed tables) and
+//! `compare` ([`compare`], [`compare_files`]). It computes nothing itself beyond laying
+//! those numbers out.
 
 use std::path::Path;
 
@@ -13,9 +15,11 @@ use erascore_engine::stats::{PayoutWeights, Stat};
 use erascore_io::frame::{write_frame_unstaged, Column, Frame, Values};
 use erascore_io::FloatWidth;
 
+pub mod chart;
 pub mod compare;
 pub mod compare_files;
 pub mod html;
+pub mod payout;
 pub mod predictions;
 pub mod stakes;
 
@@ -27,6 +31,47 @@ pub const OUTPUT_FILES: [&str; 5] = [
     "report.html",
     "summary.png",
 ];
+
+/// Renders rows as a left/right aligned text table (first `left` columns left-aligned).
+pub fn table(header: &[String], rows: &[Vec<String>], left: usize) -> String {
+    let mut width: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (w, c) in width.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: &[String]| -> String {
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if i < left {
+                    format!("{c:<w$}", w = width[i])
+                } else {
+                    format!("{c:>w$}", w = width[i])
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    let mut out = line(header);
+    out.push('\n');
+    out.push_str(
+        &width
+            .iter()
+            .map(|w| "-".repeat(*w))
+            .collect::<Vec<_>>()
+            .join("  "),
+    );
+    out.push('\n');
+    for r in rows {
+        out.push_str(&line(r));
+        out.push('\n');
+    }
+    out
+}
 
 /// A number as tables show it: 4 decimals (1 from 1,000 on), blank for NaN.
 pub fn fmt(x: f64) -> String {
@@ -146,7 +191,7 @@ pub fn write_diagnostics(dir: &Path, groups: &[ModelTarget], info: &RunInfo) -> 
         .with_context(|| format!("cannot write {}", json.display()))?;
     std::fs::write(&html, html::html(groups, info))
         .with_context(|| format!("cannot write {}", html.display()))?;
-    html::png(&png, groups)?;
+    chart::png(&png, groups)?;
     Ok(())
 }
 

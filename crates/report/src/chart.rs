@@ -1,0 +1,614 @@
+//! Every chart erascore draws, in one style (palette, grid, fonts, and the same fallback
+//! without text): diagnostics' cumulative-score and per-era CORR charts (inline SVG in
+//! `report.html`, and `summary.png`) and `payout`'s fan chart of bootstrapped stakes
+//! (`.png` or `.svg`).
+//!
+//! Charts are drawn with plotters. Laying out text needs a font; where the machine has none
+//! (plotters finds fonts through fontconfig), the charts are drawn without text labels
+//! rather than not at all, and the page or file name says what they show.
+
+use std::path::Path;
+
+use anyhow::Context;
+use plotters::chart::SeriesAnno;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use erascore_engine::diagnostics::ModelTarget;
+use erascore_payout::Quantiles;
+
+/// The cumulative curves, their colours (matplotlib's first three) and labels.
+const CURVES: [(&str, RGBColor, &str); 3] = [
+    ("corr", RGBColor(31, 119, 180), "CORR"),
+    ("mmc", RGBColor(255, 127, 14), "MMC"),
+    ("fnc", RGBColor(44, 160, 44), "FNC"),
+];
+const GAIN: RGBColor = RGBColor(44, 160, 44);
+const LOSS: RGBColor = RGBColor(214, 39, 40);
+const GREY: RGBColor = RGBColor(120, 120, 120);
+const BLUE: RGBColor = CURVES[0].1;
+const LIGHT_GRID: RGBColor = RGBColor(240, 240, 240);
+const BOLD_GRID: RGBColor = RGBColor(215, 215, 215);
+const CUMULATIVE_SIZE: (u32, u32) = (1000, 330);
+const BARS_SIZE: (u32, u32) = (1000, 230);
+
+/// Whether plotters can lay out text on this machine.
+pub fn fonts_available() -> bool {
+    ("sans-serif", 12).into_font().box_size("0.1 era").is_ok()
+}
+
+/// Running sum with undefined eras counted as zero, so a curve continues across them.
+fn cumulative(values: &[f64]) -> Vec<f64> {
+    let mut acc = 0.0;
+    values
+        .iter()
+        .map(|v| {
+            if v.is_finite() {
+                acc += v;
+            }
+            acc
+        })
+        .collect()
+}
+
+/// `(lo, hi)` covering the finite values and zero, padded by 5%.
+fn y_range<'a>(series: impl IntoIterator<Item = &'a f64>) -> (f64, f64) {
+    let (mut lo, mut hi) = (0.0f64, 0.0f64);
+    for &v in series {
+        if v.is_finite() {
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+    }
+    let pad = ((hi - lo) * 0.05).max(1e-6);
+    (lo - pad, hi + pad)
+}
+
+type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+/// The era name at an x position (label formatter); blank between eras.
+fn era_label(eras: &[String], x: f64) -> String {
+    let i = x.round();
+    if (x - i).abs() < 1e-9 && i >= 0.0 && (i as usize) < eras.len() {
+        eras[i as usize].clone()
+    } else {
+        String::new()
+    }
+}
+
+/// A y-axis label: two decimals, and never "-0.00".
+fn axis_number(y: f64) -> String {
+    let r = (y * 100.0).round() / 100.0 + 0.0;
+    format!("{r:.2}")
+}
+
+/// A thin border: without labels and grid lines it is what separates one chart from the
+/// next.
+fn frame<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+    let (w, h) = area.dim_in_pixel();
+    let (w, h) = (w as i32 - 1, h as i32 - 1);
+    area.draw(&Rectangle::new([(0, 0), (w, h)], GREY.stroke_width(1)))
+}
+
+/// Cumulative CORR, MMC and FNC over eras.
+fn draw_cumulative<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    g: &ModelTarget,
+    text: bool,
+) -> DrawResult<DB> {
+    area.fill(&WHITE)?;
+    let curves: Vec<(Vec<f64>, RGBColor, &str)> = CURVES
+        .iter()
+        .filter_map(|(name, colour, label)| {
+            g.metric(name)
+                .map(|m| (cumulative(&m.values), *colour, *label))
+        })
+        .collect();
+    let n = g.eras.len().max(2);
+    let (y0, y1) = y_range(curves.iter().flat_map(|(c, _, _)| c.iter()));
+    let mut builder = ChartBuilder::on(area);
+    builder.margin(10);
+    if text {
+        builder
+            .caption(
+                format!("{} · {}: cumulative score", g.model, g.target),
+                ("sans-serif", 20),
+            )
+            .x_label_area_size(40)
+            .y_label_area_size(64);
+    }
+    let mut chart = builder.build_cartesian_2d(0f64..(n - 1) as f64, y0..y1)?;
+    let formatter = |x: &f64| era_label(&g.eras, *x);
+    let mut mesh = chart.configure_mesh();
+    mesh.light_line_style(LIGHT_GRID)
+        .bold_line_style(BOLD_GRID)
+        .max_light_lines(2);
+    if text {
+        mesh.x_label_formatter(&formatter)
+            .y_label_formatter(&|y| axis_number(*y))
+            .label_style(("sans-serif", 13))
+            .axis_desc_style(("sans-serif", 14))
+            .x_desc("era")
+            .x_labels(10)
+            .y_labels(8);
+    } else {
+        mesh.x_labels(0).y_labels(0);
+        frame(area)?;
+    }
+    mesh.draw()?;
+    chart.draw_series(LineSeries::new(
+        [(0.0, 0.0), ((n - 1) as f64, 0.0)],
+        GREY.stroke_width(1),
+    ))?;
+    for (curve, colour, label) in &curves {
+        let colour = *colour;
+        let drawn = chart.draw_series(LineSeries::new(
+            curve.iter().enumerate().map(|(i, &v)| (i as f64, v)),
+            colour.stroke_width(2),
+        ))?;
+        if text {
+            drawn.label(*label).legend(move |(x, y)| {
+                PathElement::new([(x, y), (x + 18, y)], colour.stroke_width(3))
+            });
+        }
+    }
+    if text {
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .label_font(("sans-serif", 14))
+            .background_style(WHITE.mix(0.85))
+            .border_style(GREY)
+            .draw()?;
+    }
+    Ok(())
+}
+
+/// Per-era CORR as bars, green above zero and red below.
+fn draw_bars<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    g: &ModelTarget,
+    text: bool,
+) -> DrawResult<DB> {
+    area.fill(&WHITE)?;
+    let empty = Vec::new();
+    let values = g.metric("corr").map_or(&empty, |m| &m.values);
+    let n = g.eras.len().max(1);
+    let (y0, y1) = y_range(values.iter());
+    let mut builder = ChartBuilder::on(area);
+    builder.margin(10);
+    if text {
+        builder
+            .caption("CORR per era", ("sans-serif", 17))
+            .x_label_area_size(30)
+            .y_label_area_size(64);
+    }
+    let mut chart = builder.build_cartesian_2d(-0.5f64..n as f64 - 0.5, y0..y1)?;
+    let formatter = |x: &f64| era_label(&g.eras, *x);
+    let mut mesh = chart.configure_mesh();
+    mesh.disable_x_mesh()
+        .light_line_style(RGBColor(240, 240, 240))
+        .bold_line_style(RGBColor(215, 215, 215))
+        .max_light_lines(2);
+    if text {
+        mesh.x_label_formatter(&formatter)
+            .y_label_formatter(&|y| axis_number(*y))
+            .label_style(("sans-serif", 13))
+            .x_labels(10)
+            .y_labels(6);
+    } else {
+        mesh.x_labels(0).y_labels(0);
+        frame(area)?;
+    }
+    mesh.draw()?;
+    let half = if n > 200 { 0.5 } else { 0.4 };
+    chart.draw_series(
+        values
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.is_finite())
+            .map(|(i, &v)| {
+                let x = i as f64;
+                let colour = if v >= 0.0 { GAIN } else { LOSS };
+                Rectangle::new([(x - half, 0.0), (x + half, v)], colour.filled())
+            }),
+    )?;
+    Ok(())
+}
+
+/// The two charts of a model and target.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Chart {
+    /// [`draw_cumulative`].
+    Cumulative,
+    /// [`draw_bars`].
+    Bars,
+}
+
+/// One chart as an SVG string; a note in place of a chart that failed.
+pub(crate) fn svg(chart: Chart, g: &ModelTarget, text: bool) -> String {
+    let size = match chart {
+        Chart::Cumulative => CUMULATIVE_SIZE,
+        Chart::Bars => BARS_SIZE,
+    };
+    let mut out = String::new();
+    let result: Result<(), String> = {
+        let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
+        let drawn = match chart {
+            Chart::Cumulative => draw_cumulative(&root, g, text),
+            Chart::Bars => draw_bars(&root, g, text),
+        };
+        drawn
+            .and_then(|_| root.present())
+            .map_err(|e| e.to_string())
+    };
+    match result {
+        Ok(()) => out,
+        Err(e) => format!(
+            "<p class=\"note\">chart not drawn: {}</p>",
+            crate::html::escape(&e)
+        ),
+    }
+}
+
+/// `summary.png`: the cumulative curves of every model and target, one panel each.
+pub fn png(path: &Path, groups: &[ModelTarget]) -> anyhow::Result<()> {
+    let text = fonts_available();
+    let (w, h) = CUMULATIVE_SIZE;
+    let panels = groups.len().max(1);
+    let root = BitMapBackend::new(path, (w, h * panels as u32)).into_drawing_area();
+    let draw = || -> Result<(), String> {
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        for (area, g) in root.split_evenly((panels, 1)).iter().zip(groups) {
+            draw_cumulative(area, g, text).map_err(|e| e.to_string())?;
+        }
+        root.present().map_err(|e| e.to_string())
+    };
+    draw()
+        .map_err(anyhow::Error::msg)
+        .with_context(|| format!("cannot draw {}", path.display()))
+}
+
+/// What to draw. Points are stakes after each resolution (`S0` first), as in
+/// [`Trajectory::balances`](crate::Trajectory::balances).
+#[derive(Debug, Clone, Copy)]
+pub struct FanChart<'a> {
+    /// Title, e.g. the model and rule.
+    pub title: &'a str,
+    /// Starting stake, drawn as a reference line.
+    pub stake0: f64,
+    /// Bootstrap quantiles per point, if a bootstrap ran.
+    pub fan: Option<&'a [Quantiles]>,
+    /// The actual stake path, if any.
+    pub actual: Option<&'a [f64]>,
+}
+
+const FAN_SIZE: (u32, u32) = (1000, 600);
+
+/// An image format a chart file can be written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChartFormat {
+    /// Bitmap, `.png`.
+    Png,
+    /// Vector, `.svg`.
+    Svg,
+}
+
+/// The format `path` asks for by its extension; lets a caller refuse a bad name before
+/// doing any work.
+pub fn format_of(path: &Path) -> anyhow::Result<ChartFormat> {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("png") => Ok(ChartFormat::Png),
+        Some("svg") => Ok(ChartFormat::Svg),
+        _ => anyhow::bail!("{}: chart format must be .png or .svg", path.display()),
+    }
+}
+
+/// Draws `chart` to `path` (`.png` or `.svg`), without text where the machine has no font.
+pub fn fan_chart(path: &Path, chart: &FanChart<'_>) -> anyhow::Result<()> {
+    let text = fonts_available();
+    let drawn = match format_of(path)? {
+        ChartFormat::Png => {
+            let root = BitMapBackend::new(path, FAN_SIZE).into_drawing_area();
+            draw_fan(&root, chart, text)
+                .and_then(|()| root.present())
+                .map_err(|e| e.to_string())
+        }
+        ChartFormat::Svg => {
+            let root = SVGBackend::new(path, FAN_SIZE).into_drawing_area();
+            draw_fan(&root, chart, text)
+                .and_then(|()| root.present())
+                .map_err(|e| e.to_string())
+        }
+    };
+    drawn
+        .map_err(anyhow::Error::msg)
+        .with_context(|| format!("{}: could not draw the chart", path.display()))
+}
+
+/// The y range covering every band and the actual path, with a little room.
+fn fan_y_range(chart: &FanChart<'_>) -> (f64, f64) {
+    let mut lo = chart.stake0;
+    let mut hi = chart.stake0;
+    let mut see = |v: f64| {
+        if v.is_finite() {
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+    };
+    for q in chart.fan.unwrap_or_default() {
+        see(q.p05);
+        see(q.p95);
+    }
+    chart
+        .actual
+        .unwrap_or_default()
+        .iter()
+        .for_each(|&v| see(v));
+    let pad = ((hi - lo) * 0.05).max(hi.abs() * 1e-3).max(1e-9);
+    ((lo - pad).max(0.0), hi + pad)
+}
+
+fn draw_fan<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &FanChart<'_>,
+    text: bool,
+) -> DrawResult<DB> {
+    root.fill(&WHITE)?;
+    let points = chart
+        .fan
+        .map(<[Quantiles]>::len)
+        .into_iter()
+        .chain(chart.actual.map(<[f64]>::len))
+        .max()
+        .unwrap_or(1)
+        .max(2);
+    let (y0, y1) = fan_y_range(chart);
+    let mut builder = ChartBuilder::on(root);
+    builder.margin(10);
+    if text {
+        builder
+            .caption(chart.title, ("sans-serif", 20))
+            .x_label_area_size(40)
+            .y_label_area_size(70);
+    }
+    let mut c = builder.build_cartesian_2d(0f64..(points - 1) as f64, y0..y1)?;
+    let mut mesh = c.configure_mesh();
+    mesh.light_line_style(LIGHT_GRID)
+        .bold_line_style(BOLD_GRID)
+        .max_light_lines(2);
+    if text {
+        mesh.x_label_formatter(&|x| format!("{x:.0}"))
+            .label_style(("sans-serif", 13))
+            .axis_desc_style(("sans-serif", 14))
+            .x_desc("rounds resolved")
+            .y_desc("stake (NMR)");
+    } else {
+        mesh.x_labels(0).y_labels(0);
+        frame(root)?;
+    }
+    mesh.draw()?;
+    // Legend entries are attached only when there is text to lay them out with.
+    let legend = |drawn: &mut SeriesAnno<'_, DB>, label: &str, style: ShapeStyle| {
+        if text {
+            drawn
+                .label(label)
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], style));
+        }
+    };
+    if let Some(fan) = chart.fan {
+        let x = |i: usize| i as f64;
+        for (alpha, lower, upper, label) in
+            [(0.18, 0usize, 4usize, "5–95%"), (0.35, 1, 3, "25–75%")]
+        {
+            let band: Vec<(f64, f64)> = fan
+                .iter()
+                .enumerate()
+                .map(|(i, q)| (x(i), q.to_array()[upper]))
+                .chain(
+                    fan.iter()
+                        .enumerate()
+                        .rev()
+                        .map(|(i, q)| (x(i), q.to_array()[lower])),
+                )
+                .collect();
+            let style = BLUE.mix(alpha).filled();
+            let drawn = c.draw_series(std::iter::once(Polygon::new(band, style)))?;
+            if text {
+                drawn
+                    .label(label)
+                    .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 18, y + 5)], style));
+            }
+        }
+        let style = BLUE.stroke_width(2);
+        let drawn = c.draw_series(LineSeries::new(
+            fan.iter().enumerate().map(|(i, q)| (x(i), q.p50)),
+            style,
+        ))?;
+        legend(drawn, "bootstrap median", style);
+    }
+    let style = GREY.stroke_width(1);
+    let drawn = c.draw_series(DashedLineSeries::new(
+        [(0.0, chart.stake0), ((points - 1) as f64, chart.stake0)],
+        6,
+        4,
+        style,
+    ))?;
+    legend(drawn, "starting stake", style);
+    if let Some(actual) = chart.actual {
+        let style = BLACK.stroke_width(2);
+        let drawn = c.draw_series(LineSeries::new(
+            actual.iter().enumerate().map(|(i, &v)| (i as f64, v)),
+            style,
+        ))?;
+        legend(drawn, "actual", style);
+    }
+    if text {
+        c.configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .label_font(("sans-serif", 14))
+            .background_style(WHITE.mix(0.85))
+            .border_style(GREY)
+            .draw()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use erascore_engine::diagnostics::MetricSeries;
+    use erascore_engine::diagnostics::PAYOUT;
+    use erascore_engine::stats::{ApyOptions, EraStats};
+
+    pub(crate) fn group() -> ModelTarget {
+        let eras: Vec<String> = (1..=30).map(|e| format!("{e:04}")).collect();
+        let series = |name: &str, shift: f64| {
+            let values: Vec<f64> = (0..30)
+                .map(|i| ((i as f64) * 0.7 + shift).sin() * 0.03 + 0.01)
+                .collect();
+            MetricSeries {
+                name: name.into(),
+                stats: EraStats::new(&values, ApyOptions::default()),
+                values,
+            }
+        };
+        ModelTarget {
+            model: "model <a>".into(),
+            target: "target".into(),
+            eras,
+            metrics: vec![
+                series("corr", 0.0),
+                series("mmc", 1.0),
+                series("fnc", 2.0),
+                series(PAYOUT, 3.0),
+            ],
+        }
+    }
+
+    #[test]
+    fn png_is_written() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let p = dir.path().join("s.png");
+        png(&p, &[group(), group()]).expect("png drawn");
+        assert!(std::fs::read(&p).expect("png read").starts_with(b"\x89PNG"));
+    }
+
+    #[test]
+    fn cumulative_skips_undefined_eras() {
+        assert_eq!(
+            cumulative(&[0.1, f64::NAN, 0.2]),
+            vec![0.1, 0.1, 0.30000000000000004]
+        );
+        assert_eq!(era_label(&["a".into(), "b".into()], 1.0), "b");
+        assert_eq!(era_label(&["a".into(), "b".into()], 0.5), "");
+        assert_eq!(axis_number(-1e-17), "0.00");
+        assert_eq!(axis_number(-0.1), "-0.10");
+    }
+
+    fn tmp(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("erascore-fan-chart-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir.join(name)
+    }
+
+    fn bands() -> Vec<Quantiles> {
+        (0..41)
+            .map(|i| {
+                let m = 100.0 + i as f64;
+                let s = (i as f64).sqrt() * 3.0;
+                Quantiles {
+                    p05: m - 2.0 * s,
+                    p25: m - s,
+                    p50: m,
+                    p75: m + s,
+                    p95: m + 2.0 * s,
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn renders_png_and_svg() {
+        let fan = bands();
+        let actual: Vec<f64> = (0..41).map(|i| 100.0 + 1.3 * i as f64).collect();
+        let chart = FanChart {
+            title: "model_0 under 2024",
+            stake0: 100.0,
+            fan: Some(&fan),
+            actual: Some(&actual),
+        };
+        for name in ["fan.png", "fan.svg"] {
+            let p = tmp(name);
+            fan_chart(&p, &chart).unwrap();
+            let bytes = std::fs::read(&p).unwrap();
+            assert!(bytes.len() > 1000, "{name}: {} bytes", bytes.len());
+        }
+        let svg = std::fs::read_to_string(tmp("fan.svg")).unwrap();
+        if fonts_available() {
+            assert!(svg.contains("model_0 under 2024"));
+        }
+        assert!(std::fs::read(tmp("fan.png"))
+            .unwrap()
+            .starts_with(b"\x89PNG"));
+    }
+
+    #[test]
+    fn fan_chart_without_fonts_is_drawn_without_text() {
+        let fan = bands();
+        let chart = FanChart {
+            title: "model_0 under 2024",
+            stake0: 100.0,
+            fan: Some(&fan),
+            actual: None,
+        };
+        let mut out = String::new();
+        {
+            let root = SVGBackend::with_string(&mut out, FAN_SIZE).into_drawing_area();
+            draw_fan(&root, &chart, false).unwrap();
+            root.present().unwrap();
+        }
+        assert!(out.starts_with("<svg") && out.contains("<polygon"), "{out}");
+        assert!(!out.contains("<text"));
+    }
+
+    #[test]
+    fn actual_path_alone_and_flat_paths_render() {
+        let p = tmp("flat.svg");
+        let flat = [0.0, 0.0, 0.0];
+        let chart = FanChart {
+            title: "flat",
+            stake0: 0.0,
+            fan: None,
+            actual: Some(&flat),
+        };
+        fan_chart(&p, &chart).unwrap();
+    }
+
+    #[test]
+    fn unknown_extension_is_an_error() {
+        let chart = FanChart {
+            title: "x",
+            stake0: 1.0,
+            fan: None,
+            actual: None,
+        };
+        let e = fan_chart(Path::new("chart.jpg"), &chart).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "chart.jpg: chart format must be .png or .svg"
+        );
+        assert_eq!(format_of(Path::new("a/b.SVG")).unwrap(), ChartFormat::Svg);
+        assert!(format_of(Path::new("noext")).is_err());
+        let e = fan_chart(Path::new("/nonexistent/dir/chart.svg"), &chart).unwrap_err();
+        assert!(
+            format!("{e:#}").starts_with("/nonexistent/dir/chart.svg: could not draw the chart"),
+            "{e:#}"
+        );
+    }
+}
