@@ -25,9 +25,13 @@ def score(
     max_filtered_ratio: float = 0.2,
     target_pow15: bool = True,
     progress: Optional[bool] = None,
+    neutralizers: Optional[Any] = None,
+    sample_weights: Optional[Any] = None,
+    previous: Optional[Sequence[Any]] = None,
+    stakes: Optional[Mapping[str, float]] = None,
 ) -> pd.DataFrame:
-    """Per-era scores of every prediction column (one row per era, model, target); see
-    ``erascore._frames.score``."""
+    """Per-era scores of every prediction column (one row per era, model, target), the
+    Signals metrics included; see ``erascore._frames.score``."""
 
 class Diagnostics(NamedTuple):
     per_era: pd.DataFrame

@@ -116,10 +116,16 @@ def score_frames(
     example: Any = None,
     example_column: Optional[str] = None,
     eras: Optional[Sequence[str]] = None,
+    neutralizers: Any = None,
+    sample_weights: Any = None,
+    previous: Optional[Sequence[Any]] = None,
+    stakes: Optional[Sequence[Tuple[str, float]]] = None,
 ) -> Tuple[List[str], List[str], List[str], List[str], List[F64], List[str]]:
     """Scores paths or ``__arrow_c_stream__`` tables with the engine of ``erascore score``:
     ``(eras, models, targets, metric names, one array per metric, warnings)``. ``eras``:
-    only those (a share of a distributed job; whole-data checks still on all rows)."""
+    only those (a share of a distributed job; whole-data checks still on all rows).
+    ``neutralizers``, ``sample_weights``, ``previous`` and ``stakes`` (model, stake) are
+    the Signals inputs of ``erascore score``; stakes without a meta model build it."""
 
 def score_plan(metrics: Sequence[str], max_filtered_ratio: float) -> List[str]:
     """The argument checks ``score_frames`` makes before reading; the metric names."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Callable, NamedTuple, Optional, Sequence, Union
+from typing import Any, Callable, Mapping, NamedTuple, Optional, Sequence, Union
 
 import numpy as np
 import pandas as pd
@@ -93,6 +93,10 @@ def score(
     max_filtered_ratio: float = 0.2,
     target_pow15: bool = True,
     progress: Optional[bool] = None,
+    neutralizers: Optional[Table] = None,
+    sample_weights: Optional[Table] = None,
+    previous: Optional[Sequence[Table]] = None,
+    stakes: Optional[Mapping[str, float]] = None,
 ) -> pd.DataFrame:
     """Per-era scores of every prediction column: one row per (era, model, target).
 
@@ -106,7 +110,9 @@ def score(
       ``bmc`` against ``benchmark[benchmark_col]``;
     - ``fnc``: ``feature_neutral_corr`` against ``features`` (default: every ``feature_*``
       column); ``fexp_max``: ``max_feature_correlation``;
-    - ``corr_tbN`` / ``mmc_tbN``, ``spearman``, ``pearson`` (see docs/metrics.md).
+    - ``corr_tbN`` / ``mmc_tbN``, ``spearman``, ``pearson`` (see docs/metrics.md);
+    - Signals: ``nc``, ``ncontrib``, ``alpha``, ``mpc``, ``churn``, ``neutral_churn``,
+      ``turnover`` (numerai-tools ``signals``), with the inputs below.
 
     Arguments:
         data: ids, eras, targets and (for fnc/fexp_max) int8 features: a pandas DataFrame
@@ -122,20 +128,50 @@ def score(
         max_filtered_ratio: share of ids alignment may drop (numerai-tools: 0.2).
         target_pow15: raise the centred target to the 1.5 power in ``corr``.
         progress: show progress (tqdm when installed); default: on a terminal or notebook.
+        neutralizers: ids (and eras) and one column per neutralizer, for the Signals
+            metrics (default: the data's features).
+        sample_weights: ids (and eras) and one weight column (default: weight 1).
+        previous: earlier submissions (the layout of ``predictions``), for churn and
+            turnover: the max over them.
+        stakes: ``{model: stake}`` of the staked models: the meta portfolio of ``mpc``, and
+            the stake-weighted meta model when ``meta_model`` is not given.
+
+        Signals data repeat every ticker in every era: with any of the Signals inputs, an
+        ``era_col`` column of the predictions is kept and rows are matched on (era, id).
 
     Returns:
         DataFrame with columns ``era, model, target`` and one float column per metric.
 
     The GIL is released while Rust works; Ctrl-C stops the run after the eras in flight.
     """
-    metrics = _score_metrics(metrics, meta_model, benchmark, benchmark_col)
-    targets = [targets] if isinstance(targets, str) else list(targets)
-    needs_features = any(m in ("fnc", "fexp_max") for m in metrics)
-    data_arrow, preds_arrow, (meta_arrow, bench_arrow) = _prepare(
-        data, predictions, [("meta_model", meta_model), ("benchmark", benchmark)],
-        targets=targets, features=features, needs_features=needs_features,
-        era_col=era_col, id_col=id_col,
+    metrics = _score_metrics(
+        metrics, meta_model if meta_model is not None else stakes, benchmark, benchmark_col
     )
+    targets = [targets] if isinstance(targets, str) else list(targets)
+    # nc/alpha/mpc/... neutralize against the features when no neutralizers are given.
+    needs_features = any(m in ("fnc", "fexp_max") for m in metrics) or (
+        neutralizers is None and any(m in _NEUTRALIZING_SIGNALS for m in metrics)
+    )
+    previous = list(previous) if previous is not None else []
+    signals = (
+        neutralizers is not None
+        or sample_weights is not None
+        or bool(previous)
+        or any(m in _SIGNALS for m in metrics)
+    )
+    data_arrow, preds_arrow, (meta_arrow, bench_arrow, neut_arrow, weights_arrow, *prev_arrow) = (
+        _prepare(
+            data, predictions,
+            [("meta_model", meta_model), ("benchmark", benchmark),
+             ("neutralizers", neutralizers), ("sample_weights", sample_weights),
+             *((f"previous[{i}]", p) for i, p in enumerate(previous))],
+            targets=targets, features=features, needs_features=needs_features,
+            era_col=era_col, id_col=id_col, keep_prediction_era=signals,
+        )
+    )
+    stake_list = None
+    if stakes is not None:
+        stake_list = [(str(m), float(s)) for m, s in dict(stakes).items()]
     eras, model_names, target_names, metric_names, values, warnings = _rs.score_frames(
         data_arrow,
         preds_arrow,
@@ -150,9 +186,18 @@ def score(
         max_filtered_ratio=float(max_filtered_ratio),
         target_pow15=bool(target_pow15),
         progress=_progress_bar(progress),
+        neutralizers=neut_arrow,
+        sample_weights=weights_arrow,
+        previous=prev_arrow or None,
+        stakes=stake_list,
     )
     _warn(warnings)
     return _score_frame(eras, model_names, target_names, metric_names, values)
+
+
+# The Signals metrics that neutralize (against the features when no neutralizers are given).
+_NEUTRALIZING_SIGNALS = ("nc", "ncontrib", "alpha", "mpc", "neutral_churn", "turnover")
+_SIGNALS = (*_NEUTRALIZING_SIGNALS, "churn")
 
 
 def _score_metrics(
@@ -195,9 +240,12 @@ def _prepare(
     needs_features: bool,
     era_col: str,
     id_col: str,
+    keep_prediction_era: bool = False,
 ) -> tuple:
     """The data, predictions and reference tables as the engine takes them: paths as they
-    are; in-memory tables reduced to the columns used, with id/era renamed."""
+    are; in-memory tables reduced to the columns used, with id/era renamed. The
+    predictions' era column is dropped (rows match the data by id) unless
+    ``keep_prediction_era`` (Signals: rows match on (era, id))."""
     rename = {era_col: "era", id_col: "id"}
     rename = {k: v for k, v in rename.items() if k != v}
     data_columns = None
@@ -207,16 +255,20 @@ def _prepare(
             wanted_features = [c for c in _column_names(data) if str(c).startswith("feature_")]
         data_columns = [id_col, era_col, *targets, *(wanted_features if needs_features else [])]
     data_arrow = _arrow(data, rename if data_columns is not None else {}, data_columns, "data")
-    id_rename = {id_col: "id"} if id_col != "id" else {}
+    key_rename = rename if keep_prediction_era else ({id_col: "id"} if id_col != "id" else {})
 
     def keyed(table: Optional[Table], what: str) -> Any:
         if table is None:
             return None
         in_memory = not isinstance(table, (str, os.PathLike))
-        return _arrow(table, id_rename if in_memory else {}, None, what)
+        return _arrow(table, key_rename if in_memory else {}, None, what)
 
     preds_arrow = keyed(predictions, "predictions")
-    if not isinstance(predictions, (str, os.PathLike)) and era_col in preds_arrow.column_names:
+    if (
+        not keep_prediction_era
+        and not isinstance(predictions, (str, os.PathLike))
+        and era_col in preds_arrow.column_names
+    ):
         preds_arrow = preds_arrow.drop_columns([era_col])
     return data_arrow, preds_arrow, [keyed(t, what) for what, t in references]
 

@@ -139,3 +139,58 @@ def test_stub_lists_every_extension_function():
     assert functions
     for name in functions:
         assert f"def {name}(" in stub, name
+
+
+SIGNALS = ROOT / "fixtures" / "signals_score"
+SIGNALS_METRICS = ["nc", "ncontrib", "alpha", "mpc", "churn", "churn_tb40", "neutral_churn", "turnover"]
+
+
+def _signals_frames():
+    def csv(name):
+        return pd.read_csv(SIGNALS / name, dtype={"era": str, "id": str})
+
+    stakes = csv("stakes.csv")
+    return dict(
+        data=pd.read_parquet(SIGNALS / "data.parquet"),
+        predictions=csv("predictions.csv"),
+        meta_model=csv("meta_model.csv"),
+        neutralizers=csv("neutralizers.csv"),
+        sample_weights=csv("sample_weights.csv"),
+        previous=[csv("previous.csv")],
+        stakes=dict(zip(stakes["model"], stakes["stake"])),
+    )
+
+
+def test_signals_metrics_from_frames_match_numerai_tools():
+    # The goldens are numerai-tools 0.7.2's own numbers (scripts/make_signals_score_golden.py).
+    f = _signals_frames()
+    with pytest.warns(UserWarning, match="no rows in era '0001'"):
+        got = erascore.score(
+            f["data"], f["predictions"], f["meta_model"],
+            metrics=SIGNALS_METRICS, neutralizers=f["neutralizers"],
+            sample_weights=f["sample_weights"], previous=f["previous"], stakes=f["stakes"],
+            progress=False,
+        )
+    want = pd.read_csv(SIGNALS / "expected.csv", dtype={"era": str})
+    key = ["era", "model", "target"]
+    merged = want.merge(got, on=key, suffixes=("_want", "_got"), how="outer", indicator=True)
+    assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"][key]
+    finite = 0
+    for m in SIGNALS_METRICS:
+        w, g = merged[f"{m}_want"].to_numpy(), merged[f"{m}_got"].to_numpy()
+        assert np.array_equal(np.isnan(w), np.isnan(g)), m
+        assert np.nanmax(np.abs(w - g)) <= 1e-9, m
+        finite += int(np.isfinite(w).sum())
+    assert finite >= 9 * len(SIGNALS_METRICS)
+
+
+def test_signals_inputs_errors_name_the_input():
+    f = _signals_frames()
+    common = dict(metrics=["mpc"], neutralizers=f["neutralizers"], progress=False)
+    with pytest.raises(ValueError, match="model 'model_z' has a stake but no column"):
+        erascore.score(f["data"], f["predictions"], stakes={"model_z": 1.0}, **common)
+    with pytest.raises(ValueError, match="one weight column expected"):
+        erascore.score(
+            f["data"], f["predictions"], stakes=f["stakes"],
+            sample_weights=f["sample_weights"].assign(extra=1.0), **common,
+        )

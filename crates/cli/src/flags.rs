@@ -7,12 +7,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use clap::Args;
 
-use erascore_engine::inputs::{
-    check_model_names, Predictions, Reference, RowTable, NON_MODEL_COLUMNS,
-};
+use erascore_engine::inputs::{check_model_names, Predictions, Reference, NON_MODEL_COLUMNS};
 use erascore_engine::metrics::Metric;
 use erascore_engine::score::{default_memory_budget, MetaModelSource};
-use erascore_engine::signals::SignalsInputs;
+use erascore_engine::signals::SignalTables;
 use erascore_io::dataset::FeatureSelection;
 use erascore_io::features_json::read_feature_set;
 use erascore_io::frame::read_frame;
@@ -169,16 +167,6 @@ pub struct SignalsArgs {
     pub previous: Vec<PathBuf>,
 }
 
-/// The Signals files a run reads (only those its metrics use).
-pub struct SignalFiles {
-    /// `--neutralizers`.
-    pub neutralizers: Option<RowTable>,
-    /// `--sample-weights`.
-    pub sample_weights: Option<RowTable>,
-    /// Each `--previous`.
-    pub previous: Vec<Predictions>,
-}
-
 impl SignalsArgs {
     /// The input files, for the check that no output overwrites an input.
     pub fn paths(&self) -> Vec<(&'static str, Option<&Path>)> {
@@ -215,65 +203,17 @@ impl SignalsArgs {
         Ok((stakes, meta_model))
     }
 
-    /// Reads the files `metrics` use; an error names the flag and the file.
-    pub fn read(&self, metrics: &[Metric]) -> anyhow::Result<SignalFiles> {
-        let uses = |f: fn(&Metric) -> bool| metrics.iter().any(f);
-        let read = |path: &Option<PathBuf>, used: bool, what: &'static str| {
-            path.as_ref()
-                .filter(|_| used)
-                .map(|p| -> anyhow::Result<RowTable> {
-                    Ok(RowTable::from_frame(read_frame(p)?, None, what)?)
-                })
-                .transpose()
-        };
-        let neutralizers = read(
-            &self.neutralizers,
-            uses(Metric::needs_neutralizers),
-            "neutralizers",
-        )?;
-        let sample_weights = read(
-            &self.sample_weights,
-            uses(Metric::needs_sample_weights),
-            "sample weights",
-        )?;
-        if let Some(w) = &sample_weights {
-            if w.names.len() != 1 {
-                bail!(
-                    "--sample-weights {}: one weight column expected besides id and era, found {}",
-                    w.path.display(),
-                    w.names.join(", ")
-                );
-            }
-        }
-        let previous = if uses(Metric::needs_previous) {
-            self.previous
-                .iter()
-                .map(|p| read_predictions(p, None))
-                .collect::<anyhow::Result<Vec<_>>>()?
-        } else {
-            Vec::new()
-        };
-        Ok(SignalFiles {
-            neutralizers,
-            sample_weights,
-            previous,
-        })
-    }
-}
-
-impl SignalFiles {
-    /// The engine's view of these files, with the meta portfolio's stakes when `metrics`
-    /// hold mpc.
-    pub fn inputs(
-        &self,
-        metrics: &[Metric],
-        stakes: Option<Vec<(usize, f64)>>,
-    ) -> SignalsInputs<'_> {
-        SignalsInputs {
-            neutralizers: self.neutralizers.as_ref(),
-            sample_weights: self.sample_weights.as_ref(),
-            previous: self.previous.iter().collect(),
-            stakes: metrics.contains(&Metric::Mpc).then_some(stakes).flatten(),
-        }
+    /// Reads the files `metrics` use; an error names the file.
+    pub fn read(&self, metrics: &[Metric]) -> anyhow::Result<SignalTables> {
+        SignalTables::read(
+            metrics,
+            (
+                self.neutralizers.as_deref(),
+                self.sample_weights.as_deref(),
+                self.previous.iter().map(PathBuf::as_path).collect(),
+            ),
+            |p: &Path| -> anyhow::Result<_> { Ok(read_frame(p)?) },
+            |p: &Path| read_predictions(p, None),
+        )
     }
 }

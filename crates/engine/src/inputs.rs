@@ -282,7 +282,8 @@ pub fn rows_per_era(data: &Dataset, keys: &RowKeys<'_>) -> Vec<usize> {
 
 /// Model names asked for by name: each once, and none of the key columns.
 pub fn check_model_names(models: &[String]) -> Result<(), EngineError> {
-    for (i, m) in models.iter().enumerate() {
+    let mut seen = std::collections::HashSet::with_capacity(models.len());
+    for m in models {
         if NON_MODEL_COLUMNS.contains(&m.as_str()) {
             return Err(EngineError::Config(format!(
                 "'{m}' is a key column, not a model"
@@ -291,7 +292,7 @@ pub fn check_model_names(models: &[String]) -> Result<(), EngineError> {
         if m.trim().is_empty() {
             return Err(EngineError::Config("a model name is empty".into()));
         }
-        if models[..i].contains(m) {
+        if !seen.insert(m.as_str()) {
             return Err(EngineError::Config(format!("model '{m}' is named twice")));
         }
     }

@@ -8,6 +8,7 @@
 //! once per era and row set and shared by every model and target.
 
 use erascore_io::dataset::Dataset;
+use erascore_io::frame::Frame;
 use erascore_kernels::alpha::alpha_of_weights;
 use erascore_kernels::churn::{churn, churn_top_bottom};
 use erascore_kernels::contribution::ContributionTarget;
@@ -38,6 +39,87 @@ pub struct SignalsInputs<'a> {
     pub previous: Vec<&'a Predictions>,
     /// (prediction column, stake) of the models in the meta portfolio, for MPC.
     pub stakes: Option<Vec<(usize, f64)>>,
+}
+
+/// The Signals tables of a run, owned, each read only when one of its metrics uses it: the
+/// one home of which metric reads which input, for the CLI's files and Python's frames.
+#[derive(Debug, Default)]
+pub struct SignalTables {
+    /// Neutralizers (`--neutralizers`).
+    pub neutralizers: Option<RowTable>,
+    /// Sample weights (`--sample-weights`): one weight column.
+    pub sample_weights: Option<RowTable>,
+    /// Earlier submissions (each `--previous`).
+    pub previous: Vec<Predictions>,
+}
+
+impl SignalTables {
+    /// Reads the sources `metrics` use: `frame` reads a neutralizer or sample-weight
+    /// source, `predictions` an earlier submission. A sample-weight table must have one
+    /// weight column besides id and era.
+    pub fn read<S, E: From<EngineError>>(
+        metrics: &[Metric],
+        (neutralizers, sample_weights, previous): (Option<S>, Option<S>, Vec<S>),
+        frame: impl Fn(S) -> Result<Frame, E>,
+        predictions: impl Fn(S) -> Result<Predictions, E>,
+    ) -> Result<Self, E> {
+        let uses = |f: fn(&Metric) -> bool| metrics.iter().any(f);
+        let table = |src: Option<S>, used: bool, what: &'static str| {
+            src.filter(|_| used)
+                .map(|s| -> Result<RowTable, E> {
+                    Ok(RowTable::from_frame(frame(s)?, None, what)?)
+                })
+                .transpose()
+        };
+        let neutralizers = table(
+            neutralizers,
+            uses(Metric::needs_neutralizers),
+            "neutralizers",
+        )?;
+        let sample_weights = table(
+            sample_weights,
+            uses(Metric::needs_sample_weights),
+            "sample weights",
+        )?;
+        if let Some(w) = &sample_weights {
+            if w.names.len() != 1 {
+                return Err(EngineError::Config(format!(
+                    "sample weights {}: one weight column expected besides id and era, found {}",
+                    w.path.display(),
+                    w.names.join(", ")
+                ))
+                .into());
+            }
+        }
+        let previous = if uses(Metric::needs_previous) {
+            previous
+                .into_iter()
+                .map(predictions)
+                .collect::<Result<_, _>>()?
+        } else {
+            Vec::new()
+        };
+        Ok(Self {
+            neutralizers,
+            sample_weights,
+            previous,
+        })
+    }
+
+    /// The engine's view of the tables, with the meta portfolio's stakes when `metrics`
+    /// hold mpc.
+    pub fn inputs(
+        &self,
+        metrics: &[Metric],
+        stakes: Option<Vec<(usize, f64)>>,
+    ) -> SignalsInputs<'_> {
+        SignalsInputs {
+            neutralizers: self.neutralizers.as_ref(),
+            sample_weights: self.sample_weights.as_ref(),
+            previous: self.previous.iter().collect(),
+            stakes: metrics.contains(&Metric::Mpc).then_some(stakes).flatten(),
+        }
+    }
 }
 
 /// The Signals inputs matched to the data rows.

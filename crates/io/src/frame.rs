@@ -283,12 +283,9 @@ fn check_distinct(path: &Path, names: &[String]) -> Result<(), IoError> {
 /// Refuses a request that names a column twice (a reader asked for one column in two
 /// roles, e.g. `id` as the value column too).
 fn check_wanted(path: &Path, wanted: &[&str]) -> Result<(), IoError> {
-    match wanted
-        .iter()
-        .enumerate()
-        .find(|(i, w)| wanted[..*i].contains(w))
-    {
-        Some((_, w)) => Err(IoError::invalid(
+    let mut seen = std::collections::HashSet::with_capacity(wanted.len());
+    match wanted.iter().find(|w| !seen.insert(**w)) {
+        Some(w) => Err(IoError::invalid(
             path,
             format!("column '{w}' was asked for twice"),
         )),
@@ -309,18 +306,25 @@ fn column_indices(
         return Ok((0..names.len()).collect());
     };
     check_wanted(path, wanted)?;
+    // By name, not by scanning: a tournament's predictions have 10,000 model columns.
+    let wanted_set: std::collections::HashSet<&str> = wanted.iter().copied().collect();
     let asked: Vec<String> = names
         .iter()
-        .filter(|n| wanted.contains(&n.as_str()))
+        .filter(|n| wanted_set.contains(n.as_str()))
         .cloned()
         .collect();
     check_distinct(path, &asked)?;
+    let position: std::collections::HashMap<&str, usize> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), i))
+        .collect();
     wanted
         .iter()
         .map(|c| {
-            names
-                .iter()
-                .position(|n| n == c)
+            position
+                .get(c)
+                .copied()
                 .ok_or_else(|| IoError::missing(path, c, names))
         })
         .collect()
@@ -764,6 +768,32 @@ mod tests {
         assert!(e.contains("column 'id' was asked for twice"), "{e}");
         let f = frame_from_batches(label, &schema, [Ok(batch)], Some(&["id"])).unwrap();
         assert_eq!(f.text("id").unwrap().to_vec(), ["a"]);
+    }
+
+    #[test]
+    fn columns_are_picked_by_name_in_the_order_asked() {
+        let names: Vec<String> = ["id", "era", "m1", "m0"].map(String::from).to_vec();
+        let p = Path::new("p.parquet");
+        assert_eq!(
+            column_indices(p, &names, Some(&["m0", "id"])).unwrap(),
+            vec![3, 0]
+        );
+        assert_eq!(column_indices(p, &names, None).unwrap(), vec![0, 1, 2, 3]);
+        let e = column_indices(p, &names, Some(&["m0", "m0"]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("column 'm0' was asked for twice"), "{e}");
+        let e = column_indices(p, &names, Some(&["m2"]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("m2"), "{e}");
+        let twice: Vec<String> = ["id", "m0", "m0"].map(String::from).to_vec();
+        let e = column_indices(p, &twice, Some(&["m0"]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("two columns are named 'm0'"), "{e}");
+        // A repeated name that was not asked for is no error when columns are picked.
+        assert_eq!(column_indices(p, &twice, Some(&["id"])).unwrap(), vec![0]);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 
 use crate::gaussian::ndtri;
 use crate::pearson::{pearson, std_dev};
-use crate::rank::{ordinal_ranks, tie_runs, TieMethod};
+use crate::rank::{ordinal_ranks, position, sort_by_window, walk_tie_runs, SortScratch, TieMethod};
 use crate::target::{centre, centre_on, mean_skip_nan, signed_power_in_place, Precision};
 use crate::{KernelError, Parallelism};
 
@@ -139,67 +139,126 @@ pub fn rank_gaussian_pow_many(columns: &[&[f64]]) -> Result<Vec<Vec<f64>>, Kerne
 }
 
 /// [`rank_gaussian_pow_many`] with the columns spread over the threads `par` allows (each
-/// thread fills its own table; the same numbers).
+/// thread fills its own table; the same numbers). A NaN is [`KernelError::NanInput`].
 pub fn rank_gaussian_pow_many_par(
     columns: &[&[f64]],
     par: Parallelism,
 ) -> Result<Vec<Vec<f64>>, KernelError> {
     let n = columns.first().map_or(0, |c| c.len());
-    if columns.iter().any(|c| c.len() != n) {
-        let other = columns
-            .iter()
-            .map(|c| c.len())
-            .find(|&l| l != n)
-            .unwrap_or(n);
+    let mut flat = vec![0.0; n * columns.len()];
+    rank_gaussian_pow_into(columns, &mut flat, par)?;
+    Ok(crate::columns(&flat, n, columns.len())
+        .into_iter()
+        .map(<[f64]>::to_vec)
+        .collect())
+}
+
+/// [`rank_gaussian_pow_many_par`] into `out`, column-major (`columns.len()` columns of `n`,
+/// the columns' common length). The first column in order that fails gives the error.
+pub(crate) fn rank_gaussian_pow_into(
+    columns: &[&[f64]],
+    out: &mut [f64],
+    par: Parallelism,
+) -> Result<(), KernelError> {
+    let n = columns.first().map_or(0, |c| c.len());
+    if let Some(other) = columns.iter().map(|c| c.len()).find(|&l| l != n) {
         return Err(KernelError::LengthMismatch {
             left: n,
             right: other,
         });
     }
-    par.map_init(
+    par.zip_columns_init(
+        out,
+        n,
         columns,
-        // Entry 2r − 2 holds (gaussianized, powered) of tie-kept rank r.
-        || vec![None; (2 * n).saturating_sub(1)],
-        |table, c| rank_gaussian_pow_with_table(c, table),
+        || PowerTable::new(n),
+        |table, p, c| table.rank_column(c, p),
     )
     .into_iter()
     .collect()
 }
 
-/// One column of [`rank_gaussian_pow_many`], with the table of values by rank it fills.
-/// Runs of tied values come in rank order, so the table is read in order, once per run.
-fn rank_gaussian_pow_with_table(
-    c: &[f64],
-    table: &mut [Option<(f64, f64)>],
-) -> Result<Vec<f64>, KernelError> {
-    let n = c.len();
-    let nf = n as f64;
-    let mut p = vec![0.0; n];
-    // numerai-tools' check that the power keeps a correlation of at least 0.9 with the
-    // gaussianized ranks, from sums gathered on the way (a constant column, one run of
-    // ties, powers to zeros and passes as there). Only compared with 0.9, so summing a run
-    // as count × value instead of value by value changes nothing that matters.
-    let [mut sg, mut sp, mut sgg, mut spp, mut sgp] = [0.0f64; 5];
-    let mut runs = 0usize;
-    tie_runs(c, |run, r| {
-        let (gv, pv) = *table[(2.0 * r) as usize - 2].get_or_insert_with(|| {
-            let gv = ndtri((r - 0.5) / nf);
-            let mut pv = [gv];
-            signed_power_in_place(&mut pv, NUMERAI_POWER, Precision::F64);
-            (gv, pv[0])
-        });
-        let count = run.len() as f64;
-        runs += 1;
-        sg += count * gv;
-        sp += count * pv;
-        sgg += count * gv * gv;
-        spp += count * pv * pv;
-        sgp += count * gv * pv;
-        for &i in run {
-            p[i] = pv;
+/// What a thread keeps while it ranks the columns of one era (all of length `n`): the
+/// gaussianized and powered value of each tie-kept rank, the sums of the power check for a
+/// column without ties, and the sort's buffers.
+struct PowerTable {
+    n: usize,
+    /// Entry `2r − 2`: the value for tie-kept rank `r` (ranks are multiples of 1/2), NaN
+    /// until a column needs it. Computed once per thread for all columns, with the same
+    /// arithmetic as [`rank_gaussian_pow`].
+    gaussian: Vec<f64>,
+    powered: Vec<f64>,
+    /// `(start, end)` of each run of ties of the column being ranked, in rank order.
+    runs: Vec<(usize, usize)>,
+    /// The power check's sums when every value is distinct: the same for every such column.
+    distinct_sums: Option<[f64; 5]>,
+    sort: SortScratch,
+}
+
+impl PowerTable {
+    fn new(n: usize) -> Self {
+        let len = (2 * n).saturating_sub(1);
+        Self {
+            n,
+            gaussian: vec![f64::NAN; len],
+            powered: vec![f64::NAN; len],
+            runs: Vec::with_capacity(n),
+            distinct_sums: None,
+            sort: SortScratch::default(),
         }
-    });
-    if n >= 2 && runs > 1 {
+    }
+
+    /// (gaussianized, powered) of the run of sorted positions `start..end`.
+    #[inline(always)]
+    fn entry(&mut self, start: usize, end: usize) -> (f64, f64) {
+        table_entry(&mut self.gaussian, &mut self.powered, self.n, start, end)
+    }
+
+    /// `tie_kept_rank__gaussianize__pow_1_5` of `c` into `p`. Runs of tied values come in
+    /// rank order, so the table is read in order, once per run.
+    fn rank_column(&mut self, c: &[f64], p: &mut [f64]) -> Result<(), KernelError> {
+        let n = self.n;
+        let sorted = sort_by_window(c, &mut self.sort);
+        if sorted.nan {
+            crate::neutralized_weights::first_nan(c, "predictions")?;
+        }
+        let Self {
+            gaussian,
+            powered,
+            runs,
+            sort,
+            ..
+        } = self;
+        // A slot per possible run, so that recording one is a store, not a push.
+        runs.resize(n, (0, 0));
+        let mut count = 0;
+        walk_tie_runs(c, sort, sorted, |start, end, run| {
+            let (_, pv) = table_entry(gaussian, powered, n, start, end);
+            runs[count] = (start, end);
+            count += 1;
+            for &w in run {
+                p[position(w)] = pv;
+            }
+        });
+        self.runs.truncate(count);
+        // numerai-tools' check that the power keeps a correlation of at least 0.9 with the
+        // gaussianized ranks (a constant column, one run of ties, powers to zeros and passes
+        // as there).
+        if n < 2 || self.runs.len() < 2 {
+            return Ok(());
+        }
+        let distinct = self.runs.len() == n;
+        let [sg, sp, sgg, spp, sgp] = match self.distinct_sums {
+            Some(sums) if distinct => sums,
+            _ => {
+                let sums = self.check_sums();
+                if distinct {
+                    self.distinct_sums = Some(sums);
+                }
+                sums
+            }
+        };
+        let nf = n as f64;
         let cov = sgp - sg * sp / nf;
         let corr = cov / ((sgg - sg * sg / nf) * (spp - sp * sp / nf)).sqrt();
         if corr.is_nan() || corr < 0.9 {
@@ -208,8 +267,64 @@ fn rank_gaussian_pow_with_table(
                 corr,
             });
         }
+        Ok(())
     }
-    Ok(p)
+
+    /// The sums of the power check over the column's runs, in rank order. Only compared
+    /// with 0.9, so summing a run as count × value instead of value by value changes
+    /// nothing that matters; every column with no ties sums the same terms in the same order.
+    fn check_sums(&mut self) -> [f64; 5] {
+        let [mut sg, mut sp, mut sgg, mut spp, mut sgp] = [0.0f64; 5];
+        for i in 0..self.runs.len() {
+            let (start, end) = self.runs[i];
+            let (gv, pv) = self.entry(start, end);
+            let count = (end - start) as f64;
+            sg += count * gv;
+            sp += count * pv;
+            sgg += count * gv * gv;
+            spp += count * pv * pv;
+            sgp += count * gv * pv;
+        }
+        [sg, sp, sgg, spp, sgp]
+    }
+}
+
+/// (gaussianized, powered) of the run of sorted positions `start..end` of a column of `n`,
+/// whose tie-kept rank is `(start + 1 + end) / 2`: read from the tables (entry `2r − 2`),
+/// computed on first use.
+#[inline(always)]
+fn table_entry(
+    gaussian: &mut [f64],
+    powered: &mut [f64],
+    n: usize,
+    start: usize,
+    end: usize,
+) -> (f64, f64) {
+    let k = start + end - 1;
+    let pv = powered[k];
+    if !pv.is_nan() {
+        return (gaussian[k], pv);
+    }
+    fill_entry(gaussian, powered, n, start, end)
+}
+
+#[cold]
+#[inline(never)]
+fn fill_entry(
+    gaussian: &mut [f64],
+    powered: &mut [f64],
+    n: usize,
+    start: usize,
+    end: usize,
+) -> (f64, f64) {
+    let k = start + end - 1;
+    let r = (start + 1 + end) as f64 / 2.0;
+    let gv = ndtri((r - 0.5) / n as f64);
+    let mut pv = [gv];
+    signed_power_in_place(&mut pv, NUMERAI_POWER, Precision::F64);
+    gaussian[k] = gv;
+    powered[k] = pv[0];
+    (gv, pv[0])
 }
 
 /// The signed 1.5 power of already gaussianized ranks, as [`rank_gaussian_pow`] does after

@@ -94,6 +94,45 @@ impl Parallelism {
             items.iter().map(|t| f(&mut state, t)).collect()
         }
     }
+
+    /// [`Parallelism::map_init`] with each item paired with its column of `out`
+    /// (column-major, `len` rows per item): `f(state, column, item)`.
+    pub(crate) fn zip_columns_init<T: Sync, S, R: Send>(
+        self,
+        out: &mut [f64],
+        len: usize,
+        items: &[T],
+        init: impl Fn() -> S + Sync + Send,
+        f: impl Fn(&mut S, &mut [f64], &T) -> R + Sync + Send,
+    ) -> Vec<R> {
+        use rayon::prelude::*;
+        debug_assert_eq!(out.len(), len * items.len());
+        if len > 0 && self.is_parallel() && items.len() > 1 {
+            let share = items.len().div_ceil(rayon::current_num_threads());
+            out.par_chunks_mut(len)
+                .zip(items.par_iter())
+                .with_min_len(share)
+                .map_init(init, |s, (column, t)| f(s, column, t))
+                .collect()
+        } else {
+            let mut state = init();
+            let mut rest = out;
+            items
+                .iter()
+                .map(|t| {
+                    let (column, tail) = std::mem::take(&mut rest).split_at_mut(len);
+                    rest = tail;
+                    f(&mut state, column, t)
+                })
+                .collect()
+        }
+    }
+}
+
+/// The `m` columns of a column-major buffer of `n` rows (`m` empty ones when `n` is 0).
+pub(crate) fn columns(flat: &[f64], n: usize, m: usize) -> Vec<&[f64]> {
+    debug_assert_eq!(flat.len(), n * m);
+    (0..m).map(|c| &flat[c * n..(c + 1) * n]).collect()
 }
 
 /// Why a kernel refused its input. Each variant mirrors an assertion in numerai-tools.

@@ -19,7 +19,7 @@
 //! [`KernelError::StakesNotNormalizable`]; a NaN stake counts as 0.
 
 use crate::matrix::ColumnMatrix;
-use crate::neutralized_weights::raw_weights_for_target;
+use crate::neutralized_weights::{check_target_len, neutralized_map};
 use crate::target::{centre, pairwise_sum, Precision};
 use crate::{KernelError, Parallelism};
 
@@ -65,14 +65,17 @@ pub fn meta_portfolio_contribution_par(
         });
     }
     let fractions = stake_fractions(stakes)?;
-    let weights =
-        raw_weights_for_target(predictions, neutralizers, sample_weights, target.len(), par)?;
-    Ok(mpc_of_fractions(
-        Weights::Owned(weights),
-        &fractions,
-        &centre(target, precision),
-        par,
-    ))
+    check_target_len(neutralizers, target.len())?;
+    // Each model's raw weights, formed over its powered ranks and centred there.
+    let (_, centred) = neutralized_map(predictions, neutralizers, sample_weights, par, |s, f| {
+        for ((a, b), w) in s.iter_mut().zip(f).zip(sample_weights) {
+            *a = (*a - b) * w;
+        }
+        centre_in_place(s);
+    })?;
+    let mpc = mpc_of_centred(&centred, &fractions, &centre(target, precision), par);
+    crate::scratch::give_f64(centred);
+    Ok(mpc)
 }
 
 /// MPC from neutralized weights already built
@@ -97,12 +100,21 @@ pub fn mpc_of_weights(
             });
         }
     }
-    Ok(mpc_of_fractions(
-        Weights::Borrowed(weights),
-        &stake_fractions(stakes)?,
+    let fractions = stake_fractions(stakes)?;
+    let n = centred_target.len();
+    let mut centred = crate::scratch::take_f64(n * weights.len());
+    for (dst, w) in centred.chunks_mut(n.max(1)).zip(weights) {
+        dst.copy_from_slice(w);
+        centre_in_place(dst);
+    }
+    let mpc = mpc_of_centred(
+        &centred,
+        &fractions,
         centred_target,
         Parallelism::Sequential,
-    ))
+    );
+    crate::scratch::give_f64(centred);
+    Ok(mpc)
 }
 
 /// numerai-tools `weight_normalize(stakes.fillna(0))` and its check that the result sums to
@@ -125,46 +137,20 @@ pub fn stake_fractions(stakes: &[f64]) -> Result<Vec<f64>, KernelError> {
     }
 }
 
-/// The models' weights: built for MPC alone (centred in place) or shared with alpha.
-enum Weights<'a> {
-    Owned(Vec<Vec<f64>>),
-    Borrowed(&'a [&'a [f64]]),
+/// Subtracts the mean (numpy's pairwise sum over the rows) from one model's weights.
+fn centre_in_place(w: &mut [f64]) {
+    let m = pairwise_sum(w) / w.len() as f64;
+    for v in w.iter_mut() {
+        *v -= m;
+    }
 }
 
-fn mpc_of_fractions(
-    weights: Weights<'_>,
-    fractions: &[f64],
-    t: &[f64],
-    par: Parallelism,
-) -> Vec<f64> {
+/// MPC of each model from its centred weights, `centred` column-major with one column of
+/// `t.len()` rows per fraction.
+fn mpc_of_centred(centred: &[f64], fractions: &[f64], t: &[f64], par: Parallelism) -> Vec<f64> {
     let n = t.len();
     let nf = n as f64;
-    let centre_in_place = |w: &mut Vec<f64>| {
-        let m = pairwise_sum(w) / nf;
-        for v in w.iter_mut() {
-            *v -= m;
-        }
-    };
-    let centred: Vec<Vec<f64>> = match weights {
-        Weights::Owned(mut w) => {
-            if par.is_parallel() {
-                use rayon::prelude::*;
-                w.par_iter_mut().for_each(centre_in_place);
-            } else {
-                w.iter_mut().for_each(centre_in_place);
-            }
-            w
-        }
-        Weights::Borrowed(w) => par.map_init(
-            w,
-            || (),
-            |_, w| {
-                let mut w = w.to_vec();
-                centre_in_place(&mut w);
-                w
-            },
-        ),
-    };
+    let centred = crate::columns(centred, n, fractions.len());
     // The meta portfolio, summed over the models in order for every row (rows split
     // between threads, so the sums do not depend on them).
     let mut v = vec![0.0; n];

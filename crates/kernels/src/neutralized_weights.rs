@@ -22,7 +22,7 @@
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef};
 
-use crate::corr::rank_gaussian_pow_many_par;
+use crate::corr::rank_gaussian_pow_into;
 use crate::matrix::{ColumnData, ColumnMatrix};
 use crate::target::pairwise_sum;
 use crate::{KernelError, Parallelism};
@@ -76,62 +76,83 @@ pub fn generate_neutralized_weights_many_par(
     scaling: WeightScaling,
     par: Parallelism,
 ) -> Result<Vec<Vec<f64>>, KernelError> {
-    neutralized_map(predictions, neutralizers, sample_weights, par, |s, f| {
-        let mut w: Vec<f64> = s
-            .iter()
-            .zip(f)
-            .zip(sample_weights)
-            .map(|((a, b), w)| (a - b) * w)
-            .collect();
-        if scaling == WeightScaling::CenterAndNormalize {
-            center_and_normalize_in_place(&mut w);
-        }
-        w
-    })
+    let (weights, powered) =
+        neutralized_map(predictions, neutralizers, sample_weights, par, |s, f| {
+            let mut w: Vec<f64> = s
+                .iter()
+                .zip(f)
+                .zip(sample_weights)
+                .map(|((a, b), w)| (a - b) * w)
+                .collect();
+            if scaling == WeightScaling::CenterAndNormalize {
+                center_and_normalize_in_place(&mut w);
+            }
+            w
+        })?;
+    crate::scratch::give_f64(powered);
+    Ok(weights)
 }
 
 /// `finish(s', N Nᵀ(w ∘ s'))` for every prediction column: the raw weights are
 /// `(s' − N Nᵀ(w ∘ s')) ∘ w`, and a caller that only reduces them (alpha) does so without
-/// storing them.
+/// storing them. `finish` may overwrite `s'` (MPC forms the weights there); the buffer of
+/// all the columns' `s'` (column-major) is returned with the results, for the caller to
+/// read and then hand back with [`crate::scratch::give_f64`].
 pub(crate) fn neutralized_map<R: Send>(
     predictions: &[&[f64]],
     neutralizers: &ColumnMatrix,
     sample_weights: &[f64],
     par: Parallelism,
-    finish: impl Fn(&[f64], &[f64]) -> R + Sync + Send,
-) -> Result<Vec<R>, KernelError> {
+    finish: impl Fn(&mut [f64], &[f64]) -> R + Sync + Send,
+) -> Result<(Vec<R>, Vec<f64>), KernelError> {
     let n = neutralizers.rows();
-    check_inputs(predictions, neutralizers, sample_weights)?;
-    let powered = rank_gaussian_pow_many_par(predictions, par)?;
     let m = predictions.len();
-    // (w ∘ s') of every column side by side, column-major n × m. Both n × m buffers come
+    if predictions.iter().any(|p| p.len() != n) || sample_weights.len() != n {
+        // The checks in numerai-tools' order name the first problem.
+        check_inputs(predictions, neutralizers, sample_weights)?;
+    }
+    // Ranking reads every prediction and says which column holds a NaN, so the predictions
+    // are not scanned twice; on any failure the checks run in order first, so the error is
+    // the one they would give.
+    let mut powered = crate::scratch::take_f64(n * m);
+    if let Err(e) = rank_gaussian_pow_into(predictions, &mut powered, par) {
+        crate::scratch::give_f64(powered);
+        check_inputs(predictions, neutralizers, sample_weights)?;
+        return Err(e);
+    }
+    if let Err(e) = check_inputs(&[], neutralizers, sample_weights) {
+        crate::scratch::give_f64(powered);
+        return Err(e);
+    }
+    // (w ∘ s') of every column side by side, column-major n × m. The n × m buffers come
     // from this thread's pool: fresh ones fault in every page.
     let mut weighted = crate::scratch::take_f64(n * m);
-    let fill = |(dst, s): (&mut [f64], &Vec<f64>)| {
-        for ((d, a), w) in dst.iter_mut().zip(s).zip(sample_weights) {
-            *d = a * w;
-        }
-    };
-    if par.is_parallel() {
-        use rayon::prelude::*;
-        weighted
-            .par_chunks_mut(n.max(1))
-            .zip(powered.par_iter())
-            .for_each(fill);
-    } else {
-        weighted.chunks_mut(n.max(1)).zip(&powered).for_each(fill);
-    }
+    let columns = crate::columns(&powered, n, m);
+    par.zip_columns_init(
+        &mut weighted,
+        n,
+        &columns,
+        || (),
+        |_, dst, s| {
+            for ((d, a), w) in dst.iter_mut().zip(*s).zip(sample_weights) {
+                *d = a * w;
+            }
+        },
+    );
+    drop(columns);
     let fitted = project(neutralizers, &weighted, m, par);
     crate::scratch::give_f64(weighted);
-    let columns: Vec<(&Vec<f64>, &[f64])> = powered
-        .iter()
-        .enumerate()
-        .map(|(c, s)| (s, &fitted[c * n..(c + 1) * n]))
-        .collect();
-    let out = par.map_init(&columns, || (), |_, &(s, f)| finish(s, f));
-    drop(columns);
+    let fitted_columns = crate::columns(&fitted, n, m);
+    let out = par.zip_columns_init(
+        &mut powered,
+        n,
+        &fitted_columns,
+        || (),
+        |_, s, f| finish(s, f),
+    );
+    drop(fitted_columns);
     crate::scratch::give_f64(fitted);
-    Ok(out)
+    Ok((out, powered))
 }
 
 /// Neutralizer columns handled per GEMM: int8 features are widened this many at a time
@@ -193,25 +214,6 @@ fn project(neutralizers: &ColumnMatrix, y: &[f64], m: usize, par: Parallelism) -
     fitted
 }
 
-/// The raw ([`WeightScaling::Raw`]) weights of every column for scoring against a target of
-/// `target_len` rows: the preamble alpha and MPC share.
-pub(crate) fn raw_weights_for_target(
-    predictions: &[&[f64]],
-    neutralizers: &ColumnMatrix,
-    sample_weights: &[f64],
-    target_len: usize,
-    par: Parallelism,
-) -> Result<Vec<Vec<f64>>, KernelError> {
-    check_target_len(neutralizers, target_len)?;
-    generate_neutralized_weights_many_par(
-        predictions,
-        neutralizers,
-        sample_weights,
-        WeightScaling::Raw,
-        par,
-    )
-}
-
 /// A target must have one value per neutralizer row.
 pub(crate) fn check_target_len(
     neutralizers: &ColumnMatrix,
@@ -244,6 +246,8 @@ pub fn center_and_normalize_in_place(w: &mut [f64]) {
     }
 }
 
+/// numerai-tools' input asserts, in its order: each prediction column's length and NaN,
+/// then the sample weights', then NaN in the neutralizers.
 fn check_inputs(
     predictions: &[&[f64]],
     neutralizers: &ColumnMatrix,
@@ -267,7 +271,8 @@ fn check_inputs(
     }
     first_nan(sample_weights, "sample weights")?;
     if let ColumnData::F64(d) = neutralizers.data() {
-        if let Some(i) = d.iter().position(|v| v.is_nan()) {
+        if has_nan(d) {
+            let i = d.iter().position(|v| v.is_nan()).unwrap_or(0);
             return Err(KernelError::NanInput {
                 what: "neutralizers".into(),
                 row: i % n.max(1),
@@ -279,6 +284,9 @@ fn check_inputs(
 
 /// `Err(NanInput)` naming the first NaN row of `values`.
 pub(crate) fn first_nan(values: &[f64], what: &str) -> Result<(), KernelError> {
+    if !has_nan(values) {
+        return Ok(());
+    }
     match values.iter().position(|v| v.is_nan()) {
         Some(row) => Err(KernelError::NanInput {
             what: what.into(),
@@ -286,6 +294,14 @@ pub(crate) fn first_nan(values: &[f64], what: &str) -> Result<(), KernelError> {
         }),
         None => Ok(()),
     }
+}
+
+/// Whether any value is NaN: blocks without an early exit inside, which vectorize (a
+/// search that stops at the first NaN does not).
+fn has_nan(values: &[f64]) -> bool {
+    values
+        .chunks(256)
+        .any(|block| block.iter().fold(false, |acc, v| acc | v.is_nan()))
 }
 
 #[cfg(test)]
@@ -338,6 +354,45 @@ mod tests {
         .unwrap();
         assert!(got.iter().sum::<f64>().abs() < 1e-15);
         assert!((got.iter().map(|v| v.abs()).sum::<f64>() - 1.0).abs() < 1e-15);
+    }
+
+    #[test]
+    fn input_errors_come_in_numerai_tools_order() {
+        // Ranking finds a NaN in the predictions itself; the error must still be the one
+        // the checks in order give: the first column's NaN before a later column's length
+        // or NaN, and before NaN in the sample weights or the neutralizers.
+        let n = matrix(4, vec![vec![1.0, f64::NAN, 0.0, 0.5]]);
+        let weights = [1.0, f64::NAN, 1.0, 1.0];
+        let good = [0.1, 0.2, 0.3, 0.4];
+        let nan_at_2 = [0.1, 0.2, f64::NAN, 0.4];
+        let short = [0.1, 0.2];
+        let err = |cols: &[&[f64]], w: &[f64]| {
+            generate_neutralized_weights_many(cols, &n, w, WeightScaling::Raw).unwrap_err()
+        };
+        let nan_pred = KernelError::NanInput {
+            what: "predictions".into(),
+            row: 2,
+        };
+        assert_eq!(err(&[&good, &nan_at_2, &short], &weights), nan_pred);
+        assert_eq!(err(&[&nan_at_2, &short], &[1.0; 4]), nan_pred);
+        assert_eq!(
+            err(&[&good, &short, &nan_at_2], &weights),
+            KernelError::LengthMismatch { left: 2, right: 4 }
+        );
+        assert_eq!(
+            err(&[&good, &good], &weights),
+            KernelError::NanInput {
+                what: "sample weights".into(),
+                row: 1
+            }
+        );
+        assert_eq!(
+            err(&[&good], &[1.0; 4]),
+            KernelError::NanInput {
+                what: "neutralizers".into(),
+                row: 1
+            }
+        );
     }
 
     #[test]

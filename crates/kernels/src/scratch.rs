@@ -10,8 +10,9 @@
 use std::cell::RefCell;
 
 /// Spare buffers per thread and element type; two cover a neutralizer being built while
-/// the previous one is still alive.
-const KEEP: usize = 2;
+/// the previous one is still alive, three the Signals weights' n × models buffers (ranks,
+/// weighted ranks, fitted values).
+const KEEP: usize = 3;
 
 thread_local! {
     static F64: RefCell<Vec<Vec<f64>>> = const { RefCell::new(Vec::new()) };

@@ -26,6 +26,7 @@ use erascore_engine::score::{
     default_memory_budget, score_eras, score_streaming, EraScore, MetaModelSource, ScoreConfig,
     ScoreInputs, ScoreReport, Streaming,
 };
+use erascore_engine::signals::SignalTables;
 use erascore_engine::stats::{PayoutWeights, Stat};
 use erascore_engine::EngineError;
 use erascore_io::dataset::{
@@ -36,6 +37,7 @@ use erascore_io::era::era_order;
 use erascore_io::frame::{frame_from_batches, read_frame, Frame};
 use erascore_io::output::OutputDir;
 use erascore_io::stream::{open_dataset, EraWindow, FeatureReader};
+use erascore_report::stakes::column_stakes;
 use erascore_report::{write_diagnostics, RunInfo, OUTPUT_FILES};
 
 /// Where a table comes from.
@@ -270,7 +272,7 @@ type ScoreColumns<'py> = (
 /// still made on all of it); `example` (example predictions and their column) enables
 /// `corr_with_example`, which `erascore diagnostics` computes.
 #[pyfunction]
-#[pyo3(signature = (data, predictions, meta_model, meta_model_column, benchmark, benchmark_column, *, targets, metrics, features, models, max_filtered_ratio, target_pow15, progress, example=None, example_column=None, eras=None))]
+#[pyo3(signature = (data, predictions, meta_model, meta_model_column, benchmark, benchmark_column, *, targets, metrics, features, models, max_filtered_ratio, target_pow15, progress, example=None, example_column=None, eras=None, neutralizers=None, sample_weights=None, previous=None, stakes=None))]
 #[allow(clippy::too_many_arguments)]
 fn score_frames<'py>(
     py: Python<'py>,
@@ -290,9 +292,30 @@ fn score_frames<'py>(
     example: Option<&Bound<'py, PyAny>>,
     example_column: Option<String>,
     eras: Option<Vec<String>>,
+    neutralizers: Option<&Bound<'py, PyAny>>,
+    sample_weights: Option<&Bound<'py, PyAny>>,
+    previous: Option<Vec<Bound<'py, PyAny>>>,
+    stakes: Option<Vec<(String, f64)>>,
 ) -> PyResult<ScoreColumns<'py>> {
     let metrics = check_score_args(&metrics, max_filtered_ratio, example.is_some())?;
-    let needs_features = metrics.iter().any(Metric::needs_features);
+    // Without neutralizers, the Signals metrics neutralize against the data's features.
+    let features_neutralize =
+        neutralizers.is_none() && metrics.iter().any(Metric::needs_neutralizers);
+    let signal_sources = (
+        neutralizers
+            .map(|t| source(t, "neutralizers"))
+            .transpose()?,
+        sample_weights
+            .map(|t| source(t, "sample_weights"))
+            .transpose()?,
+        previous
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .map(|(i, t)| source(t, &format!("previous[{i}]")))
+            .collect::<PyResult<Vec<_>>>()?,
+    );
+    let needs_features = metrics.iter().any(Metric::needs_features) || features_neutralize;
     let request = DatasetRequest {
         features: match features {
             _ if !needs_features => FeatureSelection::None,
@@ -322,13 +345,30 @@ fn score_frames<'py>(
             data.path.display()
         )));
     }
+    let signal_tables = py
+        .detach(|| {
+            SignalTables::read(&metrics, signal_sources, load_frame, |s| {
+                load_predictions(s, None)
+            })
+        })
+        .map_err(engine_err)?;
+    let stakes = stakes
+        .map(|s| column_stakes(Path::new("stakes"), s, &preds))
+        .transpose()
+        .map_err(|e| PyValueError::new_err(format!("{e:#}")))?;
+    // As `erascore score`: a meta model file wins; stakes alone build the meta model.
+    let meta_model = match (&meta, &stakes) {
+        (Some(r), _) => Some(MetaModelSource::Column(r)),
+        (None, Some(s)) => Some(MetaModelSource::Stakes(s.clone())),
+        (None, None) => None,
+    };
     let inputs = ScoreInputs {
         data: &data,
         predictions: &preds,
-        meta_model: meta.as_ref().map(MetaModelSource::Column),
+        meta_model,
         benchmark: bench.as_ref(),
         example: example.as_ref(),
-        signals: Default::default(),
+        signals: signal_tables.inputs(&metrics, stakes),
     };
     let config = ScoreConfig {
         metrics,

@@ -187,8 +187,8 @@ fn draw_bars<DB: DrawingBackend>(
     let formatter = |x: &f64| era_label(&g.eras, *x);
     let mut mesh = chart.configure_mesh();
     mesh.disable_x_mesh()
-        .light_line_style(RGBColor(240, 240, 240))
-        .bold_line_style(RGBColor(215, 215, 215))
+        .light_line_style(LIGHT_GRID)
+        .bold_line_style(BOLD_GRID)
         .max_light_lines(2);
     if text {
         mesh.x_label_formatter(&formatter)

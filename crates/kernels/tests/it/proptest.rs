@@ -311,6 +311,57 @@ proptest! {
     }
 }
 
+/// The many-column transform at an era's size (past the radix sort's threshold, windows
+/// exact and not), bit for bit the one-column transform, on one thread and the pool:
+/// continuous values, values a few ulps apart, rank-like values, a few rounded levels, one
+/// value repeated, and a column with a NaN (an error naming its row either way).
+#[test]
+fn rank_gaussian_pow_many_matches_one_column_at_era_size() {
+    use erascore_kernels::corr::{rank_gaussian_pow, rank_gaussian_pow_many_par};
+    use erascore_kernels::{KernelError, Parallelism};
+    let n = 5_000;
+    let mut next = lcg(7);
+    let continuous: Vec<f64> = (0..n)
+        .map(|_| next() as f64 / (1u64 << 31) as f64)
+        .collect();
+    let ulps: Vec<f64> = (0..n)
+        .map(|_| f64::from_bits(0.3f64.to_bits() + next() % 3_000))
+        .collect();
+    let ranks: Vec<f64> = (0..n)
+        .map(|i| ((i * 7_919) % n) as f64 / n as f64)
+        .collect();
+    let rounded: Vec<f64> = continuous
+        .iter()
+        .map(|v| (v * 10.0).round() / 10.0)
+        .collect();
+    let signed: Vec<f64> = (0..n)
+        .map(|i| match i % 5 {
+            0 => -0.0,
+            1 => 0.0,
+            _ => continuous[i] - 0.5,
+        })
+        .collect();
+    let repeated = vec![0.25; n];
+    let cols: Vec<&[f64]> = vec![&continuous, &ulps, &ranks, &rounded, &signed, &repeated];
+    for par in [Parallelism::Sequential, Parallelism::Pool] {
+        let many = rank_gaussian_pow_many_par(&cols, par).expect("no NaN");
+        for (got, col) in many.iter().zip(&cols) {
+            let want = rank_gaussian_pow(col).expect("no NaN");
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(got), bits(&want));
+        }
+        let mut with_nan = continuous.clone();
+        with_nan[1_234] = f64::NAN;
+        assert_eq!(
+            rank_gaussian_pow_many_par(&[&continuous, &with_nan], par).unwrap_err(),
+            KernelError::NanInput {
+                what: "predictions".into(),
+                row: 1_234
+            }
+        );
+    }
+}
+
 /// Deterministic pseudo-random values for the larger equality tests below.
 fn lcg(seed: u64) -> impl FnMut() -> u64 {
     let mut s = seed;
