@@ -9,15 +9,19 @@
 //! whole file at once: memory follows the eras in flight, not the file.
 
 use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use arrow_array::ArrayRef;
+use bytes::{Buf, Bytes};
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection,
 };
 use parquet::arrow::ProjectionMask;
+use parquet::errors::ParquetError;
+use parquet::file::reader::{ChunkReader, Length};
 use parquet::file::statistics::Statistics;
 use rayon::prelude::*;
 
@@ -478,9 +482,9 @@ impl FeatureReader {
             self.metadata.metadata().file_metadata().schema_descr(),
             columns.iter().map(|(i, _)| *i),
         );
-        let file = File::open(path).map_err(|e| IoError::file(path, e))?;
+        let chunks = ColumnChunks::read(path, &self.metadata, g, columns.iter().map(|(i, _)| *i))?;
         let mut builder =
-            ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.metadata.clone())
+            ParquetRecordBatchReaderBuilder::new_with_metadata(chunks, self.metadata.clone())
                 .with_row_groups(vec![g])
                 .with_projection(mask)
                 .with_batch_size(BATCH_ROWS);
@@ -571,6 +575,93 @@ fn corrupt(e: IoError) -> IoError {
             }
         }
         e => e,
+    }
+}
+
+/// The compressed column chunks of one decode task (one row group, a block of feature
+/// columns), read from the file up front with one read per run of adjacent chunks; the
+/// parquet decoder then reads them from memory. Reading the file directly cost a file
+/// handle, a seek and several small reads per column chunk (page headers are parsed a few
+/// bytes at a time): ~7% of the CPU of an FNC run against 2,750 features, where a row
+/// group is read by every batch of eras that has rows in it.
+struct ColumnChunks {
+    /// File offset, length and position in `bytes` of each run, by file offset.
+    runs: Vec<(u64, u64, usize)>,
+    bytes: Bytes,
+    file_len: u64,
+}
+
+impl ColumnChunks {
+    fn read(
+        path: &Path,
+        metadata: &ArrowReaderMetadata,
+        group: usize,
+        columns: impl Iterator<Item = usize>,
+    ) -> Result<Self, IoError> {
+        let row_group = metadata.metadata().row_group(group);
+        let mut ranges: Vec<(u64, u64)> =
+            columns.map(|c| row_group.column(c).byte_range()).collect();
+        ranges.sort_unstable();
+        let mut runs: Vec<(u64, u64, usize)> = Vec::new();
+        let mut total = 0usize;
+        for (start, len) in ranges {
+            match runs.last_mut() {
+                Some((s, l, _)) if *s + *l == start => *l += len,
+                _ => runs.push((start, len, total)),
+            }
+            total += len as usize;
+        }
+        let mut file = File::open(path).map_err(|e| IoError::file(path, e))?;
+        let file_len = file.metadata().map_err(|e| IoError::file(path, e))?.len();
+        let mut bytes = vec![0u8; total];
+        for &(start, len, at) in &runs {
+            file.seek(SeekFrom::Start(start))
+                .and_then(|_| file.read_exact(&mut bytes[at..at + len as usize]))
+                .map_err(|e| IoError::file(path, e))?;
+        }
+        Ok(Self {
+            runs,
+            bytes: Bytes::from(bytes),
+            file_len,
+        })
+    }
+
+    /// The bytes from file offset `start` to the end of its run.
+    fn from(&self, start: u64) -> parquet::errors::Result<Bytes> {
+        let i = self.runs.partition_point(|&(s, _, _)| s <= start);
+        match i.checked_sub(1).map(|i| self.runs[i]) {
+            Some((s, len, at)) if start < s + len => {
+                let from = at + (start - s) as usize;
+                Ok(self.bytes.slice(from..at + len as usize))
+            }
+            _ => Err(ParquetError::General(format!(
+                "offset {start} lies outside the column chunks read"
+            ))),
+        }
+    }
+}
+
+impl Length for ColumnChunks {
+    fn len(&self) -> u64 {
+        self.file_len
+    }
+}
+
+impl ChunkReader for ColumnChunks {
+    type T = bytes::buf::Reader<Bytes>;
+
+    fn get_read(&self, start: u64) -> parquet::errors::Result<Self::T> {
+        Ok(self.from(start)?.reader())
+    }
+
+    fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<Bytes> {
+        let b = self.from(start)?;
+        if b.len() < length {
+            return Err(ParquetError::EOF(format!(
+                "{length} bytes at offset {start} run past the column chunks read"
+            )));
+        }
+        Ok(b.slice(..length))
     }
 }
 
