@@ -270,7 +270,7 @@ pub fn png(path: &Path, groups: &[ModelTarget]) -> anyhow::Result<()> {
 }
 
 /// What to draw. Points are stakes after each resolution (`S0` first), as in
-/// [`Trajectory::balances`](crate::Trajectory::balances).
+/// [`Trajectory::balances`](erascore_payout::Trajectory::balances).
 #[derive(Debug, Clone, Copy)]
 pub struct FanChart<'a> {
     /// Title, e.g. the model and rule.
