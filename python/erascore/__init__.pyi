@@ -60,6 +60,10 @@ def diagnostics(
     target_pow15: bool = True,
     out: Optional[Union[str, os.PathLike[str]]] = None,
     progress: Optional[bool] = None,
+    neutralizers: Optional[Any] = None,
+    sample_weights: Optional[Any] = None,
+    previous: Optional[Sequence[Any]] = None,
+    stakes: Optional[Mapping[str, float]] = None,
 ) -> Diagnostics:
     """Validation diagnostics as ``erascore diagnostics`` computes them: per-era metrics and
     payout score, statistics over eras, and (with ``out``) the CLI's output folder; see

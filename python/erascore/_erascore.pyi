@@ -243,9 +243,14 @@ def diagnostics_frames(
     target_pow15: bool,
     out: Optional[str],
     progress: Optional[Callable[[int, int], None]],
+    neutralizers: Any = None,
+    sample_weights: Any = None,
+    previous: Optional[Sequence[Any]] = None,
+    stakes: Optional[Sequence[Tuple[str, float]]] = None,
 ) -> Dict[str, Any]:
     """The engine of ``erascore diagnostics``: ``{"per_era": {column: values},
-    "summary": {column: values}, "not_computed": [...], "warnings": [...]}``."""
+    "summary": {column: values}, "not_computed": [...], "warnings": [...]}``; the Signals
+    inputs as in ``score_frames``."""
 
 def payout_score_columns(rule: str) -> Tuple[str, str]:
     """The rule's default score columns, e.g. ``("corr", "mmc")``."""

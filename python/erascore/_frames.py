@@ -169,9 +169,6 @@ def score(
             era_col=era_col, id_col=id_col, keep_prediction_era=signals,
         )
     )
-    stake_list = None
-    if stakes is not None:
-        stake_list = [(str(m), float(s)) for m, s in dict(stakes).items()]
     eras, model_names, target_names, metric_names, values, warnings = _rs.score_frames(
         data_arrow,
         preds_arrow,
@@ -189,10 +186,17 @@ def score(
         neutralizers=neut_arrow,
         sample_weights=weights_arrow,
         previous=prev_arrow or None,
-        stakes=stake_list,
+        stakes=_stake_list(stakes),
     )
     _warn(warnings)
     return _score_frame(eras, model_names, target_names, metric_names, values)
+
+
+def _stake_list(stakes: Optional[Mapping[str, float]]) -> Optional[list]:
+    """``{model: stake}`` as the (model, stake) pairs the binding takes."""
+    if stakes is None:
+        return None
+    return [(str(m), float(s)) for m, s in dict(stakes).items()]
 
 
 # The Signals metrics that neutralize (against the features when no neutralizers are given).
@@ -313,12 +317,19 @@ def diagnostics(
     target_pow15: bool = True,
     out: Optional[Union[str, os.PathLike]] = None,
     progress: Optional[bool] = None,
+    neutralizers: Optional[Table] = None,
+    sample_weights: Optional[Table] = None,
+    previous: Optional[Sequence[Table]] = None,
+    stakes: Optional[Mapping[str, float]] = None,
 ) -> Diagnostics:
     """Validation diagnostics, as ``erascore diagnostics`` computes them (same engine).
 
     Metrics: ``corr``; ``mmc`` and ``mmc_tbN`` with a meta model; ``bmc`` with a benchmark;
     ``fnc`` and ``fexp_max`` when the data has features; ``corr_tbN``; ``spearman``;
-    ``corr_with_example`` with example predictions; and, with a meta model, the payout score
+    ``corr_with_example`` with example predictions; the Signals metrics with their inputs
+    (``nc``, ``alpha``, and ``ncontrib`` with a meta model, with ``neutralizers``; ``mpc``
+    with ``neutralizers`` and ``stakes``; ``churn``, and ``neutral_churn`` and ``turnover``
+    with neutralizers, with ``previous``); and, with a meta model, the payout score
     ``payout = corr_multiplier * corr + mmc_multiplier * mmc`` per era. Statistics over eras
     (NaN eras skipped): mean, std (ddof 1), sharpe = mean/std, max drawdown of the cumulative
     sum, multiplicative max drawdown, APY, lag-1 autocorrelation, smart sharpe (sharpe
@@ -335,12 +346,17 @@ def diagnostics(
         ``Diagnostics(per_era, summary, not_computed)``.
     """
     targets = [targets] if isinstance(targets, str) else list(targets)
-    data_arrow, preds_arrow, (meta_arrow, bench_arrow, example_arrow) = _prepare(
+    previous = list(previous) if previous is not None else []
+    signals = neutralizers is not None or sample_weights is not None or bool(previous)
+    data_arrow, preds_arrow, (meta_arrow, bench_arrow, example_arrow, *signal_arrows) = _prepare(
         data, predictions,
-        [("meta_model", meta_model), ("benchmark", benchmark), ("example_preds", example_preds)],
+        [("meta_model", meta_model), ("benchmark", benchmark), ("example_preds", example_preds),
+         ("neutralizers", neutralizers), ("sample_weights", sample_weights),
+         *((f"previous[{i}]", p) for i, p in enumerate(previous))],
         targets=targets, features=features, needs_features=True,
-        era_col=era_col, id_col=id_col,
+        era_col=era_col, id_col=id_col, keep_prediction_era=signals,
     )
+    neut_arrow, weights_arrow, *prev_arrow = signal_arrows
     result = _rs.diagnostics_frames(
         data_arrow,
         preds_arrow,
@@ -360,6 +376,10 @@ def diagnostics(
         target_pow15=bool(target_pow15),
         out=os.fspath(out) if out is not None else None,
         progress=_progress_bar(progress),
+        neutralizers=neut_arrow,
+        sample_weights=weights_arrow,
+        previous=prev_arrow or None,
+        stakes=_stake_list(stakes),
     )
     _warn(result["warnings"])
     return _diagnostics(result)

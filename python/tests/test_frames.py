@@ -194,3 +194,22 @@ def test_signals_inputs_errors_name_the_input():
             f["data"], f["predictions"], stakes=f["stakes"],
             sample_weights=f["sample_weights"].assign(extra=1.0), **common,
         )
+
+
+def test_signals_metrics_in_diagnostics_match_numerai_tools():
+    f = _signals_frames()
+    with pytest.warns(UserWarning):
+        diag = erascore.diagnostics(
+            f["data"], f["predictions"], f["meta_model"],
+            neutralizers=f["neutralizers"], sample_weights=f["sample_weights"],
+            previous=f["previous"], stakes=f["stakes"], progress=False,
+        )
+    want = pd.read_csv(SIGNALS / "expected.csv", dtype={"era": str})
+    key = ["era", "model", "target"]
+    merged = want.merge(diag.per_era, on=key, suffixes=("_want", "_got"))
+    assert len(merged) == len(diag.per_era) >= 9
+    for m in ["nc", "ncontrib", "alpha", "mpc", "churn", "neutral_churn", "turnover"]:
+        w, g = merged[f"{m}_want"].to_numpy(), merged[f"{m}_got"].to_numpy()
+        assert np.array_equal(np.isnan(w), np.isnan(g)), m
+        assert np.nanmax(np.abs(w - g)) <= 1e-9, m
+        assert set(diag.summary.loc[diag.summary["metric"] == m, "model"]) >= {"model_a", "model_b"}

@@ -257,6 +257,62 @@ fn load_inputs<const N: usize>(
     loaded.map_err(engine_err)
 }
 
+/// The Signals inputs' sources: neutralizers, sample weights, earlier submissions.
+type SignalSources = (Option<Source>, Option<Source>, Vec<Source>);
+
+fn signal_sources(
+    neutralizers: Option<&Bound<'_, PyAny>>,
+    sample_weights: Option<&Bound<'_, PyAny>>,
+    previous: Option<Vec<Bound<'_, PyAny>>>,
+) -> PyResult<SignalSources> {
+    Ok((
+        neutralizers
+            .map(|t| source(t, "neutralizers"))
+            .transpose()?,
+        sample_weights
+            .map(|t| source(t, "sample_weights"))
+            .transpose()?,
+        previous
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .map(|(i, t)| source(t, &format!("previous[{i}]")))
+            .collect::<PyResult<Vec<_>>>()?,
+    ))
+}
+
+/// Reads the Signals tables `metrics` use, with the GIL released.
+fn read_signal_tables(
+    py: Python<'_>,
+    metrics: &[Metric],
+    sources: SignalSources,
+) -> PyResult<SignalTables> {
+    py.detach(|| SignalTables::read(metrics, sources, load_frame, |s| load_predictions(s, None)))
+        .map_err(engine_err)
+}
+
+/// (prediction column, stake) of the staked models, and the meta model.
+type StakesAndMetaModel<'r> = (Option<Vec<(usize, f64)>>, Option<MetaModelSource<'r>>);
+
+/// The stakes of the prediction columns and the meta model, as `erascore score` and
+/// `erascore diagnostics` take them: a meta model table wins; stakes alone build it.
+fn stakes_and_meta_model<'r>(
+    stakes: Option<Vec<(String, f64)>>,
+    predictions: &Predictions,
+    meta: Option<&'r Reference>,
+) -> PyResult<StakesAndMetaModel<'r>> {
+    let stakes = stakes
+        .map(|s| column_stakes(Path::new("stakes"), s, predictions))
+        .transpose()
+        .map_err(|e| PyValueError::new_err(format!("{e:#}")))?;
+    let meta_model = match (meta, &stakes) {
+        (Some(r), _) => Some(MetaModelSource::Column(r)),
+        (None, Some(s)) => Some(MetaModelSource::Stakes(s.clone())),
+        (None, None) => None,
+    };
+    Ok((stakes, meta_model))
+}
+
 /// The scores as columns: eras, models, targets, metric names, one array per metric, warnings.
 type ScoreColumns<'py> = (
     Vec<String>,
@@ -301,20 +357,7 @@ fn score_frames<'py>(
     // Without neutralizers, the Signals metrics neutralize against the data's features.
     let features_neutralize =
         neutralizers.is_none() && metrics.iter().any(Metric::needs_neutralizers);
-    let signal_sources = (
-        neutralizers
-            .map(|t| source(t, "neutralizers"))
-            .transpose()?,
-        sample_weights
-            .map(|t| source(t, "sample_weights"))
-            .transpose()?,
-        previous
-            .unwrap_or_default()
-            .iter()
-            .enumerate()
-            .map(|(i, t)| source(t, &format!("previous[{i}]")))
-            .collect::<PyResult<Vec<_>>>()?,
-    );
+    let signal_sources = signal_sources(neutralizers, sample_weights, previous)?;
     let needs_features = metrics.iter().any(Metric::needs_features) || features_neutralize;
     let request = DatasetRequest {
         features: match features {
@@ -345,23 +388,8 @@ fn score_frames<'py>(
             data.path.display()
         )));
     }
-    let signal_tables = py
-        .detach(|| {
-            SignalTables::read(&metrics, signal_sources, load_frame, |s| {
-                load_predictions(s, None)
-            })
-        })
-        .map_err(engine_err)?;
-    let stakes = stakes
-        .map(|s| column_stakes(Path::new("stakes"), s, &preds))
-        .transpose()
-        .map_err(|e| PyValueError::new_err(format!("{e:#}")))?;
-    // As `erascore score`: a meta model file wins; stakes alone build the meta model.
-    let meta_model = match (&meta, &stakes) {
-        (Some(r), _) => Some(MetaModelSource::Column(r)),
-        (None, Some(s)) => Some(MetaModelSource::Stakes(s.clone())),
-        (None, None) => None,
-    };
+    let signal_tables = read_signal_tables(py, &metrics, signal_sources)?;
+    let (stakes, meta_model) = stakes_and_meta_model(stakes, &preds, meta.as_ref())?;
     let inputs = ScoreInputs {
         data: &data,
         predictions: &preds,
@@ -565,7 +593,7 @@ fn score_plan(metrics: Vec<String>, max_filtered_ratio: f64) -> PyResult<Vec<Str
 /// not at all. Returns a dict: `per_era` (columns), `summary` (columns), `not_computed`,
 /// `warnings`.
 #[pyfunction]
-#[pyo3(signature = (data, predictions, meta_model, meta_model_column, benchmark, benchmark_column, example, example_column, *, targets, features, models, top_bottom, corr_multiplier, mmc_multiplier, max_filtered_ratio, target_pow15, out, progress))]
+#[pyo3(signature = (data, predictions, meta_model, meta_model_column, benchmark, benchmark_column, example, example_column, *, targets, features, models, top_bottom, corr_multiplier, mmc_multiplier, max_filtered_ratio, target_pow15, out, progress, neutralizers=None, sample_weights=None, previous=None, stakes=None))]
 #[allow(clippy::too_many_arguments)]
 fn diagnostics_frames<'py>(
     py: Python<'py>,
@@ -587,12 +615,17 @@ fn diagnostics_frames<'py>(
     target_pow15: bool,
     out: Option<PathBuf>,
     progress: Option<Py<PyAny>>,
+    neutralizers: Option<&Bound<'py, PyAny>>,
+    sample_weights: Option<&Bound<'py, PyAny>>,
+    previous: Option<Vec<Bound<'py, PyAny>>>,
+    stakes: Option<Vec<(String, f64)>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let weights = PayoutWeights {
         corr: corr_multiplier,
         mmc: mmc_multiplier,
     };
     check_diagnostics_args(max_filtered_ratio, top_bottom, weights, &targets)?;
+    let sources = signal_sources(neutralizers, sample_weights, previous)?;
     let staged = stage_out(out.as_deref())?;
     let request = DatasetRequest {
         features: match features {
@@ -608,23 +641,28 @@ fn diagnostics_frames<'py>(
     ];
     let (data, features, preds, [meta, bench, example]) =
         load_inputs(py, data, predictions, references, &request, models, None)?;
+    let (stakes, meta_model) = stakes_and_meta_model(stakes, &preds, meta.as_ref())?;
+    let with_meta = meta_model.is_some();
     let (metrics, omitted) = metric_set(
         top_bottom,
         &Available {
-            meta_model: meta.is_some(),
+            meta_model: with_meta,
             benchmark: bench.is_some(),
             example: example.is_some(),
             features: !data.feature_names.is_empty(),
-            ..Available::default()
+            neutralizers: sources.0.is_some(),
+            stakes: stakes.is_some(),
+            previous: !sources.2.is_empty(),
         },
     );
+    let signal_tables = read_signal_tables(py, &metrics, sources)?;
     let inputs = ScoreInputs {
         data: &data,
         predictions: &preds,
-        meta_model: meta.as_ref().map(MetaModelSource::Column),
+        meta_model,
         benchmark: bench.as_ref(),
         example: example.as_ref(),
-        signals: Default::default(),
+        signals: signal_tables.inputs(&metrics, stakes),
     };
     let config = ScoreConfig {
         metrics,
@@ -637,7 +675,7 @@ fn diagnostics_frames<'py>(
         py,
         &report,
         weights,
-        meta.is_some(),
+        with_meta,
         omitted,
         staged,
         data.path.display().to_string(),
