@@ -47,18 +47,16 @@ pub fn alpha_many_par(
     let t = centre(target, precision);
     // alpha_of_weights of the raw weights, each weight formed as it is multiplied (the same
     // products summed in the same order) rather than stored.
-    let (alphas, powered) =
-        neutralized_map(predictions, neutralizers, sample_weights, par, |s, f| {
-            let dot: f64 = s
-                .iter()
-                .zip(f)
-                .zip(sample_weights)
-                .zip(&t)
-                .map(|(((a, b), w), t)| ((a - b) * w) * t)
-                .sum();
-            dot / t.len() as f64
-        })?;
-    drop(powered);
+    let (alphas, _) = neutralized_map(predictions, neutralizers, sample_weights, par, |s, f| {
+        let dot: f64 = s
+            .iter()
+            .zip(f)
+            .zip(sample_weights)
+            .zip(&t)
+            .map(|(((a, b), w), t)| ((a - b) * w) * t)
+            .sum();
+        dot / t.len() as f64
+    })?;
     Ok(alphas)
 }
 

@@ -75,7 +75,6 @@ pub fn meta_portfolio_contribution_par(
         centre_in_place(s);
     })?;
     let mpc = mpc_of_centred(&centred, &fractions, &centre(target, precision), par);
-    drop(centred);
     Ok(mpc)
 }
 
@@ -114,7 +113,6 @@ pub fn mpc_of_weights(
         centred_target,
         Parallelism::Sequential,
     );
-    drop(centred);
     Ok(mpc)
 }
 

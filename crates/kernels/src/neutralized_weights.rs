@@ -77,20 +77,18 @@ pub fn generate_neutralized_weights_many_par(
     scaling: WeightScaling,
     par: Parallelism,
 ) -> Result<Vec<Vec<f64>>, KernelError> {
-    let (weights, powered) =
-        neutralized_map(predictions, neutralizers, sample_weights, par, |s, f| {
-            let mut w: Vec<f64> = s
-                .iter()
-                .zip(f)
-                .zip(sample_weights)
-                .map(|((a, b), w)| (a - b) * w)
-                .collect();
-            if scaling == WeightScaling::CenterAndNormalize {
-                center_and_normalize_in_place(&mut w);
-            }
-            w
-        })?;
-    drop(powered);
+    let (weights, _) = neutralized_map(predictions, neutralizers, sample_weights, par, |s, f| {
+        let mut w: Vec<f64> = s
+            .iter()
+            .zip(f)
+            .zip(sample_weights)
+            .map(|((a, b), w)| (a - b) * w)
+            .collect();
+        if scaling == WeightScaling::CenterAndNormalize {
+            center_and_normalize_in_place(&mut w);
+        }
+        w
+    })?;
     Ok(weights)
 }
 
@@ -147,7 +145,6 @@ pub(crate) fn neutralized_map<R: Send>(
         |_, s, f| finish(s, f),
     );
     drop(fitted_columns);
-    drop(fitted);
     Ok((out, powered))
 }
 
