@@ -60,7 +60,7 @@ pub struct CompareArgs {
 
 /// Runs `erascore compare`.
 pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
-    keep_freed_memory();
+    crate::allocator::keep_freed_memory();
     let (configs, staged) = (|| -> anyhow::Result<_> {
         if !(0.0..1.0).contains(&args.max_filtered_ratio) {
             bail!(
@@ -153,25 +153,6 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-/// Keeps freed memory in the process for the rest of the run. A large run reads its
-/// predictions a batch at a time, ~1 GB each; by default mimalloc returns freed memory to
-/// the OS after a short delay (1 s in the v3 it builds), and every batch then page-faults the same amount back in (the kernel
-/// zeroing fresh pages was half the CPU time of a 10,000-model run). The peak is unchanged:
-/// the next batch reuses the memory.
-#[allow(unsafe_code)]
-fn keep_freed_memory() {
-    extern "C" {
-        fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
-    }
-    // `mi_option_purge_delay` in mimalloc.h (v2 and v3, as built by libmimalloc-sys 0.1.49):
-    // the 16th option of `mi_option_e`; -1 turns purging off (`MIMALLOC_PURGE_DELAY=-1`).
-    const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
-    // SAFETY: `mi_option_set` only stores an option value (no pointer is passed); mimalloc
-    // is this binary's global allocator (main.rs), so the symbol is linked, and options may be
-    // changed while the allocator runs.
-    unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
 }
 
 fn summary_table(r: &CompareReport) -> String {

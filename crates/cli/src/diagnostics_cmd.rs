@@ -186,7 +186,8 @@ pub fn run(args: &DiagnosticsArgs) -> anyhow::Result<()> {
         targets: checked.targets.clone(),
     };
     let started = std::time::Instant::now();
-    let loaded = load(&args.input, &request, &references(args))?;
+    let mut loaded = load(&args.input, &request, &references(args))?;
+    let keys = loaded.data.take_keys();
     let Loaded {
         data,
         predictions,
@@ -231,9 +232,13 @@ pub fn run(args: &DiagnosticsArgs) -> anyhow::Result<()> {
     };
     let bar = progress(data.era_names.len(), "diagnostics", args.quiet);
     let read = started.elapsed();
-    let scored = score_streaming(&inputs, &config, &loaded.streaming(&args.input), &|| {
-        bar.inc(1)
-    })?;
+    let scored = score_streaming(
+        &inputs,
+        &config,
+        &loaded.streaming(&args.input),
+        Some(keys),
+        &|| bar.inc(1),
+    )?;
     bar.finish_and_clear();
     for w in &scored.warnings {
         eprintln!("warning: {w}");

@@ -65,6 +65,7 @@ impl Loaded {
             memory_budget: args.memory_budget(),
             threads: rayon::current_num_threads(),
             era_window: args.eras.is_some(),
+            release_freed: Some(crate::allocator::release_freed_memory),
         }
     }
 

@@ -5,6 +5,7 @@
 //! file (an invalid flag value exits with 2, like clap's own usage errors), then reads,
 //! computes and finally writes; a failed run exits with 1 and writes nothing.
 
+mod allocator;
 mod common;
 mod compare_cmd;
 mod diagnostics_cmd;
@@ -50,12 +51,6 @@ enum Command {
     /// Compare scoring and payout configurations over every model of a tournament.
     Compare(compare_cmd::CompareArgs),
 }
-
-/// glibc's malloc hands large buffers back to the kernel on free and takes fresh ones on the
-/// next allocation, so every parquet batch's arrays were zeroed page by page again: with it,
-/// page faults were 45% of a CORR+MMC run's CPU. mimalloc keeps and reuses freed memory.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     let cli = Cli::parse();

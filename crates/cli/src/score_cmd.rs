@@ -149,7 +149,8 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
         targets: args.input.target.clone(),
     };
     let started = std::time::Instant::now();
-    let loaded = load(&args.input, &request, &references(args))?;
+    let mut loaded = load(&args.input, &request, &references(args))?;
+    let keys = loaded.data.take_keys();
     let Loaded {
         data,
         predictions,
@@ -184,9 +185,13 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
     };
     let read = started.elapsed();
     let bar = progress(data.era_names.len(), "scoring", args.quiet);
-    let report = score_streaming(&inputs, &config, &loaded.streaming(&args.input), &|| {
-        bar.inc(1)
-    })?;
+    let report = score_streaming(
+        &inputs,
+        &config,
+        &loaded.streaming(&args.input),
+        Some(keys),
+        &|| bar.inc(1),
+    )?;
     bar.finish_and_clear();
     for w in &report.warnings {
         eprintln!("warning: {w}");

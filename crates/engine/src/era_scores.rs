@@ -22,7 +22,7 @@ use erascore_kernels::rank::{percentile_rank, TieMethod};
 use erascore_kernels::target::{centre, centre_on, mean_skip_nan, Precision};
 use erascore_kernels::KernelError;
 
-use crate::inputs::require_overlap;
+use crate::inputs::{require_overlap, RowMap};
 use crate::metrics::Metric;
 use crate::score::{EraScore, MetaModelSource, ScoreJob};
 use crate::signals::EraSignals;
@@ -108,9 +108,9 @@ struct TargetView<'a> {
 /// era's MMC or BMC.
 type ContributionSetup = (Vec<usize>, Vec<f64>, ContributionTarget);
 
-fn gather(values: &[f64], rows: &[u32], map: &[Option<u32>]) -> Vec<f64> {
+fn gather(values: &[f64], rows: &[u32], map: &RowMap) -> Vec<f64> {
     rows.iter()
-        .map(|&r| map[r as usize].map_or(f64::NAN, |i| values[i as usize]))
+        .map(|&r| map.get(r).map_or(f64::NAN, |i| values[i as usize]))
         .collect()
 }
 
@@ -511,6 +511,7 @@ pub(crate) fn score_era(
     let with_example = corr_with_example(&view);
     let mut signals = EraSignals::new(
         job.inputs.data,
+        job.ids(),
         features,
         &job.inputs.signals,
         &job.signals,

@@ -392,6 +392,62 @@ pub fn match_rows(data: &Dataset, keys: &RowKeys<'_>) -> Result<Vec<Option<u32>>
     DataRows::new(data).match_rows(keys)
 }
 
+/// For each data row, the row of another file holding its id ([`match_rows`]), kept for a
+/// whole run (one per matched file, over every row it scores). A file listing the data's
+/// ids in the data's order (a prediction file written while iterating the data) maps row
+/// `i` to row `i` and takes no memory; otherwise one `u32` a row with `u32::MAX` for no
+/// row, half the memory of `Vec<Option<u32>>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowMap {
+    /// Data row `i` is row `i` of the other file, for each of the data's rows.
+    Same(usize),
+    /// The other file's row of each data row, `u32::MAX` for none.
+    Rows(Vec<u32>),
+}
+
+impl RowMap {
+    const NONE: u32 = u32::MAX;
+
+    /// The map of [`match_rows`]' result. A file of `u32::MAX` rows or more could not be
+    /// matched at all (rows are `u32`), so no match collides with the marker.
+    pub fn new(matches: &[Option<u32>]) -> Self {
+        if matches
+            .iter()
+            .enumerate()
+            .all(|(i, m)| *m == Some(i as u32))
+        {
+            return RowMap::Same(matches.len());
+        }
+        RowMap::Rows(matches.iter().map(|m| m.unwrap_or(Self::NONE)).collect())
+    }
+
+    /// The other file's row for data row `row`.
+    #[inline]
+    pub fn get(&self, row: u32) -> Option<u32> {
+        match self {
+            RowMap::Same(_) => Some(row),
+            RowMap::Rows(rows) => match rows[row as usize] {
+                Self::NONE => None,
+                i => Some(i),
+            },
+        }
+    }
+
+    /// Whether data row `row` has a row in the other file.
+    #[inline]
+    pub fn has(&self, row: usize) -> bool {
+        self.get(row as u32).is_some()
+    }
+
+    /// Data rows that have a row in the other file.
+    pub fn matched(&self) -> usize {
+        match self {
+            RowMap::Same(n) => *n,
+            RowMap::Rows(rows) => rows.iter().filter(|&&i| i != Self::NONE).count(),
+        }
+    }
+}
+
 /// The data rows that several files are matched to: [`match_rows`] for each, with the
 /// data's own id check done once for all of them.
 #[derive(Debug)]

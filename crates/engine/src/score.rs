@@ -12,13 +12,14 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use erascore_io::dataset::Dataset;
+use erascore_io::dataset::{DataKeys, Dataset};
 use erascore_io::era::era_order;
 use erascore_io::stream::FeatureReader;
+use erascore_io::Strings;
 use erascore_kernels::cpu::{self, CpuPaths};
 
 use crate::era_scores::{score_era, EraFeatures, EraResult};
-use crate::inputs::{require_overlap, DataRows, Predictions, Reference};
+use crate::inputs::{require_overlap, DataRows, Predictions, Reference, RowMap};
 use crate::metrics::Metric;
 use crate::signals::{SignalsInputs, SignalsPlan};
 use crate::EngineError;
@@ -91,12 +92,22 @@ pub struct ScoreReport {
 pub(crate) struct ScoreJob<'a> {
     pub(crate) inputs: &'a ScoreInputs<'a>,
     pub(crate) config: &'a ScoreConfig,
-    pub(crate) pred_row: Vec<Option<u32>>,
-    pub(crate) meta_row: Option<Vec<Option<u32>>>,
-    pub(crate) bench_row: Option<Vec<Option<u32>>>,
-    pub(crate) example_row: Option<Vec<Option<u32>>>,
+    pub(crate) pred_row: RowMap,
+    pub(crate) meta_row: Option<RowMap>,
+    pub(crate) bench_row: Option<RowMap>,
+    pub(crate) example_row: Option<RowMap>,
     pub(crate) target_index: Vec<usize>,
     pub(crate) signals: SignalsPlan,
+    /// The data's ids, when they were handed to the run ([`score_streaming`]) and a Signals
+    /// metric still needs them while scoring (to name a row, to sort previous rows).
+    pub(crate) ids: Option<Strings>,
+}
+
+impl ScoreJob<'_> {
+    /// The data's ids: handed to the run, or the dataset's own.
+    pub(crate) fn ids(&self) -> &Strings {
+        self.ids.as_ref().unwrap_or(&self.inputs.data.ids)
+    }
 }
 
 /// Scores every model in every era; `on_era` is called once per finished era.
@@ -119,7 +130,7 @@ pub fn score_eras(
     only: Option<&[String]>,
     on_era: &(dyn Fn() + Sync),
 ) -> Result<ScoreReport, EngineError> {
-    run(inputs, config, None, None, only, on_era)
+    run(inputs, config, None, None, None, only, on_era)
 }
 
 /// [`score`] with the kernels' CPU paths pinned on every worker thread (`None`: the process
@@ -131,20 +142,26 @@ pub fn score_with_paths(
     paths: Option<CpuPaths>,
     on_era: &(dyn Fn() + Sync),
 ) -> Result<ScoreReport, EngineError> {
-    run(inputs, config, paths, None, None, on_era)
+    run(inputs, config, paths, None, None, None, on_era)
 }
 
 /// [`score`] of a dataset opened for streaming ([`erascore_io::stream::open_dataset`]):
 /// `inputs.data` holds ids, eras and targets, and the features of each batch of eras are
 /// decoded while the previous batch is scored, so that the features in memory are those of
 /// the eras in flight, within `streaming.memory_budget`.
+///
+/// `keys`: the data's ids and era index, taken out of `inputs.data`
+/// ([`Dataset::take_keys`]; `None`: they are still in it). The run needs them only to match
+/// rows and group each era's rows, and drops them before the first era is scored, so that
+/// what stays in memory for the whole run is about 30 bytes a row smaller.
 pub fn score_streaming(
     inputs: &ScoreInputs<'_>,
     config: &ScoreConfig,
     streaming: &Streaming<'_>,
+    keys: Option<DataKeys>,
     on_era: &(dyn Fn() + Sync),
 ) -> Result<ScoreReport, EngineError> {
-    run(inputs, config, None, Some(streaming), None, on_era)
+    run(inputs, config, None, Some(streaming), keys, None, on_era)
 }
 
 /// How a streamed run reads features: the reader and the memory it may use.
@@ -159,6 +176,11 @@ pub struct Streaming<'a> {
     /// The data hold only the eras of a window (`--eras`): prediction rows of other eras
     /// are expected not to match, so only each era's own overlap is checked.
     pub era_window: bool,
+    /// Called once rows are matched and the matching's indexes freed, on the thread that
+    /// matched them, before the first batch is read: a binary whose allocator keeps freed
+    /// memory for later (mimalloc purges a thread's freed pages when that thread next
+    /// allocates, and this one then mostly waits) hands it back here.
+    pub release_freed: Option<fn()>,
 }
 
 /// Half of the machine's memory (`MemTotal` of /proc/meminfo), or 4 GiB where that is not
@@ -178,6 +200,7 @@ fn run(
     config: &ScoreConfig,
     paths: Option<CpuPaths>,
     streaming: Option<&Streaming<'_>>,
+    keys: Option<DataKeys>,
     only: Option<&[String]>,
     on_era: &(dyn Fn() + Sync),
 ) -> Result<ScoreReport, EngineError> {
@@ -202,9 +225,13 @@ fn run(
         })
         .collect::<Result<Vec<_>, _>>()?;
     let preds = inputs.predictions;
-    let data_rows = DataRows::new(data);
-    let pred_row = data_rows.match_rows(&preds.keys())?;
-    let matched = pred_row.iter().filter(|r| r.is_some()).count();
+    // Matching and grouping read the ids and eras; scoring reads neither, so handed keys
+    // are dropped once each era's rows are known.
+    let keyed = keys.map(|k| data.keyed(k));
+    let key_data = keyed.as_ref().unwrap_or(data);
+    let data_rows = DataRows::new(key_data);
+    let pred_row = RowMap::new(&data_rows.match_rows(&preds.keys())?);
+    let matched = pred_row.matched();
     if !streaming.is_some_and(|s| s.era_window) {
         require_overlap(
             || format!("{} vs {}", preds.path.display(), data.path.display()),
@@ -213,30 +240,31 @@ fn run(
             config.max_filtered_ratio,
         )?;
     }
-    let reference_rows =
-        |r: Option<&Reference>| r.map(|r| data_rows.match_rows(&r.keys())).transpose();
+    let reference_rows = |r: Option<&Reference>| {
+        r.map(|r| data_rows.match_rows(&r.keys()).map(|m| RowMap::new(&m)))
+            .transpose()
+    };
     let meta_row = match &inputs.meta_model {
         Some(MetaModelSource::Column(r)) => reference_rows(Some(r))?,
         _ => None,
     };
-    let job = ScoreJob {
-        inputs,
-        config,
-        meta_row,
-        bench_row: reference_rows(inputs.benchmark)?,
-        example_row: reference_rows(inputs.example)?,
-        signals: SignalsPlan::new(data, &data_rows, &inputs.signals, preds, &config.metrics)?,
-        pred_row,
-        target_index,
-    };
+    let bench_row = reference_rows(inputs.benchmark)?;
+    let example_row = reference_rows(inputs.example)?;
+    let signals = SignalsPlan::new(
+        key_data,
+        &data_rows,
+        &inputs.signals,
+        preds,
+        &config.metrics,
+    )?;
 
     // Rows of each era that have predictions (sorted by id below), and every row of each
     // era in file order: numerai_corr centres the era's whole target before alignment.
     let mut era_rows: Vec<Vec<u32>> = vec![Vec::new(); data.era_names.len()];
-    let mut era_all: Vec<Vec<u32>> = vec![Vec::new(); data.era_names.len()];
-    for (row, &era) in data.eras.iter().enumerate() {
+    let mut era_all: Vec<EraSpan> = vec![EraSpan::default(); data.era_names.len()];
+    for (row, &era) in key_data.eras.iter().enumerate() {
         era_all[era as usize].push(row as u32);
-        if job.pred_row[row].is_some() {
+        if pred_row.has(row) {
             era_rows[era as usize].push(row as u32);
         }
     }
@@ -270,9 +298,25 @@ fn run(
         .zip(&in_share)
         .filter(|(_, keep)| **keep)
         .try_for_each(|(rows, _)| data_rows.sort_era_by_id(rows))?;
+    drop(data_rows);
+    let job = ScoreJob {
+        inputs,
+        config,
+        pred_row,
+        meta_row,
+        bench_row,
+        example_row,
+        target_index,
+        ids: keyed.map(|k| k.ids).filter(|_| signals.needs_ids()),
+        signals,
+    };
+    if let Some(release) = streaming.and_then(|s| s.release_freed) {
+        release();
+    }
 
     let score_one = |e: usize, features: &EraFeatures<'_>| {
-        let rows = (era_rows[e].as_slice(), era_all[e].as_slice());
+        let all_rows = era_all[e].rows();
+        let rows = (era_rows[e].as_slice(), all_rows.as_slice());
         let r = match paths {
             Some(p) => cpu::with_paths(p, || score_era(&job, e, rows, features))
                 .map_err(|e| EngineError::Config(e.to_string()))
@@ -308,6 +352,50 @@ fn run(
     })
 }
 
+/// Every data row of one era, in file order: a run of consecutive rows while the era's rows
+/// are (files grouped by era), which costs nothing per row, else the list of rows.
+#[derive(Debug, Clone)]
+enum EraSpan {
+    Run(std::ops::Range<u32>),
+    Rows(Vec<u32>),
+}
+
+impl Default for EraSpan {
+    fn default() -> Self {
+        EraSpan::Run(0..0)
+    }
+}
+
+impl EraSpan {
+    /// Adds `row`, which comes after every row already in.
+    fn push(&mut self, row: u32) {
+        match self {
+            EraSpan::Run(r) if r.start == r.end => *r = row..row + 1,
+            EraSpan::Run(r) if r.end == row => r.end += 1,
+            EraSpan::Run(r) => {
+                let mut rows: Vec<u32> = r.clone().collect();
+                rows.push(row);
+                *self = EraSpan::Rows(rows);
+            }
+            EraSpan::Rows(rows) => rows.push(row),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            EraSpan::Run(r) => r.len(),
+            EraSpan::Rows(rows) => rows.len(),
+        }
+    }
+
+    fn rows(&self) -> Vec<u32> {
+        match self {
+            EraSpan::Run(r) => r.clone().collect(),
+            EraSpan::Rows(rows) => rows.clone(),
+        }
+    }
+}
+
 /// Batches decoded features wait in: one is scored, one waits, one is being decoded.
 const BATCHES_IN_FLIGHT: u64 = 3;
 
@@ -325,7 +413,7 @@ fn era_batches(
     streaming: &Streaming<'_>,
     data: &Dataset,
     eras: &[usize],
-    era_all: &[Vec<u32>],
+    era_all: &[EraSpan],
 ) -> Result<Vec<Vec<usize>>, EngineError> {
     let k = streaming.features.names().len() as u64;
     let threads = streaming.threads.max(1) as u64;
@@ -373,7 +461,7 @@ fn stream_eras<F>(
     data: &Dataset,
     eras: &[usize],
     era_rows: &[Vec<u32>],
-    era_all: &[Vec<u32>],
+    era_all: &[EraSpan],
     score_one: &F,
 ) -> Result<Vec<EraResult>, EngineError>
 where
@@ -387,10 +475,7 @@ where
         let batches_ref = &batches;
         s.spawn(move || {
             for batch in batches_ref {
-                let mut rows: Vec<u32> = batch
-                    .iter()
-                    .flat_map(|&e| era_all[e].iter().copied())
-                    .collect();
+                let mut rows: Vec<u32> = batch.iter().flat_map(|&e| era_all[e].rows()).collect();
                 rows.sort_unstable();
                 let decoded = reader.read(&rows).map(|cols| (rows, cols));
                 let failed = decoded.is_err();
@@ -714,5 +799,121 @@ mod tests {
             if path.ends_with("data.parquet") && id == "c"),
             "{e:?}"
         );
+    }
+
+    /// Keys handed to the run (as a streamed run gets them) give the same bits as keys
+    /// left in the dataset, for metrics that drop them before scoring (corr) and for a
+    /// Signals metric that keeps them (churn sorts an era's previous rows by id).
+    #[test]
+    fn handed_keys_score_alike() {
+        let n = 90;
+        // Ids out of order within each era, so sorting by id matters.
+        let ids: Vec<String> = (0..n).map(|i| format!("t{:03}", (i * 37) % n)).collect();
+        let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let mut data = dataset(&refs);
+        data.eras = (0..n).map(|i| (i / 30) as u32).collect();
+        data.era_names = vec!["0001".into(), "0002".into(), "0003".into()];
+        let mut preds = predictions(&refs);
+        preds.values[0] = (0..n).map(|i| ((i * 13) % 17) as f64).collect();
+        let mut previous = preds.clone();
+        previous.path = PathBuf::from("previous.csv");
+        previous.eras = Some(
+            (0..n)
+                .map(|i| data.era_names[i / 30].as_str())
+                .collect::<Strings>(),
+        );
+        previous.values[0] = (0..n).map(|i| ((i * 7) % 23) as f64).collect();
+        for (metrics, prev) in [
+            (vec![Metric::Corr, Metric::Spearman], vec![]),
+            (vec![Metric::Corr, Metric::Churn], vec![&previous]),
+        ] {
+            let config = ScoreConfig {
+                metrics,
+                targets: vec!["target".into()],
+                max_filtered_ratio: 0.2,
+                target_pow15: true,
+            };
+            let inputs = |data| ScoreInputs {
+                data,
+                predictions: &preds,
+                meta_model: None,
+                benchmark: None,
+                example: None,
+                signals: SignalsInputs {
+                    previous: prev.clone(),
+                    ..SignalsInputs::default()
+                },
+            };
+            let whole = score(&inputs(&data), &config, &|| {}).unwrap();
+            let mut keyless = data.clone();
+            let keys = keyless.take_keys();
+            assert!(keyless.ids.is_empty() && keyless.eras.is_empty());
+            let handed = super::run(
+                &inputs(&keyless),
+                &config,
+                None,
+                None,
+                Some(keys),
+                None,
+                &|| {},
+            )
+            .unwrap();
+            assert_eq!(whole.rows.len(), 3);
+            assert_eq!(handed.rows, whole.rows);
+            let bits = |r: &ScoreReport| -> Vec<u64> {
+                r.rows
+                    .iter()
+                    .flat_map(|e| e.values.iter().map(|v| v.to_bits()))
+                    .collect()
+            };
+            assert_eq!(bits(&handed), bits(&whole));
+            assert!(whole
+                .rows
+                .iter()
+                .all(|e| e.values.iter().all(|v| v.is_finite())));
+        }
+    }
+
+    #[test]
+    fn era_span_is_a_run_while_rows_are_consecutive() {
+        let mut grouped = EraSpan::default();
+        for r in 5..9 {
+            grouped.push(r);
+        }
+        assert!(matches!(grouped, EraSpan::Run(ref r) if *r == (5..9)));
+        assert_eq!((grouped.len(), grouped.rows()), (4, vec![5, 6, 7, 8]));
+        let mut scattered = EraSpan::default();
+        for r in [5, 6, 9, 10, 14] {
+            scattered.push(r);
+        }
+        assert!(matches!(scattered, EraSpan::Rows(_)));
+        assert_eq!(
+            (scattered.len(), scattered.rows()),
+            (5, vec![5, 6, 9, 10, 14])
+        );
+        assert_eq!(EraSpan::default().rows(), Vec::<u32>::new());
+    }
+
+    #[test]
+    fn row_map_marks_rows_without_a_match() {
+        let same = RowMap::new(&[Some(0), Some(1), Some(2)]);
+        assert_eq!(same, RowMap::Same(3));
+        assert_eq!((same.get(2), same.matched()), (Some(2), 3));
+        // One row off its place, or one missing, and the rows are kept.
+        assert!(matches!(
+            RowMap::new(&[Some(0), Some(2), Some(1)]),
+            RowMap::Rows(_)
+        ));
+        assert!(matches!(
+            RowMap::new(&[Some(0), None, Some(2)]),
+            RowMap::Rows(_)
+        ));
+        let map = RowMap::new(&[Some(3), None, Some(0), Some(u32::MAX - 1)]);
+        assert_eq!(map.get(0), Some(3));
+        assert_eq!(map.get(1), None);
+        assert_eq!(map.get(2), Some(0));
+        assert_eq!(map.get(3), Some(u32::MAX - 1));
+        assert!(map.has(0) && !map.has(1));
+        assert_eq!(map.matched(), 3);
     }
 }

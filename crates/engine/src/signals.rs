@@ -9,6 +9,7 @@
 
 use erascore_io::dataset::Dataset;
 use erascore_io::frame::Frame;
+use erascore_io::Strings;
 use erascore_kernels::alpha::alpha_of_weights;
 use erascore_kernels::churn::{churn, churn_top_bottom};
 use erascore_kernels::contribution::ContributionTarget;
@@ -141,6 +142,12 @@ struct PreviousPlan {
 }
 
 impl SignalsPlan {
+    /// Whether scoring an era reads the data's ids: to name a row a Signals table lacks,
+    /// and to sort an era's previous-submission rows.
+    pub(crate) fn needs_ids(&self) -> bool {
+        self.neutralizer_row.is_some() || self.weight_row.is_some() || !self.previous.is_empty()
+    }
+
     pub(crate) fn new(
         data: &Dataset,
         data_rows: &DataRows<'_>,
@@ -215,7 +222,7 @@ impl Built {
 
 /// One era's view of the Signals inputs.
 pub(crate) struct EraSignals<'a> {
-    data: &'a Dataset,
+    ids: &'a Strings,
     features: &'a crate::era_scores::EraFeatures<'a>,
     signals: &'a SignalsInputs<'a>,
     plan: &'a SignalsPlan,
@@ -229,6 +236,7 @@ pub(crate) struct EraSignals<'a> {
 impl<'a> EraSignals<'a> {
     pub(crate) fn new(
         data: &'a Dataset,
+        ids: &'a Strings,
         features: &'a crate::era_scores::EraFeatures<'a>,
         signals: &'a SignalsInputs<'a>,
         plan: &'a SignalsPlan,
@@ -236,7 +244,7 @@ impl<'a> EraSignals<'a> {
         max_filtered_ratio: f64,
     ) -> Self {
         Self {
-            data,
+            ids,
             features,
             signals,
             plan,
@@ -252,7 +260,7 @@ impl<'a> EraSignals<'a> {
             "{flag} {}: no row for id '{}' in era '{}' (every row scored by a Signals metric \
              needs one)",
             path.display(),
-            &self.data.ids[row as usize],
+            &self.ids[row as usize],
             self.era_name
         ))
     }
@@ -444,10 +452,10 @@ impl<'a> EraSignals<'a> {
         warnings: &mut Vec<String>,
     ) -> Result<Vec<Option<Vec<f64>>>, EngineError> {
         let mut out: Vec<Option<Vec<f64>>> = vec![None; metrics.len()];
-        let data = self.data;
         let prev_map = &prev_plan.row;
         let models = predictions.models.len();
-        let id = |r: u32| &data.ids[r as usize];
+        let ids = self.ids;
+        let id = |r: u32| &ids[r as usize];
         let mut prev_rows: Vec<u32> = all_rows
             .iter()
             .copied()

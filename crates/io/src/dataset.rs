@@ -88,10 +88,44 @@ pub struct Dataset {
     pub targets: Vec<TargetColumn>,
 }
 
+/// A dataset's row ids and per-row era index, moved out of it by [`Dataset::take_keys`].
+#[derive(Debug, Clone, Default)]
+pub struct DataKeys {
+    /// Row ids.
+    pub ids: Strings,
+    /// Era of each row, as an index into the dataset's `era_names`.
+    pub eras: Vec<u32>,
+}
+
 impl Dataset {
-    /// Number of rows.
+    /// Number of rows (0 once the keys are taken).
     pub fn rows(&self) -> usize {
         self.ids.len()
+    }
+
+    /// Moves the ids and the per-row era index out, leaving both empty. A streamed run
+    /// needs them only to match the other files' rows and to group and sort each era's
+    /// rows; handed to it, it drops them before scoring rather than keeping ~30 bytes a
+    /// row for the whole run.
+    pub fn take_keys(&mut self) -> DataKeys {
+        DataKeys {
+            ids: std::mem::take(&mut self.ids),
+            eras: std::mem::take(&mut self.eras),
+        }
+    }
+
+    /// The dataset's path, era names and the `keys` given, without features or targets:
+    /// what matching rows by id reads.
+    pub fn keyed(&self, keys: DataKeys) -> Dataset {
+        Dataset {
+            path: self.path.clone(),
+            ids: keys.ids,
+            eras: keys.eras,
+            era_names: self.era_names.clone(),
+            feature_names: Vec::new(),
+            features: Vec::new(),
+            targets: Vec::new(),
+        }
     }
 
     /// The dataset of rows `keep` (ascending): eras renumbered in order of first appearance

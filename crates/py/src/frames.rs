@@ -30,7 +30,7 @@ use erascore_engine::signals::SignalTables;
 use erascore_engine::stats::{PayoutWeights, Stat};
 use erascore_engine::EngineError;
 use erascore_io::dataset::{
-    dataset_from_batches, read_dataset_eras, read_era_names, Dataset, DatasetRequest,
+    dataset_from_batches, read_dataset_eras, read_era_names, DataKeys, Dataset, DatasetRequest,
     FeatureSelection,
 };
 use erascore_io::era::era_order;
@@ -133,16 +133,20 @@ fn score_cancellable(
     py: Python<'_>,
     inputs: &ScoreInputs<'_>,
     config: &ScoreConfig,
-    features: Option<&FeatureReader>,
+    streamed: Option<(&FeatureReader, DataKeys)>,
     only: Option<&[String]>,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<ScoreReport> {
     let eras = only.map_or(inputs.data.era_names.len(), <[String]>::len);
+    let (features, keys) = streamed.unzip();
     let streaming = features.map(|features| Streaming {
         features,
         memory_budget: default_memory_budget(),
         threads: rayon::current_num_threads(),
         era_window: false,
+        // The extension allocates with the system allocator, which unmaps large blocks
+        // when they are freed.
+        release_freed: None,
     });
     let done = AtomicUsize::new(0);
     let cancel = AtomicBool::new(false);
@@ -158,7 +162,7 @@ fn score_cancellable(
                         done.fetch_add(1, Ordering::Relaxed);
                     };
                     match &streaming {
-                        Some(s) => score_streaming(inputs, config, s, &on_era),
+                        Some(s) => score_streaming(inputs, config, s, keys, &on_era),
                         None => score_eras(inputs, config, only, &on_era),
                     }
                 }));
@@ -372,7 +376,7 @@ fn score_frames<'py>(
         reference(benchmark, benchmark_column, "benchmark")?,
         reference(example, example_column, "example")?,
     ];
-    let (data, features, preds, references) = load_inputs(
+    let (mut data, features, preds, references) = load_inputs(
         py,
         data,
         predictions,
@@ -390,6 +394,7 @@ fn score_frames<'py>(
     }
     let signal_tables = read_signal_tables(py, &metrics, signal_sources)?;
     let (stakes, meta_model) = stakes_and_meta_model(stakes, &preds, meta.as_ref())?;
+    let streamed = features.as_ref().map(|f| (f, data.take_keys()));
     let inputs = ScoreInputs {
         data: &data,
         predictions: &preds,
@@ -404,14 +409,7 @@ fn score_frames<'py>(
         max_filtered_ratio,
         target_pow15,
     };
-    let report = score_cancellable(
-        py,
-        &inputs,
-        &config,
-        features.as_ref(),
-        eras.as_deref(),
-        progress,
-    )?;
+    let report = score_cancellable(py, &inputs, &config, streamed, eras.as_deref(), progress)?;
     let names = report.metrics.iter().map(Metric::name).collect();
     let values = (0..report.metrics.len())
         .map(|k| PyArray1::from_vec(py, report.rows.iter().map(|r| r.values[k]).collect()))
@@ -639,7 +637,7 @@ fn diagnostics_frames<'py>(
         reference(benchmark, benchmark_column, "benchmark")?,
         reference(example, Some(example_column), "example")?,
     ];
-    let (data, features, preds, [meta, bench, example]) =
+    let (mut data, features, preds, [meta, bench, example]) =
         load_inputs(py, data, predictions, references, &request, models, None)?;
     let (stakes, meta_model) = stakes_and_meta_model(stakes, &preds, meta.as_ref())?;
     let with_meta = meta_model.is_some();
@@ -656,6 +654,7 @@ fn diagnostics_frames<'py>(
         },
     );
     let signal_tables = read_signal_tables(py, &metrics, sources)?;
+    let streamed = features.as_ref().map(|f| (f, data.take_keys()));
     let inputs = ScoreInputs {
         data: &data,
         predictions: &preds,
@@ -670,7 +669,7 @@ fn diagnostics_frames<'py>(
         max_filtered_ratio,
         target_pow15,
     };
-    let report = score_cancellable(py, &inputs, &config, features.as_ref(), None, progress)?;
+    let report = score_cancellable(py, &inputs, &config, streamed, None, progress)?;
     diagnostics_result(
         py,
         &report,
