@@ -1,7 +1,8 @@
 """erascore.ray on a real local Ray cluster (2 CPUs, loopback): every entry point gives
 exactly the single-machine result (frames equal bit for bit, same order), on the bundled
-example and on a synthetic tournament archive; bad inputs fail with the single-machine
-exception and message; and erascore.compare matches the CLI's files.
+example, on a synthetic tournament archive and on the Signals fixture with its inputs
+(neutralizers, sample weights, earlier submissions, stakes); bad inputs fail with the
+single-machine exception and message; and erascore.compare matches the CLI's files.
 
 One cluster serves the module (started once: ~4 s). `-m 'not ray_slow'` keeps one test of
 each entry point on the example."""
