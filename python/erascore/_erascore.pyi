@@ -145,8 +145,12 @@ def diagnostics_plan(
     benchmark: bool,
     example: bool,
     features: bool,
+    neutralizers: bool = False,
+    stakes: bool = False,
+    previous: bool = False,
 ) -> Tuple[List[str], List[str]]:
-    """Checks diagnostics' arguments and ``out``; ``(metric names, not computed)``."""
+    """Checks diagnostics' arguments and ``out``; ``(metric names, not computed)``. ``meta``:
+    a meta model table or stakes; the last three: which Signals inputs were given."""
 
 def diagnostics_from_scores(
     eras: Sequence[str],

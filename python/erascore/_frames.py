@@ -148,17 +148,8 @@ def score(
         metrics, meta_model if meta_model is not None else stakes, benchmark, benchmark_col
     )
     targets = [targets] if isinstance(targets, str) else list(targets)
-    # nc/alpha/mpc/... neutralize against the features when no neutralizers are given.
-    needs_features = any(m in ("fnc", "fexp_max") for m in metrics) or (
-        neutralizers is None and any(m in _NEUTRALIZING_SIGNALS for m in metrics)
-    )
     previous = list(previous) if previous is not None else []
-    signals = (
-        neutralizers is not None
-        or sample_weights is not None
-        or bool(previous)
-        or any(m in _SIGNALS for m in metrics)
-    )
+    needs_features, signals = _score_layout(metrics, neutralizers, sample_weights, previous)
     data_arrow, preds_arrow, (meta_arrow, bench_arrow, neut_arrow, weights_arrow, *prev_arrow) = (
         _prepare(
             data, predictions,
@@ -202,6 +193,27 @@ def _stake_list(stakes: Optional[Mapping[str, float]]) -> Optional[list]:
 # The Signals metrics that neutralize (against the features when no neutralizers are given).
 _NEUTRALIZING_SIGNALS = ("nc", "ncontrib", "alpha", "mpc", "neutral_churn", "turnover")
 _SIGNALS = (*_NEUTRALIZING_SIGNALS, "churn")
+
+
+def _score_layout(
+    metrics: Sequence[str], neutralizers: Any, sample_weights: Any, previous: Sequence[Any]
+) -> tuple:
+    """(needs_features, signals) of a score run: whether the data's features are read
+    (fnc/fexp_max, or a Signals metric that neutralizes against them when no neutralizers
+    are given), and whether it is a Signals run (rows matched on (era, id))."""
+    needs_features = any(m in ("fnc", "fexp_max") for m in metrics) or (
+        neutralizers is None and any(m in _NEUTRALIZING_SIGNALS for m in metrics)
+    )
+    signals = _signals_given(neutralizers, sample_weights, previous) or any(
+        m in _SIGNALS for m in metrics
+    )
+    return needs_features, signals
+
+
+def _signals_given(neutralizers: Any, sample_weights: Any, previous: Sequence[Any]) -> bool:
+    """Whether a Signals table is given: the predictions' era column is then kept and rows
+    are matched on (era, id)."""
+    return neutralizers is not None or sample_weights is not None or bool(previous)
 
 
 def _score_metrics(
@@ -347,7 +359,7 @@ def diagnostics(
     """
     targets = [targets] if isinstance(targets, str) else list(targets)
     previous = list(previous) if previous is not None else []
-    signals = neutralizers is not None or sample_weights is not None or bool(previous)
+    signals = _signals_given(neutralizers, sample_weights, previous)
     data_arrow, preds_arrow, (meta_arrow, bench_arrow, example_arrow, *signal_arrows) = _prepare(
         data, predictions,
         [("meta_model", meta_model), ("benchmark", benchmark), ("example_preds", example_preds),

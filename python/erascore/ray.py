@@ -12,13 +12,17 @@ Every check that spans the whole data (ids matched, repeated or in two eras, the
 overlap rule) is made by every share on all rows, so a bad input fails the job with the
 single-machine exception and message; Ray retries a share whose worker died
 (``max_retries``).
+
+The Signals inputs (neutralizers, sample weights, earlier submissions, stakes) go to every
+share whole: each share matches them to all rows (the same checks) and scores its eras.
+A Signals run is split by eras only (see ``_shares``).
 """
 
 from __future__ import annotations
 
 import math
 import os
-from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import pandas as pd
@@ -80,8 +84,14 @@ def _model_names(predictions: Any, models: Optional[Sequence[str]]) -> Optional[
 
 def _put(ray: Any, table: Any) -> Any:
     """A path as it is (the workers read it); an in-memory table into the object store
-    once (workers on the node map it without a copy)."""
-    if table is None or isinstance(table, str):
+    once (workers on the node map it without a copy). A list (the earlier submissions):
+    one object when any of it is in memory; an empty one is ``None``."""
+    if isinstance(table, list):
+        if not table:
+            return None
+        if all(isinstance(t, str) for t in table):
+            return table
+    elif table is None or isinstance(table, str):
         return table
     return ray.put(table)
 
@@ -113,6 +123,9 @@ def _score_share(
     meta_model: Any,
     benchmark: Any,
     example: Any,
+    neutralizers: Any,
+    sample_weights: Any,
+    previous: Optional[list],
     kwargs: dict,
     eras: list,
     models: Optional[list],
@@ -138,6 +151,10 @@ def _score_share(
         example=example,
         example_column=kwargs.get("example_col"),
         eras=eras,
+        neutralizers=neutralizers,
+        sample_weights=sample_weights,
+        previous=previous,
+        stakes=kwargs.get("stakes"),
     )
 
 
@@ -226,8 +243,14 @@ def _shares(
     models: Optional[Sequence[str]],
     eras_per_task: Optional[int],
     models_per_task: Optional[int],
+    signals: bool = False,
 ) -> Tuple[List[list], List[Optional[list]], Optional[list]]:
-    """Era shares (contiguous runs of the engine's era order) and model shares."""
+    """Era shares (contiguous runs of the engine's era order) and model shares. A Signals
+    run (``signals``: a Signals input or metric) has one model share: stakes build the
+    meta model and the meta portfolio of mpc from every staked model of an era (and each
+    share checks that every staked model has predictions), and alpha, mpc and turnover
+    neutralize all models of an era in one matrix product, whose last bits depend on the
+    models in it."""
     eras = _rs.data_eras(data)
     if eras_per_task is None:
         eras_per_task = max(1, math.ceil(len(eras) / _cluster_cpus(ray)))
@@ -238,7 +261,7 @@ def _shares(
     if models_per_task is not None and models_per_task < 1:
         raise ValueError(f"models_per_task must be at least 1, got {models_per_task}")
     per = models_per_task if models_per_task is not None else _MODELS_PER_TASK
-    if names is None or len(names) <= per:
+    if names is None or len(names) <= per or signals:
         model_shares: List[Optional[list]] = [list(models) if models is not None else None]
     else:
         model_shares = _chunks(names, int(per))
@@ -262,6 +285,10 @@ def score(
     max_filtered_ratio: float = 0.2,
     target_pow15: bool = True,
     progress: Optional[bool] = None,
+    neutralizers: Optional[Table] = None,
+    sample_weights: Optional[Table] = None,
+    previous: Optional[Sequence[Table]] = None,
+    stakes: Optional[Mapping[str, float]] = None,
     address: Optional[str] = None,
     eras_per_task: Optional[int] = None,
     models_per_task: Optional[int] = None,
@@ -276,30 +303,48 @@ def score(
         eras_per_task: eras per task (default: the eras spread evenly, one task per CPU
             of the cluster).
         models_per_task: models per task (default: all models in each task up to 500,
-            else shares of 500).
+            else shares of 500; a Signals run, with any Signals input or metric, is
+            split by eras only: every task holds every model).
         max_retries: how often Ray reruns a task whose worker died.
+
+    The Signals inputs (``neutralizers``, ``sample_weights``, ``previous``, ``stakes``) are
+    those of :func:`erascore.score`; their tables go into the object store once and every
+    task reads them whole.
     """
     ray = _connect(address)
-    metrics = _frames._score_metrics(metrics, meta_model, benchmark, benchmark_col)
+    metrics = _frames._score_metrics(
+        metrics, meta_model if meta_model is not None else stakes, benchmark, benchmark_col
+    )
     targets = [targets] if isinstance(targets, str) else list(targets)
     _rs.score_plan(metrics, float(max_filtered_ratio))
-    needs_features = any(m in ("fnc", "fexp_max") for m in metrics)
-    data_arrow, preds_arrow, (meta_arrow, bench_arrow) = _frames._prepare(
-        data, predictions, [("meta_model", meta_model), ("benchmark", benchmark)],
-        targets=targets, features=features, needs_features=needs_features,
-        era_col=era_col, id_col=id_col,
+    previous = list(previous) if previous is not None else []
+    needs_features, signals = _frames._score_layout(metrics, neutralizers, sample_weights, previous)
+    data_arrow, preds_arrow, (meta_arrow, bench_arrow, neut_arrow, weights_arrow, *prev_arrow) = (
+        _frames._prepare(
+            data, predictions,
+            [("meta_model", meta_model), ("benchmark", benchmark),
+             ("neutralizers", neutralizers), ("sample_weights", sample_weights),
+             *((f"previous[{i}]", p) for i, p in enumerate(previous))],
+            targets=targets, features=features, needs_features=needs_features,
+            era_col=era_col, id_col=id_col, keep_prediction_era=signals,
+        )
     )
+    stake_list = _frames._stake_list(stakes)
     era_shares, model_shares, names = _shares(
-        ray, data_arrow, preds_arrow, models, eras_per_task, models_per_task
+        ray, data_arrow, preds_arrow, models, eras_per_task, models_per_task,
+        signals or stake_list is not None,
     )
     kwargs = dict(
         meta_model_col=meta_model_col, benchmark_col=benchmark_col, targets=targets,
         metrics=metrics, features=list(features) if features is not None else None,
         max_filtered_ratio=float(max_filtered_ratio), target_pow15=bool(target_pow15),
+        stakes=stake_list,
     )
     parts = _run_shares(
-        ray, (data_arrow, preds_arrow, meta_arrow, bench_arrow, None), kwargs,
-        era_shares, model_shares, max_retries, _frames._progress_bar(progress),
+        ray,
+        (data_arrow, preds_arrow, meta_arrow, bench_arrow, None, neut_arrow, weights_arrow,
+         prev_arrow),
+        kwargs, era_shares, model_shares, max_retries, _frames._progress_bar(progress),
     )
     eras, model_col, target_col, metric_names, values, warnings = _merge(
         parts, targets, names, len(model_shares) > 1
@@ -345,6 +390,10 @@ def diagnostics(
     target_pow15: bool = True,
     out: Optional[Union[str, os.PathLike]] = None,
     progress: Optional[bool] = None,
+    neutralizers: Optional[Table] = None,
+    sample_weights: Optional[Table] = None,
+    previous: Optional[Sequence[Table]] = None,
+    stakes: Optional[Mapping[str, float]] = None,
     address: Optional[str] = None,
     eras_per_task: Optional[int] = None,
     models_per_task: Optional[int] = None,
@@ -358,37 +407,51 @@ def diagnostics(
     autocorrelation) are computed once, by the driver, from the merged per-era rows, by
     the same code as the single-machine run. ``out`` is checked before any task starts and
     written only by the driver, staged and swapped in whole once everything succeeded.
-    Extra arguments: see :func:`score`.
+    The Signals inputs are those of :func:`erascore.diagnostics`, shared as in
+    :func:`score`. Extra arguments: see :func:`score`.
     """
     ray = _connect(address)
     targets = [targets] if isinstance(targets, str) else list(targets)
-    data_arrow, preds_arrow, (meta_arrow, bench_arrow, example_arrow) = _frames._prepare(
+    previous = list(previous) if previous is not None else []
+    signals = _frames._signals_given(neutralizers, sample_weights, previous)
+    data_arrow, preds_arrow, refs = _frames._prepare(
         data, predictions,
-        [("meta_model", meta_model), ("benchmark", benchmark), ("example_preds", example_preds)],
+        [("meta_model", meta_model), ("benchmark", benchmark), ("example_preds", example_preds),
+         ("neutralizers", neutralizers), ("sample_weights", sample_weights),
+         *((f"previous[{i}]", p) for i, p in enumerate(previous))],
         targets=targets, features=features, needs_features=True,
-        era_col=era_col, id_col=id_col,
+        era_col=era_col, id_col=id_col, keep_prediction_era=signals,
     )
+    meta_arrow, bench_arrow, example_arrow, neut_arrow, weights_arrow, *prev_arrow = refs
+    stake_list = _frames._stake_list(stakes)
+    # Stakes alone build the meta model, as in the single-machine run.
+    with_meta = meta_arrow is not None or stake_list is not None
     out_path = os.fspath(out) if out is not None else None
     metrics, omitted = _rs.diagnostics_plan(
         targets=targets, top_bottom=int(top_bottom), corr_multiplier=float(corr_multiplier),
         mmc_multiplier=float(mmc_multiplier), max_filtered_ratio=float(max_filtered_ratio),
-        out=out_path, meta=meta_arrow is not None, benchmark=bench_arrow is not None,
+        out=out_path, meta=with_meta, benchmark=bench_arrow is not None,
         example=example_arrow is not None, features=_has_features(data_arrow, features),
+        neutralizers=neut_arrow is not None, stakes=stake_list is not None,
+        previous=bool(prev_arrow),
     )
     if bench_arrow is not None and benchmark_col is None:
         raise ValueError("benchmark needs benchmark_column")  # as the engine says it
     era_shares, model_shares, names = _shares(
-        ray, data_arrow, preds_arrow, models, eras_per_task, models_per_task
+        ray, data_arrow, preds_arrow, models, eras_per_task, models_per_task,
+        signals or stake_list is not None,
     )
     kwargs = dict(
         meta_model_col=meta_model_col, benchmark_col=benchmark_col, targets=targets,
         metrics=metrics, features=list(features) if features is not None else None,
         max_filtered_ratio=float(max_filtered_ratio), target_pow15=bool(target_pow15),
-        example_col=example_col if example_arrow is not None else None,
+        example_col=example_col if example_arrow is not None else None, stakes=stake_list,
     )
     parts = _run_shares(
-        ray, (data_arrow, preds_arrow, meta_arrow, bench_arrow, example_arrow), kwargs,
-        era_shares, model_shares, max_retries, _frames._progress_bar(progress),
+        ray,
+        (data_arrow, preds_arrow, meta_arrow, bench_arrow, example_arrow, neut_arrow,
+         weights_arrow, prev_arrow),
+        kwargs, era_shares, model_shares, max_retries, _frames._progress_bar(progress),
     )
     eras, model_col, target_col, metric_names, values, warnings = _merge(
         parts, targets, names, len(model_shares) > 1
@@ -396,7 +459,7 @@ def diagnostics(
     result = _rs.diagnostics_from_scores(
         eras, model_col, target_col, metric_names, [np.asarray(v, dtype=np.float64) for v in values],
         warnings, corr_multiplier=float(corr_multiplier), mmc_multiplier=float(mmc_multiplier),
-        with_meta=meta_arrow is not None, omitted=omitted, out=out_path,
+        with_meta=with_meta, omitted=omitted, out=out_path,
         data_label=_label(data_arrow, "data"), predictions_label=_label(preds_arrow, "predictions"),
     )
     _frames._warn(result["warnings"])

@@ -1,7 +1,8 @@
 """erascore.ray on a real local Ray cluster (2 CPUs, loopback): every entry point gives
 exactly the single-machine result (frames equal bit for bit, same order), on the bundled
-example and on a synthetic tournament archive; bad inputs fail with the single-machine
-exception and message; and erascore.compare matches the CLI's files.
+example, on a synthetic tournament archive and on the Signals fixture with its inputs
+(neutralizers, sample weights, earlier submissions, stakes); bad inputs fail with the
+single-machine exception and message; and erascore.compare matches the CLI's files.
 
 One cluster serves the module (started once: ~4 s). `-m 'not ray_slow'` keeps one test of
 each entry point on the example."""
@@ -10,6 +11,7 @@ import json
 import os
 import shutil
 import subprocess
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +24,7 @@ import erascore
 ray = pytest.importorskip("ray")
 import erascore.ray as er  # noqa: E402
 
-from test_frames import EXAMPLE, cli_binary  # noqa: E402
+from test_frames import EXAMPLE, SIGNALS, SIGNALS_METRICS, _signals_frames, cli_binary  # noqa: E402
 
 METRICS = ["corr", "corr_tb200", "mmc", "fnc", "spearman", "pearson", "fexp_max"]
 PATHS = (
@@ -115,6 +117,131 @@ def test_diagnostics_on_a_synthetic_archive(archive):
                          models_per_task=8)
     pd.testing.assert_frame_equal(got.per_era, want.per_era, check_exact=True)
     pd.testing.assert_frame_equal(got.summary, want.summary, check_exact=True)
+
+
+def _recorded(call):
+    """What ``call`` returns, and the messages of the warnings it gives, in order."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = call()
+    return result, [str(w.message) for w in caught]
+
+
+def test_score_with_the_signals_inputs_in_shares_of_eras():
+    # Neutralizers, sample weights, an earlier submission and stakes (mpc's meta portfolio)
+    # on the Signals fixture's 4 eras: every share gets the tables whole and scores its eras.
+    f = _signals_frames()
+    kw = dict(
+        metrics=[*SIGNALS_METRICS, "corr", "mmc"], neutralizers=f["neutralizers"],
+        sample_weights=f["sample_weights"], previous=f["previous"], stakes=f["stakes"],
+        progress=False,
+    )
+    want, want_warnings = _recorded(
+        lambda: erascore.score(f["data"], f["predictions"], f["meta_model"], **kw))
+    assert len(want) == 4 * 3 and want["mpc"].notna().all()
+    assert want_warnings == ["--previous previous[0]: no rows in era '0001', so its churn and"
+                             " turnover are NaN"]
+    # models_per_task is not honoured in a Signals run: alpha, mpc and turnover neutralize
+    # an era's models together, and their last bits depend on which models are there.
+    for eras_per_task, models_per_task in [(1, None), (3, 1)]:
+        got, got_warnings = _recorded(lambda: er.score(
+            f["data"], f["predictions"], f["meta_model"], eras_per_task=eras_per_task,
+            models_per_task=models_per_task, **kw))
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+        assert got_warnings == want_warnings
+    # Without stakes too (a model scored alone gets other last bits of alpha and turnover).
+    kw = {**kw, "metrics": ["alpha", "turnover", "ncontrib"], "stakes": None}
+    want, want_warnings = _recorded(
+        lambda: erascore.score(f["data"], f["predictions"], f["meta_model"], **kw))
+    got, got_warnings = _recorded(lambda: er.score(
+        f["data"], f["predictions"], f["meta_model"], eras_per_task=2, models_per_task=1, **kw))
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert got_warnings == want_warnings
+
+
+def test_score_signals_with_stakes_alone_paths_and_two_previous():
+    # Stakes alone build the meta model (mmc's default); no neutralizers: the data's
+    # features; earlier submissions as a path and a frame, the max over them.
+    f = _signals_frames()
+    previous2 = pd.read_csv(SIGNALS / "previous2.csv", dtype={"era": str, "id": str})
+    kw = dict(previous=[str(SIGNALS / "previous.csv"), previous2], stakes=f["stakes"],
+              progress=False)
+    metrics = ["corr", "mmc", "nc", "alpha", "mpc", "churn", "neutral_churn", "turnover"]
+    want, want_warnings = _recorded(lambda: erascore.score(
+        str(SIGNALS / "data.parquet"), str(SIGNALS / "predictions.csv"), metrics=metrics, **kw))
+    assert want["mmc"].notna().all() and want["turnover"].notna().sum() == 3 * 3
+    assert len(want_warnings) == 3
+    got, got_warnings = _recorded(lambda: er.score(
+        str(SIGNALS / "data.parquet"), str(SIGNALS / "predictions.csv"), metrics=metrics,
+        eras_per_task=2, **kw))
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert got_warnings == want_warnings
+    # The default metrics with stakes and no meta model: corr, mmc (from the stakes), fnc.
+    kw = dict(stakes=f["stakes"], previous=f["previous"], progress=False)
+    want, want_warnings = _recorded(lambda: erascore.score(f["data"], f["predictions"], **kw))
+    got, got_warnings = _recorded(
+        lambda: er.score(f["data"], f["predictions"], eras_per_task=1, **kw))
+    assert list(want.columns) == ["era", "model", "target", "corr", "mmc", "fnc"]
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert got_warnings == want_warnings
+
+
+def test_diagnostics_with_the_signals_inputs(tmp_path):
+    f = _signals_frames()
+    kw = dict(neutralizers=f["neutralizers"], sample_weights=f["sample_weights"],
+              previous=f["previous"], stakes=f["stakes"], progress=False)
+    want, want_warnings = _recorded(lambda: erascore.diagnostics(
+        f["data"], f["predictions"], f["meta_model"], out=tmp_path / "one", **kw))
+    assert {"nc", "ncontrib", "alpha", "mpc", "churn", "neutral_churn", "turnover",
+            "payout"} <= set(want.per_era.columns)
+    got, got_warnings = _recorded(lambda: er.diagnostics(
+        f["data"], f["predictions"], f["meta_model"], out=tmp_path / "ray", eras_per_task=1,
+        models_per_task=1, **kw))
+    pd.testing.assert_frame_equal(got.per_era, want.per_era, check_exact=True)
+    pd.testing.assert_frame_equal(got.summary, want.summary, check_exact=True)
+    assert got.not_computed == want.not_computed
+    assert got_warnings == want_warnings
+    for name in ["summary.json", "per_era.csv"]:
+        assert (tmp_path / "ray" / name).read_bytes() == (tmp_path / "one" / name).read_bytes(), name
+    # Stakes alone: the meta model they build gives mmc and the payout score; mpc is left
+    # out for want of neutralizers, as in the single-machine run.
+    kw = dict(previous=f["previous"], stakes=f["stakes"], progress=False)
+    want, want_warnings = _recorded(lambda: erascore.diagnostics(f["data"], f["predictions"], **kw))
+    got, got_warnings = _recorded(
+        lambda: er.diagnostics(f["data"], f["predictions"], eras_per_task=2, **kw))
+    assert "payout" in want.per_era and "mpc" not in want.per_era
+    assert got_warnings == want_warnings
+    pd.testing.assert_frame_equal(got.per_era, want.per_era, check_exact=True)
+    pd.testing.assert_frame_equal(got.summary, want.summary, check_exact=True)
+    assert got.not_computed == want.not_computed
+
+
+def test_bad_signals_inputs_fail_the_job_with_the_single_machine_error(tmp_path):
+    f = _signals_frames()
+    common = dict(metrics=["mpc", "alpha", "churn"], neutralizers=f["neutralizers"],
+                  previous=f["previous"], progress=False)
+    cases = [
+        dict(stakes={"model_z": 1.0}),  # a staked model without predictions
+        dict(stakes={"model_a": 0.0}),
+        dict(stakes=f["stakes"], sample_weights=f["sample_weights"].assign(extra=1.0)),
+        # One era's share lacks a neutralizer row.
+        dict(stakes=f["stakes"], neutralizers=f["neutralizers"].iloc[5:]),
+        dict(stakes=f["stakes"], previous=[f["previous"][0].drop(columns="model_b")]),
+    ]
+    for kw in cases:
+        kw = {**common, **kw}
+        want = _raised(lambda: erascore.score(f["data"], f["predictions"], **kw))
+        assert want[0] is ValueError, want
+        assert _raised(lambda: er.score(f["data"], f["predictions"], eras_per_task=1, **kw)) == want
+    assert "model 'model_z' has a stake but no column in predictions" in _raised(
+        lambda: er.score(f["data"], f["predictions"], **{**common, **cases[0]}))[1]
+    want = _raised(lambda: erascore.diagnostics(f["data"], f["predictions"],
+                                                stakes={"model_z": 1.0}, progress=False))
+    assert want[0] is ValueError and "model_z" in want[1]
+    got = _raised(lambda: er.diagnostics(f["data"], f["predictions"], stakes={"model_z": 1.0},
+                                         out=tmp_path / "d", eras_per_task=2))
+    assert got == want
+    assert not (tmp_path / "d").exists()
 
 
 def _cli_compare(archive: Path, out: Path, rules: Path, *extra: str) -> None:

@@ -684,9 +684,11 @@ fn diagnostics_frames<'py>(
 
 /// For the driver of a distributed `diagnostics`: checks the arguments and that `out` can
 /// be staged (before any work is sent out, as the in-process run does), and returns the
-/// metrics the inputs allow and the note per left-out group (`metric_set`).
+/// metrics the inputs allow and the note per left-out group (`metric_set`). `meta` is true
+/// with a meta model table or with stakes (which build it); `neutralizers`, `stakes` and
+/// `previous` say which Signals inputs were given.
 #[pyfunction]
-#[pyo3(signature = (*, targets, top_bottom, corr_multiplier, mmc_multiplier, max_filtered_ratio, out, meta, benchmark, example, features))]
+#[pyo3(signature = (*, targets, top_bottom, corr_multiplier, mmc_multiplier, max_filtered_ratio, out, meta, benchmark, example, features, neutralizers=false, stakes=false, previous=false))]
 #[allow(clippy::too_many_arguments)]
 fn diagnostics_plan(
     targets: Vec<String>,
@@ -699,6 +701,9 @@ fn diagnostics_plan(
     benchmark: bool,
     example: bool,
     features: bool,
+    neutralizers: bool,
+    stakes: bool,
+    previous: bool,
 ) -> PyResult<(Vec<String>, Vec<String>)> {
     let weights = PayoutWeights {
         corr: corr_multiplier,
@@ -715,7 +720,9 @@ fn diagnostics_plan(
             benchmark,
             example,
             features,
-            ..Available::default()
+            neutralizers,
+            stakes,
+            previous,
         },
     );
     Ok((metrics.iter().map(Metric::name).collect(), omitted))
