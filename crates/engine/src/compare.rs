@@ -38,8 +38,8 @@ pub struct ScoreFormula {
     pub terms: Vec<(f64, Metric)>,
 }
 
-/// Metrics a formula may use: those `compare` can score from the predictions, the data and
-/// the configuration's meta model alone.
+/// Metrics a formula may use: those `compare` can score from the predictions, the data,
+/// the configuration's meta model and the benchmark column alone.
 fn formula_metric(name: &str) -> Result<Metric, String> {
     let m = Metric::parse(name).map_err(|e| e.to_string())?;
     match m {
@@ -47,12 +47,13 @@ fn formula_metric(name: &str) -> Result<Metric, String> {
         | Metric::CorrTopBottom(_)
         | Metric::Mmc
         | Metric::MmcTopBottom(_)
+        | Metric::Bmc
         | Metric::Fnc
         | Metric::Spearman
         | Metric::Pearson => Ok(m),
         _ => Err(format!(
             "metric '{name}' cannot be used in a compare score (use corr, corr_tbN, mmc, \
-             mmc_tbN, fnc, spearman or pearson)"
+             mmc_tbN, bmc, fnc, spearman or pearson)"
         )),
     }
 }
@@ -231,6 +232,11 @@ impl CompareConfig {
         self.metrics().iter().any(Metric::needs_meta_model)
     }
 
+    /// Whether it needs the benchmark column.
+    pub fn needs_benchmark(&self) -> bool {
+        self.metrics().contains(&Metric::Bmc)
+    }
+
     /// The formula as text, e.g. `0.5 * corr + 2 * mmc`.
     pub fn formula(&self) -> String {
         let mut s = format!("{} * {}", self.rule.corr_multiplier, self.first.name());
@@ -294,6 +300,8 @@ pub struct CompareInputs<'a> {
     pub max_filtered_ratio: f64,
     /// numerai-tools' `target_pow15`.
     pub target_pow15: bool,
+    /// The benchmark column, for configurations whose formula uses `bmc`.
+    pub benchmark: Option<&'a Reference>,
 }
 
 /// One model under one configuration.
@@ -434,6 +442,14 @@ pub fn compare_scores(
             "model '{}' has predictions but no stake",
             models[m]
         )));
+    }
+    if inputs.benchmark.is_none() {
+        if let Some(c) = configs.iter().find(|c| c.needs_benchmark()) {
+            return Err(EngineError::Config(format!(
+                "configuration '{}': its score uses bmc, which needs --benchmark",
+                c.name
+            )));
+        }
     }
     let groups = scoring_groups(configs);
     for (_, meta, members) in &groups {
@@ -811,7 +827,7 @@ fn score_group(
         data: inputs.data,
         predictions: preds,
         meta_model,
-        benchmark: None,
+        benchmark: inputs.benchmark,
         example: None,
         signals: crate::signals::SignalsInputs::default(),
     };
@@ -1233,6 +1249,8 @@ mod tests {
         assert_eq!(f.terms, vec![(0.5, Metric::Corr), (2.0, Metric::Mmc)]);
         let f = ScoreFormula::parse("corr_tb200").unwrap();
         assert_eq!(f.terms, vec![(1.0, Metric::CorrTopBottom(200))]);
+        let f = ScoreFormula::parse("0.5 * corr + 2 * bmc").unwrap();
+        assert_eq!(f.terms, vec![(0.5, Metric::Corr), (2.0, Metric::Bmc)]);
         let f = ScoreFormula::parse("-1e-1*fnc - mmc*3").unwrap();
         assert_eq!(f.terms, vec![(-0.1, Metric::Fnc), (-3.0, Metric::Mmc)]);
         for bad in [
@@ -1242,7 +1260,8 @@ mod tests {
             "corr + mmc + fnc",
             "x * y",
             "2 *",
-            "bmc",
+            "alpha",
+            "corr + mpc",
             "inf * corr",
         ] {
             assert!(ScoreFormula::parse(bad).is_err(), "{bad}");

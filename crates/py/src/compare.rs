@@ -117,6 +117,7 @@ fn run_scores(
         stakes: &setup.stakes,
         max_filtered_ratio,
         target_pow15,
+        benchmark: None,
     };
     py.detach(|| compare_scores(&inputs, &setup.configs, eras, &|| {}))
         .map_err(|e| err(e.into()))
