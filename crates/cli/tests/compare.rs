@@ -627,24 +627,35 @@ fn bmc_in_a_formula_equals_score_then_payout() {
          [[config]]\nname = \"bmc-only\"\nscore = \"1 * bmc\"\ncap = 1\nresolve_lag = 1\n",
     )
     .unwrap();
-    let out = dir.path().join("out");
-    // The column is found by its default name, `benchmark`, as in `diagnostics`.
-    ok(&[
-        "compare",
-        "--data",
-        &s(&data),
-        "--predictions",
-        &s(&preds),
-        "--stakes",
-        &s(&stakes),
-        "--configs",
-        &s(&rules),
-        "--benchmark",
-        &s(&bench),
-        "--out",
-        &s(&out),
-        "--quiet",
-    ]);
+    let run = |name: &str, max_values: &str| {
+        let out = dir.path().join(name);
+        // The column is found by its default name, `benchmark`, as in `diagnostics`.
+        ok(&[
+            "compare",
+            "--data",
+            &s(&data),
+            "--predictions",
+            &s(&preds),
+            "--stakes",
+            &s(&stakes),
+            "--configs",
+            &s(&rules),
+            "--benchmark",
+            &s(&bench),
+            "--out",
+            &s(&out),
+            "--max-values",
+            max_values,
+            "--quiet",
+        ]);
+        out
+    };
+    let out = run("out", "100000000");
+    // Read a batch of eras at a time (24 models × 240 rows per era): the same files.
+    assert!(
+        outputs(&out) == outputs(&run("eras-1", "6000")),
+        "era batches"
+    );
     let got = per_model(&out);
     let scores = dir.path().join("scores.parquet");
     ok(&[
