@@ -400,7 +400,9 @@ impl EraSpan {
 const BATCHES_IN_FLIGHT: u64 = 3;
 
 /// Bytes that scoring one era of `rows` rows against `k` features takes besides its decoded
-/// features: the era's int8 block (and the f64 copy exposure makes of it), and the
+/// features, at most: the era's int8 blocks (exposure's and the neutralizer's), an f64 copy
+/// of the block when the neutralizer's Gram cannot be computed exactly in integers (int8
+/// features always can; the copy is counted so the bound holds on every path), and the
 /// neutralizer's k x k Gram matrix, Cholesky factor and exact integer Gram.
 fn era_working_bytes(rows: u64, k: u64) -> u64 {
     rows * k * 9 + 3 * k * k * 8
