@@ -181,6 +181,8 @@ def compare_frames(
     target_pow15: bool,
     max_values: int,
     out: Optional[str],
+    benchmark: Optional[str] = None,
+    benchmark_column: Optional[str] = None,
 ) -> Dict[str, Any]:
     """``erascore compare`` in process: ``per_model``, ``per_round`` (columns), ``summary``
     (compare.json as text), ``warnings``."""

@@ -446,7 +446,7 @@ pub fn compare_scores(
     if inputs.benchmark.is_none() {
         if let Some(c) = configs.iter().find(|c| c.needs_benchmark()) {
             return Err(EngineError::Config(format!(
-                "configuration '{}': its score uses bmc, which needs --benchmark",
+                "configuration '{}': its score uses bmc, which needs a benchmark column",
                 c.name
             )));
         }

@@ -15,6 +15,7 @@ use pyo3::types::PyDict;
 use erascore_engine::compare::{
     compare_report, compare_scores, CompareConfig, CompareInputs, CompareReport, CompareScores,
 };
+use erascore_engine::inputs::Reference;
 use erascore_engine::EngineError;
 use erascore_io::dataset::{read_dataset_eras, Dataset};
 use erascore_io::frame::{Frame, Values};
@@ -101,6 +102,7 @@ fn run_scores(
     target_pow15: bool,
     max_values: usize,
     eras: Option<&[String]>,
+    benchmark: Option<&Reference>,
 ) -> PyResult<CompareScores> {
     // Chunk read errors as the CLI words them.
     let load = |m: &[String]| {
@@ -117,7 +119,7 @@ fn run_scores(
         stakes: &setup.stakes,
         max_filtered_ratio,
         target_pow15,
-        benchmark: None,
+        benchmark,
     };
     py.detach(|| compare_scores(&inputs, &setup.configs, eras, &|| {}))
         .map_err(|e| err(e.into()))
@@ -161,7 +163,7 @@ fn report_dict<'py>(
 /// `erascore compare` in process (see `erascore.compare`). Returns a dict: `per_model`,
 /// `per_round` (columns), `summary` (compare.json as text), `warnings`.
 #[pyfunction]
-#[pyo3(signature = (data, predictions, stakes, configs, configs_json, *, max_filtered_ratio, target_pow15, max_values, out))]
+#[pyo3(signature = (data, predictions, stakes, configs, configs_json, *, max_filtered_ratio, target_pow15, max_values, out, benchmark=None, benchmark_column=None))]
 #[allow(clippy::too_many_arguments)]
 fn compare_frames<'py>(
     py: Python<'py>,
@@ -174,14 +176,33 @@ fn compare_frames<'py>(
     target_pow15: bool,
     max_values: usize,
     out: Option<PathBuf>,
+    benchmark: Option<&Bound<'py, PyAny>>,
+    benchmark_column: Option<String>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let bench_source = crate::frames::reference(benchmark, benchmark_column, "benchmark")?;
     let (configs, staged) = check_args(
         max_filtered_ratio,
         configs.as_deref(),
         configs_json.as_deref(),
         out.as_deref(),
     )?;
+    if bench_source.is_none() {
+        if let Some(c) = configs.iter().find(|c| c.needs_benchmark()) {
+            return Err(PyValueError::new_err(format!(
+                "configuration '{}': its score uses bmc, which needs benchmark=",
+                c.name
+            )));
+        }
+    }
     let dataset = read_data(py, &data, &configs, None)?;
+    // Read only when a configuration scores BMC, as the CLI does.
+    let bench = match bench_source {
+        Some((src, column)) if configs.iter().any(|c| c.needs_benchmark()) => Some(
+            py.detach(|| Reference::from_frame(crate::frames::load_frame(src)?, &column))
+                .map_err(|e| PyValueError::new_err(e.to_string()))?,
+        ),
+        _ => None,
+    };
     let mut setup = models_and_stakes(&predictions, &stakes, configs, staged)?;
     let scores = run_scores(
         py,
@@ -192,6 +213,7 @@ fn compare_frames<'py>(
         target_pow15,
         max_values,
         None,
+        bench.as_ref(),
     )?;
     let report = compare_report(&setup.models, &setup.stakes, &setup.configs, scores)
         .map_err(|e| err(e.into()))?;
@@ -269,6 +291,7 @@ fn compare_share<'py>(
         target_pow15,
         max_values,
         Some(&eras),
+        None,
     )?;
     let n_rounds = scores.rounds.len();
     let first = pyo3::types::PyList::empty(py);
