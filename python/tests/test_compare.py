@@ -19,20 +19,24 @@ RULES = (
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory) -> Path:
-    """A small tournament archive and a benchmark file (a blend of two models, missing on
-    every 17th row)."""
+    """A small tournament archive, a benchmark file and the configurations."""
     out = tmp_path_factory.mktemp("compare") / "archive"
     subprocess.run(
         [str(cli_binary()), "synth", "--population", "tournament", "--models", "12", "--eras", "6",
          "--rows", "120", "--features", "4", "--seed", "3", "--out", str(out), "--quiet"],
         check=True, capture_output=True,
     )
-    p = pd.read_parquet(out / "predictions.parquet")
-    bench = (0.7 * p["model_3"] + 0.3 * p["model_7"]).astype(float)
-    bench[(pd.RangeIndex(len(p)) % 17) == 5] = float("nan")
-    pd.DataFrame({"id": p["id"], "era": p["era"], "bench": bench}).to_csv(out / "benchmark.csv", index=False)
+    benchmark_csv(out / "predictions.parquet", out / "benchmark.csv")
     (out / "rules.toml").write_text(RULES)
     return out
+
+
+def benchmark_csv(predictions: Path, path: Path) -> None:
+    """A benchmark column `bench`: a blend of two models, missing on every 17th row."""
+    p = pd.read_parquet(predictions)
+    bench = (0.7 * p["model_3"] + 0.3 * p["model_7"]).astype(float)
+    bench[(pd.RangeIndex(len(p)) % 17) == 5] = float("nan")
+    pd.DataFrame({"id": p["id"], "era": p["era"], "bench": bench}).to_csv(path, index=False)
 
 
 def test_compare_with_bmc_writes_the_cli_files(archive, tmp_path):

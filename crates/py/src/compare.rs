@@ -136,6 +136,37 @@ fn frame_dict<'py>(py: Python<'py>, frame: &Frame) -> PyResult<Bound<'py, PyDict
     Ok(out)
 }
 
+/// A configuration scoring BMC needs the benchmark (checked with the configurations,
+/// before the data is read, as the CLI checks `--benchmark`).
+fn check_benchmark(
+    configs: &[CompareConfig],
+    source: &crate::frames::ReferenceSource,
+) -> PyResult<()> {
+    match configs.iter().find(|c| c.needs_benchmark()) {
+        Some(c) if source.is_none() => Err(PyValueError::new_err(format!(
+            "configuration '{}': its score uses bmc, which needs benchmark=",
+            c.name
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The benchmark column, read (GIL released) only when a configuration scores BMC, as the
+/// CLI reads it.
+fn read_benchmark(
+    py: Python<'_>,
+    configs: &[CompareConfig],
+    source: crate::frames::ReferenceSource,
+) -> PyResult<Option<Reference>> {
+    match source {
+        Some((src, column)) if configs.iter().any(|c| c.needs_benchmark()) => Ok(Some(
+            py.detach(|| Reference::from_frame(crate::frames::load_frame(src)?, &column))
+                .map_err(|e| PyValueError::new_err(e.to_string()))?,
+        )),
+        _ => Ok(None),
+    }
+}
+
 /// The report as Python takes it (and, into the staged folder, the CLI's files).
 fn report_dict<'py>(
     py: Python<'py>,
@@ -186,23 +217,9 @@ fn compare_frames<'py>(
         configs_json.as_deref(),
         out.as_deref(),
     )?;
-    if bench_source.is_none() {
-        if let Some(c) = configs.iter().find(|c| c.needs_benchmark()) {
-            return Err(PyValueError::new_err(format!(
-                "configuration '{}': its score uses bmc, which needs benchmark=",
-                c.name
-            )));
-        }
-    }
+    check_benchmark(&configs, &bench_source)?;
     let dataset = read_data(py, &data, &configs, None)?;
-    // Read only when a configuration scores BMC, as the CLI does.
-    let bench = match bench_source {
-        Some((src, column)) if configs.iter().any(|c| c.needs_benchmark()) => Some(
-            py.detach(|| Reference::from_frame(crate::frames::load_frame(src)?, &column))
-                .map_err(|e| PyValueError::new_err(e.to_string()))?,
-        ),
-        _ => None,
-    };
+    let bench = read_benchmark(py, &configs, bench_source)?;
     let mut setup = models_and_stakes(&predictions, &stakes, configs, staged)?;
     let scores = run_scores(
         py,
@@ -225,10 +242,10 @@ fn compare_frames<'py>(
 /// ids and eras, model columns and stakes); returns the eras in scoring order and the
 /// model names.
 #[pyfunction]
-#[pyo3(signature = (data, predictions, stakes, configs, configs_json, *, max_filtered_ratio, out))]
+#[pyo3(signature = (data, predictions, stakes, configs, configs_json, *, max_filtered_ratio, out, benchmark=None, benchmark_column=None))]
 #[allow(clippy::too_many_arguments)]
-fn compare_plan(
-    py: Python<'_>,
+fn compare_plan<'py>(
+    py: Python<'py>,
     data: PathBuf,
     predictions: PathBuf,
     stakes: PathBuf,
@@ -236,13 +253,17 @@ fn compare_plan(
     configs_json: Option<String>,
     max_filtered_ratio: f64,
     out: Option<PathBuf>,
+    benchmark: Option<&Bound<'py, PyAny>>,
+    benchmark_column: Option<String>,
 ) -> PyResult<(Vec<String>, Vec<String>)> {
+    let bench_source = crate::frames::reference(benchmark, benchmark_column, "benchmark")?;
     let (configs, staged) = check_args(
         max_filtered_ratio,
         configs.as_deref(),
         configs_json.as_deref(),
         out.as_deref(),
     )?;
+    check_benchmark(&configs, &bench_source)?;
     drop(staged);
     let names = py
         .detach(|| erascore_io::dataset::read_era_names(&data))
@@ -260,7 +281,7 @@ fn compare_plan(
 /// configuration, a models × rounds array; `second` None for a one-score rule),
 /// `warnings`, `chunks`.
 #[pyfunction]
-#[pyo3(signature = (data, predictions, stakes, configs, configs_json, *, max_filtered_ratio, target_pow15, max_values, eras))]
+#[pyo3(signature = (data, predictions, stakes, configs, configs_json, *, max_filtered_ratio, target_pow15, max_values, eras, benchmark=None, benchmark_column=None))]
 #[allow(clippy::too_many_arguments)]
 fn compare_share<'py>(
     py: Python<'py>,
@@ -273,14 +294,20 @@ fn compare_share<'py>(
     target_pow15: bool,
     max_values: usize,
     eras: Vec<String>,
+    benchmark: Option<&Bound<'py, PyAny>>,
+    benchmark_column: Option<String>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let bench_source = crate::frames::reference(benchmark, benchmark_column, "benchmark")?;
     let (configs, _) = check_args(
         max_filtered_ratio,
         configs.as_deref(),
         configs_json.as_deref(),
         None,
     )?;
+    check_benchmark(&configs, &bench_source)?;
     let dataset = read_data(py, &data, &configs, Some(&eras))?;
+    // The whole benchmark file: its rows are matched to the share's data rows.
+    let bench = read_benchmark(py, &configs, bench_source)?;
     let setup = models_and_stakes(&predictions, &stakes, configs, None)?;
     let scores = run_scores(
         py,
@@ -291,7 +318,7 @@ fn compare_share<'py>(
         target_pow15,
         max_values,
         Some(&eras),
-        None,
+        bench.as_ref(),
     )?;
     let n_rounds = scores.rounds.len();
     let first = pyo3::types::PyList::empty(py);
