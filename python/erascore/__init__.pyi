@@ -112,6 +112,8 @@ def compare(
     target_pow15: bool = True,
     max_values: int = 150_000_000,
     out: Optional[Union[str, os.PathLike[str]]] = None,
+    benchmark: Optional[Union[str, os.PathLike[str]]] = None,
+    benchmark_col: Optional[str] = None,
 ) -> Compare:
     """Scoring configurations compared over a tournament, as ``erascore compare`` computes
     them (the CLI's per_model / per_round tables and compare.json); see

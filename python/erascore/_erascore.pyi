@@ -181,6 +181,8 @@ def compare_frames(
     target_pow15: bool,
     max_values: int,
     out: Optional[str],
+    benchmark: Optional[str] = None,
+    benchmark_column: Optional[str] = None,
 ) -> Dict[str, Any]:
     """``erascore compare`` in process: ``per_model``, ``per_round`` (columns), ``summary``
     (compare.json as text), ``warnings``."""
@@ -194,6 +196,8 @@ def compare_plan(
     *,
     max_filtered_ratio: float,
     out: Optional[str],
+    benchmark: Optional[str] = None,
+    benchmark_column: Optional[str] = None,
 ) -> Tuple[List[str], List[str]]:
     """Checks made before a distributed compare; ``(eras in order, model names)``."""
 
@@ -208,6 +212,8 @@ def compare_share(
     target_pow15: bool,
     max_values: int,
     eras: Sequence[str],
+    benchmark: Optional[str] = None,
+    benchmark_column: Optional[str] = None,
 ) -> Dict[str, Any]:
     """One share's scores: ``rounds``, ``first`` / ``second`` (per configuration, models ×
     rounds, ``second`` None for one-score rules), ``warnings``, ``chunks``."""

@@ -584,6 +584,8 @@ def compare(
     target_pow15: bool = True,
     max_values: int = 150_000_000,
     out: Optional[Union[str, os.PathLike]] = None,
+    benchmark: Optional[Union[str, os.PathLike]] = None,
+    benchmark_col: Optional[str] = None,
 ) -> Compare:
     """Scoring configurations compared over a whole tournament, as ``erascore compare``
     computes them (same engine, same files read and written).
@@ -598,16 +600,22 @@ def compare(
         max_values: most prediction values held at once (more models: read in chunks).
         out: a folder for the CLI's files (per_model.parquet, per_round.parquet,
             compare.json, report.html), written whole or not at all.
+        benchmark, benchmark_col: the benchmark file (id, an optional era, the column
+            ``benchmark_col``) for configurations whose score uses ``bmc`` (the CLI's
+            ``--benchmark``/``--benchmark-column``; here, as in :func:`erascore.score`, the
+            column must be named).
 
     Returns:
         ``Compare(per_model, per_round, summary)``; ``rank`` and ``skipped_rounds`` are
         floats, as in the CLI's parquet.
     """
     data, predictions, stakes = _paths(data=data, predictions=predictions, stakes=stakes)
+    (benchmark,) = _paths(benchmark=benchmark) if benchmark is not None else (None,)
     toml_path, json_text = _configs_arg(configs)
     result = _rs.compare_frames(
         data, predictions, stakes, toml_path, json_text,
         max_filtered_ratio=float(max_filtered_ratio), target_pow15=bool(target_pow15),
         max_values=int(max_values), out=os.fspath(out) if out is not None else None,
+        benchmark=benchmark, benchmark_column=benchmark_col,
     )
     return _compare(result)

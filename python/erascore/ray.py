@@ -486,6 +486,8 @@ def compare(
     target_pow15: bool = True,
     max_values: int = 150_000_000,
     out: Optional[Union[str, os.PathLike]] = None,
+    benchmark: Optional[Union[str, os.PathLike]] = None,
+    benchmark_col: Optional[str] = None,
     address: Optional[str] = None,
     eras_per_task: Optional[int] = None,
     max_retries: int = 3,
@@ -498,16 +500,19 @@ def compare(
     memory of a task). Payouts compound over rounds and the tournament aggregates span all
     models, so the driver simulates them once from the shares' scores joined in era order
     (models × rounds per configuration: 8 bytes per value), by the same code as the
-    single-machine run. ``out`` is written by the driver only, staged. Extra arguments:
+    single-machine run. ``out`` is written by the driver only, staged. A share reads the
+    whole ``benchmark`` file (its rows are matched to the share's eras). Extra arguments:
     see :func:`score`.
     """
     ray = _connect(address)
     data, predictions, stakes = _frames._paths(data=data, predictions=predictions, stakes=stakes)
+    (benchmark,) = _frames._paths(benchmark=benchmark) if benchmark is not None else (None,)
     toml_path, json_text = _frames._configs_arg(configs)
     out_path = os.fspath(out) if out is not None else None
     eras, _ = _rs.compare_plan(
         data, predictions, stakes, toml_path, json_text,
         max_filtered_ratio=float(max_filtered_ratio), out=out_path,
+        benchmark=benchmark, benchmark_column=benchmark_col,
     )
     if eras_per_task is None:
         eras_per_task = max(1, math.ceil(len(eras) / _cluster_cpus(ray)))
@@ -516,7 +521,7 @@ def compare(
     shares = _chunks(eras, int(eras_per_task)) or [[]]
     kwargs = dict(
         max_filtered_ratio=float(max_filtered_ratio), target_pow15=bool(target_pow15),
-        max_values=int(max_values),
+        max_values=int(max_values), benchmark=benchmark, benchmark_column=benchmark_col,
     )
     remote = ray.remote(num_cpus=1, max_retries=max_retries, retry_exceptions=False)(_compare_share)
     cwd = os.getcwd()

@@ -76,6 +76,8 @@ def compare(
     target_pow15: bool = True,
     max_values: int = 150_000_000,
     out: Optional[Union[str, os.PathLike[str]]] = None,
+    benchmark: Optional[Union[str, os.PathLike[str]]] = None,
+    benchmark_col: Optional[str] = None,
     address: Optional[str] = None,
     eras_per_task: Optional[int] = None,
     max_retries: int = 3,

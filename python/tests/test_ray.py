@@ -299,6 +299,24 @@ def test_compare_on_the_cluster_small(archive, tmp_path):
     assert got.summary == want.summary
 
 
+def test_compare_with_bmc_on_the_cluster(archive, tmp_path):
+    from test_compare import RULES, benchmark_csv
+
+    benchmark_csv(archive / "predictions.parquet", tmp_path / "benchmark.csv")
+    (tmp_path / "rules.toml").write_text(RULES)
+    args = (archive / "data.parquet", archive / "predictions.parquet", archive / "stakes.csv",
+            tmp_path / "rules.toml")
+    bench = dict(benchmark=tmp_path / "benchmark.csv", benchmark_col="bench")
+    want = erascore.compare(*args, **bench)
+    got = er.compare(*args, eras_per_task=3, **bench)
+    pd.testing.assert_frame_equal(got.per_model, want.per_model, check_exact=True)
+    pd.testing.assert_frame_equal(got.per_round, want.per_round, check_exact=True)
+    assert got.summary == want.summary
+    want = _raised(lambda: erascore.compare(*args))
+    assert want[0] is ValueError and "configuration 'corr-bmc'" in want[1]
+    assert _raised(lambda: er.compare(*args)) == want
+
+
 def _raised(call):
     with pytest.raises(Exception) as e:
         call()

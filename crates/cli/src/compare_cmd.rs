@@ -21,6 +21,8 @@ pub use erascore_report::compare_files::{read_configs, FILES};
 use erascore_report::predictions::{self, Shape};
 
 use crate::common::{fmt, progress, table, usage};
+use crate::flags::BenchmarkArgs;
+use crate::load::read_reference;
 
 /// Flags of `erascore compare`.
 #[derive(Args, Debug)]
@@ -39,6 +41,9 @@ pub struct CompareArgs {
     /// The configurations to compare (TOML, `[[config]]` tables).
     #[arg(long)]
     pub configs: PathBuf,
+    /// The benchmark column, for configurations whose score uses bmc.
+    #[command(flatten)]
+    pub bench: BenchmarkArgs,
     /// Output folder: created, or replaced as a whole (it may hold only a previous
     /// compare output).
     #[arg(long)]
@@ -69,6 +74,14 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
             );
         }
         let configs = read_configs(&args.configs).context("--configs")?;
+        if let Some(r) = args.bench.request() {
+            r.check()?;
+        } else if let Some(c) = configs.iter().find(|c| c.needs_benchmark()) {
+            bail!(
+                "configuration '{}': its score uses bmc, which needs --benchmark FILE",
+                c.name
+            );
+        }
         let staged = OutputDir::stage(&args.out, &FILES).context("--out")?;
         Ok((configs, staged))
     })()
@@ -76,6 +89,11 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
     let request = compare_request(&configs);
     let started = std::time::Instant::now();
     let data = read_dataset(&args.data, &request)?;
+    // Read only when a configuration scores BMC: the file is otherwise unused.
+    let benchmark = match args.bench.request() {
+        Some(r) if configs.iter().any(|c| c.needs_benchmark()) => Some(read_reference(&r)?),
+        _ => None,
+    };
     let rounds: Vec<String> = era_order(&data.era_names)
         .into_iter()
         .map(|e| data.era_names[e].clone())
@@ -130,6 +148,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
         stake_changes: &stake_changes,
         max_filtered_ratio: args.max_filtered_ratio,
         target_pow15: !args.no_target_pow15,
+        benchmark: benchmark.as_ref(),
     };
     let report = compare(&inputs, &configs, &|| bar.inc(1))?;
     bar.finish_and_clear();

@@ -25,7 +25,7 @@ use erascore_io::output::OutputDir;
 use erascore_report::{write_diagnostics, RunInfo, OUTPUT_FILES, TABLE_STATS};
 
 use crate::common::{check_outputs, fmt, progress, table, usage};
-use crate::flags::{InputArgs, SignalsArgs};
+use crate::flags::{BenchmarkArgs, InputArgs, SignalsArgs};
 use crate::load::{load, ColumnChoice, Loaded, ReferenceRequest};
 
 /// Flags of `erascore diagnostics`.
@@ -40,13 +40,8 @@ pub struct DiagnosticsArgs {
     /// column).
     #[arg(long, requires = "meta_model")]
     pub meta_model_column: Option<String>,
-    /// Benchmark models file (parquet or CSV) with id and benchmark columns, for BMC. The
-    /// flag `score` takes; `--benchmark-models`, its earlier name here, still works.
-    #[arg(long = "benchmark", visible_alias = "benchmark-models")]
-    pub benchmark: Option<PathBuf>,
-    /// Column of the benchmark file (default: its only numeric column).
-    #[arg(long, requires = "benchmark")]
-    pub benchmark_column: Option<String>,
+    #[command(flatten)]
+    pub bench: BenchmarkArgs,
     /// Example predictions file with id and a prediction column, for corr_with_example.
     #[arg(long)]
     pub example_preds: Option<PathBuf>,
@@ -122,7 +117,7 @@ fn check_flags(args: &DiagnosticsArgs) -> anyhow::Result<DiagnosticsRequest> {
     let mut inputs = args.input.paths();
     inputs.extend([
         ("--meta-model", args.meta_model.as_deref()),
-        ("--benchmark", args.benchmark.as_deref()),
+        ("--benchmark", args.bench.benchmark.as_deref()),
         ("--example-preds", args.example_preds.as_deref()),
     ]);
     inputs.extend(args.signals.paths());
@@ -163,12 +158,7 @@ fn references(args: &DiagnosticsArgs) -> [Option<ReferenceRequest>; 3] {
             "numerai_meta_model",
             "--meta-model-column",
         ),
-        prefer(
-            &args.benchmark,
-            &args.benchmark_column,
-            "benchmark",
-            "--benchmark-column",
-        ),
+        args.bench.request(),
         prefer(
             &args.example_preds,
             &args.example_column,

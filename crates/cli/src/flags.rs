@@ -1,6 +1,6 @@
 //! Flag groups shared by several commands, so the same input has the same flag, help and
-//! checks everywhere: the data and predictions ([`InputArgs`]) and the Signals inputs
-//! ([`SignalsArgs`]). Loading what they name is [`crate::load`]'s.
+//! checks everywhere: the data and predictions ([`InputArgs`]), the benchmark column
+//! ([`BenchmarkArgs`]) and the Signals inputs ([`SignalsArgs`]). Loading what they name is [`crate::load`]'s.
 
 use std::path::{Path, PathBuf};
 
@@ -16,7 +16,7 @@ use erascore_io::features_json::read_feature_set;
 use erascore_io::frame::read_frame;
 use erascore_io::stream::EraWindow;
 
-use crate::load::read_predictions;
+use crate::load::{read_predictions, ColumnChoice, ReferenceRequest};
 
 /// Data, predictions and what to score them against.
 #[derive(Args, Debug, Clone)]
@@ -137,6 +137,33 @@ impl InputArgs {
                 FeatureSelection::Named(features)
             }
             _ => FeatureSelection::All,
+        })
+    }
+}
+
+/// The benchmark column, for BMC (`diagnostics`, `compare`).
+#[derive(Args, Debug, Clone, Default)]
+pub struct BenchmarkArgs {
+    /// Benchmark models file (parquet or CSV) with id and benchmark columns, for BMC
+    /// (`--benchmark-models` is an earlier name of this flag).
+    #[arg(long = "benchmark", visible_alias = "benchmark-models")]
+    pub benchmark: Option<PathBuf>,
+    /// Column of the benchmark file (default: `benchmark`, or the file's only numeric
+    /// column).
+    #[arg(long, requires = "benchmark")]
+    pub benchmark_column: Option<String>,
+}
+
+impl BenchmarkArgs {
+    /// The column to read, when a file is given.
+    pub fn request(&self) -> Option<ReferenceRequest> {
+        self.benchmark.as_ref().map(|p| ReferenceRequest {
+            path: p.clone(),
+            column: ColumnChoice::Prefer {
+                asked: self.benchmark_column.clone(),
+                preferred: "benchmark",
+                flag: "--benchmark-column",
+            },
         })
     }
 }

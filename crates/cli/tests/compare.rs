@@ -584,3 +584,208 @@ fn bad_configuration_files_are_usage_errors() {
         assert!(!dir.path().join("out").exists());
     }
 }
+
+/// A benchmark file of the archive's rows: a blend of two models (so BMC is neither 0 nor
+/// the model's CORR), with the benchmark missing on every 17th row, which BMC then leaves
+/// out of its era.
+fn benchmark_file(dir: &Path, preds: &Path) -> std::path::PathBuf {
+    let p = read_frame(preds).unwrap();
+    let (ids, eras) = (p.text("id").unwrap(), p.text("era").unwrap());
+    let (a, b) = (p.float("model_3").unwrap().0, p.float("model_7").unwrap().0);
+    let mut csv = String::from("id,era,benchmark\n");
+    for i in 0..p.rows() {
+        if i % 17 == 5 {
+            csv.push_str(&format!("{},{},\n", &ids[i], &eras[i]));
+        } else {
+            csv.push_str(&format!(
+                "{},{},{}\n",
+                &ids[i],
+                &eras[i],
+                0.7 * a[i] + 0.3 * b[i]
+            ));
+        }
+    }
+    let path = dir.join("benchmark.csv");
+    std::fs::write(&path, csv).unwrap();
+    path
+}
+
+#[test]
+fn bmc_in_a_formula_equals_score_then_payout() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = archive(dir.path());
+    let (data, preds, stakes) = (
+        a.join("data.parquet"),
+        a.join("predictions.parquet"),
+        a.join("stakes.csv"),
+    );
+    let bench = benchmark_file(dir.path(), &preds);
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(
+        &rules,
+        "[[config]]\nname = \"corr-bmc\"\nscore = \"0.5 * corr + 2 * bmc\"\ncap = 0.05\n\n\
+         [[config]]\nname = \"bmc-only\"\nscore = \"1 * bmc\"\ncap = 1\nresolve_lag = 1\n",
+    )
+    .unwrap();
+    let run = |name: &str, max_values: &str| {
+        let out = dir.path().join(name);
+        // The column is found by its default name, `benchmark`, as in `diagnostics`.
+        ok(&[
+            "compare",
+            "--data",
+            &s(&data),
+            "--predictions",
+            &s(&preds),
+            "--stakes",
+            &s(&stakes),
+            "--configs",
+            &s(&rules),
+            "--benchmark",
+            &s(&bench),
+            "--out",
+            &s(&out),
+            "--max-values",
+            max_values,
+            "--quiet",
+        ]);
+        out
+    };
+    let out = run("out", "100000000");
+    // Read a batch of eras at a time (24 models × 240 rows per era): the same files.
+    assert!(
+        outputs(&out) == outputs(&run("eras-1", "6000")),
+        "era batches"
+    );
+    let got = per_model(&out);
+    let scores = dir.path().join("scores.parquet");
+    ok(&[
+        "score",
+        "--data",
+        &s(&data),
+        "--predictions",
+        &s(&preds),
+        "--metrics",
+        "corr,bmc",
+        "--benchmark",
+        &s(&bench),
+        "--benchmark-column",
+        "benchmark",
+        "--out",
+        &s(&scores),
+        "--quiet",
+    ]);
+    let sc = read_frame(&scores).unwrap();
+    let bmc = sc.float("bmc").unwrap().0;
+    assert!(bmc.iter().all(|x| x.is_finite() && *x != 0.0));
+    let cases: [(&str, Vec<&str>); 2] = [
+        (
+            "corr-bmc",
+            vec![
+                "--corr-col",
+                "corr",
+                "--mmc-col",
+                "bmc",
+                "--corr-multiplier",
+                "0.5",
+                "--mmc-multiplier",
+                "2",
+                "--cap",
+                "0.05",
+            ],
+        ),
+        (
+            "bmc-only",
+            vec!["--corr-col", "bmc", "--cap", "1", "--resolve-lag", "1"],
+        ),
+    ];
+    for (config, rule) in cases {
+        let traj = dir.path().join(format!("{config}_trajectory.parquet"));
+        let json = dir.path().join(format!("{config}_payout.json"));
+        let mut args = vec![
+            "payout",
+            "--scores",
+            scores.to_str().unwrap(),
+            "--stakes",
+            stakes.to_str().unwrap(),
+            "--rule",
+            "custom",
+            "--out",
+            traj.to_str().unwrap(),
+            "--json",
+            json.to_str().unwrap(),
+        ];
+        args.extend(rule);
+        ok(&args);
+        let summary: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        let mut checked = 0;
+        for m in summary["models"].as_array().unwrap() {
+            let model = m["model"].as_str().unwrap();
+            let (stake0, fin) = (
+                m["stake0"].as_f64().unwrap(),
+                m["final_stake"].as_f64().unwrap(),
+            );
+            let (_, g_total, g_final) = got[&(config.to_string(), model.to_string())];
+            // Same per-era scores through the same compounding: the same bits.
+            assert_eq!(g_final, fin, "{config} {model}");
+            assert_eq!(g_total, fin - stake0, "{config} {model}");
+            checked += 1;
+        }
+        assert_eq!(checked, 24, "{config}");
+    }
+    // bmc-only compounds with cap 1, lag 1: a model's final stake is its stake times the
+    // product of (1 + bmc) over the eras, from `score`'s per-era bmc alone.
+    let (models, eras) = (sc.text("model").unwrap(), sc.text("era").unwrap());
+    let s0 = read_frame(&stakes).unwrap();
+    let (names, amounts) = (s0.text("model").unwrap(), s0.float("stake").unwrap().0);
+    for (name, &stake) in names.iter().zip(amounts.iter()) {
+        let mut era_bmc: Vec<(&str, f64)> = (0..sc.rows())
+            .filter(|&i| &models[i] == name)
+            .map(|i| (&eras[i], bmc[i]))
+            .collect();
+        era_bmc.sort_by(|x, y| x.0.cmp(y.0));
+        assert_eq!(era_bmc.len(), 14);
+        let want = era_bmc.iter().fold(stake, |k, (_, b)| k * (1.0 + b));
+        let (_, _, g_final) = got[&("bmc-only".to_string(), name.to_string())];
+        assert!(
+            (g_final - want).abs() <= 1e-12 * want.abs(),
+            "{name}: {g_final} vs {want}"
+        );
+    }
+    // The two configurations really score differently.
+    let k = |c: &str| got[&(c.to_string(), "model_0".to_string())].2;
+    assert_ne!(k("corr-bmc"), k("bmc-only"));
+}
+
+#[test]
+fn bmc_without_a_benchmark_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = archive(dir.path());
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(
+        &rules,
+        "[[config]]\nname = \"y2024\"\nrule = \"2024\"\n\n\
+         [[config]]\nname = \"with-bmc\"\nscore = \"0.5 * corr + 2 * bmc\"\n",
+    )
+    .unwrap();
+    let out = erascore(&[
+        "compare",
+        "--data",
+        &s(&a.join("data.parquet")),
+        "--predictions",
+        &s(&a.join("predictions.parquet")),
+        "--stakes",
+        &s(&a.join("stakes.csv")),
+        "--configs",
+        &s(&rules),
+        "--out",
+        &s(&dir.path().join("out")),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("'with-bmc'") && err.contains("--benchmark"),
+        "{err}"
+    );
+    assert!(!dir.path().join("out").exists());
+}

@@ -38,8 +38,8 @@ pub struct ScoreFormula {
     pub terms: Vec<(f64, Metric)>,
 }
 
-/// Metrics a formula may use: those `compare` can score from the predictions, the data and
-/// the configuration's meta model alone.
+/// Metrics a formula may use: those `compare` can score from the predictions, the data,
+/// the configuration's meta model and the benchmark column alone.
 fn formula_metric(name: &str) -> Result<Metric, String> {
     let m = Metric::parse(name).map_err(|e| e.to_string())?;
     match m {
@@ -47,12 +47,13 @@ fn formula_metric(name: &str) -> Result<Metric, String> {
         | Metric::CorrTopBottom(_)
         | Metric::Mmc
         | Metric::MmcTopBottom(_)
+        | Metric::Bmc
         | Metric::Fnc
         | Metric::Spearman
         | Metric::Pearson => Ok(m),
         _ => Err(format!(
             "metric '{name}' cannot be used in a compare score (use corr, corr_tbN, mmc, \
-             mmc_tbN, fnc, spearman or pearson)"
+             mmc_tbN, bmc, fnc, spearman or pearson)"
         )),
     }
 }
@@ -231,6 +232,11 @@ impl CompareConfig {
         self.metrics().iter().any(Metric::needs_meta_model)
     }
 
+    /// Whether it needs the benchmark column.
+    pub fn needs_benchmark(&self) -> bool {
+        self.metrics().contains(&Metric::Bmc)
+    }
+
     /// The formula as text, e.g. `0.5 * corr + 2 * mmc`.
     pub fn formula(&self) -> String {
         let mut s = format!("{} * {}", self.rule.corr_multiplier, self.first.name());
@@ -294,6 +300,8 @@ pub struct CompareInputs<'a> {
     pub max_filtered_ratio: f64,
     /// numerai-tools' `target_pow15`.
     pub target_pow15: bool,
+    /// The benchmark column, for configurations whose formula uses `bmc`.
+    pub benchmark: Option<&'a Reference>,
 }
 
 /// One model under one configuration.
@@ -434,6 +442,14 @@ pub fn compare_scores(
             "model '{}' has predictions but no stake",
             models[m]
         )));
+    }
+    if inputs.benchmark.is_none() {
+        if let Some(c) = configs.iter().find(|c| c.needs_benchmark()) {
+            return Err(EngineError::Config(format!(
+                "configuration '{}': its score uses bmc, which needs a benchmark column",
+                c.name
+            )));
+        }
     }
     let groups = scoring_groups(configs);
     for (_, meta, members) in &groups {
@@ -811,7 +827,7 @@ fn score_group(
         data: inputs.data,
         predictions: preds,
         meta_model,
-        benchmark: None,
+        benchmark: inputs.benchmark,
         example: None,
         signals: crate::signals::SignalsInputs::default(),
     };
@@ -1233,6 +1249,8 @@ mod tests {
         assert_eq!(f.terms, vec![(0.5, Metric::Corr), (2.0, Metric::Mmc)]);
         let f = ScoreFormula::parse("corr_tb200").unwrap();
         assert_eq!(f.terms, vec![(1.0, Metric::CorrTopBottom(200))]);
+        let f = ScoreFormula::parse("0.5 * corr + 2 * bmc").unwrap();
+        assert_eq!(f.terms, vec![(0.5, Metric::Corr), (2.0, Metric::Bmc)]);
         let f = ScoreFormula::parse("-1e-1*fnc - mmc*3").unwrap();
         assert_eq!(f.terms, vec![(-0.1, Metric::Fnc), (-3.0, Metric::Mmc)]);
         for bad in [
@@ -1242,13 +1260,130 @@ mod tests {
             "corr + mmc + fnc",
             "x * y",
             "2 *",
-            "bmc",
+            "alpha",
+            "corr + mpc",
             "inf * corr",
         ] {
             assert!(ScoreFormula::parse(bad).is_err(), "{bad}");
         }
         let e = ScoreFormula::parse("0.5 * cor + mmc").unwrap_err();
         assert!(e.contains("'cor'"), "{e}");
+    }
+
+    /// A `0.5 * corr + 2 * bmc` configuration's per-era scores are, bit for bit, the `corr`
+    /// and `bmc` columns of a `score` run with the same benchmark (missing on some rows),
+    /// and a bmc configuration without a benchmark is refused by name.
+    #[test]
+    fn bmc_scores_are_those_of_score() {
+        use erascore_io::dataset::TargetColumn;
+        use erascore_io::FloatWidth;
+        use std::path::PathBuf;
+
+        let n = 60;
+        let ids: Strings = (0..n).map(|r| format!("i{r:03}")).collect();
+        let data = Dataset {
+            path: PathBuf::from("data.parquet"),
+            ids: ids.clone(),
+            eras: (0..n).map(|r| (r / 30) as u32).collect(),
+            era_names: vec!["0001".into(), "0002".into()],
+            feature_names: Vec::new(),
+            features: Vec::new(),
+            targets: vec![TargetColumn {
+                name: "target".into(),
+                values: (0..n).map(|r| ((r * 7) % 5) as f64 / 4.0).collect(),
+                width: FloatWidth::F64,
+            }],
+        };
+        let models: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+        let preds = Predictions {
+            path: PathBuf::from("preds.csv"),
+            ids: ids.clone(),
+            eras: None,
+            models: models.clone(),
+            values: (0..3)
+                .map(|m| {
+                    (0..n)
+                        .map(|r| ((r * 13 + m * 7) % 31) as f64 / 31.0 + (r as f64).sin() / 9.0)
+                        .collect()
+                })
+                .collect(),
+        };
+        let bench = Reference {
+            path: PathBuf::from("benchmark.csv"),
+            column: "benchmark".into(),
+            ids,
+            eras: None,
+            values: (0..n)
+                .map(|r| {
+                    if r % 11 == 3 {
+                        f64::NAN
+                    } else {
+                        ((r * 17) % 29) as f64 / 29.0
+                    }
+                })
+                .collect(),
+        };
+        let want = crate::score::score(
+            &ScoreInputs {
+                data: &data,
+                predictions: &preds,
+                meta_model: None,
+                benchmark: Some(&bench),
+                example: None,
+                signals: crate::signals::SignalsInputs::default(),
+            },
+            &ScoreConfig {
+                metrics: vec![Metric::Corr, Metric::Bmc],
+                targets: vec!["target".into()],
+                max_filtered_ratio: 0.2,
+                target_pow15: true,
+            },
+            &|| {},
+        )
+        .unwrap();
+        let formula = ScoreFormula::parse("0.5 * corr + 2 * bmc").unwrap();
+        let config = CompareConfig::new(
+            "corr-bmc",
+            "target",
+            Rule::new(Preset::Custom, &Default::default()).unwrap(),
+            Some(&formula),
+            MetaModelSpec::default(),
+            FactorSpec::Constant(1.0),
+        )
+        .unwrap();
+        let load = |_: &[String]| Ok(preds.clone());
+        let stakes = [(0, 1.0), (1, 2.0), (2, 3.0)];
+        let inputs = CompareInputs {
+            data: &data,
+            models: &models,
+            load: &load,
+            by_era: None,
+            max_values: usize::MAX,
+            stakes: &stakes,
+            stake_changes: &[],
+            max_filtered_ratio: 0.2,
+            target_pow15: true,
+            benchmark: Some(&bench),
+        };
+        let got = compare_scores(&inputs, std::slice::from_ref(&config), None, &|| {}).unwrap();
+        assert_eq!(got.rounds, ["0001", "0002"]);
+        for (m, name) in models.iter().enumerate() {
+            let series = got.series[0][m].as_ref().unwrap();
+            let rows: Vec<&crate::score::EraScore> =
+                want.rows.iter().filter(|r| &r.model == name).collect();
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            let corr: Vec<f64> = rows.iter().map(|r| r.values[0]).collect();
+            let bmc: Vec<f64> = rows.iter().map(|r| r.values[1]).collect();
+            assert!(bmc.iter().all(|x| x.is_finite() && *x != 0.0), "{bmc:?}");
+            assert_eq!(bits(&series.corr), bits(&corr), "{name}");
+            assert_eq!(bits(series.mmc.as_deref().unwrap()), bits(&bmc), "{name}");
+        }
+        let no_bench = CompareInputs {
+            benchmark: None,
+            ..inputs
+        };
+        let e = compare_scores(&no_bench, &[config], None, &|| {}).unwrap_err();
+        assert!(e.to_string().contains("'corr-bmc'"), "{e}");
     }
 
     /// One model, lag 1, cap 1, score = CORR: 10 NMR, a deposit to 20 NMR in round 2, where

@@ -15,6 +15,7 @@ use pyo3::types::PyDict;
 use erascore_engine::compare::{
     compare_report, compare_scores, CompareConfig, CompareInputs, CompareReport, CompareScores,
 };
+use erascore_engine::inputs::Reference;
 use erascore_engine::EngineError;
 use erascore_io::dataset::{read_dataset_eras, Dataset};
 use erascore_io::frame::{Frame, Values};
@@ -101,6 +102,7 @@ fn run_scores(
     target_pow15: bool,
     max_values: usize,
     eras: Option<&[String]>,
+    benchmark: Option<&Reference>,
 ) -> PyResult<CompareScores> {
     // Chunk read errors as the CLI words them.
     let load = |m: &[String]| {
@@ -117,6 +119,7 @@ fn run_scores(
         stakes: &setup.stakes,
         max_filtered_ratio,
         target_pow15,
+        benchmark,
     };
     py.detach(|| compare_scores(&inputs, &setup.configs, eras, &|| {}))
         .map_err(|e| err(e.into()))
@@ -131,6 +134,37 @@ fn frame_dict<'py>(py: Python<'py>, frame: &Frame) -> PyResult<Bound<'py, PyDict
         }
     }
     Ok(out)
+}
+
+/// A configuration scoring BMC needs the benchmark (checked with the configurations,
+/// before the data is read, as the CLI checks `--benchmark`).
+fn check_benchmark(
+    configs: &[CompareConfig],
+    source: &crate::frames::ReferenceSource,
+) -> PyResult<()> {
+    match configs.iter().find(|c| c.needs_benchmark()) {
+        Some(c) if source.is_none() => Err(PyValueError::new_err(format!(
+            "configuration '{}': its score uses bmc, which needs benchmark=",
+            c.name
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The benchmark column, read (GIL released) only when a configuration scores BMC, as the
+/// CLI reads it.
+fn read_benchmark(
+    py: Python<'_>,
+    configs: &[CompareConfig],
+    source: crate::frames::ReferenceSource,
+) -> PyResult<Option<Reference>> {
+    match source {
+        Some((src, column)) if configs.iter().any(|c| c.needs_benchmark()) => Ok(Some(
+            py.detach(|| Reference::from_frame(crate::frames::load_frame(src)?, &column))
+                .map_err(|e| PyValueError::new_err(e.to_string()))?,
+        )),
+        _ => Ok(None),
+    }
 }
 
 /// The report as Python takes it (and, into the staged folder, the CLI's files).
@@ -160,7 +194,7 @@ fn report_dict<'py>(
 /// `erascore compare` in process (see `erascore.compare`). Returns a dict: `per_model`,
 /// `per_round` (columns), `summary` (compare.json as text), `warnings`.
 #[pyfunction]
-#[pyo3(signature = (data, predictions, stakes, configs, configs_json, *, max_filtered_ratio, target_pow15, max_values, out))]
+#[pyo3(signature = (data, predictions, stakes, configs, configs_json, *, max_filtered_ratio, target_pow15, max_values, out, benchmark=None, benchmark_column=None))]
 #[allow(clippy::too_many_arguments)]
 fn compare_frames<'py>(
     py: Python<'py>,
@@ -173,14 +207,19 @@ fn compare_frames<'py>(
     target_pow15: bool,
     max_values: usize,
     out: Option<PathBuf>,
+    benchmark: Option<&Bound<'py, PyAny>>,
+    benchmark_column: Option<String>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let bench_source = crate::frames::reference(benchmark, benchmark_column, "benchmark")?;
     let (configs, staged) = check_args(
         max_filtered_ratio,
         configs.as_deref(),
         configs_json.as_deref(),
         out.as_deref(),
     )?;
+    check_benchmark(&configs, &bench_source)?;
     let dataset = read_data(py, &data, &configs, None)?;
+    let bench = read_benchmark(py, &configs, bench_source)?;
     let mut setup = models_and_stakes(&predictions, &stakes, configs, staged)?;
     let scores = run_scores(
         py,
@@ -191,6 +230,7 @@ fn compare_frames<'py>(
         target_pow15,
         max_values,
         None,
+        bench.as_ref(),
     )?;
     let report = compare_report(&setup.models, &setup.stakes, &setup.configs, scores)
         .map_err(|e| err(e.into()))?;
@@ -202,10 +242,10 @@ fn compare_frames<'py>(
 /// ids and eras, model columns and stakes); returns the eras in scoring order and the
 /// model names.
 #[pyfunction]
-#[pyo3(signature = (data, predictions, stakes, configs, configs_json, *, max_filtered_ratio, out))]
+#[pyo3(signature = (data, predictions, stakes, configs, configs_json, *, max_filtered_ratio, out, benchmark=None, benchmark_column=None))]
 #[allow(clippy::too_many_arguments)]
-fn compare_plan(
-    py: Python<'_>,
+fn compare_plan<'py>(
+    py: Python<'py>,
     data: PathBuf,
     predictions: PathBuf,
     stakes: PathBuf,
@@ -213,13 +253,17 @@ fn compare_plan(
     configs_json: Option<String>,
     max_filtered_ratio: f64,
     out: Option<PathBuf>,
+    benchmark: Option<&Bound<'py, PyAny>>,
+    benchmark_column: Option<String>,
 ) -> PyResult<(Vec<String>, Vec<String>)> {
+    let bench_source = crate::frames::reference(benchmark, benchmark_column, "benchmark")?;
     let (configs, staged) = check_args(
         max_filtered_ratio,
         configs.as_deref(),
         configs_json.as_deref(),
         out.as_deref(),
     )?;
+    check_benchmark(&configs, &bench_source)?;
     drop(staged);
     let names = py
         .detach(|| erascore_io::dataset::read_era_names(&data))
@@ -237,7 +281,7 @@ fn compare_plan(
 /// configuration, a models × rounds array; `second` None for a one-score rule),
 /// `warnings`, `chunks`.
 #[pyfunction]
-#[pyo3(signature = (data, predictions, stakes, configs, configs_json, *, max_filtered_ratio, target_pow15, max_values, eras))]
+#[pyo3(signature = (data, predictions, stakes, configs, configs_json, *, max_filtered_ratio, target_pow15, max_values, eras, benchmark=None, benchmark_column=None))]
 #[allow(clippy::too_many_arguments)]
 fn compare_share<'py>(
     py: Python<'py>,
@@ -250,14 +294,20 @@ fn compare_share<'py>(
     target_pow15: bool,
     max_values: usize,
     eras: Vec<String>,
+    benchmark: Option<&Bound<'py, PyAny>>,
+    benchmark_column: Option<String>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let bench_source = crate::frames::reference(benchmark, benchmark_column, "benchmark")?;
     let (configs, _) = check_args(
         max_filtered_ratio,
         configs.as_deref(),
         configs_json.as_deref(),
         None,
     )?;
+    check_benchmark(&configs, &bench_source)?;
     let dataset = read_data(py, &data, &configs, Some(&eras))?;
+    // The whole benchmark file: its rows are matched to the share's data rows.
+    let bench = read_benchmark(py, &configs, bench_source)?;
     let setup = models_and_stakes(&predictions, &stakes, configs, None)?;
     let scores = run_scores(
         py,
@@ -268,6 +318,7 @@ fn compare_share<'py>(
         target_pow15,
         max_values,
         Some(&eras),
+        bench.as_ref(),
     )?;
     let n_rounds = scores.rounds.len();
     let first = pyo3::types::PyList::empty(py);

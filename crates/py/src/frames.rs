@@ -41,7 +41,7 @@ use erascore_report::stakes::column_stakes;
 use erascore_report::{write_diagnostics, RunInfo, OUTPUT_FILES};
 
 /// Where a table comes from.
-enum Source {
+pub(crate) enum Source {
     /// A parquet (or, for predictions, CSV) file.
     Path(PathBuf),
     /// An Arrow C stream, with the name its errors use.
@@ -110,7 +110,7 @@ fn load_predictions(src: Source, models: Option<&[String]>) -> Result<Prediction
     }
 }
 
-fn load_frame(src: Source) -> Result<Frame, EngineError> {
+pub(crate) fn load_frame(src: Source) -> Result<Frame, EngineError> {
     Ok(match src {
         Source::Path(p) => read_frame(&p)?,
         Source::Stream(reader, label) => {
@@ -212,9 +212,9 @@ fn score_cancellable(
 
 /// A reference column (meta model, benchmark, example predictions) to load: its table and
 /// the column to take from it.
-type ReferenceSource = Option<(Source, String)>;
+pub(crate) type ReferenceSource = Option<(Source, String)>;
 
-fn reference(
+pub(crate) fn reference(
     table: Option<&Bound<'_, PyAny>>,
     column: Option<String>,
     what: &str,

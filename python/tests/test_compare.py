@@ -1,0 +1,68 @@
+"""erascore.compare with bmc in a configuration's score: the CLI's files byte for byte, and
+the missing benchmark named."""
+
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import erascore
+
+from test_frames import cli_binary
+
+RULES = (
+    '[[config]]\nname = "corr-bmc"\nscore = "0.5 * corr + 2 * bmc"\ncap = 0.05\n\n'
+    '[[config]]\nname = "y2024"\nrule = "2024"\n'
+)
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory) -> Path:
+    """A small tournament archive, a benchmark file and the configurations."""
+    out = tmp_path_factory.mktemp("compare") / "archive"
+    subprocess.run(
+        [str(cli_binary()), "synth", "--population", "tournament", "--models", "12", "--eras", "6",
+         "--rows", "120", "--features", "4", "--seed", "3", "--out", str(out), "--quiet"],
+        check=True, capture_output=True,
+    )
+    benchmark_csv(out / "predictions.parquet", out / "benchmark.csv")
+    (out / "rules.toml").write_text(RULES)
+    return out
+
+
+def benchmark_csv(predictions: Path, path: Path) -> None:
+    """A benchmark column `bench`: a blend of two models, missing on every 17th row."""
+    p = pd.read_parquet(predictions)
+    bench = (0.7 * p["model_3"] + 0.3 * p["model_7"]).astype(float)
+    bench[(pd.RangeIndex(len(p)) % 17) == 5] = float("nan")
+    pd.DataFrame({"id": p["id"], "era": p["era"], "bench": bench}).to_csv(path, index=False)
+
+
+def test_compare_with_bmc_writes_the_cli_files(archive, tmp_path):
+    subprocess.run(
+        [str(cli_binary()), "compare", "--data", str(archive / "data.parquet"),
+         "--predictions", str(archive / "predictions.parquet"), "--stakes", str(archive / "stakes.csv"),
+         "--configs", str(archive / "rules.toml"), "--benchmark", str(archive / "benchmark.csv"),
+         "--benchmark-column", "bench", "--out", str(tmp_path / "cli"), "--quiet"],
+        check=True, capture_output=True,
+    )
+    got = erascore.compare(
+        archive / "data.parquet", archive / "predictions.parquet", archive / "stakes.csv",
+        archive / "rules.toml", benchmark=archive / "benchmark.csv", benchmark_col="bench",
+        out=tmp_path / "py",
+    )
+    for name in ["compare.json", "per_model.parquet", "per_round.parquet", "report.html"]:
+        assert (tmp_path / "py" / name).read_bytes() == (tmp_path / "cli" / name).read_bytes(), name
+    # The configurations differ, so bmc was scored.
+    per = got.per_model.set_index(["config", "model"])["final_stake"]
+    assert (per["corr-bmc"] != per["y2024"]).any()
+
+
+def test_compare_bmc_without_a_benchmark_names_the_configuration(archive):
+    args = (archive / "data.parquet", archive / "predictions.parquet", archive / "stakes.csv",
+            archive / "rules.toml")
+    with pytest.raises(ValueError, match="configuration 'corr-bmc'.*benchmark="):
+        erascore.compare(*args)
+    with pytest.raises(ValueError, match="benchmark needs benchmark_column"):
+        erascore.compare(*args, benchmark=archive / "benchmark.csv")
