@@ -14,7 +14,7 @@ use erascore_io::output::OutputFiles;
 use erascore_io::FloatWidth;
 
 use crate::common::{check_outputs, fmt, progress, table, usage};
-use crate::flags::{InputArgs, SignalsArgs};
+use crate::flags::{BenchmarkArgs, InputArgs, SignalsArgs};
 use crate::load::{load, ColumnChoice, Loaded, ReferenceRequest};
 
 /// Flags of `erascore score`.
@@ -30,12 +30,8 @@ pub struct ScoreArgs {
     pub meta_model_column: String,
     #[command(flatten)]
     pub signals: SignalsArgs,
-    /// Benchmark file for BMC.
-    #[arg(long)]
-    pub benchmark: Option<PathBuf>,
-    /// Column of the benchmark file.
-    #[arg(long)]
-    pub benchmark_column: Option<String>,
+    #[command(flatten)]
+    pub bench: BenchmarkArgs,
     /// Metrics: corr, corr_tbN, mmc, mmc_tbN, bmc, fnc, spearman, pearson, fexp_max, nc,
     /// ncontrib, alpha, mpc, churn, churn_tbN, neutral_churn, turnover
     /// [default: corr and fnc, plus mmc with a meta model and bmc with a benchmark].
@@ -69,7 +65,7 @@ fn check_flags(args: &ScoreArgs) -> anyhow::Result<ScoreRequest> {
             if args.meta_model.is_some() || args.signals.stakes.is_some() {
                 m.push(Metric::Mmc);
             }
-            if args.benchmark.is_some() && args.benchmark_column.is_some() {
+            if args.bench.benchmark.is_some() {
                 m.push(Metric::Bmc);
             }
             m.push(Metric::Fnc);
@@ -95,10 +91,8 @@ fn check_flags(args: &ScoreArgs) -> anyhow::Result<ScoreRequest> {
             );
         }
     }
-    if metrics.contains(&Metric::Bmc)
-        && (args.benchmark.is_none() || args.benchmark_column.is_none())
-    {
-        bail!("metric bmc needs --benchmark FILE and --benchmark-column COLUMN");
+    if metrics.contains(&Metric::Bmc) && args.bench.benchmark.is_none() {
+        bail!("metric bmc needs --benchmark FILE");
     }
     if metrics.contains(&Metric::CorrWithExample) {
         bail!("corr_with_example is available in `erascore diagnostics` (needs --example-preds)");
@@ -110,7 +104,7 @@ fn check_flags(args: &ScoreArgs) -> anyhow::Result<ScoreRequest> {
     let mut inputs = args.input.paths();
     inputs.extend([
         ("--meta-model", args.meta_model.as_deref()),
-        ("--benchmark", args.benchmark.as_deref()),
+        ("--benchmark", args.bench.benchmark.as_deref()),
     ]);
     inputs.extend(args.signals.paths());
     check_outputs(&[("--out", &args.out)], &inputs)?;
@@ -128,16 +122,12 @@ fn check_flags(args: &ScoreArgs) -> anyhow::Result<ScoreRequest> {
 
 /// The meta model and benchmark columns to read.
 fn references(args: &ScoreArgs) -> [Option<ReferenceRequest>; 2] {
-    let named = |path: &Option<PathBuf>, column: Option<&String>| match (path, column) {
-        (Some(path), Some(c)) => Some(ReferenceRequest {
-            path: path.clone(),
-            column: ColumnChoice::Named(c.clone()),
-        }),
-        _ => None,
-    };
     [
-        named(&args.meta_model, Some(&args.meta_model_column)),
-        named(&args.benchmark, args.benchmark_column.as_ref()),
+        args.meta_model.as_ref().map(|path| ReferenceRequest {
+            path: path.clone(),
+            column: ColumnChoice::Named(args.meta_model_column.clone()),
+        }),
+        args.bench.request(),
     ]
 }
 

@@ -492,3 +492,84 @@ fn unavailable_or_unknown_cpu_paths_are_refused() {
         assert!(!out.exists());
     }
 }
+
+/// `--benchmark` is the flag group `diagnostics` and `compare` take: without
+/// `--benchmark-column` the column named `benchmark` (or the file's only numeric one) is
+/// read, `--benchmark-models` is its other name, and a file of several numeric columns
+/// needs the column named.
+#[test]
+fn benchmark_column_defaults_as_in_diagnostics() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = read_frame(Path::new(&fx("benchmark.parquet"))).unwrap();
+    let (values, width) = fixture.float("v5_lgbm").unwrap();
+    let reversed: Vec<f64> = values.iter().rev().copied().collect();
+    // A benchmark file of two numeric columns: the fixture's, and the same reversed.
+    let write = |name: &str, first: &str, second: &str| {
+        let path = dir.path().join(name);
+        let float = |name: &str, v: &[f64]| Column {
+            name: name.into(),
+            values: Values::Float(v.to_vec(), width),
+        };
+        let id = Column {
+            name: "id".into(),
+            values: Values::Text(fixture.text("id").unwrap().into_owned()),
+        };
+        let columns = vec![id, float(second, &reversed), float(first, &values)];
+        write_frame(&path, &Frame::new(&path, columns).unwrap()).unwrap();
+        path.display().to_string()
+    };
+    let preferred = write("preferred.parquet", "benchmark", "other");
+    let ambiguous = write("ambiguous.parquet", "v5_lgbm", "other");
+
+    let named = dir.path().join("named.csv");
+    assert!(score_fixture(&named, "2").status.success());
+    let defaulted = dir.path().join("defaulted.csv");
+    let (data, preds, meta) = (
+        fx("data.parquet"),
+        fx("predictions.csv"),
+        fx("meta_model.parquet"),
+    );
+    let out = defaulted.display().to_string();
+    let run = erascore(&[
+        "score",
+        "--data",
+        &data,
+        "--predictions",
+        &preds,
+        "--meta-model",
+        &meta,
+        "--benchmark-models",
+        &preferred,
+        "--target",
+        "target,target_aux,target_f64",
+        "--metrics",
+        METRICS,
+        "--out",
+        &out,
+        "--quiet",
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let (a, b) = (rows_by_key(&named), rows_by_key(&defaulted));
+    assert_eq!(a.len(), b.len());
+    let mut finite = 0;
+    for (k, v) in &a {
+        let (x, y) = (v["bmc"], b[k]["bmc"]);
+        assert_eq!(x.to_bits(), y.to_bits(), "{k:?}");
+        finite += usize::from(x.is_finite());
+    }
+    assert!(finite > 0);
+
+    let failed = dir.path().join("failed.csv");
+    let out = failed.display().to_string();
+    let mut args = args_with_metrics(&data, &preds, &out, "corr,bmc");
+    args.extend(["--benchmark", &ambiguous]);
+    let err = fails(&args, &failed);
+    assert!(
+        err.contains("v5_lgbm") && err.contains("other") && err.contains("--benchmark-column"),
+        "{err}"
+    );
+}
