@@ -7,7 +7,9 @@ use anyhow::{bail, Context};
 use clap::Args;
 use serde_json::Value;
 
-use erascore_engine::compare::{compare, scoring_groups, CompareInputs, CompareReport, EraLoader};
+use erascore_engine::compare::{
+    compare, require_benchmark, scores_bmc, scoring_groups, CompareInputs, CompareReport, EraLoader,
+};
 use erascore_engine::inputs::Predictions;
 use erascore_engine::EngineError;
 use erascore_io::dataset::read_dataset;
@@ -74,14 +76,12 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
             );
         }
         let configs = read_configs(&args.configs).context("--configs")?;
-        if let Some(r) = args.bench.request() {
+        let bench = args.bench.request();
+        if let Some(r) = &bench {
             r.check()?;
-        } else if let Some(c) = configs.iter().find(|c| c.needs_benchmark()) {
-            bail!(
-                "configuration '{}': its score uses bmc, which needs --benchmark FILE",
-                c.name
-            );
         }
+        require_benchmark(&configs, bench.is_some(), "--benchmark FILE")
+            .map_err(anyhow::Error::msg)?;
         let staged = OutputDir::stage(&args.out, &FILES).context("--out")?;
         Ok((configs, staged))
     })()
@@ -91,7 +91,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
     let data = read_dataset(&args.data, &request)?;
     // Read only when a configuration scores BMC: the file is otherwise unused.
     let benchmark = match args.bench.request() {
-        Some(r) if configs.iter().any(|c| c.needs_benchmark()) => Some(read_reference(&r)?),
+        Some(r) if scores_bmc(&configs) => Some(read_reference(&r)?),
         _ => None,
     };
     let rounds: Vec<String> = era_order(&data.era_names)

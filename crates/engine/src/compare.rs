@@ -304,6 +304,24 @@ pub struct CompareInputs<'a> {
     pub benchmark: Option<&'a Reference>,
 }
 
+/// Whether any configuration's formula scores BMC: the benchmark column is read only then.
+pub fn scores_bmc(configs: &[CompareConfig]) -> bool {
+    configs.iter().any(CompareConfig::needs_benchmark)
+}
+
+/// The error when a configuration scores BMC and no benchmark was `given`; `how` says how
+/// the caller's user gives one (`--benchmark FILE`, `benchmark=`). The front ends check it
+/// with the configurations, before any data is read; [`compare_scores`] checks it again.
+pub fn require_benchmark(configs: &[CompareConfig], given: bool, how: &str) -> Result<(), String> {
+    match configs.iter().find(|c| c.needs_benchmark()) {
+        Some(c) if !given => Err(format!(
+            "configuration '{}': its score uses bmc, which needs {how}",
+            c.name
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// One model under one configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelResult {
@@ -443,14 +461,8 @@ pub fn compare_scores(
             models[m]
         )));
     }
-    if inputs.benchmark.is_none() {
-        if let Some(c) = configs.iter().find(|c| c.needs_benchmark()) {
-            return Err(EngineError::Config(format!(
-                "configuration '{}': its score uses bmc, which needs a benchmark column",
-                c.name
-            )));
-        }
-    }
+    require_benchmark(configs, inputs.benchmark.is_some(), "a benchmark column")
+        .map_err(EngineError::Config)?;
     let groups = scoring_groups(configs);
     for (_, meta, members) in &groups {
         if let Some(spec) = meta {

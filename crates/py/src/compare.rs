@@ -13,7 +13,8 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use erascore_engine::compare::{
-    compare_report, compare_scores, CompareConfig, CompareInputs, CompareReport, CompareScores,
+    compare_report, compare_scores, require_benchmark, scores_bmc, CompareConfig, CompareInputs,
+    CompareReport, CompareScores,
 };
 use erascore_engine::inputs::Reference;
 use erascore_engine::EngineError;
@@ -142,13 +143,7 @@ fn check_benchmark(
     configs: &[CompareConfig],
     source: &crate::frames::ReferenceSource,
 ) -> PyResult<()> {
-    match configs.iter().find(|c| c.needs_benchmark()) {
-        Some(c) if source.is_none() => Err(PyValueError::new_err(format!(
-            "configuration '{}': its score uses bmc, which needs benchmark=",
-            c.name
-        ))),
-        _ => Ok(()),
-    }
+    require_benchmark(configs, source.is_some(), "benchmark=").map_err(PyValueError::new_err)
 }
 
 /// The benchmark column, read (GIL released) only when a configuration scores BMC, as the
@@ -159,7 +154,7 @@ fn read_benchmark(
     source: crate::frames::ReferenceSource,
 ) -> PyResult<Option<Reference>> {
     match source {
-        Some((src, column)) if configs.iter().any(|c| c.needs_benchmark()) => Ok(Some(
+        Some((src, column)) if scores_bmc(configs) => Ok(Some(
             py.detach(|| Reference::from_frame(crate::frames::load_frame(src)?, &column))
                 .map_err(|e| PyValueError::new_err(e.to_string()))?,
         )),
