@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 
-use erascore_engine::submission::{clean, validate, Tournament};
 use erascore_io::frame::{read_frame, write_frame, Column, Frame, Values};
 use erascore_io::{FloatWidth, Strings};
+use erascore_submission::{clean, validate, Tournament};
 
 /// Flags of `erascore validate`.
 #[derive(Args, Debug, Clone)]
