@@ -22,6 +22,7 @@ mod era_scores;
 pub mod inputs;
 pub mod meta_model;
 pub mod metrics;
+pub mod read;
 pub mod score;
 pub mod signals;
 pub mod stats;
