@@ -2,7 +2,7 @@
 //! and the NaN policy that turns them into the combined scores a simulation takes.
 //!
 //! Rounds are ordered by the number their label ends with ("0575", "575", "era575") when
-//! every label has one, and as text otherwise ([`erascore_io::era::era_order`], the order
+//! every label has one, and as text otherwise ([`erascore_labels::era::era_order`], the order
 //! every command uses). The position in that order is the round
 //! index `t` of the compounding rule, so a skipped round shifts the later ones down.
 
@@ -25,7 +25,7 @@ pub enum NanPolicy {
     Error,
 }
 
-use erascore_io::era::{era_number, era_order};
+use erascore_labels::era::{era_number, era_order};
 
 /// Values keyed by round label; a label not found exactly is looked up by the number it
 /// ends with, so "0575", "575" and "era575" name the same round. The one lookup behind
