@@ -16,7 +16,31 @@ use erascore_io::features_json::read_feature_set;
 use erascore_io::frame::read_frame;
 use erascore_io::stream::EraWindow;
 
-use crate::load::{read_predictions, ColumnChoice, ReferenceRequest};
+/// Which column of a reference file holds the values.
+#[derive(Debug, Clone)]
+pub enum ColumnChoice {
+    /// Exactly this column.
+    Named(String),
+    /// The column asked for, else `preferred` when present, else the file's only numeric
+    /// column; `flag` is the option that picks one, for the error message.
+    Prefer {
+        /// The column given on the command line, if any.
+        asked: Option<String>,
+        /// The conventional name (e.g. `numerai_meta_model`).
+        preferred: &'static str,
+        /// The flag that names the column.
+        flag: &'static str,
+    },
+}
+
+/// A reference column to load.
+#[derive(Debug, Clone)]
+pub struct ReferenceRequest {
+    /// The file.
+    pub path: PathBuf,
+    /// Its column.
+    pub column: ColumnChoice,
+}
 
 /// Data, predictions and what to score them against.
 #[derive(Args, Debug, Clone)]
@@ -240,7 +264,9 @@ impl SignalsArgs {
                 self.previous.iter().map(PathBuf::as_path).collect(),
             ),
             |p: &Path| -> anyhow::Result<_> { Ok(read_frame(p)?) },
-            |p: &Path| read_predictions(p, None),
+            |p: &Path| -> anyhow::Result<_> {
+                Ok(erascore_engine::inputs::read_predictions(p, None)?)
+            },
         )
     }
 }

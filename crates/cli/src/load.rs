@@ -2,7 +2,7 @@
 //! file, the predictions and any reference columns (meta model, benchmark, example
 //! predictions), read concurrently and projected to the columns in use.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::bail;
 
@@ -13,32 +13,7 @@ use erascore_io::frame::{column_names, read_frame, read_frame_columns, Frame};
 use erascore_io::stream::{open_dataset, FeatureReader, Layout, StreamingDataset};
 
 use crate::flags::InputArgs;
-
-/// Which column of a reference file holds the values.
-#[derive(Debug, Clone)]
-pub enum ColumnChoice {
-    /// Exactly this column.
-    Named(String),
-    /// The column asked for, else `preferred` when present, else the file's only numeric
-    /// column; `flag` is the option that picks one, for the error message.
-    Prefer {
-        /// The column given on the command line, if any.
-        asked: Option<String>,
-        /// The conventional name (e.g. `numerai_meta_model`).
-        preferred: &'static str,
-        /// The flag that names the column.
-        flag: &'static str,
-    },
-}
-
-/// A reference column to load.
-#[derive(Debug, Clone)]
-pub struct ReferenceRequest {
-    /// The file.
-    pub path: PathBuf,
-    /// Its column.
-    pub column: ColumnChoice,
-}
+pub use crate::flags::{ColumnChoice, ReferenceRequest};
 
 /// Everything a scoring command reads.
 #[derive(Debug)]

@@ -13,7 +13,6 @@ use erascore_kernels::corr::{
     corr_of_powered, gaussian_pow, gaussian_rank, numerai_corr, CorrTarget,
 };
 use erascore_kernels::exposure::ExposureBasis;
-use erascore_kernels::matrix::{ColumnData, ColumnMatrix};
 use erascore_kernels::meta_model::{meta_model, stake_weight};
 use erascore_kernels::neutral_scores::{feature_neutral_corr_many, EXPLAINED_RESIDUAL};
 use erascore_kernels::neutralize::Neutralizer;
@@ -22,50 +21,15 @@ use erascore_kernels::rank::{percentile_rank, TieMethod};
 use erascore_kernels::target::{centre, centre_on, mean_skip_nan, Precision};
 use erascore_kernels::KernelError;
 
+use crate::era_features::EraFeatures;
 use crate::inputs::{require_overlap, RowMap};
+use crate::job::{EraScore, MetaModelSource, ScoreJob};
 use crate::metrics::Metric;
-use crate::score::{EraScore, MetaModelSource, ScoreJob};
 use crate::signals::EraSignals;
 use crate::EngineError;
 
 /// One era's scores and warnings.
 pub(crate) type EraResult = (Vec<EraScore>, Vec<String>);
-
-/// The int8 features an era is scored with: the whole dataset's columns, or the columns
-/// the streaming reader decoded for a batch of eras.
-pub(crate) struct EraFeatures<'a> {
-    /// One int8 column per feature.
-    pub(crate) columns: &'a [Vec<i8>],
-    /// The data row of each position of `columns` (ascending); `None`: every data row.
-    pub(crate) rows: Option<&'a [u32]>,
-}
-
-impl EraFeatures<'_> {
-    /// The features of data rows `rows`, as one rows x features block.
-    pub(crate) fn block(&self, rows: &[u32]) -> ColumnMatrix {
-        let at: Vec<usize> = match self.rows {
-            None => rows.iter().map(|&r| r as usize).collect(),
-            // Every row of a streamed era was decoded with its batch.
-            Some(decoded) => rows
-                .iter()
-                .map(|r| match decoded.binary_search(r) {
-                    Ok(i) => i,
-                    Err(_) => unreachable!("row {r} was not decoded with its era"),
-                })
-                .collect(),
-        };
-        let n = at.len();
-        let mut block = Vec::with_capacity(n * self.columns.len());
-        for col in self.columns {
-            block.extend(at.iter().map(|&r| col[r]));
-        }
-        // Lengths agree by construction.
-        match ColumnMatrix::new(n, self.columns.len(), ColumnData::I8(block)) {
-            Ok(m) => m,
-            Err(e) => unreachable!("feature block shape: {e}"),
-        }
-    }
-}
 
 /// What every metric of one era starts from: the era's predicted rows (sorted by id), all
 /// its rows (file order), and the models', meta model's and benchmark's values on the

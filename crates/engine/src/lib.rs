@@ -18,8 +18,10 @@
 
 pub mod compare;
 pub mod diagnostics;
+mod era_features;
 mod era_scores;
 pub mod inputs;
+mod job;
 pub mod meta_model;
 pub mod metrics;
 pub mod read;

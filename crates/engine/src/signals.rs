@@ -223,7 +223,7 @@ impl Built {
 /// One era's view of the Signals inputs.
 pub(crate) struct EraSignals<'a> {
     ids: &'a Strings,
-    features: &'a crate::era_scores::EraFeatures<'a>,
+    features: &'a crate::era_features::EraFeatures<'a>,
     signals: &'a SignalsInputs<'a>,
     plan: &'a SignalsPlan,
     era_name: &'a str,
@@ -237,7 +237,7 @@ impl<'a> EraSignals<'a> {
     pub(crate) fn new(
         data: &'a Dataset,
         ids: &'a Strings,
-        features: &'a crate::era_scores::EraFeatures<'a>,
+        features: &'a crate::era_features::EraFeatures<'a>,
         signals: &'a SignalsInputs<'a>,
         plan: &'a SignalsPlan,
         era: usize,

@@ -22,6 +22,22 @@ pub mod compare_files;
 pub mod html;
 pub mod payout;
 
+/// Minimal HTML escaping for text and attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// The files of a diagnostics output folder.
 pub const OUTPUT_FILES: [&str; 5] = [
     "per_era.parquet",
