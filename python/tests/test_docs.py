@@ -114,7 +114,7 @@ def workspace(tmp_path_factory) -> Path:
         ("features.json", "features.json"),
     ):
         shutil.copy(example / source, root / name)
-    synth("--population", "tournament", "--models", "20", "--eras", "8", "--rows", "200", "--features", "10",
+    synth("--population", "tournament", "--models", "20", "--eras", "8", "--rows", "500", "--features", "10",
           "--seed", "1", "--out", str(root / "archive"))
     synth("--tournament", "signals", "--eras", "4", "--rows", "300", "--neutralizers", "5", "--models", "3",
           "--seed", "3", "--out", str(root / "sig"))
