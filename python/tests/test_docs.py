@@ -186,7 +186,15 @@ def ray_cluster():
     ray.shutdown()
 
 
-@pytest.mark.parametrize("page", PAGES, ids=_page_id)
+def _pages_marked() -> list:
+    """Pages whose examples start a Ray cluster carry the `ray_slow` marker."""
+    return [
+        pytest.param(page, marks=[pytest.mark.ray_slow] if "import ray" in page.read_text() else [], id=_page_id(page))
+        for page in PAGES
+    ]
+
+
+@pytest.mark.parametrize("page", _pages_marked())
 def test_page_examples_run(page, workspace, tmp_path, request, monkeypatch):
     runnable = [(line, info, code) for line, info, code in blocks(page) if _info(info)[1][0] != "no-run"]
     if not any(_info(info)[0] in ("sh", "python") for _, info, _ in runnable):
