@@ -7,7 +7,7 @@
 //! Each era's neutralizer factorization is built once and shared by every model and every
 //! target with the same rows. Statistics over eras (mean, Sharpe, drawdowns...) live in
 //! [`stats`]; submission checks and cleaning (numerai-tools `submissions.py`) in
-//! [`submission`]; Signals' per-era scores in [`signals`]; `erascore compare` in [`compare`].
+//! [`submission`]; neutralized predictions (`erascore neutralize`) in [`neutralize`]; Signals' per-era scores in [`signals`]; `erascore compare` in [`compare`].
 //!
 //! ```no_run
 //! use erascore_engine::metrics::Metric;
@@ -22,6 +22,7 @@ mod era_scores;
 pub mod inputs;
 pub mod meta_model;
 pub mod metrics;
+pub mod neutralize;
 pub mod score;
 pub mod signals;
 pub mod stats;
