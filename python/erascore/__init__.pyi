@@ -118,3 +118,20 @@ def compare(
     """Scoring configurations compared over a tournament, as ``erascore compare`` computes
     them (the CLI's per_model / per_round tables and compare.json); see
     ``erascore._frames.compare``."""
+
+def neutralize(
+    data: Any,
+    predictions: Any,
+    proportion: float = 1.0,
+    *,
+    features: Optional[Sequence[str]] = None,
+    neutralizers: Optional[Any] = None,
+    models: Optional[Sequence[str]] = None,
+    submission: bool = False,
+    model: Optional[str] = None,
+    era_col: str = "era",
+    id_col: str = "id",
+) -> pd.DataFrame:
+    """Predictions neutralized era by era, as ``erascore neutralize`` writes them (indexed by
+    id: era and one column per model, or a submission's prediction column); see
+    ``erascore._neutralize.neutralize``."""
