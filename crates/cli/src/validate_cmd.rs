@@ -59,6 +59,9 @@ impl From<TournamentArg> for Tournament {
 /// when the submission is invalid.
 pub fn run(args: &ValidateArgs) -> anyhow::Result<()> {
     let tournament: Tournament = args.tournament.into();
+    if let Some(clean) = &args.clean {
+        crate::common::check_table_out("--clean", clean).map_err(crate::common::usage)?;
+    }
     let submission = read_frame(&args.submission)?;
     let live = args
         .live_ids
