@@ -12,8 +12,9 @@ from erascore._frames import compare as compare
 from erascore._frames import diagnostics as diagnostics
 from erascore._frames import payout as payout
 from erascore._frames import score as score
+from erascore._neutralize import neutralize as neutralize
 
 __all__ = [
     "score", "diagnostics", "Diagnostics", "payout", "Payout", "compare", "Compare",
-    "numerai_tools", "ray", "__version__",
+    "neutralize", "numerai_tools", "ray", "__version__",
 ]
