@@ -127,6 +127,8 @@ def workspace(tmp_path_factory) -> Path:
     live.to_parquet(root / "live.parquet", index=False)
     ranks = (pd.Series(range(len(live)), index=live.index) + 0.5) / len(live)
     live[["id"]].assign(prediction=ranks).to_csv(root / "submission.csv", index=False)
+    preds = pd.read_parquet(example / "predictions.parquet")
+    preds[preds["id"].isin(live["id"])].to_parquet(root / "live_preds.parquet", index=False)
     return root
 
 
