@@ -52,6 +52,14 @@ impl std::str::FromStr for EraWindow {
 
     fn from_str(s: &str) -> Result<Self, String> {
         let s = s.trim();
+        // One form per value: a range and a list in one value ("0002..0003,0005") would
+        // otherwise be read as the range 0002..(0003,0005) and score eras never named.
+        if s.contains(',') && (s.contains("..") || s.contains("last:")) {
+            return Err(format!(
+                "'{s}': give one of FIRST..LAST, last:N or a comma-separated list of eras, \
+                 not a mix (list every era to score several ranges: 0002,0003,0005)"
+            ));
+        }
         if let Some(n) = s.strip_prefix("last:") {
             return match n.trim().parse::<usize>() {
                 Ok(n) if n > 0 => Ok(EraWindow::Last(n)),
@@ -62,7 +70,7 @@ impl std::str::FromStr for EraWindow {
         }
         if let Some((a, b)) = s.split_once("..") {
             let (a, b) = (a.trim(), b.trim());
-            if a.is_empty() || b.is_empty() {
+            if a.is_empty() || b.is_empty() || b.contains("..") {
                 return Err(format!("'{s}': a range needs both ends, as in 0575..0700"));
             }
             if in_order(b, a) && !in_order(a, b) {
@@ -743,7 +751,18 @@ mod tests {
             "1, 3,10".parse::<EraWindow>(),
             Ok(EraWindow::List(vec!["1".into(), "3".into(), "10".into()]))
         );
-        for bad in ["last:0", "last:x", "..5", "0700..0575", "1,,2"] {
+        for bad in [
+            "last:0",
+            "last:x",
+            "..5",
+            "0700..0575",
+            "1,,2",
+            // A range and a list in one value, in either order, and a range of ranges.
+            "0002..0003,0005",
+            "0005,0002..0003",
+            "last:2,0005",
+            "0001..0002..0003",
+        ] {
             assert!(bad.parse::<EraWindow>().is_err(), "{bad}");
         }
     }

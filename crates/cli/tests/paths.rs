@@ -1,0 +1,157 @@
+//! Regression tests of the CLI's data and flag paths (issue 23, section 3): ids compared
+//! exactly, nested parquet columns, `--eras` values, `validate --clean`, flag combinations,
+//! sizes and thread counts, long names, folder outputs, eras without targets.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use erascore_io::frame::{read_frame, write_frame, Column, Frame, Values};
+use erascore_io::{FloatWidth, Strings};
+
+fn erascore(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_erascore"))
+        .args(args)
+        .output()
+        .expect("run erascore")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn ok(args: &[&str]) -> Output {
+    let o = erascore(args);
+    assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+    o
+}
+
+/// Runs a command that must exit with `code` without a panic; returns stderr.
+fn fails(code: i32, args: &[&str]) -> String {
+    let o = erascore(args);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(code), "{args:?}: {e}");
+    assert!(!e.contains("panicked"), "{e}");
+    e
+}
+
+fn s(p: &Path) -> String {
+    p.display().to_string()
+}
+
+fn text(name: &str, v: impl IntoIterator<Item = String>) -> Column {
+    Column {
+        name: name.into(),
+        values: Values::Text(v.into_iter().collect::<Strings>()),
+    }
+}
+
+fn floats(name: &str, v: Vec<f64>) -> Column {
+    Column {
+        name: name.into(),
+        values: Values::Float(v, FloatWidth::F64),
+    }
+}
+
+fn write(path: &Path, columns: Vec<Column>) {
+    write_frame(path, &Frame::new(path, columns).unwrap()).unwrap();
+}
+
+/// Three eras of 8 rows: ids, eras, a target in quarters and two prediction columns.
+const ROWS: usize = 24;
+
+fn era_of(r: usize) -> String {
+    format!("{:04}", r / 8 + 1)
+}
+
+fn target(r: usize) -> f64 {
+    ((r * 7) % 5) as f64 / 4.0
+}
+
+fn prediction(r: usize, model: usize) -> f64 {
+    ((r * (3 + model)) % 11) as f64 / 10.0
+}
+
+/// Data and predictions files keyed by `ids` (a column of the given kind).
+fn write_inputs(dir: &Path, ids: impl Fn() -> Column) -> (String, String) {
+    let data = dir.join("data.parquet");
+    write(
+        &data,
+        vec![
+            ids(),
+            text("era", (0..ROWS).map(era_of)),
+            floats("target", (0..ROWS).map(target).collect()),
+        ],
+    );
+    let preds = dir.join("predictions.parquet");
+    write(
+        &preds,
+        vec![
+            ids(),
+            floats("model_a", (0..ROWS).map(|r| prediction(r, 0)).collect()),
+            floats("model_b", (0..ROWS).map(|r| prediction(r, 1)).collect()),
+        ],
+    );
+    (s(&data), s(&preds))
+}
+
+fn corr_by_era_model(path: &Path) -> Vec<(String, String, f64)> {
+    let f = read_frame(path).unwrap();
+    let (era, model) = (f.text("era").unwrap(), f.text("model").unwrap());
+    let corr = f.float("corr").unwrap().0;
+    let mut v: Vec<(String, String, f64)> = (0..f.rows())
+        .map(|i| (era[i].to_string(), model[i].to_string(), corr[i]))
+        .collect();
+    v.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    v
+}
+
+fn score_corr(data: &str, preds: &str, out: &Path, extra: &[&str]) -> Vec<(String, String, f64)> {
+    let mut args = vec![
+        "score",
+        "--data",
+        data,
+        "--predictions",
+        preds,
+        "--metrics",
+        "corr",
+        "--quiet",
+    ];
+    let out_s = s(out);
+    args.extend(["--out", &out_s]);
+    args.extend(extra);
+    ok(&args);
+    corr_by_era_model(out)
+}
+
+/// `--eras` takes one form per value: a range and a list mixed would score eras never
+/// named, so they are a usage error.
+#[test]
+fn an_eras_value_mixing_a_range_and_a_list_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (data, preds) = write_inputs(d, || text("id", (0..ROWS).map(|r| format!("n{r}"))));
+    let out = d.join("o.csv");
+    let e = fails(
+        2,
+        &[
+            "score",
+            "--data",
+            &data,
+            "--predictions",
+            &preds,
+            "--metrics",
+            "corr",
+            "--eras",
+            "0001..0002,0003",
+            "--out",
+            &s(&out),
+        ],
+    );
+    assert!(e.contains("--eras") && e.contains("0001..0002,0003"), "{e}");
+    assert!(!out.exists());
+    let listed = score_corr(&data, &preds, &out, &["--eras", "0001,0003"]);
+    let eras: Vec<&str> = listed.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(eras, ["0001", "0001", "0003", "0003"]);
+}
