@@ -125,6 +125,57 @@ fn score_corr(data: &str, preds: &str, out: &Path, extra: &[&str]) -> Vec<(Strin
     corr_by_era_model(out)
 }
 
+/// Integer ids past 2^53: consecutive ids share one f64, so compared as numbers they would
+/// be duplicates. Compared exactly, they score as the same rows keyed by text do.
+#[test]
+fn integer_ids_above_2_pow_53_compare_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let text_dir = d.join("text");
+    std::fs::create_dir(&text_dir).unwrap();
+    let (data, preds) = write_inputs(&text_dir, || text("id", (0..ROWS).map(|r| format!("n{r}"))));
+    let want = score_corr(&data, &preds, &d.join("text.csv"), &[]);
+    assert_eq!(want.len(), 6);
+
+    let big = |name: &str, from: u64| {
+        let ids = (0..ROWS as u64).map(move |r| (from + r).to_string());
+        Column {
+            name: name.into(),
+            values: Values::Integer(ids.collect()),
+        }
+    };
+    let int_dir = d.join("int");
+    std::fs::create_dir(&int_dir).unwrap();
+    let (data, preds) = write_inputs(&int_dir, || big("id", 1 << 53));
+    assert_eq!(score_corr(&data, &preds, &d.join("int.csv"), &[]), want);
+
+    // Predictions whose ids are all one past the data's: none of them is a data row.
+    let other = d.join("other.parquet");
+    write(
+        &other,
+        vec![
+            big("id", (1 << 53) + ROWS as u64),
+            floats("model_a", (0..ROWS).map(|r| prediction(r, 0)).collect()),
+        ],
+    );
+    let out = s(&d.join("other.csv"));
+    let e = fails(
+        1,
+        &[
+            "score",
+            "--data",
+            &data,
+            "--predictions",
+            &s(&other),
+            "--metrics",
+            "corr",
+            "--out",
+            &out,
+        ],
+    );
+    assert!(e.contains("other.parquet"), "{e}");
+}
+
 /// `--eras` takes one form per value: a range and a list mixed would score eras never
 /// named, so they are a usage error.
 #[test]

@@ -371,7 +371,7 @@ fn text_cells(frame: &Frame, column: &str) -> Option<Vec<String>> {
         .find(|c| c.name == column)
         .and_then(|c| match &c.values {
             Values::Text(t) => Some(t.to_vec()),
-            Values::Float(..) => None,
+            Values::Float(..) | Values::Integer(_) => None,
         })
 }
 
@@ -388,7 +388,7 @@ fn read_rows(frame: &Frame, id_col: &str, pred_col: &str) -> Vec<(Option<String>
     let values: Vec<f64> = match frame.columns().iter().find(|c| c.name == pred_col) {
         Some(c) => match &c.values {
             Values::Float(v, _) => v.clone(),
-            Values::Text(t) => t
+            Values::Text(t) | Values::Integer(t) => t
                 .iter()
                 .map(|cell| parse_number(cell).unwrap_or(f64::NAN))
                 .collect(),
