@@ -206,3 +206,111 @@ fn an_eras_value_mixing_a_range_and_a_list_is_a_usage_error() {
     let eras: Vec<&str> = listed.iter().map(|r| r.0.as_str()).collect();
     assert_eq!(eras, ["0001", "0001", "0003", "0003"]);
 }
+
+/// A data file whose first columns are a list and a struct: each holds its own column
+/// chunks, so `id`, `era` and the features sit at chunk indices past their column indices.
+fn write_data_with_nested_columns(path: &Path, nested: bool) {
+    use std::sync::Arc;
+
+    use arrow_array::types::Int32Type;
+    use arrow_array::{
+        ArrayRef, Float64Array, Int8Array, ListArray, RecordBatch, StringArray, StructArray,
+    };
+    use parquet::arrow::ArrowWriter;
+    use parquet::file::properties::WriterProperties;
+
+    let mut columns: Vec<(&str, ArrayRef)> = Vec::new();
+    if nested {
+        let tags = ListArray::from_iter_primitive::<Int32Type, _, _>(
+            (0..ROWS).map(|r| Some((0..r % 4).map(|k| Some(k as i32)).collect::<Vec<_>>())),
+        );
+        let meta = StructArray::try_from(vec![
+            (
+                "weight",
+                Arc::new(Float64Array::from_iter_values((0..ROWS).map(|r| r as f64))) as ArrayRef,
+            ),
+            (
+                "source",
+                Arc::new(StringArray::from_iter_values(
+                    (0..ROWS).map(|r| format!("s{r}")),
+                )),
+            ),
+        ])
+        .unwrap();
+        columns.push(("tags", Arc::new(tags)));
+        columns.push(("meta", Arc::new(meta)));
+    }
+    columns.push((
+        "id",
+        Arc::new(StringArray::from_iter_values(
+            (0..ROWS).map(|r| format!("n{r}")),
+        )),
+    ));
+    columns.push((
+        "era",
+        Arc::new(StringArray::from_iter_values((0..ROWS).map(era_of))),
+    ));
+    for (k, name) in ["feature_a", "feature_b", "feature_c"]
+        .into_iter()
+        .enumerate()
+    {
+        columns.push((
+            name,
+            Arc::new(Int8Array::from_iter_values(
+                (0..ROWS).map(|r| ((r * (k + 2) + k) % 5) as i8),
+            )),
+        ));
+    }
+    columns.push((
+        "target",
+        Arc::new(Float64Array::from_iter_values((0..ROWS).map(target))),
+    ));
+    let batch = RecordBatch::try_from_iter(columns).unwrap();
+    let props = WriterProperties::builder()
+        .set_max_row_group_row_count(Some(8))
+        .build();
+    let file = std::fs::File::create(path).unwrap();
+    let mut w = ArrowWriter::try_new(file, batch.schema(), Some(props)).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+}
+
+/// List and struct columns before `id` are valid parquet: the columns erascore needs are
+/// read where they are, with the same numbers as a file without them.
+#[test]
+fn nested_columns_before_the_id_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (flat, nested) = (d.join("flat.parquet"), d.join("nested.parquet"));
+    write_data_with_nested_columns(&flat, false);
+    write_data_with_nested_columns(&nested, true);
+    let (_, preds) = write_inputs(d, || text("id", (0..ROWS).map(|r| format!("n{r}"))));
+    let run = |data: &Path, out: &str, extra: &[&str]| {
+        let out = d.join(out);
+        let mut args = vec![
+            "score".to_string(),
+            "--data".into(),
+            s(data),
+            "--predictions".into(),
+            preds.clone(),
+            "--metrics".into(),
+            "corr,fnc,fexp_max".into(),
+            "--out".into(),
+            s(&out),
+            "--quiet".into(),
+        ];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        ok(&args);
+        std::fs::read_to_string(out).unwrap()
+    };
+    for extra in [&[][..], &["--eras", "0002..0003"]] {
+        let want = run(&flat, "flat.csv", extra);
+        assert_eq!(
+            want.lines().count(),
+            1 + 2 * (3 - extra.len() / 2),
+            "{want}"
+        );
+        assert_eq!(run(&nested, "nested.csv", extra), want, "{extra:?}");
+    }
+}

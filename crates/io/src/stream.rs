@@ -311,9 +311,18 @@ fn window_groups(
     era_column: usize,
     window: &EraWindow,
 ) -> Result<(Vec<usize>, Vec<String>), IoError> {
+    let era_leaf = crate::dataset::leaves(
+        metadata.metadata().file_metadata().schema_descr(),
+        [era_column],
+    )
+    .first()
+    .copied();
     let candidates: Vec<usize> = (0..metadata.metadata().num_row_groups())
         .filter(|&g| {
-            let chunk = metadata.metadata().row_group(g).column(era_column);
+            let Some(leaf) = era_leaf else {
+                return true;
+            };
+            let chunk = metadata.metadata().row_group(g).column(leaf);
             match chunk.statistics() {
                 Some(s @ Statistics::ByteArray(_)) if !s.is_min_max_deprecated() => {
                     match (s.min_bytes_opt(), s.max_bytes_opt()) {
@@ -607,8 +616,12 @@ impl ColumnChunks {
         columns: impl Iterator<Item = usize>,
     ) -> Result<Self, IoError> {
         let row_group = metadata.metadata().row_group(group);
-        let mut ranges: Vec<(u64, u64)> =
-            columns.map(|c| row_group.column(c).byte_range()).collect();
+        let leaves =
+            crate::dataset::leaves(metadata.metadata().file_metadata().schema_descr(), columns);
+        let mut ranges: Vec<(u64, u64)> = leaves
+            .into_iter()
+            .map(|c| row_group.column(c).byte_range())
+            .collect();
         ranges.sort_unstable();
         let mut runs: Vec<(u64, u64, usize)> = Vec::new();
         let mut total = 0usize;
