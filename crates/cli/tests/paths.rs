@@ -207,6 +207,66 @@ fn an_eras_value_mixing_a_range_and_a_list_is_a_usage_error() {
     assert_eq!(eras, ["0001", "0001", "0003", "0003"]);
 }
 
+fn validate_fixture(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/validate")
+        .join(name)
+}
+
+/// `--clean` is an output like any other: checked before the submission is read, so it
+/// can neither overwrite an input nor turn a usage error into a verdict (exit 1).
+#[test]
+fn validate_clean_is_checked_before_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let sub = d.join("sub.csv");
+    let live = d.join("live.csv");
+    std::fs::copy(validate_fixture("classic_valid.csv"), &sub).unwrap();
+    std::fs::copy(validate_fixture("live_classic.csv"), &live).unwrap();
+    let before = (std::fs::read(&sub).unwrap(), std::fs::read(&live).unwrap());
+    let run = |clean: &Path| {
+        erascore(&[
+            "validate",
+            "--tournament",
+            "classic",
+            &s(&sub),
+            "--live-ids",
+            &s(&live),
+            "--clean",
+            &s(clean),
+        ])
+    };
+    for (clean, flag) in [(&sub, "SUBMISSION"), (&live, "--live-ids")] {
+        let o = run(clean);
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{e}");
+        assert!(e.contains("--clean") && e.contains(flag), "{e}");
+    }
+    assert_eq!(
+        (std::fs::read(&sub).unwrap(), std::fs::read(&live).unwrap()),
+        before
+    );
+    // A folder where the file goes: a usage error, and nothing printed as a verdict.
+    let o = run(d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        o.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    // And a usable path still gets the cleaned file.
+    let out = d.join("clean.csv");
+    let o = run(&out);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(out.exists());
+    let mut names: Vec<String> = std::fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["clean.csv", "live.csv", "sub.csv"]);
+}
+
 /// A data file whose first columns are a list and a struct: each holds its own column
 /// chunks, so `id`, `era` and the features sit at chunk indices past their column indices.
 fn write_data_with_nested_columns(path: &Path, nested: bool) {
