@@ -267,6 +267,42 @@ fn validate_clean_is_checked_before_reading() {
     assert_eq!(names, ["clean.csv", "live.csv", "sub.csv"]);
 }
 
+/// A parquet prediction column of text fails numerai-tools' range check (pandas keeps the
+/// strings); the same cells in a CSV file are numbers, as pandas reads them.
+#[test]
+fn validate_refuses_a_parquet_prediction_column_of_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let csv = read_frame(&validate_fixture("classic_valid.csv")).unwrap();
+    let ids = csv.text("id").unwrap().into_owned();
+    let cells = csv.text("prediction").unwrap().into_owned();
+    let sub = d.join("sub.parquet");
+    write(
+        &sub,
+        vec![
+            Column {
+                name: "id".into(),
+                values: Values::Text(ids),
+            },
+            Column {
+                name: "prediction".into(),
+                values: Values::Text(cells),
+            },
+        ],
+    );
+    let o = erascore(&["validate", "--tournament", "classic", &s(&sub)]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("'prediction' holds text"), "{out}");
+    let o = erascore(&[
+        "validate",
+        "--tournament",
+        "classic",
+        &s(&validate_fixture("classic_valid.csv")),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
 /// A data file whose first columns are a list and a struct: each holds its own column
 /// chunks, so `id`, `era` and the features sit at chunk indices past their column indices.
 fn write_data_with_nested_columns(path: &Path, nested: bool) {
