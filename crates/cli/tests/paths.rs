@@ -303,6 +303,32 @@ fn validate_refuses_a_parquet_prediction_column_of_text() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
 
+/// Per-round multipliers under a Signals rule is a flag combination no file can fix.
+#[test]
+fn payout_multipliers_with_a_signals_rule_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let scores = d.join("s.csv");
+    std::fs::write(&scores, "era,model,corr,mmc\n0001,a,0.01,0.02\n").unwrap();
+    let mults = d.join("m.csv");
+    std::fs::write(&mults, "round,corr_multiplier,mmc_multiplier\n1,0.5,2\n").unwrap();
+    let e = fails(
+        2,
+        &[
+            "payout",
+            "--scores",
+            &s(&scores),
+            "--stake",
+            "100",
+            "--rule",
+            "signals-2025",
+            "--multipliers",
+            &s(&mults),
+        ],
+    );
+    assert!(e.contains("--multipliers") && e.contains("classic"), "{e}");
+}
+
 /// A data file whose first columns are a list and a struct: each holds its own column
 /// chunks, so `id`, `era` and the features sit at chunk indices past their column indices.
 fn write_data_with_nested_columns(path: &Path, nested: bool) {
