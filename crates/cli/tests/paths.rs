@@ -329,6 +329,20 @@ fn payout_multipliers_with_a_signals_rule_is_a_usage_error() {
     assert!(e.contains("--multipliers") && e.contains("classic"), "{e}");
 }
 
+/// A thread count the machine cannot start is refused with a message, not an abort.
+#[test]
+fn too_many_threads_are_refused_up_front() {
+    for command in [
+        &["validate", "--tournament", "classic", "x.csv"][..],
+        &["synth", "--out", "never-written"],
+    ] {
+        let mut args = vec!["--threads", "5000"];
+        args.extend(command);
+        let e = fails(2, &args);
+        assert!(e.contains("--threads") && e.contains("1024"), "{e}");
+    }
+}
+
 /// A data file whose first columns are a list and a struct: each holds its own column
 /// chunks, so `id`, `era` and the features sit at chunk indices past their column indices.
 fn write_data_with_nested_columns(path: &Path, nested: bool) {
