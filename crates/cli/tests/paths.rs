@@ -450,3 +450,34 @@ fn nested_columns_before_the_id_are_read() {
         assert_eq!(run(&nested, "nested.csv", extra), want, "{extra:?}");
     }
 }
+
+/// Sizes whose floats fit in 8 GB but whose ticker and era labels do not: refused before
+/// anything is generated, not an abort on allocation.
+#[test]
+fn synth_signals_refuses_what_it_cannot_hold() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = s(&dir.path().join("sig"));
+    // 100 eras of a million tickers, one model, one neutralizer: 5.6 GB of floats by the
+    // old count, ~27 GB with labels.
+    let e = fails(
+        2,
+        &[
+            "synth",
+            "--tournament",
+            "signals",
+            "--eras",
+            "100",
+            "--rows",
+            "1000000",
+            "--models",
+            "1",
+            "--neutralizers",
+            "1",
+            "--out",
+            &out,
+            "--quiet",
+        ],
+    );
+    assert!(e.contains("--rows") && e.contains("GB"), "{e}");
+    assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none());
+}
