@@ -91,6 +91,7 @@ pub fn run(args: &MetamodelArgs) -> anyhow::Result<()> {
             ("--data", args.data.as_deref()),
         ],
     )
+    .and_then(|()| crate::common::check_table_out("--out", &args.out))
     .and_then(|()| {
         if let Some(m) = args.min_stake {
             if !(m.is_finite() && m >= 0.0) {

@@ -42,6 +42,7 @@ mod nan;
 pub mod neutral_churn;
 pub mod neutral_scores;
 pub mod neutralize;
+pub mod neutralized;
 pub mod neutralized_weights;
 pub mod pearson;
 pub mod rank;

@@ -131,7 +131,9 @@ fn frame_dict<'py>(py: Python<'py>, frame: &Frame) -> PyResult<Bound<'py, PyDict
     let out = PyDict::new(py);
     for c in frame.columns() {
         match &c.values {
-            Values::Text(v) => out.set_item(&c.name, v.iter().collect::<Vec<&str>>())?,
+            Values::Text(v) | Values::Integer(v) => {
+                out.set_item(&c.name, v.iter().collect::<Vec<&str>>())?
+            }
             Values::Float(v, _) => out.set_item(&c.name, PyArray1::from_slice(py, v))?,
         }
     }
