@@ -20,7 +20,7 @@ use erascore_kernels::matrix::{ColumnData, ColumnMatrix};
 use erascore_kernels::neutralize::Neutralizer;
 use erascore_kernels::neutralized::{neutralized_predictions, submission_ranks};
 
-use crate::era_scores::EraFeatures;
+use crate::era_features::EraFeatures;
 use crate::inputs::{require_era_column, DataRows, Predictions, RowMap, RowTable};
 use crate::score::{stream_eras, EraSpan, Streaming};
 use crate::EngineError;

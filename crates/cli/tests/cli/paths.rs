@@ -5,21 +5,12 @@
 #![allow(clippy::unwrap_used)]
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use erascore_io::frame::{read_frame, write_frame, Column, Frame, Values};
 use erascore_io::{FloatWidth, Strings};
 
-fn erascore(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_erascore"))
-        .args(args)
-        .output()
-        .expect("run erascore")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use crate::common::{erascore, s, stderr};
 
 fn ok(args: &[&str]) -> Output {
     let o = erascore(args);
@@ -34,10 +25,6 @@ fn fails(code: i32, args: &[&str]) -> String {
     assert_eq!(o.status.code(), Some(code), "{args:?}: {e}");
     assert!(!e.contains("panicked"), "{e}");
     e
-}
-
-fn s(p: &Path) -> String {
-    p.display().to_string()
 }
 
 fn text(name: &str, v: impl IntoIterator<Item = String>) -> Column {
