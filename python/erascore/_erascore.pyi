@@ -127,6 +127,21 @@ def score_frames(
     ``neutralizers``, ``sample_weights``, ``previous`` and ``stakes`` (model, stake) are
     the Signals inputs of ``erascore score``; stakes without a meta model build it."""
 
+def neutralize_frames(
+    data: Any,
+    predictions: Any,
+    *,
+    proportion: float,
+    features: Optional[Sequence[str]] = None,
+    neutralizers: Any = None,
+    models: Optional[Sequence[str]] = None,
+    submission: bool = False,
+    model: Optional[str] = None,
+) -> Tuple[List[str], List[str], List[str], List[F64], List[str]]:
+    """Neutralizes paths or ``__arrow_c_stream__`` tables with the engine of ``erascore
+    neutralize``: ``(ids, the era of each row, column names, one array per column,
+    warnings)``."""
+
 def score_plan(metrics: Sequence[str], max_filtered_ratio: float) -> List[str]:
     """The argument checks ``score_frames`` makes before reading; the metric names."""
 

@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 
-use erascore_engine::submission::{clean, validate, Tournament};
 use erascore_io::frame::{read_frame, write_frame_unstaged, Column, Frame, Values};
 use erascore_io::output::OutputFiles;
 use erascore_io::{FloatWidth, Strings};
+use erascore_submission::{clean, validate, Tournament};
 
-use crate::common::{check_outputs, usage};
+use crate::common::{check_outputs, check_table_out, usage};
 
 /// Flags of `erascore validate`.
 #[derive(Args, Debug, Clone)]
@@ -67,15 +67,18 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<()> {
     let mut staged = OutputFiles::new();
     let clean_tmp = match &args.clean {
         Some(out) => Some(
-            check_outputs(
-                &[("--clean", out)],
-                &[
-                    ("SUBMISSION", Some(&args.submission)),
-                    ("--live-ids", args.live_ids.as_deref()),
-                ],
-            )
-            .and_then(|()| staged.stage(out).context("--clean"))
-            .map_err(usage)?,
+            check_table_out("--clean", out)
+                .and_then(|()| {
+                    check_outputs(
+                        &[("--clean", out)],
+                        &[
+                            ("SUBMISSION", Some(&args.submission)),
+                            ("--live-ids", args.live_ids.as_deref()),
+                        ],
+                    )
+                })
+                .and_then(|()| staged.stage(out).context("--clean"))
+                .map_err(usage)?,
         ),
         None => None,
     };

@@ -22,6 +22,7 @@ use pyo3::types::{PyCapsule, PyDict};
 use erascore_engine::diagnostics::{metric_set, summarise, Available};
 use erascore_engine::inputs::{read_predictions, Predictions, Reference};
 use erascore_engine::metrics::Metric;
+use erascore_engine::read::stakes::column_stakes;
 use erascore_engine::score::{
     default_memory_budget, score_eras, score_streaming, EraScore, MetaModelSource, ScoreConfig,
     ScoreInputs, ScoreReport, Streaming,
@@ -37,7 +38,6 @@ use erascore_io::era::era_order;
 use erascore_io::frame::{frame_from_batches, read_frame, Frame};
 use erascore_io::output::OutputDir;
 use erascore_io::stream::{open_dataset, EraWindow, FeatureReader};
-use erascore_report::stakes::column_stakes;
 use erascore_report::{write_diagnostics, RunInfo, OUTPUT_FILES};
 
 /// Where a table comes from.
@@ -64,7 +64,7 @@ fn import_stream(obj: &Bound<'_, PyAny>) -> PyResult<RecordBatchStreamReader> {
         .map_err(|e| PyValueError::new_err(format!("reading the Arrow stream: {e}")))
 }
 
-fn source(obj: &Bound<'_, PyAny>, label: &str) -> PyResult<Source> {
+pub(crate) fn source(obj: &Bound<'_, PyAny>, label: &str) -> PyResult<Source> {
     if let Ok(path) = obj.extract::<PathBuf>() {
         return Ok(Source::Path(path));
     }
@@ -80,7 +80,7 @@ fn source(obj: &Bound<'_, PyAny>, label: &str) -> PyResult<Source> {
 /// a time while scoring, as the CLI does); a share of a distributed job (`eras`) reads
 /// features and targets only of the row groups that may hold its eras; an Arrow stream is
 /// read whole.
-fn load_dataset(
+pub(crate) fn load_dataset(
     src: Source,
     request: &DatasetRequest,
     eras: Option<&[String]>,
@@ -103,7 +103,10 @@ fn load_dataset(
 
 /// The predictions: from a file, only the id, era and model columns are decoded (as the
 /// CLI reads them), so a worker given a share of the models reads only those.
-fn load_predictions(src: Source, models: Option<&[String]>) -> Result<Predictions, EngineError> {
+pub(crate) fn load_predictions(
+    src: Source,
+    models: Option<&[String]>,
+) -> Result<Predictions, EngineError> {
     match src {
         Source::Path(p) => read_predictions(&p, models),
         stream => Predictions::from_frame(load_frame(stream)?, models),
@@ -120,7 +123,7 @@ pub(crate) fn load_frame(src: Source) -> Result<Frame, EngineError> {
     })
 }
 
-fn engine_err(e: EngineError) -> PyErr {
+pub(crate) fn engine_err(e: EngineError) -> PyErr {
     PyValueError::new_err(e.to_string())
 }
 

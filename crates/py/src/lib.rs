@@ -18,6 +18,7 @@ mod arrays;
 pub mod compare;
 pub mod dropin;
 pub mod frames;
+pub mod neutralize;
 pub mod payout;
 
 /// Kernel refusals that mirror an `assert` in numerai-tools raise `AssertionError`, as the
@@ -39,5 +40,6 @@ fn _erascore(m: &Bound<'_, PyModule>) -> PyResult<()> {
     frames::register(m)?;
     compare::register(m)?;
     payout::register(m)?;
+    neutralize::register(m)?;
     Ok(())
 }

@@ -3,7 +3,8 @@
 //! `summary.png`, from the numbers the engine computed ([`erascore_engine::diagnostics`]).
 //! The same for `payout` ([`payout`]: trajectory file, summary JSON, printed tables) and
 //! `compare` ([`compare`], [`compare_files`]). It computes nothing itself beyond laying
-//! those numbers out.
+//! those numbers out, and reads no input: the readers of the stakes file, compare's
+//! predictions and configurations are in [`erascore_engine::read`].
 
 use std::path::Path;
 
@@ -20,8 +21,6 @@ pub mod compare;
 pub mod compare_files;
 pub mod html;
 pub mod payout;
-pub mod predictions;
-pub mod stakes;
 
 /// The files of a diagnostics output folder.
 pub const OUTPUT_FILES: [&str; 5] = [
