@@ -242,6 +242,7 @@ pub fn run(args: &DiagnosticsArgs) -> anyhow::Result<()> {
         eras: groups.first().map_or(0, |g| g.eras.len()),
         omitted,
         weights: checked.weights,
+        unresolved: scored.unresolved.clone(),
     };
     write_diagnostics(checked.out.path(), &groups, &info)?;
     checked.out.commit()?;

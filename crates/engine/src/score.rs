@@ -35,6 +35,36 @@ pub struct ScoreReport {
     pub rows: Vec<EraScore>,
     /// Notes for the user (constant predictions, skipped eras).
     pub warnings: Vec<String>,
+    /// Eras left out because a target has no value on any of their rows, in era order,
+    /// each with those targets (every configured one, or some).
+    pub unresolved: Vec<(String, Vec<String>)>,
+}
+
+/// The one warning naming the eras left out for lack of target values.
+fn unresolved_warning(unresolved: &[(String, Vec<String>)], targets: usize) -> Option<String> {
+    if unresolved.is_empty() {
+        return None;
+    }
+    let mut shown: Vec<String> = unresolved
+        .iter()
+        .take(10)
+        .map(|(era, t)| {
+            if t.len() == targets {
+                era.clone()
+            } else {
+                format!("{era} (target {})", t.join(", "))
+            }
+        })
+        .collect();
+    if unresolved.len() > 10 {
+        shown.push(format!("... ({} more)", unresolved.len() - 10));
+    }
+    Some(format!(
+        "{} era(s) have no target values (NaN on every row, as in a live era) and were not \
+         scored: {}",
+        unresolved.len(),
+        shown.join(", ")
+    ))
 }
 
 /// Scores every model in every era; `on_era` is called once per finished era.
@@ -262,14 +292,24 @@ fn run(
         }
     };
     let mut rows = Vec::new();
-    for (r, w) in results {
+    let mut unresolved = Vec::new();
+    for (r, w, no_target) in results {
         rows.extend(r);
         warnings.extend(w);
+        unresolved.extend(no_target);
     }
+    if rows.is_empty() && !unresolved.is_empty() {
+        return Err(EngineError::Config(format!(
+            "no era has a value of the target ({}): every row's target is NaN",
+            config.targets.join(", ")
+        )));
+    }
+    warnings.extend(unresolved_warning(&unresolved, config.targets.len()));
     Ok(ScoreReport {
         metrics: config.metrics.clone(),
         rows,
         warnings,
+        unresolved,
     })
 }
 

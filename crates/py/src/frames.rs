@@ -493,6 +493,7 @@ fn diagnostics_result<'py>(
             eras: groups.first().map_or(0, |g| g.eras.len()),
             omitted: omitted.clone(),
             weights,
+            unresolved: report.unresolved.clone(),
         };
         py.detach(|| -> Result<(), String> {
             write_diagnostics(staged.path(), &groups, &info).map_err(|e| format!("{e:#}"))?;
@@ -791,6 +792,7 @@ fn diagnostics_from_scores<'py>(
         metrics,
         rows,
         warnings,
+        unresolved: Vec::new(),
     };
     let weights = PayoutWeights {
         corr: corr_multiplier,

@@ -194,6 +194,7 @@ mod tests {
             eras: 30,
             omitted: vec!["bmc (no --benchmark)".into()],
             weights: PayoutWeights::default(),
+            unresolved: vec![],
         }
     }
 

@@ -137,6 +137,9 @@ pub struct RunInfo {
     pub omitted: Vec<String>,
     /// Payout multipliers.
     pub weights: PayoutWeights,
+    /// Eras not scored against some target because it has no value in them (the live
+    /// era), with those targets ([`erascore_engine::score::ScoreReport::unresolved`]).
+    pub unresolved: Vec<(String, Vec<String>)>,
 }
 
 /// The long table: era, model, target, one column per metric; grouped by model and target.
@@ -213,6 +216,11 @@ pub fn summary_json(groups: &[ModelTarget], info: &RunInfo) -> Value {
         "data": info.data,
         "predictions": info.predictions,
         "not_computed": info.omitted,
+        "eras_without_targets": info
+            .unresolved
+            .iter()
+            .map(|(era, targets)| serde_json::json!({ "era": era, "targets": targets }))
+            .collect::<Vec<_>>(),
         "payout": {
             "corr_multiplier": info.weights.corr,
             "mmc_multiplier": info.weights.mmc,
@@ -298,6 +306,7 @@ mod tests {
             eras: 2,
             omitted: vec![],
             weights: PayoutWeights::default(),
+            unresolved: vec![],
         };
         let v = summary_json(&[g], &info);
         let corr = &v["models"]["m"]["t"]["corr"];
