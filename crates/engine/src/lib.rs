@@ -27,6 +27,7 @@ pub mod score;
 pub mod signals;
 pub mod stats;
 pub mod submission;
+pub mod wide;
 
 use std::path::PathBuf;
 

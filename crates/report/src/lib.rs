@@ -22,6 +22,7 @@ pub mod html;
 pub mod payout;
 pub mod predictions;
 pub mod stakes;
+pub mod summary_table;
 
 /// The files of a diagnostics output folder.
 pub const OUTPUT_FILES: [&str; 5] = [
@@ -144,14 +145,16 @@ fn number(x: f64) -> Value {
     serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
 }
 
-/// `{"models": {MODEL: {TARGET: {METRIC: {STAT: value}}}}, ...}`; NaN is null.
+/// `{"models": {MODEL: {TARGET: {METRIC: {STAT: value}}}}, ...}`; NaN is null; a statistic
+/// that means nothing for a metric ([`Stat::applies_to`]: the APY of a feature exposure) is
+/// left out.
 pub fn summary_json(groups: &[ModelTarget], info: &RunInfo) -> Value {
     let mut models = Map::new();
     for g in groups {
         let mut metrics = Map::new();
         for m in &g.metrics {
             let mut stats = Map::new();
-            for stat in Stat::ALL {
+            for stat in Stat::ALL.into_iter().filter(|s| s.applies_to(&m.name)) {
                 let v = match stat {
                     Stat::Eras => Value::from(m.stats.eras),
                     _ => number(m.stats.get(stat)),
