@@ -29,6 +29,7 @@ def score(
     sample_weights: Optional[Any] = None,
     previous: Optional[Sequence[Any]] = None,
     stakes: Optional[Mapping[str, float]] = None,
+    layout: str = "long",
 ) -> pd.DataFrame:
     """Per-era scores of every prediction column (one row per era, model, target), the
     Signals metrics included; see ``erascore._frames.score``."""
