@@ -56,7 +56,7 @@ def _progress_bar(show: Optional[bool]) -> Optional[Callable[[int, int], None]]:
     if show is False or (show is None and not (sys.stderr.isatty() or "ipykernel" in sys.modules)):
         return None
     try:
-        from tqdm.auto import tqdm  # type: ignore
+        from tqdm.auto import tqdm
     except ImportError:
         tqdm = None
     state: dict = {}
@@ -513,6 +513,7 @@ def payout(
     else:
         models = ["model"] * len(rounds)
     if stakes is None:
+        assert stake is not None  # refused above when both are None
         stake_map = {m: float(stake) for m in set(models)}
     elif isinstance(stakes, pd.DataFrame):
         if stakes["model"].duplicated().any():
@@ -571,7 +572,7 @@ def _configs_arg(configs: Any) -> tuple:
     )
 
 
-def _paths(**named: Any) -> list:
+def _paths(**named: Any) -> "list[str]":
     out = []
     for what, value in named.items():
         if not isinstance(value, (str, os.PathLike)):

@@ -22,6 +22,7 @@ use pyo3::types::{PyCapsule, PyDict};
 use erascore_engine::diagnostics::{metric_set, summarise, Available};
 use erascore_engine::inputs::{read_predictions, Predictions, Reference};
 use erascore_engine::metrics::Metric;
+use erascore_engine::read::stakes::column_stakes;
 use erascore_engine::score::{
     default_memory_budget, score_eras, score_streaming, EraScore, MetaModelSource, ScoreConfig,
     ScoreInputs, ScoreReport, Streaming,
@@ -37,7 +38,6 @@ use erascore_io::era::era_order;
 use erascore_io::frame::{frame_from_batches, read_frame, Frame};
 use erascore_io::output::OutputDir;
 use erascore_io::stream::{open_dataset, EraWindow, FeatureReader};
-use erascore_report::stakes::column_stakes;
 use erascore_report::{write_diagnostics, RunInfo, OUTPUT_FILES};
 
 /// Where a table comes from.
