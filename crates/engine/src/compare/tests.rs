@@ -255,7 +255,10 @@ fn unscored_models_make_one_warning_per_configuration() {
         "{many}"
     );
     let three = unscored_warning("c", &models[..3]).unwrap();
-    assert!(three.contains("3 models") && three.contains("'m2'; they keep"), "{three}");
+    assert!(
+        three.contains("3 models") && three.contains("'m2'; they keep"),
+        "{three}"
+    );
 }
 
 #[test]
