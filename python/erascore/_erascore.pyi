@@ -142,6 +142,16 @@ def neutralize_frames(
     neutralize``: ``(ids, the era of each row, column names, one array per column,
     warnings)``."""
 
+def wide_scores(
+    eras: Sequence[str],
+    models: Sequence[str],
+    targets: Sequence[str],
+    metric_names: Sequence[str],
+    values: Sequence[F64],
+) -> Tuple[List[str], List[str], List[F64]]:
+    """Long per-era scores pivoted as ``erascore score --layout wide`` writes them: ``(eras,
+    column names MODEL/METRIC or MODEL/TARGET/METRIC, one array per column)``."""
+
 def score_plan(metrics: Sequence[str], max_filtered_ratio: float) -> List[str]:
     """The argument checks ``score_frames`` makes before reading; the metric names."""
 

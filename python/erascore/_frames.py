@@ -97,6 +97,7 @@ def score(
     sample_weights: Optional[Table] = None,
     previous: Optional[Sequence[Table]] = None,
     stakes: Optional[Mapping[str, float]] = None,
+    layout: str = "long",
 ) -> pd.DataFrame:
     """Per-era scores of every prediction column: one row per (era, model, target).
 
@@ -138,12 +139,17 @@ def score(
 
         Signals data repeat every ticker in every era: with any of the Signals inputs, an
         ``era_col`` column of the predictions is kept and rows are matched on (era, id).
+        layout: ``"long"`` (one row per era, model and target) or ``"wide"`` (indexed by
+            era, one column per model and metric, ``MODEL/METRIC``, or
+            ``MODEL/TARGET/METRIC`` with several targets: ``erascore score --layout wide``).
 
     Returns:
         DataFrame with columns ``era, model, target`` and one float column per metric.
 
     The GIL is released while Rust works; Ctrl-C stops the run after the eras in flight.
     """
+    if layout not in ("long", "wide"):
+        raise ValueError(f"layout: expected 'long' or 'wide', got {layout!r}")
     metrics = _score_metrics(
         metrics, meta_model if meta_model is not None else stakes, benchmark, benchmark_col
     )
@@ -180,7 +186,18 @@ def score(
         stakes=_stake_list(stakes),
     )
     _warn(warnings)
+    if layout == "wide":
+        return _wide_frame(eras, model_names, target_names, metric_names, values)
     return _score_frame(eras, model_names, target_names, metric_names, values)
+
+
+def _wide_frame(eras: Any, models: Any, targets: Any, metric_names: Any, values: Any) -> pd.DataFrame:
+    """The wide layout, pivoted by the engine as ``erascore score --layout wide`` does."""
+    wide_eras, columns, arrays = _rs.wide_scores(eras, models, targets, metric_names, values)
+    out = pd.DataFrame(index=pd.Index(wide_eras, name="era"))
+    for name, column in zip(columns, arrays):
+        out[name] = np.asarray(column)
+    return out
 
 
 def _stake_list(stakes: Optional[Mapping[str, float]]) -> Optional[list]:

@@ -115,6 +115,8 @@ pub fn check_table_out(flag: &str, path: &Path) -> anyhow::Result<()> {
         .map(str::to_ascii_lowercase);
     match ext {
         Some(e) if TABLE_EXTENSIONS.contains(&e.as_str()) => Ok(()),
+        // An existing folder gets the staging's own message ("is a directory").
+        _ if path.is_dir() => Ok(()),
         _ => anyhow::bail!(
             "{flag} {}: a table is written as .csv or .parquet; name the file with one of \
              these extensions",

@@ -17,14 +17,15 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use clap::Args;
 
-use erascore_engine::diagnostics::{metric_set, summarise, Available, ModelTarget};
+use erascore_engine::diagnostics::{metric_set, summarise, Available};
 use erascore_engine::score::{score_streaming, ScoreConfig, ScoreInputs};
-use erascore_engine::stats::{PayoutWeights, Stat};
+use erascore_engine::stats::PayoutWeights;
 use erascore_io::dataset::DatasetRequest;
 use erascore_io::output::OutputDir;
-use erascore_report::{write_diagnostics, RunInfo, OUTPUT_FILES, TABLE_STATS};
+use erascore_report::summary_table::{compact_table, wide_table};
+use erascore_report::{write_diagnostics, RunInfo, OUTPUT_FILES};
 
-use crate::common::{check_outputs, fmt, progress, table, usage};
+use crate::common::{check_outputs, progress, usage};
 use crate::flags::{BenchmarkArgs, InputArgs, SignalsArgs};
 use crate::load::{load, ColumnChoice, Loaded, ReferenceRequest};
 
@@ -67,6 +68,10 @@ pub struct DiagnosticsArgs {
     /// report.html, summary.png.
     #[arg(long)]
     pub out: PathBuf,
+    /// Print every statistic of every metric (one line per metric) instead of the compact
+    /// table of headline numbers (one line per model); summary.json has them all.
+    #[arg(long)]
+    pub wide: bool,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -256,7 +261,14 @@ pub fn run(args: &DiagnosticsArgs) -> anyhow::Result<()> {
         );
         eprintln!("{}", loaded.describe_read());
     }
-    print!("{}", summary_table(&groups));
+    print!(
+        "{}",
+        if args.wide {
+            wide_table(&groups)
+        } else {
+            compact_table(&groups)
+        }
+    );
     eprintln!(
         "wrote per_era.parquet, per_era.csv, summary.json, report.html and summary.png \
          ({} eras x {} models x {} targets) to {}",
@@ -266,24 +278,4 @@ pub fn run(args: &DiagnosticsArgs) -> anyhow::Result<()> {
         args.out.display()
     );
     Ok(())
-}
-
-/// One line per model, target and metric; statistics as columns.
-fn summary_table(groups: &[ModelTarget]) -> String {
-    let mut header = vec!["model".to_string(), "target".into(), "metric".into()];
-    header.extend(TABLE_STATS.iter().map(|(_, h)| h.to_string()));
-    let mut rows = Vec::new();
-    for g in groups {
-        for m in &g.metrics {
-            let mut line = vec![g.model.clone(), g.target.clone(), m.name.clone()];
-            for (stat, _) in TABLE_STATS {
-                line.push(match stat {
-                    Stat::Eras => m.stats.eras.to_string(),
-                    _ => fmt(m.stats.get(stat)),
-                });
-            }
-            rows.push(line);
-        }
-    }
-    table(&header, &rows, 3)
 }

@@ -8,6 +8,7 @@ use clap::Args;
 use erascore_engine::metrics::Metric;
 use erascore_engine::score::{by_model, score_streaming, ScoreConfig, ScoreInputs, ScoreReport};
 use erascore_engine::stats::basic;
+use erascore_engine::wide::WideScores;
 use erascore_io::dataset::DatasetRequest;
 use erascore_io::frame::{write_frame_unstaged, Column, Frame, Values};
 use erascore_io::output::OutputFiles;
@@ -40,12 +41,26 @@ pub struct ScoreArgs {
     /// Output: .csv or .parquet, one row per (era, model, target).
     #[arg(long)]
     pub out: PathBuf,
+    /// Layout of --out: long (one row per era, model and target; a column per metric) or
+    /// wide (one row per era; a column per model and metric, `MODEL/METRIC`, or
+    /// `MODEL/TARGET/METRIC` with several targets).
+    #[arg(long, value_enum, default_value_t = Layout::Long)]
+    pub layout: Layout,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
     /// Print how long reading, scoring and writing took (stderr).
     #[arg(long)]
     pub timings: bool,
+}
+
+/// The layout of `score`'s output table.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layout {
+    /// One row per (era, model, target), one column per metric.
+    Long,
+    /// One row per era, one column per model and metric.
+    Wide,
 }
 
 /// Parsed and checked flags, before any file is read.
@@ -188,11 +203,11 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
         eprintln!("warning: {w}");
     }
     let scored = started.elapsed();
-    write_frame_unstaged(
-        &checked.out_tmp,
-        &report_frame(&args.out, &report)?,
-        &args.out,
-    )?;
+    let frame = match args.layout {
+        Layout::Long => report_frame(&args.out, &report)?,
+        Layout::Wide => wide_frame(&args.out, &WideScores::of(&report))?,
+    };
+    write_frame_unstaged(&checked.out_tmp, &frame, &args.out)?;
     checked.out.commit()?;
     if args.timings {
         let written = started.elapsed();
@@ -248,6 +263,21 @@ pub fn report_frame(path: &std::path::Path, report: &ScoreReport) -> anyhow::Res
                 report.rows.iter().map(|r| r.values[k]).collect(),
                 FloatWidth::F64,
             ),
+        });
+    }
+    Ok(Frame::new(path, columns)?)
+}
+
+/// The wide table: era, then one column per model and metric.
+pub fn wide_frame(path: &std::path::Path, wide: &WideScores) -> anyhow::Result<Frame> {
+    let mut columns = vec![Column {
+        name: "era".into(),
+        values: Values::Text(wide.eras.iter().collect()),
+    }];
+    for (name, v) in wide.columns.iter().zip(&wide.values) {
+        columns.push(Column {
+            name: name.clone(),
+            values: Values::Float(v.clone(), FloatWidth::F64),
         });
     }
     Ok(Frame::new(path, columns)?)

@@ -139,7 +139,7 @@ pub fn summarise(
                     let values = column(k);
                     MetricSeries {
                         name: m.name(),
-                        stats: EraStats::new(&values, apy),
+                        stats: EraStats::for_metric(&values, &m.name(), apy),
                         values,
                     }
                 })
@@ -148,7 +148,7 @@ pub fn summarise(
                 let values = payout_scores(&column(c), &column(m), weights);
                 metrics.push(MetricSeries {
                     name: PAYOUT.to_string(),
-                    stats: EraStats::new(&values, apy),
+                    stats: EraStats::for_metric(&values, PAYOUT, apy),
                     values,
                 });
             }

@@ -30,6 +30,7 @@ pub mod read;
 pub mod score;
 pub mod signals;
 pub mod stats;
+pub mod wide;
 
 use std::path::PathBuf;
 

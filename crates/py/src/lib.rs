@@ -20,6 +20,7 @@ pub mod dropin;
 pub mod frames;
 pub mod neutralize;
 pub mod payout;
+pub mod wide;
 
 /// Kernel refusals that mirror an `assert` in numerai-tools raise `AssertionError`, as the
 /// reference does; the rest are bad arguments.
@@ -41,5 +42,6 @@ fn _erascore(m: &Bound<'_, PyModule>) -> PyResult<()> {
     compare::register(m)?;
     payout::register(m)?;
     neutralize::register(m)?;
+    wide::register(m)?;
     Ok(())
 }

@@ -21,6 +21,7 @@ pub mod compare;
 pub mod compare_files;
 pub mod html;
 pub mod payout;
+pub mod summary_table;
 
 /// Minimal HTML escaping for text and attribute values.
 pub fn escape(s: &str) -> String {
@@ -187,14 +188,16 @@ fn number(x: f64) -> Value {
     serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
 }
 
-/// `{"models": {MODEL: {TARGET: {METRIC: {STAT: value}}}}, ...}`; NaN is null.
+/// `{"models": {MODEL: {TARGET: {METRIC: {STAT: value}}}}, ...}`; NaN is null; a statistic
+/// that means nothing for a metric ([`Stat::applies_to`]: the APY of a feature exposure) is
+/// left out.
 pub fn summary_json(groups: &[ModelTarget], info: &RunInfo) -> Value {
     let mut models = Map::new();
     for g in groups {
         let mut metrics = Map::new();
         for m in &g.metrics {
             let mut stats = Map::new();
-            for stat in Stat::ALL {
+            for stat in Stat::ALL.into_iter().filter(|s| s.applies_to(&m.name)) {
                 let v = match stat {
                     Stat::Eras => Value::from(m.stats.eras),
                     _ => number(m.stats.get(stat)),
