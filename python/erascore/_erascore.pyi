@@ -98,6 +98,20 @@ def spearman(a: F64, b: F64) -> float:
 def orthogonalize(v: F64, u: F64) -> F64:
     """Per column of ``v``: ``v - u (vᵀu)/(uᵀu)``."""
 
+def churn(s1: F64, s2: F64) -> float:
+    """``1 - spearman(s1, s2)``; ``AssertionError`` when a side is constant."""
+
+def churn_top_bottom(
+    ids1: npt.NDArray[np.int64], s1: F64, ids2: npt.NDArray[np.int64], s2: F64, k: int
+) -> float:
+    """1 minus the mean share of id codes among both series' ``k`` highest and lowest."""
+
+def turnover(w1: F64, w2: F64) -> float:
+    """``Σ |w1 - w2| / 2``."""
+
+def neutral_signal(signal: F64, neutralizers: Any) -> F64:
+    """``g(signal)`` neutralized against the neutralizers; all NaN when nothing is left."""
+
 def score_frames(
     data: Any,
     predictions: Any,
