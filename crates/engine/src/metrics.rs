@@ -141,8 +141,8 @@ impl Metric {
         )
     }
 
-    /// Whether the metric neutralizes against the Signals neutralizers (`--neutralizers`,
-    /// else the data's features).
+    /// Whether the metric neutralizes against the Signals neutralizers (the neutralizers
+    /// table, else the data's features).
     pub fn needs_neutralizers(&self) -> bool {
         matches!(
             self,
@@ -155,7 +155,7 @@ impl Metric {
         )
     }
 
-    /// Whether the metric compares with the previous submission (`--previous`).
+    /// Whether the metric compares with the previous submission.
     pub fn needs_previous(&self) -> bool {
         matches!(
             self,
@@ -166,6 +166,13 @@ impl Metric {
     /// Whether the metric builds neutralized portfolio weights (and so reads sample weights).
     pub fn needs_sample_weights(&self) -> bool {
         matches!(self, Metric::Alpha | Metric::Mpc | Metric::Turnover)
+    }
+
+    /// Whether the metric is a Signals metric (it neutralizes against the Signals
+    /// neutralizers or compares with an earlier submission): its rows are matched on
+    /// (era, id).
+    pub fn is_signals(&self) -> bool {
+        self.needs_neutralizers() || self.needs_previous()
     }
 
     /// Whether the metric is numerai_corr (over all rows or the top and bottom).
