@@ -586,14 +586,15 @@ class Bench:
     # -- output -------------------------------------------------------------------------
     def table(self, header, rows):
         if self.a.markdown:
-            esc = lambda r: [str(x).replace("|", "\\|") for x in r]
+            def esc(r):
+                return [str(x).replace("|", "\\|") for x in r]
             out = ["| " + " | ".join(esc(header)) + " |",
                    "| " + " | ".join("---" if i == 0 else "---:" for i in range(len(header))) + " |"]
             out += ["| " + " | ".join(esc(r)) + " |" for r in rows]
         else:
             w = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
-            line = lambda r: "  ".join(str(x).ljust(w[i]) if i == 0 else str(x).rjust(w[i])
-                                       for i, x in enumerate(r))
+            def line(r):
+                return "  ".join(str(x).ljust(w[i]) if i == 0 else str(x).rjust(w[i]) for i, x in enumerate(r))
             out = [line(header), "  ".join("-" * x for x in w)] + [line(r) for r in rows]
         return "\n".join(out)
 

@@ -106,7 +106,7 @@ for target in ["target", "target_aux", "target_f64"]:
 # the era that has one, predicted or not. A separate generator keeps the files above unchanged.
 prng = np.random.default_rng(11)
 keep = []
-for era, de in data.groupby("era"):
+for _era, de in data.groupby("era"):
     keep.extend(prng.choice(de.index.to_numpy(), size=int(round(0.88 * len(de))), replace=False))
 partial = preds.loc[sorted(keep)]
 partial.sample(frac=1, random_state=5).to_csv(os.path.join(OUT, "predictions_partial.csv"), index_label="id")

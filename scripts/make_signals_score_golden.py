@@ -44,7 +44,7 @@ eras = ["0001", "0002", "0003", "0004"]
 models = ["model_a", "model_b", "model_ties"]
 
 data_frames, pred_frames, neut_frames, sw_frames, meta_frames = [], [], [], [], []
-for e, era in enumerate(eras):
+for era in eras:
     # The universe changes a little from era to era.
     universe = sorted(rng.choice(tickers, size=300, replace=False))
     n = len(universe)

@@ -8,6 +8,8 @@
   payout rule, as ``erascore payout`` simulates them.
 - ``erascore.compare(data, predictions, stakes, configs, ...)``: scoring configurations
   compared over a tournament, as ``erascore compare`` computes them.
+- ``erascore.neutralize(data, predictions, proportion=..., features=...)``: predictions
+  neutralized era by era, as ``erascore neutralize`` writes them.
 - ``erascore.ray.score`` / ``.diagnostics`` / ``.compare``: the same over a Ray cluster.
 - ``erascore.numerai_tools.scoring`` / ``.signals`` / ``.submissions``: a drop-in for
   numerai-tools 0.7.2 (change the import, keep the code).
@@ -23,7 +25,7 @@ from erascore._erascore import __version__
 
 __all__ = [
     "score", "diagnostics", "Diagnostics", "payout", "Payout", "compare", "Compare",
-    "numerai_tools", "ray", "__version__",
+    "neutralize", "numerai_tools", "ray", "exceptions", "__version__",
 ]
 
 
@@ -32,7 +34,11 @@ def __getattr__(name: str) -> Any:
         from erascore import _frames
 
         return getattr(_frames, name)
-    if name in ("numerai_tools", "ray"):
+    if name == "neutralize":
+        from erascore import _neutralize
+
+        return _neutralize.neutralize
+    if name in ("numerai_tools", "ray", "exceptions"):
         import importlib
 
         return importlib.import_module(f"erascore.{name}")

@@ -102,12 +102,12 @@ def score_frames(
     data: Any,
     predictions: Any,
     meta_model: Any,
-    meta_model_column: str,
+    meta_model_column: Optional[str],
     benchmark: Any,
     benchmark_column: Optional[str],
     *,
     targets: Sequence[str],
-    metrics: Sequence[str],
+    metrics: Optional[Sequence[str]],
     features: Optional[Sequence[str]],
     models: Optional[Sequence[str]],
     max_filtered_ratio: float,
@@ -127,8 +127,37 @@ def score_frames(
     ``neutralizers``, ``sample_weights``, ``previous`` and ``stakes`` (model, stake) are
     the Signals inputs of ``erascore score``; stakes without a meta model build it."""
 
-def score_plan(metrics: Sequence[str], max_filtered_ratio: float) -> List[str]:
-    """The argument checks ``score_frames`` makes before reading; the metric names."""
+def neutralize_frames(
+    data: Any,
+    predictions: Any,
+    *,
+    proportion: float,
+    features: Optional[Sequence[str]] = None,
+    neutralizers: Any = None,
+    models: Optional[Sequence[str]] = None,
+    submission: bool = False,
+    model: Optional[str] = None,
+) -> Tuple[List[str], List[str], List[str], List[F64], List[str]]:
+    """Neutralizes paths or ``__arrow_c_stream__`` tables with the engine of ``erascore
+    neutralize``: ``(ids, the era of each row, column names, one array per column,
+    warnings)``."""
+
+def score_plan(
+    metrics: Optional[Sequence[str]],
+    max_filtered_ratio: float,
+    *,
+    targets: Sequence[str],
+    meta_model: bool = False,
+    benchmark: bool = False,
+    example: bool = False,
+    stakes: bool = False,
+    neutralizers: bool = False,
+    sample_weights: bool = False,
+    previous: bool = False,
+) -> Tuple[List[str], bool, bool]:
+    """The engine's decisions for ``score_frames`` before anything is read (the booleans:
+    which optional inputs are given): ``(metric names, whether the data's features are
+    read, whether it is a Signals run)``; ``metrics=None``: the default metrics."""
 
 def data_eras(data: Any) -> List[str]:
     """The data's eras in scoring order (from the id and era columns only)."""
@@ -148,9 +177,11 @@ def diagnostics_plan(
     neutralizers: bool = False,
     stakes: bool = False,
     previous: bool = False,
+    sample_weights: bool = False,
 ) -> Tuple[List[str], List[str]]:
     """Checks diagnostics' arguments and ``out``; ``(metric names, not computed)``. ``meta``:
-    a meta model table or stakes; the last three: which Signals inputs were given."""
+    a meta model table; the last four: which Signals inputs were given (stakes alone
+    build the meta model)."""
 
 def diagnostics_from_scores(
     eras: Sequence[str],
@@ -237,11 +268,11 @@ def diagnostics_frames(
     data: Any,
     predictions: Any,
     meta_model: Any,
-    meta_model_column: str,
+    meta_model_column: Optional[str],
     benchmark: Any,
     benchmark_column: Optional[str],
     example: Any,
-    example_column: str,
+    example_column: Optional[str],
     *,
     targets: Sequence[str],
     features: Optional[Sequence[str]],

@@ -62,10 +62,8 @@ def _series_frame(table: Any, column: str, id_col: str) -> Any:
     as the value column, its index as the ``id_col`` column."""
     if isinstance(table, pd.Series):
         name = table.name if table.name is not None else column
-        index = table.index
-        return table.rename_axis(index.name if index.name is not None else id_col).to_frame(
-            str(name)
-        )
+        index_name = str(table.index.name) if table.index.name is not None else id_col
+        return table.rename_axis(index_name).to_frame(str(name))
     return table
 
 
@@ -110,7 +108,7 @@ def _progress_bar(show: Optional[bool]) -> Optional[Callable[[int, int], None]]:
     if show is False or (show is None and not (sys.stderr.isatty() or "ipykernel" in sys.modules)):
         return None
     try:
-        from tqdm.auto import tqdm  # type: ignore
+        from tqdm.auto import tqdm
     except ImportError:
         tqdm = None
     state: dict = {}
@@ -676,7 +674,7 @@ def _configs_arg(configs: Any) -> tuple:
     )
 
 
-def _paths(**named: Any) -> list:
+def _paths(**named: Any) -> "list[str]":
     out = []
     for what, value in named.items():
         if not isinstance(value, (str, os.PathLike)):

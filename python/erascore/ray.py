@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Any, Callable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union, cast
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from erascore import _erascore as _rs
@@ -60,11 +61,11 @@ def _cluster_cpus(ray: Any) -> int:
     return max(1, int(ray.cluster_resources().get("CPU", 1)))
 
 
-def _chunks(items: Sequence, size: int) -> List[list]:
+def _chunks(items: Sequence[Any], size: int) -> List[List[Any]]:
     return [list(items[i : i + size]) for i in range(0, len(items), size)]
 
 
-def _model_names(predictions: Any, models: Optional[Sequence[str]]) -> Optional[list]:
+def _model_names(predictions: Any, models: Optional[Sequence[str]]) -> Optional[List[Any]]:
     """The model columns a job scores, when the driver can tell without reading values:
     ``models``, or a parquet file's / an Arrow table's non-key columns. ``None``: leave the
     choice to the engine (one share of models)."""
@@ -104,7 +105,8 @@ def _worker_threads() -> None:
         try:
             import ray
 
-            cpus = ray.get_runtime_context().get_assigned_resources().get("CPU", 1)
+            context: Any = ray.get_runtime_context()
+            cpus = context.get_assigned_resources().get("CPU", 1)
         except Exception:  # pragma: no cover - outside a task
             cpus = 1
         os.environ["RAYON_NUM_THREADS"] = str(max(1, int(math.ceil(cpus))))
@@ -125,12 +127,12 @@ def _score_share(
     example: Any,
     neutralizers: Any,
     sample_weights: Any,
-    previous: Optional[list],
-    kwargs: dict,
-    eras: list,
-    models: Optional[list],
+    previous: Optional[List[Any]],
+    kwargs: Dict[str, Any],
+    eras: List[Any],
+    models: Optional[List[Any]],
     cwd: str,
-) -> tuple:
+) -> Tuple[Any, ...]:
     """One share: the engine on ``eras`` (and ``models``), every whole-data check made."""
     _worker_threads()
     _in_driver_dir(cwd)
@@ -160,13 +162,13 @@ def _score_share(
 
 def _run_shares(
     ray: Any,
-    tables: tuple,
-    kwargs: dict,
-    era_shares: List[list],
-    model_shares: List[Optional[list]],
+    tables: Tuple[Any, ...],
+    kwargs: Dict[str, Any],
+    era_shares: List[List[Any]],
+    model_shares: List[Optional[List[Any]]],
     max_retries: int,
     progress: Optional[Callable[[int, int], None]],
-) -> List[tuple]:
+) -> List[Tuple[Any, ...]]:
     """Runs every (era share, model share) task; returns their results in share order
     (era share major)."""
     remote = ray.remote(num_cpus=1, max_retries=max_retries, retry_exceptions=False)(_score_share)
@@ -189,7 +191,7 @@ def _run_shares(
     return _gather(ray, tasks, finished)
 
 
-def _drain(ray: Any, pending: dict) -> None:
+def _drain(ray: Any, pending: Dict[str, Any]) -> None:
     """Cancels the shares still running (a share in Rust sees the cancellation within
     100 ms) and collects their outcomes, so Ray does not log them as unhandled errors."""
     for ref in pending:
@@ -202,16 +204,16 @@ def _drain(ray: Any, pending: dict) -> None:
 
 
 def _merge(
-    parts: List[tuple], targets: Sequence[str], model_order: Optional[Sequence[str]], split_models: bool
-) -> tuple:
+    parts: List[Tuple[Any, ...]], targets: Sequence[str], model_order: Optional[Sequence[str]], split_models: bool
+) -> Tuple[Any, ...]:
     """The shares' columns as one engine report: rows by era, then target, then model (the
     engine's order), and the warnings, each once, whole-data ones first."""
-    eras: list = []
-    models: list = []
-    tgts: list = []
+    eras: List[Any] = []
+    models: List[Any] = []
+    tgts: List[Any] = []
     names = parts[0][3] if parts else []
-    values: List[list] = [[] for _ in names]
-    warnings: list = []
+    values: List[List[Any]] = [[] for _ in names]
+    warnings: List[Any] = []
     for e, m, t, _, v, w in parts:
         eras.extend(e)
         models.extend(m)
@@ -244,7 +246,7 @@ def _shares(
     eras_per_task: Optional[int],
     models_per_task: Optional[int],
     signals: bool = False,
-) -> Tuple[List[list], List[Optional[list]], Optional[list]]:
+) -> Tuple[List[List[Any]], List[Optional[List[Any]]], Optional[List[Any]]]:
     """Era shares (contiguous runs of the engine's era order) and model shares. A Signals
     run (``signals``: a Signals input or metric) has one model share: stakes build the
     meta model and the meta portfolio of mpc from every staked model of an era (and each
@@ -262,9 +264,9 @@ def _shares(
         raise ValueError(f"models_per_task must be at least 1, got {models_per_task}")
     per = models_per_task if models_per_task is not None else _MODELS_PER_TASK
     if names is None or len(names) <= per or signals:
-        model_shares: List[Optional[list]] = [list(models) if models is not None else None]
+        model_shares: List[Optional[List[Any]]] = [list(models) if models is not None else None]
     else:
-        model_shares = _chunks(names, int(per))
+        model_shares = [*_chunks(names, int(per))]
     return era_shares, model_shares, names
 
 
@@ -392,7 +394,7 @@ def diagnostics(
     mmc_multiplier: float = 2.0,
     max_filtered_ratio: float = 0.2,
     target_pow15: bool = True,
-    out: Optional[Union[str, os.PathLike]] = None,
+    out: Optional[Union[str, os.PathLike[str]]] = None,
     progress: Optional[bool] = None,
     neutralizers: Optional[Table] = None,
     sample_weights: Optional[Table] = None,
@@ -477,8 +479,8 @@ def diagnostics(
 
 def _compare_share(
     data: str, predictions: str, stakes: str, toml_path: Optional[str], json_text: Optional[str],
-    kwargs: dict, eras: list, cwd: str,
-) -> dict:
+    kwargs: Dict[str, Any], eras: List[Any], cwd: str,
+) -> Dict[str, Any]:
     """One share of a compare: every model under every configuration over ``eras``."""
     _worker_threads()
     _in_driver_dir(cwd)
@@ -486,16 +488,16 @@ def _compare_share(
 
 
 def compare(
-    data: Union[str, os.PathLike],
-    predictions: Union[str, os.PathLike],
-    stakes: Union[str, os.PathLike],
+    data: Union[str, os.PathLike[str]],
+    predictions: Union[str, os.PathLike[str]],
+    stakes: Union[str, os.PathLike[str]],
     configs: Any,
     *,
     max_filtered_ratio: float = 0.2,
     target_pow15: bool = True,
     max_values: int = 150_000_000,
-    out: Optional[Union[str, os.PathLike]] = None,
-    benchmark: Optional[Union[str, os.PathLike]] = None,
+    out: Optional[Union[str, os.PathLike[str]]] = None,
+    benchmark: Optional[Union[str, os.PathLike[str]]] = None,
     benchmark_col: Optional[str] = None,
     address: Optional[str] = None,
     eras_per_task: Optional[int] = None,
@@ -514,12 +516,12 @@ def compare(
     see :func:`score`.
     """
     ray = _connect(address)
-    data, predictions, stakes = _frames._paths(data=data, predictions=predictions, stakes=stakes)
+    data_path, predictions_path, stakes_path = _frames._paths(data=data, predictions=predictions, stakes=stakes)
     (benchmark,) = _frames._paths(benchmark=benchmark) if benchmark is not None else (None,)
     toml_path, json_text = _frames._configs_arg(configs)
     out_path = os.fspath(out) if out is not None else None
     eras, _ = _rs.compare_plan(
-        data, predictions, stakes, toml_path, json_text,
+        data_path, predictions_path, stakes_path, toml_path, json_text,
         max_filtered_ratio=float(max_filtered_ratio), out=out_path,
         benchmark=benchmark, benchmark_column=benchmark_col,
     )
@@ -534,10 +536,10 @@ def compare(
     )
     remote = ray.remote(num_cpus=1, max_retries=max_retries, retry_exceptions=False)(_compare_share)
     cwd = os.getcwd()
-    refs = [remote.remote(data, predictions, stakes, toml_path, json_text, kwargs, s, cwd) for s in shares]
+    refs = [remote.remote(data_path, predictions_path, stakes_path, toml_path, json_text, kwargs, s, cwd) for s in shares]
     parts = _gather(ray, refs)
-    rounds: list = []
-    warnings: list = []
+    rounds: List[Any] = []
+    warnings: List[Any] = []
     for p in parts:
         rounds.extend(p["rounds"])
         for w in p["warnings"]:
@@ -545,26 +547,27 @@ def compare(
                 warnings.append(w)
     n_configs = len(parts[0]["first"])
 
-    def joined(key: str, c: int) -> Optional[np.ndarray]:
+    def joined(key: str, c: int) -> Optional[npt.NDArray[np.float64]]:
         blocks = [p[key][c] for p in parts]
         if blocks[0] is None:
             return None
         return np.ascontiguousarray(np.concatenate(blocks, axis=1))
 
     result = _rs.compare_from_scores(
-        predictions, stakes, toml_path, json_text, rounds,
-        [joined("first", c) for c in range(n_configs)],
+        predictions_path, stakes_path, toml_path, json_text, rounds,
+        # every configuration has a first score; only some a second
+        [cast(npt.NDArray[np.float64], joined("first", c)) for c in range(n_configs)],
         [joined("second", c) for c in range(n_configs)],
         warnings, max(p["chunks"] for p in parts), out=out_path,
     )
     return _frames._compare(result)
 
 
-def _gather(ray: Any, refs: list, finished: Optional[Callable[[int], None]] = None) -> list:
+def _gather(ray: Any, refs: List[Any], finished: Optional[Callable[[int], None]] = None) -> List[Any]:
     """The results of ``refs`` in order; the first failure cancels the rest and is raised
     as the engine raised it (type and message), not wrapped in Ray's error."""
     pending = {r: k for k, r in enumerate(refs)}
-    results: dict = {}
+    results: Dict[int, Any] = {}
     try:
         while pending:
             ready, _ = ray.wait(list(pending), num_returns=1)

@@ -111,3 +111,24 @@ pub fn check_outputs(
     }
     Ok(())
 }
+
+/// The table formats a `--out` of a table may name, by extension.
+pub const TABLE_EXTENSIONS: [&str; 2] = ["csv", "parquet"];
+
+/// Refuses a table output whose extension names no format it can be written in (`x.txt`
+/// was once written as CSV without a word): the flag, the path and the accepted
+/// extensions are named.
+pub fn check_table_out(flag: &str, path: &Path) -> anyhow::Result<()> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match ext {
+        Some(e) if TABLE_EXTENSIONS.contains(&e.as_str()) => Ok(()),
+        _ => anyhow::bail!(
+            "{flag} {}: a table is written as .csv or .parquet; name the file with one of \
+             these extensions",
+            path.display()
+        ),
+    }
+}

@@ -89,7 +89,7 @@ pub struct InputArgs {
 
 /// A size in bytes: a number with an optional unit K, M, G or T (powers of 1024; a
 /// trailing B or iB is allowed).
-fn parse_bytes(s: &str) -> Result<u64, String> {
+pub(crate) fn parse_bytes(s: &str) -> Result<u64, String> {
     let t = s.trim();
     let lower = t.to_ascii_lowercase();
     let body = lower

@@ -12,6 +12,7 @@ mod diagnostics_cmd;
 mod flags;
 mod load;
 mod metamodel_cmd;
+mod neutralize_cmd;
 mod payout_cmd;
 mod score_cmd;
 mod stakes;
@@ -50,6 +51,9 @@ enum Command {
     Validate(validate_cmd::ValidateArgs),
     /// Compare scoring and payout configurations over every model of a tournament.
     Compare(compare_cmd::CompareArgs),
+    /// Neutralize predictions era by era against features or neutralizers; optionally
+    /// write a submission.
+    Neutralize(neutralize_cmd::NeutralizeArgs),
 }
 
 fn main() {
@@ -77,6 +81,7 @@ fn main() {
         Command::Payout(a) => payout_cmd::run(a),
         Command::Validate(a) => validate_cmd::run(a),
         Command::Compare(a) => compare_cmd::run(a),
+        Command::Neutralize(a) => neutralize_cmd::run(a),
     };
     if let Err(e) = result {
         eprintln!("error: {}", common::render(&e));

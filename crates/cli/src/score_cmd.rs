@@ -14,7 +14,7 @@ use erascore_io::frame::{write_frame_unstaged, Column, Frame, Values};
 use erascore_io::output::OutputFiles;
 use erascore_io::FloatWidth;
 
-use crate::common::{check_outputs, fmt, progress, table, usage};
+use crate::common::{check_outputs, check_table_out, fmt, progress, table, usage};
 use crate::flags::{BenchmarkArgs, InputArgs, SignalsArgs};
 use crate::load::{load, Loaded, ReferenceRequest};
 
@@ -85,6 +85,7 @@ fn check_flags(args: &ScoreArgs) -> anyhow::Result<ScoreRequest> {
         ("--benchmark", args.bench.benchmark.as_deref()),
     ]);
     inputs.extend(args.signals.paths());
+    check_table_out("--out", &args.out)?;
     check_outputs(&[("--out", &args.out)], &inputs)?;
     let mut out = OutputFiles::new();
     let out_tmp = out.stage(&args.out).context("--out")?;

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 
-use erascore_engine::submission::{clean, validate, Tournament};
 use erascore_io::frame::{read_frame, write_frame, Column, Frame, Values};
 use erascore_io::{FloatWidth, Strings};
+use erascore_submission::{clean, validate, Tournament};
 
 /// Flags of `erascore validate`.
 #[derive(Args, Debug, Clone)]
@@ -59,6 +59,9 @@ impl From<TournamentArg> for Tournament {
 /// when the submission is invalid.
 pub fn run(args: &ValidateArgs) -> anyhow::Result<()> {
     let tournament: Tournament = args.tournament.into();
+    if let Some(clean) = &args.clean {
+        crate::common::check_table_out("--clean", clean).map_err(crate::common::usage)?;
+    }
     let submission = read_frame(&args.submission)?;
     let live = args
         .live_ids

@@ -6,8 +6,9 @@
 //! rayon task with sequential kernels, so results do not depend on the number of threads.
 //! Each era's neutralizer factorization is built once and shared by every model and every
 //! target with the same rows. Statistics over eras (mean, Sharpe, drawdowns...) live in
-//! [`stats`]; submission checks and cleaning (numerai-tools `submissions.py`) in
-//! [`submission`]; Signals' per-era scores in [`signals`]; `erascore compare` in [`compare`].
+//! [`stats`]; neutralized predictions (`erascore neutralize`) in [`neutralize`]; Signals'
+//! per-era scores in [`signals`]; `erascore compare` in [`compare`]. Submission checks and
+//! cleaning are a crate of their own, `erascore-submission`.
 //!
 //! ```no_run
 //! use erascore_engine::metrics::Metric;
@@ -22,11 +23,11 @@ mod era_scores;
 pub mod inputs;
 pub mod meta_model;
 pub mod metrics;
+pub mod neutralize;
 pub mod request;
 pub mod score;
 pub mod signals;
 pub mod stats;
-pub mod submission;
 
 use std::path::PathBuf;
 

@@ -357,7 +357,7 @@ fn run(
 /// Every data row of one era, in file order: a run of consecutive rows while the era's rows
 /// are (files grouped by era), which costs nothing per row, else the list of rows.
 #[derive(Debug, Clone)]
-enum EraSpan {
+pub(crate) enum EraSpan {
     Run(std::ops::Range<u32>),
     Rows(Vec<u32>),
 }
@@ -370,7 +370,7 @@ impl Default for EraSpan {
 
 impl EraSpan {
     /// Adds `row`, which comes after every row already in.
-    fn push(&mut self, row: u32) {
+    pub(crate) fn push(&mut self, row: u32) {
         match self {
             EraSpan::Run(r) if r.start == r.end => *r = row..row + 1,
             EraSpan::Run(r) if r.end == row => r.end += 1,
@@ -383,14 +383,14 @@ impl EraSpan {
         }
     }
 
-    fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         match self {
             EraSpan::Run(r) => r.len(),
             EraSpan::Rows(rows) => rows.len(),
         }
     }
 
-    fn rows(&self) -> Vec<u32> {
+    pub(crate) fn rows(&self) -> Vec<u32> {
         match self {
             EraSpan::Run(r) => r.clone().collect(),
             EraSpan::Rows(rows) => rows.clone(),
@@ -459,17 +459,19 @@ fn era_batches(
 
 /// Scores `eras` batch by batch: a reader thread decodes the features of the next batch
 /// (its row groups in parallel) while the eras of the current one are scored in parallel;
-/// results come back in era order.
-fn stream_eras<F>(
+/// results come back in era order. `era_all` names the rows whose features each era needs
+/// (every row of the era for scoring; the predicted rows for `neutralize`).
+pub(crate) fn stream_eras<T, F>(
     streaming: &Streaming<'_>,
     data: &Dataset,
     eras: &[usize],
     era_rows: &[Vec<u32>],
     era_all: &[EraSpan],
     score_one: &F,
-) -> Result<Vec<EraResult>, EngineError>
+) -> Result<Vec<T>, EngineError>
 where
-    F: Fn(usize, &EraFeatures<'_>) -> Result<EraResult, EngineError> + Sync,
+    T: Send,
+    F: Fn(usize, &EraFeatures<'_>) -> Result<T, EngineError> + Sync,
 {
     let batches = era_batches(streaming, data, eras, era_all)?;
     let reader = streaming.features;

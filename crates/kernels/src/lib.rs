@@ -40,6 +40,7 @@ pub mod meta_portfolio;
 pub mod neutral_churn;
 pub mod neutral_scores;
 pub mod neutralize;
+pub mod neutralized;
 pub mod neutralized_weights;
 pub mod pearson;
 pub mod rank;

@@ -72,7 +72,7 @@ fn import_stream(obj: &Bound<'_, PyAny>) -> PyResult<RecordBatchStreamReader> {
         .map_err(|e| error(Kind::Data, format!("reading the Arrow stream: {e}")))
 }
 
-fn source(obj: &Bound<'_, PyAny>, label: &str) -> PyResult<Source> {
+pub(crate) fn source(obj: &Bound<'_, PyAny>, label: &str) -> PyResult<Source> {
     if let Ok(path) = obj.extract::<PathBuf>() {
         return Ok(Source::Path(path));
     }
@@ -93,7 +93,7 @@ fn source(obj: &Bound<'_, PyAny>, label: &str) -> PyResult<Source> {
 /// a time while scoring, as the CLI does); a share of a distributed job (`eras`) reads
 /// features and targets only of the row groups that may hold its eras; an Arrow stream is
 /// read whole.
-fn load_dataset(
+pub(crate) fn load_dataset(
     src: Source,
     request: &DatasetRequest,
     eras: Option<&[String]>,
@@ -116,7 +116,10 @@ fn load_dataset(
 
 /// The predictions: from a file, only the id, era and model columns are decoded (as the
 /// CLI reads them), so a worker given a share of the models reads only those.
-fn load_predictions(src: Source, models: Option<&[String]>) -> Result<Predictions, EngineError> {
+pub(crate) fn load_predictions(
+    src: Source,
+    models: Option<&[String]>,
+) -> Result<Predictions, EngineError> {
     match src {
         Source::Path(p) => read_predictions(&p, models),
         stream => Predictions::from_frame(load_frame(stream)?, models),

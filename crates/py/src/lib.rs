@@ -19,6 +19,7 @@ pub mod compare;
 pub mod dropin;
 mod errors;
 pub mod frames;
+pub mod neutralize;
 pub mod payout;
 
 /// Kernel refusals that mirror an `assert` in numerai-tools raise `AssertionError`, as the
@@ -40,5 +41,6 @@ fn _erascore(m: &Bound<'_, PyModule>) -> PyResult<()> {
     frames::register(m)?;
     compare::register(m)?;
     payout::register(m)?;
+    neutralize::register(m)?;
     Ok(())
 }

@@ -216,7 +216,7 @@ def tie_broken_rank(df: pd.DataFrame) -> pd.DataFrame:
 
 def tie_kept_rank(s: S1) -> S1:
     """Rank columns, ties sharing their average rank."""
-    return cast(S1, rank(s, "average"))
+    return rank(s, "average")
 
 
 def min_max_normalize(s: pd.Series) -> pd.Series:

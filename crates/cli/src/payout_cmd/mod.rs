@@ -239,6 +239,9 @@ fn check_flags(args: &PayoutArgs) -> anyhow::Result<PayoutRequest> {
     if let Some(c) = &args.chart {
         format_of(c)?;
     }
+    if let Some(out) = &args.out {
+        crate::common::check_table_out("--out", out)?;
+    }
     let outputs: Vec<(&str, &Path)> = [
         ("--out", &args.out),
         ("--json", &args.json),

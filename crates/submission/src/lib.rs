@@ -21,6 +21,7 @@
 //! [`clean`] is `clean_submission(..., rank_and_fill=True)` after `remap_ids`: the universe
 //! left-joined with the submission, first row per id kept, sorted by id, tie-kept ranked
 //! with missing tickers at 0.5.
+#![deny(missing_docs)]
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
