@@ -1,5 +1,6 @@
 //! The per-era metric catalogue and its names on the command line and in outputs.
 
+use crate::request::Input;
 use crate::EngineError;
 
 /// One per-era metric.
@@ -55,7 +56,10 @@ impl Metric {
             }
         }
         if out.is_empty() {
-            return Err(EngineError::Config("no metrics requested".into()));
+            return Err(EngineError::Request(crate::message![
+                Input::Metrics,
+                ": no metrics requested"
+            ]));
         }
         Ok(out)
     }
@@ -94,11 +98,11 @@ impl Metric {
                 } else if let Some(n) = tb("churn_tb") {
                     Metric::ChurnTopBottom(n)
                 } else {
-                    return Err(EngineError::Config(format!(
-                        "unknown metric '{name}' (known: corr, corr_tbN, mmc, mmc_tbN, bmc, fnc, \
-                         spearman, pearson, fexp_max, corr_with_example, nc, ncontrib, alpha, \
-                         mpc, churn, churn_tbN, neutral_churn, turnover)"
-                    )));
+                    return Err(EngineError::Request(crate::message![format!(
+                        "unknown metric '{name}' (known: corr, corr_tbN, mmc, mmc_tbN, \
+                             bmc, fnc, spearman, pearson, fexp_max, corr_with_example, nc, \
+                             ncontrib, alpha, mpc, churn, churn_tbN, neutral_churn, turnover)"
+                    )]));
                 }
             }
         })

@@ -558,7 +558,7 @@ fn resolve_score(
     let metrics = metrics
         .map(|m| Metric::parse_list(&m.join(",")))
         .transpose()
-        .map_err(|e| error(Kind::Argument, format!("metrics=: {}", e.render(&keyword))))?;
+        .map_err(engine_err)?;
     ScoreRequest {
         metrics,
         targets: targets.to_vec(),
