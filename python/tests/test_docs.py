@@ -120,12 +120,15 @@ def workspace(tmp_path_factory) -> Path:
           "--seed", "3", "--out", str(root / "sig"))
     # compare.md's configuration file is the one every `--configs rules.toml` uses.
     (root / "rules.toml").write_text(_rules_toml())
-    # A valid classic submission of the last era's ids.
-    data = pd.read_parquet(example / "data.parquet", columns=["id", "era"])
-    live = data[data["era"] == data["era"].max()][["id"]]
+    # The live data: the last era's rows (their ids are the live universe), and a valid
+    # classic submission of them.
+    data = pd.read_parquet(example / "data.parquet")
+    live = data[data["era"] == data["era"].max()]
     live.to_parquet(root / "live.parquet", index=False)
-    submission = live.assign(prediction=(pd.Series(range(len(live)), index=live.index) + 0.5) / len(live))
-    submission.to_csv(root / "submission.csv", index=False)
+    ranks = (pd.Series(range(len(live)), index=live.index) + 0.5) / len(live)
+    live[["id"]].assign(prediction=ranks).to_csv(root / "submission.csv", index=False)
+    preds = pd.read_parquet(example / "predictions.parquet")
+    preds[preds["id"].isin(live["id"])].to_parquet(root / "live_preds.parquet", index=False)
     return root
 
 

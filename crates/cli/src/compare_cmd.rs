@@ -11,17 +11,18 @@ use erascore_engine::compare::{
     compare, require_benchmark, scores_bmc, scoring_groups, CompareInputs, CompareReport, EraLoader,
 };
 use erascore_engine::inputs::Predictions;
+use erascore_engine::read::compare_configs::compare_request;
+pub use erascore_engine::read::compare_configs::read_configs;
+use erascore_engine::read::predictions::{self, Shape};
+use erascore_engine::read::stakes::compare_stakes;
 use erascore_engine::request::check_max_filtered_ratio;
 use erascore_engine::EngineError;
 use erascore_io::dataset::read_dataset;
 use erascore_io::era::era_order;
 use erascore_io::frame::{column_names, read_frame_columns, read_frame_eras};
 use erascore_io::output::OutputDir;
-use erascore_report::compare_files::{
-    compare_request, compare_stakes, summary_json, totals, write_compare,
-};
-pub use erascore_report::compare_files::{read_configs, FILES};
-use erascore_report::predictions::{self, Shape};
+pub use erascore_report::compare_files::FILES;
+use erascore_report::compare_files::{summary_json, totals, write_compare};
 
 use crate::common::{fmt, progress, table, usage};
 use crate::flags::BenchmarkArgs;
@@ -106,7 +107,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
         );
     }
     let load = |m: &[String]| {
-        erascore_report::predictions::read(&args.predictions, Some(m))
+        predictions::read(&args.predictions, Some(m))
             .map_err(|e| EngineError::Config(format!("{e:#}")))
     };
     let path = &args.predictions;

@@ -28,8 +28,8 @@ use clap::{Parser, Subcommand};
     about = "Fast, exact per-era scoring for Numerai-style tournaments"
 )]
 struct Cli {
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, global = true)]
+    /// Worker threads (default: all cores; at most 1024). Results do not depend on it.
+    #[arg(long, global = true, value_parser = parse_threads)]
     threads: Option<usize>,
     #[command(subcommand)]
     command: Command,
@@ -54,6 +54,26 @@ enum Command {
     /// Neutralize predictions era by era against features or neutralizers; optionally
     /// write a submission.
     Neutralize(neutralize_cmd::NeutralizeArgs),
+}
+
+/// The most worker threads `--threads` starts. Results do not depend on the count and
+/// threads past the cores only take turns, while thousands of them can exhaust the memory
+/// maps a thread's stacks need, which the runtime answers with an abort, not an error.
+const MAX_THREADS: usize = 1024;
+
+fn parse_threads(value: &str) -> Result<usize, String> {
+    let n: usize = value
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{value}' is not a whole number of threads"))?;
+    if n > MAX_THREADS {
+        let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+        return Err(format!(
+            "{n} threads is more than the {MAX_THREADS} erascore starts (this machine has \
+             {cores} cores; results do not depend on the count)"
+        ));
+    }
+    Ok(n)
 }
 
 fn main() {

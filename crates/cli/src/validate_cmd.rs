@@ -6,9 +6,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 
-use erascore_io::frame::{read_frame, write_frame, Column, Frame, Values};
+use erascore_io::frame::{read_frame, write_frame_unstaged, Column, Frame, Values};
+use erascore_io::output::OutputFiles;
 use erascore_io::{FloatWidth, Strings};
 use erascore_submission::{clean, validate, Tournament};
+
+use crate::common::{check_outputs, check_table_out, usage};
 
 /// Flags of `erascore validate`.
 #[derive(Args, Debug, Clone)]
@@ -59,9 +62,26 @@ impl From<TournamentArg> for Tournament {
 /// when the submission is invalid.
 pub fn run(args: &ValidateArgs) -> anyhow::Result<()> {
     let tournament: Tournament = args.tournament.into();
-    if let Some(clean) = &args.clean {
-        crate::common::check_table_out("--clean", clean).map_err(crate::common::usage)?;
-    }
+    // --clean is checked before anything is read: naming an input would overwrite it with
+    // ranks, and an unusable path is a usage error, not a verdict on the submission.
+    let mut staged = OutputFiles::new();
+    let clean_tmp = match &args.clean {
+        Some(out) => Some(
+            check_table_out("--clean", out)
+                .and_then(|()| {
+                    check_outputs(
+                        &[("--clean", out)],
+                        &[
+                            ("SUBMISSION", Some(&args.submission)),
+                            ("--live-ids", args.live_ids.as_deref()),
+                        ],
+                    )
+                })
+                .and_then(|()| staged.stage(out).context("--clean"))
+                .map_err(usage)?,
+        ),
+        None => None,
+    };
     let submission = read_frame(&args.submission)?;
     let live = args
         .live_ids
@@ -96,7 +116,7 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<()> {
     let (Some(id_col), Some(pred_col)) = (&v.id_column, &v.prediction_column) else {
         bail!("{name}: no id or prediction column");
     };
-    if let Some(out) = &args.clean {
+    if let (Some(out), Some(tmp)) = (&args.clean, &clean_tmp) {
         let pairs: Vec<(String, String)> = match (&live, &args.clean_id_column) {
             (Some((path, frame)), Some(dst)) => {
                 let src = universe_ids(path, frame, id_col)?;
@@ -117,7 +137,8 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<()> {
         };
         let cleaned = clean(&v.rows, &pairs);
         let out_id = args.clean_id_column.as_deref().unwrap_or(id_col);
-        write_frame(out, &clean_frame(out, out_id, pred_col, &cleaned)?)?;
+        write_frame_unstaged(tmp, &clean_frame(out, out_id, pred_col, &cleaned)?, out)?;
+        staged.commit()?;
     }
     let live_rows = match &universe {
         Some(u) => {

@@ -24,6 +24,7 @@ pub mod inputs;
 pub mod meta_model;
 pub mod metrics;
 pub mod neutralize;
+pub mod read;
 pub mod request;
 pub mod score;
 pub mod signals;

@@ -188,13 +188,7 @@ pub struct Streaming<'a> {
 /// Half of the machine's memory (`MemTotal` of /proc/meminfo), or 4 GiB where that is not
 /// known: the memory budget of a streamed run unless the user gives one (`--memory-budget`).
 pub fn default_memory_budget() -> u64 {
-    let total = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
-        m.lines()
-            .find_map(|l| l.strip_prefix("MemTotal:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-            .map(|kb| kb * 1024)
-    });
-    total.map_or(4 << 30, |t| t / 2)
+    erascore_io::machine_memory().map_or(4 << 30, |t| t / 2)
 }
 
 fn run(

@@ -743,6 +743,20 @@ pub fn read_era_names(path: &Path) -> Result<Vec<String>, IoError> {
     Ok(names)
 }
 
+/// The leaf columns (column chunks) of the top-level columns `roots`, in file order. A
+/// flat file has one leaf per column at the same index; a list or struct column has one
+/// leaf per primitive inside it, which shifts the chunk index of every column after it.
+pub(crate) fn leaves(
+    schema: &parquet::schema::types::SchemaDescriptor,
+    roots: impl IntoIterator<Item = usize>,
+) -> Vec<usize> {
+    let mut roots: Vec<usize> = roots.into_iter().collect();
+    roots.sort_unstable();
+    (0..schema.num_columns())
+        .filter(|&i| roots.binary_search(&schema.get_column_root_idx(i)).is_ok())
+        .collect()
+}
+
 /// Whether row group `group` may hold one of `eras`: false only when the era column is text
 /// with min/max statistics that leave every one of them out (truncated statistics are still
 /// bounds, so the test never drops a group that holds one).
@@ -754,9 +768,7 @@ pub(crate) fn may_hold_eras(
 ) -> bool {
     use parquet::basic::{LogicalType, Type as PhysicalType};
     let schema = metadata.file_metadata().schema_descr();
-    let Some(leaf) =
-        (0..schema.num_columns()).find(|&i| schema.get_column_root_idx(i) == era_column)
-    else {
+    let Some(&leaf) = leaves(schema, [era_column]).first() else {
         return true;
     };
     let column = metadata.row_group(group).column(leaf);

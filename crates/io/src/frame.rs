@@ -24,6 +24,10 @@ pub enum Values {
     Text(Strings),
     /// Numbers; NaN stands for missing.
     Float(Vec<f64>, FloatWidth),
+    /// Parquet integers, kept as their decimal text (empty for null): an integer id above
+    /// 2^53 has no f64 of its own, so two ids that differ would compare equal as numbers.
+    /// Read as numbers, they are the nearest double, as before.
+    Integer(Strings),
 }
 
 /// A named column.
@@ -110,7 +114,7 @@ impl Frame {
     /// A column as text (numbers are formatted).
     pub fn text(&self, name: &str) -> Result<Cow<'_, Strings>, IoError> {
         Ok(match &self.column(name)?.values {
-            Values::Text(v) => Cow::Borrowed(v),
+            Values::Text(v) | Values::Integer(v) => Cow::Borrowed(v),
             Values::Float(v, _) => Cow::Owned(v.iter().map(|x| format_number(*x)).collect()),
         })
     }
@@ -125,7 +129,7 @@ impl Frame {
             .find(|c| c.name == name)
             .ok_or_else(|| IoError::missing(&self.path, name, &names))?;
         Ok(match &mut col.values {
-            Values::Text(v) => std::mem::take(v),
+            Values::Text(v) | Values::Integer(v) => std::mem::take(v),
             Values::Float(v, _) => v.iter().map(|x| format_number(*x)).collect(),
         })
     }
@@ -136,7 +140,7 @@ impl Frame {
         let col = self.column(name)?;
         match &col.values {
             Values::Float(v, w) => Ok((Cow::Borrowed(v.as_slice()), *w)),
-            Values::Text(v) => {
+            Values::Text(v) | Values::Integer(v) => {
                 let mut out = Vec::with_capacity(v.len());
                 for (i, cell) in v.iter().enumerate() {
                     out.push(parse_number(cell).ok_or_else(|| IoError::Csv {
@@ -172,7 +176,7 @@ impl Frame {
         for (name, i) in names.iter().zip(positions) {
             let v = match &mut self.columns[i].values {
                 Values::Float(v, _) => std::mem::take(v),
-                Values::Text(_) => self.float(name)?.0.into_owned(),
+                Values::Text(_) | Values::Integer(_) => self.float(name)?.0.into_owned(),
             };
             out.push(v);
         }
@@ -182,7 +186,7 @@ impl Frame {
     /// Whether a column is numeric (parquet numbers, or CSV cells that all parse).
     pub fn is_numeric(&self, name: &str) -> bool {
         match self.column(name).map(|c| &c.values) {
-            Ok(Values::Float(..)) => true,
+            Ok(Values::Float(..) | Values::Integer(_)) => true,
             Ok(Values::Text(v)) => v.iter().all(|c| parse_number(c).is_some()),
             Err(_) => false,
         }
@@ -191,7 +195,7 @@ impl Frame {
 
 fn len(v: &Values) -> usize {
     match v {
-        Values::Text(t) => t.len(),
+        Values::Text(t) | Values::Integer(t) => t.len(),
         Values::Float(f, _) => f.len(),
     }
 }
@@ -418,6 +422,8 @@ fn read_parquet(
             let f = schema.field(i);
             let values = if is_text(f.data_type()) {
                 Values::Text(Strings::with_capacity(rows, capacity[i]))
+            } else if is_integer(f.data_type()) {
+                Values::Integer(Strings::with_capacity(rows, 0))
             } else {
                 let w = if f.data_type() == &DataType::Float32 {
                     FloatWidth::F32
@@ -477,6 +483,8 @@ pub fn frame_from_batches(
             let f = schema.field(i);
             let values = if is_text(f.data_type()) {
                 Values::Text(Strings::new())
+            } else if is_integer(f.data_type()) {
+                Values::Integer(Strings::new())
             } else if f.data_type() == &DataType::Float32 {
                 Values::Float(Vec::new(), FloatWidth::F32)
             } else {
@@ -519,6 +527,13 @@ fn is_text(t: &DataType) -> bool {
     }
 }
 
+fn is_integer(t: &DataType) -> bool {
+    match t {
+        DataType::Dictionary(_, v) => is_integer(v),
+        t => t.is_integer(),
+    }
+}
+
 fn append(
     path: &Path,
     name: &str,
@@ -534,6 +549,15 @@ fn append(
                 return Err(IoError::invalid(
                     path,
                     format!("column '{name}' is not text"),
+                ));
+            }
+        }
+        Values::Integer(v) => {
+            let s = crate::text_array(path, name, array, first_row)?;
+            if !v.extend_from_arrow(&s) {
+                return Err(IoError::invalid(
+                    path,
+                    format!("column '{name}' is not integers"),
                 ));
             }
         }
@@ -649,7 +673,7 @@ fn write_csv(path: &Path, frame: &Frame) -> Result<(), IoError> {
     for r in 0..frame.rows {
         for c in &frame.columns {
             match &c.values {
-                Values::Text(v) => w.write_field(&v[r]),
+                Values::Text(v) | Values::Integer(v) => w.write_field(&v[r]),
                 Values::Float(v, _) => w.write_field(format_number(v[r])),
             }
             .map_err(werr)?;
@@ -666,6 +690,7 @@ fn write_parquet(path: &Path, frame: &Frame) -> Result<(), IoError> {
         .iter()
         .map(|c| match c.values {
             Values::Text(_) => Field::new(&c.name, DataType::Utf8, false),
+            Values::Integer(_) => Field::new(&c.name, DataType::Int64, true),
             Values::Float(..) => Field::new(&c.name, DataType::Float64, true),
         })
         .collect();
@@ -676,6 +701,11 @@ fn write_parquet(path: &Path, frame: &Frame) -> Result<(), IoError> {
         .map(|c| -> ArrayRef {
             match &c.values {
                 Values::Text(v) => Arc::new(StringArray::from_iter_values(v)),
+                // Read from an Int64 or narrower column, every value fits; an unsigned one
+                // past i64::MAX is written as null rather than wrapped.
+                Values::Integer(v) => Arc::new(arrow_array::Int64Array::from_iter(
+                    v.iter().map(|x| x.parse::<i64>().ok()),
+                )),
                 Values::Float(v, _) => Arc::new(Float64Array::from_iter(v.iter().map(|x| {
                     if x.is_nan() {
                         None

@@ -28,6 +28,17 @@ pub mod strings;
 
 pub use strings::Strings;
 
+/// The machine's memory in bytes (`MemTotal` of /proc/meminfo), where it can be read: the
+/// measure of sizes that must be refused before they are allocated.
+pub fn machine_memory() -> Option<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map(|kb| kb.saturating_mul(1024))
+}
+
 use std::path::PathBuf;
 
 /// What went wrong reading or writing a file.

@@ -52,6 +52,14 @@ impl std::str::FromStr for EraWindow {
 
     fn from_str(s: &str) -> Result<Self, String> {
         let s = s.trim();
+        // One form per value: a range and a list in one value ("0002..0003,0005") would
+        // otherwise be read as the range 0002..(0003,0005) and score eras never named.
+        if s.contains(',') && (s.contains("..") || s.contains("last:")) {
+            return Err(format!(
+                "'{s}': give one of FIRST..LAST, last:N or a comma-separated list of eras, \
+                 not a mix (list every era to score several ranges: 0002,0003,0005)"
+            ));
+        }
         if let Some(n) = s.strip_prefix("last:") {
             return match n.trim().parse::<usize>() {
                 Ok(n) if n > 0 => Ok(EraWindow::Last(n)),
@@ -62,7 +70,7 @@ impl std::str::FromStr for EraWindow {
         }
         if let Some((a, b)) = s.split_once("..") {
             let (a, b) = (a.trim(), b.trim());
-            if a.is_empty() || b.is_empty() {
+            if a.is_empty() || b.is_empty() || b.contains("..") {
                 return Err(format!("'{s}': a range needs both ends, as in 0575..0700"));
             }
             if in_order(b, a) && !in_order(a, b) {
@@ -303,9 +311,18 @@ fn window_groups(
     era_column: usize,
     window: &EraWindow,
 ) -> Result<(Vec<usize>, Vec<String>), IoError> {
+    let era_leaf = crate::dataset::leaves(
+        metadata.metadata().file_metadata().schema_descr(),
+        [era_column],
+    )
+    .first()
+    .copied();
     let candidates: Vec<usize> = (0..metadata.metadata().num_row_groups())
         .filter(|&g| {
-            let chunk = metadata.metadata().row_group(g).column(era_column);
+            let Some(leaf) = era_leaf else {
+                return true;
+            };
+            let chunk = metadata.metadata().row_group(g).column(leaf);
             match chunk.statistics() {
                 Some(s @ Statistics::ByteArray(_)) if !s.is_min_max_deprecated() => {
                     match (s.min_bytes_opt(), s.max_bytes_opt()) {
@@ -599,8 +616,12 @@ impl ColumnChunks {
         columns: impl Iterator<Item = usize>,
     ) -> Result<Self, IoError> {
         let row_group = metadata.metadata().row_group(group);
-        let mut ranges: Vec<(u64, u64)> =
-            columns.map(|c| row_group.column(c).byte_range()).collect();
+        let leaves =
+            crate::dataset::leaves(metadata.metadata().file_metadata().schema_descr(), columns);
+        let mut ranges: Vec<(u64, u64)> = leaves
+            .into_iter()
+            .map(|c| row_group.column(c).byte_range())
+            .collect();
         ranges.sort_unstable();
         let mut runs: Vec<(u64, u64, usize)> = Vec::new();
         let mut total = 0usize;
@@ -743,7 +764,18 @@ mod tests {
             "1, 3,10".parse::<EraWindow>(),
             Ok(EraWindow::List(vec!["1".into(), "3".into(), "10".into()]))
         );
-        for bad in ["last:0", "last:x", "..5", "0700..0575", "1,,2"] {
+        for bad in [
+            "last:0",
+            "last:x",
+            "..5",
+            "0700..0575",
+            "1,,2",
+            // A range and a list in one value, in either order, and a range of ranges.
+            "0002..0003,0005",
+            "0005,0002..0003",
+            "last:2,0005",
+            "0001..0002..0003",
+        ] {
             assert!(bad.parse::<EraWindow>().is_err(), "{bad}");
         }
     }

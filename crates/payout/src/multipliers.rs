@@ -18,16 +18,24 @@ pub struct RoundMultipliers {
 }
 
 impl RoundMultipliers {
+    /// Whether `rule` takes per-round multipliers at all (only the classic tournament's
+    /// rules do): a front end asks before reading the file.
+    pub fn check_rule(rule: &Rule) -> Result<(), PayoutError> {
+        if rule.preset.is_classic() {
+            Ok(())
+        } else {
+            Err(PayoutError::PerRoundMultipliersNotClassic {
+                rule: rule.preset.name(),
+            })
+        }
+    }
+
     /// Checks each row against `rule`'s preset and collects them.
     pub fn new<'a>(
         rule: &Rule,
         rows: impl IntoIterator<Item = (&'a str, f64, f64)>,
     ) -> Result<Self, PayoutError> {
-        if !rule.preset.is_classic() {
-            return Err(PayoutError::PerRoundMultipliersNotClassic {
-                rule: rule.preset.name(),
-            });
-        }
+        Self::check_rule(rule)?;
         let mut out = RoundMultipliers::default();
         for (round, corr, mmc) in rows {
             let bad = |e: PayoutError| PayoutError::BadRoundMultiplier {

@@ -1,6 +1,6 @@
 //! `erascore.compare`: the engine of `erascore compare` in process, on the same files (data,
 //! predictions and stakes as paths; configurations as the TOML file or the same document as
-//! JSON), read and checked by the same code as the CLI (`erascore_report::compare_files`),
+//! JSON), read and checked by the same code as the CLI (`erascore_engine::read::compare_configs`),
 //! returning the CLI's `per_model` / `per_round` tables and `compare.json`. For a
 //! distributed run, `compare_share` scores a share of the eras and `compare_from_scores`
 //! simulates the payouts from the shares' scores joined in era order.
@@ -17,6 +17,8 @@ use erascore_engine::compare::{
     CompareReport, CompareScores,
 };
 use erascore_engine::inputs::Reference;
+use erascore_engine::read::compare_configs::{compare_request, configs_from_json, read_configs};
+use erascore_engine::read::stakes::compare_models;
 use erascore_engine::request::ColumnRule;
 use erascore_engine::EngineError;
 use erascore_io::dataset::{read_dataset_eras, Dataset};
@@ -24,8 +26,7 @@ use erascore_io::frame::{Frame, Values};
 use erascore_io::output::OutputDir;
 use erascore_payout::series::ModelScores;
 use erascore_report::compare_files::{
-    compare_models, compare_request, configs_from_json, per_model_frame, per_round_frame,
-    read_configs, summary_json, write_compare, FILES,
+    per_model_frame, per_round_frame, summary_json, write_compare, FILES,
 };
 
 fn err(e: anyhow::Error) -> PyErr {
@@ -108,7 +109,7 @@ fn run_scores(
 ) -> PyResult<CompareScores> {
     // Chunk read errors as the CLI words them.
     let load = |m: &[String]| {
-        erascore_report::predictions::read(predictions, Some(m))
+        erascore_engine::read::predictions::read(predictions, Some(m))
             .map_err(|e| EngineError::Config(format!("{e:#}")))
     };
     let inputs = CompareInputs {
@@ -131,7 +132,9 @@ fn frame_dict<'py>(py: Python<'py>, frame: &Frame) -> PyResult<Bound<'py, PyDict
     let out = PyDict::new(py);
     for c in frame.columns() {
         match &c.values {
-            Values::Text(v) => out.set_item(&c.name, v.iter().collect::<Vec<&str>>())?,
+            Values::Text(v) | Values::Integer(v) => {
+                out.set_item(&c.name, v.iter().collect::<Vec<&str>>())?
+            }
             Values::Float(v, _) => out.set_item(&c.name, PyArray1::from_slice(py, v))?,
         }
     }

@@ -3,7 +3,8 @@
 //! `summary.png`, from the numbers the engine computed ([`erascore_engine::diagnostics`]).
 //! The same for `payout` ([`payout`]: trajectory file, summary JSON, printed tables) and
 //! `compare` ([`compare`], [`compare_files`]). It computes nothing itself beyond laying
-//! those numbers out.
+//! those numbers out, and reads no input: the readers of the stakes file, compare's
+//! predictions and configurations are in [`erascore_engine::read`].
 
 use std::path::Path;
 
@@ -20,8 +21,6 @@ pub mod compare;
 pub mod compare_files;
 pub mod html;
 pub mod payout;
-pub mod predictions;
-pub mod stakes;
 
 /// The files of a diagnostics output folder.
 pub const OUTPUT_FILES: [&str; 5] = [
@@ -32,23 +31,48 @@ pub const OUTPUT_FILES: [&str; 5] = [
     "summary.png",
 ];
 
+/// The most characters a table cell shows; a longer one (a model or configuration name
+/// of any length is accepted) ends in `…`. The files keep the whole name.
+pub const MAX_CELL_CHARS: usize = 200;
+
+/// A cell as the table shows it: at most [`MAX_CELL_CHARS`] characters.
+fn shown(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.char_indices().nth(MAX_CELL_CHARS) {
+        None => cell.into(),
+        Some(_) => {
+            let cut = cell
+                .char_indices()
+                .nth(MAX_CELL_CHARS - 1)
+                .map_or(cell.len(), |(i, _)| i);
+            format!("{}…", &cell[..cut]).into()
+        }
+    }
+}
+
 /// Renders rows as a left/right aligned text table (first `left` columns left-aligned).
 pub fn table(header: &[String], rows: &[Vec<String>], left: usize) -> String {
+    let header: Vec<std::borrow::Cow<'_, str>> = header.iter().map(|h| shown(h)).collect();
+    let rows: Vec<Vec<std::borrow::Cow<'_, str>>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| shown(c)).collect())
+        .collect();
     let mut width: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for r in rows {
+    for r in &rows {
         for (w, c) in width.iter_mut().zip(r) {
             *w = (*w).max(c.chars().count());
         }
     }
-    let line = |cells: &[String]| -> String {
+    let line = |cells: &[std::borrow::Cow<'_, str>]| -> String {
         cells
             .iter()
             .enumerate()
             .map(|(i, c)| {
+                // Padded by hand: `format!`'s width must fit in 16 bits.
+                let pad = " ".repeat(width[i].saturating_sub(c.chars().count()));
                 if i < left {
-                    format!("{c:<w$}", w = width[i])
+                    format!("{c}{pad}")
                 } else {
-                    format!("{c:>w$}", w = width[i])
+                    format!("{pad}{c}")
                 }
             })
             .collect::<Vec<_>>()
@@ -56,7 +80,7 @@ pub fn table(header: &[String], rows: &[Vec<String>], left: usize) -> String {
             .trim_end()
             .to_string()
     };
-    let mut out = line(header);
+    let mut out = line(&header);
     out.push('\n');
     out.push_str(
         &width
@@ -66,7 +90,7 @@ pub fn table(header: &[String], rows: &[Vec<String>], left: usize) -> String {
             .join("  "),
     );
     out.push('\n');
-    for r in rows {
+    for r in &rows {
         out.push_str(&line(r));
         out.push('\n');
     }
@@ -215,6 +239,29 @@ mod tests {
     use super::*;
     use erascore_engine::diagnostics::MetricSeries;
     use erascore_engine::stats::{ApyOptions, EraStats};
+
+    /// A name past 65,535 characters once panicked in `format!`'s width; it is shown cut.
+    #[test]
+    fn a_table_shows_names_of_any_length() {
+        let long = "m".repeat(70_000);
+        let header = vec!["model".to_string(), "corr".to_string()];
+        let rows = vec![
+            vec![long.clone(), "0.0100".to_string()],
+            vec!["é".repeat(MAX_CELL_CHARS), "-0.0200".to_string()],
+        ];
+        let t = table(&header, &rows, 1);
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(lines.len(), 4);
+        let cut = format!("{}…", "m".repeat(MAX_CELL_CHARS - 1));
+        assert_eq!(lines[2], format!("{cut}   0.0100"));
+        // A name of exactly the limit is shown whole, aligned with the cut one.
+        assert_eq!(lines[3], format!("{}  -0.0200", "é".repeat(MAX_CELL_CHARS)));
+        assert_eq!(lines[0].chars().count(), MAX_CELL_CHARS + 2 + 7);
+        assert_eq!(
+            table(&header, &[vec!["a".into(), "1".into()]], 1),
+            "model  corr\n-----  ----\na         1\n"
+        );
+    }
 
     #[test]
     fn summary_json_writes_nan_as_null() {

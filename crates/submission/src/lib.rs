@@ -26,7 +26,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
-use erascore_io::frame::{parse_number, Frame, Values};
+use erascore_io::frame::{is_parquet, parse_number, Frame, Values};
 use erascore_kernels::clean::rank_and_fill;
 use erascore_kernels::pearson::pandas_std;
 
@@ -134,6 +134,12 @@ pub enum Problem {
         /// The value.
         value: f64,
     },
+    /// A typed file (parquet) whose prediction column holds text: pandas keeps it as
+    /// strings, which numerai-tools' range check cannot compare with numbers.
+    TextPredictions {
+        /// The column.
+        column: String,
+    },
     /// The live predictions are (nearly) constant.
     ZeroStd {
         /// Their standard deviation.
@@ -176,6 +182,10 @@ impl fmt::Display for Problem {
             Problem::OutOfRange { row, id, value } => write!(
                 f,
                 "row {row} (id '{id}'): prediction {value} is outside [0, 1]"
+            ),
+            Problem::TextPredictions { column } => write!(
+                f,
+                "column '{column}' holds text, not numbers; write the predictions as floats"
             ),
             Problem::ZeroStd { std } => write!(
                 f,
@@ -315,8 +325,21 @@ pub fn validate(
         });
     }
 
-    // Values of the live rows.
+    // Values of the live rows. A CSV cell is text until read as a number, as pandas reads
+    // it; a parquet column keeps the type it was written with.
     let cells = text_cells(submission, pred_col);
+    if cells.is_some() && is_parquet(submission.path()) {
+        problems.push(Problem::TextPredictions {
+            column: pred_col.clone(),
+        });
+        return Validation {
+            id_column,
+            prediction_column,
+            problems,
+            warnings,
+            rows,
+        };
+    }
     let mut values = Vec::with_capacity(live.len());
     for &r in &live {
         let (id, v) = (&rows[r].0, rows[r].1);
@@ -372,7 +395,7 @@ fn text_cells(frame: &Frame, column: &str) -> Option<Vec<String>> {
         .find(|c| c.name == column)
         .and_then(|c| match &c.values {
             Values::Text(t) => Some(t.to_vec()),
-            Values::Float(..) => None,
+            Values::Float(..) | Values::Integer(_) => None,
         })
 }
 
@@ -389,7 +412,7 @@ fn read_rows(frame: &Frame, id_col: &str, pred_col: &str) -> Vec<(Option<String>
     let values: Vec<f64> = match frame.columns().iter().find(|c| c.name == pred_col) {
         Some(c) => match &c.values {
             Values::Float(v, _) => v.clone(),
-            Values::Text(t) => t
+            Values::Text(t) | Values::Integer(t) => t
                 .iter()
                 .map(|cell| parse_number(cell).unwrap_or(f64::NAN))
                 .collect(),

@@ -39,6 +39,17 @@ pub const SIGNALS_FILES: [&str; 6] = [
 pub const MAX_TICKERS: usize = 1_000_000;
 /// The most neutralizer columns.
 pub const MAX_NEUTRALIZERS: usize = 1_000;
+/// Characters of a ticker name (`T` and six digits, [`ticker`]).
+const TICKER_CHARS: u128 = 7;
+
+/// The most memory a Signals dataset may take while written: 8 GB, and no more than half of
+/// the machine's memory where that is known (an allocation that fails aborts the process,
+/// so the size is refused before anything is generated).
+fn memory_limit() -> u64 {
+    let cap = 8 << 30;
+    erascore_io::machine_memory().map_or(cap, |total| cap.min(total / 2))
+}
+
 /// The fewest tickers: 40 keep every target bin populated after the universe shrinks.
 pub const MIN_TICKERS: usize = 40;
 
@@ -88,15 +99,37 @@ impl SignalsConfig {
         range("--rows", self.tickers, MIN_TICKERS, MAX_TICKERS)?;
         range("--neutralizers", self.neutralizers, 1, MAX_NEUTRALIZERS)?;
         range("--models", self.models, 1, MAX_MODELS)?;
-        let cells = self.eras as u128 * self.tickers as u128;
-        if cells * (self.neutralizers as u128 + 2 * self.models as u128 + 4) * 8 > 8 << 30 {
+        let (need, limit) = (self.memory_bytes(), memory_limit());
+        if need > u128::from(limit) {
             return Err(SynthError::TooLarge {
                 flag: "--rows",
                 value: self.tickers,
-                why: "the dataset would take more than 8 GB in memory".into(),
+                why: format!(
+                    "the dataset is held in memory while written: about {:.1} GB, more than \
+                     the {:.1} GB allowed (at most 8 GB, and half of this machine's memory); \
+                     use fewer --eras, --rows, --models or --neutralizers",
+                    need as f64 / 1e9,
+                    limit as f64 / 1e9
+                ),
             });
         }
         Ok(())
+    }
+
+    /// Bytes [`write_signals`] holds at its peak, counting every pool row of every era (an
+    /// era holds ~92% of the pool): the five tables' float columns, each table's ids and
+    /// eras as text with an 8-byte offset per value, and, while the largest table is
+    /// written, its Arrow arrays and one encoded copy.
+    pub fn memory_bytes(&self) -> u128 {
+        let rows = self.eras as u128 * self.tickers as u128;
+        let (k, m) = (self.neutralizers as u128, self.models as u128);
+        // "T000123" and "0001", each with its offset.
+        let keys = (TICKER_CHARS + 8) + (4 + 8);
+        // data (target), predictions, previous submissions, neutralizers, sample weights.
+        let tables = [1, m, m, k, 1];
+        let held: u128 = tables.iter().map(|c| c * 8 + keys).sum();
+        let largest = tables.iter().max().copied().unwrap_or(1) * 8 + keys;
+        rows * (held + 2 * largest)
     }
 }
 

@@ -14,8 +14,8 @@ use erascore_payout::bootstrap::{DEFAULT_BLOCK, MAX_TRAJECTORIES};
 use erascore_payout::series::ModelScores;
 use erascore_payout::simulate::check_stake;
 use erascore_payout::{
-    BootstrapOptions, ModelRun, NanPolicy, PayoutFactor, Preset, Rule, RuleOverrides, RunRequest,
-    StakeLimits,
+    BootstrapOptions, ModelRun, NanPolicy, PayoutFactor, Preset, RoundMultipliers, Rule,
+    RuleOverrides, RunRequest, StakeLimits,
 };
 
 use erascore_report::chart::{fan_chart, format_of, FanChart};
@@ -196,6 +196,9 @@ fn check_flags(args: &PayoutArgs) -> anyhow::Result<PayoutRequest> {
     )?;
     if let Some(s) = args.stake {
         check_stake(None, s)?;
+    }
+    if args.multipliers.is_some() {
+        RoundMultipliers::check_rule(&rule).context("--multipliers")?;
     }
     let limits = StakeLimits {
         max_churn: args.max_churn,

@@ -7,9 +7,12 @@ use std::path::Path;
 
 use anyhow::{bail, Context};
 
-use erascore_engine::inputs::Predictions;
 use erascore_io::frame::read_frame;
+use erascore_io::Strings;
 use erascore_payout::simulate::check_stake;
+
+use crate::compare::StakeChange;
+use crate::inputs::Predictions;
 
 /// The stakes file mapped onto prediction columns: (column index, stake), every staked
 /// model a column of `predictions`, not all stakes zero.
@@ -21,13 +24,13 @@ pub fn read_column_stakes(
 }
 
 /// (model, stake) of the stakes file `path` mapped onto prediction columns, as
-/// [`read_column_stakes`]: the engine's stake rule ([`erascore_engine::request::column_stakes`]).
+/// [`read_column_stakes`]: the engine's stake rule ([`crate::request::column_stakes`]).
 pub fn column_stakes(
     path: &Path,
     stakes: Vec<(String, f64)>,
     predictions: &Predictions,
 ) -> anyhow::Result<Vec<(usize, f64)>> {
-    Ok(erascore_engine::request::column_stakes(
+    Ok(crate::request::column_stakes(
         &stakes,
         Some(path),
         predictions,
@@ -157,6 +160,67 @@ pub fn read_stakes(path: &Path) -> anyhow::Result<Vec<(String, f64)>> {
         bail!("{}: no stakes", path.display());
     }
     Ok(out)
+}
+
+/// Model names, and (model index, stake) in the stakes file's order.
+pub type ModelStakes = (Vec<String>, Vec<(usize, f64)>);
+
+/// The model columns of the predictions file and the stakes file mapped onto them, exactly
+/// as `score --stakes` maps it.
+pub fn compare_models(predictions: &Path, stakes: &Path) -> anyhow::Result<ModelStakes> {
+    let (models, columns) = model_columns(predictions)?;
+    let stakes = read_column_stakes(stakes, &columns)?;
+    Ok((models, stakes))
+}
+
+/// The prediction models of `predictions` (its columns, or a long file's models), and
+/// them as the predictions' columns the stakes file is matched against.
+fn model_columns(predictions: &Path) -> anyhow::Result<(Vec<String>, Predictions)> {
+    let models = crate::read::predictions::models(predictions)?;
+    let columns = Predictions {
+        path: predictions.to_path_buf(),
+        ids: Strings::default(),
+        eras: None,
+        models: models.clone(),
+        values: Vec::new(),
+    };
+    Ok((models, columns))
+}
+
+/// Stakes set after the first round, in file order per model.
+pub type StakeChanges = Vec<StakeChange>;
+
+/// [`compare_models`] for a stakes file of either shape: `model, stake`, or `round, model,
+/// stake` read against `rounds` (the data's eras in order,
+/// [`read_stake_schedule`]): the models, their stakes at the start of the
+/// first round, and the later changes.
+pub fn compare_stakes(
+    predictions: &Path,
+    stakes: &Path,
+    rounds: &[String],
+) -> anyhow::Result<(ModelStakes, StakeChanges)> {
+    let Some(schedule) = read_stake_schedule(stakes, rounds)? else {
+        return Ok((compare_models(predictions, stakes)?, Vec::new()));
+    };
+    let (models, columns) = model_columns(predictions)?;
+    let start = column_stakes(stakes, schedule.start, &columns)?;
+    let index: std::collections::HashMap<&str, usize> = models
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.as_str(), i))
+        .collect();
+    let changes = schedule
+        .changes
+        .into_iter()
+        .filter_map(|(model, round, stake)| {
+            index.get(model.as_str()).map(|&m| StakeChange {
+                model: m,
+                round,
+                stake,
+            })
+        })
+        .collect();
+    Ok(((models, start), changes))
 }
 
 #[cfg(test)]

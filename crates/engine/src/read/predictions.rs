@@ -9,11 +9,10 @@ use std::path::Path;
 
 use anyhow::{bail, Context};
 
-use erascore_engine::inputs::{
-    check_model_names, read_predictions, Predictions, NON_MODEL_COLUMNS,
-};
 use erascore_io::frame::{column_names, read_frame_columns};
 use erascore_io::Strings;
+
+use crate::inputs::{check_model_names, read_predictions, Predictions, NON_MODEL_COLUMNS};
 
 /// The column of a long file naming the model.
 pub const MODEL_COLUMN: &str = "model";

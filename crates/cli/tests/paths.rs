@@ -1,0 +1,483 @@
+//! Regression tests of the CLI's data and flag paths (issue 23, section 3): ids compared
+//! exactly, nested parquet columns, `--eras` values, `validate --clean`, flag combinations,
+//! sizes and thread counts, long names, folder outputs, eras without targets.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use erascore_io::frame::{read_frame, write_frame, Column, Frame, Values};
+use erascore_io::{FloatWidth, Strings};
+
+fn erascore(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_erascore"))
+        .args(args)
+        .output()
+        .expect("run erascore")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn ok(args: &[&str]) -> Output {
+    let o = erascore(args);
+    assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+    o
+}
+
+/// Runs a command that must exit with `code` without a panic; returns stderr.
+fn fails(code: i32, args: &[&str]) -> String {
+    let o = erascore(args);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(code), "{args:?}: {e}");
+    assert!(!e.contains("panicked"), "{e}");
+    e
+}
+
+fn s(p: &Path) -> String {
+    p.display().to_string()
+}
+
+fn text(name: &str, v: impl IntoIterator<Item = String>) -> Column {
+    Column {
+        name: name.into(),
+        values: Values::Text(v.into_iter().collect::<Strings>()),
+    }
+}
+
+fn floats(name: &str, v: Vec<f64>) -> Column {
+    Column {
+        name: name.into(),
+        values: Values::Float(v, FloatWidth::F64),
+    }
+}
+
+fn write(path: &Path, columns: Vec<Column>) {
+    write_frame(path, &Frame::new(path, columns).unwrap()).unwrap();
+}
+
+/// Three eras of 8 rows: ids, eras, a target in quarters and two prediction columns.
+const ROWS: usize = 24;
+
+fn era_of(r: usize) -> String {
+    format!("{:04}", r / 8 + 1)
+}
+
+fn target(r: usize) -> f64 {
+    ((r * 7) % 5) as f64 / 4.0
+}
+
+fn prediction(r: usize, model: usize) -> f64 {
+    ((r * (3 + model)) % 11) as f64 / 10.0
+}
+
+/// Data and predictions files keyed by `ids` (a column of the given kind).
+fn write_inputs(dir: &Path, ids: impl Fn() -> Column) -> (String, String) {
+    let data = dir.join("data.parquet");
+    write(
+        &data,
+        vec![
+            ids(),
+            text("era", (0..ROWS).map(era_of)),
+            floats("target", (0..ROWS).map(target).collect()),
+        ],
+    );
+    let preds = dir.join("predictions.parquet");
+    write(
+        &preds,
+        vec![
+            ids(),
+            floats("model_a", (0..ROWS).map(|r| prediction(r, 0)).collect()),
+            floats("model_b", (0..ROWS).map(|r| prediction(r, 1)).collect()),
+        ],
+    );
+    (s(&data), s(&preds))
+}
+
+fn corr_by_era_model(path: &Path) -> Vec<(String, String, f64)> {
+    let f = read_frame(path).unwrap();
+    let (era, model) = (f.text("era").unwrap(), f.text("model").unwrap());
+    let corr = f.float("corr").unwrap().0;
+    let mut v: Vec<(String, String, f64)> = (0..f.rows())
+        .map(|i| (era[i].to_string(), model[i].to_string(), corr[i]))
+        .collect();
+    v.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    v
+}
+
+fn score_corr(data: &str, preds: &str, out: &Path, extra: &[&str]) -> Vec<(String, String, f64)> {
+    let mut args = vec![
+        "score",
+        "--data",
+        data,
+        "--predictions",
+        preds,
+        "--metrics",
+        "corr",
+        "--quiet",
+    ];
+    let out_s = s(out);
+    args.extend(["--out", &out_s]);
+    args.extend(extra);
+    ok(&args);
+    corr_by_era_model(out)
+}
+
+/// Integer ids past 2^53: consecutive ids share one f64, so compared as numbers they would
+/// be duplicates. Compared exactly, they score as the same rows keyed by text do.
+#[test]
+fn integer_ids_above_2_pow_53_compare_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let text_dir = d.join("text");
+    std::fs::create_dir(&text_dir).unwrap();
+    let (data, preds) = write_inputs(&text_dir, || text("id", (0..ROWS).map(|r| format!("n{r}"))));
+    let want = score_corr(&data, &preds, &d.join("text.csv"), &[]);
+    assert_eq!(want.len(), 6);
+
+    let big = |name: &str, from: u64| {
+        let ids = (0..ROWS as u64).map(move |r| (from + r).to_string());
+        Column {
+            name: name.into(),
+            values: Values::Integer(ids.collect()),
+        }
+    };
+    let int_dir = d.join("int");
+    std::fs::create_dir(&int_dir).unwrap();
+    let (data, preds) = write_inputs(&int_dir, || big("id", 1 << 53));
+    assert_eq!(score_corr(&data, &preds, &d.join("int.csv"), &[]), want);
+
+    // Predictions whose ids are all one past the data's: none of them is a data row.
+    let other = d.join("other.parquet");
+    write(
+        &other,
+        vec![
+            big("id", (1 << 53) + ROWS as u64),
+            floats("model_a", (0..ROWS).map(|r| prediction(r, 0)).collect()),
+        ],
+    );
+    let out = s(&d.join("other.csv"));
+    let e = fails(
+        1,
+        &[
+            "score",
+            "--data",
+            &data,
+            "--predictions",
+            &s(&other),
+            "--metrics",
+            "corr",
+            "--out",
+            &out,
+        ],
+    );
+    assert!(e.contains("other.parquet"), "{e}");
+}
+
+/// `--eras` takes one form per value: a range and a list mixed would score eras never
+/// named, so they are a usage error.
+#[test]
+fn an_eras_value_mixing_a_range_and_a_list_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (data, preds) = write_inputs(d, || text("id", (0..ROWS).map(|r| format!("n{r}"))));
+    let out = d.join("o.csv");
+    let e = fails(
+        2,
+        &[
+            "score",
+            "--data",
+            &data,
+            "--predictions",
+            &preds,
+            "--metrics",
+            "corr",
+            "--eras",
+            "0001..0002,0003",
+            "--out",
+            &s(&out),
+        ],
+    );
+    assert!(e.contains("--eras") && e.contains("0001..0002,0003"), "{e}");
+    assert!(!out.exists());
+    let listed = score_corr(&data, &preds, &out, &["--eras", "0001,0003"]);
+    let eras: Vec<&str> = listed.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(eras, ["0001", "0001", "0003", "0003"]);
+}
+
+fn validate_fixture(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/validate")
+        .join(name)
+}
+
+/// `--clean` is an output like any other: checked before the submission is read, so it
+/// can neither overwrite an input nor turn a usage error into a verdict (exit 1).
+#[test]
+fn validate_clean_is_checked_before_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let sub = d.join("sub.csv");
+    let live = d.join("live.csv");
+    std::fs::copy(validate_fixture("classic_valid.csv"), &sub).unwrap();
+    std::fs::copy(validate_fixture("live_classic.csv"), &live).unwrap();
+    let before = (std::fs::read(&sub).unwrap(), std::fs::read(&live).unwrap());
+    let run = |clean: &Path| {
+        erascore(&[
+            "validate",
+            "--tournament",
+            "classic",
+            &s(&sub),
+            "--live-ids",
+            &s(&live),
+            "--clean",
+            &s(clean),
+        ])
+    };
+    for (clean, flag) in [(&sub, "SUBMISSION"), (&live, "--live-ids")] {
+        let o = run(clean);
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{e}");
+        assert!(e.contains("--clean") && e.contains(flag), "{e}");
+    }
+    assert_eq!(
+        (std::fs::read(&sub).unwrap(), std::fs::read(&live).unwrap()),
+        before
+    );
+    // A folder where the file goes: a usage error, and nothing printed as a verdict.
+    let o = run(d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        o.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    // And a usable path still gets the cleaned file.
+    let out = d.join("clean.csv");
+    let o = run(&out);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(out.exists());
+    let mut names: Vec<String> = std::fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["clean.csv", "live.csv", "sub.csv"]);
+}
+
+/// A parquet prediction column of text fails numerai-tools' range check (pandas keeps the
+/// strings); the same cells in a CSV file are numbers, as pandas reads them.
+#[test]
+fn validate_refuses_a_parquet_prediction_column_of_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let csv = read_frame(&validate_fixture("classic_valid.csv")).unwrap();
+    let ids = csv.text("id").unwrap().into_owned();
+    let cells = csv.text("prediction").unwrap().into_owned();
+    let sub = d.join("sub.parquet");
+    write(
+        &sub,
+        vec![
+            Column {
+                name: "id".into(),
+                values: Values::Text(ids),
+            },
+            Column {
+                name: "prediction".into(),
+                values: Values::Text(cells),
+            },
+        ],
+    );
+    let o = erascore(&["validate", "--tournament", "classic", &s(&sub)]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("'prediction' holds text"), "{out}");
+    let o = erascore(&[
+        "validate",
+        "--tournament",
+        "classic",
+        &s(&validate_fixture("classic_valid.csv")),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+/// Per-round multipliers under a Signals rule is a flag combination no file can fix.
+#[test]
+fn payout_multipliers_with_a_signals_rule_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let scores = d.join("s.csv");
+    std::fs::write(&scores, "era,model,corr,mmc\n0001,a,0.01,0.02\n").unwrap();
+    let mults = d.join("m.csv");
+    std::fs::write(&mults, "round,corr_multiplier,mmc_multiplier\n1,0.5,2\n").unwrap();
+    let e = fails(
+        2,
+        &[
+            "payout",
+            "--scores",
+            &s(&scores),
+            "--stake",
+            "100",
+            "--rule",
+            "signals-2025",
+            "--multipliers",
+            &s(&mults),
+        ],
+    );
+    assert!(e.contains("--multipliers") && e.contains("classic"), "{e}");
+}
+
+/// A thread count the machine cannot start is refused with a message, not an abort.
+#[test]
+fn too_many_threads_are_refused_up_front() {
+    for command in [
+        &["validate", "--tournament", "classic", "x.csv"][..],
+        &["synth", "--out", "never-written"],
+    ] {
+        let mut args = vec!["--threads", "5000"];
+        args.extend(command);
+        let e = fails(2, &args);
+        assert!(e.contains("--threads") && e.contains("1024"), "{e}");
+    }
+}
+
+/// A data file whose first columns are a list and a struct: each holds its own column
+/// chunks, so `id`, `era` and the features sit at chunk indices past their column indices.
+fn write_data_with_nested_columns(path: &Path, nested: bool) {
+    use std::sync::Arc;
+
+    use arrow_array::types::Int32Type;
+    use arrow_array::{
+        ArrayRef, Float64Array, Int8Array, ListArray, RecordBatch, StringArray, StructArray,
+    };
+    use parquet::arrow::ArrowWriter;
+    use parquet::file::properties::WriterProperties;
+
+    let mut columns: Vec<(&str, ArrayRef)> = Vec::new();
+    if nested {
+        let tags = ListArray::from_iter_primitive::<Int32Type, _, _>(
+            (0..ROWS).map(|r| Some((0..r % 4).map(|k| Some(k as i32)).collect::<Vec<_>>())),
+        );
+        let meta = StructArray::try_from(vec![
+            (
+                "weight",
+                Arc::new(Float64Array::from_iter_values((0..ROWS).map(|r| r as f64))) as ArrayRef,
+            ),
+            (
+                "source",
+                Arc::new(StringArray::from_iter_values(
+                    (0..ROWS).map(|r| format!("s{r}")),
+                )),
+            ),
+        ])
+        .unwrap();
+        columns.push(("tags", Arc::new(tags)));
+        columns.push(("meta", Arc::new(meta)));
+    }
+    columns.push((
+        "id",
+        Arc::new(StringArray::from_iter_values(
+            (0..ROWS).map(|r| format!("n{r}")),
+        )),
+    ));
+    columns.push((
+        "era",
+        Arc::new(StringArray::from_iter_values((0..ROWS).map(era_of))),
+    ));
+    for (k, name) in ["feature_a", "feature_b", "feature_c"]
+        .into_iter()
+        .enumerate()
+    {
+        columns.push((
+            name,
+            Arc::new(Int8Array::from_iter_values(
+                (0..ROWS).map(|r| ((r * (k + 2) + k) % 5) as i8),
+            )),
+        ));
+    }
+    columns.push((
+        "target",
+        Arc::new(Float64Array::from_iter_values((0..ROWS).map(target))),
+    ));
+    let batch = RecordBatch::try_from_iter(columns).unwrap();
+    let props = WriterProperties::builder()
+        .set_max_row_group_row_count(Some(8))
+        .build();
+    let file = std::fs::File::create(path).unwrap();
+    let mut w = ArrowWriter::try_new(file, batch.schema(), Some(props)).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+}
+
+/// List and struct columns before `id` are valid parquet: the columns erascore needs are
+/// read where they are, with the same numbers as a file without them.
+#[test]
+fn nested_columns_before_the_id_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (flat, nested) = (d.join("flat.parquet"), d.join("nested.parquet"));
+    write_data_with_nested_columns(&flat, false);
+    write_data_with_nested_columns(&nested, true);
+    let (_, preds) = write_inputs(d, || text("id", (0..ROWS).map(|r| format!("n{r}"))));
+    let run = |data: &Path, out: &str, extra: &[&str]| {
+        let out = d.join(out);
+        let mut args = vec![
+            "score".to_string(),
+            "--data".into(),
+            s(data),
+            "--predictions".into(),
+            preds.clone(),
+            "--metrics".into(),
+            "corr,fnc,fexp_max".into(),
+            "--out".into(),
+            s(&out),
+            "--quiet".into(),
+        ];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        ok(&args);
+        std::fs::read_to_string(out).unwrap()
+    };
+    for extra in [&[][..], &["--eras", "0002..0003"]] {
+        let want = run(&flat, "flat.csv", extra);
+        assert_eq!(
+            want.lines().count(),
+            1 + 2 * (3 - extra.len() / 2),
+            "{want}"
+        );
+        assert_eq!(run(&nested, "nested.csv", extra), want, "{extra:?}");
+    }
+}
+
+/// Sizes whose floats fit in 8 GB but whose ticker and era labels do not: refused before
+/// anything is generated, not an abort on allocation.
+#[test]
+fn synth_signals_refuses_what_it_cannot_hold() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = s(&dir.path().join("sig"));
+    // 100 eras of a million tickers, one model, one neutralizer: 5.6 GB of floats by the
+    // old count, ~27 GB with labels.
+    let e = fails(
+        2,
+        &[
+            "synth",
+            "--tournament",
+            "signals",
+            "--eras",
+            "100",
+            "--rows",
+            "1000000",
+            "--models",
+            "1",
+            "--neutralizers",
+            "1",
+            "--out",
+            &out,
+            "--quiet",
+        ],
+    );
+    assert!(e.contains("--rows") && e.contains("GB"), "{e}");
+    assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none());
+}
