@@ -53,7 +53,7 @@ def _count(value: Any, what: str, minimum: int) -> int:
         else:
             raise ArgumentTypeError(f"{what}=: expected a whole number, got {value!r}")
     if value < minimum:
-        raise ArgumentError(f"{what}=: expected a whole number >= {minimum}, got {value}")
+        raise ArgumentError(f"{what}= must be at least {minimum}, got {value}")
     return int(value)
 
 

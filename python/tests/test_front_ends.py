@@ -225,7 +225,7 @@ def test_argument_errors_name_the_keyword():
         erascore.score(data.rename(columns={"id": "row"}), preds, progress=False)
     with pytest.raises(ArgumentError, match=r"features=: 1 of the 2 features named are not columns"):
         erascore.score(data, preds, features=["feature_0000", "feature_nope"], progress=False)
-    with pytest.raises(ArgumentError, match=r"top_bottom=: expected a whole number >= 1, got -5"):
+    with pytest.raises(ArgumentError, match=r"top_bottom= must be at least 1, got -5"):
         erascore.diagnostics(DATA, PREDS, top_bottom=-5, progress=False)
     with pytest.raises(ArgumentError, match=r"max_filtered_ratio=: expected a number, got 'x'"):
         erascore.score(DATA, PREDS, max_filtered_ratio="x", progress=False)
@@ -233,8 +233,56 @@ def test_argument_errors_name_the_keyword():
         erascore.score(DATA, PREDS, models=3, progress=False)
     with pytest.raises(TypeError, match=r"scores=: expected a DataFrame"):
         erascore.payout(None, stake=1.0)
-    with pytest.raises(ArgumentError, match=r"resolve_lag=: expected a whole number >= 0, got -1"):
+    with pytest.raises(ArgumentError, match=r"resolve_lag= must be at least 0, got -1"):
         erascore.payout(pd.DataFrame({"era": ["1"], "corr": [0.1], "mmc": [0.0]}), stake=1.0,
                         resolve_lag=-1)
     with pytest.raises(DataError):
         erascore.score(DATA, PREDS, targets=["nope"], progress=False)
+
+
+# diagnostics: the metrics the inputs allow, the notes on what is left out, and refusals.
+DIAGNOSTICS_CASES = [
+    ("no meta model or benchmark", {}, None),
+    ("meta model and benchmark", {"meta_model": "meta", "benchmark": "benchmark"}, None),
+    ("stakes build the meta model", {"stakes": "stakes"}, None),
+    ("top_bottom 0", {"top_bottom": 0}, "top_bottom= must be at least 1, got 0"),
+    ("a benchmark of two numeric columns", {"benchmark": "benchmark_two"},
+     "several numeric columns (bench, other); choose one with benchmark_col="),
+]
+
+
+@pytest.mark.parametrize("case, inputs, refused", DIAGNOSTICS_CASES,
+                         ids=[c[0] for c in DIAGNOSTICS_CASES])
+def test_diagnostics_decide_alike(files, tmp_path, case, inputs, refused):
+    args = [str(cli_binary()), "diagnostics", "--data", str(DATA), "--predictions", str(PREDS),
+            "--out", str(tmp_path / "cli"), "--quiet"]
+    kw: dict = {}
+    if "meta_model" in inputs:
+        args += ["--meta-model", str(_reference(files, inputs["meta_model"]))]
+        kw["meta_model"] = _reference(files, inputs["meta_model"])
+    if "benchmark" in inputs:
+        args += ["--benchmark", str(_reference(files, inputs["benchmark"]))]
+        kw["benchmark"] = _reference(files, inputs["benchmark"])
+    if "stakes" in inputs:
+        args += ["--stakes", str(files["stakes"][inputs["stakes"]][0])]
+        kw["stakes"] = files["stakes"][inputs["stakes"]][1]
+    if "top_bottom" in inputs:
+        args += ["--top-bottom", str(inputs["top_bottom"])]
+        kw["top_bottom"] = inputs["top_bottom"]
+    run = subprocess.run(args, capture_output=True, text=True)
+    if refused is not None:
+        assert run.returncode != 0
+        cli = _in_python_words(run.stderr.strip().splitlines()[-1].removeprefix("error: "))
+        cli = cli.replace("--top-bottom", "top_bottom=")
+        with pytest.raises(ArgumentError) as e:
+            erascore.diagnostics(DATA, PREDS, progress=False, **kw)
+        assert refused in cli and refused in str(e.value), (cli, str(e.value))
+        return
+    assert run.returncode == 0, run.stderr
+    got = erascore.diagnostics(DATA, PREDS, progress=False, **kw)
+    want = pd.read_parquet(tmp_path / "cli" / "per_era.parquet")
+    assert list(got.per_era.columns) == list(want.columns)
+    notes = [n for line in run.stderr.splitlines() if line.startswith("note: not computed: ")
+             for n in line.removeprefix("note: not computed: ").split("; ")]
+    assert [_in_python_words(n).replace("--example-preds", "example_preds=") for n in notes] \
+        == got.not_computed

@@ -387,7 +387,7 @@ impl DiagnosticsRequest {
     pub fn resolve(&self) -> Result<ResolvedDiagnostics, EngineError> {
         check_targets(&self.targets)?;
         if self.top_bottom == 0 {
-            return refuse(message![Input::TopBottom, " must be at least 1"]);
+            return refuse(message![Input::TopBottom, " must be at least 1, got 0"]);
         }
         check_max_filtered_ratio(self.max_filtered_ratio)?;
         for (input, v) in [
