@@ -119,6 +119,11 @@ pub const TABLE_EXTENSIONS: [&str; 2] = ["csv", "parquet"];
 /// was once written as CSV without a word): the flag, the path and the accepted
 /// extensions are named.
 pub fn check_table_out(flag: &str, path: &Path) -> anyhow::Result<()> {
+    // An existing folder is refused when the output is staged, as a folder: that says more
+    // than its missing extension would.
+    if path.is_dir() {
+        return Ok(());
+    }
     let ext = path
         .extension()
         .and_then(|e| e.to_str())

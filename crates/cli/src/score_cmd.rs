@@ -85,8 +85,8 @@ fn check_flags(args: &ScoreArgs) -> anyhow::Result<ScoreRequest> {
         ("--benchmark", args.bench.benchmark.as_deref()),
     ]);
     inputs.extend(args.signals.paths());
-    check_table_out("--out", &args.out)?;
     check_outputs(&[("--out", &args.out)], &inputs)?;
+    check_table_out("--out", &args.out)?;
     let mut out = OutputFiles::new();
     let out_tmp = out.stage(&args.out).context("--out")?;
     Ok(ScoreRequest {
