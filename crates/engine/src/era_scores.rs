@@ -515,8 +515,8 @@ pub(crate) fn score_era(
     let mut neutralizers = NeutralizerCache::new();
     let mut warned_constant = vec![false; preds.models.len()];
     let mut out = Vec::with_capacity(preds.models.len() * config.targets.len());
-    for t_pos in 0..config.targets.len() {
-        if unresolved[t_pos] {
+    for (t_pos, &no_values) in unresolved.iter().enumerate() {
+        if no_values {
             continue;
         }
         let target = view.target(t_pos)?;
