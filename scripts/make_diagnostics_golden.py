@@ -11,7 +11,7 @@ Run:
     .venv/bin/python scripts/make_diagnostics_golden.py
 
 Everything comes from a fixed seed, so re-running with the same library versions rewrites
-the same files. The Rust test crates/cli/tests/diagnostics.rs reads them.
+the same files. The Rust test crates/cli/tests/cli/diagnostics.rs reads them.
 
 What is written
 ---------------

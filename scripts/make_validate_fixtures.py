@@ -9,7 +9,7 @@ pandas reads it (`pd.read_csv`), the message when it did not, and for accepted f
 
     /work/venv-ref/bin/python scripts/make_validate_fixtures.py
 
-crates/cli/tests/validate.rs runs the binary on every case and compares.
+crates/cli/tests/cli/validate.rs runs the binary on every case and compares.
 """
 
 from __future__ import annotations

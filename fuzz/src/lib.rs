@@ -1,6 +1,6 @@
 //! What each fuzz target does with its input bytes, in one place: the libFuzzer targets in
 //! `fuzz_targets/` call these, and the stable regression test
-//! (`crates/cli/tests/fuzz_regressions.rs`) replays the committed corpus in
+//! (`crates/cli/tests/cli/fuzz_regressions.rs`) replays the committed corpus in
 //! `fixtures/fuzz/<target>/` through the same functions.
 //!
 //! Each function feeds the bytes to the reader the way the commands do and returns the

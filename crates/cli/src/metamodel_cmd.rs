@@ -83,26 +83,24 @@ fn model_weights(
 /// Runs `erascore metamodel`.
 pub fn run(args: &MetamodelArgs) -> anyhow::Result<()> {
     let mut staged = OutputFiles::new();
-    let tmp = crate::common::check_table_out("--out", &args.out)
-        .and_then(|()| {
-            check_outputs(
-                &[("--out", &args.out)],
-                &[
-                    ("--predictions", Some(&args.predictions)),
-                    ("--stakes", Some(&args.stakes)),
-                    ("--data", args.data.as_deref()),
-                ],
-            )
-        })
-        .and_then(|()| {
-            if let Some(m) = args.min_stake {
-                if !(m.is_finite() && m >= 0.0) {
-                    bail!("--min-stake must be a finite number >= 0, got {m}");
-                }
+    let tmp = check_outputs(
+        &[("--out", &args.out)],
+        &[
+            ("--predictions", Some(&args.predictions)),
+            ("--stakes", Some(&args.stakes)),
+            ("--data", args.data.as_deref()),
+        ],
+    )
+    .and_then(|()| crate::common::check_table_out("--out", &args.out))
+    .and_then(|()| {
+        if let Some(m) = args.min_stake {
+            if !(m.is_finite() && m >= 0.0) {
+                bail!("--min-stake must be a finite number >= 0, got {m}");
             }
-            staged.stage(&args.out).context("--out")
-        })
-        .map_err(usage)?;
+        }
+        staged.stage(&args.out).context("--out")
+    })
+    .map_err(usage)?;
     let min_stake = args.min_stake.unwrap_or(match args.weighting {
         Weighting::Naive => 1.0,
         Weighting::Stake => 0.0,

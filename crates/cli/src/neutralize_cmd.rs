@@ -205,7 +205,6 @@ fn check_flags(args: &NeutralizeArgs) -> anyhow::Result<(OutputFiles, PathBuf)> 
             }
         }
     }
-    check_table_out("--out", &args.out)?;
     check_outputs(
         &[("--out", &args.out)],
         &[
@@ -215,6 +214,7 @@ fn check_flags(args: &NeutralizeArgs) -> anyhow::Result<(OutputFiles, PathBuf)> 
             ("--features-json", args.features_json.as_deref()),
         ],
     )?;
+    check_table_out("--out", &args.out)?;
     let mut out = OutputFiles::new();
     let tmp = out.stage(&args.out).context("--out")?;
     Ok((out, tmp))

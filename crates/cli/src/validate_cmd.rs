@@ -67,18 +67,16 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<()> {
     let mut staged = OutputFiles::new();
     let clean_tmp = match &args.clean {
         Some(out) => Some(
-            check_table_out("--clean", out)
-                .and_then(|()| {
-                    check_outputs(
-                        &[("--clean", out)],
-                        &[
-                            ("SUBMISSION", Some(&args.submission)),
-                            ("--live-ids", args.live_ids.as_deref()),
-                        ],
-                    )
-                })
-                .and_then(|()| staged.stage(out).context("--clean"))
-                .map_err(usage)?,
+            check_outputs(
+                &[("--clean", out)],
+                &[
+                    ("SUBMISSION", Some(&args.submission)),
+                    ("--live-ids", args.live_ids.as_deref()),
+                ],
+            )
+            .and_then(|()| check_table_out("--clean", out))
+            .and_then(|()| staged.stage(out).context("--clean"))
+            .map_err(usage)?,
         ),
         None => None,
     };

@@ -13,7 +13,6 @@ use erascore_kernels::corr::{
     corr_of_powered, gaussian_pow, gaussian_rank, numerai_corr, CorrTarget,
 };
 use erascore_kernels::exposure::ExposureBasis;
-use erascore_kernels::matrix::{ColumnData, ColumnMatrix};
 use erascore_kernels::meta_model::{meta_model, stake_weight};
 use erascore_kernels::neutral_scores::{feature_neutral_corr_many, EXPLAINED_RESIDUAL};
 use erascore_kernels::neutralize::Neutralizer;
@@ -22,50 +21,16 @@ use erascore_kernels::rank::{percentile_rank, TieMethod};
 use erascore_kernels::target::{centre, centre_on, mean_skip_nan, Precision};
 use erascore_kernels::KernelError;
 
+use crate::era_features::EraFeatures;
 use crate::inputs::{require_overlap, RowMap};
+use crate::job::{EraScore, MetaModelSource, ScoreJob};
 use crate::metrics::Metric;
-use crate::score::{EraScore, MetaModelSource, ScoreJob};
 use crate::signals::EraSignals;
 use crate::EngineError;
 
-/// One era's scores and warnings.
-pub(crate) type EraResult = (Vec<EraScore>, Vec<String>);
-
-/// The int8 features an era is scored with: the whole dataset's columns, or the columns
-/// the streaming reader decoded for a batch of eras.
-pub(crate) struct EraFeatures<'a> {
-    /// One int8 column per feature.
-    pub(crate) columns: &'a [Vec<i8>],
-    /// The data row of each position of `columns` (ascending); `None`: every data row.
-    pub(crate) rows: Option<&'a [u32]>,
-}
-
-impl EraFeatures<'_> {
-    /// The features of data rows `rows`, as one rows x features block.
-    pub(crate) fn block(&self, rows: &[u32]) -> ColumnMatrix {
-        let at: Vec<usize> = match self.rows {
-            None => rows.iter().map(|&r| r as usize).collect(),
-            // Every row of a streamed era was decoded with its batch.
-            Some(decoded) => rows
-                .iter()
-                .map(|r| match decoded.binary_search(r) {
-                    Ok(i) => i,
-                    Err(_) => unreachable!("row {r} was not decoded with its era"),
-                })
-                .collect(),
-        };
-        let n = at.len();
-        let mut block = Vec::with_capacity(n * self.columns.len());
-        for col in self.columns {
-            block.extend(at.iter().map(|&r| col[r]));
-        }
-        // Lengths agree by construction.
-        match ColumnMatrix::new(n, self.columns.len(), ColumnData::I8(block)) {
-            Ok(m) => m,
-            Err(e) => unreachable!("feature block shape: {e}"),
-        }
-    }
-}
+/// One era's scores, warnings, and the era with the configured targets it has no value of
+/// (not scored), if any.
+pub(crate) type EraResult = (Vec<EraScore>, Vec<String>, Option<(String, Vec<String>)>);
 
 /// What every metric of one era starts from: the era's predicted rows (sorted by id), all
 /// its rows (file order), and the models', meta model's and benchmark's values on the
@@ -500,6 +465,26 @@ pub(crate) fn score_era(
     rows: (&[u32], &[u32]),
     features: &EraFeatures<'_>,
 ) -> Result<EraResult, EngineError> {
+    // A target that is NaN on every row of the era (Numerai's live era, rounds not yet
+    // resolved at the end of a validation file) has nothing to score against: the era is
+    // left out for it, and the run says so once, instead of failing the overlap rule.
+    let unresolved: Vec<bool> = job
+        .target_index
+        .iter()
+        .map(|&t| {
+            let values = &job.inputs.data.targets[t].values;
+            rows.1.iter().all(|&r| values[r as usize].is_nan())
+        })
+        .collect();
+    let no_target: Vec<String> = (0..unresolved.len())
+        .filter(|&t| unresolved[t])
+        .map(|t| job.config.targets[t].clone())
+        .collect();
+    let no_target =
+        (!no_target.is_empty()).then(|| (job.inputs.data.era_names[era].clone(), no_target));
+    if unresolved.iter().all(|&u| u) {
+        return Ok((Vec::new(), Vec::new(), no_target));
+    }
     let view = EraView::new(job, era, rows)?;
     let preds = job.inputs.predictions;
     let config = job.config;
@@ -531,6 +516,9 @@ pub(crate) fn score_era(
     let mut warned_constant = vec![false; preds.models.len()];
     let mut out = Vec::with_capacity(preds.models.len() * config.targets.len());
     for t_pos in 0..config.targets.len() {
+        if unresolved[t_pos] {
+            continue;
+        }
         let target = view.target(t_pos)?;
         let mmc = if metrics.iter().any(Metric::needs_meta_model) {
             contribution_setup(&view, &target, view.meta_model.as_ref(), "meta model")?
@@ -602,5 +590,5 @@ pub(crate) fn score_era(
             });
         }
     }
-    Ok((out, warnings))
+    Ok((out, warnings, no_target))
 }

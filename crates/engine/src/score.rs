@@ -15,66 +15,18 @@ use rayon::prelude::*;
 use erascore_io::dataset::{DataKeys, Dataset};
 use erascore_io::era::era_order;
 use erascore_io::stream::FeatureReader;
-use erascore_io::Strings;
 use erascore_kernels::cpu::{self, CpuPaths};
 
-use crate::era_scores::{score_era, EraFeatures, EraResult};
-use crate::inputs::{require_overlap, DataRows, Predictions, Reference, RowMap};
+use crate::era_features::EraFeatures;
+use crate::era_scores::{score_era, EraResult};
+use crate::inputs::{require_overlap, DataRows, Reference, RowMap};
+use crate::job::ScoreJob;
+pub use crate::job::{EraScore, MetaModelSource, ScoreConfig, ScoreInputs};
+use crate::message;
 use crate::metrics::Metric;
-use crate::signals::{SignalsInputs, SignalsPlan};
+use crate::request::{check_prerequisites, Given, Input};
+use crate::signals::SignalsPlan;
 use crate::EngineError;
-
-/// Where the meta model comes from.
-#[derive(Debug, Clone)]
-pub enum MetaModelSource<'a> {
-    /// A column read from a file (e.g. Numerai's `numerai_meta_model`).
-    Column(&'a Reference),
-    /// Built per era from these prediction models and stakes (index into the predictions).
-    Stakes(Vec<(usize, f64)>),
-}
-
-/// Everything scoring reads.
-#[derive(Debug, Clone)]
-pub struct ScoreInputs<'a> {
-    /// The data: ids, eras, targets and (for FNC and exposure) features.
-    pub data: &'a Dataset,
-    /// Model predictions.
-    pub predictions: &'a Predictions,
-    /// The meta model, for MMC.
-    pub meta_model: Option<MetaModelSource<'a>>,
-    /// The benchmark column, for BMC.
-    pub benchmark: Option<&'a Reference>,
-    /// Example predictions, for corr_with_example.
-    pub example: Option<&'a Reference>,
-    /// Neutralizers, sample weights, previous submission and stakes for the Signals metrics.
-    pub signals: SignalsInputs<'a>,
-}
-
-/// What to compute.
-#[derive(Debug, Clone)]
-pub struct ScoreConfig {
-    /// Metrics, in output order.
-    pub metrics: Vec<Metric>,
-    /// Target columns; each must be loaded in the dataset.
-    pub targets: Vec<String>,
-    /// Share of ids alignment may drop (numerai-tools: 0.2).
-    pub max_filtered_ratio: f64,
-    /// Raise the centred target to the 1.5 power in CORR (numerai-tools `target_pow15`).
-    pub target_pow15: bool,
-}
-
-/// The scores of one model in one era against one target.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EraScore {
-    /// Era name.
-    pub era: String,
-    /// Model name.
-    pub model: String,
-    /// Target name.
-    pub target: String,
-    /// One value per configured metric (NaN where undefined).
-    pub values: Vec<f64>,
-}
 
 /// All per-era scores, ordered by era, target, model.
 #[derive(Debug, Clone)]
@@ -85,29 +37,36 @@ pub struct ScoreReport {
     pub rows: Vec<EraScore>,
     /// Notes for the user (constant predictions, skipped eras).
     pub warnings: Vec<String>,
+    /// Eras left out because a target has no value on any of their rows, in era order,
+    /// each with those targets (every configured one, or some).
+    pub unresolved: Vec<(String, Vec<String>)>,
 }
 
-/// A scoring job: the inputs with their rows matched to the data's rows (`None`: no data
-/// row), and each configured target's column in the data.
-pub(crate) struct ScoreJob<'a> {
-    pub(crate) inputs: &'a ScoreInputs<'a>,
-    pub(crate) config: &'a ScoreConfig,
-    pub(crate) pred_row: RowMap,
-    pub(crate) meta_row: Option<RowMap>,
-    pub(crate) bench_row: Option<RowMap>,
-    pub(crate) example_row: Option<RowMap>,
-    pub(crate) target_index: Vec<usize>,
-    pub(crate) signals: SignalsPlan,
-    /// The data's ids, when they were handed to the run ([`score_streaming`]) and a Signals
-    /// metric still needs them while scoring (to name a row, to sort previous rows).
-    pub(crate) ids: Option<Strings>,
-}
-
-impl ScoreJob<'_> {
-    /// The data's ids: handed to the run, or the dataset's own.
-    pub(crate) fn ids(&self) -> &Strings {
-        self.ids.as_ref().unwrap_or(&self.inputs.data.ids)
+/// The one warning naming the eras left out for lack of target values.
+fn unresolved_warning(unresolved: &[(String, Vec<String>)], targets: usize) -> Option<String> {
+    if unresolved.is_empty() {
+        return None;
     }
+    let mut shown: Vec<String> = unresolved
+        .iter()
+        .take(10)
+        .map(|(era, t)| {
+            if t.len() == targets {
+                era.clone()
+            } else {
+                format!("{era} (target {})", t.join(", "))
+            }
+        })
+        .collect();
+    if unresolved.len() > 10 {
+        shown.push(format!("... ({} more)", unresolved.len() - 10));
+    }
+    Some(format!(
+        "{} era(s) have no target values (NaN on every row, as in a live era) and were not \
+         scored: {}",
+        unresolved.len(),
+        shown.join(", ")
+    ))
 }
 
 /// Scores every model in every era; `on_era` is called once per finished era.
@@ -335,14 +294,24 @@ fn run(
         }
     };
     let mut rows = Vec::new();
-    for (r, w) in results {
+    let mut unresolved = Vec::new();
+    for (r, w, no_target) in results {
         rows.extend(r);
         warnings.extend(w);
+        unresolved.extend(no_target);
     }
+    if rows.is_empty() && !unresolved.is_empty() {
+        return Err(EngineError::Config(format!(
+            "no era has a value of the target ({}): every row's target is NaN",
+            config.targets.join(", ")
+        )));
+    }
+    warnings.extend(unresolved_warning(&unresolved, config.targets.len()));
     Ok(ScoreReport {
         metrics: config.metrics.clone(),
         rows,
         warnings,
+        unresolved,
     })
 }
 
@@ -509,40 +478,40 @@ where
 }
 
 fn validate(inputs: &ScoreInputs<'_>, config: &ScoreConfig) -> Result<(), EngineError> {
+    let given = Given {
+        meta_model: inputs.meta_model.is_some(),
+        benchmark: inputs.benchmark.is_some(),
+        example: inputs.example.is_some(),
+        stakes: inputs.signals.stakes.is_some(),
+        neutralizers: inputs.signals.neutralizers.is_some(),
+        sample_weights: inputs.signals.sample_weights.is_some(),
+        previous: !inputs.signals.previous.is_empty(),
+    };
+    // Stakes count for the meta model only once they have built it.
+    let with_meta = Given {
+        stakes: false,
+        ..given
+    };
+    check_prerequisites(
+        &config
+            .metrics
+            .iter()
+            .copied()
+            .filter(Metric::needs_meta_model)
+            .collect::<Vec<_>>(),
+        &with_meta,
+    )?;
+    check_prerequisites(&config.metrics, &given)?;
     for m in &config.metrics {
-        if m.needs_meta_model() && inputs.meta_model.is_none() {
-            return Err(EngineError::Config(format!(
-                "metric '{}' needs a meta model (--meta-model or --stakes)",
-                m.name()
-            )));
-        }
-        if *m == Metric::Bmc && inputs.benchmark.is_none() {
-            return Err(EngineError::Config("metric 'bmc' needs --benchmark".into()));
-        }
-        if *m == Metric::CorrWithExample && inputs.example.is_none() {
-            return Err(EngineError::Config(
-                "metric 'corr_with_example' needs --example-preds".into(),
-            ));
-        }
-        if *m == Metric::Mpc && inputs.signals.stakes.is_none() {
-            return Err(EngineError::Config(
-                "metric 'mpc' needs stakes (--stakes)".into(),
-            ));
-        }
-        if m.needs_previous() && inputs.signals.previous.is_empty() {
-            return Err(EngineError::Config(format!(
-                "metric '{}' needs the previous submission (--previous)",
-                m.name()
-            )));
-        }
         if m.needs_neutralizers()
             && inputs.signals.neutralizers.is_none()
             && inputs.data.feature_names.is_empty()
         {
-            return Err(EngineError::Config(format!(
-                "metric '{}' needs --neutralizers or feature columns, and none were loaded",
-                m.name()
-            )));
+            return Err(EngineError::Request(message![
+                format!("metric {} needs ", m.name()),
+                Input::Neutralizers,
+                " or feature columns, and none were loaded"
+            ]));
         }
         if m.needs_features() && inputs.data.feature_names.is_empty() {
             return Err(EngineError::Config(format!(
@@ -586,6 +555,8 @@ mod tests {
     use erascore_io::Strings;
 
     use super::*;
+    use crate::inputs::Predictions;
+    use crate::signals::SignalsInputs;
 
     fn dataset(ids: &[&str]) -> Dataset {
         let n = ids.len();

@@ -19,7 +19,7 @@ use parquet::arrow::arrow_reader::{
 use parquet::arrow::ProjectionMask;
 use rayon::prelude::*;
 
-use crate::strings::Strings;
+use crate::strings::{ExtendFromArrow, Strings};
 use crate::{FloatWidth, IoError};
 
 /// Which feature columns to load.

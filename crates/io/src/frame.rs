@@ -14,7 +14,7 @@ use arrow_schema::{DataType, Field, Schema};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::{ArrowWriter, ProjectionMask};
 
-use crate::strings::Strings;
+use crate::strings::{ExtendFromArrow, Strings};
 use crate::{FloatWidth, IoError};
 
 /// A column's values.

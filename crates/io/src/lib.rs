@@ -18,14 +18,14 @@
 
 mod convert;
 pub mod dataset;
-pub mod era;
 pub mod features_json;
 pub mod frame;
 pub mod output;
 mod parquet_guard;
 pub mod stream;
-pub mod strings;
+mod strings;
 
+pub use erascore_labels::era;
 pub use strings::Strings;
 
 /// The machine's memory in bytes (`MemTotal` of /proc/meminfo), where it can be read: the

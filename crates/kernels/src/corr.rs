@@ -220,7 +220,7 @@ impl PowerTable {
         let n = self.n;
         let sorted = sort_by_window(c, &mut self.sort);
         if sorted.nan {
-            crate::neutralized_weights::first_nan(c, "predictions")?;
+            crate::nan::first_nan(c, "predictions")?;
         }
         let Self {
             gaussian,

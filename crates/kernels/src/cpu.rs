@@ -20,7 +20,7 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
-use crate::gram::GramKernel;
+use crate::gram_kernel::GramKernel;
 use crate::KernelError;
 
 /// The environment variable that pins the Gram kernel.

@@ -11,45 +11,8 @@
 use faer::linalg::matmul::triangular::{matmul as tri_matmul, BlockStructure};
 use faer::{Accum, Mat, MatMut, MatRef};
 
+pub use crate::gram_kernel::GramKernel;
 use crate::Parallelism;
-
-/// An implementation of [`lower_gram_i8`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GramKernel {
-    /// Intel AMX-INT8 tiles (Sapphire Rapids and later, Linux).
-    Amx,
-    /// AVX-512 VNNI (Ice Lake / Zen 4 and later).
-    Vnni,
-    /// f32 GEMM (faer); any CPU.
-    F32,
-}
-
-impl GramKernel {
-    /// Every kernel, fastest first.
-    pub const ALL: [GramKernel; 3] = [GramKernel::Amx, GramKernel::Vnni, GramKernel::F32];
-
-    /// Whether this CPU and OS run the kernel.
-    pub fn available(self) -> bool {
-        match self {
-            #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
-            GramKernel::Amx => amx::available(),
-            #[cfg(target_arch = "x86_64")]
-            GramKernel::Vnni => vnni::available(),
-            GramKernel::F32 => true,
-            #[allow(unreachable_patterns)]
-            _ => false,
-        }
-    }
-
-    /// Short name for logs and benchmark tables.
-    pub fn name(self) -> &'static str {
-        match self {
-            GramKernel::Amx => "amx-int8",
-            GramKernel::Vnni => "avx512-vnni",
-            GramKernel::F32 => "f32-gemm",
-        }
-    }
-}
 
 /// The lower triangle (`i >= j`) of `X'X` for column-major int8 `data` of `n` rows and `k`
 /// columns, as a column-major `k x k` i32 matrix (entries above the diagonal are
@@ -217,7 +180,6 @@ fn f32_lower_gram(data: &[i8], n: usize, k: usize, par: Parallelism) -> Vec<i32>
 #[allow(unsafe_code)]
 mod amx {
     use std::arch::asm;
-    use std::sync::OnceLock;
 
     /// Rows of data per tile step (a tile row holds 64 bytes).
     const KB: usize = 64;
@@ -235,43 +197,7 @@ mod amx {
         reserved2: [u8; 16],
     }
 
-    pub(super) fn available() -> bool {
-        static OK: OnceLock<bool> = OnceLock::new();
-        *OK.get_or_init(|| {
-            // CPUID.(EAX=7,ECX=0):EDX bit 24 = AMX-TILE, bit 25 = AMX-INT8.
-            // SAFETY: cpuid leaf 7 exists on every x86-64 CPU that could report AMX; on
-            // older ones it returns zeros. (Safe to call on newer toolchains.)
-            #[allow(unused_unsafe)]
-            let edx = unsafe { core::arch::x86_64::__cpuid_count(7, 0) }.edx;
-            if edx & (1 << 24) == 0 || edx & (1 << 25) == 0 {
-                return false;
-            }
-            request_tile_permission()
-        })
-    }
-
-    /// `arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA)`: 0 means this process may use
-    /// tile data; kernels without AMX support refuse and we fall back.
-    fn request_tile_permission() -> bool {
-        const SYS_ARCH_PRCTL: i64 = 158;
-        const ARCH_REQ_XCOMP_PERM: i64 = 0x1023;
-        const XFEATURE_XTILEDATA: i64 = 18;
-        let ret: i64;
-        // SAFETY: a plain Linux syscall that reads no user memory; `syscall` clobbers
-        // rcx and r11, declared below.
-        unsafe {
-            asm!(
-                "syscall",
-                inlateout("rax") SYS_ARCH_PRCTL => ret,
-                in("rdi") ARCH_REQ_XCOMP_PERM,
-                in("rsi") XFEATURE_XTILEDATA,
-                lateout("rcx") _,
-                lateout("r11") _,
-                options(nostack)
-            );
-        }
-        ret == 0
-    }
+    use crate::gram_kernel::amx_available as available;
 
     /// As [`super::vnni::lower_gram`], with tiles. Requires [`available`], values >= 0 and
     /// no i32 overflow.
@@ -459,11 +385,7 @@ mod vnni {
     /// three panel registers and a broadcast fit the 32 zmm registers.
     const NR: usize = 8;
 
-    pub(super) fn available() -> bool {
-        std::arch::is_x86_feature_detected!("avx512f")
-            && std::arch::is_x86_feature_detected!("avx512bw")
-            && std::arch::is_x86_feature_detected!("avx512vnni")
-    }
+    use crate::gram_kernel::vnni_available as available;
 
     /// Fills `out[j * k + i]` for `i >= j` with `sum_r x[r, i] * x[r, j]`. Requires
     /// [`available`], values >= 0 and no i32 overflow. With `parallel`, panels of `MR` rows

@@ -24,6 +24,7 @@ use faer::{Accum, MatMut, MatRef};
 
 use crate::corr::rank_gaussian_pow_into;
 use crate::matrix::{ColumnData, ColumnMatrix};
+use crate::nan::{first_nan, has_nan};
 use crate::scratch::Scratch;
 use crate::target::pairwise_sum;
 use crate::{KernelError, Parallelism};
@@ -273,28 +274,6 @@ fn check_inputs(
         }
     }
     Ok(())
-}
-
-/// `Err(NanInput)` naming the first NaN row of `values`.
-pub(crate) fn first_nan(values: &[f64], what: &str) -> Result<(), KernelError> {
-    if !has_nan(values) {
-        return Ok(());
-    }
-    match values.iter().position(|v| v.is_nan()) {
-        Some(row) => Err(KernelError::NanInput {
-            what: what.into(),
-            row,
-        }),
-        None => Ok(()),
-    }
-}
-
-/// Whether any value is NaN: blocks without an early exit inside, which vectorize (a
-/// search that stops at the first NaN does not).
-fn has_nan(values: &[f64]) -> bool {
-    values
-        .chunks(256)
-        .any(|block| block.iter().fold(false, |acc, v| acc | v.is_nan()))
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! exceeds the staking threshold: `pf = min(1, T / X)` for threshold `T` and total at risk
 //! `X`. It comes as one number for every round, or one per round (matched by round label).
 
-use crate::series::RoundMap;
+use crate::round_map::RoundMap;
 use crate::PayoutError;
 
 /// Where each round's payout factor comes from.

@@ -34,6 +34,7 @@
 pub mod bootstrap;
 pub mod factor;
 pub mod multipliers;
+mod round_map;
 pub mod rule;
 pub mod run;
 pub mod series;

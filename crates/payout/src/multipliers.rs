@@ -5,8 +5,8 @@
 //! factor stay the rule's. Each round's pair must be one the rule's preset allows (use
 //! `custom` for any finite pair), and only classic presets take them.
 
+use crate::round_map::RoundMap;
 use crate::rule::{Preset, Rule};
-use crate::series::RoundMap;
 use crate::PayoutError;
 
 /// (CORR multiplier, MMC multiplier) per round, matched by label then trailing number.

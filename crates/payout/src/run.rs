@@ -3,7 +3,7 @@
 //! factor (0 in a round the model was not staked), the simulated trajectory and, when
 //! asked, a block bootstrap; and the runs' trajectories as one table.
 
-use erascore_io::Strings;
+use erascore_labels::Strings;
 
 use crate::{
     bootstrap, model_stream, simulate, BootstrapOptions, ModelRun, ModelScores, NanPolicy,

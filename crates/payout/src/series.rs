@@ -2,12 +2,12 @@
 //! and the NaN policy that turns them into the combined scores a simulation takes.
 //!
 //! Rounds are ordered by the number their label ends with ("0575", "575", "era575") when
-//! every label has one, and as text otherwise ([`erascore_io::era::era_order`], the order
+//! every label has one, and as text otherwise ([`erascore_labels::era::era_order`], the order
 //! every command uses). The position in that order is the round
 //! index `t` of the compounding rule, so a skipped round shifts the later ones down.
 
 use std::collections::BTreeMap;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use crate::multipliers::RoundMultipliers;
 use crate::rule::{combine_with, Rule};
@@ -25,48 +25,9 @@ pub enum NanPolicy {
     Error,
 }
 
-use erascore_io::era::{era_number, era_order};
+use erascore_labels::era::era_order;
 
-/// Values keyed by round label; a label not found exactly is looked up by the number it
-/// ends with, so "0575", "575" and "era575" name the same round. The one lookup behind
-/// per-round payout factors and per-round multipliers.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RoundMap<T> {
-    by_label: HashMap<String, T>,
-    by_number: HashMap<u64, T>,
-}
-
-impl<T> Default for RoundMap<T> {
-    fn default() -> Self {
-        Self {
-            by_label: HashMap::new(),
-            by_number: HashMap::new(),
-        }
-    }
-}
-
-impl<T: Copy> RoundMap<T> {
-    /// Adds `round`; false (and nothing changed by label) when the label is already there.
-    pub fn insert(&mut self, round: &str, value: T) -> bool {
-        let label = round.trim().to_string();
-        if self.by_label.contains_key(&label) {
-            return false;
-        }
-        self.by_label.insert(label, value);
-        if let Some(n) = era_number(round) {
-            self.by_number.insert(n, value);
-        }
-        true
-    }
-
-    /// The value of `round`, by label, then by trailing number.
-    pub fn get(&self, round: &str) -> Option<T> {
-        self.by_label
-            .get(round.trim())
-            .or_else(|| era_number(round).and_then(|n| self.by_number.get(&n)))
-            .copied()
-    }
-}
+pub use crate::round_map::RoundMap;
 
 /// One model's scores in round order.
 #[derive(Debug, Clone, PartialEq)]

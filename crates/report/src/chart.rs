@@ -246,7 +246,7 @@ pub(crate) fn svg(chart: Chart, g: &ModelTarget, text: bool) -> String {
         Ok(()) => out,
         Err(e) => format!(
             "<p class=\"note\">chart not drawn: {}</p>",
-            crate::html::escape(&e)
+            crate::escape(&e)
         ),
     }
 }

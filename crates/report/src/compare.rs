@@ -9,8 +9,8 @@ use std::fmt::Write;
 
 use erascore_engine::compare::{by_payout_change, CompareReport, ConfigResult};
 
+use crate::escape;
 use crate::fmt;
-use crate::html::escape;
 
 const W: f64 = 560.0;
 const H: f64 = 300.0;

@@ -4,25 +4,9 @@
 use std::fmt::Write as _;
 
 use crate::chart::{fonts_available, svg, Chart};
-use crate::{fmt, RunInfo, TABLE_STATS};
+use crate::{escape, fmt, RunInfo, TABLE_STATS};
 use erascore_engine::diagnostics::{ModelTarget, PAYOUT};
 use erascore_engine::stats::Stat;
-
-/// Minimal HTML escaping for text and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
 
 /// An id usable in an HTML anchor.
 fn anchor(s: &str) -> String {
@@ -211,6 +195,7 @@ mod tests {
             eras: 30,
             omitted: vec!["bmc (no --benchmark)".into()],
             weights: PayoutWeights::default(),
+            unresolved: vec![],
         }
     }
 

@@ -23,6 +23,22 @@ pub mod html;
 pub mod payout;
 pub mod summary_table;
 
+/// Minimal HTML escaping for text and attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// The files of a diagnostics output folder.
 pub const OUTPUT_FILES: [&str; 5] = [
     "per_era.parquet",
@@ -122,6 +138,9 @@ pub struct RunInfo {
     pub omitted: Vec<String>,
     /// Payout multipliers.
     pub weights: PayoutWeights,
+    /// Eras not scored against some target because it has no value in them (the live
+    /// era), with those targets ([`erascore_engine::score::ScoreReport::unresolved`]).
+    pub unresolved: Vec<(String, Vec<String>)>,
 }
 
 /// The long table: era, model, target, one column per metric; grouped by model and target.
@@ -200,6 +219,11 @@ pub fn summary_json(groups: &[ModelTarget], info: &RunInfo) -> Value {
         "data": info.data,
         "predictions": info.predictions,
         "not_computed": info.omitted,
+        "eras_without_targets": info
+            .unresolved
+            .iter()
+            .map(|(era, targets)| serde_json::json!({ "era": era, "targets": targets }))
+            .collect::<Vec<_>>(),
         "payout": {
             "corr_multiplier": info.weights.corr,
             "mmc_multiplier": info.weights.mmc,
@@ -285,6 +309,7 @@ mod tests {
             eras: 2,
             omitted: vec![],
             weights: PayoutWeights::default(),
+            unresolved: vec![],
         };
         let v = summary_json(&[g], &info);
         let corr = &v["models"]["m"]["t"]["corr"];

@@ -242,9 +242,6 @@ fn check_flags(args: &PayoutArgs) -> anyhow::Result<PayoutRequest> {
     if let Some(c) = &args.chart {
         format_of(c)?;
     }
-    if let Some(out) = &args.out {
-        crate::common::check_table_out("--out", out)?;
-    }
     let outputs: Vec<(&str, &Path)> = [
         ("--out", &args.out),
         ("--json", &args.json),
@@ -262,6 +259,9 @@ fn check_flags(args: &PayoutArgs) -> anyhow::Result<PayoutRequest> {
             ("--multipliers", args.multipliers.as_deref()),
         ],
     )?;
+    if let Some(out) = &args.out {
+        crate::common::check_table_out("--out", out)?;
+    }
     let mut staged = OutputFiles::new();
     let mut stage = |flag: &str, path: &Option<PathBuf>| -> anyhow::Result<Option<PathBuf>> {
         path.as_deref()

@@ -6,16 +6,11 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use erascore_io::frame::read_frame;
 
-fn erascore(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_erascore"))
-        .args(args)
-        .output()
-        .expect("run erascore")
-}
+use crate::common::{erascore, s};
 
 fn ok(args: &[&str]) -> Output {
     let out = erascore(args);
@@ -26,10 +21,6 @@ fn ok(args: &[&str]) -> Output {
         String::from_utf8_lossy(&out.stderr)
     );
     out
-}
-
-fn s(p: &Path) -> String {
-    p.display().to_string()
 }
 
 /// A small tournament archive.

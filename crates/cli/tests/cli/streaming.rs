@@ -7,29 +7,19 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use arrow_array::RecordBatch;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ArrowWriter;
 use parquet::file::properties::WriterProperties;
 
-fn erascore(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_erascore"))
-        .args(args)
-        .output()
-        .expect("run erascore")
-}
+use crate::common::{erascore, s};
 
 fn ok(args: &[&str]) -> String {
     let o = erascore(args);
     let err = String::from_utf8_lossy(&o.stderr).to_string();
     assert!(o.status.success(), "{args:?}: {err}");
     err
-}
-
-fn s(p: &Path) -> String {
-    p.display().to_string()
 }
 
 /// 12 eras of 150 rows, 20 features, one era per row group (synth rounds its row groups

@@ -7,9 +7,11 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use erascore_io::frame::read_frame;
+
+use crate::common::{erascore, stderr};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
@@ -17,17 +19,6 @@ fn root() -> PathBuf {
 
 fn fx(dir: &str, name: &str) -> String {
     root().join(dir).join(name).display().to_string()
-}
-
-fn erascore(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_erascore"))
-        .args(args)
-        .output()
-        .expect("run erascore")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// (id, era) -> one value per column after id and era.

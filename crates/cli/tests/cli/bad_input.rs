@@ -6,10 +6,11 @@
 #![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use erascore_io::frame::{read_frame, write_frame, Column, Frame, Values};
 use erascore_io::{FloatWidth, Strings};
+
+use crate::common::{erascore, s};
 
 fn fixture(path: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -17,13 +18,6 @@ fn fixture(path: &str) -> String {
         .join(path)
         .display()
         .to_string()
-}
-
-fn erascore(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_erascore"))
-        .args(args)
-        .output()
-        .expect("run erascore")
 }
 
 fn listing(dir: &Path) -> Vec<String> {
@@ -51,10 +45,6 @@ fn fails(code: i32, args: &[&str], dir: &Path, keep: &[&str]) -> String {
 fn write(dir: &Path, name: &str, text: &str) -> String {
     let p = dir.join(name);
     std::fs::write(&p, text).unwrap();
-    p.display().to_string()
-}
-
-fn s(p: &Path) -> String {
     p.display().to_string()
 }
 

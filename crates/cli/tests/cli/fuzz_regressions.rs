@@ -5,7 +5,7 @@
 //! message naming the file it was read from; `ok-*` must be read. It lives in the CLI's
 //! tests because this crate depends on every crate the harness reads with.
 
-#[path = "../../../fuzz/src/lib.rs"]
+#[path = "../../../../fuzz/src/lib.rs"]
 #[allow(dead_code)] // the libFuzzer-only setup
 mod harness;
 

@@ -5,9 +5,11 @@
 #![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use erascore_io::frame::read_frame;
+
+use crate::common::{erascore, stderr};
 
 fn fx(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -15,13 +17,6 @@ fn fx(name: &str) -> String {
         .join(name)
         .display()
         .to_string()
-}
-
-fn erascore(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_erascore"))
-        .args(args)
-        .output()
-        .expect("run erascore")
 }
 
 /// (era, model) -> values of `columns`, from a CSV of ours or of the golden script.
@@ -174,10 +169,6 @@ fn edited(dir: &Path, from: &str, name: &str, edit: impl Fn(&str) -> Option<Stri
     p
 }
 
-fn stderr_of(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
 #[test]
 fn a_file_without_eras_is_refused_when_the_data_has_several() {
     let dir = out_dir();
@@ -192,8 +183,8 @@ fn a_file_without_eras_is_refused_when_the_data_has_several() {
     let at = args.iter().position(|a| a == "--neutralizers").unwrap();
     args[at + 1] = n.display().to_string();
     let o = run(&args);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr_of(&o));
-    let e = stderr_of(&o);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let e = stderr(&o);
     assert!(
         e.contains("--neutralizers") && e.contains("no era column") && e.contains("4 eras"),
         "{e}"
@@ -221,8 +212,8 @@ fn a_scored_row_without_neutralizers_names_id_and_era() {
     let at = args.iter().position(|a| a == "--neutralizers").unwrap();
     args[at + 1] = n.display().to_string();
     let o = run(&args);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr_of(&o));
-    let e = stderr_of(&o);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let e = stderr(&o);
     assert!(
         e.contains(&format!("id '{victim}'")) && e.contains("era '0002'"),
         "{e}"
@@ -246,8 +237,8 @@ fn nan_sample_weight_and_missing_previous_model_are_errors() {
     let at = args.iter().position(|a| a == "--sample-weights").unwrap();
     args[at + 1] = w.display().to_string();
     let o = run(&args);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr_of(&o));
-    let e = stderr_of(&o);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let e = stderr(&o);
     assert!(
         e.contains("weight")
             && e.contains("NaN")
@@ -265,8 +256,8 @@ fn nan_sample_weight_and_missing_previous_model_are_errors() {
     let at = args.iter().position(|a| a == "--previous").unwrap();
     args[at + 1] = p.display().to_string();
     let o = run(&args);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr_of(&o));
-    let e = stderr_of(&o);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let e = stderr(&o);
     assert!(
         e.contains("--previous") && e.contains("'model_ties'"),
         "{e}"
@@ -289,8 +280,8 @@ fn metrics_without_their_inputs_are_usage_errors() {
             "--out",
             out.to_str().unwrap(),
         ]);
-        assert_eq!(o.status.code(), Some(2), "{}", stderr_of(&o));
-        assert!(stderr_of(&o).contains(flag), "{}", stderr_of(&o));
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains(flag), "{}", stderr(&o));
     }
 }
 
@@ -316,7 +307,7 @@ fn synthetic_signals_data_scores_end_to_end() {
         "--out",
         data.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", stderr_of(&o));
+    assert!(o.status.success(), "{}", stderr(&o));
     let f = |name: &str| data.join(name).display().to_string();
     let out = dir.path().join("s.csv");
     let o = erascore(&[
@@ -339,7 +330,7 @@ fn synthetic_signals_data_scores_end_to_end() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", stderr_of(&o));
+    assert!(o.status.success(), "{}", stderr(&o));
     let cols: Vec<&str> = METRICS.split(',').collect();
     let rows = table(&out, &cols);
     assert_eq!(rows.len(), 9);

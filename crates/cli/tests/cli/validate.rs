@@ -7,10 +7,11 @@
 #![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use erascore_io::frame::read_frame;
 use serde_json::Value;
+
+use crate::common::erascore;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/validate")
@@ -18,13 +19,6 @@ fn fixtures() -> PathBuf {
 
 fn fx(name: &str) -> String {
     fixtures().join(name).display().to_string()
-}
-
-fn erascore(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_erascore"))
-        .args(args)
-        .output()
-        .expect("run erascore")
 }
 
 fn verdicts() -> serde_json::Map<String, Value> {

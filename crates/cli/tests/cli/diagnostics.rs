@@ -10,12 +10,14 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
 use erascore_engine::stats::{ApyOptions, EraStats, Stat};
 use erascore_io::frame::read_frame;
+
+use crate::common::{erascore, stderr};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/diagnostics")
@@ -23,17 +25,6 @@ fn fixtures() -> PathBuf {
 
 fn fx(name: &str) -> String {
     fixtures().join(name).display().to_string()
-}
-
-fn erascore(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_erascore"))
-        .args(args)
-        .output()
-        .expect("run erascore")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// The full run the golden values describe, plus `extra` flags.

@@ -11,15 +11,10 @@ use std::process::{Command, Output};
 use erascore_io::frame::{read_frame, write_frame, Column, Frame, Values};
 use erascore_io::{FloatWidth, Strings};
 
+use crate::common::erascore;
+
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/score")
-}
-
-fn erascore(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_erascore"))
-        .args(args)
-        .output()
-        .expect("run erascore")
 }
 
 fn fx(name: &str) -> String {

@@ -2,16 +2,11 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use erascore_io::frame::read_frame;
 
-fn erascore(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_erascore"))
-        .args(args)
-        .output()
-        .expect("run erascore")
-}
+use crate::common::erascore;
 
 /// ndtri(0.875) and ndtri(0.625): the gaussianized ranks of four distinct values.
 const G_OUTER: f64 = 1.150_349_380_376_007_9;
