@@ -424,6 +424,14 @@ class Diagnostics(NamedTuple):
     not_computed: list
     """Metrics left out for want of an input, and why."""
 
+    def plot(self, target: Optional[str] = None, metrics: Optional[Sequence[str]] = None) -> Any:
+        """A matplotlib figure: one axis per metric (CORR, MMC, BMC, FNC: those computed),
+        the cumulative per-era score of every model overlaid; ``target`` defaults to the
+        first. matplotlib is imported only here."""
+        from erascore._plots import plot_diagnostics
+
+        return plot_diagnostics(self.per_era, target, metrics)
+
 
 def diagnostics(
     data: Table,
@@ -543,6 +551,12 @@ class Payout(NamedTuple):
     burn_share, rounds_at_cap_up, rounds_at_cap_down."""
     skipped: dict
     """Model -> rounds left out for a NaN score (``nan="skip"``)."""
+
+    def plot(self) -> Any:
+        """A matplotlib figure: every model's stake round by round, overlaid."""
+        from erascore._plots import plot_payout
+
+        return plot_payout(self.trajectory)
 
 
 def payout(
@@ -672,6 +686,13 @@ class Compare(NamedTuple):
     top10_share, gini (the CLI's per_round.parquet)."""
     summary: dict
     """The CLI's compare.json: totals per configuration and the comparison of each pair."""
+
+    def plot(self) -> Any:
+        """A matplotlib figure: each configuration's distribution of total payouts over
+        the models."""
+        from erascore._plots import plot_compare
+
+        return plot_compare(self.per_model)
 
 
 def _configs_arg(configs: Any) -> tuple:
