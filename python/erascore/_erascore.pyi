@@ -116,12 +116,12 @@ def score_frames(
     data: Any,
     predictions: Any,
     meta_model: Any,
-    meta_model_column: str,
+    meta_model_column: Optional[str],
     benchmark: Any,
     benchmark_column: Optional[str],
     *,
     targets: Sequence[str],
-    metrics: Sequence[str],
+    metrics: Optional[Sequence[str]],
     features: Optional[Sequence[str]],
     models: Optional[Sequence[str]],
     max_filtered_ratio: float,
@@ -166,8 +166,22 @@ def wide_scores(
     """Long per-era scores pivoted as ``erascore score --layout wide`` writes them: ``(eras,
     column names MODEL/METRIC or MODEL/TARGET/METRIC, one array per column)``."""
 
-def score_plan(metrics: Sequence[str], max_filtered_ratio: float) -> List[str]:
-    """The argument checks ``score_frames`` makes before reading; the metric names."""
+def score_plan(
+    metrics: Optional[Sequence[str]],
+    max_filtered_ratio: float,
+    *,
+    targets: Sequence[str],
+    meta_model: bool = False,
+    benchmark: bool = False,
+    example: bool = False,
+    stakes: bool = False,
+    neutralizers: bool = False,
+    sample_weights: bool = False,
+    previous: bool = False,
+) -> Tuple[List[str], bool, bool]:
+    """The engine's decisions for ``score_frames`` before anything is read (the booleans:
+    which optional inputs are given): ``(metric names, whether the data's features are
+    read, whether it is a Signals run)``; ``metrics=None``: the default metrics."""
 
 def data_eras(data: Any) -> List[str]:
     """The data's eras in scoring order (from the id and era columns only)."""
@@ -187,9 +201,11 @@ def diagnostics_plan(
     neutralizers: bool = False,
     stakes: bool = False,
     previous: bool = False,
+    sample_weights: bool = False,
 ) -> Tuple[List[str], List[str]]:
     """Checks diagnostics' arguments and ``out``; ``(metric names, not computed)``. ``meta``:
-    a meta model table or stakes; the last three: which Signals inputs were given."""
+    a meta model table; the last four: which Signals inputs were given (stakes alone
+    build the meta model)."""
 
 def diagnostics_from_scores(
     eras: Sequence[str],
@@ -276,11 +292,11 @@ def diagnostics_frames(
     data: Any,
     predictions: Any,
     meta_model: Any,
-    meta_model_column: str,
+    meta_model_column: Optional[str],
     benchmark: Any,
     benchmark_column: Optional[str],
     example: Any,
-    example_column: str,
+    example_column: Optional[str],
     *,
     targets: Sequence[str],
     features: Optional[Sequence[str]],

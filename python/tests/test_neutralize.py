@@ -128,5 +128,5 @@ def test_score_wide_layout_pivots_the_long_frame():
         for metric in ["corr", "fnc"]:
             got = wide.loc[row["era"], f"{row['model']}/{metric}"]
             assert got == row[metric] or (np.isnan(got) and np.isnan(row[metric]))
-    with pytest.raises(ValueError, match="layout: expected 'long' or 'wide'"):
+    with pytest.raises(ValueError, match="layout=: expected 'long' or 'wide'"):
         erascore.score(data, preds, metrics=["corr"], progress=False, layout="tall")

@@ -22,7 +22,9 @@ use crate::era_scores::{score_era, EraResult};
 use crate::inputs::{require_overlap, DataRows, Reference, RowMap};
 use crate::job::ScoreJob;
 pub use crate::job::{EraScore, MetaModelSource, ScoreConfig, ScoreInputs};
+use crate::message;
 use crate::metrics::Metric;
+use crate::request::{check_prerequisites, Given, Input};
 use crate::signals::SignalsPlan;
 use crate::EngineError;
 
@@ -476,40 +478,40 @@ where
 }
 
 fn validate(inputs: &ScoreInputs<'_>, config: &ScoreConfig) -> Result<(), EngineError> {
+    let given = Given {
+        meta_model: inputs.meta_model.is_some(),
+        benchmark: inputs.benchmark.is_some(),
+        example: inputs.example.is_some(),
+        stakes: inputs.signals.stakes.is_some(),
+        neutralizers: inputs.signals.neutralizers.is_some(),
+        sample_weights: inputs.signals.sample_weights.is_some(),
+        previous: !inputs.signals.previous.is_empty(),
+    };
+    // Stakes count for the meta model only once they have built it.
+    let with_meta = Given {
+        stakes: false,
+        ..given
+    };
+    check_prerequisites(
+        &config
+            .metrics
+            .iter()
+            .copied()
+            .filter(Metric::needs_meta_model)
+            .collect::<Vec<_>>(),
+        &with_meta,
+    )?;
+    check_prerequisites(&config.metrics, &given)?;
     for m in &config.metrics {
-        if m.needs_meta_model() && inputs.meta_model.is_none() {
-            return Err(EngineError::Config(format!(
-                "metric '{}' needs a meta model (--meta-model or --stakes)",
-                m.name()
-            )));
-        }
-        if *m == Metric::Bmc && inputs.benchmark.is_none() {
-            return Err(EngineError::Config("metric 'bmc' needs --benchmark".into()));
-        }
-        if *m == Metric::CorrWithExample && inputs.example.is_none() {
-            return Err(EngineError::Config(
-                "metric 'corr_with_example' needs --example-preds".into(),
-            ));
-        }
-        if *m == Metric::Mpc && inputs.signals.stakes.is_none() {
-            return Err(EngineError::Config(
-                "metric 'mpc' needs stakes (--stakes)".into(),
-            ));
-        }
-        if m.needs_previous() && inputs.signals.previous.is_empty() {
-            return Err(EngineError::Config(format!(
-                "metric '{}' needs the previous submission (--previous)",
-                m.name()
-            )));
-        }
         if m.needs_neutralizers()
             && inputs.signals.neutralizers.is_none()
             && inputs.data.feature_names.is_empty()
         {
-            return Err(EngineError::Config(format!(
-                "metric '{}' needs --neutralizers or feature columns, and none were loaded",
-                m.name()
-            )));
+            return Err(EngineError::Request(message![
+                format!("metric {} needs ", m.name()),
+                Input::Neutralizers,
+                " or feature columns, and none were loaded"
+            ]));
         }
         if m.needs_features() && inputs.data.feature_names.is_empty() {
             return Err(EngineError::Config(format!(

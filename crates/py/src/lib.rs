@@ -17,6 +17,7 @@ use erascore_kernels::KernelError;
 mod arrays;
 pub mod compare;
 pub mod dropin;
+mod errors;
 pub mod frames;
 pub mod neutralize;
 pub mod payout;
