@@ -170,6 +170,7 @@ def test_bad_cpu_path_variable_is_refused_on_import(variable, value, says):
     done = _import_with({variable: value})
     assert done.returncode != 0
     assert "ValueError" in done.stderr and says in done.stderr, done.stderr
+    assert "available here" in done.stderr, done.stderr
 
 
 def test_cpu_path_the_cpu_lacks_names_what_it_has():

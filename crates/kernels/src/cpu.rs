@@ -191,7 +191,8 @@ pub fn parse_gram(value: &str) -> Result<Option<GramKernel>, KernelError> {
         Some(k) => Ok(Some(k)),
         None if v.is_empty() || v == "auto" => Ok(None),
         None => Err(KernelError::CpuPath(format!(
-            "{KERNEL_ENV}={value}: unknown kernel (expected amx, vnni, f32 or auto)"
+            "{KERNEL_ENV}={value}: unknown kernel (expected amx, vnni, f32 or auto; available here: {})",
+            available_gram_names().join(", ")
         ))),
     }
 }
@@ -204,7 +205,8 @@ pub fn parse_simd(value: &str) -> Result<Option<SimdLevel>, KernelError> {
         Some(l) => Ok(Some(l)),
         None if v.is_empty() || v == "auto" => Ok(None),
         None => Err(KernelError::CpuPath(format!(
-            "{SIMD_ENV}={value}: unknown level (expected avx512, avx2, scalar or auto)"
+            "{SIMD_ENV}={value}: unknown level (expected avx512, avx2, scalar or auto; available here: {})",
+            available_simd_names().join(", ")
         ))),
     }
 }
