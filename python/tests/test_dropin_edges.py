@@ -183,3 +183,14 @@ def test_cpu_path_the_cpu_lacks_names_what_it_has():
 
 def test_valid_cpu_path_variables_import():
     assert _import_with({"ERASCORE_SIMD": "scalar", "ERASCORE_KERNEL": "auto"}).returncode == 0
+
+
+@pytest.mark.parametrize("proportion", [0.0, 1.0])
+def test_neutralize_infinite_value_makes_every_column_nan(proportion):
+    # numpy's lstsq scales all right-hand sides together: one inf turns every column NaN.
+    df = pd.DataFrame({"a": [-np.inf, 0.94, 0.96], "b": [0.79, 0.41, 0.53]})
+    n = pd.DataFrame({"f": [4.0, 2.0, 2.0]})
+    want = ref.neutralize(df, n, proportion)
+    got = es.neutralize(df, n, proportion)
+    assert want.isna().all().all()
+    pd.testing.assert_frame_equal(got, want)

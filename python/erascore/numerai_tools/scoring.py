@@ -92,7 +92,7 @@ def _bucket_check(t: pd.Series) -> None:
     """numerai-tools compares the target with 0 and 1 before scaling it: text raises
     there."""
     if not pd.api.types.is_numeric_dtype(t.dtype):
-        t >= 0
+        _ = t >= 0  # raises numerai-tools' TypeError on text
 
 
 def _assert_varies(predictions: pd.DataFrame, top_bottom: Optional[int], n_target: int) -> None:
