@@ -25,7 +25,7 @@ from erascore._erascore import __version__
 
 __all__ = [
     "score", "diagnostics", "Diagnostics", "payout", "Payout", "compare", "Compare",
-    "neutralize", "numerai_tools", "ray", "__version__",
+    "neutralize", "numerai_tools", "ray", "exceptions", "__version__",
 ]
 
 
@@ -38,7 +38,7 @@ def __getattr__(name: str) -> Any:
         from erascore import _neutralize
 
         return _neutralize.neutralize
-    if name in ("numerai_tools", "ray"):
+    if name in ("numerai_tools", "ray", "exceptions"):
         import importlib
 
         return importlib.import_module(f"erascore.{name}")

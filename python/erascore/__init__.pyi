@@ -2,6 +2,7 @@
 # (through a module `__getattr__`, so that `import erascore` stays cheap), which a type
 # checker cannot follow. The signatures are those of the typed modules themselves, never
 # copied here (python/tests/test_stubs.py checks that this file only re-exports).
+from erascore import exceptions as exceptions
 from erascore import numerai_tools as numerai_tools
 from erascore import ray as ray
 from erascore._erascore import __version__ as __version__
@@ -16,5 +17,5 @@ from erascore._neutralize import neutralize as neutralize
 
 __all__ = [
     "score", "diagnostics", "Diagnostics", "payout", "Payout", "compare", "Compare",
-    "neutralize", "numerai_tools", "ray", "__version__",
+    "neutralize", "numerai_tools", "ray", "exceptions", "__version__",
 ]

@@ -98,16 +98,30 @@ def spearman(a: F64, b: F64) -> float:
 def orthogonalize(v: F64, u: F64) -> F64:
     """Per column of ``v``: ``v - u (vᵀu)/(uᵀu)``."""
 
+def churn(s1: F64, s2: F64) -> float:
+    """``1 - spearman(s1, s2)``; ``AssertionError`` when a side is constant."""
+
+def churn_top_bottom(
+    ids1: npt.NDArray[np.int64], s1: F64, ids2: npt.NDArray[np.int64], s2: F64, k: int
+) -> float:
+    """1 minus the mean share of id codes among both series' ``k`` highest and lowest."""
+
+def turnover(w1: F64, w2: F64) -> float:
+    """``Σ |w1 - w2| / 2``."""
+
+def neutral_signal(signal: F64, neutralizers: Any) -> F64:
+    """``g(signal)`` neutralized against the neutralizers; all NaN when nothing is left."""
+
 def score_frames(
     data: Any,
     predictions: Any,
     meta_model: Any,
-    meta_model_column: str,
+    meta_model_column: Optional[str],
     benchmark: Any,
     benchmark_column: Optional[str],
     *,
     targets: Sequence[str],
-    metrics: Sequence[str],
+    metrics: Optional[Sequence[str]],
     features: Optional[Sequence[str]],
     models: Optional[Sequence[str]],
     max_filtered_ratio: float,
@@ -142,8 +156,32 @@ def neutralize_frames(
     neutralize``: ``(ids, the era of each row, column names, one array per column,
     warnings)``."""
 
-def score_plan(metrics: Sequence[str], max_filtered_ratio: float) -> List[str]:
-    """The argument checks ``score_frames`` makes before reading; the metric names."""
+def wide_scores(
+    eras: Sequence[str],
+    models: Sequence[str],
+    targets: Sequence[str],
+    metric_names: Sequence[str],
+    values: Sequence[F64],
+) -> Tuple[List[str], List[str], List[F64]]:
+    """Long per-era scores pivoted as ``erascore score --layout wide`` writes them: ``(eras,
+    column names MODEL/METRIC or MODEL/TARGET/METRIC, one array per column)``."""
+
+def score_plan(
+    metrics: Optional[Sequence[str]],
+    max_filtered_ratio: float,
+    *,
+    targets: Sequence[str],
+    meta_model: bool = False,
+    benchmark: bool = False,
+    example: bool = False,
+    stakes: bool = False,
+    neutralizers: bool = False,
+    sample_weights: bool = False,
+    previous: bool = False,
+) -> Tuple[List[str], bool, bool]:
+    """The engine's decisions for ``score_frames`` before anything is read (the booleans:
+    which optional inputs are given): ``(metric names, whether the data's features are
+    read, whether it is a Signals run)``; ``metrics=None``: the default metrics."""
 
 def data_eras(data: Any) -> List[str]:
     """The data's eras in scoring order (from the id and era columns only)."""
@@ -163,9 +201,11 @@ def diagnostics_plan(
     neutralizers: bool = False,
     stakes: bool = False,
     previous: bool = False,
+    sample_weights: bool = False,
 ) -> Tuple[List[str], List[str]]:
     """Checks diagnostics' arguments and ``out``; ``(metric names, not computed)``. ``meta``:
-    a meta model table or stakes; the last three: which Signals inputs were given."""
+    a meta model table; the last four: which Signals inputs were given (stakes alone
+    build the meta model)."""
 
 def diagnostics_from_scores(
     eras: Sequence[str],
@@ -252,11 +292,11 @@ def diagnostics_frames(
     data: Any,
     predictions: Any,
     meta_model: Any,
-    meta_model_column: str,
+    meta_model_column: Optional[str],
     benchmark: Any,
     benchmark_column: Optional[str],
     example: Any,
-    example_column: str,
+    example_column: Optional[str],
     *,
     targets: Sequence[str],
     features: Optional[Sequence[str]],

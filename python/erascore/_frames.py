@@ -11,8 +11,60 @@ import numpy as np
 import pandas as pd
 
 from erascore import _erascore as _rs
+from erascore.exceptions import ArgumentError, ArgumentTypeError
 
 Table = Any  # pandas.DataFrame | polars.DataFrame | pyarrow.Table | str | os.PathLike
+
+
+def _names(value: Any, what: str) -> Optional[list]:
+    """A list of column/metric names: one str is one name (not its characters)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (bytes, Mapping)) or not hasattr(value, "__iter__"):
+        raise ArgumentTypeError(
+            f"{what}=: expected a name or a list of names, got {type(value).__name__}"
+        )
+    out = list(value)
+    for v in out:
+        if not isinstance(v, str):
+            raise ArgumentTypeError(
+                f"{what}=: expected names (str), got {type(v).__name__} {v!r}"
+            )
+    return out
+
+
+def _number(value: Any, what: str) -> float:
+    """A float argument; anything else is an ArgumentError naming it."""
+    if isinstance(value, bool) or value is None:
+        raise ArgumentTypeError(f"{what}=: expected a number, got {value!r}")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ArgumentError(f"{what}=: expected a number, got {value!r}") from None
+
+
+def _count(value: Any, what: str, minimum: int) -> int:
+    """A whole-number argument of at least ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        else:
+            raise ArgumentTypeError(f"{what}=: expected a whole number, got {value!r}")
+    if value < minimum:
+        raise ArgumentError(f"{what}= must be at least {minimum}, got {value}")
+    return int(value)
+
+
+def _series_frame(table: Any, column: str, id_col: str) -> Any:
+    """A pandas Series as the one-column frame the engine reads: its name (or ``column``)
+    as the value column, its index as the ``id_col`` column."""
+    if isinstance(table, pd.Series):
+        name = table.name if table.name is not None else column
+        index_name = str(table.index.name) if table.index.name is not None else id_col
+        return table.rename_axis(index_name).to_frame(str(name))
+    return table
 
 
 def _arrow(table: Table, rename: dict, columns: Optional[Sequence[str]], what: str) -> Any:
@@ -87,7 +139,7 @@ def score(
     models: Optional[Sequence[str]] = None,
     era_col: str = "era",
     id_col: str = "id",
-    meta_model_col: str = "numerai_meta_model",
+    meta_model_col: Optional[str] = None,
     benchmark: Optional[Table] = None,
     benchmark_col: Optional[str] = None,
     max_filtered_ratio: float = 0.2,
@@ -97,6 +149,7 @@ def score(
     sample_weights: Optional[Table] = None,
     previous: Optional[Sequence[Table]] = None,
     stakes: Optional[Mapping[str, float]] = None,
+    layout: str = "long",
 ) -> pd.DataFrame:
     """Per-era scores of every prediction column: one row per (era, model, target).
 
@@ -138,18 +191,29 @@ def score(
 
         Signals data repeat every ticker in every era: with any of the Signals inputs, an
         ``era_col`` column of the predictions is kept and rows are matched on (era, id).
+        layout: ``"long"`` (one row per era, model and target) or ``"wide"`` (indexed by
+            era, one column per model and metric, ``MODEL/METRIC``, or
+            ``MODEL/TARGET/METRIC`` with several targets: ``erascore score --layout wide``).
 
     Returns:
         DataFrame with columns ``era, model, target`` and one float column per metric.
 
     The GIL is released while Rust works; Ctrl-C stops the run after the eras in flight.
     """
-    metrics = _score_metrics(
-        metrics, meta_model if meta_model is not None else stakes, benchmark, benchmark_col
+    if layout not in ("long", "wide"):
+        raise ArgumentError(f"layout=: expected 'long' or 'wide', got {layout!r}")
+    targets, models, features, previous, stake_list, max_filtered_ratio = _common_args(
+        targets, models, features, previous, stakes, max_filtered_ratio
     )
-    targets = [targets] if isinstance(targets, str) else list(targets)
-    previous = list(previous) if previous is not None else []
-    needs_features, signals = _score_layout(metrics, neutralizers, sample_weights, previous)
+    metrics, needs_features, signals = _rs.score_plan(
+        _names(metrics, "metrics"), max_filtered_ratio, targets=targets,
+        meta_model=meta_model is not None, benchmark=benchmark is not None,
+        stakes=stake_list is not None, neutralizers=neutralizers is not None,
+        sample_weights=sample_weights is not None, previous=bool(previous),
+    )
+    predictions, meta_model, benchmark, _ = _series_tables(
+        predictions, meta_model, benchmark, None, id_col, meta_model_col, benchmark_col, None
+    )
     data_arrow, preds_arrow, (meta_arrow, bench_arrow, neut_arrow, weights_arrow, *prev_arrow) = (
         _prepare(
             data, predictions,
@@ -169,66 +233,89 @@ def score(
         benchmark_col,
         targets=targets,
         metrics=metrics,
-        features=list(features) if features is not None else None,
-        models=list(models) if models is not None else None,
-        max_filtered_ratio=float(max_filtered_ratio),
+        features=features,
+        models=models,
+        max_filtered_ratio=max_filtered_ratio,
         target_pow15=bool(target_pow15),
         progress=_progress_bar(progress),
         neutralizers=neut_arrow,
         sample_weights=weights_arrow,
         previous=prev_arrow or None,
-        stakes=_stake_list(stakes),
+        stakes=stake_list,
     )
     _warn(warnings)
+    if layout == "wide":
+        return _wide_frame(eras, model_names, target_names, metric_names, values)
     return _score_frame(eras, model_names, target_names, metric_names, values)
 
 
-def _stake_list(stakes: Optional[Mapping[str, float]]) -> Optional[list]:
-    """``{model: stake}`` as the (model, stake) pairs the binding takes."""
+def _wide_frame(eras: Any, models: Any, targets: Any, metric_names: Any, values: Any) -> pd.DataFrame:
+    """The wide layout, pivoted by the engine as ``erascore score --layout wide`` does."""
+    wide_eras, columns, arrays = _rs.wide_scores(eras, models, targets, metric_names, values)
+    out = pd.DataFrame(index=pd.Index(wide_eras, name="era"))
+    for name, column in zip(columns, arrays):
+        out[name] = np.asarray(column)
+    return out
+
+
+def _stake_list(stakes: Any) -> Optional[list]:
+    """``{model: stake}`` (a dict or a Series indexed by model) as the (model, stake) pairs
+    the binding takes; the stake rule itself is the engine's."""
     if stakes is None:
         return None
-    return [(str(m), float(s)) for m, s in dict(stakes).items()]
+    if isinstance(stakes, pd.Series):
+        stakes = stakes.to_dict()
+    if not isinstance(stakes, Mapping):
+        raise ArgumentTypeError(
+            f"stakes=: expected {{model: stake}} (a dict or a Series indexed by model),"
+            f" got {type(stakes).__name__}"
+        )
+    out = []
+    for m, s in stakes.items():
+        try:
+            out.append((str(m), float(s)))
+        except (TypeError, ValueError):
+            raise ArgumentError(
+                f"stakes=: model '{m}': expected a number, got {s!r}"
+            ) from None
+    return out
 
 
-# The Signals metrics that neutralize (against the features when no neutralizers are given).
-_NEUTRALIZING_SIGNALS = ("nc", "ncontrib", "alpha", "mpc", "neutral_churn", "turnover")
-_SIGNALS = (*_NEUTRALIZING_SIGNALS, "churn")
-
-
-def _score_layout(
-    metrics: Sequence[str], neutralizers: Any, sample_weights: Any, previous: Sequence[Any]
+def _common_args(
+    targets: Any, models: Any, features: Any, previous: Any, stakes: Any, max_filtered_ratio: Any
 ) -> tuple:
-    """(needs_features, signals) of a score run: whether the data's features are read
-    (fnc/fexp_max, or a Signals metric that neutralizes against them when no neutralizers
-    are given), and whether it is a Signals run (rows matched on (era, id))."""
-    needs_features = any(m in ("fnc", "fexp_max") for m in metrics) or (
-        neutralizers is None and any(m in _NEUTRALIZING_SIGNALS for m in metrics)
+    """The arguments ``score`` and ``diagnostics`` share, in the types the binding takes;
+    a value of the wrong kind is an error naming its keyword."""
+    if previous is not None and not isinstance(previous, (list, tuple)):
+        previous = [previous]
+    return (
+        _names(targets, "targets"),
+        _names(models, "models"),
+        _names(features, "features"),
+        list(previous) if previous is not None else [],
+        _stake_list(stakes),
+        _number(max_filtered_ratio, "max_filtered_ratio"),
     )
-    signals = _signals_given(neutralizers, sample_weights, previous) or any(
-        m in _SIGNALS for m in metrics
+
+
+def _series_tables(
+    predictions: Any, meta_model: Any, benchmark: Any, example: Any, id_col: str,
+    meta_model_col: Optional[str], benchmark_col: Optional[str], example_col: Optional[str],
+) -> tuple:
+    """Series given for predictions, meta model, benchmark or example predictions, as
+    one-column frames (index: the ids)."""
+    return (
+        _series_frame(predictions, "prediction", id_col),
+        _series_frame(meta_model, meta_model_col or "numerai_meta_model", id_col),
+        _series_frame(benchmark, benchmark_col or "benchmark", id_col),
+        _series_frame(example, example_col or "prediction", id_col),
     )
-    return needs_features, signals
 
 
 def _signals_given(neutralizers: Any, sample_weights: Any, previous: Sequence[Any]) -> bool:
     """Whether a Signals table is given: the predictions' era column is then kept and rows
-    are matched on (era, id)."""
+    are matched on (era, id) (the engine's ``Given::signals_tables``)."""
     return neutralizers is not None or sample_weights is not None or bool(previous)
-
-
-def _score_metrics(
-    metrics: Optional[Sequence[str]], meta_model: Any, benchmark: Any, benchmark_col: Any
-) -> list:
-    """The metrics asked for, or the default: corr, mmc with a meta model, bmc with a
-    benchmark, fnc."""
-    if metrics is None:
-        metrics = ["corr"]
-        if meta_model is not None:
-            metrics.append("mmc")
-        if benchmark is not None and benchmark_col is not None:
-            metrics.append("bmc")
-        metrics.append("fnc")
-    return [metrics] if isinstance(metrics, str) else list(metrics)
 
 
 def _score_frame(eras: Any, models: Any, targets: Any, metric_names: Any, values: Any) -> pd.DataFrame:
@@ -244,6 +331,24 @@ def _column_names(table: Table) -> list:
         return [str(c) for c in table.columns]
     names = getattr(table, "column_names", None) or getattr(table, "columns", None)
     return [str(c) for c in names] if names is not None else []
+
+
+def _require_key(table: Table, name: str, what: str, keyword: str) -> None:
+    """An in-memory table must hold its id (era) column, or a pandas index of that name;
+    the error says which keyword names it."""
+    if isinstance(table, pd.DataFrame) and table.index.name == name:
+        return
+    columns = _column_names(table)
+    if not columns or name in columns:
+        return
+    shown = ", ".join(columns[:8]) + (", ..." if len(columns) > 8 else "")
+    index = ""
+    if isinstance(table, pd.DataFrame) and table.index.name is not None:
+        index = f", index '{table.index.name}'"
+    raise ArgumentError(
+        f"{what}=: no column '{name}' (columns: {shown}{index}); name the"
+        f" {'id' if keyword == 'id_col' else 'era'} column with {keyword}="
+    )
 
 
 def _prepare(
@@ -266,9 +371,20 @@ def _prepare(
     rename = {k: v for k, v in rename.items() if k != v}
     data_columns = None
     if not isinstance(data, (str, os.PathLike)):
+        _require_key(data, id_col, "data", "id_col")
+        _require_key(data, era_col, "data", "era_col")
         wanted_features = list(features) if features is not None else None
         if wanted_features is None:
             wanted_features = [c for c in _column_names(data) if str(c).startswith("feature_")]
+        elif needs_features:
+            have = set(_column_names(data))
+            missing = [f for f in wanted_features if f not in have]
+            if missing:
+                raise ArgumentError(
+                    f"features=: {len(missing)} of the {len(wanted_features)} features named"
+                    f" are not columns of data ({', '.join(missing[:5])}"
+                    f"{', ...' if len(missing) > 5 else ''})"
+                )
         data_columns = [id_col, era_col, *targets, *(wanted_features if needs_features else [])]
     data_arrow = _arrow(data, rename if data_columns is not None else {}, data_columns, "data")
     key_rename = rename if keep_prediction_era else ({id_col: "id"} if id_col != "id" else {})
@@ -277,6 +393,8 @@ def _prepare(
         if table is None:
             return None
         in_memory = not isinstance(table, (str, os.PathLike))
+        if in_memory:
+            _require_key(table, id_col, what.split("[")[0], "id_col")
         return _arrow(table, key_rename if in_memory else {}, None, what)
 
     preds_arrow = keyed(predictions, "predictions")
@@ -317,11 +435,11 @@ def diagnostics(
     models: Optional[Sequence[str]] = None,
     era_col: str = "era",
     id_col: str = "id",
-    meta_model_col: str = "numerai_meta_model",
+    meta_model_col: Optional[str] = None,
     benchmark: Optional[Table] = None,
     benchmark_col: Optional[str] = None,
     example_preds: Optional[Table] = None,
-    example_col: str = "prediction",
+    example_col: Optional[str] = None,
     top_bottom: int = 200,
     corr_multiplier: float = 0.5,
     mmc_multiplier: float = 2.0,
@@ -357,8 +475,16 @@ def diagnostics(
     Returns:
         ``Diagnostics(per_era, summary, not_computed)``.
     """
-    targets = [targets] if isinstance(targets, str) else list(targets)
-    previous = list(previous) if previous is not None else []
+    targets, models, features, previous, stake_list, max_filtered_ratio = _common_args(
+        targets, models, features, previous, stakes, max_filtered_ratio
+    )
+    top_bottom = _count(top_bottom, "top_bottom", 1)
+    corr_multiplier = _number(corr_multiplier, "corr_multiplier")
+    mmc_multiplier = _number(mmc_multiplier, "mmc_multiplier")
+    predictions, meta_model, benchmark, example_preds = _series_tables(
+        predictions, meta_model, benchmark, example_preds, id_col, meta_model_col,
+        benchmark_col, example_col,
+    )
     signals = _signals_given(neutralizers, sample_weights, previous)
     data_arrow, preds_arrow, (meta_arrow, bench_arrow, example_arrow, *signal_arrows) = _prepare(
         data, predictions,
@@ -379,19 +505,19 @@ def diagnostics(
         example_arrow,
         example_col,
         targets=targets,
-        features=list(features) if features is not None else None,
-        models=list(models) if models is not None else None,
-        top_bottom=int(top_bottom),
-        corr_multiplier=float(corr_multiplier),
-        mmc_multiplier=float(mmc_multiplier),
-        max_filtered_ratio=float(max_filtered_ratio),
+        features=features,
+        models=models,
+        top_bottom=top_bottom,
+        corr_multiplier=corr_multiplier,
+        mmc_multiplier=mmc_multiplier,
+        max_filtered_ratio=max_filtered_ratio,
         target_pow15=bool(target_pow15),
         out=os.fspath(out) if out is not None else None,
         progress=_progress_bar(progress),
         neutralizers=neut_arrow,
         sample_weights=weights_arrow,
         previous=prev_arrow or None,
-        stakes=_stake_list(stakes),
+        stakes=stake_list,
     )
     _warn(result["warnings"])
     return _diagnostics(result)
@@ -464,7 +590,17 @@ def payout(
         ``Payout(trajectory, summary, skipped)``.
     """
     if stake is None and stakes is None:
-        raise ValueError("give stake (every model's starting stake) or stakes (per model)")
+        raise ArgumentError("give stake= (every model's starting stake) or stakes= (per model)")
+    if not isinstance(scores, pd.DataFrame):
+        if hasattr(scores, "to_pandas"):  # polars, pyarrow
+            scores = scores.to_pandas()
+        else:
+            raise ArgumentTypeError(
+                f"scores=: expected a DataFrame (pandas, polars or pyarrow), got"
+                f" {type(scores).__name__}"
+            )
+    if resolve_lag is not None:
+        resolve_lag = _count(resolve_lag, "resolve_lag", 0)
     default_corr, default_mmc = _rs.payout_score_columns(rule)
     corr_col = corr_col or default_corr
     mmc_col = mmc_col or default_mmc
@@ -496,15 +632,15 @@ def payout(
     else:
         models = ["model"] * len(rounds)
     if stakes is None:
-        assert stake is not None  # refused above when both are None
-        stake_map = {m: float(stake) for m in set(models)}
+        stake0 = _number(stake, "stake")
+        stake_map = {m: stake0 for m in set(models)}
     elif isinstance(stakes, pd.DataFrame):
         if stakes["model"].duplicated().any():
             twice = stakes["model"][stakes["model"].duplicated()].iloc[0]
             raise ValueError(f"stakes: model '{twice}' appears more than once")
         stake_map = dict(zip(stakes["model"].astype(str), stakes["stake"].astype(float)))
     else:
-        stake_map = {str(k): float(v) for k, v in dict(stakes).items()}
+        stake_map = dict(_stake_list(stakes) or [])
 
     def column(name: str) -> Optional[np.ndarray]:
         if name not in frame.columns:
@@ -615,8 +751,9 @@ def compare(
     toml_path, json_text = _configs_arg(configs)
     result = _rs.compare_frames(
         data, predictions, stakes, toml_path, json_text,
-        max_filtered_ratio=float(max_filtered_ratio), target_pow15=bool(target_pow15),
-        max_values=int(max_values), out=os.fspath(out) if out is not None else None,
+        max_filtered_ratio=_number(max_filtered_ratio, "max_filtered_ratio"),
+        target_pow15=bool(target_pow15), max_values=_count(max_values, "max_values", 1),
+        out=os.fspath(out) if out is not None else None,
         benchmark=benchmark, benchmark_column=benchmark_col,
     )
     return _compare(result)

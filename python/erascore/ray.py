@@ -281,7 +281,7 @@ def score(
     models: Optional[Sequence[str]] = None,
     era_col: str = "era",
     id_col: str = "id",
-    meta_model_col: str = "numerai_meta_model",
+    meta_model_col: Optional[str] = None,
     benchmark: Optional[Table] = None,
     benchmark_col: Optional[str] = None,
     max_filtered_ratio: float = 0.2,
@@ -314,13 +314,18 @@ def score(
     task reads them whole.
     """
     ray = _connect(address)
-    metrics = _frames._score_metrics(
-        metrics, meta_model if meta_model is not None else stakes, benchmark, benchmark_col
+    targets, models, features, previous, stake_list, max_filtered_ratio = _frames._common_args(
+        targets, models, features, previous, stakes, max_filtered_ratio
     )
-    targets = [targets] if isinstance(targets, str) else list(targets)
-    _rs.score_plan(metrics, float(max_filtered_ratio))
-    previous = list(previous) if previous is not None else []
-    needs_features, signals = _frames._score_layout(metrics, neutralizers, sample_weights, previous)
+    metrics, needs_features, signals = _rs.score_plan(
+        _frames._names(metrics, "metrics"), max_filtered_ratio, targets=targets,
+        meta_model=meta_model is not None, benchmark=benchmark is not None,
+        stakes=stake_list is not None, neutralizers=neutralizers is not None,
+        sample_weights=sample_weights is not None, previous=bool(previous),
+    )
+    predictions, meta_model, benchmark, _ = _frames._series_tables(
+        predictions, meta_model, benchmark, None, id_col, meta_model_col, benchmark_col, None
+    )
     data_arrow, preds_arrow, (meta_arrow, bench_arrow, neut_arrow, weights_arrow, *prev_arrow) = (
         _frames._prepare(
             data, predictions,
@@ -331,15 +336,14 @@ def score(
             era_col=era_col, id_col=id_col, keep_prediction_era=signals,
         )
     )
-    stake_list = _frames._stake_list(stakes)
     era_shares, model_shares, names = _shares(
         ray, data_arrow, preds_arrow, models, eras_per_task, models_per_task,
         signals or stake_list is not None,
     )
     kwargs = dict(
         meta_model_col=meta_model_col, benchmark_col=benchmark_col, targets=targets,
-        metrics=metrics, features=list(features) if features is not None else None,
-        max_filtered_ratio=float(max_filtered_ratio), target_pow15=bool(target_pow15),
+        metrics=metrics, features=features,
+        max_filtered_ratio=max_filtered_ratio, target_pow15=bool(target_pow15),
         stakes=stake_list,
     )
     parts = _run_shares(
@@ -380,11 +384,11 @@ def diagnostics(
     models: Optional[Sequence[str]] = None,
     era_col: str = "era",
     id_col: str = "id",
-    meta_model_col: str = "numerai_meta_model",
+    meta_model_col: Optional[str] = None,
     benchmark: Optional[Table] = None,
     benchmark_col: Optional[str] = None,
     example_preds: Optional[Table] = None,
-    example_col: str = "prediction",
+    example_col: Optional[str] = None,
     top_bottom: int = 200,
     corr_multiplier: float = 0.5,
     mmc_multiplier: float = 2.0,
@@ -413,8 +417,16 @@ def diagnostics(
     :func:`score`. Extra arguments: see :func:`score`.
     """
     ray = _connect(address)
-    targets = [targets] if isinstance(targets, str) else list(targets)
-    previous = list(previous) if previous is not None else []
+    targets, models, features, previous, stake_list, max_filtered_ratio = _frames._common_args(
+        targets, models, features, previous, stakes, max_filtered_ratio
+    )
+    top_bottom = _frames._count(top_bottom, "top_bottom", 1)
+    corr_multiplier = _frames._number(corr_multiplier, "corr_multiplier")
+    mmc_multiplier = _frames._number(mmc_multiplier, "mmc_multiplier")
+    predictions, meta_model, benchmark, example_preds = _frames._series_tables(
+        predictions, meta_model, benchmark, example_preds, id_col, meta_model_col,
+        benchmark_col, example_col,
+    )
     signals = _frames._signals_given(neutralizers, sample_weights, previous)
     data_arrow, preds_arrow, refs = _frames._prepare(
         data, predictions,
@@ -425,28 +437,25 @@ def diagnostics(
         era_col=era_col, id_col=id_col, keep_prediction_era=signals,
     )
     meta_arrow, bench_arrow, example_arrow, neut_arrow, weights_arrow, *prev_arrow = refs
-    stake_list = _frames._stake_list(stakes)
     # Stakes alone build the meta model, as in the single-machine run.
     with_meta = meta_arrow is not None or stake_list is not None
     out_path = os.fspath(out) if out is not None else None
     metrics, omitted = _rs.diagnostics_plan(
-        targets=targets, top_bottom=int(top_bottom), corr_multiplier=float(corr_multiplier),
-        mmc_multiplier=float(mmc_multiplier), max_filtered_ratio=float(max_filtered_ratio),
-        out=out_path, meta=with_meta, benchmark=bench_arrow is not None,
+        targets=targets, top_bottom=top_bottom, corr_multiplier=corr_multiplier,
+        mmc_multiplier=mmc_multiplier, max_filtered_ratio=max_filtered_ratio,
+        out=out_path, meta=meta_arrow is not None, benchmark=bench_arrow is not None,
         example=example_arrow is not None, features=_has_features(data_arrow, features),
         neutralizers=neut_arrow is not None, stakes=stake_list is not None,
-        previous=bool(prev_arrow),
+        previous=bool(prev_arrow), sample_weights=weights_arrow is not None,
     )
-    if bench_arrow is not None and benchmark_col is None:
-        raise ValueError("benchmark needs benchmark_column")  # as the engine says it
     era_shares, model_shares, names = _shares(
         ray, data_arrow, preds_arrow, models, eras_per_task, models_per_task,
         signals or stake_list is not None,
     )
     kwargs = dict(
         meta_model_col=meta_model_col, benchmark_col=benchmark_col, targets=targets,
-        metrics=metrics, features=list(features) if features is not None else None,
-        max_filtered_ratio=float(max_filtered_ratio), target_pow15=bool(target_pow15),
+        metrics=metrics, features=features,
+        max_filtered_ratio=max_filtered_ratio, target_pow15=bool(target_pow15),
         example_col=example_col if example_arrow is not None else None, stakes=stake_list,
     )
     parts = _run_shares(

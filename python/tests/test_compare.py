@@ -64,5 +64,7 @@ def test_compare_bmc_without_a_benchmark_names_the_configuration(archive):
             archive / "rules.toml")
     with pytest.raises(ValueError, match="configuration 'corr-bmc'.*benchmark="):
         erascore.compare(*args)
-    with pytest.raises(ValueError, match="benchmark needs benchmark_column"):
-        erascore.compare(*args, benchmark=archive / "benchmark.csv")
+    # The benchmark column defaults as in the CLI: `benchmark`, or the file's only numeric one.
+    defaulted = erascore.compare(*args, benchmark=archive / "benchmark.csv")
+    named = erascore.compare(*args, benchmark=archive / "benchmark.csv", benchmark_col="bench")
+    pd.testing.assert_frame_equal(defaulted.per_model, named.per_model)

@@ -113,7 +113,8 @@ def test_bad_arguments_are_named():
         erascore.diagnostics(data, preds, top_bottom=0, progress=False)
     with pytest.raises(ValueError, match="mmc_multiplier"):
         erascore.diagnostics(data, preds, mmc_multiplier=float("nan"), progress=False)
-    with pytest.raises(ValueError, match="benchmark needs benchmark_column"):
+    # Several numeric columns and none called `benchmark`: the column must be named.
+    with pytest.raises(ValueError, match="several numeric columns .*choose one with benchmark_col="):
         erascore.diagnostics(data, preds, benchmark=preds, progress=False)
 
 

@@ -114,3 +114,19 @@ def test_submission_is_ranked_per_era():
 def test_argument_errors_name_the_keyword(kwargs, match):
     with pytest.raises(ValueError, match=match):
         erascore.neutralize(SCORE / "data.parquet", SCORE / "predictions.csv", **kwargs)
+
+
+def test_score_wide_layout_pivots_the_long_frame():
+    # In this file because it is new; erascore.score(..., layout="wide") is section 4 of
+    # issue 24 with neutralize.
+    data = ROOT / "fixtures" / "example" / "data.parquet"
+    preds = ROOT / "fixtures" / "example" / "predictions.parquet"
+    long = erascore.score(data, preds, metrics=["corr", "fnc"], progress=False)
+    wide = erascore.score(data, preds, metrics=["corr", "fnc"], progress=False, layout="wide")
+    assert wide.index.name == "era" and len(wide) == long["era"].nunique()
+    for _, row in long.iterrows():
+        for metric in ["corr", "fnc"]:
+            got = wide.loc[row["era"], f"{row['model']}/{metric}"]
+            assert got == row[metric] or (np.isnan(got) and np.isnan(row[metric]))
+    with pytest.raises(ValueError, match="layout: expected 'long' or 'wide'"):
+        erascore.score(data, preds, metrics=["corr"], progress=False, layout="tall")

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use erascore_engine::EngineError;
+
 /// A progress bar on stderr, hidden when stderr is not a terminal or `quiet` is set.
 pub fn progress(len: usize, what: &str, quiet: bool) -> ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
@@ -32,8 +34,21 @@ pub struct Usage(anyhow::Error);
 
 impl std::fmt::Display for Usage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:#}", self.0)
+        f.write_str(&render(&self.0))
     }
+}
+
+/// An error as the CLI shows it: each cause of the chain joined by ": " (as anyhow's
+/// `{:#}`), with the inputs an engine error names worded as flags
+/// ([`crate::flags::flag`]).
+pub fn render(e: &anyhow::Error) -> String {
+    e.chain()
+        .map(|cause| match cause.downcast_ref::<EngineError>() {
+            Some(engine) => engine.render(&crate::flags::flag),
+            None => cause.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(": ")
 }
 
 impl std::error::Error for Usage {}
@@ -115,6 +130,8 @@ pub fn check_table_out(flag: &str, path: &Path) -> anyhow::Result<()> {
         .map(str::to_ascii_lowercase);
     match ext {
         Some(e) if TABLE_EXTENSIONS.contains(&e.as_str()) => Ok(()),
+        // An existing folder gets the staging's own message ("is a directory").
+        _ if path.is_dir() => Ok(()),
         _ => anyhow::bail!(
             "{flag} {}: a table is written as .csv or .parquet; name the file with one of \
              these extensions",

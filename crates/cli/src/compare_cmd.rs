@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use clap::Args;
 use serde_json::Value;
 
@@ -15,6 +15,7 @@ use erascore_engine::read::compare_configs::compare_request;
 pub use erascore_engine::read::compare_configs::read_configs;
 use erascore_engine::read::predictions::{self, Shape};
 use erascore_engine::read::stakes::compare_stakes;
+use erascore_engine::request::check_max_filtered_ratio;
 use erascore_engine::EngineError;
 use erascore_io::dataset::read_dataset;
 use erascore_io::era::era_order;
@@ -70,16 +71,11 @@ pub struct CompareArgs {
 pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
     crate::allocator::keep_freed_memory();
     let (configs, staged) = (|| -> anyhow::Result<_> {
-        if !(0.0..1.0).contains(&args.max_filtered_ratio) {
-            bail!(
-                "--max-filtered-ratio must be in [0, 1), got {}",
-                args.max_filtered_ratio
-            );
-        }
+        check_max_filtered_ratio(args.max_filtered_ratio)?;
         let configs = read_configs(&args.configs).context("--configs")?;
         let bench = args.bench.request();
         if let Some(r) = &bench {
-            r.check()?;
+            r.column.check()?;
         }
         require_benchmark(&configs, bench.is_some(), "--benchmark FILE")
             .map_err(anyhow::Error::msg)?;

@@ -14,19 +14,24 @@
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use clap::Args;
 
-use erascore_engine::diagnostics::{metric_set, summarise, Available, ModelTarget};
+use erascore_engine::diagnostics::summarise;
+use erascore_engine::inputs::check_model_names;
+use erascore_engine::request::{
+    ColumnRule, DiagnosticsRequest as EngineRequest, Given, ResolvedDiagnostics,
+};
 use erascore_engine::score::{score_streaming, ScoreConfig, ScoreInputs};
-use erascore_engine::stats::{PayoutWeights, Stat};
+use erascore_engine::stats::PayoutWeights;
 use erascore_io::dataset::DatasetRequest;
 use erascore_io::output::OutputDir;
-use erascore_report::{write_diagnostics, RunInfo, OUTPUT_FILES, TABLE_STATS};
+use erascore_report::summary_table::{compact_table, wide_table};
+use erascore_report::{write_diagnostics, RunInfo, OUTPUT_FILES};
 
-use crate::common::{check_outputs, fmt, progress, table, usage};
-use crate::flags::{BenchmarkArgs, InputArgs, SignalsArgs};
-use crate::load::{load, ColumnChoice, Loaded, ReferenceRequest};
+use crate::common::{check_outputs, progress, usage};
+use crate::flags::{flag, BenchmarkArgs, InputArgs, SignalsArgs};
+use crate::load::{load, Loaded, ReferenceRequest};
 
 /// Flags of `erascore diagnostics`.
 #[derive(Args, Debug)]
@@ -67,6 +72,10 @@ pub struct DiagnosticsArgs {
     /// report.html, summary.png.
     #[arg(long)]
     pub out: PathBuf,
+    /// Print every statistic of every metric (one line per metric) instead of the compact
+    /// table of headline numbers (one line per model); summary.json has them all.
+    #[arg(long)]
+    pub wide: bool,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -77,42 +86,34 @@ pub struct DiagnosticsArgs {
 
 /// Parsed and checked flags, before any file is read.
 struct DiagnosticsRequest {
-    targets: Vec<String>,
-    weights: PayoutWeights,
+    /// The engine's checked request (targets, payout weights, inputs given).
+    resolved: ResolvedDiagnostics,
     /// The output folder's next version, written in full before it replaces the folder.
     out: OutputDir,
 }
 
 fn check_flags(args: &DiagnosticsArgs) -> anyhow::Result<DiagnosticsRequest> {
-    let mut targets: Vec<String> = Vec::new();
-    for t in args
-        .input
-        .target
-        .iter()
-        .map(|t| t.trim())
-        .filter(|t| !t.is_empty())
-    {
-        if !targets.iter().any(|k| k == t) {
-            targets.push(t.to_string());
-        }
+    let resolved = EngineRequest {
+        targets: args.input.target.clone(),
+        top_bottom: args.top_bottom,
+        weights: PayoutWeights {
+            corr: args.corr_multiplier,
+            mmc: args.mmc_multiplier,
+        },
+        max_filtered_ratio: args.input.max_filtered_ratio,
+        given: Given {
+            meta_model: args.meta_model.is_some(),
+            benchmark: args.bench.benchmark.is_some(),
+            example: args.example_preds.is_some(),
+            ..args.signals.given()
+        },
     }
-    if targets.is_empty() {
-        bail!("--target is empty");
-    }
-    if args.top_bottom == 0 {
-        bail!("--top-bottom must be at least 1");
-    }
-    args.input.check()?;
-    for (flag, v) in [
-        ("--corr-multiplier", args.corr_multiplier),
-        ("--mmc-multiplier", args.mmc_multiplier),
-    ] {
-        if !v.is_finite() {
-            bail!("{flag} must be a finite number, got {v}");
-        }
+    .resolve()?;
+    if let Some(models) = &args.input.models {
+        check_model_names(models).context("--models")?;
     }
     for r in references(args).iter().flatten() {
-        r.check()?;
+        r.column.check()?;
     }
     let mut inputs = args.input.paths();
     inputs.extend([
@@ -121,49 +122,28 @@ fn check_flags(args: &DiagnosticsArgs) -> anyhow::Result<DiagnosticsRequest> {
         ("--example-preds", args.example_preds.as_deref()),
     ]);
     inputs.extend(args.signals.paths());
-    if args.signals.sample_weights.is_some() && args.signals.neutralizers.is_none() {
-        bail!("--sample-weights is for alpha and mpc, which need --neutralizers here");
-    }
     check_outputs(&[("--out", &args.out)], &inputs)?;
     let out = OutputDir::stage(&args.out, &OUTPUT_FILES).context("--out")?;
-    Ok(DiagnosticsRequest {
-        targets,
-        weights: PayoutWeights {
-            corr: args.corr_multiplier,
-            mmc: args.mmc_multiplier,
-        },
-        out,
-    })
+    Ok(DiagnosticsRequest { resolved, out })
 }
 
 /// The meta model, benchmark and example prediction columns to read.
 fn references(args: &DiagnosticsArgs) -> [Option<ReferenceRequest>; 3] {
-    let prefer = |path: &Option<PathBuf>,
-                  asked: &Option<String>,
-                  preferred: &'static str,
-                  flag: &'static str| {
+    let reference = |path: &Option<PathBuf>, column: ColumnRule| {
         path.as_ref().map(|p| ReferenceRequest {
             path: p.clone(),
-            column: ColumnChoice::Prefer {
-                asked: asked.clone(),
-                preferred,
-                flag,
-            },
+            column,
         })
     };
     [
-        prefer(
+        reference(
             &args.meta_model,
-            &args.meta_model_column,
-            "numerai_meta_model",
-            "--meta-model-column",
+            ColumnRule::meta_model(args.meta_model_column.clone()),
         ),
         args.bench.request(),
-        prefer(
+        reference(
             &args.example_preds,
-            &args.example_column,
-            "prediction",
-            "--example-column",
+            ColumnRule::example(args.example_column.clone()),
         ),
     ]
 }
@@ -173,7 +153,7 @@ pub fn run(args: &DiagnosticsArgs) -> anyhow::Result<()> {
     let checked = check_flags(args).map_err(usage)?;
     let request = DatasetRequest {
         features: args.input.features(true)?,
-        targets: checked.targets.clone(),
+        targets: checked.resolved.targets.clone(),
     };
     let started = std::time::Instant::now();
     let mut loaded = load(&args.input, &request, &references(args))?;
@@ -188,18 +168,8 @@ pub fn run(args: &DiagnosticsArgs) -> anyhow::Result<()> {
     let mut next = || references.next().and_then(Option::as_ref);
     let (meta, benchmark, example) = (next(), next(), next());
     let (stakes, meta_model) = args.signals.meta_model(predictions, meta)?;
-    let (metrics, omitted) = metric_set(
-        args.top_bottom,
-        &Available {
-            meta_model: meta_model.is_some(),
-            benchmark: benchmark.is_some(),
-            example: example.is_some(),
-            features: !data.feature_names.is_empty(),
-            neutralizers: args.signals.neutralizers.is_some(),
-            stakes: stakes.is_some(),
-            previous: !args.signals.previous.is_empty(),
-        },
-    );
+    let (metrics, omitted) = checked.resolved.metrics(!data.feature_names.is_empty());
+    let omitted: Vec<String> = omitted.iter().map(|m| m.render(&flag)).collect();
     if !omitted.is_empty() {
         eprintln!("note: not computed: {}", omitted.join("; "));
     }
@@ -216,7 +186,7 @@ pub fn run(args: &DiagnosticsArgs) -> anyhow::Result<()> {
     };
     let config = ScoreConfig {
         metrics,
-        targets: checked.targets.clone(),
+        targets: checked.resolved.targets.clone(),
         max_filtered_ratio: args.input.max_filtered_ratio,
         target_pow15: !args.input.no_target_pow15,
     };
@@ -235,13 +205,15 @@ pub fn run(args: &DiagnosticsArgs) -> anyhow::Result<()> {
     }
     let scoring_done = started.elapsed();
 
-    let groups = summarise(&scored, checked.weights, with_meta);
+    let weights = checked.resolved.weights;
+    let groups = summarise(&scored, weights, with_meta);
     let info = RunInfo {
         data: args.input.data.display().to_string(),
         predictions: args.input.predictions.display().to_string(),
         eras: groups.first().map_or(0, |g| g.eras.len()),
         omitted,
-        weights: checked.weights,
+        weights,
+        unresolved: scored.unresolved.clone(),
     };
     write_diagnostics(checked.out.path(), &groups, &info)?;
     checked.out.commit()?;
@@ -255,34 +227,21 @@ pub fn run(args: &DiagnosticsArgs) -> anyhow::Result<()> {
         );
         eprintln!("{}", loaded.describe_read());
     }
-    print!("{}", summary_table(&groups));
+    print!(
+        "{}",
+        if args.wide {
+            wide_table(&groups)
+        } else {
+            compact_table(&groups)
+        }
+    );
     eprintln!(
         "wrote per_era.parquet, per_era.csv, summary.json, report.html and summary.png \
          ({} eras x {} models x {} targets) to {}",
         info.eras,
         predictions.models.len(),
-        checked.targets.len(),
+        checked.resolved.targets.len(),
         args.out.display()
     );
     Ok(())
-}
-
-/// One line per model, target and metric; statistics as columns.
-fn summary_table(groups: &[ModelTarget]) -> String {
-    let mut header = vec!["model".to_string(), "target".into(), "metric".into()];
-    header.extend(TABLE_STATS.iter().map(|(_, h)| h.to_string()));
-    let mut rows = Vec::new();
-    for g in groups {
-        for m in &g.metrics {
-            let mut line = vec![g.model.clone(), g.target.clone(), m.name.clone()];
-            for (stat, _) in TABLE_STATS {
-                line.push(match stat {
-                    Stat::Eras => m.stats.eras.to_string(),
-                    _ => fmt(m.stats.get(stat)),
-                });
-            }
-            rows.push(line);
-        }
-    }
-    table(&header, &rows, 3)
 }

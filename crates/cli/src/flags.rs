@@ -7,8 +7,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use clap::Args;
 
-use erascore_engine::inputs::{check_model_names, Predictions, Reference, NON_MODEL_COLUMNS};
+use erascore_engine::inputs::{check_model_names, Predictions, Reference};
 use erascore_engine::metrics::Metric;
+use erascore_engine::request::{
+    check_max_filtered_ratio, check_targets, column_stakes, meta_model, ColumnRule, ColumnStakes,
+    Given, Input,
+};
 use erascore_engine::score::{default_memory_budget, MetaModelSource};
 use erascore_engine::signals::SignalTables;
 use erascore_io::dataset::FeatureSelection;
@@ -16,30 +20,40 @@ use erascore_io::features_json::read_feature_set;
 use erascore_io::frame::read_frame;
 use erascore_io::stream::EraWindow;
 
-/// Which column of a reference file holds the values.
-#[derive(Debug, Clone)]
-pub enum ColumnChoice {
-    /// Exactly this column.
-    Named(String),
-    /// The column asked for, else `preferred` when present, else the file's only numeric
-    /// column; `flag` is the option that picks one, for the error message.
-    Prefer {
-        /// The column given on the command line, if any.
-        asked: Option<String>,
-        /// The conventional name (e.g. `numerai_meta_model`).
-        preferred: &'static str,
-        /// The flag that names the column.
-        flag: &'static str,
-    },
-}
-
-/// A reference column to load.
+/// A reference column to load: the file, and the engine's rule for its column.
 #[derive(Debug, Clone)]
 pub struct ReferenceRequest {
     /// The file.
     pub path: PathBuf,
     /// Its column.
-    pub column: ColumnChoice,
+    pub column: ColumnRule,
+}
+
+/// The flag of each input the engine names in its errors ([`Input`]).
+pub fn flag(input: Input) -> String {
+    match input {
+        Input::Data => "--data",
+        Input::Predictions => "--predictions",
+        Input::Models => "--models",
+        Input::Targets => "--target",
+        Input::Metrics => "--metrics",
+        Input::Features => "--feature-set",
+        Input::MetaModel => "--meta-model",
+        Input::MetaModelColumn => "--meta-model-column",
+        Input::Benchmark => "--benchmark",
+        Input::BenchmarkColumn => "--benchmark-column",
+        Input::Example => "--example-preds",
+        Input::ExampleColumn => "--example-column",
+        Input::Stakes => "--stakes",
+        Input::Neutralizers => "--neutralizers",
+        Input::SampleWeights => "--sample-weights",
+        Input::Previous => "--previous",
+        Input::MaxFilteredRatio => "--max-filtered-ratio",
+        Input::TopBottom => "--top-bottom",
+        Input::CorrMultiplier => "--corr-multiplier",
+        Input::MmcMultiplier => "--mmc-multiplier",
+    }
+    .to_string()
 }
 
 /// Data, predictions and what to score them against.
@@ -109,26 +123,11 @@ pub(crate) fn parse_bytes(s: &str) -> Result<u64, String> {
 impl InputArgs {
     /// Rejects flag values no file can make right.
     pub fn check(&self) -> anyhow::Result<()> {
-        if !(0.0..1.0).contains(&self.max_filtered_ratio) {
-            bail!(
-                "--max-filtered-ratio must be in [0, 1), got {}",
-                self.max_filtered_ratio
-            );
-        }
+        check_max_filtered_ratio(self.max_filtered_ratio)?;
         if let Some(models) = &self.models {
             check_model_names(models).context("--models")?;
         }
-        for (i, t) in self.target.iter().enumerate() {
-            if t.trim().is_empty() {
-                bail!("--target: a target name is empty");
-            }
-            if self.target[..i].contains(t) {
-                bail!("--target: '{t}' is named twice");
-            }
-            if NON_MODEL_COLUMNS.contains(&t.as_str()) || t.starts_with("feature_") {
-                bail!("--target: '{t}' is not a target column");
-            }
-        }
+        check_targets(&self.target)?;
         Ok(())
     }
 
@@ -183,17 +182,10 @@ impl BenchmarkArgs {
     pub fn request(&self) -> Option<ReferenceRequest> {
         self.benchmark.as_ref().map(|p| ReferenceRequest {
             path: p.clone(),
-            column: ColumnChoice::Prefer {
-                asked: self.benchmark_column.clone(),
-                preferred: "benchmark",
-                flag: "--benchmark-column",
-            },
+            column: ColumnRule::benchmark(self.benchmark_column.clone()),
         })
     }
 }
-
-/// (prediction column, stake) of each staked model.
-pub type ColumnStakes = Vec<(usize, f64)>;
 
 /// The Signals inputs (`score`, `diagnostics`): stakes, neutralizers, sample weights and
 /// earlier submissions.
@@ -234,24 +226,33 @@ impl SignalsArgs {
         paths
     }
 
-    /// The stakes of the prediction columns (`--stakes`) and the meta model: the column of
-    /// the meta model file when there is one, else the stake-weighted one built per era.
+    /// Which Signals inputs are given (the rest of [`Given`] is the command's).
+    pub fn given(&self) -> Given {
+        Given {
+            stakes: self.stakes.is_some(),
+            neutralizers: self.neutralizers.is_some(),
+            sample_weights: self.sample_weights.is_some(),
+            previous: !self.previous.is_empty(),
+            ..Given::default()
+        }
+    }
+
+    /// The stakes of the prediction columns (`--stakes`) and the meta model, by the
+    /// engine's rule ([`erascore_engine::request::meta_model`]).
     pub fn meta_model<'r>(
         &self,
         predictions: &Predictions,
         file: Option<&'r Reference>,
     ) -> anyhow::Result<(Option<ColumnStakes>, Option<MetaModelSource<'r>>)> {
-        let stakes = self
-            .stakes
-            .as_ref()
-            .map(|s| crate::stakes::read_column_stakes(s, predictions))
-            .transpose()?;
-        let meta_model = match (file, &stakes) {
-            (Some(r), _) => Some(MetaModelSource::Column(r)),
-            (None, Some(s)) => Some(MetaModelSource::Stakes(s.clone())),
-            _ => None,
+        let stakes = match &self.stakes {
+            Some(path) => Some(column_stakes(
+                &crate::stakes::read_stakes(path)?,
+                Some(path),
+                predictions,
+            )?),
+            None => None,
         };
-        Ok((stakes, meta_model))
+        Ok(meta_model(stakes, file))
     }
 
     /// Reads the files `metrics` use; an error names the file.

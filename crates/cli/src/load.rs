@@ -4,16 +4,14 @@
 
 use std::path::Path;
 
-use anyhow::bail;
-
-use erascore_engine::inputs::{Predictions, Reference, NON_MODEL_COLUMNS};
+use erascore_engine::inputs::{Predictions, Reference};
+use erascore_engine::request::ColumnRule;
 use erascore_engine::score::Streaming;
 use erascore_io::dataset::{Dataset, DatasetRequest};
-use erascore_io::frame::{column_names, read_frame, read_frame_columns, Frame};
 use erascore_io::stream::{open_dataset, FeatureReader, Layout, StreamingDataset};
 
 use crate::flags::InputArgs;
-pub use crate::flags::{ColumnChoice, ReferenceRequest};
+pub use crate::flags::ReferenceRequest;
 
 /// Everything a scoring command reads.
 #[derive(Debug)]
@@ -106,71 +104,7 @@ pub fn read_predictions(path: &Path, models: Option<&[String]>) -> anyhow::Resul
     Ok(erascore_engine::inputs::read_predictions(path, models)?)
 }
 
-impl ReferenceRequest {
-    /// Refuses a column flag naming a key column (`--meta-model-column id`).
-    pub fn check(&self) -> anyhow::Result<()> {
-        let (column, flag) = match &self.column {
-            ColumnChoice::Named(c) => (Some(c), "the column flag"),
-            ColumnChoice::Prefer { asked, flag, .. } => (asked.as_ref(), *flag),
-        };
-        match column {
-            Some(c) if NON_MODEL_COLUMNS.contains(&c.as_str()) => bail!(
-                "{flag} {c}: '{c}' is a key column of {}, not a value column",
-                self.path.display()
-            ),
-            Some(c) if c.trim().is_empty() => bail!("{flag} is empty"),
-            _ => Ok(()),
-        }
-    }
-}
-
 /// Reads one reference column (with the ids, and eras when the file has them).
 pub fn read_reference(request: &ReferenceRequest) -> anyhow::Result<Reference> {
-    let path = &request.path;
-    let column = match &request.column {
-        ColumnChoice::Named(c) | ColumnChoice::Prefer { asked: Some(c), .. } => c.clone(),
-        ColumnChoice::Prefer {
-            asked: None,
-            preferred,
-            flag,
-        } => {
-            if column_names(path)?.iter().any(|n| n == preferred) {
-                preferred.to_string()
-            } else {
-                // Which columns are numeric is only known from the values.
-                let frame = read_frame(path)?;
-                let column = only_value_column(&frame, flag)?;
-                return Ok(Reference::from_frame(frame, &column)?);
-            }
-        }
-    };
-    let mut columns = vec!["id", column.as_str()];
-    if column_names(path)?.iter().any(|n| n == "era") {
-        columns.push("era");
-    }
-    let frame = read_frame_columns(path, Some(&columns))?;
-    Ok(Reference::from_frame(frame, &column)?)
-}
-
-/// The file's only numeric column besides id/era/data_type.
-fn only_value_column(frame: &Frame, flag: &str) -> anyhow::Result<String> {
-    let candidates: Vec<String> = frame
-        .names()
-        .into_iter()
-        .filter(|n| !NON_MODEL_COLUMNS.contains(&n.as_str()))
-        .filter(|n| frame.is_numeric(n))
-        .collect();
-    match candidates.as_slice() {
-        [only] => Ok(only.clone()),
-        [] => bail!(
-            "{}: no numeric column besides id (columns: {})",
-            frame.path().display(),
-            frame.names().join(", ")
-        ),
-        _ => bail!(
-            "{}: several numeric columns ({}); choose one with {flag}",
-            frame.path().display(),
-            candidates.join(", ")
-        ),
-    }
+    Ok(request.column.read(&request.path)?)
 }

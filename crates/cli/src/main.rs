@@ -104,7 +104,7 @@ fn main() {
         Command::Neutralize(a) => neutralize_cmd::run(a),
     };
     if let Err(e) = result {
-        eprintln!("error: {e:#}");
+        eprintln!("error: {}", common::render(&e));
         std::process::exit(if common::is_usage(&e) { 2 } else { 1 });
     }
 }

@@ -2,12 +2,14 @@
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use clap::Args;
 
 use erascore_engine::metrics::Metric;
+use erascore_engine::request::{ColumnRule, Given, ResolvedScore, ScoreRequest as EngineRequest};
 use erascore_engine::score::{by_model, score_streaming, ScoreConfig, ScoreInputs, ScoreReport};
 use erascore_engine::stats::basic;
+use erascore_engine::wide::WideScores;
 use erascore_io::dataset::DatasetRequest;
 use erascore_io::frame::{write_frame_unstaged, Column, Frame, Values};
 use erascore_io::output::OutputFiles;
@@ -15,7 +17,7 @@ use erascore_io::FloatWidth;
 
 use crate::common::{check_outputs, check_table_out, fmt, progress, table, usage};
 use crate::flags::{BenchmarkArgs, InputArgs, SignalsArgs};
-use crate::load::{load, ColumnChoice, Loaded, ReferenceRequest};
+use crate::load::{load, Loaded, ReferenceRequest};
 
 /// Flags of `erascore score`.
 #[derive(Args, Debug)]
@@ -25,9 +27,10 @@ pub struct ScoreArgs {
     /// Meta model file (parquet or CSV) with id and the meta model column.
     #[arg(long)]
     pub meta_model: Option<PathBuf>,
-    /// Column of the meta model file.
-    #[arg(long, default_value = "numerai_meta_model")]
-    pub meta_model_column: String,
+    /// Column of the meta model file (default: `numerai_meta_model`, or the file's only
+    /// numeric column).
+    #[arg(long, requires = "meta_model")]
+    pub meta_model_column: Option<String>,
     #[command(flatten)]
     pub signals: SignalsArgs,
     #[command(flatten)]
@@ -40,6 +43,11 @@ pub struct ScoreArgs {
     /// Output: .csv or .parquet, one row per (era, model, target).
     #[arg(long)]
     pub out: PathBuf,
+    /// Layout of --out: long (one row per era, model and target; a column per metric) or
+    /// wide (one row per era; a column per model and metric, `MODEL/METRIC`, or
+    /// `MODEL/TARGET/METRIC` with several targets).
+    #[arg(long, value_enum, default_value_t = Layout::Long)]
+    pub layout: Layout,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -48,58 +56,43 @@ pub struct ScoreArgs {
     pub timings: bool,
 }
 
+/// The layout of `score`'s output table.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layout {
+    /// One row per (era, model, target), one column per metric.
+    Long,
+    /// One row per era, one column per model and metric.
+    Wide,
+}
+
 /// Parsed and checked flags, before any file is read.
 struct ScoreRequest {
-    metrics: Vec<Metric>,
-    features: bool,
+    /// The engine's decisions: metrics, whether features are read.
+    resolved: ResolvedScore,
     /// `--out`, staged: checked and its temporary file created before any work.
     out: OutputFiles,
     out_tmp: PathBuf,
 }
 
 fn check_flags(args: &ScoreArgs) -> anyhow::Result<ScoreRequest> {
-    let metrics = match &args.metrics {
-        Some(list) => Metric::parse_list(list)?,
-        None => {
-            let mut m = vec![Metric::Corr];
-            if args.meta_model.is_some() || args.signals.stakes.is_some() {
-                m.push(Metric::Mmc);
-            }
-            if args.bench.benchmark.is_some() {
-                m.push(Metric::Bmc);
-            }
-            m.push(Metric::Fnc);
-            m
-        }
-    };
-    if let Some(m) = metrics.iter().find(|m| m.needs_meta_model()) {
-        if args.meta_model.is_none() && args.signals.stakes.is_none() {
-            bail!(
-                "metric {} needs --meta-model FILE or --stakes stakes.csv",
-                m.name()
-            );
-        }
+    let resolved = EngineRequest {
+        metrics: args
+            .metrics
+            .as_deref()
+            .map(Metric::parse_list)
+            .transpose()?,
+        targets: args.input.target.clone(),
+        given: Given {
+            meta_model: args.meta_model.is_some(),
+            benchmark: args.bench.benchmark.is_some(),
+            ..args.signals.given()
+        },
+        max_filtered_ratio: args.input.max_filtered_ratio,
     }
-    if metrics.contains(&Metric::Mpc) && args.signals.stakes.is_none() {
-        bail!("metric mpc needs --stakes stakes.csv (the models of the meta portfolio)");
-    }
-    if let Some(m) = metrics.iter().find(|m| m.needs_previous()) {
-        if args.signals.previous.is_empty() {
-            bail!(
-                "metric {} needs --previous FILE (the previous submission)",
-                m.name()
-            );
-        }
-    }
-    if metrics.contains(&Metric::Bmc) && args.bench.benchmark.is_none() {
-        bail!("metric bmc needs --benchmark FILE");
-    }
-    if metrics.contains(&Metric::CorrWithExample) {
-        bail!("corr_with_example is available in `erascore diagnostics` (needs --example-preds)");
-    }
+    .resolve()?;
     args.input.check()?;
     for r in references(args).iter().flatten() {
-        r.check()?;
+        r.column.check()?;
     }
     let mut inputs = args.input.paths();
     inputs.extend([
@@ -111,11 +104,8 @@ fn check_flags(args: &ScoreArgs) -> anyhow::Result<ScoreRequest> {
     check_table_out("--out", &args.out)?;
     let mut out = OutputFiles::new();
     let out_tmp = out.stage(&args.out).context("--out")?;
-    let neutralized_by_features =
-        args.signals.neutralizers.is_none() && metrics.iter().any(|m| m.needs_neutralizers());
     Ok(ScoreRequest {
-        features: neutralized_by_features || metrics.iter().any(|m| m.needs_features()),
-        metrics,
+        resolved,
         out,
         out_tmp,
     })
@@ -126,7 +116,7 @@ fn references(args: &ScoreArgs) -> [Option<ReferenceRequest>; 2] {
     [
         args.meta_model.as_ref().map(|path| ReferenceRequest {
             path: path.clone(),
-            column: ColumnChoice::Named(args.meta_model_column.clone()),
+            column: ColumnRule::meta_model(args.meta_model_column.clone()),
         }),
         args.bench.request(),
     ]
@@ -136,7 +126,7 @@ fn references(args: &ScoreArgs) -> [Option<ReferenceRequest>; 2] {
 pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
     let checked = check_flags(args).map_err(usage)?;
     let request = DatasetRequest {
-        features: args.input.features(checked.features)?,
+        features: args.input.features(checked.resolved.features)?,
         targets: args.input.target.clone(),
     };
     let started = std::time::Instant::now();
@@ -148,14 +138,9 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
         references,
         ..
     } = &loaded;
-    if checked.features && data.feature_names.is_empty() {
-        bail!(
-            "{}: no feature_* columns, needed by fnc/fexp_max (and by the Signals metrics \
-             without --neutralizers)",
-            args.input.data.display()
-        );
-    }
-    let signal_files = args.signals.read(&checked.metrics)?;
+    checked.resolved.check_features(data)?;
+    let metrics = checked.resolved.metrics;
+    let signal_files = args.signals.read(&metrics)?;
     let mut references = references.iter();
     let meta_ref = references.next().and_then(Option::as_ref);
     let benchmark = references.next().and_then(Option::as_ref);
@@ -166,10 +151,10 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
         meta_model,
         benchmark,
         example: None,
-        signals: signal_files.inputs(&checked.metrics, stakes),
+        signals: signal_files.inputs(&metrics, stakes),
     };
     let config = ScoreConfig {
-        metrics: checked.metrics,
+        metrics,
         targets: args.input.target.clone(),
         max_filtered_ratio: args.input.max_filtered_ratio,
         target_pow15: !args.input.no_target_pow15,
@@ -188,11 +173,11 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
         eprintln!("warning: {w}");
     }
     let scored = started.elapsed();
-    write_frame_unstaged(
-        &checked.out_tmp,
-        &report_frame(&args.out, &report)?,
-        &args.out,
-    )?;
+    let frame = match args.layout {
+        Layout::Long => report_frame(&args.out, &report)?,
+        Layout::Wide => wide_frame(&args.out, &WideScores::of(&report))?,
+    };
+    write_frame_unstaged(&checked.out_tmp, &frame, &args.out)?;
     checked.out.commit()?;
     if args.timings {
         let written = started.elapsed();
@@ -248,6 +233,21 @@ pub fn report_frame(path: &std::path::Path, report: &ScoreReport) -> anyhow::Res
                 report.rows.iter().map(|r| r.values[k]).collect(),
                 FloatWidth::F64,
             ),
+        });
+    }
+    Ok(Frame::new(path, columns)?)
+}
+
+/// The wide table: era, then one column per model and metric.
+pub fn wide_frame(path: &std::path::Path, wide: &WideScores) -> anyhow::Result<Frame> {
+    let mut columns = vec![Column {
+        name: "era".into(),
+        values: Values::Text(wide.eras.iter().collect()),
+    }];
+    for (name, v) in wide.columns.iter().zip(&wide.values) {
+        columns.push(Column {
+            name: name.clone(),
+            values: Values::Float(v.clone(), FloatWidth::F64),
         });
     }
     Ok(Frame::new(path, columns)?)

@@ -3,7 +3,9 @@
 //! model and target over the eras, with the payout score. Formatting and files are the
 //! report crate's.
 
+use crate::message;
 use crate::metrics::Metric;
+use crate::request::{Input, Message};
 use crate::score::{by_model, ScoreReport};
 use crate::stats::{payout_scores, ApyOptions, EraStats, PayoutWeights};
 
@@ -30,9 +32,10 @@ pub struct Available {
 }
 
 /// The metrics the inputs allow, in report order, and a note per left-out group. The
-/// Signals metrics come only with their own inputs (`--neutralizers`, `--previous`), so a
-/// classic run is not told about them.
-pub fn metric_set(top_bottom: usize, available: &Available) -> (Vec<Metric>, Vec<String>) {
+/// Signals metrics come only with their own inputs (neutralizers, a previous submission),
+/// so a classic run is not told about them. Each note names the missing input, for the
+/// front end to word ([`Message::render`]).
+pub fn metric_set(top_bottom: usize, available: &Available) -> (Vec<Metric>, Vec<Message>) {
     let a = available;
     let mut metrics = vec![Metric::Corr];
     let mut omitted = Vec::new();
@@ -40,19 +43,23 @@ pub fn metric_set(top_bottom: usize, available: &Available) -> (Vec<Metric>, Vec
         metrics.push(Metric::Mmc);
     } else {
         let ncontrib = if a.neutralizers { ", ncontrib" } else { "" };
-        omitted.push(format!(
-            "mmc, mmc_tb{top_bottom}{ncontrib} and {PAYOUT} (no --meta-model)"
-        ));
+        omitted.push(message![
+            format!("mmc, mmc_tb{top_bottom}{ncontrib} and {PAYOUT} (no "),
+            Input::MetaModel,
+            ")"
+        ]);
     }
     if a.benchmark {
         metrics.push(Metric::Bmc);
     } else {
-        omitted.push("bmc (no --benchmark)".to_string());
+        omitted.push(message!["bmc (no ", Input::Benchmark, ")"]);
     }
     if a.features {
         metrics.extend([Metric::Fnc, Metric::FeatureExposureMax]);
     } else {
-        omitted.push("fnc and fexp_max (the data has no feature_* columns)".to_string());
+        omitted.push(message![
+            "fnc and fexp_max (the data has no feature_* columns)"
+        ]);
     }
     metrics.push(Metric::CorrTopBottom(top_bottom));
     if a.meta_model {
@@ -62,7 +69,7 @@ pub fn metric_set(top_bottom: usize, available: &Available) -> (Vec<Metric>, Vec
     if a.example {
         metrics.push(Metric::CorrWithExample);
     } else {
-        omitted.push("corr_with_example (no --example-preds)".to_string());
+        omitted.push(message!["corr_with_example (no ", Input::Example, ")"]);
     }
     if a.neutralizers {
         metrics.push(Metric::NeutralCorr);
@@ -73,7 +80,7 @@ pub fn metric_set(top_bottom: usize, available: &Available) -> (Vec<Metric>, Vec
         if a.stakes {
             metrics.push(Metric::Mpc);
         } else {
-            omitted.push("mpc (no --stakes)".to_string());
+            omitted.push(message!["mpc (no ", Input::Stakes, ")"]);
         }
     }
     if a.previous {
@@ -81,7 +88,11 @@ pub fn metric_set(top_bottom: usize, available: &Available) -> (Vec<Metric>, Vec
         if a.neutralizers {
             metrics.extend([Metric::NeutralChurn, Metric::Turnover]);
         } else {
-            omitted.push("neutral_churn and turnover (no --neutralizers)".to_string());
+            omitted.push(message![
+                "neutral_churn and turnover (no ",
+                Input::Neutralizers,
+                ")"
+            ]);
         }
     }
     (metrics, omitted)
@@ -139,7 +150,7 @@ pub fn summarise(
                     let values = column(k);
                     MetricSeries {
                         name: m.name(),
-                        stats: EraStats::new(&values, apy),
+                        stats: EraStats::for_metric(&values, &m.name(), apy),
                         values,
                     }
                 })
@@ -148,7 +159,7 @@ pub fn summarise(
                 let values = payout_scores(&column(c), &column(m), weights);
                 metrics.push(MetricSeries {
                     name: PAYOUT.to_string(),
-                    stats: EraStats::new(&values, apy),
+                    stats: EraStats::for_metric(&values, PAYOUT, apy),
                     values,
                 });
             }
@@ -186,7 +197,7 @@ mod tests {
         let names: Vec<String> = bare.iter().map(Metric::name).collect();
         assert_eq!(names.join(","), "corr,corr_tb50,spearman");
         assert_eq!(omitted.len(), 4);
-        assert!(omitted[0].contains("mmc_tb50"));
+        assert!(omitted[0].to_string().contains("mmc_tb50"));
     }
 
     #[test]
@@ -216,7 +227,7 @@ mod tests {
         );
         let names: Vec<String> = metrics.iter().map(Metric::name).collect();
         assert_eq!(names.join(","), "corr,corr_tb200,spearman,churn");
-        assert!(omitted.iter().any(|o| o.contains("turnover")));
+        assert!(omitted.iter().any(|o| o.to_string().contains("turnover")));
         // Neutralizers without a meta model or stakes: nc and alpha, and both are named.
         let (metrics, omitted) = metric_set(
             200,
@@ -227,7 +238,7 @@ mod tests {
         );
         let names: Vec<String> = metrics.iter().map(Metric::name).collect();
         assert_eq!(names.join(","), "corr,corr_tb200,spearman,nc,alpha");
-        assert!(omitted[0].contains("ncontrib"));
-        assert!(omitted.iter().any(|o| o.starts_with("mpc")));
+        assert!(omitted[0].to_string().contains("ncontrib"));
+        assert!(omitted.iter().any(|o| o.to_string().starts_with("mpc")));
     }
 }

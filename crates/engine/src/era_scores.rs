@@ -28,8 +28,9 @@ use crate::metrics::Metric;
 use crate::signals::EraSignals;
 use crate::EngineError;
 
-/// One era's scores and warnings.
-pub(crate) type EraResult = (Vec<EraScore>, Vec<String>);
+/// One era's scores, warnings, and the era with the configured targets it has no value of
+/// (not scored), if any.
+pub(crate) type EraResult = (Vec<EraScore>, Vec<String>, Option<(String, Vec<String>)>);
 
 /// What every metric of one era starts from: the era's predicted rows (sorted by id), all
 /// its rows (file order), and the models', meta model's and benchmark's values on the
@@ -464,6 +465,26 @@ pub(crate) fn score_era(
     rows: (&[u32], &[u32]),
     features: &EraFeatures<'_>,
 ) -> Result<EraResult, EngineError> {
+    // A target that is NaN on every row of the era (Numerai's live era, rounds not yet
+    // resolved at the end of a validation file) has nothing to score against: the era is
+    // left out for it, and the run says so once, instead of failing the overlap rule.
+    let unresolved: Vec<bool> = job
+        .target_index
+        .iter()
+        .map(|&t| {
+            let values = &job.inputs.data.targets[t].values;
+            rows.1.iter().all(|&r| values[r as usize].is_nan())
+        })
+        .collect();
+    let no_target: Vec<String> = (0..unresolved.len())
+        .filter(|&t| unresolved[t])
+        .map(|t| job.config.targets[t].clone())
+        .collect();
+    let no_target =
+        (!no_target.is_empty()).then(|| (job.inputs.data.era_names[era].clone(), no_target));
+    if unresolved.iter().all(|&u| u) {
+        return Ok((Vec::new(), Vec::new(), no_target));
+    }
     let view = EraView::new(job, era, rows)?;
     let preds = job.inputs.predictions;
     let config = job.config;
@@ -495,6 +516,9 @@ pub(crate) fn score_era(
     let mut warned_constant = vec![false; preds.models.len()];
     let mut out = Vec::with_capacity(preds.models.len() * config.targets.len());
     for t_pos in 0..config.targets.len() {
+        if unresolved[t_pos] {
+            continue;
+        }
         let target = view.target(t_pos)?;
         let mmc = if metrics.iter().any(Metric::needs_meta_model) {
             contribution_setup(&view, &target, view.meta_model.as_ref(), "meta model")?
@@ -566,5 +590,5 @@ pub(crate) fn score_era(
             });
         }
     }
-    Ok((out, warnings))
+    Ok((out, warnings, no_target))
 }

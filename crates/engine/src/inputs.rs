@@ -10,6 +10,8 @@ use erascore_io::dataset::Dataset;
 use erascore_io::frame::Frame;
 use erascore_io::Strings;
 
+use crate::message;
+use crate::request::Input;
 use crate::EngineError;
 
 /// Columns that are never models in a predictions file.
@@ -233,17 +235,20 @@ impl RowTable {
 pub fn require_era_column(
     data: &Dataset,
     keys: &RowKeys<'_>,
-    flag: &str,
+    input: Input,
 ) -> Result<(), EngineError> {
     if keys.eras.is_none() && data.era_names.len() > 1 {
-        return Err(EngineError::Config(format!(
-            "{flag} {}: no era column, and {} has {} eras (first: '{}'); add an era column \
-             (rows are matched on era and id) or score one era",
-            keys.path.display(),
-            data.path.display(),
-            data.era_names.len(),
-            data.era_names[0],
-        )));
+        return Err(EngineError::Request(message![
+            input,
+            format!(
+                " {}: no era column, and {} has {} eras (first: '{}'); add an era column \
+                 (rows are matched on era and id) or score one era",
+                keys.path.display(),
+                data.path.display(),
+                data.era_names.len(),
+                data.era_names[0],
+            )
+        ]));
     }
     Ok(())
 }

@@ -27,14 +27,17 @@ pub mod meta_model;
 pub mod metrics;
 pub mod neutralize;
 pub mod read;
+pub mod request;
 pub mod score;
 pub mod signals;
 pub mod stats;
+pub mod wide;
 
 use std::path::PathBuf;
 
 use erascore_io::IoError;
 use erascore_kernels::KernelError;
+use request::Input;
 
 /// Why scoring could not run. Every variant names the file, column, era or id at fault.
 #[derive(Debug, thiserror::Error)]
@@ -99,7 +102,7 @@ pub enum EngineError {
         what: &'static str,
     },
     /// The files share too few ids.
-    #[error("{what}: only {overlapping} of {total} ids overlap ({share:.1}%); at least {required:.0}% must (see --max-filtered-ratio)")]
+    #[error("{what}: only {overlapping} of {total} ids overlap ({share:.1}%); at least {required:.0}% must (see {})", Input::MaxFilteredRatio.noun())]
     TooLittleOverlap {
         /// What was being matched, naming files or era and target.
         what: String,
@@ -137,4 +140,39 @@ pub enum EngineError {
     /// The request itself is inconsistent (e.g. a metric without the input it needs).
     #[error("{0}")]
     Config(String),
+    /// An input the user gave (or left out) cannot work: the message names the input
+    /// ([`request::Input`]), which each front end words its own way.
+    #[error("{0}")]
+    Request(request::Message),
+}
+
+impl EngineError {
+    /// The message with each input named by the front end: `name(Input::MetaModel)` is
+    /// `--meta-model` in the CLI, `meta_model=` in Python.
+    pub fn render(&self, name: &dyn Fn(Input) -> String) -> String {
+        match self {
+            EngineError::Request(m) => m.render(name),
+            EngineError::TooLittleOverlap {
+                what,
+                overlapping,
+                total,
+                share,
+                required,
+            } => format!(
+                "{what}: only {overlapping} of {total} ids overlap ({share:.1}%); at least \
+                 {required:.0}% must (see {})",
+                name(Input::MaxFilteredRatio)
+            ),
+            e => e.to_string(),
+        }
+    }
+
+    /// The input at fault, when the error is about one the user gave or left out.
+    pub fn input(&self) -> Option<Input> {
+        match self {
+            EngineError::Request(m) => m.input(),
+            EngineError::TooLittleOverlap { .. } => Some(Input::MaxFilteredRatio),
+            _ => None,
+        }
+    }
 }

@@ -1,5 +1,6 @@
 //! The per-era metric catalogue and its names on the command line and in outputs.
 
+use crate::request::Input;
 use crate::EngineError;
 
 /// One per-era metric.
@@ -55,7 +56,10 @@ impl Metric {
             }
         }
         if out.is_empty() {
-            return Err(EngineError::Config("no metrics requested".into()));
+            return Err(EngineError::Request(crate::message![
+                Input::Metrics,
+                ": no metrics requested"
+            ]));
         }
         Ok(out)
     }
@@ -94,11 +98,11 @@ impl Metric {
                 } else if let Some(n) = tb("churn_tb") {
                     Metric::ChurnTopBottom(n)
                 } else {
-                    return Err(EngineError::Config(format!(
-                        "unknown metric '{name}' (known: corr, corr_tbN, mmc, mmc_tbN, bmc, fnc, \
-                         spearman, pearson, fexp_max, corr_with_example, nc, ncontrib, alpha, \
-                         mpc, churn, churn_tbN, neutral_churn, turnover)"
-                    )));
+                    return Err(EngineError::Request(crate::message![format!(
+                        "unknown metric '{name}' (known: corr, corr_tbN, mmc, mmc_tbN, \
+                             bmc, fnc, spearman, pearson, fexp_max, corr_with_example, nc, \
+                             ncontrib, alpha, mpc, churn, churn_tbN, neutral_churn, turnover)"
+                    )]));
                 }
             }
         })
@@ -141,8 +145,8 @@ impl Metric {
         )
     }
 
-    /// Whether the metric neutralizes against the Signals neutralizers (`--neutralizers`,
-    /// else the data's features).
+    /// Whether the metric neutralizes against the Signals neutralizers (the neutralizers
+    /// table, else the data's features).
     pub fn needs_neutralizers(&self) -> bool {
         matches!(
             self,
@@ -155,7 +159,7 @@ impl Metric {
         )
     }
 
-    /// Whether the metric compares with the previous submission (`--previous`).
+    /// Whether the metric compares with the previous submission.
     pub fn needs_previous(&self) -> bool {
         matches!(
             self,
@@ -166,6 +170,13 @@ impl Metric {
     /// Whether the metric builds neutralized portfolio weights (and so reads sample weights).
     pub fn needs_sample_weights(&self) -> bool {
         matches!(self, Metric::Alpha | Metric::Mpc | Metric::Turnover)
+    }
+
+    /// Whether the metric is a Signals metric (it neutralizes against the Signals
+    /// neutralizers or compares with an earlier submission): its rows are matched on
+    /// (era, id).
+    pub fn is_signals(&self) -> bool {
+        self.needs_neutralizers() || self.needs_previous()
     }
 
     /// Whether the metric is numerai_corr (over all rows or the top and bottom).

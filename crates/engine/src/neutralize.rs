@@ -22,6 +22,7 @@ use erascore_kernels::neutralized::{neutralized_predictions, submission_ranks};
 
 use crate::era_features::EraFeatures;
 use crate::inputs::{require_era_column, DataRows, Predictions, RowMap, RowTable};
+use crate::request::Input;
 use crate::score::{stream_eras, EraSpan, Streaming};
 use crate::EngineError;
 
@@ -228,7 +229,7 @@ pub fn neutralize(
     drop(pred_matches);
     let neutralizer_row = match inputs.neutralizers {
         Some(table) => {
-            require_era_column(key_data, &table.keys(), "neutralizers")?;
+            require_era_column(key_data, &table.keys(), Input::Neutralizers)?;
             Some(RowMap::new(&data_rows.match_rows(&table.keys())?))
         }
         None => None,

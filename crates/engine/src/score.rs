@@ -22,7 +22,9 @@ use crate::era_scores::{score_era, EraResult};
 use crate::inputs::{require_overlap, DataRows, Reference, RowMap};
 use crate::job::ScoreJob;
 pub use crate::job::{EraScore, MetaModelSource, ScoreConfig, ScoreInputs};
+use crate::message;
 use crate::metrics::Metric;
+use crate::request::{check_prerequisites, Given, Input};
 use crate::signals::SignalsPlan;
 use crate::EngineError;
 
@@ -35,6 +37,36 @@ pub struct ScoreReport {
     pub rows: Vec<EraScore>,
     /// Notes for the user (constant predictions, skipped eras).
     pub warnings: Vec<String>,
+    /// Eras left out because a target has no value on any of their rows, in era order,
+    /// each with those targets (every configured one, or some).
+    pub unresolved: Vec<(String, Vec<String>)>,
+}
+
+/// The one warning naming the eras left out for lack of target values.
+fn unresolved_warning(unresolved: &[(String, Vec<String>)], targets: usize) -> Option<String> {
+    if unresolved.is_empty() {
+        return None;
+    }
+    let mut shown: Vec<String> = unresolved
+        .iter()
+        .take(10)
+        .map(|(era, t)| {
+            if t.len() == targets {
+                era.clone()
+            } else {
+                format!("{era} (target {})", t.join(", "))
+            }
+        })
+        .collect();
+    if unresolved.len() > 10 {
+        shown.push(format!("... ({} more)", unresolved.len() - 10));
+    }
+    Some(format!(
+        "{} era(s) have no target values (NaN on every row, as in a live era) and were not \
+         scored: {}",
+        unresolved.len(),
+        shown.join(", ")
+    ))
 }
 
 /// Scores every model in every era; `on_era` is called once per finished era.
@@ -262,14 +294,24 @@ fn run(
         }
     };
     let mut rows = Vec::new();
-    for (r, w) in results {
+    let mut unresolved = Vec::new();
+    for (r, w, no_target) in results {
         rows.extend(r);
         warnings.extend(w);
+        unresolved.extend(no_target);
     }
+    if rows.is_empty() && !unresolved.is_empty() {
+        return Err(EngineError::Config(format!(
+            "no era has a value of the target ({}): every row's target is NaN",
+            config.targets.join(", ")
+        )));
+    }
+    warnings.extend(unresolved_warning(&unresolved, config.targets.len()));
     Ok(ScoreReport {
         metrics: config.metrics.clone(),
         rows,
         warnings,
+        unresolved,
     })
 }
 
@@ -436,40 +478,40 @@ where
 }
 
 fn validate(inputs: &ScoreInputs<'_>, config: &ScoreConfig) -> Result<(), EngineError> {
+    let given = Given {
+        meta_model: inputs.meta_model.is_some(),
+        benchmark: inputs.benchmark.is_some(),
+        example: inputs.example.is_some(),
+        stakes: inputs.signals.stakes.is_some(),
+        neutralizers: inputs.signals.neutralizers.is_some(),
+        sample_weights: inputs.signals.sample_weights.is_some(),
+        previous: !inputs.signals.previous.is_empty(),
+    };
+    // Stakes count for the meta model only once they have built it.
+    let with_meta = Given {
+        stakes: false,
+        ..given
+    };
+    check_prerequisites(
+        &config
+            .metrics
+            .iter()
+            .copied()
+            .filter(Metric::needs_meta_model)
+            .collect::<Vec<_>>(),
+        &with_meta,
+    )?;
+    check_prerequisites(&config.metrics, &given)?;
     for m in &config.metrics {
-        if m.needs_meta_model() && inputs.meta_model.is_none() {
-            return Err(EngineError::Config(format!(
-                "metric '{}' needs a meta model (--meta-model or --stakes)",
-                m.name()
-            )));
-        }
-        if *m == Metric::Bmc && inputs.benchmark.is_none() {
-            return Err(EngineError::Config("metric 'bmc' needs --benchmark".into()));
-        }
-        if *m == Metric::CorrWithExample && inputs.example.is_none() {
-            return Err(EngineError::Config(
-                "metric 'corr_with_example' needs --example-preds".into(),
-            ));
-        }
-        if *m == Metric::Mpc && inputs.signals.stakes.is_none() {
-            return Err(EngineError::Config(
-                "metric 'mpc' needs stakes (--stakes)".into(),
-            ));
-        }
-        if m.needs_previous() && inputs.signals.previous.is_empty() {
-            return Err(EngineError::Config(format!(
-                "metric '{}' needs the previous submission (--previous)",
-                m.name()
-            )));
-        }
         if m.needs_neutralizers()
             && inputs.signals.neutralizers.is_none()
             && inputs.data.feature_names.is_empty()
         {
-            return Err(EngineError::Config(format!(
-                "metric '{}' needs --neutralizers or feature columns, and none were loaded",
-                m.name()
-            )));
+            return Err(EngineError::Request(message![
+                format!("metric {} needs ", m.name()),
+                Input::Neutralizers,
+                " or feature columns, and none were loaded"
+            ]));
         }
         if m.needs_features() && inputs.data.feature_names.is_empty() {
             return Err(EngineError::Config(format!(

@@ -25,7 +25,9 @@ use erascore_kernels::KernelError;
 use crate::inputs::{
     require_era_column, require_overlap, rows_per_era, DataRows, Predictions, RowTable,
 };
+use crate::message;
 use crate::metrics::Metric;
+use crate::request::Input;
 use crate::EngineError;
 
 /// The Signals inputs of a scoring run.
@@ -46,11 +48,11 @@ pub struct SignalsInputs<'a> {
 /// one home of which metric reads which input, for the CLI's files and Python's frames.
 #[derive(Debug, Default)]
 pub struct SignalTables {
-    /// Neutralizers (`--neutralizers`).
+    /// Neutralizers.
     pub neutralizers: Option<RowTable>,
-    /// Sample weights (`--sample-weights`): one weight column.
+    /// Sample weights: one weight column.
     pub sample_weights: Option<RowTable>,
-    /// Earlier submissions (each `--previous`).
+    /// Earlier submissions.
     pub previous: Vec<Predictions>,
 }
 
@@ -155,38 +157,41 @@ impl SignalsPlan {
         predictions: &Predictions,
         metrics: &[Metric],
     ) -> Result<Self, EngineError> {
-        let table_rows = |t: Option<&RowTable>, flag: &str| {
+        let table_rows = |t: Option<&RowTable>, input: Input| {
             t.map(|t| {
-                require_era_column(data, &t.keys(), flag)?;
+                require_era_column(data, &t.keys(), input)?;
                 data_rows.match_rows(&t.keys())
             })
             .transpose()
         };
         let uses = |f: fn(&Metric) -> bool| metrics.iter().any(f);
         let neutralizer_row = if uses(Metric::needs_neutralizers) {
-            table_rows(signals.neutralizers, "--neutralizers")?
+            table_rows(signals.neutralizers, Input::Neutralizers)?
         } else {
             None
         };
         let weight_row = if uses(Metric::needs_sample_weights) {
-            table_rows(signals.sample_weights, "--sample-weights")?
+            table_rows(signals.sample_weights, Input::SampleWeights)?
         } else {
             None
         };
         let mut previous = Vec::new();
         if uses(Metric::needs_previous) {
             for prev in &signals.previous {
-                require_era_column(data, &prev.keys(), "--previous")?;
+                require_era_column(data, &prev.keys(), Input::Previous)?;
                 let column = predictions
                     .models
                     .iter()
                     .map(|m| {
                         prev.models.iter().position(|p| p == m).ok_or_else(|| {
-                            EngineError::Config(format!(
-                                "--previous {}: no column for model '{m}' (columns: {})",
-                                prev.path.display(),
-                                prev.models.join(", ")
-                            ))
+                            EngineError::Request(message![
+                                Input::Previous,
+                                format!(
+                                    " {}: no column for model '{m}' (columns: {})",
+                                    prev.path.display(),
+                                    prev.models.join(", ")
+                                )
+                            ])
                         })
                     })
                     .collect::<Result<_, _>>()?;
@@ -255,14 +260,17 @@ impl<'a> EraSignals<'a> {
         }
     }
 
-    fn missing(&self, path: &std::path::Path, row: u32, flag: &str) -> EngineError {
-        EngineError::Config(format!(
-            "{flag} {}: no row for id '{}' in era '{}' (every row scored by a Signals metric \
-             needs one)",
-            path.display(),
-            &self.ids[row as usize],
-            self.era_name
-        ))
+    fn missing(&self, path: &std::path::Path, row: u32, input: Input) -> EngineError {
+        EngineError::Request(message![
+            input,
+            format!(
+                " {}: no row for id '{}' in era '{}' (every row scored by a Signals metric \
+                 needs one)",
+                path.display(),
+                &self.ids[row as usize],
+                self.era_name
+            )
+        ])
     }
 
     /// The neutralizers of `rows`: the file's columns, or the data's features.
@@ -273,7 +281,9 @@ impl<'a> EraSignals<'a> {
         };
         let at = rows
             .iter()
-            .map(|&r| map[r as usize].ok_or_else(|| self.missing(&table.path, r, "--neutralizers")))
+            .map(|&r| {
+                map[r as usize].ok_or_else(|| self.missing(&table.path, r, Input::Neutralizers))
+            })
             .collect::<Result<Vec<u32>, _>>()?;
         let mut block = Vec::with_capacity(at.len() * table.values.len());
         for col in &table.values {
@@ -292,7 +302,7 @@ impl<'a> EraSignals<'a> {
             .map(|&r| {
                 map[r as usize]
                     .map(|i| table.values[0][i as usize])
-                    .ok_or_else(|| self.missing(&table.path, r, "--sample-weights"))
+                    .ok_or_else(|| self.missing(&table.path, r, Input::SampleWeights))
             })
             .collect()
     }
@@ -399,7 +409,7 @@ impl<'a> EraSignals<'a> {
     }
 
     /// churn, churn_tbN, neutral_churn and turnover of every model against its earlier
-    /// submissions in this era, the max over the `--previous` files (NaN only where every
+    /// submissions in this era, the max over the earlier submissions (NaN only where every
     /// file gives NaN): per metric (`None` for the others), per model.
     pub(crate) fn previous_metrics(
         &mut self,
@@ -464,7 +474,7 @@ impl<'a> EraSignals<'a> {
         prev_rows.sort_unstable_by(|a, b| id(*a).cmp(id(*b)));
         if prev_rows.is_empty() {
             warnings.push(format!(
-                "--previous {}: no rows in era '{}', so its churn and turnover are NaN",
+                "previous submission {}: no rows in era '{}', so its churn and turnover are NaN",
                 prev.path.display(),
                 self.era_name
             ));
@@ -495,7 +505,12 @@ impl<'a> EraSignals<'a> {
             .iter()
             .any(|m| matches!(m, Metric::Churn | Metric::NeutralChurn | Metric::Turnover));
         if aligned {
-            let what = || format!("era '{}': predictions vs --previous", self.era_name);
+            let what = || {
+                format!(
+                    "era '{}': predictions vs previous submission",
+                    self.era_name
+                )
+            };
             require_overlap(what, in_cur.len(), rows.len(), self.max_filtered_ratio)?;
             let total = prev_plan.per_era[self.era];
             require_overlap(what, in_cur.len(), total, self.max_filtered_ratio)?;

@@ -27,6 +27,8 @@
 use erascore_kernels::pearson::{pearson, std_dev};
 use erascore_payout::rule::combine_with;
 
+use crate::metrics::Metric;
+
 /// One statistic over eras; the names are the keys of `summary.json`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Stat {
@@ -69,6 +71,20 @@ impl Stat {
         Stat::HitRate,
         Stat::Eras,
     ];
+
+    /// Whether the statistic means something for a per-era series of `metric` (a metric
+    /// name, or `payout`): every statistic for a score, which compounds like a return
+    /// (CORR, MMC, BMC, FNC, the Signals scores, the payout score); only the mean, standard
+    /// deviation, autocorrelation and era count for a property of the predictions (feature
+    /// exposure, churn, turnover, correlation with the example), whose APY, Sharpe,
+    /// drawdowns, Calmar and hit rate would read a level as a return (APY 5,605,093% for
+    /// `fexp_max`). The one rule the table, summary.json, the report and Python apply.
+    pub fn applies_to(self, metric: &str) -> bool {
+        match self {
+            Stat::Mean | Stat::Std | Stat::Autocorrelation | Stat::Eras => true,
+            _ => is_score(metric),
+        }
+    }
 
     /// The key in outputs.
     pub fn name(&self) -> &'static str {
@@ -157,6 +173,22 @@ impl EraStats {
         }
     }
 
+    /// [`EraStats::new`] with the statistics that mean nothing for `metric`
+    /// ([`Stat::applies_to`]) left NaN.
+    pub fn for_metric(scores: &[f64], metric: &str, apy_options: ApyOptions) -> Self {
+        let mut s = Self::new(scores, apy_options);
+        if !is_score(metric) {
+            s.sharpe = f64::NAN;
+            s.max_drawdown = f64::NAN;
+            s.max_drawdown_multiplicative = f64::NAN;
+            s.apy = f64::NAN;
+            s.smart_sharpe = f64::NAN;
+            s.calmar = f64::NAN;
+            s.hit_rate = f64::NAN;
+        }
+        s
+    }
+
     /// One statistic by name (`eras` as a float).
     pub fn get(&self, stat: Stat) -> f64 {
         match stat {
@@ -173,6 +205,29 @@ impl EraStats {
             Stat::Eras => self.eras as f64,
         }
     }
+}
+
+/// Whether a per-era series of `metric` (a metric name, or `payout`) is a score that
+/// compounds like a return, rather than a property of the predictions ([`Stat::applies_to`]).
+/// A name outside the catalogue counts as a score.
+pub fn is_score(metric: &str) -> bool {
+    !matches!(
+        Metric::parse(metric),
+        Ok(Metric::FeatureExposureMax
+            | Metric::CorrWithExample
+            | Metric::Churn
+            | Metric::ChurnTopBottom(_)
+            | Metric::NeutralChurn
+            | Metric::Turnover)
+    )
+}
+
+/// The statistics that mean something for `metric`, in report order.
+pub fn stats_for(metric: &str) -> Vec<Stat> {
+    Stat::ALL
+        .into_iter()
+        .filter(|s| s.applies_to(metric))
+        .collect()
 }
 
 /// The finite scores, in order.
@@ -524,5 +579,44 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), Stat::ALL.len());
+    }
+
+    #[test]
+    fn return_style_statistics_only_for_scores() {
+        // A feature exposure of ~0.3 every era compounds to an APY in the millions of
+        // percent when read as a return; only its level statistics are kept.
+        let fexp = [0.31, 0.29, 0.33, 0.30, 0.32];
+        let s = EraStats::for_metric(&fexp, "fexp_max", ApyOptions::default());
+        assert!(EraStats::new(&fexp, ApyOptions::default()).apy > 1e5);
+        for stat in Stat::ALL {
+            assert_eq!(
+                s.get(stat).is_finite(),
+                stat.applies_to("fexp_max"),
+                "{stat:?}"
+            );
+        }
+        let names = |m: &str| -> Vec<&str> { stats_for(m).iter().map(Stat::name).collect() };
+        assert_eq!(
+            names("churn_tb40"),
+            ["mean", "std", "autocorrelation", "eras"]
+        );
+        assert_eq!(names("turnover"), names("corr_with_example"));
+        for score in [
+            "corr",
+            "corr_tb200",
+            "mmc",
+            "bmc",
+            "fnc",
+            "alpha",
+            "mpc",
+            "payout",
+        ] {
+            assert_eq!(stats_for(score), Stat::ALL.to_vec(), "{score}");
+        }
+        let c = EraStats::for_metric(&fexp, "corr", ApyOptions::default());
+        let n = EraStats::new(&fexp, ApyOptions::default());
+        for stat in Stat::ALL {
+            assert_eq!(c.get(stat).to_bits(), n.get(stat).to_bits(), "{stat:?}");
+        }
     }
 }

@@ -7,10 +7,12 @@
 //! - [`OutputFiles`]: separate files (`--out`, `--json`, charts). Each is checked and its
 //!   temporary sibling created when it is staged, before any work, so a path that cannot
 //!   be written fails the run early; [`OutputFiles::commit`] renames them all at the end.
-//!   An interrupted run leaves at most hidden `.NAME.PID.partial.EXT` files.
-//! - [`OutputDir`]: a folder of files written as one set (diagnostics, synth). The set is
-//!   written into a fresh hidden sibling folder that replaces the output folder with one
-//!   rename, so readers see the old set or the new one, never a mix.
+//!   An interrupted run leaves at most hidden `.NAME.PID.partial.EXT` files, which the next
+//!   run over the same output removes.
+//! - [`OutputDir`]: a folder of files written as one set (diagnostics, synth, compare). The
+//!   set is written into a fresh hidden sibling folder that is swapped with the output
+//!   folder in one step (`renameat2(RENAME_EXCHANGE)` on Linux), so readers see the old set
+//!   or the new one, never a mix nor no folder at all.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -20,19 +22,83 @@ use crate::IoError;
 /// Temporary name of one output: hidden, next to it, with its extension kept (writers pick
 /// the format by extension).
 fn sibling(path: &Path, tag: &str) -> PathBuf {
+    path.with_file_name(sibling_name(path, &std::process::id().to_string(), tag))
+}
+
+fn sibling_name(path: &Path, pid: &str, tag: &str) -> String {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let pid = std::process::id();
-    let tmp = match path.extension().and_then(|e| e.to_str()) {
+    match path.extension().and_then(|e| e.to_str()) {
         Some(ext) => {
             let stem = &name[..name.len() - ext.len() - 1];
             format!(".{stem}.{pid}.{tag}.{ext}")
         }
         None => format!(".{name}.{pid}.{tag}"),
+    }
+}
+
+/// Removes what runs killed mid-way left next to `path`: its `.partial` and `.old`
+/// siblings whose process is gone. A sibling of a process still running (another run over
+/// the same output) is left alone; where processes cannot be looked up (no /proc), nothing
+/// is removed.
+fn remove_leftovers(path: &Path) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let parent = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(d) => d,
+        None => Path::new("."),
     };
-    path.with_file_name(tmp)
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    let patterns: Vec<(String, String)> = ["partial", "old"]
+        .iter()
+        .filter_map(|tag| {
+            let name = sibling_name(path, "\u{0}", tag);
+            name.split_once('\u{0}')
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+        })
+        .collect();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let pid = patterns.iter().find_map(|(prefix, suffix)| {
+            name.strip_prefix(prefix.as_str())?
+                .strip_suffix(suffix.as_str())
+                .filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        });
+        let Some(pid) = pid else { continue };
+        if Path::new("/proc").join(pid).exists() {
+            continue;
+        }
+        // Best effort: a leftover that cannot be removed does not stop the run.
+        let p = entry.path();
+        let _ = if p.is_dir() {
+            std::fs::remove_dir_all(&p)
+        } else {
+            std::fs::remove_file(&p)
+        };
+    }
+}
+
+/// Swaps `a` and `b` (both exist) in one step, where the system can: `Ok(false)` where it
+/// cannot (not Linux, or a filesystem without `RENAME_EXCHANGE`), for the caller to fall
+/// back on two renames.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<bool> {
+    use rustix::fs::{renameat_with, RenameFlags, CWD};
+    match renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE) {
+        Ok(()) => Ok(true),
+        Err(e) if e == rustix::io::Errno::INVAL || e == rustix::io::Errno::NOSYS => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<bool> {
+    Ok(false)
 }
 
 fn create_parent(path: &Path) -> Result<(), IoError> {
@@ -73,6 +139,7 @@ impl OutputFiles {
             return Err(IoError::invalid(path, "is named as two different outputs"));
         }
         create_parent(path)?;
+        remove_leftovers(path);
         let tmp = sibling(path, "partial");
         File::create(&tmp).map_err(|e| IoError::file(path, e))?;
         self.staged.push((Some(tmp.clone()), path.to_path_buf()));
@@ -165,6 +232,7 @@ impl OutputDir {
             }
         }
         create_parent(&dir)?;
+        remove_leftovers(&dir);
         let tmp = sibling(&dir, "partial");
         if tmp.exists() {
             std::fs::remove_dir_all(&tmp).map_err(|e| IoError::file(&tmp, e))?;
@@ -184,7 +252,14 @@ impl OutputDir {
 
     /// Puts the new folder in place of the old one.
     pub fn commit(mut self) -> Result<(), IoError> {
-        if self.dir.exists() {
+        if self.dir.exists()
+            && exchange(&self.tmp, &self.dir).map_err(|e| IoError::file(&self.dir, e))?
+        {
+            // The old set now sits under the temporary name; a run killed before it is
+            // removed leaves it there, hidden, for the next run to remove.
+            self.done = true;
+            std::fs::remove_dir_all(&self.tmp).map_err(|e| IoError::file(&self.tmp, e))?;
+        } else if self.dir.exists() {
             // Two renames: between them the folder is briefly absent, never mixed.
             let old = sibling(&self.dir, "old");
             std::fs::rename(&self.dir, &old).map_err(|e| IoError::file(&self.dir, e))?;
@@ -285,6 +360,72 @@ mod tests {
         }
         assert_eq!(std::fs::read_to_string(dir.join("x.csv")).unwrap(), "2");
         assert_eq!(listing(root.path()), ["out"]);
+    }
+
+    /// Runs killed mid-way (Ctrl-C, or between the steps of a folder swap) leave hidden
+    /// siblings; the next run over the same output removes those of processes that are
+    /// gone, and leaves a running process's alone.
+    #[test]
+    fn leftovers_of_killed_runs_are_removed_by_the_next_run() {
+        let root = tempfile::tempdir().unwrap();
+        let r = root.path();
+        // No process has this id (Linux ids stay below 2^22); process 1 always runs.
+        let gone = u32::MAX;
+        let leftovers = [
+            format!(".out.{gone}.partial"),
+            format!(".out.{gone}.old"),
+            format!(".scores.{gone}.partial.csv"),
+        ];
+        for l in &leftovers[..2] {
+            std::fs::create_dir(r.join(l)).unwrap();
+            std::fs::write(r.join(l).join("x.csv"), "old").unwrap();
+        }
+        std::fs::write(r.join(&leftovers[2]), "half").unwrap();
+        let running = [
+            ".out.1.partial",
+            ".scores.1.partial.csv",
+            ".other.5.partial",
+        ];
+        std::fs::create_dir(r.join(running[0])).unwrap();
+        std::fs::write(r.join(running[1]), "").unwrap();
+        std::fs::write(r.join(running[2]), "").unwrap();
+        let staged = OutputDir::stage(&r.join("out"), &["x.csv"]).unwrap();
+        std::fs::write(staged.path().join("x.csv"), "new").unwrap();
+        staged.commit().unwrap();
+        let mut out = OutputFiles::new();
+        std::fs::write(out.stage(&r.join("scores.csv")).unwrap(), "1").unwrap();
+        out.commit().unwrap();
+        if !Path::new("/proc/self").exists() {
+            return;
+        }
+        let mut want: Vec<String> = running.iter().map(|s| s.to_string()).collect();
+        want.extend(["out".to_string(), "scores.csv".to_string()]);
+        want.sort();
+        assert_eq!(listing(r), want);
+    }
+
+    /// The old folder stays in place until the new one takes its name in the same step.
+    #[test]
+    fn a_folder_is_swapped_in_one_step_where_the_system_can() {
+        let root = tempfile::tempdir().unwrap();
+        let (a, b) = (root.path().join("a"), root.path().join("b"));
+        std::fs::create_dir(&a).unwrap();
+        std::fs::create_dir(&b).unwrap();
+        std::fs::write(a.join("f"), "a").unwrap();
+        std::fs::write(b.join("f"), "b").unwrap();
+        let swapped = exchange(&a, &b).unwrap();
+        if cfg!(target_os = "linux") && swapped {
+            assert_eq!(std::fs::read_to_string(a.join("f")).unwrap(), "b");
+            assert_eq!(std::fs::read_to_string(b.join("f")).unwrap(), "a");
+        } else {
+            assert_eq!(std::fs::read_to_string(a.join("f")).unwrap(), "a");
+        }
+        // A folder replaced by a commit leaves nothing else behind.
+        let staged = OutputDir::stage(&b, &["f"]).unwrap();
+        std::fs::write(staged.path().join("f"), "c").unwrap();
+        staged.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(b.join("f")).unwrap(), "c");
+        assert_eq!(listing(root.path()), ["a", "b"]);
     }
 
     #[test]

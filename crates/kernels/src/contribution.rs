@@ -7,7 +7,7 @@
 //! highest orthogonalized predictions count and the sum is divided by `2k`.
 
 use crate::corr::top_bottom_rows;
-use crate::target::{centre, Precision};
+use crate::target::{centre_on, mean_skip_nan, Precision};
 use crate::KernelError;
 
 /// A target prepared for [`contribution`]: bucketed and centred. Build once per era.
@@ -25,8 +25,11 @@ impl ContributionTarget {
         } else {
             target.to_vec()
         };
+        // numerai-tools centres with pandas' mean, which skips NaN; the same as `centre` when
+        // the target has none.
+        let mean = mean_skip_nan(&scaled, precision);
         Self {
-            values: centre(&scaled, precision),
+            values: centre_on(&scaled, mean, precision),
         }
     }
 
@@ -77,8 +80,11 @@ pub fn covariance_score(
     let n = target.values.len();
     match top_bottom {
         Some(k) if k > 0 => match top_bottom_rows(neutral, k) {
+            // A row whose target is NaN is left out of the sum (numerai-tools aligns the
+            // selected rows to the target's non-NaN ids and fills the rest with 0).
             Some(rows) => {
                 rows.iter()
+                    .filter(|&&i| !target.values[i].is_nan())
                     .map(|&i| target.values[i] * neutral[i])
                     .sum::<f64>()
                     / (2 * k) as f64

@@ -19,6 +19,7 @@ use erascore_engine::compare::{
 use erascore_engine::inputs::Reference;
 use erascore_engine::read::compare_configs::{compare_request, configs_from_json, read_configs};
 use erascore_engine::read::stakes::compare_models;
+use erascore_engine::request::ColumnRule;
 use erascore_engine::EngineError;
 use erascore_io::dataset::{read_dataset_eras, Dataset};
 use erascore_io::frame::{Frame, Values};
@@ -29,7 +30,7 @@ use erascore_report::compare_files::{
 };
 
 fn err(e: anyhow::Error) -> PyErr {
-    PyValueError::new_err(format!("{e:#}"))
+    crate::errors::anyhow_err(&e)
 }
 
 /// What a compare run reads before the data: the configurations, the models and their
@@ -157,9 +158,12 @@ fn read_benchmark(
     source: crate::frames::ReferenceSource,
 ) -> PyResult<Option<Reference>> {
     match source {
-        Some((src, column)) if scores_bmc(configs) => Ok(Some(
-            py.detach(|| Reference::from_frame(crate::frames::load_frame(src)?, &column))
-                .map_err(|e| PyValueError::new_err(e.to_string()))?,
+        Some((src, rule)) if scores_bmc(configs) => Ok(Some(
+            py.detach(|| match src {
+                crate::frames::Source::Path(p) => rule.read(&p),
+                stream => rule.from_frame(crate::frames::load_frame(stream)?),
+            })
+            .map_err(crate::errors::engine_err)?,
         )),
         _ => Ok(None),
     }
@@ -208,7 +212,8 @@ fn compare_frames<'py>(
     benchmark: Option<&Bound<'py, PyAny>>,
     benchmark_column: Option<String>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let bench_source = crate::frames::reference(benchmark, benchmark_column, "benchmark")?;
+    let bench_source =
+        crate::frames::reference(benchmark, ColumnRule::benchmark(benchmark_column))?;
     let (configs, staged) = check_args(
         max_filtered_ratio,
         configs.as_deref(),
@@ -254,7 +259,8 @@ fn compare_plan<'py>(
     benchmark: Option<&Bound<'py, PyAny>>,
     benchmark_column: Option<String>,
 ) -> PyResult<(Vec<String>, Vec<String>)> {
-    let bench_source = crate::frames::reference(benchmark, benchmark_column, "benchmark")?;
+    let bench_source =
+        crate::frames::reference(benchmark, ColumnRule::benchmark(benchmark_column))?;
     let (configs, staged) = check_args(
         max_filtered_ratio,
         configs.as_deref(),
@@ -295,7 +301,8 @@ fn compare_share<'py>(
     benchmark: Option<&Bound<'py, PyAny>>,
     benchmark_column: Option<String>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let bench_source = crate::frames::reference(benchmark, benchmark_column, "benchmark")?;
+    let bench_source =
+        crate::frames::reference(benchmark, ColumnRule::benchmark(benchmark_column))?;
     let (configs, _) = check_args(
         max_filtered_ratio,
         configs.as_deref(),

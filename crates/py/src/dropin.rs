@@ -3,19 +3,22 @@
 //! numerai-tools drops them), releases the GIL and returns numpy arrays.
 
 use numpy::{PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyAssertionError, PyValueError};
 use pyo3::prelude::*;
 
+use erascore_kernels::churn::{churn as churn_kernel, churn_top_bottom as churn_tb_kernel};
 use erascore_kernels::contribution::{covariance_score, orthogonalize as orth, ContributionTarget};
 use erascore_kernels::corr::{gaussian_rank, numerai_corr as corr, CorrTarget};
 use erascore_kernels::exposure::ExposureBasis;
 use erascore_kernels::gaussian::ndtri;
 use erascore_kernels::neutral_scores::neutral_contribution as neutral_mmc;
 use erascore_kernels::neutral_scores::neutral_correlation as neutral_corr;
+use erascore_kernels::neutral_scores::neutral_gaussian_rank;
 use erascore_kernels::neutralize::Neutralizer;
 use erascore_kernels::pearson::{pearson as pearson_kernel, spearman as spearman_kernel};
 use erascore_kernels::rank::{percentile_rank, TieMethod};
 use erascore_kernels::target::{centre_on, mean_skip_nan, Precision};
+use erascore_kernels::turnover::turnover as turnover_kernel;
 use erascore_kernels::KernelError;
 use erascore_kernels::Parallelism;
 
@@ -118,6 +121,8 @@ fn contribution<'py>(
     let cols = columns(&predictions);
     let (m, t) = (vector(&meta_model), vector(&target));
     same_rows("meta_model", m.len(), t.len())?;
+    // Duplicated ids can leave the inputs with different row counts after matching.
+    same_rows("predictions", predictions.as_array().nrows(), t.len())?;
     let scores = py.detach(|| {
         let target = ContributionTarget::new(&t, precision(target_f32));
         let m = gaussian_rank(&m);
@@ -325,6 +330,71 @@ fn orthogonalize<'py>(
     out2(py, n, out)
 }
 
+/// Signals churn: `1 - spearman(s1, s2)` of two aligned series; a constant side raises
+/// numerai-tools' `AssertionError`.
+#[pyfunction]
+fn churn(
+    py: Python<'_>,
+    s1: PyReadonlyArray1<'_, f64>,
+    s2: PyReadonlyArray1<'_, f64>,
+) -> PyResult<f64> {
+    let (a, b) = (vector(&s1), vector(&s2));
+    same_rows("s2", b.len(), a.len())?;
+    py.detach(|| churn_kernel(&a, &b)).map_err(|e| match e {
+        KernelError::ZeroVariance { what } => {
+            PyAssertionError::new_err(format!("{what} must have non-zero standard deviation"))
+        }
+        e => kernel_err(e),
+    })
+}
+
+/// Signals churn with `top_bottom`: 1 minus the mean share of ids that stay among the `k`
+/// highest and among the `k` lowest. Ids are integer codes the caller assigned (equal ids,
+/// equal codes), each series in the order numerai-tools' stable argsort sees it.
+#[pyfunction]
+fn churn_top_bottom(
+    py: Python<'_>,
+    ids1: PyReadonlyArray1<'_, i64>,
+    s1: PyReadonlyArray1<'_, f64>,
+    ids2: PyReadonlyArray1<'_, i64>,
+    s2: PyReadonlyArray1<'_, f64>,
+    k: usize,
+) -> PyResult<f64> {
+    let (i1, i2) = (ids1.as_array().to_vec(), ids2.as_array().to_vec());
+    let (a, b) = (vector(&s1), vector(&s2));
+    same_rows("s1", a.len(), i1.len())?;
+    same_rows("s2", b.len(), i2.len())?;
+    py.detach(|| churn_tb_kernel(&i1, &a, &i2, &b, k))
+        .map_err(kernel_err)
+}
+
+/// Signals turnover: `Σ |w1 - w2| / 2` of two aligned weight vectors.
+#[pyfunction]
+fn turnover(w1: PyReadonlyArray1<'_, f64>, w2: PyReadonlyArray1<'_, f64>) -> PyResult<f64> {
+    let (a, b) = (vector(&w1), vector(&w2));
+    same_rows("w2", b.len(), a.len())?;
+    turnover_kernel(&a, &b).map_err(kernel_err)
+}
+
+/// The neutral churn residual of one era's signal (aligned to its neutralizers): gaussianized
+/// tie-kept ranks neutralized against them; all NaN when nothing is left (a constant signal),
+/// as numerai-tools' `neutralize` leaves it.
+#[pyfunction]
+fn neutral_signal<'py>(
+    py: Python<'py>,
+    signal: PyReadonlyArray1<'py, f64>,
+    neutralizers: Matrix<'py>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let s = vector(&signal);
+    same_rows("neutralizers", neutralizers.rows(), s.len())?;
+    let x = neutralizers.to_columns()?;
+    let out = py.detach(|| {
+        let nz = Neutralizer::with_parallelism(x, Parallelism::Pool);
+        neutral_gaussian_rank(&s, &nz).unwrap_or_else(|| vec![f64::NAN; s.len()])
+    });
+    Ok(out1(py, out))
+}
+
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(rank, m)?)?;
     m.add_function(wrap_pyfunction!(gaussian, m)?)?;
@@ -340,5 +410,9 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(pearson, m)?)?;
     m.add_function(wrap_pyfunction!(spearman, m)?)?;
     m.add_function(wrap_pyfunction!(orthogonalize, m)?)?;
+    m.add_function(wrap_pyfunction!(churn, m)?)?;
+    m.add_function(wrap_pyfunction!(churn_top_bottom, m)?)?;
+    m.add_function(wrap_pyfunction!(turnover, m)?)?;
+    m.add_function(wrap_pyfunction!(neutral_signal, m)?)?;
     Ok(())
 }

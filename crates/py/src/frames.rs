@@ -15,14 +15,16 @@ use std::time::Duration;
 use arrow_array::ffi_stream::{FFI_ArrowArrayStream, RecordBatchStreamReader};
 use arrow_array::RecordBatchReader;
 use numpy::PyArray1;
-use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyDict};
 
-use erascore_engine::diagnostics::{metric_set, summarise, Available};
+use erascore_engine::diagnostics::summarise;
 use erascore_engine::inputs::{read_predictions, Predictions, Reference};
 use erascore_engine::metrics::Metric;
-use erascore_engine::read::stakes::column_stakes;
+use erascore_engine::request::{
+    self, ColumnRule, DiagnosticsRequest, Given, ResolvedScore, ScoreRequest,
+};
 use erascore_engine::score::{
     default_memory_budget, score_eras, score_streaming, EraScore, MetaModelSource, ScoreConfig,
     ScoreInputs, ScoreReport, Streaming,
@@ -40,6 +42,9 @@ use erascore_io::output::OutputDir;
 use erascore_io::stream::{open_dataset, EraWindow, FeatureReader};
 use erascore_report::{write_diagnostics, RunInfo, OUTPUT_FILES};
 
+pub(crate) use crate::errors::engine_err;
+use crate::errors::{error, keyword, Kind};
+
 /// Where a table comes from.
 pub(crate) enum Source {
     /// A parquet (or, for predictions, CSV) file.
@@ -52,16 +57,19 @@ pub(crate) enum Source {
 #[allow(unsafe_code)]
 fn import_stream(obj: &Bound<'_, PyAny>) -> PyResult<RecordBatchStreamReader> {
     let capsule = obj.call_method0("__arrow_c_stream__")?;
-    let capsule = capsule
-        .cast::<PyCapsule>()
-        .map_err(|_| PyTypeError::new_err("__arrow_c_stream__ did not return a PyCapsule"))?;
+    let capsule = capsule.cast::<PyCapsule>().map_err(|_| {
+        error(
+            Kind::ArgumentType,
+            "__arrow_c_stream__ did not return a PyCapsule",
+        )
+    })?;
     let ptr = capsule.pointer_checked(Some(c"arrow_array_stream"))?;
     // SAFETY: a capsule named "arrow_array_stream" holds a valid, initialised
     // ArrowArrayStream (the Arrow PyCapsule interface). `from_raw` moves the stream out and
     // leaves a released one behind, so the capsule's destructor does not release it again.
     let stream = unsafe { FFI_ArrowArrayStream::from_raw(ptr.as_ptr().cast()) };
     RecordBatchStreamReader::try_new(stream)
-        .map_err(|e| PyValueError::new_err(format!("reading the Arrow stream: {e}")))
+        .map_err(|e| error(Kind::Data, format!("reading the Arrow stream: {e}")))
 }
 
 pub(crate) fn source(obj: &Bound<'_, PyAny>, label: &str) -> PyResult<Source> {
@@ -71,9 +79,14 @@ pub(crate) fn source(obj: &Bound<'_, PyAny>, label: &str) -> PyResult<Source> {
     if obj.hasattr("__arrow_c_stream__")? {
         return Ok(Source::Stream(import_stream(obj)?, PathBuf::from(label)));
     }
-    Err(PyTypeError::new_err(format!(
-        "{label}: expected a file path or an object with __arrow_c_stream__ (pyarrow, polars)"
-    )))
+    Err(error(
+        Kind::ArgumentType,
+        format!(
+            "{label}=: expected a file path or an object with __arrow_c_stream__ (pyarrow, \
+             polars), got {}",
+            obj.get_type().name()?
+        ),
+    ))
 }
 
 /// The data. A whole file is opened for streaming (its features decoded a batch of eras at
@@ -121,10 +134,6 @@ pub(crate) fn load_frame(src: Source) -> Result<Frame, EngineError> {
             frame_from_batches(&label, &schema, reader, None)?
         }
     })
-}
-
-pub(crate) fn engine_err(e: EngineError) -> PyErr {
-    PyValueError::new_err(e.to_string())
 }
 
 /// The payload a cancelled run unwinds with (no panic message is printed for it).
@@ -214,18 +223,20 @@ fn score_cancellable(
 }
 
 /// A reference column (meta model, benchmark, example predictions) to load: its table and
-/// the column to take from it.
-pub(crate) type ReferenceSource = Option<(Source, String)>;
+/// the engine's rule for its column.
+pub(crate) type ReferenceSource = Option<(Source, ColumnRule)>;
 
+/// The table of a reference column, when given, with the engine's column rule; `rule`
+/// names the column (or leaves it to the default) and the table's input.
 pub(crate) fn reference(
     table: Option<&Bound<'_, PyAny>>,
-    column: Option<String>,
-    what: &str,
+    rule: ColumnRule,
 ) -> PyResult<ReferenceSource> {
-    match (table, column) {
-        (Some(t), Some(c)) => Ok(Some((source(t, what)?, c))),
-        (Some(_), None) => Err(PyValueError::new_err(format!("{what} needs {what}_column"))),
-        (None, _) => Ok(None),
+    rule.check().map_err(engine_err)?;
+    let what = keyword(rule.table);
+    match table {
+        Some(t) => Ok(Some((source(t, what.trim_end_matches('='))?, rule))),
+        None => Ok(None),
     }
 }
 
@@ -255,8 +266,11 @@ fn load_inputs<const N: usize>(
         let preds = load_predictions(pred_src, models.as_deref())?;
         let mut refs: [Option<Reference>; N] = std::array::from_fn(|_| None);
         for (slot, r) in refs.iter_mut().zip(references) {
-            if let Some((src, column)) = r {
-                *slot = Some(Reference::from_frame(load_frame(src)?, &column)?);
+            if let Some((src, rule)) = r {
+                *slot = Some(match src {
+                    Source::Path(p) => rule.read(&p)?,
+                    stream => rule.from_frame(load_frame(stream)?)?,
+                });
             }
         }
         Ok((data, features, preds, refs))
@@ -301,23 +315,18 @@ fn read_signal_tables(
 /// (prediction column, stake) of the staked models, and the meta model.
 type StakesAndMetaModel<'r> = (Option<Vec<(usize, f64)>>, Option<MetaModelSource<'r>>);
 
-/// The stakes of the prediction columns and the meta model, as `erascore score` and
-/// `erascore diagnostics` take them: a meta model table wins; stakes alone build it.
+/// The stakes of the prediction columns and the meta model, by the engine's stake rule and
+/// meta-model rule (`request::column_stakes`, `request::meta_model`).
 fn stakes_and_meta_model<'r>(
     stakes: Option<Vec<(String, f64)>>,
     predictions: &Predictions,
     meta: Option<&'r Reference>,
 ) -> PyResult<StakesAndMetaModel<'r>> {
     let stakes = stakes
-        .map(|s| column_stakes(Path::new("stakes"), s, predictions))
+        .map(|s| request::column_stakes(&s, None, predictions))
         .transpose()
-        .map_err(|e| PyValueError::new_err(format!("{e:#}")))?;
-    let meta_model = match (meta, &stakes) {
-        (Some(r), _) => Some(MetaModelSource::Column(r)),
-        (None, Some(s)) => Some(MetaModelSource::Stakes(s.clone())),
-        (None, None) => None,
-    };
-    Ok((stakes, meta_model))
+        .map_err(engine_err)?;
+    Ok(request::meta_model(stakes, meta))
 }
 
 /// The scores as columns: eras, models, targets, metric names, one array per metric, warnings.
@@ -342,11 +351,11 @@ fn score_frames<'py>(
     data: &Bound<'py, PyAny>,
     predictions: &Bound<'py, PyAny>,
     meta_model: Option<&Bound<'py, PyAny>>,
-    meta_model_column: String,
+    meta_model_column: Option<String>,
     benchmark: Option<&Bound<'py, PyAny>>,
     benchmark_column: Option<String>,
     targets: Vec<String>,
-    metrics: Vec<String>,
+    metrics: Option<Vec<String>>,
     features: Option<Vec<String>>,
     models: Option<Vec<String>>,
     max_filtered_ratio: f64,
@@ -360,24 +369,30 @@ fn score_frames<'py>(
     previous: Option<Vec<Bound<'py, PyAny>>>,
     stakes: Option<Vec<(String, f64)>>,
 ) -> PyResult<ScoreColumns<'py>> {
-    let metrics = check_score_args(&metrics, max_filtered_ratio, example.is_some())?;
-    // Without neutralizers, the Signals metrics neutralize against the data's features.
-    let features_neutralize =
-        neutralizers.is_none() && metrics.iter().any(Metric::needs_neutralizers);
+    let given = Given {
+        meta_model: meta_model.is_some(),
+        benchmark: benchmark.is_some(),
+        example: example.is_some(),
+        stakes: stakes.is_some(),
+        neutralizers: neutralizers.is_some(),
+        sample_weights: sample_weights.is_some(),
+        previous: previous.as_ref().is_some_and(|p| !p.is_empty()),
+    };
+    let resolved = resolve_score(metrics, &targets, max_filtered_ratio, given)?;
+    let metrics = resolved.metrics.clone();
     let signal_sources = signal_sources(neutralizers, sample_weights, previous)?;
-    let needs_features = metrics.iter().any(Metric::needs_features) || features_neutralize;
     let request = DatasetRequest {
         features: match features {
-            _ if !needs_features => FeatureSelection::None,
+            _ if !resolved.features => FeatureSelection::None,
             Some(list) => FeatureSelection::Named(list),
             None => FeatureSelection::All,
         },
         targets: targets.clone(),
     };
     let references = [
-        reference(meta_model, Some(meta_model_column), "meta_model")?,
-        reference(benchmark, benchmark_column, "benchmark")?,
-        reference(example, example_column, "example")?,
+        reference(meta_model, ColumnRule::meta_model(meta_model_column))?,
+        reference(benchmark, ColumnRule::benchmark(benchmark_column))?,
+        reference(example, ColumnRule::example(example_column))?,
     ];
     let (mut data, features, preds, references) = load_inputs(
         py,
@@ -389,12 +404,7 @@ fn score_frames<'py>(
         eras.as_deref(),
     )?;
     let [meta, bench, example] = references;
-    if needs_features && data.feature_names.is_empty() {
-        return Err(PyValueError::new_err(format!(
-            "{}: no feature_* columns, needed by fnc/fexp_max",
-            data.path.display()
-        )));
-    }
+    resolved.check_features(&data).map_err(engine_err)?;
     let signal_tables = read_signal_tables(py, &metrics, signal_sources)?;
     let (stakes, meta_model) = stakes_and_meta_model(stakes, &preds, meta.as_ref())?;
     let streamed = features.as_ref().map(|f| (f, data.take_keys()));
@@ -435,39 +445,12 @@ fn score_frames<'py>(
     ))
 }
 
-/// The checks `erascore.diagnostics` makes on its arguments before any work.
-fn check_diagnostics_args(
-    max_filtered_ratio: f64,
-    top_bottom: usize,
-    weights: PayoutWeights,
-    targets: &[String],
-) -> PyResult<()> {
-    check_ratio(max_filtered_ratio)?;
-    if top_bottom == 0 {
-        return Err(PyValueError::new_err("top_bottom must be at least 1"));
-    }
-    for (name, v) in [
-        ("corr_multiplier", weights.corr),
-        ("mmc_multiplier", weights.mmc),
-    ] {
-        if !v.is_finite() {
-            return Err(PyValueError::new_err(format!(
-                "{name} must be a finite number, got {v}"
-            )));
-        }
-    }
-    if targets.is_empty() {
-        return Err(PyValueError::new_err("targets is empty"));
-    }
-    Ok(())
-}
-
 /// The output folder staged before any work, so a bad path fails fast and a failed run
 /// leaves the previous folder as it was.
 fn stage_out(out: Option<&Path>) -> PyResult<Option<OutputDir>> {
     out.map(|dir| OutputDir::stage(dir, &OUTPUT_FILES))
         .transpose()
-        .map_err(|e| PyValueError::new_err(format!("out: {e}")))
+        .map_err(|e| error(Kind::Argument, format!("out=: {e}")))
 }
 
 /// What diagnostics returns, from the per-era scores: every statistic, the payout score,
@@ -493,12 +476,13 @@ fn diagnostics_result<'py>(
             eras: groups.first().map_or(0, |g| g.eras.len()),
             omitted: omitted.clone(),
             weights,
+            unresolved: report.unresolved.clone(),
         };
         py.detach(|| -> Result<(), String> {
             write_diagnostics(staged.path(), &groups, &info).map_err(|e| format!("{e:#}"))?;
             staged.commit().map_err(|e| e.to_string())
         })
-        .map_err(|e| PyValueError::new_err(format!("out: {e}")))?;
+        .map_err(|e| error(Kind::Data, format!("out=: {e}")))?;
     }
 
     let mut eras = Vec::new();
@@ -564,28 +548,81 @@ fn diagnostics_result<'py>(
     Ok(result)
 }
 
-/// The checks `erascore.score` makes on its arguments before reading anything; the metrics.
-fn check_score_args(
-    metrics: &[String],
+/// The engine's decisions for `erascore.score`: the metrics (`None`: the default), their
+/// prerequisites, which data columns are read.
+fn resolve_score(
+    metrics: Option<Vec<String>>,
+    targets: &[String],
     max_filtered_ratio: f64,
-    example: bool,
-) -> PyResult<Vec<Metric>> {
-    let metrics = Metric::parse_list(&metrics.join(",")).map_err(engine_err)?;
-    check_ratio(max_filtered_ratio)?;
-    if metrics.contains(&Metric::CorrWithExample) && !example {
-        return Err(PyValueError::new_err(
-            "corr_with_example is available in `erascore diagnostics`",
-        ));
+    given: Given,
+) -> PyResult<ResolvedScore> {
+    let metrics = metrics
+        .map(|m| Metric::parse_list(&m.join(",")))
+        .transpose()
+        .map_err(engine_err)?;
+    ScoreRequest {
+        metrics,
+        targets: targets.to_vec(),
+        given,
+        max_filtered_ratio,
     }
-    Ok(metrics)
+    .resolve()
+    .map_err(engine_err)
 }
 
-/// For the driver of a distributed `score`: the argument checks `score_frames` makes before
-/// reading anything, so a bad argument fails before any work is sent out.
+/// For `erascore.score` and the driver of a distributed one: the engine's decisions before
+/// anything is read, so a bad argument fails before any work. Returns the metrics (the
+/// default when `metrics` is None), whether the data's features are read, and whether it is
+/// a Signals run (the predictions' era column kept, rows matched on (era, id)).
 #[pyfunction]
-fn score_plan(metrics: Vec<String>, max_filtered_ratio: f64) -> PyResult<Vec<String>> {
-    let metrics = check_score_args(&metrics, max_filtered_ratio, false)?;
-    Ok(metrics.iter().map(Metric::name).collect())
+#[pyo3(signature = (metrics, max_filtered_ratio, *, targets, meta_model=false, benchmark=false, example=false, stakes=false, neutralizers=false, sample_weights=false, previous=false))]
+#[allow(clippy::too_many_arguments)]
+fn score_plan(
+    metrics: Option<Vec<String>>,
+    max_filtered_ratio: f64,
+    targets: Vec<String>,
+    meta_model: bool,
+    benchmark: bool,
+    example: bool,
+    stakes: bool,
+    neutralizers: bool,
+    sample_weights: bool,
+    previous: bool,
+) -> PyResult<(Vec<String>, bool, bool)> {
+    let given = Given {
+        meta_model,
+        benchmark,
+        example,
+        stakes,
+        neutralizers,
+        sample_weights,
+        previous,
+    };
+    let r = resolve_score(metrics, &targets, max_filtered_ratio, given)?;
+    Ok((
+        r.metrics.iter().map(Metric::name).collect(),
+        r.features,
+        r.signals,
+    ))
+}
+
+/// The engine's checked diagnostics request.
+fn resolve_diagnostics(
+    targets: &[String],
+    top_bottom: usize,
+    weights: PayoutWeights,
+    max_filtered_ratio: f64,
+    given: Given,
+) -> PyResult<request::ResolvedDiagnostics> {
+    DiagnosticsRequest {
+        targets: targets.to_vec(),
+        top_bottom,
+        weights,
+        max_filtered_ratio,
+        given,
+    }
+    .resolve()
+    .map_err(engine_err)
 }
 
 /// Validation diagnostics of every prediction column (see `erascore.diagnostics`): the
@@ -601,11 +638,11 @@ fn diagnostics_frames<'py>(
     data: &Bound<'py, PyAny>,
     predictions: &Bound<'py, PyAny>,
     meta_model: Option<&Bound<'py, PyAny>>,
-    meta_model_column: String,
+    meta_model_column: Option<String>,
     benchmark: Option<&Bound<'py, PyAny>>,
     benchmark_column: Option<String>,
     example: Option<&Bound<'py, PyAny>>,
-    example_column: String,
+    example_column: Option<String>,
     targets: Vec<String>,
     features: Option<Vec<String>>,
     models: Option<Vec<String>>,
@@ -625,7 +662,16 @@ fn diagnostics_frames<'py>(
         corr: corr_multiplier,
         mmc: mmc_multiplier,
     };
-    check_diagnostics_args(max_filtered_ratio, top_bottom, weights, &targets)?;
+    let given = Given {
+        meta_model: meta_model.is_some(),
+        benchmark: benchmark.is_some(),
+        example: example.is_some(),
+        stakes: stakes.is_some(),
+        neutralizers: neutralizers.is_some(),
+        sample_weights: sample_weights.is_some(),
+        previous: previous.as_ref().is_some_and(|p| !p.is_empty()),
+    };
+    let resolved = resolve_diagnostics(&targets, top_bottom, weights, max_filtered_ratio, given)?;
     let sources = signal_sources(neutralizers, sample_weights, previous)?;
     let staged = stage_out(out.as_deref())?;
     let request = DatasetRequest {
@@ -636,26 +682,16 @@ fn diagnostics_frames<'py>(
         targets: targets.clone(),
     };
     let references = [
-        reference(meta_model, Some(meta_model_column), "meta_model")?,
-        reference(benchmark, benchmark_column, "benchmark")?,
-        reference(example, Some(example_column), "example")?,
+        reference(meta_model, ColumnRule::meta_model(meta_model_column))?,
+        reference(benchmark, ColumnRule::benchmark(benchmark_column))?,
+        reference(example, ColumnRule::example(example_column))?,
     ];
     let (mut data, features, preds, [meta, bench, example]) =
         load_inputs(py, data, predictions, references, &request, models, None)?;
     let (stakes, meta_model) = stakes_and_meta_model(stakes, &preds, meta.as_ref())?;
     let with_meta = meta_model.is_some();
-    let (metrics, omitted) = metric_set(
-        top_bottom,
-        &Available {
-            meta_model: with_meta,
-            benchmark: bench.is_some(),
-            example: example.is_some(),
-            features: !data.feature_names.is_empty(),
-            neutralizers: sources.0.is_some(),
-            stakes: stakes.is_some(),
-            previous: !sources.2.is_empty(),
-        },
-    );
+    let (metrics, omitted) = resolved.metrics(!data.feature_names.is_empty());
+    let omitted = omitted.iter().map(|m| m.render(&keyword)).collect();
     let signal_tables = read_signal_tables(py, &metrics, sources)?;
     let streamed = features.as_ref().map(|f| (f, data.take_keys()));
     let inputs = ScoreInputs {
@@ -687,11 +723,12 @@ fn diagnostics_frames<'py>(
 
 /// For the driver of a distributed `diagnostics`: checks the arguments and that `out` can
 /// be staged (before any work is sent out, as the in-process run does), and returns the
-/// metrics the inputs allow and the note per left-out group (`metric_set`). `meta` is true
-/// with a meta model table or with stakes (which build it); `neutralizers`, `stakes` and
-/// `previous` say which Signals inputs were given.
+/// metrics the inputs allow and the note per left-out group (the engine's
+/// `ResolvedDiagnostics::metrics`). `meta`: a meta model table is given; `stakes` (which
+/// build one without it), `neutralizers`, `sample_weights` and `previous` say which Signals
+/// inputs were given.
 #[pyfunction]
-#[pyo3(signature = (*, targets, top_bottom, corr_multiplier, mmc_multiplier, max_filtered_ratio, out, meta, benchmark, example, features, neutralizers=false, stakes=false, previous=false))]
+#[pyo3(signature = (*, targets, top_bottom, corr_multiplier, mmc_multiplier, max_filtered_ratio, out, meta, benchmark, example, features, neutralizers=false, stakes=false, previous=false, sample_weights=false))]
 #[allow(clippy::too_many_arguments)]
 fn diagnostics_plan(
     targets: Vec<String>,
@@ -707,28 +744,30 @@ fn diagnostics_plan(
     neutralizers: bool,
     stakes: bool,
     previous: bool,
+    sample_weights: bool,
 ) -> PyResult<(Vec<String>, Vec<String>)> {
     let weights = PayoutWeights {
         corr: corr_multiplier,
         mmc: mmc_multiplier,
     };
-    check_diagnostics_args(max_filtered_ratio, top_bottom, weights, &targets)?;
+    let given = Given {
+        meta_model: meta,
+        benchmark,
+        example,
+        stakes,
+        neutralizers,
+        sample_weights,
+        previous,
+    };
+    let resolved = resolve_diagnostics(&targets, top_bottom, weights, max_filtered_ratio, given)?;
     // Staged and dropped (which removes the staging folder): the folder is staged again,
     // and written, once every share has come back.
     drop(stage_out(out.as_deref())?);
-    let (metrics, omitted) = metric_set(
-        top_bottom,
-        &Available {
-            meta_model: meta,
-            benchmark,
-            example,
-            features,
-            neutralizers,
-            stakes,
-            previous,
-        },
-    );
-    Ok((metrics.iter().map(Metric::name).collect(), omitted))
+    let (metrics, omitted) = resolved.metrics(features);
+    Ok((
+        metrics.iter().map(Metric::name).collect(),
+        omitted.iter().map(|m| m.render(&keyword)).collect(),
+    ))
 }
 
 /// For the driver of a distributed `diagnostics`: the result of `diagnostics_frames` from
@@ -791,6 +830,7 @@ fn diagnostics_from_scores<'py>(
         metrics,
         rows,
         warnings,
+        unresolved: Vec::new(),
     };
     let weights = PayoutWeights {
         corr: corr_multiplier,
@@ -828,21 +868,10 @@ fn data_eras(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
         .collect())
 }
 
-fn check_ratio(max_filtered_ratio: f64) -> PyResult<()> {
-    if (0.0..1.0).contains(&max_filtered_ratio) {
-        Ok(())
-    } else {
-        Err(PyValueError::new_err(format!(
-            "max_filtered_ratio must be in [0, 1), got {max_filtered_ratio}"
-        )))
-    }
-}
-
 /// Column names of a parquet file (the Python glue picks default metrics from them).
 #[pyfunction]
 fn parquet_columns(path: PathBuf) -> PyResult<Vec<String>> {
-    erascore_io::dataset::parquet_column_names(Path::new(&path))
-        .map_err(|e| PyValueError::new_err(e.to_string()))
+    erascore_io::dataset::parquet_column_names(Path::new(&path)).map_err(|e| engine_err(e.into()))
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

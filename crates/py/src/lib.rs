@@ -17,9 +17,11 @@ use erascore_kernels::KernelError;
 mod arrays;
 pub mod compare;
 pub mod dropin;
+mod errors;
 pub mod frames;
 pub mod neutralize;
 pub mod payout;
+pub mod wide;
 
 /// Kernel refusals that mirror an `assert` in numerai-tools raise `AssertionError`, as the
 /// reference does; the rest are bad arguments.
@@ -35,11 +37,16 @@ pub(crate) fn kernel_err(e: KernelError) -> PyErr {
 /// The extension module.
 #[pymodule]
 fn _erascore(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // A CPU path pinned by ERASCORE_KERNEL / ERASCORE_SIMD that is unknown or missing on this
+    // CPU is refused on import, as the CLI refuses it before any work: the kernels would
+    // otherwise quietly take the best path and the pin would mean nothing.
+    erascore_kernels::cpu::paths_from_env().map_err(|e| PyValueError::new_err(e.to_string()))?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     dropin::register(m)?;
     frames::register(m)?;
     compare::register(m)?;
     payout::register(m)?;
     neutralize::register(m)?;
+    wide::register(m)?;
     Ok(())
 }

@@ -39,6 +39,7 @@ footer { color: #777; font-size: 12px; margin-top: 30px; }
 
 fn stat_value(g: &ModelTarget, metric: &str, stat: Stat) -> String {
     g.metric(metric).map_or(String::new(), |m| match stat {
+        _ if !stat.applies_to(metric) => "\u{2013}".to_string(),
         Stat::Eras => m.stats.eras.to_string(),
         _ => fmt(m.stats.get(stat)),
     })
@@ -194,6 +195,7 @@ mod tests {
             eras: 30,
             omitted: vec!["bmc (no --benchmark)".into()],
             weights: PayoutWeights::default(),
+            unresolved: vec![],
         }
     }
 

@@ -21,6 +21,7 @@ pub mod compare;
 pub mod compare_files;
 pub mod html;
 pub mod payout;
+pub mod summary_table;
 
 /// Minimal HTML escaping for text and attribute values.
 pub fn escape(s: &str) -> String {
@@ -137,6 +138,9 @@ pub struct RunInfo {
     pub omitted: Vec<String>,
     /// Payout multipliers.
     pub weights: PayoutWeights,
+    /// Eras not scored against some target because it has no value in them (the live
+    /// era), with those targets ([`erascore_engine::score::ScoreReport::unresolved`]).
+    pub unresolved: Vec<(String, Vec<String>)>,
 }
 
 /// The long table: era, model, target, one column per metric; grouped by model and target.
@@ -184,14 +188,16 @@ fn number(x: f64) -> Value {
     serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
 }
 
-/// `{"models": {MODEL: {TARGET: {METRIC: {STAT: value}}}}, ...}`; NaN is null.
+/// `{"models": {MODEL: {TARGET: {METRIC: {STAT: value}}}}, ...}`; NaN is null; a statistic
+/// that means nothing for a metric ([`Stat::applies_to`]: the APY of a feature exposure) is
+/// left out.
 pub fn summary_json(groups: &[ModelTarget], info: &RunInfo) -> Value {
     let mut models = Map::new();
     for g in groups {
         let mut metrics = Map::new();
         for m in &g.metrics {
             let mut stats = Map::new();
-            for stat in Stat::ALL {
+            for stat in Stat::ALL.into_iter().filter(|s| s.applies_to(&m.name)) {
                 let v = match stat {
                     Stat::Eras => Value::from(m.stats.eras),
                     _ => number(m.stats.get(stat)),
@@ -213,6 +219,11 @@ pub fn summary_json(groups: &[ModelTarget], info: &RunInfo) -> Value {
         "data": info.data,
         "predictions": info.predictions,
         "not_computed": info.omitted,
+        "eras_without_targets": info
+            .unresolved
+            .iter()
+            .map(|(era, targets)| serde_json::json!({ "era": era, "targets": targets }))
+            .collect::<Vec<_>>(),
         "payout": {
             "corr_multiplier": info.weights.corr,
             "mmc_multiplier": info.weights.mmc,
@@ -298,6 +309,7 @@ mod tests {
             eras: 2,
             omitted: vec![],
             weights: PayoutWeights::default(),
+            unresolved: vec![],
         };
         let v = summary_json(&[g], &info);
         let corr = &v["models"]["m"]["t"]["corr"];

@@ -54,15 +54,19 @@ def _is_f32(s: pd.Series) -> bool:
 
 def _matrix(df: pd.DataFrame) -> np.ndarray:
     """Neutralizers for the kernels: int8 stays int8 (exact integer Gram kernels), small
-    integers become int8, anything else float64."""
+    integers become int8, anything else float64. An infinite value is numpy's
+    ``LinAlgError``, as ``np.linalg.lstsq`` raises it."""
     dtypes = set(df.dtypes)
     if dtypes == {np.dtype(np.int8)}:
         return df.to_numpy()
-    if all(np.issubdtype(d, np.integer) for d in dtypes) and len(df) > 0:
+    if dtypes and all(np.issubdtype(d, np.integer) for d in dtypes) and df.size > 0:
         values = df.to_numpy()
         if values.min() >= -128 and values.max() <= 127:
             return values.astype(np.int8)
-    return _cols(df)
+    values = _cols(df)
+    if not np.isfinite(values).all():
+        raise np.linalg.LinAlgError("SVD did not converge in Linear Least Squares")
+    return values
 
 
 def _has_nan(obj: Union[pd.Series, pd.DataFrame]) -> bool:
@@ -72,8 +76,35 @@ def _has_nan(obj: Union[pd.Series, pd.DataFrame]) -> bool:
     return bool(obj.isna().to_numpy().any())
 
 
+def _numeric(t: pd.Series) -> pd.Series:
+    """A target numerai-tools can centre: anything pandas cannot average (text) raises the
+    error pandas raises there."""
+    if not pd.api.types.is_numeric_dtype(t.dtype):
+        t - t.mean()
+    return t
+
+
 def _target_mean(t: pd.Series) -> float:
-    return _rs.target_mean(_vec(t), _is_f32(t))
+    return _rs.target_mean(_vec(_numeric(t)), _is_f32(t))
+
+
+def _bucket_check(t: pd.Series) -> None:
+    """numerai-tools compares the target with 0 and 1 before scaling it: text raises
+    there."""
+    if not pd.api.types.is_numeric_dtype(t.dtype):
+        t >= 0
+
+
+def _assert_varies(predictions: pd.DataFrame, top_bottom: Optional[int], n_target: int) -> None:
+    """numerai-tools neutralizes a constant prediction column to NaN and then fails: on NaN
+    predictions without ``top_bottom``, on too few overlapping ids with it."""
+    values = _cols(predictions)
+    if len(values) < 2 or not (values.max(axis=0) == values.min(axis=0)).any():
+        return
+    if top_bottom is not None and top_bottom > 0:
+        _assert_overlap(0, n_target, 1 - top_bottom / n_target,
+                        "s1 does not have enough overlapping ids with s2")
+    raise AssertionError()
 
 
 def _assert_overlap(kept: int, total: int, ratio: float, message: str) -> None:
@@ -199,9 +230,10 @@ def rank(s: S1, method: RANK_METHOD_TYPE = "average") -> S1:
     """Percentile rank a series, or each column of a frame: ``(rank - 0.5) / count``."""
     if isinstance(s, pd.Series):
         return cast(S1, rank_series(s, method))
-    _check_sorted(s.index, "unsorted index found")
-    if method not in ("average", "first"):
+    if method not in ("average", "first") or s.size == 0:
+        # pandas ranks min/max/dense, and decides the shape of an empty result.
         return s.apply(lambda col: rank_series(col, method=method))
+    _check_sorted(s.index, "unsorted index found")
     values = _cols(s)
     out = np.empty(values.shape)
     for j in range(values.shape[1]):
@@ -255,7 +287,12 @@ def power(df: pd.DataFrame, p: float) -> pd.DataFrame:
     result = pd.DataFrame(powered, index=df.index, columns=df.columns)
     for j in range(powered.shape[1]):
         after = powered[:, j]
-        if len(after) > 1 and np.std(after, ddof=1) == 0:
+        # pandas' std of a constant column is exactly 0 (numpy's float32 std need not be).
+        if len(after) > 1 and after.max() == after.min():
+            continue
+        if not np.isfinite(after).all():
+            # pandas' corrwith has its own answer for infinite values; ask it.
+            assert (result.iloc[:, [j]].corrwith(df.iloc[:, [j]]) >= 0.9).all()
             continue
         assert _rs.pearson(_f64(after), _f64(values[:, j])) >= 0.9
     return result
@@ -267,6 +304,9 @@ def gaussian(df: pd.DataFrame) -> pd.DataFrame:
     _check_sorted(df.index)
     if isinstance(df, pd.Series):
         return pd.Series(_rs.gaussian(_vec(df)), index=df.index, name=df.name)
+    if df.size == 0:
+        # pandas' apply decides the shape of an empty result; keep its answer.
+        return df.apply(lambda col: _rs.gaussian(_vec(col)))
     values = _cols(df)
     out = np.empty(values.shape)
     for j in range(values.shape[1]):
@@ -279,7 +319,10 @@ def orthogonalize(v: np.ndarray, u: np.ndarray) -> np.ndarray:
     v = np.asarray(v)
     u = np.asarray(u)
     if v.ndim == 2 and u.ndim == 1 and len(u) == v.shape[0]:
-        return _rs.orthogonalize(_f64(v), _f64(u))
+        out = _rs.orthogonalize(_f64(v), _f64(u))
+        dtype = np.result_type(v.dtype, u.dtype)
+        # numpy keeps float32 inputs in float32 (the value to float32 precision).
+        return out.astype(dtype) if dtype == np.float32 else out
     # Other shapes keep numpy's broadcasting of the same formula.
     return v - np.outer(u, (v.T @ u) / (u.T @ u))
 
@@ -290,10 +333,15 @@ def one_hot_encode(
     """Replace each listed column by one indicator column per distinct value, named
     ``{column}_{value}`` in sorted value order and appended after the other columns."""
     for col in columns:
+        if len(df) == 0:
+            raise ValueError(f"one_hot_encode: column {col!r} has no rows to encode")
         values = df[col].to_numpy()
         categories = np.unique(values)
         indicators = pd.DataFrame(
-            {f"{col}_{c}": (values == c).astype(dtype) for c in categories},
+            {
+                f"{col}_{c}": (pd.isna(values) if pd.isna(c) else values == c).astype(dtype)
+                for c in categories
+            },
             index=df.index,
         )
         df = df.join(indicators).drop(columns=col)
@@ -340,7 +388,9 @@ def tie_broken_rank_correlation(target: pd.Series, predictions: pd.Series) -> fl
 def spearman_correlation(target: pd.Series, predictions: pd.Series) -> float:
     """Spearman correlation: Pearson correlation of the average ranks."""
     validate_indices(target, predictions)
-    return _rs.spearman(_vec(target), _vec(predictions))
+    if len(target) == 0:
+        return np.nan  # pandas' corr of nothing: a Python float
+    return np.float64(_rs.spearman(_vec(target), _vec(predictions)))
 
 
 def pearson_correlation(
@@ -354,7 +404,9 @@ def pearson_correlation(
             target, predictions, (1 - top_bottom / len(target))
         )
     validate_indices(target, predictions)
-    return _rs.pearson(_vec(target), _vec(predictions))
+    if len(target) == 0:
+        return np.nan  # pandas' corr of nothing: a Python float
+    return np.float64(_rs.pearson(_vec(target), _vec(predictions)))
 
 
 def sharpe_ratio(s: pd.Series) -> float:
@@ -373,9 +425,13 @@ def _frame(predictions: Union[pd.DataFrame, pd.Series]) -> pd.DataFrame:
 def stake_weight(predictions: pd.DataFrame, stakes: pd.Series) -> pd.Series:
     """Stake-weighted meta model: ``Σ_m stake_m · pred_m / Σ stake`` per row (NaN
     predictions count as 0 in the numerator)."""
-    selected = predictions[stakes.index].to_numpy(dtype=np.float64)
+    chosen = predictions[stakes.index]
+    selected = chosen.to_numpy(dtype=np.float64)
     weighted = np.nansum(selected * stakes.to_numpy(dtype=np.float64), axis=1)
-    return pd.Series(weighted / stakes.sum(), index=predictions.index)
+    result = pd.Series(weighted / stakes.sum(), index=predictions.index)
+    dtype = np.result_type(*chosen.dtypes, stakes.dtype) if len(chosen.columns) else None
+    # pandas keeps float32 predictions and stakes in float32.
+    return result.astype(np.float32) if dtype == np.float32 else result
 
 
 def contribution_scores(
@@ -430,10 +486,16 @@ def neutral_contribution(
     live_targets, predictions, meta_model, neutralizers = filter_sort_index_many(
         [live_targets, predictions, meta_model, neutralizers]
     )
+    x = _matrix(neutralizers)
+    _bucket_check(live_targets)
+    if top_bottom is not None and top_bottom > 0:
+        # A constant column (or meta model) neutralizes to NaN; numerai-tools then finds no
+        # rows to score among the top and bottom ones.
+        _assert_varies(pd.concat([predictions, meta_model], axis=1), top_bottom, len(live_targets))
     scores = _rs.neutral_contribution(
         _cols(predictions),
         _vec(meta_model),
-        _matrix(neutralizers),
+        x,
         _vec(live_targets),
         _is_f32(live_targets),
         top_bottom,
@@ -455,8 +517,9 @@ def neutralize(
     assert df.index.equals(neutralizers.index) or bool(
         (df.index == neutralizers.index).all()
     ), "Indices don't match"
+    columns = df.columns  # a Series has none: AttributeError, as in numerai-tools
     out = _rs.neutralize(_cols(df), _matrix(neutralizers), float(proportion))
-    return pd.DataFrame(out, index=df.index, columns=df.columns)
+    return pd.DataFrame(out, index=df.index, columns=columns)
 
 
 def numerai_corr(
@@ -474,6 +537,11 @@ def numerai_corr(
     predictions = _frame(predictions)
     mean = _target_mean(targets)
     targets, predictions = filter_sort_index(targets, predictions, max_filtered_index_ratio)
+    # numerai-tools' power check fails on one row (its standard deviation is NaN), and the
+    # powered target is looked up by the target's name.
+    assert len(targets) > 1
+    if target_pow15 and targets.name is None:
+        raise KeyError(None)
     scores = _rs.numerai_corr(
         _cols(predictions),
         _vec(targets),
@@ -499,9 +567,11 @@ def neutral_correlation(
     targets, predictions, neutralizers = filter_sort_index_many(
         [targets, predictions, neutralizers], max_filtered_index_ratio
     )
+    x = _matrix(neutralizers)
+    _assert_varies(predictions, top_bottom, len(targets))
     scores = _rs.neutral_correlation(
         _cols(predictions),
-        _matrix(neutralizers),
+        x,
         _vec(targets),
         mean,
         _is_f32(targets),
@@ -520,6 +590,8 @@ def feature_neutral_corr(
     uses every prediction row (predictions and features must share the same sorted index);
     int8 features are used as int8 (exact integer Gram matrix)."""
     predictions = _frame(predictions)
+    if len(predictions) == 0:
+        raise ValueError("feature_neutral_corr: predictions have no rows")
     _check_sorted(predictions.index, "unsorted index found")
     assert not _has_nan(predictions), "Data contains NaNs"
     assert not _has_nan(features), "Neutralizers contain NaNs"
@@ -527,6 +599,7 @@ def feature_neutral_corr(
     assert predictions.index.equals(features.index) or bool(
         (predictions.index == features.index).all()
     ), "Indices don't match"
+    x = _matrix(features)
     values = _cols(predictions)
     if len(values) and (values.max(axis=0) == values.min(axis=0)).any():
         # A constant column neutralizes to NaN, and numerai_corr then drops every row.
@@ -547,7 +620,7 @@ def feature_neutral_corr(
                     "s2 does not have enough overlapping ids with s1")
     scores = _rs.feature_neutral_corr(
         values,
-        _matrix(features),
+        x,
         _vec(aligned),
         mean,
         _is_f32(targets),
@@ -564,12 +637,17 @@ def max_feature_correlation(
     """The feature with the largest ``|corr(feature, s)|`` and that value (constant features
     are skipped); with ``top_bottom`` over the rows of the ``top_bottom`` highest and lowest
     ``s`` only."""
+    if len(features) == 0 or len(features.columns) == 0:
+        raise ValueError("attempt to get argmax of an empty sequence")
     if top_bottom is not None and top_bottom > 0:
-        top, bottom = _top_bottom_positions(s.to_numpy(), top_bottom)
-        rows = np.sort(np.concatenate([top, bottom]))
-        s = s.iloc[rows]
-        features = features.iloc[rows]
+        # numerai-tools matches each feature to the top and bottom rows of ``s`` by id.
+        s = filter_sort_top_bottom_concat(s, top_bottom)
+        if len(features.columns) and _has_nan(features):
+            return _max_feature_correlation_by_column(s, features)
+        features, s = filter_sort_index(features, s, 1 - top_bottom / len(features))
+    # The checks of numerai-tools' validate_indices(feature, s): the same ids, both sorted.
     assert features.index.equals(s.index) or np.array_equal(s.index, features.index.sort_values())
+    _check_sorted(features.index)
     _check_sorted(s.index)
     assert not _has_nan(s)
     assert not _has_nan(features)
@@ -578,6 +656,16 @@ def max_feature_correlation(
         raise ValueError("every feature (or the series) is constant: no correlation to take")
     j, value = found
     return str(features.columns[j]), np.float64(value)
+
+
+def _max_feature_correlation_by_column(
+    s: pd.Series, features: pd.DataFrame
+) -> Tuple[str, float]:
+    """``max_feature_correlation`` with ``top_bottom`` when features have NaN: each feature
+    keeps its own rows, as numerai-tools aligns them one by one."""
+    correlations = features.apply(lambda f: abs(pearson_correlation(f, s)))
+    best = correlations.idxmax()
+    return str(best), np.float64(correlations[best])
 
 
 # ---------------------------------------------------------------------------------------

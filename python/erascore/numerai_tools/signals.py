@@ -1,8 +1,9 @@
 """Drop-in for ``numerai_tools.signals`` (numerai-tools 0.7.2): churn, turnover and neutral
 churn of Signals submissions (alpha and meta-portfolio contribution live in ``scoring``).
 
-Ranks, inverse normal CDFs, neutralization and Spearman correlations run in Rust through
-``scoring``.
+Churn (with and without ``top_bottom``), the neutral churn residuals and turnover run in
+the Rust kernels (``crates/kernels/src/{churn,neutral_churn,turnover}.rs``); pandas only
+matches ids.
 """
 
 
@@ -10,8 +11,10 @@ from math import exp, isfinite
 from statistics import fmean
 from typing import Optional, Tuple
 
+import numpy as np
 import pandas as pd
 
+from erascore import _erascore as _rs
 from erascore.numerai_tools.scoring import (
     filter_sort_index,
     filter_sort_top_bottom,
@@ -20,6 +23,9 @@ from erascore.numerai_tools.scoring import (
     spearman_correlation,
     generate_neutralized_weights,
     tie_kept_rank,
+    validate_indices,
+    _matrix,
+    _vec,
 )
 from erascore.numerai_tools.submissions import clean_submission, validate_submission_signals
 
@@ -32,22 +38,48 @@ def churn(
     """``1 - spearman(s1, s2)`` on their shared ids (both must vary). With ``top_bottom``:
     1 minus the mean share of ids that stay among the ``top_bottom`` highest and among the
     ``top_bottom`` lowest."""
+    numeric = _numeric(s1) and _numeric(s2)
     if top_bottom is not None and top_bottom > 0:
-        top1, bottom1 = filter_sort_top_bottom(s1, top_bottom)
-        top2, bottom2 = filter_sort_top_bottom(s2, top_bottom)
-        kept_top = len(top1.index.intersection(top2.index)) / top_bottom
-        kept_bottom = len(bottom1.index.intersection(bottom2.index)) / top_bottom
-        return 1 - (kept_top + kept_bottom) / 2
+        if not numeric:
+            return _churn_top_bottom_pandas(s1, s2, top_bottom)
+        # The kernel compares ids by equality: one integer code per distinct id.
+        codes, _ = pd.factorize(s1.index.append(s2.index))
+        codes = codes.astype(np.int64)
+        return _rs.churn_top_bottom(
+            codes[: len(s1)], _vec(s1), codes[len(s1):], _vec(s2), int(top_bottom)
+        )
     s1, s2 = filter_sort_index(s1, s2)
-    assert s1.std() > 0, "s1 must have non-zero standard deviation"
-    assert s2.std() > 0, "s2 must have non-zero standard deviation"
-    return 1 - spearman_correlation(s1, s2)
+    if not numeric or not s1.index.equals(s2.index):
+        # Text values, or duplicated ids that left the two sides different: pandas raises
+        # what numerai-tools raises.
+        assert s1.std() > 0, "s1 must have non-zero standard deviation"
+        assert s2.std() > 0, "s2 must have non-zero standard deviation"
+        return 1 - spearman_correlation(s1, s2)
+    validate_indices(s1, s2)
+    return np.float64(_rs.churn(_vec(s1), _vec(s2)))
+
+
+def _numeric(s: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
+
+
+def _churn_top_bottom_pandas(s1: pd.Series, s2: pd.Series, top_bottom: int) -> float:
+    top1, bottom1 = filter_sort_top_bottom(s1, top_bottom)
+    top2, bottom2 = filter_sort_top_bottom(s2, top_bottom)
+    kept_top = len(top1.index.intersection(top2.index)) / top_bottom
+    kept_bottom = len(bottom1.index.intersection(bottom2.index)) / top_bottom
+    return 1 - (kept_top + kept_bottom) / 2
 
 
 def _neutralize_signal(signal: pd.Series, neutralizers: pd.DataFrame) -> pd.Series:
     """``neutralize(g(signal), neutralizers)`` on their shared ids."""
     signal, neutralizers = filter_sort_index(signal, neutralizers)
-    return neutralize(gaussian(tie_kept_rank(signal.to_frame())), neutralizers).iloc[:, 0]
+    if not signal.index.equals(neutralizers.index) or not _numeric(signal):
+        # Duplicated ids or text values: numerai-tools' own checks raise.
+        return neutralize(gaussian(tie_kept_rank(signal.to_frame())), neutralizers).iloc[:, 0]
+    tie_kept_rank(signal)  # the same sortedness check
+    residual = _rs.neutral_signal(_vec(signal), _matrix(neutralizers))
+    return pd.Series(residual, index=signal.index, name=0 if signal.name is None else signal.name)
 
 
 def neutral_churn(
@@ -90,7 +122,11 @@ def turnover(
 ):
     """``Σ |s1 - s2| / 2`` over the shared ids (portfolio weights)."""
     s1, s2 = filter_sort_index(s1, s2)
-    return (s1 - s2).abs().sum() / 2
+    if not (_numeric(s1) and _numeric(s2) and s1.index.equals(s2.index)):
+        return (s1 - s2).abs().sum() / 2
+    value = _rs.turnover(_vec(s1), _vec(s2))
+    # pandas sums float32 weights in float32.
+    return np.float32(value) if np.result_type(s1.dtype, s2.dtype) == np.float32 else np.float64(value)
 
 
 def _clean_signal_submission(

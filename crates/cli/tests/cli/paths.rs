@@ -468,3 +468,128 @@ fn synth_signals_refuses_what_it_cannot_hold() {
     assert!(e.contains("--rows") && e.contains("GB"), "{e}");
     assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none());
 }
+
+/// Data of `eras` eras of 8 rows whose target is NaN on every row from era `resolved + 1`
+/// on (a validation file ending in rounds not resolved yet, or the live era), and
+/// predictions for every row.
+fn write_unresolved(dir: &Path, eras: usize, resolved: usize) -> (String, String) {
+    let rows = eras * 8;
+    let data = dir.join("data.parquet");
+    write(
+        &data,
+        vec![
+            text("id", (0..rows).map(|r| format!("n{r}"))),
+            text("era", (0..rows).map(era_of)),
+            floats(
+                "target",
+                (0..rows)
+                    .map(|r| {
+                        if r < resolved * 8 {
+                            target(r)
+                        } else {
+                            f64::NAN
+                        }
+                    })
+                    .collect(),
+            ),
+        ],
+    );
+    let preds = dir.join("predictions.csv");
+    let mut csv = String::from("id,model_a,model_b\n");
+    for r in 0..rows {
+        csv.push_str(&format!("n{r},{},{}\n", prediction(r, 0), prediction(r, 1)));
+    }
+    std::fs::write(&preds, csv).unwrap();
+    (s(&data), s(&preds))
+}
+
+/// Eras whose target is NaN on every row are left out with one warning naming them; the
+/// eras that have targets get the numbers they get alone.
+#[test]
+fn eras_without_target_values_are_skipped_with_one_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (whole, partial) = (d.join("whole"), d.join("partial"));
+    std::fs::create_dir(&whole).unwrap();
+    std::fs::create_dir(&partial).unwrap();
+    let (data3, preds3) = write_unresolved(&whole, 3, 3);
+    let (data5, preds5) = write_unresolved(&partial, 5, 3);
+    let want = score_corr(&data3, &preds3, &d.join("3.csv"), &[]);
+    assert_eq!(want.len(), 6);
+    let out = d.join("5.csv");
+    let run = erascore(&[
+        "score",
+        "--data",
+        &data5,
+        "--predictions",
+        &preds5,
+        "--metrics",
+        "corr",
+        "--out",
+        &s(&out),
+        "--quiet",
+    ]);
+    let e = stderr(&run);
+    assert_eq!(run.status.code(), Some(0), "{e}");
+    assert_eq!(corr_by_era_model(&out), want);
+    let warnings: Vec<&str> = e.lines().filter(|l| l.contains("warning")).collect();
+    assert_eq!(warnings.len(), 1, "{e}");
+    assert!(
+        warnings[0].contains("2 era(s)") && warnings[0].contains("0004, 0005"),
+        "{e}"
+    );
+
+    // Diagnostics: the same statistics as without those eras, and summary.json names them.
+    let diagnostics = |data: &str, preds: &str, out: &Path| {
+        let o = erascore(&[
+            "diagnostics",
+            "--data",
+            data,
+            "--predictions",
+            preds,
+            "--out",
+            &s(out),
+            "--quiet",
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let text = std::fs::read_to_string(out.join("summary.json")).unwrap();
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()
+    };
+    let mut three = diagnostics(&data3, &preds3, &d.join("d3"));
+    let mut five = diagnostics(&data5, &preds5, &d.join("d5"));
+    assert_eq!(
+        five["eras_without_targets"],
+        serde_json::json!([
+            {"era": "0004", "targets": ["target"]},
+            {"era": "0005", "targets": ["target"]},
+        ])
+    );
+    assert_eq!(three["eras_without_targets"], serde_json::json!([]));
+    for j in [&mut three, &mut five] {
+        let o = j.as_object_mut().unwrap();
+        for k in ["eras_without_targets", "data", "predictions"] {
+            o.remove(k);
+        }
+    }
+    assert_eq!(three, five);
+
+    // No era with a target at all: an error saying so.
+    let none = d.join("none");
+    std::fs::create_dir(&none).unwrap();
+    let (data0, preds0) = write_unresolved(&none, 2, 0);
+    let e = fails(
+        1,
+        &[
+            "score",
+            "--data",
+            &data0,
+            "--predictions",
+            &preds0,
+            "--metrics",
+            "corr",
+            "--out",
+            &s(&none.join("o.csv")),
+        ],
+    );
+    assert!(e.contains("target") && e.contains("NaN"), "{e}");
+}

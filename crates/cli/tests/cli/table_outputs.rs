@@ -93,3 +93,49 @@ fn unknown_table_extensions_exit_2_naming_the_flag() {
         assert!(!out.exists(), "{args:?}");
     }
 }
+
+/// `score --layout wide` holds the long table's numbers, bit for bit: one row per era, a
+/// column per model and metric.
+#[test]
+fn score_wide_layout_pivots_the_long_table() {
+    use erascore_io::frame::read_frame;
+    let dir = tempfile::tempdir().unwrap();
+    let run = |layout: &str, out: &Path| {
+        let r = Command::new(env!("CARGO_BIN_EXE_erascore"))
+            .args([
+                "score",
+                "--data",
+                &fx("data.parquet"),
+                "--predictions",
+                &fx("predictions.parquet"),
+                "--metrics",
+                "corr,fnc",
+                "--layout",
+                layout,
+                "--out",
+                &out.display().to_string(),
+                "--quiet",
+            ])
+            .output()
+            .unwrap();
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+        read_frame(out).unwrap()
+    };
+    let long = run("long", &dir.path().join("long.csv"));
+    let wide = run("wide", &dir.path().join("wide.parquet"));
+    let (era, model) = (long.text("era").unwrap(), long.text("model").unwrap());
+    let wide_eras = wide.text("era").unwrap();
+    assert_eq!(wide.rows(), 12);
+    assert_eq!(wide.names().len(), 1 + 3 * 2, "{:?}", wide.names());
+    let mut checked = 0;
+    for metric in ["corr", "fnc"] {
+        let values = long.float(metric).unwrap().0;
+        for i in 0..long.rows() {
+            let column = wide.float(&format!("{}/{metric}", &model[i])).unwrap().0;
+            let row = wide_eras.iter().position(|e| e == &era[i]).unwrap();
+            assert_eq!(column[row].to_bits(), values[i].to_bits());
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 2 * 12 * 3);
+}

@@ -132,10 +132,7 @@ fn simulate_config(
                 Ok(p) => p,
                 // A model without a single scored round neither earns nor burns.
                 Err(PayoutError::NoRounds { skipped, .. }) => {
-                    let note = format!(
-                        "configuration '{}': model '{}' has no scored round; it keeps its stake",
-                        config.name, s.model
-                    );
+                    let note = s.model.clone();
                     let r = ModelResult {
                         mean_score: f64::NAN,
                         sharpe: f64::NAN,
@@ -195,12 +192,15 @@ fn simulate_config(
             Ok((r, None))
         })
         .collect::<Result<_, EngineError>>()?;
-    let mut warnings = Vec::new();
+    let mut unscored = Vec::new();
     let mut models: Vec<ModelResult> = Vec::with_capacity(per_model.len());
     for (r, w) in per_model {
         models.extend([r]);
-        warnings.extend(w);
+        unscored.extend(w);
     }
+    let warnings: Vec<String> = unscored_warning(&config.name, &unscored)
+        .into_iter()
+        .collect();
     let means: Vec<f64> = models.iter().map(|m| m.mean_score).collect();
     for (m, rank) in models.iter_mut().zip(rank_descending(&means)) {
         m.rank = rank;
@@ -222,6 +222,37 @@ fn simulate_config(
         },
         warnings,
     ))
+}
+
+/// Models named in a warning about a configuration; the rest are counted.
+const NAMED_MODELS: usize = 5;
+
+/// One warning for every model of a configuration that has no scored round (its score is
+/// NaN in every era), counting them and naming the first few, rather than a line per model
+/// (thousands in a tournament archive).
+pub(super) fn unscored_warning(config: &str, models: &[String]) -> Option<String> {
+    let (first, rest) = models.split_at(models.len().min(NAMED_MODELS));
+    let named = first
+        .iter()
+        .map(|m| format!("'{m}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match (first.len(), rest.len()) {
+        (0, _) => None,
+        (1, _) => Some(format!(
+            "configuration '{config}': model {named} has no scored round (its score is NaN in \
+             every era); it keeps its stake"
+        )),
+        (n, 0) => Some(format!(
+            "configuration '{config}': {n} models have no scored round (their score is NaN \
+             in every era): {named}; they keep their stakes"
+        )),
+        (n, more) => Some(format!(
+            "configuration '{config}': {} models have no scored round (their score is NaN \
+             in every era): {named} and {more} more; they keep their stakes",
+            n + more
+        )),
+    }
 }
 
 fn round_result(payouts: &[f64], payout_factor: f64) -> RoundResult {

@@ -240,6 +240,28 @@ fn gini_and_top_share_hand_checked() {
 }
 
 #[test]
+fn unscored_models_make_one_warning_per_configuration() {
+    use super::payouts::unscored_warning;
+    assert_eq!(unscored_warning("a", &[]), None);
+    let one = unscored_warning("a", &["m1".to_string()]).unwrap();
+    assert!(one.contains("model 'm1' has no scored round"), "{one}");
+    let models: Vec<String> = (0..1200).map(|i| format!("m{i}")).collect();
+    let many = unscored_warning("b", &models).unwrap();
+    assert!(
+        many.starts_with(
+            "configuration 'b': 1200 models have no scored round (their score is NaN in \
+             every era): 'm0', 'm1', 'm2', 'm3', 'm4' and 1195 more"
+        ),
+        "{many}"
+    );
+    let three = unscored_warning("c", &models[..3]).unwrap();
+    assert!(
+        three.contains("3 models") && three.contains("'m2'; they keep"),
+        "{three}"
+    );
+}
+
+#[test]
 fn ranks_put_nan_last_and_keep_ties_in_order() {
     assert_eq!(
         rank_descending(&[0.1, f64::NAN, 0.3, 0.1]),

@@ -24,31 +24,17 @@ pub fn read_column_stakes(
 }
 
 /// (model, stake) of the stakes file `path` mapped onto prediction columns, as
-/// [`read_column_stakes`].
+/// [`read_column_stakes`]: the engine's stake rule ([`crate::request::column_stakes`]).
 pub fn column_stakes(
     path: &Path,
     stakes: Vec<(String, f64)>,
     predictions: &Predictions,
 ) -> anyhow::Result<Vec<(usize, f64)>> {
-    let mut out = Vec::new();
-    for (m, s) in stakes {
-        let idx = predictions
-            .models
-            .iter()
-            .position(|p| *p == m)
-            .with_context(|| {
-                format!(
-                    "{}: model '{m}' has a stake but no column in {}",
-                    path.display(),
-                    predictions.path.display()
-                )
-            })?;
-        out.push((idx, s));
-    }
-    if out.iter().map(|(_, s)| s).sum::<f64>() <= 0.0 {
-        bail!("{}: stakes are all zero", path.display());
-    }
-    Ok(out)
+    Ok(crate::request::column_stakes(
+        &stakes,
+        Some(path),
+        predictions,
+    )?)
 }
 
 /// Stakes that change by round (`round, model, stake`), against the rounds of a run (in

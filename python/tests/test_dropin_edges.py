@@ -1,0 +1,184 @@
+"""Regressions of issue 23 §2: each case gave a different answer from numerai-tools 0.7.2
+(a number where it raises, another number, another type), and the Python extension's CPU
+path variables (issue 23 §4)."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from numerai_tools import scoring as ref
+from numerai_tools import signals as ref_signals
+
+from erascore.numerai_tools import scoring as es
+from erascore.numerai_tools import signals as es_signals
+
+IDX = pd.Index(list("abcde"), name="id")
+TARGET = pd.Series([0.0, 0.25, 0.5, 0.75, 1.0], index=IDX, name="target")
+
+
+def test_max_feature_correlation_matches_features_by_id_not_position():
+    s = pd.Series([0.1, 0.2, 0.3, 0.4, 0.5], index=IDX)
+    features = pd.DataFrame({"f": [0.0, 1, 2, 3, 4]}, index=IDX).loc[list("caebd")]
+    with pytest.raises(AssertionError):
+        ref.max_feature_correlation(s, features)
+    with pytest.raises(AssertionError):
+        es.max_feature_correlation(s, features)
+
+
+def test_max_feature_correlation_top_bottom_by_id():
+    rng = np.random.default_rng(3)
+    idx = pd.Index([f"id{i:03d}" for i in range(60)])
+    s = pd.Series(rng.random(60), index=idx)
+    features = pd.DataFrame(rng.integers(0, 5, (60, 4)).astype(float), index=idx)
+    features.columns = [f"f{j}" for j in range(4)]
+    got = es.max_feature_correlation(s, features, top_bottom=10)
+    want = ref.max_feature_correlation(s, features, top_bottom=10)
+    assert got[0] == want[0] and type(got[1]) is type(want[1]) is np.float64
+    assert abs(got[1] - want[1]) < 1e-12
+
+
+def test_correlation_contribution_duplicated_id_raises_value_error():
+    rng = np.random.default_rng(1)
+    p = pd.DataFrame({"x": rng.random(5)}, index=IDX)
+    dup = pd.Index(list("abcda"), name="id")
+    m = pd.Series(rng.random(5), index=dup)
+    t = pd.Series([0, 0.25, 0.5, 0.75, 1.0], index=dup)
+    with pytest.raises(ValueError):
+        ref.correlation_contribution(p, m, t)
+    with pytest.raises(ValueError):
+        es.correlation_contribution(p, m, t)
+
+
+def test_feature_neutral_corr_inf_feature_and_no_features():
+    p = pd.DataFrame({"x": [0.3, 0.1, 0.5, 0.2, 0.4]}, index=IDX)
+    f = pd.DataFrame({"f": [0.0, np.inf, 2, 3, 4]}, index=IDX)
+    with pytest.raises(np.linalg.LinAlgError):
+        ref.feature_neutral_corr(p, f, TARGET)
+    with pytest.raises(np.linalg.LinAlgError):
+        es.feature_neutral_corr(p, f, TARGET)
+    none = pd.DataFrame(index=IDX)
+    got, want = es.feature_neutral_corr(p, none, TARGET), ref.feature_neutral_corr(p, none, TARGET)
+    assert abs(got["x"] - want["x"]) < 1e-12 and not np.isnan(want["x"])
+
+
+def test_one_hot_encode_nan_gets_its_own_indicator():
+    df = pd.DataFrame({"c": [0, 0.5, np.nan]})
+    got, want = es.one_hot_encode(df, ["c"]), ref.one_hot_encode(df, ["c"])
+    assert list(got.columns) == list(want.columns) == ["c_0.0", "c_0.5", "c_nan"]
+    assert got["c_nan"].tolist() == want["c_nan"].tolist() == [0.0, 0.0, 1.0]
+
+
+def test_contribution_scores_nan_target_with_top_bottom():
+    p = pd.DataFrame({"x": [0.1, 0.9, 0.5, 0.7, 0.2]}, index=IDX)
+    neutral = np.array([[-1.0], [2.0], [0.1], [1.0], [-2.0]])  # the NaN row is neither end
+    t = TARGET.copy()
+    t.iloc[2] = np.nan
+    want = ref.contribution_scores(neutral, t, p, top_bottom=1)["x"]
+    got = es.contribution_scores(neutral, t, p, top_bottom=1)["x"]
+    assert not np.isnan(want) and abs(got - want) < 1e-12
+
+
+def test_float32_inputs_keep_float32():
+    rng = np.random.default_rng(2)
+    v = rng.normal(size=(50, 2)).astype(np.float32)
+    u = rng.normal(size=50).astype(np.float32)
+    got, want = es.orthogonalize(v, u), ref.orthogonalize(v, u)
+    assert got.dtype == want.dtype == np.float32
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+    idx = pd.Index([f"id{i:02d}" for i in range(50)])
+    p = pd.DataFrame(rng.random((50, 2)).astype(np.float32), index=idx, columns=["a", "b"])
+    stakes = pd.Series([1.0, 3.0], index=["a", "b"], dtype=np.float32)
+    assert es.stake_weight(p, stakes).dtype == ref.stake_weight(p, stakes).dtype == np.float32
+    # scipy's ppf of a float32 frame is float64.
+    assert (es.gaussian(p).dtypes == ref.gaussian(p).dtypes).all()
+
+
+def test_scalars_are_numpy_float64():
+    s = pd.Series([0.1, 0.3, 0.2, 0.5, 0.4], index=IDX)
+    for name in ["pearson_correlation", "spearman_correlation"]:
+        assert type(getattr(es, name)(TARGET, s)) is type(getattr(ref, name)(TARGET, s)) is np.float64
+    s2 = pd.Series([0.2, 0.1, 0.3, 0.5, 0.4], index=IDX)
+    assert type(es_signals.churn(s, s2)) is type(ref_signals.churn(s, s2)) is np.float64
+    n = pd.DataFrame({"f": [1.0, 0, 2, 5, 3]}, index=IDX)
+    got = es_signals.neutral_churn(s, s2, n, n)
+    assert type(got) is type(ref_signals.neutral_churn(s, s2, n, n)) is np.float64
+    assert type(es_signals.turnover(s, s2)) is type(ref_signals.turnover(s, s2)) is np.float64
+
+
+@pytest.mark.parametrize(
+    "targets",
+    [
+        TARGET.iloc[:1],  # one row
+        TARGET.rename(None),  # unnamed
+        TARGET.astype(str),  # text
+    ],
+)
+def test_numerai_corr_raises_where_numerai_tools_raises(targets):
+    p = pd.DataFrame({"x": [0.3, 0.1, 0.5, 0.2, 0.4]}, index=IDX).loc[targets.index]
+    with pytest.raises(Exception) as want:
+        ref.numerai_corr(p, targets)
+    with pytest.raises(type(want.value)):
+        es.numerai_corr(p, targets)
+
+
+def test_constant_prediction_column_in_neutral_scores_raises():
+    p = pd.DataFrame({"x": [0.3, 0.1, 0.5, 0.2, 0.4], "c": 0.5}, index=IDX)
+    f = pd.DataFrame({"f": [0, 1, 2, 3, 4]}, index=IDX, dtype=np.int8)
+    m = pd.Series([0.2, 0.4, 0.1, 0.3, 0.5], index=IDX)
+    with pytest.raises(AssertionError):
+        ref.neutral_correlation(p, f, TARGET)
+    with pytest.raises(AssertionError):
+        es.neutral_correlation(p, f, TARGET)
+    with pytest.raises(AssertionError):
+        ref.neutral_contribution(p, m, f, TARGET, top_bottom=1)
+    with pytest.raises(AssertionError):
+        es.neutral_contribution(p, m, f, TARGET, top_bottom=1)
+
+
+def test_churn_and_turnover_run_in_the_kernels_with_the_same_numbers():
+    rng = np.random.default_rng(5)
+    idx = pd.Index([f"T{i:04d}" for i in range(400)])
+    s1 = pd.Series(rng.random(400), index=idx)
+    s2 = pd.Series(np.round(rng.random(400) * 5) / 5, index=idx).sample(frac=0.9, random_state=1)
+    assert es_signals.churn(s1, s2) == pytest.approx(ref_signals.churn(s1, s2), abs=1e-12)
+    for k in [1, 7, 50, 500]:
+        assert es_signals.churn(s1, s2, k) == ref_signals.churn(s1, s2, k)
+    assert es_signals.turnover(s1, s2) == pytest.approx(ref_signals.turnover(s1, s2), abs=1e-12)
+
+
+def _import_with(env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", "import erascore"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+    )
+
+
+@pytest.mark.parametrize(
+    "variable,value,says",
+    [
+        ("ERASCORE_SIMD", "sse9", "ERASCORE_SIMD=sse9"),
+        ("ERASCORE_KERNEL", "avx", "ERASCORE_KERNEL=avx"),
+    ],
+)
+def test_bad_cpu_path_variable_is_refused_on_import(variable, value, says):
+    done = _import_with({variable: value})
+    assert done.returncode != 0
+    assert "ValueError" in done.stderr and says in done.stderr, done.stderr
+
+
+def test_cpu_path_the_cpu_lacks_names_what_it_has():
+    # AMX is the rarest path; where the CPU has it, there is nothing to refuse.
+    done = _import_with({"ERASCORE_KERNEL": "amx"})
+    if done.returncode == 0:
+        pytest.skip("this CPU has AMX")
+    assert "ERASCORE_KERNEL=amx" in done.stderr and "available here" in done.stderr, done.stderr
+
+
+def test_valid_cpu_path_variables_import():
+    assert _import_with({"ERASCORE_SIMD": "scalar", "ERASCORE_KERNEL": "auto"}).returncode == 0
