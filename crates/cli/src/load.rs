@@ -5,7 +5,6 @@
 use std::path::Path;
 
 use erascore_engine::inputs::{Predictions, Reference};
-use erascore_engine::request::ColumnRule;
 use erascore_engine::score::Streaming;
 use erascore_io::dataset::{Dataset, DatasetRequest};
 use erascore_io::stream::{open_dataset, FeatureReader, Layout, StreamingDataset};
