@@ -32,3 +32,11 @@ VIRTUAL_ENV="$PWD/$VENV" "$VENV/bin/maturin" develop --quiet --locked --release 
 export ERASCORE_BIN="${ERASCORE_BIN:-$PWD/target/release/erascore}"
 # pytest exits 5 when it collects no tests: with `set -e` that fails the run too.
 "$VENV/bin/python" -m pytest -q python/tests "$@"
+# The numbers must not depend on the CPU path (the Rust goldens run under every path this
+# machine has): the drop-in tests again on the paths every CPU falls back to, the f32 Gram
+# kernel and scalar loops (ERASCORE_KERNEL / ERASCORE_SIMD, ARCHITECTURE.md). Only the
+# drop-in files, to keep CI short; skipped when arguments pick tests.
+if [ "$#" -eq 0 ]; then
+    ERASCORE_KERNEL=f32 ERASCORE_SIMD=scalar "$VENV/bin/python" -m pytest -q \
+        python/tests/test_dropin_scoring.py python/tests/test_dropin_signals_submissions.py
+fi

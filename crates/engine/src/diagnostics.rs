@@ -3,9 +3,9 @@
 //! model and target over the eras, with the payout score. Formatting and files are the
 //! report crate's.
 
+use crate::input::{Input, Message};
 use crate::message;
 use crate::metrics::Metric;
-use crate::request::{Input, Message};
 use crate::score::{by_model, ScoreReport};
 use crate::stats::{payout_scores, ApyOptions, EraStats, PayoutWeights};
 

@@ -10,8 +10,8 @@ use erascore_io::dataset::Dataset;
 use erascore_io::frame::Frame;
 use erascore_io::Strings;
 
+use crate::input::Input;
 use crate::message;
-use crate::request::Input;
 use crate::EngineError;
 
 /// Columns that are never models in a predictions file.

@@ -1,6 +1,6 @@
 //! The per-era metric catalogue and its names on the command line and in outputs.
 
-use crate::request::Input;
+use crate::input::Input;
 use crate::EngineError;
 
 /// One per-era metric.

@@ -21,8 +21,8 @@ use erascore_kernels::neutralize::Neutralizer;
 use erascore_kernels::neutralized::{neutralized_predictions, submission_ranks};
 
 use crate::era_features::EraFeatures;
+use crate::input::Input;
 use crate::inputs::{require_era_column, DataRows, Predictions, RowMap, RowTable};
-use crate::request::Input;
 use crate::score::{stream_eras, EraSpan, Streaming};
 use crate::EngineError;
 

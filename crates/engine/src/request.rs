@@ -8,190 +8,23 @@
 //! front end words it ([`EngineError::render`]), so the same input gets the same decision
 //! and the same message in the CLI and in Python, modulo the name of the input.
 
-use std::fmt;
 use std::path::Path;
 
 use erascore_io::dataset::Dataset;
 use erascore_io::frame::{column_names, read_frame, read_frame_columns, Frame};
 
 use crate::diagnostics::Available;
+pub use crate::input::{Input, Message, Part};
 use crate::inputs::{Predictions, Reference, NON_MODEL_COLUMNS};
+use crate::message;
 use crate::metrics::Metric;
+pub use crate::prerequisites::{check_prerequisites, Given};
 use crate::score::MetaModelSource;
 use crate::stats::PayoutWeights;
 use crate::EngineError;
 
-/// An input a user gives (a file or frame, a column name, a number), named in errors.
-/// Each front end has its own name for it: the CLI a flag (`--meta-model`), Python a
-/// keyword argument (`meta_model=`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Input {
-    /// The data (ids, eras, targets, features).
-    Data,
-    /// The predictions.
-    Predictions,
-    /// The prediction columns to score.
-    Models,
-    /// The target columns.
-    Targets,
-    /// The metrics asked for.
-    Metrics,
-    /// The feature columns.
-    Features,
-    /// The meta model table.
-    MetaModel,
-    /// The meta model's column.
-    MetaModelColumn,
-    /// The benchmark table.
-    Benchmark,
-    /// The benchmark's column.
-    BenchmarkColumn,
-    /// Example predictions.
-    Example,
-    /// The example predictions' column.
-    ExampleColumn,
-    /// Stakes of the prediction columns.
-    Stakes,
-    /// Signals neutralizers.
-    Neutralizers,
-    /// Signals sample weights.
-    SampleWeights,
-    /// Earlier submissions.
-    Previous,
-    /// The share of ids alignment may drop.
-    MaxFilteredRatio,
-    /// N of the top/bottom-N metrics.
-    TopBottom,
-    /// Weight of CORR in the payout score.
-    CorrMultiplier,
-    /// Weight of MMC in the payout score.
-    MmcMultiplier,
-}
-
-impl Input {
-    /// Plain words for the input, used where no front end words it (`Display`).
-    pub fn noun(self) -> &'static str {
-        match self {
-            Input::Data => "the data",
-            Input::Predictions => "the predictions",
-            Input::Models => "the models",
-            Input::Targets => "the targets",
-            Input::Metrics => "the metrics",
-            Input::Features => "the features",
-            Input::MetaModel => "a meta model",
-            Input::MetaModelColumn => "the meta model column",
-            Input::Benchmark => "a benchmark",
-            Input::BenchmarkColumn => "the benchmark column",
-            Input::Example => "example predictions",
-            Input::ExampleColumn => "the example predictions column",
-            Input::Stakes => "stakes",
-            Input::Neutralizers => "neutralizers",
-            Input::SampleWeights => "sample weights",
-            Input::Previous => "a previous submission",
-            Input::MaxFilteredRatio => "the max filtered ratio",
-            Input::TopBottom => "top/bottom N",
-            Input::CorrMultiplier => "the corr multiplier",
-            Input::MmcMultiplier => "the mmc multiplier",
-        }
-    }
-}
-
-/// One piece of a [`Message`].
-#[derive(Debug, Clone, PartialEq)]
-pub enum Part {
-    /// Words every front end shows as they are.
-    Text(String),
-    /// An input, worded by the front end.
-    Input(Input),
-}
-
-impl From<&str> for Part {
-    fn from(s: &str) -> Self {
-        Part::Text(s.to_string())
-    }
-}
-
-impl From<String> for Part {
-    fn from(s: String) -> Self {
-        Part::Text(s)
-    }
-}
-
-impl From<Input> for Part {
-    fn from(i: Input) -> Self {
-        Part::Input(i)
-    }
-}
-
-/// A message that names inputs, worded by each front end ([`Message::render`]).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Message(pub Vec<Part>);
-
-/// Builds a [`Message`] from text and [`Input`]s: `message!["metric mmc needs ",
-/// Input::MetaModel]`.
-#[macro_export]
-macro_rules! message {
-    ($($part:expr),* $(,)?) => {
-        $crate::request::Message(vec![$($crate::request::Part::from($part)),*])
-    };
-}
-
-impl Message {
-    /// The message with each input named by `name`.
-    pub fn render(&self, name: &dyn Fn(Input) -> String) -> String {
-        self.0
-            .iter()
-            .map(|p| match p {
-                Part::Text(t) => t.clone(),
-                Part::Input(i) => name(*i),
-            })
-            .collect()
-    }
-
-    /// The first input the message names: the one at fault.
-    pub fn input(&self) -> Option<Input> {
-        self.0.iter().find_map(|p| match p {
-            Part::Input(i) => Some(*i),
-            Part::Text(_) => None,
-        })
-    }
-}
-
-impl fmt::Display for Message {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.render(&|i| i.noun().to_string()))
-    }
-}
-
 fn refuse<T>(m: Message) -> Result<T, EngineError> {
     Err(EngineError::Request(m))
-}
-
-/// Which optional inputs the user gave (tables or files, before anything is read).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Given {
-    /// A meta model table.
-    pub meta_model: bool,
-    /// A benchmark table.
-    pub benchmark: bool,
-    /// Example predictions.
-    pub example: bool,
-    /// Stakes of the prediction columns.
-    pub stakes: bool,
-    /// Signals neutralizers.
-    pub neutralizers: bool,
-    /// Signals sample weights.
-    pub sample_weights: bool,
-    /// At least one earlier submission.
-    pub previous: bool,
-}
-
-impl Given {
-    /// Whether a Signals table is given: the predictions' era column is then kept and rows
-    /// are matched on (era, id).
-    pub fn signals_tables(&self) -> bool {
-        self.neutralizers || self.sample_weights || self.previous
-    }
 }
 
 /// Refuses a share of dropped ids outside [0, 1).
@@ -267,46 +100,6 @@ pub fn default_score_metrics(given: &Given) -> Vec<Metric> {
     }
     m.push(Metric::Fnc);
     m
-}
-
-/// Refuses a metric whose input is missing, naming the metric and the input.
-pub fn check_prerequisites(metrics: &[Metric], given: &Given) -> Result<(), EngineError> {
-    for m in metrics {
-        let name = m.name();
-        if m.needs_meta_model() && !given.meta_model && !given.stakes {
-            return refuse(message![
-                format!("metric {name} needs "),
-                Input::MetaModel,
-                " or ",
-                Input::Stakes
-            ]);
-        }
-        if *m == Metric::Mpc && !given.stakes {
-            return refuse(message![
-                "metric mpc needs ",
-                Input::Stakes,
-                " (the models of the meta portfolio)"
-            ]);
-        }
-        if m.needs_previous() && !given.previous {
-            return refuse(message![
-                format!("metric {name} needs "),
-                Input::Previous,
-                " (the previous submission)"
-            ]);
-        }
-        if *m == Metric::Bmc && !given.benchmark {
-            return refuse(message!["metric bmc needs ", Input::Benchmark]);
-        }
-        if *m == Metric::CorrWithExample && !given.example {
-            return refuse(message![
-                "metric corr_with_example needs ",
-                Input::Example,
-                " (diagnostics takes them)"
-            ]);
-        }
-    }
-    Ok(())
 }
 
 impl ScoreRequest {

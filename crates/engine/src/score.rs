@@ -19,12 +19,13 @@ use erascore_kernels::cpu::{self, CpuPaths};
 
 use crate::era_features::EraFeatures;
 use crate::era_scores::{score_era, EraResult};
+use crate::input::Input;
 use crate::inputs::{require_overlap, DataRows, Reference, RowMap};
 use crate::job::ScoreJob;
 pub use crate::job::{EraScore, MetaModelSource, ScoreConfig, ScoreInputs};
 use crate::message;
 use crate::metrics::Metric;
-use crate::request::{check_prerequisites, Given, Input};
+use crate::prerequisites::{check_prerequisites, Given};
 use crate::signals::SignalsPlan;
 use crate::EngineError;
 

@@ -22,12 +22,12 @@ use erascore_kernels::neutralized_weights::{generate_neutralized_weights_many, W
 use erascore_kernels::turnover::turnover;
 use erascore_kernels::KernelError;
 
+use crate::input::Input;
 use crate::inputs::{
     require_era_column, require_overlap, rows_per_era, DataRows, Predictions, RowTable,
 };
 use crate::message;
 use crate::metrics::Metric;
-use crate::request::Input;
 use crate::EngineError;
 
 /// The Signals inputs of a scoring run.

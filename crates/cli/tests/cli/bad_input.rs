@@ -10,15 +10,7 @@ use std::path::{Path, PathBuf};
 use erascore_io::frame::{read_frame, write_frame, Column, Frame, Values};
 use erascore_io::{FloatWidth, Strings};
 
-use crate::common::{erascore, s};
-
-fn fixture(path: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures")
-        .join(path)
-        .display()
-        .to_string()
-}
+use crate::common::{erascore, fixture, s};
 
 fn listing(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)

@@ -11,6 +11,15 @@ pub fn erascore(args: &[&str]) -> Output {
         .expect("run erascore")
 }
 
+/// A file of the repository's `fixtures/` folder, as a command-line argument.
+pub fn fixture(path: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures")
+        .join(path)
+        .display()
+        .to_string()
+}
+
 /// The run's standard error as text.
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()

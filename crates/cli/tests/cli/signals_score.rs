@@ -9,14 +9,10 @@ use std::process::Output;
 
 use erascore_io::frame::read_frame;
 
-use crate::common::{erascore, stderr};
+use crate::common::{erascore, fixture, stderr};
 
 fn fx(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/signals_score")
-        .join(name)
-        .display()
-        .to_string()
+    fixture(&format!("signals_score/{name}"))
 }
 
 /// (era, model) -> values of `columns`, from a CSV of ours or of the golden script.

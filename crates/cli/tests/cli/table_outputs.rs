@@ -4,15 +4,13 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
+use crate::common::fixture;
+
 fn fx(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/example")
-        .join(name)
-        .display()
-        .to_string()
+    fixture(&format!("example/{name}"))
 }
 
 #[test]
