@@ -175,7 +175,11 @@ fn neutralize<'py>(
     // numpy's lstsq solves every column at once and scales them by the largest magnitude of
     // all of them: one infinite value makes every column NaN, whatever the proportion.
     if cols.iter().flatten().any(|v| v.is_infinite()) {
-        return out2(py, n, cols.iter().map(|c| vec![f64::NAN; c.len()]).collect());
+        return out2(
+            py,
+            n,
+            cols.iter().map(|c| vec![f64::NAN; c.len()]).collect(),
+        );
     }
     let x = neutralizers.to_columns()?;
     let out = py.detach(|| {
