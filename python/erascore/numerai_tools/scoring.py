@@ -429,7 +429,9 @@ def stake_weight(predictions: pd.DataFrame, stakes: pd.Series) -> pd.Series:
     selected = chosen.to_numpy(dtype=np.float64)
     weighted = np.nansum(selected * stakes.to_numpy(dtype=np.float64), axis=1)
     result = pd.Series(weighted / stakes.sum(), index=predictions.index)
-    dtype = np.result_type(*chosen.dtypes, stakes.dtype) if len(chosen.columns) else None
+    # pandas-stubs type dtypes as possibly extension dtypes, which result_type does not take;
+    # numeric columns only reach this line.
+    dtype = np.result_type(*chosen.dtypes, stakes.dtype) if len(chosen.columns) else None  # type: ignore[arg-type]
     # pandas keeps float32 predictions and stakes in float32.
     return result.astype(np.float32) if dtype == np.float32 else result
 
@@ -665,7 +667,7 @@ def _max_feature_correlation_by_column(
     keeps its own rows, as numerai-tools aligns them one by one."""
     correlations = features.apply(lambda f: abs(pearson_correlation(f, s)))
     best = correlations.idxmax()
-    return str(best), np.float64(correlations[best])
+    return str(best), np.float64(correlations[best])  # type: ignore[call-overload]
 
 
 # ---------------------------------------------------------------------------------------

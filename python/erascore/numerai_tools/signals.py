@@ -126,7 +126,9 @@ def turnover(
         return (s1 - s2).abs().sum() / 2
     value = _rs.turnover(_vec(s1), _vec(s2))
     # pandas sums float32 weights in float32.
-    return np.float32(value) if np.result_type(s1.dtype, s2.dtype) == np.float32 else np.float64(value)
+    # (pandas-stubs allow extension dtypes here; _numeric above let only numpy ones through.)
+    same = np.result_type(s1.dtype, s2.dtype)  # type: ignore[arg-type]
+    return np.float32(value) if same == np.float32 else np.float64(value)
 
 
 def _clean_signal_submission(

@@ -230,7 +230,7 @@ pub fn scores_bmc(configs: &[CompareConfig]) -> bool {
 
 /// The error when a configuration scores BMC and no benchmark was `given`; `how` says how
 /// the caller's user gives one (`--benchmark FILE`, `benchmark=`). The front ends check it
-/// with the configurations, before any data is read; [`compare_scores`] checks it again.
+/// with the configurations, before any data is read; [`compare_scores`](super::compare_scores) checks it again.
 pub fn require_benchmark(configs: &[CompareConfig], given: bool, how: &str) -> Result<(), String> {
     match configs.iter().find(|c| c.needs_benchmark()) {
         Some(c) if !given => Err(format!(

@@ -9,7 +9,7 @@ use crate::EngineError;
 /// Loads the prediction columns of the named models (all from one file).
 pub type LoadModels<'a> = dyn Fn(&[String]) -> Result<Predictions, EngineError> + Sync + 'a;
 
-/// Reads a predictions file era by era: the path [`compare_scores`] takes when the
+/// Reads a predictions file era by era: the path [`compare_scores`](super::compare_scores) takes when the
 /// predictions do not fit in memory at once and the file has an era column.
 #[derive(Clone, Copy)]
 pub struct EraLoader<'a> {
@@ -32,14 +32,14 @@ pub struct StakeChange {
     pub stake: f64,
 }
 
-/// Everything [`compare`] reads.
+/// Everything [`compare`](super::compare) reads.
 #[derive(Clone, Copy)]
 pub struct CompareInputs<'a> {
     /// The data (targets of every configuration; features when one uses FNC).
     pub data: &'a Dataset,
     /// Every model column of the predictions file.
     pub models: &'a [String],
-    /// Reads the predictions of some models: [`compare`] holds at most `max_values`
+    /// Reads the predictions of some models: [`compare`](super::compare) holds at most `max_values`
     /// prediction values (models × data rows) at once, reading the file in chunks of models
     /// when it holds more.
     pub load: &'a LoadModels<'a>,

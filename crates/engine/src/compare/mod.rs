@@ -47,7 +47,7 @@ use crate::EngineError;
 /// ranked once per era and group, and each group's meta model is built once per era from
 /// the same ranks (the path of `erascore score --stakes`). Otherwise models are read in
 /// chunks (in stakes-file order): a first pass adds each chunk's gaussianized ranks into
-/// every meta model ([`StakeWeightedSum`], the same sums in the same order, so the same
+/// every meta model ([`StakeWeightedSum`](erascore_kernels::meta_model::StakeWeightedSum), the same sums in the same order, so the same
 /// numbers), and a second pass scores each chunk against the finished meta models.
 pub fn compare(
     inputs: &CompareInputs<'_>,

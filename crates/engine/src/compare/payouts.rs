@@ -17,7 +17,7 @@ use super::results::{CompareReport, ConfigResult, ModelResult, RoundResult};
 use super::scoring::CompareScores;
 use crate::EngineError;
 
-/// The payout half of [`compare`]: each configuration's payouts simulated per model from
+/// The payout half of [`compare`](super::compare): each configuration's payouts simulated per model from
 /// the gathered scores (of one run, or of a distributed run's shares joined in era order),
 /// and the aggregates over models and rounds.
 pub fn compare_report(

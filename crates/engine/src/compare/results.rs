@@ -53,7 +53,7 @@ pub struct ConfigResult {
     pub rounds: Vec<RoundResult>,
 }
 
-/// Everything [`compare`] computed.
+/// Everything [`compare`](super::compare) computed.
 #[derive(Debug, Clone)]
 pub struct CompareReport {
     /// Model names.

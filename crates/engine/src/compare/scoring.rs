@@ -12,7 +12,7 @@ use crate::meta_model::MetaModelSpec;
 use crate::score::MetaModelSource;
 use crate::EngineError;
 
-/// The per-round scores of every model under every configuration: what [`compare`] gathers
+/// The per-round scores of every model under every configuration: what [`compare`](super::compare) gathers
 /// from its scoring passes before it simulates payouts.
 #[derive(Debug, Clone)]
 pub struct CompareScores {
@@ -27,7 +27,7 @@ pub struct CompareScores {
     pub chunks: usize,
 }
 
-/// The scoring half of [`compare`], over the eras named in `only` (every era when `None`):
+/// The scoring half of [`compare`](super::compare), over the eras named in `only` (every era when `None`):
 /// the share of a distributed run. Scores and meta models of an era depend on that era's
 /// rows alone (every model of the era enters its meta model), and every check spanning the
 /// data is made on all of it, so the shares' rounds, concatenated in era order, are the
