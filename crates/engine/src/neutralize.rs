@@ -15,7 +15,6 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use erascore_io::dataset::{DataKeys, Dataset};
-use erascore_io::era::era_order;
 use erascore_kernels::matrix::{ColumnData, ColumnMatrix};
 use erascore_kernels::neutralize::Neutralizer;
 use erascore_kernels::neutralized::{neutralized_predictions, submission_ranks};
@@ -23,7 +22,7 @@ use erascore_kernels::neutralized::{neutralized_predictions, submission_ranks};
 use crate::era_features::EraFeatures;
 use crate::input::Input;
 use crate::inputs::{require_era_column, DataRows, Predictions, RowMap, RowTable};
-use crate::score::{stream_eras, EraSpan, Streaming};
+use crate::score::{predicted_eras, stream_eras, EraSpan, Streaming};
 use crate::EngineError;
 
 /// The column a submission's values are written under (`id` + `prediction`, the layout
@@ -242,21 +241,8 @@ pub fn neutralize(
             era_spans[era as usize].push(row as u32);
         }
     }
-    let mut eras = era_order(&data.era_names);
     let mut warnings = Vec::new();
-    let skipped: Vec<&str> = eras
-        .iter()
-        .filter(|&&e| era_rows[e].is_empty())
-        .map(|&e| data.era_names[e].as_str())
-        .collect();
-    if !skipped.is_empty() {
-        warnings.push(format!(
-            "{} era(s) have no predictions and were skipped (first: {})",
-            skipped.len(),
-            skipped[0]
-        ));
-    }
-    eras.retain(|&e| !era_rows[e].is_empty());
+    let eras = predicted_eras(&data.era_names, &era_rows, &mut warnings);
     era_rows
         .par_iter_mut()
         .try_for_each(|rows| data_rows.sort_era_by_id(rows))?;

@@ -222,21 +222,8 @@ fn run(
             era_rows[era as usize].push(row as u32);
         }
     }
-    let mut eras = era_order(&data.era_names);
     let mut warnings = Vec::new();
-    let skipped: Vec<&str> = eras
-        .iter()
-        .filter(|&&e| era_rows[e].is_empty())
-        .map(|&e| data.era_names[e].as_str())
-        .collect();
-    if !skipped.is_empty() {
-        warnings.push(format!(
-            "{} era(s) have no predictions and were skipped (first: {})",
-            skipped.len(),
-            skipped[0]
-        ));
-    }
-    eras.retain(|&e| !era_rows[e].is_empty());
+    let mut eras = predicted_eras(&data.era_names, &era_rows, &mut warnings);
     // A share sorts and checks only its own eras: an id repeated within an era is an error
     // of that era, which the share holding it reports with the whole job's message.
     let mut in_share = vec![true; era_rows.len()];
@@ -362,6 +349,30 @@ impl EraSpan {
 
 /// Batches decoded features wait in: one is scored, one waits, one is being decoded.
 const BATCHES_IN_FLIGHT: u64 = 3;
+
+/// The eras to work on, in era order: those with a predicted row (`era_rows`, per era
+/// index). Eras without one are left out with one warning, for every job that runs over the
+/// predictions' eras (score, neutralize).
+pub(crate) fn predicted_eras(
+    era_names: &[String],
+    era_rows: &[Vec<u32>],
+    warnings: &mut Vec<String>,
+) -> Vec<usize> {
+    let mut eras = era_order(era_names);
+    let skipped: Vec<&str> = eras
+        .iter()
+        .filter(|&&e| era_rows[e].is_empty())
+        .map(|&e| era_names[e].as_str())
+        .collect();
+    if let Some(first) = skipped.first() {
+        warnings.push(format!(
+            "{} era(s) have no predictions and were skipped (first: {first})",
+            skipped.len(),
+        ));
+    }
+    eras.retain(|&e| !era_rows[e].is_empty());
+    eras
+}
 
 /// Bytes that scoring one era of `rows` rows against `k` features takes besides its decoded
 /// features, at most: the era's int8 blocks (exposure's and the neutralizer's), an f64 copy
