@@ -238,9 +238,11 @@ def compare_frames(
     out: Optional[str],
     benchmark: Optional[str] = None,
     benchmark_column: Optional[str] = None,
+    progress: Optional[Callable[[int, int], None]] = None,
 ) -> Dict[str, Any]:
     """``erascore compare`` in process: ``per_model``, ``per_round`` (columns), ``summary``
-    (compare.json as text), ``warnings``."""
+    (compare.json as text), ``warnings``; ``progress(done, total)`` per era of each scoring
+    pass."""
 
 def compare_plan(
     data: str,

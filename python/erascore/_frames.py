@@ -744,6 +744,7 @@ def compare(
     out: Optional[Union[str, os.PathLike]] = None,
     benchmark: Optional[Union[str, os.PathLike]] = None,
     benchmark_col: Optional[str] = None,
+    progress: Optional[bool] = None,
 ) -> Compare:
     """Scoring configurations compared over a whole tournament, as ``erascore compare``
     computes them (same engine, same files read and written).
@@ -762,6 +763,9 @@ def compare(
             ``benchmark_col``) for configurations whose score uses ``bmc`` (the CLI's
             ``--benchmark``/``--benchmark-column``; here, as in :func:`erascore.score`, the
             column must be named).
+        progress: show progress per era of each scoring pass (tqdm when installed);
+            default: on a terminal or notebook. Ctrl-C stops the run after the eras in
+            flight, raises KeyboardInterrupt and writes nothing.
 
     Returns:
         ``Compare(per_model, per_round, summary)``; ``rank`` and ``skipped_rounds`` are
@@ -775,6 +779,6 @@ def compare(
         max_filtered_ratio=_number(max_filtered_ratio, "max_filtered_ratio"),
         target_pow15=bool(target_pow15), max_values=_count(max_values, "max_values", 1),
         out=os.fspath(out) if out is not None else None,
-        benchmark=benchmark, benchmark_column=benchmark_col,
+        benchmark=benchmark, benchmark_column=benchmark_col, progress=_progress_bar(progress),
     )
     return _compare(result)

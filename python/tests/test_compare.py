@@ -68,3 +68,38 @@ def test_compare_bmc_without_a_benchmark_names_the_configuration(archive):
     defaulted = erascore.compare(*args, benchmark=archive / "benchmark.csv")
     named = erascore.compare(*args, benchmark=archive / "benchmark.csv", benchmark_col="bench")
     pd.testing.assert_frame_equal(defaulted.per_model, named.per_model)
+
+
+def test_compare_reports_progress_and_stops_at_ctrl_c(archive, tmp_path, monkeypatch):
+    import signal
+
+    from erascore import _frames
+
+    args = (archive / "data.parquet", archive / "predictions.parquet", archive / "stakes.csv",
+            archive / "rules.toml")
+    seen: list = []
+    monkeypatch.setattr(_frames, "_progress_bar", lambda show: lambda done, total: seen.append((done, total)))
+    erascore.compare(*args, benchmark=archive / "benchmark.csv", progress=True)
+    # Every era of every scoring pass (both configurations share one here: same target and
+    # meta model), counted up to the total.
+    assert seen[-1] == (6, 6)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+    calls: list = []
+
+    def interrupt(done: int, total: int) -> None:
+        calls.append(done)
+        if len(calls) == 1:
+            signal.raise_signal(signal.SIGINT)
+
+    monkeypatch.setattr(_frames, "_progress_bar", lambda show: interrupt)
+    # A process started in the background by a non-interactive shell ignores SIGINT: install
+    # the default handler for this test.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            erascore.compare(*args, benchmark=archive / "benchmark.csv", out=tmp_path / "out")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert calls
+    assert list(tmp_path.iterdir()) == []

@@ -13,8 +13,8 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use erascore_engine::compare::{
-    compare_report, compare_scores, require_benchmark, scores_bmc, CompareConfig, CompareInputs,
-    CompareReport, CompareScores,
+    compare_report, compare_scores, require_benchmark, scores_bmc, scoring_groups, CompareConfig,
+    CompareInputs, CompareReport, CompareScores,
 };
 use erascore_engine::inputs::Reference;
 use erascore_engine::read::compare_configs::{compare_request, configs_from_json, read_configs};
@@ -94,7 +94,9 @@ fn read_data(
         .map_err(|e| PyValueError::new_err(e.to_string()))
 }
 
-/// Scores the eras `eras` (all when `None`) as `erascore compare` does, GIL released.
+/// Scores the eras `eras` (all when `None`) as `erascore compare` does, GIL released,
+/// reporting `progress(done, total)` per era of each scoring pass and stopping at Ctrl-C as
+/// `erascore.score` does.
 #[allow(clippy::too_many_arguments)]
 fn run_scores(
     py: Python<'_>,
@@ -106,6 +108,7 @@ fn run_scores(
     max_values: usize,
     eras: Option<&[String]>,
     benchmark: Option<&Reference>,
+    progress: Option<Py<PyAny>>,
 ) -> PyResult<CompareScores> {
     // Chunk read errors as the CLI words them.
     let load = |m: &[String]| {
@@ -124,8 +127,11 @@ fn run_scores(
         target_pow15,
         benchmark,
     };
-    py.detach(|| compare_scores(&inputs, &setup.configs, eras, &|| {}))
-        .map_err(|e| err(e.into()))
+    let passes = scoring_groups(&setup.configs).len();
+    let total = eras.map_or(data.era_names.len(), <[String]>::len) * passes;
+    crate::frames::run_cancellable(py, total, progress, |on_era| {
+        compare_scores(&inputs, &setup.configs, eras, on_era).map_err(|e| err(e.into()))
+    })
 }
 
 fn frame_dict<'py>(py: Python<'py>, frame: &Frame) -> PyResult<Bound<'py, PyDict>> {
@@ -196,7 +202,7 @@ fn report_dict<'py>(
 /// `erascore compare` in process (see `erascore.compare`). Returns a dict: `per_model`,
 /// `per_round` (columns), `summary` (compare.json as text), `warnings`.
 #[pyfunction]
-#[pyo3(signature = (data, predictions, stakes, configs, configs_json, *, max_filtered_ratio, target_pow15, max_values, out, benchmark=None, benchmark_column=None))]
+#[pyo3(signature = (data, predictions, stakes, configs, configs_json, *, max_filtered_ratio, target_pow15, max_values, out, benchmark=None, benchmark_column=None, progress=None))]
 #[allow(clippy::too_many_arguments)]
 fn compare_frames<'py>(
     py: Python<'py>,
@@ -211,6 +217,7 @@ fn compare_frames<'py>(
     out: Option<PathBuf>,
     benchmark: Option<&Bound<'py, PyAny>>,
     benchmark_column: Option<String>,
+    progress: Option<Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let bench_source =
         crate::frames::reference(benchmark, ColumnRule::benchmark(benchmark_column))?;
@@ -234,6 +241,7 @@ fn compare_frames<'py>(
         max_values,
         None,
         bench.as_ref(),
+        progress,
     )?;
     let report = compare_report(&setup.models, &setup.stakes, &setup.configs, scores)
         .map_err(|e| err(e.into()))?;
@@ -324,6 +332,7 @@ fn compare_share<'py>(
         max_values,
         Some(&eras),
         bench.as_ref(),
+        None,
     )?;
     let n_rounds = scores.rounds.len();
     let first = pyo3::types::PyList::empty(py);

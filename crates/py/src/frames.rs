@@ -160,6 +160,26 @@ fn score_cancellable(
         // when they are freed.
         release_freed: None,
     });
+    run_cancellable(py, eras, progress, |on_era| {
+        match &streaming {
+            Some(s) => score_streaming(inputs, config, s, keys, on_era),
+            None => score_eras(inputs, config, only, on_era),
+        }
+        .map_err(engine_err)
+    })
+}
+
+/// Runs `work` (an engine call that calls its argument once per finished era) on a worker
+/// thread, the GIL released, while this thread calls `progress(done, total)` and watches
+/// for Ctrl-C: a KeyboardInterrupt makes the next era's call unwind, so the run stops after
+/// the eras in flight and the interrupt is raised. Every job Python runs goes through here
+/// (score, diagnostics, compare), so each one can be interrupted the same way.
+pub(crate) fn run_cancellable<T: Send>(
+    py: Python<'_>,
+    total: usize,
+    progress: Option<Py<PyAny>>,
+    work: impl FnOnce(&(dyn Fn() + Sync)) -> PyResult<T> + Send,
+) -> PyResult<T> {
     let done = AtomicUsize::new(0);
     let cancel = AtomicBool::new(false);
     py.detach(|| {
@@ -173,10 +193,7 @@ fn score_cancellable(
                         }
                         done.fetch_add(1, Ordering::Relaxed);
                     };
-                    match &streaming {
-                        Some(s) => score_streaming(inputs, config, s, keys, &on_era),
-                        None => score_eras(inputs, config, only, &on_era),
-                    }
+                    work(&on_era)
                 }));
                 drop(tx);
                 result
@@ -192,7 +209,7 @@ fn score_cancellable(
                 let checked = Python::attach(|py| -> PyResult<()> {
                     if let Some(cb) = &progress {
                         if now != reported {
-                            cb.call1(py, (now, eras))?;
+                            cb.call1(py, (now.min(total), total))?;
                         }
                     }
                     py.check_signals()
@@ -213,7 +230,7 @@ fn score_cancellable(
                 return Err(e);
             }
             match result {
-                Ok(Ok(report)) => report.map_err(engine_err),
+                Ok(Ok(out)) => out,
                 _ => Err(PyRuntimeError::new_err(
                     "erascore: the scoring thread panicked",
                 )),
