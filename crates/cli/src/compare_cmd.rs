@@ -8,7 +8,7 @@ use clap::Args;
 use serde_json::Value;
 
 use erascore_engine::compare::{
-    compare, require_benchmark, scores_bmc, scoring_groups, CompareInputs, CompareReport, EraLoader,
+    compare, era_steps, require_benchmark, scores_bmc, CompareInputs, CompareReport, EraLoader,
 };
 use erascore_engine::inputs::Predictions;
 use erascore_engine::read::compare_configs::compare_request;
@@ -130,8 +130,11 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
         let frame = read_frame_eras(path, Some(&columns), eras)?;
         Predictions::from_frame(frame, Some(&models))
     };
-    let passes = scoring_groups(&configs).len();
-    let bar = progress(data.era_names.len() * passes, "scoring", args.quiet);
+    let bar = progress(
+        era_steps(&configs, data.era_names.len()),
+        "scoring",
+        args.quiet,
+    );
     let inputs = CompareInputs {
         data: &data,
         models: &models,

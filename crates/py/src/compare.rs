@@ -13,7 +13,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use erascore_engine::compare::{
-    compare_report, compare_scores, require_benchmark, scores_bmc, scoring_groups, CompareConfig,
+    compare_report, compare_scores, era_steps, require_benchmark, scores_bmc, CompareConfig,
     CompareInputs, CompareReport, CompareScores,
 };
 use erascore_engine::inputs::Reference;
@@ -127,8 +127,10 @@ fn run_scores(
         target_pow15,
         benchmark,
     };
-    let passes = scoring_groups(&setup.configs).len();
-    let total = eras.map_or(data.era_names.len(), <[String]>::len) * passes;
+    let total = era_steps(
+        &setup.configs,
+        eras.map_or(data.era_names.len(), <[String]>::len),
+    );
     crate::frames::run_cancellable(py, total, progress, |on_era| {
         compare_scores(&inputs, &setup.configs, eras, on_era).map_err(|e| err(e.into()))
     })

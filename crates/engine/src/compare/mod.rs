@@ -32,7 +32,7 @@ pub use crate::meta_model::{MetaModelKind, MetaModelSpec};
 pub use aggregates::{by_payout_change, gini, rank_descending, spearman_finite, top_share};
 pub use config::{require_benchmark, scores_bmc, CompareConfig, FactorSpec, ScoreFormula};
 pub use inputs::{CompareInputs, EraLoader, LoadModels, StakeChange};
-pub use pass::{scoring_groups, Group};
+pub use pass::{era_steps, scoring_groups, Group};
 pub use payouts::{compare_report, compare_report_with_changes};
 pub use results::{CompareReport, ConfigResult, ModelResult, RoundResult};
 pub use scoring::{compare_scores, CompareScores};

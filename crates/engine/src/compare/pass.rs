@@ -93,6 +93,12 @@ pub(super) fn score_group(
     Ok(())
 }
 
+/// How many times a compare run over `eras` eras calls its `on_era` (once per era of each
+/// scoring pass): the total a progress display counts to.
+pub fn era_steps(configs: &[CompareConfig], eras: usize) -> usize {
+    eras * scoring_groups(configs).len()
+}
+
 /// Configurations that share one scoring pass: a target, the meta model (if any of them
 /// needs one) and the configurations' indices. A configuration without MMC joins any pass
 /// over its target, so each model is ranked once per era and target, and again only for
