@@ -21,6 +21,7 @@ pub mod compare;
 pub mod diagnostics;
 mod era_features;
 mod era_scores;
+pub mod evaluator;
 mod input;
 pub mod inputs;
 mod job;
