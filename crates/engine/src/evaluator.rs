@@ -335,13 +335,21 @@ impl Evaluator {
     ) -> Result<ScoreReport, EngineError> {
         let metrics = match metrics {
             Some(m) => {
-                check_metrics(m, self.meta_model, self.benchmark, &self.data)?;
-                if m.contains(&Metric::Fnc) && !self.config.metrics.contains(&Metric::Fnc) {
+                let prepared = |x: &Metric| match x {
+                    Metric::Fnc => self.config.metrics.contains(&Metric::Fnc),
+                    x if x.needs_features() => !self.data.feature_names.is_empty(),
+                    _ => true,
+                };
+                if let Some(x) = m.iter().find(|x| !prepared(x)) {
                     return Err(EngineError::Request(message![
                         Input::Metrics,
-                        ": fnc was not prepared; name it in the evaluator's metrics"
+                        format!(
+                            ": {} was not prepared; name it in the evaluator's metrics",
+                            x.name()
+                        )
                     ]));
                 }
+                check_metrics(m, self.meta_model, self.benchmark, &self.data)?;
                 m
             }
             None => &self.config.metrics,
