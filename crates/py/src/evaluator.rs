@@ -78,10 +78,10 @@ impl PyEvaluator {
 #[pymethods]
 impl PyEvaluator {
     /// Prepares `data` (a path or an object with `__arrow_c_stream__`) with an optional
-    /// meta model and benchmark table. Every argument can be given by position, so that
-    /// pickling can rebuild it.
+    /// meta model and benchmark table (`targets`: default `["target"]`). Every argument can
+    /// be given by position, so that pickling can rebuild it.
     #[new]
-    #[pyo3(signature = (data, meta_model=None, meta_model_column=None, benchmark=None, benchmark_column=None, targets=vec!["target".to_string()], metrics=None, features=None, max_filtered_ratio=0.2, target_pow15=true, cache=0))]
+    #[pyo3(signature = (data, meta_model=None, meta_model_column=None, benchmark=None, benchmark_column=None, targets=None, metrics=None, features=None, max_filtered_ratio=0.2, target_pow15=true, cache=0))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -90,13 +90,14 @@ impl PyEvaluator {
         meta_model_column: Option<String>,
         benchmark: Option<Bound<'_, PyAny>>,
         benchmark_column: Option<String>,
-        targets: Vec<String>,
+        targets: Option<Vec<String>>,
         metrics: Option<Vec<String>>,
         features: Option<Vec<String>>,
         max_filtered_ratio: f64,
         target_pow15: bool,
         cache: u64,
     ) -> PyResult<Self> {
+        let targets = targets.unwrap_or_else(|| vec!["target".to_string()]);
         let args = PyTuple::new(
             py,
             [
