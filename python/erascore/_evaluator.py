@@ -3,7 +3,7 @@ vectors (backtests, hyperparameter sweeps, early stopping in training loops)."""
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import pandas as pd
@@ -22,7 +22,7 @@ from erascore._frames import (
 from erascore.exceptions import ArgumentError, ArgumentTypeError
 
 
-def _columns(predictions: Any, rows: int) -> Tuple[list, list]:
+def _columns(predictions: Any, rows: int) -> Tuple[List[str], List[Any]]:
     """(model names, float64 arrays) of predictions aligned to the data's rows: a 1-d
     array or Series is one model (its name, else ``prediction``); a 2-d array or a
     DataFrame one model per column."""
@@ -149,12 +149,12 @@ class Evaluator:
         return int(self._rs.rows)
 
     @property
-    def metrics(self) -> list:
+    def metrics(self) -> List[str]:
         """The metrics ``score`` computes unless a call names others."""
         return list(self._rs.metrics)
 
     @property
-    def eras(self) -> list:
+    def eras(self) -> List[str]:
         """The eras scored, in era order."""
         return list(self._rs.eras)
 
@@ -172,7 +172,8 @@ class Evaluator:
             names, arrays, _names(metrics, "metrics")
         )
         _warn(warnings)
-        return _score_frame(eras, models, targets, metric_names, values)
+        out: pd.DataFrame = _score_frame(eras, models, targets, metric_names, values)
+        return out
 
     def summary(self, predictions: Any, metrics: Optional[Sequence[str]] = None) -> pd.DataFrame:
         """Statistics over eras of every (model, target, metric) of ``predictions``: the
@@ -181,7 +182,7 @@ class Evaluator:
         names, arrays = _columns(predictions, self.rows)
         columns, warnings = self._rs.summary(names, arrays, _names(metrics, "metrics"))
         _warn(warnings)
-        out = pd.DataFrame(columns)
+        out: pd.DataFrame = pd.DataFrame(columns)
         out["eras"] = out["eras"].astype("int64")
         return out
 
@@ -194,7 +195,7 @@ class Evaluator:
         return self.metric(name, target)
 
 
-def _rebuild(args: tuple, kwargs: dict) -> Evaluator:
+def _rebuild(args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> Evaluator:
     return Evaluator(*args, **kwargs)
 
 

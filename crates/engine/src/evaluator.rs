@@ -20,7 +20,9 @@ use erascore_io::dataset::Dataset;
 use erascore_io::era::era_order;
 use erascore_io::FloatWidth;
 use erascore_kernels::contribution::{contribution, ContributionTarget};
-use erascore_kernels::corr::{corr_of_powered, gaussian_pow, gaussian_rank, numerai_corr, CorrTarget};
+use erascore_kernels::corr::{
+    corr_of_powered, gaussian_pow, gaussian_rank, numerai_corr, CorrTarget,
+};
 use erascore_kernels::exposure::ExposureBasis;
 use erascore_kernels::neutral_scores::{feature_neutral_corr_many, EXPLAINED_RESIDUAL};
 use erascore_kernels::neutralize::Neutralizer;
@@ -98,6 +100,10 @@ struct PreparedEra {
     neutralizers: Vec<(Vec<usize>, Option<Neutralizer>)>,
 }
 
+/// An era's prepared state (`None` when no target has a value there) and the era with the
+/// targets it has no value of, if any.
+type EraPrepared = (Option<PreparedEra>, Option<(String, Vec<String>)>);
+
 /// What an evaluator is asked to prepare.
 #[derive(Debug, Clone)]
 pub struct EvaluatorConfig {
@@ -136,7 +142,12 @@ fn pick(values: &[f64], at: &[usize]) -> Vec<f64> {
     at.iter().map(|&i| values[i]).collect()
 }
 
-fn kernel_error(era: &str, model: &str, target: &str, source: erascore_kernels::KernelError) -> EngineError {
+fn kernel_error(
+    era: &str,
+    model: &str,
+    target: &str,
+    source: erascore_kernels::KernelError,
+) -> EngineError {
     EngineError::Kernel {
         era: era.to_string(),
         model: model.to_string(),
@@ -161,7 +172,12 @@ impl Evaluator {
             score: config,
             cache_bytes,
         } = config;
-        check_metrics(&config.metrics, meta_model.is_some(), benchmark.is_some(), &data)?;
+        check_metrics(
+            &config.metrics,
+            meta_model.is_some(),
+            benchmark.is_some(),
+            &data,
+        )?;
         let target_index = config
             .targets
             .iter()
@@ -201,7 +217,7 @@ impl Evaluator {
         let wants_mmc = metrics.iter().any(Metric::needs_meta_model);
         let wants_bmc = metrics.contains(&Metric::Bmc);
         let wants_fnc = metrics.contains(&Metric::Fnc);
-        let prepared: Vec<(Option<PreparedEra>, Option<(String, Vec<String>)>)> = order
+        let prepared: Vec<EraPrepared> = order
             .par_iter()
             .map(|&e| {
                 prepare_era(
@@ -520,9 +536,7 @@ impl Evaluator {
                         Metric::MmcTopBottom(k) => contribute(t.mmc.as_ref(), Some(k))?,
                         Metric::Bmc => contribute(t.bmc.as_ref(), None)?,
                         Metric::Fnc => fnc.as_ref().map_or(f64::NAN, |f| f[m]),
-                        Metric::FeatureExposureMax => {
-                            exposure.as_ref().map_or(f64::NAN, |e| e[m])
-                        }
+                        Metric::FeatureExposureMax => exposure.as_ref().map_or(f64::NAN, |e| e[m]),
                         _ => f64::NAN,
                     });
                 }
@@ -599,7 +613,7 @@ fn prepare_era(
     (wants_mmc, meta_model, meta_row): (bool, Option<&Reference>, Option<&RowMap>),
     (wants_bmc, benchmark, bench_row): (bool, Option<&Reference>, Option<&RowMap>),
     wants_fnc: bool,
-) -> Result<(Option<PreparedEra>, Option<(String, Vec<String>)>), EngineError> {
+) -> Result<EraPrepared, EngineError> {
     let name = data.era_names[e].as_str();
     let ratio = config.max_filtered_ratio;
     let meta = match (meta_model, meta_row) {
@@ -640,14 +654,21 @@ fn prepare_era(
             });
         }
         let values = pick(&on_rows, &scored);
-        let era_values: Vec<f64> = all_rows.iter().map(|&r| column.values[r as usize]).collect();
+        let era_values: Vec<f64> = all_rows
+            .iter()
+            .map(|&r| column.values[r as usize])
+            .collect();
         let corr = CorrTarget::centred_on(&values, &era_values, precision, config.target_pow15)
             .map_err(|e| kernel_error(name, "-", target_name, e))?;
         let setup = |reference: Option<&Vec<f64>>, label: &str| -> Result<_, EngineError> {
             let Some(refv) = reference else {
                 return Ok(None);
             };
-            let at: Vec<usize> = scored.iter().copied().filter(|&i| !refv[i].is_nan()).collect();
+            let at: Vec<usize> = scored
+                .iter()
+                .copied()
+                .filter(|&i| !refv[i].is_nan())
+                .collect();
             require_overlap(
                 || format!("era '{name}', target '{target_name}': rows with a {label} value"),
                 at.len(),
@@ -693,4 +714,176 @@ fn prepare_era(
         }),
         no_target,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use erascore_io::dataset::TargetColumn;
+    use erascore_io::Strings;
+
+    use super::*;
+    use crate::inputs::Predictions;
+    use crate::job::ScoreInputs;
+    use crate::score::{score, MetaModelSource};
+    use crate::signals::SignalsInputs;
+
+    /// Three eras of 60 rows (ids out of order within each era), 5 int8 features, two
+    /// targets (one f32 with NaN rows), a meta model missing on a few rows.
+    fn fixture() -> (Dataset, Predictions, Reference) {
+        let n = 180;
+        let ids: Vec<String> = (0..n).map(|i| format!("n{:04}", (i * 37) % n)).collect();
+        let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let data = Dataset {
+            path: PathBuf::from("data.parquet"),
+            ids: refs.iter().collect(),
+            eras: (0..n).map(|i| (i / 60) as u32).collect(),
+            era_names: vec!["0002".into(), "0001".into(), "0003".into()],
+            feature_names: (0..5).map(|j| format!("feature_{j}")).collect(),
+            features: (0..5)
+                .map(|j| (0..n).map(|i| ((i * (j + 3) + j) % 5) as i8).collect())
+                .collect(),
+            targets: vec![
+                TargetColumn {
+                    name: "target".into(),
+                    values: (0..n).map(|i| ((i * 11) % 5) as f64 / 4.0).collect(),
+                    width: FloatWidth::F64,
+                },
+                TargetColumn {
+                    name: "target_b".into(),
+                    values: (0..n)
+                        .map(|i| match i % 13 {
+                            0 => f64::NAN,
+                            _ => f64::from(((i * 7) % 5) as f32 / 4.0),
+                        })
+                        .collect(),
+                    width: FloatWidth::F32,
+                },
+            ],
+        };
+        let predictions = Predictions {
+            path: PathBuf::from("preds.csv"),
+            ids: refs.iter().collect::<Strings>(),
+            eras: None,
+            models: vec!["a".into(), "b".into()],
+            values: vec![
+                (0..n)
+                    .map(|i| ((i * 13) % 17) as f64 + data.features[1][i] as f64)
+                    .collect(),
+                (0..n).map(|i| ((i * 29) % 31) as f64 / 7.0).collect(),
+            ],
+        };
+        let meta = Reference {
+            path: PathBuf::from("meta.parquet"),
+            column: "numerai_meta_model".into(),
+            ids: refs.iter().collect(),
+            eras: None,
+            values: (0..n)
+                .map(|i| match i % 29 {
+                    5 => f64::NAN,
+                    _ => ((i * 19) % 23) as f64 / 23.0,
+                })
+                .collect(),
+        };
+        (data, predictions, meta)
+    }
+
+    #[test]
+    fn scores_are_the_bits_of_score() {
+        let (data, preds, meta) = fixture();
+        let metrics = vec![
+            Metric::Corr,
+            Metric::CorrTopBottom(10),
+            Metric::Mmc,
+            Metric::Fnc,
+            Metric::Spearman,
+            Metric::FeatureExposureMax,
+        ];
+        let config = ScoreConfig {
+            metrics: metrics.clone(),
+            targets: vec!["target".into(), "target_b".into()],
+            max_filtered_ratio: 0.2,
+            target_pow15: true,
+        };
+        let inputs = ScoreInputs {
+            data: &data,
+            predictions: &preds,
+            meta_model: Some(MetaModelSource::Column(&meta)),
+            benchmark: None,
+            example: None,
+            signals: SignalsInputs::default(),
+        };
+        let want = score(&inputs, &config, &|| {}).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(want.rows.len(), 3 * 2 * 2);
+        let slices: Vec<&[f64]> = preds.values.iter().map(Vec::as_slice).collect();
+        for cache_bytes in [0, factorization_bytes(56, 5) * 2, u64::MAX / 2] {
+            let ev = Evaluator::new(
+                data.clone(),
+                Some(&meta),
+                None,
+                EvaluatorConfig {
+                    score: config.clone(),
+                    cache_bytes,
+                },
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+            let got = ev
+                .score(&preds.models, &slices, None, &|| {})
+                .unwrap_or_else(|e| panic!("{e}"));
+            let bits = |r: &ScoreReport| -> Vec<(String, String, String, Vec<u64>)> {
+                r.rows
+                    .iter()
+                    .map(|e| {
+                        let v = e.values.iter().map(|v| v.to_bits()).collect();
+                        (e.era.clone(), e.model.clone(), e.target.clone(), v)
+                    })
+                    .collect()
+            };
+            assert_eq!(bits(&got), bits(&want), "cache {cache_bytes}");
+            assert_eq!(got.rows[0].era, "0001");
+            assert!(got
+                .rows
+                .iter()
+                .all(|r| r.values.iter().all(|v| v.is_finite())));
+        }
+    }
+
+    #[test]
+    fn a_prediction_vector_of_another_length_names_the_predictions() {
+        let (data, preds, _) = fixture();
+        let config = ScoreConfig {
+            metrics: vec![Metric::Corr],
+            targets: vec!["target".into()],
+            max_filtered_ratio: 0.2,
+            target_pow15: true,
+        };
+        let ev = Evaluator::new(
+            data,
+            None,
+            None,
+            EvaluatorConfig {
+                score: config,
+                cache_bytes: 0,
+            },
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let short = &preds.values[0][..10];
+        let e = ev.score(&["a".to_string()], &[short], None, &|| {});
+        let message = e.err().map(|e| e.render(&|i| format!("<{i:?}>")));
+        assert_eq!(
+            message.as_deref(),
+            Some(
+                "<Predictions>: model 'a' has 10 values, the data 180 rows (predictions are \
+                 aligned to the data's rows, in order)"
+            )
+        );
+        let e = ev.score(
+            &["a".to_string()],
+            &[&preds.values[0]],
+            Some(&[Metric::Mmc]),
+            &|| {},
+        );
+        assert!(matches!(e, Err(EngineError::Request(_))));
+    }
 }

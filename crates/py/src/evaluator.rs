@@ -179,10 +179,7 @@ impl PyEvaluator {
     /// `(Evaluator, constructor arguments)`: unpickling prepares the data again.
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, Py<PyTuple>)> {
         let py = slf.py();
-        Ok((
-            slf.get_type().into_any(),
-            slf.get().args.clone_ref(py),
-        ))
+        Ok((slf.get_type().into_any(), slf.get().args.clone_ref(py)))
     }
 
     /// Per-era scores of `predictions` (one float64 array per model, aligned to the data's
@@ -241,12 +238,18 @@ impl PyEvaluator {
                 .flat_map(|g| g.metrics.iter().map(move |m| (g, m)))
         };
         let out = PyDict::new(py);
-        out.set_item("model", series().map(|(g, _)| g.model.clone()).collect::<Vec<_>>())?;
+        out.set_item(
+            "model",
+            series().map(|(g, _)| g.model.clone()).collect::<Vec<_>>(),
+        )?;
         out.set_item(
             "target",
             series().map(|(g, _)| g.target.clone()).collect::<Vec<_>>(),
         )?;
-        out.set_item("metric", series().map(|(_, m)| m.name.clone()).collect::<Vec<_>>())?;
+        out.set_item(
+            "metric",
+            series().map(|(_, m)| m.name.clone()).collect::<Vec<_>>(),
+        )?;
         for stat in Stat::ALL {
             let values: Vec<f64> = series()
                 .map(|(_, m)| match stat {
