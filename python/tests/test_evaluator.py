@@ -100,7 +100,7 @@ def test_synthetic_data_with_targets_benchmark_and_a_partial_cache(synth):
     )
     assert len(want) == 8 * 3 * 3 and want["bmc"].notna().all()
     k = 20
-    one_era = 300 * k + 12 * k * k + 24 * k  # the docs' formula for one factorization
+    one_era = 300 * k + 12 * k * k + 32 * k  # the docs' formula for one factorization
     for cache in [0, 3 * one_era, 1 << 30]:
         ev = erascore.Evaluator(
             synth / "data.parquet", synth / "meta_model.parquet", bench, targets=targets,

@@ -47,9 +47,9 @@ pub fn evaluator_metric(metric: &Metric) -> bool {
 
 /// Bytes one cached neutralizer factorization of `rows` rows and `k` features holds: the
 /// era's int8 block (`rows * k`), the Cholesky factor (`8 k^2`), the exact integer Gram
-/// matrix (`4 k^2`) and the per-feature means and sums (`24 k`).
+/// matrix (`4 k^2`) and the per-feature means, sums and kept columns (`32 k`).
 pub fn factorization_bytes(rows: u64, k: u64) -> u64 {
-    rows * k + 12 * k * k + 24 * k
+    rows * k + 12 * k * k + 32 * k
 }
 
 /// Bytes the prepared state of one era of `rows` rows takes besides cached factorizations,
