@@ -14,6 +14,8 @@
 //! run whose predictions cover every data row, so the numbers are bit-identical to
 //! `erascore score` (tested in `python/tests/test_evaluator.py`).
 
+use std::borrow::Cow;
+
 use rayon::prelude::*;
 
 use erascore_io::dataset::Dataset;
@@ -486,7 +488,12 @@ impl Evaluator {
                 None
             };
             for (m, model) in models.iter().enumerate() {
-                let on_target = pick(&values[m], &t.scored);
+                // Every row of the era has a target in the common case: no copy then.
+                let on_target: Cow<'_, [f64]> = if t.scored.len() == values[m].len() {
+                    Cow::Borrowed(&values[m])
+                } else {
+                    Cow::Owned(pick(&values[m], &t.scored))
+                };
                 let gaussian = needs_gaussian.then(|| gaussian_rank(&on_target));
                 let powered = match &gaussian {
                     Some(g) if needs_powered => Some(
