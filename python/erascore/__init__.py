@@ -27,7 +27,7 @@ from erascore._erascore import __version__
 
 __all__ = [
     "score", "diagnostics", "Diagnostics", "payout", "Payout", "compare", "Compare",
-    "neutralize", "Evaluator", "EraMetric", "numerai_tools", "ray", "exceptions",
+    "neutralize", "Evaluator", "EraMetric", "EraScorer", "numerai_tools", "ray", "exceptions",
     "__version__",
 ]
 
@@ -37,7 +37,7 @@ def __getattr__(name: str) -> Any:
         from erascore import _frames
 
         return getattr(_frames, name)
-    if name in ("Evaluator", "EraMetric"):
+    if name in ("Evaluator", "EraMetric", "EraScorer"):
         from erascore import _evaluator
 
         return getattr(_evaluator, name)

@@ -190,9 +190,9 @@ class Evaluator:
         """The per-era mean of ``name`` as a training-loop metric; see :class:`EraMetric`."""
         return EraMetric(self, name, target)
 
-    def scorer(self, name: str = "corr", target: Optional[str] = None) -> "EraMetric":
-        """The same object as :meth:`metric`, named for scikit-learn's ``scoring=``."""
-        return self.metric(name, target)
+    def scorer(self, name: str = "corr", target: Optional[str] = None) -> "EraScorer":
+        """The per-era mean of ``name`` as a scikit-learn scorer; see :class:`EraScorer`."""
+        return EraScorer(self.metric(name, target))
 
 
 def _rebuild(args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> Evaluator:
@@ -204,14 +204,21 @@ class EraMetric:
     predictions of the evaluator's data rows in order: the eval set of a training loop
     must be the evaluator's data, row for row.
 
-    One object serves three libraries; which one calls it is told by its arguments:
+    One object serves both boosting libraries; which one calls it is told by its arguments:
 
     - LightGBM ``feval`` (``lightgbm.train(..., feval=m)``): ``m(preds, dataset)`` returns
       ``(name, value, True)`` (higher is better);
     - XGBoost ``custom_metric`` (``xgboost.train(..., custom_metric=m)``, with
       ``maximize=True`` for early stopping): ``m(preds, dmatrix)`` returns ``(name, value)``;
-    - a scikit-learn scorer (``scoring=m``, or ``m(estimator, X, y)``): the value, from
-      ``estimator.predict(X)``.
+    - LightGBM's scikit-learn API (``LGBMRegressor().fit(..., eval_metric=m)``):
+      ``m(y_true, y_pred)`` returns ``(name, value, True)``;
+
+    For scikit-learn's ``scoring=`` (``scorer(estimator, X, y)``), see :class:`EraScorer`
+    (``evaluator.scorer(name)``).
+
+    (XGBoost's scikit-learn API expects a bare number from ``eval_metric``; pass
+    ``m.value`` wrapped as ``lambda y, p: -m.value(p)``, since it minimizes, or use
+    ``xgboost.train``.)
 
     ``m.value(predictions)`` is the number itself.
     """
@@ -240,21 +247,28 @@ class EraMetric:
         row = summary[summary["target"] == self.target]
         return float(row["mean"].iloc[0])
 
-    def __call__(self, *args: Any) -> Any:
-        if len(args) == 3:  # scikit-learn: (estimator, X, y)
-            estimator, x, _ = args
-            return self.value(estimator.predict(x))
-        if len(args) != 2:
-            raise ArgumentTypeError(
-                "expected (preds, lightgbm.Dataset), (preds, xgboost.DMatrix) or"
-                " (estimator, X, y)"
-            )
-        preds, dataset = args
-        module = type(dataset).__module__.split(".")[0]
-        v = self.value(preds)
-        if module == "xgboost":
-            return self.name, v
-        return self.name, v, True
+    def __call__(self, first: Any, second: Any) -> Any:
+        # Exactly two parameters: LightGBM's scikit-learn API passes as many arguments as
+        # the callable takes.
+        module = type(second).__module__.split(".")[0]
+        if module == "xgboost":  # xgboost.train's custom_metric: (preds, DMatrix)
+            return self.name, self.value(first)
+        if module == "lightgbm":  # lightgbm.train's feval: (preds, Dataset)
+            return self.name, self.value(first), True
+        # LightGBM's scikit-learn API (eval_metric=): (y_true, y_pred).
+        return self.name, self.value(second), True
 
 
-__all__ = ["Evaluator", "EraMetric"]
+class EraScorer:
+    """A scikit-learn scorer (``scoring=``; higher is better): ``scorer(estimator, X, y)`` is
+    the mean over eras of the metric on ``estimator.predict(X)``. ``X`` must be the
+    evaluator's data rows, in order (e.g. the validation fold of a ``PredefinedSplit``)."""
+
+    def __init__(self, metric: EraMetric) -> None:
+        self.metric = metric
+
+    def __call__(self, estimator: Any, x: Any, y: Any = None) -> float:
+        return self.metric.value(estimator.predict(x))
+
+
+__all__ = ["Evaluator", "EraMetric", "EraScorer"]

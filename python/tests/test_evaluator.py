@@ -136,6 +136,8 @@ def test_pickle_and_threads(example):
     assert path_clone.metrics == ["corr", "fnc"]
     rs = pickle.loads(pickle.dumps(ev._rs))  # the extension's class pickles on its own too
     assert rs.rows == 6000
+    cloudpickle = pytest.importorskip("cloudpickle")  # what Ray ships objects with
+    assert_identical(cloudpickle.loads(cloudpickle.dumps(ev)).score(aligned(data, preds)), want)
     frame = aligned(data, preds)
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(lambda _: ev.score(frame), range(8)))
@@ -205,6 +207,23 @@ def test_lightgbm_feval_early_stopping(training):
     preds = booster.predict(valid[features], num_iteration=best)
     assert values[best - 1] == metric.value(preds)
     assert values[best - 1] == pytest.approx(score_mean(valid, preds), abs=1e-12)
+
+
+def test_lightgbm_sklearn_api_eval_metric(training):
+    lgb = pytest.importorskip("lightgbm")
+    train, valid, features = training
+    metric = erascore.Evaluator(valid, metrics=["corr"]).metric("corr")
+    model = lgb.LGBMRegressor(
+        n_estimators=30, num_leaves=7, metric="None", verbose=-1, n_jobs=1, random_state=1
+    )
+    model.fit(
+        train[features], train["target"], eval_X=(valid[features],), eval_y=(valid["target"],),
+        eval_metric=metric, callbacks=[lgb.early_stopping(5, verbose=False)],
+    )
+    values = model.evals_result_["valid_0"]["corr"]
+    best = model.best_iteration_
+    assert values[best - 1] == max(values)
+    assert values[best - 1] == metric.value(model.predict(valid[features], num_iteration=best))
 
 
 def test_xgboost_custom_metric_early_stopping(training):
