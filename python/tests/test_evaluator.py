@@ -164,6 +164,11 @@ def test_errors_name_the_keyword(example):
         erascore.Evaluator(data, metrics=["corr"], cache=-1)
     with pytest.raises(ArgumentError, match=r"max_filtered_ratio= must be in \[0, 1\)"):
         erascore.Evaluator(data, metrics=["corr"], max_filtered_ratio=1.5)
+    # Every era cached and no fexp_max: the features were dropped, so fexp_max is refused.
+    cached = erascore.Evaluator(data, metrics=["corr", "fnc"], cache=1 << 30)
+    assert cached.cached[0] == 12
+    with pytest.raises(ArgumentError, match=r"metrics=: fexp_max was not prepared"):
+        cached.score(aligned(data, preds), metrics=["fexp_max"])
     with pytest.raises(ArgumentError, match=r"target=: 'x' is not one of"):
         ev.metric("corr", target="x")
 

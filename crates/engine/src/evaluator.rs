@@ -306,6 +306,15 @@ impl Evaluator {
         }
         self.cached = chosen.len();
         self.cached_bytes = used;
+        // Every era's block is inside its factorization: the features are read again only
+        // by fexp_max, so without it they need not stay (k bytes a row).
+        let all_cached = self
+            .eras
+            .iter()
+            .all(|e| e.neutralizers.iter().all(|(_, n)| n.is_some()));
+        if all_cached && !self.config.metrics.contains(&Metric::FeatureExposureMax) {
+            self.data.features = Vec::new();
+        }
     }
 
     /// Rows of the data: the length of every prediction vector.
@@ -355,7 +364,7 @@ impl Evaluator {
             Some(m) => {
                 let prepared = |x: &Metric| match x {
                     Metric::Fnc => self.config.metrics.contains(&Metric::Fnc),
-                    x if x.needs_features() => !self.data.feature_names.is_empty(),
+                    x if x.needs_features() => !self.data.features.is_empty(),
                     _ => true,
                 };
                 if let Some(x) = m.iter().find(|x| !prepared(x)) {
