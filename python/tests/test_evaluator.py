@@ -273,3 +273,28 @@ def test_sklearn_scorer_in_a_grid_search(training):
         assert got == scorer(model, valid[features], valid["target"])
         assert got == pytest.approx(score_mean(valid, preds), abs=1e-12)
     assert search.best_score_ == max(search.cv_results_["mean_test_score"])
+
+
+def test_warnings_are_scores(example):
+    """A model constant in an era and an era without target values: the same rows (NaN
+    where score gives NaN) and the same warnings, in the same order."""
+    import warnings
+
+    data, preds, meta = example
+    data = data.copy()
+    data.loc[data["era"] == "0012", "target"] = np.nan
+    preds = preds.copy()
+    first_era = preds["id"].isin(data.loc[data["era"] == "0001", "id"])
+    preds.loc[first_era, "model_0"] = 0.5
+    with warnings.catch_warnings(record=True) as want_w:
+        warnings.simplefilter("always")
+        want = erascore.score(data, preds, meta, metrics=["corr", "mmc", "fnc"], progress=False)
+    ev = erascore.Evaluator(data, meta, metrics=["corr", "mmc", "fnc"])
+    with warnings.catch_warnings(record=True) as got_w:
+        warnings.simplefilter("always")
+        got = ev.score(aligned(data, preds))
+    assert_identical(got, want)
+    assert len(want) == 11 * 3 and np.isnan(want["corr"].iloc[0])
+    assert [str(w.message) for w in got_w] == [str(w.message) for w in want_w]
+    assert any("constant in era '0001'" in str(w.message) for w in got_w)
+    assert any("not scored: 0012" in str(w.message) for w in got_w)

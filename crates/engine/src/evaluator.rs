@@ -417,11 +417,13 @@ impl Evaluator {
             })
             .collect::<Result<_, _>>()?;
         let mut rows = Vec::with_capacity(results.iter().map(|r| r.0.len()).sum());
-        let mut warnings = self.warnings.clone();
+        let mut warnings = Vec::new();
         for (r, w) in results {
             rows.extend(r);
             warnings.extend(w);
         }
+        // In score's order: the eras' notes, then the eras left out.
+        warnings.extend(self.warnings.iter().cloned());
         Ok(ScoreReport {
             metrics: metrics.to_vec(),
             rows,
