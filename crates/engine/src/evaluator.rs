@@ -14,17 +14,13 @@
 //! run whose predictions cover every data row, so the numbers are bit-identical to
 //! `erascore score` (tested in `python/tests/test_evaluator.py`).
 
-use std::borrow::Cow;
-
 use rayon::prelude::*;
 
 use erascore_io::dataset::Dataset;
 use erascore_io::era::era_order;
 use erascore_io::FloatWidth;
-use erascore_kernels::contribution::{contribution, ContributionTarget};
-use erascore_kernels::corr::{
-    corr_of_powered, gaussian_pow, gaussian_rank, numerai_corr, CorrTarget,
-};
+use erascore_kernels::contribution::ContributionTarget;
+use erascore_kernels::corr::{gaussian_rank, CorrTarget};
 use erascore_kernels::exposure::ExposureBasis;
 use erascore_kernels::neutral_scores::{feature_neutral_corr_many, EXPLAINED_RESIDUAL};
 use erascore_kernels::neutralize::Neutralizer;
@@ -37,6 +33,7 @@ use crate::inputs::{require_overlap, DataRows, Reference, RowMap};
 use crate::job::{EraScore, ScoreConfig};
 use crate::message;
 use crate::metrics::Metric;
+use crate::model_ranks::ModelRanks;
 use crate::score::ScoreReport;
 use crate::EngineError;
 
@@ -459,8 +456,6 @@ impl Evaluator {
                 .map(|p| basis.max_correlation(p).map_or(f64::NAN, |(_, c)| c))
                 .collect()
         });
-        let needs_gaussian = metrics.iter().any(Metric::needs_gaussian_rank);
-        let needs_powered = metrics.iter().any(Metric::is_corr);
         let mut built: Vec<Option<Neutralizer>> = Vec::new();
         let mut warned_constant = vec![false; models.len()];
         let mut out = Vec::with_capacity(models.len() * era.targets.len());
@@ -499,20 +494,9 @@ impl Evaluator {
                 None
             };
             for (m, model) in models.iter().enumerate() {
-                // Every row of the era has a target in the common case: no copy then.
-                let on_target: Cow<'_, [f64]> = if t.scored.len() == values[m].len() {
-                    Cow::Borrowed(&values[m])
-                } else {
-                    Cow::Owned(pick(&values[m], &t.scored))
-                };
-                let gaussian = needs_gaussian.then(|| gaussian_rank(&on_target));
-                let powered = match &gaussian {
-                    Some(g) if needs_powered => Some(
-                        gaussian_pow(g).map_err(|e| kernel_error(name, model, target_name, e))?,
-                    ),
-                    _ => None,
-                };
-                let p = &on_target;
+                let ranks = ModelRanks::new(metrics, &values[m], &t.scored, None)
+                    .map_err(|e| kernel_error(name, model, target_name, e))?;
+                let p: &[f64] = &ranks.on_target;
                 if p.iter().all(|&v| v == p[0]) && !warned_constant[m] {
                     warned_constant[m] = true;
                     warnings.push(format!(
@@ -522,26 +506,15 @@ impl Evaluator {
                     ));
                 }
                 let corr = |tb: Option<usize>| {
-                    match &powered {
-                        Some(pw) => corr_of_powered(pw, &t.corr, tb),
-                        None => numerai_corr(p, &t.corr, tb),
-                    }
-                    .map_err(|e| kernel_error(name, model, target_name, e))
-                };
-                let contribute = |setup: Option<&Contribution>, tb: Option<usize>| {
-                    let Some(c) = setup else {
-                        return Ok(f64::NAN);
-                    };
-                    let own;
-                    let g: &[f64] = match &gaussian {
-                        Some(g) if c.at.len() == t.scored.len() => g,
-                        _ => {
-                            own = gaussian_rank(&pick(&values[m], &c.at));
-                            &own
-                        }
-                    };
-                    contribution(g, &c.reference, &c.target, tb)
+                    ranks
+                        .corr(&t.corr, tb)
                         .map_err(|e| kernel_error(name, model, target_name, e))
+                };
+                let contribute = |setup: Option<&Contribution>, tb: Option<usize>| match setup {
+                    None => Ok(f64::NAN),
+                    Some(c) => ranks
+                        .contribution(&c.at, &c.reference, &c.target, tb)
+                        .map_err(|e| kernel_error(name, model, target_name, e)),
                 };
                 let mut row = Vec::with_capacity(metrics.len());
                 for metric in metrics {

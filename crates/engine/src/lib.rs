@@ -27,6 +27,7 @@ pub mod inputs;
 mod job;
 pub mod meta_model;
 pub mod metrics;
+mod model_ranks;
 pub mod neutralize;
 mod prerequisites;
 pub mod read;
