@@ -98,7 +98,7 @@ pub enum AnyMatrix<'py> {
 pub enum Prepared {
     /// Every value an integer in -128..=127: int8, column-major.
     I8(Vec<i8>),
-    /// float64 input that is not int8: the input as it is.
+    /// The input as it is: int8, or float64 values that are not all int8 values.
     Same,
     /// Other input that is not int8, widened to float64, column-major.
     F64(Vec<f64>),
@@ -175,7 +175,11 @@ fn prepare_view<T: Widen>(v: ArrayView2<'_, T>) -> Prepared {
     let (n, k) = v.dim();
     // An empty matrix keeps the path it took before values were checked: int8 columns
     // without rows stay int8, no columns or other dtypes without rows go to f64.
-    if k > 0 && (n > 0 || T::IS_I8) {
+    if k > 0 && T::IS_I8 {
+        // Already what the integer kernels read: no pass, no copy.
+        return Prepared::Same;
+    }
+    if k > 0 && n > 0 {
         if let Some(i8s) = narrow_column_major(v) {
             return Prepared::I8(i8s);
         }
