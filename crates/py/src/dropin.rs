@@ -194,8 +194,8 @@ fn neutralize<'py>(
 /// array of any integer or float dtype): int8 when every value is an integer in -128..=127,
 /// so float or wider integer copies of int8 features take the exact int8 path and give its
 /// numbers bit for bit, without a float64 copy; otherwise float64. An int8 array, and a
-/// float64 one that is not all int8 values, is returned as it is. An infinite or NaN value raises numpy's `LinAlgError`, as
-/// `np.linalg.lstsq` does.
+/// float64 one that is not all int8 values, is returned as it is. An infinite or NaN value
+/// raises numpy's `LinAlgError`, as `np.linalg.lstsq` does.
 #[pyfunction]
 fn neutralizer_matrix<'py>(
     py: Python<'py>,
