@@ -138,3 +138,14 @@ def test_real_valued_features_agree_with_numerai_tools():
     name, value = es.max_feature_correlation(preds["a"], real)
     want_name, want_value = ref.max_feature_correlation(preds["a"], real)
     assert name == want_name and abs(value - want_value) < 1e-9
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_single_nan_anywhere_is_still_numerai_tools_assertion(dtype):
+    preds, feats, target, _ = era()
+    values = feats.astype(dtype)
+    values.iloc[ROWS - 1, FEATURES - 1] = np.nan
+    with pytest.raises(AssertionError, match="Neutralizers contain NaNs"):
+        es.feature_neutral_corr(preds, values, target)
+    with pytest.raises(AssertionError, match="Neutralizers contain NaNs"):
+        es.neutralize(preds, values)

@@ -76,7 +76,8 @@ def _has_nan(obj: Union[pd.Series, pd.DataFrame]) -> bool:
     if values.dtype.kind in "iub":
         return False  # numpy integers and booleans hold no NaN
     if values.dtype.kind == "f":
-        return bool(np.isnan(values).any())
+        # min propagates NaN: one pass, without a mask as large as a feature matrix.
+        return values.size > 0 and bool(np.isnan(values.min()))
     return bool(obj.isna().to_numpy().any())
 
 
