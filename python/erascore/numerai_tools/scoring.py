@@ -69,6 +69,11 @@ def _matrix(df: pd.DataFrame) -> np.ndarray:
     return values
 
 
+def _is_number(s: pd.Series) -> bool:
+    """A real-number dtype numpy reads as is (bool, text and nullable dtypes are not)."""
+    return s.dtype.kind in "iuf" and isinstance(s.dtype, np.dtype)
+
+
 def _has_nan(obj: Union[pd.Series, pd.DataFrame]) -> bool:
     values = obj.to_numpy()
     if values.dtype.kind == "f":
@@ -303,6 +308,9 @@ def gaussian(df: pd.DataFrame) -> pd.DataFrame:
     index must be sorted."""
     _check_sorted(df.index)
     if isinstance(df, pd.Series):
+        if len(df) == 0:
+            # pandas' apply of an empty Series keeps its dtype (float32 stays float32).
+            return df.apply(float)
         return pd.Series(_rs.gaussian(_vec(df)), index=df.index, name=df.name)
     if df.size == 0:
         # pandas' apply decides the shape of an empty result; keep its answer.
@@ -376,6 +384,10 @@ def validate_indices(live_targets: pd.Series, predictions: pd.Series) -> None:
 def correlation(live_targets: pd.Series, predictions: pd.Series) -> float:
     """Pearson correlation of two aligned series (``np.corrcoef``)."""
     validate_indices(live_targets, predictions)
+    if len(live_targets) < 2 or not (_is_number(live_targets) and _is_number(predictions)):
+        # numpy decides what fewer than two rows, or values that are not numbers, give
+        # (NaN, or its error on an empty object array).
+        return cast(float, np.corrcoef(live_targets, predictions)[0, 1])
     return np.float64(_rs.pearson(_vec(live_targets), _vec(predictions)))
 
 
