@@ -625,7 +625,19 @@ def neutralize(
         (df.index == neutralizers.index).all()
     ), "Indices don't match"
     columns = df.columns  # a Series has none: AttributeError, as in numerai-tools
-    out = _rs.neutralize(_cols(df), _matrix(neutralizers), float(proportion))
+    values = _cols(df)
+    if len(df) < 2 or not np.isfinite(values).all():
+        # Cases numpy's lstsq answers its own way: one row (pandas' std is NaN there, not
+        # 0, so the row is solved, not called constant) and infinite values (which
+        # columns come back NaN is up to LAPACK). Constant columns are NaN, as in
+        # numerai-tools, before solving.
+        x = np.hstack([_matrix(neutralizers).astype(np.float64), np.ones((len(df), 1))])
+        values = values.copy()
+        values[:, (df.std() == 0).to_numpy()] = np.nan
+        solved = np.linalg.lstsq(x, values, rcond=1e-6)[0]
+        out = values - proportion * x.dot(solved)
+        return pd.DataFrame(out, index=df.index, columns=columns)
+    out = _rs.neutralize(values, _matrix(neutralizers), float(proportion))
     return pd.DataFrame(out, index=df.index, columns=columns)
 
 
@@ -669,13 +681,18 @@ def neutral_correlation(
 ) -> pd.Series:
     """``corr(center(t), neutralize(g(p), neutralizers))`` per column: no 1.5 powers, on the
     ids all three inputs share."""
-    predictions = _frame(predictions)
-    mean = _target_mean(targets)
-    targets, predictions, neutralizers = filter_sort_index_many(
-        [targets, predictions, neutralizers], max_filtered_index_ratio
+    mean = _target_mean(targets) if _is_number(targets) else np.nan
+    centred, predictions, neutralizers = filter_sort_index_many(
+        [center(targets), predictions, neutralizers], max_filtered_index_ratio
     )
+    if not (isinstance(predictions, pd.DataFrame)
+            and _plain_scoring(predictions, None, centred, top_bottom)
+            and _plain_neutralizers(neutralizers, len(centred))):
+        # Step by step with the drop-in's own functions: numerai-tools' answer or its error.
+        neutral = neutralize(gaussian(tie_kept_rank(predictions)), neutralizers)
+        return neutral.apply(lambda col: pearson_correlation(centred, col, top_bottom))
+    targets = targets.loc[centred.index]
     x = _matrix(neutralizers)
-    _assert_varies(predictions, top_bottom, len(targets))
     scores = _rs.neutral_correlation(
         _cols(predictions),
         x,
