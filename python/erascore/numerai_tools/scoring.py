@@ -542,8 +542,12 @@ def correlation_contribution(
 
 def _plain_neutralizers(neutralizers: pd.DataFrame, n: int) -> bool:
     """Neutralizers the kernels take as numerai-tools' least squares does: one finite
-    number per row for each column, on fewer columns than rows less the intercept."""
-    if len(neutralizers) != n or neutralizers.shape[1] + 1 >= n:
+    number per row for each column. (With as many columns as rows, counting the intercept,
+    the kernels report NaN where numerai-tools correlates rounding noise: docs/python.md,
+    "Deliberate differences".)"""
+    # A residual of one dimension (as many columns as rows less one, counting the
+    # intercept) is scored step by step: the kernels call it explained.
+    if len(neutralizers) != n or neutralizers.shape[1] + 2 == n:
         return False
     if not all(_is_number(neutralizers.iloc[:, j]) for j in range(neutralizers.shape[1])):
         return False
@@ -566,7 +570,7 @@ def _plain_scoring(
         return False
     if len(predictions) != n or (meta_model is not None and len(meta_model) != n):
         return False
-    if top_bottom is not None and top_bottom > 0 and 2 * top_bottom >= n:
+    if top_bottom is not None and top_bottom > 0 and 2 * top_bottom + 2 > n:
         return False
     columns = [predictions.iloc[:, j] for j in range(predictions.shape[1])]
     if meta_model is not None:
@@ -747,8 +751,7 @@ def _plain_feature_neutral(
     predictions: Any, features: pd.DataFrame, targets: pd.Series, top_bottom: Optional[int]
 ) -> bool:
     """feature_neutral_corr's kernel case: a frame of varying, finite numbers on unique
-    sorted ids, the features on the same ids (finite numbers, fewer columns than rows less
-    the intercept), a named target of numbers on unique ids and ``top_bottom`` below half
+    sorted ids, the features on the same ids (finite numbers), a named target of numbers on unique ids and ``top_bottom`` below half
     the scored rows."""
     if not isinstance(predictions, pd.DataFrame) or not isinstance(features, pd.DataFrame):
         return False
