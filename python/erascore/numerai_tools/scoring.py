@@ -803,7 +803,7 @@ def max_feature_correlation(
     # and no features at all give its answer or its error.
     correlations = features.apply(lambda f: pearson_correlation(f, s, top_bottom)).abs()
     best = correlations.idxmax()
-    return str(best), correlations[best]
+    return str(best), correlations[best]  # type: ignore[call-overload]
 
 
 # ---------------------------------------------------------------------------------------
