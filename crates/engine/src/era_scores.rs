@@ -7,10 +7,11 @@
 
 use std::borrow::Cow;
 
+use erascore_io::timings::{self, Lap};
 use erascore_io::FloatWidth;
 use erascore_kernels::contribution::{contribution, ContributionTarget};
 use erascore_kernels::corr::{
-    corr_of_powered, gaussian_pow, gaussian_rank, numerai_corr, CorrTarget,
+    corr_of_powered, gaussian_pow, gaussian_rank, gaussian_rank_pow, numerai_corr, CorrTarget,
 };
 use erascore_kernels::exposure::ExposureBasis;
 use erascore_kernels::meta_model::{meta_model, stake_weight};
@@ -401,14 +402,21 @@ impl<'s> ModelScorer<'s> {
     ) -> Result<Self, EngineError> {
         let metrics = view.metrics();
         let on_target = pick(predictions, &target.scored);
+        let corr = metrics.iter().any(Metric::is_corr);
         // The meta model's ranks are these when the target leaves out no predicted row.
-        let gaussian = match ranks {
-            _ if !metrics.iter().any(Metric::needs_gaussian_rank) => None,
-            Some(r) if target.scored.len() == r.len() => Some(Cow::Borrowed(r)),
-            _ => Some(Cow::Owned(gaussian_rank(&on_target))),
+        let (gaussian, powered) = match ranks {
+            _ if !metrics.iter().any(Metric::needs_gaussian_rank) => (None, None),
+            Some(r) if target.scored.len() == r.len() => (Some(Cow::Borrowed(r)), None),
+            _ if corr => {
+                let (g, p) = gaussian_rank_pow(&on_target)
+                    .map_err(|e| view.kernel_error(model, target.name, e))?;
+                (Some(Cow::Owned(g)), Some(p))
+            }
+            _ => (Some(Cow::Owned(gaussian_rank(&on_target))), None),
         };
-        let powered = match &gaussian {
-            Some(g) if metrics.iter().any(Metric::is_corr) => {
+        let powered = match (&gaussian, powered) {
+            (_, Some(p)) => Some(p),
+            (Some(g), None) if corr => {
                 Some(gaussian_pow(g).map_err(|e| view.kernel_error(model, target.name, e))?)
             }
             _ => None,
@@ -457,6 +465,15 @@ impl<'s> ModelScorer<'s> {
     }
 }
 
+/// The parts of scoring an era that `--timings` reports (each summed over eras and threads).
+const PARTS: [&str; 5] = [
+    "score: era rows, predictions and targets gathered",
+    "score: meta model and benchmark ranked (per era)",
+    "score: fnc, exposure, signals (per era)",
+    "score: ranked, gaussianized, powered (per model)",
+    "score: corr and contributions (per model)",
+];
+
 /// Scores every model of era `era` against every configured target. `rows` are the era's
 /// data rows with a prediction, sorted by id; `all_rows` every data row of the era.
 pub(crate) fn score_era(
@@ -485,7 +502,10 @@ pub(crate) fn score_era(
     if unresolved.iter().all(|&u| u) {
         return Ok((Vec::new(), Vec::new(), no_target));
     }
+    let mut lap = Lap::start();
+    let mut parts = [std::time::Duration::ZERO; PARTS.len()];
     let view = EraView::new(job, era, rows)?;
+    parts[0] += lap.lap();
     let preds = job.inputs.predictions;
     let config = job.config;
     let metrics = view.metrics();
@@ -511,6 +531,7 @@ pub(crate) fn score_era(
         view.all_rows,
         &mut warnings,
     )?;
+    parts[2] += lap.lap();
 
     let mut neutralizers = NeutralizerCache::new();
     let mut warned_constant = vec![false; preds.models.len()];
@@ -520,6 +541,7 @@ pub(crate) fn score_era(
             continue;
         }
         let target = view.target(t_pos)?;
+        parts[0] += lap.lap();
         let mmc = if metrics.iter().any(Metric::needs_meta_model) {
             contribution_setup(&view, &target, view.meta_model.as_ref(), "meta model")?
         } else {
@@ -530,6 +552,7 @@ pub(crate) fn score_era(
         } else {
             None
         };
+        parts[1] += lap.lap();
         let fnc = fnc(&view, &target, features, &mut neutralizers, &mut warnings)?;
         let signals = signals_for_target(&view, &target, &mut signals, mmc.as_ref())?;
         let family = TargetScores {
@@ -539,9 +562,11 @@ pub(crate) fn score_era(
             fnc,
             signals,
         };
+        parts[2] += lap.lap();
         for (m, model) in preds.models.iter().enumerate() {
             let ranks = view.ranks.get(m).map(Vec::as_slice);
             let scorer = ModelScorer::new(&view, &family.target, model, &view.models[m], ranks)?;
+            parts[3] += lap.lap();
             let p = &scorer.on_target;
             if p.iter().all(|&v| v == p[0]) && !warned_constant[m] {
                 warned_constant[m] = true;
@@ -588,6 +613,12 @@ pub(crate) fn score_era(
                 target: t.name.to_string(),
                 values,
             });
+            parts[4] += lap.lap();
+        }
+    }
+    if timings::enabled() {
+        for (name, d) in PARTS.iter().zip(parts) {
+            timings::add(name, d);
         }
     }
     Ok((out, warnings, no_target))
