@@ -406,7 +406,9 @@ fn read_parquet(
         }
         groups
             .iter()
-            .map(|&g| usize::try_from(footer.row_group(g).column(i).uncompressed_size()).unwrap_or(0))
+            .map(|&g| {
+                usize::try_from(footer.row_group(g).column(i).uncompressed_size()).unwrap_or(0)
+            })
             .fold(0usize, usize::saturating_add)
             // Only a hint, and the footer is user input: never reserve far beyond the file.
             .min(file_len.saturating_mul(16))
@@ -443,15 +445,14 @@ fn read_parquet(
                 sorted[block.clone()].iter().copied(),
             );
             let file = File::open(path).map_err(|e| IoError::file(path, e))?;
-            let reader =
-                ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata.clone())
-                    .with_projection(mask)
-                    .with_row_groups(groups.clone())
-                    // Batches small enough that the reader's buffers are reused from one to
-                    // the next rather than grown (fresh pages), and no larger than the rows.
-                    .with_batch_size(rows.clamp(1, BATCH_ROWS))
-                    .build()
-                    .map_err(|e| IoError::parquet(path, e))?;
+            let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata.clone())
+                .with_projection(mask)
+                .with_row_groups(groups.clone())
+                // Batches small enough that the reader's buffers are reused from one to
+                // the next rather than grown (fresh pages), and no larger than the rows.
+                .with_batch_size(rows.clamp(1, BATCH_ROWS))
+                .build()
+                .map_err(|e| IoError::parquet(path, e))?;
             let mut first_row = 0;
             for batch in crate::parquet_guard::batches(path, reader) {
                 let batch = batch?;
