@@ -24,6 +24,7 @@ pub mod output;
 mod parquet_guard;
 pub mod stream;
 mod strings;
+pub mod timings;
 
 pub use erascore_labels::era;
 pub use strings::Strings;

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use arrow_array::ArrayRef;
 use bytes::{Buf, Bytes};
 use parquet::arrow::arrow_reader::{
-    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection,
+    ArrowReaderMetadata, ParquetRecordBatchReaderBuilder, RowSelection,
 };
 use parquet::arrow::ProjectionMask;
 use parquet::errors::ParquetError;
@@ -227,11 +227,8 @@ pub fn open_dataset(
     request: &DatasetRequest,
     window: &EraWindow,
 ) -> Result<StreamingDataset, IoError> {
-    let file = File::open(path).map_err(|e| IoError::file(path, e))?;
-    let file_len = file.metadata().map_err(|e| IoError::file(path, e))?.len();
-    let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::default())
-        .map_err(|e| IoError::parquet(path, e))?;
-    crate::parquet_guard::check_column_chunks(path, metadata.metadata(), file_len)?;
+    let mut lap = crate::timings::Lap::start();
+    let metadata = crate::dataset::read_footer(path)?;
     // Checks every requested column before reading any.
     let (feature_names, wanted) = plan_columns(path, metadata.schema(), request)?;
     let group_rows = row_group_rows(path, metadata.metadata())?;
@@ -255,7 +252,9 @@ pub fn open_dataset(
             (groups, Some(eras))
         }
     };
-    let mut data = read_row_groups(path, &skeleton, Some(&groups), None).map_err(corrupt)?;
+    crate::timings::add("read: data footer and plan", lap.lap());
+    let mut data =
+        read_row_groups(path, &skeleton, Some(&groups), None, Some(&metadata)).map_err(corrupt)?;
     let mut file_rows: Option<Vec<u32>> = None;
     if groups.len() != group_rows.len() || selected.is_some() {
         let mut rows: Vec<u32> = Vec::with_capacity(data.rows());
@@ -276,6 +275,7 @@ pub fn open_dataset(
     }
     let layout = Layout::of(&data.eras);
     data.feature_names = feature_names.clone();
+    crate::timings::add("read: data ids, eras, targets", lap.lap());
     Ok(StreamingDataset {
         data,
         layout,
