@@ -21,7 +21,6 @@ pub mod compare;
 pub mod diagnostics;
 mod era_features;
 mod era_scores;
-mod input;
 pub mod inputs;
 mod job;
 pub mod meta_model;
@@ -36,6 +35,10 @@ pub mod stats;
 pub mod wide;
 
 use std::path::PathBuf;
+
+// The vocabulary of inputs errors name, shared with the readers and the payout rules.
+use erascore_input as input;
+pub(crate) use erascore_input::message;
 
 use erascore_io::IoError;
 use erascore_kernels::KernelError;
@@ -154,6 +157,7 @@ impl EngineError {
     pub fn render(&self, name: &dyn Fn(Input) -> String) -> String {
         match self {
             EngineError::Request(m) => m.render(name),
+            EngineError::Io(e) => e.render(name),
             EngineError::TooLittleOverlap {
                 what,
                 overlapping,
@@ -173,6 +177,7 @@ impl EngineError {
     pub fn input(&self) -> Option<Input> {
         match self {
             EngineError::Request(m) => m.input(),
+            EngineError::Io(IoError::Input { message, .. }) => message.input(),
             EngineError::TooLittleOverlap { .. } => Some(Input::MaxFilteredRatio),
             _ => None,
         }

@@ -13,12 +13,16 @@ use pyo3::types::PyDict;
 use erascore_payout::series::group_by_model;
 use erascore_payout::simulate::check_stake;
 use erascore_payout::{
-    run_model, ModelRun, NanPolicy, PayoutFactor, Preset, Rule, RuleOverrides, RunRequest, Summary,
-    TrajectoryTable, TRAJECTORY_COLUMNS,
+    run_model, ModelRun, NanPolicy, PayoutError, PayoutFactor, Preset, Rule, RuleOverrides,
+    RunRequest, Summary, TrajectoryTable, TRAJECTORY_COLUMNS,
 };
 
-fn err(e: impl std::fmt::Display) -> PyErr {
-    PyValueError::new_err(e.to_string())
+use crate::errors::{error, keyword, Kind};
+
+/// A payout error raised before the run (the rule, its overrides, the factor, a stake),
+/// its inputs named by keyword.
+fn err(e: PayoutError) -> PyErr {
+    error(Kind::Argument, e.render(&keyword))
 }
 
 /// The rule's default score columns: `(first, second)`, e.g. `("corr", "mmc")`.
@@ -131,7 +135,7 @@ fn payout_series<'py>(
                     .get(&m.model)
                     .ok_or_else(|| format!("model '{}' has scores but no stake", m.model))?;
                 run_model(&request, m, stake0, &|_| false)
-                    .map_err(|e| format!("model '{}': {e}", m.model))
+                    .map_err(|e| format!("model '{}': {}", m.model, e.render(&keyword)))
             })
             .collect()
     });
