@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 
 use numpy::{PyArray1, PyReadonlyArray1};
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -75,15 +74,17 @@ fn payout_series<'py>(
         "zero" => NanPolicy::Zero,
         "error" => NanPolicy::Error,
         other => {
-            return Err(PyValueError::new_err(format!(
-                "nan must be 'skip', 'zero' or 'error', got '{other}'"
-            )))
+            return Err(error(
+                Kind::Argument,
+                format!("nan= must be 'skip', 'zero' or 'error', got '{other}'"),
+            ))
         }
     };
     let factor = match (payout_factor, total_at_risk) {
         (Some(_), Some(_)) => {
-            return Err(PyValueError::new_err(
-                "give payout_factor or total_at_risk, not both",
+            return Err(error(
+                Kind::Argument,
+                "give payout_factor= or total_at_risk=, not both",
             ))
         }
         (Some(f), None) => PayoutFactor::constant(f).map_err(err)?,
@@ -96,16 +97,14 @@ fn payout_series<'py>(
     for (model, &stake) in &stakes {
         check_stake(Some(model), stake).map_err(err)?;
     }
-    // A score the rule weighs must be there; one it does not weigh need not exist.
-    for (uses, given, column) in [
-        (rule.uses_corr(), corr.is_some(), corr_col),
-        (rule.uses_mmc(), mmc.is_some(), mmc_col),
-    ] {
-        if uses && !given {
-            return Err(PyValueError::new_err(format!(
-                "the scores have no '{column}' column, which the rule weighs"
-            )));
-        }
+    // A score the rule weighs must be there; one it does not weigh need not exist. A missing
+    // second score is the payout crate's to refuse (`MissingScoreColumn`, per-round
+    // multipliers included), naming mmc_col= and mmc_multiplier=.
+    if rule.uses_corr() && corr.is_none() {
+        return Err(error(
+            Kind::Argument,
+            format!("the scores have no '{corr_col}' column, which the rule weighs"),
+        ));
     }
     let corr = match corr {
         Some(c) => c.as_slice()?.to_vec(),
@@ -139,7 +138,7 @@ fn payout_series<'py>(
             })
             .collect()
     });
-    let runs = runs.map_err(PyValueError::new_err)?;
+    let runs = runs.map_err(|e| error(Kind::Data, e))?;
 
     let table = TrajectoryTable::new(&runs);
     let trajectory = PyDict::new(py);
