@@ -752,7 +752,9 @@ def compare(
     Arguments:
         data: the data parquet (id, era, the configurations' targets; features for fnc).
         predictions: predictions parquet/CSV, one column per model (and an era column).
-        stakes: stakes file (model, stake; CSV or parquet); every model needs one.
+        stakes: stakes file (CSV or parquet): model, stake (starting stakes), or round,
+            model, stake (each row sets the model's stake at the start of that round), read
+            as ``erascore compare --stakes`` reads it; every model needs one.
         configs: the TOML file of ``[[config]]`` tables, or the same tables as a list of
             dicts (``[{"name": "2024", "rule": "2024"}, {"name": "b", "score": "corr"}]``).
         max_filtered_ratio, target_pow15: as in :func:`erascore.score`.
@@ -761,8 +763,8 @@ def compare(
             compare.json, report.html), written whole or not at all.
         benchmark, benchmark_col: the benchmark file (id, an optional era, the column
             ``benchmark_col``) for configurations whose score uses ``bmc`` (the CLI's
-            ``--benchmark``/``--benchmark-column``; here, as in :func:`erascore.score`, the
-            column must be named).
+            ``--benchmark``/``--benchmark-column``; default column: ``benchmark``, or the
+            file's only numeric column).
         progress: show progress per era of each scoring pass (tqdm when installed);
             default: on a terminal or notebook. Ctrl-C stops the run after the eras in
             flight, raises KeyboardInterrupt and writes nothing.

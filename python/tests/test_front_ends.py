@@ -330,3 +330,67 @@ def test_a_missing_second_score_names_its_keywords():
     with pytest.raises(DataError, match=r"no 'mmc' column \(name it with mmc_col=, or set "
                                         r"mmc_multiplier= to 0\)"):
         erascore.payout(scores, stake=1.0, rule="custom", corr_multiplier=1.0, mmc_multiplier=1.0)
+
+
+# compare: one engine request (`erascore_engine::compare::CompareRequest`) that the CLI and
+# Python translate into. (case, what differs from a plain run, exit code of the CLI or 0, a
+# fragment of the message in Python's words)
+COMPARE_RULES = '[[config]]\nname = "y2024"\nrule = "2024"\n\n[[config]]\nname = "c"\nscore = "corr"\n'
+COMPARE_CASES = [
+    ("the default run", {}, 0, None),
+    ("stakes that change by round", {"schedule": True}, 0, None),
+    ("max_filtered_ratio out of range", {"max_filtered_ratio": 1.5}, 2,
+     "max_filtered_ratio= must be in [0, 1), got 1.5"),
+    ("bmc without a benchmark", {"rules": '[[config]]\nname = "b"\nscore = "corr + bmc"\n'}, 2,
+     "configuration 'b': its score uses bmc, which needs benchmark="),
+    ("an unknown rule", {"rules": '[[config]]\nname = "x"\nrule = "nope"\n'}, 2,
+     "unknown payout rule 'nope'"),
+]
+
+
+@pytest.fixture(scope="module")
+def tournament(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("compare_front_ends") / "archive"
+    subprocess.run(
+        [str(cli_binary()), "synth", "--population", "tournament", "--models", "6", "--eras", "5",
+         "--rows", "100", "--features", "4", "--seed", "5", "--out", str(out), "--quiet"],
+        check=True, capture_output=True,
+    )
+    eras = sorted(pd.read_parquet(out / "data.parquet", columns=["era"])["era"].unique())
+    models = [c for c in pd.read_parquet(out / "predictions.parquet").columns
+              if c not in ("id", "era")]
+    rows = [(eras[0], m, 1.0 + i) for i, m in enumerate(models)] + [(eras[2], models[0], 10.0)]
+    pd.DataFrame(rows, columns=["round", "model", "stake"]).to_csv(out / "schedule.csv", index=False)
+    return out
+
+
+@pytest.mark.parametrize("case, given, code, fragment", COMPARE_CASES,
+                         ids=[c[0] for c in COMPARE_CASES])
+def test_compare_decides_alike(tournament, tmp_path, case, given, code, fragment):
+    rules = tmp_path / "rules.toml"
+    rules.write_text(given.get("rules", COMPARE_RULES))
+    stakes = tournament / ("schedule.csv" if given.get("schedule") else "stakes.csv")
+    ratio = given.get("max_filtered_ratio", 0.2)
+    run = subprocess.run(
+        [str(cli_binary()), "compare", "--data", str(tournament / "data.parquet"),
+         "--predictions", str(tournament / "predictions.parquet"), "--stakes", str(stakes),
+         "--configs", str(rules), "--max-filtered-ratio", str(ratio),
+         "--out", str(tmp_path / "cli"), "--quiet"],
+        capture_output=True, text=True,
+    )
+    assert run.returncode == code, run.stderr
+    call = lambda: erascore.compare(  # noqa: E731
+        tournament / "data.parquet", tournament / "predictions.parquet", stakes, rules,
+        max_filtered_ratio=ratio, out=tmp_path / "py", progress=False)
+    if code == 0:
+        call()
+        for name in ["compare.json", "per_model.parquet", "per_round.parquet"]:
+            assert (tmp_path / "py" / name).read_bytes() == (tmp_path / "cli" / name).read_bytes(), name
+        return
+    cli = _in_python_words(run.stderr.strip().splitlines()[-1].removeprefix("error: "))
+    with pytest.raises(ArgumentError) as e:
+        call()
+    assert fragment in cli, cli
+    assert fragment in str(e.value), str(e.value)
+    assert "--" not in str(e.value)
+    assert not (tmp_path / "py").exists()

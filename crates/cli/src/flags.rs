@@ -63,6 +63,7 @@ pub fn flag(input: Input) -> String {
         Input::Bootstrap => "--bootstrap",
         Input::MaxChurn => "--max-churn",
         Input::MaxTurnover => "--max-turnover",
+        Input::Configs => "--configs",
     }
     .to_string()
 }

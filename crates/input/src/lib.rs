@@ -83,6 +83,8 @@ pub enum Input {
     MaxChurn,
     /// The Signals stake limit on turnover.
     MaxTurnover,
+    /// Compare's configurations.
+    Configs,
 }
 
 impl Input {
@@ -120,6 +122,7 @@ impl Input {
             Input::Bootstrap => "the bootstrap trajectories",
             Input::MaxChurn => "the churn limit",
             Input::MaxTurnover => "the turnover limit",
+            Input::Configs => "the configurations",
         }
     }
 }

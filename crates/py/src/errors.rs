@@ -85,6 +85,7 @@ pub(crate) fn keyword(input: Input) -> String {
         Input::Bootstrap => "bootstrap=",
         Input::MaxChurn => "max_churn=",
         Input::MaxTurnover => "max_turnover=",
+        Input::Configs => "configs=",
     }
     .to_string()
 }
