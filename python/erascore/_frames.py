@@ -200,8 +200,7 @@ def score(
 
     The GIL is released while Rust works; Ctrl-C stops the run after the eras in flight.
     """
-    if layout not in ("long", "wide"):
-        raise ArgumentError(f"layout=: expected 'long' or 'wide', got {layout!r}")
+    _check_layout(layout)
     targets, models, features, previous, stake_list, max_filtered_ratio = _common_args(
         targets, models, features, previous, stakes, max_filtered_ratio
     )
@@ -247,6 +246,12 @@ def score(
     if layout == "wide":
         return _wide_frame(eras, model_names, target_names, metric_names, values)
     return _score_frame(eras, model_names, target_names, metric_names, values)
+
+
+def _check_layout(layout: str) -> None:
+    """The layouts of a score frame (``erascore score --layout``)."""
+    if layout not in ("long", "wide"):
+        raise ArgumentError(f"layout=: expected 'long' or 'wide', got {layout!r}")
 
 
 def _wide_frame(eras: Any, models: Any, targets: Any, metric_names: Any, values: Any) -> pd.DataFrame:
