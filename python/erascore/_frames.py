@@ -200,8 +200,7 @@ def score(
 
     The GIL is released while Rust works; Ctrl-C stops the run after the eras in flight.
     """
-    if layout not in ("long", "wide"):
-        raise ArgumentError(f"layout=: expected 'long' or 'wide', got {layout!r}")
+    _check_layout(layout)
     targets, models, features, previous, stake_list, max_filtered_ratio = _common_args(
         targets, models, features, previous, stakes, max_filtered_ratio
     )
@@ -247,6 +246,12 @@ def score(
     if layout == "wide":
         return _wide_frame(eras, model_names, target_names, metric_names, values)
     return _score_frame(eras, model_names, target_names, metric_names, values)
+
+
+def _check_layout(layout: str) -> None:
+    """The layouts of a score frame (``erascore score --layout``)."""
+    if layout not in ("long", "wide"):
+        raise ArgumentError(f"layout=: expected 'long' or 'wide', got {layout!r}")
 
 
 def _wide_frame(eras: Any, models: Any, targets: Any, metric_names: Any, values: Any) -> pd.DataFrame:
@@ -753,7 +758,9 @@ def compare(
     Arguments:
         data: the data parquet (id, era, the configurations' targets; features for fnc).
         predictions: predictions parquet/CSV, one column per model (and an era column).
-        stakes: stakes file (model, stake; CSV or parquet); every model needs one.
+        stakes: stakes file (CSV or parquet): model, stake (starting stakes), or round,
+            model, stake (each row sets the model's stake at the start of that round), read
+            as ``erascore compare --stakes`` reads it; every model needs one.
         configs: the TOML file of ``[[config]]`` tables, or the same tables as a list of
             dicts (``[{"name": "2024", "rule": "2024"}, {"name": "b", "score": "corr"}]``).
         max_filtered_ratio, target_pow15: as in :func:`erascore.score`.
@@ -762,8 +769,8 @@ def compare(
             compare.json, report.html), written whole or not at all.
         benchmark, benchmark_col: the benchmark file (id, an optional era, the column
             ``benchmark_col``) for configurations whose score uses ``bmc`` (the CLI's
-            ``--benchmark``/``--benchmark-column``; here, as in :func:`erascore.score`, the
-            column must be named).
+            ``--benchmark``/``--benchmark-column``; default column: ``benchmark``, or the
+            file's only numeric column).
         progress: show progress per era of each scoring pass (tqdm when installed);
             default: on a terminal or notebook. Ctrl-C stops the run after the eras in
             flight, raises KeyboardInterrupt and writes nothing.

@@ -414,13 +414,17 @@ fn era_batches(
         let rows = era_all[e].len() as u64;
         let need = rows * k + era_working_bytes(rows, k);
         if need > budget {
-            return Err(EngineError::Config(format!(
-                "era '{}' alone needs about {} ({rows} rows x {k} features) to score, more \
-                 than the memory budget of {} (--memory-budget)",
-                data.era_names[e],
-                size(need),
-                size(budget)
-            )));
+            return Err(EngineError::Request(message![
+                format!(
+                    "era '{}' alone needs about {} ({rows} rows x {k} features) to score, more \
+                     than the memory budget of {} (",
+                    data.era_names[e],
+                    size(need),
+                    size(budget)
+                ),
+                Input::MemoryBudget,
+                ")"
+            ]));
         }
         let fits =
             |decoded: u64, working: u64| BATCHES_IN_FLIGHT * decoded + threads * working <= budget;

@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use arrow_array::ArrayRef;
 use bytes::{Buf, Bytes};
+use erascore_input::{message, Input};
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ParquetRecordBatchReaderBuilder, RowSelection,
 };
@@ -33,7 +34,7 @@ use crate::era::{era_number, era_order};
 use crate::strings::Strings;
 use crate::IoError;
 
-/// Which eras to score: `--eras`.
+/// Which eras to score ([`Input::Eras`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum EraWindow {
     /// Every era of the file.
@@ -140,19 +141,27 @@ impl EraWindow {
             }
             EraWindow::List(list) => {
                 if let Some(missing) = list.iter().find(|e| !eras.contains(e)) {
-                    return Err(IoError::invalid(
-                        path,
-                        format!("era '{missing}' (from --eras) is not in the file"),
-                    ));
+                    return Err(IoError::Input {
+                        path: path.to_path_buf(),
+                        message: message![
+                            format!("era '{missing}' (from "),
+                            Input::Eras,
+                            ") is not in the file"
+                        ],
+                    });
                 }
                 list.clone()
             }
         };
         if kept.is_empty() {
-            return Err(IoError::invalid(
-                path,
-                format!("no era of the file is in the window --eras {self}"),
-            ));
+            return Err(IoError::Input {
+                path: path.to_path_buf(),
+                message: message![
+                    "no era of the file is in the window ",
+                    Input::Eras,
+                    format!(" {self}")
+                ],
+            });
         }
         Ok(kept)
     }

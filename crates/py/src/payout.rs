@@ -6,19 +6,22 @@
 use std::collections::HashMap;
 
 use numpy::{PyArray1, PyReadonlyArray1};
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use erascore_payout::series::group_by_model;
 use erascore_payout::simulate::check_stake;
 use erascore_payout::{
-    run_model, ModelRun, NanPolicy, PayoutFactor, Preset, Rule, RuleOverrides, RunRequest, Summary,
-    TrajectoryTable, TRAJECTORY_COLUMNS,
+    run_model, ModelRun, NanPolicy, PayoutError, PayoutFactor, Preset, Rule, RuleOverrides,
+    RunRequest, Summary, TrajectoryTable, TRAJECTORY_COLUMNS,
 };
 
-fn err(e: impl std::fmt::Display) -> PyErr {
-    PyValueError::new_err(e.to_string())
+use crate::errors::{error, keyword, Kind};
+
+/// A payout error raised before the run (the rule, its overrides, the factor, a stake),
+/// its inputs named by keyword.
+fn err(e: PayoutError) -> PyErr {
+    error(Kind::Argument, e.render(&keyword))
 }
 
 /// The rule's default score columns: `(first, second)`, e.g. `("corr", "mmc")`.
@@ -71,15 +74,17 @@ fn payout_series<'py>(
         "zero" => NanPolicy::Zero,
         "error" => NanPolicy::Error,
         other => {
-            return Err(PyValueError::new_err(format!(
-                "nan must be 'skip', 'zero' or 'error', got '{other}'"
-            )))
+            return Err(error(
+                Kind::Argument,
+                format!("nan= must be 'skip', 'zero' or 'error', got '{other}'"),
+            ))
         }
     };
     let factor = match (payout_factor, total_at_risk) {
         (Some(_), Some(_)) => {
-            return Err(PyValueError::new_err(
-                "give payout_factor or total_at_risk, not both",
+            return Err(error(
+                Kind::Argument,
+                "give payout_factor= or total_at_risk=, not both",
             ))
         }
         (Some(f), None) => PayoutFactor::constant(f).map_err(err)?,
@@ -92,16 +97,14 @@ fn payout_series<'py>(
     for (model, &stake) in &stakes {
         check_stake(Some(model), stake).map_err(err)?;
     }
-    // A score the rule weighs must be there; one it does not weigh need not exist.
-    for (uses, given, column) in [
-        (rule.uses_corr(), corr.is_some(), corr_col),
-        (rule.uses_mmc(), mmc.is_some(), mmc_col),
-    ] {
-        if uses && !given {
-            return Err(PyValueError::new_err(format!(
-                "the scores have no '{column}' column, which the rule weighs"
-            )));
-        }
+    // A score the rule weighs must be there; one it does not weigh need not exist. A missing
+    // second score is the payout crate's to refuse (`MissingScoreColumn`, per-round
+    // multipliers included), naming mmc_col= and mmc_multiplier=.
+    if rule.uses_corr() && corr.is_none() {
+        return Err(error(
+            Kind::Argument,
+            format!("the scores have no '{corr_col}' column, which the rule weighs"),
+        ));
     }
     let corr = match corr {
         Some(c) => c.as_slice()?.to_vec(),
@@ -131,11 +134,11 @@ fn payout_series<'py>(
                     .get(&m.model)
                     .ok_or_else(|| format!("model '{}' has scores but no stake", m.model))?;
                 run_model(&request, m, stake0, &|_| false)
-                    .map_err(|e| format!("model '{}': {e}", m.model))
+                    .map_err(|e| format!("model '{}': {}", m.model, e.render(&keyword)))
             })
             .collect()
     });
-    let runs = runs.map_err(PyValueError::new_err)?;
+    let runs = runs.map_err(|e| error(Kind::Data, e))?;
 
     let table = TrajectoryTable::new(&runs);
     let trajectory = PyDict::new(py);
