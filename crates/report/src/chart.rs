@@ -381,17 +381,42 @@ pub fn png(path: &Path, groups: &[ModelTarget]) -> anyhow::Result<()> {
     let (w, h) = CUMULATIVE_SIZE;
     let charts = png_panels(groups);
     let panels = charts.len().max(1);
-    let root = BitMapBackend::new(path, (w, h * panels as u32)).into_drawing_area();
-    let draw = || -> Result<(), String> {
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
+    write_png(path, (w, h * panels as u32), |root| {
+        root.fill(&WHITE)?;
         for (area, c) in root.split_evenly((panels, 1)).iter().zip(&charts) {
-            draw_cumulative(area, c, text).map_err(|e| e.to_string())?;
+            draw_cumulative(area, c, text)?;
         }
-        root.present().map_err(|e| e.to_string())
-    };
-    draw()
-        .map_err(anyhow::Error::msg)
-        .with_context(|| format!("cannot draw {}", path.display()))
+        Ok(())
+    })
+    .map_err(anyhow::Error::msg)
+    .with_context(|| format!("cannot draw {}", path.display()))
+}
+
+/// Draws on an RGB pixel buffer of `size` and writes it to `path` as a PNG. The PNG is
+/// encoded here with the `png` crate rather than by plotters' encoder, which would build
+/// the `image` crate and its JPEG decoder, a good share of a cold build, for this one format.
+fn write_png(
+    path: &Path,
+    size: (u32, u32),
+    draw: impl for<'a> FnOnce(&DrawingArea<BitMapBackend<'a>, Shift>) -> DrawResult<BitMapBackend<'a>>,
+) -> Result<(), String> {
+    let mut pixels = vec![0u8; size.0 as usize * size.1 as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, size).into_drawing_area();
+        draw(&root)
+            .and_then(|()| root.present())
+            .map_err(|e| e.to_string())?;
+    }
+    let mut bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut bytes, size.0, size.1);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
+    writer
+        .write_image_data(&pixels)
+        .and_then(|()| writer.finish())
+        .map_err(|e| e.to_string())?;
+    std::fs::write(path, bytes).map_err(|e| e.to_string())
 }
 
 /// What to draw. Points are stakes after each resolution (`S0` first), as in
@@ -438,12 +463,7 @@ pub fn format_of(path: &Path) -> anyhow::Result<ChartFormat> {
 pub fn fan_chart(path: &Path, chart: &FanChart<'_>) -> anyhow::Result<()> {
     let text = fonts_available();
     let drawn = match format_of(path)? {
-        ChartFormat::Png => {
-            let root = BitMapBackend::new(path, FAN_SIZE).into_drawing_area();
-            draw_fan(&root, chart, text)
-                .and_then(|()| root.present())
-                .map_err(|e| e.to_string())
-        }
+        ChartFormat::Png => write_png(path, FAN_SIZE, |root| draw_fan(root, chart, text)),
         ChartFormat::Svg => {
             let root = SVGBackend::new(path, FAN_SIZE).into_drawing_area();
             draw_fan(&root, chart, text)
@@ -730,7 +750,18 @@ pub(crate) mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let p = dir.path().join("s.png");
         png(&p, &[group(), group()]).expect("png drawn");
-        assert!(std::fs::read(&p).expect("png read").starts_with(b"\x89PNG"));
+        let bytes = std::fs::read(&p).expect("png read");
+        assert!(bytes.starts_with(b"\x89PNG"));
+        // Decoded: one panel per overlay (CORR, MMC, FNC, payout) and per group, in RGB.
+        let mut reader = ::png::Decoder::new(std::io::Cursor::new(bytes))
+            .read_info()
+            .expect("png decodes");
+        let info = reader.info();
+        assert_eq!((info.width, info.height), (1000, 6 * CUMULATIVE_SIZE.1));
+        assert_eq!(info.color_type, ::png::ColorType::Rgb);
+        let mut pixels = vec![0; reader.output_buffer_size()];
+        reader.next_frame(&mut pixels).expect("pixels decode");
+        assert!(pixels.iter().any(|&p| p != 255), "something is drawn");
     }
 
     #[test]

@@ -28,6 +28,8 @@ nav a { margin-right: 14px; }
 .card { background: white; border: 1px solid #e2e2e2; border-radius: 6px; padding: 12px 16px;
         margin: 10px 0 18px 0; }
 .card svg { display: block; max-width: 100%; height: auto; margin: 4px 0; }
+.overlays { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr));
+            gap: 0 16px; }
 table { border-collapse: collapse; font-size: 13px; margin: 8px 0;
         font-variant-numeric: tabular-nums; }
 th, td { padding: 3px 9px; text-align: right; border-bottom: 1px solid #eee; }
@@ -153,13 +155,16 @@ pub fn html(groups: &[ModelTarget], info: &RunInfo) -> String {
     }
     out.push_str("</nav>\n");
     // Every model overlaid, one chart per target and metric, before each model's own.
-    out.push_str("<section id=\"all-models\">\n<h2>All models</h2>\n<div class=\"card\">\n");
+    out.push_str(
+        "<section id=\"all-models\">\n<h2>All models</h2>\n<div class=\"card overlays\">\n",
+    );
     for chart in overlay_charts(groups) {
+        out.push_str("<div>");
         if !text {
             let _ = writeln!(out, "<h3>{}</h3>", escape(&chart.title));
         }
         out.push_str(&svg(Chart::Cumulative(&chart), text));
-        out.push('\n');
+        out.push_str("</div>\n");
     }
     out.push_str("</div>\n</section>\n");
     for m in &models {
