@@ -557,11 +557,24 @@ class Payout(NamedTuple):
     burn_share, rounds_at_cap_up, rounds_at_cap_down."""
     skipped: dict
     """Model -> rounds left out for a NaN score (``nan="skip"``)."""
+    bootstrap: Optional[pd.DataFrame] = None
+    """With ``bootstrap=N``: one row per model, what ``erascore payout --bootstrap`` prints
+    and writes to ``--json``: trajectories, block, ``final_stake_p05`` ... ``_p95``,
+    ``max_drawdown_p05`` ... ``_p95``, p_final_below_start."""
+    fan: Optional[pd.DataFrame] = None
+    """With ``bootstrap=N``: one row per (model, step) of the stake path (step 0 the start,
+    step k after the k-th round's payout, ``round`` its label): the bootstrapped stakes'
+    quantiles p05, p25, p50, p75, p95 and the realised stake ``actual``, the fan chart of
+    ``erascore payout --bootstrap --chart``."""
 
     def plot(self) -> Any:
-        """A matplotlib figure: every model's stake round by round, overlaid."""
-        from erascore._plots import plot_payout
+        """A matplotlib figure: every model's stake round by round, overlaid; after a
+        bootstrap, the fan chart instead (one axis per model: the 5-95% and 25-75% bands,
+        the median and the realised stake)."""
+        from erascore._plots import plot_fan, plot_payout
 
+        if self.fan is not None:
+            return plot_fan(self.fan)
         return plot_payout(self.trajectory)
 
 
@@ -584,6 +597,9 @@ def payout(
     payout_factor: Optional[float] = None,
     total_at_risk: Optional[float] = None,
     nan: str = "skip",
+    bootstrap: Optional[int] = None,
+    block: Optional[int] = None,
+    seed: Optional[int] = None,
 ) -> Payout:
     """Stake trajectories under a payout rule, as ``erascore payout`` simulates them.
 
@@ -605,9 +621,13 @@ def payout(
         payout_factor: a fixed factor for every round; or ``total_at_risk``: factor
             ``min(1, threshold / total_at_risk)``. Default 1.
         nan: a NaN score skips its round (``skip``), counts as 0 (``zero``) or raises.
+        bootstrap: a circular block bootstrap of this many trajectories per model, as
+            ``erascore payout --bootstrap N``; ``block``: rounds per block (default 10),
+            ``seed``: its seed (default 0); the same seed gives the CLI's numbers.
 
     Returns:
-        ``Payout(trajectory, summary, skipped)``.
+        ``Payout(trajectory, summary, skipped, bootstrap, fan)``; ``bootstrap`` and ``fan``
+        are None without ``bootstrap=``.
     """
     if stake is None and stakes is None:
         raise ArgumentError("give stake= (every model's starting stake) or stakes= (per model)")
@@ -621,6 +641,11 @@ def payout(
             )
     if resolve_lag is not None:
         resolve_lag = _count(resolve_lag, "resolve_lag", 0)
+    # Only the types here: the defaults and limits are the payout crate's, as for the CLI.
+    bootstrap, block, seed = (
+        None if v is None else _count(v, name, 0)
+        for v, name in ((bootstrap, "bootstrap"), (block, "block"), (seed, "seed"))
+    )
     default_corr, default_mmc = _rs.payout_score_columns(rule)
     corr_col = corr_col or default_corr
     mmc_col = mmc_col or default_mmc
@@ -672,12 +697,16 @@ def payout(
         rule=rule, corr_col=corr_col, mmc_col=mmc_col,
         corr_multiplier=corr_multiplier, mmc_multiplier=mmc_multiplier, cap=cap,
         resolve_lag=resolve_lag, threshold=threshold, payout_factor=payout_factor,
-        total_at_risk=total_at_risk, nan=nan,
+        total_at_risk=total_at_risk, nan=nan, bootstrap=bootstrap, block=block, seed=seed,
     )
+    boot = result.get("bootstrap")
+    fan = result.get("fan")
     return Payout(
         pd.DataFrame(result["trajectory"]),
         pd.DataFrame(result["summary"]),
         dict(result["skipped"]),
+        pd.DataFrame(boot) if boot is not None else None,
+        pd.DataFrame(fan) if fan is not None else None,
     )
 
 

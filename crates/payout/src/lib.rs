@@ -41,7 +41,10 @@ pub mod series;
 pub mod simulate;
 pub mod summary;
 
-pub use bootstrap::{bootstrap, model_stream, BootstrapOptions, BootstrapReport, Quantiles};
+pub use bootstrap::{
+    bootstrap, model_stream, BootstrapOptions, BootstrapReport, BootstrapRequestError,
+    BootstrapSetting, Quantiles,
+};
 pub use factor::PayoutFactor;
 pub use multipliers::RoundMultipliers;
 pub use rule::{Preset, Rule, RuleOverrides, StakeLimits};
