@@ -139,8 +139,11 @@ def test_same_outcome_as_numerai_tools(name):
         # reproducible as is (derandomized, built from its drawn seed).
         phases=[Phase.explicit, Phase.reuse, Phase.generate],
     )
+    examples = []
+
     @given(case=STRATEGIES[name])
     def check(case: Case):
+        examples.append(1)
         want = run(ref_fn, case)
         got = run(es_fn, case)
         try:
@@ -151,3 +154,6 @@ def test_same_outcome_as_numerai_tools(name):
 
     np.seterr(all="ignore")
     check()
+    # How many examples ran (hypothesis stops early when a strategy has few distinct
+    # cases); `pytest -s` shows it.
+    print(f"{name}: {len(examples)} examples")

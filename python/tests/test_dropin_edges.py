@@ -194,3 +194,20 @@ def test_neutralize_infinite_value_makes_every_column_nan(proportion):
     got = es.neutralize(df, n, proportion)
     assert want.isna().all().all()
     pd.testing.assert_frame_equal(got, want)
+
+
+@pytest.mark.parametrize("top_bottom", [None, 1, 2])
+def test_numerai_corr_duplicated_prediction_id(top_bottom):
+    # After matching, predictions have one row more than targets: numerai-tools pairs them
+    # by id (a number with top_bottom, an AssertionError without); no length error.
+    t = pd.Series([0.0, 0.25, 0.5, 0.75, 1.0, 0.5, 0.25, 1.0], index=pd.Index(list("abcdefgh"), name="id"), name="target")
+    p = pd.DataFrame({"x": [0.3, 0.1, 0.5, 0.2, 0.4, 0.9, 0.6, 0.7, 0.8]}, index=pd.Index(list("abcdefgha"), name="id"))
+    if top_bottom is None:
+        with pytest.raises(AssertionError):
+            ref.numerai_corr(p, t)
+        with pytest.raises(AssertionError):
+            es.numerai_corr(p, t)
+        return
+    want = ref.numerai_corr(p, t, top_bottom=top_bottom)
+    got = es.numerai_corr(p, t, top_bottom=top_bottom)
+    pd.testing.assert_series_equal(got, want, rtol=1e-12, atol=1e-12)

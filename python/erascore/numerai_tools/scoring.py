@@ -538,12 +538,15 @@ def numerai_corr(
     count."""
     predictions = _frame(predictions)
     mean = _target_mean(targets)
+    given = (predictions, targets)
     targets, predictions = filter_sort_index(targets, predictions, max_filtered_index_ratio)
     # numerai-tools' power check fails on one row (its standard deviation is NaN), and the
     # powered target is looked up by the target's name.
     assert len(targets) > 1
     if target_pow15 and targets.name is None:
         raise KeyError(None)
+    if not (targets.index.is_unique and predictions.index.is_unique):
+        return _numerai_corr_by_id(*given, max_filtered_index_ratio, top_bottom, target_pow15)
     scores = _rs.numerai_corr(
         _cols(predictions),
         _vec(targets),
@@ -553,6 +556,25 @@ def numerai_corr(
         top_bottom,
     )
     return pd.Series(scores, index=predictions.columns)
+
+
+def _numerai_corr_by_id(
+    predictions: pd.DataFrame,
+    targets: pd.Series,
+    max_filtered_index_ratio: float,
+    top_bottom: Optional[int],
+    target_pow15: bool,
+) -> pd.Series:
+    """``numerai_corr`` when an id repeats: rows no longer pair up one to one, so each
+    column's correlation matches the transformed target to it by id, as numerai-tools'
+    ``pearson_correlation`` does (pandas; no fast path)."""
+    targets, predictions = filter_sort_index(
+        center(targets), predictions, max_filtered_index_ratio
+    )
+    signal = tie_kept_rank__gaussianize__pow_1_5(predictions)
+    if target_pow15:
+        targets = power(targets.to_frame(), 1.5)[targets.name]
+    return signal.apply(lambda column: pearson_correlation(targets, column, top_bottom))
 
 
 def neutral_correlation(
