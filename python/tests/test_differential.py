@@ -127,6 +127,8 @@ def test_same_outcome_as_numerai_tools(name):
     ref_mod, es_mod = MODULES[short]
     ref_fn, es_fn = getattr(ref_mod, fn_name), getattr(es_mod, fn_name)
 
+    examples = []
+
     @settings(
         max_examples=PROFILE.examples,
         derandomize=True,
@@ -139,8 +141,6 @@ def test_same_outcome_as_numerai_tools(name):
         # reproducible as is (derandomized, built from its drawn seed).
         phases=[Phase.explicit, Phase.reuse, Phase.generate],
     )
-    examples = []
-
     @given(case=STRATEGIES[name])
     def check(case: Case):
         examples.append(1)
