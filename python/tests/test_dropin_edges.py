@@ -211,3 +211,33 @@ def test_numerai_corr_duplicated_prediction_id(top_bottom):
     want = ref.numerai_corr(p, t, top_bottom=top_bottom)
     got = es.numerai_corr(p, t, top_bottom=top_bottom)
     pd.testing.assert_series_equal(got, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["x", None, "y", "x"],  # text with None: its own indicator, c_None, last
+        ["x", None, np.nan, "y"],  # None and NaN kept apart, None first
+        [0.5, np.inf, 0.0, 0.5],  # infinity: scikit-learn's ValueError
+    ],
+)
+def test_one_hot_encode_missing_text_and_infinity(values):
+    df = pd.DataFrame({"c": pd.Series(values, dtype=object if None in values else None), "d": 1.0})
+    try:
+        want = ref.one_hot_encode(df, ["c"])
+    except ValueError:
+        with pytest.raises(ValueError):
+            es.one_hot_encode(df, ["c"])
+        return
+    pd.testing.assert_frame_equal(es.one_hot_encode(df, ["c"]), want)
+
+
+def test_orthogonalize_of_lists_raises_as_numpy_does():
+    v, u = [[1.0, 2.0], [3.0, 5.0], [4.0, 1.0]], [1.0, 2.0, 0.5]
+    with pytest.raises(AttributeError):
+        ref.orthogonalize(v, u)
+    with pytest.raises(AttributeError):
+        es.orthogonalize(v, u)
+    # integer arrays: numpy divides into float64
+    vi, ui = np.array(v, dtype=np.int64), np.array(u).astype(np.int64)
+    np.testing.assert_allclose(es.orthogonalize(vi, ui), ref.orthogonalize(vi, ui), rtol=1e-12)

@@ -314,34 +314,70 @@ def gaussian(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=df.index, columns=df.columns)
 
 
+def _real(dtype: np.dtype) -> bool:
+    """Integers, float32 or float64: what the orthogonalization kernel reproduces (numpy
+    divides integers into float64)."""
+    return dtype.kind in "iu" or dtype in (np.float32, np.float64)
+
+
 def orthogonalize(v: np.ndarray, u: np.ndarray) -> np.ndarray:
     """``v - u (vᵀu) / (uᵀu)``: each column of ``v`` without its projection on ``u``."""
-    v = np.asarray(v)
-    u = np.asarray(u)
-    if v.ndim == 2 and u.ndim == 1 and len(u) == v.shape[0]:
+    if (
+        type(v) is np.ndarray
+        and type(u) is np.ndarray
+        and v.ndim == 2
+        and u.ndim == 1
+        and len(u) == v.shape[0]
+        and _real(np.result_type(v.dtype, u.dtype))
+    ):
         out = _rs.orthogonalize(_f64(v), _f64(u))
-        dtype = np.result_type(v.dtype, u.dtype)
         # numpy keeps float32 inputs in float32 (the value to float32 precision).
-        return out.astype(dtype) if dtype == np.float32 else out
-    # Other shapes keep numpy's broadcasting of the same formula.
+        return out.astype(np.float32) if np.result_type(v.dtype, u.dtype) == np.float32 else out
+    # Other shapes, dtypes and types (lists, frames) keep numpy's (or pandas') own
+    # evaluation of the same formula, its broadcasting and its errors.
     return v - np.outer(u, (v.T @ u) / (u.T @ u))
+
+
+def _categories(values: np.ndarray) -> List[Any]:
+    """The distinct values of a column in the order numerai-tools' encoder (scikit-learn's
+    ``OneHotEncoder``) gives them: sorted, then the missing ones. A text column keeps
+    ``None`` and NaN apart, ``None`` first; mixed text and numbers cannot be sorted
+    (``TypeError``); infinity is refused, as scikit-learn refuses it."""
+    if values.dtype.kind == "f" and np.isinf(values).any():
+        raise ValueError(
+            f"Input contains infinity or a value too large for dtype({values.dtype.name!r})."
+        )
+    if values.dtype != object:
+        return list(np.unique(values))
+    distinct = set(values.tolist())
+    has_none = None in distinct
+    nans = [v for v in distinct if isinstance(v, float) and v != v]
+    present = sorted(v for v in distinct if v is not None and not (isinstance(v, float) and v != v))
+    return present + ([None] if has_none else []) + nans[:1]
+
+
+def _indicator(values: np.ndarray, category: Any) -> np.ndarray:
+    if category is None:
+        return np.array([v is None for v in values.tolist()], dtype=bool)
+    if isinstance(category, float) and category != category:  # NaN
+        if values.dtype != object:
+            return np.isnan(values)
+        return np.array([isinstance(v, float) and v != v for v in values.tolist()], dtype=bool)
+    return np.asarray(values == category, dtype=bool)
 
 
 def one_hot_encode(
     df: pd.DataFrame, columns: List[str], dtype: type = np.float64
 ) -> pd.DataFrame:
     """Replace each listed column by one indicator column per distinct value, named
-    ``{column}_{value}`` in sorted value order and appended after the other columns."""
+    ``{column}_{value}`` in sorted value order (missing values last) and appended after the
+    other columns."""
     for col in columns:
         if len(df) == 0:
             raise ValueError(f"one_hot_encode: column {col!r} has no rows to encode")
         values = df[col].to_numpy()
-        categories = np.unique(values)
         indicators = pd.DataFrame(
-            {
-                f"{col}_{c}": (pd.isna(values) if pd.isna(c) else values == c).astype(dtype)
-                for c in categories
-            },
+            {f"{col}_{c}": _indicator(values, c).astype(dtype) for c in _categories(values)},
             index=df.index,
         )
         df = df.join(indicators).drop(columns=col)
