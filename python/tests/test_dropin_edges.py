@@ -241,3 +241,34 @@ def test_orthogonalize_of_lists_raises_as_numpy_does():
     # integer arrays: numpy divides into float64
     vi, ui = np.array(v, dtype=np.int64), np.array(u).astype(np.int64)
     np.testing.assert_allclose(es.orthogonalize(vi, ui), ref.orthogonalize(vi, ui), rtol=1e-12)
+
+
+def test_power_constant_column_whose_mean_rounds():
+    # pandas' mean of ten 0.1**1.5 is not exactly that value: std > 0, the correlation
+    # check then fails in numerai-tools; a constant 0.3 column passes (std exactly 0).
+    idx = pd.Index([f"id{i}" for i in range(10)])
+    rounds = pd.DataFrame({"a": np.full(10, 0.1), "b": np.linspace(0, 1, 10)}, index=idx)
+    with pytest.raises(AssertionError):
+        ref.power(rounds, 1.5)
+    with pytest.raises(AssertionError):
+        es.power(rounds, 1.5)
+    exact = rounds.assign(a=0.3)
+    pd.testing.assert_frame_equal(es.power(exact, 1.5), ref.power(exact, 1.5))
+
+
+@pytest.mark.parametrize("name", ["pearson_correlation", "spearman_correlation"])
+@pytest.mark.parametrize(
+    "target,predictions",
+    [
+        ([0.0, 0.25, 0.5, 1.0], [0.5, 0.5, 0.5, 0.5]),  # constant: pandas' Python float NaN
+        ([0.1], [0.2]),  # one row
+        ([0.1, np.inf, 0.3], [0.2, 0.1, 0.3]),  # infinite: numpy.float64
+        ([0.1, 0.2, 0.4], [0.3, 0.1, 0.2]),
+    ],
+)
+def test_correlation_scalar_type_is_pandas(name, target, predictions):
+    idx = pd.Index([f"id{i}" for i in range(len(target))])
+    t, p = pd.Series(target, index=idx), pd.Series(predictions, index=idx)
+    want, got = getattr(ref, name)(t, p), getattr(es, name)(t, p)
+    assert type(got) is type(want)
+    assert got == pytest.approx(want, abs=1e-12, nan_ok=True)

@@ -287,8 +287,12 @@ def power(df: pd.DataFrame, p: float) -> pd.DataFrame:
     result = pd.DataFrame(powered, index=df.index, columns=df.columns)
     for j in range(powered.shape[1]):
         after = powered[:, j]
-        # pandas' std of a constant column is exactly 0 (numpy's float32 std need not be).
         if len(after) > 1 and after.max() == after.min():
+            # A constant column passes when pandas' std is exactly 0; its mean of many
+            # equal values can round, and then its std and corrwith decide.
+            if result.iloc[:, j].std() == 0:
+                continue
+            assert (result.iloc[:, [j]].corrwith(df.iloc[:, [j]]) >= 0.9).all()
             continue
         if not np.isfinite(after).all():
             # pandas' corrwith has its own answer for infinite values; ask it.
@@ -424,9 +428,8 @@ def tie_broken_rank_correlation(target: pd.Series, predictions: pd.Series) -> fl
 def spearman_correlation(target: pd.Series, predictions: pd.Series) -> float:
     """Spearman correlation: Pearson correlation of the average ranks."""
     validate_indices(target, predictions)
-    if len(target) == 0:
-        return np.nan  # pandas' corr of nothing: a Python float
-    return np.float64(_rs.spearman(_vec(target), _vec(predictions)))
+    value = _rs.spearman(_vec(target), _vec(predictions)) if len(target) > 1 else np.nan
+    return _or_pandas(value, target, predictions, "spearman")
 
 
 def pearson_correlation(
@@ -440,9 +443,18 @@ def pearson_correlation(
             target, predictions, (1 - top_bottom / len(target))
         )
     validate_indices(target, predictions)
-    if len(target) == 0:
-        return np.nan  # pandas' corr of nothing: a Python float
-    return np.float64(_rs.pearson(_vec(target), _vec(predictions)))
+    value = _rs.pearson(_vec(target), _vec(predictions)) if len(target) > 1 else np.nan
+    return _or_pandas(value, target, predictions, "pearson")
+
+
+def _or_pandas(value: float, target: pd.Series, predictions: pd.Series,
+               method: Literal["pearson", "spearman"]) -> float:
+    """The kernel's correlation as numpy.float64; where it is undefined (fewer than two
+    rows, a constant side), pandas' own NaN, whose type (a Python float for pandas 3's
+    constant or short inputs, numpy.float64 for an infinite value) depends on why."""
+    if np.isnan(value):
+        return target.corr(predictions, method=method)
+    return np.float64(value)
 
 
 def sharpe_ratio(s: pd.Series) -> float:
