@@ -318,12 +318,6 @@ def gaussian(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=df.index, columns=df.columns)
 
 
-def _real(dtype: np.dtype) -> bool:
-    """Integers, float32 or float64: what the orthogonalization kernel reproduces (numpy
-    divides integers into float64)."""
-    return dtype.kind in "iu" or dtype in (np.float32, np.float64)
-
-
 def orthogonalize(v: np.ndarray, u: np.ndarray) -> np.ndarray:
     """``v - u (vᵀu) / (uᵀu)``: each column of ``v`` without its projection on ``u``."""
     if (
@@ -332,13 +326,13 @@ def orthogonalize(v: np.ndarray, u: np.ndarray) -> np.ndarray:
         and v.ndim == 2
         and u.ndim == 1
         and len(u) == v.shape[0]
-        and _real(np.result_type(v.dtype, u.dtype))
+        and np.result_type(v.dtype, u.dtype) in (np.float32, np.float64)
     ):
         out = _rs.orthogonalize(_f64(v), _f64(u))
         # numpy keeps float32 inputs in float32 (the value to float32 precision).
         return out.astype(np.float32) if np.result_type(v.dtype, u.dtype) == np.float32 else out
-    # Other shapes, dtypes and types (lists, frames) keep numpy's (or pandas') own
-    # evaluation of the same formula, its broadcasting and its errors.
+    # Other shapes, dtypes and types keep numpy's (or pandas') own evaluation of the same
+    # formula: its broadcasting, its errors (lists), its integer products (which wrap).
     return v - np.outer(u, (v.T @ u) / (u.T @ u))
 
 
