@@ -659,7 +659,7 @@ def alpha_case(draw) -> Case:
 def churn_case(draw) -> Case:
     case = draw(pair())
     t, p = case.args
-    if not np.issubdtype(t.dtype, np.number):
+    if not pd.api.types.is_numeric_dtype(t.dtype):
         t = t.astype(float)
     return Case((t, p), {"top_bottom": draw(top_bottoms())})
 
@@ -668,7 +668,7 @@ def churn_case(draw) -> Case:
 def turnover_case(draw) -> Case:
     case = draw(pair())
     t, p = case.args
-    if not np.issubdtype(t.dtype, np.number) and draw(st.booleans()):
+    if not pd.api.types.is_numeric_dtype(t.dtype) and draw(st.booleans()):
         t = t.astype(float)
     return Case((t, p), float32=is_f32(t))
 
