@@ -73,7 +73,8 @@ def neutralizers_span_the_rows(case: Case, ref: Outcome, got: Outcome) -> bool:
     k = max((f.shape[1] for f in frames[1:]), default=0)
     return (
         k + 1 >= rows_scored(case)
-        and isinstance(got.value, pd.Series) and got.value.isna().any()
+        and isinstance(got.value, (pd.Series, pd.DataFrame))
+        and bool(np.asarray(got.value.isna()).any())
     )
 
 
@@ -97,7 +98,8 @@ ALLOWED = [
     ),
     Allowed(
         ("scoring.neutral_correlation", "scoring.neutral_contribution",
-         "scoring.feature_neutral_corr"),
+         "scoring.feature_neutral_corr",
+         "scoring.tie_kept_rank__gaussianize__neutralize__variance_normalize"),
         "as many neutralizers as rows",
         neutralizers_span_the_rows,
     ),

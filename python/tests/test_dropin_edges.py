@@ -272,3 +272,21 @@ def test_correlation_scalar_type_is_pandas(name, target, predictions):
     want, got = getattr(ref, name)(t, p), getattr(es, name)(t, p)
     assert type(got) is type(want)
     assert got == pytest.approx(want, abs=1e-12, nan_ok=True)
+
+
+def test_tie_broken_rank_correlation_text_target_raises_type_error():
+    idx = pd.Index(list("abcd"))
+    t = pd.Series(["0.1", "0.5", "0.2", "0.3"], index=idx)
+    p = pd.Series([0.3, 0.1, 0.2, 0.4], index=idx, name="prediction")
+    with pytest.raises(TypeError):
+        ref.tie_broken_rank_correlation(t, p)
+    with pytest.raises(TypeError):
+        es.tie_broken_rank_correlation(t, p)
+
+
+def test_neutralized_variance_normalized_with_as_many_neutralizers_as_rows_is_nan():
+    # Deliberate (docs/python.md): numerai-tools normalizes lstsq's rounding noise to ±1.
+    df = pd.DataFrame({"m": [np.inf, 0.78]}, index=["a", "b"])
+    n = pd.DataFrame({"f": [4, 0]}, index=["a", "b"], dtype=np.int8)
+    got = es.tie_kept_rank__gaussianize__neutralize__variance_normalize(df, n)
+    assert got["m"].isna().all()
