@@ -71,11 +71,12 @@ def neutralizers_span_the_rows(case: Case, ref: Outcome, got: Outcome) -> bool:
     rounding noise, which numerai-tools correlates and erascore reports as NaN."""
     frames = [a for a in case.args if isinstance(a, pd.DataFrame)]
     k = max((f.shape[1] for f in frames[1:]), default=0)
-    return (
-        k + 1 >= rows_scored(case)
-        and isinstance(got.value, (pd.Series, pd.DataFrame))
-        and bool(np.asarray(got.value.isna()).any())
-    )
+    if k + 1 < rows_scored(case):
+        return False
+    if isinstance(got.value, pd.DataFrame) and isinstance(ref.value, pd.DataFrame):
+        # Normalized noise: any values, the labels as numerai-tools'.
+        return got.value.columns.equals(ref.value.columns) and got.value.index.equals(ref.value.index)
+    return isinstance(got.value, pd.Series) and bool(got.value.isna().any())
 
 
 @dataclass(frozen=True)

@@ -284,9 +284,9 @@ def test_tie_broken_rank_correlation_text_target_raises_type_error():
         es.tie_broken_rank_correlation(t, p)
 
 
-def test_neutralized_variance_normalized_with_as_many_neutralizers_as_rows_is_nan():
+def test_neutralized_variance_normalized_with_as_many_neutralizers_as_rows_is_not_finite():
     # Deliberate (docs/python.md): numerai-tools normalizes lstsq's rounding noise to ±1.
     df = pd.DataFrame({"m": [np.inf, 0.78]}, index=["a", "b"])
     n = pd.DataFrame({"f": [4, 0]}, index=["a", "b"], dtype=np.int8)
     got = es.tie_kept_rank__gaussianize__neutralize__variance_normalize(df, n)
-    assert got["m"].isna().all()
+    assert not np.isfinite(got["m"]).any()

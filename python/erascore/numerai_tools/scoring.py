@@ -416,15 +416,12 @@ def correlation(live_targets: pd.Series, predictions: pd.Series) -> float:
 def tie_broken_rank_correlation(target: pd.Series, predictions: pd.Series) -> float:
     """``corr(target, rank_first(predictions))``."""
     ranked = tie_broken_rank(predictions.to_frame())[predictions.name]
-    if _has_text(target):
-        # numpy's corrcoef cannot average text: numerai-tools' TypeError, after its checks.
+    if not pd.api.types.is_numeric_dtype(target.dtype):
+        # Text or objects: numpy's own corrcoef raises what numerai-tools raises (TypeError
+        # for text, ZeroDivisionError when empty), after the same index checks.
         validate_indices(target, ranked)
-        raise TypeError(f"unsupported operand type(s): a target of {target.dtype} text")
+        return np.float64(np.corrcoef(target, ranked)[0, 1])
     return correlation(target, ranked)
-
-
-def _has_text(s: pd.Series) -> bool:
-    return s.dtype.kind not in "biufc" and any(isinstance(v, str) for v in s.tolist())
 
 
 def spearman_correlation(target: pd.Series, predictions: pd.Series) -> float:
