@@ -290,3 +290,14 @@ def test_neutralized_variance_normalized_with_as_many_neutralizers_as_rows_is_no
     n = pd.DataFrame({"f": [4, 0]}, index=["a", "b"], dtype=np.int8)
     got = es.tie_kept_rank__gaussianize__neutralize__variance_normalize(df, n)
     assert not np.isfinite(got["m"]).any()
+
+
+def test_numerai_corr_unnamed_infinite_target_fails_the_power_check_first():
+    # The centred target is -inf / NaN: numerai-tools' power check fails (AssertionError)
+    # before it looks the unnamed target up (KeyError).
+    t = pd.Series([1.0, 0.5, 0.25, np.inf, 0.0], index=IDX)
+    p = pd.DataFrame({"x": [0.3, 0.1, 0.5, 0.2, 0.4]}, index=IDX)
+    with pytest.raises(AssertionError):
+        ref.numerai_corr(p, t)
+    with pytest.raises(AssertionError):
+        es.numerai_corr(p, t)

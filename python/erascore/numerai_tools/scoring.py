@@ -587,11 +587,8 @@ def numerai_corr(
     mean = _target_mean(targets)
     given = (predictions, targets)
     targets, predictions = filter_sort_index(targets, predictions, max_filtered_index_ratio)
-    # numerai-tools' power check fails on one row (its standard deviation is NaN), and the
-    # powered target is looked up by the target's name.
+    # numerai-tools' power check fails on one row (its standard deviation is NaN).
     assert len(targets) > 1
-    if target_pow15 and targets.name is None:
-        raise KeyError(None)
     if not (targets.index.is_unique and predictions.index.is_unique):
         return _numerai_corr_by_id(*given, max_filtered_index_ratio, top_bottom, target_pow15)
     scores = _rs.numerai_corr(
@@ -602,6 +599,10 @@ def numerai_corr(
         target_pow15,
         top_bottom,
     )
+    if target_pow15 and targets.name is None:
+        # numerai-tools looks the powered target up by its name, after the power checks
+        # (the kernel's, which raise the same AssertionError).
+        raise KeyError(None)
     return pd.Series(scores, index=predictions.columns)
 
 
