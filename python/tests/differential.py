@@ -432,7 +432,10 @@ def numerai_corr_case(draw) -> Case:
         kwargs["target_pow15"] = draw(st.booleans())
     if draw(st.integers(0, 3)) == 0:
         kwargs["max_filtered_index_ratio"] = draw(st.sampled_from([0.0, 0.5, 1.0]))
-    return Case((inputs["predictions"], t), kwargs, float32=inputs["float32"])
+    p = inputs["predictions"]
+    if draw(st.integers(0, 9)) == 0:
+        p = p.iloc[:, :0]  # no prediction column
+    return Case((p, t), kwargs, float32=inputs["float32"])
 
 
 @st.composite

@@ -301,3 +301,14 @@ def test_numerai_corr_unnamed_infinite_target_fails_the_power_check_first():
         ref.numerai_corr(p, t)
     with pytest.raises(AssertionError):
         es.numerai_corr(p, t)
+
+
+@pytest.mark.parametrize("rows,columns", [(0, 3), (1, 1), (5, 0)])
+@pytest.mark.parametrize("target_pow15", [True, False])
+def test_numerai_corr_without_rows_or_columns_raises_as_numerai_tools(rows, columns, target_pow15):
+    idx = IDX[:rows]
+    p = pd.DataFrame({f"m{j}": np.linspace(0.1, 0.9, rows) for j in range(columns)}, index=idx)
+    with pytest.raises(Exception) as want:
+        ref.numerai_corr(p, TARGET.iloc[:rows], max_filtered_index_ratio=1.0, target_pow15=target_pow15)
+    with pytest.raises(type(want.value)):
+        es.numerai_corr(p, TARGET.iloc[:rows], max_filtered_index_ratio=1.0, target_pow15=target_pow15)

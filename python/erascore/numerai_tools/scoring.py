@@ -587,9 +587,13 @@ def numerai_corr(
     mean = _target_mean(targets)
     given = (predictions, targets)
     targets, predictions = filter_sort_index(targets, predictions, max_filtered_index_ratio)
-    # numerai-tools' power check fails on one row (its standard deviation is NaN).
-    assert len(targets) > 1
-    if not (targets.index.is_unique and predictions.index.is_unique):
+    if (
+        len(targets) < 2
+        or len(predictions.columns) == 0
+        or not (targets.index.is_unique and predictions.index.is_unique)
+    ):
+        # No row, one row, no column (numerai-tools' power check or pandas' apply fails,
+        # depending on the options) or a repeated id: the pandas path decides.
         return _numerai_corr_by_id(*given, max_filtered_index_ratio, top_bottom, target_pow15)
     scores = _rs.numerai_corr(
         _cols(predictions),
@@ -613,9 +617,10 @@ def _numerai_corr_by_id(
     top_bottom: Optional[int],
     target_pow15: bool,
 ) -> pd.Series:
-    """``numerai_corr`` when an id repeats: rows no longer pair up one to one, so each
-    column's correlation matches the transformed target to it by id, as numerai-tools'
-    ``pearson_correlation`` does (pandas; no fast path)."""
+    """``numerai_corr`` in pandas, for what the kernel does not take: fewer than two rows,
+    or an id that repeats (rows no longer pair up one to one, so each column's correlation
+    matches the transformed target to it by id, as numerai-tools' ``pearson_correlation``
+    does)."""
     targets, predictions = filter_sort_index(
         center(targets), predictions, max_filtered_index_ratio
     )
