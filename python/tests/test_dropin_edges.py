@@ -312,3 +312,16 @@ def test_numerai_corr_without_rows_or_columns_raises_as_numerai_tools(rows, colu
         ref.numerai_corr(p, TARGET.iloc[:rows], max_filtered_index_ratio=1.0, target_pow15=target_pow15)
     with pytest.raises(type(want.value)):
         es.numerai_corr(p, TARGET.iloc[:rows], max_filtered_index_ratio=1.0, target_pow15=target_pow15)
+
+
+def test_numerai_corr_infinite_target_is_dropped_after_centring():
+    # numerai-tools centres first: the infinite row becomes NaN and is dropped, so no id may
+    # be lost (max_filtered_index_ratio=0) fails; erascore matched before centring.
+    t = TARGET.copy()
+    t.iloc[2] = np.inf
+    p = pd.DataFrame({"x": [0.3, 0.1, 0.5, 0.2, 0.4]}, index=IDX)
+    for pow15 in (True, False):
+        with pytest.raises(AssertionError):
+            ref.numerai_corr(p, t, max_filtered_index_ratio=0.0, target_pow15=pow15)
+        with pytest.raises(AssertionError):
+            es.numerai_corr(p, t, max_filtered_index_ratio=0.0, target_pow15=pow15)

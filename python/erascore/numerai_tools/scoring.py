@@ -586,6 +586,9 @@ def numerai_corr(
     predictions = _frame(predictions)
     mean = _target_mean(targets)
     given = (predictions, targets)
+    if not np.isfinite(mean):
+        # An infinite target makes the centred target NaN (dropped) or infinite there.
+        return _numerai_corr_by_id(*given, max_filtered_index_ratio, top_bottom, target_pow15)
     targets, predictions = filter_sort_index(targets, predictions, max_filtered_index_ratio)
     if (
         len(targets) < 2
@@ -618,9 +621,9 @@ def _numerai_corr_by_id(
     target_pow15: bool,
 ) -> pd.Series:
     """``numerai_corr`` in pandas, for what the kernel does not take: fewer than two rows,
-    or an id that repeats (rows no longer pair up one to one, so each column's correlation
-    matches the transformed target to it by id, as numerai-tools' ``pearson_correlation``
-    does)."""
+    no column, a target whose mean is not finite, or an id that repeats (rows no longer
+    pair up one to one, so each column's correlation matches the transformed target to it
+    by id, as numerai-tools' ``pearson_correlation`` does)."""
     targets, predictions = filter_sort_index(
         center(targets), predictions, max_filtered_index_ratio
     )
