@@ -27,7 +27,7 @@ import erascore.numerai_tools.signals
 import erascore.numerai_tools.submissions
 
 import differential
-from differential import PROFILE, STRATEGIES, Case, Mismatch, Outcome, compare, run
+from differential import ATOL, RTOL, PROFILE, STRATEGIES, Case, Mismatch, Outcome, compare, run
 
 MODULES = {
     "scoring": (numerai_tools.scoring, erascore.numerai_tools.scoring),
@@ -71,12 +71,32 @@ def neutralizers_span_the_rows(case: Case, ref: Outcome, got: Outcome) -> bool:
     rounding noise, which numerai-tools correlates and erascore reports as NaN."""
     frames = [a for a in case.args if isinstance(a, pd.DataFrame)]
     k = max((f.shape[1] for f in frames[1:]), default=0)
-    if k + 1 < rows_scored(case):
+    return (
+        k + 1 >= rows_scored(case)
+        and isinstance(got.value, pd.Series) and got.value.isna().any()
+    )
+
+
+def normalized_noise(case: Case, ref: Outcome, got: Outcome) -> bool:
+    """The neutralizers explain a column completely (numerai-tools' residual is rounding
+    noise, at most 1e-9): both divide that noise by its standard deviation, so its values
+    are arbitrary; the other columns and the labels must agree."""
+    want, have = ref.value, got.value
+    if not (isinstance(want, pd.DataFrame) and isinstance(have, pd.DataFrame)):
         return False
-    if isinstance(got.value, pd.DataFrame) and isinstance(ref.value, pd.DataFrame):
-        # Normalized noise: any values, the labels as numerai-tools'.
-        return got.value.columns.equals(ref.value.columns) and got.value.index.equals(ref.value.index)
-    return isinstance(got.value, pd.Series) and bool(got.value.isna().any())
+    if not (want.columns.equals(have.columns) and want.index.equals(have.index)):
+        return False
+    df, neutralizers = case.args
+    residual = numerai_tools.scoring.neutralize(
+        numerai_tools.scoring.gaussian(numerai_tools.scoring.tie_kept_rank(df)), neutralizers)
+    for j in range(want.shape[1]):
+        w, g = want.iloc[:, j].to_numpy(), have.iloc[:, j].to_numpy()
+        if np.allclose(g, w, rtol=RTOL, atol=ATOL, equal_nan=True):
+            continue
+        r = residual.iloc[:, j].to_numpy()
+        if not (np.isfinite(r).all() and np.abs(r).max(initial=0.0) <= 1e-9):
+            return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -99,10 +119,14 @@ ALLOWED = [
     ),
     Allowed(
         ("scoring.neutral_correlation", "scoring.neutral_contribution",
-         "scoring.feature_neutral_corr",
-         "scoring.tie_kept_rank__gaussianize__neutralize__variance_normalize"),
+         "scoring.feature_neutral_corr"),
         "as many neutralizers as rows",
         neutralizers_span_the_rows,
+    ),
+    Allowed(
+        ("scoring.tie_kept_rank__gaussianize__neutralize__variance_normalize",),
+        "explain a column completely",
+        normalized_noise,
     ),
 ]
 
