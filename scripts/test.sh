@@ -38,5 +38,6 @@ export ERASCORE_BIN="${ERASCORE_BIN:-$PWD/target/release/erascore}"
 # drop-in files, to keep CI short; skipped when arguments pick tests.
 if [ "$#" -eq 0 ]; then
     ERASCORE_KERNEL=f32 ERASCORE_SIMD=scalar "$VENV/bin/python" -m pytest -q \
-        python/tests/test_dropin_scoring.py python/tests/test_dropin_signals_submissions.py
+        python/tests/test_dropin_scoring.py python/tests/test_dropin_signals_submissions.py \
+        python/tests/test_dropin_feature_dtypes.py
 fi

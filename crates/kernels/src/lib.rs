@@ -9,7 +9,8 @@
 //! stake-weighted meta model ([`meta_model`]); for Signals,
 //! neutralized portfolio weights ([`neutralized_weights`]), alpha ([`alpha`]), MPC
 //! ([`meta_portfolio`]), churn ([`churn`], [`neutral_churn`]) and turnover ([`turnover`]).
-//! [`cpu`] says which CPU-specific paths run and pins one for tests. Parallelism is
+//! [`narrow`] finds features held in a wider type whose values are int8 values, so they take
+//! the exact int8 path. [`cpu`] says which CPU-specific paths run and pins one for tests. Parallelism is
 //! the caller's choice: the engine spreads eras over threads and runs the kernels
 //! sequentially; a caller with one large problem (the Python drop-in's single call) passes
 //! [`Parallelism::Pool`] to the kernels that take it, which split only independent outputs
@@ -39,6 +40,7 @@ pub mod matrix;
 pub mod meta_model;
 pub mod meta_portfolio;
 mod nan;
+pub mod narrow;
 pub mod neutral_churn;
 pub mod neutral_scores;
 pub mod neutralize;

@@ -146,11 +146,13 @@ impl Neutralizer {
             }
             None => {
                 crate::cpu::record_gram(crate::cpu::GramPath::F64);
-                let (gram, sums) = real_gram_and_sums(&x, par);
+                // X'X straight into the factor's buffer and centred in place: no second
+                // k x k matrix (60 MB at 2,750 features) to fault in and read back.
+                let sums = real_gram_and_sums(&x, &mut a, par);
                 for j in 0..k {
-                    trace += gram[j * k + j];
+                    trace += a[j * k + j];
                     for i in j..k {
-                        a[j * k + i] = gram[j * k + i] - sums[i] * sums[j] / nf;
+                        a[j * k + i] -= sums[i] * sums[j] / nf;
                     }
                 }
                 means = sums.iter().map(|s| s / nf).collect();
@@ -508,9 +510,11 @@ fn column_sums_i8(d: &[i8], n: usize, k: usize) -> Vec<i64> {
         .collect()
 }
 
-/// `X'X` in f64 (column-major, lower triangle filled) and the column sums, for real columns
-/// and for integer ones too large for the exact kernels.
-fn real_gram_and_sums(x: &ColumnMatrix, par: Parallelism) -> (Vec<f64>, Vec<f64>) {
+/// `X'X` in f64 into `gram` (column-major `k x k`, lower triangle written) and the column
+/// sums, for real columns and for integer ones too large for the exact kernels. faer's GEMM
+/// runs it: cache-blocked AVX-512 / AVX2 FMA micro-kernels split over the pool by `par`
+/// (each entry one sum, so the same numbers on any number of threads).
+fn real_gram_and_sums(x: &ColumnMatrix, gram: &mut [f64], par: Parallelism) -> Vec<f64> {
     let (n, k) = (x.rows(), x.cols());
     let widened;
     let d: &[f64] = match x.data() {
@@ -520,14 +524,17 @@ fn real_gram_and_sums(x: &ColumnMatrix, par: Parallelism) -> (Vec<f64>, Vec<f64>
         }
         ColumnData::F64(d) => d,
     };
-    let sums: Vec<f64> = d.chunks(n.max(1)).take(k).map(|c| c.iter().sum()).collect();
-    let mut gram = vec![0.0; k * k];
+    let sums: Vec<f64> = (0..k).map(|j| d[j * n..(j + 1) * n].iter().sum()).collect();
+    if n == 0 {
+        // The buffer is reused scratch, and with no rows there is no product to overwrite it.
+        gram.fill(0.0);
+    }
     faer_lower_gram(
-        MatMut::from_column_major_slice_mut(&mut gram, k, k),
+        MatMut::from_column_major_slice_mut(gram, k, k),
         MatRef::from_column_major_slice(d, n, k),
         par,
     );
-    (gram, sums)
+    sums
 }
 
 /// Blocked right-looking Cholesky of the lower triangle of `a` (k x k, column-major), in
@@ -713,6 +720,43 @@ mod tests {
                     .sum();
                 assert!(dot.abs() < 1e-9, "column {j}: {dot}");
             }
+        }
+    }
+
+    #[test]
+    fn real_neutralizers_without_rows_neutralize_nothing() {
+        // Regression: the column sums of an f64 matrix with no rows were indexed past their
+        // end.
+        let x = ColumnMatrix::new(0, 2, ColumnData::F64(vec![])).unwrap();
+        let nz = Neutralizer::new(x);
+        assert_eq!(nz.rank(), 0);
+        assert_eq!(
+            nz.neutralize_many(&[&[], &[]], 1.0),
+            vec![Vec::<f64>::new(); 2]
+        );
+    }
+
+    #[test]
+    fn real_neutralizers_holding_integers_match_int8_ones() {
+        // The f64 Gram path, written into the factor's buffer, against the exact one.
+        let cols: [&[i8]; 3] = [
+            &[0, 1, 4, 2, 3, 1, 0],
+            &[1, 1, 0, 4, 2, 2, 3],
+            &[2, 0, 1, 1, 4, 0, 2],
+        ];
+        let wide: Vec<f64> = cols
+            .iter()
+            .flat_map(|c| c.iter().map(|&v| v as f64))
+            .collect();
+        let real = Neutralizer::new(ColumnMatrix::new(7, 3, ColumnData::F64(wide)).unwrap());
+        let exact = Neutralizer::new(mat_i8(7, &cols));
+        let y = [0.3, -1.2, 0.8, 2.0, -0.1, 0.4, 1.5];
+        for (p, q) in real
+            .neutralize(&y, 1.0)
+            .iter()
+            .zip(exact.neutralize(&y, 1.0))
+        {
+            assert!((p - q).abs() < 1e-13, "{p} vs {q}");
         }
     }
 

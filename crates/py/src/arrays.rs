@@ -6,6 +6,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 use erascore_kernels::matrix::{ColumnData, ColumnMatrix};
+use erascore_kernels::narrow::{narrow_to_i8, ExactI8};
 
 /// A 1-D float64 array as a slice (the glue passes contiguous arrays; others are copied).
 pub fn vector(a: &PyReadonlyArray1<'_, f64>) -> Vec<f64> {
@@ -66,6 +67,172 @@ impl Matrix<'_> {
         };
         ColumnMatrix::new(rows, cols, data).map_err(crate::kernel_err)
     }
+}
+
+/// Neutralizers or features as the user's frame holds them, in any numeric numpy dtype.
+#[derive(FromPyObject)]
+pub enum AnyMatrix<'py> {
+    /// int8.
+    I8(PyReadonlyArray2<'py, i8>),
+    /// int16.
+    I16(PyReadonlyArray2<'py, i16>),
+    /// int32.
+    I32(PyReadonlyArray2<'py, i32>),
+    /// int64.
+    I64(PyReadonlyArray2<'py, i64>),
+    /// uint8.
+    U8(PyReadonlyArray2<'py, u8>),
+    /// uint16.
+    U16(PyReadonlyArray2<'py, u16>),
+    /// uint32.
+    U32(PyReadonlyArray2<'py, u32>),
+    /// uint64.
+    U64(PyReadonlyArray2<'py, u64>),
+    /// float32.
+    F32(PyReadonlyArray2<'py, f32>),
+    /// float64.
+    F64(PyReadonlyArray2<'py, f64>),
+}
+
+/// What a matrix of neutralizers is for the kernels, decided in one pass.
+pub enum Prepared {
+    /// Every value an integer in -128..=127: int8, column-major.
+    I8(Vec<i8>),
+    /// The input as it is: int8, or float64 values that are not all int8 values.
+    Same,
+    /// Other input that is not int8, widened to float64, column-major.
+    F64(Vec<f64>),
+    /// A value is infinite or NaN (what numpy's lstsq cannot take).
+    NotFinite,
+}
+
+/// Values convertible to f64 and testable for finiteness.
+pub trait Widen: ExactI8 + numpy::Element {
+    /// float64 itself: real values are handed over as they are.
+    const IS_F64: bool = false;
+    /// int8 itself.
+    const IS_I8: bool = false;
+    /// The value as f64 (exact for every type here but the largest 64-bit integers).
+    fn widen(self) -> f64;
+}
+
+macro_rules! widen {
+    ($($t:ty),*) => {$(
+        impl Widen for $t {
+            fn widen(self) -> f64 {
+                self as f64
+            }
+        }
+    )*};
+}
+widen!(i16, i32, i64, u8, u16, u32, u64, f32);
+
+impl Widen for i8 {
+    const IS_I8: bool = true;
+    fn widen(self) -> f64 {
+        self as f64
+    }
+}
+
+impl Widen for f64 {
+    const IS_F64: bool = true;
+    fn widen(self) -> f64 {
+        self
+    }
+}
+
+impl AnyMatrix<'_> {
+    /// Rows and columns.
+    pub fn shape(&self) -> (usize, usize) {
+        macro_rules! shape {
+            ($($v:ident),*) => {
+                match self {
+                    $(AnyMatrix::$v(a) => a.as_array().dim(),)*
+                }
+            };
+        }
+        shape!(I8, I16, I32, I64, U8, U16, U32, U64, F32, F64)
+    }
+
+    /// int8 when every value is one (bit for bit the numbers of int8 input), else float64;
+    /// run without the GIL.
+    pub fn prepare(&self, py: Python<'_>) -> Prepared {
+        macro_rules! prepare {
+            ($($v:ident),*) => {
+                match self {
+                    $(AnyMatrix::$v(a) => {
+                        let view = a.as_array();
+                        py.detach(|| prepare_view(view))
+                    })*
+                }
+            };
+        }
+        prepare!(I8, I16, I32, I64, U8, U16, U32, U64, F32, F64)
+    }
+}
+
+fn prepare_view<T: Widen>(v: ArrayView2<'_, T>) -> Prepared {
+    let (n, k) = v.dim();
+    // An empty matrix keeps the path it took before values were checked: int8 columns
+    // without rows stay int8, no columns or other dtypes without rows go to f64.
+    if k > 0 && T::IS_I8 {
+        // Already what the integer kernels read: no pass, no copy.
+        return Prepared::Same;
+    }
+    if k > 0 && n > 0 {
+        if let Some(i8s) = narrow_column_major(v) {
+            return Prepared::I8(i8s);
+        }
+    }
+    let finite = |x: T| x.widen().is_finite();
+    if T::IS_F64 {
+        let all = match v.as_slice_memory_order() {
+            Some(s) => s.iter().all(|&x| finite(x)),
+            None => v.iter().all(|&x| finite(x)),
+        };
+        return if all {
+            Prepared::Same
+        } else {
+            Prepared::NotFinite
+        };
+    }
+    let widened: Vec<f64> = column_major(v).into_iter().map(Widen::widen).collect();
+    if widened.iter().all(|x| x.is_finite()) {
+        Prepared::F64(widened)
+    } else {
+        Prepared::NotFinite
+    }
+}
+
+/// Rows per tile when a row-major int8 matrix is turned column-major (64 x 64 bytes: the
+/// tile's source and destination lines stay in L1).
+const TILE: usize = 64;
+
+/// The matrix narrowed to int8, column-major, or `None` when a value is not an int8.
+fn narrow_column_major<T: ExactI8>(v: ArrayView2<'_, T>) -> Option<Vec<i8>> {
+    let (n, k) = v.dim();
+    // Fortran order (a pandas frame of one dtype): memory order is column order.
+    if let Some(s) = v.t().as_slice() {
+        return narrow_to_i8(s);
+    }
+    // C order (a frame built from a 2-D numpy array): narrow in memory order, then
+    // transpose the int8 values tile by tile.
+    if let Some(s) = v.as_slice() {
+        let rows = narrow_to_i8(s)?;
+        let mut out = vec![0i8; n * k];
+        for i0 in (0..n).step_by(TILE) {
+            for j0 in (0..k).step_by(TILE) {
+                for j in j0..(j0 + TILE).min(k) {
+                    let col = &mut out[j * n..(j + 1) * n];
+                    for i in i0..(i0 + TILE).min(n) {
+                        col[i] = rows[i * k + j];
+                    }
+                }
+            }
+        }
+        return Some(out);
+    }
+    narrow_to_i8(&column_major(v))
 }
 
 /// Errors unless `got` rows match `want`.

@@ -2,6 +2,7 @@
 //! has already aligned (rows matched and sorted by index, NaN rows dropped where
 //! numerai-tools drops them), releases the GIL and returns numpy arrays.
 
+use numpy::ndarray::{Array2, ShapeBuilder};
 use numpy::{PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::{PyAssertionError, PyValueError};
 use pyo3::prelude::*;
@@ -22,7 +23,7 @@ use erascore_kernels::turnover::turnover as turnover_kernel;
 use erascore_kernels::KernelError;
 use erascore_kernels::Parallelism;
 
-use crate::arrays::{columns, out1, out2, same_rows, vector, Matrix};
+use crate::arrays::{columns, out1, out2, same_rows, vector, AnyMatrix, Matrix, Prepared};
 use crate::kernel_err;
 
 fn precision(target_f32: bool) -> Precision {
@@ -187,6 +188,40 @@ fn neutralize<'py>(
         Neutralizer::with_parallelism(x, Parallelism::Pool).neutralize_many(&refs, proportion)
     });
     out2(py, n, out)
+}
+
+/// Neutralizers or features for the kernels below, decided in one pass over `values` (a 2-D
+/// array of any integer or float dtype): int8 when every value is an integer in -128..=127,
+/// so float or wider integer copies of int8 features take the exact int8 path and give its
+/// numbers bit for bit, without a float64 copy; otherwise float64. An int8 array, and a
+/// float64 one that is not all int8 values, is returned as it is. An infinite or NaN value
+/// raises numpy's `LinAlgError`, as `np.linalg.lstsq` does.
+#[pyfunction]
+fn neutralizer_matrix<'py>(
+    py: Python<'py>,
+    values: Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let matrix: AnyMatrix<'py> = values.extract()?;
+    let (n, k) = matrix.shape();
+    let shaped = |e: numpy::ndarray::ShapeError| PyValueError::new_err(e.to_string());
+    match matrix.prepare(py) {
+        Prepared::I8(v) => {
+            let a = Array2::from_shape_vec((n, k).f(), v).map_err(shaped)?;
+            Ok(PyArray2::from_owned_array(py, a).into_any())
+        }
+        Prepared::F64(v) => {
+            let a = Array2::from_shape_vec((n, k).f(), v).map_err(shaped)?;
+            Ok(PyArray2::from_owned_array(py, a).into_any())
+        }
+        Prepared::Same => Ok(values),
+        Prepared::NotFinite => {
+            let error = py
+                .import("numpy.linalg")?
+                .getattr("LinAlgError")?
+                .call1(("SVD did not converge in Linear Least Squares",))?;
+            Err(PyErr::from_value(error))
+        }
+    }
 }
 
 /// feature_neutral_corr: gaussianized ranks of each column neutralized against `features`
@@ -413,6 +448,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(contribution, m)?)?;
     m.add_function(wrap_pyfunction!(contribution_scores, m)?)?;
     m.add_function(wrap_pyfunction!(neutralize, m)?)?;
+    m.add_function(wrap_pyfunction!(neutralizer_matrix, m)?)?;
     m.add_function(wrap_pyfunction!(feature_neutral_corr, m)?)?;
     m.add_function(wrap_pyfunction!(neutral_correlation, m)?)?;
     m.add_function(wrap_pyfunction!(neutral_contribution, m)?)?;

@@ -52,27 +52,32 @@ def _is_f32(s: pd.Series) -> bool:
     return s.dtype == np.float32
 
 
+# dtypes the kernels read as they are (no float64 copy of the frame first).
+_NATIVE_DTYPES = frozenset(
+    np.dtype(t)
+    for t in (np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
+              np.uint64, np.float32, np.float64)
+)
+
+
 def _matrix(df: pd.DataFrame) -> np.ndarray:
-    """Neutralizers for the kernels: int8 stays int8 (exact integer Gram kernels), small
-    integers become int8, anything else float64. An infinite value is numpy's
-    ``LinAlgError``, as ``np.linalg.lstsq`` raises it."""
-    dtypes = set(df.dtypes)
-    if dtypes == {np.dtype(np.int8)}:
-        return df.to_numpy()
-    if dtypes and all(np.issubdtype(d, np.integer) for d in dtypes) and df.size > 0:
-        values = df.to_numpy()
-        if values.min() >= -128 and values.max() <= 127:
-            return values.astype(np.int8)
-    values = _cols(df)
-    if not np.isfinite(values).all():
-        raise np.linalg.LinAlgError("SVD did not converge in Linear Least Squares")
-    return values
+    """Neutralizers for the kernels, decided in Rust in one pass: values that are all
+    integers in -128..127, whatever the dtype, become int8 (the exact integer Gram kernels,
+    the numbers of int8 features bit for bit); anything else float64. An infinite value is
+    numpy's ``LinAlgError``, as ``np.linalg.lstsq`` raises it."""
+    values = df.to_numpy()
+    if values.dtype not in _NATIVE_DTYPES:
+        values = _cols(df)
+    return _rs.neutralizer_matrix(values)
 
 
 def _has_nan(obj: Union[pd.Series, pd.DataFrame]) -> bool:
     values = obj.to_numpy()
+    if values.dtype.kind in "iub":
+        return False  # numpy integers and booleans hold no NaN
     if values.dtype.kind == "f":
-        return bool(np.isnan(values).any())
+        # min propagates NaN: one pass, without a mask as large as a feature matrix.
+        return values.size > 0 and bool(np.isnan(values.min()))
     return bool(obj.isna().to_numpy().any())
 
 

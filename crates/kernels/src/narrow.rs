@@ -1,0 +1,139 @@
+//! Features handed over in a wider type (float32, float64, int64, uint8, ...) whose values
+//! are all integers in -128..=127 are int8 features: narrowed to int8, they take the exact
+//! integer Gram kernels ([`crate::gram`]) and give the numbers int8 features give, bit for bit.
+//!
+//! The check is exact and costs one pass: a value narrows when converting it to int8 and back
+//! gives the same value. A fraction, anything outside -128..=127, or NaN fails, and a single
+//! failure leaves the whole matrix to the f64 path. The pass stops at the first block holding
+//! a failure, so real-valued features cost almost nothing to reject.
+
+use crate::simd::{dispatch, Op};
+
+/// Values scanned between checks for a failure: small enough that real-valued features are
+/// rejected at once, large enough that the loop inside vectorizes.
+const BLOCK: usize = 4096;
+
+/// A numeric type whose values may all be int8 values.
+pub trait ExactI8: Copy + Send + Sync {
+    /// The value as int8 and whether that is exact.
+    fn narrow(self) -> (i8, bool);
+}
+
+macro_rules! float {
+    ($($t:ty),*) => {$(
+        impl ExactI8 for $t {
+            #[inline(always)]
+            fn narrow(self) -> (i8, bool) {
+                // `as` saturates and maps NaN to 0, so the round trip fails for NaN, for
+                // values beyond int8 and for fractions; -0.0 narrows to 0 (equal values).
+                let q = self as i8;
+                (q, q as $t == self)
+            }
+        }
+    )*};
+}
+
+macro_rules! signed {
+    ($($t:ty),*) => {$(
+        impl ExactI8 for $t {
+            #[inline(always)]
+            fn narrow(self) -> (i8, bool) {
+                (self as i8, (-128..=127).contains(&self))
+            }
+        }
+    )*};
+}
+
+macro_rules! unsigned {
+    ($($t:ty),*) => {$(
+        impl ExactI8 for $t {
+            #[inline(always)]
+            fn narrow(self) -> (i8, bool) {
+                (self as i8, self <= 127)
+            }
+        }
+    )*};
+}
+
+float!(f32, f64);
+signed!(i8, i16, i32, i64);
+unsigned!(u8, u16, u32, u64);
+
+/// `values` as int8 in the same order, or `None` when any value is not an integer in
+/// -128..=127 (or is NaN).
+pub fn narrow_to_i8<T: ExactI8>(values: &[T]) -> Option<Vec<i8>> {
+    struct Narrow<'a, T>(&'a [T]);
+    impl<T: ExactI8> Op for Narrow<'_, T> {
+        type Output = Option<Vec<i8>>;
+        #[inline(always)]
+        fn run(self) -> Option<Vec<i8>> {
+            narrow_impl(self.0)
+        }
+    }
+    dispatch(Narrow(values))
+}
+
+#[inline(always)]
+fn narrow_impl<T: ExactI8>(values: &[T]) -> Option<Vec<i8>> {
+    let mut out = vec![0i8; values.len()];
+    for (src, dst) in values.chunks(BLOCK).zip(out.chunks_mut(BLOCK)) {
+        // No early exit inside a block: a branch-free loop vectorizes.
+        let mut exact = true;
+        for (d, &v) in dst.iter_mut().zip(src) {
+            let (q, ok) = v.narrow();
+            *d = q;
+            exact &= ok;
+        }
+        if !exact {
+            return None;
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_integers_of_any_type_narrow() {
+        let want = vec![-128i8, -1, 0, 4, 127];
+        assert_eq!(
+            narrow_to_i8(&[-128.0f64, -1.0, 0.0, 4.0, 127.0]),
+            Some(want.clone())
+        );
+        assert_eq!(
+            narrow_to_i8(&[-128.0f32, -1.0, -0.0, 4.0, 127.0]),
+            Some(want.clone())
+        );
+        assert_eq!(narrow_to_i8(&[-128i64, -1, 0, 4, 127]), Some(want.clone()));
+        assert_eq!(narrow_to_i8(&[-128i16, -1, 0, 4, 127]), Some(want));
+        assert_eq!(narrow_to_i8(&[0u8, 4, 127]), Some(vec![0, 4, 127]));
+        assert_eq!(narrow_to_i8::<f64>(&[]), Some(vec![]));
+    }
+
+    #[test]
+    fn one_value_that_is_not_an_int8_rejects_everything() {
+        // The failing value at the end of a long input: past the first block.
+        let mut v = vec![2.0f64; 3 * BLOCK + 5];
+        for bad in [
+            0.5,
+            128.0,
+            -129.0,
+            f64::NAN,
+            f64::INFINITY,
+            1e300,
+            127.000_000_000_1,
+        ] {
+            *v.last_mut().unwrap() = bad;
+            assert_eq!(narrow_to_i8(&v), None, "{bad}");
+        }
+        assert_eq!(narrow_to_i8(&[1.0f32, 2.5]), None);
+        assert_eq!(narrow_to_i8(&[1i64, 128]), None);
+        assert_eq!(narrow_to_i8(&[1i64, -129]), None);
+        // Wrapping conversions must not pass: 200u8 and 256i32 as int8 are -56 and 0.
+        assert_eq!(narrow_to_i8(&[200u8]), None);
+        assert_eq!(narrow_to_i8(&[256i32]), None);
+        assert_eq!(narrow_to_i8(&[u64::MAX - 55]), None);
+    }
+}
