@@ -70,7 +70,7 @@ fn payout_series<'py>(
             BootstrapSetting::Block => "block",
             BootstrapSetting::Seed => "seed",
         };
-        PyValueError::new_err(format!("{keyword}= {}", e.problem))
+        error(Kind::Argument, format!("{keyword}= {}", e.problem))
     })?;
     let preset: Preset = rule.parse().map_err(err)?;
     let rule = Rule::new(
