@@ -256,8 +256,14 @@ fn report_is_self_contained() {
     let dashes = fexp.split_whitespace().filter(|c| *c == "-").count();
     assert_eq!(dashes, 7, "{fexp}");
     let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
-    // Two charts per model and target, inline.
-    assert_eq!(html.matches("<svg").count(), 2 * 2 * 2);
+    // Two charts per model and target, inline, after the section of models overlaid.
+    let (before, all_models) = html
+        .split_once("<section id=\"all-models\">")
+        .expect("an all-models section");
+    let (overlays, after) = all_models.split_once("</section>").expect("section end");
+    assert!(overlays.matches("<svg").count() >= 2, "{overlays}");
+    let panels = format!("{before}{after}");
+    assert_eq!(panels.matches("<svg").count(), 2 * 2 * 2);
     assert!(html.contains("model_a on <code>target_aux</code>"));
     for bad in [
         "<script",
