@@ -224,7 +224,7 @@ def score(
             era_col=era_col, id_col=id_col, keep_prediction_era=signals,
         )
     )
-    eras, model_names, target_names, metric_names, values, warnings = _rs.score_frames(
+    eras, model_names, target_names, metric_names, values, warnings, _ = _rs.score_frames(
         data_arrow,
         preds_arrow,
         meta_arrow,

@@ -224,6 +224,18 @@ fn run(
     }
     let mut warnings = Vec::new();
     let mut eras = predicted_eras(&data.era_names, &era_rows, &mut warnings);
+    // Whether any predicted era of the whole data has a target value: a share whose eras
+    // all lack one (the live era alone) is no error while another share has some.
+    let any_target = || {
+        eras.iter().any(|&e| {
+            era_all[e].rows().iter().any(|&r| {
+                target_index
+                    .iter()
+                    .any(|&t| !data.targets[t].values[r as usize].is_nan())
+            })
+        })
+    };
+    let whole_data_unresolved = only.is_some() && !any_target();
     // A share sorts and checks only its own eras: an id repeated within an era is an error
     // of that era, which the share holding it reports with the whole job's message.
     let mut in_share = vec![true; era_rows.len()];
@@ -288,7 +300,7 @@ fn run(
         warnings.extend(w);
         unresolved.extend(no_target);
     }
-    if rows.is_empty() && !unresolved.is_empty() {
+    if rows.is_empty() && !unresolved.is_empty() && (only.is_none() || whole_data_unresolved) {
         return Err(EngineError::Config(format!(
             "no era has a value of the target ({}): every row's target is NaN",
             config.targets.join(", ")
