@@ -230,7 +230,7 @@ def diagnostics_from_scores(
     out: Optional[str],
     data_label: str,
     predictions_label: str,
-    unresolved: Sequence[Tuple[str, Sequence[str]]] = (),
+    unresolved: Sequence[Tuple[str, Sequence[str]]] = ...,
 ) -> Dict[str, Any]:
     """What ``diagnostics_frames`` returns, from merged per-era rows (era, target, model
     order); ``unresolved``: the eras left out for lack of target values, merged."""
