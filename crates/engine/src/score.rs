@@ -62,11 +62,21 @@ fn unresolved_warning(unresolved: &[(String, Vec<String>)], targets: usize) -> O
     if unresolved.len() > 10 {
         shown.push(format!("... ({} more)", unresolved.len() - 10));
     }
+    // A row is one (era, model, target) and every statistic over eras covers the same eras
+    // for each metric of a model: an era without any target value has no row, so its
+    // target-free metrics go with it, which the warning says rather than leaves implied.
+    let whole = unresolved.iter().any(|(_, t)| t.len() == targets);
     Some(format!(
         "{} era(s) have no target values (NaN on every row, as in a live era) and were not \
-         scored: {}",
+         scored: {}{}",
         unresolved.len(),
-        shown.join(", ")
+        shown.join(", "),
+        if whole {
+            " (an era without any target value has no row, its fexp_max, churn and other \
+             target-free metrics included)"
+        } else {
+            ""
+        }
     ))
 }
 
