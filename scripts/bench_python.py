@@ -7,8 +7,10 @@ installed (release build), e.g. .venv-bench after `maturin develop --release`:
 
 Prints a markdown table: per-call times of the drop-in against numerai-tools (pandas inputs,
 conversion included), `erascore.score` on in-memory frames against the CLI on the same data
-written as parquet, and the time of `import erascore`. Small repeat counts: the minimum of
-the repeats is reported.
+written as parquet, `erascore.Evaluator` (CORR+MMC of one new prediction vector over a
+prepared validation set against numerai-tools era by era; FNC with cached factorizations
+against the same evaluator without), and the time of `import erascore`. Small repeat
+counts: the minimum of the repeats is reported.
 """
 
 from __future__ import annotations
@@ -46,6 +48,70 @@ def era(rows: int, features: int, seed: int):
     return preds, target, feats
 
 
+def evaluator_data(eras: int, rows: int, features: int, seed: int):
+    """A validation frame (id, era, float32 target, int8 features), its meta model and one
+    new prediction vector aligned to its rows."""
+    rng = np.random.default_rng(seed)
+    n = eras * rows
+    data = pd.DataFrame({
+        "id": [f"n{v:012x}" for v in rng.choice(2**40, n, replace=False)],
+        "era": np.repeat([f"{e + 1:04d}" for e in range(eras)], rows),
+        "target": rng.choice([0.0, 0.25, 0.5, 0.75, 1.0], n).astype(np.float32),
+    })
+    for j in range(features):
+        data[f"feature_{j:04d}"] = rng.integers(0, 5, n, dtype=np.int8)
+    meta = pd.DataFrame({"id": data["id"], "numerai_meta_model": rng.random(n)})
+    prediction = 0.1 * data["target"].to_numpy(np.float64) + rng.random(n)
+    return data, meta, prediction
+
+
+def evaluator_rows(args, repeat: int) -> list:
+    """erascore.Evaluator: CORR+MMC of one new vector (target <= 20 ms at 120 eras x 6,200)
+    against numerai-tools per era, and FNC cached vs not (target >= 10x)."""
+    import erascore
+    from numerai_tools import scoring as ref
+
+    out = []
+    data, meta, prediction = evaluator_data(args.evaluator_eras, args.evaluator_rows, 0, 3)
+    ev = erascore.Evaluator(data, meta, metrics=["corr", "mmc"])
+    got = ev.score(prediction)
+    frame = pd.DataFrame({"id": data["id"], "prediction": prediction})
+    want = erascore.score(data, frame, meta, metrics=["corr", "mmc"], progress=False)
+    assert got[["corr", "mmc"]].equals(want[["corr", "mmc"]])
+    es_s = best(lambda: ev.score(prediction), max(repeat * 4, 10))
+
+    def reference():
+        indexed = data.set_index("id")
+        m = meta.set_index("id")["numerai_meta_model"]
+        p = pd.Series(prediction, index=data["id"], name="prediction")
+        for _, era_rows in indexed.groupby("era"):
+            ids = era_rows.index.sort_values()
+            ref.numerai_corr(p.loc[ids].to_frame(), era_rows["target"].loc[ids])
+            ref.correlation_contribution(p.loc[ids].to_frame(), m.loc[ids], era_rows["target"].loc[ids])
+
+    ref_s = best(reference, 1)
+    n = args.evaluator_eras * args.evaluator_rows
+    out.append(row(
+        f"Evaluator.score CORR+MMC, one new vector, {n:,} rows / {args.evaluator_eras} eras",
+        ref_s, es_s, "numerai-tools per era vs a prepared evaluator; target <= 20 ms",
+    ))
+
+    data, _, prediction = evaluator_data(args.fnc_eras, args.evaluator_rows, args.fnc_features_medium, 4)
+    uncached = erascore.Evaluator(data, metrics=["fnc"])
+    cached = erascore.Evaluator(data, metrics=["fnc"], cache=args.fnc_cache_gb * 2**30)
+    assert cached.cached[0] == args.fnc_eras, "raise --fnc-cache-gb: not every era was cached"
+    assert cached.score(prediction)["fnc"].equals(uncached.score(prediction)["fnc"])
+    without = best(lambda: uncached.score(prediction), max(1, repeat // 3))
+    with_cache = best(lambda: cached.score(prediction), repeat)
+    out.append(
+        f"| Evaluator.score FNC, {args.fnc_eras} eras x {args.evaluator_rows:,} rows x "
+        f"{args.fnc_features_medium} features, cached vs not | {without * 1e3:,.0f} (no cache) | "
+        f"{with_cache * 1e3:,.1f} | {without / with_cache:,.1f}x | target >= 10x; cache "
+        f"{cached.cached[1] / 2**20:,.0f} MB |"
+    )
+    return out
+
+
 def row(task, ref_s, es_s, note=""):
     ratio = ref_s / es_s if es_s > 0 else float("inf")
     return f"| {task} | {ref_s * 1e3:,.2f} | {es_s * 1e3:,.2f} | {ratio:,.1f}x | {note} |"
@@ -60,6 +126,11 @@ def main() -> None:
     ap.add_argument("--score-eras", type=int, default=60)
     ap.add_argument("--score-rows", type=int, default=5000)
     ap.add_argument("--score-features", type=int, default=780)
+    ap.add_argument("--evaluator-eras", type=int, default=120)
+    ap.add_argument("--evaluator-rows", type=int, default=6200)
+    ap.add_argument("--fnc-eras", type=int, default=30, help="eras of the FNC evaluator case")
+    ap.add_argument("--fnc-features-medium", type=int, default=705)
+    ap.add_argument("--fnc-cache-gb", type=int, default=2)
     args = ap.parse_args()
 
     import erascore
@@ -141,6 +212,8 @@ def main() -> None:
             f"{cli_s * 1e3:,.0f} (CLI) | {frames_s * 1e3:,.0f} | {frames_s / cli_s:.2f}x of CLI | "
             "target: within 1.2x |"
         )
+
+    lines.extend(evaluator_rows(args, args.repeat))
 
     def import_time() -> float:
         code = "import time; t=time.perf_counter(); import erascore; print(time.perf_counter()-t)"

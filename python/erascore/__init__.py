@@ -10,6 +10,8 @@
   compared over a tournament, as ``erascore compare`` computes them.
 - ``erascore.neutralize(data, predictions, proportion=..., features=...)``: predictions
   neutralized era by era, as ``erascore neutralize`` writes them.
+- ``erascore.Evaluator(data, meta_model=None, ...)``: one validation set prepared once;
+  ``.score(predictions)`` per new prediction vector, ``.metric("corr")`` for training loops.
 - ``erascore.ray.score`` / ``.diagnostics`` / ``.compare``: the same over a Ray cluster.
 - ``erascore.numerai_tools.scoring`` / ``.signals`` / ``.submissions``: a drop-in for
   numerai-tools 0.7.2 (change the import, keep the code).
@@ -25,7 +27,8 @@ from erascore._erascore import __version__
 
 __all__ = [
     "score", "diagnostics", "Diagnostics", "payout", "Payout", "compare", "Compare",
-    "neutralize", "numerai_tools", "ray", "exceptions", "__version__",
+    "neutralize", "Evaluator", "EraMetric", "EraScorer", "numerai_tools", "ray", "exceptions",
+    "__version__",
 ]
 
 
@@ -34,6 +37,10 @@ def __getattr__(name: str) -> Any:
         from erascore import _frames
 
         return getattr(_frames, name)
+    if name in ("Evaluator", "EraMetric", "EraScorer"):
+        from erascore import _evaluator
+
+        return getattr(_evaluator, name)
     if name == "neutralize":
         from erascore import _neutralize
 

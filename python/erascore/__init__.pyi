@@ -6,6 +6,9 @@ from erascore import exceptions as exceptions
 from erascore import numerai_tools as numerai_tools
 from erascore import ray as ray
 from erascore._erascore import __version__ as __version__
+from erascore._evaluator import EraMetric as EraMetric
+from erascore._evaluator import EraScorer as EraScorer
+from erascore._evaluator import Evaluator as Evaluator
 from erascore._frames import Compare as Compare
 from erascore._frames import Diagnostics as Diagnostics
 from erascore._frames import Payout as Payout
@@ -17,5 +20,6 @@ from erascore._neutralize import neutralize as neutralize
 
 __all__ = [
     "score", "diagnostics", "Diagnostics", "payout", "Payout", "compare", "Compare",
-    "neutralize", "numerai_tools", "ray", "exceptions", "__version__",
+    "neutralize", "Evaluator", "EraMetric", "EraScorer", "numerai_tools", "ray", "exceptions",
+    "__version__",
 ]

@@ -356,3 +356,62 @@ def payout_series(
 
 def parquet_columns(path: str) -> List[str]:
     """Column names of a parquet file."""
+
+class Evaluator:
+    """One validation set prepared once (the engine's ``Evaluator`` behind an ``Arc``):
+    eras in era order, rows sorted by id, target transforms, meta-model / benchmark
+    gaussian ranks and, within ``cache`` bytes, each era's FNC factorization. Immutable:
+    any number of threads may score with one instance, each call with the GIL released.
+    Pickles as ``(Evaluator, constructor arguments)``: unpickling prepares again."""
+
+    def __new__(
+        cls,
+        data: Any,
+        meta_model: Any = None,
+        meta_model_column: Optional[str] = None,
+        benchmark: Any = None,
+        benchmark_column: Optional[str] = None,
+        targets: Optional[Sequence[str]] = None,
+        metrics: Optional[Sequence[str]] = None,
+        features: Optional[Sequence[str]] = None,
+        max_filtered_ratio: float = 0.2,
+        target_pow15: bool = True,
+        cache: int = 0,
+    ) -> "Evaluator":
+        """``data``, ``meta_model``, ``benchmark``: file paths or objects with
+        ``__arrow_c_stream__``; ``targets`` default ``["target"]``; ``metrics`` as resolved
+        by ``score_plan``; ``cache``: bytes for cached factorizations."""
+
+    def __reduce__(self) -> Tuple[Any, Tuple[Any, ...]]: ...
+
+    def score(
+        self, /, models: Sequence[str], predictions: Sequence[F64], metrics: Optional[Sequence[str]] = None
+    ) -> Tuple[List[str], List[str], List[str], List[str], List[F64], List[str]]:
+        """Per-era scores of ``predictions`` (one float64 array per model, aligned to the
+        data's rows): eras, models, targets, metric names, one array per metric, warnings
+        (the columns of ``score_frames``)."""
+
+    def summary(
+        self, /, models: Sequence[str], predictions: Sequence[F64], metrics: Optional[Sequence[str]] = None
+    ) -> Tuple[Dict[str, Any], List[str]]:
+        """Statistics over eras per (model, target, metric), as columns, and warnings."""
+
+    @property
+    def rows(self) -> int:
+        """Rows of the data: the length of every prediction vector."""
+
+    @property
+    def metrics(self) -> List[str]:
+        """The metrics a call computes unless it names others."""
+
+    @property
+    def targets(self) -> List[str]:
+        """The targets."""
+
+    @property
+    def eras(self) -> List[str]:
+        """The eras scored, in era order."""
+
+    @property
+    def cached(self) -> Tuple[int, int]:
+        """(cached factorizations, the bytes they take)."""

@@ -406,6 +406,7 @@ def _prepare(
     preds_arrow = keyed(predictions, "predictions")
     if (
         not keep_prediction_era
+        and preds_arrow is not None
         and not isinstance(predictions, (str, os.PathLike))
         and era_col in preds_arrow.column_names
     ):

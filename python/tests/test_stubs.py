@@ -50,7 +50,16 @@ def _runtime_parameters(function) -> list:
     return [(p.name, p.kind, p.default) for p in inspect.signature(function).parameters.values()]
 
 
-EXTENSION_FUNCTIONS = sorted(n for n in dir(ext) if not n.startswith("_") and callable(getattr(ext, n)))
+EXTENSION_FUNCTIONS = sorted(
+    n for n in dir(ext)
+    if not n.startswith("_") and callable(getattr(ext, n)) and not isinstance(getattr(ext, n), type)
+)
+EXTENSION_CLASSES = sorted(n for n in dir(ext) if not n.startswith("_") and isinstance(getattr(ext, n), type))
+
+
+def _stub_classes(path: Path) -> dict:
+    tree = ast.parse(path.read_text())
+    return {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
 
 
 def test_every_extension_function_has_a_stub_and_every_stub_a_function():
@@ -99,3 +108,25 @@ def test_no_stub_duplicates_a_typed_module():
     drift from them; only the extension (no .py) and the lazy package root have stubs."""
     stubs = sorted(p.name for p in PACKAGE.rglob("*.pyi"))
     assert stubs == ["__init__.pyi", "_erascore.pyi"]
+
+
+def test_every_extension_class_has_a_stub_with_the_runtime_signatures():
+    """Classes: the constructor (``__new__`` without ``cls``), every public method and every
+    property of the runtime class are in its stub, with the runtime's parameters."""
+    stubs = _stub_classes(PACKAGE / "_erascore.pyi")
+    assert sorted(stubs) == EXTENSION_CLASSES
+    for name in EXTENSION_CLASSES:
+        cls = getattr(ext, name)
+        body = {n.name: n for n in stubs[name].body if isinstance(n, ast.FunctionDef)}
+        assert _stub_parameters(body["__new__"])[1:] == _runtime_parameters(cls)
+        public = sorted(n for n in vars(cls) if not n.startswith("_"))
+        assert sorted(n for n in body if not n.startswith("_")) == public
+        for attr in public:
+            runtime = inspect.getattr_static(cls, attr)
+            stub = body[attr]
+            is_property = any(isinstance(d, ast.Name) and d.id == "property" for d in stub.decorator_list)
+            if inspect.isgetsetdescriptor(runtime) or isinstance(runtime, property):
+                assert is_property, f"{name}.{attr} is a property at runtime"
+            else:
+                assert not is_property, f"{name}.{attr} is a method at runtime"
+                assert _stub_parameters(stub) == _runtime_parameters(getattr(cls, attr)), attr

@@ -5,13 +5,9 @@
 //! The orchestration (matching, era order, streaming) lives in [`crate::score`]; this module
 //! sees one era at a time and never reads a file.
 
-use std::borrow::Cow;
-
 use erascore_io::FloatWidth;
-use erascore_kernels::contribution::{contribution, ContributionTarget};
-use erascore_kernels::corr::{
-    corr_of_powered, gaussian_pow, gaussian_rank, numerai_corr, CorrTarget,
-};
+use erascore_kernels::contribution::ContributionTarget;
+use erascore_kernels::corr::{gaussian_rank, CorrTarget};
 use erascore_kernels::exposure::ExposureBasis;
 use erascore_kernels::meta_model::{meta_model, stake_weight};
 use erascore_kernels::neutral_scores::{feature_neutral_corr_many, EXPLAINED_RESIDUAL};
@@ -25,6 +21,7 @@ use crate::era_features::EraFeatures;
 use crate::inputs::{require_overlap, RowMap};
 use crate::job::{EraScore, MetaModelSource, ScoreJob};
 use crate::metrics::Metric;
+use crate::model_ranks::ModelRanks;
 use crate::signals::EraSignals;
 use crate::EngineError;
 
@@ -380,15 +377,11 @@ struct TargetScores<'v> {
     signals: Vec<Option<Vec<f64>>>,
 }
 
-/// One model's CORR-family and contribution scores against one target, reusing one
-/// gaussian rank: CORR powers it, MMC and BMC use it as it is whenever their rows are
-/// CORR's rows (no missing meta model or benchmark).
+/// One model's CORR-family and contribution scores against one target ([`ModelRanks`]),
+/// errors naming the era, model and target.
 struct ModelScorer<'s> {
     model: &'s str,
-    predictions: &'s [f64],
-    on_target: Vec<f64>,
-    gaussian: Option<Cow<'s, [f64]>>,
-    powered: Option<Vec<f64>>,
+    ranks: ModelRanks<'s>,
 }
 
 impl<'s> ModelScorer<'s> {
@@ -399,27 +392,14 @@ impl<'s> ModelScorer<'s> {
         predictions: &'s [f64],
         ranks: Option<&'s [f64]>,
     ) -> Result<Self, EngineError> {
-        let metrics = view.metrics();
-        let on_target = pick(predictions, &target.scored);
         // The meta model's ranks are these when the target leaves out no predicted row.
-        let gaussian = match ranks {
-            _ if !metrics.iter().any(Metric::needs_gaussian_rank) => None,
-            Some(r) if target.scored.len() == r.len() => Some(Cow::Borrowed(r)),
-            _ => Some(Cow::Owned(gaussian_rank(&on_target))),
-        };
-        let powered = match &gaussian {
-            Some(g) if metrics.iter().any(Metric::is_corr) => {
-                Some(gaussian_pow(g).map_err(|e| view.kernel_error(model, target.name, e))?)
-            }
-            _ => None,
-        };
-        Ok(Self {
-            model,
-            predictions,
-            on_target,
-            gaussian,
-            powered,
-        })
+        let ranks = ModelRanks::new(view.metrics(), predictions, &target.scored, ranks)
+            .map_err(|e| view.kernel_error(model, target.name, e))?;
+        Ok(Self { model, ranks })
+    }
+
+    fn on_target(&self) -> &[f64] {
+        &self.ranks.on_target
     }
 
     fn corr(
@@ -428,11 +408,9 @@ impl<'s> ModelScorer<'s> {
         target: &TargetView<'_>,
         tb: Option<usize>,
     ) -> Result<f64, EngineError> {
-        match &self.powered {
-            Some(pw) => corr_of_powered(pw, &target.corr, tb),
-            None => numerai_corr(&self.on_target, &target.corr, tb),
-        }
-        .map_err(|e| view.kernel_error(self.model, target.name, e))
+        self.ranks
+            .corr(&target.corr, tb)
+            .map_err(|e| view.kernel_error(self.model, target.name, e))
     }
 
     fn contribution(
@@ -445,15 +423,9 @@ impl<'s> ModelScorer<'s> {
         let Some((at, g_ref, ct)) = setup else {
             return Ok(f64::NAN);
         };
-        let own;
-        let g: &[f64] = match &self.gaussian {
-            Some(g) if at.len() == target.scored.len() => g,
-            _ => {
-                own = gaussian_rank(&pick(self.predictions, at));
-                &own
-            }
-        };
-        contribution(g, g_ref, ct, tb).map_err(|e| view.kernel_error(self.model, target.name, e))
+        self.ranks
+            .contribution(at, g_ref, ct, tb)
+            .map_err(|e| view.kernel_error(self.model, target.name, e))
     }
 }
 
@@ -542,7 +514,7 @@ pub(crate) fn score_era(
         for (m, model) in preds.models.iter().enumerate() {
             let ranks = view.ranks.get(m).map(Vec::as_slice);
             let scorer = ModelScorer::new(&view, &family.target, model, &view.models[m], ranks)?;
-            let p = &scorer.on_target;
+            let p = scorer.on_target();
             if p.iter().all(|&v| v == p[0]) && !warned_constant[m] {
                 warned_constant[m] = true;
                 // What numerai-tools gives a constant column: its gaussianized ranks are all

@@ -44,7 +44,10 @@ pub struct ScoreReport {
 }
 
 /// The one warning naming the eras left out for lack of target values.
-fn unresolved_warning(unresolved: &[(String, Vec<String>)], targets: usize) -> Option<String> {
+pub(crate) fn unresolved_warning(
+    unresolved: &[(String, Vec<String>)],
+    targets: usize,
+) -> Option<String> {
     if unresolved.is_empty() {
         return None;
     }

@@ -18,6 +18,7 @@ mod arrays;
 pub mod compare;
 pub mod dropin;
 mod errors;
+pub mod evaluator;
 pub mod frames;
 pub mod neutralize;
 pub mod payout;
@@ -48,5 +49,6 @@ fn _erascore(m: &Bound<'_, PyModule>) -> PyResult<()> {
     payout::register(m)?;
     neutralize::register(m)?;
     wide::register(m)?;
+    evaluator::register(m)?;
     Ok(())
 }

@@ -71,6 +71,11 @@ def _matrix(df: pd.DataFrame) -> np.ndarray:
     return _rs.neutralizer_matrix(values)
 
 
+def _is_number(s: pd.Series) -> bool:
+    """A real-number dtype numpy reads as is (bool, text and nullable dtypes are not)."""
+    return s.dtype.kind in "iuf" and isinstance(s.dtype, np.dtype)
+
+
 def _has_nan(obj: Union[pd.Series, pd.DataFrame]) -> bool:
     values = obj.to_numpy()
     if values.dtype.kind in "iub":
@@ -308,6 +313,9 @@ def gaussian(df: pd.DataFrame) -> pd.DataFrame:
     index must be sorted."""
     _check_sorted(df.index)
     if isinstance(df, pd.Series):
+        if len(df) == 0:
+            # pandas' apply of an empty Series keeps its dtype (float32 stays float32).
+            return df.apply(float)
         return pd.Series(_rs.gaussian(_vec(df)), index=df.index, name=df.name)
     if df.size == 0:
         # pandas' apply decides the shape of an empty result; keep its answer.
@@ -381,6 +389,10 @@ def validate_indices(live_targets: pd.Series, predictions: pd.Series) -> None:
 def correlation(live_targets: pd.Series, predictions: pd.Series) -> float:
     """Pearson correlation of two aligned series (``np.corrcoef``)."""
     validate_indices(live_targets, predictions)
+    if len(live_targets) < 2 or not (_is_number(live_targets) and _is_number(predictions)):
+        # numpy decides what fewer than two rows, or values that are not numbers, give
+        # (NaN, or its error on an empty object array).
+        return cast(float, np.corrcoef(live_targets, predictions)[0, 1])
     return np.float64(_rs.pearson(_vec(live_targets), _vec(predictions)))
 
 
@@ -450,13 +462,61 @@ def contribution_scores(
     """``tᵀp / n`` per column of the orthogonalized predictions ``p``, where ``t`` is the
     target (×4 when it lies in [0, 1]) centred; with ``top_bottom`` only the ``top_bottom``
     highest and lowest ``p`` count and the sum is divided by ``2·top_bottom``."""
-    neutral = np.asarray(neutral_preds, dtype=np.float64)
-    if neutral.ndim == 1:
-        neutral = neutral.reshape(-1, 1)
-    scores = _rs.contribution_scores(
-        neutral, _vec(live_targets), _is_f32(live_targets), top_bottom
+    neutral = np.asarray(neutral_preds)
+    if _plain_contribution(neutral, live_targets, predictions, top_bottom):
+        matrix = _f64(neutral.reshape(len(neutral), -1))
+        scores = _rs.contribution_scores(
+            matrix, _vec(live_targets), _is_f32(live_targets), top_bottom
+        )
+        return pd.Series(scores, index=predictions.columns)
+    return _contribution_scores_by_id(neutral, live_targets, predictions, top_bottom)
+
+
+def _plain_contribution(
+    neutral: np.ndarray, target: pd.Series, predictions: pd.DataFrame, top_bottom: Optional[int]
+) -> bool:
+    """The kernel's case: float64 columns for every prediction column, one finite value per
+    target row, a target of numbers without NaN and, with ``top_bottom``, more rows than
+    the top and bottom ones and unique ids (the rows are then matched by position)."""
+    n = len(target)
+    shape_ok = (
+        neutral.dtype == np.float64
+        and neutral.ndim in (1, 2)
+        and len(neutral) == n
+        and n >= 2
+        and (neutral.ndim == 1 or neutral.shape[1] == len(predictions.columns))
     )
-    return pd.Series(scores, index=predictions.columns)
+    if not (shape_ok and _is_number(target) and not _has_nan(target)):
+        return False
+    if top_bottom is None or top_bottom <= 0:
+        return True
+    return (
+        2 * top_bottom < n
+        and len(predictions) == n
+        and predictions.index.is_unique
+        and bool(np.isfinite(neutral).all())
+        and target.index.equals(predictions.index)
+    )
+
+
+def _contribution_scores_by_id(
+    neutral: np.ndarray, target: pd.Series, predictions: pd.DataFrame, top_bottom: Optional[int]
+) -> pd.Series:
+    """contribution_scores on pandas objects, for the inputs the kernel does not take: the
+    top and bottom rows of each column are matched to the target by id, and the columns'
+    rows combined as pandas combines them (NaN target rows, repeated ids and overlapping
+    top and bottom sets give numerai-tools' answer, or its error)."""
+    in_unit = bool((target >= 0).all()) and bool((target <= 1).all())
+    t = center(target * 4 if in_unit else target)
+    if top_bottom is None or top_bottom <= 0:
+        return pd.Series(t.to_numpy() @ neutral / len(t), index=predictions.columns)
+    frame = pd.DataFrame(neutral, columns=predictions.columns, index=predictions.index)
+    ratio = 1 - top_bottom / len(t)
+    # apply puts each column's rows together on the union of their ids.
+    extremes = frame.apply(lambda col: filter_sort_top_bottom_concat(col, top_bottom))
+    matched = extremes.apply(lambda col: filter_sort_index(col, t, ratio)[1])
+    products = matched.fillna(0).T.to_numpy() @ extremes.fillna(0).to_numpy()
+    return pd.Series(np.diag(products) / (2 * top_bottom), index=predictions.columns)
 
 
 def correlation_contribution(
@@ -471,6 +531,10 @@ def correlation_contribution(
     meta_model, predictions = filter_sort_index(meta_model, predictions)
     live_targets, predictions = filter_sort_index(live_targets, predictions)
     live_targets, meta_model = filter_sort_index(live_targets, meta_model)
+    if not _plain_scoring(predictions, meta_model, live_targets, top_bottom):
+        p = gaussian(tie_kept_rank(predictions)).to_numpy()
+        m = gaussian(tie_kept_rank(meta_model.to_frame())).iloc[:, 0].to_numpy()
+        return contribution_scores(orthogonalize(p, m), live_targets, predictions, top_bottom)
     scores = _rs.contribution(
         _cols(predictions),
         _vec(meta_model),
@@ -479,6 +543,50 @@ def correlation_contribution(
         top_bottom,
     )
     return pd.Series(scores, index=predictions.columns)
+
+
+def _plain_neutralizers(neutralizers: pd.DataFrame, n: int) -> bool:
+    """Neutralizers the kernels take as numerai-tools' least squares does: one finite
+    number per row for each column. (With as many columns as rows, counting the intercept,
+    the kernels report NaN where numerai-tools correlates rounding noise: docs/python.md,
+    "Deliberate differences".)"""
+    # A residual of one dimension (as many columns as rows less one, counting the
+    # intercept) is scored step by step: the kernels call it explained.
+    if len(neutralizers) != n or neutralizers.shape[1] + 2 == n:
+        return False
+    if not all(_is_number(neutralizers.iloc[:, j]) for j in range(neutralizers.shape[1])):
+        return False
+    return bool(np.isfinite(neutralizers.to_numpy(dtype=np.float64)).all())
+
+
+def _plain_scoring(
+    predictions: pd.DataFrame,
+    meta_model: Optional[pd.Series],
+    targets: pd.Series,
+    top_bottom: Optional[int],
+) -> bool:
+    """Inputs the fused kernels score as numerai-tools does: the same unique ids in every
+    input, at least two rows, a target of numbers, numeric prediction columns that vary
+    (and a meta model that does), and ``top_bottom`` below half the rows. Anything else is
+    scored step by step with the drop-in's own functions, which give numerai-tools' answer
+    or its error."""
+    n = len(targets)
+    if n < 2 or not targets.index.is_unique or not _is_number(targets):
+        return False
+    if len(predictions) != n or (meta_model is not None and len(meta_model) != n):
+        return False
+    if top_bottom is not None and top_bottom > 0 and 2 * top_bottom + 2 > n:
+        return False
+    columns = [predictions.iloc[:, j] for j in range(predictions.shape[1])]
+    if meta_model is not None:
+        columns.append(meta_model)
+    for col in columns:
+        if not _is_number(col):
+            return False
+        values = col.to_numpy()
+        if values.max() == values.min() or not np.isfinite(values).all():
+            return False
+    return True
 
 
 def neutral_contribution(
@@ -493,12 +601,13 @@ def neutral_contribution(
     live_targets, predictions, meta_model, neutralizers = filter_sort_index_many(
         [live_targets, predictions, meta_model, neutralizers]
     )
+    if not (_plain_scoring(predictions, meta_model, live_targets, top_bottom)
+            and _plain_neutralizers(neutralizers, len(live_targets))):
+        p = neutralize(gaussian(tie_kept_rank(predictions)), neutralizers).to_numpy()
+        m = neutralize(gaussian(tie_kept_rank(meta_model.to_frame())), neutralizers)
+        neutral = orthogonalize(p, m.iloc[:, 0].to_numpy())
+        return contribution_scores(neutral, live_targets, predictions, top_bottom)
     x = _matrix(neutralizers)
-    _bucket_check(live_targets)
-    if top_bottom is not None and top_bottom > 0:
-        # A constant column (or meta model) neutralizes to NaN; numerai-tools then finds no
-        # rows to score among the top and bottom ones.
-        _assert_varies(pd.concat([predictions, meta_model], axis=1), top_bottom, len(live_targets))
     scores = _rs.neutral_contribution(
         _cols(predictions),
         _vec(meta_model),
@@ -525,7 +634,19 @@ def neutralize(
         (df.index == neutralizers.index).all()
     ), "Indices don't match"
     columns = df.columns  # a Series has none: AttributeError, as in numerai-tools
-    out = _rs.neutralize(_cols(df), _matrix(neutralizers), float(proportion))
+    values = _cols(df)
+    if len(df) < 2 or not np.isfinite(values).all():
+        # Cases numpy's lstsq answers its own way: one row (pandas' std is NaN there, not
+        # 0, so the row is solved, not called constant) and infinite values (which
+        # columns come back NaN is up to LAPACK). Constant columns are NaN, as in
+        # numerai-tools, before solving.
+        x = np.hstack([_matrix(neutralizers).astype(np.float64), np.ones((len(df), 1))])
+        values = values.copy()
+        values[:, (df.std() == 0).to_numpy()] = np.nan
+        solved = np.linalg.lstsq(x, values, rcond=1e-6)[0]
+        out = values - proportion * x.dot(solved)
+        return pd.DataFrame(out, index=df.index, columns=columns)
+    out = _rs.neutralize(values, _matrix(neutralizers), float(proportion))
     return pd.DataFrame(out, index=df.index, columns=columns)
 
 
@@ -569,13 +690,18 @@ def neutral_correlation(
 ) -> pd.Series:
     """``corr(center(t), neutralize(g(p), neutralizers))`` per column: no 1.5 powers, on the
     ids all three inputs share."""
-    predictions = _frame(predictions)
-    mean = _target_mean(targets)
-    targets, predictions, neutralizers = filter_sort_index_many(
-        [targets, predictions, neutralizers], max_filtered_index_ratio
+    mean = _target_mean(targets) if _is_number(targets) else np.nan
+    centred, predictions, neutralizers = filter_sort_index_many(
+        [center(targets), predictions, neutralizers], max_filtered_index_ratio
     )
+    if not (isinstance(predictions, pd.DataFrame)
+            and _plain_scoring(predictions, None, centred, top_bottom)
+            and _plain_neutralizers(neutralizers, len(centred))):
+        # Step by step with the drop-in's own functions: numerai-tools' answer or its error.
+        neutral = neutralize(gaussian(tie_kept_rank(predictions)), neutralizers)
+        return neutral.apply(lambda col: pearson_correlation(centred, col, top_bottom))
+    targets = targets.loc[centred.index]
     x = _matrix(neutralizers)
-    _assert_varies(predictions, top_bottom, len(targets))
     scores = _rs.neutral_correlation(
         _cols(predictions),
         x,
@@ -596,22 +722,12 @@ def feature_neutral_corr(
     """FNC: ``numerai_corr(neutralize(g(p), features), t)`` per column. The neutralization
     uses every prediction row (predictions and features must share the same sorted index);
     int8 features are used as int8 (exact integer Gram matrix)."""
-    predictions = _frame(predictions)
-    if len(predictions) == 0:
-        raise ValueError("feature_neutral_corr: predictions have no rows")
-    _check_sorted(predictions.index, "unsorted index found")
-    assert not _has_nan(predictions), "Data contains NaNs"
-    assert not _has_nan(features), "Neutralizers contain NaNs"
-    assert len(predictions.index) == len(features.index), "Indices don't match"
-    assert predictions.index.equals(features.index) or bool(
-        (predictions.index == features.index).all()
-    ), "Indices don't match"
+    if not _plain_feature_neutral(predictions, features, targets, top_bottom):
+        # Step by step with the drop-in's own functions: numerai-tools' answer or its error.
+        neutral = tie_kept_rank__gaussianize__neutralize__variance_normalize(predictions, features)
+        return numerai_corr(neutral, targets, top_bottom=top_bottom)
     x = _matrix(features)
     values = _cols(predictions)
-    if len(values) and (values.max(axis=0) == values.min(axis=0)).any():
-        # A constant column neutralizes to NaN, and numerai_corr then drops every row.
-        _assert_overlap(0, max(len(targets), 1), DEFAULT_MAX_FILTERED_INDEX_RATIO,
-                        "s1 does not have enough overlapping ids with s2")
     mean = _target_mean(targets)
     valid = targets.dropna()
     if targets.index.equals(predictions.index):
@@ -636,6 +752,33 @@ def feature_neutral_corr(
     return pd.Series(scores, index=predictions.columns)
 
 
+def _plain_feature_neutral(
+    predictions: Any, features: pd.DataFrame, targets: pd.Series, top_bottom: Optional[int]
+) -> bool:
+    """feature_neutral_corr's kernel case: a frame of varying, finite numbers on unique
+    sorted ids, the features on the same ids (finite numbers), a named target of numbers on unique ids and ``top_bottom`` below half
+    the scored rows."""
+    if not isinstance(predictions, pd.DataFrame) or not isinstance(features, pd.DataFrame):
+        return False
+    n = len(predictions)
+    index = predictions.index
+    if n < 2 or not (index.is_unique and index.is_monotonic_increasing):
+        return False
+    if not features.index.equals(index) or not _plain_neutralizers(features, n):
+        return False
+    if targets.name is None or not _is_number(targets) or not targets.index.is_unique:
+        return False
+    for j in range(predictions.shape[1]):
+        col = predictions.iloc[:, j]
+        if not _is_number(col):
+            return False
+        values = col.to_numpy()
+        if values.max() == values.min() or not np.isfinite(values).all():
+            return False
+    scored = targets.dropna().index.intersection(index)
+    return top_bottom is None or top_bottom <= 0 or 2 * top_bottom < len(scored)
+
+
 def max_feature_correlation(
     s: pd.Series,
     features: pd.DataFrame,
@@ -644,35 +787,28 @@ def max_feature_correlation(
     """The feature with the largest ``|corr(feature, s)|`` and that value (constant features
     are skipped); with ``top_bottom`` over the rows of the ``top_bottom`` highest and lowest
     ``s`` only."""
-    if len(features) == 0 or len(features.columns) == 0:
-        raise ValueError("attempt to get argmax of an empty sequence")
-    if top_bottom is not None and top_bottom > 0:
-        # numerai-tools matches each feature to the top and bottom rows of ``s`` by id.
-        s = filter_sort_top_bottom_concat(s, top_bottom)
-        if len(features.columns) and _has_nan(features):
-            return _max_feature_correlation_by_column(s, features)
-        features, s = filter_sort_index(features, s, 1 - top_bottom / len(features))
-    # The checks of numerai-tools' validate_indices(feature, s): the same ids, both sorted.
-    assert features.index.equals(s.index) or np.array_equal(s.index, features.index.sort_values())
-    _check_sorted(features.index)
-    _check_sorted(s.index)
-    assert not _has_nan(s)
-    assert not _has_nan(features)
-    found = _rs.max_feature_correlation(_vec(s), _matrix(features))
-    if found is None:
-        raise ValueError("every feature (or the series) is constant: no correlation to take")
-    j, value = found
-    return str(features.columns[j]), np.float64(value)
-
-
-def _max_feature_correlation_by_column(
-    s: pd.Series, features: pd.DataFrame
-) -> Tuple[str, float]:
-    """``max_feature_correlation`` with ``top_bottom`` when features have NaN: each feature
-    keeps its own rows, as numerai-tools aligns them one by one."""
-    correlations = features.apply(lambda f: abs(pearson_correlation(f, s)))
+    plain = (
+        (top_bottom is None or top_bottom <= 0)
+        and len(s) >= 2
+        and features.shape[1] > 0
+        and features.index.equals(s.index)
+        and s.index.is_unique
+        and s.index.is_monotonic_increasing
+        and _is_number(s)
+        and all(_is_number(features.iloc[:, j]) for j in range(features.shape[1]))
+        and bool(np.isfinite(_vec(s)).all())
+        and bool(np.isfinite(_cols(features)).all())
+    )
+    found = _rs.max_feature_correlation(_vec(s), _matrix(features)) if plain else None
+    if found is not None:
+        j, value = found
+        return str(features.columns[j]), np.float64(value)
+    # Features matched to ``s`` by id one at a time (numerai-tools' pearson_correlation per
+    # feature): other orders, missing or repeated ids, NaN, ``top_bottom``, constant data
+    # and no features at all give its answer or its error.
+    correlations = features.apply(lambda f: pearson_correlation(f, s, top_bottom)).abs()
     best = correlations.idxmax()
-    return str(best), np.float64(correlations[best])  # type: ignore[call-overload]
+    return str(best), correlations[best]  # type: ignore[call-overload]
 
 
 # ---------------------------------------------------------------------------------------
