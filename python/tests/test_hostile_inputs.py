@@ -51,3 +51,15 @@ def test_payout_numeric_object_scores_still_pay():
     want = erascore.payout(_scores(), stake=100, rule="2024")
     got = erascore.payout(_scores().astype({"corr": object}), stake=100, rule="2024")
     pd.testing.assert_frame_equal(got.trajectory, want.trajectory, check_exact=True)
+
+
+def test_neutralize_proportion_out_of_range_names_the_argument():
+    with pytest.raises(ArgumentError, match=r"^proportion=: must be a number in \[0, 1\], got 2"):
+        erascore.neutralize(EXAMPLE / "data.parquet", EXAMPLE / "predictions.parquet", proportion=2)
+
+
+def test_compare_unknown_configuration_key_names_the_argument_once():
+    configs = [{"name": "a", "rule": "2024", "bogus": 1}, {"name": "b", "rule": "2024"}]
+    with pytest.raises(ArgumentError, match=r"^configs=: unknown field `bogus`"):
+        erascore.compare(EXAMPLE / "data.parquet", EXAMPLE / "predictions.parquet",
+                         EXAMPLE / "stakes.csv", configs)

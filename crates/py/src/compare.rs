@@ -12,6 +12,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
+use crate::errors::{error, Kind};
 use erascore_engine::compare::{
     compare_report, compare_scores, era_steps, require_benchmark, scores_bmc, CompareConfig,
     CompareInputs, CompareReport, CompareScores,
@@ -55,12 +56,16 @@ fn check_args(
             "max_filtered_ratio must be in [0, 1), got {max_filtered_ratio}"
         )));
     }
+    // The keyword leads the message once: a file's errors name the file after it, the
+    // dicts' errors are labelled with the keyword itself.
     let configs = match (configs, configs_json) {
-        (Some(p), _) => read_configs(p),
-        (None, Some(text)) => configs_from_json(Path::new("configs"), text),
-        (None, None) => Err(anyhow::anyhow!("no configurations given")),
+        (Some(p), _) => read_configs(p).map_err(|e| format!("configs=: {e:#}")),
+        (None, Some(text)) => {
+            configs_from_json(Path::new("configs="), text).map_err(|e| format!("{e:#}"))
+        }
+        (None, None) => Err("configs=: no configurations given".to_string()),
     }
-    .map_err(|e| PyValueError::new_err(format!("configs: {e:#}")))?;
+    .map_err(|e| error(Kind::Argument, e))?;
     let staged = out
         .map(|dir| OutputDir::stage(dir, &FILES))
         .transpose()

@@ -15,6 +15,7 @@ use erascore_engine::score::{default_memory_budget, Streaming};
 use erascore_engine::EngineError;
 use erascore_io::dataset::{DatasetRequest, FeatureSelection};
 
+use crate::errors::{error, Kind};
 use crate::frames::{engine_err, load_dataset, load_frame, load_predictions, source};
 
 /// The keyword argument that sets each field of the engine's request.
@@ -26,7 +27,7 @@ fn keyword_of(field: RequestField) -> &'static str {
 }
 
 fn request_err(e: RequestError) -> PyErr {
-    PyValueError::new_err(format!("{}: {e}", keyword_of(e.field())))
+    error(Kind::Argument, format!("{}=: {e}", keyword_of(e.field())))
 }
 
 /// Ids, the era of each row, the output column names, one array per column, warnings.
