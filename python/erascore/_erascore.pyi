@@ -350,9 +350,15 @@ def payout_series(
     payout_factor: Optional[float],
     total_at_risk: Optional[float],
     nan: str,
+    bootstrap: Optional[int] = None,
+    block: Optional[int] = None,
+    seed: Optional[int] = None,
 ) -> Dict[str, Any]:
     """The payout simulation of ``erascore payout``: ``{"trajectory": {column: values},
-    "summary": {column: values}, "skipped": {model: [rounds]}}``."""
+    "summary": {column: values}, "skipped": {model: [rounds]}}``; with ``bootstrap``
+    trajectories also ``"bootstrap"`` (per model: the quantiles of ``erascore payout
+    --bootstrap``) and ``"fan"`` (per model and step: the stake path's quantiles and the
+    realised stake), block and seed defaulting as in the CLI."""
 
 def parquet_columns(path: str) -> List[str]:
     """Column names of a parquet file."""

@@ -206,8 +206,7 @@ def score(
 
     The GIL is released while Rust works; Ctrl-C stops the run after the eras in flight.
     """
-    if layout not in ("long", "wide"):
-        raise ArgumentError(f"layout=: expected 'long' or 'wide', got {layout!r}")
+    _check_layout(layout)
     targets, models, features, previous, stake_list, max_filtered_ratio = _common_args(
         targets, models, features, previous, stakes, max_filtered_ratio
     )
@@ -253,6 +252,12 @@ def score(
     if layout == "wide":
         return _wide_frame(eras, model_names, target_names, metric_names, values)
     return _score_frame(eras, model_names, target_names, metric_names, values)
+
+
+def _check_layout(layout: str) -> None:
+    """The layouts of a score frame (``erascore score --layout``)."""
+    if layout not in ("long", "wide"):
+        raise ArgumentError(f"layout=: expected 'long' or 'wide', got {layout!r}")
 
 
 def _wide_frame(eras: Any, models: Any, targets: Any, metric_names: Any, values: Any) -> pd.DataFrame:
@@ -558,11 +563,24 @@ class Payout(NamedTuple):
     burn_share, rounds_at_cap_up, rounds_at_cap_down."""
     skipped: dict
     """Model -> rounds left out for a NaN score (``nan="skip"``)."""
+    bootstrap: Optional[pd.DataFrame] = None
+    """With ``bootstrap=N``: one row per model, what ``erascore payout --bootstrap`` prints
+    and writes to ``--json``: trajectories, block, ``final_stake_p05`` ... ``_p95``,
+    ``max_drawdown_p05`` ... ``_p95``, p_final_below_start."""
+    fan: Optional[pd.DataFrame] = None
+    """With ``bootstrap=N``: one row per (model, step) of the stake path (step 0 the start,
+    step k after the k-th round's payout, ``round`` its label): the bootstrapped stakes'
+    quantiles p05, p25, p50, p75, p95 and the realised stake ``actual``, the fan chart of
+    ``erascore payout --bootstrap --chart``."""
 
     def plot(self) -> Any:
-        """A matplotlib figure: every model's stake round by round, overlaid."""
-        from erascore._plots import plot_payout
+        """A matplotlib figure: every model's stake round by round, overlaid; after a
+        bootstrap, the fan chart instead (one axis per model: the 5-95% and 25-75% bands,
+        the median and the realised stake)."""
+        from erascore._plots import plot_fan, plot_payout
 
+        if self.fan is not None:
+            return plot_fan(self.fan)
         return plot_payout(self.trajectory)
 
 
@@ -585,6 +603,9 @@ def payout(
     payout_factor: Optional[float] = None,
     total_at_risk: Optional[float] = None,
     nan: str = "skip",
+    bootstrap: Optional[int] = None,
+    block: Optional[int] = None,
+    seed: Optional[int] = None,
 ) -> Payout:
     """Stake trajectories under a payout rule, as ``erascore payout`` simulates them.
 
@@ -606,9 +627,13 @@ def payout(
         payout_factor: a fixed factor for every round; or ``total_at_risk``: factor
             ``min(1, threshold / total_at_risk)``. Default 1.
         nan: a NaN score skips its round (``skip``), counts as 0 (``zero``) or raises.
+        bootstrap: a circular block bootstrap of this many trajectories per model, as
+            ``erascore payout --bootstrap N``; ``block``: rounds per block (default 10),
+            ``seed``: its seed (default 0); the same seed gives the CLI's numbers.
 
     Returns:
-        ``Payout(trajectory, summary, skipped)``.
+        ``Payout(trajectory, summary, skipped, bootstrap, fan)``; ``bootstrap`` and ``fan``
+        are None without ``bootstrap=``.
     """
     if stake is None and stakes is None:
         raise ArgumentError("give stake= (every model's starting stake) or stakes= (per model)")
@@ -622,6 +647,11 @@ def payout(
             )
     if resolve_lag is not None:
         resolve_lag = _count(resolve_lag, "resolve_lag", 0)
+    # Only the types here: the defaults and limits are the payout crate's, as for the CLI.
+    bootstrap, block, seed = (
+        None if v is None else _count(v, name, 0)
+        for v, name in ((bootstrap, "bootstrap"), (block, "block"), (seed, "seed"))
+    )
     try:
         default_corr, default_mmc = _rs.payout_score_columns(rule)
     except ValueError as e:
@@ -685,12 +715,16 @@ def payout(
         rule=rule, corr_col=corr_col, mmc_col=mmc_col,
         corr_multiplier=corr_multiplier, mmc_multiplier=mmc_multiplier, cap=cap,
         resolve_lag=resolve_lag, threshold=threshold, payout_factor=payout_factor,
-        total_at_risk=total_at_risk, nan=nan,
+        total_at_risk=total_at_risk, nan=nan, bootstrap=bootstrap, block=block, seed=seed,
     )
+    boot = result.get("bootstrap")
+    fan = result.get("fan")
     return Payout(
         pd.DataFrame(result["trajectory"]),
         pd.DataFrame(result["summary"]),
         dict(result["skipped"]),
+        pd.DataFrame(boot) if boot is not None else None,
+        pd.DataFrame(fan) if fan is not None else None,
     )
 
 
@@ -777,7 +811,9 @@ def compare(
     Arguments:
         data: the data parquet (id, era, the configurations' targets; features for fnc).
         predictions: predictions parquet/CSV, one column per model (and an era column).
-        stakes: stakes file (model, stake; CSV or parquet); every model needs one.
+        stakes: stakes file (CSV or parquet): model, stake (starting stakes), or round,
+            model, stake (each row sets the model's stake at the start of that round), read
+            as ``erascore compare --stakes`` reads it; every model needs one.
         configs: the TOML file of ``[[config]]`` tables, or the same tables as a list of
             dicts (``[{"name": "2024", "rule": "2024"}, {"name": "b", "score": "corr"}]``).
         max_filtered_ratio, target_pow15: as in :func:`erascore.score`.
@@ -786,8 +822,8 @@ def compare(
             compare.json, report.html), written whole or not at all.
         benchmark, benchmark_col: the benchmark file (id, an optional era, the column
             ``benchmark_col``) for configurations whose score uses ``bmc`` (the CLI's
-            ``--benchmark``/``--benchmark-column``; here, as in :func:`erascore.score`, the
-            column must be named).
+            ``--benchmark``/``--benchmark-column``; default column: ``benchmark``, or the
+            file's only numeric column).
         progress: show progress per era of each scoring pass (tqdm when installed);
             default: on a terminal or notebook. Ctrl-C stops the run after the eras in
             flight, raises KeyboardInterrupt and writes nothing.

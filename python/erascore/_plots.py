@@ -74,6 +74,33 @@ def plot_payout(trajectory: pd.DataFrame) -> Any:
     return fig
 
 
+def plot_fan(fan: pd.DataFrame) -> Any:
+    """One axis per model: the bootstrapped stakes' 5-95% and 25-75% bands round by round,
+    their median and the realised stake, as ``erascore payout --bootstrap --chart`` draws
+    them (``fan`` as ``Payout.fan`` holds it)."""
+    plt = _pyplot()
+    models = list(dict.fromkeys(fan["model"]))
+    fig, axes = plt.subplots(
+        len(models), 1, figsize=(9, 3.5 * len(models)), sharex=False, squeeze=False
+    )
+    for ax, model in zip(axes[:, 0], models):
+        rows = fan[fan["model"] == model]
+        x = rows["step"].to_numpy()
+        ax.fill_between(x, rows["p05"].to_numpy(), rows["p95"].to_numpy(), alpha=0.2,
+                        color="C0", linewidth=0, label="5-95%")
+        ax.fill_between(x, rows["p25"].to_numpy(), rows["p75"].to_numpy(), alpha=0.35,
+                        color="C0", linewidth=0, label="25-75%")
+        ax.plot(x, rows["p50"].to_numpy(), color="C0", linestyle="--", label="median")
+        ax.plot(x, rows["actual"].to_numpy(), color="black", label="realised")
+        ax.axhline(float(rows["actual"].iloc[0]), color="0.6", linewidth=0.8)
+        ax.set_title(str(model))
+        ax.set_xlabel("rounds resolved")
+        ax.set_ylabel("stake")
+        ax.legend(loc="upper left", fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
 def plot_compare(per_model: pd.DataFrame) -> Any:
     """Each configuration's distribution of total payouts over the models (a box each)."""
     plt = _pyplot()

@@ -296,6 +296,7 @@ def score(
     sample_weights: Optional[Table] = None,
     previous: Optional[Sequence[Table]] = None,
     stakes: Optional[Mapping[str, float]] = None,
+    layout: str = "long",
     address: Optional[str] = None,
     eras_per_task: Optional[int] = None,
     models_per_task: Optional[int] = None,
@@ -318,6 +319,7 @@ def score(
     those of :func:`erascore.score`; their tables go into the object store once and every
     task reads them whole.
     """
+    _frames._check_layout(layout)
     ray = _connect(address)
     targets, models, features, previous, stake_list, max_filtered_ratio = _frames._common_args(
         targets, models, features, previous, stakes, max_filtered_ratio
@@ -361,6 +363,8 @@ def score(
         parts, targets, names, len(model_shares) > 1
     )
     _frames._warn(warnings)
+    if layout == "wide":
+        return _frames._wide_frame(eras, model_col, target_col, metric_names, values)
     return _frames._score_frame(eras, model_col, target_col, metric_names, values)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import os
 import warnings
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -259,7 +260,12 @@ class Outcome:
     inputs: Tuple[Any, ...] = ()
 
 
+# Calls of each reference function (test_differential prints how many examples ran).
+CALLS: Counter = Counter()
+
+
 def run(fn: Callable[..., Any], case: Case) -> Outcome:
+    CALLS[fn] += 1
     trace = os.environ.get("ERASCORE_DIFF_TRACE")
     if trace:  # the case about to run, for a call that never returns
         with open(trace, "w") as f:
@@ -304,9 +310,10 @@ def compare(ref: Outcome, got: Outcome, case: Case) -> None:
 
 @st.composite
 def one_input(draw, frame: bool, kinds=VALUE_KINDS, sorted_only: bool = False,
-              series_ok: bool = False) -> Tuple[Any, bool]:
+              series_ok: bool = False, int8: bool = False) -> Tuple[Any, bool]:
     """A frame of 0..3 columns (or a Series) of one kind of values each, in float64 or
-    float32, with string ids."""
+    float32 (or, with ``int8``, sometimes int8 values 0..4 as Numerai stores features),
+    with string ids."""
     rng = np.random.default_rng(draw(seeds))
     n = draw(sizes())
     order = "sorted" if sorted_only else draw(orders)
@@ -315,6 +322,10 @@ def one_input(draw, frame: bool, kinds=VALUE_KINDS, sorted_only: bool = False,
     as_series = not frame or (series_ok and draw(st.booleans()))
     k = 1 if as_series else draw(st.integers(0, 3))
     df = prediction_frame(rng, idx, [draw(st.sampled_from(kinds)) for _ in range(k)], f32)
+    if int8 and draw(st.integers(0, 3)) == 0:
+        df = pd.DataFrame(rng.integers(0, 5, df.shape).astype(np.int8), index=df.index,
+                          columns=df.columns)
+        f32 = False
     if as_series:
         s = df.iloc[:, 0]
         return (s.rename(None) if draw(st.booleans()) else s), f32
@@ -322,10 +333,10 @@ def one_input(draw, frame: bool, kinds=VALUE_KINDS, sorted_only: bool = False,
 
 
 def unary(frame: bool, extra: Optional[st.SearchStrategy] = None, kinds=VALUE_KINDS,
-          sorted_only: bool = False, series_ok: bool = False):
+          sorted_only: bool = False, series_ok: bool = False, int8: bool = False):
     @st.composite
     def strat(draw):
-        x, f32 = draw(one_input(frame, kinds, sorted_only, series_ok))
+        x, f32 = draw(one_input(frame, kinds, sorted_only, series_ok, int8))
         more = draw(extra) if extra is not None else {}
         return Case((x,), more, float32=f32)
     return strat()
@@ -411,6 +422,26 @@ def scored(fn_args: Callable[[Dict[str, Any]], Tuple[tuple, dict]], **flags):
 
 
 @st.composite
+def numerai_corr_case(draw) -> Case:
+    """``scored`` inputs with numerai_corr's own options, and sometimes an infinite
+    target."""
+    inputs = draw(scoring_inputs())
+    t = inputs["targets"]
+    if len(t) and t.dtype.kind == "f" and draw(st.integers(0, 5)) == 0:
+        t = t.copy()
+        t.iloc[draw(st.integers(0, len(t) - 1))] = draw(st.sampled_from([np.inf, -np.inf]))
+    kwargs: Dict[str, Any] = {"top_bottom": draw(top_bottoms())}
+    if draw(st.booleans()):
+        kwargs["target_pow15"] = draw(st.booleans())
+    if draw(st.integers(0, 3)) == 0:
+        kwargs["max_filtered_index_ratio"] = draw(st.sampled_from([0.0, 0.5, 1.0]))
+    p = inputs["predictions"]
+    if draw(st.integers(0, 9)) == 0:
+        p = p.iloc[:, :0]  # no prediction column
+    return Case((p, t), kwargs, float32=inputs["float32"])
+
+
+@st.composite
 def filter_many(draw) -> Case:
     rng = np.random.default_rng(draw(seeds))
     ids = universe(draw(sizes()))
@@ -441,7 +472,7 @@ def top_bottom_split(draw) -> Case:
 
 @st.composite
 def rank_case(draw, series: bool) -> Case:
-    x, f32 = draw(one_input(frame=not series, sorted_only=draw(st.booleans())))
+    x, f32 = draw(one_input(frame=not series, sorted_only=draw(st.booleans()), int8=True))
     kwargs = {}
     if draw(st.booleans()):
         kwargs["method"] = draw(st.sampled_from(["average", "min", "max", "first", "dense"]))
@@ -450,7 +481,7 @@ def rank_case(draw, series: bool) -> Case:
 
 @st.composite
 def power_case(draw) -> Case:
-    x, f32 = draw(one_input(frame=True, sorted_only=draw(st.booleans())))
+    x, f32 = draw(one_input(frame=True, sorted_only=draw(st.booleans()), int8=True))
     if draw(st.booleans()):
         x = x - 0.5  # negative values too
     return Case((x, draw(st.sampled_from([1.5, 1.5, 0.5, 2.0, 1.0]))), float32=f32)
@@ -482,6 +513,14 @@ def orthogonalize_case(draw) -> Case:
         v = v[:, 0]
     if draw(st.booleans()) and draw(st.booleans()):
         u = np.zeros(n, dtype=u.dtype)
+    odd = draw(st.sampled_from(["none", "none", "none", "nan", "inf", "int", "list"]))
+    if odd in ("nan", "inf"):
+        v = v.copy()
+        v.flat[rng.integers(0, v.size)] = np.nan if odd == "nan" else np.inf
+    elif odd == "int":
+        v, u = np.round(v * 3).astype(np.int64), np.round(u * 3).astype(np.int8)
+    elif odd == "list":
+        v, u = v.tolist(), u.tolist()
     return Case((v, u), float32=dtype == np.float32)
 
 
@@ -499,6 +538,13 @@ def stake_weight_case(draw) -> Case:
         stakes = stakes.astype(np.float32)
     if draw(st.booleans()) and draw(st.booleans()):
         stakes.iloc[0] = np.nan
+    odd = draw(st.sampled_from(["none", "none", "none", "missing", "zero", "int"]))
+    if odd == "missing":
+        stakes = stakes.rename(index={names[-1]: "model_x"})
+    elif odd == "zero":
+        stakes[:] = 0
+    elif odd == "int":
+        stakes = stakes.fillna(0).astype(np.int64)
     return Case((p, stakes), float32=f32 or is_f32(stakes))
 
 
@@ -519,7 +565,7 @@ def contribution_scores_case(draw) -> Case:
 
 
 @st.composite
-def neutralize_case(draw, proportion: bool) -> Case:
+def neutralize_case(draw, proportion: bool, infinite: bool = True) -> Case:
     rng = np.random.default_rng(draw(seeds))
     n = draw(sizes())
     idx = index_of(rng, universe(n), draw(orders))
@@ -530,7 +576,7 @@ def neutralize_case(draw, proportion: bool) -> Case:
     if kind == "inf":
         # numpy's lstsq can spin forever on an infinite neutralizer with nothing finite to
         # solve for (no columns, or a NaN / infinite one): such cases have no reference.
-        if not kinds:
+        if not kinds or not infinite:
             kind = "float64"
         df = pd.DataFrame(rng.random(df.shape), index=df.index, columns=df.columns)
     nz = feature_frame(rng, nidx, 1 if kind == "inf" else draw(st.integers(1, 6)), kind)
@@ -551,7 +597,12 @@ def one_hot_case(draw) -> Case:
     }, index=idx)
     if draw(st.booleans()) and n:
         frame.loc[frame.index[rng.random(n) < 0.3], "b"] = np.nan
-    cols = draw(st.lists(st.sampled_from(["a", "b", "c"]), max_size=3, unique=True))
+    if draw(st.integers(0, 5)) == 0 and n:
+        frame.loc[frame.index[rng.integers(0, n)], "b"] = np.inf
+    # text with missing values: None and NaN are separate categories
+    frame["e"] = pd.Series(rng.choice(np.array(["x", "y", None, np.nan], dtype=object), n),
+                           index=idx, dtype=object)
+    cols = draw(st.lists(st.sampled_from(["a", "b", "c", "e"]), max_size=3, unique=True))
     kwargs = {} if draw(st.booleans()) else {"dtype": draw(st.sampled_from([np.float64, np.float32, np.int8, int]))}
     return Case((frame, cols), kwargs)
 
@@ -614,7 +665,7 @@ def alpha_case(draw) -> Case:
 def churn_case(draw) -> Case:
     case = draw(pair())
     t, p = case.args
-    if not np.issubdtype(t.dtype, np.number):
+    if not pd.api.types.is_numeric_dtype(t.dtype):
         t = t.astype(float)
     return Case((t, p), {"top_bottom": draw(top_bottoms())})
 
@@ -623,7 +674,7 @@ def churn_case(draw) -> Case:
 def turnover_case(draw) -> Case:
     case = draw(pair())
     t, p = case.args
-    if not np.issubdtype(t.dtype, np.number) and draw(st.booleans()):
+    if not pd.api.types.is_numeric_dtype(t.dtype) and draw(st.booleans()):
         t = t.astype(float)
     return Case((t, p), float32=is_f32(t))
 
@@ -780,19 +831,22 @@ STRATEGIES: Dict[str, st.SearchStrategy[Case]] = {
     # ranks and transforms
     "scoring.rank_series": rank_case(series=True),
     "scoring.rank": rank_case(series=False),
-    "scoring.tie_broken_rank": unary(frame=True),
-    "scoring.tie_kept_rank": unary(frame=True, series_ok=True),
+    "scoring.tie_broken_rank": unary(frame=True, int8=True),
+    "scoring.tie_kept_rank": unary(frame=True, series_ok=True, int8=True),
     "scoring.min_max_normalize": unary(frame=False),
-    "scoring.variance_normalize": unary(frame=True, series_ok=True),
-    "scoring.weight_normalize": unary(frame=True, series_ok=True),
+    "scoring.variance_normalize": unary(frame=True, series_ok=True, int8=True),
+    "scoring.weight_normalize": unary(frame=True, series_ok=True, int8=True),
     "scoring.center": unary(frame=True, series_ok=True),
-    "scoring.standardize": unary(frame=True),
+    "scoring.standardize": unary(frame=True, int8=True),
     "scoring.power": power_case(),
     "scoring.gaussian": gaussian_case(),
     "scoring.orthogonalize": orthogonalize_case(),
     "scoring.one_hot_encode": one_hot_case(),
-    "scoring.tie_kept_rank__gaussianize__pow_1_5": unary(frame=True),
-    "scoring.tie_kept_rank__gaussianize__neutralize__variance_normalize": neutralize_case(proportion=False),
+    "scoring.tie_kept_rank__gaussianize__pow_1_5": unary(frame=True, int8=True),
+    # Its ranked, gaussianized predictions are finite, and lstsq can spin forever on those
+    # with an infinite neutralizer (docs/python.md): no infinite neutralizers here.
+    "scoring.tie_kept_rank__gaussianize__neutralize__variance_normalize": neutralize_case(
+        proportion=False, infinite=False),
     "scoring.neutralize": neutralize_case(proportion=True),
     # correlations
     "scoring.validate_indices": pair(),
@@ -800,12 +854,11 @@ STRATEGIES: Dict[str, st.SearchStrategy[Case]] = {
     "scoring.tie_broken_rank_correlation": pair(),
     "scoring.spearman_correlation": pair(),
     "scoring.pearson_correlation": with_top_bottom(pair()),
-    "scoring.sharpe_ratio": unary(frame=False),
+    "scoring.sharpe_ratio": unary(frame=False, int8=True),
     # scores
     "scoring.stake_weight": stake_weight_case(),
     "scoring.contribution_scores": contribution_scores_case(),
-    "scoring.numerai_corr": scored(
-        lambda i: ((i["predictions"], i["targets"]), {"top_bottom": None})),
+    "scoring.numerai_corr": numerai_corr_case(),
     "scoring.correlation_contribution": scored(
         lambda i: ((i["predictions"], i["meta_model"], i["targets"]), {"top_bottom": None}),
         meta=True),

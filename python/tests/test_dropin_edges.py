@@ -194,3 +194,134 @@ def test_neutralize_infinite_value_makes_every_column_nan(proportion):
     got = es.neutralize(df, n, proportion)
     assert want.isna().all().all()
     pd.testing.assert_frame_equal(got, want)
+
+
+@pytest.mark.parametrize("top_bottom", [None, 1, 2])
+def test_numerai_corr_duplicated_prediction_id(top_bottom):
+    # After matching, predictions have one row more than targets: numerai-tools pairs them
+    # by id (a number with top_bottom, an AssertionError without); no length error.
+    t = pd.Series([0.0, 0.25, 0.5, 0.75, 1.0, 0.5, 0.25, 1.0], index=pd.Index(list("abcdefgh"), name="id"), name="target")
+    p = pd.DataFrame({"x": [0.3, 0.1, 0.5, 0.2, 0.4, 0.9, 0.6, 0.7, 0.8]}, index=pd.Index(list("abcdefgha"), name="id"))
+    if top_bottom is None:
+        with pytest.raises(AssertionError):
+            ref.numerai_corr(p, t)
+        with pytest.raises(AssertionError):
+            es.numerai_corr(p, t)
+        return
+    want = ref.numerai_corr(p, t, top_bottom=top_bottom)
+    got = es.numerai_corr(p, t, top_bottom=top_bottom)
+    pd.testing.assert_series_equal(got, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["x", None, "y", "x"],  # text with None: its own indicator, c_None, last
+        ["x", None, np.nan, "y"],  # None and NaN kept apart, None first
+        [0.5, np.inf, 0.0, 0.5],  # infinity: scikit-learn's ValueError
+    ],
+)
+def test_one_hot_encode_missing_text_and_infinity(values):
+    df = pd.DataFrame({"c": pd.Series(values, dtype=object if None in values else None), "d": 1.0})
+    try:
+        want = ref.one_hot_encode(df, ["c"])
+    except ValueError:
+        with pytest.raises(ValueError):
+            es.one_hot_encode(df, ["c"])
+        return
+    pd.testing.assert_frame_equal(es.one_hot_encode(df, ["c"]), want)
+
+
+def test_orthogonalize_of_lists_raises_as_numpy_does():
+    v, u = [[1.0, 2.0], [3.0, 5.0], [4.0, 1.0]], [1.0, 2.0, 0.5]
+    with pytest.raises(AttributeError):
+        ref.orthogonalize(v, u)
+    with pytest.raises(AttributeError):
+        es.orthogonalize(v, u)
+    # int8 arrays: numpy's products wrap around, and the result follows them
+    vi, ui = np.array(v, dtype=np.int8) * 20, np.array([6, -3, 4], dtype=np.int8) * 5
+    np.testing.assert_array_equal(es.orthogonalize(vi, ui), ref.orthogonalize(vi, ui))
+
+
+def test_power_constant_column_whose_mean_rounds():
+    # pandas' mean of ten 0.1**1.5 is not exactly that value: std > 0, the correlation
+    # check then fails in numerai-tools; a constant 0.3 column passes (std exactly 0).
+    idx = pd.Index([f"id{i}" for i in range(10)])
+    rounds = pd.DataFrame({"a": np.full(10, 0.1), "b": np.linspace(0, 1, 10)}, index=idx)
+    with pytest.raises(AssertionError):
+        ref.power(rounds, 1.5)
+    with pytest.raises(AssertionError):
+        es.power(rounds, 1.5)
+    exact = rounds.assign(a=0.3)
+    pd.testing.assert_frame_equal(es.power(exact, 1.5), ref.power(exact, 1.5))
+
+
+@pytest.mark.parametrize("name", ["pearson_correlation", "spearman_correlation"])
+@pytest.mark.parametrize(
+    "target,predictions",
+    [
+        ([0.0, 0.25, 0.5, 1.0], [0.5, 0.5, 0.5, 0.5]),  # constant: pandas' Python float NaN
+        ([0.1], [0.2]),  # one row
+        ([0.1, np.inf, 0.3], [0.2, 0.1, 0.3]),  # infinite: numpy.float64
+        ([0.1, 0.2, 0.4], [0.3, 0.1, 0.2]),
+    ],
+)
+def test_correlation_scalar_type_is_pandas(name, target, predictions):
+    idx = pd.Index([f"id{i}" for i in range(len(target))])
+    t, p = pd.Series(target, index=idx), pd.Series(predictions, index=idx)
+    want, got = getattr(ref, name)(t, p), getattr(es, name)(t, p)
+    assert type(got) is type(want)
+    assert got == pytest.approx(want, abs=1e-12, nan_ok=True)
+
+
+def test_tie_broken_rank_correlation_text_target_raises_type_error():
+    idx = pd.Index(list("abcd"))
+    t = pd.Series(["0.1", "0.5", "0.2", "0.3"], index=idx)
+    p = pd.Series([0.3, 0.1, 0.2, 0.4], index=idx, name="prediction")
+    with pytest.raises(TypeError):
+        ref.tie_broken_rank_correlation(t, p)
+    with pytest.raises(TypeError):
+        es.tie_broken_rank_correlation(t, p)
+
+
+def test_neutralized_variance_normalized_with_as_many_neutralizers_as_rows_is_not_finite():
+    # Deliberate (docs/python.md): numerai-tools normalizes lstsq's rounding noise to ±1.
+    df = pd.DataFrame({"m": [np.inf, 0.78]}, index=["a", "b"])
+    n = pd.DataFrame({"f": [4, 0]}, index=["a", "b"], dtype=np.int8)
+    got = es.tie_kept_rank__gaussianize__neutralize__variance_normalize(df, n)
+    assert not np.isfinite(got["m"]).any()
+
+
+def test_numerai_corr_unnamed_infinite_target_fails_the_power_check_first():
+    # The centred target is -inf / NaN: numerai-tools' power check fails (AssertionError)
+    # before it looks the unnamed target up (KeyError).
+    t = pd.Series([1.0, 0.5, 0.25, np.inf, 0.0], index=IDX)
+    p = pd.DataFrame({"x": [0.3, 0.1, 0.5, 0.2, 0.4]}, index=IDX)
+    with pytest.raises(AssertionError):
+        ref.numerai_corr(p, t)
+    with pytest.raises(AssertionError):
+        es.numerai_corr(p, t)
+
+
+@pytest.mark.parametrize("rows,columns", [(0, 3), (1, 1), (5, 0)])
+@pytest.mark.parametrize("target_pow15", [True, False])
+def test_numerai_corr_without_rows_or_columns_raises_as_numerai_tools(rows, columns, target_pow15):
+    idx = IDX[:rows]
+    p = pd.DataFrame({f"m{j}": np.linspace(0.1, 0.9, rows) for j in range(columns)}, index=idx)
+    with pytest.raises(Exception) as want:
+        ref.numerai_corr(p, TARGET.iloc[:rows], max_filtered_index_ratio=1.0, target_pow15=target_pow15)
+    with pytest.raises(type(want.value)):
+        es.numerai_corr(p, TARGET.iloc[:rows], max_filtered_index_ratio=1.0, target_pow15=target_pow15)
+
+
+def test_numerai_corr_infinite_target_is_dropped_after_centring():
+    # numerai-tools centres first: the infinite row becomes NaN and is dropped, so no id may
+    # be lost (max_filtered_index_ratio=0) fails; erascore matched before centring.
+    t = TARGET.copy()
+    t.iloc[2] = np.inf
+    p = pd.DataFrame({"x": [0.3, 0.1, 0.5, 0.2, 0.4]}, index=IDX)
+    for pow15 in (True, False):
+        with pytest.raises(AssertionError):
+            ref.numerai_corr(p, t, max_filtered_index_ratio=0.0, target_pow15=pow15)
+        with pytest.raises(AssertionError):
+            es.numerai_corr(p, t, max_filtered_index_ratio=0.0, target_pow15=pow15)

@@ -9,6 +9,7 @@ import pytest
 from numerai_tools.scoring import gaussian, neutralize, tie_kept_rank, variance_normalize
 
 import erascore
+from erascore.exceptions import ArgumentError
 
 ROOT = Path(__file__).resolve().parents[2]
 SCORE = ROOT / "fixtures" / "score"
@@ -105,14 +106,14 @@ def test_submission_is_ranked_per_era():
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        (dict(proportion=1.5), r"proportion=: must be a number in \[0, 1\], got 1.5"),
-        (dict(submission=True), "model=: a submission holds one model"),
-        (dict(submission=True, model="nope"), "model=: 'nope' is not a prediction column"),
-        (dict(model="model_a"), "model=: names the model of a submission"),
+        (dict(proportion=1.5), r"^proportion=: must be a number in \[0, 1\], got 1.5"),
+        (dict(submission=True), "^model=: a submission holds one model"),
+        (dict(submission=True, model="nope"), "^model=: 'nope' is not a prediction column"),
+        (dict(model="model_a"), "^model=: names the model of a submission"),
     ],
 )
 def test_argument_errors_name_the_keyword(kwargs, match):
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(ArgumentError, match=match):
         erascore.neutralize(SCORE / "data.parquet", SCORE / "predictions.csv", **kwargs)
 
 

@@ -1,6 +1,7 @@
 """erascore.payout against the CLI (`erascore payout`) on scores of the bundled example, and
 its refusals."""
 
+import json
 import subprocess
 
 import numpy as np
@@ -103,3 +104,60 @@ def test_errors_name_what_is_wrong(scores):
     with pytest.raises(ValueError, match="several targets"):
         erascore.payout(twice, 1.0)
     assert len(erascore.payout(twice, 1.0, target="target_b").trajectory) == 36
+
+
+def test_bootstrap_gives_the_cli_quantiles(scores, tmp_path):
+    flags = ["--bootstrap", "200", "--block", "3", "--seed", "5"]
+    json_path = tmp_path / "summary.json"
+    cli_payout(scores, tmp_path, "--stakes", str(EXAMPLE / "stakes.csv"), "--rule", "2024", *flags,
+               "--json", str(json_path), "--chart", str(tmp_path / "fan.svg"))
+    want = {m["model"]: m["bootstrap"] for m in json.loads(json_path.read_text())["models"]}
+    frame = pd.read_csv(scores, dtype={"era": str})
+    stakes = pd.read_csv(EXAMPLE / "stakes.csv")
+    got = erascore.payout(frame, stakes=stakes, bootstrap=200, block=3, seed=5)
+    boot = got.bootstrap.set_index("model")
+    assert sorted(boot.index) == sorted(want)
+    quantiles = ["p05", "p25", "p50", "p75", "p95"]
+    for model, w in want.items():
+        assert (boot.loc[model, "trajectories"], boot.loc[model, "block"]) == (200, 3)
+        for what in ["final_stake", "max_drawdown"]:
+            np.testing.assert_array_equal(
+                boot.loc[model, [f"{what}_{q}" for q in quantiles]].to_numpy(float),
+                [w[what][q] for q in quantiles], err_msg=f"{model} {what}",
+            )
+        assert boot.loc[model, "p_final_below_start"] == w["p_final_below_start"]
+        # The fan: the start, then one point per round; its last point is the final
+        # stake's quantiles and its realised path is S0 plus the payouts so far.
+        fan = got.fan[got.fan["model"] == model]
+        rounds = got.trajectory[got.trajectory["model"] == model]
+        assert list(fan["step"]) == list(range(len(rounds) + 1))
+        assert pd.isna(fan["round"].iloc[0]) and list(fan["round"].iloc[1:]) == list(rounds["round"])
+        np.testing.assert_array_equal(
+            fan[quantiles].iloc[-1].to_numpy(), [w["final_stake"][q] for q in quantiles]
+        )
+        s0 = stakes.set_index("model").loc[model, "stake"]
+        np.testing.assert_allclose(
+            fan["actual"].to_numpy(), s0 + np.concatenate([[0.0], rounds["payout"].cumsum()]),
+            rtol=1e-14,
+        )
+        assert (fan["p05"] <= fan["p50"]).all() and (fan["p50"] <= fan["p95"]).all()
+    # The default block and seed are the CLI's.
+    default = erascore.payout(frame, stakes=stakes, bootstrap=50)
+    assert (default.bootstrap["block"] == 10).all()
+    seeded = erascore.payout(frame, stakes=stakes, bootstrap=50, seed=0)
+    pd.testing.assert_frame_equal(default.fan, seeded.fan)
+    assert erascore.payout(frame, stakes=stakes).fan is None
+
+
+def test_bootstrap_errors_name_the_keyword(scores):
+    frame = pd.read_csv(scores, dtype={"era": str})
+    with pytest.raises(ValueError, match="bootstrap= needs at least 1 trajectory"):
+        erascore.payout(frame, 1.0, bootstrap=0)
+    with pytest.raises(ValueError, match="block= must be at least 1 round"):
+        erascore.payout(frame, 1.0, bootstrap=5, block=0)
+    with pytest.raises(ValueError, match="seed= needs a bootstrap"):
+        erascore.payout(frame, 1.0, seed=3)
+    with pytest.raises(ValueError, match="bootstrap= must be at most 10000000 trajectories, got 20000000"):
+        erascore.payout(frame, 1.0, bootstrap=20_000_000)
+    with pytest.raises(TypeError, match="block="):
+        erascore.payout(frame, 1.0, bootstrap=5, block=2.5)

@@ -77,3 +77,31 @@ def test_matplotlib_is_imported_only_to_plot():
          str(EXAMPLE / "predictions.parquet")],
         check=True,
     )
+
+
+def test_payout_plot_draws_the_bootstrap_fan():
+    scores = pd.DataFrame({
+        "era": [str(i) for i in range(30)] * 2,
+        "model": ["a"] * 30 + ["b"] * 30,
+        "corr": np.sin(np.arange(60)) * 0.03,
+        "mmc": np.cos(np.arange(60)) * 0.01,
+    })
+    p = erascore.payout(scores, 100.0, bootstrap=100, block=4, seed=1)
+    fig = p.plot()
+    axes = fig.get_axes()
+    assert [ax.get_title() for ax in axes] == ["a", "b"]
+    for ax, model in zip(axes, ["a", "b"]):
+        fan = p.fan[p.fan["model"] == model]
+        x = fan["step"].to_numpy()
+        lines = {line.get_label(): line for line in ax.get_lines()}
+        np.testing.assert_array_equal(lines["median"].get_ydata(), fan["p50"])
+        np.testing.assert_array_equal(lines["realised"].get_ydata(), fan["actual"])
+        np.testing.assert_array_equal(lines["realised"].get_xdata(), x)
+        # Each band's polygon runs along its lower quantile and back along its upper one.
+        bands = {c.get_label(): c.get_paths()[0].vertices for c in ax.collections}
+        for label, lo, hi in [("5-95%", "p05", "p95"), ("25-75%", "p25", "p75")]:
+            v = bands[label]
+            for q in (lo, hi):
+                on = {(a, b) for a, b in zip(x, fan[q])}
+                assert on <= {tuple(p) for p in v}, (label, q)
+    matplotlib.pyplot.close(fig)

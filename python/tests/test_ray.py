@@ -72,6 +72,12 @@ def test_score_on_the_example_is_the_single_machine_frame():
     pd.testing.assert_frame_equal(got, want, check_exact=True)
 
 
+def test_score_wide_layout_is_the_single_machine_frame():
+    want = erascore.score(*PATHS, metrics=["corr", "mmc"], layout="wide")
+    got = er.score(*PATHS, metrics=["corr", "mmc"], layout="wide", eras_per_task=5)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
 @pytest.mark.ray_slow
 def test_score_in_memory_frames_in_shares_of_eras_and_models():
     data = pd.read_parquet(PATHS[0]).set_index("id")

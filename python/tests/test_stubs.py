@@ -130,3 +130,24 @@ def test_every_extension_class_has_a_stub_with_the_runtime_signatures():
             else:
                 assert not is_property, f"{name}.{attr} is a method at runtime"
                 assert _stub_parameters(stub) == _runtime_parameters(getattr(cls, attr)), attr
+
+
+# erascore.ray takes the arguments of the single-machine function it distributes, in the
+# same order, kinds and defaults (one keyword list: `_frames.py`'s), plus the cluster's.
+RAY_ONLY = {"address", "eras_per_task", "models_per_task", "max_retries"}
+# What the frame API has and a distributed run does not (with why).
+FRAME_ONLY = {
+    # Per-era progress of a distributed compare is the shares' to report, not the driver's.
+    "compare": {"progress"},
+}
+
+
+@pytest.mark.parametrize("name", ["score", "diagnostics", "compare"])
+def test_ray_takes_the_frame_api_arguments(name):
+    import erascore.ray as ray
+    from erascore import _frames
+
+    frame = [p for p in _runtime_parameters(getattr(_frames, name))
+             if p[0] not in FRAME_ONLY.get(name, set())]
+    distributed = [p for p in _runtime_parameters(getattr(ray, name)) if p[0] not in RAY_ONLY]
+    assert distributed == frame

@@ -39,13 +39,20 @@ impl std::fmt::Display for Usage {
 }
 
 /// An error as the CLI shows it: each cause of the chain joined by ": " (as anyhow's
-/// `{:#}`), with the inputs an engine error names worded as flags
+/// `{:#}`), with the inputs an engine, reader or payout error names worded as flags
 /// ([`crate::flags::flag`]).
 pub fn render(e: &anyhow::Error) -> String {
     e.chain()
-        .map(|cause| match cause.downcast_ref::<EngineError>() {
-            Some(engine) => engine.render(&crate::flags::flag),
-            None => cause.to_string(),
+        .map(|cause| {
+            if let Some(engine) = cause.downcast_ref::<EngineError>() {
+                engine.render(&crate::flags::flag)
+            } else if let Some(io) = cause.downcast_ref::<erascore_io::IoError>() {
+                io.render(&crate::flags::flag)
+            } else if let Some(payout) = cause.downcast_ref::<erascore_payout::PayoutError>() {
+                payout.render(&crate::flags::flag)
+            } else {
+                cause.to_string()
+            }
         })
         .collect::<Vec<_>>()
         .join(": ")

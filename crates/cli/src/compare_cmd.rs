@@ -8,14 +8,10 @@ use clap::Args;
 use serde_json::Value;
 
 use erascore_engine::compare::{
-    compare, era_steps, require_benchmark, scores_bmc, CompareInputs, CompareReport, EraLoader,
+    compare, CompareInputs, CompareReport, CompareRequest, CompareStakes, Configs, EraLoader,
 };
 use erascore_engine::inputs::Predictions;
-use erascore_engine::read::compare_configs::compare_request;
-pub use erascore_engine::read::compare_configs::read_configs;
 use erascore_engine::read::predictions::{self, Shape};
-use erascore_engine::read::stakes::compare_stakes;
-use erascore_engine::request::check_max_filtered_ratio;
 use erascore_engine::EngineError;
 use erascore_io::dataset::read_dataset;
 use erascore_io::era::era_order;
@@ -70,33 +66,35 @@ pub struct CompareArgs {
 /// Runs `erascore compare`.
 pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
     crate::allocator::keep_freed_memory();
-    let (configs, staged) = (|| -> anyhow::Result<_> {
-        check_max_filtered_ratio(args.max_filtered_ratio)?;
-        let configs = read_configs(&args.configs).context("--configs")?;
-        let bench = args.bench.request();
-        if let Some(r) = &bench {
-            r.column.check()?;
-        }
-        require_benchmark(&configs, bench.is_some(), "--benchmark FILE")
-            .map_err(anyhow::Error::msg)?;
+    let bench = args.bench.request();
+    let request = CompareRequest {
+        configs: Configs::File(&args.configs),
+        benchmark: bench.as_ref().map(|r| r.column.clone()),
+        max_filtered_ratio: args.max_filtered_ratio,
+    };
+    let (resolved, staged) = (|| -> anyhow::Result<_> {
+        let resolved = request.resolve()?;
         let staged = OutputDir::stage(&args.out, &FILES).context("--out")?;
-        Ok((configs, staged))
+        Ok((resolved, staged))
     })()
     .map_err(usage)?;
-    let request = compare_request(&configs);
+    let configs = &resolved.configs;
     let started = std::time::Instant::now();
-    let data = read_dataset(&args.data, &request)?;
+    let data = read_dataset(&args.data, &resolved.data())?;
     // Read only when a configuration scores BMC: the file is otherwise unused.
-    let benchmark = match args.bench.request() {
-        Some(r) if scores_bmc(&configs) => Some(read_reference(&r)?),
+    let benchmark = match (&bench, &resolved.benchmark) {
+        (Some(r), Some(_)) => Some(read_reference(r)?),
         _ => None,
     };
     let rounds: Vec<String> = era_order(&data.era_names)
         .into_iter()
         .map(|e| data.era_names[e].clone())
         .collect();
-    let ((models, stakes), stake_changes) =
-        compare_stakes(&args.predictions, &args.stakes, &rounds)?;
+    let CompareStakes {
+        models,
+        stakes,
+        changes: stake_changes,
+    } = resolved.stakes(&args.predictions, &args.stakes, &rounds)?;
     if !args.quiet {
         eprintln!(
             "{} models, {} eras, {} rows (data read in {:.1} s)",
@@ -131,7 +129,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
         Predictions::from_frame(frame, Some(&models))
     };
     let bar = progress(
-        era_steps(&configs, data.era_names.len()),
+        resolved.era_steps(data.era_names.len()),
         "scoring",
         args.quiet,
     );
@@ -150,7 +148,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
         target_pow15: !args.no_target_pow15,
         benchmark: benchmark.as_ref(),
     };
-    let report = compare(&inputs, &configs, &|| bar.inc(1))?;
+    let report = compare(&inputs, configs, &|| bar.inc(1))?;
     bar.finish_and_clear();
     for w in report.warnings.iter().take(20) {
         eprintln!("warning: {w}");

@@ -155,6 +155,9 @@ pub fn run(args: &DiagnosticsArgs) -> anyhow::Result<()> {
         features: args.input.features(true)?,
         targets: checked.resolved.targets.clone(),
     };
+    if args.timings {
+        erascore_io::timings::enable();
+    }
     let started = std::time::Instant::now();
     let mut loaded = load(&args.input, &request, &references(args))?;
     let keys = loaded.data.take_keys();
@@ -225,6 +228,7 @@ pub fn run(args: &DiagnosticsArgs) -> anyhow::Result<()> {
             (scoring_done - read).as_secs_f64(),
             (written - scoring_done).as_secs_f64()
         );
+        eprintln!("{}", crate::load::describe_timings());
         eprintln!("{}", loaded.describe_read());
     }
     print!(

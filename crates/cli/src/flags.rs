@@ -52,6 +52,18 @@ pub fn flag(input: Input) -> String {
         Input::TopBottom => "--top-bottom",
         Input::CorrMultiplier => "--corr-multiplier",
         Input::MmcMultiplier => "--mmc-multiplier",
+        Input::Eras => "--eras",
+        Input::MemoryBudget => "--memory-budget",
+        Input::Proportion => "--proportion",
+        Input::Model => "--model",
+        Input::Rule => "--rule",
+        Input::Nan => "--nan",
+        Input::MmcColumn => "--mmc-col",
+        Input::Threshold => "--threshold",
+        Input::Bootstrap => "--bootstrap",
+        Input::MaxChurn => "--max-churn",
+        Input::MaxTurnover => "--max-turnover",
+        Input::Configs => "--configs",
     }
     .to_string()
 }

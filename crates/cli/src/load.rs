@@ -8,6 +8,7 @@ use erascore_engine::inputs::{Predictions, Reference};
 use erascore_engine::score::Streaming;
 use erascore_io::dataset::{Dataset, DatasetRequest};
 use erascore_io::stream::{open_dataset, FeatureReader, Layout, StreamingDataset};
+use erascore_io::timings;
 
 use crate::flags::InputArgs;
 pub use crate::flags::ReferenceRequest;
@@ -59,6 +60,27 @@ impl Loaded {
     }
 }
 
+/// Where the time went, for `--timings`: one line per phase recorded (reading each file,
+/// matching ids, the parts of scoring), after the totals line. The files are read at once
+/// and eras are scored in parallel, so phases of one step overlap: each is its threads'
+/// time added up.
+pub fn describe_timings() -> String {
+    let mut out =
+        String::from("  (phases overlap: files are read at once, eras scored in parallel)");
+    for (name, total, count) in timings::snapshot() {
+        let times = if count > 1 {
+            format!(" ({count} times)")
+        } else {
+            String::new()
+        };
+        out.push_str(&format!(
+            "\n  {name}: {:.1} ms{times}",
+            total.as_secs_f64() * 1e3
+        ));
+    }
+    out
+}
+
 /// Reads the data, the predictions and every reference concurrently (each file is mostly
 /// decode and id work that runs on one core, so the files overlap rather than queue).
 pub fn load(
@@ -71,12 +93,21 @@ pub fn load(
         || open_dataset(&args.data, request, &window),
         || {
             rayon::join(
-                || read_predictions(&args.predictions, args.models.as_deref()),
+                || {
+                    timings::time("read: predictions (footer and decode)", || {
+                        read_predictions(&args.predictions, args.models.as_deref())
+                    })
+                },
                 || {
                     use rayon::prelude::*;
                     references
                         .par_iter()
-                        .map(|r| r.as_ref().map(read_reference).transpose())
+                        .map(|r| {
+                            timings::time(
+                                "read: meta model, benchmark, example (footer and decode)",
+                                || r.as_ref().map(read_reference).transpose(),
+                            )
+                        })
                         .collect::<anyhow::Result<Vec<_>>>()
                 },
             )

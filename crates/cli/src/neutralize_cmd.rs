@@ -11,7 +11,7 @@ use clap::Args;
 
 use erascore_engine::inputs::{check_model_names, RowTable};
 use erascore_engine::neutralize::{
-    neutralize, NeutralizeInputs, NeutralizeRequest, Neutralized, RequestError, RequestField,
+    neutralize, NeutralizeInputs, NeutralizeRequest, Neutralized, RequestError,
 };
 use erascore_engine::score::{default_memory_budget, Streaming};
 use erascore_io::dataset::{DatasetRequest, FeatureSelection};
@@ -78,16 +78,8 @@ pub struct NeutralizeArgs {
     pub quiet: bool,
 }
 
-/// The flag that sets each field of the engine's request.
-fn flag_of(field: RequestField) -> &'static str {
-    match field {
-        RequestField::Proportion => "--proportion",
-        RequestField::Model => "--model",
-    }
-}
-
 fn request_error(e: RequestError) -> anyhow::Error {
-    usage(anyhow!("{}: {e}", flag_of(e.field())))
+    usage(anyhow!(e.message().render(&crate::flags::flag)))
 }
 
 /// Runs `erascore neutralize`.

@@ -129,6 +129,9 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
         features: args.input.features(checked.resolved.features)?,
         targets: args.input.target.clone(),
     };
+    if args.timings {
+        erascore_io::timings::enable();
+    }
     let started = std::time::Instant::now();
     let mut loaded = load(&args.input, &request, &references(args))?;
     let keys = loaded.data.take_keys();
@@ -187,6 +190,7 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
             (scored - read).as_secs_f64(),
             (written - scored).as_secs_f64()
         );
+        eprintln!("{}", crate::load::describe_timings());
         eprintln!("{}", loaded.describe_read());
         eprintln!("kernels: {}", erascore_kernels::cpu::usage().describe());
     }

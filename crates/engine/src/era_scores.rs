@@ -5,6 +5,7 @@
 //! The orchestration (matching, era order, streaming) lives in [`crate::score`]; this module
 //! sees one era at a time and never reads a file.
 
+use erascore_io::timings::{self, Lap};
 use erascore_io::FloatWidth;
 use erascore_kernels::contribution::ContributionTarget;
 use erascore_kernels::corr::{gaussian_rank, CorrTarget};
@@ -429,6 +430,15 @@ impl<'s> ModelScorer<'s> {
     }
 }
 
+/// The parts of scoring an era that `--timings` reports (each summed over eras and threads).
+const PARTS: [&str; 5] = [
+    "score: era rows, predictions and targets gathered",
+    "score: meta model and benchmark ranked (per era)",
+    "score: fnc, exposure, signals (per era)",
+    "score: ranked, gaussianized, powered (per model)",
+    "score: corr and contributions (per model)",
+];
+
 /// Scores every model of era `era` against every configured target. `rows` are the era's
 /// data rows with a prediction, sorted by id; `all_rows` every data row of the era.
 pub(crate) fn score_era(
@@ -457,7 +467,10 @@ pub(crate) fn score_era(
     if unresolved.iter().all(|&u| u) {
         return Ok((Vec::new(), Vec::new(), no_target));
     }
+    let mut lap = Lap::start();
+    let mut parts = [std::time::Duration::ZERO; PARTS.len()];
     let view = EraView::new(job, era, rows)?;
+    parts[0] += lap.lap();
     let preds = job.inputs.predictions;
     let config = job.config;
     let metrics = view.metrics();
@@ -483,6 +496,7 @@ pub(crate) fn score_era(
         view.all_rows,
         &mut warnings,
     )?;
+    parts[2] += lap.lap();
 
     let mut neutralizers = NeutralizerCache::new();
     let mut warned_constant = vec![false; preds.models.len()];
@@ -492,6 +506,7 @@ pub(crate) fn score_era(
             continue;
         }
         let target = view.target(t_pos)?;
+        parts[0] += lap.lap();
         let mmc = if metrics.iter().any(Metric::needs_meta_model) {
             contribution_setup(&view, &target, view.meta_model.as_ref(), "meta model")?
         } else {
@@ -502,6 +517,7 @@ pub(crate) fn score_era(
         } else {
             None
         };
+        parts[1] += lap.lap();
         let fnc = fnc(&view, &target, features, &mut neutralizers, &mut warnings)?;
         let signals = signals_for_target(&view, &target, &mut signals, mmc.as_ref())?;
         let family = TargetScores {
@@ -511,9 +527,11 @@ pub(crate) fn score_era(
             fnc,
             signals,
         };
+        parts[2] += lap.lap();
         for (m, model) in preds.models.iter().enumerate() {
             let ranks = view.ranks.get(m).map(Vec::as_slice);
             let scorer = ModelScorer::new(&view, &family.target, model, &view.models[m], ranks)?;
+            parts[3] += lap.lap();
             let p = scorer.on_target();
             if p.iter().all(|&v| v == p[0]) && !warned_constant[m] {
                 warned_constant[m] = true;
@@ -560,6 +578,12 @@ pub(crate) fn score_era(
                 target: t.name.to_string(),
                 values,
             });
+            parts[4] += lap.lap();
+        }
+    }
+    if timings::enabled() {
+        for (name, d) in PARTS.iter().zip(parts) {
+            timings::add(name, d);
         }
     }
     Ok((out, warnings, no_target))

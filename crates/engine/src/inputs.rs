@@ -504,10 +504,27 @@ impl<'a> DataRows<'a> {
 
     /// See [`match_rows`].
     pub fn match_rows(&self, keys: &RowKeys<'_>) -> Result<Vec<Option<u32>>, EngineError> {
+        Ok(match self.matched(keys)? {
+            Matched::Same(n) => (0..n as u32).map(Some).collect(),
+            Matched::Rows(rows) => rows,
+        })
+    }
+
+    fn matched(&self, keys: &RowKeys<'_>) -> Result<Matched, EngineError> {
         match keys.eras {
             None => match_ids(self, keys),
             Some(eras) => match_era_ids(self.data, keys, eras),
         }
+    }
+
+    /// [`match_rows`] as the [`RowMap`] a run keeps: a file listing the data's rows in the
+    /// data's order is known positional from one comparison of the two id buffers, with no
+    /// per-row vector built and scanned.
+    pub fn row_map(&self, keys: &RowKeys<'_>) -> Result<RowMap, EngineError> {
+        Ok(match self.matched(keys)? {
+            Matched::Same(n) => RowMap::Same(n),
+            Matched::Rows(rows) => RowMap::new(&rows),
+        })
     }
 }
 
@@ -522,14 +539,20 @@ pub fn rows_in_data(data: &Dataset, keys: &RowKeys<'_>) -> Result<Vec<Option<u32
     Ok(inverse)
 }
 
-fn match_ids(rows: &DataRows<'_>, keys: &RowKeys<'_>) -> Result<Vec<Option<u32>>, EngineError> {
+/// What matching found: the data's rows in the data's order, or each data row's row.
+enum Matched {
+    Same(usize),
+    Rows(Vec<Option<u32>>),
+}
+
+fn match_ids(rows: &DataRows<'_>, keys: &RowKeys<'_>) -> Result<Matched, EngineError> {
     let data = rows.data;
     if data.ids == *keys.ids {
         // Both files repeat any repeated id: one check on the data covers both.
         if let Some((first, second)) = *rows.repeated.get_or_init(|| repeated_id(data)) {
             return Err(repeated_in_data(data, keys.path, first, second));
         }
-        return Ok((0..keys.ids.len() as u32).map(Some).collect());
+        return Ok(Matched::Same(keys.ids.len()));
     }
     let mut index: HashMap<&str, u32, RandomState> =
         HashMap::with_capacity_and_hasher(keys.ids.len(), RandomState::new());
@@ -550,7 +573,7 @@ fn match_ids(rows: &DataRows<'_>, keys: &RowKeys<'_>) -> Result<Vec<Option<u32>>
             taken_by[i as usize] = r as u32;
         }
     }
-    Ok(rows)
+    Ok(Matched::Rows(rows))
 }
 
 fn repeated_in_data(data: &Dataset, other: &Path, first: usize, second: usize) -> EngineError {
@@ -567,29 +590,61 @@ fn repeated_in_data(data: &Dataset, other: &Path, first: usize, second: usize) -
     }
 }
 
-/// The first pair of rows (in file order) holding one id: ids hashed and sorted (in
-/// parallel), strings compared only where two hashes agree.
+/// The first pair of rows (in file order) holding one id: each id hashed once (in
+/// parallel), the hashes bucketed by their top bits and each bucket sorted on its own (small
+/// sorts that stay in cache, in parallel), strings compared only where two hashes agree.
 fn repeated_id(data: &Dataset) -> Option<(usize, usize)> {
     use rayon::prelude::*;
+    let n = data.ids.len();
     let hasher = RandomState::with_seeds(1, 2, 3, 4);
-    let mut hashed: Vec<(u64, u32)> = (0..data.ids.len())
+    let hashes: Vec<u64> = (0..n)
         .into_par_iter()
-        .map(|r| (hasher.hash_one(&data.ids[r]), r as u32))
+        .map(|r| hasher.hash_one(&data.ids[r]))
         .collect();
-    hashed.par_sort_unstable();
+    // About a thousand rows a bucket.
+    let bits = (usize::BITS - (n / 1024).leading_zeros()).clamp(1, 16);
+    let bucket = |h: u64| (h >> (64 - bits)) as usize;
+    let mut starts = vec![0usize; (1 << bits) + 1];
+    for &h in &hashes {
+        starts[bucket(h) + 1] += 1;
+    }
+    for b in 1..starts.len() {
+        starts[b] += starts[b - 1];
+    }
+    let mut next = starts.clone();
+    let mut hashed: Vec<(u64, u32)> = vec![(0, 0); n];
+    for (r, &h) in hashes.iter().enumerate() {
+        let slot = &mut next[bucket(h)];
+        hashed[*slot] = (h, r as u32);
+        *slot += 1;
+    }
+    drop(hashes);
+    let mut buckets: Vec<&mut [(u64, u32)]> = Vec::with_capacity(1 << bits);
+    let mut rest = hashed.as_mut_slice();
+    for b in 0..1usize << bits {
+        let (head, tail) = rest.split_at_mut(starts[b + 1] - starts[b]);
+        buckets.push(head);
+        rest = tail;
+    }
     // The repeat met first in file order is reported, whatever the hashes' order.
-    let mut earliest: Option<(usize, usize)> = None;
-    for run in hashed.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
-        for (k, a) in run.iter().enumerate() {
-            for b in &run[k + 1..] {
-                if data.ids[a.1 as usize] == data.ids[b.1 as usize] {
-                    let pair = (a.1.min(b.1) as usize, a.1.max(b.1) as usize);
-                    earliest = Some(earliest.map_or(pair, |e| e.min(pair)));
+    buckets
+        .into_par_iter()
+        .filter_map(|bucket| {
+            bucket.sort_unstable();
+            let mut earliest: Option<(usize, usize)> = None;
+            for run in bucket.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
+                for (k, a) in run.iter().enumerate() {
+                    for b in &run[k + 1..] {
+                        if data.ids[a.1 as usize] == data.ids[b.1 as usize] {
+                            let pair = (a.1.min(b.1) as usize, a.1.max(b.1) as usize);
+                            earliest = Some(earliest.map_or(pair, |e| e.min(pair)));
+                        }
+                    }
                 }
             }
-        }
-    }
-    earliest
+            earliest
+        })
+        .min()
 }
 
 /// The data era each distinct era label names: the same label, or, for labels that are
@@ -631,7 +686,7 @@ fn match_era_ids(
     data: &Dataset,
     keys: &RowKeys<'_>,
     eras: &Strings,
-) -> Result<Vec<Option<u32>>, EngineError> {
+) -> Result<Matched, EngineError> {
     let lookup = era_lookup(data);
     // Rows of an era come in runs: look a label up once per run.
     let mut previous: Option<(&str, Option<u32>)> = None;
@@ -664,7 +719,7 @@ fn match_era_ids(
     }
     if data.ids == *keys.ids && key_era.iter().zip(&data.eras).all(|(k, d)| *k == Some(*d)) {
         // Same rows in the same order; the scoring engine rejects an id repeated in an era.
-        return Ok((0..keys.ids.len() as u32).map(Some).collect());
+        return Ok(Matched::Same(keys.ids.len()));
     }
     let mut index: HashMap<(u32, &str), u32, RandomState> =
         HashMap::with_capacity_and_hasher(keys.ids.len(), RandomState::new());
@@ -675,12 +730,13 @@ fn match_era_ids(
             }
         }
     }
-    Ok(data
-        .ids
-        .iter()
-        .zip(&data.eras)
-        .map(|(id, &era)| index.get(&(era, id)).copied())
-        .collect())
+    Ok(Matched::Rows(
+        data.ids
+            .iter()
+            .zip(&data.eras)
+            .map(|(id, &era)| index.get(&(era, id)).copied())
+            .collect(),
+    ))
 }
 
 /// numerai-tools' overlap rule: error when fewer than `1 - max_filtered_ratio` of `total`

@@ -22,7 +22,6 @@ pub mod diagnostics;
 mod era_features;
 mod era_scores;
 pub mod evaluator;
-mod input;
 pub mod inputs;
 mod job;
 pub mod meta_model;
@@ -38,6 +37,10 @@ pub mod stats;
 pub mod wide;
 
 use std::path::PathBuf;
+
+// The vocabulary of inputs errors name, shared with the readers and the payout rules.
+use erascore_input as input;
+pub(crate) use erascore_input::message;
 
 use erascore_io::IoError;
 use erascore_kernels::KernelError;
@@ -156,6 +159,7 @@ impl EngineError {
     pub fn render(&self, name: &dyn Fn(Input) -> String) -> String {
         match self {
             EngineError::Request(m) => m.render(name),
+            EngineError::Io(e) => e.render(name),
             EngineError::TooLittleOverlap {
                 what,
                 overlapping,
@@ -175,6 +179,7 @@ impl EngineError {
     pub fn input(&self) -> Option<Input> {
         match self {
             EngineError::Request(m) => m.input(),
+            EngineError::Io(IoError::Input { message, .. }) => message.input(),
             EngineError::TooLittleOverlap { .. } => Some(Input::MaxFilteredRatio),
             _ => None,
         }

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use erascore_kernels::contribution::{contribution, ContributionTarget};
 use erascore_kernels::corr::{
-    corr_of_powered, gaussian_pow, gaussian_rank, numerai_corr, CorrTarget,
+    corr_of_powered, gaussian_pow, gaussian_rank, gaussian_rank_pow, numerai_corr, CorrTarget,
 };
 use erascore_kernels::KernelError;
 
@@ -45,13 +45,21 @@ impl<'s> ModelRanks<'s> {
         } else {
             Cow::Owned(pick(predictions, scored))
         };
-        let gaussian = match ranks {
-            _ if !metrics.iter().any(Metric::needs_gaussian_rank) => None,
-            Some(r) if scored.len() == r.len() => Some(Cow::Borrowed(r)),
-            _ => Some(Cow::Owned(gaussian_rank(&on_target))),
+        let corr = metrics.iter().any(Metric::is_corr);
+        // Ranking and powering in one pass when CORR needs both (same arithmetic as the
+        // two-pass route, checked bit for bit in the kernels' tests).
+        let (gaussian, powered) = match ranks {
+            _ if !metrics.iter().any(Metric::needs_gaussian_rank) => (None, None),
+            Some(r) if scored.len() == r.len() => (Some(Cow::Borrowed(r)), None),
+            _ if corr => {
+                let (g, p) = gaussian_rank_pow(&on_target)?;
+                (Some(Cow::Owned(g)), Some(p))
+            }
+            _ => (Some(Cow::Owned(gaussian_rank(&on_target))), None),
         };
-        let powered = match &gaussian {
-            Some(g) if metrics.iter().any(Metric::is_corr) => Some(gaussian_pow(g)?),
+        let powered = match (&gaussian, powered) {
+            (_, Some(p)) => Some(p),
+            (Some(g), None) if corr => Some(gaussian_pow(g)?),
             _ => None,
         };
         Ok(Self {

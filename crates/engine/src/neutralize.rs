@@ -8,7 +8,8 @@
 //! A front end turns its flags or keyword arguments into a [`NeutralizeRequest`], which is
 //! checked before any file is read ([`NeutralizeRequest::check`]) and resolved against the
 //! prediction columns once they are read ([`NeutralizeRequest::resolve`]); its errors name
-//! the field ([`RequestField`]) so each front end words it as its flag or keyword.
+//! the input ([`Input::Proportion`], [`Input::Model`]) so each front end words it as its flag
+//! or keyword ([`RequestError::message`]).
 
 use std::path::Path;
 
@@ -20,8 +21,9 @@ use erascore_kernels::neutralize::Neutralizer;
 use erascore_kernels::neutralized::{neutralized_predictions, submission_ranks};
 
 use crate::era_features::EraFeatures;
-use crate::input::Input;
+use crate::input::{Input, Message};
 use crate::inputs::{require_era_column, DataRows, Predictions, RowMap, RowTable};
+use crate::message;
 use crate::score::{predicted_eras, stream_eras, EraSpan, Streaming};
 use crate::EngineError;
 
@@ -39,16 +41,6 @@ pub struct NeutralizeRequest {
     pub submission: bool,
     /// The model a submission holds (needed when the predictions have several).
     pub model: Option<String>,
-}
-
-/// The request field an error is about; each front end names it its own way (`--proportion`
-/// / `proportion=`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RequestField {
-    /// The proportion.
-    Proportion,
-    /// The model of a submission.
-    Model,
 }
 
 /// A request no input can make right.
@@ -81,12 +73,17 @@ pub enum RequestError {
 }
 
 impl RequestError {
-    /// The field at fault.
-    pub fn field(&self) -> RequestField {
+    /// The input at fault.
+    pub fn input(&self) -> Input {
         match self {
-            RequestError::Proportion(_) => RequestField::Proportion,
-            _ => RequestField::Model,
+            RequestError::Proportion(_) => Input::Proportion,
+            _ => Input::Model,
         }
+    }
+
+    /// The error naming its input, for each front end to word.
+    pub fn message(&self) -> Message {
+        message![self.input(), format!(": {self}")]
     }
 }
 

@@ -20,7 +20,7 @@ use erascore_kernels::cpu::{self, CpuPaths};
 use crate::era_features::EraFeatures;
 use crate::era_scores::{score_era, EraResult};
 use crate::input::Input;
-use crate::inputs::{require_overlap, DataRows, Reference, RowMap};
+use crate::inputs::{require_overlap, DataRows, Reference};
 use crate::job::ScoreJob;
 pub use crate::job::{EraScore, MetaModelSource, ScoreConfig, ScoreInputs};
 use crate::message;
@@ -197,7 +197,9 @@ fn run(
     let keyed = keys.map(|k| data.keyed(k));
     let key_data = keyed.as_ref().unwrap_or(data);
     let data_rows = DataRows::new(key_data);
-    let pred_row = RowMap::new(&data_rows.match_rows(&preds.keys())?);
+    let mut lap = erascore_io::timings::Lap::start();
+    let pred_row = data_rows.row_map(&preds.keys())?;
+    erascore_io::timings::add("match: predictions", lap.lap());
     let matched = pred_row.matched();
     if !streaming.is_some_and(|s| s.era_window) {
         require_overlap(
@@ -207,16 +209,16 @@ fn run(
             config.max_filtered_ratio,
         )?;
     }
-    let reference_rows = |r: Option<&Reference>| {
-        r.map(|r| data_rows.match_rows(&r.keys()).map(|m| RowMap::new(&m)))
-            .transpose()
-    };
+    let reference_rows =
+        |r: Option<&Reference>| r.map(|r| data_rows.row_map(&r.keys())).transpose();
+    lap.lap();
     let meta_row = match &inputs.meta_model {
         Some(MetaModelSource::Column(r)) => reference_rows(Some(r))?,
         _ => None,
     };
     let bench_row = reference_rows(inputs.benchmark)?;
     let example_row = reference_rows(inputs.example)?;
+    erascore_io::timings::add("match: meta model, benchmark, example", lap.lap());
     let signals = SignalsPlan::new(
         key_data,
         &data_rows,
@@ -265,6 +267,10 @@ fn run(
         .filter(|(_, keep)| **keep)
         .try_for_each(|(rows, _)| data_rows.sort_era_by_id(rows))?;
     drop(data_rows);
+    erascore_io::timings::add(
+        "match: signals inputs; eras grouped, sorted by id",
+        lap.lap(),
+    );
     let job = ScoreJob {
         inputs,
         config,
@@ -430,13 +436,17 @@ fn era_batches(
         let rows = era_all[e].len() as u64;
         let need = rows * k + era_working_bytes(rows, k);
         if need > budget {
-            return Err(EngineError::Config(format!(
-                "era '{}' alone needs about {} ({rows} rows x {k} features) to score, more \
-                 than the memory budget of {} (--memory-budget)",
-                data.era_names[e],
-                size(need),
-                size(budget)
-            )));
+            return Err(EngineError::Request(message![
+                format!(
+                    "era '{}' alone needs about {} ({rows} rows x {k} features) to score, more \
+                     than the memory budget of {} (",
+                    data.era_names[e],
+                    size(need),
+                    size(budget)
+                ),
+                Input::MemoryBudget,
+                ")"
+            ]));
         }
         let fits =
             |decoded: u64, working: u64| BATCHES_IN_FLIGHT * decoded + threads * working <= budget;
@@ -593,6 +603,7 @@ mod tests {
 
     use super::*;
     use crate::inputs::Predictions;
+    use crate::inputs::RowMap;
     use crate::signals::SignalsInputs;
 
     fn dataset(ids: &[&str]) -> Dataset {

@@ -318,7 +318,7 @@ pub(crate) fn plan_columns(
 /// preallocated int8 feature columns, so peak memory is the int8 matrix plus one decoded
 /// row group per thread.
 pub fn read_dataset(path: &Path, request: &DatasetRequest) -> Result<Dataset, IoError> {
-    read_row_groups(path, request, None, None)
+    read_row_groups(path, request, None, None, None)
 }
 
 /// [`read_dataset`] for a worker that scores only some eras: every row's id and era are
@@ -331,12 +331,15 @@ pub fn read_dataset_eras(
     request: &DatasetRequest,
     eras: Option<&[String]>,
 ) -> Result<Dataset, IoError> {
-    read_row_groups(path, request, None, eras)
+    read_row_groups(path, request, None, eras, None)
 }
 
 /// [`read_dataset`] over the row groups `only` (indices into the file's, ascending; all of
 /// them with `None`): the rows of the other groups are not decoded. With `eras`, as
-/// [`read_dataset_eras`] within those groups.
+/// [`read_dataset_eras`] within those groups. `footer`: the file's footer when the caller
+/// has read and checked it already (a data file's footer describes every feature column of
+/// every row group, tens of thousands of column chunks: parsed once per run, not once per
+/// reader).
 ///
 /// Four steps: the footer and schema give a [`ReadPlan`]; the output columns are allocated
 /// and cut into (row group, column block) [`Task`]s; the tasks decode in parallel
@@ -346,8 +349,9 @@ pub(crate) fn read_row_groups(
     request: &DatasetRequest,
     only: Option<&[usize]>,
     eras: Option<&[String]>,
+    footer: Option<&ArrowReaderMetadata>,
 ) -> Result<Dataset, IoError> {
-    let plan = ReadPlan::new(path, request, only, eras)?;
+    let plan = ReadPlan::new(path, request, only, eras, footer)?;
     plan.check_allocation()?;
     // Every row group gets disjoint mutable slices of each feature and target column.
     let mut features: Vec<Vec<i8>> = plan
@@ -394,12 +398,12 @@ impl<'a> ReadPlan<'a> {
         request: &'a DatasetRequest,
         only: Option<&[usize]>,
         eras: Option<&[String]>,
+        footer: Option<&ArrowReaderMetadata>,
     ) -> Result<Self, IoError> {
-        let file = File::open(path).map_err(|e| IoError::file(path, e))?;
-        let file_len = file.metadata().map_err(|e| IoError::file(path, e))?.len();
-        let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::default())
-            .map_err(|e| IoError::parquet(path, e))?;
-        crate::parquet_guard::check_column_chunks(path, metadata.metadata(), file_len)?;
+        let metadata = match footer {
+            Some(m) => m.clone(),
+            None => read_footer(path)?,
+        };
         let schema = metadata.schema().clone();
         let (feature_names, wanted) = plan_columns(path, &schema, request)?;
         let file_group_rows = row_group_rows(path, metadata.metadata())?;
@@ -582,6 +586,14 @@ impl<'a> ReadPlan<'a> {
             if let Some(c) = columns.iter().position(|(_, s)| s.is_id()) {
                 push_text(path, "id", batch.column(c), &mut ids, first_row, None)?;
             }
+            if offset == 0 && n > 0 && n < group_rows {
+                // Room for the group's text at the first batch's bytes per row: grown
+                // batch by batch, the buffers would be copied and fresh pages faulted in
+                // again at each doubling.
+                let more = group_rows - n;
+                ids.reserve(more, ids.byte_len().saturating_mul(more) / n);
+                eras.reserve(group_rows, (4 * group_rows).min(1 << 24));
+            }
             for (c, (_, slot)) in columns.iter().enumerate() {
                 let array = batch.column(c);
                 match slot {
@@ -690,6 +702,17 @@ impl<'a> ReadPlan<'a> {
             targets,
         }
     }
+}
+
+/// A parquet file's footer, checked against the file's size before anything is sized from
+/// it.
+pub(crate) fn read_footer(path: &Path) -> Result<ArrowReaderMetadata, IoError> {
+    let file = File::open(path).map_err(|e| IoError::file(path, e))?;
+    let file_len = file.metadata().map_err(|e| IoError::file(path, e))?.len();
+    let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::default())
+        .map_err(|e| IoError::parquet(path, e))?;
+    crate::parquet_guard::check_column_chunks(path, metadata.metadata(), file_len)?;
+    Ok(metadata)
 }
 
 /// Where each row group starts, in rows from the start of the file.

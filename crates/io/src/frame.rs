@@ -369,89 +369,102 @@ fn read_parquet(
     wanted: Option<&[&str]>,
     eras: Option<&[String]>,
 ) -> Result<Frame, IoError> {
-    let file = File::open(path).map_err(|e| IoError::file(path, e))?;
-    let file_len = file.metadata().map_err(|e| IoError::file(path, e))?.len();
-    let builder =
-        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| IoError::parquet(path, e))?;
-    crate::parquet_guard::check_column_chunks(path, builder.metadata(), file_len)?;
-    let schema = builder.schema().clone();
+    let mut lap = crate::timings::Lap::start();
+    let metadata = crate::dataset::read_footer(path)?;
+    let footer = metadata.metadata();
+    let schema = metadata.schema().clone();
     let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-    let group_rows = crate::dataset::row_group_rows(path, builder.metadata())?;
+    let group_rows = crate::dataset::row_group_rows(path, footer)?;
     let groups: Vec<usize> = match (eras, names.iter().position(|n| n == "era")) {
         (Some(eras), Some(era_column)) => (0..group_rows.len())
-            .filter(|&g| crate::dataset::may_hold_eras(builder.metadata(), g, era_column, eras))
+            .filter(|&g| crate::dataset::may_hold_eras(footer, g, era_column, eras))
             .collect(),
         _ => (0..group_rows.len()).collect(),
     };
+    let indices = column_indices(path, &names, wanted)?;
+    let mut sorted = indices.clone();
+    sorted.sort_unstable();
+    let kinds: Vec<Kind> = sorted
+        .iter()
+        .map(|&i| Kind::of(schema.field(i).data_type()))
+        .collect();
+    crate::timings::add("read: footers of the other files", lap.lap());
     // A capacity hint only (columns grow past it if need be): genuine files hold at least a
     // byte per row, and a corrupt footer must not size an allocation.
-    let rows: usize = groups.iter().map(|&g| group_rows[g]).sum();
-    let indices = column_indices(path, &names, wanted)?;
-    let file_len = usize::try_from(file_len).unwrap_or(usize::MAX);
+    let file_len = usize::try_from(std::fs::metadata(path).map_or(0, |m| m.len())).unwrap_or(0);
+    let rows: usize = groups
+        .iter()
+        .map(|&g| group_rows[g])
+        .fold(0usize, usize::saturating_add)
+        .min(file_len);
     // Sized up front: grown batch by batch, each column would be reallocated and copied
     // log2(batches) times, and every fresh page costs a fault (on a VM, a costly one).
-    let flat = builder.parquet_schema().num_columns() == names.len();
+    let flat = footer.file_metadata().schema_descr().num_columns() == names.len();
     let text_bytes = |i: usize| -> usize {
         if !flat {
             return 0;
         }
         groups
             .iter()
-            .map(|&g| builder.metadata().row_group(g))
-            .map(|g| usize::try_from(g.column(i).uncompressed_size()).unwrap_or(0))
+            .map(|&g| {
+                usize::try_from(footer.row_group(g).column(i).uncompressed_size()).unwrap_or(0)
+            })
             .fold(0usize, usize::saturating_add)
             // Only a hint, and the footer is user input: never reserve far beyond the file.
             .min(file_len.saturating_mul(16))
     };
-    let capacity: Vec<usize> = (0..names.len()).map(text_bytes).collect();
-    let rows = rows.min(file_len);
-    let mask = ProjectionMask::roots(builder.parquet_schema(), indices.iter().copied());
-    let reader = builder
-        .with_projection(mask)
-        .with_row_groups(groups)
-        // The reader keeps a batch-sized buffer per column: no larger than the rows read (a
-        // few eras of ten thousand model columns would otherwise reserve gigabytes).
-        .with_batch_size(rows.clamp(1, 65_536))
-        .build()
-        .map_err(|e| IoError::parquet(path, e))?;
-    let mut sorted = indices.clone();
-    sorted.sort_unstable();
-    let mut columns: Vec<Column> = sorted
-        .iter()
-        .map(|&i| {
-            let f = schema.field(i);
-            let values = if is_text(f.data_type()) {
-                Values::Text(Strings::with_capacity(rows, capacity[i]))
-            } else if is_integer(f.data_type()) {
-                Values::Integer(Strings::with_capacity(rows, 0))
-            } else {
-                let w = if f.data_type() == &DataType::Float32 {
-                    FloatWidth::F32
-                } else {
-                    FloatWidth::F64
-                };
-                Values::Float(Vec::with_capacity(rows), w)
-            };
-            Column {
-                name: f.name().clone(),
-                values,
-            }
-        })
+    // Decoded in parallel by blocks of columns, each block over every row group read into
+    // its own final columns (no piece is copied twice): a prediction file's id column and
+    // each model's column decode at once, and a tournament's 10,000 columns go in a few
+    // tasks, each large enough to pay for its reader.
+    let per_task = sorted
+        .len()
+        .div_ceil(4 * rayon::current_num_threads().max(1))
+        .max(1);
+    let blocks: Vec<std::ops::Range<usize>> = (0..sorted.len())
+        .step_by(per_task)
+        .map(|b| b..(b + per_task).min(sorted.len()))
         .collect();
-    let mut first_row = 0;
-    for batch in crate::parquet_guard::batches(path, reader) {
-        let batch = batch?;
-        for (c, col) in columns.iter_mut().enumerate() {
-            append(
-                path,
-                &col.name.clone(),
-                batch.column(c),
-                first_row,
-                &mut col.values,
-            )?;
-        }
-        first_row += batch.num_rows();
-    }
+    use rayon::prelude::*;
+    let decoded: Vec<Vec<Column>> = blocks
+        .par_iter()
+        .map(|block| {
+            let mut columns: Vec<Column> = sorted[block.clone()]
+                .iter()
+                .zip(&kinds[block.clone()])
+                .map(|(&i, kind)| Column {
+                    name: schema.field(i).name().clone(),
+                    values: match kind {
+                        Kind::Text => Values::Text(Strings::with_capacity(rows, text_bytes(i))),
+                        kind => kind.empty(rows),
+                    },
+                })
+                .collect();
+            let mask = ProjectionMask::roots(
+                footer.file_metadata().schema_descr(),
+                sorted[block.clone()].iter().copied(),
+            );
+            let file = File::open(path).map_err(|e| IoError::file(path, e))?;
+            let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata.clone())
+                .with_projection(mask)
+                .with_row_groups(groups.clone())
+                // Batches small enough that the reader's buffers are reused from one to
+                // the next rather than grown (fresh pages), and no larger than the rows.
+                .with_batch_size(rows.clamp(1, BATCH_ROWS))
+                .build()
+                .map_err(|e| IoError::parquet(path, e))?;
+            let mut first_row = 0;
+            for batch in crate::parquet_guard::batches(path, reader) {
+                let batch = batch?;
+                for (c, col) in columns.iter_mut().enumerate() {
+                    append(path, &col.name, batch.column(c), first_row, &mut col.values)?;
+                }
+                first_row += batch.num_rows();
+            }
+            Ok(columns)
+        })
+        .collect::<Result<_, IoError>>()?;
+    let mut columns: Vec<Column> = decoded.into_iter().flatten().collect();
     // Restore the caller's order.
     if let Some(w) = wanted {
         let mut ordered = Vec::with_capacity(w.len());
@@ -463,6 +476,39 @@ fn read_parquet(
         columns = ordered;
     }
     Frame::new(path, columns)
+}
+
+/// Rows per batch of a table file's reader.
+const BATCH_ROWS: usize = 16_384;
+
+/// How a parquet column is kept in a [`Frame`].
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Text,
+    Integer,
+    Float(FloatWidth),
+}
+
+impl Kind {
+    fn of(t: &DataType) -> Self {
+        if is_text(t) {
+            Kind::Text
+        } else if is_integer(t) {
+            Kind::Integer
+        } else if t == &DataType::Float32 {
+            Kind::Float(FloatWidth::F32)
+        } else {
+            Kind::Float(FloatWidth::F64)
+        }
+    }
+
+    fn empty(self, rows: usize) -> Values {
+        match self {
+            Kind::Text => Values::Text(Strings::with_capacity(rows, 0)),
+            Kind::Integer => Values::Integer(Strings::with_capacity(rows, 0)),
+            Kind::Float(w) => Values::Float(Vec::with_capacity(rows), w),
+        }
+    }
 }
 
 /// Builds a frame from Arrow record batches (an in-memory table handed over through the

@@ -24,6 +24,7 @@ pub mod output;
 mod parquet_guard;
 pub mod stream;
 mod strings;
+pub mod timings;
 
 pub use erascore_labels::era;
 pub use strings::Strings;
@@ -112,9 +113,28 @@ pub enum IoError {
         /// What is wrong.
         message: String,
     },
+    /// An input the user gave does not fit the file (an era window naming an era the file
+    /// lacks): the message names the input, for each front end to word ([`IoError::render`]).
+    #[error("{path}: {message}")]
+    Input {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, naming the input.
+        message: erascore_input::Message,
+    },
 }
 
 impl IoError {
+    /// The error with each input it names worded by `name` (a flag, a keyword argument).
+    pub fn render(&self, name: &dyn Fn(erascore_input::Input) -> String) -> String {
+        match self {
+            IoError::Input { path, message } => {
+                format!("{}: {}", path.display(), message.render(name))
+            }
+            e => e.to_string(),
+        }
+    }
+
     pub(crate) fn file(path: &std::path::Path, source: std::io::Error) -> Self {
         IoError::File {
             path: path.to_path_buf(),

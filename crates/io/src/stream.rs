@@ -16,8 +16,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use arrow_array::ArrayRef;
 use bytes::{Buf, Bytes};
+use erascore_input::{message, Input};
 use parquet::arrow::arrow_reader::{
-    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection,
+    ArrowReaderMetadata, ParquetRecordBatchReaderBuilder, RowSelection,
 };
 use parquet::arrow::ProjectionMask;
 use parquet::errors::ParquetError;
@@ -33,7 +34,7 @@ use crate::era::{era_number, era_order};
 use crate::strings::Strings;
 use crate::IoError;
 
-/// Which eras to score: `--eras`.
+/// Which eras to score ([`Input::Eras`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum EraWindow {
     /// Every era of the file.
@@ -140,19 +141,27 @@ impl EraWindow {
             }
             EraWindow::List(list) => {
                 if let Some(missing) = list.iter().find(|e| !eras.contains(e)) {
-                    return Err(IoError::invalid(
-                        path,
-                        format!("era '{missing}' (from --eras) is not in the file"),
-                    ));
+                    return Err(IoError::Input {
+                        path: path.to_path_buf(),
+                        message: message![
+                            format!("era '{missing}' (from "),
+                            Input::Eras,
+                            ") is not in the file"
+                        ],
+                    });
                 }
                 list.clone()
             }
         };
         if kept.is_empty() {
-            return Err(IoError::invalid(
-                path,
-                format!("no era of the file is in the window --eras {self}"),
-            ));
+            return Err(IoError::Input {
+                path: path.to_path_buf(),
+                message: message![
+                    "no era of the file is in the window ",
+                    Input::Eras,
+                    format!(" {self}")
+                ],
+            });
         }
         Ok(kept)
     }
@@ -227,11 +236,8 @@ pub fn open_dataset(
     request: &DatasetRequest,
     window: &EraWindow,
 ) -> Result<StreamingDataset, IoError> {
-    let file = File::open(path).map_err(|e| IoError::file(path, e))?;
-    let file_len = file.metadata().map_err(|e| IoError::file(path, e))?.len();
-    let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::default())
-        .map_err(|e| IoError::parquet(path, e))?;
-    crate::parquet_guard::check_column_chunks(path, metadata.metadata(), file_len)?;
+    let mut lap = crate::timings::Lap::start();
+    let metadata = crate::dataset::read_footer(path)?;
     // Checks every requested column before reading any.
     let (feature_names, wanted) = plan_columns(path, metadata.schema(), request)?;
     let group_rows = row_group_rows(path, metadata.metadata())?;
@@ -255,7 +261,9 @@ pub fn open_dataset(
             (groups, Some(eras))
         }
     };
-    let mut data = read_row_groups(path, &skeleton, Some(&groups), None).map_err(corrupt)?;
+    crate::timings::add("read: data footer and plan", lap.lap());
+    let mut data =
+        read_row_groups(path, &skeleton, Some(&groups), None, Some(&metadata)).map_err(corrupt)?;
     let mut file_rows: Option<Vec<u32>> = None;
     if groups.len() != group_rows.len() || selected.is_some() {
         let mut rows: Vec<u32> = Vec::with_capacity(data.rows());
@@ -276,6 +284,7 @@ pub fn open_dataset(
     }
     let layout = Layout::of(&data.eras);
     data.feature_names = feature_names.clone();
+    crate::timings::add("read: data ids, eras, targets", lap.lap());
     Ok(StreamingDataset {
         data,
         layout,

@@ -17,11 +17,13 @@ impl ExtendFromArrow for Strings {
     fn extend_from_arrow(&mut self, array: &dyn Array) -> bool {
         let any = array.as_any();
         if let Some(a) = any.downcast_ref::<StringArray>() {
-            let bytes = span(a.value_offsets());
-            extend_from_accessor(self, a, bytes);
+            if !extend_from_buffers(self, a, a.value_offsets(), a.value_data()) {
+                extend_from_accessor(self, a, span(a.value_offsets()));
+            }
         } else if let Some(a) = any.downcast_ref::<LargeStringArray>() {
-            let bytes = span(a.value_offsets());
-            extend_from_accessor(self, a, bytes);
+            if !extend_from_buffers(self, a, a.value_offsets(), a.value_data()) {
+                extend_from_accessor(self, a, span(a.value_offsets()));
+            }
         } else if let Some(a) = any.downcast_ref::<StringViewArray>() {
             extend_from_accessor(self, a, 0);
         } else {
@@ -29,6 +31,39 @@ impl ExtendFromArrow for Strings {
         }
         true
     }
+}
+
+/// A string array without nulls as one copy of its value buffer and one pass over its
+/// offsets (the ids of a large file are most of what reading it copies). `false`, appending
+/// nothing, when the array has nulls (they become empty strings value by value) or its
+/// buffer is not text at the offsets (never for a valid array).
+fn extend_from_buffers<O: Copy + Into<i64>>(
+    out: &mut Strings,
+    array: &dyn Array,
+    offsets: &[O],
+    data: &[u8],
+) -> bool {
+    if array.null_count() > 0 {
+        return false;
+    }
+    let (Some(&first), Some(&last)) = (offsets.first(), offsets.last()) else {
+        return true;
+    };
+    let (first, last) = (first.into(), last.into());
+    let Some(bytes) = usize::try_from(first)
+        .ok()
+        .zip(usize::try_from(last).ok())
+        .and_then(|(a, b)| data.get(a..b))
+    else {
+        return false;
+    };
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return false;
+    };
+    let ends = offsets[1..]
+        .iter()
+        .map(|&o| usize::try_from(o.into() - first).unwrap_or(usize::MAX));
+    out.try_extend_from_concatenated(text, ends)
 }
 
 fn extend_from_accessor<'a>(

@@ -6,7 +6,7 @@
 //! transformed predictions (stable order, so ties go by id) are correlated with the target.
 
 use crate::gaussian::ndtri;
-use crate::pearson::{pearson, std_dev};
+use crate::pearson::{mean_and_scale, pearson, pearson_given, std_dev};
 use crate::rank::{ordinal_ranks, position, sort_by_window, walk_tie_runs, SortScratch, TieMethod};
 use crate::target::{centre, centre_on, mean_skip_nan, signed_power_in_place, Precision};
 use crate::{KernelError, Parallelism};
@@ -24,6 +24,8 @@ pub const NUMERAI_POWER: f64 = 1.5;
 #[derive(Debug, Clone)]
 pub struct CorrTarget {
     values: Vec<f64>,
+    /// [`mean_and_scale`] of `values`, which CORR's Pearson needs for every model.
+    stats: (f64, f64),
 }
 
 impl CorrTarget {
@@ -59,7 +61,8 @@ impl CorrTarget {
             signed_power_in_place(&mut values, NUMERAI_POWER, precision);
             check_power(&centred, &values, "target")?;
         }
-        Ok(Self { values })
+        let stats = mean_and_scale(&values);
+        Ok(Self { values, stats })
     }
 
     /// The prepared target values.
@@ -122,6 +125,66 @@ thread_local! {
     /// `ndtri((k/2 − 0.5)/n)` by `k`, NaN where not computed yet, for the `n` in front.
     static QUANTILES: std::cell::RefCell<(usize, Vec<f64>)> =
         const { std::cell::RefCell::new((0, Vec::new())) };
+}
+
+/// [`gaussian_rank`] and [`gaussian_pow`] of one column at once: `(gaussianized, powered)`.
+/// Both come from one per-thread table of the values of each tie-kept rank (computed with
+/// the same arithmetic as the two functions, so the same numbers bit for bit), so a model
+/// costs one sort and one walk instead of a sort, a walk and a power per value. The power's
+/// check ([`gaussian_pow`]'s, numerai-tools' `power` assertion) is made on every column with
+/// ties; columns without ties hold the same pairs of values in another order, so for one
+/// length it is made on the first such column a thread sees. NaN takes the two functions.
+pub fn gaussian_rank_pow(values: &[f64]) -> Result<(Vec<f64>, Vec<f64>), KernelError> {
+    let n = values.len();
+    let done = RANK_POW.with_borrow_mut(|slot| {
+        if slot.as_ref().is_none_or(|(t, _)| t.n != n) {
+            *slot = Some((PowerTable::new(n), false));
+        }
+        let (table, distinct_checked) = slot.as_mut()?;
+        let sorted = sort_by_window(values, &mut table.sort);
+        if sorted.nan {
+            return None;
+        }
+        let (mut g, mut p) = (vec![0.0; n], vec![0.0; n]);
+        let PowerTable {
+            gaussian,
+            powered,
+            sort,
+            ..
+        } = table;
+        let mut runs = 0;
+        walk_tie_runs(values, sort, sorted, |start, end, run| {
+            let (gv, pv) = table_entry(gaussian, powered, n, start, end);
+            runs += 1;
+            for &w in run {
+                g[position(w)] = gv;
+                p[position(w)] = pv;
+            }
+        });
+        let distinct = runs == n;
+        if !(distinct && *distinct_checked) {
+            if let Err(e) = check_power(&g, &p, "predictions") {
+                return Some(Err(e));
+            }
+            *distinct_checked |= distinct;
+        }
+        Some(Ok((g, p)))
+    });
+    match done {
+        Some(r) => r,
+        None => {
+            let g = gaussian_rank(values);
+            let p = gaussian_pow(&g)?;
+            Ok((g, p))
+        }
+    }
+}
+
+thread_local! {
+    /// [`gaussian_rank_pow`]'s table for the last length it saw, and whether a column
+    /// without ties of that length passed the power's check.
+    static RANK_POW: std::cell::RefCell<Option<(PowerTable, bool)>> =
+        const { std::cell::RefCell::new(None) };
 }
 
 /// `tie_kept_rank__gaussianize__pow_1_5` for one prediction column.
@@ -376,7 +439,7 @@ pub fn corr_of_powered(
             let q: Vec<f64> = rows.iter().map(|&i| p[i]).collect();
             pearson(&t, &q)
         }
-        _ => pearson(&target.values, p),
+        _ => pearson_given(&target.values, target.stats, p),
     })
 }
 
@@ -428,6 +491,30 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn rank_and_power_together_are_bit_identical_to_one_after_the_other() {
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        for n in [1usize, 2, 3, 97, 6200, 97] {
+            let distinct: Vec<f64> = (0..n).map(|i| ((i * 7919) % 10007) as f64).collect();
+            let ties: Vec<f64> = (0..n).map(|i| ((i * 31) % 13) as f64 / 10.0).collect();
+            let signed: Vec<f64> = (0..n)
+                .map(|i| if i % 3 == 0 { -0.0 } else { 0.0 })
+                .collect();
+            for v in [&distinct, &ties, &signed] {
+                let (g, p) = gaussian_rank_pow(v).unwrap();
+                let g_alone = gaussian_rank(v);
+                assert_eq!(bits(&g), bits(&g_alone), "n={n}");
+                assert_eq!(bits(&p), bits(&gaussian_pow(&g_alone).unwrap()), "n={n}");
+            }
+        }
+        // NaN takes the separate functions (ranked by total order, as gaussian_rank does).
+        let with_nan = [0.3, f64::NAN, 0.1];
+        assert_eq!(
+            gaussian_rank_pow(&with_nan).is_err(),
+            gaussian_pow(&gaussian_rank(&with_nan)).is_err()
+        );
     }
 
     #[test]

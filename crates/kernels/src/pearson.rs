@@ -16,12 +16,21 @@ use crate::target::pairwise_sum;
 /// underflows), so scaled predictions score as unscaled ones. A side whose mean overflows
 /// (values near 1e308) gives NaN, as in pandas, never a number.
 pub fn pearson(a: &[f64], b: &[f64]) -> f64 {
+    if a.len() < 2 {
+        return f64::NAN;
+    }
+    pearson_given(a, mean_and_scale(a), b)
+}
+
+/// [`pearson`] with `a`'s [`mean_and_scale`] given: one column (an era's target) correlated
+/// with many (every model's predictions) is summarized once, not once per model. The same
+/// arithmetic, so the same number.
+pub(crate) fn pearson_given(a: &[f64], (ma, sa): (f64, f64), b: &[f64]) -> f64 {
     debug_assert_eq!(a.len(), b.len());
     let n = a.len();
     if n < 2 {
         return f64::NAN;
     }
-    let (ma, sa) = mean_and_scale(a);
     let (mb, sb) = mean_and_scale(b);
     if sa == 0.0 || sb == 0.0 {
         return f64::NAN;

@@ -87,6 +87,38 @@ impl Strings {
         self.offsets.push(self.bytes.len());
     }
 
+    /// Appends the values that `ends` cut `text` into: value `i` is `text[ends[i - 1]..ends[i]]`
+    /// (from 0), so the last end is `text.len()`. One copy of the text and one pass over the
+    /// ends, where pushing value by value copies each string on its own (an Arrow string
+    /// array's value buffer and offsets are exactly this).
+    ///
+    /// Returns `false`, appending nothing, when an end is not at a character boundary of
+    /// `text`, goes backwards, or the last one is not `text.len()`.
+    pub fn try_extend_from_concatenated(
+        &mut self,
+        text: &str,
+        ends: impl ExactSizeIterator<Item = usize>,
+    ) -> bool {
+        let base = self.bytes.len();
+        let count = self.offsets.len();
+        self.offsets.reserve(ends.len());
+        let mut previous = 0;
+        for end in ends {
+            if end < previous || !text.is_char_boundary(end) {
+                self.offsets.truncate(count);
+                return false;
+            }
+            self.offsets.push(base + end);
+            previous = end;
+        }
+        if previous != text.len() {
+            self.offsets.truncate(count);
+            return false;
+        }
+        self.bytes.push_str(text);
+        true
+    }
+
     /// Appends every value of `other`, in order.
     pub fn extend_from(&mut self, other: &Strings) {
         let base = self.bytes.len();
@@ -263,6 +295,23 @@ mod tests {
         d.extend_from(&rest);
         assert_eq!(a, d);
         assert_eq!(a, a.clone());
+    }
+
+    #[test]
+    fn extend_from_concatenated_cuts_at_the_ends() {
+        let mut s: Strings = ["x"].into_iter().collect();
+        assert!(s.try_extend_from_concatenated("abéc", [0, 2, 4, 5].into_iter()));
+        assert_eq!(s.to_vec(), ["x", "", "ab", "é", "c"]);
+        // The same column as pushed one by one.
+        let pushed: Strings = ["x", "", "ab", "é", "c"].into_iter().collect();
+        assert_eq!(s, pushed);
+        assert!(s.try_extend_from_concatenated("", std::iter::empty()));
+        assert_eq!(s, pushed);
+        // Ends inside a character, backwards, or short of the text: nothing appended.
+        for ends in [&[1, 2][..], &[2, 1, 3], &[1]] {
+            assert!(!s.try_extend_from_concatenated("éb", ends.iter().copied()));
+            assert_eq!(s, pushed);
+        }
     }
 
     #[test]

@@ -62,6 +62,72 @@ impl Default for BootstrapOptions {
     }
 }
 
+/// A bootstrap setting a request can get wrong, named by each front end in its own words
+/// (`--bootstrap`/`--block`/`--seed` in the CLI, `bootstrap=`/`block=`/`seed=` in Python).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BootstrapSetting {
+    /// The number of trajectories.
+    Trajectories,
+    /// The block length.
+    Block,
+    /// The seed.
+    Seed,
+}
+
+/// Why a bootstrap request was refused, before anything ran.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BootstrapRequestError {
+    /// The setting at fault.
+    pub setting: BootstrapSetting,
+    /// What is wrong with it, to follow the setting's name.
+    pub problem: String,
+}
+
+impl BootstrapOptions {
+    /// The bootstrap a payout run asks for, as every front end (`erascore payout`,
+    /// `erascore.payout`) resolves it: `trajectories` per model (none: no bootstrap), blocks
+    /// of `block` rounds (default [`DEFAULT_BLOCK`]), seed `seed` (default 0), the per-round
+    /// stake quantiles kept when `fan`. A block or seed without trajectories is refused, as
+    /// are zero trajectories, zero-round blocks and more than [`MAX_TRAJECTORIES`].
+    pub fn resolve(
+        trajectories: Option<usize>,
+        block: Option<usize>,
+        seed: Option<u64>,
+        fan: bool,
+    ) -> Result<Option<Self>, BootstrapRequestError> {
+        let refuse = |setting, problem: String| Err(BootstrapRequestError { setting, problem });
+        let Some(n) = trajectories else {
+            return match (block, seed) {
+                (Some(_), _) => refuse(BootstrapSetting::Block, "needs a bootstrap".into()),
+                (_, Some(_)) => refuse(BootstrapSetting::Seed, "needs a bootstrap".into()),
+                (None, None) => Ok(None),
+            };
+        };
+        let block = block.unwrap_or(DEFAULT_BLOCK);
+        if n == 0 {
+            return refuse(
+                BootstrapSetting::Trajectories,
+                "needs at least 1 trajectory".into(),
+            );
+        }
+        if n > MAX_TRAJECTORIES {
+            return refuse(
+                BootstrapSetting::Trajectories,
+                format!("must be at most {MAX_TRAJECTORIES} trajectories, got {n}"),
+            );
+        }
+        if block == 0 {
+            return refuse(BootstrapSetting::Block, "must be at least 1 round".into());
+        }
+        Ok(Some(Self {
+            trajectories: n,
+            block,
+            seed: seed.unwrap_or(0),
+            fan,
+        }))
+    }
+}
+
 /// The 5/25/50/75/95% quantiles of a sample, linearly interpolated between order
 /// statistics (numpy's default).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -439,6 +505,38 @@ mod tests {
         let e = bootstrap(5.0, &[], &[], &r, &Default::default(), 0).unwrap();
         assert_eq!(e.final_stake.p50, 5.0);
         assert!(bootstrap(-5.0, &[0.1], &[1.0], &r, &Default::default(), 0).is_err());
+    }
+
+    #[test]
+    fn a_request_gets_the_defaults_or_names_the_setting_at_fault() {
+        assert_eq!(BootstrapOptions::resolve(None, None, None, true), Ok(None));
+        let o = BootstrapOptions::resolve(Some(7), None, None, false)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (o.trajectories, o.block, o.seed, o.fan),
+            (7, DEFAULT_BLOCK, 0, false)
+        );
+        let o = BootstrapOptions::resolve(Some(7), Some(3), Some(9), true)
+            .unwrap()
+            .unwrap();
+        assert_eq!((o.block, o.seed, o.fan), (3, 9, true));
+        let at_fault = |t, b, s| {
+            BootstrapOptions::resolve(t, b, s, false)
+                .unwrap_err()
+                .setting
+        };
+        assert_eq!(
+            at_fault(Some(0), None, None),
+            BootstrapSetting::Trajectories
+        );
+        assert_eq!(
+            at_fault(Some(MAX_TRAJECTORIES + 1), None, None),
+            BootstrapSetting::Trajectories
+        );
+        assert_eq!(at_fault(Some(5), Some(0), None), BootstrapSetting::Block);
+        assert_eq!(at_fault(None, Some(4), None), BootstrapSetting::Block);
+        assert_eq!(at_fault(None, None, Some(1)), BootstrapSetting::Seed);
     }
 
     #[test]

@@ -41,7 +41,10 @@ pub mod series;
 pub mod simulate;
 pub mod summary;
 
-pub use bootstrap::{bootstrap, model_stream, BootstrapOptions, BootstrapReport, Quantiles};
+pub use bootstrap::{
+    bootstrap, model_stream, BootstrapOptions, BootstrapReport, BootstrapRequestError,
+    BootstrapSetting, Quantiles,
+};
 pub use factor::PayoutFactor;
 pub use multipliers::RoundMultipliers;
 pub use rule::{Preset, Rule, RuleOverrides, StakeLimits};
@@ -49,6 +52,8 @@ pub use run::{run_model, RunRequest, TrajectoryTable};
 pub use series::{ModelScores, NanPolicy, PreparedModel};
 pub use simulate::{simulate, ModelRun, RoundOutcome, Trajectory, TRAJECTORY_COLUMNS};
 pub use summary::Summary;
+
+use erascore_input::{message, Input, Message};
 
 /// What was wrong with a rule, a stake or the scores, or what failed while charting.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -72,7 +77,7 @@ pub enum PayoutError {
         lag: usize,
     },
     /// A multiplier is not one the rule allows.
-    #[error("{rule}: {which} multiplier {value} is not allowed (allowed: {allowed}); use --rule custom for any other value")]
+    #[error("{}", self.message())]
     MultiplierNotAllowed {
         /// The rule's name.
         rule: &'static str,
@@ -91,11 +96,11 @@ pub enum PayoutError {
         /// The value given.
         value: f64,
     },
-    /// A Signals stake limit (`--max-churn`, `--max-turnover`) is not a positive number.
-    #[error("--max-{which} {value} must be a finite number > 0")]
+    /// A Signals stake limit (on churn or turnover) is not a positive number.
+    #[error("{}", self.message())]
     BadLimit {
-        /// `churn` or `turnover`.
-        which: &'static str,
+        /// [`Input::MaxChurn`] or [`Input::MaxTurnover`].
+        limit: Input,
         /// The value given.
         value: f64,
     },
@@ -122,7 +127,7 @@ pub enum PayoutError {
         value: f64,
     },
     /// A total at risk was given but the rule has no threshold to divide.
-    #[error("rule {rule} has no staking threshold: give --threshold T to turn a total at risk into a payout factor min(1, T/X)")]
+    #[error("{}", self.message())]
     NoThreshold {
         /// The rule's name.
         rule: &'static str,
@@ -182,7 +187,7 @@ pub enum PayoutError {
         round: String,
     },
     /// A model's score is NaN and the NaN policy is `error`.
-    #[error("model '{model}', round '{round}': {column} score is NaN (use --nan skip or --nan zero to go on)")]
+    #[error("{}", self.message())]
     NanScore {
         /// The model.
         model: String,
@@ -204,7 +209,7 @@ pub enum PayoutError {
         value: f64,
     },
     /// The rule weighs a score the table does not have.
-    #[error("the rule uses the second score but there is no '{column}' column (name it with --mmc-col, or set --mmc-multiplier 0)")]
+    #[error("{}", self.message())]
     MissingScoreColumn {
         /// The column looked for.
         column: String,
@@ -250,7 +255,7 @@ pub enum PayoutError {
         what: &'static str,
     },
     /// More trajectories (or trajectory rounds kept for a fan chart) than memory allows.
-    #[error("--bootstrap {trajectories}: {why}")]
+    #[error("{}", self.message())]
     BootstrapTooLarge {
         /// Trajectories asked for.
         trajectories: usize,
@@ -265,6 +270,66 @@ pub enum PayoutError {
         /// The first round whose stake is not finite.
         index: usize,
     },
+}
+
+impl PayoutError {
+    /// The error as a [`Message`]: the inputs it names (the rule, the NaN policy, a score
+    /// column, the threshold...) are left for each front end to word
+    /// ([`PayoutError::render`]); `Display` names them in plain words, as a compare
+    /// configuration reads them.
+    pub fn message(&self) -> Message {
+        match self {
+            PayoutError::MultiplierNotAllowed {
+                rule,
+                which,
+                value,
+                allowed,
+            } => message![
+                format!(
+                    "{rule}: {which} multiplier {value} is not allowed (allowed: {allowed}); for \
+                     any other value set "
+                ),
+                Input::Rule,
+                " to custom"
+            ],
+            PayoutError::BadLimit { limit, value } => {
+                message![*limit, format!(" {value} must be a finite number > 0")]
+            }
+            PayoutError::NoThreshold { rule } => message![
+                format!("rule {rule} has no staking threshold: give "),
+                Input::Threshold,
+                " T to turn a total at risk into a payout factor min(1, T/X)"
+            ],
+            PayoutError::NanScore {
+                model,
+                round,
+                column,
+            } => message![
+                format!("model '{model}', round '{round}': {column} score is NaN (set "),
+                Input::Nan,
+                " to skip or zero to go on)"
+            ],
+            PayoutError::MissingScoreColumn { column } => message![
+                format!(
+                    "the rule uses the second score but there is no '{column}' column (name \
+                     it with "
+                ),
+                Input::MmcColumn,
+                ", or set ",
+                Input::MmcMultiplier,
+                " to 0)"
+            ],
+            PayoutError::BootstrapTooLarge { trajectories, why } => {
+                message![Input::Bootstrap, format!(" {trajectories}: {why}")]
+            }
+            e => message![e.to_string()],
+        }
+    }
+
+    /// The error with each input it names worded by `name` (a flag, a keyword argument).
+    pub fn render(&self, name: &dyn Fn(Input) -> String) -> String {
+        self.message().render(name)
+    }
 }
 
 fn round_suffix(round: &Option<String>) -> String {

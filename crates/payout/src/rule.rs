@@ -21,6 +21,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use erascore_input::Input;
+
 use crate::PayoutError;
 
 /// Rounds between a round's submission and the round whose stake first includes its payout,
@@ -307,10 +309,13 @@ impl StakeLimits {
     /// Limits must be finite and positive; churn lies in [0, 2] and turnover in [0, 1], so
     /// larger limits never bite but are allowed.
     pub fn validate(&self) -> Result<(), PayoutError> {
-        for (which, v) in [("churn", self.max_churn), ("turnover", self.max_turnover)] {
+        for (limit, v) in [
+            (Input::MaxChurn, self.max_churn),
+            (Input::MaxTurnover, self.max_turnover),
+        ] {
             if let Some(v) = v {
                 if !(v.is_finite() && v > 0.0) {
-                    return Err(PayoutError::BadLimit { which, value: v });
+                    return Err(PayoutError::BadLimit { limit, value: v });
                 }
             }
         }
@@ -461,7 +466,10 @@ mod tests {
         let msg = Rule::new(Preset::Y2024, &with(|o| o.corr_multiplier = Some(1.0)))
             .unwrap_err()
             .to_string();
-        assert!(msg.contains("--rule custom"), "{msg}");
+        assert!(
+            msg.contains("for any other value set the payout rule to custom"),
+            "{msg}"
+        );
         assert!(Rule::new(Preset::Custom, &with(|o| o.mmc_multiplier = Some(-7.0))).is_ok());
         assert!(matches!(
             Rule::new(

@@ -14,11 +14,11 @@ use pyo3::types::PyDict;
 
 use crate::errors::{error, Kind};
 use erascore_engine::compare::{
-    compare_report, compare_scores, era_steps, require_benchmark, scores_bmc, CompareConfig,
-    CompareInputs, CompareReport, CompareScores,
+    compare_report, compare_report_with_changes, compare_scores, era_steps, CompareConfig,
+    CompareInputs, CompareReport, CompareRequest, CompareScores, Configs, ResolvedCompare,
+    StakeChange,
 };
 use erascore_engine::inputs::Reference;
-use erascore_engine::read::compare_configs::{compare_request, configs_from_json, read_configs};
 use erascore_engine::read::stakes::compare_models;
 use erascore_engine::request::ColumnRule;
 use erascore_engine::EngineError;
@@ -40,50 +40,68 @@ struct Setup {
     configs: Vec<CompareConfig>,
     models: Vec<String>,
     stakes: Vec<(usize, f64)>,
+    changes: Vec<StakeChange>,
     staged: Option<OutputDir>,
 }
 
-/// The CLI's checks in the CLI's order: the ratio, the configurations, the output folder
-/// (before any work); then, after the data, the model columns and the stakes.
+/// The engine's one compare request (the ratio, the configurations, the benchmark they
+/// need), resolved before any work, then the output folder staged, in the CLI's order.
 fn check_args(
     max_filtered_ratio: f64,
     configs: Option<&Path>,
     configs_json: Option<&str>,
+    benchmark: Option<ColumnRule>,
     out: Option<&Path>,
-) -> PyResult<(Vec<CompareConfig>, Option<OutputDir>)> {
-    if !(0.0..1.0).contains(&max_filtered_ratio) {
-        return Err(PyValueError::new_err(format!(
-            "max_filtered_ratio must be in [0, 1), got {max_filtered_ratio}"
-        )));
-    }
-    // The keyword leads the message once: a file's errors name the file after it, the
-    // dicts' errors are labelled with the keyword itself.
+) -> PyResult<(ResolvedCompare, Option<OutputDir>)> {
     let configs = match (configs, configs_json) {
-        (Some(p), _) => read_configs(p).map_err(|e| format!("configs=: {e:#}")),
-        (None, Some(text)) => {
-            configs_from_json(Path::new("configs="), text).map_err(|e| format!("{e:#}"))
+        (Some(p), _) => Configs::File(p),
+        (None, Some(text)) => Configs::Json(text),
+        (None, None) => {
+            return Err(error(
+                Kind::Argument,
+                "configs=: no configurations given",
+            ))
         }
-        (None, None) => Err("configs=: no configurations given".to_string()),
+    };
+    let resolved = CompareRequest {
+        configs,
+        benchmark,
+        max_filtered_ratio,
     }
-    .map_err(|e| error(Kind::Argument, e))?;
+    .resolve()
+    .map_err(crate::errors::engine_err)?;
     let staged = out
         .map(|dir| OutputDir::stage(dir, &FILES))
         .transpose()
         .map_err(|e| PyValueError::new_err(format!("out: {e}")))?;
-    Ok((configs, staged))
+    Ok((resolved, staged))
 }
 
+/// The models and their stakes: with `rounds` (the data's eras in order), as the CLI reads
+/// them, a `round,model,stake` schedule included ([`ResolvedCompare::stakes`]); without
+/// (a share of a distributed run), the starting stakes of a `model,stake` file.
 fn models_and_stakes(
     predictions: &Path,
     stakes: &Path,
-    configs: Vec<CompareConfig>,
+    resolved: ResolvedCompare,
+    rounds: Option<&[String]>,
     staged: Option<OutputDir>,
 ) -> PyResult<Setup> {
-    let (models, stakes) = compare_models(predictions, stakes).map_err(err)?;
+    let (models, stakes, changes) = match rounds {
+        Some(rounds) => {
+            let s = resolved.stakes(predictions, stakes, rounds).map_err(err)?;
+            (s.models, s.stakes, s.changes)
+        }
+        None => {
+            let (models, stakes) = compare_models(predictions, stakes).map_err(err)?;
+            (models, stakes, Vec::new())
+        }
+    };
     Ok(Setup {
-        configs,
+        configs: resolved.configs,
         models,
         stakes,
+        changes,
         staged,
     })
 }
@@ -91,10 +109,10 @@ fn models_and_stakes(
 fn read_data(
     py: Python<'_>,
     path: &Path,
-    setup: &[CompareConfig],
+    resolved: &ResolvedCompare,
     eras: Option<&[String]>,
 ) -> PyResult<Dataset> {
-    let request = compare_request(setup);
+    let request = resolved.data();
     py.detach(|| read_dataset_eras(path, &request, eras))
         .map_err(|e| PyValueError::new_err(e.to_string()))
 }
@@ -125,7 +143,7 @@ fn run_scores(
         models: &setup.models,
         load: &load,
         by_era: None,
-        stake_changes: &[],
+        stake_changes: &setup.changes,
         max_values,
         stakes: &setup.stakes,
         max_filtered_ratio,
@@ -154,24 +172,15 @@ fn frame_dict<'py>(py: Python<'py>, frame: &Frame) -> PyResult<Bound<'py, PyDict
     Ok(out)
 }
 
-/// A configuration scoring BMC needs the benchmark (checked with the configurations,
-/// before the data is read, as the CLI checks `--benchmark`).
-fn check_benchmark(
-    configs: &[CompareConfig],
-    source: &crate::frames::ReferenceSource,
-) -> PyResult<()> {
-    require_benchmark(configs, source.is_some(), "benchmark=").map_err(PyValueError::new_err)
-}
-
 /// The benchmark column, read (GIL released) only when a configuration scores BMC, as the
 /// CLI reads it.
 fn read_benchmark(
     py: Python<'_>,
-    configs: &[CompareConfig],
+    resolved: &ResolvedCompare,
     source: crate::frames::ReferenceSource,
 ) -> PyResult<Option<Reference>> {
     match source {
-        Some((src, rule)) if scores_bmc(configs) => Ok(Some(
+        Some((src, rule)) if resolved.benchmark.is_some() => Ok(Some(
             py.detach(|| match src {
                 crate::frames::Source::Path(p) => rule.read(&p),
                 stream => rule.from_frame(crate::frames::load_frame(stream)?),
@@ -228,16 +237,20 @@ fn compare_frames<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let bench_source =
         crate::frames::reference(benchmark, ColumnRule::benchmark(benchmark_column))?;
-    let (configs, staged) = check_args(
+    let (resolved, staged) = check_args(
         max_filtered_ratio,
         configs.as_deref(),
         configs_json.as_deref(),
+        bench_source.as_ref().map(|(_, rule)| rule.clone()),
         out.as_deref(),
     )?;
-    check_benchmark(&configs, &bench_source)?;
-    let dataset = read_data(py, &data, &configs, None)?;
-    let bench = read_benchmark(py, &configs, bench_source)?;
-    let mut setup = models_and_stakes(&predictions, &stakes, configs, staged)?;
+    let dataset = read_data(py, &data, &resolved, None)?;
+    let bench = read_benchmark(py, &resolved, bench_source)?;
+    let rounds: Vec<String> = erascore_io::era::era_order(&dataset.era_names)
+        .into_iter()
+        .map(|e| dataset.era_names[e].clone())
+        .collect();
+    let mut setup = models_and_stakes(&predictions, &stakes, resolved, Some(&rounds), staged)?;
     let scores = run_scores(
         py,
         &dataset,
@@ -250,8 +263,14 @@ fn compare_frames<'py>(
         bench.as_ref(),
         progress,
     )?;
-    let report = compare_report(&setup.models, &setup.stakes, &setup.configs, scores)
-        .map_err(|e| err(e.into()))?;
+    let report = compare_report_with_changes(
+        &setup.models,
+        &setup.stakes,
+        &setup.changes,
+        &setup.configs,
+        scores,
+    )
+    .map_err(|e| err(e.into()))?;
     report_dict(py, &report, setup.staged.take(), out.as_deref())
 }
 
@@ -276,13 +295,13 @@ fn compare_plan<'py>(
 ) -> PyResult<(Vec<String>, Vec<String>)> {
     let bench_source =
         crate::frames::reference(benchmark, ColumnRule::benchmark(benchmark_column))?;
-    let (configs, staged) = check_args(
+    let (resolved, staged) = check_args(
         max_filtered_ratio,
         configs.as_deref(),
         configs_json.as_deref(),
+        bench_source.as_ref().map(|(_, rule)| rule.clone()),
         out.as_deref(),
     )?;
-    check_benchmark(&configs, &bench_source)?;
     drop(staged);
     let names = py
         .detach(|| erascore_io::dataset::read_era_names(&data))
@@ -291,7 +310,7 @@ fn compare_plan<'py>(
         .into_iter()
         .map(|i| names[i].clone())
         .collect();
-    let models = models_and_stakes(&predictions, &stakes, configs, None)?.models;
+    let models = models_and_stakes(&predictions, &stakes, resolved, None, None)?.models;
     Ok((eras, models))
 }
 
@@ -318,17 +337,17 @@ fn compare_share<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let bench_source =
         crate::frames::reference(benchmark, ColumnRule::benchmark(benchmark_column))?;
-    let (configs, _) = check_args(
+    let (resolved, _) = check_args(
         max_filtered_ratio,
         configs.as_deref(),
         configs_json.as_deref(),
+        bench_source.as_ref().map(|(_, rule)| rule.clone()),
         None,
     )?;
-    check_benchmark(&configs, &bench_source)?;
-    let dataset = read_data(py, &data, &configs, Some(&eras))?;
+    let dataset = read_data(py, &data, &resolved, Some(&eras))?;
     // The whole benchmark file: its rows are matched to the share's data rows.
-    let bench = read_benchmark(py, &configs, bench_source)?;
-    let setup = models_and_stakes(&predictions, &stakes, configs, None)?;
+    let bench = read_benchmark(py, &resolved, bench_source)?;
+    let setup = models_and_stakes(&predictions, &stakes, resolved, None, None)?;
     let scores = run_scores(
         py,
         &dataset,
@@ -395,13 +414,15 @@ fn compare_from_scores<'py>(
     chunks: usize,
     out: Option<PathBuf>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let (configs, staged) = check_args(
+    // The scores are given: the benchmark a configuration needs was the shares' to read.
+    let (resolved, staged) = check_args(
         0.0,
         configs.as_deref(),
         configs_json.as_deref(),
+        Some(ColumnRule::benchmark(None)),
         out.as_deref(),
     )?;
-    let mut setup = models_and_stakes(&predictions, &stakes, configs, staged)?;
+    let mut setup = models_and_stakes(&predictions, &stakes, resolved, None, staged)?;
     if first.len() != setup.configs.len() || second.len() != setup.configs.len() {
         return Err(PyValueError::new_err(
             "one score matrix per configuration expected",

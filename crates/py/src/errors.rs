@@ -73,6 +73,19 @@ pub(crate) fn keyword(input: Input) -> String {
         Input::TopBottom => "top_bottom=",
         Input::CorrMultiplier => "corr_multiplier=",
         Input::MmcMultiplier => "mmc_multiplier=",
+        Input::Eras => "eras=",
+        // Python takes no memory budget: half of the machine's memory.
+        Input::MemoryBudget => "the memory budget, half of the machine's memory",
+        Input::Proportion => "proportion=",
+        Input::Model => "model=",
+        Input::Rule => "rule=",
+        Input::Nan => "nan=",
+        Input::MmcColumn => "mmc_col=",
+        Input::Threshold => "threshold=",
+        Input::Bootstrap => "bootstrap=",
+        Input::MaxChurn => "max_churn=",
+        Input::MaxTurnover => "max_turnover=",
+        Input::Configs => "configs=",
     }
     .to_string()
 }

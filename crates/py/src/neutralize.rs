@@ -8,26 +8,16 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 use erascore_engine::inputs::RowTable;
-use erascore_engine::neutralize::{
-    neutralize, NeutralizeInputs, NeutralizeRequest, RequestError, RequestField,
-};
+use erascore_engine::neutralize::{neutralize, NeutralizeInputs, NeutralizeRequest, RequestError};
 use erascore_engine::score::{default_memory_budget, Streaming};
 use erascore_engine::EngineError;
 use erascore_io::dataset::{DatasetRequest, FeatureSelection};
 
-use crate::errors::{error, Kind};
+use crate::errors::{error, keyword, Kind};
 use crate::frames::{engine_err, load_dataset, load_frame, load_predictions, source};
 
-/// The keyword argument that sets each field of the engine's request.
-fn keyword_of(field: RequestField) -> &'static str {
-    match field {
-        RequestField::Proportion => "proportion",
-        RequestField::Model => "model",
-    }
-}
-
 fn request_err(e: RequestError) -> PyErr {
-    error(Kind::Argument, format!("{}=: {e}", keyword_of(e.field())))
+    error(Kind::Argument, e.message().render(&keyword))
 }
 
 /// Ids, the era of each row, the output column names, one array per column, warnings.

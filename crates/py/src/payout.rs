@@ -6,19 +6,23 @@
 use std::collections::HashMap;
 
 use numpy::{PyArray1, PyReadonlyArray1};
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use erascore_payout::series::group_by_model;
 use erascore_payout::simulate::check_stake;
 use erascore_payout::{
-    run_model, ModelRun, NanPolicy, PayoutFactor, Preset, Rule, RuleOverrides, RunRequest, Summary,
+    run_model, BootstrapOptions, BootstrapReport, BootstrapSetting, ModelRun, NanPolicy,
+    PayoutError, PayoutFactor, Preset, Quantiles, Rule, RuleOverrides, RunRequest, Summary,
     TrajectoryTable, TRAJECTORY_COLUMNS,
 };
 
-fn err(e: impl std::fmt::Display) -> PyErr {
-    PyValueError::new_err(e.to_string())
+use crate::errors::{error, keyword, Kind};
+
+/// A payout error raised before the run (the rule, its overrides, the factor, a stake),
+/// its inputs named by keyword.
+fn err(e: PayoutError) -> PyErr {
+    error(Kind::Argument, e.render(&keyword))
 }
 
 /// The rule's default score columns: `(first, second)`, e.g. `("corr", "mmc")`.
@@ -30,10 +34,12 @@ fn payout_score_columns(rule: &str) -> PyResult<(String, String)> {
 }
 
 /// Simulates every model's stake under `rule`. Returns a dict: `trajectory` (columns round,
-/// model, at_risk, score, payout_fraction, payout, stake), `summary` (one row per model) and
-/// `skipped` (model -> rounds left out for NaN scores).
+/// model, at_risk, score, payout_fraction, payout, stake), `summary` (one row per model),
+/// `skipped` (model -> rounds left out for NaN scores) and, with `bootstrap` trajectories,
+/// `bootstrap` (one row per model: the quantiles `erascore payout --bootstrap` prints) and
+/// `fan` (one row per model and point of the stake path: its quantiles, the realised stake).
 #[pyfunction]
-#[pyo3(signature = (rounds, models, corr, mmc, stakes, *, rule, corr_col, mmc_col, corr_multiplier, mmc_multiplier, cap, resolve_lag, threshold, payout_factor, total_at_risk, nan))]
+#[pyo3(signature = (rounds, models, corr, mmc, stakes, *, rule, corr_col, mmc_col, corr_multiplier, mmc_multiplier, cap, resolve_lag, threshold, payout_factor, total_at_risk, nan, bootstrap=None, block=None, seed=None))]
 #[allow(clippy::too_many_arguments)]
 fn payout_series<'py>(
     py: Python<'py>,
@@ -53,7 +59,19 @@ fn payout_series<'py>(
     payout_factor: Option<f64>,
     total_at_risk: Option<f64>,
     nan: &str,
+    bootstrap: Option<usize>,
+    block: Option<usize>,
+    seed: Option<u64>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    // The fan (per-round quantiles) is always kept: it is what `Payout.plot()` draws.
+    let bootstrap = BootstrapOptions::resolve(bootstrap, block, seed, true).map_err(|e| {
+        let keyword = match e.setting {
+            BootstrapSetting::Trajectories => "bootstrap",
+            BootstrapSetting::Block => "block",
+            BootstrapSetting::Seed => "seed",
+        };
+        error(Kind::Argument, format!("{keyword}= {}", e.problem))
+    })?;
     let preset: Preset = rule.parse().map_err(err)?;
     let rule = Rule::new(
         preset,
@@ -71,15 +89,17 @@ fn payout_series<'py>(
         "zero" => NanPolicy::Zero,
         "error" => NanPolicy::Error,
         other => {
-            return Err(PyValueError::new_err(format!(
-                "nan must be 'skip', 'zero' or 'error', got '{other}'"
-            )))
+            return Err(error(
+                Kind::Argument,
+                format!("nan= must be 'skip', 'zero' or 'error', got '{other}'"),
+            ))
         }
     };
     let factor = match (payout_factor, total_at_risk) {
         (Some(_), Some(_)) => {
-            return Err(PyValueError::new_err(
-                "give payout_factor or total_at_risk, not both",
+            return Err(error(
+                Kind::Argument,
+                "give payout_factor= or total_at_risk=, not both",
             ))
         }
         (Some(f), None) => PayoutFactor::constant(f).map_err(err)?,
@@ -92,16 +112,14 @@ fn payout_series<'py>(
     for (model, &stake) in &stakes {
         check_stake(Some(model), stake).map_err(err)?;
     }
-    // A score the rule weighs must be there; one it does not weigh need not exist.
-    for (uses, given, column) in [
-        (rule.uses_corr(), corr.is_some(), corr_col),
-        (rule.uses_mmc(), mmc.is_some(), mmc_col),
-    ] {
-        if uses && !given {
-            return Err(PyValueError::new_err(format!(
-                "the scores have no '{column}' column, which the rule weighs"
-            )));
-        }
+    // A score the rule weighs must be there; one it does not weigh need not exist. A missing
+    // second score is the payout crate's to refuse (`MissingScoreColumn`, per-round
+    // multipliers included), naming mmc_col= and mmc_multiplier=.
+    if rule.uses_corr() && corr.is_none() {
+        return Err(error(
+            Kind::Argument,
+            format!("the scores have no '{corr_col}' column, which the rule weighs"),
+        ));
     }
     let corr = match corr {
         Some(c) => c.as_slice()?.to_vec(),
@@ -122,7 +140,7 @@ fn payout_series<'py>(
             corr_column: corr_col,
             mmc_column: mmc_col,
             factor: &factor,
-            bootstrap: None,
+            bootstrap,
         };
         series
             .iter()
@@ -130,12 +148,15 @@ fn payout_series<'py>(
                 let stake0 = *stakes
                     .get(&m.model)
                     .ok_or_else(|| format!("model '{}' has scores but no stake", m.model))?;
-                run_model(&request, m, stake0, &|_| false)
-                    .map_err(|e| format!("model '{}': {e}", m.model))
+                run_model(&request, m, stake0, &|_| false).map_err(|e| match e {
+                    // The run's size is the caller's argument, not the model's.
+                    e @ PayoutError::BootstrapTooLarge { .. } => e.render(&keyword),
+                    e => format!("model '{}': {}", m.model, e.render(&keyword)),
+                })
             })
             .collect()
     });
-    let runs = runs.map_err(PyValueError::new_err)?;
+    let runs = runs.map_err(|e| error(Kind::Data, e))?;
 
     let table = TrajectoryTable::new(&runs);
     let trajectory = PyDict::new(py);
@@ -190,7 +211,91 @@ fn payout_series<'py>(
     result.set_item("trajectory", trajectory)?;
     result.set_item("summary", summary)?;
     result.set_item("skipped", skipped)?;
+    if runs.iter().any(|r| r.bootstrap.is_some()) {
+        result.set_item("bootstrap", bootstrap_summary(py, &runs)?)?;
+        result.set_item("fan", fan(py, &runs)?)?;
+    }
     Ok(result)
+}
+
+const QUANTILE_NAMES: [&str; 5] = ["p05", "p25", "p50", "p75", "p95"];
+
+/// One row per bootstrapped model: trajectories, block, seed, the final stake's and the
+/// worst drawdown's quantiles, and the share of trajectories ending below the start.
+fn bootstrap_summary<'py>(py: Python<'py>, runs: &[ModelRun]) -> PyResult<Bound<'py, PyDict>> {
+    let boots: Vec<(&ModelRun, &BootstrapReport)> = runs
+        .iter()
+        .filter_map(|r| r.bootstrap.as_ref().map(|b| (r, b)))
+        .collect();
+    let out = PyDict::new(py);
+    out.set_item(
+        "model",
+        boots
+            .iter()
+            .map(|(r, _)| r.model.clone())
+            .collect::<Vec<_>>(),
+    )?;
+    out.set_item(
+        "trajectories",
+        boots
+            .iter()
+            .map(|(_, b)| b.trajectories)
+            .collect::<Vec<_>>(),
+    )?;
+    out.set_item(
+        "block",
+        boots.iter().map(|(_, b)| b.block).collect::<Vec<_>>(),
+    )?;
+    for (what, pick) in [
+        (
+            "final_stake",
+            (|b| &b.final_stake) as fn(&BootstrapReport) -> &Quantiles,
+        ),
+        ("max_drawdown", |b| &b.max_drawdown),
+    ] {
+        for (i, q) in QUANTILE_NAMES.iter().enumerate() {
+            let values: Vec<f64> = boots.iter().map(|(_, b)| pick(b).to_array()[i]).collect();
+            out.set_item(format!("{what}_{q}"), PyArray1::from_vec(py, values))?;
+        }
+    }
+    let below: Vec<f64> = boots.iter().map(|(_, b)| b.p_final_below_start).collect();
+    out.set_item("p_final_below_start", PyArray1::from_vec(py, below))?;
+    Ok(out)
+}
+
+/// One row per bootstrapped model and point of its stake path (step 0 the start, step k
+/// after round k's payout, `round` its label): the quantiles of the bootstrapped stakes and
+/// the realised stake (`actual`), as `erascore payout --bootstrap --chart` draws them.
+fn fan<'py>(py: Python<'py>, runs: &[ModelRun]) -> PyResult<Bound<'py, PyDict>> {
+    let mut model = Vec::new();
+    let mut step = Vec::new();
+    let mut round: Vec<Option<String>> = Vec::new();
+    let mut actual = Vec::new();
+    let mut bands: [Vec<f64>; 5] = Default::default();
+    for r in runs {
+        let Some(fan) = r.bootstrap.as_ref().and_then(|b| b.fan.as_deref()) else {
+            continue;
+        };
+        let realised = r.trajectory.balances();
+        for (k, (q, a)) in fan.iter().zip(realised).enumerate() {
+            model.push(r.model.clone());
+            step.push(k);
+            round.push(k.checked_sub(1).map(|i| r.rounds[i].clone()));
+            actual.push(a);
+            for (band, v) in bands.iter_mut().zip(q.to_array()) {
+                band.push(v);
+            }
+        }
+    }
+    let out = PyDict::new(py);
+    out.set_item("model", model)?;
+    out.set_item("step", step)?;
+    out.set_item("round", round)?;
+    for (name, band) in QUANTILE_NAMES.into_iter().zip(bands) {
+        out.set_item(name, PyArray1::from_vec(py, band))?;
+    }
+    out.set_item("actual", PyArray1::from_vec(py, actual))?;
+    Ok(out)
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -14,15 +14,36 @@ use plotters::chart::SeriesAnno;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use erascore_engine::diagnostics::ModelTarget;
+use erascore_engine::diagnostics::{ModelTarget, PAYOUT};
 use erascore_payout::Quantiles;
 
-/// The cumulative curves, their colours (matplotlib's first three) and labels.
-const CURVES: [(&str, RGBColor, &str); 3] = [
+/// The cumulative curves of a model's panel, in Numerai's order, their colours
+/// (matplotlib's first five) and labels; those computed are drawn. `payout` is the per-era
+/// payout score (`corr_multiplier x corr + mmc_multiplier x mmc`), so its curve is the
+/// payout trajectory as a share of the stake, uncompounded.
+pub const CURVES: [(&str, RGBColor, &str); 5] = [
     ("corr", RGBColor(31, 119, 180), "CORR"),
     ("mmc", RGBColor(255, 127, 14), "MMC"),
+    ("bmc", RGBColor(214, 39, 40), "BMC"),
     ("fnc", RGBColor(44, 160, 44), "FNC"),
+    (PAYOUT, RGBColor(148, 103, 189), "payout"),
 ];
+/// The colours of models overlaid on one chart: matplotlib's ten, then again.
+const MODEL_COLOURS: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+/// The most models an overlaid chart names in its legend; more are drawn unnamed (the
+/// title counts them).
+const MAX_LEGEND: usize = 12;
 const GAIN: RGBColor = RGBColor(44, 160, 44);
 const LOSS: RGBColor = RGBColor(214, 39, 40);
 const GREY: RGBColor = RGBColor(120, 120, 120);
@@ -90,35 +111,129 @@ fn frame<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
     area.draw(&Rectangle::new([(0, 0), (w, h)], GREY.stroke_width(1)))
 }
 
-/// Cumulative CORR, MMC and FNC over eras.
+/// One line of a cumulative chart: its label, colour and running sum at each era.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Curve {
+    /// The legend's label: a metric (one model's panel) or a model (an overlay).
+    pub label: String,
+    /// Its colour.
+    pub colour: RGBColor,
+    /// The running sum of the per-era values, an undefined era adding nothing.
+    pub values: Vec<f64>,
+}
+
+/// A cumulative chart: a title, the eras along x and its curves.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CumulativeChart {
+    /// What the chart shows.
+    pub title: String,
+    /// Era labels, one per point of every curve.
+    pub eras: Vec<String>,
+    /// The curves, drawn in order.
+    pub curves: Vec<Curve>,
+}
+
+/// A model and target's panel: cumulative CORR, MMC, BMC, FNC and payout, those computed.
+pub fn model_chart(g: &ModelTarget) -> CumulativeChart {
+    CumulativeChart {
+        title: format!("{} · {}: cumulative score", g.model, g.target),
+        eras: g.eras.clone(),
+        curves: CURVES
+            .iter()
+            .filter_map(|(name, colour, label)| {
+                g.metric(name).map(|m| Curve {
+                    label: (*label).to_string(),
+                    colour: *colour,
+                    values: cumulative(&m.values),
+                })
+            })
+            .collect(),
+    }
+}
+
+/// Every model overlaid: for each target (in order of appearance) and each metric of
+/// [`CURVES`] that any model has, one chart with every model's cumulative curve, as
+/// Numerai's website shows them. Eras are the union in order of appearance; a model
+/// without an era adds nothing there.
+pub fn overlay_charts(groups: &[ModelTarget]) -> Vec<CumulativeChart> {
+    let mut targets: Vec<&str> = Vec::new();
+    for g in groups {
+        if !targets.contains(&g.target.as_str()) {
+            targets.push(&g.target);
+        }
+    }
+    let mut charts = Vec::new();
+    for target in targets {
+        let of_target: Vec<&ModelTarget> = groups.iter().filter(|g| g.target == target).collect();
+        let mut eras: Vec<String> = Vec::new();
+        let mut at = std::collections::HashMap::new();
+        for g in &of_target {
+            for e in &g.eras {
+                if !at.contains_key(e.as_str()) {
+                    at.insert(e.as_str(), eras.len());
+                    eras.push(e.clone());
+                }
+            }
+        }
+        for (name, _, label) in CURVES {
+            let with: Vec<&&ModelTarget> = of_target
+                .iter()
+                .filter(|g| g.metric(name).is_some())
+                .collect();
+            if with.is_empty() {
+                continue;
+            }
+            let curves = with
+                .iter()
+                .enumerate()
+                .filter_map(|(i, g)| {
+                    let m = g.metric(name)?;
+                    let mut values = vec![f64::NAN; eras.len()];
+                    for (e, v) in g.eras.iter().zip(&m.values) {
+                        values[at[e.as_str()]] = *v;
+                    }
+                    Some(Curve {
+                        label: g.model.clone(),
+                        colour: MODEL_COLOURS[i % MODEL_COLOURS.len()],
+                        values: cumulative(&values),
+                    })
+                })
+                .collect::<Vec<_>>();
+            charts.push(CumulativeChart {
+                title: format!(
+                    "cumulative {label} · {target}: {} model{}",
+                    curves.len(),
+                    if curves.len() == 1 { "" } else { "s" }
+                ),
+                eras: eras.clone(),
+                curves,
+            });
+        }
+    }
+    charts
+}
+
+/// A cumulative chart: its curves over eras, a zero line, a legend.
 fn draw_cumulative<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    g: &ModelTarget,
+    chart_data: &CumulativeChart,
     text: bool,
 ) -> DrawResult<DB> {
     area.fill(&WHITE)?;
-    let curves: Vec<(Vec<f64>, RGBColor, &str)> = CURVES
-        .iter()
-        .filter_map(|(name, colour, label)| {
-            g.metric(name)
-                .map(|m| (cumulative(&m.values), *colour, *label))
-        })
-        .collect();
-    let n = g.eras.len().max(2);
-    let (y0, y1) = y_range(curves.iter().flat_map(|(c, _, _)| c.iter()));
+    let curves = &chart_data.curves;
+    let eras = &chart_data.eras;
+    let n = eras.len().max(2);
+    let (y0, y1) = y_range(curves.iter().flat_map(|c| c.values.iter()));
     let mut builder = ChartBuilder::on(area);
     builder.margin(10);
     if text {
         builder
-            .caption(
-                format!("{} · {}: cumulative score", g.model, g.target),
-                ("sans-serif", 20),
-            )
+            .caption(&chart_data.title, ("sans-serif", 20))
             .x_label_area_size(40)
             .y_label_area_size(64);
     }
     let mut chart = builder.build_cartesian_2d(0f64..(n - 1) as f64, y0..y1)?;
-    let formatter = |x: &f64| era_label(&g.eras, *x);
+    let formatter = |x: &f64| era_label(eras, *x);
     let mut mesh = chart.configure_mesh();
     mesh.light_line_style(LIGHT_GRID)
         .bold_line_style(BOLD_GRID)
@@ -140,19 +255,20 @@ fn draw_cumulative<DB: DrawingBackend>(
         [(0.0, 0.0), ((n - 1) as f64, 0.0)],
         GREY.stroke_width(1),
     ))?;
-    for (curve, colour, label) in &curves {
-        let colour = *colour;
+    let legend = text && curves.len() <= MAX_LEGEND;
+    for curve in curves {
+        let colour = curve.colour;
         let drawn = chart.draw_series(LineSeries::new(
-            curve.iter().enumerate().map(|(i, &v)| (i as f64, v)),
+            curve.values.iter().enumerate().map(|(i, &v)| (i as f64, v)),
             colour.stroke_width(2),
         ))?;
-        if text {
-            drawn.label(*label).legend(move |(x, y)| {
+        if legend {
+            drawn.label(curve.label.as_str()).legend(move |(x, y)| {
                 PathElement::new([(x, y), (x + 18, y)], colour.stroke_width(3))
             });
         }
     }
-    if text {
+    if legend && !curves.is_empty() {
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::UpperLeft)
@@ -216,27 +332,27 @@ fn draw_bars<DB: DrawingBackend>(
     Ok(())
 }
 
-/// The two charts of a model and target.
+/// A chart of the report.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum Chart {
-    /// [`draw_cumulative`].
-    Cumulative,
-    /// [`draw_bars`].
-    Bars,
+pub(crate) enum Chart<'a> {
+    /// Cumulative curves ([`model_chart`], [`overlay_charts`]).
+    Cumulative(&'a CumulativeChart),
+    /// A model's per-era CORR bars.
+    Bars(&'a ModelTarget),
 }
 
 /// One chart as an SVG string; a note in place of a chart that failed.
-pub(crate) fn svg(chart: Chart, g: &ModelTarget, text: bool) -> String {
+pub(crate) fn svg(chart: Chart<'_>, text: bool) -> String {
     let size = match chart {
-        Chart::Cumulative => CUMULATIVE_SIZE,
-        Chart::Bars => BARS_SIZE,
+        Chart::Cumulative(_) => CUMULATIVE_SIZE,
+        Chart::Bars(_) => BARS_SIZE,
     };
     let mut out = String::new();
     let result: Result<(), String> = {
         let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
         let drawn = match chart {
-            Chart::Cumulative => draw_cumulative(&root, g, text),
-            Chart::Bars => draw_bars(&root, g, text),
+            Chart::Cumulative(c) => draw_cumulative(&root, c, text),
+            Chart::Bars(g) => draw_bars(&root, g, text),
         };
         drawn
             .and_then(|_| root.present())
@@ -251,22 +367,56 @@ pub(crate) fn svg(chart: Chart, g: &ModelTarget, text: bool) -> String {
     }
 }
 
-/// `summary.png`: the cumulative curves of every model and target, one panel each.
+/// The panels of `summary.png`, top to bottom: every model overlaid ([`overlay_charts`]),
+/// then each model and target's own ([`model_chart`]).
+pub fn png_panels(groups: &[ModelTarget]) -> Vec<CumulativeChart> {
+    let mut panels = overlay_charts(groups);
+    panels.extend(groups.iter().map(model_chart));
+    panels
+}
+
+/// `summary.png`: the panels of [`png_panels`], one above the other.
 pub fn png(path: &Path, groups: &[ModelTarget]) -> anyhow::Result<()> {
     let text = fonts_available();
     let (w, h) = CUMULATIVE_SIZE;
-    let panels = groups.len().max(1);
-    let root = BitMapBackend::new(path, (w, h * panels as u32)).into_drawing_area();
-    let draw = || -> Result<(), String> {
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
-        for (area, g) in root.split_evenly((panels, 1)).iter().zip(groups) {
-            draw_cumulative(area, g, text).map_err(|e| e.to_string())?;
+    let charts = png_panels(groups);
+    let panels = charts.len().max(1);
+    write_png(path, (w, h * panels as u32), |root| {
+        root.fill(&WHITE)?;
+        for (area, c) in root.split_evenly((panels, 1)).iter().zip(&charts) {
+            draw_cumulative(area, c, text)?;
         }
-        root.present().map_err(|e| e.to_string())
-    };
-    draw()
-        .map_err(anyhow::Error::msg)
-        .with_context(|| format!("cannot draw {}", path.display()))
+        Ok(())
+    })
+    .map_err(anyhow::Error::msg)
+    .with_context(|| format!("cannot draw {}", path.display()))
+}
+
+/// Draws on an RGB pixel buffer of `size` and writes it to `path` as a PNG. The PNG is
+/// encoded here with the `png` crate rather than by plotters' encoder, which would build
+/// the `image` crate and its JPEG decoder, a good share of a cold build, for this one format.
+fn write_png(
+    path: &Path,
+    size: (u32, u32),
+    draw: impl for<'a> FnOnce(&DrawingArea<BitMapBackend<'a>, Shift>) -> DrawResult<BitMapBackend<'a>>,
+) -> Result<(), String> {
+    let mut pixels = vec![0u8; size.0 as usize * size.1 as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, size).into_drawing_area();
+        draw(&root)
+            .and_then(|()| root.present())
+            .map_err(|e| e.to_string())?;
+    }
+    let mut bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut bytes, size.0, size.1);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
+    writer
+        .write_image_data(&pixels)
+        .and_then(|()| writer.finish())
+        .map_err(|e| e.to_string())?;
+    std::fs::write(path, bytes).map_err(|e| e.to_string())
 }
 
 /// What to draw. Points are stakes after each resolution (`S0` first), as in
@@ -313,12 +463,7 @@ pub fn format_of(path: &Path) -> anyhow::Result<ChartFormat> {
 pub fn fan_chart(path: &Path, chart: &FanChart<'_>) -> anyhow::Result<()> {
     let text = fonts_available();
     let drawn = match format_of(path)? {
-        ChartFormat::Png => {
-            let root = BitMapBackend::new(path, FAN_SIZE).into_drawing_area();
-            draw_fan(&root, chart, text)
-                .and_then(|()| root.present())
-                .map_err(|e| e.to_string())
-        }
+        ChartFormat::Png => write_png(path, FAN_SIZE, |root| draw_fan(root, chart, text)),
         ChartFormat::Svg => {
             let root = SVGBackend::new(path, FAN_SIZE).into_drawing_area();
             draw_fan(&root, chart, text)
@@ -463,7 +608,6 @@ fn draw_fan<DB: DrawingBackend>(
 pub(crate) mod tests {
     use super::*;
     use erascore_engine::diagnostics::MetricSeries;
-    use erascore_engine::diagnostics::PAYOUT;
     use erascore_engine::stats::{ApyOptions, EraStats};
 
     pub(crate) fn group() -> ModelTarget {
@@ -491,12 +635,133 @@ pub(crate) mod tests {
         }
     }
 
+    /// `group()` with a BMC series and another model's name.
+    fn with_bmc(model: &str, shift: f64) -> ModelTarget {
+        let mut g = group();
+        g.model = model.into();
+        let values: Vec<f64> = (0..30)
+            .map(|i| ((i as f64) * 0.3 + shift).cos() * 0.02)
+            .collect();
+        g.metrics.insert(
+            2,
+            MetricSeries {
+                name: "bmc".into(),
+                stats: EraStats::new(&values, ApyOptions::default()),
+                values,
+            },
+        );
+        g
+    }
+
+    /// The running sum a chart must draw, computed independently of [`cumulative`].
+    fn running_sum(values: &[f64]) -> Vec<f64> {
+        values
+            .iter()
+            .scan(0.0, |acc, v| {
+                *acc += if v.is_nan() { 0.0 } else { *v };
+                Some(*acc)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_models_panel_draws_every_computed_metric_cumulated() {
+        let g = with_bmc("m", 0.5);
+        let chart = model_chart(&g);
+        let labels: Vec<&str> = chart.curves.iter().map(|c| c.label.as_str()).collect();
+        assert_eq!(labels, ["CORR", "MMC", "BMC", "FNC", "payout"]);
+        for (curve, name) in chart
+            .curves
+            .iter()
+            .zip(["corr", "mmc", "bmc", "fnc", PAYOUT])
+        {
+            assert_eq!(
+                curve.values,
+                running_sum(&g.metric(name).unwrap().values),
+                "{name}"
+            );
+        }
+        assert_eq!(chart.eras, g.eras);
+        // Without a benchmark there is no BMC curve.
+        let labels: Vec<String> = model_chart(&group())
+            .curves
+            .into_iter()
+            .map(|c| c.label)
+            .collect();
+        assert_eq!(labels, ["CORR", "MMC", "FNC", "payout"]);
+    }
+
+    #[test]
+    fn overlays_draw_every_model_per_target_and_metric() {
+        let a = with_bmc("a", 0.0);
+        let mut b = with_bmc("b", 1.0);
+        // b misses era 0003 (index 2) and has no payout score.
+        for m in &mut b.metrics {
+            m.values.remove(2);
+        }
+        b.eras.remove(2);
+        b.metrics.retain(|m| m.name != PAYOUT);
+        let mut a2 = with_bmc("a", 2.0);
+        a2.target = "target_b".into();
+        let charts = overlay_charts(&[a.clone(), b.clone(), a2.clone()]);
+        let titles: Vec<&str> = charts.iter().map(|c| c.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            [
+                "cumulative CORR · target: 2 models",
+                "cumulative MMC · target: 2 models",
+                "cumulative BMC · target: 2 models",
+                "cumulative FNC · target: 2 models",
+                "cumulative payout · target: 1 model",
+                "cumulative CORR · target_b: 1 model",
+                "cumulative MMC · target_b: 1 model",
+                "cumulative BMC · target_b: 1 model",
+                "cumulative FNC · target_b: 1 model",
+                "cumulative payout · target_b: 1 model",
+            ]
+        );
+        for (chart, name) in charts.iter().zip(["corr", "mmc", "bmc", "fnc"]) {
+            assert_eq!(chart.eras, a.eras);
+            let labels: Vec<&str> = chart.curves.iter().map(|c| c.label.as_str()).collect();
+            assert_eq!(labels, ["a", "b"]);
+            assert_ne!(chart.curves[0].colour, chart.curves[1].colour);
+            assert_eq!(
+                chart.curves[0].values,
+                running_sum(&a.metric(name).unwrap().values)
+            );
+            // b's missing era adds nothing: its curve is flat there.
+            let mut b_values = b.metric(name).unwrap().values.clone();
+            b_values.insert(2, f64::NAN);
+            assert_eq!(chart.curves[1].values, running_sum(&b_values), "{name}");
+        }
+        assert_eq!(
+            charts[9].curves[0].values,
+            running_sum(&a2.metric(PAYOUT).unwrap().values)
+        );
+        // summary.png: the overlays first, then one panel per model and target.
+        let panels = png_panels(&[a, b, a2]);
+        assert_eq!(panels.len(), 13);
+        assert_eq!(panels[10].title, "a · target: cumulative score");
+        assert_eq!(panels[12].title, "a · target_b: cumulative score");
+    }
+
     #[test]
     fn png_is_written() {
         let dir = tempfile::tempdir().expect("temp dir");
         let p = dir.path().join("s.png");
         png(&p, &[group(), group()]).expect("png drawn");
-        assert!(std::fs::read(&p).expect("png read").starts_with(b"\x89PNG"));
+        let bytes = std::fs::read(&p).expect("png read");
+        assert!(bytes.starts_with(b"\x89PNG"));
+        // Decoded: one panel per overlay (CORR, MMC, FNC, payout) and per group, in RGB.
+        let mut reader = ::png::Decoder::new(std::io::Cursor::new(bytes))
+            .read_info()
+            .expect("png decodes");
+        let info = reader.info();
+        assert_eq!((info.width, info.height), (1000, 6 * CUMULATIVE_SIZE.1));
+        assert_eq!(info.color_type, ::png::ColorType::Rgb);
+        let mut pixels = vec![0; reader.output_buffer_size()];
+        reader.next_frame(&mut pixels).expect("pixels decode");
+        assert!(pixels.iter().any(|&p| p != 255), "something is drawn");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::chart::{fonts_available, svg, Chart};
+use crate::chart::{fonts_available, model_chart, overlay_charts, svg, Chart};
 use crate::{escape, fmt, RunInfo, TABLE_STATS};
 use erascore_engine::diagnostics::{ModelTarget, PAYOUT};
 use erascore_engine::stats::Stat;
@@ -28,6 +28,8 @@ nav a { margin-right: 14px; }
 .card { background: white; border: 1px solid #e2e2e2; border-radius: 6px; padding: 12px 16px;
         margin: 10px 0 18px 0; }
 .card svg { display: block; max-width: 100%; height: auto; margin: 4px 0; }
+.overlays { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr));
+            gap: 0 16px; }
 table { border-collapse: collapse; font-size: 13px; margin: 8px 0;
         font-variant-numeric: tabular-nums; }
 th, td { padding: 3px 9px; text-align: right; border-bottom: 1px solid #eee; }
@@ -47,12 +49,14 @@ fn stat_value(g: &ModelTarget, metric: &str, stat: Stat) -> String {
 
 /// The overview: one row per model and target with the headline numbers.
 fn overview(out: &mut String, groups: &[ModelTarget]) {
-    let columns: [(&str, Stat, &str); 9] = [
+    let columns: [(&str, Stat, &str); 11] = [
         ("corr", Stat::Mean, "CORR mean"),
         ("corr", Stat::Sharpe, "CORR sharpe"),
         ("corr", Stat::MaxDrawdown, "CORR max dd"),
         ("mmc", Stat::Mean, "MMC mean"),
         ("mmc", Stat::Sharpe, "MMC sharpe"),
+        ("bmc", Stat::Mean, "BMC mean"),
+        ("bmc", Stat::Sharpe, "BMC sharpe"),
         ("fnc", Stat::Mean, "FNC mean"),
         (PAYOUT, Stat::Mean, "payout mean"),
         (PAYOUT, Stat::Sharpe, "payout sharpe"),
@@ -145,11 +149,24 @@ pub fn html(groups: &[ModelTarget], info: &RunInfo) -> String {
             models.push(&g.model);
         }
     }
-    out.push_str("<nav>");
+    out.push_str("<nav><a href=\"#all-models\">all models</a>");
     for m in &models {
         let _ = write!(out, "<a href=\"#model-{}\">{}</a>", anchor(m), escape(m));
     }
     out.push_str("</nav>\n");
+    // Every model overlaid, one chart per target and metric, before each model's own.
+    out.push_str(
+        "<section id=\"all-models\">\n<h2>All models</h2>\n<div class=\"card overlays\">\n",
+    );
+    for chart in overlay_charts(groups) {
+        out.push_str("<div>");
+        if !text {
+            let _ = writeln!(out, "<h3>{}</h3>", escape(&chart.title));
+        }
+        out.push_str(&svg(Chart::Cumulative(&chart), text));
+        out.push_str("</div>\n");
+    }
+    out.push_str("</div>\n</section>\n");
     for m in &models {
         let _ = writeln!(
             out,
@@ -165,9 +182,9 @@ pub fn html(groups: &[ModelTarget], info: &RunInfo) -> String {
                 escape(&g.model),
                 escape(&g.target)
             );
-            out.push_str(&svg(Chart::Cumulative, g, text));
+            out.push_str(&svg(Chart::Cumulative(&model_chart(g)), text));
             out.push('\n');
-            out.push_str(&svg(Chart::Bars, g, text));
+            out.push_str(&svg(Chart::Bars(g), text));
             out.push('\n');
             stats_table(&mut out, g);
             out.push_str("</div>\n");
@@ -203,16 +220,43 @@ mod tests {
     fn html_is_self_contained_with_and_without_text() {
         let g = group();
         let page = html(std::slice::from_ref(&g), &info());
-        assert_eq!(page.matches("<svg").count(), 2);
+        // Overlays of CORR, MMC, FNC and payout, then the model's curves and bars.
+        assert_eq!(page.matches("<svg").count(), 6);
+        assert!(!page.contains("BMC mean"));
         assert!(page.contains("model &lt;a&gt;"));
         assert!(!page.contains("<script"));
         for bad in ["src=\"http", "href=\"http", "url(http", "@import"] {
             assert!(!page.contains(bad), "{bad}");
         }
-        for chart in [Chart::Cumulative, Chart::Bars] {
-            let plain = svg(chart, &g, false);
+        let cumulative = model_chart(&g);
+        for chart in [Chart::Cumulative(&cumulative), Chart::Bars(&g)] {
+            let plain = svg(chart, false);
             assert!(plain.starts_with("<svg"), "{plain}");
             assert!(!plain.contains("<text"));
         }
+    }
+
+    #[test]
+    fn bmc_and_every_model_overlaid_are_shown_when_computed() {
+        let mut a = group();
+        a.model = "a".into();
+        let mut b = a.clone();
+        b.model = "b".into();
+        for g in [&mut a, &mut b] {
+            let corr = g.metric("corr").unwrap().clone();
+            g.metrics.push(erascore_engine::diagnostics::MetricSeries {
+                name: "bmc".into(),
+                ..corr
+            });
+        }
+        let page = html(&[a, b], &info());
+        assert!(page.contains("<th>BMC mean</th><th>BMC sharpe</th>"));
+        let all = page.find("<section id=\"all-models\">").unwrap();
+        let first_model = page.find("<section id=\"model-a\">").unwrap();
+        assert!(all < first_model);
+        // Five overlays (CORR, MMC, FNC, payout and BMC), then two charts per model.
+        assert_eq!(page[all..first_model].matches("<svg").count(), 5);
+        assert_eq!(page.matches("<svg").count(), 9);
+        assert!(page.contains("<a href=\"#all-models\">all models</a>"));
     }
 }

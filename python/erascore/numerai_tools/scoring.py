@@ -297,8 +297,12 @@ def power(df: pd.DataFrame, p: float) -> pd.DataFrame:
     result = pd.DataFrame(powered, index=df.index, columns=df.columns)
     for j in range(powered.shape[1]):
         after = powered[:, j]
-        # pandas' std of a constant column is exactly 0 (numpy's float32 std need not be).
         if len(after) > 1 and after.max() == after.min():
+            # A constant column passes when pandas' std is exactly 0; its mean of many
+            # equal values can round, and then its std and corrwith decide.
+            if result.iloc[:, j].std() == 0:
+                continue
+            assert (result.iloc[:, [j]].corrwith(df.iloc[:, [j]]) >= 0.9).all()
             continue
         if not np.isfinite(after).all():
             # pandas' corrwith has its own answer for infinite values; ask it.
@@ -329,32 +333,62 @@ def gaussian(df: pd.DataFrame) -> pd.DataFrame:
 
 def orthogonalize(v: np.ndarray, u: np.ndarray) -> np.ndarray:
     """``v - u (vᵀu) / (uᵀu)``: each column of ``v`` without its projection on ``u``."""
-    v = np.asarray(v)
-    u = np.asarray(u)
-    if v.ndim == 2 and u.ndim == 1 and len(u) == v.shape[0]:
+    if (
+        type(v) is np.ndarray
+        and type(u) is np.ndarray
+        and v.ndim == 2
+        and u.ndim == 1
+        and len(u) == v.shape[0]
+        and np.result_type(v.dtype, u.dtype) in (np.float32, np.float64)
+    ):
         out = _rs.orthogonalize(_f64(v), _f64(u))
-        dtype = np.result_type(v.dtype, u.dtype)
         # numpy keeps float32 inputs in float32 (the value to float32 precision).
-        return out.astype(dtype) if dtype == np.float32 else out
-    # Other shapes keep numpy's broadcasting of the same formula.
+        return out.astype(np.float32) if np.result_type(v.dtype, u.dtype) == np.float32 else out
+    # Other shapes, dtypes and types keep numpy's (or pandas') own evaluation of the same
+    # formula: its broadcasting, its errors (lists), its integer products (which wrap).
     return v - np.outer(u, (v.T @ u) / (u.T @ u))
+
+
+def _categories(values: np.ndarray) -> List[Any]:
+    """The distinct values of a column in the order numerai-tools' encoder (scikit-learn's
+    ``OneHotEncoder``) gives them: sorted, then the missing ones. A text column keeps
+    ``None`` and NaN apart, ``None`` first; mixed text and numbers cannot be sorted
+    (``TypeError``); infinity is refused, as scikit-learn refuses it."""
+    if values.dtype.kind == "f" and np.isinf(values).any():
+        raise ValueError(
+            f"Input contains infinity or a value too large for dtype({values.dtype.name!r})."
+        )
+    if values.dtype != object:
+        return list(np.unique(values))
+    distinct = set(values.tolist())
+    has_none = None in distinct
+    nans = [v for v in distinct if isinstance(v, float) and v != v]
+    present = sorted(v for v in distinct if v is not None and not (isinstance(v, float) and v != v))
+    return present + ([None] if has_none else []) + nans[:1]
+
+
+def _indicator(values: np.ndarray, category: Any) -> np.ndarray:
+    if category is None:
+        return np.array([v is None for v in values.tolist()], dtype=bool)
+    if isinstance(category, float) and category != category:  # NaN
+        if values.dtype != object:
+            return np.isnan(values)
+        return np.array([isinstance(v, float) and v != v for v in values.tolist()], dtype=bool)
+    return np.asarray(values == category, dtype=bool)
 
 
 def one_hot_encode(
     df: pd.DataFrame, columns: List[str], dtype: type = np.float64
 ) -> pd.DataFrame:
     """Replace each listed column by one indicator column per distinct value, named
-    ``{column}_{value}`` in sorted value order and appended after the other columns."""
+    ``{column}_{value}`` in sorted value order (missing values last) and appended after the
+    other columns."""
     for col in columns:
         if len(df) == 0:
             raise ValueError(f"one_hot_encode: column {col!r} has no rows to encode")
         values = df[col].to_numpy()
-        categories = np.unique(values)
         indicators = pd.DataFrame(
-            {
-                f"{col}_{c}": (pd.isna(values) if pd.isna(c) else values == c).astype(dtype)
-                for c in categories
-            },
+            {f"{col}_{c}": _indicator(values, c).astype(dtype) for c in _categories(values)},
             index=df.index,
         )
         df = df.join(indicators).drop(columns=col)
@@ -399,15 +433,19 @@ def correlation(live_targets: pd.Series, predictions: pd.Series) -> float:
 def tie_broken_rank_correlation(target: pd.Series, predictions: pd.Series) -> float:
     """``corr(target, rank_first(predictions))``."""
     ranked = tie_broken_rank(predictions.to_frame())[predictions.name]
+    if not pd.api.types.is_numeric_dtype(target.dtype):
+        # Text or objects: numpy's own corrcoef raises what numerai-tools raises (TypeError
+        # for text, ZeroDivisionError when empty), after the same index checks.
+        validate_indices(target, ranked)
+        return np.float64(np.corrcoef(target, ranked)[0, 1])
     return correlation(target, ranked)
 
 
 def spearman_correlation(target: pd.Series, predictions: pd.Series) -> float:
     """Spearman correlation: Pearson correlation of the average ranks."""
     validate_indices(target, predictions)
-    if len(target) == 0:
-        return np.nan  # pandas' corr of nothing: a Python float
-    return np.float64(_rs.spearman(_vec(target), _vec(predictions)))
+    value = _rs.spearman(_vec(target), _vec(predictions)) if len(target) > 1 else np.nan
+    return _or_pandas(value, target, predictions, "spearman")
 
 
 def pearson_correlation(
@@ -421,9 +459,18 @@ def pearson_correlation(
             target, predictions, (1 - top_bottom / len(target))
         )
     validate_indices(target, predictions)
-    if len(target) == 0:
-        return np.nan  # pandas' corr of nothing: a Python float
-    return np.float64(_rs.pearson(_vec(target), _vec(predictions)))
+    value = _rs.pearson(_vec(target), _vec(predictions)) if len(target) > 1 else np.nan
+    return _or_pandas(value, target, predictions, "pearson")
+
+
+def _or_pandas(value: float, target: pd.Series, predictions: pd.Series,
+               method: Literal["pearson", "spearman"]) -> float:
+    """The kernel's correlation as numpy.float64; where it is undefined (fewer than two
+    rows, a constant side), pandas' own NaN, whose type (a Python float for pandas 3's
+    constant or short inputs, numpy.float64 for an infinite value) depends on why."""
+    if np.isnan(value):
+        return target.corr(predictions, method=method)
+    return np.float64(value)
 
 
 def sharpe_ratio(s: pd.Series) -> float:
@@ -664,12 +711,19 @@ def numerai_corr(
     count."""
     predictions = _frame(predictions)
     mean = _target_mean(targets)
+    given = (predictions, targets)
+    if not np.isfinite(mean):
+        # An infinite target makes the centred target NaN (dropped) or infinite there.
+        return _numerai_corr_by_id(*given, max_filtered_index_ratio, top_bottom, target_pow15)
     targets, predictions = filter_sort_index(targets, predictions, max_filtered_index_ratio)
-    # numerai-tools' power check fails on one row (its standard deviation is NaN), and the
-    # powered target is looked up by the target's name.
-    assert len(targets) > 1
-    if target_pow15 and targets.name is None:
-        raise KeyError(None)
+    if (
+        len(targets) < 2
+        or len(predictions.columns) == 0
+        or not (targets.index.is_unique and predictions.index.is_unique)
+    ):
+        # No row, one row, no column (numerai-tools' power check or pandas' apply fails,
+        # depending on the options) or a repeated id: the pandas path decides.
+        return _numerai_corr_by_id(*given, max_filtered_index_ratio, top_bottom, target_pow15)
     scores = _rs.numerai_corr(
         _cols(predictions),
         _vec(targets),
@@ -678,7 +732,31 @@ def numerai_corr(
         target_pow15,
         top_bottom,
     )
+    if target_pow15 and targets.name is None:
+        # numerai-tools looks the powered target up by its name, after the power checks
+        # (the kernel's, which raise the same AssertionError).
+        raise KeyError(None)
     return pd.Series(scores, index=predictions.columns)
+
+
+def _numerai_corr_by_id(
+    predictions: pd.DataFrame,
+    targets: pd.Series,
+    max_filtered_index_ratio: float,
+    top_bottom: Optional[int],
+    target_pow15: bool,
+) -> pd.Series:
+    """``numerai_corr`` in pandas, for what the kernel does not take: fewer than two rows,
+    no column, a target whose mean is not finite, or an id that repeats (rows no longer
+    pair up one to one, so each column's correlation matches the transformed target to it
+    by id, as numerai-tools' ``pearson_correlation`` does)."""
+    targets, predictions = filter_sort_index(
+        center(targets), predictions, max_filtered_index_ratio
+    )
+    signal = tie_kept_rank__gaussianize__pow_1_5(predictions)
+    if target_pow15:
+        targets = power(targets.to_frame(), 1.5)[targets.name]
+    return signal.apply(lambda column: pearson_correlation(targets, column, top_bottom))
 
 
 def neutral_correlation(

@@ -10,12 +10,11 @@ use clap::{Args, ValueEnum};
 
 use erascore_io::frame::write_frame_unstaged;
 use erascore_io::output::{check_writable, OutputFiles};
-use erascore_payout::bootstrap::{DEFAULT_BLOCK, MAX_TRAJECTORIES};
 use erascore_payout::series::ModelScores;
 use erascore_payout::simulate::check_stake;
 use erascore_payout::{
-    BootstrapOptions, ModelRun, NanPolicy, PayoutFactor, Preset, RoundMultipliers, Rule,
-    RuleOverrides, RunRequest, StakeLimits,
+    BootstrapOptions, BootstrapSetting, ModelRun, NanPolicy, PayoutFactor, Preset,
+    RoundMultipliers, Rule, RuleOverrides, RunRequest, StakeLimits,
 };
 
 use erascore_report::chart::{fan_chart, format_of, FanChart};
@@ -218,27 +217,16 @@ fn check_flags(args: &PayoutArgs) -> anyhow::Result<PayoutRequest> {
         (None, None, Some(p)) => FactorSource::PerRound(p.clone()),
         (None, None, None) => FactorSource::Fixed(PayoutFactor::default()),
     };
-    let bootstrap = match args.bootstrap {
-        None => None,
-        Some(n) => {
-            let block = args.block.unwrap_or(DEFAULT_BLOCK);
-            if n == 0 {
-                bail!("--bootstrap needs at least 1 trajectory");
-            }
-            if block == 0 {
-                bail!("--block must be at least 1 round");
-            }
-            if n > MAX_TRAJECTORIES {
-                bail!("--bootstrap {n}: at most {MAX_TRAJECTORIES} trajectories");
-            }
-            Some(BootstrapOptions {
-                trajectories: n,
-                block,
-                seed: args.seed.unwrap_or(0),
-                fan: args.chart.is_some(),
-            })
-        }
-    };
+    let bootstrap =
+        BootstrapOptions::resolve(args.bootstrap, args.block, args.seed, args.chart.is_some())
+            .map_err(|e| {
+                let flag = match e.setting {
+                    BootstrapSetting::Trajectories => "--bootstrap",
+                    BootstrapSetting::Block => "--block",
+                    BootstrapSetting::Seed => "--seed",
+                };
+                anyhow::anyhow!("{flag} {}", e.problem)
+            })?;
     if let Some(c) = &args.chart {
         format_of(c)?;
     }

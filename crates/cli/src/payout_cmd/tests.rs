@@ -19,7 +19,8 @@ fn ok(line: &str) {
 }
 
 fn err(line: &str) -> String {
-    format!("{:#}", run(&parse(line).unwrap()).unwrap_err())
+    // As the user reads it: the inputs an error names worded as flags.
+    crate::common::render(&run(&parse(line).unwrap()).unwrap_err())
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> String {

@@ -686,7 +686,7 @@ fn invalid_flag_values_exit_2_and_bad_data_exits_1() {
         ),
         (
             vec!["--rule", "2024", "--mmc-multiplier", "1"],
-            "--rule custom",
+            "set --rule to custom",
         ),
     ] {
         let mut a = payout.to_vec();

@@ -7,6 +7,7 @@ mod common;
 mod bad_input;
 mod compare;
 mod diagnostics;
+mod flag_words;
 mod fuzz_regressions;
 mod metamodel;
 mod neutralize;

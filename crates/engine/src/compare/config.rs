@@ -5,6 +5,7 @@ use erascore_payout::{PayoutFactor, Rule};
 
 use crate::meta_model::MetaModelSpec;
 use crate::metrics::Metric;
+use crate::EngineError;
 
 /// A score formula such as `0.5 * corr + 2 * mmc`: one or two metrics with multipliers, the
 /// first and second score of a payout rule.
@@ -228,15 +229,19 @@ pub fn scores_bmc(configs: &[CompareConfig]) -> bool {
     configs.iter().any(CompareConfig::needs_benchmark)
 }
 
-/// The error when a configuration scores BMC and no benchmark was `given`; `how` says how
-/// the caller's user gives one (`--benchmark FILE`, `benchmark=`). The front ends check it
-/// with the configurations, before any data is read; [`compare_scores`](super::compare_scores) checks it again.
-pub fn require_benchmark(configs: &[CompareConfig], given: bool, how: &str) -> Result<(), String> {
+/// Refuses configurations of which one scores BMC when no benchmark was `given`, naming
+/// [`Input::Benchmark`](crate::input::Input::Benchmark). The front ends check it with the
+/// configurations, before any data is read ([`CompareRequest::resolve`](super::CompareRequest::resolve));
+/// [`compare_scores`](super::compare_scores) checks it again.
+pub fn require_benchmark(configs: &[CompareConfig], given: bool) -> Result<(), EngineError> {
     match configs.iter().find(|c| c.needs_benchmark()) {
-        Some(c) if !given => Err(format!(
-            "configuration '{}': its score uses bmc, which needs {how}",
-            c.name
-        )),
+        Some(c) if !given => Err(EngineError::Request(crate::message![
+            format!(
+                "configuration '{}': its score uses bmc, which needs ",
+                c.name
+            ),
+            crate::input::Input::Benchmark
+        ])),
         _ => Ok(()),
     }
 }

@@ -10,8 +10,9 @@
 //! by `erascore payout` with the same rule. The aggregates over models and rounds (payout
 //! concentration, Gini, rank shifts, Spearman between configurations) live here too.
 //!
-//! One concern a file: `config` (score formulas, configurations, which need a benchmark),
-//! `inputs` (what a run reads), `scoring` (the scoring half: `pass` is one scoring pass of a
+//! One concern a file: `request` (what a user asks, resolved once for every front end),
+//! `config` (score formulas, configurations, which need a benchmark), `inputs` (what a run
+//! reads), `scoring` (the scoring half: `pass` is one scoring pass of a
 //! group of configurations, `era_batches` the era-major path, `model_chunks` the meta models
 //! built chunk of models by chunk), `payouts` (the payout half), `results` and
 //! `aggregates` (ranks, Gini, top shares, Spearman between configurations).
@@ -23,6 +24,7 @@ mod inputs;
 mod model_chunks;
 mod pass;
 mod payouts;
+mod request;
 mod results;
 mod scoring;
 #[cfg(test)]
@@ -34,6 +36,7 @@ pub use config::{require_benchmark, scores_bmc, CompareConfig, FactorSpec, Score
 pub use inputs::{CompareInputs, EraLoader, LoadModels, StakeChange};
 pub use pass::{era_steps, scoring_groups, Group};
 pub use payouts::{compare_report, compare_report_with_changes};
+pub use request::{CompareRequest, CompareStakes, Configs, ResolvedCompare};
 pub use results::{CompareReport, ConfigResult, ModelResult, RoundResult};
 pub use scoring::{compare_scores, CompareScores};
 

@@ -55,8 +55,7 @@ pub fn compare_scores(
             models[m]
         )));
     }
-    require_benchmark(configs, inputs.benchmark.is_some(), "a benchmark column")
-        .map_err(EngineError::Config)?;
+    require_benchmark(configs, inputs.benchmark.is_some())?;
     let groups = scoring_groups(configs);
     for (_, meta, members) in &groups {
         if let Some(spec) = meta {

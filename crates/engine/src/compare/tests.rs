@@ -332,7 +332,7 @@ fn presets_pick_their_metrics() {
         FactorSpec::Constant(1.0),
     )
     .unwrap_err();
-    assert!(e.contains("--rule custom"), "{e}");
+    assert!(e.contains("set the payout rule to custom"), "{e}");
     let e = CompareConfig::new(
         "c",
         "target",

@@ -1,6 +1,18 @@
-//! The inputs a user gives, named in engine errors (`Input`), and messages built of text and
-//! inputs that each front end words in its own names. In a file of its own because every
-//! part of the engine names inputs in its errors.
+//! erascore-input: the inputs a user gives ([`Input`]), named in errors, and messages built of
+//! text and inputs ([`Message`]) that each front end words in its own names: the CLI a flag
+//! (`--meta-model`), Python a keyword argument (`meta_model=`).
+//!
+//! One vocabulary for every crate that refuses an input (the readers' era window, the payout
+//! rules, the engine's requests), so that no message made outside a front end names a flag
+//! or a keyword. No dependencies: erascore-io and erascore-payout use it without the engine.
+//!
+//! ```
+//! use erascore_input::{message, Input};
+//! let m = message!["metric mmc needs ", Input::MetaModel];
+//! assert_eq!(m.to_string(), "metric mmc needs a meta model");
+//! assert_eq!(m.render(&|i| format!("<{i:?}>")), "metric mmc needs <MetaModel>");
+//! ```
+#![deny(missing_docs)]
 
 use std::fmt;
 
@@ -49,6 +61,30 @@ pub enum Input {
     CorrMultiplier,
     /// Weight of MMC in the payout score.
     MmcMultiplier,
+    /// The eras to score (a window of the data's eras).
+    Eras,
+    /// Memory the eras in flight may take.
+    MemoryBudget,
+    /// The proportion of the exposure neutralized away.
+    Proportion,
+    /// The model of a submission.
+    Model,
+    /// The payout rule.
+    Rule,
+    /// What a NaN score does in a payout run.
+    Nan,
+    /// The column of the second score a payout rule weighs (MMC's).
+    MmcColumn,
+    /// The staking threshold of a payout rule.
+    Threshold,
+    /// The number of bootstrap trajectories.
+    Bootstrap,
+    /// The Signals stake limit on churn.
+    MaxChurn,
+    /// The Signals stake limit on turnover.
+    MaxTurnover,
+    /// Compare's configurations.
+    Configs,
 }
 
 impl Input {
@@ -75,6 +111,18 @@ impl Input {
             Input::TopBottom => "top/bottom N",
             Input::CorrMultiplier => "the corr multiplier",
             Input::MmcMultiplier => "the mmc multiplier",
+            Input::Eras => "the era window",
+            Input::MemoryBudget => "the memory budget",
+            Input::Proportion => "the proportion",
+            Input::Model => "the model",
+            Input::Rule => "the payout rule",
+            Input::Nan => "the NaN policy",
+            Input::MmcColumn => "the mmc score column",
+            Input::Threshold => "the staking threshold",
+            Input::Bootstrap => "the bootstrap trajectories",
+            Input::MaxChurn => "the churn limit",
+            Input::MaxTurnover => "the turnover limit",
+            Input::Configs => "the configurations",
         }
     }
 }
@@ -115,7 +163,7 @@ pub struct Message(pub Vec<Part>);
 #[macro_export]
 macro_rules! message {
     ($($part:expr),* $(,)?) => {
-        $crate::input::Message(vec![$($crate::input::Part::from($part)),*])
+        $crate::Message(vec![$($crate::Part::from($part)),*])
     };
 }
 
