@@ -60,6 +60,6 @@ def test_neutralize_proportion_out_of_range_names_the_argument():
 
 def test_compare_unknown_configuration_key_names_the_argument_once():
     configs = [{"name": "a", "rule": "2024", "bogus": 1}, {"name": "b", "rule": "2024"}]
-    with pytest.raises(ArgumentError, match=r"^configs=: unknown field `bogus`"):
+    with pytest.raises(ArgumentError, match=r"^configs=: configuration #1 \('a'\): unknown field `bogus`, expected one of `name`"):
         erascore.compare(EXAMPLE / "data.parquet", EXAMPLE / "predictions.parquet",
                          EXAMPLE / "stakes.csv", configs)
