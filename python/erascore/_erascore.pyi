@@ -139,9 +139,12 @@ def score_frames(
     sample_weights: Any = None,
     previous: Optional[Sequence[Any]] = None,
     stakes: Optional[Sequence[Tuple[str, float]]] = None,
-) -> Tuple[List[str], List[str], List[str], List[str], List[F64], List[str]]:
+) -> Tuple[
+    List[str], List[str], List[str], List[str], List[F64], List[str], List[Tuple[str, List[str]]]
+]:
     """Scores paths or ``__arrow_c_stream__`` tables with the engine of ``erascore score``:
-    ``(eras, models, targets, metric names, one array per metric, warnings)``. ``eras``:
+    ``(eras, models, targets, metric names, one array per metric, warnings, eras without
+    target values with those targets)``. ``eras``:
     only those (a share of a distributed job; whole-data checks still on all rows).
     ``neutralizers``, ``sample_weights``, ``previous`` and ``stakes`` (model, stake) are
     the Signals inputs of ``erascore score``; stakes without a meta model build it."""
@@ -227,8 +230,10 @@ def diagnostics_from_scores(
     out: Optional[str],
     data_label: str,
     predictions_label: str,
+    unresolved: Sequence[Tuple[str, Sequence[str]]] = ...,
 ) -> Dict[str, Any]:
-    """What ``diagnostics_frames`` returns, from merged per-era rows (era, target, model order)."""
+    """What ``diagnostics_frames`` returns, from merged per-era rows (era, target, model
+    order); ``unresolved``: the eras left out for lack of target values, merged."""
 
 def compare_frames(
     data: str,

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from erascore import _erascore as _rs
-from erascore.exceptions import ArgumentError, ArgumentTypeError
+from erascore.exceptions import ArgumentError, ArgumentTypeError, DataError
 
 Table = Any  # pandas.DataFrame | polars.DataFrame | pyarrow.Table | str | os.PathLike
 
@@ -85,7 +85,13 @@ def _arrow(table: Table, rename: dict, columns: Optional[Sequence[str]], what: s
         if columns is not None:
             keep = [c for c in columns if c in frame.columns]
             frame = frame[keep] if len(keep) < frame.shape[1] else frame
-        arrow = pa.Table.from_pandas(frame, preserve_index=frame.index.name is not None)
+        try:
+            arrow = pa.Table.from_pandas(frame, preserve_index=frame.index.name is not None)
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
+            # An object column of mixed types (ids 5 and 'n0a1...'): pyarrow's message has
+            # the column second and names no argument.
+            detail = ": ".join(str(a) for a in reversed(e.args))
+            raise DataError(f"{what}: {detail}") from None
     elif isinstance(table, pa.Table):
         arrow = table
     elif hasattr(table, "__arrow_c_stream__"):
@@ -223,7 +229,7 @@ def score(
             era_col=era_col, id_col=id_col, keep_prediction_era=signals,
         )
     )
-    eras, model_names, target_names, metric_names, values, warnings = _rs.score_frames(
+    eras, model_names, target_names, metric_names, values, warnings, _ = _rs.score_frames(
         data_arrow,
         preds_arrow,
         meta_arrow,
@@ -646,7 +652,10 @@ def payout(
         None if v is None else _count(v, name, 0)
         for v, name in ((bootstrap, "bootstrap"), (block, "block"), (seed, "seed"))
     )
-    default_corr, default_mmc = _rs.payout_score_columns(rule)
+    try:
+        default_corr, default_mmc = _rs.payout_score_columns(rule)
+    except ValueError as e:
+        raise ArgumentError(f"rule=: {e}") from None
     corr_col = corr_col or default_corr
     mmc_col = mmc_col or default_mmc
     frame = scores
@@ -690,7 +699,16 @@ def payout(
     def column(name: str) -> Optional[np.ndarray]:
         if name not in frame.columns:
             return None
-        return np.ascontiguousarray(frame[name].to_numpy(dtype=np.float64))
+        values = frame[name]
+        try:
+            return np.ascontiguousarray(values.to_numpy(dtype=np.float64))
+        except (TypeError, ValueError):
+            bad = pd.to_numeric(values, errors="coerce").isna() & values.notna()
+            row = int(np.flatnonzero(bad.to_numpy())[0]) if bad.any() else 0
+            raise DataError(
+                f"scores=: column '{name}' is not numeric: {values.iloc[row]!r} in row {row}"
+                f" (model '{models[row]}', round '{rounds[row]}')"
+            ) from None
 
     result = _rs.payout_series(
         rounds, models, column(corr_col), column(mmc_col), stake_map,
@@ -738,6 +756,12 @@ def _configs_arg(configs: Any) -> tuple:
     if isinstance(configs, (str, os.PathLike)):
         return os.fspath(configs), None
     if isinstance(configs, dict):
+        if set(configs) != {"config"}:
+            raise ArgumentTypeError(
+                "configs=: expected a list of configuration dicts (or {'config': [...]}), got a"
+                f" dict with keys {', '.join(map(repr, configs))}; a single configuration goes"
+                " in a list"
+            )
         return None, json.dumps(configs)
     if isinstance(configs, (list, tuple)):
         return None, json.dumps({"config": list(configs)})

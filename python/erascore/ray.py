@@ -214,8 +214,13 @@ def _merge(
     names = parts[0][3] if parts else []
     values: List[List[Any]] = [[] for _ in names]
     warnings: List[Any] = []
-    for e, m, t, _, v, w in parts:
+    unresolved: List[Any] = []
+    for e, m, t, _, v, w, u in parts:
         eras.extend(e)
+        # Shares of models of one era share each report its eras: keep each era once.
+        for x in u:
+            if x not in unresolved:
+                unresolved.append(x)
         models.extend(m)
         tgts.extend(t)
         for out, column in zip(values, v):
@@ -235,7 +240,7 @@ def _merge(
         models = [models[k] for k in order]
         tgts = [tgts[k] for k in order]
         columns = [c[order] for c in columns]
-    return eras, models, tgts, list(names), columns, warnings
+    return eras, models, tgts, list(names), columns, warnings, unresolved
 
 
 def _shares(
@@ -354,7 +359,7 @@ def score(
          prev_arrow),
         kwargs, era_shares, model_shares, max_retries, _frames._progress_bar(progress),
     )
-    eras, model_col, target_col, metric_names, values, warnings = _merge(
+    eras, model_col, target_col, metric_names, values, warnings, _ = _merge(
         parts, targets, names, len(model_shares) > 1
     )
     _frames._warn(warnings)
@@ -468,7 +473,7 @@ def diagnostics(
          weights_arrow, prev_arrow),
         kwargs, era_shares, model_shares, max_retries, _frames._progress_bar(progress),
     )
-    eras, model_col, target_col, metric_names, values, warnings = _merge(
+    eras, model_col, target_col, metric_names, values, warnings, unresolved = _merge(
         parts, targets, names, len(model_shares) > 1
     )
     result = _rs.diagnostics_from_scores(
@@ -476,6 +481,7 @@ def diagnostics(
         warnings, corr_multiplier=float(corr_multiplier), mmc_multiplier=float(mmc_multiplier),
         with_meta=with_meta, omitted=omitted, out=out_path,
         data_label=_label(data_arrow, "data"), predictions_label=_label(preds_arrow, "predictions"),
+        unresolved=unresolved,
     )
     _frames._warn(result["warnings"])
     return _frames._diagnostics(result)

@@ -114,6 +114,26 @@ def test_diagnostics_on_the_example_and_its_folder(tmp_path):
         pq.read_table(tmp_path / "one" / "per_era.parquet"))
 
 
+def test_eras_without_targets_in_shares_are_skipped_and_reported_as_in_one_process(tmp_path):
+    # The live era (every target NaN) alone in a share: that share has no row to score,
+    # which is no error while another share has targets; summary.json names the era as the
+    # single-machine run's does.
+    data = pd.read_parquet(PATHS[0])
+    live = sorted(data["era"].unique())[-1]
+    targets = [c for c in data.columns if c.startswith("target")]
+    data.loc[data["era"] == live, targets] = np.nan
+    data.to_parquet(tmp_path / "data.parquet")
+    paths = (str(tmp_path / "data.parquet"), *PATHS[1:])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = erascore.diagnostics(*paths, out=tmp_path / "one")
+        got = er.diagnostics(*paths, out=tmp_path / "ray", eras_per_task=1)
+    pd.testing.assert_frame_equal(got.per_era, want.per_era, check_exact=True)
+    one = json.loads((tmp_path / "one" / "summary.json").read_text())
+    assert one["eras_without_targets"] == [{"era": live, "targets": ["target"]}]
+    assert json.loads((tmp_path / "ray" / "summary.json").read_text()) == one
+
+
 @pytest.mark.ray_slow
 def test_diagnostics_on_a_synthetic_archive(archive):
     paths = (str(archive / "data.parquet"), str(archive / "predictions.parquet"),

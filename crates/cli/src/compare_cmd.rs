@@ -56,8 +56,8 @@ pub struct CompareArgs {
     pub no_target_pow15: bool,
     /// Most prediction values (models × data rows) held in memory at once; more models
     /// are read in chunks (two passes over the file, same numbers).
-    #[arg(long, default_value_t = 150_000_000)]
-    pub max_values: usize,
+    #[arg(long, default_value_t = 150_000_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_values: u64,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -141,7 +141,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
             keys: &keys,
             load: &by_era,
         }),
-        max_values: args.max_values,
+        max_values: usize::try_from(args.max_values).unwrap_or(usize::MAX),
         stakes: &stakes,
         stake_changes: &stake_changes,
         max_filtered_ratio: args.max_filtered_ratio,

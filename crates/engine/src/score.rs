@@ -65,11 +65,21 @@ pub(crate) fn unresolved_warning(
     if unresolved.len() > 10 {
         shown.push(format!("... ({} more)", unresolved.len() - 10));
     }
+    // A row is one (era, model, target) and every statistic over eras covers the same eras
+    // for each metric of a model: an era without any target value has no row, so its
+    // target-free metrics go with it, which the warning says rather than leaves implied.
+    let whole = unresolved.iter().any(|(_, t)| t.len() == targets);
     Some(format!(
         "{} era(s) have no target values (NaN on every row, as in a live era) and were not \
-         scored: {}",
+         scored: {}{}",
         unresolved.len(),
-        shown.join(", ")
+        shown.join(", "),
+        if whole {
+            " (an era without any target value has no row, its fexp_max, churn and other \
+             target-free metrics included)"
+        } else {
+            ""
+        }
     ))
 }
 
@@ -229,6 +239,18 @@ fn run(
     }
     let mut warnings = Vec::new();
     let mut eras = predicted_eras(&data.era_names, &era_rows, &mut warnings);
+    // Whether any predicted era of the whole data has a target value: a share whose eras
+    // all lack one (the live era alone) is no error while another share has some.
+    let any_target = || {
+        eras.iter().any(|&e| {
+            era_all[e].rows().iter().any(|&r| {
+                target_index
+                    .iter()
+                    .any(|&t| !data.targets[t].values[r as usize].is_nan())
+            })
+        })
+    };
+    let whole_data_unresolved = only.is_some() && !any_target();
     // A share sorts and checks only its own eras: an id repeated within an era is an error
     // of that era, which the share holding it reports with the whole job's message.
     let mut in_share = vec![true; era_rows.len()];
@@ -297,7 +319,7 @@ fn run(
         warnings.extend(w);
         unresolved.extend(no_target);
     }
-    if rows.is_empty() && !unresolved.is_empty() {
+    if rows.is_empty() && !unresolved.is_empty() && (only.is_none() || whole_data_unresolved) {
         return Err(EngineError::Config(format!(
             "no era has a value of the target ({}): every row's target is NaN",
             config.targets.join(", ")

@@ -12,6 +12,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
+use crate::errors::{error, Kind};
 use erascore_engine::compare::{
     compare_report, compare_report_with_changes, compare_scores, era_steps, CompareConfig,
     CompareInputs, CompareReport, CompareRequest, CompareScores, Configs, ResolvedCompare,
@@ -56,8 +57,8 @@ fn check_args(
         (Some(p), _) => Configs::File(p),
         (None, Some(text)) => Configs::Json(text),
         (None, None) => {
-            return Err(crate::errors::error(
-                crate::errors::Kind::Argument,
+            return Err(error(
+                Kind::Argument,
                 "configs=: no configurations given",
             ))
         }

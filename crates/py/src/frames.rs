@@ -346,7 +346,9 @@ fn stakes_and_meta_model<'r>(
     Ok(request::meta_model(stakes, meta))
 }
 
-/// The scores as columns: eras, models, targets, metric names, one array per metric, warnings.
+/// The scores as columns: eras, models, targets, metric names, one array per metric,
+/// warnings, and the eras left out for lack of target values (with those targets), which a
+/// distributed driver merges for the outputs that list them.
 type ScoreColumns<'py> = (
     Vec<String>,
     Vec<String>,
@@ -354,6 +356,7 @@ type ScoreColumns<'py> = (
     Vec<String>,
     Vec<Bound<'py, PyArray1<f64>>>,
     Vec<String>,
+    Vec<(String, Vec<String>)>,
 );
 
 /// Per-era scores of every prediction column (see `erascore.score`). `eras` scores only
@@ -459,6 +462,7 @@ fn score_frames<'py>(
         names,
         values,
         report.warnings,
+        report.unresolved,
     ))
 }
 
@@ -789,9 +793,9 @@ fn diagnostics_plan(
 
 /// For the driver of a distributed `diagnostics`: the result of `diagnostics_frames` from
 /// the merged per-era rows (in the order the in-process engine makes them: era, target,
-/// model) and the run's labels.
+/// model), the run's labels and the merged eras without target values.
 #[pyfunction]
-#[pyo3(signature = (eras, models, targets, metric_names, values, warnings, *, corr_multiplier, mmc_multiplier, with_meta, omitted, out, data_label, predictions_label))]
+#[pyo3(signature = (eras, models, targets, metric_names, values, warnings, *, corr_multiplier, mmc_multiplier, with_meta, omitted, out, data_label, predictions_label, unresolved=Vec::new()))]
 #[allow(clippy::too_many_arguments)]
 fn diagnostics_from_scores<'py>(
     py: Python<'py>,
@@ -808,6 +812,7 @@ fn diagnostics_from_scores<'py>(
     out: Option<PathBuf>,
     data_label: String,
     predictions_label: String,
+    unresolved: Vec<(String, Vec<String>)>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let metrics = metric_names
         .iter()
@@ -847,7 +852,7 @@ fn diagnostics_from_scores<'py>(
         metrics,
         rows,
         warnings,
-        unresolved: Vec::new(),
+        unresolved,
     };
     let weights = PayoutWeights {
         corr: corr_multiplier,

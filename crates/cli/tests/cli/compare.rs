@@ -780,3 +780,30 @@ fn bmc_without_a_benchmark_is_a_usage_error() {
     );
     assert!(!dir.path().join("out").exists());
 }
+
+/// `--max-values 0` held no model at a time and ran anyway; like Python's `max_values=0`,
+/// it is a usage error naming the flag.
+#[test]
+fn max_values_zero_is_a_usage_error() {
+    let o = erascore(&[
+        "compare",
+        "--data",
+        "d.parquet",
+        "--predictions",
+        "p.parquet",
+        "--stakes",
+        "s.csv",
+        "--configs",
+        "c.toml",
+        "--out",
+        "out",
+        "--max-values",
+        "0",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        e.contains("--max-values") && e.contains("0 is not in 1.."),
+        "{e}"
+    );
+}

@@ -535,7 +535,9 @@ fn eras_without_target_values_are_skipped_with_one_warning() {
     let warnings: Vec<&str> = e.lines().filter(|l| l.contains("warning")).collect();
     assert_eq!(warnings.len(), 1, "{e}");
     assert!(
-        warnings[0].contains("2 era(s)") && warnings[0].contains("0004, 0005"),
+        warnings[0].contains("2 era(s)")
+            && warnings[0].contains("0004, 0005")
+            && warnings[0].contains("its fexp_max, churn and other target-free metrics"),
         "{e}"
     );
 

@@ -68,7 +68,7 @@ impl CompareRequest<'_> {
         check_max_filtered_ratio(self.max_filtered_ratio)?;
         let configs = match self.configs {
             Configs::File(path) => read_configs(path),
-            Configs::Json(text) => configs_from_json(Path::new("configs"), text),
+            Configs::Json(text) => configs_from_json(text),
         }
         .map_err(|e| EngineError::Request(message![Input::Configs, format!(": {e:#}")]))?;
         if let Some(rule) = &self.benchmark {

@@ -51,27 +51,53 @@ pub fn read_configs(path: &Path) -> anyhow::Result<Vec<CompareConfig>> {
     let text = std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
     let file: RulesFile = toml::from_str(&text)
         .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.to_string().trim_end()))?;
-    configs_of(path, file)
+    configs_of(&format!("{}: ", path.display()), file)
 }
 
-/// The configurations of a JSON document shaped like the TOML file (`{"config": [{...}]}`),
-/// checked as [`read_configs`] checks them; `label` names the document in errors.
-pub fn configs_from_json(label: &Path, text: &str) -> anyhow::Result<Vec<CompareConfig>> {
-    let file: RulesFile =
-        serde_json::from_str(text).map_err(|e| anyhow::anyhow!("{}: {e}", label.display()))?;
-    configs_of(label, file)
+/// The configurations of a JSON document shaped like the TOML file (`{"config": [{...}]}`,
+/// what the Python front end builds from the caller's dicts), checked as [`read_configs`]
+/// checks them. Each configuration is decoded on its own, so an error names it by position
+/// and name, not by a line of a document the caller never wrote.
+pub fn configs_from_json(text: &str) -> anyhow::Result<Vec<CompareConfig>> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Document {
+        #[serde(default)]
+        config: Vec<serde_json::Value>,
+    }
+    let document: Document = serde_json::from_str(text)?;
+    let config = document
+        .config
+        .into_iter()
+        .enumerate()
+        .map(|(i, value)| {
+            let named = match value.get("name").and_then(|n| n.as_str()) {
+                Some(name) => format!(" ('{name}')"),
+                None => String::new(),
+            };
+            serde_json::from_value::<RawConfig>(value)
+                .map_err(|e| anyhow::anyhow!("configuration #{}{named}: {e}", i + 1))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    configs_of("", RulesFile { config })
 }
 
-fn configs_of(path: &Path, file: RulesFile) -> anyhow::Result<Vec<CompareConfig>> {
+/// `prefix` leads every message: the file's name and a colon, or nothing.
+fn configs_of(prefix: &str, file: RulesFile) -> anyhow::Result<Vec<CompareConfig>> {
     if file.config.is_empty() {
-        bail!("{}: no [[config]] tables", path.display());
+        let none = if prefix.is_empty() {
+            "no configurations given"
+        } else {
+            "no [[config]] tables"
+        };
+        bail!("{prefix}{none}");
     }
     let mut out: Vec<CompareConfig> = Vec::with_capacity(file.config.len());
     for raw in file.config {
         let name = raw.name.trim().to_string();
-        let at = |msg: String| anyhow::anyhow!("{}: config '{name}': {msg}", path.display());
+        let at = |msg: String| anyhow::anyhow!("{prefix}config '{name}': {msg}");
         if name.is_empty() {
-            bail!("{}: a config has an empty name", path.display());
+            bail!("{prefix}a config has an empty name");
         }
         if out.iter().any(|c| c.name == name) {
             return Err(at("the name is used twice".into()));

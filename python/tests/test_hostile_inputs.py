@@ -1,0 +1,65 @@
+"""Hostile inputs to the Python front end: each is refused with an ``erascore.exceptions``
+class naming the keyword argument (and the column, row or key), never a raw conversion
+error from pandas, pyarrow or the binding."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import erascore
+from erascore.exceptions import ArgumentError, ArgumentTypeError, DataError
+
+from test_frames import EXAMPLE
+
+
+def _scores() -> pd.DataFrame:
+    return pd.DataFrame(
+        {"model": ["a"] * 4, "round": [1, 2, 3, 4], "corr": [0.01, -0.02, 0.03, 0.0],
+         "mmc": [0.0, 0.01, -0.01, 0.02]}
+    )
+
+
+def test_ids_of_mixed_types_name_the_argument_and_column():
+    preds = pd.read_parquet(EXAMPLE / "predictions.parquet")
+    preds["id"] = preds["id"].astype(object)
+    preds.loc[0, "id"] = 5
+    with pytest.raises(DataError, match=r"^predictions: Conversion failed for column id"):
+        erascore.score(EXAMPLE / "data.parquet", preds)
+
+
+def test_payout_text_scores_name_the_column_and_row():
+    scores = _scores().astype({"corr": object})
+    scores.loc[2, "corr"] = "x"
+    with pytest.raises(DataError, match=r"scores=: column 'corr' is not numeric: 'x' in row 2 "
+                       r"\(model 'a', round '3'\)"):
+        erascore.payout(scores, stake=100, rule="2024")
+
+
+def test_payout_unknown_rule_names_the_argument():
+    with pytest.raises(ArgumentError, match=r"^rule=: unknown payout rule 'weekly'"):
+        erascore.payout(_scores(), stake=100, rule="weekly")
+
+
+def test_compare_one_configuration_dict_not_in_a_list():
+    with pytest.raises(ArgumentTypeError, match=r"configs=: .* keys 'name', 'rule'; a single"):
+        erascore.compare(EXAMPLE / "data.parquet", EXAMPLE / "predictions.parquet",
+                         EXAMPLE / "stakes.csv", {"name": "a", "rule": "2024"})
+
+
+def test_payout_numeric_object_scores_still_pay():
+    # The check costs nothing on a numeric column held as objects: same numbers.
+    want = erascore.payout(_scores(), stake=100, rule="2024")
+    got = erascore.payout(_scores().astype({"corr": object}), stake=100, rule="2024")
+    pd.testing.assert_frame_equal(got.trajectory, want.trajectory, check_exact=True)
+
+
+def test_neutralize_proportion_out_of_range_names_the_argument():
+    with pytest.raises(ArgumentError, match=r"^proportion=: must be a number in \[0, 1\], got 2"):
+        erascore.neutralize(EXAMPLE / "data.parquet", EXAMPLE / "predictions.parquet", proportion=2)
+
+
+def test_compare_unknown_configuration_key_names_the_argument_once():
+    configs = [{"name": "a", "rule": "2024", "bogus": 1}, {"name": "b", "rule": "2024"}]
+    with pytest.raises(ArgumentError, match=r"^configs=: configuration #1 \('a'\): unknown field `bogus`, expected one of `name`"):
+        erascore.compare(EXAMPLE / "data.parquet", EXAMPLE / "predictions.parquet",
+                         EXAMPLE / "stakes.csv", configs)
