@@ -664,34 +664,41 @@ def payout(
         if target is not None:
             frame = frame[frame["target"] == target]
             if frame.empty:
-                raise ValueError(f"no rows with target '{target}' (targets: {', '.join(found)})")
+                raise ArgumentError(
+                    f"target=: no rows with target '{target}' in scores= (targets: {', '.join(found)})"
+                )
         elif len(found) > 1:
-            raise ValueError(
-                f"scores for several targets ({', '.join(found)}); choose one with target="
+            raise ArgumentError(
+                f"scores=: scores for several targets ({', '.join(found)}); choose one with target="
             )
     elif target is not None:
-        raise ValueError("target given but the scores have no 'target' column")
+        raise ArgumentError("target=: given, but scores= has no 'target' column")
     if round_col is None:
         round_col = next((c for c in ("round", "era") if c in frame.columns), None)
         if round_col is None:
-            raise ValueError(
-                f"no 'round' or 'era' column (columns: {', '.join(map(str, frame.columns))});"
+            raise ArgumentError(
+                f"scores=: no 'round' or 'era' column (columns: {', '.join(map(str, frame.columns))});"
                 " name one with round_col="
             )
     rounds = frame[round_col].astype(str).tolist()
     if model_col in frame.columns:
         models = frame[model_col].astype(str).tolist()
     elif model_col != "model":
-        raise KeyError(model_col)
+        raise ArgumentError(
+            f"model_col=: scores= has no column '{model_col}'"
+            f" (columns: {', '.join(map(str, frame.columns))})"
+        )
     else:
         models = ["model"] * len(rounds)
     if stakes is None:
         stake0 = _number(stake, "stake")
+        if not (np.isfinite(stake0) and stake0 >= 0):
+            raise ArgumentError(f"stake=: must be a finite number >= 0, got {stake0}")
         stake_map = {m: stake0 for m in set(models)}
     elif isinstance(stakes, pd.DataFrame):
         if stakes["model"].duplicated().any():
             twice = stakes["model"][stakes["model"].duplicated()].iloc[0]
-            raise ValueError(f"stakes: model '{twice}' appears more than once")
+            raise ArgumentError(f"stakes=: model '{twice}' appears more than once")
         stake_map = dict(zip(stakes["model"].astype(str), stakes["stake"].astype(float)))
     else:
         stake_map = dict(_stake_list(stakes) or [])

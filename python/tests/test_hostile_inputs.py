@@ -63,3 +63,30 @@ def test_compare_unknown_configuration_key_names_the_argument_once():
     with pytest.raises(ArgumentError, match=r"^configs=: configuration #1 \('a'\): unknown field `bogus`, expected one of `name`"):
         erascore.compare(EXAMPLE / "data.parquet", EXAMPLE / "predictions.parquet",
                          EXAMPLE / "stakes.csv", configs)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(stake=-1.0), r"^stake=: must be a finite number >= 0, got -1.0"),
+        (dict(stake=float("nan")), r"^stake=: must be a finite number >= 0, got nan"),
+        (dict(stakes={"a": -1.0}), r"^stakes=: stake -1 of model 'a' must be a finite number"),
+        (dict(stake=1.0, model_col="who"), r"^model_col=: scores= has no column 'who'"),
+        (dict(stake=1.0, target="t"), r"^target=: given, but scores= has no 'target' column"),
+        (dict(stakes=pd.DataFrame({"model": ["a", "a"], "stake": [1.0, 2.0]})),
+         r"^stakes=: model 'a' appears more than once"),
+    ],
+)
+def test_payout_stake_and_column_errors_name_the_argument(kwargs, match):
+    with pytest.raises(ArgumentError, match=match):
+        erascore.payout(_scores(), **kwargs)
+
+
+def test_payout_data_errors_name_the_model_once_and_the_argument():
+    scores = _scores()
+    scores.loc[2, "corr"] = np.inf
+    with pytest.raises(DataError) as e:
+        erascore.payout(scores, stake=1.0)
+    assert str(e.value).count("model 'a'") == 1, str(e.value)
+    with pytest.raises(DataError, match=r"^scores=: no score rows"):
+        erascore.payout(_scores().iloc[:0], stake=1.0)

@@ -56,12 +56,7 @@ fn check_args(
     let configs = match (configs, configs_json) {
         (Some(p), _) => Configs::File(p),
         (None, Some(text)) => Configs::Json(text),
-        (None, None) => {
-            return Err(error(
-                Kind::Argument,
-                "configs=: no configurations given",
-            ))
-        }
+        (None, None) => return Err(error(Kind::Argument, "configs=: no configurations given")),
     };
     let resolved = CompareRequest {
         configs,

@@ -110,7 +110,8 @@ fn payout_series<'py>(
         (None, None) => PayoutFactor::default(),
     };
     for (model, &stake) in &stakes {
-        check_stake(Some(model), stake).map_err(err)?;
+        check_stake(Some(model), stake)
+            .map_err(|e| error(Kind::Argument, format!("stakes=: {e}")))?;
     }
     // A score the rule weighs must be there; one it does not weigh need not exist. A missing
     // second score is the payout crate's to refuse (`MissingScoreColumn`, per-round
@@ -131,7 +132,7 @@ fn payout_series<'py>(
         let series =
             group_by_model(&rounds, &models, &corr, mmc.as_deref()).map_err(|e| e.to_string())?;
         if series.is_empty() {
-            return Err("no score rows".to_string());
+            return Err("scores=: no score rows".to_string());
         }
         let request = RunRequest {
             rule: &rule,
@@ -151,7 +152,15 @@ fn payout_series<'py>(
                 run_model(&request, m, stake0, &|_| false).map_err(|e| match e {
                     // The run's size is the caller's argument, not the model's.
                     e @ PayoutError::BootstrapTooLarge { .. } => e.render(&keyword),
-                    e => format!("model '{}': {}", m.model, e.render(&keyword)),
+                    // Most run errors name the model already; the rest get it in front.
+                    e => {
+                        let text = e.render(&keyword);
+                        if text.contains(&format!("model '{}'", m.model)) {
+                            text
+                        } else {
+                            format!("model '{}': {text}", m.model)
+                        }
+                    }
                 })
             })
             .collect()
