@@ -177,21 +177,7 @@ impl Evaluator {
             benchmark.is_some(),
             &data,
         )?;
-        let target_index = config
-            .targets
-            .iter()
-            .map(|t| {
-                data.targets
-                    .iter()
-                    .position(|c| &c.name == t)
-                    .ok_or_else(|| {
-                        EngineError::Config(format!(
-                            "target '{t}' was not loaded from {}",
-                            data.path.display()
-                        ))
-                    })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let target_index = crate::score::target_positions(&config.targets, &data)?;
         let rows = data.eras.len();
         let data_rows = DataRows::new(&data);
         let reference_rows = |r: Option<&Reference>| {

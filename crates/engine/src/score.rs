@@ -176,21 +176,7 @@ fn run(
     }
     let data = inputs.data;
     validate(inputs, config)?;
-    let target_index = config
-        .targets
-        .iter()
-        .map(|t| {
-            data.targets
-                .iter()
-                .position(|c| &c.name == t)
-                .ok_or_else(|| {
-                    EngineError::Config(format!(
-                        "target '{t}' was not loaded from {}",
-                        data.path.display()
-                    ))
-                })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let target_index = target_positions(&config.targets, data)?;
     let preds = inputs.predictions;
     // Matching and grouping read the ids and eras; scoring reads neither, so handed keys
     // are dropped once each era's rows are known.
@@ -589,6 +575,27 @@ pub fn by_model(report: &ScoreReport) -> Vec<((String, String), Vec<&EraScore>)>
         .map(|k| {
             let v = groups.remove(&k).unwrap_or_default();
             (k, v)
+        })
+        .collect()
+}
+
+/// Where each configured target sits among the data's loaded target columns.
+pub(crate) fn target_positions(
+    targets: &[String],
+    data: &Dataset,
+) -> Result<Vec<usize>, EngineError> {
+    targets
+        .iter()
+        .map(|t| {
+            data.targets
+                .iter()
+                .position(|c| &c.name == t)
+                .ok_or_else(|| {
+                    EngineError::Config(format!(
+                        "target '{t}' was not loaded from {}",
+                        data.path.display()
+                    ))
+                })
         })
         .collect()
 }

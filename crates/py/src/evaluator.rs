@@ -15,7 +15,7 @@ use erascore_engine::evaluator::{Evaluator, EvaluatorConfig};
 use erascore_engine::metrics::Metric;
 use erascore_engine::request::{ColumnRule, Given, ScoreRequest};
 use erascore_engine::score::{ScoreConfig, ScoreReport};
-use erascore_engine::stats::{PayoutWeights, Stat};
+use erascore_engine::stats::PayoutWeights;
 use erascore_engine::EngineError;
 use erascore_io::dataset::{read_dataset, DatasetRequest, FeatureSelection};
 
@@ -227,38 +227,9 @@ impl PyEvaluator {
         metrics: Option<Vec<String>>,
     ) -> PyResult<(Bound<'py, PyDict>, Vec<String>)> {
         let report = self.run(py, models, predictions, metrics)?;
-        let weights = PayoutWeights {
-            corr: 0.5,
-            mmc: 2.0,
-        };
-        let groups = summarise(&report, weights, false);
-        let series = || {
-            groups
-                .iter()
-                .flat_map(|g| g.metrics.iter().map(move |m| (g, m)))
-        };
-        let out = PyDict::new(py);
-        out.set_item(
-            "model",
-            series().map(|(g, _)| g.model.clone()).collect::<Vec<_>>(),
-        )?;
-        out.set_item(
-            "target",
-            series().map(|(g, _)| g.target.clone()).collect::<Vec<_>>(),
-        )?;
-        out.set_item(
-            "metric",
-            series().map(|(_, m)| m.name.clone()).collect::<Vec<_>>(),
-        )?;
-        for stat in Stat::ALL {
-            let values: Vec<f64> = series()
-                .map(|(_, m)| match stat {
-                    Stat::Eras => m.stats.eras as f64,
-                    _ => m.stats.get(stat),
-                })
-                .collect();
-            out.set_item(stat.name(), PyArray1::from_vec(py, values))?;
-        }
+        // Diagnostics' default multipliers: the summary is `erascore.diagnostics`' own.
+        let groups = summarise(&report, PayoutWeights::default(), false);
+        let out = crate::frames::summary_dict(py, &groups)?;
         Ok((out, report.warnings))
     }
 

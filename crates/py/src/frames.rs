@@ -534,33 +534,7 @@ fn diagnostics_result<'py>(
         per_era.set_item(name, values)?;
     }
 
-    let series = || {
-        groups
-            .iter()
-            .flat_map(|g| g.metrics.iter().map(move |m| (g, m)))
-    };
-    let summary = PyDict::new(py);
-    summary.set_item(
-        "model",
-        series().map(|(g, _)| g.model.clone()).collect::<Vec<_>>(),
-    )?;
-    summary.set_item(
-        "target",
-        series().map(|(g, _)| g.target.clone()).collect::<Vec<_>>(),
-    )?;
-    summary.set_item(
-        "metric",
-        series().map(|(_, m)| m.name.clone()).collect::<Vec<_>>(),
-    )?;
-    for stat in Stat::ALL {
-        let values: Vec<f64> = series()
-            .map(|(_, m)| match stat {
-                Stat::Eras => m.stats.eras as f64,
-                _ => m.stats.get(stat),
-            })
-            .collect();
-        summary.set_item(stat.name(), PyArray1::from_vec(py, values))?;
-    }
+    let summary = summary_dict(py, &groups)?;
     let result = PyDict::new(py);
     result.set_item("per_era", per_era)?;
     result.set_item("summary", summary)?;
@@ -905,4 +879,41 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(data_eras, m)?)?;
     m.add_function(wrap_pyfunction!(parquet_columns, m)?)?;
     Ok(())
+}
+
+/// The statistics over eras as a dict of columns: `model, target, metric` and one column
+/// per statistic, one row per (model, target, metric) series; the `summary` of
+/// `erascore.diagnostics` and of `Evaluator.summary`.
+pub(crate) fn summary_dict<'py>(
+    py: Python<'py>,
+    groups: &[erascore_engine::diagnostics::ModelTarget],
+) -> PyResult<Bound<'py, PyDict>> {
+    let series = || {
+        groups
+            .iter()
+            .flat_map(|g| g.metrics.iter().map(move |m| (g, m)))
+    };
+    let summary = PyDict::new(py);
+    summary.set_item(
+        "model",
+        series().map(|(g, _)| g.model.clone()).collect::<Vec<_>>(),
+    )?;
+    summary.set_item(
+        "target",
+        series().map(|(g, _)| g.target.clone()).collect::<Vec<_>>(),
+    )?;
+    summary.set_item(
+        "metric",
+        series().map(|(_, m)| m.name.clone()).collect::<Vec<_>>(),
+    )?;
+    for stat in Stat::ALL {
+        let values: Vec<f64> = series()
+            .map(|(_, m)| match stat {
+                Stat::Eras => m.stats.eras as f64,
+                _ => m.stats.get(stat),
+            })
+            .collect();
+        summary.set_item(stat.name(), PyArray1::from_vec(py, values))?;
+    }
+    Ok(summary)
 }
