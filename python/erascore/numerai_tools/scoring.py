@@ -592,6 +592,21 @@ def correlation_contribution(
     return pd.Series(scores, index=predictions.columns)
 
 
+def _finite_numbers(df: pd.DataFrame) -> bool:
+    """Every column a real-number dtype numpy reads as is, every value finite. From the
+    dtypes, not column by column (thousands of features), and without widening the matrix:
+    integers are finite; float columns are checked in their own width."""
+    dtypes = df.dtypes
+    if not all(dt.kind in "iuf" and isinstance(dt, np.dtype) for dt in dtypes):
+        return False
+    floats = [j for j, dt in enumerate(dtypes) if dt.kind == "f"]
+    if not floats:
+        return True
+    values = (df if len(floats) == len(dtypes) else df.iloc[:, floats]).to_numpy()
+    # min and max propagate NaN and keep inf: two passes, no mask as large as the matrix.
+    return values.size == 0 or bool(np.isfinite(values.min()) and np.isfinite(values.max()))
+
+
 def _plain_neutralizers(neutralizers: pd.DataFrame, n: int) -> bool:
     """Neutralizers the kernels take as numerai-tools' least squares does: one finite
     number per row for each column. (With as many columns as rows, counting the intercept,
@@ -601,9 +616,7 @@ def _plain_neutralizers(neutralizers: pd.DataFrame, n: int) -> bool:
     # intercept) is scored step by step: the kernels call it explained.
     if len(neutralizers) != n or neutralizers.shape[1] + 2 == n:
         return False
-    if not all(_is_number(neutralizers.iloc[:, j]) for j in range(neutralizers.shape[1])):
-        return False
-    return bool(np.isfinite(neutralizers.to_numpy(dtype=np.float64)).all())
+    return _finite_numbers(neutralizers)
 
 
 def _plain_scoring(
@@ -873,9 +886,8 @@ def max_feature_correlation(
         and s.index.is_unique
         and s.index.is_monotonic_increasing
         and _is_number(s)
-        and all(_is_number(features.iloc[:, j]) for j in range(features.shape[1]))
         and bool(np.isfinite(_vec(s)).all())
-        and bool(np.isfinite(_cols(features)).all())
+        and _finite_numbers(features)
     )
     found = _rs.max_feature_correlation(_vec(s), _matrix(features)) if plain else None
     if found is not None:
