@@ -193,18 +193,8 @@ impl PyEvaluator {
         metrics: Option<Vec<String>>,
     ) -> PyResult<ScoreColumns<'py>> {
         let report = self.run(py, models, predictions, metrics)?;
-        let names = report.metrics.iter().map(Metric::name).collect();
-        let values = (0..report.metrics.len())
-            .map(|k| PyArray1::from_vec(py, report.rows.iter().map(|r| r.values[k]).collect()))
-            .collect();
-        let mut eras = Vec::with_capacity(report.rows.len());
-        let mut model_names = Vec::with_capacity(report.rows.len());
-        let mut target_names = Vec::with_capacity(report.rows.len());
-        for r in report.rows {
-            eras.push(r.era);
-            model_names.push(r.model);
-            target_names.push(r.target);
-        }
+        let (eras, model_names, target_names, names, values) =
+            crate::frames::per_era_columns(py, report.rows, &report.metrics);
         Ok((
             eras,
             model_names,

@@ -389,15 +389,11 @@ fn score_frames<'py>(
     previous: Option<Vec<Bound<'py, PyAny>>>,
     stakes: Option<Vec<(String, f64)>>,
 ) -> PyResult<ScoreColumns<'py>> {
-    let given = Given {
-        meta_model: meta_model.is_some(),
-        benchmark: benchmark.is_some(),
-        example: example.is_some(),
-        stakes: stakes.is_some(),
-        neutralizers: neutralizers.is_some(),
-        sample_weights: sample_weights.is_some(),
-        previous: previous.as_ref().is_some_and(|p| !p.is_empty()),
-    };
+    let given = given_inputs(
+        [meta_model, benchmark, example, neutralizers, sample_weights],
+        stakes.is_some(),
+        previous.as_deref(),
+    );
     let resolved = resolve_score(metrics, &targets, max_filtered_ratio, given)?;
     let metrics = resolved.metrics.clone();
     let signal_sources = signal_sources(neutralizers, sample_weights, previous)?;
@@ -443,18 +439,8 @@ fn score_frames<'py>(
         target_pow15,
     };
     let report = score_cancellable(py, &inputs, &config, streamed, eras.as_deref(), progress)?;
-    let names = report.metrics.iter().map(Metric::name).collect();
-    let values = (0..report.metrics.len())
-        .map(|k| PyArray1::from_vec(py, report.rows.iter().map(|r| r.values[k]).collect()))
-        .collect();
-    let mut eras = Vec::with_capacity(report.rows.len());
-    let mut model_names = Vec::with_capacity(report.rows.len());
-    let mut target_names = Vec::with_capacity(report.rows.len());
-    for r in report.rows {
-        eras.push(r.era);
-        model_names.push(r.model);
-        target_names.push(r.target);
-    }
+    let (eras, model_names, target_names, names, values) =
+        per_era_columns(py, report.rows, &report.metrics);
     Ok((
         eras,
         model_names,
@@ -464,6 +450,35 @@ fn score_frames<'py>(
         report.warnings,
         report.unresolved,
     ))
+}
+
+/// A score report's rows as columns: era, model and target of each row, the metric names,
+/// and one float64 array per metric; what `erascore.score` and `Evaluator.score` return.
+#[allow(clippy::type_complexity)]
+pub(crate) fn per_era_columns<'py>(
+    py: Python<'py>,
+    rows: Vec<erascore_engine::score::EraScore>,
+    metrics: &[Metric],
+) -> (
+    Vec<String>,
+    Vec<String>,
+    Vec<String>,
+    Vec<String>,
+    Vec<Bound<'py, PyArray1<f64>>>,
+) {
+    let names = metrics.iter().map(Metric::name).collect();
+    let values = (0..metrics.len())
+        .map(|k| PyArray1::from_vec(py, rows.iter().map(|r| r.values[k]).collect()))
+        .collect();
+    let mut eras = Vec::with_capacity(rows.len());
+    let mut model_names = Vec::with_capacity(rows.len());
+    let mut target_names = Vec::with_capacity(rows.len());
+    for r in rows {
+        eras.push(r.era);
+        model_names.push(r.model);
+        target_names.push(r.target);
+    }
+    (eras, model_names, target_names, names, values)
 }
 
 /// The output folder staged before any work, so a bad path fails fast and a failed run
@@ -657,15 +672,11 @@ fn diagnostics_frames<'py>(
         corr: corr_multiplier,
         mmc: mmc_multiplier,
     };
-    let given = Given {
-        meta_model: meta_model.is_some(),
-        benchmark: benchmark.is_some(),
-        example: example.is_some(),
-        stakes: stakes.is_some(),
-        neutralizers: neutralizers.is_some(),
-        sample_weights: sample_weights.is_some(),
-        previous: previous.as_ref().is_some_and(|p| !p.is_empty()),
-    };
+    let given = given_inputs(
+        [meta_model, benchmark, example, neutralizers, sample_weights],
+        stakes.is_some(),
+        previous.as_deref(),
+    );
     let resolved = resolve_diagnostics(&targets, top_bottom, weights, max_filtered_ratio, given)?;
     let sources = signal_sources(neutralizers, sample_weights, previous)?;
     let staged = stage_out(out.as_deref())?;
@@ -916,4 +927,25 @@ pub(crate) fn summary_dict<'py>(
         summary.set_item(stat.name(), PyArray1::from_vec(py, values))?;
     }
     Ok(summary)
+}
+
+/// Which optional inputs a call gave, for the engine's prerequisite rules: `optional` is
+/// meta model, benchmark, example, neutralizers and sample weights; an empty list of
+/// previous predictions gives none.
+fn given_inputs(
+    optional: [Option<&Bound<'_, PyAny>>; 5],
+    stakes: bool,
+    previous: Option<&[Bound<'_, PyAny>]>,
+) -> Given {
+    let [meta_model, benchmark, example, neutralizers, sample_weights] =
+        optional.map(|o| o.is_some());
+    Given {
+        meta_model,
+        benchmark,
+        example,
+        stakes,
+        neutralizers,
+        sample_weights,
+        previous: previous.is_some_and(|p| !p.is_empty()),
+    }
 }
