@@ -160,8 +160,8 @@ fn contribution_scores<'py>(
 }
 
 /// `values - proportion * projection onto [neutralizers 1]` for each column (least squares
-/// with numpy's `rcond=1e-6`); a constant column becomes NaN, and so does every column when
-/// any value is infinite.
+/// with numpy's `rcond=1e-6`); a constant column becomes NaN. The drop-in calls it with
+/// finite values only: one row and infinite values are numpy's `lstsq`'s to answer there.
 #[pyfunction]
 #[pyo3(signature = (values, neutralizers, proportion = 1.0))]
 fn neutralize<'py>(
@@ -173,15 +173,6 @@ fn neutralize<'py>(
     let n = values.as_array().nrows();
     same_rows("neutralizers", neutralizers.rows(), n)?;
     let cols = columns(&values);
-    // numpy's lstsq solves every column at once and scales them by the largest magnitude of
-    // all of them: one infinite value makes every column NaN, whatever the proportion.
-    if cols.iter().flatten().any(|v| v.is_infinite()) {
-        return out2(
-            py,
-            n,
-            cols.iter().map(|c| vec![f64::NAN; c.len()]).collect(),
-        );
-    }
     let x = neutralizers.to_columns()?;
     let out = py.detach(|| {
         let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
