@@ -194,6 +194,14 @@ def score_plan(
 def data_eras(data: Any) -> List[str]:
     """The data's eras in scoring order (from the id and era columns only)."""
 
+def merge_share_warnings(
+    shares: Sequence[Tuple[Sequence[str], Sequence[Tuple[str, Sequence[str]]]]],
+    targets: int,
+) -> Tuple[List[str], List[Tuple[str, List[str]]]]:
+    """The warnings and eras without target values of a run's shares (one ``(warnings,
+    unresolved)`` pair per share, in order) as one run reports them: each warning once, one
+    warning naming every era left out."""
+
 def diagnostics_plan(
     *,
     targets: Sequence[str],

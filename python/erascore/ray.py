@@ -207,27 +207,20 @@ def _merge(
     parts: List[Tuple[Any, ...]], targets: Sequence[str], model_order: Optional[Sequence[str]], split_models: bool
 ) -> Tuple[Any, ...]:
     """The shares' columns as one engine report: rows by era, then target, then model (the
-    engine's order), and the warnings, each once, whole-data ones first."""
+    engine's order), and the warnings as one run gives them (each once, one naming every
+    era without target values)."""
     eras: List[Any] = []
     models: List[Any] = []
     tgts: List[Any] = []
     names = parts[0][3] if parts else []
     values: List[List[Any]] = [[] for _ in names]
-    warnings: List[Any] = []
-    unresolved: List[Any] = []
-    for e, m, t, _, v, w, u in parts:
+    for e, m, t, _, v, _, _ in parts:
         eras.extend(e)
-        # Shares of models of one era share each report its eras: keep each era once.
-        for x in u:
-            if x not in unresolved:
-                unresolved.append(x)
         models.extend(m)
         tgts.extend(t)
         for out, column in zip(values, v):
             out.append(np.asarray(column))
-        for x in w:
-            if x not in warnings:
-                warnings.append(x)
+    warnings, unresolved = _rs.merge_share_warnings([(p[5], p[6]) for p in parts], len(targets))
     columns = [np.concatenate(v) if v else np.empty(0) for v in values]
     if split_models and model_order is not None and eras:
         # Shares of models of one era share come back one after the other: interleave them

@@ -134,6 +134,23 @@ def test_eras_without_targets_in_shares_are_skipped_and_reported_as_in_one_proce
     assert json.loads((tmp_path / "ray" / "summary.json").read_text()) == one
 
 
+def test_eras_without_targets_in_several_shares_warn_once_per_run(tmp_path):
+    # Two eras without targets, each in a share of its own: one warning naming both, word
+    # for word the single-machine run's, not one per share.
+    data = pd.read_parquet(PATHS[0])
+    eras = sorted(data["era"].unique())
+    targets = [c for c in data.columns if c.startswith("target")]
+    data.loc[data["era"].isin([eras[2], eras[-1]]), targets] = np.nan
+    data.to_parquet(tmp_path / "data.parquet")
+    paths = (str(tmp_path / "data.parquet"), *PATHS[1:])
+    for one, distributed in [(erascore.score, er.score), (erascore.diagnostics, er.diagnostics)]:
+        _, want = _recorded(lambda: one(*paths))
+        _, got = _recorded(lambda: distributed(*paths, eras_per_task=1))
+        unresolved = [w for w in want if "no target values" in w]
+        assert len(unresolved) == 1 and eras[2] in unresolved[0] and eras[-1] in unresolved[0]
+        assert got == want
+
+
 @pytest.mark.ray_slow
 def test_diagnostics_on_a_synthetic_archive(archive):
     paths = (str(archive / "data.parquet"), str(archive / "predictions.parquet"),

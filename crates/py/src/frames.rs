@@ -875,6 +875,18 @@ fn data_eras(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
         .collect())
 }
 
+/// For the driver of a distributed `score` or `diagnostics`: the shares' warnings and eras
+/// without target values (one `(warnings, unresolved)` pair per share, in share order) as
+/// one run reports them, with one warning naming every era left out.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn merge_share_warnings(
+    shares: Vec<(Vec<String>, Vec<(String, Vec<String>)>)>,
+    targets: usize,
+) -> (Vec<String>, Vec<(String, Vec<String>)>) {
+    erascore_engine::score::merge_share_warnings(&shares, targets)
+}
+
 /// Column names of a parquet file (the Python glue picks default metrics from them).
 #[pyfunction]
 fn parquet_columns(path: PathBuf) -> PyResult<Vec<String>> {
@@ -888,6 +900,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(score_plan, m)?)?;
     m.add_function(wrap_pyfunction!(diagnostics_from_scores, m)?)?;
     m.add_function(wrap_pyfunction!(data_eras, m)?)?;
+    m.add_function(wrap_pyfunction!(merge_share_warnings, m)?)?;
     m.add_function(wrap_pyfunction!(parquet_columns, m)?)?;
     Ok(())
 }
