@@ -160,6 +160,22 @@ def neutral_ties_to_rounding(case: Case, ref: Outcome, got: Outcome) -> bool:
     return True
 
 
+def signal_explained_completely(case: Case, ref: Outcome, got: Outcome) -> bool:
+    """A signal whose gaussianized ranks the neutralizers explain completely (as many
+    neutralizers as rows, with the intercept): numerai-tools' residual is rounding noise
+    (at most 1e-9), so the churn each library computes from its own noise is arbitrary."""
+    s1, s2, n1, n2 = case.args
+    for signal, neutralizers in ((s1, n1), (s2, n2)):
+        try:
+            with np.errstate(all="ignore"):
+                residual = numerai_tools.signals._neutralize_signal(signal, neutralizers).to_numpy()
+        except Exception:  # noqa: BLE001 - not this side
+            continue
+        if len(residual) and np.isfinite(residual).all() and np.abs(residual).max() <= 1e-9:
+            return True
+    return False
+
+
 @dataclass(frozen=True)
 class Allowed:
     """A deliberate difference: the functions it concerns, its heading in docs/python.md
@@ -204,6 +220,11 @@ ALLOWED = [
         ("scoring.tie_kept_rank__gaussianize__neutralize__variance_normalize",),
         "explain a column completely",
         normalized_noise,
+    ),
+    Allowed(
+        ("signals.neutral_churn",),
+        "a signal the neutralizers explain completely",
+        signal_explained_completely,
     ),
 ]
 
