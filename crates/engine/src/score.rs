@@ -83,16 +83,20 @@ pub(crate) fn unresolved_warning(
     ))
 }
 
+/// Eras left out for lack of target values, each with those targets
+/// ([`ScoreReport::unresolved`]).
+pub type UnresolvedEras = Vec<(String, Vec<String>)>;
+
+/// A report's warnings and its eras without target values.
+pub type ShareWarnings = (Vec<String>, UnresolvedEras);
+
 /// The warnings and the eras without target values of a job run in shares (each share a
 /// [`ScoreReport`] of some eras, or of some models of them), as one run over the whole data
 /// reports them: each warning once, and one warning naming every era left out in place of
 /// each share's own (shares of models of one era each report that era: it is kept once).
-pub fn merge_share_warnings(
-    shares: &[(Vec<String>, Vec<(String, Vec<String>)>)],
-    targets: usize,
-) -> (Vec<String>, Vec<(String, Vec<String>)>) {
+pub fn merge_share_warnings(shares: &[ShareWarnings], targets: usize) -> ShareWarnings {
     let mut warnings: Vec<String> = Vec::new();
-    let mut unresolved: Vec<(String, Vec<String>)> = Vec::new();
+    let mut unresolved: UnresolvedEras = Vec::new();
     for (share_warnings, share_unresolved) in shares {
         let own = unresolved_warning(share_unresolved, targets);
         for w in share_warnings {

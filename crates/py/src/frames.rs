@@ -879,11 +879,10 @@ fn data_eras(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
 /// without target values (one `(warnings, unresolved)` pair per share, in share order) as
 /// one run reports them, with one warning naming every era left out.
 #[pyfunction]
-#[allow(clippy::type_complexity)]
 fn merge_share_warnings(
-    shares: Vec<(Vec<String>, Vec<(String, Vec<String>)>)>,
+    shares: Vec<erascore_engine::score::ShareWarnings>,
     targets: usize,
-) -> (Vec<String>, Vec<(String, Vec<String>)>) {
+) -> erascore_engine::score::ShareWarnings {
     erascore_engine::score::merge_share_warnings(&shares, targets)
 }
 
