@@ -325,6 +325,28 @@ def test_compare_on_the_cluster_small(archive, tmp_path):
     assert got.summary == want.summary
 
 
+def test_compare_with_a_stake_schedule_on_the_cluster(archive, tmp_path):
+    # Stakes that change by round: the shares weigh the stakes at the start of the first
+    # round and the driver compounds the later ones, as the in-process run does.
+    eras = sorted(pd.read_parquet(archive / "data.parquet", columns=["era"])["era"].unique())
+    models = [c for c in pd.read_parquet(archive / "predictions.parquet").columns
+              if c not in ("id", "era")]
+    rows = [(eras[0], m, 1.0 + i) for i, m in enumerate(models[1:])]
+    rows += [(eras[2], models[0], 4.0), (eras[3], models[1], 10.0)]
+    schedule = tmp_path / "schedule.csv"
+    pd.DataFrame(rows, columns=["round", "model", "stake"]).to_csv(schedule, index=False)
+    args = (archive / "data.parquet", archive / "predictions.parquet", schedule, CONFIGS[:2])
+    want = erascore.compare(*args)
+    got = er.compare(*args, eras_per_task=3)
+    pd.testing.assert_frame_equal(got.per_model, want.per_model, check_exact=True)
+    pd.testing.assert_frame_equal(got.per_round, want.per_round, check_exact=True)
+    assert got.summary == want.summary
+    # Not the plain stakes' numbers: the schedule was read.
+    plain = erascore.compare(archive / "data.parquet", archive / "predictions.parquet",
+                             archive / "stakes.csv", CONFIGS[:2])
+    assert plain.summary != want.summary
+
+
 def test_compare_with_bmc_on_the_cluster(archive, tmp_path):
     from test_compare import RULES, benchmark_csv
 

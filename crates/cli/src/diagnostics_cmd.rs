@@ -30,7 +30,7 @@ use erascore_report::summary_table::{compact_table, wide_table};
 use erascore_report::{write_diagnostics, RunInfo, OUTPUT_FILES};
 
 use crate::common::{check_outputs, progress, usage};
-use crate::flags::{flag, BenchmarkArgs, InputArgs, SignalsArgs};
+use crate::flags::{flag, BenchmarkArgs, InputArgs, MetaModelArgs, SignalsArgs};
 use crate::load::{load, Loaded, ReferenceRequest};
 
 /// Flags of `erascore diagnostics`.
@@ -38,13 +38,8 @@ use crate::load::{load, Loaded, ReferenceRequest};
 pub struct DiagnosticsArgs {
     #[command(flatten)]
     pub input: InputArgs,
-    /// Meta model file (parquet or CSV) with id and the meta model column, for MMC.
-    #[arg(long)]
-    pub meta_model: Option<PathBuf>,
-    /// Column of the meta model file (default: `numerai_meta_model`, or the only numeric
-    /// column).
-    #[arg(long, requires = "meta_model")]
-    pub meta_model_column: Option<String>,
+    #[command(flatten)]
+    pub meta: MetaModelArgs,
     #[command(flatten)]
     pub bench: BenchmarkArgs,
     /// Example predictions file with id and a prediction column, for corr_with_example.
@@ -102,7 +97,7 @@ fn check_flags(args: &DiagnosticsArgs) -> anyhow::Result<DiagnosticsRequest> {
         },
         max_filtered_ratio: args.input.max_filtered_ratio,
         given: Given {
-            meta_model: args.meta_model.is_some(),
+            meta_model: args.meta.meta_model.is_some(),
             benchmark: args.bench.benchmark.is_some(),
             example: args.example_preds.is_some(),
             ..args.signals.given()
@@ -117,7 +112,7 @@ fn check_flags(args: &DiagnosticsArgs) -> anyhow::Result<DiagnosticsRequest> {
     }
     let mut inputs = args.input.paths();
     inputs.extend([
-        ("--meta-model", args.meta_model.as_deref()),
+        ("--meta-model", args.meta.meta_model.as_deref()),
         ("--benchmark", args.bench.benchmark.as_deref()),
         ("--example-preds", args.example_preds.as_deref()),
     ]);
@@ -129,22 +124,13 @@ fn check_flags(args: &DiagnosticsArgs) -> anyhow::Result<DiagnosticsRequest> {
 
 /// The meta model, benchmark and example prediction columns to read.
 fn references(args: &DiagnosticsArgs) -> [Option<ReferenceRequest>; 3] {
-    let reference = |path: &Option<PathBuf>, column: ColumnRule| {
-        path.as_ref().map(|p| ReferenceRequest {
-            path: p.clone(),
-            column,
-        })
-    };
     [
-        reference(
-            &args.meta_model,
-            ColumnRule::meta_model(args.meta_model_column.clone()),
-        ),
+        args.meta.request(),
         args.bench.request(),
-        reference(
-            &args.example_preds,
-            ColumnRule::example(args.example_column.clone()),
-        ),
+        args.example_preds.as_ref().map(|p| ReferenceRequest {
+            path: p.clone(),
+            column: ColumnRule::example(args.example_column.clone()),
+        }),
     ]
 }
 

@@ -15,7 +15,7 @@ use std::time::Duration;
 use arrow_array::ffi_stream::{FFI_ArrowArrayStream, RecordBatchStreamReader};
 use arrow_array::RecordBatchReader;
 use numpy::PyArray1;
-use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyDict};
 
@@ -26,8 +26,8 @@ use erascore_engine::request::{
     self, ColumnRule, DiagnosticsRequest, Given, ResolvedScore, ScoreRequest,
 };
 use erascore_engine::score::{
-    default_memory_budget, score_eras, score_streaming, EraScore, MetaModelSource, ScoreConfig,
-    ScoreInputs, ScoreReport, Streaming,
+    default_memory_budget, score_eras, score_streaming, MetaModelSource, ScoreConfig, ScoreInputs,
+    ScoreReport, Streaming,
 };
 use erascore_engine::signals::SignalTables;
 use erascore_engine::stats::{PayoutWeights, Stat};
@@ -40,6 +40,7 @@ use erascore_io::era::era_order;
 use erascore_io::frame::{frame_from_batches, read_frame, Frame};
 use erascore_io::output::OutputDir;
 use erascore_io::stream::{open_dataset, EraWindow, FeatureReader};
+use erascore_report::score_table::per_era_table;
 use erascore_report::{write_diagnostics, RunInfo, OUTPUT_FILES};
 
 pub(crate) use crate::errors::engine_err;
@@ -440,7 +441,7 @@ fn score_frames<'py>(
     };
     let report = score_cancellable(py, &inputs, &config, streamed, eras.as_deref(), progress)?;
     let (eras, model_names, target_names, names, values) =
-        per_era_columns(py, report.rows, &report.metrics);
+        crate::tables::per_era_columns(py, report.rows, &report.metrics);
     Ok((
         eras,
         model_names,
@@ -450,35 +451,6 @@ fn score_frames<'py>(
         report.warnings,
         report.unresolved,
     ))
-}
-
-/// A score report's rows as columns: era, model and target of each row, the metric names,
-/// and one float64 array per metric; what `erascore.score` and `Evaluator.score` return.
-#[allow(clippy::type_complexity)]
-pub(crate) fn per_era_columns<'py>(
-    py: Python<'py>,
-    rows: Vec<erascore_engine::score::EraScore>,
-    metrics: &[Metric],
-) -> (
-    Vec<String>,
-    Vec<String>,
-    Vec<String>,
-    Vec<String>,
-    Vec<Bound<'py, PyArray1<f64>>>,
-) {
-    let names = metrics.iter().map(Metric::name).collect();
-    let values = (0..metrics.len())
-        .map(|k| PyArray1::from_vec(py, rows.iter().map(|r| r.values[k]).collect()))
-        .collect();
-    let mut eras = Vec::with_capacity(rows.len());
-    let mut model_names = Vec::with_capacity(rows.len());
-    let mut target_names = Vec::with_capacity(rows.len());
-    for r in rows {
-        eras.push(r.era);
-        model_names.push(r.model);
-        target_names.push(r.target);
-    }
-    (eras, model_names, target_names, names, values)
 }
 
 /// The output folder staged before any work, so a bad path fails fast and a failed run
@@ -521,32 +493,10 @@ fn diagnostics_result<'py>(
         .map_err(|e| error(Kind::Data, format!("out=: {e}")))?;
     }
 
-    let mut eras = Vec::new();
-    let mut era_models = Vec::new();
-    let mut era_targets = Vec::new();
-    for g in &groups {
-        eras.extend(g.eras.iter().cloned());
-        era_models.extend(std::iter::repeat_n(g.model.clone(), g.eras.len()));
-        era_targets.extend(std::iter::repeat_n(g.target.clone(), g.eras.len()));
-    }
-    let metric_names: Vec<String> = groups
-        .first()
-        .map(|g| g.metrics.iter().map(|m| m.name.clone()).collect())
-        .unwrap_or_default();
-    let per_era_values: Vec<Bound<'py, PyArray1<f64>>> = (0..metric_names.len())
-        .map(|k| {
-            let column = groups
-                .iter()
-                .flat_map(|g| g.metrics[k].values.iter().copied());
-            PyArray1::from_vec(py, column.collect())
-        })
-        .collect();
     let per_era = PyDict::new(py);
-    per_era.set_item("era", eras)?;
-    per_era.set_item("model", era_models)?;
-    per_era.set_item("target", era_targets)?;
-    for (name, values) in metric_names.iter().zip(per_era_values) {
-        per_era.set_item(name, values)?;
+    let (names, columns, _) = crate::tables::to_python(py, per_era_table(&groups))?;
+    for (name, column) in names.into_iter().zip(columns) {
+        per_era.set_item(name, column)?;
     }
 
     let summary = summary_dict(py, &groups)?;
@@ -804,35 +754,8 @@ fn diagnostics_from_scores<'py>(
         .map(|m| Metric::parse(m))
         .collect::<Result<Vec<_>, _>>()
         .map_err(engine_err)?;
-    let values = values
-        .iter()
-        .map(|v| {
-            v.as_slice()
-                .map_err(|e| PyValueError::new_err(e.to_string()))
-        })
-        .collect::<PyResult<Vec<&[f64]>>>()?;
-    let n = eras.len();
-    if models.len() != n || targets.len() != n || values.iter().any(|v| v.len() != n) {
-        return Err(PyValueError::new_err("per-era columns of unequal length"));
-    }
-    if values.len() != metrics.len() {
-        return Err(PyValueError::new_err(
-            "one value column per metric expected",
-        ));
-    }
+    let rows = crate::tables::rows_from_columns(eras, models, targets, &values, metrics.len())?;
     let staged = stage_out(out.as_deref())?;
-    let rows = eras
-        .into_iter()
-        .zip(models)
-        .zip(targets)
-        .enumerate()
-        .map(|(i, ((era, model), target))| EraScore {
-            era,
-            model,
-            target,
-            values: values.iter().map(|v| v[i]).collect(),
-        })
-        .collect();
     let report = ScoreReport {
         metrics,
         rows,
