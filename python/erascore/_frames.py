@@ -305,7 +305,7 @@ def _takes_arguments_of(single: Callable[..., Any]) -> Callable[[F], F]:
         own = inspect.signature(function)
         cluster = [p for p in own.parameters.values() if p.kind is p.KEYWORD_ONLY]
         params = [*inspect.signature(single).parameters.values(), *cluster]
-        function.__signature__ = own.replace(parameters=params)
+        function.__signature__ = own.replace(parameters=params)  # type: ignore[attr-defined]
         return function
 
     return wrap

@@ -299,7 +299,7 @@ fn compare_plan<'py>(
     benchmark: Option<&Bound<'py, PyAny>>,
     benchmark_column: Option<String>,
 ) -> PyResult<(Vec<String>, Vec<String>)> {
-    let (resolved, staged, bench_source) = request(
+    let (resolved, staged, _) = request(
         max_filtered_ratio,
         configs.as_deref(),
         configs_json.as_deref(),
