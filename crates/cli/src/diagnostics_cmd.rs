@@ -22,16 +22,17 @@ use erascore_engine::inputs::check_model_names;
 use erascore_engine::request::{
     ColumnRule, DiagnosticsRequest as EngineRequest, Given, ResolvedDiagnostics,
 };
-use erascore_engine::score::{score_streaming, ScoreConfig, ScoreInputs};
+use erascore_engine::score::ScoreConfig;
 use erascore_engine::stats::PayoutWeights;
 use erascore_io::dataset::DatasetRequest;
 use erascore_io::output::OutputDir;
 use erascore_report::summary_table::{compact_table, wide_table};
 use erascore_report::{write_diagnostics, RunInfo, OUTPUT_FILES};
 
-use crate::common::{check_outputs, progress, usage};
+use crate::common::{check_outputs, usage};
 use crate::flags::{flag, BenchmarkArgs, InputArgs, MetaModelArgs, SignalsArgs};
-use crate::load::{load, Loaded, ReferenceRequest};
+use crate::load::{load, ReferenceRequest};
+use crate::score_cmd::{score_loaded, ScoreFlags, Scored};
 
 /// Flags of `erascore diagnostics`.
 #[derive(Args, Debug)]
@@ -122,6 +123,18 @@ fn check_flags(args: &DiagnosticsArgs) -> anyhow::Result<DiagnosticsRequest> {
     Ok(DiagnosticsRequest { resolved, out })
 }
 
+impl ScoreFlags for DiagnosticsArgs {
+    fn input(&self) -> &InputArgs {
+        &self.input
+    }
+    fn signals(&self) -> &SignalsArgs {
+        &self.signals
+    }
+    fn quiet(&self) -> bool {
+        self.quiet
+    }
+}
+
 /// The meta model, benchmark and example prediction columns to read.
 fn references(args: &DiagnosticsArgs) -> [Option<ReferenceRequest>; 3] {
     [
@@ -146,52 +159,24 @@ pub fn run(args: &DiagnosticsArgs) -> anyhow::Result<()> {
     }
     let started = std::time::Instant::now();
     let mut loaded = load(&args.input, &request, &references(args))?;
-    let keys = loaded.data.take_keys();
-    let Loaded {
-        data,
-        predictions,
-        references,
-        ..
-    } = &loaded;
-    let mut references = references.iter();
-    let mut next = || references.next().and_then(Option::as_ref);
-    let (meta, benchmark, example) = (next(), next(), next());
-    let (stakes, meta_model) = args.signals.meta_model(predictions, meta)?;
-    let (metrics, omitted) = checked.resolved.metrics(!data.feature_names.is_empty());
+    let (metrics, omitted) = checked
+        .resolved
+        .metrics(!loaded.data.feature_names.is_empty());
     let omitted: Vec<String> = omitted.iter().map(|m| m.render(&flag)).collect();
     if !omitted.is_empty() {
         eprintln!("note: not computed: {}", omitted.join("; "));
     }
-
-    let signal_files = args.signals.read(&metrics)?;
-    let with_meta = meta_model.is_some();
-    let inputs = ScoreInputs {
-        data,
-        predictions,
-        meta_model,
-        benchmark,
-        example,
-        signals: signal_files.inputs(&metrics, stakes),
-    };
     let config = ScoreConfig {
         metrics,
         targets: checked.resolved.targets.clone(),
         max_filtered_ratio: args.input.max_filtered_ratio,
         target_pow15: !args.input.no_target_pow15,
     };
-    let bar = progress(data.era_names.len(), "diagnostics", args.quiet);
-    let read = started.elapsed();
-    let scored = score_streaming(
-        &inputs,
-        &config,
-        &loaded.streaming(&args.input),
-        Some(keys),
-        &|| bar.inc(1),
-    )?;
-    bar.finish_and_clear();
-    for w in &scored.warnings {
-        eprintln!("warning: {w}");
-    }
+    let Scored {
+        report: scored,
+        with_meta,
+        read,
+    } = score_loaded(&mut loaded, args, &config, "diagnostics", started)?;
     let scoring_done = started.elapsed();
 
     let weights = checked.resolved.weights;
@@ -229,7 +214,7 @@ pub fn run(args: &DiagnosticsArgs) -> anyhow::Result<()> {
         "wrote per_era.parquet, per_era.csv, summary.json, report.html and summary.png \
          ({} eras x {} models x {} targets) to {}",
         info.eras,
-        predictions.models.len(),
+        loaded.predictions.models.len(),
         checked.resolved.targets.len(),
         args.out.display()
     );

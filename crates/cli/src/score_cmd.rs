@@ -7,7 +7,7 @@ use clap::Args;
 
 use erascore_engine::metrics::Metric;
 use erascore_engine::request::{Given, ResolvedScore, ScoreRequest as EngineRequest};
-use erascore_engine::score::{score_streaming, ScoreConfig, ScoreInputs};
+use erascore_engine::score::{score_streaming, ScoreConfig, ScoreInputs, ScoreReport};
 use erascore_io::dataset::DatasetRequest;
 use erascore_io::frame::{write_frame_unstaged, Frame};
 use erascore_io::output::OutputFiles;
@@ -104,6 +104,90 @@ fn check_flags(args: &ScoreArgs) -> anyhow::Result<ScoreRequest> {
     })
 }
 
+/// What [`score_loaded`] returns.
+pub struct Scored {
+    /// The per-era scores.
+    pub report: ScoreReport,
+    /// Whether a meta model (a file, or built from stakes) was scored against.
+    pub with_meta: bool,
+    /// How long reading took, from the run's start.
+    pub read: std::time::Duration,
+}
+
+/// The flags [`score_loaded`] reads: the data's, and the Signals inputs.
+pub trait ScoreFlags {
+    /// The data and predictions group.
+    fn input(&self) -> &InputArgs;
+    /// The Signals inputs (stakes build the meta model without `--meta-model`).
+    fn signals(&self) -> &SignalsArgs;
+    /// No progress bar.
+    fn quiet(&self) -> bool;
+}
+
+impl ScoreFlags for ScoreArgs {
+    fn input(&self) -> &InputArgs {
+        &self.input
+    }
+    fn signals(&self) -> &SignalsArgs {
+        &self.signals
+    }
+    fn quiet(&self) -> bool {
+        self.quiet
+    }
+}
+
+/// The era loop over loaded files, one home for `score` and `diagnostics`: the stakes and
+/// the meta model (the first reference, else `--stakes`), the benchmark (the second) and
+/// example predictions (the third, when read), the Signals files the metrics read, a
+/// progress bar named `what`, and the warnings printed.
+pub fn score_loaded(
+    loaded: &mut Loaded,
+    args: &impl ScoreFlags,
+    config: &ScoreConfig,
+    what: &str,
+    started: std::time::Instant,
+) -> anyhow::Result<Scored> {
+    let keys = loaded.data.take_keys();
+    let Loaded {
+        data,
+        predictions,
+        references,
+        ..
+    } = &*loaded;
+    let mut references = references.iter();
+    let mut next = || references.next().and_then(Option::as_ref);
+    let (meta, benchmark, example) = (next(), next(), next());
+    let (stakes, meta_model) = args.signals().meta_model(predictions, meta)?;
+    let signal_files = args.signals().read(&config.metrics)?;
+    let with_meta = meta_model.is_some();
+    let inputs = ScoreInputs {
+        data,
+        predictions,
+        meta_model,
+        benchmark,
+        example,
+        signals: signal_files.inputs(&config.metrics, stakes),
+    };
+    let read = started.elapsed();
+    let bar = progress(data.era_names.len(), what, args.quiet());
+    let report = score_streaming(
+        &inputs,
+        config,
+        &loaded.streaming(args.input()),
+        Some(keys),
+        &|| bar.inc(1),
+    )?;
+    bar.finish_and_clear();
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(Scored {
+        report,
+        with_meta,
+        read,
+    })
+}
+
 /// The meta model and benchmark columns to read.
 fn references(args: &ScoreArgs) -> [Option<ReferenceRequest>; 2] {
     [args.meta.request(), args.bench.request()]
@@ -121,47 +205,16 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
     }
     let started = std::time::Instant::now();
     let mut loaded = load(&args.input, &request, &references(args))?;
-    let keys = loaded.data.take_keys();
-    let Loaded {
-        data,
-        predictions,
-        references,
-        ..
-    } = &loaded;
-    checked.resolved.check_features(data)?;
-    let metrics = checked.resolved.metrics;
-    let signal_files = args.signals.read(&metrics)?;
-    let mut references = references.iter();
-    let meta_ref = references.next().and_then(Option::as_ref);
-    let benchmark = references.next().and_then(Option::as_ref);
-    let (stakes, meta_model) = args.signals.meta_model(predictions, meta_ref)?;
-    let inputs = ScoreInputs {
-        data,
-        predictions,
-        meta_model,
-        benchmark,
-        example: None,
-        signals: signal_files.inputs(&metrics, stakes),
-    };
+    checked.resolved.check_features(&loaded.data)?;
     let config = ScoreConfig {
-        metrics,
+        metrics: checked.resolved.metrics,
         targets: args.input.target.clone(),
         max_filtered_ratio: args.input.max_filtered_ratio,
         target_pow15: !args.input.no_target_pow15,
     };
-    let read = started.elapsed();
-    let bar = progress(data.era_names.len(), "scoring", args.quiet);
-    let report = score_streaming(
-        &inputs,
-        &config,
-        &loaded.streaming(&args.input),
-        Some(keys),
-        &|| bar.inc(1),
-    )?;
-    bar.finish_and_clear();
-    for w in &report.warnings {
-        eprintln!("warning: {w}");
-    }
+    let scored = score_loaded(&mut loaded, args, &config, "scoring", started)?;
+    let (report, read) = (scored.report, scored.read);
+    let predictions = &loaded.predictions;
     let scored = started.elapsed();
     let layout = match args.layout {
         Layout::Long => score_table::Layout::Long,

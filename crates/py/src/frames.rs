@@ -296,6 +296,49 @@ fn load_inputs<const N: usize>(
     loaded.map_err(engine_err)
 }
 
+/// Reference tables as Python gives them (a table or path, or None) with the engine's
+/// column rules: the meta model, benchmark and example predictions of `score_frames` and
+/// `diagnostics_frames`.
+fn reference_sources<const N: usize>(
+    given: [(Option<&Bound<'_, PyAny>>, ColumnRule); N],
+) -> PyResult<[ReferenceSource; N]> {
+    let mut out: [ReferenceSource; N] = std::array::from_fn(|_| None);
+    for (slot, (table, rule)) in out.iter_mut().zip(given) {
+        *slot = reference(table, rule)?;
+    }
+    Ok(out)
+}
+
+/// The era loop over loaded inputs (data, features, predictions, and the meta model,
+/// benchmark and example columns), one home for `score_frames` and `diagnostics_frames`:
+/// the stakes and the meta model by the engine's rules, the Signals tables the metrics
+/// read, the features streamed a batch of eras at a time. Returns the report and whether
+/// a meta model was scored against.
+fn score_loaded(
+    py: Python<'_>,
+    (data, features, preds, [meta, bench, example]): &mut Inputs<3>,
+    stakes: Option<Vec<(String, f64)>>,
+    signal_sources: SignalSources,
+    config: &ScoreConfig,
+    eras: Option<&[String]>,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<(ScoreReport, bool)> {
+    let signal_tables = read_signal_tables(py, &config.metrics, signal_sources)?;
+    let (stakes, meta_model) = stakes_and_meta_model(stakes, preds, meta.as_ref())?;
+    let with_meta = meta_model.is_some();
+    let streamed = features.as_ref().map(|f| (f, data.take_keys()));
+    let inputs = ScoreInputs {
+        data,
+        predictions: preds,
+        meta_model,
+        benchmark: bench.as_ref(),
+        example: example.as_ref(),
+        signals: signal_tables.inputs(&config.metrics, stakes),
+    };
+    let report = score_cancellable(py, &inputs, config, streamed, eras, progress)?;
+    Ok((report, with_meta))
+}
+
 /// The Signals inputs' sources: neutralizers, sample weights, earlier submissions.
 type SignalSources = (Option<Source>, Option<Source>, Vec<Source>);
 
@@ -406,12 +449,12 @@ fn score_frames<'py>(
         },
         targets: targets.clone(),
     };
-    let references = [
-        reference(meta_model, ColumnRule::meta_model(meta_model_column))?,
-        reference(benchmark, ColumnRule::benchmark(benchmark_column))?,
-        reference(example, ColumnRule::example(example_column))?,
-    ];
-    let (mut data, features, preds, references) = load_inputs(
+    let references = reference_sources([
+        (meta_model, ColumnRule::meta_model(meta_model_column)),
+        (benchmark, ColumnRule::benchmark(benchmark_column)),
+        (example, ColumnRule::example(example_column)),
+    ])?;
+    let mut loaded = load_inputs(
         py,
         data,
         predictions,
@@ -420,26 +463,22 @@ fn score_frames<'py>(
         models,
         eras.as_deref(),
     )?;
-    let [meta, bench, example] = references;
-    resolved.check_features(&data).map_err(engine_err)?;
-    let signal_tables = read_signal_tables(py, &metrics, signal_sources)?;
-    let (stakes, meta_model) = stakes_and_meta_model(stakes, &preds, meta.as_ref())?;
-    let streamed = features.as_ref().map(|f| (f, data.take_keys()));
-    let inputs = ScoreInputs {
-        data: &data,
-        predictions: &preds,
-        meta_model,
-        benchmark: bench.as_ref(),
-        example: example.as_ref(),
-        signals: signal_tables.inputs(&metrics, stakes),
-    };
+    resolved.check_features(&loaded.0).map_err(engine_err)?;
     let config = ScoreConfig {
         metrics,
         targets,
         max_filtered_ratio,
         target_pow15,
     };
-    let report = score_cancellable(py, &inputs, &config, streamed, eras.as_deref(), progress)?;
+    let (report, _) = score_loaded(
+        py,
+        &mut loaded,
+        stakes,
+        signal_sources,
+        &config,
+        eras.as_deref(),
+        progress,
+    )?;
     let (eras, model_names, target_names, names, values) =
         crate::tables::per_era_columns(py, report.rows, &report.metrics);
     Ok((
@@ -637,34 +676,23 @@ fn diagnostics_frames<'py>(
         },
         targets: targets.clone(),
     };
-    let references = [
-        reference(meta_model, ColumnRule::meta_model(meta_model_column))?,
-        reference(benchmark, ColumnRule::benchmark(benchmark_column))?,
-        reference(example, ColumnRule::example(example_column))?,
-    ];
-    let (mut data, features, preds, [meta, bench, example]) =
-        load_inputs(py, data, predictions, references, &request, models, None)?;
-    let (stakes, meta_model) = stakes_and_meta_model(stakes, &preds, meta.as_ref())?;
-    let with_meta = meta_model.is_some();
-    let (metrics, omitted) = resolved.metrics(!data.feature_names.is_empty());
+    let references = reference_sources([
+        (meta_model, ColumnRule::meta_model(meta_model_column)),
+        (benchmark, ColumnRule::benchmark(benchmark_column)),
+        (example, ColumnRule::example(example_column)),
+    ])?;
+    let mut loaded = load_inputs(py, data, predictions, references, &request, models, None)?;
+    let (metrics, omitted) = resolved.metrics(!loaded.0.feature_names.is_empty());
     let omitted = omitted.iter().map(|m| m.render(&keyword)).collect();
-    let signal_tables = read_signal_tables(py, &metrics, sources)?;
-    let streamed = features.as_ref().map(|f| (f, data.take_keys()));
-    let inputs = ScoreInputs {
-        data: &data,
-        predictions: &preds,
-        meta_model,
-        benchmark: bench.as_ref(),
-        example: example.as_ref(),
-        signals: signal_tables.inputs(&metrics, stakes),
-    };
     let config = ScoreConfig {
         metrics,
         targets,
         max_filtered_ratio,
         target_pow15,
     };
-    let report = score_cancellable(py, &inputs, &config, streamed, None, progress)?;
+    let (report, with_meta) =
+        score_loaded(py, &mut loaded, stakes, sources, &config, None, progress)?;
+    let (data, _, preds, _) = &loaded;
     diagnostics_result(
         py,
         &report,
