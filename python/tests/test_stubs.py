@@ -133,7 +133,9 @@ def test_every_extension_class_has_a_stub_with_the_runtime_signatures():
 
 
 # erascore.ray takes the arguments of the single-machine function it distributes, in the
-# same order, kinds and defaults (one keyword list: `_frames.py`'s), plus the cluster's.
+# same order, kinds and defaults, plus the cluster's: its score and diagnostics are given
+# the frame API's signature (`_frames._takes_arguments_of`, one keyword list) and read
+# their arguments through it; compare's are checked here.
 RAY_ONLY = {"address", "eras_per_task", "models_per_task", "max_retries"}
 # What the frame API has and a distributed run does not (with why).
 FRAME_ONLY = {
