@@ -32,7 +32,7 @@ use erascore_report::{write_diagnostics, RunInfo, OUTPUT_FILES};
 use crate::common::{check_outputs, usage};
 use crate::flags::{flag, BenchmarkArgs, InputArgs, MetaModelArgs, SignalsArgs};
 use crate::load::{load, ReferenceRequest};
-use crate::score_cmd::{score_loaded, ScoreFlags, Scored};
+use crate::score_cmd::{score_loaded, Scored};
 
 /// Flags of `erascore diagnostics`.
 #[derive(Args, Debug)]
@@ -123,18 +123,6 @@ fn check_flags(args: &DiagnosticsArgs) -> anyhow::Result<DiagnosticsRequest> {
     Ok(DiagnosticsRequest { resolved, out })
 }
 
-impl ScoreFlags for DiagnosticsArgs {
-    fn input(&self) -> &InputArgs {
-        &self.input
-    }
-    fn signals(&self) -> &SignalsArgs {
-        &self.signals
-    }
-    fn quiet(&self) -> bool {
-        self.quiet
-    }
-}
-
 /// The meta model, benchmark and example prediction columns to read.
 fn references(args: &DiagnosticsArgs) -> [Option<ReferenceRequest>; 3] {
     [
@@ -176,7 +164,13 @@ pub fn run(args: &DiagnosticsArgs) -> anyhow::Result<()> {
         report: scored,
         with_meta,
         read,
-    } = score_loaded(&mut loaded, args, &config, "diagnostics", started)?;
+    } = score_loaded(
+        &mut loaded,
+        (&args.input, &args.signals, args.quiet),
+        &config,
+        "diagnostics",
+        started,
+    )?;
     let scoring_done = started.elapsed();
 
     let weights = checked.resolved.weights;

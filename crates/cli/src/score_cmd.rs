@@ -114,35 +114,13 @@ pub struct Scored {
     pub read: std::time::Duration,
 }
 
-/// The flags [`score_loaded`] reads: the data's, and the Signals inputs.
-pub trait ScoreFlags {
-    /// The data and predictions group.
-    fn input(&self) -> &InputArgs;
-    /// The Signals inputs (stakes build the meta model without `--meta-model`).
-    fn signals(&self) -> &SignalsArgs;
-    /// No progress bar.
-    fn quiet(&self) -> bool;
-}
-
-impl ScoreFlags for ScoreArgs {
-    fn input(&self) -> &InputArgs {
-        &self.input
-    }
-    fn signals(&self) -> &SignalsArgs {
-        &self.signals
-    }
-    fn quiet(&self) -> bool {
-        self.quiet
-    }
-}
-
 /// The era loop over loaded files, one home for `score` and `diagnostics`: the stakes and
 /// the meta model (the first reference, else `--stakes`), the benchmark (the second) and
 /// example predictions (the third, when read), the Signals files the metrics read, a
-/// progress bar named `what`, and the warnings printed.
+/// progress bar named `what` (none when `quiet`), and the warnings printed.
 pub fn score_loaded(
     loaded: &mut Loaded,
-    args: &impl ScoreFlags,
+    (input, signals, quiet): (&InputArgs, &SignalsArgs, bool),
     config: &ScoreConfig,
     what: &str,
     started: std::time::Instant,
@@ -157,8 +135,8 @@ pub fn score_loaded(
     let mut references = references.iter();
     let mut next = || references.next().and_then(Option::as_ref);
     let (meta, benchmark, example) = (next(), next(), next());
-    let (stakes, meta_model) = args.signals().meta_model(predictions, meta)?;
-    let signal_files = args.signals().read(&config.metrics)?;
+    let (stakes, meta_model) = signals.meta_model(predictions, meta)?;
+    let signal_files = signals.read(&config.metrics)?;
     let with_meta = meta_model.is_some();
     let inputs = ScoreInputs {
         data,
@@ -169,11 +147,11 @@ pub fn score_loaded(
         signals: signal_files.inputs(&config.metrics, stakes),
     };
     let read = started.elapsed();
-    let bar = progress(data.era_names.len(), what, args.quiet());
+    let bar = progress(data.era_names.len(), what, quiet);
     let report = score_streaming(
         &inputs,
         config,
-        &loaded.streaming(args.input()),
+        &loaded.streaming(input),
         Some(keys),
         &|| bar.inc(1),
     )?;
@@ -212,7 +190,13 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
         max_filtered_ratio: args.input.max_filtered_ratio,
         target_pow15: !args.input.no_target_pow15,
     };
-    let scored = score_loaded(&mut loaded, args, &config, "scoring", started)?;
+    let scored = score_loaded(
+        &mut loaded,
+        (&args.input, &args.signals, args.quiet),
+        &config,
+        "scoring",
+        started,
+    )?;
     let (report, read) = (scored.report, scored.read);
     let predictions = &loaded.predictions;
     let scored = started.elapsed();

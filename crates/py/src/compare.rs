@@ -198,6 +198,26 @@ fn read_benchmark(
     }
 }
 
+/// The payouts and aggregates of the scores (stakes compounding, a schedule's changes
+/// applied), as Python takes them and, into the staged folder, the CLI's files: the end of
+/// an in-process run and of a distributed run's driver.
+fn finish<'py>(
+    py: Python<'py>,
+    mut setup: Setup,
+    scores: CompareScores,
+    out: Option<&Path>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let report = compare_report_with_changes(
+        &setup.models,
+        &setup.stakes,
+        &setup.changes,
+        &setup.configs,
+        scores,
+    )
+    .map_err(|e| err(e.into()))?;
+    report_dict(py, &report, setup.staged.take(), out)
+}
+
 /// The report as Python takes it (and, into the staged folder, the CLI's files).
 fn report_dict<'py>(
     py: Python<'py>,
@@ -256,7 +276,7 @@ fn compare_frames<'py>(
         .into_iter()
         .map(|e| dataset.era_names[e].clone())
         .collect();
-    let mut setup = models_and_stakes(&predictions, &stakes, resolved, Some(&rounds), staged)?;
+    let setup = models_and_stakes(&predictions, &stakes, resolved, Some(&rounds), staged)?;
     let scores = run_scores(
         py,
         &dataset,
@@ -269,15 +289,7 @@ fn compare_frames<'py>(
         bench.as_ref(),
         progress,
     )?;
-    let report = compare_report_with_changes(
-        &setup.models,
-        &setup.stakes,
-        &setup.changes,
-        &setup.configs,
-        scores,
-    )
-    .map_err(|e| err(e.into()))?;
-    report_dict(py, &report, setup.staged.take(), out.as_deref())
+    finish(py, setup, scores, out.as_deref())
 }
 
 /// For the driver of a distributed compare: the checks made before any work, in the
@@ -431,7 +443,7 @@ fn compare_from_scores<'py>(
         Some(ColumnRule::benchmark(None)),
         out.as_deref(),
     )?;
-    let mut setup = models_and_stakes(
+    let setup = models_and_stakes(
         &predictions,
         &stakes,
         resolved,
@@ -473,15 +485,7 @@ fn compare_from_scores<'py>(
         warnings,
         chunks,
     };
-    let report = compare_report_with_changes(
-        &setup.models,
-        &setup.stakes,
-        &setup.changes,
-        &setup.configs,
-        scores,
-    )
-    .map_err(|e| err(e.into()))?;
-    report_dict(py, &report, setup.staged.take(), out.as_deref())
+    finish(py, setup, scores, out.as_deref())
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
