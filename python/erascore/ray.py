@@ -388,21 +388,17 @@ def _compare_share(
     return _rs.compare_share(data, predictions, stakes, toml_path, json_text, eras=eras, **kwargs)
 
 
+@_frames._takes_arguments_of(_frames.compare)
 def compare(
     data: Union[str, os.PathLike[str]],
     predictions: Union[str, os.PathLike[str]],
     stakes: Union[str, os.PathLike[str]],
     configs: Any,
     *,
-    max_filtered_ratio: float = 0.2,
-    target_pow15: bool = True,
-    max_values: int = 150_000_000,
-    out: Optional[Union[str, os.PathLike[str]]] = None,
-    benchmark: Optional[Union[str, os.PathLike[str]]] = None,
-    benchmark_col: Optional[str] = None,
     address: Optional[str] = None,
     eras_per_task: Optional[int] = None,
     max_retries: int = 3,
+    **arguments: Any,
 ) -> _frames.Compare:
     """:func:`erascore.compare` over a Ray cluster: the same tables and compare.json.
 
@@ -413,9 +409,13 @@ def compare(
     models, so the driver simulates them once from the shares' scores joined in era order
     (models × rounds per configuration: 8 bytes per value), by the same code as the
     single-machine run. ``out`` is written by the driver only, staged. A share reads the
-    whole ``benchmark`` file (its rows are matched to the share's eras). Extra arguments:
-    see :func:`score`.
+    whole ``benchmark`` file (its rows are matched to the share's eras). ``progress``
+    counts the eras of the shares finished. Extra arguments: see :func:`score`.
     """
+    given = _frames._arguments(_frames.compare, data, predictions, stakes, configs, **arguments)
+    max_filtered_ratio, target_pow15, max_values = (
+        given["max_filtered_ratio"], given["target_pow15"], given["max_values"])
+    out, benchmark, benchmark_col = given["out"], given["benchmark"], given["benchmark_col"]
     ray = _connect(address)
     data_path, predictions_path, stakes_path = _frames._paths(data=data, predictions=predictions, stakes=stakes)
     (benchmark,) = _frames._paths(benchmark=benchmark) if benchmark is not None else (None,)
@@ -439,7 +439,15 @@ def compare(
     remote = ray.remote(num_cpus=1, max_retries=max_retries, retry_exceptions=False)(_compare_share)
     cwd = os.getcwd()
     refs = [remote.remote(data_path, predictions_path, stakes_path, toml_path, json_text, kwargs, s, cwd) for s in shares]
-    parts = _gather(ray, refs)
+    progress = _frames._progress_bar(given["progress"])
+    done = [0]
+
+    def finished(k: int) -> None:
+        done[0] += len(shares[k])
+        if progress is not None:
+            progress(done[0], len(eras))
+
+    parts = _gather(ray, refs, finished)
     rounds: List[Any] = []
     warnings: List[Any] = []
     for p in parts:

@@ -316,13 +316,24 @@ def test_compare_in_process_matches_the_cli_and_ray_matches_it(archive, tmp_path
             tmp_path / "one" / "compare.json").read_bytes()
 
 
-def test_compare_on_the_cluster_small(archive, tmp_path):
+def test_compare_on_the_cluster_small(archive, tmp_path, capsys):
     args = (archive / "data.parquet", archive / "predictions.parquet", archive / "stakes.csv")
     want = erascore.compare(*args, CONFIGS[:2])
-    got = er.compare(*args, CONFIGS[:2], eras_per_task=7)
+    # progress= as erascore.compare takes it: the eras of the shares finished.
+    got = er.compare(*args, CONFIGS[:2], eras_per_task=7, progress=True)
+    n_eras = pd.read_parquet(archive / "data.parquet", columns=["era"])["era"].nunique()
+    assert f"{n_eras}/{n_eras}" in capsys.readouterr().err or _has_tqdm()
     pd.testing.assert_frame_equal(got.per_model, want.per_model, check_exact=True)
     pd.testing.assert_frame_equal(got.per_round, want.per_round, check_exact=True)
     assert got.summary == want.summary
+
+
+def _has_tqdm() -> bool:
+    try:
+        import tqdm  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def test_compare_with_a_stake_schedule_on_the_cluster(archive, tmp_path):
