@@ -333,13 +333,46 @@ def test_compare_in_process_matches_the_cli_and_ray_matches_it(archive, tmp_path
             tmp_path / "one" / "compare.json").read_bytes()
 
 
-def test_compare_on_the_cluster_small(archive, tmp_path):
+def test_compare_on_the_cluster_small(archive, tmp_path, capsys):
     args = (archive / "data.parquet", archive / "predictions.parquet", archive / "stakes.csv")
     want = erascore.compare(*args, CONFIGS[:2])
-    got = er.compare(*args, CONFIGS[:2], eras_per_task=7)
+    # progress= as erascore.compare takes it: the eras of the shares finished.
+    got = er.compare(*args, CONFIGS[:2], eras_per_task=7, progress=True)
+    n_eras = pd.read_parquet(archive / "data.parquet", columns=["era"])["era"].nunique()
+    assert f"{n_eras}/{n_eras}" in capsys.readouterr().err or _has_tqdm()
     pd.testing.assert_frame_equal(got.per_model, want.per_model, check_exact=True)
     pd.testing.assert_frame_equal(got.per_round, want.per_round, check_exact=True)
     assert got.summary == want.summary
+
+
+def _has_tqdm() -> bool:
+    try:
+        import tqdm  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def test_compare_with_a_stake_schedule_on_the_cluster(archive, tmp_path):
+    # Stakes that change by round: the shares weigh the stakes at the start of the first
+    # round and the driver compounds the later ones, as the in-process run does.
+    eras = sorted(pd.read_parquet(archive / "data.parquet", columns=["era"])["era"].unique())
+    models = [c for c in pd.read_parquet(archive / "predictions.parquet").columns
+              if c not in ("id", "era")]
+    rows = [(eras[0], m, 1.0 + i) for i, m in enumerate(models[1:])]
+    rows += [(eras[2], models[0], 4.0), (eras[3], models[1], 10.0)]
+    schedule = tmp_path / "schedule.csv"
+    pd.DataFrame(rows, columns=["round", "model", "stake"]).to_csv(schedule, index=False)
+    args = (archive / "data.parquet", archive / "predictions.parquet", schedule, CONFIGS[:2])
+    want = erascore.compare(*args)
+    got = er.compare(*args, eras_per_task=3)
+    pd.testing.assert_frame_equal(got.per_model, want.per_model, check_exact=True)
+    pd.testing.assert_frame_equal(got.per_round, want.per_round, check_exact=True)
+    assert got.summary == want.summary
+    # Not the plain stakes' numbers: the schedule was read.
+    plain = erascore.compare(archive / "data.parquet", archive / "predictions.parquet",
+                             archive / "stakes.csv", CONFIGS[:2])
+    assert plain.summary != want.summary
 
 
 def test_compare_with_bmc_on_the_cluster(archive, tmp_path):

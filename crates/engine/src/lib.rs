@@ -34,7 +34,6 @@ pub mod request;
 pub mod score;
 pub mod signals;
 pub mod stats;
-pub mod wide;
 
 use std::path::PathBuf;
 
