@@ -49,10 +49,10 @@ def contribution_scores(
 ) -> F64:
     """Per column: ``tᵀp / n`` (``Σ_top/bottom tᵢpᵢ / 2k`` with ``top_bottom = k``)."""
 
-def neutralizer_matrix(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+def neutralizer_matrix(values: npt.NDArray[Any], raise_not_finite: bool = True) -> Any:
     """Neutralizers for the kernels, in one pass: int8 when every value is an integer in
     -128..127 (any integer or float dtype), else float64; ``LinAlgError`` for an infinite
-    or NaN value."""
+    or NaN value, or ``None`` with ``raise_not_finite=False``."""
 
 def neutralize(values: F64, neutralizers: npt.NDArray[Any], proportion: float = 1.0) -> F64:
     """Per column: ``x - proportion·N(N⁺x)`` with ``N = [neutralizers 1]`` (rcond 1e-6);
