@@ -114,6 +114,17 @@ pub fn read_predictions(
     path: &Path,
     models: Option<&[String]>,
 ) -> Result<Predictions, EngineError> {
+    read_predictions_like(path, models, None)
+}
+
+/// [`read_predictions`] when the data's ids are known: a file listing them in the data's
+/// order holds the data's id column (shared, not copied), and matching it is one pointer
+/// comparison ([`erascore_io::frame::read_frame_columns_like`]).
+pub fn read_predictions_like(
+    path: &Path,
+    models: Option<&[String]>,
+    data_ids: Option<&Strings>,
+) -> Result<Predictions, EngineError> {
     let names = erascore_io::frame::column_names(path)?;
     let wanted: Vec<String> = match models {
         Some(m) => m.to_vec(),
@@ -134,7 +145,11 @@ pub fn read_predictions(
             .map(String::as_str)
             .filter(|c| !NON_MODEL_COLUMNS.contains(c)),
     );
-    let frame = erascore_io::frame::read_frame_columns(path, Some(&columns))?;
+    let frame = erascore_io::frame::read_frame_columns_like(
+        path,
+        Some(&columns),
+        data_ids.map(|ids| ("id", ids)),
+    )?;
     Predictions::from_frame(frame, models)
 }
 
