@@ -83,7 +83,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
     let data = read_dataset(&args.data, &resolved.data())?;
     // Read only when a configuration scores BMC: the file is otherwise unused.
     let benchmark = match (&bench, &resolved.benchmark) {
-        (Some(r), Some(_)) => Some(read_reference(r)?),
+        (Some(r), Some(_)) => Some(read_reference(r, None)?),
         _ => None,
     };
     let rounds: Vec<String> = era_order(&data.era_names)

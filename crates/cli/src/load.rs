@@ -9,6 +9,7 @@ use erascore_engine::score::Streaming;
 use erascore_io::dataset::{Dataset, DatasetRequest};
 use erascore_io::stream::{open_dataset, FeatureReader, Layout, StreamingDataset};
 use erascore_io::timings;
+use erascore_io::Strings;
 
 use crate::flags::InputArgs;
 pub use crate::flags::ReferenceRequest;
@@ -81,44 +82,44 @@ pub fn describe_timings() -> String {
     out
 }
 
-/// Reads the data, the predictions and every reference concurrently (each file is mostly
-/// decode and id work that runs on one core, so the files overlap rather than queue).
+/// Reads the data, then the predictions and every reference concurrently (each file is
+/// mostly decode and id work that runs on one core, so the files overlap rather than
+/// queue). The data comes first so that a file listing the data's ids in the data's order
+/// holds the data's id column instead of a copy (compared batch by batch as it is decoded,
+/// then matched by one pointer comparison); the data's own read keeps the cores busy with
+/// its row groups.
 pub fn load(
     args: &InputArgs,
     request: &DatasetRequest,
     references: &[Option<ReferenceRequest>],
 ) -> anyhow::Result<Loaded> {
     let window = args.eras.clone().unwrap_or_default();
-    let (data, (predictions, references)) = rayon::join(
-        || open_dataset(&args.data, request, &window),
-        || {
-            rayon::join(
-                || {
-                    timings::time("read: predictions (footer and decode)", || {
-                        read_predictions(&args.predictions, args.models.as_deref())
-                    })
-                },
-                || {
-                    use rayon::prelude::*;
-                    references
-                        .par_iter()
-                        .map(|r| {
-                            timings::time(
-                                "read: meta model, benchmark, example (footer and decode)",
-                                || r.as_ref().map(read_reference).transpose(),
-                            )
-                        })
-                        .collect::<anyhow::Result<Vec<_>>>()
-                },
-            )
-        },
-    );
     let StreamingDataset {
         data,
         features,
         layout,
         row_groups,
-    } = data?;
+    } = open_dataset(&args.data, request, &window)?;
+    let ids = Some(&data.ids);
+    let (predictions, references) = rayon::join(
+        || {
+            timings::time("read: predictions (footer and decode)", || {
+                read_predictions(&args.predictions, args.models.as_deref(), ids)
+            })
+        },
+        || {
+            use rayon::prelude::*;
+            references
+                .par_iter()
+                .map(|r| {
+                    timings::time(
+                        "read: meta model, benchmark, example (footer and decode)",
+                        || r.as_ref().map(|r| read_reference(r, ids)).transpose(),
+                    )
+                })
+                .collect::<anyhow::Result<Vec<_>>>()
+        },
+    );
     Ok(Loaded {
         data,
         features,
@@ -130,11 +131,22 @@ pub fn load(
 }
 
 /// The id column and the model columns of a predictions file (not era or data_type).
-pub fn read_predictions(path: &Path, models: Option<&[String]>) -> anyhow::Result<Predictions> {
-    Ok(erascore_engine::inputs::read_predictions(path, models)?)
+/// `data_ids`: the data's ids, when read already ([`load`]).
+pub fn read_predictions(
+    path: &Path,
+    models: Option<&[String]>,
+    data_ids: Option<&Strings>,
+) -> anyhow::Result<Predictions> {
+    Ok(erascore_engine::inputs::read_predictions_like(
+        path, models, data_ids,
+    )?)
 }
 
-/// Reads one reference column (with the ids, and eras when the file has them).
-pub fn read_reference(request: &ReferenceRequest) -> anyhow::Result<Reference> {
-    Ok(request.column.read(&request.path)?)
+/// Reads one reference column (with the ids, and eras when the file has them);
+/// `data_ids` as for [`read_predictions`].
+pub fn read_reference(
+    request: &ReferenceRequest,
+    data_ids: Option<&Strings>,
+) -> anyhow::Result<Reference> {
+    Ok(request.column.read_like(&request.path, data_ids)?)
 }

@@ -116,7 +116,7 @@ pub fn run(args: &NeutralizeArgs) -> anyhow::Result<()> {
         || open_dataset(&args.data, &dataset_request, &window),
         || {
             rayon::join(
-                || read_predictions(&args.predictions, args.models.as_deref()),
+                || read_predictions(&args.predictions, args.models.as_deref(), None),
                 || {
                     args.neutralizers
                         .as_deref()

@@ -114,6 +114,17 @@ pub fn read_predictions(
     path: &Path,
     models: Option<&[String]>,
 ) -> Result<Predictions, EngineError> {
+    read_predictions_like(path, models, None)
+}
+
+/// [`read_predictions`] when the data's ids are known: a file listing them in the data's
+/// order holds the data's id column (shared, not copied), and matching it is one pointer
+/// comparison ([`erascore_io::frame::read_frame_columns_like`]).
+pub fn read_predictions_like(
+    path: &Path,
+    models: Option<&[String]>,
+    data_ids: Option<&Strings>,
+) -> Result<Predictions, EngineError> {
     let names = erascore_io::frame::column_names(path)?;
     let wanted: Vec<String> = match models {
         Some(m) => m.to_vec(),
@@ -134,7 +145,11 @@ pub fn read_predictions(
             .map(String::as_str)
             .filter(|c| !NON_MODEL_COLUMNS.contains(c)),
     );
-    let frame = erascore_io::frame::read_frame_columns(path, Some(&columns))?;
+    let frame = erascore_io::frame::read_frame_columns_like(
+        path,
+        Some(&columns),
+        data_ids.map(|ids| ("id", ids)),
+    )?;
     Predictions::from_frame(frame, models)
 }
 
@@ -360,7 +375,11 @@ impl Reference {
         }
         let (ids, eras) = take_keys(&mut frame)?;
         refuse_text(&frame, column, (&ids, eras.as_ref()), "values")?;
-        let (v, _) = frame.float(column)?;
+        // Moved out of the frame, not copied: a meta model is a float per data row.
+        let v = frame
+            .take_floats(&[column.to_string()])?
+            .pop()
+            .unwrap_or_default();
         if let Some(i) = v.iter().position(|x| x.is_infinite()) {
             return Err(EngineError::NonFinite {
                 path: frame.path().to_path_buf(),
@@ -375,7 +394,7 @@ impl Reference {
             column: column.to_string(),
             ids,
             eras,
-            values: v.into_owned(),
+            values: v,
         })
     }
 
@@ -620,53 +639,77 @@ fn repeated_in_data(data: &Dataset, other: &Path, first: usize, second: usize) -
     }
 }
 
-/// The first pair of rows (in file order) holding one id: each id hashed once (in
-/// parallel), the hashes bucketed by their top bits and each bucket sorted on its own (small
-/// sorts that stay in cache, in parallel), strings compared only where two hashes agree.
+/// The first pair of rows (in file order) holding one id. Each id is hashed once into one
+/// `u64` whose low bits are replaced by its row; every share of the rows puts its keys in
+/// ~1,000-key buckets by their top bits on its own, and each bucket (its part of every
+/// share) is sorted on its own, so every step runs in parallel and the sorts stay in
+/// cache. Strings are compared only where two hashes agree. One 8-byte key a row, twice,
+/// instead of a `u64` hash and a 16-byte (hash, row) pair: fresh pages cost more than
+/// hashing.
 fn repeated_id(data: &Dataset) -> Option<(usize, usize)> {
     use rayon::prelude::*;
     let n = data.ids.len();
+    if n < 2 {
+        return None;
+    }
+    // Rows are u32, so at least 32 bits of each hash are kept: two ids that agree on them
+    // are compared as strings, which a collision only makes slower, never wrong.
+    let row_bits = u64::BITS - ((n - 1) as u64).leading_zeros();
+    let row_mask = (1u64 << row_bits) - 1;
     let hasher = RandomState::with_seeds(1, 2, 3, 4);
-    let hashes: Vec<u64> = (0..n)
-        .into_par_iter()
-        .map(|r| hasher.hash_one(&data.ids[r]))
-        .collect();
     // About a thousand rows a bucket.
     let bits = (usize::BITS - (n / 1024).leading_zeros()).clamp(1, 16);
-    let bucket = |h: u64| (h >> (64 - bits)) as usize;
-    let mut starts = vec![0usize; (1 << bits) + 1];
-    for &h in &hashes {
-        starts[bucket(h) + 1] += 1;
-    }
-    for b in 1..starts.len() {
-        starts[b] += starts[b - 1];
-    }
-    let mut next = starts.clone();
-    let mut hashed: Vec<(u64, u32)> = vec![(0, 0); n];
-    for (r, &h) in hashes.iter().enumerate() {
-        let slot = &mut next[bucket(h)];
-        hashed[*slot] = (h, r as u32);
-        *slot += 1;
-    }
-    drop(hashes);
-    let mut buckets: Vec<&mut [(u64, u32)]> = Vec::with_capacity(1 << bits);
-    let mut rest = hashed.as_mut_slice();
-    for b in 0..1usize << bits {
-        let (head, tail) = rest.split_at_mut(starts[b + 1] - starts[b]);
-        buckets.push(head);
-        rest = tail;
-    }
-    // The repeat met first in file order is reported, whatever the hashes' order.
-    buckets
+    let buckets = 1usize << bits;
+    let bucket = |k: u64| (k >> (64 - bits)) as usize;
+    // Shares of rows, each bucketed on its own: (its keys by bucket, where each bucket
+    // starts).
+    let share = n
+        .div_ceil(4 * rayon::current_num_threads().max(1))
+        .max(1 << 14);
+    let shares: Vec<(Vec<u64>, Vec<usize>)> = (0..n)
         .into_par_iter()
-        .filter_map(|bucket| {
-            bucket.sort_unstable();
+        .step_by(share)
+        .map(|first| {
+            let rows = first..(first + share).min(n);
+            let keys: Vec<u64> = rows
+                .map(|r| (hasher.hash_one(&data.ids[r]) & !row_mask) | r as u64)
+                .collect();
+            let mut starts = vec![0usize; buckets + 1];
+            for &k in &keys {
+                starts[bucket(k) + 1] += 1;
+            }
+            for b in 1..starts.len() {
+                starts[b] += starts[b - 1];
+            }
+            let mut next = starts.clone();
+            let mut bucketed = vec![0u64; keys.len()];
+            for &k in &keys {
+                let slot = &mut next[bucket(k)];
+                bucketed[*slot] = k;
+                *slot += 1;
+            }
+            (bucketed, starts)
+        })
+        .collect();
+    let row = |k: u64| (k & row_mask) as usize;
+    // The repeat met first in file order is reported, whatever the hashes' order.
+    (0..buckets)
+        .into_par_iter()
+        .map_init(Vec::new, |keys: &mut Vec<u64>, b| {
+            keys.clear();
+            for (bucketed, starts) in &shares {
+                keys.extend_from_slice(&bucketed[starts[b]..starts[b + 1]]);
+            }
+            keys.sort_unstable();
             let mut earliest: Option<(usize, usize)> = None;
-            for run in bucket.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
-                for (k, a) in run.iter().enumerate() {
-                    for b in &run[k + 1..] {
-                        if data.ids[a.1 as usize] == data.ids[b.1 as usize] {
-                            let pair = (a.1.min(b.1) as usize, a.1.max(b.1) as usize);
+            for run in keys
+                .chunk_by(|a, b| a & !row_mask == b & !row_mask)
+                .filter(|r| r.len() > 1)
+            {
+                for (k, &a) in run.iter().enumerate() {
+                    for &b in &run[k + 1..] {
+                        if data.ids[row(a)] == data.ids[row(b)] {
+                            let pair = (row(a).min(row(b)), row(a).max(row(b)));
                             earliest = Some(earliest.map_or(pair, |e| e.min(pair)));
                         }
                     }
@@ -674,6 +717,7 @@ fn repeated_id(data: &Dataset) -> Option<(usize, usize)> {
             }
             earliest
         })
+        .flatten()
         .min()
 }
 
@@ -897,6 +941,46 @@ mod tests {
             e.contains("preds.csv: id 'c' appears more than once"),
             "{e}"
         );
+    }
+
+    /// The data's repeated-id check against a plain map of each id's first two rows, on ids
+    /// that repeat near and far apart, once, several times, or not at all.
+    #[test]
+    fn the_first_repeated_data_id_is_the_earliest_pair_of_rows_of_one_id() {
+        // Each id's first two rows; the earliest such pair of any id.
+        let expected = |ids: &[String]| {
+            let mut first: HashMap<&str, (usize, Option<usize>)> = HashMap::new();
+            for (r, id) in ids.iter().enumerate() {
+                first
+                    .entry(id)
+                    .and_modify(|(_, second)| *second = second.or(Some(r)))
+                    .or_insert((r, None));
+            }
+            first.values().filter_map(|&(a, b)| Some((a, b?))).min()
+        };
+        for (n, modulus) in [
+            (0, 1),
+            (1, 1),
+            (2, 1),
+            (2, 3),
+            (3000, 2999),
+            (3000, 7),
+            (5000, 1 << 20),
+            // Several shares of rows.
+            (40_000, 39_999),
+            (70_000, 1 << 40),
+            (70_000, 69_001),
+        ] {
+            let ids: Vec<String> = (0..n as u64)
+                .map(|i| format!("n{:x}", (i * 2_654_435_761) % modulus))
+                .collect();
+            let pairs: Vec<(&str, &str)> = ids.iter().map(|i| ("1", i.as_str())).collect();
+            assert_eq!(
+                repeated_id(&data(&pairs)),
+                expected(&ids),
+                "{n} ids mod {modulus}"
+            );
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@
 use std::path::Path;
 
 use erascore_io::dataset::Dataset;
-use erascore_io::frame::{column_names, read_frame, read_frame_columns, Frame};
+use erascore_io::frame::{column_names, read_frame, read_frame_columns_like, Frame};
 
 use crate::diagnostics::Available;
 pub use crate::input::{Input, Message, Part};
@@ -342,6 +342,17 @@ impl ColumnRule {
     /// Reads the reference column of a file (with the ids, and eras when the file has
     /// them); only when the column must be found by its values is the whole file read.
     pub fn read(&self, path: &Path) -> Result<Reference, EngineError> {
+        self.read_like(path, None)
+    }
+
+    /// [`ColumnRule::read`] when the data's ids are known: a file listing them in the
+    /// data's order holds the data's id column, shared, not copied
+    /// ([`crate::inputs::read_predictions_like`]).
+    pub fn read_like(
+        &self,
+        path: &Path,
+        data_ids: Option<&erascore_io::Strings>,
+    ) -> Result<Reference, EngineError> {
         let names = column_names(path)?;
         let known = self.asked.is_some() || names.iter().any(|n| n == self.preferred);
         if !known {
@@ -352,7 +363,11 @@ impl ColumnRule {
         if names.iter().any(|n| n == "era") {
             columns.push("era");
         }
-        Reference::from_frame(read_frame_columns(path, Some(&columns))?, &column)
+        let like = data_ids.map(|ids| ("id", ids));
+        Reference::from_frame(
+            read_frame_columns_like(path, Some(&columns), like)?,
+            &column,
+        )
     }
 }
 

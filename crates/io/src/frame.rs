@@ -366,11 +366,35 @@ pub fn read_frame(path: &Path) -> Result<Frame, IoError> {
 
 /// Reads only `columns` (all when `None`) from a parquet or CSV file.
 pub fn read_frame_columns(path: &Path, columns: Option<&[&str]>) -> Result<Frame, IoError> {
+    read_frame_columns_like(path, columns, None)
+}
+
+/// [`read_frame_columns`], where a text column may repeat one already read: with `like =
+/// (name, known)`, column `name`, when it holds `known`'s values in `known`'s order, is
+/// `known` itself (a clone sharing its buffers) and nothing of it is copied or kept while
+/// reading a parquet file; each batch is compared with `known` where it would have been
+/// appended. From the first batch that differs on, the column is read as any other. A
+/// prediction file written while iterating the data then holds the data's id column,
+/// which matching compares by pointer.
+pub fn read_frame_columns_like(
+    path: &Path,
+    columns: Option<&[&str]>,
+    like: Option<(&str, &Strings)>,
+) -> Result<Frame, IoError> {
     if is_parquet(path) {
-        read_parquet(path, columns, None)
-    } else {
-        read_csv(path, columns)
+        return read_parquet(path, columns, None, like);
     }
+    let mut frame = read_csv(path, columns)?;
+    if let Some((name, known)) = like {
+        for col in &mut frame.columns {
+            if let Values::Text(v) | Values::Integer(v) = &mut col.values {
+                if col.name == name && v == known {
+                    *v = known.clone();
+                }
+            }
+        }
+    }
+    Ok(frame)
 }
 
 /// [`read_frame_columns`] of a parquet file's row groups that may hold a row of one of
@@ -383,7 +407,7 @@ pub fn read_frame_eras(
     eras: &[String],
 ) -> Result<Frame, IoError> {
     if is_parquet(path) {
-        read_parquet(path, columns, Some(eras))
+        read_parquet(path, columns, Some(eras), None)
     } else {
         read_csv(path, columns)
     }
@@ -393,6 +417,7 @@ fn read_parquet(
     path: &Path,
     wanted: Option<&[&str]>,
     eras: Option<&[String]>,
+    like: Option<(&str, &Strings)>,
 ) -> Result<Frame, IoError> {
     let mut lap = crate::timings::Lap::start();
     let metadata = crate::dataset::read_footer(path)?;
@@ -478,13 +503,47 @@ fn read_parquet(
                 .with_batch_size(rows.clamp(1, BATCH_ROWS))
                 .build()
                 .map_err(|e| IoError::parquet(path, e))?;
+            // The column that may repeat a known one: its place, the known column, and
+            // how many of its rows so far are the known column's first rows (none once a
+            // batch differs).
+            let mut follow = like.and_then(|(name, known)| {
+                let c = columns.iter().position(|c| {
+                    c.name == name && matches!(c.values, Values::Text(_) | Values::Integer(_))
+                })?;
+                Some((c, known, Some(0usize)))
+            });
             let mut first_row = 0;
             for batch in crate::parquet_guard::batches(path, reader) {
                 let batch = batch?;
                 for (c, col) in columns.iter_mut().enumerate() {
+                    if let Some((fc, known, held @ Some(_))) = &mut follow {
+                        if *fc == c {
+                            let rows = held.unwrap_or(0);
+                            let s = crate::text_array(path, &col.name, batch.column(c), first_row)?;
+                            if known.holds_arrow(rows, s.as_ref()) {
+                                *held = Some(rows + s.len());
+                                continue;
+                            }
+                            if let Values::Text(v) | Values::Integer(v) = &mut col.values {
+                                v.extend_from_head(known, rows);
+                            }
+                            *held = None;
+                        }
+                    }
                     append(path, &col.name, batch.column(c), first_row, &mut col.values)?;
                 }
                 first_row += batch.num_rows();
+            }
+            if let Some((c, known, Some(rows))) = follow {
+                if let Values::Text(v) | Values::Integer(v) = &mut columns[c].values {
+                    *v = if rows == known.len() {
+                        known.clone()
+                    } else {
+                        let mut head = Strings::with_capacity(rows, 0);
+                        head.extend_from_head(known, rows);
+                        head
+                    };
+                }
             }
             Ok(columns)
         })
@@ -821,6 +880,66 @@ mod tests {
             ],
         )
         .unwrap()
+    }
+
+    /// Writes ids (text or integers) and one float column in row groups of 10,000 rows, so
+    /// a 40,000-row file spans several reader batches.
+    fn write_ids(path: &Path, ids: ArrayRef) {
+        let n = ids.len();
+        let values: ArrayRef = Arc::new(Float64Array::from_iter_values((0..n).map(|i| i as f64)));
+        let batch = RecordBatch::try_from_iter([("id", ids), ("v", values)]).unwrap();
+        let props = parquet::file::properties::WriterProperties::builder()
+            .set_max_row_group_row_count(Some(10_000))
+            .build();
+        let mut w =
+            ArrowWriter::try_new(File::create(path).unwrap(), batch.schema(), Some(props)).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+    }
+
+    /// A file's id column read beside the data's ids: the data's column itself where the
+    /// file lists the same ids in the same order, the file's own values wherever it does not
+    /// (a later batch differs, rows reordered, fewer or more rows), for text and integer ids.
+    #[test]
+    fn ids_like_the_datas_are_the_datas_column_and_others_read_as_they_are() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.parquet");
+        let names = |n: usize| -> Vec<String> { (0..n).map(|i| format!("n{i:05x}")).collect() };
+        let known: Strings = names(40_000).iter().collect();
+        let read = |ids: Vec<String>| {
+            write_ids(&path, Arc::new(StringArray::from(ids)));
+            let f = read_frame_columns_like(&path, None, Some(("id", &known))).unwrap();
+            (
+                f.text("id").unwrap().into_owned(),
+                f.float("v").unwrap().0.len(),
+            )
+        };
+        let (same, rows) = read(names(40_000));
+        assert!(same.shares(&known) && rows == 40_000);
+        let mut later = names(40_000);
+        later[30_001] = "other".into();
+        let mut reordered = names(40_000);
+        reordered.swap(3, 4);
+        for ids in [later, reordered, names(25_000), names(40_001)] {
+            let (got, rows) = read(ids.clone());
+            assert!(!got.shares(&known));
+            assert_eq!(got.to_vec(), ids);
+            assert_eq!(rows, ids.len());
+        }
+        // Integer ids are compared as the text they are read as.
+        let numbers: Strings = (0..40_000).map(|i| (i * 7).to_string()).collect();
+        let ints: ArrayRef = Arc::new(arrow_array::Int64Array::from_iter_values(
+            (0..40_000).map(|i| i * 7),
+        ));
+        write_ids(&path, ints);
+        let f = read_frame_columns_like(&path, None, Some(("id", &numbers))).unwrap();
+        assert!(f.text("id").unwrap().shares(&numbers));
+        // A CSV file listing the same ids holds the same column too.
+        let csv = dir.path().join("p.csv");
+        std::fs::write(&csv, "id,v\nn1,0.5\nn2,1\n").unwrap();
+        let two: Strings = ["n1", "n2"].into_iter().collect();
+        let f = read_frame_columns_like(&csv, None, Some(("id", &two))).unwrap();
+        assert!(f.text("id").unwrap().shares(&two));
     }
 
     #[test]

@@ -11,6 +11,11 @@ pub(crate) trait ExtendFromArrow {
     /// Appends every value of an arrow text array (`Utf8`, `LargeUtf8` or `Utf8View`),
     /// nulls as empty strings. Returns `false`, appending nothing, for any other type.
     fn extend_from_arrow(&mut self, array: &dyn Array) -> bool;
+
+    /// Whether values `at..` are the values of an arrow text array without nulls, in
+    /// order (what [`ExtendFromArrow::extend_from_arrow`] would append), compared without a
+    /// copy.
+    fn holds_arrow(&self, at: usize, array: &dyn Array) -> bool;
 }
 
 impl ExtendFromArrow for Strings {
@@ -31,6 +36,46 @@ impl ExtendFromArrow for Strings {
         }
         true
     }
+
+    fn holds_arrow(&self, at: usize, array: &dyn Array) -> bool {
+        if array.null_count() > 0 || at + array.len() > self.len() {
+            return false;
+        }
+        let any = array.as_any();
+        if let Some(a) = any.downcast_ref::<StringArray>() {
+            holds_buffers(self, at, a.value_offsets(), a.value_data())
+        } else if let Some(a) = any.downcast_ref::<LargeStringArray>() {
+            holds_buffers(self, at, a.value_offsets(), a.value_data())
+        } else if let Some(a) = any.downcast_ref::<StringViewArray>() {
+            (0..a.len()).all(|i| &self[at + i] == a.value(i))
+        } else {
+            false
+        }
+    }
+}
+
+fn holds_buffers<O: Copy + Into<i64>>(
+    out: &Strings,
+    at: usize,
+    offsets: &[O],
+    data: &[u8],
+) -> bool {
+    let (Some(&first), Some(&last)) = (offsets.first(), offsets.last()) else {
+        return true;
+    };
+    let (first, last): (i64, i64) = (first.into(), last.into());
+    let Some(bytes) = usize::try_from(first)
+        .ok()
+        .zip(usize::try_from(last).ok())
+        .and_then(|(a, b)| data.get(a..b))
+    else {
+        return false;
+    };
+    // No UTF-8 check: bytes equal to a column's text are text.
+    let ends = offsets[1..]
+        .iter()
+        .map(|&o| usize::try_from(o.into() - first).unwrap_or(usize::MAX));
+    out.holds_concatenated(at, bytes, ends)
 }
 
 /// A string array without nulls as one copy of its value buffer and one pass over its

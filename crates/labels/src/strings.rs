@@ -6,17 +6,27 @@
 //! heap allocation, and reading three files spent most of its time in malloc/free, page
 //! faults and copying. Here a column is two allocations whatever its length, appending is a
 //! copy into the buffer, and comparing two columns for equality is comparing two buffers.
+//!
+//! A clone shares the buffers (they are copied only when one of the two is changed): a file
+//! that lists the data's ids in the data's order holds the data's column, not a copy, and
+//! comparing the two is a pointer comparison.
 
 use std::fmt;
 use std::ops::Index;
+use std::sync::Arc;
 
 /// Strings stored contiguously: `bytes[offsets[i]..offsets[i + 1]]` is the `i`-th value.
 ///
 /// `offsets` always starts with 0 and `bytes` holds nothing but the values, so two columns
 /// holding the same strings in the same order have identical fields: equality compares the
-/// fields directly.
+/// fields directly (and two clones of one column are equal without reading them).
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Strings {
+    inner: Arc<Inner>,
+}
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct Inner {
     offsets: Vec<usize>,
     bytes: String,
 }
@@ -34,21 +44,24 @@ impl Strings {
         let mut offsets = Vec::with_capacity(n + 1);
         offsets.push(0);
         Self {
-            offsets,
-            bytes: String::with_capacity(bytes),
+            inner: Arc::new(Inner {
+                offsets,
+                bytes: String::with_capacity(bytes),
+            }),
         }
     }
 
     /// Makes room for `n` more values of `bytes` more bytes in total.
     pub fn reserve(&mut self, n: usize, bytes: usize) {
-        self.offsets.reserve(n);
-        self.bytes.reserve(bytes);
+        let inner = self.own();
+        inner.offsets.reserve(n);
+        inner.bytes.reserve(bytes);
     }
 
     /// Number of values.
     #[inline]
     pub fn len(&self) -> usize {
-        self.offsets.len() - 1
+        self.inner.offsets.len() - 1
     }
 
     /// Whether there are no values.
@@ -60,14 +73,15 @@ impl Strings {
     /// Total length of the values in bytes.
     #[inline]
     pub fn byte_len(&self) -> usize {
-        self.bytes.len()
+        self.inner.bytes.len()
     }
 
     /// The `i`-th value, or `None` past the end.
     #[inline]
     pub fn get(&self, i: usize) -> Option<&str> {
-        let end = *self.offsets.get(i + 1)?;
-        Some(&self.bytes[self.offsets[i]..end])
+        let Inner { offsets, bytes } = &*self.inner;
+        let end = *offsets.get(i + 1)?;
+        Some(&bytes[offsets[i]..end])
     }
 
     /// The values in order.
@@ -83,8 +97,9 @@ impl Strings {
     /// Appends a value.
     #[inline]
     pub fn push(&mut self, value: &str) {
-        self.bytes.push_str(value);
-        self.offsets.push(self.bytes.len());
+        let inner = self.own();
+        inner.bytes.push_str(value);
+        inner.offsets.push(inner.bytes.len());
     }
 
     /// Appends the values that `ends` cut `text` into: value `i` is `text[ends[i - 1]..ends[i]]`
@@ -99,32 +114,73 @@ impl Strings {
         text: &str,
         ends: impl ExactSizeIterator<Item = usize>,
     ) -> bool {
-        let base = self.bytes.len();
-        let count = self.offsets.len();
-        self.offsets.reserve(ends.len());
+        let inner = self.own();
+        let base = inner.bytes.len();
+        let count = inner.offsets.len();
+        inner.offsets.reserve(ends.len());
         let mut previous = 0;
         for end in ends {
             if end < previous || !text.is_char_boundary(end) {
-                self.offsets.truncate(count);
+                inner.offsets.truncate(count);
                 return false;
             }
-            self.offsets.push(base + end);
+            inner.offsets.push(base + end);
             previous = end;
         }
         if previous != text.len() {
-            self.offsets.truncate(count);
+            inner.offsets.truncate(count);
             return false;
         }
-        self.bytes.push_str(text);
+        inner.bytes.push_str(text);
         true
     }
 
     /// Appends every value of `other`, in order.
     pub fn extend_from(&mut self, other: &Strings) {
-        let base = self.bytes.len();
-        self.bytes.push_str(&other.bytes);
-        self.offsets
-            .extend(other.offsets[1..].iter().map(|o| base + o));
+        self.extend_from_head(other, other.len());
+    }
+
+    /// Appends the first `n` values of `other` (all of them when it has fewer), in order.
+    pub fn extend_from_head(&mut self, other: &Strings, n: usize) {
+        let n = n.min(other.len());
+        let theirs = &other.inner;
+        let inner = self.own();
+        let base = inner.bytes.len();
+        inner.bytes.push_str(&theirs.bytes[..theirs.offsets[n]]);
+        inner
+            .offsets
+            .extend(theirs.offsets[1..=n].iter().map(|o| base + o));
+    }
+
+    /// Whether values `at..` hold exactly the values that `ends` cut `text` into (as
+    /// [`Strings::try_extend_from_concatenated`] would append them): one comparison of
+    /// the bytes and one pass over the ends, no copy. `false` when there are fewer values.
+    /// Bytes equal to the column's are text, so `text` need not be checked as UTF-8 first.
+    pub fn holds_concatenated(
+        &self,
+        at: usize,
+        text: &[u8],
+        ends: impl ExactSizeIterator<Item = usize>,
+    ) -> bool {
+        let Inner { offsets, bytes } = &*self.inner;
+        let Some(mine) = offsets.get(at..=at + ends.len()) else {
+            return false;
+        };
+        let base = mine[0];
+        bytes.as_bytes().get(base..base + text.len()) == Some(text)
+            && mine[ends.len()] - base == text.len()
+            && mine[1..].iter().zip(ends).all(|(&o, end)| o - base == end)
+    }
+
+    /// Whether `other` is a clone of this column sharing its buffers (not merely equal).
+    pub fn shares(&self, other: &Strings) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    /// The column's own buffers, copied first if a clone shares them.
+    #[inline]
+    fn own(&mut self) -> &mut Inner {
+        Arc::make_mut(&mut self.inner)
     }
 
     /// The values as owned strings.
@@ -150,7 +206,8 @@ impl Index<usize> for Strings {
 
     #[inline]
     fn index(&self, i: usize) -> &str {
-        &self.bytes[self.offsets[i]..self.offsets[i + 1]]
+        let Inner { offsets, bytes } = &*self.inner;
+        &bytes[offsets[i]..offsets[i + 1]]
     }
 }
 
@@ -165,9 +222,11 @@ impl<S: AsRef<str>> FromIterator<S> for Strings {
 impl<S: AsRef<str>> Extend<S> for Strings {
     fn extend<I: IntoIterator<Item = S>>(&mut self, iter: I) {
         let iter = iter.into_iter();
-        self.offsets.reserve(iter.size_hint().0);
+        let inner = self.own();
+        inner.offsets.reserve(iter.size_hint().0);
         for s in iter {
-            self.push(s.as_ref());
+            inner.bytes.push_str(s.as_ref());
+            inner.offsets.push(inner.bytes.len());
         }
     }
 }
@@ -324,5 +383,34 @@ mod tests {
         let mut empty = Strings::new();
         empty.extend_from(&a);
         assert_eq!(empty, a);
+    }
+
+    #[test]
+    fn a_clone_shares_until_either_changes() {
+        let a: Strings = ["n1", "n22"].into_iter().collect();
+        let mut b = a.clone();
+        assert!(a.shares(&b) && a == b);
+        b.push("n3");
+        assert!(!a.shares(&b));
+        assert_eq!(a.to_vec(), ["n1", "n22"]);
+        assert_eq!(b.to_vec(), ["n1", "n22", "n3"]);
+        let mut c = Strings::new();
+        c.extend_from_head(&b, 2);
+        assert_eq!(c, a);
+        c.extend_from_head(&b, 9);
+        assert_eq!(c.to_vec(), ["n1", "n22", "n1", "n22", "n3"]);
+    }
+
+    #[test]
+    fn holds_concatenated_compares_bytes_and_cuts() {
+        let a: Strings = ["ab", "c", "", "def"].into_iter().collect();
+        assert!(a.holds_concatenated(0, b"abc", [2, 3].into_iter()));
+        assert!(a.holds_concatenated(1, b"cdef", [1, 1, 4].into_iter()));
+        assert!(a.holds_concatenated(4, b"", [].into_iter()));
+        // Same bytes, cut elsewhere; other bytes; past the end.
+        assert!(!a.holds_concatenated(0, b"abc", [1, 3].into_iter()));
+        assert!(!a.holds_concatenated(0, b"abd", [2, 3].into_iter()));
+        assert!(!a.holds_concatenated(3, b"def", [3, 3].into_iter()));
+        assert!(!a.holds_concatenated(3, b"defg", [4].into_iter()));
     }
 }

@@ -160,7 +160,7 @@ impl PyEvaluator {
                 resolved.check_features(&data)?;
                 let read = |r: Option<(Source, ColumnRule)>| {
                     r.map(|(src, rule)| match src {
-                        Source::Path(p) => rule.read(&p),
+                        Source::Path(p) => rule.read_like(&p, Some(&data.ids)),
                         stream => rule.from_frame(load_frame(stream)?),
                     })
                     .transpose()

@@ -20,7 +20,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyDict};
 
 use erascore_engine::diagnostics::summarise;
-use erascore_engine::inputs::{read_predictions, Predictions, Reference};
+use erascore_engine::inputs::{read_predictions_like, Predictions, Reference};
 use erascore_engine::metrics::Metric;
 use erascore_engine::request::{
     self, ColumnRule, DiagnosticsRequest, Given, ResolvedScore, ScoreRequest,
@@ -40,6 +40,7 @@ use erascore_io::era::era_order;
 use erascore_io::frame::{frame_from_batches, read_frame, Frame};
 use erascore_io::output::OutputDir;
 use erascore_io::stream::{open_dataset, EraWindow, FeatureReader};
+use erascore_io::Strings;
 use erascore_report::score_table::per_era_table;
 use erascore_report::{write_diagnostics, RunInfo, OUTPUT_FILES};
 
@@ -121,8 +122,18 @@ pub(crate) fn load_predictions(
     src: Source,
     models: Option<&[String]>,
 ) -> Result<Predictions, EngineError> {
+    load_predictions_like(src, models, None)
+}
+
+/// [`load_predictions`] when the data's ids are read already: a file listing them in the
+/// data's order keeps the data's id column, as the CLI reads it.
+pub(crate) fn load_predictions_like(
+    src: Source,
+    models: Option<&[String]>,
+    data_ids: Option<&Strings>,
+) -> Result<Predictions, EngineError> {
     match src {
-        Source::Path(p) => read_predictions(&p, models),
+        Source::Path(p) => read_predictions_like(&p, models, data_ids),
         stream => Predictions::from_frame(load_frame(stream)?, models),
     }
 }
@@ -281,12 +292,13 @@ fn load_inputs<const N: usize>(
     let pred_src = source(predictions, "predictions")?;
     let loaded = py.detach(|| -> Result<_, EngineError> {
         let (data, features) = load_dataset(data_src, request, eras)?;
-        let preds = load_predictions(pred_src, models.as_deref())?;
+        let ids = Some(&data.ids);
+        let preds = load_predictions_like(pred_src, models.as_deref(), ids)?;
         let mut refs: [Option<Reference>; N] = std::array::from_fn(|_| None);
         for (slot, r) in refs.iter_mut().zip(references) {
             if let Some((src, rule)) = r {
                 *slot = Some(match src {
-                    Source::Path(p) => rule.read(&p)?,
+                    Source::Path(p) => rule.read_like(&p, ids)?,
                     stream => rule.from_frame(load_frame(stream)?)?,
                 });
             }
