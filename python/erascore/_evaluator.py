@@ -19,13 +19,34 @@ from erascore._frames import (
     _series_frame,
     _warn,
 )
-from erascore.exceptions import ArgumentError, ArgumentTypeError
+from erascore.exceptions import ArgumentError, ArgumentTypeError, DataError
+
+
+def _refuse_text(name: str, values: Any) -> None:
+    """Text values ("0.5" as a string) are refused as ``erascore.score`` refuses a text
+    column (docs/errors.md), rather than read as the numbers numpy would parse them to."""
+    values = np.asarray(values)
+    if values.dtype.kind in "USO":
+        text = [i for i, v in enumerate(values.ravel()) if isinstance(v, (str, bytes, np.str_, np.bytes_))]
+        if text:
+            i = text[0]
+            raise DataError(
+                f"predictions=: model '{name}' holds text, not numbers ({values.ravel()[i]!r} at"
+                f" row {i}); predictions must be numbers (convert them to floats)"
+            )
 
 
 def _columns(predictions: Any, rows: int) -> Tuple[List[str], List[Any]]:
     """(model names, float64 arrays) of predictions aligned to the data's rows: a 1-d
     array or Series is one model (its name, else ``prediction``); a 2-d array or a
-    DataFrame one model per column."""
+    DataFrame one model per column; text values are refused."""
+    if isinstance(predictions, pd.DataFrame):
+        for c in predictions.columns:
+            _refuse_text(str(c), predictions[c])
+    elif isinstance(predictions, pd.Series):
+        _refuse_text(str(predictions.name) if predictions.name is not None else "prediction", predictions)
+    elif isinstance(predictions, np.ndarray):
+        _refuse_text("prediction", predictions)
     if isinstance(predictions, pd.DataFrame):
         names = [str(c) for c in predictions.columns]
         arrays = [predictions[c].to_numpy(dtype=np.float64) for c in predictions.columns]
@@ -240,6 +261,7 @@ class EraMetric:
 
     def value(self, predictions: Any) -> float:
         """The mean over eras of the metric on ``predictions`` (one model)."""
+        _refuse_text("prediction", predictions)
         preds = np.asarray(predictions, dtype=np.float64)
         if preds.ndim == 2 and preds.shape[1] == 1:
             preds = preds[:, 0]
