@@ -38,15 +38,47 @@ const PAR_COLUMNS: usize = 128;
 /// vector's fitted values are formed on the pool.
 const PAR_ROWS: usize = 1024;
 
-/// A closure run by [`dispatch`] on a pool thread, so that the loops it inlines are compiled
-/// for the wide vector units there too (a closure handed to rayon is not).
-struct Run<F>(F);
+/// [`Neutralizer::centred_dots`] of a share of the kept columns, run by [`dispatch`] on a
+/// pool thread. A struct, not a closure: a closure is a function of its own, compiled for
+/// the baseline CPU (SSE2) even when [`dispatch`] calls it, while this `run` and the method
+/// are inlined into the dispatched function, compiled for AVX-512 or AVX2.
+struct CentredDots<'a> {
+    neutralizer: &'a Neutralizer,
+    cols: &'a [usize],
+    vs: &'a [&'a [f64]],
+    sums: &'a [f64],
+}
 
-impl<R, F: FnOnce() -> R> Op for Run<F> {
-    type Output = R;
+impl Op for CentredDots<'_> {
+    type Output = Vec<f64>;
     #[inline(always)]
-    fn run(self) -> R {
-        (self.0)()
+    fn run(self) -> Vec<f64> {
+        self.neutralizer.centred_dots(self.cols, self.vs, self.sums)
+    }
+}
+
+/// [`Neutralizer::fitted_rows`] of one vector over a share of the rows, on a pool thread
+/// (a struct for the reason given at [`CentredDots`]).
+struct FittedRows<'a> {
+    neutralizer: &'a Neutralizer,
+    b: MatRef<'a, f64>,
+    shift: &'a [f64],
+    start: usize,
+    out: &'a mut [f64],
+}
+
+impl Op for FittedRows<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        let FittedRows {
+            neutralizer,
+            b,
+            shift,
+            start,
+            out,
+        } = self;
+        neutralizer.fitted_rows(b, shift, start, &mut [out]);
     }
 }
 
@@ -298,7 +330,14 @@ impl Neutralizer {
                 use rayon::prelude::*;
                 self.kept
                     .par_chunks(PAR_COLUMNS)
-                    .map(|cols| dispatch(Run(|| self.centred_dots(cols, &vs, &sums))))
+                    .map(|cols| {
+                        dispatch(CentredDots {
+                            neutralizer: self,
+                            cols,
+                            vs: &vs,
+                            sums: &sums,
+                        })
+                    })
                     .collect()
             } else {
                 // Called directly, not through a closure: a closure is a function of its
@@ -356,9 +395,13 @@ impl Neutralizer {
                     .par_chunks_mut(PAR_ROWS)
                     .enumerate()
                     .for_each(|(i, chunk)| {
-                        dispatch(Run(|| {
-                            self.fitted_rows(b, &shift, i * PAR_ROWS, &mut [chunk])
-                        }));
+                        dispatch(FittedRows {
+                            neutralizer: self,
+                            b,
+                            shift: &shift,
+                            start: i * PAR_ROWS,
+                            out: chunk,
+                        });
                     });
             } else if n > 0 {
                 // Directly, not through a closure (see `centred_xt`): inlined into the
