@@ -90,3 +90,60 @@ def test_payout_data_errors_name_the_model_once_and_the_argument():
     assert str(e.value).count("model 'a'") == 1, str(e.value)
     with pytest.raises(DataError, match=r"^scores=: no score rows"):
         erascore.payout(_scores().iloc[:0], stake=1.0)
+
+
+def test_payout_rounds_written_as_floats_compound_in_number_order():
+    # Regression: "1.0" .. "12.0" (an integer round column pandas made float) ordered as
+    # text, 10.0 before 2.0, so the stake compounded in the wrong order.
+    scores = pd.DataFrame({"model": "a", "round": np.arange(1, 13),
+                           "corr": [0.01 * ((r * 7) % 5 - 2) for r in range(1, 13)], "mmc": 0.0})
+    want = erascore.payout(scores, stake=100).trajectory
+    got = erascore.payout(scores.astype({"round": float}), stake=100).trajectory
+    assert got["round"].tolist() == [f"{r}.0" for r in range(1, 13)]
+    np.testing.assert_array_equal(got["stake"].to_numpy(), want["stake"].to_numpy())
+
+
+@pytest.mark.parametrize("column, match", [
+    ("round", r"model 'a' has a score row without a round \(empty or null\)"),
+    ("model", r"round '3' has a score row without a model \(empty or null\)"),
+])
+def test_payout_row_without_a_round_or_model_is_refused(column, match):
+    # Regression: the empty label was scored as a round (or a model) of its own.
+    scores = _scores().astype({"round": str})
+    scores.loc[2, column] = ""
+    with pytest.raises(DataError, match=match):
+        erascore.payout(scores, stake=100)
+
+
+def _evaluator_inputs():
+    data = pd.read_parquet(EXAMPLE / "data.parquet")
+    data = data[data["era"] <= "0003"].reset_index(drop=True)
+    preds = pd.Series(np.random.default_rng(0).random(len(data)), index=data["id"], name="m")
+    return data, preds
+
+
+def test_evaluator_refuses_nan_predictions_as_score_does():
+    # Regression: a NaN was ranked among the era's values and gave a number.
+    data, preds = _evaluator_inputs()
+    values = preds.to_numpy().copy()
+    values[3] = np.nan
+    ev = erascore.Evaluator(data, metrics=["corr"])
+    with pytest.raises(ArgumentError, match=r"^predictions=: model 'prediction' has NaN at row 3;"
+                       r" predictions must be finite"):
+        ev.score(values)
+
+
+def test_evaluator_refuses_a_pandas_index_out_of_the_data_order():
+    # Regression: a Series indexed by id was taken by position whatever its order, so
+    # shuffled ids were scored against the wrong rows without a word.
+    data, preds = _evaluator_inputs()
+    ev = erascore.Evaluator(data, metrics=["corr"])
+    want = ev.score(preds.to_numpy())["corr"].to_numpy()
+    np.testing.assert_array_equal(ev.score(preds)["corr"].to_numpy(), want)
+    shuffled = preds.sample(frac=1, random_state=1)
+    with pytest.raises(ArgumentError, match=r"^predictions=: its index is neither 0..n-1 nor"):
+        ev.score(shuffled)
+    np.testing.assert_array_equal(
+        ev.score(shuffled.reindex(data["id"]))["corr"].to_numpy(), want)
+    with pytest.raises(ArgumentTypeError, match=r"^predictions=: column 'id' is not numeric"):
+        ev.score(preds.reset_index())
