@@ -147,3 +147,52 @@ def test_evaluator_refuses_a_pandas_index_out_of_the_data_order():
         ev.score(shuffled.reindex(data["id"]))["corr"].to_numpy(), want)
     with pytest.raises(ArgumentTypeError, match=r"^predictions=: column 'id' is not numeric"):
         ev.score(preds.reset_index())
+
+
+def test_payout_null_round_is_named_not_a_conversion_error():
+    # Regression: TypeError "'float' object is not an instance of 'str'" from the binding.
+    scores = _scores().astype({"round": float})
+    scores.loc[2, "round"] = np.nan
+    with pytest.raises(DataError, match=r"model 'a' has a score row without a round"):
+        erascore.payout(scores, stake=100)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    # Regression: stakes= silently won over stake= (the CLI refuses --stake with --stakes).
+    (dict(stake=1.0, stakes={"a": 2.0}), ArgumentError, r"^give stake= or stakes=, not both"),
+    # Regression: KeyError 'stake'.
+    (dict(stakes=pd.DataFrame({"model": ["a"], "amount": [1.0]})), ArgumentError,
+     r"^stakes=: a DataFrame of stakes needs 'model' and 'stake' columns \(columns: model, amount\)"),
+    # Regression: OverflowError from the binding's conversion.
+    (dict(stake=1.0, resolve_lag=10**30), ArgumentError, r"^resolve_lag= must be at most 2\*\*64 - 1"),
+    (dict(stake=1.0, bootstrap=10, block=2**64), ArgumentError, r"^block= must be at most 2\*\*64 - 1"),
+])
+def test_payout_argument_errors_name_the_argument(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        erascore.payout(_scores(), **kwargs)
+
+
+def test_repeated_column_names_name_the_argument_and_column():
+    # Regression: pandas/pyarrow errors ("Duplicate column names found", "dimensionality
+    # mismatch") that named no argument.
+    data = pd.read_parquet(EXAMPLE / "data.parquet")
+    preds = pd.read_parquet(EXAMPLE / "predictions.parquet")
+    twice = pd.concat([preds, preds[["model_0"]]], axis=1)
+    with pytest.raises(DataError, match=r"^predictions: two columns are named 'model_0'$"):
+        erascore.score(data, twice)
+    scores = pd.concat([_scores(), _scores()[["corr"]]], axis=1)
+    with pytest.raises(DataError, match=r"^scores=: two columns are named 'corr'$"):
+        erascore.payout(scores, stake=1.0)
+    # A column named in two roles is selected once, and the engine names the clash.
+    with pytest.raises(DataError, match=r"column 'target' is asked for twice, as a feature and"
+                       r" as a target"):
+        erascore.score(data, preds, metrics=["fnc"], features=["target"])
+
+
+def test_evaluator_of_no_rows_is_refused():
+    # Regression: every call returned an empty table.
+    data = pd.read_parquet(EXAMPLE / "data.parquet")
+    with pytest.raises(DataError, match=r"^data: no rows to score$"):
+        erascore.Evaluator(data.iloc[:0], metrics=["corr"])
+    with pytest.raises(ArgumentError, match=r"^cache= must be at most 2\*\*64 - 1"):
+        erascore.Evaluator(data, cache=2**64)

@@ -179,6 +179,13 @@ impl Evaluator {
         )?;
         let target_index = crate::score::target_positions(&config.targets, &data)?;
         let rows = data.eras.len();
+        if rows == 0 {
+            // Every call would return an empty table, as if nothing had been asked.
+            return Err(EngineError::Config(format!(
+                "{}: no rows to score",
+                data.path.display()
+            )));
+        }
         let data_rows = DataRows::new(&data);
         let reference_rows = |r: Option<&Reference>| {
             r.map(|r| data_rows.match_rows(&r.keys()).map(|m| RowMap::new(&m)))
