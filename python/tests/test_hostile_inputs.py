@@ -196,3 +196,22 @@ def test_evaluator_of_no_rows_is_refused():
         erascore.Evaluator(data.iloc[:0], metrics=["corr"])
     with pytest.raises(ArgumentError, match=r"^cache= must be at most 2\*\*64 - 1"):
         erascore.Evaluator(data, cache=2**64)
+
+
+@pytest.mark.parametrize("where", ["predictions", "neutralizers"])
+def test_dropin_neutralize_of_huge_finite_values_matches_numerai_tools(where):
+    # Regression: values near 1e308 overflowed the kernel's products and every column came
+    # back NaN (predictions) or wrong by 0.5 (neutralizers), where lstsq solves them.
+    from numerai_tools import scoring as reference
+
+    from erascore.numerai_tools import scoring
+
+    rng = np.random.default_rng(0)
+    ids = [f"id{i}" for i in range(40)]
+    df = pd.DataFrame({"p": rng.random(40)}, index=ids)
+    neutralizers = pd.DataFrame(rng.random((40, 3)), index=ids)
+    (df if where == "predictions" else neutralizers).iloc[::3, 0] = 1e308
+    want = reference.neutralize(df, neutralizers)
+    got = scoring.neutralize(df, neutralizers)
+    assert np.isfinite(got.to_numpy()).all()
+    pd.testing.assert_frame_equal(got, want, rtol=1e-9)
