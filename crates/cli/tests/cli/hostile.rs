@@ -82,3 +82,17 @@ fn a_score_row_without_a_round_or_model_is_refused() {
         assert!(!Path::new(&out).exists());
     }
 }
+
+#[test]
+fn zero_threads_is_a_usage_error() {
+    // Regression: `--threads 0` ran on one thread without a word (rayon reads 0 as "all
+    // cores", and the CLI had turned it into 1).
+    let run = erascore(&["--threads", "0", "synth", "--out", "unused"]);
+    let err = stderr(&run);
+    assert_eq!(run.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("'0' for '--threads <THREADS>': 0 threads cannot run anything"),
+        "{err}"
+    );
+    assert!(!Path::new("unused").exists());
+}
