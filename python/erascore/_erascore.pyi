@@ -49,10 +49,10 @@ def contribution_scores(
 ) -> F64:
     """Per column: ``tᵀp / n`` (``Σ_top/bottom tᵢpᵢ / 2k`` with ``top_bottom = k``)."""
 
-def neutralizer_matrix(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+def neutralizer_matrix(values: npt.NDArray[Any], raise_not_finite: bool = True) -> Any:
     """Neutralizers for the kernels, in one pass: int8 when every value is an integer in
     -128..127 (any integer or float dtype), else float64; ``LinAlgError`` for an infinite
-    or NaN value."""
+    or NaN value, or ``None`` with ``raise_not_finite=False``."""
 
 def neutralize(values: F64, neutralizers: npt.NDArray[Any], proportion: float = 1.0) -> F64:
     """Per column: ``x - proportion·N(N⁺x)`` with ``N = [neutralizers 1]`` (rcond 1e-6);
@@ -164,15 +164,17 @@ def neutralize_frames(
     neutralize``: ``(ids, the era of each row, column names, one array per column,
     warnings)``."""
 
-def wide_scores(
+def score_table(
     eras: Sequence[str],
     models: Sequence[str],
     targets: Sequence[str],
     metric_names: Sequence[str],
     values: Sequence[F64],
-) -> Tuple[List[str], List[str], List[F64]]:
-    """Long per-era scores pivoted as ``erascore score --layout wide`` writes them: ``(eras,
-    column names MODEL/METRIC or MODEL/TARGET/METRIC, one array per column)``."""
+    layout: str,
+) -> Tuple[List[str], List[Any], Optional[str]]:
+    """Per-era scores (the columns ``score_frames`` returns) as the table ``erascore score
+    --out`` writes in ``layout`` ("long" or "wide"): ``(column names, one list of str or
+    float64 array per column, the column that indexes the rows or None)``."""
 
 def score_plan(
     metrics: Optional[Sequence[str]],
@@ -193,6 +195,14 @@ def score_plan(
 
 def data_eras(data: Any) -> List[str]:
     """The data's eras in scoring order (from the id and era columns only)."""
+
+def merge_share_warnings(
+    shares: Sequence[Tuple[Sequence[str], Sequence[Tuple[str, Sequence[str]]]]],
+    targets: int,
+) -> Tuple[List[str], List[Tuple[str, List[str]]]]:
+    """The warnings and eras without target values of a run's shares (one ``(warnings,
+    unresolved)`` pair per share, in order) as one run reports them: each warning once, one
+    warning naming every era left out."""
 
 def diagnostics_plan(
     *,
@@ -281,6 +291,7 @@ def compare_share(
     eras: Sequence[str],
     benchmark: Optional[str] = None,
     benchmark_column: Optional[str] = None,
+    data_eras: Optional[Sequence[str]] = None,
 ) -> Dict[str, Any]:
     """One share's scores: ``rounds``, ``first`` / ``second`` (per configuration, models ×
     rounds, ``second`` None for one-score rules), ``warnings``, ``chunks``."""
@@ -297,6 +308,7 @@ def compare_from_scores(
     chunks: int,
     *,
     out: Optional[str],
+    data_eras: Optional[Sequence[str]] = None,
 ) -> Dict[str, Any]:
     """What ``compare_frames`` returns, from the shares' scores joined in era order."""
 

@@ -20,7 +20,21 @@ from erascore._frames import (
     _series_frame,
     _warn,
 )
-from erascore.exceptions import ArgumentError, ArgumentTypeError
+from erascore.exceptions import ArgumentError, ArgumentTypeError, DataError
+
+
+def _refuse_text(name: str, values: Any) -> None:
+    """Text values ("0.5" as a string) are refused as ``erascore.score`` refuses a text
+    column (docs/errors.md), rather than read as the numbers numpy would parse them to."""
+    values = np.asarray(values)
+    if values.dtype.kind in "USO":
+        text = [i for i, v in enumerate(values.ravel()) if isinstance(v, (str, bytes, np.str_, np.bytes_))]
+        if text:
+            i = text[0]
+            raise DataError(
+                f"predictions=: model '{name}' holds text, not numbers ({values.ravel()[i]!r} at"
+                f" row {i}); predictions must be numbers (convert them to floats)"
+            )
 
 
 def _floats(values: Any, name: str) -> Any:
@@ -39,11 +53,22 @@ def _columns(
 ) -> Tuple[List[str], List[Any]]:
     """(model names, float64 arrays) of predictions aligned to the data's rows: a 1-d
     array or Series is one model (its name, else ``prediction``); a 2-d array or a
+<<<<<<< HEAD
     DataFrame one model per column. A pandas index other than ``0..rows-1`` must be one
     of ``row_labels()`` (the data's index, its ids), in the data's order: values are taken
     by position, so ids in another order would be scored against the wrong rows."""
     if isinstance(predictions, (pd.DataFrame, pd.Series)) and row_labels is not None:
         _check_index(predictions.index, rows, row_labels)
+=======
+    DataFrame one model per column; text values are refused."""
+    if isinstance(predictions, pd.DataFrame):
+        for c in predictions.columns:
+            _refuse_text(str(c), predictions[c])
+    elif isinstance(predictions, pd.Series):
+        _refuse_text(str(predictions.name) if predictions.name is not None else "prediction", predictions)
+    elif isinstance(predictions, np.ndarray):
+        _refuse_text("prediction", predictions)
+>>>>>>> main
     if isinstance(predictions, pd.DataFrame):
         names = [str(c) for c in predictions.columns]
         arrays = [_floats(predictions.iloc[:, j], names[j]) for j in range(len(names))]
@@ -296,6 +321,7 @@ class EraMetric:
 
     def value(self, predictions: Any) -> float:
         """The mean over eras of the metric on ``predictions`` (one model)."""
+        _refuse_text("prediction", predictions)
         preds = np.asarray(predictions, dtype=np.float64)
         if preds.ndim == 2 and preds.shape[1] == 1:
             preds = preds[:, 0]

@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
-from typing import Any, Callable, Mapping, NamedTuple, Optional, Sequence, Union
+from typing import Any, Callable, Mapping, NamedTuple, Optional, Sequence, TypeVar, Union
 
 import numpy as np
 import pandas as pd
@@ -225,66 +226,18 @@ def score(
     The GIL is released while Rust works; Ctrl-C stops the run after the eras in flight.
     """
     _check_layout(layout)
-    targets, models, features, previous, stake_list, max_filtered_ratio = _common_args(
-        targets, models, features, previous, stakes, max_filtered_ratio
-    )
-    metrics, needs_features, signals = _rs.score_plan(
-        _names(metrics, "metrics"), max_filtered_ratio, targets=targets,
-        meta_model=meta_model is not None, benchmark=benchmark is not None,
-        stakes=stake_list is not None, neutralizers=neutralizers is not None,
-        sample_weights=sample_weights is not None, previous=bool(previous),
-    )
-    predictions, meta_model, benchmark, _ = _series_tables(
-        predictions, meta_model, benchmark, None, id_col, meta_model_col, benchmark_col, None
-    )
-    data_arrow, preds_arrow, (meta_arrow, bench_arrow, neut_arrow, weights_arrow, *prev_arrow) = (
-        _prepare(
-            data, predictions,
-            [("meta_model", meta_model), ("benchmark", benchmark),
-             ("neutralizers", neutralizers), ("sample_weights", sample_weights),
-             *((f"previous[{i}]", p) for i, p in enumerate(previous))],
-            targets=targets, features=features, needs_features=needs_features,
-            era_col=era_col, id_col=id_col, keep_prediction_era=signals,
-        )
-    )
+    call = _inputs(_arguments(score, **locals()), "score")
     eras, model_names, target_names, metric_names, values, warnings, _ = _rs.score_frames(
-        data_arrow,
-        preds_arrow,
-        meta_arrow,
-        meta_model_col,
-        bench_arrow,
-        benchmark_col,
-        targets=targets,
-        metrics=metrics,
-        features=features,
-        models=models,
-        max_filtered_ratio=max_filtered_ratio,
-        target_pow15=bool(target_pow15),
-        progress=_progress_bar(progress),
-        neutralizers=neut_arrow,
-        sample_weights=weights_arrow,
-        previous=prev_arrow or None,
-        stakes=stake_list,
+        **call.tables, **call.options, metrics=call.metrics, progress=_progress_bar(progress),
     )
     _warn(warnings)
-    if layout == "wide":
-        return _wide_frame(eras, model_names, target_names, metric_names, values)
-    return _score_frame(eras, model_names, target_names, metric_names, values)
+    return _score_frame(eras, model_names, target_names, metric_names, values, layout)
 
 
 def _check_layout(layout: str) -> None:
     """The layouts of a score frame (``erascore score --layout``)."""
     if layout not in ("long", "wide"):
         raise ArgumentError(f"layout=: expected 'long' or 'wide', got {layout!r}")
-
-
-def _wide_frame(eras: Any, models: Any, targets: Any, metric_names: Any, values: Any) -> pd.DataFrame:
-    """The wide layout, pivoted by the engine as ``erascore score --layout wide`` does."""
-    wide_eras, columns, arrays = _rs.wide_scores(eras, models, targets, metric_names, values)
-    out = pd.DataFrame(index=pd.Index(wide_eras, name="era"))
-    for name, column in zip(columns, arrays):
-        out[name] = np.asarray(column)
-    return out
 
 
 def _stake_list(stakes: Any) -> Optional[list]:
@@ -347,12 +300,118 @@ def _signals_given(neutralizers: Any, sample_weights: Any, previous: Sequence[An
     return neutralizers is not None or sample_weights is not None or bool(previous)
 
 
-def _score_frame(eras: Any, models: Any, targets: Any, metric_names: Any, values: Any) -> pd.DataFrame:
-    """The frame ``erascore.score`` returns, from the engine's columns."""
-    out = pd.DataFrame({"era": eras, "model": models, "target": targets})
-    for name, column in zip(metric_names, values):
-        out[name] = np.asarray(column)
-    return out
+def _arguments(function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> "dict[str, Any]":
+    """The arguments of a call of ``function`` (``erascore.score`` or ``.diagnostics``), every
+    default filled in: how ``erascore.ray`` reads the keyword arguments it shares with them,
+    whose one list is the frame API's signature. An unknown keyword is the TypeError a
+    call of ``function`` raises."""
+    bound = inspect.signature(function).bind(*args, **kwargs)
+    bound.apply_defaults()
+    return dict(bound.arguments)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _takes_arguments_of(single: Callable[..., Any]) -> Callable[[F], F]:
+    """Gives a distributed function (``erascore.ray.score`` & co., written ``(data,
+    predictions, meta_model=None, *, <cluster options>, **arguments)``) the signature of
+    the single-machine function it runs followed by its own keyword-only parameters, so
+    the keyword arguments, their order and defaults are written once (``single``'s)."""
+
+    def wrap(function: F) -> F:
+        own = inspect.signature(function)
+        cluster = [p for p in own.parameters.values() if p.kind is p.KEYWORD_ONLY]
+        params = [*inspect.signature(single).parameters.values(), *cluster]
+        function.__signature__ = own.replace(parameters=params)  # type: ignore[attr-defined]
+        return function
+
+    return wrap
+
+
+class _Inputs(NamedTuple):
+    """A ``score`` / ``diagnostics`` call's arguments checked and in the binding's types
+    and names (``benchmark_col`` is the binding's ``benchmark_column``, ``example_preds``
+    its ``example``): the one translation ``erascore.score``, ``erascore.diagnostics`` and
+    ``erascore.ray``'s share."""
+
+    tables: "dict[str, Any]"
+    """data, predictions, meta_model, benchmark, example, neutralizers, sample_weights,
+    previous (None when empty): paths or Arrow tables."""
+    options: "dict[str, Any]"
+    """meta_model_column, benchmark_column, example_column, targets, features, models,
+    max_filtered_ratio, target_pow15, stakes."""
+    metrics: Optional[list]
+    """``score``'s metrics as the engine resolved them; None for diagnostics."""
+    signals: bool
+    """Whether rows are matched on (era, id): a Signals table or metric."""
+
+
+#: The binding's order of the tables (a distributed run ships them in this order).
+TABLES = ("data", "predictions", "meta_model", "benchmark", "example", "neutralizers",
+          "sample_weights", "previous")
+
+
+def _inputs(given: Mapping[str, Any], job: str) -> _Inputs:
+    """The arguments ``given`` (every parameter of ``erascore.score`` or ``.diagnostics``,
+    ``job``) checked, the engine's plan made (score: the metrics, whether features are
+    read), and the tables prepared; errors name keyword arguments."""
+    targets, models, features, previous, stakes, max_filtered_ratio = _common_args(
+        given["targets"], given["models"], given["features"], given["previous"],
+        given["stakes"], given["max_filtered_ratio"],
+    )
+    meta_model, benchmark = given["meta_model"], given["benchmark"]
+    neutralizers, sample_weights = given["neutralizers"], given["sample_weights"]
+    example, example_col = given.get("example_preds"), given.get("example_col")
+    metrics: Optional[list] = None
+    if job == "score":
+        metrics, needs_features, signals = _rs.score_plan(
+            _names(given["metrics"], "metrics"), max_filtered_ratio, targets=targets,
+            meta_model=meta_model is not None, benchmark=benchmark is not None,
+            stakes=stakes is not None, neutralizers=neutralizers is not None,
+            sample_weights=sample_weights is not None, previous=bool(previous),
+        )
+    else:
+        needs_features = True
+        signals = _signals_given(neutralizers, sample_weights, previous)
+    id_col, meta_model_col, benchmark_col = given["id_col"], given["meta_model_col"], given["benchmark_col"]
+    predictions, meta_model, benchmark, example = _series_tables(
+        given["predictions"], meta_model, benchmark, example, id_col, meta_model_col,
+        benchmark_col, example_col,
+    )
+    data, predictions, (meta, bench, example, neut, weights, *prev) = _prepare(
+        given["data"], predictions,
+        [("meta_model", meta_model), ("benchmark", benchmark), ("example_preds", example),
+         ("neutralizers", neutralizers), ("sample_weights", sample_weights),
+         *((f"previous[{i}]", p) for i, p in enumerate(previous))],
+        targets=targets, features=features, needs_features=needs_features,
+        era_col=given["era_col"], id_col=id_col, keep_prediction_era=signals,
+    )
+    tables = dict(zip(TABLES, (data, predictions, meta, bench, example, neut, weights, prev or None)))
+    options = dict(
+        meta_model_column=meta_model_col, benchmark_column=benchmark_col,
+        example_column=example_col, targets=targets, features=features, models=models,
+        max_filtered_ratio=max_filtered_ratio, target_pow15=bool(given["target_pow15"]),
+        stakes=stakes,
+    )
+    return _Inputs(tables, options, metrics, signals)
+
+
+def _score_frame(
+    eras: Any, models: Any, targets: Any, metric_names: Any, values: Any, layout: str = "long"
+) -> pd.DataFrame:
+    """The frame ``erascore.score`` returns: the engine's per-era rows as the table
+    ``erascore score --out`` writes (its columns, names and order, built by the report
+    crate), or, wide, indexed by era."""
+    names, columns, index = _rs.score_table(eras, models, targets, metric_names, values, layout)
+    return _table(names, columns, index)
+
+
+def _table(names: Sequence[str], columns: Sequence[Any], index: Optional[str] = None) -> pd.DataFrame:
+    """A table the engine built, as a DataFrame: its columns in order, ``index`` (the
+    column naming each row on its own) as the index."""
+    out = pd.DataFrame(dict(zip(names, columns)), columns=list(names))
+    return out.set_index(index) if index is not None else out
 
 
 def _column_names(table: Table) -> list:
@@ -513,49 +572,19 @@ def diagnostics(
     Returns:
         ``Diagnostics(per_era, summary, not_computed)``.
     """
-    targets, models, features, previous, stake_list, max_filtered_ratio = _common_args(
-        targets, models, features, previous, stakes, max_filtered_ratio
-    )
+    given = _arguments(diagnostics, **locals())
     top_bottom = _count(top_bottom, "top_bottom", 1)
     corr_multiplier = _number(corr_multiplier, "corr_multiplier")
     mmc_multiplier = _number(mmc_multiplier, "mmc_multiplier")
-    predictions, meta_model, benchmark, example_preds = _series_tables(
-        predictions, meta_model, benchmark, example_preds, id_col, meta_model_col,
-        benchmark_col, example_col,
-    )
-    signals = _signals_given(neutralizers, sample_weights, previous)
-    data_arrow, preds_arrow, (meta_arrow, bench_arrow, example_arrow, *signal_arrows) = _prepare(
-        data, predictions,
-        [("meta_model", meta_model), ("benchmark", benchmark), ("example_preds", example_preds),
-         ("neutralizers", neutralizers), ("sample_weights", sample_weights),
-         *((f"previous[{i}]", p) for i, p in enumerate(previous))],
-        targets=targets, features=features, needs_features=True,
-        era_col=era_col, id_col=id_col, keep_prediction_era=signals,
-    )
-    neut_arrow, weights_arrow, *prev_arrow = signal_arrows
+    call = _inputs(given, "diagnostics")
     result = _rs.diagnostics_frames(
-        data_arrow,
-        preds_arrow,
-        meta_arrow,
-        meta_model_col,
-        bench_arrow,
-        benchmark_col,
-        example_arrow,
-        example_col,
-        targets=targets,
-        features=features,
-        models=models,
+        **call.tables,
+        **call.options,
         top_bottom=top_bottom,
         corr_multiplier=corr_multiplier,
         mmc_multiplier=mmc_multiplier,
-        max_filtered_ratio=max_filtered_ratio,
-        target_pow15=bool(target_pow15),
         out=os.fspath(out) if out is not None else None,
         progress=_progress_bar(progress),
-        neutralizers=neut_arrow,
-        sample_weights=weights_arrow,
-        previous=prev_arrow or None,
-        stakes=stake_list,
     )
     _warn(result["warnings"])
     return _diagnostics(result)

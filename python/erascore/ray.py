@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union, cast
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -119,44 +119,16 @@ def _in_driver_dir(cwd: str) -> None:
         os.chdir(cwd)
 
 
-def _score_share(
-    data: Any,
-    predictions: Any,
-    meta_model: Any,
-    benchmark: Any,
-    example: Any,
-    neutralizers: Any,
-    sample_weights: Any,
-    previous: Optional[List[Any]],
-    kwargs: Dict[str, Any],
-    eras: List[Any],
-    models: Optional[List[Any]],
-    cwd: str,
-) -> Tuple[Any, ...]:
-    """One share: the engine on ``eras`` (and ``models``), every whole-data check made."""
+def _score_share(*args: Any) -> Tuple[Any, ...]:
+    """One share: the engine on ``eras`` (and ``models``), every whole-data check made.
+    ``args``: the tables in the binding's order (``_frames.TABLES``), then the options of
+    ``score_frames``, the share's eras and models, and the driver's working directory."""
+    *tables, options, eras, models, cwd = args
     _worker_threads()
     _in_driver_dir(cwd)
     return _rs.score_frames(
-        data,
-        predictions,
-        meta_model,
-        kwargs["meta_model_col"],
-        benchmark,
-        kwargs["benchmark_col"],
-        targets=kwargs["targets"],
-        metrics=kwargs["metrics"],
-        features=kwargs["features"],
-        models=models,
-        max_filtered_ratio=kwargs["max_filtered_ratio"],
-        target_pow15=kwargs["target_pow15"],
-        progress=None,
-        example=example,
-        example_column=kwargs.get("example_col"),
-        eras=eras,
-        neutralizers=neutralizers,
-        sample_weights=sample_weights,
-        previous=previous,
-        stakes=kwargs.get("stakes"),
+        **dict(zip(_frames.TABLES, tables)), **{**options, "models": models},
+        eras=eras, progress=None,
     )
 
 
@@ -207,27 +179,20 @@ def _merge(
     parts: List[Tuple[Any, ...]], targets: Sequence[str], model_order: Optional[Sequence[str]], split_models: bool
 ) -> Tuple[Any, ...]:
     """The shares' columns as one engine report: rows by era, then target, then model (the
-    engine's order), and the warnings, each once, whole-data ones first."""
+    engine's order), and the warnings as one run gives them (each once, one naming every
+    era without target values)."""
     eras: List[Any] = []
     models: List[Any] = []
     tgts: List[Any] = []
     names = parts[0][3] if parts else []
     values: List[List[Any]] = [[] for _ in names]
-    warnings: List[Any] = []
-    unresolved: List[Any] = []
-    for e, m, t, _, v, w, u in parts:
+    for e, m, t, _, v, _, _ in parts:
         eras.extend(e)
-        # Shares of models of one era share each report its eras: keep each era once.
-        for x in u:
-            if x not in unresolved:
-                unresolved.append(x)
         models.extend(m)
         tgts.extend(t)
         for out, column in zip(values, v):
             out.append(np.asarray(column))
-        for x in w:
-            if x not in warnings:
-                warnings.append(x)
+    warnings, unresolved = _rs.merge_share_warnings([(p[5], p[6]) for p in parts], len(targets))
     columns = [np.concatenate(v) if v else np.empty(0) for v in values]
     if split_models and model_order is not None and eras:
         # Shares of models of one era share come back one after the other: interleave them
@@ -275,32 +240,17 @@ def _shares(
     return era_shares, model_shares, names
 
 
+@_frames._takes_arguments_of(_frames.score)
 def score(
     data: Table,
     predictions: Table,
     meta_model: Optional[Table] = None,
     *,
-    targets: Sequence[str] = ("target",),
-    metrics: Optional[Sequence[str]] = None,
-    features: Optional[Sequence[str]] = None,
-    models: Optional[Sequence[str]] = None,
-    era_col: str = "era",
-    id_col: str = "id",
-    meta_model_col: Optional[str] = None,
-    benchmark: Optional[Table] = None,
-    benchmark_col: Optional[str] = None,
-    max_filtered_ratio: float = 0.2,
-    target_pow15: bool = True,
-    progress: Optional[bool] = None,
-    neutralizers: Optional[Table] = None,
-    sample_weights: Optional[Table] = None,
-    previous: Optional[Sequence[Table]] = None,
-    stakes: Optional[Mapping[str, float]] = None,
-    layout: str = "long",
     address: Optional[str] = None,
     eras_per_task: Optional[int] = None,
     models_per_task: Optional[int] = None,
     max_retries: int = 3,
+    **arguments: Any,
 ) -> pd.DataFrame:
     """:func:`erascore.score` over a Ray cluster: the same frame, row for row.
 
@@ -319,53 +269,24 @@ def score(
     those of :func:`erascore.score`; their tables go into the object store once and every
     task reads them whole.
     """
-    _frames._check_layout(layout)
+    given = _frames._arguments(_frames.score, data, predictions, meta_model, **arguments)
+    _frames._check_layout(given["layout"])
     ray = _connect(address)
-    targets, models, features, previous, stake_list, max_filtered_ratio = _frames._common_args(
-        targets, models, features, previous, stakes, max_filtered_ratio
-    )
-    metrics, needs_features, signals = _rs.score_plan(
-        _frames._names(metrics, "metrics"), max_filtered_ratio, targets=targets,
-        meta_model=meta_model is not None, benchmark=benchmark is not None,
-        stakes=stake_list is not None, neutralizers=neutralizers is not None,
-        sample_weights=sample_weights is not None, previous=bool(previous),
-    )
-    predictions, meta_model, benchmark, _ = _frames._series_tables(
-        predictions, meta_model, benchmark, None, id_col, meta_model_col, benchmark_col, None
-    )
-    data_arrow, preds_arrow, (meta_arrow, bench_arrow, neut_arrow, weights_arrow, *prev_arrow) = (
-        _frames._prepare(
-            data, predictions,
-            [("meta_model", meta_model), ("benchmark", benchmark),
-             ("neutralizers", neutralizers), ("sample_weights", sample_weights),
-             *((f"previous[{i}]", p) for i, p in enumerate(previous))],
-            targets=targets, features=features, needs_features=needs_features,
-            era_col=era_col, id_col=id_col, keep_prediction_era=signals,
-        )
-    )
+    call = _frames._inputs(given, "score")
+    models = call.options["models"]
     era_shares, model_shares, names = _shares(
-        ray, data_arrow, preds_arrow, models, eras_per_task, models_per_task,
-        signals or stake_list is not None,
-    )
-    kwargs = dict(
-        meta_model_col=meta_model_col, benchmark_col=benchmark_col, targets=targets,
-        metrics=metrics, features=features,
-        max_filtered_ratio=max_filtered_ratio, target_pow15=bool(target_pow15),
-        stakes=stake_list,
+        ray, call.tables["data"], call.tables["predictions"], models, eras_per_task,
+        models_per_task, call.signals or call.options["stakes"] is not None,
     )
     parts = _run_shares(
-        ray,
-        (data_arrow, preds_arrow, meta_arrow, bench_arrow, None, neut_arrow, weights_arrow,
-         prev_arrow),
-        kwargs, era_shares, model_shares, max_retries, _frames._progress_bar(progress),
+        ray, tuple(call.tables.values()), {**call.options, "metrics": call.metrics},
+        era_shares, model_shares, max_retries, _frames._progress_bar(given["progress"]),
     )
     eras, model_col, target_col, metric_names, values, warnings, _ = _merge(
-        parts, targets, names, len(model_shares) > 1
+        parts, call.options["targets"], names, len(model_shares) > 1
     )
     _frames._warn(warnings)
-    if layout == "wide":
-        return _frames._wide_frame(eras, model_col, target_col, metric_names, values)
-    return _frames._score_frame(eras, model_col, target_col, metric_names, values)
+    return _frames._score_frame(eras, model_col, target_col, metric_names, values, given["layout"])
 
 
 def _label(table: Any, what: str) -> str:
@@ -383,36 +304,17 @@ def _has_features(data: Any, features: Optional[Sequence[str]]) -> bool:
     return any(str(n).startswith("feature_") for n in names)
 
 
+@_frames._takes_arguments_of(_frames.diagnostics)
 def diagnostics(
     data: Table,
     predictions: Table,
     meta_model: Optional[Table] = None,
     *,
-    targets: Sequence[str] = ("target",),
-    features: Optional[Sequence[str]] = None,
-    models: Optional[Sequence[str]] = None,
-    era_col: str = "era",
-    id_col: str = "id",
-    meta_model_col: Optional[str] = None,
-    benchmark: Optional[Table] = None,
-    benchmark_col: Optional[str] = None,
-    example_preds: Optional[Table] = None,
-    example_col: Optional[str] = None,
-    top_bottom: int = 200,
-    corr_multiplier: float = 0.5,
-    mmc_multiplier: float = 2.0,
-    max_filtered_ratio: float = 0.2,
-    target_pow15: bool = True,
-    out: Optional[Union[str, os.PathLike[str]]] = None,
-    progress: Optional[bool] = None,
-    neutralizers: Optional[Table] = None,
-    sample_weights: Optional[Table] = None,
-    previous: Optional[Sequence[Table]] = None,
-    stakes: Optional[Mapping[str, float]] = None,
     address: Optional[str] = None,
     eras_per_task: Optional[int] = None,
     models_per_task: Optional[int] = None,
     max_retries: int = 3,
+    **arguments: Any,
 ) -> _frames.Diagnostics:
     """:func:`erascore.diagnostics` over a Ray cluster: the same per-era table, summary and
     output folder.
@@ -425,62 +327,44 @@ def diagnostics(
     The Signals inputs are those of :func:`erascore.diagnostics`, shared as in
     :func:`score`. Extra arguments: see :func:`score`.
     """
+    given = _frames._arguments(_frames.diagnostics, data, predictions, meta_model, **arguments)
     ray = _connect(address)
-    targets, models, features, previous, stake_list, max_filtered_ratio = _frames._common_args(
-        targets, models, features, previous, stakes, max_filtered_ratio
-    )
-    top_bottom = _frames._count(top_bottom, "top_bottom", 1)
-    corr_multiplier = _frames._number(corr_multiplier, "corr_multiplier")
-    mmc_multiplier = _frames._number(mmc_multiplier, "mmc_multiplier")
-    predictions, meta_model, benchmark, example_preds = _frames._series_tables(
-        predictions, meta_model, benchmark, example_preds, id_col, meta_model_col,
-        benchmark_col, example_col,
-    )
-    signals = _frames._signals_given(neutralizers, sample_weights, previous)
-    data_arrow, preds_arrow, refs = _frames._prepare(
-        data, predictions,
-        [("meta_model", meta_model), ("benchmark", benchmark), ("example_preds", example_preds),
-         ("neutralizers", neutralizers), ("sample_weights", sample_weights),
-         *((f"previous[{i}]", p) for i, p in enumerate(previous))],
-        targets=targets, features=features, needs_features=True,
-        era_col=era_col, id_col=id_col, keep_prediction_era=signals,
-    )
-    meta_arrow, bench_arrow, example_arrow, neut_arrow, weights_arrow, *prev_arrow = refs
+    top_bottom = _frames._count(given["top_bottom"], "top_bottom", 1)
+    corr_multiplier = _frames._number(given["corr_multiplier"], "corr_multiplier")
+    mmc_multiplier = _frames._number(given["mmc_multiplier"], "mmc_multiplier")
+    call = _frames._inputs(given, "diagnostics")
+    tables, options = call.tables, call.options
+    stakes = options["stakes"]
     # Stakes alone build the meta model, as in the single-machine run.
-    with_meta = meta_arrow is not None or stake_list is not None
+    with_meta = tables["meta_model"] is not None or stakes is not None
+    out = given["out"]
     out_path = os.fspath(out) if out is not None else None
     metrics, omitted = _rs.diagnostics_plan(
-        targets=targets, top_bottom=top_bottom, corr_multiplier=corr_multiplier,
-        mmc_multiplier=mmc_multiplier, max_filtered_ratio=max_filtered_ratio,
-        out=out_path, meta=meta_arrow is not None, benchmark=bench_arrow is not None,
-        example=example_arrow is not None, features=_has_features(data_arrow, features),
-        neutralizers=neut_arrow is not None, stakes=stake_list is not None,
-        previous=bool(prev_arrow), sample_weights=weights_arrow is not None,
+        targets=options["targets"], top_bottom=top_bottom, corr_multiplier=corr_multiplier,
+        mmc_multiplier=mmc_multiplier, max_filtered_ratio=options["max_filtered_ratio"],
+        out=out_path, meta=tables["meta_model"] is not None,
+        benchmark=tables["benchmark"] is not None, example=tables["example"] is not None,
+        features=_has_features(tables["data"], options["features"]),
+        neutralizers=tables["neutralizers"] is not None, stakes=stakes is not None,
+        previous=bool(tables["previous"]), sample_weights=tables["sample_weights"] is not None,
     )
     era_shares, model_shares, names = _shares(
-        ray, data_arrow, preds_arrow, models, eras_per_task, models_per_task,
-        signals or stake_list is not None,
-    )
-    kwargs = dict(
-        meta_model_col=meta_model_col, benchmark_col=benchmark_col, targets=targets,
-        metrics=metrics, features=features,
-        max_filtered_ratio=max_filtered_ratio, target_pow15=bool(target_pow15),
-        example_col=example_col if example_arrow is not None else None, stakes=stake_list,
+        ray, tables["data"], tables["predictions"], options["models"], eras_per_task,
+        models_per_task, call.signals or stakes is not None,
     )
     parts = _run_shares(
-        ray,
-        (data_arrow, preds_arrow, meta_arrow, bench_arrow, example_arrow, neut_arrow,
-         weights_arrow, prev_arrow),
-        kwargs, era_shares, model_shares, max_retries, _frames._progress_bar(progress),
+        ray, tuple(tables.values()), {**options, "metrics": metrics}, era_shares,
+        model_shares, max_retries, _frames._progress_bar(given["progress"]),
     )
     eras, model_col, target_col, metric_names, values, warnings, unresolved = _merge(
-        parts, targets, names, len(model_shares) > 1
+        parts, options["targets"], names, len(model_shares) > 1
     )
     result = _rs.diagnostics_from_scores(
         eras, model_col, target_col, metric_names, [np.asarray(v, dtype=np.float64) for v in values],
         warnings, corr_multiplier=float(corr_multiplier), mmc_multiplier=float(mmc_multiplier),
         with_meta=with_meta, omitted=omitted, out=out_path,
-        data_label=_label(data_arrow, "data"), predictions_label=_label(preds_arrow, "predictions"),
+        data_label=_label(tables["data"], "data"),
+        predictions_label=_label(tables["predictions"], "predictions"),
         unresolved=unresolved,
     )
     _frames._warn(result["warnings"])
@@ -497,21 +381,17 @@ def _compare_share(
     return _rs.compare_share(data, predictions, stakes, toml_path, json_text, eras=eras, **kwargs)
 
 
+@_frames._takes_arguments_of(_frames.compare)
 def compare(
     data: Union[str, os.PathLike[str]],
     predictions: Union[str, os.PathLike[str]],
     stakes: Union[str, os.PathLike[str]],
     configs: Any,
     *,
-    max_filtered_ratio: float = 0.2,
-    target_pow15: bool = True,
-    max_values: int = 150_000_000,
-    out: Optional[Union[str, os.PathLike[str]]] = None,
-    benchmark: Optional[Union[str, os.PathLike[str]]] = None,
-    benchmark_col: Optional[str] = None,
     address: Optional[str] = None,
     eras_per_task: Optional[int] = None,
     max_retries: int = 3,
+    **arguments: Any,
 ) -> _frames.Compare:
     """:func:`erascore.compare` over a Ray cluster: the same tables and compare.json.
 
@@ -522,9 +402,13 @@ def compare(
     models, so the driver simulates them once from the shares' scores joined in era order
     (models × rounds per configuration: 8 bytes per value), by the same code as the
     single-machine run. ``out`` is written by the driver only, staged. A share reads the
-    whole ``benchmark`` file (its rows are matched to the share's eras). Extra arguments:
-    see :func:`score`.
+    whole ``benchmark`` file (its rows are matched to the share's eras). ``progress``
+    counts the eras of the shares finished. Extra arguments: see :func:`score`.
     """
+    given = _frames._arguments(_frames.compare, data, predictions, stakes, configs, **arguments)
+    max_filtered_ratio, target_pow15, max_values = (
+        given["max_filtered_ratio"], given["target_pow15"], given["max_values"])
+    out, benchmark, benchmark_col = given["out"], given["benchmark"], given["benchmark_col"]
     ray = _connect(address)
     data_path, predictions_path, stakes_path = _frames._paths(data=data, predictions=predictions, stakes=stakes)
     (benchmark,) = _frames._paths(benchmark=benchmark) if benchmark is not None else (None,)
@@ -543,11 +427,20 @@ def compare(
     kwargs = dict(
         max_filtered_ratio=float(max_filtered_ratio), target_pow15=bool(target_pow15),
         max_values=int(max_values), benchmark=benchmark, benchmark_column=benchmark_col,
+        data_eras=eras,
     )
     remote = ray.remote(num_cpus=1, max_retries=max_retries, retry_exceptions=False)(_compare_share)
     cwd = os.getcwd()
     refs = [remote.remote(data_path, predictions_path, stakes_path, toml_path, json_text, kwargs, s, cwd) for s in shares]
-    parts = _gather(ray, refs)
+    progress = _frames._progress_bar(given["progress"])
+    done = [0]
+
+    def finished(k: int) -> None:
+        done[0] += len(shares[k])
+        if progress is not None:
+            progress(done[0], len(eras))
+
+    parts = _gather(ray, refs, finished)
     rounds: List[Any] = []
     warnings: List[Any] = []
     for p in parts:
@@ -568,7 +461,7 @@ def compare(
         # every configuration has a first score; only some a second
         [cast(npt.NDArray[np.float64], joined("first", c)) for c in range(n_configs)],
         [joined("second", c) for c in range(n_configs)],
-        warnings, max(p["chunks"] for p in parts), out=out_path,
+        warnings, max(p["chunks"] for p in parts), out=out_path, data_eras=eras,
     )
     return _frames._compare(result)
 

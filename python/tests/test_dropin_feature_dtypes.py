@@ -149,3 +149,47 @@ def test_a_single_nan_anywhere_is_still_numerai_tools_assertion(dtype):
         es.feature_neutral_corr(preds, values, target)
     with pytest.raises(AssertionError, match="Neutralizers contain NaNs"):
         es.neutralize(preds, values)
+
+
+@pytest.mark.parametrize(
+    "value,int8",
+    [(-128.0, True), (127.0, True), (-0.0, True), (4.0000001, True), (4.0000005, False),
+     (127.5, False), (128.0, False), (-129.0, False), (1e-40, False), (16777216.0, False)],
+)
+def test_one_float32_value_decides_the_path(value, int8):
+    """float32 has its own rounding: 4.0000001 is 4.0 there (an int8), 4.0000005 is not."""
+    _, feats, _, _ = era()
+    values = feats.astype(np.float32)
+    values.iloc[ROWS - 1, FEATURES - 1] = np.float32(value)
+    got = _matrix(values)
+    assert got.dtype == (np.int8 if int8 else np.float64)
+    np.testing.assert_array_equal(got, values.to_numpy().astype(np.float64))
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_one_pass_is_the_kernels_finiteness_check(bad, dtype):
+    """The fused kernels' check of the features is the narrowing pass itself: a value that
+    is not finite gives None there (no error), and the step-by-step path decides."""
+    _, feats, _, _ = era()
+    values = feats.astype(dtype)
+    values.iloc[ROWS // 2, 3] = bad
+    assert _rs.neutralizer_matrix(values.to_numpy(), raise_not_finite=False) is None
+    assert es._finite_matrix(values) is None
+    assert es._finite_matrix(feats.astype(dtype)).dtype == np.int8
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_an_infinite_feature_gives_numerai_tools_error(dtype):
+    preds, feats, target, meta = era()
+    values = feats.astype(dtype)
+    values.iloc[3, 7] = np.inf
+    for call in (
+        lambda m: m.feature_neutral_corr(preds, values, target),
+        lambda m: m.neutral_correlation(preds, values, target),
+        lambda m: m.neutral_contribution(preds, meta, values, target),
+    ):
+        with pytest.raises(Exception) as want:
+            call(ref)
+        with pytest.raises(type(want.value)):
+            call(es)

@@ -298,3 +298,25 @@ def test_warnings_are_scores(example):
     assert [str(w.message) for w in got_w] == [str(w.message) for w in want_w]
     assert any("constant in era '0001'" in str(w.message) for w in got_w)
     assert any("not scored: 0012" in str(w.message) for w in got_w)
+
+
+def test_text_predictions_are_refused_as_score_refuses_them(example):
+    # Numbers as strings ("0.5") are a DataError naming the model and its first row, as
+    # erascore.score refuses a text column, not numbers numpy would parse them to.
+    from erascore.exceptions import DataError
+
+    data, preds, meta = example
+    ev = erascore.Evaluator(data, meta, metrics=["corr"])
+    frame = aligned(data, preds)
+    text = frame.assign(model_1=frame["model_1"].astype(str))
+    first = repr(text["model_1"].iloc[0])
+    for given in (text, text["model_1"], text.to_numpy(), text["model_1"].to_numpy(dtype=str)):
+        with pytest.raises(DataError, match=r"model '(model_1|prediction)' holds text, not numbers"):
+            ev.score(given)
+    with pytest.raises(DataError, match=rf"holds text, not numbers \({first} at row 0\)"):
+        ev.summary(text["model_1"])
+    with pytest.raises(DataError, match=r"holds text"):
+        ev.metric("corr").value(text["model_1"].to_numpy())
+    # Numbers held as objects are numbers.
+    got = ev.score(frame.astype(object))
+    pd.testing.assert_frame_equal(got, ev.score(frame), check_exact=True)

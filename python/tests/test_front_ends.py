@@ -240,6 +240,33 @@ def test_argument_errors_name_the_keyword():
         erascore.score(DATA, PREDS, targets=["nope"], progress=False)
 
 
+@pytest.mark.parametrize("layout", ["long", "wide"])
+def test_the_cli_and_python_score_tables_are_the_same_table(files, tmp_path, layout):
+    # One table (the report crate's): the same columns, in the same order, with the same
+    # numbers; Python's wide frame has the era as its index.
+    out = tmp_path / "scores.parquet"
+    run = subprocess.run(
+        [str(cli_binary()), "score", "--data", str(DATA), "--predictions", str(PREDS),
+         "--meta-model", str(META), "--benchmark", str(_reference(files, "benchmark")),
+         "--target", "target,target_aux_20" if layout == "wide" else "target",
+         "--layout", layout, "--out", str(out), "--quiet"],
+        capture_output=True, text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    cli = pd.read_parquet(out)
+    got = erascore.score(DATA, PREDS, META, benchmark=_reference(files, "benchmark"),
+                         targets=["target", "target_aux_20"] if layout == "wide" else ["target"],
+                         layout=layout, progress=False)
+    if layout == "wide":
+        assert got.index.name == "era"
+        got = got.reset_index()
+        assert "model_0/target_aux_20/mmc" in got.columns
+    else:
+        assert list(got.columns[:3]) == ["era", "model", "target"]
+    assert list(got.columns) == list(cli.columns)
+    pd.testing.assert_frame_equal(got, cli, check_exact=True)
+
+
 # diagnostics: the metrics the inputs allow, the notes on what is left out, and refusals.
 DIAGNOSTICS_CASES = [
     ("no meta model or benchmark", {}, None),
@@ -300,6 +327,11 @@ PAYOUT_CASES = [
      "model 'm', round '2': corr score is NaN (set nan= to skip or zero to go on)"),
     ("a total at risk without a threshold", {"rule": "custom", "total_at_risk": 5.0}, 2,
      "rule custom has no staking threshold: give threshold= T to turn a total at risk"),
+    # One decision (the payout crate's), not the CLI's file reader first.
+    ("no mmc column for a rule that weighs it",
+     {"rule": "custom", "corr_multiplier": 1.0, "mmc_multiplier": 1.0, "drop": "mmc"}, 1,
+     "the rule uses the second score but there is no 'mmc' column (name it with mmc_col=, "
+     "or set mmc_multiplier= to 0)"),
 ]
 
 
@@ -307,6 +339,9 @@ PAYOUT_CASES = [
 def test_payout_errors_name_the_keyword(tmp_path, case, kw, code, message):
     scores = pd.DataFrame({"era": ["1", "2", "3"], "model": "m", "corr": [0.1, math.nan, 0.2],
                            "mmc": [0.0, 0.1, 0.0]})
+    kw = dict(kw)
+    if "drop" in kw:
+        scores = scores.drop(columns=[kw.pop("drop")])
     scores.to_csv(tmp_path / "scores.csv", index=False)
     args = [str(cli_binary()), "payout", "--scores", str(tmp_path / "scores.csv"), "--stake", "1",
             "--out", str(tmp_path / "out.csv")]

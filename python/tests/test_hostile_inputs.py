@@ -215,3 +215,43 @@ def test_dropin_neutralize_of_huge_finite_values_matches_numerai_tools(where):
     got = scoring.neutralize(df, neutralizers)
     assert np.isfinite(got.to_numpy()).all()
     pd.testing.assert_frame_equal(got, want, rtol=1e-9)
+
+
+def _text(frame: pd.DataFrame, column: str, dtype) -> pd.DataFrame:
+    """``frame`` with ``column``'s numbers written as strings ("0.5"), of ``dtype``."""
+    return frame.assign(**{column: frame[column].astype(str).astype(dtype)})
+
+
+@pytest.mark.parametrize("dtype", [object, "string"])
+def test_text_value_columns_are_refused_on_every_entry_point(tmp_path, dtype):
+    # numerai-tools refuses a text prediction column; erascore does not guess numbers from
+    # one: a pandas object or string column, or a parquet text column, is a DataError
+    # naming the table, the column and its first id, for predictions and meta model alike.
+    data = EXAMPLE / "data.parquet"
+    preds = pd.read_parquet(EXAMPLE / "predictions.parquet")
+    meta = pd.read_parquet(EXAMPLE / "meta_model.parquet")
+    first, value = preds["id"].iloc[0], str(preds["model_0"].iloc[0])
+    text_preds = _text(preds, "model_0", dtype)
+    message = rf"column 'model_0' holds text, not numbers \('{value}' for id '{first}'\)"
+    with pytest.raises(DataError, match=message):
+        erascore.score(data, text_preds, metrics=["corr"])
+    with pytest.raises(DataError, match=message):
+        erascore.diagnostics(data, text_preds)
+    with pytest.raises(DataError, match=r"column 'numerai_meta_model' holds text, not numbers"):
+        erascore.score(data, preds, meta_model=_text(meta, "numerai_meta_model", dtype),
+                       metrics=["corr", "mmc"])
+    path = tmp_path / "text_preds.parquet"
+    text_preds.to_parquet(path)
+    with pytest.raises(DataError, match=r"text_preds.parquet: " + message):
+        erascore.score(data, path, metrics=["corr"])
+    with pytest.raises(DataError, match=message):
+        erascore.compare(data, path, EXAMPLE / "stakes.csv", [{"name": "a", "rule": "2024"}])
+
+
+def test_numbers_in_a_csv_file_are_numbers(tmp_path):
+    # A CSV file's cells are text by nature: its numbers score as the parquet file's do.
+    preds = pd.read_parquet(EXAMPLE / "predictions.parquet")
+    path = tmp_path / "preds.csv"
+    preds.to_csv(path, index=False)
+    want = erascore.score(EXAMPLE / "data.parquet", EXAMPLE / "predictions.parquet", metrics=["corr"])
+    pd.testing.assert_frame_equal(erascore.score(EXAMPLE / "data.parquet", path, metrics=["corr"]), want)

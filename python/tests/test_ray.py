@@ -134,6 +134,23 @@ def test_eras_without_targets_in_shares_are_skipped_and_reported_as_in_one_proce
     assert json.loads((tmp_path / "ray" / "summary.json").read_text()) == one
 
 
+def test_eras_without_targets_in_several_shares_warn_once_per_run(tmp_path):
+    # Two eras without targets, each in a share of its own: one warning naming both, word
+    # for word the single-machine run's, not one per share.
+    data = pd.read_parquet(PATHS[0])
+    eras = sorted(data["era"].unique())
+    targets = [c for c in data.columns if c.startswith("target")]
+    data.loc[data["era"].isin([eras[2], eras[-1]]), targets] = np.nan
+    data.to_parquet(tmp_path / "data.parquet")
+    paths = (str(tmp_path / "data.parquet"), *PATHS[1:])
+    for one, distributed in [(erascore.score, er.score), (erascore.diagnostics, er.diagnostics)]:
+        _, want = _recorded(lambda: one(*paths))
+        _, got = _recorded(lambda: distributed(*paths, eras_per_task=1))
+        unresolved = [w for w in want if "no target values" in w]
+        assert len(unresolved) == 1 and eras[2] in unresolved[0] and eras[-1] in unresolved[0]
+        assert got == want
+
+
 @pytest.mark.ray_slow
 def test_diagnostics_on_a_synthetic_archive(archive):
     paths = (str(archive / "data.parquet"), str(archive / "predictions.parquet"),
@@ -316,13 +333,46 @@ def test_compare_in_process_matches_the_cli_and_ray_matches_it(archive, tmp_path
             tmp_path / "one" / "compare.json").read_bytes()
 
 
-def test_compare_on_the_cluster_small(archive, tmp_path):
+def test_compare_on_the_cluster_small(archive, tmp_path, capsys):
     args = (archive / "data.parquet", archive / "predictions.parquet", archive / "stakes.csv")
     want = erascore.compare(*args, CONFIGS[:2])
-    got = er.compare(*args, CONFIGS[:2], eras_per_task=7)
+    # progress= as erascore.compare takes it: the eras of the shares finished.
+    got = er.compare(*args, CONFIGS[:2], eras_per_task=7, progress=True)
+    n_eras = pd.read_parquet(archive / "data.parquet", columns=["era"])["era"].nunique()
+    assert f"{n_eras}/{n_eras}" in capsys.readouterr().err or _has_tqdm()
     pd.testing.assert_frame_equal(got.per_model, want.per_model, check_exact=True)
     pd.testing.assert_frame_equal(got.per_round, want.per_round, check_exact=True)
     assert got.summary == want.summary
+
+
+def _has_tqdm() -> bool:
+    try:
+        import tqdm  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def test_compare_with_a_stake_schedule_on_the_cluster(archive, tmp_path):
+    # Stakes that change by round: the shares weigh the stakes at the start of the first
+    # round and the driver compounds the later ones, as the in-process run does.
+    eras = sorted(pd.read_parquet(archive / "data.parquet", columns=["era"])["era"].unique())
+    models = [c for c in pd.read_parquet(archive / "predictions.parquet").columns
+              if c not in ("id", "era")]
+    rows = [(eras[0], m, 1.0 + i) for i, m in enumerate(models[1:])]
+    rows += [(eras[2], models[0], 4.0), (eras[3], models[1], 10.0)]
+    schedule = tmp_path / "schedule.csv"
+    pd.DataFrame(rows, columns=["round", "model", "stake"]).to_csv(schedule, index=False)
+    args = (archive / "data.parquet", archive / "predictions.parquet", schedule, CONFIGS[:2])
+    want = erascore.compare(*args)
+    got = er.compare(*args, eras_per_task=3)
+    pd.testing.assert_frame_equal(got.per_model, want.per_model, check_exact=True)
+    pd.testing.assert_frame_equal(got.per_round, want.per_round, check_exact=True)
+    assert got.summary == want.summary
+    # Not the plain stakes' numbers: the schedule was read.
+    plain = erascore.compare(archive / "data.parquet", archive / "predictions.parquet",
+                             archive / "stakes.csv", CONFIGS[:2])
+    assert plain.summary != want.summary
 
 
 def test_compare_with_bmc_on_the_cluster(archive, tmp_path):

@@ -133,13 +133,10 @@ def test_every_extension_class_has_a_stub_with_the_runtime_signatures():
 
 
 # erascore.ray takes the arguments of the single-machine function it distributes, in the
-# same order, kinds and defaults (one keyword list: `_frames.py`'s), plus the cluster's.
+# same order, kinds and defaults, plus the cluster's: its functions are given the frame
+# API's signature (`_frames._takes_arguments_of`, one keyword list) and read their
+# arguments through it.
 RAY_ONLY = {"address", "eras_per_task", "models_per_task", "max_retries"}
-# What the frame API has and a distributed run does not (with why).
-FRAME_ONLY = {
-    # Per-era progress of a distributed compare is the shares' to report, not the driver's.
-    "compare": {"progress"},
-}
 
 
 @pytest.mark.parametrize("name", ["score", "diagnostics", "compare"])
@@ -147,7 +144,6 @@ def test_ray_takes_the_frame_api_arguments(name):
     import erascore.ray as ray
     from erascore import _frames
 
-    frame = [p for p in _runtime_parameters(getattr(_frames, name))
-             if p[0] not in FRAME_ONLY.get(name, set())]
+    frame = _runtime_parameters(getattr(_frames, name))
     distributed = [p for p in _runtime_parameters(getattr(ray, name)) if p[0] not in RAY_ONLY]
     assert distributed == frame

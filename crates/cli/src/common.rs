@@ -50,6 +50,8 @@ pub fn render(e: &anyhow::Error) -> String {
                 io.render(&crate::flags::flag)
             } else if let Some(payout) = cause.downcast_ref::<erascore_payout::PayoutError>() {
                 payout.render(&crate::flags::flag)
+            } else if let Some(synth) = cause.downcast_ref::<erascore_synth::SynthError>() {
+                synth.render(&crate::flags::flag)
             } else {
                 cause.to_string()
             }

@@ -22,29 +22,25 @@ use erascore_engine::inputs::check_model_names;
 use erascore_engine::request::{
     ColumnRule, DiagnosticsRequest as EngineRequest, Given, ResolvedDiagnostics,
 };
-use erascore_engine::score::{score_streaming, ScoreConfig, ScoreInputs};
+use erascore_engine::score::ScoreConfig;
 use erascore_engine::stats::PayoutWeights;
 use erascore_io::dataset::DatasetRequest;
 use erascore_io::output::OutputDir;
 use erascore_report::summary_table::{compact_table, wide_table};
 use erascore_report::{write_diagnostics, RunInfo, OUTPUT_FILES};
 
-use crate::common::{check_outputs, progress, usage};
-use crate::flags::{flag, BenchmarkArgs, InputArgs, SignalsArgs};
-use crate::load::{load, Loaded, ReferenceRequest};
+use crate::common::{check_outputs, usage};
+use crate::flags::{flag, BenchmarkArgs, InputArgs, MetaModelArgs, SignalsArgs};
+use crate::load::{load, ReferenceRequest};
+use crate::score_cmd::{score_loaded, Scored};
 
 /// Flags of `erascore diagnostics`.
 #[derive(Args, Debug)]
 pub struct DiagnosticsArgs {
     #[command(flatten)]
     pub input: InputArgs,
-    /// Meta model file (parquet or CSV) with id and the meta model column, for MMC.
-    #[arg(long)]
-    pub meta_model: Option<PathBuf>,
-    /// Column of the meta model file (default: `numerai_meta_model`, or the only numeric
-    /// column).
-    #[arg(long, requires = "meta_model")]
-    pub meta_model_column: Option<String>,
+    #[command(flatten)]
+    pub meta: MetaModelArgs,
     #[command(flatten)]
     pub bench: BenchmarkArgs,
     /// Example predictions file with id and a prediction column, for corr_with_example.
@@ -102,7 +98,7 @@ fn check_flags(args: &DiagnosticsArgs) -> anyhow::Result<DiagnosticsRequest> {
         },
         max_filtered_ratio: args.input.max_filtered_ratio,
         given: Given {
-            meta_model: args.meta_model.is_some(),
+            meta_model: args.meta.meta_model.is_some(),
             benchmark: args.bench.benchmark.is_some(),
             example: args.example_preds.is_some(),
             ..args.signals.given()
@@ -117,7 +113,7 @@ fn check_flags(args: &DiagnosticsArgs) -> anyhow::Result<DiagnosticsRequest> {
     }
     let mut inputs = args.input.paths();
     inputs.extend([
-        ("--meta-model", args.meta_model.as_deref()),
+        ("--meta-model", args.meta.meta_model.as_deref()),
         ("--benchmark", args.bench.benchmark.as_deref()),
         ("--example-preds", args.example_preds.as_deref()),
     ]);
@@ -129,22 +125,13 @@ fn check_flags(args: &DiagnosticsArgs) -> anyhow::Result<DiagnosticsRequest> {
 
 /// The meta model, benchmark and example prediction columns to read.
 fn references(args: &DiagnosticsArgs) -> [Option<ReferenceRequest>; 3] {
-    let reference = |path: &Option<PathBuf>, column: ColumnRule| {
-        path.as_ref().map(|p| ReferenceRequest {
-            path: p.clone(),
-            column,
-        })
-    };
     [
-        reference(
-            &args.meta_model,
-            ColumnRule::meta_model(args.meta_model_column.clone()),
-        ),
+        args.meta.request(),
         args.bench.request(),
-        reference(
-            &args.example_preds,
-            ColumnRule::example(args.example_column.clone()),
-        ),
+        args.example_preds.as_ref().map(|p| ReferenceRequest {
+            path: p.clone(),
+            column: ColumnRule::example(args.example_column.clone()),
+        }),
     ]
 }
 
@@ -160,52 +147,30 @@ pub fn run(args: &DiagnosticsArgs) -> anyhow::Result<()> {
     }
     let started = std::time::Instant::now();
     let mut loaded = load(&args.input, &request, &references(args))?;
-    let keys = loaded.data.take_keys();
-    let Loaded {
-        data,
-        predictions,
-        references,
-        ..
-    } = &loaded;
-    let mut references = references.iter();
-    let mut next = || references.next().and_then(Option::as_ref);
-    let (meta, benchmark, example) = (next(), next(), next());
-    let (stakes, meta_model) = args.signals.meta_model(predictions, meta)?;
-    let (metrics, omitted) = checked.resolved.metrics(!data.feature_names.is_empty());
+    let (metrics, omitted) = checked
+        .resolved
+        .metrics(!loaded.data.feature_names.is_empty());
     let omitted: Vec<String> = omitted.iter().map(|m| m.render(&flag)).collect();
     if !omitted.is_empty() {
         eprintln!("note: not computed: {}", omitted.join("; "));
     }
-
-    let signal_files = args.signals.read(&metrics)?;
-    let with_meta = meta_model.is_some();
-    let inputs = ScoreInputs {
-        data,
-        predictions,
-        meta_model,
-        benchmark,
-        example,
-        signals: signal_files.inputs(&metrics, stakes),
-    };
     let config = ScoreConfig {
         metrics,
         targets: checked.resolved.targets.clone(),
         max_filtered_ratio: args.input.max_filtered_ratio,
         target_pow15: !args.input.no_target_pow15,
     };
-    let bar = progress(data.era_names.len(), "diagnostics", args.quiet);
-    let read = started.elapsed();
-    let scored = score_streaming(
-        &inputs,
+    let Scored {
+        report: scored,
+        with_meta,
+        read,
+    } = score_loaded(
+        &mut loaded,
+        (&args.input, &args.signals, args.quiet),
         &config,
-        &loaded.streaming(&args.input),
-        Some(keys),
-        &|| bar.inc(1),
+        "diagnostics",
+        started,
     )?;
-    bar.finish_and_clear();
-    for w in &scored.warnings {
-        eprintln!("warning: {w}");
-    }
     let scoring_done = started.elapsed();
 
     let weights = checked.resolved.weights;
@@ -243,7 +208,7 @@ pub fn run(args: &DiagnosticsArgs) -> anyhow::Result<()> {
         "wrote per_era.parquet, per_era.csv, summary.json, report.html and summary.png \
          ({} eras x {} models x {} targets) to {}",
         info.eras,
-        predictions.models.len(),
+        loaded.predictions.models.len(),
         checked.resolved.targets.len(),
         args.out.display()
     );

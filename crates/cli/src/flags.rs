@@ -61,9 +61,17 @@ pub fn flag(input: Input) -> String {
         Input::MmcColumn => "--mmc-col",
         Input::Threshold => "--threshold",
         Input::Bootstrap => "--bootstrap",
+        Input::Block => "--block",
+        Input::Seed => "--seed",
         Input::MaxChurn => "--max-churn",
         Input::MaxTurnover => "--max-turnover",
         Input::Configs => "--configs",
+        Input::EraCount => "--eras",
+        Input::RowsPerEra => "--rows",
+        Input::FeatureCount => "--features",
+        Input::ModelCount => "--models",
+        Input::NeutralizerCount => "--neutralizers",
+        Input::Population => "--population",
     }
     .to_string()
 }
@@ -172,6 +180,28 @@ impl InputArgs {
                 FeatureSelection::Named(features)
             }
             _ => FeatureSelection::All,
+        })
+    }
+}
+
+/// The meta model column, for MMC (`score`, `diagnostics`).
+#[derive(Args, Debug, Clone, Default)]
+pub struct MetaModelArgs {
+    /// Meta model file (parquet or CSV) with id and the meta model column, for MMC.
+    #[arg(long)]
+    pub meta_model: Option<PathBuf>,
+    /// Column of the meta model file (default: `numerai_meta_model`, or the file's only
+    /// numeric column).
+    #[arg(long, requires = "meta_model")]
+    pub meta_model_column: Option<String>,
+}
+
+impl MetaModelArgs {
+    /// The column to read, when a file is given.
+    pub fn request(&self) -> Option<ReferenceRequest> {
+        self.meta_model.as_ref().map(|p| ReferenceRequest {
+            path: p.clone(),
+            column: ColumnRule::meta_model(self.meta_model_column.clone()),
         })
     }
 }

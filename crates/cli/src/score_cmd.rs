@@ -6,17 +6,15 @@ use anyhow::Context;
 use clap::Args;
 
 use erascore_engine::metrics::Metric;
-use erascore_engine::request::{ColumnRule, Given, ResolvedScore, ScoreRequest as EngineRequest};
-use erascore_engine::score::{by_model, score_streaming, ScoreConfig, ScoreInputs, ScoreReport};
-use erascore_engine::stats::basic;
-use erascore_engine::wide::WideScores;
+use erascore_engine::request::{Given, ResolvedScore, ScoreRequest as EngineRequest};
+use erascore_engine::score::{score_streaming, ScoreConfig, ScoreInputs, ScoreReport};
 use erascore_io::dataset::DatasetRequest;
-use erascore_io::frame::{write_frame_unstaged, Column, Frame, Values};
+use erascore_io::frame::{write_frame_unstaged, Frame};
 use erascore_io::output::OutputFiles;
-use erascore_io::FloatWidth;
+use erascore_report::score_table::{self, report_table, score_summary};
 
-use crate::common::{check_outputs, check_table_out, fmt, progress, table, usage};
-use crate::flags::{BenchmarkArgs, InputArgs, SignalsArgs};
+use crate::common::{check_outputs, check_table_out, progress, usage};
+use crate::flags::{BenchmarkArgs, InputArgs, MetaModelArgs, SignalsArgs};
 use crate::load::{load, Loaded, ReferenceRequest};
 
 /// Flags of `erascore score`.
@@ -24,13 +22,8 @@ use crate::load::{load, Loaded, ReferenceRequest};
 pub struct ScoreArgs {
     #[command(flatten)]
     pub input: InputArgs,
-    /// Meta model file (parquet or CSV) with id and the meta model column.
-    #[arg(long)]
-    pub meta_model: Option<PathBuf>,
-    /// Column of the meta model file (default: `numerai_meta_model`, or the file's only
-    /// numeric column).
-    #[arg(long, requires = "meta_model")]
-    pub meta_model_column: Option<String>,
+    #[command(flatten)]
+    pub meta: MetaModelArgs,
     #[command(flatten)]
     pub signals: SignalsArgs,
     #[command(flatten)]
@@ -83,7 +76,7 @@ fn check_flags(args: &ScoreArgs) -> anyhow::Result<ScoreRequest> {
             .transpose()?,
         targets: args.input.target.clone(),
         given: Given {
-            meta_model: args.meta_model.is_some(),
+            meta_model: args.meta.meta_model.is_some(),
             benchmark: args.bench.benchmark.is_some(),
             ..args.signals.given()
         },
@@ -96,7 +89,7 @@ fn check_flags(args: &ScoreArgs) -> anyhow::Result<ScoreRequest> {
     }
     let mut inputs = args.input.paths();
     inputs.extend([
-        ("--meta-model", args.meta_model.as_deref()),
+        ("--meta-model", args.meta.meta_model.as_deref()),
         ("--benchmark", args.bench.benchmark.as_deref()),
     ]);
     inputs.extend(args.signals.paths());
@@ -111,15 +104,71 @@ fn check_flags(args: &ScoreArgs) -> anyhow::Result<ScoreRequest> {
     })
 }
 
+/// What [`score_loaded`] returns.
+pub struct Scored {
+    /// The per-era scores.
+    pub report: ScoreReport,
+    /// Whether a meta model (a file, or built from stakes) was scored against.
+    pub with_meta: bool,
+    /// How long reading took, from the run's start.
+    pub read: std::time::Duration,
+}
+
+/// The era loop over loaded files, one home for `score` and `diagnostics`: the stakes and
+/// the meta model (the first reference, else `--stakes`), the benchmark (the second) and
+/// example predictions (the third, when read), the Signals files the metrics read, a
+/// progress bar named `what` (none when `quiet`), and the warnings printed.
+pub fn score_loaded(
+    loaded: &mut Loaded,
+    (input, signals, quiet): (&InputArgs, &SignalsArgs, bool),
+    config: &ScoreConfig,
+    what: &str,
+    started: std::time::Instant,
+) -> anyhow::Result<Scored> {
+    let keys = loaded.data.take_keys();
+    let Loaded {
+        data,
+        predictions,
+        references,
+        ..
+    } = &*loaded;
+    let mut references = references.iter();
+    let mut next = || references.next().and_then(Option::as_ref);
+    let (meta, benchmark, example) = (next(), next(), next());
+    let (stakes, meta_model) = signals.meta_model(predictions, meta)?;
+    let signal_files = signals.read(&config.metrics)?;
+    let with_meta = meta_model.is_some();
+    let inputs = ScoreInputs {
+        data,
+        predictions,
+        meta_model,
+        benchmark,
+        example,
+        signals: signal_files.inputs(&config.metrics, stakes),
+    };
+    let read = started.elapsed();
+    let bar = progress(data.era_names.len(), what, quiet);
+    let report = score_streaming(
+        &inputs,
+        config,
+        &loaded.streaming(input),
+        Some(keys),
+        &|| bar.inc(1),
+    )?;
+    bar.finish_and_clear();
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(Scored {
+        report,
+        with_meta,
+        read,
+    })
+}
+
 /// The meta model and benchmark columns to read.
 fn references(args: &ScoreArgs) -> [Option<ReferenceRequest>; 2] {
-    [
-        args.meta_model.as_ref().map(|path| ReferenceRequest {
-            path: path.clone(),
-            column: ColumnRule::meta_model(args.meta_model_column.clone()),
-        }),
-        args.bench.request(),
-    ]
+    [args.meta.request(), args.bench.request()]
 }
 
 /// Runs `erascore score`.
@@ -134,52 +183,28 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
     }
     let started = std::time::Instant::now();
     let mut loaded = load(&args.input, &request, &references(args))?;
-    let keys = loaded.data.take_keys();
-    let Loaded {
-        data,
-        predictions,
-        references,
-        ..
-    } = &loaded;
-    checked.resolved.check_features(data)?;
-    let metrics = checked.resolved.metrics;
-    let signal_files = args.signals.read(&metrics)?;
-    let mut references = references.iter();
-    let meta_ref = references.next().and_then(Option::as_ref);
-    let benchmark = references.next().and_then(Option::as_ref);
-    let (stakes, meta_model) = args.signals.meta_model(predictions, meta_ref)?;
-    let inputs = ScoreInputs {
-        data,
-        predictions,
-        meta_model,
-        benchmark,
-        example: None,
-        signals: signal_files.inputs(&metrics, stakes),
-    };
+    checked.resolved.check_features(&loaded.data)?;
     let config = ScoreConfig {
-        metrics,
+        metrics: checked.resolved.metrics,
         targets: args.input.target.clone(),
         max_filtered_ratio: args.input.max_filtered_ratio,
         target_pow15: !args.input.no_target_pow15,
     };
-    let read = started.elapsed();
-    let bar = progress(data.era_names.len(), "scoring", args.quiet);
-    let report = score_streaming(
-        &inputs,
+    let scored = score_loaded(
+        &mut loaded,
+        (&args.input, &args.signals, args.quiet),
         &config,
-        &loaded.streaming(&args.input),
-        Some(keys),
-        &|| bar.inc(1),
+        "scoring",
+        started,
     )?;
-    bar.finish_and_clear();
-    for w in &report.warnings {
-        eprintln!("warning: {w}");
-    }
+    let (report, read) = (scored.report, scored.read);
+    let predictions = &loaded.predictions;
     let scored = started.elapsed();
-    let frame = match args.layout {
-        Layout::Long => report_frame(&args.out, &report)?,
-        Layout::Wide => wide_frame(&args.out, &WideScores::of(&report))?,
+    let layout = match args.layout {
+        Layout::Long => score_table::Layout::Long,
+        Layout::Wide => score_table::Layout::Wide,
     };
+    let frame = Frame::new(&args.out, report_table(&report, layout).columns)?;
     write_frame_unstaged(&checked.out_tmp, &frame, &args.out)?;
     checked.out.commit()?;
     if args.timings {
@@ -194,7 +219,7 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
         eprintln!("{}", loaded.describe_read());
         eprintln!("kernels: {}", erascore_kernels::cpu::usage().describe());
     }
-    print!("{}", summary_table(&report));
+    print!("{}", score_summary(&report));
     eprintln!(
         "wrote {} rows ({} eras x {} models x {} target(s)) to {}",
         report.rows.len(),
@@ -209,75 +234,4 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
         args.out.display()
     );
     Ok(())
-}
-
-/// The long table: era, model, target, one column per metric.
-pub fn report_frame(path: &std::path::Path, report: &ScoreReport) -> anyhow::Result<Frame> {
-    let text = |f: fn(&erascore_engine::score::EraScore) -> &String| {
-        Values::Text(report.rows.iter().map(f).collect())
-    };
-    let mut columns = vec![
-        Column {
-            name: "era".into(),
-            values: text(|r| &r.era),
-        },
-        Column {
-            name: "model".into(),
-            values: text(|r| &r.model),
-        },
-        Column {
-            name: "target".into(),
-            values: text(|r| &r.target),
-        },
-    ];
-    for (k, m) in report.metrics.iter().enumerate() {
-        columns.push(Column {
-            name: m.name(),
-            values: Values::Float(
-                report.rows.iter().map(|r| r.values[k]).collect(),
-                FloatWidth::F64,
-            ),
-        });
-    }
-    Ok(Frame::new(path, columns)?)
-}
-
-/// The wide table: era, then one column per model and metric.
-pub fn wide_frame(path: &std::path::Path, wide: &WideScores) -> anyhow::Result<Frame> {
-    let mut columns = vec![Column {
-        name: "era".into(),
-        values: Values::Text(wide.eras.iter().collect()),
-    }];
-    for (name, v) in wide.columns.iter().zip(&wide.values) {
-        columns.push(Column {
-            name: name.clone(),
-            values: Values::Float(v.clone(), FloatWidth::F64),
-        });
-    }
-    Ok(Frame::new(path, columns)?)
-}
-
-/// Mean, std and Sharpe of each metric per model and target, one line per metric.
-pub fn summary_table(report: &ScoreReport) -> String {
-    let header: Vec<String> = ["model", "target", "metric", "mean", "std", "sharpe", "eras"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    for ((model, target), era_rows) in by_model(report) {
-        for (k, metric) in report.metrics.iter().enumerate() {
-            let v: Vec<f64> = era_rows.iter().map(|r| r.values[k]).collect();
-            let b = basic(&v);
-            rows.push(vec![
-                model.clone(),
-                target.clone(),
-                metric.name(),
-                fmt(b.mean),
-                fmt(b.std),
-                fmt(b.sharpe),
-                b.eras.to_string(),
-            ]);
-        }
-    }
-    table(&header, &rows, 3)
 }

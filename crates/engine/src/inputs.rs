@@ -146,6 +146,32 @@ fn row_name(ids: &Strings, eras: Option<&Strings>, i: usize) -> String {
     }
 }
 
+/// Refuses a column stored as text ([`Frame::stored_text`]: a parquet or in-memory string
+/// column, "0.5" included), naming its first row with a value; the one rule for every
+/// column of values a front end reads, as numerai-tools refuses text there. A CSV file's
+/// cells are text by nature and pass, to be read as numbers.
+pub(crate) fn refuse_text(
+    frame: &Frame,
+    column: &str,
+    (ids, eras): (&Strings, Option<&Strings>),
+    what: &'static str,
+) -> Result<(), EngineError> {
+    let Some(cells) = frame.stored_text(column) else {
+        return Ok(());
+    };
+    if cells.is_empty() {
+        return Ok(());
+    }
+    let i = cells.iter().position(|c| !c.is_empty()).unwrap_or(0);
+    Err(EngineError::TextValues {
+        path: frame.path().to_path_buf(),
+        column: column.to_string(),
+        row: row_name(ids, eras, i),
+        value: cells.get(i).unwrap_or_default().to_string(),
+        what,
+    })
+}
+
 /// The named columns of a frame as floats, each value finite (`what` names the values in the
 /// error: "predictions", "neutralizers", ...).
 fn finite_columns(
@@ -154,6 +180,9 @@ fn finite_columns(
     (ids, eras): (&Strings, Option<&Strings>),
     what: &'static str,
 ) -> Result<Vec<Vec<f64>>, EngineError> {
+    for name in names {
+        refuse_text(frame, name, (ids, eras), what)?;
+    }
     let values = frame.take_floats(names)?;
     for (name, v) in names.iter().zip(&values) {
         if let Some(i) = v.iter().position(|x| !x.is_finite()) {
@@ -330,6 +359,7 @@ impl Reference {
             )));
         }
         let (ids, eras) = take_keys(&mut frame)?;
+        refuse_text(&frame, column, (&ids, eras.as_ref()), "values")?;
         let (v, _) = frame.float(column)?;
         if let Some(i) = v.iter().position(|x| x.is_infinite()) {
             return Err(EngineError::NonFinite {

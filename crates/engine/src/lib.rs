@@ -34,7 +34,6 @@ pub mod request;
 pub mod score;
 pub mod signals;
 pub mod stats;
-pub mod wide;
 
 use std::path::PathBuf;
 
@@ -105,6 +104,25 @@ pub enum EngineError {
         row: String,
         /// The value.
         value: f64,
+        /// What the values are ("predictions", "neutralizers", ...).
+        what: &'static str,
+    },
+    /// A prediction (or meta model, benchmark, neutralizer, sample weight) column stored as
+    /// text in a parquet file or an in-memory table: numerai-tools refuses one, and
+    /// erascore does not guess numbers from it (a CSV file's cells are read as numbers).
+    #[error(
+        "{path}: column '{column}' holds text, not numbers ('{value}' for {row}); {what} must \
+         be stored as numbers (convert the column to floats)"
+    )]
+    TextValues {
+        /// The file.
+        path: PathBuf,
+        /// The column.
+        column: String,
+        /// The first row with a value: "id 'X'", with " in era 'E'" when the file has eras.
+        row: String,
+        /// Its text.
+        value: String,
         /// What the values are ("predictions", "neutralizers", ...).
         what: &'static str,
     },

@@ -83,6 +83,37 @@ pub(crate) fn unresolved_warning(
     ))
 }
 
+/// Eras left out for lack of target values, each with those targets
+/// ([`ScoreReport::unresolved`]).
+pub type UnresolvedEras = Vec<(String, Vec<String>)>;
+
+/// A report's warnings and its eras without target values.
+pub type ShareWarnings = (Vec<String>, UnresolvedEras);
+
+/// The warnings and the eras without target values of a job run in shares (each share a
+/// [`ScoreReport`] of some eras, or of some models of them), as one run over the whole data
+/// reports them: each warning once, and one warning naming every era left out in place of
+/// each share's own (shares of models of one era each report that era: it is kept once).
+pub fn merge_share_warnings(shares: &[ShareWarnings], targets: usize) -> ShareWarnings {
+    let mut warnings: Vec<String> = Vec::new();
+    let mut unresolved: UnresolvedEras = Vec::new();
+    for (share_warnings, share_unresolved) in shares {
+        let own = unresolved_warning(share_unresolved, targets);
+        for w in share_warnings {
+            if own.as_ref() != Some(w) && !warnings.contains(w) {
+                warnings.push(w.clone());
+            }
+        }
+        for u in share_unresolved {
+            if !unresolved.contains(u) {
+                unresolved.push(u.clone());
+            }
+        }
+    }
+    warnings.extend(unresolved_warning(&unresolved, targets));
+    (warnings, unresolved)
+}
+
 /// Scores every model in every era; `on_era` is called once per finished era.
 pub fn score(
     inputs: &ScoreInputs<'_>,
@@ -656,6 +687,38 @@ mod tests {
             target_pow15: true,
         };
         score(&inputs, &config, &|| {})
+    }
+
+    #[test]
+    fn shares_without_targets_merge_into_one_warning() {
+        // Two era shares each left an era out (and a third share is another model share of
+        // the first era): one warning names both eras, as a run over the whole data does.
+        let era = |e: &str| (e.to_string(), vec!["target".to_string()]);
+        let first = vec![era("0003")];
+        let second = vec![era("0012")];
+        let shares = vec![
+            (
+                vec!["constant".to_string()]
+                    .into_iter()
+                    .chain(unresolved_warning(&first, 1))
+                    .collect(),
+                first.clone(),
+            ),
+            (unresolved_warning(&second, 1).into_iter().collect(), second),
+            (
+                vec!["constant".to_string()]
+                    .into_iter()
+                    .chain(unresolved_warning(&first, 1))
+                    .collect(),
+                first,
+            ),
+        ];
+        let (warnings, unresolved) = merge_share_warnings(&shares, 1);
+        assert_eq!(unresolved, vec![era("0003"), era("0012")]);
+        assert_eq!(warnings.len(), 2);
+        assert_eq!(warnings[0], "constant");
+        assert!(warnings[1].starts_with("2 era(s) have no target values"));
+        assert!(warnings[1].contains("scored: 0003, 0012 (an era"));
     }
 
     #[test]

@@ -79,12 +79,29 @@ pub enum Input {
     Threshold,
     /// The number of bootstrap trajectories.
     Bootstrap,
+    /// The bootstrap's block length, in rounds.
+    Block,
+    /// The bootstrap's seed.
+    Seed,
     /// The Signals stake limit on churn.
     MaxChurn,
     /// The Signals stake limit on turnover.
     MaxTurnover,
     /// Compare's configurations.
     Configs,
+    /// How many eras a synthetic dataset has.
+    EraCount,
+    /// How many rows (tickers, for Signals) each era of a synthetic dataset has.
+    RowsPerEra,
+    /// How many features a synthetic dataset has.
+    FeatureCount,
+    /// How many models submit to a synthetic tournament.
+    ModelCount,
+    /// How many neutralizers a synthetic Signals dataset has.
+    NeutralizerCount,
+    /// Which models a synthetic tournament has (a few simple ones, or a tournament's
+    /// population).
+    Population,
 }
 
 impl Input {
@@ -120,9 +137,17 @@ impl Input {
             Input::MmcColumn => "the mmc score column",
             Input::Threshold => "the staking threshold",
             Input::Bootstrap => "the bootstrap trajectories",
+            Input::Block => "the bootstrap block length",
+            Input::Seed => "the bootstrap seed",
             Input::MaxChurn => "the churn limit",
             Input::MaxTurnover => "the turnover limit",
             Input::Configs => "the configurations",
+            Input::EraCount => "the number of eras",
+            Input::RowsPerEra => "the rows per era",
+            Input::FeatureCount => "the number of features",
+            Input::ModelCount => "the number of models",
+            Input::NeutralizerCount => "the number of neutralizers",
+            Input::Population => "the population",
         }
     }
 }

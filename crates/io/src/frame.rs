@@ -45,6 +45,9 @@ pub struct Frame {
     path: PathBuf,
     columns: Vec<Column>,
     rows: usize,
+    /// Whether its text columns are a CSV file's cells, text by nature (numbers included),
+    /// rather than columns stored as text (parquet, Arrow).
+    csv_cells: bool,
 }
 
 impl Frame {
@@ -66,7 +69,16 @@ impl Frame {
             path,
             columns,
             rows,
+            csv_cells: false,
         })
+    }
+
+    /// Builds a frame of a CSV file's cells (text columns hold cells, read as numbers when
+    /// a caller asks), from columns of equal length.
+    pub fn from_csv_cells(path: impl Into<PathBuf>, columns: Vec<Column>) -> Result<Self, IoError> {
+        let mut frame = Self::new(path, columns)?;
+        frame.csv_cells = true;
+        Ok(frame)
     }
 
     /// The file this frame came from.
@@ -183,12 +195,25 @@ impl Frame {
         Ok(out)
     }
 
-    /// Whether a column is numeric (parquet numbers, or CSV cells that all parse).
+    /// Whether a column is numeric (parquet numbers, or CSV cells that all parse; a column
+    /// stored as text never is, see [`Frame::stored_text`]).
     pub fn is_numeric(&self, name: &str) -> bool {
         match self.column(name).map(|c| &c.values) {
             Ok(Values::Float(..) | Values::Integer(_)) => true,
-            Ok(Values::Text(v)) => v.iter().all(|c| parse_number(c).is_some()),
+            Ok(Values::Text(v)) => self.csv_cells && v.iter().all(|c| parse_number(c).is_some()),
             Err(_) => false,
+        }
+    }
+
+    /// The cells of a column stored as text: a parquet or Arrow string (or binary) column,
+    /// which pandas reads as strings and numerai-tools refuses as values, "0.5" included.
+    /// `None` for a numeric column, a missing one, and every column of a CSV file, whose
+    /// cells are text by nature and read as numbers when a caller asks, as pandas reads
+    /// them.
+    pub fn stored_text(&self, name: &str) -> Option<&Strings> {
+        match self.column(name).map(|c| &c.values) {
+            Ok(Values::Text(v)) if !self.csv_cells => Some(v),
+            _ => None,
         }
     }
 }
@@ -673,7 +698,7 @@ fn read_csv(path: &Path, wanted: Option<&[&str]>) -> Result<Frame, IoError> {
             values: Values::Text(v),
         })
         .collect();
-    Frame::new(path, columns)
+    Frame::from_csv_cells(path, columns)
 }
 
 fn csv_error(path: &Path, e: csv::Error) -> IoError {

@@ -147,38 +147,140 @@ fn dot_many<T: Widen>(x: &[T], vs: &[&[f64]], out: &mut [f64]) {
     }
 }
 
+/// Eight rows of a column widened to f64.
+#[inline(always)]
+fn widen8<T: Widen>(x: &[T; 8]) -> [f64; 8] {
+    std::array::from_fn(|l| x[l].widen())
+}
+
+/// The eight lane sums of a dot product added as every kernel here adds them, then the rows
+/// past the last group of eight one by one: the numbers do not depend on which kernel ran.
+/// Never inlined: seeing this pairwise sum, LLVM vectorizes the loops that fill the lanes
+/// two lanes at a time, across columns, instead of eight rows to a register (4x slower).
+#[inline(never)]
+fn finish<T: Widen>(a: &[f64; 8], x_tail: &[T], v_tail: &[f64]) -> f64 {
+    let mut s = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+    for (x, v) in x_tail.iter().zip(v_tail) {
+        s += x.widen() * v;
+    }
+    s
+}
+
 /// Eight lanes per vector (one AVX-512 register, two AVX2 ones): each group of eight rows is
 /// widened once and serves all `M` vectors.
 #[inline(always)]
 fn dots<T: Widen, const M: usize>(x: &[T], vs: [&[f64]; M]) -> [f64; M] {
-    let n = x.len();
-    let full = n - n % 8;
+    let (xg, xt) = x.as_chunks::<8>();
+    let full = xg.len();
+    let vg: [&[[f64; 8]]; M] = std::array::from_fn(|c| &vs[c].as_chunks::<8>().0[..full]);
     let mut acc = [[0.0f64; 8]; M];
-    let mut xf = [0.0f64; 8];
-    for (i, xs) in x[..full].chunks_exact(8).enumerate() {
-        for (f, &v) in xf.iter_mut().zip(xs) {
-            *f = v.widen();
-        }
-        for (a, v) in acc.iter_mut().zip(&vs) {
-            let v: &[f64; 8] = match v[i * 8..i * 8 + 8].try_into() {
-                Ok(v) => v,
-                Err(_) => unreachable!("8-element slice"),
-            };
+    for (i, xs) in xg.iter().enumerate() {
+        let xf = widen8(xs);
+        for c in 0..M {
+            let v = &vg[c][i];
             for l in 0..8 {
-                a[l] += xf[l] * v[l];
+                acc[c][l] += xf[l] * v[l];
             }
         }
     }
-    let mut out = [0.0; M];
-    for c in 0..M {
-        let a = &acc[c];
-        let mut s = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
-        for r in full..n {
-            s += x[r].widen() * vs[c][r];
+    std::array::from_fn(|c| finish(&acc[c], xt, &vs[c][full * 8..]))
+}
+
+/// Columns a kernel below reads together: each group of eight rows of the one vector (or
+/// output) is loaded once for all of them.
+const GROUP: usize = 4;
+
+impl ColumnMatrix {
+    /// `out[r] = x_j' v` for each column `j = cols[r]`: [`ColumnMatrix::col_dot_many`] with
+    /// one vector, the same numbers, reading `v` once per group of columns.
+    #[inline(always)]
+    pub fn cols_dot(&self, cols: &[usize], v: &[f64], out: &mut [f64]) {
+        match &self.data {
+            ColumnData::I8(d) => cols_dot(d, self.rows, cols, v, out),
+            ColumnData::F64(d) => cols_dot(d, self.rows, cols, v, out),
         }
-        out[c] = s;
     }
-    out
+
+    /// `out += sum_r coefs[r] * x_j` over the rows `rows`, `j = cols[r]`, adding the columns
+    /// in order to each row (as [`ColumnMatrix::col_axpy_many`] column by column, the same
+    /// numbers), loading and storing `out` once per group of columns.
+    #[inline(always)]
+    pub fn cols_axpy(
+        &self,
+        cols: &[usize],
+        rows: std::ops::Range<usize>,
+        coefs: &[f64],
+        out: &mut [f64],
+    ) {
+        match &self.data {
+            ColumnData::I8(d) => cols_axpy(d, self.rows, cols, rows, coefs, out),
+            ColumnData::F64(d) => cols_axpy(d, self.rows, cols, rows, coefs, out),
+        }
+    }
+}
+
+// The two kernels below are written so that LLVM vectorizes them along the rows, eight f64
+// lanes to a register (one accumulator per column, named; element-wise updates): indexing a
+// `[[f64; 8]; GROUP]` by column instead makes it vectorize across the columns, with gathers.
+
+#[inline(always)]
+fn cols_dot<T: Widen>(d: &[T], n: usize, cols: &[usize], v: &[f64], out: &mut [f64]) {
+    let (vg, vt) = v[..n].as_chunks::<8>();
+    let full = vg.len();
+    let column = |j: usize| &d[j * n..(j + 1) * n];
+    let mut js = cols.chunks_exact(GROUP);
+    let mut outs = out.chunks_exact_mut(GROUP);
+    for (js, o) in (&mut js).zip(&mut outs) {
+        let xs: [&[T]; GROUP] = std::array::from_fn(|g| column(js[g]));
+        let [x0, x1, x2, x3] = xs.map(|x| &x.as_chunks::<8>().0[..full]);
+        let [mut a0, mut a1, mut a2, mut a3] = [[0.0f64; 8]; GROUP];
+        for (i, v) in vg.iter().enumerate() {
+            let (y0, y1, y2, y3) = (
+                widen8(&x0[i]),
+                widen8(&x1[i]),
+                widen8(&x2[i]),
+                widen8(&x3[i]),
+            );
+            for l in 0..8 {
+                a0[l] += y0[l] * v[l];
+                a1[l] += y1[l] * v[l];
+                a2[l] += y2[l] * v[l];
+                a3[l] += y3[l] * v[l];
+            }
+        }
+        for (g, a) in [a0, a1, a2, a3].iter().enumerate() {
+            o[g] = finish(a, &xs[g][full * 8..], vt);
+        }
+    }
+    for (&j, o) in js.remainder().iter().zip(outs.into_remainder()) {
+        *o = dots::<T, 1>(column(j), [v])[0];
+    }
+}
+
+#[inline(always)]
+fn cols_axpy<T: Widen>(
+    d: &[T],
+    n: usize,
+    cols: &[usize],
+    rows: std::ops::Range<usize>,
+    coefs: &[f64],
+    out: &mut [f64],
+) {
+    let len = rows.len();
+    let out = &mut out[..len];
+    let part = |j: usize| &d[j * n + rows.start..j * n + rows.end];
+    let mut js = cols.chunks_exact(GROUP);
+    let mut cs = coefs.chunks_exact(GROUP);
+    for (js, a) in (&mut js).zip(&mut cs) {
+        let (x0, x1, x2, x3) = (part(js[0]), part(js[1]), part(js[2]), part(js[3]));
+        let (a0, a1, a2, a3) = (a[0], a[1], a[2], a[3]);
+        for ((((o, y0), y1), y2), y3) in out.iter_mut().zip(x0).zip(x1).zip(x2).zip(x3) {
+            *o = (((*o + a0 * y0.widen()) + a1 * y1.widen()) + a2 * y2.widen()) + a3 * y3.widen();
+        }
+    }
+    for (&j, &a) in js.remainder().iter().zip(cs.remainder()) {
+        axpy_many(part(j), &[a], &mut [&mut *out]);
+    }
 }
 
 /// `outs[c] += coefs[c] * x` for each output: each group of eight rows is widened once and
@@ -202,6 +304,60 @@ fn axpy_many<T: Widen>(x: &[T], coefs: &[f64], outs: &mut [&mut [f64]]) {
     for (o, &a) in outs.iter_mut().zip(coefs) {
         for r in full..n {
             o[r] += a * x[r].widen();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matrices(n: usize, k: usize) -> [ColumnMatrix; 2] {
+        let mut s = 11u64;
+        let mut next = move || {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (s >> 33) as i64
+        };
+        let i8s: Vec<i8> = (0..n * k).map(|_| (next() % 9 - 4) as i8).collect();
+        let f64s: Vec<f64> = (0..n * k)
+            .map(|_| (next() % 2001 - 1000) as f64 / 7.0)
+            .collect();
+        [
+            ColumnMatrix::new(n, k, ColumnData::I8(i8s)).unwrap(),
+            ColumnMatrix::new(n, k, ColumnData::F64(f64s)).unwrap(),
+        ]
+    }
+
+    /// The column-group kernels give the bits of the column-by-column ones: rows not a
+    /// multiple of eight, columns not a multiple of the group, columns out of order.
+    #[test]
+    fn column_groups_are_the_bits_of_single_columns() {
+        let (n, k) = (203, 11);
+        let v: Vec<f64> = (0..n)
+            .map(|i| ((i * 37) % 101) as f64 / 13.0 - 3.0)
+            .collect();
+        let cols = [0, 2, 3, 5, 6, 7, 9, 10, 1];
+        let coefs: Vec<f64> = cols.iter().map(|&j| 0.3 - j as f64 / 7.0).collect();
+        for x in matrices(n, k) {
+            let mut got = vec![0.0; cols.len()];
+            x.cols_dot(&cols, &v, &mut got);
+            for (&j, g) in cols.iter().zip(&got) {
+                let mut want = [0.0];
+                x.col_dot_many(j, &[&v], &mut want);
+                assert_eq!(g.to_bits(), want[0].to_bits(), "column {j}");
+            }
+            for rows in [0..n, 16..203, 5..100, 8..8] {
+                let mut got = v[rows.clone()].to_vec();
+                x.cols_axpy(&cols, rows.clone(), &coefs, &mut got);
+                let mut want = v[rows.clone()].to_vec();
+                for (&j, &a) in cols.iter().zip(&coefs) {
+                    x.col_axpy_many(j, rows.clone(), &[a], &mut [&mut want]);
+                }
+                let bits = |w: &[f64]| w.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&got), bits(&want), "rows {rows:?}");
+            }
         }
     }
 }

@@ -20,13 +20,16 @@ pub trait ExactI8: Copy + Send + Sync {
 }
 
 macro_rules! float {
-    ($($t:ty),*) => {$(
+    ($($t:ty, $bits:ty, $magic:expr);*) => {$(
         impl ExactI8 for $t {
             #[inline(always)]
             fn narrow(self) -> (i8, bool) {
-                // `as` saturates and maps NaN to 0, so the round trip fails for NaN, for
-                // values beyond int8 and for fractions; -0.0 narrows to 0 (equal values).
-                let q = self as i8;
+                // Adding 1.5 * 2^(mantissa bits) puts an integer in -128..=127 in the low
+                // bits of the sum's mantissa, two's complement, so the low byte of the bits
+                // is the int8. Unlike `as i8` (a saturating cast, scalar code) this
+                // vectorizes. Any other value (a fraction, beyond int8, infinite, NaN) gives
+                // an int8 that does not round-trip; -0.0 narrows to 0 (equal values).
+                let q = (self + $magic).to_bits() as i8;
                 (q, q as $t == self)
             }
         }
@@ -55,7 +58,7 @@ macro_rules! unsigned {
     )*};
 }
 
-float!(f32, f64);
+float!(f32, u32, 12_582_912.0; f64, u64, 6_755_399_441_055_744.0);
 signed!(i8, i16, i32, i64);
 unsigned!(u8, u16, u32, u64);
 
@@ -110,6 +113,14 @@ mod tests {
         assert_eq!(narrow_to_i8(&[-128i16, -1, 0, 4, 127]), Some(want));
         assert_eq!(narrow_to_i8(&[0u8, 4, 127]), Some(vec![0, 4, 127]));
         assert_eq!(narrow_to_i8::<f64>(&[]), Some(vec![]));
+        // Every int8 value, and -0.0, in both float widths (past a block boundary).
+        let all: Vec<i8> = (0..2 * BLOCK + 7).map(|i| (i % 256) as u8 as i8).collect();
+        let f: Vec<f32> = all.iter().map(|&v| v as f32).collect();
+        let d: Vec<f64> = all.iter().map(|&v| v as f64).collect();
+        assert_eq!(narrow_to_i8(&f), Some(all.clone()));
+        assert_eq!(narrow_to_i8(&d), Some(all));
+        assert_eq!(narrow_to_i8(&[-0.0f32, 0.0]), Some(vec![0, 0]));
+        assert_eq!(narrow_to_i8(&[-0.0f64, -4.0]), Some(vec![0, -4]));
     }
 
     #[test]
@@ -129,6 +140,31 @@ mod tests {
             assert_eq!(narrow_to_i8(&v), None, "{bad}");
         }
         assert_eq!(narrow_to_i8(&[1.0f32, 2.5]), None);
+        let mut w = vec![3.0f32; 2 * BLOCK + 3];
+        for bad in [
+            4.000_000_5f32, // the float32 nearest 4.0000001 is 4.0 itself
+            127.5,
+            -128.5,
+            -129.0,
+            1e-40,
+            f32::MAX,
+            f32::MIN,
+            f32::NEG_INFINITY,
+            f32::NAN,
+            16_777_216.0,
+        ] {
+            *w.last_mut().unwrap() = bad;
+            assert!(narrow_to_i8(&w).is_none(), "{bad}");
+        }
+        for bad in [
+            4.000_000_1f64,
+            -128.5,
+            1e-310,
+            f64::MIN,
+            4_503_599_627_370_496.0,
+        ] {
+            assert_eq!(narrow_to_i8(&[1.0, bad]), None, "{bad}");
+        }
         assert_eq!(narrow_to_i8(&[1i64, 128]), None);
         assert_eq!(narrow_to_i8(&[1i64, -129]), None);
         // Wrapping conversions must not pass: 200u8 and 256i32 as int8 are -56 and 0.

@@ -294,15 +294,17 @@ impl Neutralizer {
         let sums: Vec<f64> = v.iter().map(|c| c.iter().sum()).collect();
         if m < GEMM_FROM {
             let vs: Vec<&[f64]> = v.iter().map(Vec::as_slice).collect();
-            let dots = |cols: &[usize]| self.centred_dots(cols, &vs, &sums);
             let parts: Vec<Vec<f64>> = if self.par.is_parallel() {
                 use rayon::prelude::*;
                 self.kept
                     .par_chunks(PAR_COLUMNS)
-                    .map(|cols| dispatch(Run(|| dots(cols))))
+                    .map(|cols| dispatch(Run(|| self.centred_dots(cols, &vs, &sums))))
                     .collect()
             } else {
-                vec![dots(&self.kept)]
+                // Called directly, not through a closure: a closure is a function of its
+                // own, compiled for the baseline CPU, while this method is inlined into the
+                // caller's dispatched (AVX-512 / AVX2) code.
+                vec![self.centred_dots(&self.kept, &vs, &sums)]
             };
             let mut out = Mat::<f64>::zeros(self.kept.len(), m);
             for (r, d) in parts.iter().flat_map(|p| p.chunks_exact(m)).enumerate() {
@@ -348,33 +350,21 @@ impl Neutralizer {
                     shift[c] += self.means[j] * b[(r, c)];
                 }
             }
-            // Each row sums over the kept columns in order whatever the split of the rows.
-            let fill = |start: usize, outs: &mut [&mut [f64]]| {
-                let rows = start..start + outs[0].len();
-                let mut coefs = vec![0.0; m];
-                for (r, &j) in self.kept.iter().enumerate() {
-                    for (c, coef) in coefs.iter_mut().enumerate() {
-                        *coef = b[(r, c)];
-                    }
-                    self.x.col_axpy_many(j, rows.clone(), &coefs, outs);
-                }
-                for (o, s) in outs.iter_mut().zip(&shift) {
-                    for v in o.iter_mut() {
-                        *v -= s;
-                    }
-                }
-            };
             if self.par.is_parallel() && m == 1 {
                 use rayon::prelude::*;
                 out[0]
                     .par_chunks_mut(PAR_ROWS)
                     .enumerate()
                     .for_each(|(i, chunk)| {
-                        dispatch(Run(|| fill(i * PAR_ROWS, &mut [chunk])));
+                        dispatch(Run(|| {
+                            self.fitted_rows(b, &shift, i * PAR_ROWS, &mut [chunk])
+                        }));
                     });
             } else if n > 0 {
+                // Directly, not through a closure (see `centred_xt`): inlined into the
+                // caller's dispatched code.
                 let mut outs: Vec<&mut [f64]> = out.iter_mut().map(Vec::as_mut_slice).collect();
-                fill(0, &mut outs);
+                self.fitted_rows(b, &shift, 0, &mut outs);
             }
             return out;
         }
@@ -404,10 +394,52 @@ impl Neutralizer {
             .collect()
     }
 
+    /// Rows `start..start + outs[0].len()` of `Xc B` into `outs` (zeroed), one output per
+    /// column of `b`; `shift[c]` is `means' b[.., c]`. Each row sums over the kept columns in
+    /// order whatever the split of the rows.
+    #[inline(always)]
+    fn fitted_rows(
+        &self,
+        b: MatRef<'_, f64>,
+        shift: &[f64],
+        start: usize,
+        outs: &mut [&mut [f64]],
+    ) {
+        let rows = start..start + outs[0].len();
+        if let [out] = outs {
+            let coefs: Vec<f64> = (0..self.kept.len()).map(|r| b[(r, 0)]).collect();
+            self.x.cols_axpy(&self.kept, rows, &coefs, out);
+            for v in out.iter_mut() {
+                *v -= shift[0];
+            }
+            return;
+        }
+        let mut coefs = vec![0.0; b.ncols()];
+        for (r, &j) in self.kept.iter().enumerate() {
+            for (c, coef) in coefs.iter_mut().enumerate() {
+                *coef = b[(r, c)];
+            }
+            self.x.col_axpy_many(j, rows.clone(), &coefs, outs);
+        }
+        for (o, s) in outs.iter_mut().zip(shift) {
+            for v in o.iter_mut() {
+                *v -= s;
+            }
+        }
+    }
+
     /// `x_j' v - mean_j * sum(v)` for each `j` of `cols` and each vector, `j`-major.
     #[inline(always)]
     fn centred_dots(&self, cols: &[usize], vs: &[&[f64]], sums: &[f64]) -> Vec<f64> {
         let m = vs.len();
+        if let ([v], [sum]) = (vs, sums) {
+            let mut out = vec![0.0; cols.len()];
+            self.x.cols_dot(cols, v, &mut out);
+            for (o, &j) in out.iter_mut().zip(cols) {
+                *o -= self.means[j] * sum;
+            }
+            return out;
+        }
         let mut out = Vec::with_capacity(cols.len() * m);
         let mut dots = vec![0.0; m];
         for &j in cols {
@@ -474,8 +506,7 @@ impl ExactGram {
                         dot[l] += gl * bs[l];
                     }
                 }
-                let mut d = ((dot[0] + dot[1]) + (dot[2] + dot[3]))
-                    + ((dot[4] + dot[5]) + (dot[6] + dot[7]));
+                let mut d = lane_sum(&dot);
                 for i in full..g.len() {
                     let gl = g[i] as f64;
                     tail[i] += gl * bj;
@@ -491,6 +522,13 @@ impl ExactGram {
             }
         }
     }
+}
+
+/// The eight partial sums of a dot product, added pairwise. Never inlined: seeing this sum,
+/// LLVM vectorizes the loop that fills the lanes two lanes at a time instead of eight.
+#[inline(never)]
+fn lane_sum(d: &[f64; 8]) -> f64 {
+    ((d[0] + d[1]) + (d[2] + d[3])) + ((d[4] + d[5]) + (d[6] + d[7]))
 }
 
 /// The kept rows and columns of a column-major `k x k` matrix, column-major.

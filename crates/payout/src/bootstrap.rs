@@ -13,6 +13,7 @@
 //! result depends only on the seed, the stream (the CLI uses [`model_stream`] of the model
 //! name) and the inputs, never on the number of threads.
 
+use erascore_input::{message, Input, Message};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
@@ -62,25 +63,21 @@ impl Default for BootstrapOptions {
     }
 }
 
-/// A bootstrap setting a request can get wrong, named by each front end in its own words
-/// (`--bootstrap`/`--block`/`--seed` in the CLI, `bootstrap=`/`block=`/`seed=` in Python).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BootstrapSetting {
-    /// The number of trajectories.
-    Trajectories,
-    /// The block length.
-    Block,
-    /// The seed.
-    Seed,
-}
-
 /// Why a bootstrap request was refused, before anything ran.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BootstrapRequestError {
-    /// The setting at fault.
-    pub setting: BootstrapSetting,
+    /// The setting at fault: [`Input::Bootstrap`] (the trajectories), [`Input::Block`] or
+    /// [`Input::Seed`], named by each front end in its own words.
+    pub setting: Input,
     /// What is wrong with it, to follow the setting's name.
     pub problem: String,
+}
+
+impl BootstrapRequestError {
+    /// The setting's name, then what is wrong with it.
+    pub fn message(&self) -> Message {
+        message![self.setting, format!(" {}", self.problem)]
+    }
 }
 
 impl BootstrapOptions {
@@ -98,26 +95,23 @@ impl BootstrapOptions {
         let refuse = |setting, problem: String| Err(BootstrapRequestError { setting, problem });
         let Some(n) = trajectories else {
             return match (block, seed) {
-                (Some(_), _) => refuse(BootstrapSetting::Block, "needs a bootstrap".into()),
-                (_, Some(_)) => refuse(BootstrapSetting::Seed, "needs a bootstrap".into()),
+                (Some(_), _) => refuse(Input::Block, "needs a bootstrap".into()),
+                (_, Some(_)) => refuse(Input::Seed, "needs a bootstrap".into()),
                 (None, None) => Ok(None),
             };
         };
         let block = block.unwrap_or(DEFAULT_BLOCK);
         if n == 0 {
-            return refuse(
-                BootstrapSetting::Trajectories,
-                "needs at least 1 trajectory".into(),
-            );
+            return refuse(Input::Bootstrap, "needs at least 1 trajectory".into());
         }
         if n > MAX_TRAJECTORIES {
             return refuse(
-                BootstrapSetting::Trajectories,
+                Input::Bootstrap,
                 format!("must be at most {MAX_TRAJECTORIES} trajectories, got {n}"),
             );
         }
         if block == 0 {
-            return refuse(BootstrapSetting::Block, "must be at least 1 round".into());
+            return refuse(Input::Block, "must be at least 1 round".into());
         }
         Ok(Some(Self {
             trajectories: n,
@@ -526,17 +520,14 @@ mod tests {
                 .unwrap_err()
                 .setting
         };
-        assert_eq!(
-            at_fault(Some(0), None, None),
-            BootstrapSetting::Trajectories
-        );
+        assert_eq!(at_fault(Some(0), None, None), Input::Bootstrap);
         assert_eq!(
             at_fault(Some(MAX_TRAJECTORIES + 1), None, None),
-            BootstrapSetting::Trajectories
+            Input::Bootstrap
         );
-        assert_eq!(at_fault(Some(5), Some(0), None), BootstrapSetting::Block);
-        assert_eq!(at_fault(None, Some(4), None), BootstrapSetting::Block);
-        assert_eq!(at_fault(None, None, Some(1)), BootstrapSetting::Seed);
+        assert_eq!(at_fault(Some(5), Some(0), None), Input::Block);
+        assert_eq!(at_fault(None, Some(4), None), Input::Block);
+        assert_eq!(at_fault(None, None, Some(1)), Input::Seed);
     }
 
     #[test]

@@ -42,8 +42,7 @@ pub mod simulate;
 pub mod summary;
 
 pub use bootstrap::{
-    bootstrap, model_stream, BootstrapOptions, BootstrapReport, BootstrapRequestError,
-    BootstrapSetting, Quantiles,
+    bootstrap, model_stream, BootstrapOptions, BootstrapReport, BootstrapRequestError, Quantiles,
 };
 pub use factor::PayoutFactor;
 pub use multipliers::RoundMultipliers;

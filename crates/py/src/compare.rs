@@ -13,17 +13,17 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::errors::{error, Kind};
+use crate::frames::ReferenceSource;
 use erascore_engine::compare::{
-    compare_report, compare_report_with_changes, compare_scores, era_steps, CompareConfig,
-    CompareInputs, CompareReport, CompareRequest, CompareScores, Configs, ResolvedCompare,
-    StakeChange,
+    compare_report_with_changes, compare_scores, era_steps, CompareConfig, CompareInputs,
+    CompareReport, CompareRequest, CompareScores, Configs, ResolvedCompare, StakeChange,
 };
 use erascore_engine::inputs::Reference;
 use erascore_engine::read::stakes::compare_models;
 use erascore_engine::request::ColumnRule;
 use erascore_engine::EngineError;
 use erascore_io::dataset::{read_dataset_eras, Dataset};
-use erascore_io::frame::{Frame, Values};
+use erascore_io::frame::Frame;
 use erascore_io::output::OutputDir;
 use erascore_payout::series::ModelScores;
 use erascore_report::compare_files::{
@@ -72,9 +72,26 @@ fn check_args(
     Ok((resolved, staged))
 }
 
+/// [`check_args`] with the benchmark given as Python gives it (a table or path, and its
+/// column), whose source is returned for [`read_benchmark`].
+fn request(
+    max_filtered_ratio: f64,
+    configs: Option<&Path>,
+    configs_json: Option<&str>,
+    benchmark: Option<&Bound<'_, PyAny>>,
+    benchmark_column: Option<String>,
+    out: Option<&Path>,
+) -> PyResult<(ResolvedCompare, Option<OutputDir>, ReferenceSource)> {
+    let source = crate::frames::reference(benchmark, ColumnRule::benchmark(benchmark_column))?;
+    let rule = source.as_ref().map(|(_, rule)| rule.clone());
+    let (resolved, staged) = check_args(max_filtered_ratio, configs, configs_json, rule, out)?;
+    Ok((resolved, staged, source))
+}
+
 /// The models and their stakes: with `rounds` (the data's eras in order), as the CLI reads
-/// them, a `round,model,stake` schedule included ([`ResolvedCompare::stakes`]); without
-/// (a share of a distributed run), the starting stakes of a `model,stake` file.
+/// them, a `round,model,stake` schedule included ([`ResolvedCompare::stakes`]: a
+/// distributed run's shares and driver are given the rounds, so they read a schedule as
+/// the in-process run does); without, the stakes of a `model,stake` file.
 fn models_and_stakes(
     predictions: &Path,
     stakes: &Path,
@@ -157,12 +174,7 @@ fn run_scores(
 fn frame_dict<'py>(py: Python<'py>, frame: &Frame) -> PyResult<Bound<'py, PyDict>> {
     let out = PyDict::new(py);
     for c in frame.columns() {
-        match &c.values {
-            Values::Text(v) | Values::Integer(v) => {
-                out.set_item(&c.name, v.iter().collect::<Vec<&str>>())?
-            }
-            Values::Float(v, _) => out.set_item(&c.name, PyArray1::from_slice(py, v))?,
-        }
+        out.set_item(&c.name, crate::tables::column(py, &c.values)?)?;
     }
     Ok(out)
 }
@@ -172,7 +184,7 @@ fn frame_dict<'py>(py: Python<'py>, frame: &Frame) -> PyResult<Bound<'py, PyDict
 fn read_benchmark(
     py: Python<'_>,
     resolved: &ResolvedCompare,
-    source: crate::frames::ReferenceSource,
+    source: ReferenceSource,
 ) -> PyResult<Option<Reference>> {
     match source {
         Some((src, rule)) if resolved.benchmark.is_some() => Ok(Some(
@@ -184,6 +196,26 @@ fn read_benchmark(
         )),
         _ => Ok(None),
     }
+}
+
+/// The payouts and aggregates of the scores (stakes compounding, a schedule's changes
+/// applied), as Python takes them and, into the staged folder, the CLI's files: the end of
+/// an in-process run and of a distributed run's driver.
+fn finish<'py>(
+    py: Python<'py>,
+    mut setup: Setup,
+    scores: CompareScores,
+    out: Option<&Path>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let report = compare_report_with_changes(
+        &setup.models,
+        &setup.stakes,
+        &setup.changes,
+        &setup.configs,
+        scores,
+    )
+    .map_err(|e| err(e.into()))?;
+    report_dict(py, &report, setup.staged.take(), out)
 }
 
 /// The report as Python takes it (and, into the staged folder, the CLI's files).
@@ -230,13 +262,12 @@ fn compare_frames<'py>(
     benchmark_column: Option<String>,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let bench_source =
-        crate::frames::reference(benchmark, ColumnRule::benchmark(benchmark_column))?;
-    let (resolved, staged) = check_args(
+    let (resolved, staged, bench_source) = request(
         max_filtered_ratio,
         configs.as_deref(),
         configs_json.as_deref(),
-        bench_source.as_ref().map(|(_, rule)| rule.clone()),
+        benchmark,
+        benchmark_column,
         out.as_deref(),
     )?;
     let dataset = read_data(py, &data, &resolved, None)?;
@@ -245,7 +276,7 @@ fn compare_frames<'py>(
         .into_iter()
         .map(|e| dataset.era_names[e].clone())
         .collect();
-    let mut setup = models_and_stakes(&predictions, &stakes, resolved, Some(&rounds), staged)?;
+    let setup = models_and_stakes(&predictions, &stakes, resolved, Some(&rounds), staged)?;
     let scores = run_scores(
         py,
         &dataset,
@@ -258,15 +289,7 @@ fn compare_frames<'py>(
         bench.as_ref(),
         progress,
     )?;
-    let report = compare_report_with_changes(
-        &setup.models,
-        &setup.stakes,
-        &setup.changes,
-        &setup.configs,
-        scores,
-    )
-    .map_err(|e| err(e.into()))?;
-    report_dict(py, &report, setup.staged.take(), out.as_deref())
+    finish(py, setup, scores, out.as_deref())
 }
 
 /// For the driver of a distributed compare: the checks made before any work, in the
@@ -288,33 +311,34 @@ fn compare_plan<'py>(
     benchmark: Option<&Bound<'py, PyAny>>,
     benchmark_column: Option<String>,
 ) -> PyResult<(Vec<String>, Vec<String>)> {
-    let bench_source =
-        crate::frames::reference(benchmark, ColumnRule::benchmark(benchmark_column))?;
-    let (resolved, staged) = check_args(
+    let (resolved, staged, _) = request(
         max_filtered_ratio,
         configs.as_deref(),
         configs_json.as_deref(),
-        bench_source.as_ref().map(|(_, rule)| rule.clone()),
+        benchmark,
+        benchmark_column,
         out.as_deref(),
     )?;
     drop(staged);
     let names = py
         .detach(|| erascore_io::dataset::read_era_names(&data))
         .map_err(|e| PyValueError::new_err(e.to_string()))?;
-    let eras = erascore_io::era::era_order(&names)
+    let eras: Vec<String> = erascore_io::era::era_order(&names)
         .into_iter()
         .map(|i| names[i].clone())
         .collect();
-    let models = models_and_stakes(&predictions, &stakes, resolved, None, None)?.models;
+    let models = models_and_stakes(&predictions, &stakes, resolved, Some(&eras), None)?.models;
     Ok((eras, models))
 }
 
 /// One share of a distributed compare: the scores of every model under every
-/// configuration over the eras `eras`. Returns a dict: `rounds`, `first` and `second` (per
-/// configuration, a models × rounds array; `second` None for a one-score rule),
-/// `warnings`, `chunks`.
+/// configuration over the eras `eras`. `data_eras` (every era of the data, in order, as
+/// `compare_plan` returns them) is what a `round,model,stake` schedule is read against: the
+/// meta models weigh the stakes at the start of the first round, as in process. Returns a
+/// dict: `rounds`, `first` and `second` (per configuration, a models × rounds array;
+/// `second` None for a one-score rule), `warnings`, `chunks`.
 #[pyfunction]
-#[pyo3(signature = (data, predictions, stakes, configs, configs_json, *, max_filtered_ratio, target_pow15, max_values, eras, benchmark=None, benchmark_column=None))]
+#[pyo3(signature = (data, predictions, stakes, configs, configs_json, *, max_filtered_ratio, target_pow15, max_values, eras, benchmark=None, benchmark_column=None, data_eras=None))]
 #[allow(clippy::too_many_arguments)]
 fn compare_share<'py>(
     py: Python<'py>,
@@ -329,20 +353,20 @@ fn compare_share<'py>(
     eras: Vec<String>,
     benchmark: Option<&Bound<'py, PyAny>>,
     benchmark_column: Option<String>,
+    data_eras: Option<Vec<String>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let bench_source =
-        crate::frames::reference(benchmark, ColumnRule::benchmark(benchmark_column))?;
-    let (resolved, _) = check_args(
+    let (resolved, _, bench_source) = request(
         max_filtered_ratio,
         configs.as_deref(),
         configs_json.as_deref(),
-        bench_source.as_ref().map(|(_, rule)| rule.clone()),
+        benchmark,
+        benchmark_column,
         None,
     )?;
     let dataset = read_data(py, &data, &resolved, Some(&eras))?;
     // The whole benchmark file: its rows are matched to the share's data rows.
     let bench = read_benchmark(py, &resolved, bench_source)?;
-    let setup = models_and_stakes(&predictions, &stakes, resolved, None, None)?;
+    let setup = models_and_stakes(&predictions, &stakes, resolved, data_eras.as_deref(), None)?;
     let scores = run_scores(
         py,
         &dataset,
@@ -392,9 +416,10 @@ fn compare_share<'py>(
 
 /// For the driver of a distributed compare: the payouts and aggregates from the shares'
 /// scores joined in era order (`first` / `second`: per configuration, models × rounds),
-/// and the CLI's files into `out`. Returns what `compare_frames` returns.
+/// and the CLI's files into `out`; a schedule's later stakes are read against `data_eras`
+/// (as in `compare_share`). Returns what `compare_frames` returns.
 #[pyfunction]
-#[pyo3(signature = (predictions, stakes, configs, configs_json, rounds, first, second, warnings, chunks, *, out))]
+#[pyo3(signature = (predictions, stakes, configs, configs_json, rounds, first, second, warnings, chunks, *, out, data_eras=None))]
 #[allow(clippy::too_many_arguments)]
 fn compare_from_scores<'py>(
     py: Python<'py>,
@@ -408,6 +433,7 @@ fn compare_from_scores<'py>(
     warnings: Vec<String>,
     chunks: usize,
     out: Option<PathBuf>,
+    data_eras: Option<Vec<String>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     // The scores are given: the benchmark a configuration needs was the shares' to read.
     let (resolved, staged) = check_args(
@@ -417,7 +443,13 @@ fn compare_from_scores<'py>(
         Some(ColumnRule::benchmark(None)),
         out.as_deref(),
     )?;
-    let mut setup = models_and_stakes(&predictions, &stakes, resolved, None, staged)?;
+    let setup = models_and_stakes(
+        &predictions,
+        &stakes,
+        resolved,
+        data_eras.as_deref(),
+        staged,
+    )?;
     if first.len() != setup.configs.len() || second.len() != setup.configs.len() {
         return Err(PyValueError::new_err(
             "one score matrix per configuration expected",
@@ -453,9 +485,7 @@ fn compare_from_scores<'py>(
         warnings,
         chunks,
     };
-    let report = compare_report(&setup.models, &setup.stakes, &setup.configs, scores)
-        .map_err(|e| err(e.into()))?;
-    report_dict(py, &report, setup.staged.take(), out.as_deref())
+    finish(py, setup, scores, out.as_deref())
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

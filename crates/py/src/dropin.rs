@@ -186,25 +186,30 @@ fn neutralize<'py>(
 /// so float or wider integer copies of int8 features take the exact int8 path and give its
 /// numbers bit for bit, without a float64 copy; otherwise float64. An int8 array, and a
 /// float64 one that is not all int8 values, is returned as it is. An infinite or NaN value
-/// raises numpy's `LinAlgError`, as `np.linalg.lstsq` does.
+/// raises numpy's `LinAlgError`, as `np.linalg.lstsq` does, or with `raise_not_finite=False`
+/// returns `None` (the drop-in's fused kernels then leave such input to its step-by-step
+/// path, and the one pass here is also their finiteness check).
 #[pyfunction]
+#[pyo3(signature = (values, raise_not_finite = true))]
 fn neutralizer_matrix<'py>(
     py: Python<'py>,
     values: Bound<'py, PyAny>,
-) -> PyResult<Bound<'py, PyAny>> {
+    raise_not_finite: bool,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
     let matrix: AnyMatrix<'py> = values.extract()?;
     let (n, k) = matrix.shape();
     let shaped = |e: numpy::ndarray::ShapeError| PyValueError::new_err(e.to_string());
     match matrix.prepare(py) {
         Prepared::I8(v) => {
             let a = Array2::from_shape_vec((n, k).f(), v).map_err(shaped)?;
-            Ok(PyArray2::from_owned_array(py, a).into_any())
+            Ok(Some(PyArray2::from_owned_array(py, a).into_any()))
         }
         Prepared::F64(v) => {
             let a = Array2::from_shape_vec((n, k).f(), v).map_err(shaped)?;
-            Ok(PyArray2::from_owned_array(py, a).into_any())
+            Ok(Some(PyArray2::from_owned_array(py, a).into_any()))
         }
-        Prepared::Same => Ok(values),
+        Prepared::Same => Ok(Some(values)),
+        Prepared::NotFinite if !raise_not_finite => Ok(None),
         Prepared::NotFinite => {
             let error = py
                 .import("numpy.linalg")?

@@ -83,9 +83,18 @@ pub(crate) fn keyword(input: Input) -> String {
         Input::MmcColumn => "mmc_col=",
         Input::Threshold => "threshold=",
         Input::Bootstrap => "bootstrap=",
+        Input::Block => "block=",
+        Input::Seed => "seed=",
         Input::MaxChurn => "max_churn=",
         Input::MaxTurnover => "max_turnover=",
         Input::Configs => "configs=",
+        // The synthetic data's sizes, as a Python `synth` would take them.
+        Input::EraCount => "eras=",
+        Input::RowsPerEra => "rows=",
+        Input::FeatureCount => "features=",
+        Input::ModelCount => "models=",
+        Input::NeutralizerCount => "neutralizers=",
+        Input::Population => "population=",
     }
     .to_string()
 }

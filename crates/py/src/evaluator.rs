@@ -194,7 +194,7 @@ impl PyEvaluator {
     ) -> PyResult<ScoreColumns<'py>> {
         let report = self.run(py, models, predictions, metrics)?;
         let (eras, model_names, target_names, names, values) =
-            crate::frames::per_era_columns(py, report.rows, &report.metrics);
+            crate::tables::per_era_columns(py, report.rows, &report.metrics);
         Ok((
             eras,
             model_names,

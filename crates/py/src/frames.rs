@@ -15,7 +15,7 @@ use std::time::Duration;
 use arrow_array::ffi_stream::{FFI_ArrowArrayStream, RecordBatchStreamReader};
 use arrow_array::RecordBatchReader;
 use numpy::PyArray1;
-use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyDict};
 
@@ -26,8 +26,8 @@ use erascore_engine::request::{
     self, ColumnRule, DiagnosticsRequest, Given, ResolvedScore, ScoreRequest,
 };
 use erascore_engine::score::{
-    default_memory_budget, score_eras, score_streaming, EraScore, MetaModelSource, ScoreConfig,
-    ScoreInputs, ScoreReport, Streaming,
+    default_memory_budget, score_eras, score_streaming, MetaModelSource, ScoreConfig, ScoreInputs,
+    ScoreReport, Streaming,
 };
 use erascore_engine::signals::SignalTables;
 use erascore_engine::stats::{PayoutWeights, Stat};
@@ -40,6 +40,7 @@ use erascore_io::era::era_order;
 use erascore_io::frame::{frame_from_batches, read_frame, Frame};
 use erascore_io::output::OutputDir;
 use erascore_io::stream::{open_dataset, EraWindow, FeatureReader};
+use erascore_report::score_table::per_era_table;
 use erascore_report::{write_diagnostics, RunInfo, OUTPUT_FILES};
 
 pub(crate) use crate::errors::engine_err;
@@ -295,6 +296,49 @@ fn load_inputs<const N: usize>(
     loaded.map_err(engine_err)
 }
 
+/// Reference tables as Python gives them (a table or path, or None) with the engine's
+/// column rules: the meta model, benchmark and example predictions of `score_frames` and
+/// `diagnostics_frames`.
+fn reference_sources<const N: usize>(
+    given: [(Option<&Bound<'_, PyAny>>, ColumnRule); N],
+) -> PyResult<[ReferenceSource; N]> {
+    let mut out: [ReferenceSource; N] = std::array::from_fn(|_| None);
+    for (slot, (table, rule)) in out.iter_mut().zip(given) {
+        *slot = reference(table, rule)?;
+    }
+    Ok(out)
+}
+
+/// The era loop over loaded inputs (data, features, predictions, and the meta model,
+/// benchmark and example columns), one home for `score_frames` and `diagnostics_frames`:
+/// the stakes and the meta model by the engine's rules, the Signals tables the metrics
+/// read, the features streamed a batch of eras at a time. Returns the report and whether
+/// a meta model was scored against.
+fn score_loaded(
+    py: Python<'_>,
+    (data, features, preds, [meta, bench, example]): &mut Inputs<3>,
+    stakes: Option<Vec<(String, f64)>>,
+    signal_sources: SignalSources,
+    config: &ScoreConfig,
+    eras: Option<&[String]>,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<(ScoreReport, bool)> {
+    let signal_tables = read_signal_tables(py, &config.metrics, signal_sources)?;
+    let (stakes, meta_model) = stakes_and_meta_model(stakes, preds, meta.as_ref())?;
+    let with_meta = meta_model.is_some();
+    let streamed = features.as_ref().map(|f| (f, data.take_keys()));
+    let inputs = ScoreInputs {
+        data,
+        predictions: preds,
+        meta_model,
+        benchmark: bench.as_ref(),
+        example: example.as_ref(),
+        signals: signal_tables.inputs(&config.metrics, stakes),
+    };
+    let report = score_cancellable(py, &inputs, config, streamed, eras, progress)?;
+    Ok((report, with_meta))
+}
+
 /// The Signals inputs' sources: neutralizers, sample weights, earlier submissions.
 type SignalSources = (Option<Source>, Option<Source>, Vec<Source>);
 
@@ -405,12 +449,12 @@ fn score_frames<'py>(
         },
         targets: targets.clone(),
     };
-    let references = [
-        reference(meta_model, ColumnRule::meta_model(meta_model_column))?,
-        reference(benchmark, ColumnRule::benchmark(benchmark_column))?,
-        reference(example, ColumnRule::example(example_column))?,
-    ];
-    let (mut data, features, preds, references) = load_inputs(
+    let references = reference_sources([
+        (meta_model, ColumnRule::meta_model(meta_model_column)),
+        (benchmark, ColumnRule::benchmark(benchmark_column)),
+        (example, ColumnRule::example(example_column)),
+    ])?;
+    let mut loaded = load_inputs(
         py,
         data,
         predictions,
@@ -419,28 +463,24 @@ fn score_frames<'py>(
         models,
         eras.as_deref(),
     )?;
-    let [meta, bench, example] = references;
-    resolved.check_features(&data).map_err(engine_err)?;
-    let signal_tables = read_signal_tables(py, &metrics, signal_sources)?;
-    let (stakes, meta_model) = stakes_and_meta_model(stakes, &preds, meta.as_ref())?;
-    let streamed = features.as_ref().map(|f| (f, data.take_keys()));
-    let inputs = ScoreInputs {
-        data: &data,
-        predictions: &preds,
-        meta_model,
-        benchmark: bench.as_ref(),
-        example: example.as_ref(),
-        signals: signal_tables.inputs(&metrics, stakes),
-    };
+    resolved.check_features(&loaded.0).map_err(engine_err)?;
     let config = ScoreConfig {
         metrics,
         targets,
         max_filtered_ratio,
         target_pow15,
     };
-    let report = score_cancellable(py, &inputs, &config, streamed, eras.as_deref(), progress)?;
+    let (report, _) = score_loaded(
+        py,
+        &mut loaded,
+        stakes,
+        signal_sources,
+        &config,
+        eras.as_deref(),
+        progress,
+    )?;
     let (eras, model_names, target_names, names, values) =
-        per_era_columns(py, report.rows, &report.metrics);
+        crate::tables::per_era_columns(py, report.rows, &report.metrics);
     Ok((
         eras,
         model_names,
@@ -450,35 +490,6 @@ fn score_frames<'py>(
         report.warnings,
         report.unresolved,
     ))
-}
-
-/// A score report's rows as columns: era, model and target of each row, the metric names,
-/// and one float64 array per metric; what `erascore.score` and `Evaluator.score` return.
-#[allow(clippy::type_complexity)]
-pub(crate) fn per_era_columns<'py>(
-    py: Python<'py>,
-    rows: Vec<erascore_engine::score::EraScore>,
-    metrics: &[Metric],
-) -> (
-    Vec<String>,
-    Vec<String>,
-    Vec<String>,
-    Vec<String>,
-    Vec<Bound<'py, PyArray1<f64>>>,
-) {
-    let names = metrics.iter().map(Metric::name).collect();
-    let values = (0..metrics.len())
-        .map(|k| PyArray1::from_vec(py, rows.iter().map(|r| r.values[k]).collect()))
-        .collect();
-    let mut eras = Vec::with_capacity(rows.len());
-    let mut model_names = Vec::with_capacity(rows.len());
-    let mut target_names = Vec::with_capacity(rows.len());
-    for r in rows {
-        eras.push(r.era);
-        model_names.push(r.model);
-        target_names.push(r.target);
-    }
-    (eras, model_names, target_names, names, values)
 }
 
 /// The output folder staged before any work, so a bad path fails fast and a failed run
@@ -521,32 +532,10 @@ fn diagnostics_result<'py>(
         .map_err(|e| error(Kind::Data, format!("out=: {e}")))?;
     }
 
-    let mut eras = Vec::new();
-    let mut era_models = Vec::new();
-    let mut era_targets = Vec::new();
-    for g in &groups {
-        eras.extend(g.eras.iter().cloned());
-        era_models.extend(std::iter::repeat_n(g.model.clone(), g.eras.len()));
-        era_targets.extend(std::iter::repeat_n(g.target.clone(), g.eras.len()));
-    }
-    let metric_names: Vec<String> = groups
-        .first()
-        .map(|g| g.metrics.iter().map(|m| m.name.clone()).collect())
-        .unwrap_or_default();
-    let per_era_values: Vec<Bound<'py, PyArray1<f64>>> = (0..metric_names.len())
-        .map(|k| {
-            let column = groups
-                .iter()
-                .flat_map(|g| g.metrics[k].values.iter().copied());
-            PyArray1::from_vec(py, column.collect())
-        })
-        .collect();
     let per_era = PyDict::new(py);
-    per_era.set_item("era", eras)?;
-    per_era.set_item("model", era_models)?;
-    per_era.set_item("target", era_targets)?;
-    for (name, values) in metric_names.iter().zip(per_era_values) {
-        per_era.set_item(name, values)?;
+    let (names, columns, _) = crate::tables::to_python(py, per_era_table(&groups))?;
+    for (name, column) in names.into_iter().zip(columns) {
+        per_era.set_item(name, column)?;
     }
 
     let summary = summary_dict(py, &groups)?;
@@ -687,34 +676,23 @@ fn diagnostics_frames<'py>(
         },
         targets: targets.clone(),
     };
-    let references = [
-        reference(meta_model, ColumnRule::meta_model(meta_model_column))?,
-        reference(benchmark, ColumnRule::benchmark(benchmark_column))?,
-        reference(example, ColumnRule::example(example_column))?,
-    ];
-    let (mut data, features, preds, [meta, bench, example]) =
-        load_inputs(py, data, predictions, references, &request, models, None)?;
-    let (stakes, meta_model) = stakes_and_meta_model(stakes, &preds, meta.as_ref())?;
-    let with_meta = meta_model.is_some();
-    let (metrics, omitted) = resolved.metrics(!data.feature_names.is_empty());
+    let references = reference_sources([
+        (meta_model, ColumnRule::meta_model(meta_model_column)),
+        (benchmark, ColumnRule::benchmark(benchmark_column)),
+        (example, ColumnRule::example(example_column)),
+    ])?;
+    let mut loaded = load_inputs(py, data, predictions, references, &request, models, None)?;
+    let (metrics, omitted) = resolved.metrics(!loaded.0.feature_names.is_empty());
     let omitted = omitted.iter().map(|m| m.render(&keyword)).collect();
-    let signal_tables = read_signal_tables(py, &metrics, sources)?;
-    let streamed = features.as_ref().map(|f| (f, data.take_keys()));
-    let inputs = ScoreInputs {
-        data: &data,
-        predictions: &preds,
-        meta_model,
-        benchmark: bench.as_ref(),
-        example: example.as_ref(),
-        signals: signal_tables.inputs(&metrics, stakes),
-    };
     let config = ScoreConfig {
         metrics,
         targets,
         max_filtered_ratio,
         target_pow15,
     };
-    let report = score_cancellable(py, &inputs, &config, streamed, None, progress)?;
+    let (report, with_meta) =
+        score_loaded(py, &mut loaded, stakes, sources, &config, None, progress)?;
+    let (data, _, preds, _) = &loaded;
     diagnostics_result(
         py,
         &report,
@@ -804,35 +782,8 @@ fn diagnostics_from_scores<'py>(
         .map(|m| Metric::parse(m))
         .collect::<Result<Vec<_>, _>>()
         .map_err(engine_err)?;
-    let values = values
-        .iter()
-        .map(|v| {
-            v.as_slice()
-                .map_err(|e| PyValueError::new_err(e.to_string()))
-        })
-        .collect::<PyResult<Vec<&[f64]>>>()?;
-    let n = eras.len();
-    if models.len() != n || targets.len() != n || values.iter().any(|v| v.len() != n) {
-        return Err(PyValueError::new_err("per-era columns of unequal length"));
-    }
-    if values.len() != metrics.len() {
-        return Err(PyValueError::new_err(
-            "one value column per metric expected",
-        ));
-    }
+    let rows = crate::tables::rows_from_columns(eras, models, targets, &values, metrics.len())?;
     let staged = stage_out(out.as_deref())?;
-    let rows = eras
-        .into_iter()
-        .zip(models)
-        .zip(targets)
-        .enumerate()
-        .map(|(i, ((era, model), target))| EraScore {
-            era,
-            model,
-            target,
-            values: values.iter().map(|v| v[i]).collect(),
-        })
-        .collect();
     let report = ScoreReport {
         metrics,
         rows,
@@ -875,6 +826,17 @@ fn data_eras(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
         .collect())
 }
 
+/// For the driver of a distributed `score` or `diagnostics`: the shares' warnings and eras
+/// without target values (one `(warnings, unresolved)` pair per share, in share order) as
+/// one run reports them, with one warning naming every era left out.
+#[pyfunction]
+fn merge_share_warnings(
+    shares: Vec<erascore_engine::score::ShareWarnings>,
+    targets: usize,
+) -> erascore_engine::score::ShareWarnings {
+    erascore_engine::score::merge_share_warnings(&shares, targets)
+}
+
 /// Column names of a parquet file (the Python glue picks default metrics from them).
 #[pyfunction]
 fn parquet_columns(path: PathBuf) -> PyResult<Vec<String>> {
@@ -888,6 +850,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(score_plan, m)?)?;
     m.add_function(wrap_pyfunction!(diagnostics_from_scores, m)?)?;
     m.add_function(wrap_pyfunction!(data_eras, m)?)?;
+    m.add_function(wrap_pyfunction!(merge_share_warnings, m)?)?;
     m.add_function(wrap_pyfunction!(parquet_columns, m)?)?;
     Ok(())
 }

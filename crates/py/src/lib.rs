@@ -22,7 +22,7 @@ pub mod evaluator;
 pub mod frames;
 pub mod neutralize;
 pub mod payout;
-pub mod wide;
+pub mod tables;
 
 /// Kernel refusals that mirror an `assert` in numerai-tools raise `AssertionError`, as the
 /// reference does; the rest are bad arguments.
@@ -48,7 +48,7 @@ fn _erascore(m: &Bound<'_, PyModule>) -> PyResult<()> {
     compare::register(m)?;
     payout::register(m)?;
     neutralize::register(m)?;
-    wide::register(m)?;
+    tables::register(m)?;
     evaluator::register(m)?;
     Ok(())
 }

@@ -12,9 +12,9 @@ use pyo3::types::PyDict;
 use erascore_payout::series::group_by_model;
 use erascore_payout::simulate::check_stake;
 use erascore_payout::{
-    run_model, BootstrapOptions, BootstrapReport, BootstrapSetting, ModelRun, NanPolicy,
-    PayoutError, PayoutFactor, Preset, Quantiles, Rule, RuleOverrides, RunRequest, Summary,
-    TrajectoryTable, TRAJECTORY_COLUMNS,
+    run_model, BootstrapOptions, BootstrapReport, ModelRun, NanPolicy, PayoutError, PayoutFactor,
+    Preset, Quantiles, Rule, RuleOverrides, RunRequest, Summary, TrajectoryTable,
+    TRAJECTORY_COLUMNS,
 };
 
 use crate::errors::{error, keyword, Kind};
@@ -64,14 +64,8 @@ fn payout_series<'py>(
     seed: Option<u64>,
 ) -> PyResult<Bound<'py, PyDict>> {
     // The fan (per-round quantiles) is always kept: it is what `Payout.plot()` draws.
-    let bootstrap = BootstrapOptions::resolve(bootstrap, block, seed, true).map_err(|e| {
-        let keyword = match e.setting {
-            BootstrapSetting::Trajectories => "bootstrap",
-            BootstrapSetting::Block => "block",
-            BootstrapSetting::Seed => "seed",
-        };
-        error(Kind::Argument, format!("{keyword}= {}", e.problem))
-    })?;
+    let bootstrap = BootstrapOptions::resolve(bootstrap, block, seed, true)
+        .map_err(|e| error(Kind::Argument, e.message().render(&crate::errors::keyword)))?;
     let preset: Preset = rule.parse().map_err(err)?;
     let rule = Rule::new(
         preset,

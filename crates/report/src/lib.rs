@@ -13,14 +13,14 @@ use serde_json::{Map, Value};
 
 use erascore_engine::diagnostics::ModelTarget;
 use erascore_engine::stats::{PayoutWeights, Stat};
-use erascore_io::frame::{write_frame_unstaged, Column, Frame, Values};
-use erascore_io::FloatWidth;
+use erascore_io::frame::{write_frame_unstaged, Frame};
 
 pub mod chart;
 pub mod compare;
 pub mod compare_files;
 pub mod html;
 pub mod payout;
+pub mod score_table;
 pub mod summary_table;
 
 /// Minimal HTML escaping for text and attribute values.
@@ -143,45 +143,12 @@ pub struct RunInfo {
     pub unresolved: Vec<(String, Vec<String>)>,
 }
 
-/// The long table: era, model, target, one column per metric; grouped by model and target.
+/// Diagnostics' per-era table ([`score_table::per_era_table`]) as a file to write at `path`.
 pub fn per_era_frame(path: &Path, groups: &[ModelTarget]) -> anyhow::Result<Frame> {
-    let text = |f: &dyn Fn(&ModelTarget, usize) -> String| -> Values {
-        Values::Text(
-            groups
-                .iter()
-                .flat_map(|g| (0..g.eras.len()).map(move |i| f(g, i)))
-                .collect(),
-        )
-    };
-    let mut columns = vec![
-        Column {
-            name: "era".into(),
-            values: text(&|g, i| g.eras[i].clone()),
-        },
-        Column {
-            name: "model".into(),
-            values: text(&|g, _| g.model.clone()),
-        },
-        Column {
-            name: "target".into(),
-            values: text(&|g, _| g.target.clone()),
-        },
-    ];
-    if let Some(first) = groups.first() {
-        for (k, m) in first.metrics.iter().enumerate() {
-            columns.push(Column {
-                name: m.name.clone(),
-                values: Values::Float(
-                    groups
-                        .iter()
-                        .flat_map(|g| g.metrics[k].values.iter().copied())
-                        .collect(),
-                    FloatWidth::F64,
-                ),
-            });
-        }
-    }
-    Ok(Frame::new(path, columns)?)
+    Ok(Frame::new(
+        path,
+        score_table::per_era_table(groups).columns,
+    )?)
 }
 
 fn number(x: f64) -> Value {

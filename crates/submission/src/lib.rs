@@ -26,7 +26,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
-use erascore_io::frame::{is_parquet, parse_number, Frame, Values};
+use erascore_io::frame::{parse_number, Frame, Values};
 use erascore_kernels::clean::rank_and_fill;
 use erascore_kernels::pearson::pandas_std;
 
@@ -328,7 +328,7 @@ pub fn validate(
     // Values of the live rows. A CSV cell is text until read as a number, as pandas reads
     // it; a parquet column keeps the type it was written with.
     let cells = text_cells(submission, pred_col);
-    if cells.is_some() && is_parquet(submission.path()) {
+    if submission.stored_text(pred_col).is_some() {
         problems.push(Problem::TextPredictions {
             column: pred_col.clone(),
         });
@@ -461,7 +461,7 @@ mod tests {
     use erascore_io::Strings;
 
     fn frame(cols: &[(&str, &[&str])]) -> Frame {
-        Frame::new(
+        Frame::from_csv_cells(
             "sub.csv",
             cols.iter()
                 .map(|(name, cells)| Column {

@@ -33,6 +33,7 @@ use std::path::{Path, PathBuf};
 
 pub use era::{Era, TARGETS};
 
+use erascore_input::{message, Input, Message};
 use erascore_io::output::OutputDir;
 
 /// The files of a dataset folder.
@@ -115,44 +116,10 @@ pub const MAX_ERA_BYTES: usize = 4 << 30;
 /// Why a dataset could not be generated or written.
 #[derive(Debug, thiserror::Error)]
 pub enum SynthError {
-    /// No eras requested, or more than era names can number.
-    #[error("--eras must be between 1 and {max}, got {eras}")]
-    EraCount {
-        /// Requested eras.
-        eras: usize,
-        /// The maximum.
-        max: usize,
-    },
-    /// Too few rows per era for the 5/20/50/20/5% target split.
-    #[error("--rows must be at least {min} (one row in each 5% target bin), got {rows}")]
-    TooFewRows {
-        /// Requested rows per era.
-        rows: usize,
-        /// The minimum.
-        min: usize,
-    },
-    /// More rows per era than the generator indexes (2^32).
-    #[error("--rows must be below 2^32, got {rows}")]
-    TooManyRows {
-        /// Requested rows per era.
-        rows: usize,
-    },
-    /// A size beyond what the generator can hold.
-    #[error("{flag} {value} is too large: {why}")]
-    TooLarge {
-        /// The flag.
-        flag: &'static str,
-        /// Its value.
-        value: usize,
-        /// The limit and its reason.
-        why: String,
-    },
-    /// No features requested.
-    #[error("--features must be at least 1")]
-    NoFeatures,
-    /// No models requested.
-    #[error("--models must be at least 1")]
-    NoModels,
+    /// A size out of the range the generator holds, naming the input
+    /// ([`SynthError::render`] words it as a front end does).
+    #[error("{0}")]
+    Size(Message),
     /// The output folder could not be staged or put in place.
     #[error(transparent)]
     Output(erascore_io::IoError),
@@ -183,6 +150,14 @@ pub enum SynthError {
 }
 
 impl SynthError {
+    /// The error with each input it names worded by `name` (a flag in the CLI).
+    pub fn render(&self, name: &dyn Fn(Input) -> String) -> String {
+        match self {
+            SynthError::Size(m) => m.render(name),
+            other => other.to_string(),
+        }
+    }
+
     fn io(path: &Path, source: std::io::Error) -> Self {
         Self::Io {
             path: path.to_path_buf(),
@@ -205,45 +180,57 @@ impl SynthError {
     }
 }
 
+/// "INPUT VALUE is too large: WHY".
+pub(crate) fn too_large(input: Input, value: usize, why: Message) -> Message {
+    let mut m = message![input, format!(" {value} is too large: ")];
+    m.0.extend(why.0);
+    m
+}
+
 impl SynthConfig {
     /// Checks the shape; [`Synth::new`] calls it.
     pub fn validate(&self) -> Result<(), SynthError> {
+        let size = |m: Message| Err(SynthError::Size(m));
         if self.eras == 0 || self.eras > MAX_ERAS {
-            return Err(SynthError::EraCount {
-                eras: self.eras,
-                max: MAX_ERAS,
-            });
+            return size(message![
+                Input::EraCount,
+                format!(" must be between 1 and {MAX_ERAS}, got {}", self.eras)
+            ]);
         }
         if self.rows_per_era < MIN_ROWS_PER_ERA {
-            return Err(SynthError::TooFewRows {
-                rows: self.rows_per_era,
-                min: MIN_ROWS_PER_ERA,
-            });
+            return size(message![
+                Input::RowsPerEra,
+                format!(
+                    " must be at least {MIN_ROWS_PER_ERA} (one row in each 5% target bin), got {}",
+                    self.rows_per_era
+                )
+            ]);
         }
         if self.rows_per_era >= u32::MAX as usize {
-            return Err(SynthError::TooManyRows {
-                rows: self.rows_per_era,
-            });
+            return size(message![
+                Input::RowsPerEra,
+                format!(" must be below 2^32, got {}", self.rows_per_era)
+            ]);
         }
         if self.features == 0 {
-            return Err(SynthError::NoFeatures);
+            return size(message![Input::FeatureCount, " must be at least 1"]);
         }
         if self.models == 0 {
-            return Err(SynthError::NoModels);
+            return size(message![Input::ModelCount, " must be at least 1"]);
         }
-        let too_large = |flag, value, why: String| Err(SynthError::TooLarge { flag, value, why });
+        let too_large = |input, value, why: Message| size(too_large(input, value, why));
         if self.rows_per_era > MAX_ROWS_PER_ERA {
             return too_large(
-                "--rows",
+                Input::RowsPerEra,
                 self.rows_per_era,
-                format!("at most {MAX_ROWS_PER_ERA} rows per era"),
+                message![format!("at most {MAX_ROWS_PER_ERA} rows per era")],
             );
         }
         if self.features > MAX_FEATURES {
             return too_large(
-                "--features",
+                Input::FeatureCount,
                 self.features,
-                format!("at most {MAX_FEATURES}"),
+                message![format!("at most {MAX_FEATURES}")],
             );
         }
         let max_models = match self.population {
@@ -252,11 +239,13 @@ impl SynthConfig {
         };
         if self.models > max_models {
             return too_large(
-                "--models",
+                Input::ModelCount,
                 self.models,
-                format!(
-                    "at most {max_models} (--population tournament allows {MAX_TOURNAMENT_MODELS})"
-                ),
+                message![
+                    format!("at most {max_models} ("),
+                    Input::Population,
+                    format!(" tournament allows {MAX_TOURNAMENT_MODELS})")
+                ],
             );
         }
         // Each row holds its int8 features, a float64 per model and the meta model, three
@@ -264,24 +253,24 @@ impl SynthConfig {
         let era_bytes = self.rows_per_era * (self.features + 8 * self.models + 64);
         if era_bytes > MAX_ERA_BYTES {
             return too_large(
-                "--rows",
+                Input::RowsPerEra,
                 self.rows_per_era,
-                format!(
+                message![format!(
                     "one era of {} rows x {} features and {} models takes {:.1} GB; at most {} GB",
                     self.rows_per_era,
                     self.features,
                     self.models,
                     era_bytes as f64 / 1e9,
                     MAX_ERA_BYTES >> 30
-                ),
+                )],
             );
         }
         // Readers index rows with 32 bits.
         if self.eras * self.rows_per_era >= u32::MAX as usize {
             return too_large(
-                "--rows",
+                Input::RowsPerEra,
                 self.rows_per_era,
-                format!("{} eras of it make 2^32 rows or more", self.eras),
+                message![format!("{} eras of it make 2^32 rows or more", self.eras)],
             );
         }
         Ok(())

@@ -23,7 +23,9 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::era::{bin_targets, squash};
 use crate::rng::{normals, stream, uniform, Stream};
-use crate::{SynthError, WrittenFile, MAX_ERAS, MAX_MODELS};
+use erascore_input::{message, Input, Message};
+
+use crate::{too_large, SynthError, WrittenFile, MAX_ERAS, MAX_MODELS};
 
 /// The files of a Signals dataset folder.
 pub const SIGNALS_FILES: [&str; 6] = [
@@ -76,42 +78,58 @@ pub struct SignalsConfig {
 impl SignalsConfig {
     /// Checks the shape.
     pub fn validate(&self) -> Result<(), SynthError> {
+        let too_large =
+            |input, value, why: Message| Err(SynthError::Size(too_large(input, value, why)));
         if self.eras < 2 || self.eras > MAX_ERAS {
-            return Err(SynthError::TooLarge {
-                flag: "--eras",
-                value: self.eras,
-                why: format!(
+            return too_large(
+                Input::EraCount,
+                self.eras,
+                message![format!(
                     "a Signals dataset needs 2 to {MAX_ERAS} eras (churn compares consecutive ones)"
-                ),
-            });
+                )],
+            );
         }
-        let range = |flag, value: usize, min: usize, max: usize| {
+        let range = |input, value: usize, min: usize, max: usize| {
             if (min..=max).contains(&value) {
                 Ok(())
             } else {
-                Err(SynthError::TooLarge {
-                    flag,
+                too_large(
+                    input,
                     value,
-                    why: format!("must be between {min} and {max}"),
-                })
+                    message![format!("must be between {min} and {max}")],
+                )
             }
         };
-        range("--rows", self.tickers, MIN_TICKERS, MAX_TICKERS)?;
-        range("--neutralizers", self.neutralizers, 1, MAX_NEUTRALIZERS)?;
-        range("--models", self.models, 1, MAX_MODELS)?;
+        range(Input::RowsPerEra, self.tickers, MIN_TICKERS, MAX_TICKERS)?;
+        range(
+            Input::NeutralizerCount,
+            self.neutralizers,
+            1,
+            MAX_NEUTRALIZERS,
+        )?;
+        range(Input::ModelCount, self.models, 1, MAX_MODELS)?;
         let (need, limit) = (self.memory_bytes(), memory_limit());
         if need > u128::from(limit) {
-            return Err(SynthError::TooLarge {
-                flag: "--rows",
-                value: self.tickers,
-                why: format!(
-                    "the dataset is held in memory while written: about {:.1} GB, more than \
-                     the {:.1} GB allowed (at most 8 GB, and half of this machine's memory); \
-                     use fewer --eras, --rows, --models or --neutralizers",
-                    need as f64 / 1e9,
-                    limit as f64 / 1e9
-                ),
-            });
+            return too_large(
+                Input::RowsPerEra,
+                self.tickers,
+                message![
+                    format!(
+                        "the dataset is held in memory while written: about {:.1} GB, more than \
+                         the {:.1} GB allowed (at most 8 GB, and half of this machine's memory); \
+                         use fewer ",
+                        need as f64 / 1e9,
+                        limit as f64 / 1e9
+                    ),
+                    Input::EraCount,
+                    ", ",
+                    Input::RowsPerEra,
+                    ", ",
+                    Input::ModelCount,
+                    " or ",
+                    Input::NeutralizerCount
+                ],
+            );
         }
         Ok(())
     }

@@ -592,31 +592,30 @@ def correlation_contribution(
     return pd.Series(scores, index=predictions.columns)
 
 
-def _finite_numbers(df: pd.DataFrame) -> bool:
-    """Every column a real-number dtype numpy reads as is, every value finite. From the
-    dtypes, not column by column (thousands of features), and without widening the matrix:
-    integers are finite; float columns are checked in their own width."""
-    dtypes = df.dtypes
-    if not all(dt.kind in "iuf" and isinstance(dt, np.dtype) for dt in dtypes):
-        return False
-    floats = [j for j, dt in enumerate(dtypes) if dt.kind == "f"]
-    if not floats:
-        return True
-    values = (df if len(floats) == len(dtypes) else df.iloc[:, floats]).to_numpy()
-    # min and max propagate NaN and keep inf: two passes, no mask as large as the matrix.
-    return values.size == 0 or bool(np.isfinite(values.min()) and np.isfinite(values.max()))
+def _finite_matrix(df: pd.DataFrame) -> Optional[np.ndarray]:
+    """``_matrix(df)`` when every column is a real-number dtype numpy reads as is and every
+    value is finite, else ``None``. The dtypes are checked from the frame's dtypes, not
+    column by column (thousands of features); the values in the one Rust pass that narrows
+    them to int8 (a frame of one dtype is handed over without a copy), not in passes of
+    their own."""
+    if not all(dt.kind in "iuf" and isinstance(dt, np.dtype) for dt in df.dtypes):
+        return None
+    values = df.to_numpy()
+    if values.dtype not in _NATIVE_DTYPES:
+        values = _cols(df)
+    return _rs.neutralizer_matrix(values, raise_not_finite=False)
 
 
-def _plain_neutralizers(neutralizers: pd.DataFrame, n: int) -> bool:
-    """Neutralizers the kernels take as numerai-tools' least squares does: one finite
-    number per row for each column. (With as many columns as rows, counting the intercept,
-    the kernels report NaN where numerai-tools correlates rounding noise: docs/python.md,
-    "Deliberate differences".)"""
+def _plain_neutralizers(neutralizers: pd.DataFrame, n: int) -> Optional[np.ndarray]:
+    """The kernels' matrix of neutralizers they take as numerai-tools' least squares does
+    (one finite number per row for each column), else ``None``. (With as many columns as
+    rows, counting the intercept, the kernels report NaN where numerai-tools correlates
+    rounding noise: docs/python.md, "Deliberate differences".)"""
     # A residual of one dimension (as many columns as rows less one, counting the
     # intercept) is scored step by step: the kernels call it explained.
     if len(neutralizers) != n or neutralizers.shape[1] + 2 == n:
-        return False
-    return _finite_numbers(neutralizers)
+        return None
+    return _finite_matrix(neutralizers)
 
 
 def _plain_scoring(
@@ -661,13 +660,13 @@ def neutral_contribution(
     live_targets, predictions, meta_model, neutralizers = filter_sort_index_many(
         [live_targets, predictions, meta_model, neutralizers]
     )
-    if not (_plain_scoring(predictions, meta_model, live_targets, top_bottom)
-            and _plain_neutralizers(neutralizers, len(live_targets))):
+    x = (_plain_neutralizers(neutralizers, len(live_targets))
+         if _plain_scoring(predictions, meta_model, live_targets, top_bottom) else None)
+    if x is None:
         p = neutralize(gaussian(tie_kept_rank(predictions)), neutralizers).to_numpy()
         m = neutralize(gaussian(tie_kept_rank(meta_model.to_frame())), neutralizers)
         neutral = orthogonalize(p, m.iloc[:, 0].to_numpy())
         return contribution_scores(neutral, live_targets, predictions, top_bottom)
-    x = _matrix(neutralizers)
     scores = _rs.neutral_contribution(
         _cols(predictions),
         _vec(meta_model),
@@ -812,14 +811,14 @@ def neutral_correlation(
     centred, predictions, neutralizers = filter_sort_index_many(
         [center(targets), predictions, neutralizers], max_filtered_index_ratio
     )
-    if not (isinstance(predictions, pd.DataFrame)
-            and _plain_scoring(predictions, None, centred, top_bottom)
-            and _plain_neutralizers(neutralizers, len(centred))):
+    plain = (isinstance(predictions, pd.DataFrame)
+             and _plain_scoring(predictions, None, centred, top_bottom))
+    x = _plain_neutralizers(neutralizers, len(centred)) if plain else None
+    if x is None:
         # Step by step with the drop-in's own functions: numerai-tools' answer or its error.
         neutral = neutralize(gaussian(tie_kept_rank(predictions)), neutralizers)
         return neutral.apply(lambda col: pearson_correlation(centred, col, top_bottom))
     targets = targets.loc[centred.index]
-    x = _matrix(neutralizers)
     scores = _rs.neutral_correlation(
         _cols(predictions),
         x,
@@ -840,11 +839,11 @@ def feature_neutral_corr(
     """FNC: ``numerai_corr(neutralize(g(p), features), t)`` per column. The neutralization
     uses every prediction row (predictions and features must share the same sorted index);
     int8 features are used as int8 (exact integer Gram matrix)."""
-    if not _plain_feature_neutral(predictions, features, targets, top_bottom):
+    x = _plain_feature_neutral(predictions, features, targets, top_bottom)
+    if x is None:
         # Step by step with the drop-in's own functions: numerai-tools' answer or its error.
         neutral = tie_kept_rank__gaussianize__neutralize__variance_normalize(predictions, features)
         return numerai_corr(neutral, targets, top_bottom=top_bottom)
-    x = _matrix(features)
     values = _cols(predictions)
     mean = _target_mean(targets)
     valid = targets.dropna()
@@ -872,29 +871,31 @@ def feature_neutral_corr(
 
 def _plain_feature_neutral(
     predictions: Any, features: pd.DataFrame, targets: pd.Series, top_bottom: Optional[int]
-) -> bool:
-    """feature_neutral_corr's kernel case: a frame of varying, finite numbers on unique
-    sorted ids, the features on the same ids (finite numbers), a named target of numbers on unique ids and ``top_bottom`` below half
-    the scored rows."""
+) -> Optional[np.ndarray]:
+    """The kernels' matrix of features in feature_neutral_corr's kernel case, else
+    ``None``: a frame of varying, finite numbers on unique sorted ids, the features on the
+    same ids (finite numbers), a named target of numbers on unique ids and ``top_bottom``
+    below half the scored rows."""
     if not isinstance(predictions, pd.DataFrame) or not isinstance(features, pd.DataFrame):
-        return False
+        return None
     n = len(predictions)
     index = predictions.index
     if n < 2 or not (index.is_unique and index.is_monotonic_increasing):
-        return False
-    if not features.index.equals(index) or not _plain_neutralizers(features, n):
-        return False
+        return None
     if targets.name is None or not _is_number(targets) or not targets.index.is_unique:
-        return False
+        return None
     for j in range(predictions.shape[1]):
         col = predictions.iloc[:, j]
         if not _is_number(col):
-            return False
+            return None
         values = col.to_numpy()
         if values.max() == values.min() or not np.isfinite(values).all():
-            return False
+            return None
     scored = targets.dropna().index.intersection(index)
-    return top_bottom is None or top_bottom <= 0 or 2 * top_bottom < len(scored)
+    if not (top_bottom is None or top_bottom <= 0 or 2 * top_bottom < len(scored)):
+        return None
+    # Last: the one pass over the features that checks them also prepares them.
+    return _plain_neutralizers(features, n) if features.index.equals(index) else None
 
 
 def max_feature_correlation(
@@ -914,9 +915,9 @@ def max_feature_correlation(
         and s.index.is_monotonic_increasing
         and _is_number(s)
         and bool(np.isfinite(_vec(s)).all())
-        and _finite_numbers(features)
     )
-    found = _rs.max_feature_correlation(_vec(s), _matrix(features)) if plain else None
+    x = _finite_matrix(features) if plain else None
+    found = _rs.max_feature_correlation(_vec(s), x) if x is not None else None
     if found is not None:
         j, value = found
         return str(features.columns[j]), np.float64(value)

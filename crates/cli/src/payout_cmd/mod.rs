@@ -13,8 +13,8 @@ use erascore_io::output::{check_writable, OutputFiles};
 use erascore_payout::series::ModelScores;
 use erascore_payout::simulate::check_stake;
 use erascore_payout::{
-    BootstrapOptions, BootstrapSetting, ModelRun, NanPolicy, PayoutFactor, Preset,
-    RoundMultipliers, Rule, RuleOverrides, RunRequest, StakeLimits,
+    BootstrapOptions, ModelRun, NanPolicy, PayoutFactor, Preset, RoundMultipliers, Rule,
+    RuleOverrides, RunRequest, StakeLimits,
 };
 
 use erascore_report::chart::{fan_chart, format_of, FanChart};
@@ -219,14 +219,7 @@ fn check_flags(args: &PayoutArgs) -> anyhow::Result<PayoutRequest> {
     };
     let bootstrap =
         BootstrapOptions::resolve(args.bootstrap, args.block, args.seed, args.chart.is_some())
-            .map_err(|e| {
-                let flag = match e.setting {
-                    BootstrapSetting::Trajectories => "--bootstrap",
-                    BootstrapSetting::Block => "--block",
-                    BootstrapSetting::Seed => "--seed",
-                };
-                anyhow::anyhow!("{flag} {}", e.problem)
-            })?;
+            .map_err(|e| anyhow::anyhow!(e.message().render(&crate::flags::flag)))?;
     if let Some(c) = &args.chart {
         format_of(c)?;
     }

@@ -32,7 +32,9 @@ pub(super) fn read_series(
     } else {
         vec![f64::NAN; rounds.len()]
     };
-    let mmc = if uses_mmc {
+    // A missing second score column is the payout crate's to refuse (`MissingScoreColumn`,
+    // per-round multipliers included), with the message Python users read too.
+    let mmc = if uses_mmc && frame.has(&plan.mmc_col) {
         Some(pick(frame.float(&plan.mmc_col)?.0.iter().copied(), &keep))
     } else {
         None

@@ -595,3 +595,163 @@ fn eras_without_target_values_are_skipped_with_one_warning() {
     );
     assert!(e.contains("target") && e.contains("NaN"), "{e}");
 }
+
+/// A prediction, meta model or benchmark column stored as text in a parquet file (numbers
+/// as strings, "0.3") is refused by score, diagnostics and compare alike, naming the file,
+/// the column and its first id (numerai-tools refuses text values), and nothing is
+/// written; the same cells in a CSV file are numbers, as pandas reads them, and score as
+/// the parquet numbers do.
+#[test]
+fn text_value_columns_are_refused_in_parquet_and_read_as_numbers_in_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ids = || text("id", (0..ROWS).map(|r| format!("n{r}")));
+    let (data, preds) = write_inputs(d, ids);
+    let cells = |name: &str, model: usize| {
+        text(
+            name,
+            (0..ROWS).map(move |r| prediction(r, model).to_string()),
+        )
+    };
+    let b_values = || floats("model_b", (0..ROWS).map(|r| prediction(r, 1)).collect());
+    let text_preds = d.join("text_preds.parquet");
+    write(&text_preds, vec![ids(), cells("model_a", 0), b_values()]);
+    let meta = d.join("meta.parquet");
+    write(&meta, vec![ids(), cells("numerai_meta_model", 2)]);
+    let bench = d.join("bench.parquet");
+    write(&bench, vec![ids(), cells("benchmark", 3)]);
+    let (out, diag) = (s(&d.join("scores.csv")), s(&d.join("diag")));
+    let tp = s(&text_preds);
+
+    let e = fails(
+        1,
+        &[
+            "score",
+            "--data",
+            &data,
+            "--predictions",
+            &tp,
+            "--metrics",
+            "corr",
+            "--out",
+            &out,
+        ],
+    );
+    assert!(
+        e.contains(
+            "text_preds.parquet: column 'model_a' holds text, not numbers ('0' for id 'n0')"
+        ),
+        "{e}"
+    );
+    let e = fails(
+        1,
+        &[
+            "diagnostics",
+            "--data",
+            &data,
+            "--predictions",
+            &tp,
+            "--out",
+            &diag,
+        ],
+    );
+    assert!(e.contains("column 'model_a' holds text"), "{e}");
+    let e = fails(
+        1,
+        &[
+            "score",
+            "--data",
+            &data,
+            "--predictions",
+            &preds,
+            "--meta-model",
+            &s(&meta),
+            "--metrics",
+            "corr,mmc",
+            "--out",
+            &out,
+        ],
+    );
+    assert!(
+        e.contains(
+            "meta.parquet: column 'numerai_meta_model' holds text, not numbers ('0' for id 'n0')"
+        ),
+        "{e}"
+    );
+    let e = fails(
+        1,
+        &[
+            "diagnostics",
+            "--data",
+            &data,
+            "--predictions",
+            &preds,
+            "--benchmark",
+            &s(&bench),
+            "--out",
+            &diag,
+        ],
+    );
+    assert!(
+        e.contains("bench.parquet: column 'benchmark' holds text"),
+        "{e}"
+    );
+    assert!(!d.join("scores.csv").exists() && !d.join("diag").exists());
+
+    // compare, wide and long predictions.
+    let stakes = d.join("stakes.csv");
+    std::fs::write(&stakes, "model,stake\nmodel_a,1\nmodel_b,2\n").unwrap();
+    let rules = d.join("rules.toml");
+    std::fs::write(&rules, "[[config]]\nname = \"y2024\"\nrule = \"2024\"\n").unwrap();
+    let long = d.join("long.parquet");
+    write(
+        &long,
+        vec![
+            text("id", (0..2 * ROWS).map(|r| format!("n{}", r % ROWS))),
+            text("era", (0..2 * ROWS).map(|r| era_of(r % ROWS))),
+            text(
+                "model",
+                (0..2 * ROWS).map(|r| ["model_a", "model_b"][r / ROWS].to_string()),
+            ),
+            text(
+                "prediction",
+                (0..2 * ROWS).map(|r| prediction(r % ROWS, r / ROWS).to_string()),
+            ),
+        ],
+    );
+    let compare_out = s(&d.join("compare"));
+    for (p, column) in [(&text_preds, "model_a"), (&long, "prediction")] {
+        let e = fails(
+            1,
+            &[
+                "compare",
+                "--data",
+                &data,
+                "--predictions",
+                &s(p),
+                "--stakes",
+                &s(&stakes),
+                "--configs",
+                &s(&rules),
+                "--out",
+                &compare_out,
+            ],
+        );
+        assert!(
+            e.contains(&format!(
+                "column '{column}' holds text, not numbers ('0' for id 'n0"
+            )),
+            "{e}"
+        );
+    }
+    assert!(!d.join("compare").exists());
+
+    // The same cells in CSV files: numbers.
+    let csv_preds = d.join("text_preds.csv");
+    write(&csv_preds, vec![ids(), cells("model_a", 0), b_values()]);
+    let want = score_corr(&data, &preds, &d.join("want.csv"), &[]);
+    assert_eq!(
+        score_corr(&data, &s(&csv_preds), &d.join("got.csv"), &[]),
+        want
+    );
+}

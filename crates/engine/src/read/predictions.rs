@@ -126,6 +126,12 @@ fn read_long(path: &Path, models: Option<&[String]>) -> anyhow::Result<Predictio
         None
     };
     let model_of = frame.text(MODEL_COLUMN)?;
+    crate::inputs::refuse_text(
+        &frame,
+        PREDICTION_COLUMN,
+        (&ids, eras.as_deref()),
+        "predictions",
+    )?;
     let (values, _) = frame.float(PREDICTION_COLUMN)?;
     let wanted: Vec<String> = match models {
         Some(m) => m.to_vec(),

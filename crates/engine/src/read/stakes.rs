@@ -133,8 +133,9 @@ pub fn read_stakes(path: &Path) -> anyhow::Result<Vec<(String, f64)>> {
     let frame = read_frame(path)?;
     if frame.has("round") {
         bail!(
-            "{}: stakes that change by round (round, model, stake) are read only by the \
-             `erascore compare` command; here give one stake per model (model, stake)",
+            "{}: stakes that change by round (round, model, stake) are read only by compare \
+             (`erascore compare`, `erascore.compare`, `erascore.ray.compare`); here give one \
+             stake per model (model, stake)",
             path.display()
         );
     }

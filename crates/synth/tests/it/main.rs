@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
+use erascore_input::Input;
 use erascore_io::dataset::{read_dataset, Dataset, DatasetRequest, FeatureSelection};
 use erascore_io::features_json::read_feature_set;
 use erascore_io::frame::read_frame;
@@ -273,7 +274,8 @@ fn invalid_shapes_are_refused_before_any_file_is_written() {
             rows_per_era: 5,
             ..config()
         }),
-        Err(SynthError::TooFewRows { rows: 5, .. })
+        Err(SynthError::Size(m)) if m.input() == Some(Input::RowsPerEra)
+            && m.to_string().ends_with("got 5")
     ));
 }
 
@@ -294,27 +296,27 @@ fn a_file_in_place_of_the_folder_is_an_error_naming_it() {
 
 #[test]
 fn sizes_beyond_memory_are_refused() {
-    for (c, flag) in [
+    for (c, input) in [
         (
             SynthConfig {
                 rows_per_era: 4_000_000_000,
                 ..config()
             },
-            "--rows",
+            Input::RowsPerEra,
         ),
         (
             SynthConfig {
                 features: 100_000_000,
                 ..config()
             },
-            "--features",
+            Input::FeatureCount,
         ),
         (
             SynthConfig {
                 models: 100_000_000,
                 ..config()
             },
-            "--models",
+            Input::ModelCount,
         ),
         // Each size within its limit, one era beyond memory together.
         (
@@ -323,12 +325,17 @@ fn sizes_beyond_memory_are_refused() {
                 features: 2_000,
                 ..config()
             },
-            "--rows",
+            Input::RowsPerEra,
         ),
     ] {
         match Synth::new(c.clone()) {
-            Err(e @ SynthError::TooLarge { .. }) => {
-                assert!(e.to_string().starts_with(flag), "{e}");
+            // The input at fault is named, worded by the front end (here: its variant).
+            Err(e @ SynthError::Size(_)) => {
+                let text = e.render(&|i| format!("<{i:?}>"));
+                assert!(
+                    text.starts_with(&format!("<{input:?}> ")) && text.contains("is too large"),
+                    "{text}"
+                );
             }
             other => panic!("{c:?}: expected too large, got {other:?}"),
         }
