@@ -53,14 +53,12 @@ def _columns(
 ) -> Tuple[List[str], List[Any]]:
     """(model names, float64 arrays) of predictions aligned to the data's rows: a 1-d
     array or Series is one model (its name, else ``prediction``); a 2-d array or a
-<<<<<<< HEAD
-    DataFrame one model per column. A pandas index other than ``0..rows-1`` must be one
-    of ``row_labels()`` (the data's index, its ids), in the data's order: values are taken
-    by position, so ids in another order would be scored against the wrong rows."""
+    DataFrame one model per column; text values are refused. A pandas index other than
+    ``0..rows-1`` must be one of ``row_labels()`` (the data's index, its ids), in the data's
+    order: values are taken by position, so ids in another order would be scored against
+    the wrong rows."""
     if isinstance(predictions, (pd.DataFrame, pd.Series)) and row_labels is not None:
         _check_index(predictions.index, rows, row_labels)
-=======
-    DataFrame one model per column; text values are refused."""
     if isinstance(predictions, pd.DataFrame):
         for c in predictions.columns:
             _refuse_text(str(c), predictions[c])
@@ -68,7 +66,6 @@ def _columns(
         _refuse_text(str(predictions.name) if predictions.name is not None else "prediction", predictions)
     elif isinstance(predictions, np.ndarray):
         _refuse_text("prediction", predictions)
->>>>>>> main
     if isinstance(predictions, pd.DataFrame):
         names = [str(c) for c in predictions.columns]
         arrays = [_floats(predictions.iloc[:, j], names[j]) for j in range(len(names))]

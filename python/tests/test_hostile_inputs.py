@@ -145,7 +145,7 @@ def test_evaluator_refuses_a_pandas_index_out_of_the_data_order():
         ev.score(shuffled)
     np.testing.assert_array_equal(
         ev.score(shuffled.reindex(data["id"]))["corr"].to_numpy(), want)
-    with pytest.raises(ArgumentTypeError, match=r"^predictions=: column 'id' is not numeric"):
+    with pytest.raises(DataError, match=r"^predictions=: model 'id' holds text, not numbers"):
         ev.score(preds.reset_index())
 
 
