@@ -3,7 +3,8 @@ vectors (backtests, hyperparameter sweeps, early stopping in training loops)."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+import os
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import pandas as pd
@@ -36,10 +37,28 @@ def _refuse_text(name: str, values: Any) -> None:
             )
 
 
-def _columns(predictions: Any, rows: int) -> Tuple[List[str], List[Any]]:
+def _floats(values: Any, name: str) -> Any:
+    try:
+        return values.to_numpy(dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ArgumentTypeError(
+            f"predictions=: column '{name}' is not numeric ({values.dtype}); a DataFrame"
+            " holds one model per column, aligned to the data's rows (an id column belongs"
+            " in the index)"
+        ) from None
+
+
+def _columns(
+    predictions: Any, rows: int, row_labels: Optional[Callable[[], List[Any]]] = None
+) -> Tuple[List[str], List[Any]]:
     """(model names, float64 arrays) of predictions aligned to the data's rows: a 1-d
     array or Series is one model (its name, else ``prediction``); a 2-d array or a
-    DataFrame one model per column; text values are refused."""
+    DataFrame one model per column; text values are refused. A pandas index other than
+    ``0..rows-1`` must be one of ``row_labels()`` (the data's index, its ids), in the data's
+    order: values are taken by position, so ids in another order would be scored against
+    the wrong rows."""
+    if isinstance(predictions, (pd.DataFrame, pd.Series)) and row_labels is not None:
+        _check_index(predictions.index, rows, row_labels)
     if isinstance(predictions, pd.DataFrame):
         for c in predictions.columns:
             _refuse_text(str(c), predictions[c])
@@ -49,10 +68,10 @@ def _columns(predictions: Any, rows: int) -> Tuple[List[str], List[Any]]:
         _refuse_text("prediction", predictions)
     if isinstance(predictions, pd.DataFrame):
         names = [str(c) for c in predictions.columns]
-        arrays = [predictions[c].to_numpy(dtype=np.float64) for c in predictions.columns]
+        arrays = [_floats(predictions.iloc[:, j], names[j]) for j in range(len(names))]
     elif isinstance(predictions, pd.Series):
         names = [str(predictions.name) if predictions.name is not None else "prediction"]
-        arrays = [predictions.to_numpy(dtype=np.float64)]
+        arrays = [_floats(predictions, names[0])]
     else:
         try:
             values = np.asarray(predictions, dtype=np.float64)
@@ -80,6 +99,18 @@ def _columns(predictions: Any, rows: int) -> Tuple[List[str], List[Any]]:
                 " (predictions are aligned to the data's rows, in order)"
             )
     return names, [np.ascontiguousarray(a) for a in arrays]
+
+
+def _check_index(index: pd.Index, rows: int, row_labels: Callable[[], List[Any]]) -> None:
+    if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
+        return
+    if len(index) != rows or any(index.equals(labels) for labels in row_labels()):
+        return  # a wrong length is named by the length check
+    raise ArgumentError(
+        "predictions=: its index is neither 0..n-1 nor the data's index or ids in the data's"
+        " row order; predictions are taken by position, not matched by id, so reindex them"
+        " to the data's rows (e.g. .reindex(data['id'])) or pass .to_numpy()"
+    )
 
 
 class Evaluator:
@@ -110,7 +141,8 @@ class Evaluator:
 
     Predictions are aligned to the data's rows, in order (``evaluator.rows`` values per
     model): a 1-d numpy array or a Series is one model, a 2-d array or a DataFrame one
-    model per column. Nothing is matched by id per call.
+    model per column. Nothing is matched by id per call: a pandas index must be 0..n-1,
+    the data's index or its ids in the data's order (anything else is refused).
 
     An evaluator is immutable once built: any number of threads may score with one.
     Pickling stores the constructor's arguments (a path as a path, a frame as the frame)
@@ -135,6 +167,7 @@ class Evaluator:
         cache: int = 0,
     ) -> None:
         self._args = (data, meta_model, benchmark)
+        self._labels: Optional[List[Any]] = None
         self._kwargs = dict(
             targets=targets, metrics=metrics, features=features, era_col=era_col,
             id_col=id_col, meta_model_col=meta_model_col, benchmark_col=benchmark_col,
@@ -160,6 +193,30 @@ class Evaluator:
             data_arrow, meta_arrow, meta_model_col, bench_arrow, benchmark_col,
             target_list, resolved, feature_list, ratio, bool(target_pow15), cache_bytes,
         )
+
+    def _row_labels(self) -> List[Any]:
+        """The labels a pandas index of predictions may carry: the data's index (a pandas
+        frame) and its ids, in the data's row order. Read only when an index is not
+        0..n-1."""
+        if self._labels is None:
+            data, id_col = self._args[0], self._kwargs["id_col"]
+            labels: List[Any] = []
+            if isinstance(data, pd.DataFrame):
+                labels.append(data.index)
+                if id_col in data.columns:
+                    labels.append(pd.Index(data[id_col]))
+            else:
+                import pyarrow as pa
+                import pyarrow.parquet as pq
+
+                if isinstance(data, (str, os.PathLike)):
+                    table = pq.read_table(data, columns=[id_col])
+                else:
+                    table = data if isinstance(data, pa.Table) else pa.table(data)
+                if id_col in table.column_names:
+                    labels.append(pd.Index(table.column(id_col).to_pandas()))
+            self._labels = labels
+        return self._labels
 
     def __reduce__(self) -> Tuple[Any, ...]:
         return (_rebuild, (self._args, self._kwargs))
@@ -188,7 +245,7 @@ class Evaluator:
     def score(self, predictions: Any, metrics: Optional[Sequence[str]] = None) -> pd.DataFrame:
         """Per-era scores of ``predictions`` (aligned to the data's rows): the frame
         :func:`erascore.score` returns (``era, model, target`` and one column per metric)."""
-        names, arrays = _columns(predictions, self.rows)
+        names, arrays = _columns(predictions, self.rows, self._row_labels)
         eras, models, targets, metric_names, values, warnings = self._rs.score(
             names, arrays, _names(metrics, "metrics")
         )
@@ -200,7 +257,7 @@ class Evaluator:
         """Statistics over eras of every (model, target, metric) of ``predictions``: the
         ``summary`` frame of :func:`erascore.diagnostics` (mean, std, sharpe, max_drawdown,
         ..., eras; NaN eras skipped)."""
-        names, arrays = _columns(predictions, self.rows)
+        names, arrays = _columns(predictions, self.rows, self._row_labels)
         columns, warnings = self._rs.summary(names, arrays, _names(metrics, "metrics"))
         _warn(warnings)
         out: pd.DataFrame = pd.DataFrame(columns)

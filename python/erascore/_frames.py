@@ -46,8 +46,13 @@ def _number(value: Any, what: str) -> float:
         raise ArgumentError(f"{what}=: expected a number, got {value!r}") from None
 
 
+# The largest whole-number argument the binding holds (a u64 / usize).
+_MAX_COUNT = 2**64 - 1
+
+
 def _count(value: Any, what: str, minimum: int) -> int:
-    """A whole-number argument of at least ``minimum``."""
+    """A whole-number argument of at least ``minimum`` (and no larger than the binding
+    holds, rather than an OverflowError from the conversion)."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         if isinstance(value, float) and value.is_integer():
             value = int(value)
@@ -55,6 +60,8 @@ def _count(value: Any, what: str, minimum: int) -> int:
             raise ArgumentTypeError(f"{what}=: expected a whole number, got {value!r}")
     if value < minimum:
         raise ArgumentError(f"{what}= must be at least {minimum}, got {value}")
+    if value > _MAX_COUNT:
+        raise ArgumentError(f"{what}= must be at most 2**64 - 1, got {value}")
     return int(value)
 
 
@@ -66,6 +73,14 @@ def _series_frame(table: Any, column: str, id_col: str) -> Any:
         index_name = str(table.index.name) if table.index.name is not None else id_col
         return table.rename_axis(index_name).to_frame(str(name))
     return table
+
+
+def _refuse_repeated_columns(frame: pd.DataFrame, what: str) -> None:
+    """Two columns of one name are refused as the CLI refuses them in a file, naming the
+    argument, rather than by pandas or pyarrow deep inside a conversion."""
+    repeated = frame.columns[frame.columns.duplicated()]
+    if len(repeated):
+        raise DataError(f"{what}: two columns are named '{repeated[0]}'")
 
 
 def _arrow(table: Table, rename: dict, columns: Optional[Sequence[str]], what: str) -> Any:
@@ -83,8 +98,11 @@ def _arrow(table: Table, rename: dict, columns: Optional[Sequence[str]], what: s
 
     if isinstance(table, pd.DataFrame):
         frame = table
+        _refuse_repeated_columns(frame, what)
         if columns is not None:
-            keep = [c for c in columns if c in frame.columns]
+            # A column asked for in two roles (a feature that is also the target) is
+            # selected once; the engine names the clash.
+            keep = list(dict.fromkeys(c for c in columns if c in frame.columns))
             frame = frame[keep] if len(keep) < frame.shape[1] else frame
         try:
             arrow = pa.Table.from_pandas(frame, preserve_index=frame.index.name is not None)
@@ -613,6 +631,12 @@ class Payout(NamedTuple):
         return plot_payout(self.trajectory)
 
 
+def _labels(column: pd.Series) -> list:
+    """A round or model column as text, a missing cell as "" (which the payout crate
+    refuses, naming the row's model or round), never "nan" or a float."""
+    return column.astype(str).where(column.notna(), "").tolist()
+
+
 def payout(
     scores: pd.DataFrame,
     stake: Optional[float] = None,
@@ -666,6 +690,9 @@ def payout(
     """
     if stake is None and stakes is None:
         raise ArgumentError("give stake= (every model's starting stake) or stakes= (per model)")
+    if stake is not None and stakes is not None:
+        # As the CLI's --stake and --stakes: one would silently win.
+        raise ArgumentError("give stake= or stakes=, not both")
     if not isinstance(scores, pd.DataFrame):
         if hasattr(scores, "to_pandas"):  # polars, pyarrow
             scores = scores.to_pandas()
@@ -688,6 +715,7 @@ def payout(
     corr_col = corr_col or default_corr
     mmc_col = mmc_col or default_mmc
     frame = scores
+    _refuse_repeated_columns(frame, "scores=")
     if "target" in frame.columns:
         found = sorted(map(str, frame["target"].unique()))
         if target is not None:
@@ -709,9 +737,9 @@ def payout(
                 f"scores=: no 'round' or 'era' column (columns: {', '.join(map(str, frame.columns))});"
                 " name one with round_col="
             )
-    rounds = frame[round_col].astype(str).tolist()
+    rounds = _labels(frame[round_col])
     if model_col in frame.columns:
-        models = frame[model_col].astype(str).tolist()
+        models = _labels(frame[model_col])
     elif model_col != "model":
         raise ArgumentError(
             f"model_col=: scores= has no column '{model_col}'"
@@ -725,6 +753,11 @@ def payout(
             raise ArgumentError(f"stake=: must be a finite number >= 0, got {stake0}")
         stake_map = {m: stake0 for m in set(models)}
     elif isinstance(stakes, pd.DataFrame):
+        if not {"model", "stake"} <= set(stakes.columns):
+            raise ArgumentError(
+                "stakes=: a DataFrame of stakes needs 'model' and 'stake' columns (columns:"
+                f" {', '.join(map(str, stakes.columns))})"
+            )
         if stakes["model"].duplicated().any():
             twice = stakes["model"][stakes["model"].duplicated()].iloc[0]
             raise ArgumentError(f"stakes=: model '{twice}' appears more than once")

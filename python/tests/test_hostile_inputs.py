@@ -92,6 +92,131 @@ def test_payout_data_errors_name_the_model_once_and_the_argument():
         erascore.payout(_scores().iloc[:0], stake=1.0)
 
 
+def test_payout_rounds_written_as_floats_compound_in_number_order():
+    # Regression: "1.0" .. "12.0" (an integer round column pandas made float) ordered as
+    # text, 10.0 before 2.0, so the stake compounded in the wrong order.
+    scores = pd.DataFrame({"model": "a", "round": np.arange(1, 13),
+                           "corr": [0.01 * ((r * 7) % 5 - 2) for r in range(1, 13)], "mmc": 0.0})
+    want = erascore.payout(scores, stake=100).trajectory
+    got = erascore.payout(scores.astype({"round": float}), stake=100).trajectory
+    assert got["round"].tolist() == [f"{r}.0" for r in range(1, 13)]
+    np.testing.assert_array_equal(got["stake"].to_numpy(), want["stake"].to_numpy())
+
+
+@pytest.mark.parametrize("column, match", [
+    ("round", r"model 'a' has a score row without a round \(empty or null\)"),
+    ("model", r"round '3' has a score row without a model \(empty or null\)"),
+])
+def test_payout_row_without_a_round_or_model_is_refused(column, match):
+    # Regression: the empty label was scored as a round (or a model) of its own.
+    scores = _scores().astype({"round": str})
+    scores.loc[2, column] = ""
+    with pytest.raises(DataError, match=match):
+        erascore.payout(scores, stake=100)
+
+
+def _evaluator_inputs():
+    data = pd.read_parquet(EXAMPLE / "data.parquet")
+    data = data[data["era"] <= "0003"].reset_index(drop=True)
+    preds = pd.Series(np.random.default_rng(0).random(len(data)), index=data["id"], name="m")
+    return data, preds
+
+
+def test_evaluator_refuses_nan_predictions_as_score_does():
+    # Regression: a NaN was ranked among the era's values and gave a number.
+    data, preds = _evaluator_inputs()
+    values = preds.to_numpy().copy()
+    values[3] = np.nan
+    ev = erascore.Evaluator(data, metrics=["corr"])
+    with pytest.raises(ArgumentError, match=r"^predictions=: model 'prediction' has NaN at row 3;"
+                       r" predictions must be finite"):
+        ev.score(values)
+
+
+def test_evaluator_refuses_a_pandas_index_out_of_the_data_order():
+    # Regression: a Series indexed by id was taken by position whatever its order, so
+    # shuffled ids were scored against the wrong rows without a word.
+    data, preds = _evaluator_inputs()
+    ev = erascore.Evaluator(data, metrics=["corr"])
+    want = ev.score(preds.to_numpy())["corr"].to_numpy()
+    np.testing.assert_array_equal(ev.score(preds)["corr"].to_numpy(), want)
+    shuffled = preds.sample(frac=1, random_state=1)
+    with pytest.raises(ArgumentError, match=r"^predictions=: its index is neither 0..n-1 nor"):
+        ev.score(shuffled)
+    np.testing.assert_array_equal(
+        ev.score(shuffled.reindex(data["id"]))["corr"].to_numpy(), want)
+    with pytest.raises(DataError, match=r"^predictions=: model 'id' holds text, not numbers"):
+        ev.score(preds.reset_index())
+
+
+def test_payout_null_round_is_named_not_a_conversion_error():
+    # Regression: TypeError "'float' object is not an instance of 'str'" from the binding.
+    scores = _scores().astype({"round": float})
+    scores.loc[2, "round"] = np.nan
+    with pytest.raises(DataError, match=r"model 'a' has a score row without a round"):
+        erascore.payout(scores, stake=100)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    # Regression: stakes= silently won over stake= (the CLI refuses --stake with --stakes).
+    (dict(stake=1.0, stakes={"a": 2.0}), ArgumentError, r"^give stake= or stakes=, not both"),
+    # Regression: KeyError 'stake'.
+    (dict(stakes=pd.DataFrame({"model": ["a"], "amount": [1.0]})), ArgumentError,
+     r"^stakes=: a DataFrame of stakes needs 'model' and 'stake' columns \(columns: model, amount\)"),
+    # Regression: OverflowError from the binding's conversion.
+    (dict(stake=1.0, resolve_lag=10**30), ArgumentError, r"^resolve_lag= must be at most 2\*\*64 - 1"),
+    (dict(stake=1.0, bootstrap=10, block=2**64), ArgumentError, r"^block= must be at most 2\*\*64 - 1"),
+])
+def test_payout_argument_errors_name_the_argument(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        erascore.payout(_scores(), **kwargs)
+
+
+def test_repeated_column_names_name_the_argument_and_column():
+    # Regression: pandas/pyarrow errors ("Duplicate column names found", "dimensionality
+    # mismatch") that named no argument.
+    data = pd.read_parquet(EXAMPLE / "data.parquet")
+    preds = pd.read_parquet(EXAMPLE / "predictions.parquet")
+    twice = pd.concat([preds, preds[["model_0"]]], axis=1)
+    with pytest.raises(DataError, match=r"^predictions: two columns are named 'model_0'$"):
+        erascore.score(data, twice)
+    scores = pd.concat([_scores(), _scores()[["corr"]]], axis=1)
+    with pytest.raises(DataError, match=r"^scores=: two columns are named 'corr'$"):
+        erascore.payout(scores, stake=1.0)
+    # A column named in two roles is selected once, and the engine names the clash.
+    with pytest.raises(DataError, match=r"column 'target' is asked for twice, as a feature and"
+                       r" as a target"):
+        erascore.score(data, preds, metrics=["fnc"], features=["target"])
+
+
+def test_evaluator_of_no_rows_is_refused():
+    # Regression: every call returned an empty table.
+    data = pd.read_parquet(EXAMPLE / "data.parquet")
+    with pytest.raises(DataError, match=r"^data: no rows to score$"):
+        erascore.Evaluator(data.iloc[:0], metrics=["corr"])
+    with pytest.raises(ArgumentError, match=r"^cache= must be at most 2\*\*64 - 1"):
+        erascore.Evaluator(data, cache=2**64)
+
+
+@pytest.mark.parametrize("where", ["predictions", "neutralizers"])
+def test_dropin_neutralize_of_huge_finite_values_matches_numerai_tools(where):
+    # Regression: values near 1e308 overflowed the kernel's products and every column came
+    # back NaN (predictions) or wrong by 0.5 (neutralizers), where lstsq solves them.
+    from numerai_tools import scoring as reference
+
+    from erascore.numerai_tools import scoring
+
+    rng = np.random.default_rng(0)
+    ids = [f"id{i}" for i in range(40)]
+    df = pd.DataFrame({"p": rng.random(40)}, index=ids)
+    neutralizers = pd.DataFrame(rng.random((40, 3)), index=ids)
+    (df if where == "predictions" else neutralizers).iloc[::3, 0] = 1e308
+    want = reference.neutralize(df, neutralizers)
+    got = scoring.neutralize(df, neutralizers)
+    assert np.isfinite(got.to_numpy()).all()
+    pd.testing.assert_frame_equal(got, want, rtol=1e-9)
+
+
 def _text(frame: pd.DataFrame, column: str, dtype) -> pd.DataFrame:
     """``frame`` with ``column``'s numbers written as strings ("0.5"), of ``dtype``."""
     return frame.assign(**{column: frame[column].astype(str).astype(dtype)})

@@ -66,6 +66,15 @@ fn parse_threads(value: &str) -> Result<usize, String> {
         .trim()
         .parse()
         .map_err(|_| format!("'{value}' is not a whole number of threads"))?;
+    if n == 0 {
+        // Not "all cores" (leave the flag out for that): zero threads cannot run anything,
+        // and taking it as one would be a silent guess.
+        return Err(
+            "0 threads cannot run anything: give at least 1, or leave --threads out \
+                    to use every core"
+                .to_string(),
+        );
+    }
     if n > MAX_THREADS {
         let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
         return Err(format!(
@@ -80,7 +89,7 @@ fn main() {
     let cli = Cli::parse();
     if let Some(n) = cli.threads {
         if let Err(e) = rayon::ThreadPoolBuilder::new()
-            .num_threads(n.max(1))
+            .num_threads(n)
             .build_global()
         {
             eprintln!("error: cannot set up {n} threads: {e}");

@@ -179,6 +179,13 @@ impl Evaluator {
         )?;
         let target_index = crate::score::target_positions(&config.targets, &data)?;
         let rows = data.eras.len();
+        if rows == 0 {
+            // Every call would return an empty table, as if nothing had been asked.
+            return Err(EngineError::Config(format!(
+                "{}: no rows to score",
+                data.path.display()
+            )));
+        }
         let data_rows = DataRows::new(&data);
         let reference_rows = |r: Option<&Reference>| {
             r.map(|r| data_rows.match_rows(&r.keys()).map(|m| RowMap::new(&m)))
@@ -383,10 +390,15 @@ impl Evaluator {
                     )
                 ]));
             }
-            if let Some(i) = p.iter().position(|v| v.is_infinite()) {
+            // NaN too, as `score` refuses it: ranked, a NaN would take a place among the
+            // era's values and give a number where numerai-tools drops the row.
+            if let Some(i) = p.iter().position(|v| !v.is_finite()) {
                 return Err(EngineError::Request(message![
                     Input::Predictions,
-                    format!(": model '{m}' has {} at row {i}", p[i])
+                    format!(
+                        ": model '{m}' has {} at row {i}; predictions must be finite",
+                        p[i]
+                    )
                 ]));
             }
         }
@@ -862,5 +874,15 @@ mod tests {
             &|| {},
         );
         assert!(matches!(e, Err(EngineError::Request(_))));
+        // Regression: a NaN was ranked among the era's values and scored (erascore.score
+        // and numerai-tools refuse or drop it).
+        let mut with_nan = preds.values[0].clone();
+        with_nan[3] = f64::NAN;
+        let e = ev.score(&["a".to_string()], &[&with_nan], None, &|| {});
+        let message = e.err().map(|e| e.render(&|i| format!("<{i:?}>")));
+        assert_eq!(
+            message.as_deref(),
+            Some("<Predictions>: model 'a' has NaN at row 3; predictions must be finite")
+        );
     }
 }

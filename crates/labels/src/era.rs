@@ -1,14 +1,25 @@
 //! The one order of eras (and payout rounds) every command uses.
 //!
 //! Era labels come as zero-padded text ("0001"), bare integers (1, 2, ..., 12, read as
-//! text "1", "12"), or prefixed ("era12"). Ordering them as text puts "10" before "2", which
-//! scrambles every statistic that depends on order (autocorrelation, drawdowns, smart Sharpe,
-//! compounding). So eras are ordered by the number each label ends with when every label has
-//! one, and as text otherwise.
+//! text "1", "12"), prefixed ("era12"), or as whole numbers written as floats ("12.0": a float
+//! era column, or an integer column pandas wrote as floats because it held a NaN). Ordering
+//! them as text puts "10" before "2", which scrambles every statistic that depends on order
+//! (autocorrelation, drawdowns, smart Sharpe, compounding). So eras are ordered by the number
+//! each label ends with when every label has one, and as text otherwise.
 
-/// The number a label ends with, if any: "0575" → 575, "era12" → 12, " 7 " → 7.
+/// The number a label ends with, if any: "0575" → 575, "era12" → 12, " 7 " → 7, "12.0" → 12.
 pub fn era_number(label: &str) -> Option<u64> {
     let t = label.trim();
+    // "12.0" is era 12, not era 0: without this, eras 1.0 to 12.0 would all be 0 and fall
+    // back to text order, 10.0 before 2.0.
+    let t = match t.trim_end_matches('0').strip_suffix('.') {
+        Some(whole)
+            if t.len() > whole.len() + 1 && whole.ends_with(|c: char| c.is_ascii_digit()) =>
+        {
+            whole
+        }
+        _ => t,
+    };
     let digits = t.len() - t.trim_end_matches(|c: char| c.is_ascii_digit()).len();
     if digits == 0 {
         return None;
@@ -41,6 +52,11 @@ mod tests {
         assert_eq!(era_number(" era12 "), Some(12));
         assert_eq!(era_number("era"), None);
         assert_eq!(era_number(""), None);
+        assert_eq!(era_number("12.0"), Some(12));
+        assert_eq!(era_number("era12.00"), Some(12));
+        assert_eq!(era_number("10"), Some(10));
+        assert_eq!(era_number("0.0"), Some(0));
+        assert_eq!(era_number("12."), None);
         // Too long for u64: no number, so the labels order as text.
         assert_eq!(era_number("99999999999999999999999"), None);
     }
@@ -53,5 +69,8 @@ mod tests {
         assert_eq!(era_order(&["b", "a10", "a9"]), vec![1, 2, 0]);
         assert_eq!(era_order(&["575", "0575", "574"]), vec![2, 1, 0]);
         assert!(era_order::<String>(&[]).is_empty());
+        // Regression: whole numbers written as floats ordered as text (10.0 before 2.0).
+        let floats: Vec<String> = (1..=12).map(|i| format!("{i}.0")).collect();
+        assert_eq!(era_order(&floats), (0..12).collect::<Vec<_>>());
     }
 }

@@ -177,6 +177,15 @@ pub enum PayoutError {
         /// The stake given.
         stake: f64,
     },
+    /// A score row without a round or without a model (an empty cell, a null): it would
+    /// otherwise be scored as a round or a model of its own, named "".
+    #[error("{}", missing_label(.model, .round))]
+    MissingLabel {
+        /// The row's model, when it has one.
+        model: Option<String>,
+        /// The row's round, when it has one.
+        round: Option<String>,
+    },
     /// The same (round, model) pair has two score rows.
     #[error("model '{model}' has two rows for round '{round}'")]
     DuplicateRound {
@@ -328,6 +337,14 @@ impl PayoutError {
     /// The error with each input it names worded by `name` (a flag, a keyword argument).
     pub fn render(&self, name: &dyn Fn(Input) -> String) -> String {
         self.message().render(name)
+    }
+}
+
+fn missing_label(model: &Option<String>, round: &Option<String>) -> String {
+    match (model, round) {
+        (Some(m), _) => format!("model '{m}' has a score row without a round (empty or null)"),
+        (None, Some(r)) => format!("round '{r}' has a score row without a model (empty or null)"),
+        (None, None) => "a score row has neither a model nor a round (empty or null)".into(),
     }
 }
 

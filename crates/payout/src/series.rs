@@ -43,7 +43,8 @@ pub struct ModelScores {
 }
 
 /// Splits a long table into per-model series, models sorted by name, rounds in round order
-/// (the same order for every model). A (round, model) pair seen twice is an error.
+/// (the same order for every model). A (round, model) pair seen twice is an error, and so is
+/// a row whose round or model is empty (a null cell).
 pub fn group_by_model(
     rounds: &[String],
     models: &[String],
@@ -61,6 +62,13 @@ pub fn group_by_model(
             what,
             len,
             rounds: n,
+        });
+    }
+    if let Some(i) = (0..n).find(|&i| rounds[i].trim().is_empty() || models[i].trim().is_empty()) {
+        let label = |s: &str| (!s.trim().is_empty()).then(|| s.to_string());
+        return Err(PayoutError::MissingLabel {
+            model: label(&models[i]),
+            round: label(&rounds[i]),
         });
     }
     let mut out: BTreeMap<&str, ModelScores> = BTreeMap::new();
@@ -228,6 +236,20 @@ mod tests {
             e,
             Err(PayoutError::RaggedColumns { what: "corr", .. })
         ));
+    }
+
+    #[test]
+    fn a_row_without_a_round_or_a_model_is_refused_not_scored_as_one_named_empty() {
+        let e = group_by_model(&s(&["1", " "]), &s(&["a", "a"]), &[0.1, 0.2], None);
+        assert_eq!(
+            e.unwrap_err().to_string(),
+            "model 'a' has a score row without a round (empty or null)"
+        );
+        let e = group_by_model(&s(&["1", "2"]), &s(&["a", ""]), &[0.1, 0.2], None);
+        assert_eq!(
+            e.unwrap_err().to_string(),
+            "round '2' has a score row without a model (empty or null)"
+        );
     }
 
     fn model(corr: &[f64], mmc: Option<&[f64]>) -> ModelScores {

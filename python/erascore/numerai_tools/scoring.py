@@ -678,6 +678,27 @@ def neutral_contribution(
     return pd.Series(scores, index=predictions.columns)
 
 
+# The largest magnitude the neutralize kernel takes: its Gram products and sums of squares
+# overflow to inf past about 1e154 (and the residual then comes back NaN).
+_KERNEL_MAX_VALUE = 1e150
+
+
+def _too_large(values: np.ndarray) -> bool:
+    """Whether a finite value is beyond what the kernel takes (_KERNEL_MAX_VALUE in
+    magnitude): integers never are; floats are read twice (min, max), with no mask as
+    large as a feature matrix unless they hold an infinity (left to the kernel's own
+    refusal)."""
+    if values.dtype.kind in "iub" or values.size == 0:
+        return False
+    if values.dtype.kind != "f":
+        values = values.astype(np.float64)
+    low, high = values.min(), values.max()
+    if not (np.isfinite(low) and np.isfinite(high)):
+        finite = values[np.isfinite(values)]
+        return finite.size > 0 and bool(np.abs(finite).max() > _KERNEL_MAX_VALUE)
+    return bool(low < -_KERNEL_MAX_VALUE or high > _KERNEL_MAX_VALUE)
+
+
 def neutralize(
     df: pd.DataFrame,
     neutralizers: pd.DataFrame,
@@ -694,11 +715,17 @@ def neutralize(
     ), "Indices don't match"
     columns = df.columns  # a Series has none: AttributeError, as in numerai-tools
     values = _cols(df)
-    if len(df) < 2 or not np.isfinite(values).all():
+    if (
+        len(df) < 2
+        or not np.isfinite(values).all()
+        or _too_large(values)
+        or _too_large(neutralizers.to_numpy())
+    ):
         # Cases numpy's lstsq answers its own way: one row (pandas' std is NaN there, not
-        # 0, so the row is solved, not called constant) and infinite values (which
-        # columns come back NaN is up to LAPACK). Constant columns are NaN, as in
-        # numerai-tools, before solving.
+        # 0, so the row is solved, not called constant), infinite values (which columns
+        # come back NaN is up to LAPACK) and values so large that the kernel's products
+        # overflow (1e308: lstsq's scaled SVD still solves them). Constant columns are
+        # NaN, as in numerai-tools, before solving.
         x = np.hstack([_matrix(neutralizers).astype(np.float64), np.ones((len(df), 1))])
         values = values.copy()
         values[:, (df.std() == 0).to_numpy()] = np.nan

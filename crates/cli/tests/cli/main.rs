@@ -9,6 +9,7 @@ mod compare;
 mod diagnostics;
 mod flag_words;
 mod fuzz_regressions;
+mod hostile;
 mod metamodel;
 mod neutralize;
 mod paths;

@@ -1,0 +1,98 @@
+//! Inputs a hostile or careless user gives, found by a run outside the tests (issue 23):
+//! each is refused with a message naming the input, or gives the number a well-formed
+//! input gives, never a silently different one.
+
+use std::path::Path;
+
+use crate::common::{erascore, s, stderr};
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    s(&p)
+}
+
+fn column(csv: &str, name: &str) -> Vec<String> {
+    let mut lines = csv.lines();
+    let i = lines
+        .next()
+        .unwrap()
+        .split(',')
+        .position(|c| c == name)
+        .unwrap();
+    lines
+        .map(|l| l.split(',').nth(i).unwrap().to_string())
+        .collect()
+}
+
+fn payout(scores: &str, out: &str) -> std::process::Output {
+    erascore(&[
+        "payout", "--scores", scores, "--stake", "100", "--rule", "2024", "--out", out,
+    ])
+}
+
+#[test]
+fn rounds_written_as_floats_compound_in_number_order() {
+    // Regression: "1.0" .. "12.0" (an integer column pandas wrote as floats because it held
+    // a NaN) ordered as text, 10.0 before 2.0, and the stake compounded in that order.
+    let dir = tempfile::tempdir().unwrap();
+    let rows = |fmt: &dyn Fn(u32) -> String| {
+        let mut t = String::from("model,round,corr,mmc\n");
+        for r in 1..=12u32 {
+            let corr = 0.01 * f64::from((r * 7) % 5) - 0.02;
+            t.push_str(&format!("a,{},{corr},0\n", fmt(r)));
+        }
+        t
+    };
+    let ints = write(dir.path(), "ints.csv", &rows(&|r| r.to_string()));
+    let floats = write(dir.path(), "floats.csv", &rows(&|r| format!("{r}.0")));
+    let (a, b) = (s(&dir.path().join("a.csv")), s(&dir.path().join("b.csv")));
+    assert!(payout(&ints, &a).status.success());
+    let run = payout(&floats, &b);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let (a, b) = (
+        std::fs::read_to_string(a).unwrap(),
+        std::fs::read_to_string(b).unwrap(),
+    );
+    let want: Vec<String> = (1..=12).map(|r| format!("{r}.0")).collect();
+    assert_eq!(column(&b, "round"), want);
+    assert_eq!(column(&b, "stake"), column(&a, "stake"));
+}
+
+#[test]
+fn a_score_row_without_a_round_or_model_is_refused() {
+    // Regression: the empty cell was scored as a round (or a model) named "".
+    let dir = tempfile::tempdir().unwrap();
+    let out = s(&dir.path().join("t.csv"));
+    for (text, says) in [
+        (
+            "model,round,corr,mmc\na,1,0.01,0\na,,0.02,0\na,3,0.01,0\n",
+            "model 'a' has a score row without a round (empty or null)",
+        ),
+        (
+            "model,round,corr,mmc\na,1,0.01,0\n,2,0.02,0\na,3,0.01,0\n",
+            "round '2' has a score row without a model (empty or null)",
+        ),
+    ] {
+        let scores = write(dir.path(), "s.csv", text);
+        let run = payout(&scores, &out);
+        let err = stderr(&run);
+        assert_eq!(run.status.code(), Some(1), "{err}");
+        assert!(err.contains(&format!("{scores}: {says}")), "{err}");
+        assert!(!Path::new(&out).exists());
+    }
+}
+
+#[test]
+fn zero_threads_is_a_usage_error() {
+    // Regression: `--threads 0` ran on one thread without a word (rayon reads 0 as "all
+    // cores", and the CLI had turned it into 1).
+    let run = erascore(&["--threads", "0", "synth", "--out", "unused"]);
+    let err = stderr(&run);
+    assert_eq!(run.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("'0' for '--threads <THREADS>': 0 threads cannot run anything"),
+        "{err}"
+    );
+    assert!(!Path::new("unused").exists());
+}
