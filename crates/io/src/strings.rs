@@ -60,22 +60,35 @@ fn holds_buffers<O: Copy + Into<i64>>(
     offsets: &[O],
     data: &[u8],
 ) -> bool {
-    let (Some(&first), Some(&last)) = (offsets.first(), offsets.last()) else {
-        return true;
-    };
-    let (first, last): (i64, i64) = (first.into(), last.into());
-    let Some(bytes) = usize::try_from(first)
-        .ok()
-        .zip(usize::try_from(last).ok())
-        .and_then(|(a, b)| data.get(a..b))
-    else {
+    let Some(values) = value_bytes(offsets, data) else {
         return false;
     };
+    let Some((bytes, ends)) = values else {
+        return true;
+    };
     // No UTF-8 check: bytes equal to a column's text are text.
+    out.holds_concatenated(at, bytes, ends)
+}
+
+/// The bytes an array's offsets span and each value's end within them: `Some(None)` for an
+/// array of no values, `None` when the offsets do not lie in the buffer (never for a valid
+/// array).
+fn value_bytes<'a, O: Copy + Into<i64>>(
+    offsets: &'a [O],
+    data: &'a [u8],
+) -> Option<Option<(&'a [u8], impl ExactSizeIterator<Item = usize> + 'a)>> {
+    let (Some(&first), Some(&last)) = (offsets.first(), offsets.last()) else {
+        return Some(None);
+    };
+    let (first, last): (i64, i64) = (first.into(), last.into());
+    let bytes = usize::try_from(first)
+        .ok()
+        .zip(usize::try_from(last).ok())
+        .and_then(|(a, b)| data.get(a..b))?;
     let ends = offsets[1..]
         .iter()
-        .map(|&o| usize::try_from(o.into() - first).unwrap_or(usize::MAX));
-    out.holds_concatenated(at, bytes, ends)
+        .map(move |&o| usize::try_from(o.into() - first).unwrap_or(usize::MAX));
+    Some(Some((bytes, ends)))
 }
 
 /// A string array without nulls as one copy of its value buffer and one pass over its
@@ -91,23 +104,15 @@ fn extend_from_buffers<O: Copy + Into<i64>>(
     if array.null_count() > 0 {
         return false;
     }
-    let (Some(&first), Some(&last)) = (offsets.first(), offsets.last()) else {
-        return true;
-    };
-    let (first, last) = (first.into(), last.into());
-    let Some(bytes) = usize::try_from(first)
-        .ok()
-        .zip(usize::try_from(last).ok())
-        .and_then(|(a, b)| data.get(a..b))
-    else {
+    let Some(values) = value_bytes(offsets, data) else {
         return false;
+    };
+    let Some((bytes, ends)) = values else {
+        return true;
     };
     let Ok(text) = std::str::from_utf8(bytes) else {
         return false;
     };
-    let ends = offsets[1..]
-        .iter()
-        .map(|&o| usize::try_from(o.into() - first).unwrap_or(usize::MAX));
     out.try_extend_from_concatenated(text, ends)
 }
 
