@@ -255,3 +255,12 @@ def test_numbers_in_a_csv_file_are_numbers(tmp_path):
     preds.to_csv(path, index=False)
     want = erascore.score(EXAMPLE / "data.parquet", EXAMPLE / "predictions.parquet", metrics=["corr"])
     pd.testing.assert_frame_equal(erascore.score(EXAMPLE / "data.parquet", path, metrics=["corr"]), want)
+
+
+def test_neutralize_model_the_predictions_lack_is_a_data_error():
+    # Regression: a missing column was an ArgumentError (CLI exit 2); score's missing
+    # `models=` column is a DataError, as docs/errors.md says.
+    with pytest.raises(DataError, match="^model=: 'zz' is not a prediction column"):
+        erascore.neutralize(
+            EXAMPLE / "data.parquet", EXAMPLE / "predictions.parquet", submission=True, model="zz"
+        )

@@ -96,3 +96,33 @@ fn zero_threads_is_a_usage_error() {
     );
     assert!(!Path::new("unused").exists());
 }
+
+#[test]
+fn a_model_the_predictions_lack_is_a_data_error() {
+    // Regression: `neutralize --model zz` exited 2, where a column a flag names that the file
+    // lacks is a data error (exit 1), as `score --models zz` is.
+    let dir = tempfile::tempdir().unwrap();
+    let out = s(&dir.path().join("sub.csv"));
+    let predictions = crate::common::fixture("score/predictions.csv");
+    let run = erascore(&[
+        "neutralize",
+        "--data",
+        &crate::common::fixture("score/data.parquet"),
+        "--predictions",
+        &predictions,
+        "--submission",
+        "--model",
+        "zz",
+        "--out",
+        &out,
+    ]);
+    let err = stderr(&run);
+    assert_eq!(run.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!(
+            "--model: 'zz' is not a prediction column of {predictions}"
+        )),
+        "{err}"
+    );
+    assert!(!Path::new(&out).exists());
+}
