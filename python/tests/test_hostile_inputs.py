@@ -237,7 +237,9 @@ def test_text_value_columns_are_refused_on_every_entry_point(tmp_path, dtype):
         erascore.score(data, text_preds, metrics=["corr"])
     with pytest.raises(DataError, match=message):
         erascore.diagnostics(data, text_preds)
-    with pytest.raises(DataError, match=r"column 'numerai_meta_model' holds text, not numbers"):
+    # The role is named: "the meta model's values", not "values".
+    with pytest.raises(DataError, match=r"column 'numerai_meta_model' holds text, not numbers .*; "
+                       r"the meta model's values must be stored as numbers"):
         erascore.score(data, preds, meta_model=_text(meta, "numerai_meta_model", dtype),
                        metrics=["corr", "mmc"])
     path = tmp_path / "text_preds.parquet"
