@@ -266,3 +266,11 @@ def test_neutralize_model_the_predictions_lack_is_a_data_error():
         erascore.neutralize(
             EXAMPLE / "data.parquet", EXAMPLE / "predictions.parquet", submission=True, model="zz"
         )
+
+
+def test_an_in_memory_frame_names_rows_not_lines():
+    # Regression: an empty id in a DataFrame was placed at "line 3", as if it were a CSV file.
+    preds = pd.read_parquet(EXAMPLE / "predictions.parquet")
+    preds.loc[1, "id"] = ""
+    with pytest.raises(DataError, match=r"^predictions: row 1 has no id \(empty or null\)"):
+        erascore.score(EXAMPLE / "data.parquet", preds, metrics=["corr"])

@@ -126,3 +126,39 @@ fn a_model_the_predictions_lack_is_a_data_error() {
     );
     assert!(!Path::new(&out).exists());
 }
+
+#[test]
+fn a_parquet_text_cell_is_named_by_row_not_line() {
+    // Regression: a parquet cell that is not a number was reported as `scores.parquet:3`,
+    // a CSV line; a parquet file has rows (zero-based), as its other errors say.
+    use erascore_io::frame::{write_frame, Column, Frame, Values};
+    use erascore_io::{FloatWidth, Strings};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("scores.parquet");
+    let text = |name: &str, v: &[&str]| Column {
+        name: name.into(),
+        values: Values::Text(v.iter().map(|c| c.to_string()).collect::<Strings>()),
+    };
+    let columns = vec![
+        text("model", &["a", "a", "a"]),
+        text("round", &["1", "2", "3"]),
+        text("corr", &["0.01", "x", "0.02"]),
+        Column {
+            name: "mmc".into(),
+            values: Values::Float(vec![0.0; 3], FloatWidth::F64),
+        },
+    ];
+    write_frame(&path, &Frame::new(&path, columns).unwrap()).unwrap();
+    let out = s(&dir.path().join("t.csv"));
+    let run = payout(&s(&path), &out);
+    let err = stderr(&run);
+    assert_eq!(run.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{}: column 'corr': 'x' is not a number (row 1)",
+            s(&path)
+        )),
+        "{err}"
+    );
+    assert!(!Path::new(&out).exists());
+}
