@@ -274,3 +274,18 @@ def test_an_in_memory_frame_names_rows_not_lines():
     preds.loc[1, "id"] = ""
     with pytest.raises(DataError, match=r"^predictions: row 1 has no id \(empty or null\)"):
         erascore.score(EXAMPLE / "data.parquet", preds, metrics=["corr"])
+
+
+@pytest.mark.parametrize(
+    "rounds, match",
+    [
+        (["4", "5", "era5"], r"^scores=: rounds '5' and 'era5' are both round 5"),
+        ([1, -3, 2], r"^scores=: round '-3' is not a round number"),
+        ([1, 1.5, 2], r"^scores=: round '1.5' is not a round number"),
+    ],
+)
+def test_payout_round_labels_of_one_round_negative_or_fractional_are_refused(rounds, match):
+    # Regression: "5" and "era5" were two rounds, -3 sorted as 3 and 1.5 as 5.
+    scores = pd.DataFrame({"model": "a", "round": rounds, "corr": 0.01, "mmc": 0.0})
+    with pytest.raises(DataError, match=match):
+        erascore.payout(scores, stake=100, rule="2024")

@@ -162,3 +162,30 @@ fn a_parquet_text_cell_is_named_by_row_not_line() {
     );
     assert!(!Path::new(&out).exists());
 }
+
+#[test]
+fn round_labels_of_one_round_negative_or_fractional_are_refused() {
+    // Regression: "5" and "era5" were paid as two rounds, "-3" sorted as round 3 and "1.5"
+    // as round 5 (the digits a label ends with).
+    let dir = tempfile::tempdir().unwrap();
+    let out = s(&dir.path().join("t.csv"));
+    for (rounds, says) in [
+        (
+            ["4", "5", "era5"],
+            "rounds '5' and 'era5' are both round 5: write every round one way",
+        ),
+        (["1", "-3", "2"], "round '-3' is not a round number"),
+        (["1", "1.5", "2"], "round '1.5' is not a round number"),
+    ] {
+        let mut text = String::from("model,round,corr,mmc\n");
+        for r in rounds {
+            text.push_str(&format!("a,{r},0.01,0\n"));
+        }
+        let scores = write(dir.path(), "s.csv", &text);
+        let run = payout(&scores, &out);
+        let err = stderr(&run);
+        assert_eq!(run.status.code(), Some(1), "{err}");
+        assert!(err.contains(&format!("{scores}: {says}")), "{err}");
+        assert!(!Path::new(&out).exists());
+    }
+}
