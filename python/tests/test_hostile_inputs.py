@@ -237,7 +237,9 @@ def test_text_value_columns_are_refused_on_every_entry_point(tmp_path, dtype):
         erascore.score(data, text_preds, metrics=["corr"])
     with pytest.raises(DataError, match=message):
         erascore.diagnostics(data, text_preds)
-    with pytest.raises(DataError, match=r"column 'numerai_meta_model' holds text, not numbers"):
+    # The role is named: "the meta model's values", not "values".
+    with pytest.raises(DataError, match=r"column 'numerai_meta_model' holds text, not numbers .*; "
+                       r"the meta model's values must be stored as numbers"):
         erascore.score(data, preds, meta_model=_text(meta, "numerai_meta_model", dtype),
                        metrics=["corr", "mmc"])
     path = tmp_path / "text_preds.parquet"
@@ -255,3 +257,35 @@ def test_numbers_in_a_csv_file_are_numbers(tmp_path):
     preds.to_csv(path, index=False)
     want = erascore.score(EXAMPLE / "data.parquet", EXAMPLE / "predictions.parquet", metrics=["corr"])
     pd.testing.assert_frame_equal(erascore.score(EXAMPLE / "data.parquet", path, metrics=["corr"]), want)
+
+
+def test_neutralize_model_the_predictions_lack_is_a_data_error():
+    # Regression: a missing column was an ArgumentError (CLI exit 2); score's missing
+    # `models=` column is a DataError, as docs/errors.md says.
+    with pytest.raises(DataError, match="^model=: 'zz' is not a prediction column"):
+        erascore.neutralize(
+            EXAMPLE / "data.parquet", EXAMPLE / "predictions.parquet", submission=True, model="zz"
+        )
+
+
+def test_an_in_memory_frame_names_rows_not_lines():
+    # Regression: an empty id in a DataFrame was placed at "line 3", as if it were a CSV file.
+    preds = pd.read_parquet(EXAMPLE / "predictions.parquet")
+    preds.loc[1, "id"] = ""
+    with pytest.raises(DataError, match=r"^predictions: row 1 has no id \(empty or null\)"):
+        erascore.score(EXAMPLE / "data.parquet", preds, metrics=["corr"])
+
+
+@pytest.mark.parametrize(
+    "rounds, match",
+    [
+        (["4", "5", "era5"], r"^scores=: rounds '5' and 'era5' are both round 5"),
+        ([1, -3, 2], r"^scores=: round '-3' is not a round number"),
+        ([1, 1.5, 2], r"^scores=: round '1.5' is not a round number"),
+    ],
+)
+def test_payout_round_labels_of_one_round_negative_or_fractional_are_refused(rounds, match):
+    # Regression: "5" and "era5" were two rounds, -3 sorted as 3 and 1.5 as 5.
+    scores = pd.DataFrame({"model": "a", "round": rounds, "corr": 0.01, "mmc": 0.0})
+    with pytest.raises(DataError, match=match):
+        erascore.payout(scores, stake=100, rule="2024")

@@ -79,7 +79,13 @@ pub struct NeutralizeArgs {
 }
 
 fn request_error(e: RequestError) -> anyhow::Error {
-    usage(anyhow!(e.message().render(&crate::flags::flag)))
+    let data = e.is_data();
+    let e = anyhow!(e.message().render(&crate::flags::flag));
+    if data {
+        e
+    } else {
+        usage(e)
+    }
 }
 
 /// Runs `erascore neutralize`.

@@ -365,8 +365,13 @@ pub struct Reference {
 }
 
 impl Reference {
-    /// Reads `column` (and `id`, and `era` if present) from a frame.
-    pub fn from_frame(mut frame: Frame, column: &str) -> Result<Self, EngineError> {
+    /// Reads `column` (and `id`, and `era` if present) from a frame; `what` names its role
+    /// in errors ("meta model", "benchmark", ...).
+    pub fn from_frame(
+        mut frame: Frame,
+        column: &str,
+        what: &'static str,
+    ) -> Result<Self, EngineError> {
         if NON_MODEL_COLUMNS.contains(&column) {
             return Err(EngineError::Config(format!(
                 "{}: '{column}' is a key column, not a value column",
@@ -374,7 +379,7 @@ impl Reference {
             )));
         }
         let (ids, eras) = take_keys(&mut frame)?;
-        refuse_text(&frame, column, (&ids, eras.as_ref()), "values")?;
+        refuse_text(&frame, column, (&ids, eras.as_ref()), what)?;
         // Moved out of the frame, not copied: a meta model is a float per data row.
         let v = frame
             .take_floats(&[column.to_string()])?
@@ -386,7 +391,7 @@ impl Reference {
                 column: column.to_string(),
                 row: row_name(&ids, eras.as_ref(), i),
                 value: v[i],
-                what: "values",
+                what,
             });
         }
         Ok(Self {

@@ -81,6 +81,12 @@ impl RequestError {
         }
     }
 
+    /// Whether the file is at fault rather than the request: a model the predictions lack
+    /// is a missing column (exit 1 / `DataError`), as `--models` naming one is for `score`.
+    pub fn is_data(&self) -> bool {
+        matches!(self, RequestError::UnknownModel { .. })
+    }
+
     /// The error naming its input, for each front end to word.
     pub fn message(&self) -> Message {
         message![self.input(), format!(": {self}")]

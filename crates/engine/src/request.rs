@@ -336,7 +336,7 @@ impl ColumnRule {
     /// The reference column of a table already read.
     pub fn from_frame(&self, frame: Frame) -> Result<Reference, EngineError> {
         let column = self.choose(frame.path(), &frame.names(), &|n| frame.is_numeric(n))?;
-        Reference::from_frame(frame, &column)
+        Reference::from_frame(frame, &column, self.role())
     }
 
     /// Reads the reference column of a file (with the ids, and eras when the file has
@@ -367,7 +367,17 @@ impl ColumnRule {
         Reference::from_frame(
             read_frame_columns_like(path, Some(&columns), like)?,
             &column,
+            self.role(),
         )
+    }
+
+    /// The values' role, naming them in errors about their values.
+    fn role(&self) -> &'static str {
+        match self.table {
+            Input::MetaModel => "the meta model's values",
+            Input::Benchmark => "the benchmark's values",
+            _ => "example predictions",
+        }
     }
 }
 

@@ -92,12 +92,15 @@ impl Frame {
     }
 
     /// Where row `row` (zero-based) of the table sits in its file, for messages: the line
-    /// of a CSV file (its header is line 1), the zero-based row of a parquet file.
+    /// of a CSV file (its header is line 1), the zero-based row of a parquet file or an
+    /// in-memory table.
     pub fn location(&self, row: usize) -> String {
-        if is_parquet(&self.path) {
-            format!("row {row}")
-        } else {
+        // Told by what the frame holds, not by its path's extension: an in-memory table
+        // (named after its argument) has rows, not lines.
+        if self.csv_cells {
             format!("line {}", row + 2)
+        } else {
+            format!("row {row}")
         }
     }
 
@@ -155,10 +158,20 @@ impl Frame {
             Values::Text(v) | Values::Integer(v) => {
                 let mut out = Vec::with_capacity(v.len());
                 for (i, cell) in v.iter().enumerate() {
-                    out.push(parse_number(cell).ok_or_else(|| IoError::Csv {
-                        path: self.path.clone(),
-                        line: i as u64 + 2,
-                        message: format!("column '{name}': '{cell}' is not a number"),
+                    out.push(parse_number(cell).ok_or_else(|| {
+                        let message = format!("column '{name}': '{cell}' is not a number");
+                        if self.csv_cells {
+                            IoError::Csv {
+                                path: self.path.clone(),
+                                line: i as u64 + 2,
+                                message,
+                            }
+                        } else {
+                            IoError::invalid(
+                                &self.path,
+                                format!("{message} ({})", self.location(i)),
+                            )
+                        }
                     })?);
                 }
                 Ok((Cow::Owned(out), FloatWidth::F64))

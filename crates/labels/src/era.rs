@@ -42,6 +42,45 @@ pub fn era_order<S: AsRef<str>>(labels: &[S]) -> Vec<usize> {
     idx
 }
 
+/// Why a set of round labels cannot be ordered as rounds, naming the label(s) at fault, or
+/// `None` when it can. A round is a whole number (however written: "5", "0005", "era5",
+/// "5.0"), so a label written as a negative or fractional number ("-3", "1.5") has no
+/// place in [`era_order`], which would read its last digits (3, 5); and when the labels are
+/// ordered by number, two labels of one number ("5" and "era5") would be counted as two
+/// rounds of one.
+pub fn round_labels_problem<S: AsRef<str>>(labels: &[S]) -> Option<String> {
+    for l in labels {
+        let t = l.as_ref().trim();
+        if let Ok(x) = t.parse::<f64>() {
+            if x < 0.0 || x.fract() != 0.0 {
+                return Some(format!(
+                    "round '{t}' is not a round number (rounds are whole numbers >= 0, or \
+                     labels such as 'era5')"
+                ));
+            }
+        }
+    }
+    let numbers: Option<Vec<u64>> = labels.iter().map(|l| era_number(l.as_ref())).collect();
+    let numbers = numbers?;
+    let mut first: std::collections::HashMap<u64, &str> =
+        std::collections::HashMap::with_capacity(labels.len());
+    for (l, n) in labels.iter().zip(numbers) {
+        let t = l.as_ref().trim();
+        match first.get(&n) {
+            Some(&other) if other != t => {
+                return Some(format!(
+                    "rounds '{other}' and '{t}' are both round {n}: write every round one way"
+                ))
+            }
+            Some(_) => {}
+            None => {
+                first.insert(n, t);
+            }
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,5 +111,25 @@ mod tests {
         // Regression: whole numbers written as floats ordered as text (10.0 before 2.0).
         let floats: Vec<String> = (1..=12).map(|i| format!("{i}.0")).collect();
         assert_eq!(era_order(&floats), (0..12).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn round_labels_of_one_round_or_not_whole_are_refused() {
+        assert_eq!(round_labels_problem(&["1", "2", "12"]), None);
+        assert_eq!(round_labels_problem(&["era1", "era2"]), None);
+        assert_eq!(round_labels_problem(&["0001", "0002"]), None);
+        assert_eq!(round_labels_problem(&["1.0", "12.0", "1.0"]), None);
+        assert_eq!(round_labels_problem(&["a", "5", "era5"]), None);
+        assert_eq!(
+            round_labels_problem(&["4", "5", "era5"]).as_deref(),
+            Some("rounds '5' and 'era5' are both round 5: write every round one way")
+        );
+        for bad in ["-3", "1.5"] {
+            let msg = round_labels_problem(&["1", bad]).unwrap();
+            assert!(
+                msg.starts_with(&format!("round '{bad}' is not a round number")),
+                "{msg}"
+            );
+        }
     }
 }

@@ -186,6 +186,10 @@ pub enum PayoutError {
         /// The row's round, when it has one.
         round: Option<String>,
     },
+    /// Round labels that cannot be ordered as rounds
+    /// ([`erascore_labels::era::round_labels_problem`]).
+    #[error("{0}")]
+    RoundLabels(String),
     /// The same (round, model) pair has two score rows.
     #[error("model '{model}' has two rows for round '{round}'")]
     DuplicateRound {

@@ -25,7 +25,7 @@ pub enum NanPolicy {
     Error,
 }
 
-use erascore_labels::era::era_order;
+use erascore_labels::era::{era_order, round_labels_problem};
 
 pub use crate::round_map::RoundMap;
 
@@ -70,6 +70,9 @@ pub fn group_by_model(
             model: label(&models[i]),
             round: label(&rounds[i]),
         });
+    }
+    if let Some(problem) = round_labels_problem(rounds) {
+        return Err(PayoutError::RoundLabels(problem));
     }
     let mut out: BTreeMap<&str, ModelScores> = BTreeMap::new();
     let mut seen: HashSet<(&str, &str)> = HashSet::with_capacity(n);

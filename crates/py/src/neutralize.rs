@@ -17,7 +17,12 @@ use crate::errors::{error, keyword, Kind};
 use crate::frames::{engine_err, load_dataset, load_frame, load_predictions, source};
 
 fn request_err(e: RequestError) -> PyErr {
-    error(Kind::Argument, e.message().render(&keyword))
+    let kind = if e.is_data() {
+        Kind::Data
+    } else {
+        Kind::Argument
+    };
+    error(kind, e.message().render(&keyword))
 }
 
 /// Ids, the era of each row, the output column names, one array per column, warnings.

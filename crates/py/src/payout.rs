@@ -123,8 +123,8 @@ fn payout_series<'py>(
     let mmc = mmc.map(|m| m.as_slice().map(<[f64]>::to_vec)).transpose()?;
 
     let runs = py.detach(|| -> Result<Vec<ModelRun>, String> {
-        let series =
-            group_by_model(&rounds, &models, &corr, mmc.as_deref()).map_err(|e| e.to_string())?;
+        let series = group_by_model(&rounds, &models, &corr, mmc.as_deref())
+            .map_err(|e| format!("scores=: {e}"))?;
         if series.is_empty() {
             return Err("scores=: no score rows".to_string());
         }

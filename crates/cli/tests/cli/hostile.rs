@@ -96,3 +96,96 @@ fn zero_threads_is_a_usage_error() {
     );
     assert!(!Path::new("unused").exists());
 }
+
+#[test]
+fn a_model_the_predictions_lack_is_a_data_error() {
+    // Regression: `neutralize --model zz` exited 2, where a column a flag names that the file
+    // lacks is a data error (exit 1), as `score --models zz` is.
+    let dir = tempfile::tempdir().unwrap();
+    let out = s(&dir.path().join("sub.csv"));
+    let predictions = crate::common::fixture("score/predictions.csv");
+    let run = erascore(&[
+        "neutralize",
+        "--data",
+        &crate::common::fixture("score/data.parquet"),
+        "--predictions",
+        &predictions,
+        "--submission",
+        "--model",
+        "zz",
+        "--out",
+        &out,
+    ]);
+    let err = stderr(&run);
+    assert_eq!(run.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!(
+            "--model: 'zz' is not a prediction column of {predictions}"
+        )),
+        "{err}"
+    );
+    assert!(!Path::new(&out).exists());
+}
+
+#[test]
+fn a_parquet_text_cell_is_named_by_row_not_line() {
+    // Regression: a parquet cell that is not a number was reported as `scores.parquet:3`,
+    // a CSV line; a parquet file has rows (zero-based), as its other errors say.
+    use erascore_io::frame::{write_frame, Column, Frame, Values};
+    use erascore_io::{FloatWidth, Strings};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("scores.parquet");
+    let text = |name: &str, v: &[&str]| Column {
+        name: name.into(),
+        values: Values::Text(v.iter().map(|c| c.to_string()).collect::<Strings>()),
+    };
+    let columns = vec![
+        text("model", &["a", "a", "a"]),
+        text("round", &["1", "2", "3"]),
+        text("corr", &["0.01", "x", "0.02"]),
+        Column {
+            name: "mmc".into(),
+            values: Values::Float(vec![0.0; 3], FloatWidth::F64),
+        },
+    ];
+    write_frame(&path, &Frame::new(&path, columns).unwrap()).unwrap();
+    let out = s(&dir.path().join("t.csv"));
+    let run = payout(&s(&path), &out);
+    let err = stderr(&run);
+    assert_eq!(run.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{}: column 'corr': 'x' is not a number (row 1)",
+            s(&path)
+        )),
+        "{err}"
+    );
+    assert!(!Path::new(&out).exists());
+}
+
+#[test]
+fn round_labels_of_one_round_negative_or_fractional_are_refused() {
+    // Regression: "5" and "era5" were paid as two rounds, "-3" sorted as round 3 and "1.5"
+    // as round 5 (the digits a label ends with).
+    let dir = tempfile::tempdir().unwrap();
+    let out = s(&dir.path().join("t.csv"));
+    for (rounds, says) in [
+        (
+            ["4", "5", "era5"],
+            "rounds '5' and 'era5' are both round 5: write every round one way",
+        ),
+        (["1", "-3", "2"], "round '-3' is not a round number"),
+        (["1", "1.5", "2"], "round '1.5' is not a round number"),
+    ] {
+        let mut text = String::from("model,round,corr,mmc\n");
+        for r in rounds {
+            text.push_str(&format!("a,{r},0.01,0\n"));
+        }
+        let scores = write(dir.path(), "s.csv", &text);
+        let run = payout(&scores, &out);
+        let err = stderr(&run);
+        assert_eq!(run.status.code(), Some(1), "{err}");
+        assert!(err.contains(&format!("{scores}: {says}")), "{err}");
+        assert!(!Path::new(&out).exists());
+    }
+}

@@ -226,7 +226,7 @@ fn bad_flags_exit_2_and_bad_data_1_writing_nothing() {
         (
             vec!["--submission", "--model", "model_b"],
             "1",
-            2,
+            1,
             "--model: 'model_b' is not a prediction column",
         ),
         (

@@ -674,7 +674,8 @@ fn text_value_columns_are_refused_in_parquet_and_read_as_numbers_in_csv() {
     );
     assert!(
         e.contains(
-            "meta.parquet: column 'numerai_meta_model' holds text, not numbers ('0' for id 'n0')"
+            "meta.parquet: column 'numerai_meta_model' holds text, not numbers ('0' for id 'n0'); \
+             the meta model's values must be stored as numbers"
         ),
         "{e}"
     );
@@ -693,7 +694,8 @@ fn text_value_columns_are_refused_in_parquet_and_read_as_numbers_in_csv() {
         ],
     );
     assert!(
-        e.contains("bench.parquet: column 'benchmark' holds text"),
+        e.contains("bench.parquet: column 'benchmark' holds text")
+            && e.contains("the benchmark's values must be stored as numbers"),
         "{e}"
     );
     assert!(!d.join("scores.csv").exists() && !d.join("diag").exists());
