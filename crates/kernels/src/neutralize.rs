@@ -934,4 +934,44 @@ mod tests {
             .iter()
             .all(|v| v.is_nan()));
     }
+
+    /// Columns 0..4 with a little pseudo-random spread, column `j` times `scales[j]`.
+    fn scaled(rows: usize, scales: &[f64]) -> ColumnMatrix {
+        let mut data = Vec::new();
+        for (j, s) in scales.iter().enumerate() {
+            data.extend(
+                (0..rows).map(|i| (((i * 7 + j * 13) % 5) as f64 + (i % 3) as f64 / 7.0) * s),
+            );
+        }
+        ColumnMatrix::new(rows, scales.len(), ColumnData::F64(data)).unwrap()
+    }
+
+    #[test]
+    fn rank_is_clear_for_features_on_one_scale_with_duplicates_and_constants() {
+        let rows = 200;
+        let cols: Vec<Vec<i8>> = (0..6)
+            .map(|j| {
+                (0..rows)
+                    .map(|i| ((i * (j + 3) + i / 7) % 5) as i8)
+                    .collect()
+            })
+            .collect();
+        let mut refs: Vec<&[i8]> = cols.iter().map(Vec::as_slice).collect();
+        let constant = vec![2i8; rows];
+        refs.push(&cols[1]);
+        refs.push(&constant);
+        let nz = Neutralizer::new(mat_i8(rows, &refs));
+        assert!(nz.rank() < refs.len());
+        assert!(nz.rank_is_clear());
+        assert!(Neutralizer::new(scaled(rows, &[1.0, 1.0, 1.0])).rank_is_clear());
+    }
+
+    #[test]
+    fn rank_is_not_clear_for_a_column_on_a_scale_far_from_the_others() {
+        // lstsq's SVD and the Cholesky keep different directions here (issue 23).
+        for scale in [1e-6, 1e6, 1e8] {
+            let nz = Neutralizer::new(scaled(200, &[scale, 1.0, 1.0]));
+            assert!(!nz.rank_is_clear(), "scale {scale}");
+        }
+    }
 }
