@@ -232,12 +232,12 @@ impl Neutralizer {
         }
     }
 
-    /// Whether lstsq's SVD truncation at `rcond` surely keeps the same directions this
-    /// factorization keeps: every kept pivot far above the cutoff and the dropped ones far
-    /// below it (see [`rank_is_clear`]). When not, the projection may differ from
-    /// numerai-tools' by more than rounding (a neutralizer on a scale 1e6 times the others,
-    /// a column nearly but not exactly dependent on the others); the drop-in then asks
-    /// numpy's lstsq.
+    /// Whether lstsq's SVD truncation at `rcond` keeps the directions this factorization
+    /// keeps, by wide margins: every kept pivot far above the cutoff, every dropped column
+    /// spanned by the others up to rounding, the dropped pivots far below the cutoff. When
+    /// not (a neutralizer on a scale 1e6 times the others, a column dropped for being small),
+    /// the projection may differ from numerai-tools' by more than rounding; the drop-in then
+    /// asks numpy's lstsq.
     pub fn rank_is_clear(&self) -> bool {
         self.rank_is_clear
     }
