@@ -54,9 +54,12 @@ def neutralizer_matrix(values: npt.NDArray[Any], raise_not_finite: bool = True) 
     -128..127 (any integer or float dtype), else float64; ``LinAlgError`` for an infinite
     or NaN value, or ``None`` with ``raise_not_finite=False``."""
 
-def neutralize(values: F64, neutralizers: npt.NDArray[Any], proportion: float = 1.0) -> F64:
+def neutralize(
+    values: F64, neutralizers: npt.NDArray[Any], proportion: float = 1.0
+) -> Optional[F64]:
     """Per column: ``x - proportion·N(N⁺x)`` with ``N = [neutralizers 1]`` (rcond 1e-6);
-    int8 neutralizers stay int8. A constant column becomes NaN."""
+    int8 neutralizers stay int8. A constant column becomes NaN. ``None`` when the
+    neutralizers' rank is not clear of lstsq's cutoff (numpy's lstsq is to answer)."""
 
 def feature_neutral_corr(
     predictions: F64,
@@ -65,9 +68,10 @@ def feature_neutral_corr(
     target_mean: float,
     target_f32: bool,
     top_bottom: Optional[int] = None,
-) -> F64:
+) -> Optional[F64]:
     """Per column: numerai_corr of ``neutralize(g(p), features)`` over the rows whose target
-    is not NaN."""
+    is not NaN. ``None`` when the
+    neutralizers' rank is not clear of lstsq's cutoff."""
 
 def neutral_correlation(
     predictions: F64,
@@ -76,8 +80,9 @@ def neutral_correlation(
     target_mean: float,
     target_f32: bool,
     top_bottom: Optional[int] = None,
-) -> F64:
-    """Per column: ``corr(t - target_mean, neutralize(g(p), neutralizers))``."""
+) -> Optional[F64]:
+    """Per column: ``corr(t - target_mean, neutralize(g(p), neutralizers))``. ``None`` when the
+    neutralizers' rank is not clear of lstsq's cutoff."""
 
 def neutral_contribution(
     predictions: F64,
@@ -86,8 +91,9 @@ def neutral_contribution(
     target: F64,
     target_f32: bool,
     top_bottom: Optional[int] = None,
-) -> F64:
-    """Per column: contribution of ``neutralize(g(p))`` to ``neutralize(g(m))``."""
+) -> Optional[F64]:
+    """Per column: contribution of ``neutralize(g(p))`` to ``neutralize(g(m))``. ``None`` when the
+    neutralizers' rank is not clear of lstsq's cutoff."""
 
 def max_feature_correlation(
     s: F64, features: npt.NDArray[Any]

@@ -147,9 +147,15 @@ def is_f32(*objs: Any) -> bool:
 
 FEATURE_KINDS = ["int8", "int8", "float32", "float64", "inf", "duplicated", "constant", "none"]
 
+# The neutralize family also meets columns on scales 1e-6..1e6 of each other, where lstsq's
+# SVD truncation at rcond=1e-6 and the kernel's Cholesky may keep different directions
+# (issue 23): the drop-in must then give lstsq's answer.
+NEUTRALIZER_KINDS = FEATURE_KINDS + ["scaled", "scaled"]
+
 
 def feature_frame(rng: np.random.Generator, index: pd.Index, f: int, kind: str) -> pd.DataFrame:
-    """Features 0..4 as Numerai stores them; ``none`` has no columns at all."""
+    """Features 0..4 as Numerai stores them; ``none`` has no columns at all; ``scaled``
+    adds normal noise and multiplies each column by 10^-6..10^6."""
     n = len(index)
     if kind == "none":
         return pd.DataFrame(index=index)
@@ -163,6 +169,9 @@ def feature_frame(rng: np.random.Generator, index: pd.Index, f: int, kind: str) 
             data[:, 0] = 2
     elif kind == "float32":
         data = data.astype(np.float32)
+    elif kind == "scaled":
+        scales = 10.0 ** rng.integers(-6, 7, size=f)
+        data = (data + rng.normal(size=(n, f))) * scales
     else:
         data = data.astype(np.float64)
         if kind == "inf" and n:
@@ -396,7 +405,7 @@ def scoring_inputs(draw, meta: bool = False, neutralizers: bool = False,
             index=m_idx, name=draw(st.sampled_from(["meta_model", None])))
     if neutralizers:
         f_idx = p_idx if same_index_features else index_of(rng, ids, draw(orders), draw(overlaps))
-        kind = draw(st.sampled_from(FEATURE_KINDS))
+        kind = draw(st.sampled_from(NEUTRALIZER_KINDS))
         if kind == "inf":  # see neutralize_case: only finite, varying predictions
             out["predictions"] = prediction_frame(rng, p_idx, ["uniform"] * len(kinds))
             if meta:
@@ -572,7 +581,7 @@ def neutralize_case(draw, proportion: bool, infinite: bool = True) -> Case:
     kinds = [draw(st.sampled_from(VALUE_KINDS)) for _ in range(draw(st.integers(0, 3)))]
     df = prediction_frame(rng, idx, kinds, draw(st.booleans()) and draw(st.booleans()))
     nidx = idx if draw(st.integers(0, 5)) else index_of(rng, universe(n), draw(orders))
-    kind = draw(st.sampled_from(FEATURE_KINDS))
+    kind = draw(st.sampled_from(NEUTRALIZER_KINDS))
     if kind == "inf":
         # numpy's lstsq can spin forever on an infinite neutralizer with nothing finite to
         # solve for (no columns, or a NaN / infinite one): such cases have no reference.

@@ -325,3 +325,65 @@ def test_numerai_corr_infinite_target_is_dropped_after_centring():
             ref.numerai_corr(p, t, max_filtered_index_ratio=0.0, target_pow15=pow15)
         with pytest.raises(AssertionError):
             es.numerai_corr(p, t, max_filtered_index_ratio=0.0, target_pow15=pow15)
+
+
+def _scaled_neutralizer_case(scale):
+    """Five normal neutralizers, one multiplied by `scale`, two prediction columns, a meta
+    model and a target, on 400 sorted ids."""
+    rng = np.random.default_rng(11)
+    n = 400
+    idx = pd.Index([f"id{i:04d}" for i in range(n)], name="id")
+    neutralizers = pd.DataFrame(rng.normal(size=(n, 5)), index=idx, columns=list("abcde"))
+    neutralizers["a"] *= scale
+    predictions = pd.DataFrame(rng.random((n, 2)), index=idx, columns=["p", "q"])
+    meta = pd.Series(rng.random(n), index=idx, name="meta")
+    target = pd.Series(rng.integers(0, 5, n) / 4.0, index=idx, name="target")
+    return neutralizers, predictions, meta, target
+
+
+@pytest.mark.parametrize("scale", [1e-6, 1e5, 1e6, 1e8])
+def test_neutralizer_on_another_scale_gives_numerai_tools_numbers(scale):
+    # The kernel's Cholesky dropped the other columns as near-dependent where lstsq's SVD
+    # keeps them (0.065 apart at 1e6); such ranks now go to numpy's lstsq.
+    neutralizers, predictions, meta, target = _scaled_neutralizer_case(scale)
+    got = es.neutralize(predictions, neutralizers).to_numpy()
+    want = ref.neutralize(predictions, neutralizers).to_numpy()
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
+    pairs = [
+        (es.feature_neutral_corr(predictions, neutralizers, target),
+         ref.feature_neutral_corr(predictions, neutralizers, target)),
+        (es.neutral_correlation(predictions, neutralizers, target),
+         ref.neutral_correlation(predictions, neutralizers, target)),
+        (es.neutral_contribution(predictions, meta, neutralizers, target),
+         ref.neutral_contribution(predictions, meta, neutralizers, target)),
+    ]
+    for ours, theirs in pairs:
+        np.testing.assert_allclose(ours.to_numpy(), theirs.to_numpy(), rtol=0, atol=1e-9)
+
+
+def test_numerai_int8_features_with_duplicates_and_constants_keep_the_kernel():
+    # The rank check must not send Numerai's features (0..4, exact duplicates, constant
+    # columns) to numpy: the kernel answers them, with numerai-tools' numbers.
+    from erascore import _erascore as _rs
+
+    rng = np.random.default_rng(5)
+    n = 1000
+    features = rng.integers(0, 5, (n, 80)).astype(np.int8)
+    features[:, 10] = features[:, 3]
+    features[:, 40] = features[:, 7]
+    features[:, 20] = 2
+    features[:, 77] = 0
+    predictions = rng.random((n, 2))
+    assert _rs.neutralize(predictions, features) is not None
+    assert _rs.neutralize(predictions, features.astype(np.float64) / 4) is not None
+    frame = pd.DataFrame(features)
+    got = es.neutralize(pd.DataFrame(predictions), frame).to_numpy()
+    want = ref.neutralize(pd.DataFrame(predictions), frame).to_numpy()
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
+
+
+def test_neutralizer_scaled_by_1e6_is_left_to_numpy():
+    from erascore import _erascore as _rs
+
+    neutralizers, predictions, _, _ = _scaled_neutralizer_case(1e6)
+    assert _rs.neutralize(predictions.to_numpy(), neutralizers.to_numpy()) is None

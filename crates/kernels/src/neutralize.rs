@@ -104,6 +104,7 @@ pub struct Neutralizer {
     /// Refining against it costs O(k^2) per column instead of two more passes over X.
     exact_gram: Option<ExactGram>,
     par: Parallelism,
+    rank_is_clear: bool,
 }
 
 /// `X'X` of integer neutralizers over the kept columns, lower triangle, and their sums: the
@@ -191,7 +192,20 @@ impl Neutralizer {
             }
         }
         let tol = rcond * rcond * trace;
-        let kept_flags = cholesky_dropping(&mut a, k, tol, par);
+        let largest_squared_singular_floor = squared_singular_floor(&a, k, &means, nf);
+        let squares: Vec<f64> = (0..k)
+            .map(|j| a[j * k + j] + means[j] * means[j] * nf)
+            .collect();
+        let (kept_flags, pivots) = cholesky_dropping(&mut a, k, tol, par);
+        let rank_is_clear = rank_is_clear(
+            nf,
+            &pivots,
+            &squares,
+            tol,
+            trace,
+            largest_squared_singular_floor,
+            rcond,
+        );
         let kept: Vec<usize> = (0..k).filter(|&j| kept_flags[j]).collect();
         let chol = if kept.len() == k {
             a
@@ -214,7 +228,18 @@ impl Neutralizer {
             chol,
             exact_gram,
             par,
+            rank_is_clear,
         }
+    }
+
+    /// Whether lstsq's SVD truncation at `rcond` keeps the directions this factorization
+    /// keeps, by wide margins: every kept pivot far above the cutoff, every dropped column
+    /// spanned by the others up to rounding, the dropped pivots far below the cutoff. When
+    /// not (a neutralizer on a scale 1e6 times the others, a column dropped for being small),
+    /// the projection may differ from numerai-tools' by more than rounding; the drop-in then
+    /// asks numpy's lstsq.
+    pub fn rank_is_clear(&self) -> bool {
+        self.rank_is_clear
     }
 
     /// Number of rows the neutralizer was built for.
@@ -618,6 +643,80 @@ fn real_gram_and_sums(x: &ColumnMatrix, gram: &mut [f64], par: Parallelism) -> V
     sums
 }
 
+/// How far (a factor) every kept pivot must be above the cutoff `rcond^2 * trace` for the
+/// rank to count as clear. A kept pivot of an unpivoted Cholesky is only an upper bound on
+/// the kept block's smallest eigenvalue, hence four orders of magnitude.
+const CLEAR_MARGIN: f64 = 1e4;
+
+/// How far the dropped pivots' sum (a bound on the eigenvalues lstsq should drop) must be
+/// below lstsq's smallest possible cutoff `rcond^2 * s_max^2`. Rounding leaves duplicate
+/// columns a pivot of about `k * eps` times their own sum of squares, far below this.
+const DROPPED_MARGIN: f64 = 1e2;
+
+/// The largest dropped pivot, relative to the column's own sum of squares, that counts as a
+/// column the others span (a duplicate, a constant, up to rounding). A column dropped only
+/// for being small next to the others (1e-4 among columns near 1e3) is a direction of its
+/// own that lstsq drops too, but lstsq's kept singular vectors then lean towards it by its
+/// relative size, which moves the projection by about as much (seen: 5e-8): not clear.
+const DEPENDENT: f64 = 1e-10;
+
+/// A lower bound on the largest squared singular value of `[X 1]`: the larger of its
+/// largest column's sum of squares and its Gram matrix's quadratic form at the unit vector
+/// of equal weights (which, features all of one sign, is near the top), from the centred
+/// Gram matrix `a` (lower triangle) and the column means.
+fn squared_singular_floor(a: &[f64], k: usize, means: &[f64], nf: f64) -> f64 {
+    let mut largest = nf;
+    let mut total = nf; // the intercept's own entry
+    for j in 0..k {
+        let col = &a[j * k + j..(j + 1) * k];
+        largest = largest.max(col[0] + means[j] * means[j] * nf);
+        total += 2.0 * col.iter().sum::<f64>() - col[0];
+        total += 2.0 * means[j] * nf; // the intercept's products with column j, both sides
+    }
+    let mean_sum: f64 = means.iter().sum();
+    total += mean_sum * mean_sum * nf;
+    largest.max(total / (k as f64 + 1.0))
+}
+
+/// Whether the rank decided by `tol` is the one lstsq's SVD at `rcond` would decide too
+/// (`intercept` is the intercept column's pivot, its sum of squares `n`; `squares` each
+/// column's sum of squares).
+/// lstsq drops singular values below `rcond * s_max`, with `s_max^2` between the largest
+/// diagonal of the Gram matrix of `[X 1]` and its trace; the trailing eigenvalues of that
+/// matrix are at most the dropped pivots' sum (the Schur complement's trace), and the kept
+/// block's smallest eigenvalue is near its smallest pivot. Numerai's int8 features keep
+/// pivots many orders above `tol`, and their duplicate and constant columns drop pivots at
+/// rounding level (zero for exact int8 Gram matrices).
+fn rank_is_clear(
+    intercept: f64,
+    pivots: &[f64],
+    squares: &[f64],
+    tol: f64,
+    trace: f64,
+    s_max2_floor: f64,
+    rcond: f64,
+) -> bool {
+    let kept_floor = tol * CLEAR_MARGIN;
+    // The intercept is always kept (its pivot, n, comes first), where lstsq drops it too
+    // when another column's scale dwarfs it.
+    if intercept < kept_floor {
+        return false;
+    }
+    let dropped_ceiling = rcond * rcond * s_max2_floor / DROPPED_MARGIN;
+    let mut dropped = 0.0;
+    for (&d, &square) in pivots.iter().zip(squares) {
+        if d.is_nan() || d <= tol {
+            if d > DEPENDENT * square {
+                return false;
+            }
+            dropped += d.max(0.0);
+        } else if d < kept_floor {
+            return false;
+        }
+    }
+    trace.is_finite() && dropped <= dropped_ceiling
+}
+
 /// Blocked right-looking Cholesky of the lower triangle of `a` (k x k, column-major), in
 /// place. A column whose pivot is `<= tol` lies in the span of the earlier kept columns: it is
 /// zeroed and marked dropped, which leaves the span (and so the projection) unchanged.
@@ -627,8 +726,9 @@ fn real_gram_and_sums(x: &ColumnMatrix, gram: &mut [f64], par: Parallelism) -> V
 /// trailing matrix by one rank-`BLOCK` update, both level-3 products that `par` may spread
 /// over threads.
 #[inline(always)]
-fn cholesky_dropping(a: &mut [f64], k: usize, tol: f64, par: Parallelism) -> Vec<bool> {
+fn cholesky_dropping(a: &mut [f64], k: usize, tol: f64, par: Parallelism) -> (Vec<bool>, Vec<f64>) {
     let mut kept = vec![true; k];
+    let mut pivots = vec![0.0; k];
     let mut j0 = 0;
     while j0 < k {
         let j1 = (j0 + BLOCK).min(k);
@@ -636,6 +736,7 @@ fn cholesky_dropping(a: &mut [f64], k: usize, tol: f64, par: Parallelism) -> Vec
             let (left, right) = a.split_at_mut((j + 1) * k);
             let colj = &mut left[j * k..];
             let d = colj[j];
+            pivots[j] = d;
             if d.is_nan() || d <= tol {
                 kept[j] = false;
                 colj[j..].iter_mut().for_each(|v| *v = 0.0);
@@ -692,7 +793,7 @@ fn cholesky_dropping(a: &mut [f64], k: usize, tol: f64, par: Parallelism) -> Vec
         }
         j0 = j1;
     }
-    kept
+    (kept, pivots)
 }
 
 #[cfg(test)]
@@ -848,5 +949,48 @@ mod tests {
             .neutralize(&[1.0; 3], 1.0)
             .iter()
             .all(|v| v.is_nan()));
+    }
+
+    /// Columns 0..4 with a little pseudo-random spread, column `j` times `scales[j]`.
+    fn scaled(rows: usize, scales: &[f64]) -> ColumnMatrix {
+        let mut data = Vec::new();
+        for (j, s) in scales.iter().enumerate() {
+            data.extend(
+                (0..rows).map(|i| (((i * 7 + j * 13) % 5) as f64 + (i % 3) as f64 / 7.0) * s),
+            );
+        }
+        ColumnMatrix::new(rows, scales.len(), ColumnData::F64(data)).unwrap()
+    }
+
+    #[test]
+    fn rank_is_clear_for_features_on_one_scale_with_duplicates_and_constants() {
+        let rows = 200;
+        let cols: Vec<Vec<i8>> = (0..6)
+            .map(|j| {
+                (0..rows)
+                    .map(|i| ((i * (j + 3) + i / 7) % 5) as i8)
+                    .collect()
+            })
+            .collect();
+        let mut refs: Vec<&[i8]> = cols.iter().map(Vec::as_slice).collect();
+        let constant = vec![2i8; rows];
+        refs.push(&cols[1]);
+        refs.push(&constant);
+        let nz = Neutralizer::new(mat_i8(rows, &refs));
+        assert!(nz.rank() < refs.len());
+        assert!(nz.rank_is_clear());
+        assert!(Neutralizer::new(scaled(rows, &[1.0, 1.0, 1.0])).rank_is_clear());
+    }
+
+    #[test]
+    fn rank_is_not_clear_for_a_column_on_a_scale_far_from_the_others() {
+        // lstsq's SVD and the Cholesky keep different directions here (issue 23).
+        for scale in [1e-6, 1e6, 1e8] {
+            let nz = Neutralizer::new(scaled(200, &[scale, 1.0, 1.0]));
+            assert!(!nz.rank_is_clear(), "scale {scale}");
+        }
+        // Dropped for being small, not for being spanned: lstsq's answer moves by 5e-8.
+        let nz = Neutralizer::new(scaled(200, &[1e3, 1.0, 1e-4]));
+        assert!(nz.rank() < 3 && !nz.rank_is_clear());
     }
 }

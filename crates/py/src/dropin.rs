@@ -162,6 +162,8 @@ fn contribution_scores<'py>(
 /// `values - proportion * projection onto [neutralizers 1]` for each column (least squares
 /// with numpy's `rcond=1e-6`); a constant column becomes NaN. The drop-in calls it with
 /// finite values only: one row and infinite values are numpy's `lstsq`'s to answer there.
+/// `None` when the neutralizers' rank is not clear of lstsq's cutoff
+/// ([`Neutralizer::rank_is_clear`]): numpy's `lstsq` answers those too.
 #[pyfunction]
 #[pyo3(signature = (values, neutralizers, proportion = 1.0))]
 fn neutralize<'py>(
@@ -169,16 +171,18 @@ fn neutralize<'py>(
     values: PyReadonlyArray2<'py, f64>,
     neutralizers: Matrix<'py>,
     proportion: f64,
-) -> PyResult<Bound<'py, PyArray2<f64>>> {
+) -> PyResult<Option<Bound<'py, PyArray2<f64>>>> {
     let n = values.as_array().nrows();
     same_rows("neutralizers", neutralizers.rows(), n)?;
     let cols = columns(&values);
     let x = neutralizers.to_columns()?;
     let out = py.detach(|| {
         let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
-        Neutralizer::with_parallelism(x, Parallelism::Pool).neutralize_many(&refs, proportion)
+        let nz = Neutralizer::with_parallelism(x, Parallelism::Pool);
+        nz.rank_is_clear()
+            .then(|| nz.neutralize_many(&refs, proportion))
     });
-    out2(py, n, out)
+    out.map(|out| out2(py, n, out)).transpose()
 }
 
 /// Neutralizers or features for the kernels below, decided in one pass over `values` (a 2-D
@@ -233,21 +237,24 @@ fn feature_neutral_corr<'py>(
     target_mean: f64,
     target_f32: bool,
     top_bottom: Option<i64>,
-) -> PyResult<Bound<'py, PyArray1<f64>>> {
+) -> PyResult<Option<Bound<'py, PyArray1<f64>>>> {
     let n = predictions.as_array().nrows();
     same_rows("features", features.rows(), n)?;
     let t = vector(&target);
     same_rows("targets", t.len(), n)?;
     let cols = columns(&predictions);
     let x = features.to_columns()?;
-    let scores = py.detach(|| -> Result<Vec<f64>, KernelError> {
+    let scores = py.detach(|| -> Result<Option<Vec<f64>>, KernelError> {
         let rows: Vec<usize> = (0..n).filter(|&i| !t[i].is_nan()).collect();
         let kept: Vec<f64> = rows.iter().map(|&i| t[i]).collect();
         let target = corr_target(&kept, target_mean, target_f32, true)?;
         let gauss: Vec<Vec<f64>> = cols.iter().map(|c| gaussian_rank(c)).collect();
         let refs: Vec<&[f64]> = gauss.iter().map(Vec::as_slice).collect();
-        Neutralizer::with_parallelism(x, Parallelism::Pool)
-            .neutralize_many(&refs, 1.0)
+        let nz = Neutralizer::with_parallelism(x, Parallelism::Pool);
+        if !nz.rank_is_clear() {
+            return Ok(None);
+        }
+        nz.neutralize_many(&refs, 1.0)
             .iter()
             .map(|neutral| {
                 let sub: Vec<f64> = rows.iter().map(|&i| neutral[i]).collect();
@@ -257,9 +264,10 @@ fn feature_neutral_corr<'py>(
                     corr(&sub, &target, tb(top_bottom))
                 }
             })
-            .collect()
+            .collect::<Result<Vec<f64>, KernelError>>()
+            .map(Some)
     });
-    Ok(out1(py, scores.map_err(kernel_err)?))
+    Ok(scores.map_err(kernel_err)?.map(|s| out1(py, s)))
 }
 
 /// neutral_correlation: Pearson of the target centred on `target_mean` with the neutralized
@@ -274,22 +282,26 @@ fn neutral_correlation<'py>(
     target_mean: f64,
     target_f32: bool,
     top_bottom: Option<i64>,
-) -> PyResult<Bound<'py, PyArray1<f64>>> {
+) -> PyResult<Option<Bound<'py, PyArray1<f64>>>> {
     let n = predictions.as_array().nrows();
     same_rows("neutralizers", neutralizers.rows(), n)?;
     let t = vector(&target);
     same_rows("targets", t.len(), n)?;
     let cols = columns(&predictions);
     let x = neutralizers.to_columns()?;
-    let scores = py.detach(|| -> Result<Vec<f64>, KernelError> {
+    let scores = py.detach(|| -> Result<Option<Vec<f64>>, KernelError> {
         let p = precision(target_f32);
         let centred = centre_on(&t, target_mean, p);
         let nz = Neutralizer::with_parallelism(x, Parallelism::Pool);
+        if !nz.rank_is_clear() {
+            return Ok(None);
+        }
         cols.iter()
             .map(|c| neutral_corr(c, &nz, &centred, p, tb(top_bottom)))
-            .collect()
+            .collect::<Result<Vec<f64>, KernelError>>()
+            .map(Some)
     });
-    Ok(out1(py, scores.map_err(kernel_err)?))
+    Ok(scores.map_err(kernel_err)?.map(|s| out1(py, s)))
 }
 
 /// neutral_contribution: MMC after neutralizing the gaussianized ranks of each column and of
@@ -304,7 +316,7 @@ fn neutral_contribution<'py>(
     target: PyReadonlyArray1<'py, f64>,
     target_f32: bool,
     top_bottom: Option<i64>,
-) -> PyResult<Bound<'py, PyArray1<f64>>> {
+) -> PyResult<Option<Bound<'py, PyArray1<f64>>>> {
     let n = predictions.as_array().nrows();
     same_rows("neutralizers", neutralizers.rows(), n)?;
     let (m, t) = (vector(&meta_model), vector(&target));
@@ -312,14 +324,18 @@ fn neutral_contribution<'py>(
     same_rows("targets", t.len(), n)?;
     let cols = columns(&predictions);
     let x = neutralizers.to_columns()?;
-    let scores = py.detach(|| -> Result<Vec<f64>, KernelError> {
+    let scores = py.detach(|| -> Result<Option<Vec<f64>>, KernelError> {
         let target = ContributionTarget::new(&t, precision(target_f32));
         let nz = Neutralizer::with_parallelism(x, Parallelism::Pool);
+        if !nz.rank_is_clear() {
+            return Ok(None);
+        }
         cols.iter()
             .map(|c| neutral_mmc(c, &m, &nz, &target, tb(top_bottom)))
-            .collect()
+            .collect::<Result<Vec<f64>, KernelError>>()
+            .map(Some)
     });
-    Ok(out1(py, scores.map_err(kernel_err)?))
+    Ok(scores.map_err(kernel_err)?.map(|s| out1(py, s)))
 }
 
 /// The feature most correlated (in absolute value) with `s` and that |correlation|; `None`

@@ -662,12 +662,8 @@ def neutral_contribution(
     )
     x = (_plain_neutralizers(neutralizers, len(live_targets))
          if _plain_scoring(predictions, meta_model, live_targets, top_bottom) else None)
-    if x is None:
-        p = neutralize(gaussian(tie_kept_rank(predictions)), neutralizers).to_numpy()
-        m = neutralize(gaussian(tie_kept_rank(meta_model.to_frame())), neutralizers)
-        neutral = orthogonalize(p, m.iloc[:, 0].to_numpy())
-        return contribution_scores(neutral, live_targets, predictions, top_bottom)
-    scores = _rs.neutral_contribution(
+    # None from the kernel: the neutralizers' rank is not clear of lstsq's cutoff.
+    scores = None if x is None else _rs.neutral_contribution(
         _cols(predictions),
         _vec(meta_model),
         x,
@@ -675,6 +671,11 @@ def neutral_contribution(
         _is_f32(live_targets),
         top_bottom,
     )
+    if scores is None:
+        p = neutralize(gaussian(tie_kept_rank(predictions)), neutralizers).to_numpy()
+        m = neutralize(gaussian(tie_kept_rank(meta_model.to_frame())), neutralizers)
+        neutral = orthogonalize(p, m.iloc[:, 0].to_numpy())
+        return contribution_scores(neutral, live_targets, predictions, top_bottom)
     return pd.Series(scores, index=predictions.columns)
 
 
@@ -715,24 +716,27 @@ def neutralize(
     ), "Indices don't match"
     columns = df.columns  # a Series has none: AttributeError, as in numerai-tools
     values = _cols(df)
-    if (
+    if not (
         len(df) < 2
         or not np.isfinite(values).all()
         or _too_large(values)
         or _too_large(neutralizers.to_numpy())
     ):
-        # Cases numpy's lstsq answers its own way: one row (pandas' std is NaN there, not
-        # 0, so the row is solved, not called constant), infinite values (which columns
-        # come back NaN is up to LAPACK) and values so large that the kernel's products
-        # overflow (1e308: lstsq's scaled SVD still solves them). Constant columns are
-        # NaN, as in numerai-tools, before solving.
-        x = np.hstack([_matrix(neutralizers).astype(np.float64), np.ones((len(df), 1))])
-        values = values.copy()
-        values[:, (df.std() == 0).to_numpy()] = np.nan
-        solved = np.linalg.lstsq(x, values, rcond=1e-6)[0]
-        out = values - proportion * x.dot(solved)
-        return pd.DataFrame(out, index=df.index, columns=columns)
-    out = _rs.neutralize(values, _matrix(neutralizers), float(proportion))
+        out = _rs.neutralize(values, _matrix(neutralizers), float(proportion))
+        if out is not None:
+            return pd.DataFrame(out, index=df.index, columns=columns)
+    # Cases numpy's lstsq answers its own way: one row (pandas' std is NaN there, not 0, so
+    # the row is solved, not called constant), infinite values (which columns come back NaN
+    # is up to LAPACK), values so large that the kernel's products overflow (1e308: lstsq's
+    # scaled SVD still solves them) and neutralizers whose rank is not clear of lstsq's
+    # cutoff (a column on a scale 1e6 times the others: the kernel's Cholesky and lstsq's
+    # SVD may keep different directions). Constant columns are NaN, as in numerai-tools,
+    # before solving.
+    x = np.hstack([_matrix(neutralizers).astype(np.float64), np.ones((len(df), 1))])
+    values = values.copy()
+    values[:, (df.std() == 0).to_numpy()] = np.nan
+    solved = np.linalg.lstsq(x, values, rcond=1e-6)[0]
+    out = values - proportion * x.dot(solved)
     return pd.DataFrame(out, index=df.index, columns=columns)
 
 
@@ -814,19 +818,19 @@ def neutral_correlation(
     plain = (isinstance(predictions, pd.DataFrame)
              and _plain_scoring(predictions, None, centred, top_bottom))
     x = _plain_neutralizers(neutralizers, len(centred)) if plain else None
-    if x is None:
-        # Step by step with the drop-in's own functions: numerai-tools' answer or its error.
-        neutral = neutralize(gaussian(tie_kept_rank(predictions)), neutralizers)
-        return neutral.apply(lambda col: pearson_correlation(centred, col, top_bottom))
-    targets = targets.loc[centred.index]
-    scores = _rs.neutral_correlation(
+    # None from the kernel: the neutralizers' rank is not clear of lstsq's cutoff.
+    scores = None if x is None else _rs.neutral_correlation(
         _cols(predictions),
         x,
-        _vec(targets),
+        _vec(targets.loc[centred.index]),
         mean,
         _is_f32(targets),
         top_bottom,
     )
+    if scores is None:
+        # Step by step with the drop-in's own functions: numerai-tools' answer or its error.
+        neutral = neutralize(gaussian(tie_kept_rank(predictions)), neutralizers)
+        return neutral.apply(lambda col: pearson_correlation(centred, col, top_bottom))
     return pd.Series(scores, index=predictions.columns)
 
 
@@ -840,10 +844,22 @@ def feature_neutral_corr(
     uses every prediction row (predictions and features must share the same sorted index);
     int8 features are used as int8 (exact integer Gram matrix)."""
     x = _plain_feature_neutral(predictions, features, targets, top_bottom)
-    if x is None:
-        # Step by step with the drop-in's own functions: numerai-tools' answer or its error.
+    scores = None if x is None else _feature_neutral_corr_kernel(
+        predictions, x, targets, top_bottom
+    )
+    if scores is None:
+        # Step by step with the drop-in's own functions: numerai-tools' answer or its error
+        # (also when the features' rank is not clear of lstsq's cutoff).
         neutral = tie_kept_rank__gaussianize__neutralize__variance_normalize(predictions, features)
         return numerai_corr(neutral, targets, top_bottom=top_bottom)
+    return pd.Series(scores, index=predictions.columns)
+
+
+def _feature_neutral_corr_kernel(
+    predictions: pd.DataFrame, x: np.ndarray, targets: pd.Series, top_bottom: Optional[int]
+) -> Optional[np.ndarray]:
+    """The kernel's FNC per column, or ``None`` when the features' rank is not clear of
+    lstsq's cutoff."""
     values = _cols(predictions)
     mean = _target_mean(targets)
     valid = targets.dropna()
@@ -858,7 +874,7 @@ def feature_neutral_corr(
                     "s1 does not have enough overlapping ids with s2")
     _assert_overlap(kept, len(predictions), DEFAULT_MAX_FILTERED_INDEX_RATIO,
                     "s2 does not have enough overlapping ids with s1")
-    scores = _rs.feature_neutral_corr(
+    return _rs.feature_neutral_corr(
         values,
         x,
         _vec(aligned),
@@ -866,7 +882,6 @@ def feature_neutral_corr(
         _is_f32(targets),
         top_bottom,
     )
-    return pd.Series(scores, index=predictions.columns)
 
 
 def _plain_feature_neutral(
