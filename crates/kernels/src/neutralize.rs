@@ -192,10 +192,10 @@ impl Neutralizer {
             }
         }
         let tol = rcond * rcond * trace;
-        let largest_squared_singular_floor = squared_singular_floor(&a, k, &means, nf);
         let squares: Vec<f64> = (0..k)
             .map(|j| a[j * k + j] + means[j] * means[j] * nf)
             .collect();
+        let largest_squared_singular_floor = squared_singular_floor(&a, k, &means, &squares, nf);
         let (kept_flags, pivots) = cholesky_dropping(&mut a, k, tol, par);
         let rank_is_clear = rank_is_clear(
             nf,
@@ -663,13 +663,12 @@ const DEPENDENT: f64 = 1e-10;
 /// A lower bound on the largest squared singular value of `[X 1]`: the larger of its
 /// largest column's sum of squares and its Gram matrix's quadratic form at the unit vector
 /// of equal weights (which, features all of one sign, is near the top), from the centred
-/// Gram matrix `a` (lower triangle) and the column means.
-fn squared_singular_floor(a: &[f64], k: usize, means: &[f64], nf: f64) -> f64 {
-    let mut largest = nf;
+/// Gram matrix `a` (lower triangle), the column means and the columns' sums of squares.
+fn squared_singular_floor(a: &[f64], k: usize, means: &[f64], squares: &[f64], nf: f64) -> f64 {
+    let largest = squares.iter().fold(nf, |m, &s| m.max(s));
     let mut total = nf; // the intercept's own entry
     for j in 0..k {
         let col = &a[j * k + j..(j + 1) * k];
-        largest = largest.max(col[0] + means[j] * means[j] * nf);
         total += 2.0 * col.iter().sum::<f64>() - col[0];
         total += 2.0 * means[j] * nf; // the intercept's products with column j, both sides
     }
