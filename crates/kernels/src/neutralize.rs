@@ -159,23 +159,15 @@ impl Neutralizer {
         let mut a = Scratch::<f64>::take(k * k);
         let mut trace = nf; // the intercept column contributes n
         let means: Vec<f64>;
+        let centred_sums: Vec<f64>;
         match &integral {
             Some((gram, sums)) => {
                 means = sums.iter().map(|&s| s as f64 / nf).collect();
-                // Centre exactly, (n*G - s s') / n, in integers: n * G and s_i * s_j are at
-                // most n^2 * max|x|^2, far inside i64 for any era-sized n.
-                let ni = n as i64;
                 for j in 0..k {
                     trace += gram[j * k + j] as f64;
-                    let sj = sums[j];
-                    let (g, c) = (
-                        &gram[j * k + j..(j + 1) * k],
-                        &mut a[j * k + j..(j + 1) * k],
-                    );
-                    for ((c, &g), &si) in c.iter_mut().zip(g).zip(&sums[j..]) {
-                        *c = (ni * g as i64 - si * sj) as f64 / nf;
-                    }
                 }
+                let centring = Centring::Exact { gram, sums, n };
+                centred_sums = centre(&mut a, k, centring, par);
             }
             None => {
                 crate::cpu::record_gram(crate::cpu::GramPath::F64);
@@ -184,10 +176,8 @@ impl Neutralizer {
                 let sums = real_gram_and_sums(&x, &mut a, par);
                 for j in 0..k {
                     trace += a[j * k + j];
-                    for i in j..k {
-                        a[j * k + i] -= sums[i] * sums[j] / nf;
-                    }
                 }
+                centred_sums = centre(&mut a, k, Centring::Real { sums: &sums, n }, par);
                 means = sums.iter().map(|s| s / nf).collect();
             }
         }
@@ -195,7 +185,8 @@ impl Neutralizer {
         let squares: Vec<f64> = (0..k)
             .map(|j| a[j * k + j] + means[j] * means[j] * nf)
             .collect();
-        let largest_squared_singular_floor = squared_singular_floor(&a, k, &means, &squares, nf);
+        let largest_squared_singular_floor =
+            squared_singular_floor(&a, k, &centred_sums, &means, &squares, nf);
         let (kept_flags, pivots) = cholesky_dropping(&mut a, k, tol, par);
         let rank_is_clear = rank_is_clear(
             nf,
@@ -660,16 +651,106 @@ const DROPPED_MARGIN: f64 = 1e2;
 /// relative size, which moves the projection by about as much (seen: 5e-8): not clear.
 const DEPENDENT: f64 = 1e-10;
 
+/// How the Gram matrix in the factor's buffer is centred: `(n G - s s') / n` from an exact
+/// integer `G` (`gram`, lower triangle) and integer column sums, or `G - s s' / n` in place
+/// for a Gram matrix computed in f64.
+#[derive(Clone, Copy)]
+enum Centring<'a> {
+    Exact {
+        gram: &'a [i32],
+        sums: &'a [i64],
+        n: usize,
+    },
+    Real {
+        sums: &'a [f64],
+        n: usize,
+    },
+}
+
+/// Column `j` of the centred Gram matrix (its lower part, `col`: rows `j..k`) and that
+/// part's sum, run by [`dispatch`] (a struct for the reason given at [`CentredDots`]).
+struct CentreColumn<'a> {
+    centring: Centring<'a>,
+    k: usize,
+    j: usize,
+    col: &'a mut [f64],
+}
+
+impl Op for CentreColumn<'_> {
+    type Output = f64;
+    #[inline(always)]
+    fn run(self) -> f64 {
+        let CentreColumn {
+            centring,
+            k,
+            j,
+            col,
+        } = self;
+        match centring {
+            Centring::Exact { gram, sums, n } => {
+                // Exactly in integers: n * G and s_i * s_j are at most n^2 * max|x|^2, far
+                // inside i64 for any era-sized n.
+                let (ni, nf, sj) = (n as i64, n as f64, sums[j]);
+                let g = &gram[j * k + j..(j + 1) * k];
+                for ((c, &g), &si) in col.iter_mut().zip(g).zip(&sums[j..]) {
+                    *c = (ni * g as i64 - si * sj) as f64 / nf;
+                }
+            }
+            Centring::Real { sums, n } => {
+                let nf = n as f64;
+                for (c, &si) in col.iter_mut().zip(&sums[j..]) {
+                    *c -= si * sums[j] / nf;
+                }
+            }
+        }
+        col.iter().sum()
+    }
+}
+
+/// Centres the lower triangle of the `k x k` Gram matrix in `a` (see [`Centring`]), columns
+/// split over the threads `par` allows (each entry and each column's sum computed as on one
+/// thread), and returns each centred column's sum from the diagonal down.
+fn centre(a: &mut [f64], k: usize, centring: Centring<'_>, par: Parallelism) -> Vec<f64> {
+    if k == 0 {
+        return Vec::new();
+    }
+    let column = |(j, col): (usize, &mut [f64])| {
+        dispatch(CentreColumn {
+            centring,
+            k,
+            j,
+            col: &mut col[j..],
+        })
+    };
+    if par.is_parallel() {
+        use rayon::prelude::*;
+        a.par_chunks_mut(k)
+            .enumerate()
+            .with_min_len(16)
+            .map(column)
+            .collect()
+    } else {
+        a.chunks_mut(k).enumerate().map(column).collect()
+    }
+}
+
 /// A lower bound on the largest squared singular value of `[X 1]`: the larger of its
 /// largest column's sum of squares and its Gram matrix's quadratic form at the unit vector
 /// of equal weights (which, features all of one sign, is near the top), from the centred
-/// Gram matrix `a` (lower triangle), the column means and the columns' sums of squares.
-fn squared_singular_floor(a: &[f64], k: usize, means: &[f64], squares: &[f64], nf: f64) -> f64 {
+/// Gram matrix `a` (lower triangle), its columns' sums from the diagonal down, the column
+/// means and the columns' sums of squares.
+fn squared_singular_floor(
+    a: &[f64],
+    k: usize,
+    centred_sums: &[f64],
+    means: &[f64],
+    squares: &[f64],
+    nf: f64,
+) -> f64 {
     let largest = squares.iter().fold(nf, |m, &s| m.max(s));
     let mut total = nf; // the intercept's own entry
     for j in 0..k {
-        let col = &a[j * k + j..(j + 1) * k];
-        total += 2.0 * col.iter().sum::<f64>() - col[0];
+        total += 2.0 * centred_sums[j] - a[j * k + j];
         total += 2.0 * means[j] * nf; // the intercept's products with column j, both sides
     }
     let mean_sum: f64 = means.iter().sum();
