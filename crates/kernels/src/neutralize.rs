@@ -621,7 +621,16 @@ fn real_gram_and_sums(x: &ColumnMatrix, gram: &mut [f64], par: Parallelism) -> V
         }
         ColumnData::F64(d) => d,
     };
-    let sums: Vec<f64> = (0..k).map(|j| d[j * n..(j + 1) * n].iter().sum()).collect();
+    let sums: Vec<f64> = if n == 0 {
+        vec![-0.0; k]
+    } else if par.is_parallel() {
+        use rayon::prelude::*;
+        d.par_chunks(SUM_GROUP * n)
+            .flat_map_iter(|group| column_sums(group, n))
+            .collect()
+    } else {
+        column_sums(d, n)
+    };
     if n == 0 {
         // The buffer is reused scratch, and with no rows there is no product to overwrite it.
         gram.fill(0.0);
@@ -631,6 +640,30 @@ fn real_gram_and_sums(x: &ColumnMatrix, gram: &mut [f64], par: Parallelism) -> V
         MatRef::from_column_major_slice(d, n, k),
         par,
     );
+    sums
+}
+
+/// Columns summed side by side by [`column_sums`].
+const SUM_GROUP: usize = 8;
+
+/// Each column's sum exactly as `iter().sum()` takes it (one strict left-to-right sum from
+/// -0.0), [`SUM_GROUP`] columns side by side: each addition waits only for its own column's
+/// previous one, where one column at a time waits for every one (~20 ms at 5,000 x 2,750).
+/// `n > 0` rows per column.
+fn column_sums(d: &[f64], n: usize) -> Vec<f64> {
+    let mut sums = Vec::with_capacity(d.len() / n);
+    let mut groups = d.chunks_exact(SUM_GROUP * n);
+    for group in &mut groups {
+        let cols: [&[f64]; SUM_GROUP] = std::array::from_fn(|c| &group[c * n..(c + 1) * n]);
+        let mut acc = [-0.0f64; SUM_GROUP];
+        for i in 0..n {
+            for (a, col) in acc.iter_mut().zip(&cols) {
+                *a += col[i];
+            }
+        }
+        sums.extend(acc);
+    }
+    sums.extend(groups.remainder().chunks(n).map(|c| c.iter().sum::<f64>()));
     sums
 }
 
@@ -1020,6 +1053,32 @@ mod tests {
         {
             assert!((p - q).abs() < 1e-13, "{p} vs {q}");
         }
+    }
+
+    /// The side-by-side column sums are `iter().sum()` bit for bit: values whose sum depends
+    /// on the order of the additions, ragged group counts, and -0.0 columns.
+    #[test]
+    fn column_sums_are_the_left_to_right_sums() {
+        for (n, k) in [(1, 1), (3, 8), (5, 9), (17, 23)] {
+            let d: Vec<f64> = (0..n * k)
+                .map(|i| match i % 4 {
+                    0 => 1e16,
+                    1 => 1.0,
+                    2 => -1e16,
+                    _ => (i as f64).sqrt() * 0.1,
+                })
+                .collect();
+            let want: Vec<u64> = d
+                .chunks(n)
+                .map(|c| c.iter().sum::<f64>().to_bits())
+                .collect();
+            let got: Vec<u64> = column_sums(&d, n).iter().map(|s| s.to_bits()).collect();
+            assert_eq!(got, want, "n={n} k={k}");
+        }
+        let zeros = vec![-0.0f64; 4 * 9];
+        assert!(column_sums(&zeros, 4)
+            .iter()
+            .all(|s| s.to_bits() == (-0.0f64).to_bits()));
     }
 
     #[test]
