@@ -700,71 +700,101 @@ enum Centring<'a> {
     },
 }
 
-/// Column `j` of the centred Gram matrix (its lower part, `col`: rows `j..k`) and that
-/// part's sum, run by [`dispatch`] (a struct for the reason given at [`CentredDots`]).
-struct CentreColumn<'a> {
+/// Columns `j0..` of the centred Gram matrix (`cols`: whole columns of `k` rows, of which
+/// rows `j..k` of column `j` are written) and each one's sum from the diagonal down. Run
+/// inline by the sequential factorization (already compiled for the wide units) or by
+/// [`dispatch`] on a pool thread (a struct for the reason given at [`CentredDots`]).
+struct CentreColumns<'a> {
     centring: Centring<'a>,
     k: usize,
-    j: usize,
-    col: &'a mut [f64],
+    j0: usize,
+    cols: &'a mut [f64],
 }
 
-impl Op for CentreColumn<'_> {
-    type Output = f64;
+impl Op for CentreColumns<'_> {
+    type Output = Vec<f64>;
     #[inline(always)]
-    fn run(self) -> f64 {
-        let CentreColumn {
+    fn run(self) -> Vec<f64> {
+        let CentreColumns {
             centring,
             k,
-            j,
-            col,
+            j0,
+            cols,
         } = self;
-        match centring {
-            Centring::Exact { gram, sums, n } => {
-                // Exactly in integers: n * G and s_i * s_j are at most n^2 * max|x|^2, far
-                // inside i64 for any era-sized n.
-                let (ni, nf, sj) = (n as i64, n as f64, sums[j]);
-                let g = &gram[j * k + j..(j + 1) * k];
-                for ((c, &g), &si) in col.iter_mut().zip(g).zip(&sums[j..]) {
-                    *c = (ni * g as i64 - si * sj) as f64 / nf;
+        let mut col_sums = Vec::with_capacity(cols.len() / k);
+        for (j, col) in (j0..).zip(cols.chunks_exact_mut(k)) {
+            let col = &mut col[j..];
+            match centring {
+                Centring::Exact { gram, sums, n } => {
+                    // Exactly in integers: n * G and s_i * s_j are at most n^2 * max|x|^2,
+                    // far inside i64 for any era-sized n.
+                    let (ni, nf, sj) = (n as i64, n as f64, sums[j]);
+                    let g = &gram[j * k + j..(j + 1) * k];
+                    for ((c, &g), &si) in col.iter_mut().zip(g).zip(&sums[j..]) {
+                        *c = (ni * g as i64 - si * sj) as f64 / nf;
+                    }
+                }
+                Centring::Real { sums, n } => {
+                    let nf = n as f64;
+                    for (c, &si) in col.iter_mut().zip(&sums[j..]) {
+                        *c -= si * sums[j] / nf;
+                    }
                 }
             }
-            Centring::Real { sums, n } => {
-                let nf = n as f64;
-                for (c, &si) in col.iter_mut().zip(&sums[j..]) {
-                    *c -= si * sums[j] / nf;
-                }
-            }
+            col_sums.push(col.iter().sum());
         }
-        col.iter().sum()
+        col_sums
     }
 }
 
-/// Centres the lower triangle of the `k x k` Gram matrix in `a` (see [`Centring`]), columns
-/// split over the threads `par` allows (each entry and each column's sum computed as on one
-/// thread), and returns each centred column's sum from the diagonal down.
+/// Centres the lower triangle of the `k x k` Gram matrix in `a` (see [`Centring`]) and
+/// returns each centred column's sum from the diagonal down. On the pool, one share of
+/// columns per thread, of about equal parts of the triangle; each entry and each sum is
+/// computed as on one thread.
+#[inline(always)]
 fn centre(a: &mut [f64], k: usize, centring: Centring<'_>, par: Parallelism) -> Vec<f64> {
     if k == 0 {
         return Vec::new();
     }
-    let column = |(j, col): (usize, &mut [f64])| {
-        dispatch(CentreColumn {
+    if !par.is_parallel() {
+        return CentreColumns {
             centring,
             k,
-            j,
-            col: &mut col[j..],
-        })
-    };
-    if par.is_parallel() {
-        use rayon::prelude::*;
-        a.par_chunks_mut(k)
-            .enumerate()
-            .with_min_len(16)
-            .map(column)
-            .collect()
-    } else {
-        a.chunks_mut(k).enumerate().map(column).collect()
+            j0: 0,
+            cols: a,
+        }
+        .run();
     }
+    use rayon::prelude::*;
+    let threads = rayon::current_num_threads();
+    // Share boundaries where the triangle's entries to their left pass s / threads of all.
+    let total = k * (k + 1) / 2;
+    let mut starts = vec![0];
+    let mut seen = 0;
+    for j in 0..k {
+        if seen * threads >= starts.len() * total && starts.len() < threads {
+            starts.push(j);
+        }
+        seen += k - j;
+    }
+    let mut shares = Vec::with_capacity(starts.len());
+    let mut rest = a;
+    for (s, &j0) in starts.iter().enumerate() {
+        let j1 = starts.get(s + 1).copied().unwrap_or(k);
+        let (cols, tail) = std::mem::take(&mut rest).split_at_mut((j1 - j0) * k);
+        rest = tail;
+        shares.push(CentreColumns {
+            centring,
+            k,
+            j0,
+            cols,
+        });
+    }
+    shares
+        .into_par_iter()
+        .map(dispatch)
+        .collect::<Vec<Vec<f64>>>()
+        .concat()
 }
 
 /// A lower bound on the largest squared singular value of `[X 1]`: the larger of its
