@@ -50,13 +50,14 @@ impl ColumnMatrix {
         &self.data
     }
 
-    /// `sum_i x_ij * v_i` for column `j`.
+    /// `sum_i x_ij * v_i` for column `j`, each product rounded before it is added (feature
+    /// exposure's numbers; the neutralizer's kernels below fuse them).
     #[inline]
     pub fn col_dot(&self, j: usize, v: &[f64]) -> f64 {
         let r = j * self.rows..(j + 1) * self.rows;
         match &self.data {
-            ColumnData::I8(d) => dots(&d[r], [v])[0],
-            ColumnData::F64(d) => dots(&d[r], [v])[0],
+            ColumnData::I8(d) => dots::<_, 1, false>(&d[r], [v])[0],
+            ColumnData::F64(d) => dots::<_, 1, false>(&d[r], [v])[0],
         }
     }
 
@@ -137,13 +138,30 @@ fn dot_many<T: Widen>(x: &[T], vs: &[&[f64]], out: &mut [f64]) {
     let mut c = 0;
     while c < vs.len() {
         match vs.len() - c {
-            1 => out[c] = dots::<T, 1>(x, [vs[c]])[0],
-            2 => out[c..c + 2].copy_from_slice(&dots::<T, 2>(x, [vs[c], vs[c + 1]])),
-            3 => out[c..c + 3].copy_from_slice(&dots::<T, 3>(x, [vs[c], vs[c + 1], vs[c + 2]])),
-            _ => out[c..c + 4]
-                .copy_from_slice(&dots::<T, 4>(x, [vs[c], vs[c + 1], vs[c + 2], vs[c + 3]])),
+            1 => out[c] = dots::<T, 1, true>(x, [vs[c]])[0],
+            2 => out[c..c + 2].copy_from_slice(&dots::<T, 2, true>(x, [vs[c], vs[c + 1]])),
+            3 => {
+                out[c..c + 3].copy_from_slice(&dots::<T, 3, true>(x, [vs[c], vs[c + 1], vs[c + 2]]))
+            }
+            _ => out[c..c + 4].copy_from_slice(&dots::<T, 4, true>(
+                x,
+                [vs[c], vs[c + 1], vs[c + 2], vs[c + 3]],
+            )),
         }
         c += 4;
+    }
+}
+
+/// `acc + x * y`: with `FUSED`, one rounding (a fused multiply-add, one instruction in the
+/// AVX2 / AVX-512 code [`crate::simd::dispatch`] runs, the correctly rounded libm `fma` on
+/// the baseline build, so every vector width gives the same numbers); without, the
+/// product is rounded first.
+#[inline(always)]
+fn madd<const FUSED: bool>(acc: f64, x: f64, y: f64) -> f64 {
+    if FUSED {
+        x.mul_add(y, acc)
+    } else {
+        acc + x * y
     }
 }
 
@@ -158,10 +176,10 @@ fn widen8<T: Widen>(x: &[T; 8]) -> [f64; 8] {
 /// Never inlined: seeing this pairwise sum, LLVM vectorizes the loops that fill the lanes
 /// two lanes at a time, across columns, instead of eight rows to a register (4x slower).
 #[inline(never)]
-fn finish<T: Widen>(a: &[f64; 8], x_tail: &[T], v_tail: &[f64]) -> f64 {
+fn finish<T: Widen, const FUSED: bool>(a: &[f64; 8], x_tail: &[T], v_tail: &[f64]) -> f64 {
     let mut s = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
-    for (x, v) in x_tail.iter().zip(v_tail) {
-        s += x.widen() * v;
+    for (x, &v) in x_tail.iter().zip(v_tail) {
+        s = madd::<FUSED>(s, x.widen(), v);
     }
     s
 }
@@ -169,7 +187,7 @@ fn finish<T: Widen>(a: &[f64; 8], x_tail: &[T], v_tail: &[f64]) -> f64 {
 /// Eight lanes per vector (one AVX-512 register, two AVX2 ones): each group of eight rows is
 /// widened once and serves all `M` vectors.
 #[inline(always)]
-fn dots<T: Widen, const M: usize>(x: &[T], vs: [&[f64]; M]) -> [f64; M] {
+fn dots<T: Widen, const M: usize, const FUSED: bool>(x: &[T], vs: [&[f64]; M]) -> [f64; M] {
     let (xg, xt) = x.as_chunks::<8>();
     let full = xg.len();
     let vg: [&[[f64; 8]]; M] = std::array::from_fn(|c| &vs[c].as_chunks::<8>().0[..full]);
@@ -179,11 +197,11 @@ fn dots<T: Widen, const M: usize>(x: &[T], vs: [&[f64]; M]) -> [f64; M] {
         for c in 0..M {
             let v = &vg[c][i];
             for l in 0..8 {
-                acc[c][l] += xf[l] * v[l];
+                acc[c][l] = madd::<FUSED>(acc[c][l], xf[l], v[l]);
             }
         }
     }
-    std::array::from_fn(|c| finish(&acc[c], xt, &vs[c][full * 8..]))
+    std::array::from_fn(|c| finish::<T, FUSED>(&acc[c], xt, &vs[c][full * 8..]))
 }
 
 /// Columns a kernel below reads together: each group of eight rows of the one vector (or
@@ -242,18 +260,18 @@ fn cols_dot<T: Widen>(d: &[T], n: usize, cols: &[usize], v: &[f64], out: &mut [f
                 widen8(&x3[i]),
             );
             for l in 0..8 {
-                a0[l] += y0[l] * v[l];
-                a1[l] += y1[l] * v[l];
-                a2[l] += y2[l] * v[l];
-                a3[l] += y3[l] * v[l];
+                a0[l] = y0[l].mul_add(v[l], a0[l]);
+                a1[l] = y1[l].mul_add(v[l], a1[l]);
+                a2[l] = y2[l].mul_add(v[l], a2[l]);
+                a3[l] = y3[l].mul_add(v[l], a3[l]);
             }
         }
         for (g, a) in [a0, a1, a2, a3].iter().enumerate() {
-            o[g] = finish(a, &xs[g][full * 8..], vt);
+            o[g] = finish::<T, true>(a, &xs[g][full * 8..], vt);
         }
     }
     for (&j, o) in js.remainder().iter().zip(outs.into_remainder()) {
-        *o = dots::<T, 1>(column(j), [v])[0];
+        *o = dots::<T, 1, true>(column(j), [v])[0];
     }
 }
 
@@ -275,7 +293,10 @@ fn cols_axpy<T: Widen>(
         let (x0, x1, x2, x3) = (part(js[0]), part(js[1]), part(js[2]), part(js[3]));
         let (a0, a1, a2, a3) = (a[0], a[1], a[2], a[3]);
         for ((((o, y0), y1), y2), y3) in out.iter_mut().zip(x0).zip(x1).zip(x2).zip(x3) {
-            *o = (((*o + a0 * y0.widen()) + a1 * y1.widen()) + a2 * y2.widen()) + a3 * y3.widen();
+            let o1 = a0.mul_add(y0.widen(), *o);
+            let o2 = a1.mul_add(y1.widen(), o1);
+            let o3 = a2.mul_add(y2.widen(), o2);
+            *o = a3.mul_add(y3.widen(), o3);
         }
     }
     for (&j, &a) in js.remainder().iter().zip(cs.remainder()) {
@@ -297,13 +318,13 @@ fn axpy_many<T: Widen>(x: &[T], coefs: &[f64], outs: &mut [&mut [f64]]) {
         for (o, &a) in outs.iter_mut().zip(coefs) {
             let o = &mut o[i * 8..i * 8 + 8];
             for l in 0..8 {
-                o[l] += a * xf[l];
+                o[l] = a.mul_add(xf[l], o[l]);
             }
         }
     }
     for (o, &a) in outs.iter_mut().zip(coefs) {
         for r in full..n {
-            o[r] += a * x[r].widen();
+            o[r] = a.mul_add(x[r].widen(), o[r]);
         }
     }
 }
