@@ -561,14 +561,16 @@ impl<'a> ReadPlan<'a> {
         let mut targs = task.targets.unwrap_or_default();
         let (group, group_rows, group_start) =
             (self.groups[g], self.group_rows[g], self.group_start[g]);
-        // A separate open file per task: cloned handles would share one seek offset.
-        let file = File::open(path).map_err(|e| IoError::file(path, e))?;
-        let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata.clone())
-            .with_row_groups(vec![group])
-            .with_projection(mask)
-            .with_batch_size(BATCH_ROWS)
-            .build()
-            .map_err(|e| IoError::parquet(path, e))?;
+        // A separate source per task: cloned file handles would share one seek offset.
+        let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(
+            crate::source::Source::open(path)?,
+            metadata.clone(),
+        )
+        .with_row_groups(vec![group])
+        .with_projection(mask)
+        .with_batch_size(BATCH_ROWS)
+        .build()
+        .map_err(|e| IoError::parquet(path, e))?;
         let mut ids = Strings::with_capacity(group_rows, 0);
         let mut eras = Strings::new();
         let mut offset = 0;
