@@ -365,7 +365,7 @@ pub(crate) fn read_row_groups(
         .map(|_| vec![0.0; plan.total_rows])
         .collect();
     let tasks = plan.tasks(&mut features, &mut target_values);
-    let decoded: Vec<Option<(Strings, Strings)>> = tasks
+    let decoded: Vec<Option<(Strings, GroupEras)>> = tasks
         .into_par_iter()
         .map(|task| plan.decode(task))
         .collect::<Result<_, IoError>>()?;
@@ -528,8 +528,8 @@ impl<'a> ReadPlan<'a> {
     }
 
     /// Decodes one task into its slices; a row group's first task returns the group's ids
-    /// and era labels.
-    fn decode(&self, task: Task<'_>) -> Result<Option<(Strings, Strings)>, IoError> {
+    /// and eras.
+    fn decode(&self, task: Task<'_>) -> Result<Option<(Strings, GroupEras)>, IoError> {
         let (path, request, wanted) = (self.path, self.request, &self.wanted);
         let g = task.group;
         let first = task.targets.is_some();
@@ -653,14 +653,16 @@ impl<'a> ReadPlan<'a> {
                 format!("row group {group} is shorter than its metadata says"),
             ));
         }
-        Ok(first.then_some((ids, eras)))
+        // Indexed here, in parallel, rather than after every group is read: the labels of
+        // 744,000 rows are a serial pass at assembly, and then kept no longer than the task.
+        Ok(first.then(|| (ids, era_index(eras.iter(), offset))))
     }
 
     /// Joins the row groups' ids and eras (in group order) with the decoded columns; the
     /// targets of groups that hold none of the eras asked for become NaN.
     fn assemble(
         self,
-        decoded: Vec<Option<(Strings, Strings)>>,
+        decoded: Vec<Option<(Strings, GroupEras)>>,
         features: Vec<Vec<i8>>,
         mut target_values: Vec<Vec<f64>>,
     ) -> Dataset {
@@ -668,7 +670,7 @@ impl<'a> ReadPlan<'a> {
         // The first row group's ids become the column, grown once to hold the others.
         let mut groups = decoded.into_iter().flatten();
         let (mut ids, first_eras) = groups.next().unwrap_or_default();
-        let rest: Vec<(Strings, Strings)> = groups.collect();
+        let rest: Vec<(Strings, GroupEras)> = groups.collect();
         ids.reserve(
             total_rows.saturating_sub(ids.len()),
             rest.iter().map(|(i, _)| i.byte_len()).sum(),
@@ -676,10 +678,8 @@ impl<'a> ReadPlan<'a> {
         for (group_ids, _) in &rest {
             ids.extend_from(group_ids);
         }
-        let (eras, era_names) = era_index(
-            std::iter::once(&first_eras)
-                .chain(rest.iter().map(|(_, e)| e))
-                .flat_map(|g| g.iter()),
+        let (eras, era_names) = join_era_indices(
+            std::iter::once(first_eras).chain(rest.into_iter().map(|(_, e)| e)),
             total_rows,
         );
         // Where each decoded group's rows start in the columns (not in the file: `only` may
@@ -809,6 +809,41 @@ pub(crate) fn may_hold_eras(
             .any(|e| min <= e.as_bytes() && e.as_bytes() <= max),
         _ => true,
     }
+}
+
+/// A row group's eras: each row's index into the group's distinct era names, in order of
+/// first appearance.
+type GroupEras = (Vec<u32>, Vec<String>);
+
+/// The groups' eras (in row order) as one index into the distinct names, in order of first
+/// appearance: what [`era_index`] gives for all the groups' rows at once.
+fn join_era_indices(
+    mut groups: impl Iterator<Item = GroupEras>,
+    rows: usize,
+) -> (Vec<u32>, Vec<String>) {
+    let Some((mut index, mut names)) = groups.next() else {
+        return (Vec::new(), Vec::new());
+    };
+    index.reserve(rows.saturating_sub(index.len()));
+    let mut lookup: std::collections::HashMap<String, u32> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.clone(), i as u32))
+        .collect();
+    for (group_index, group_names) in groups {
+        let global: Vec<u32> = group_names
+            .into_iter()
+            .map(|name| {
+                let next = names.len() as u32;
+                *lookup.entry(name).or_insert_with_key(|name| {
+                    names.push(name.clone());
+                    next
+                })
+            })
+            .collect();
+        index.extend(group_index.into_iter().map(|i| global[i as usize]));
+    }
+    (index, names)
 }
 
 /// Each row's era as an index into the distinct era names, in order of first appearance.
@@ -1199,6 +1234,19 @@ mod tests {
             features: FeatureSelection::All,
             targets: vec!["target".into()],
         }
+    }
+
+    #[test]
+    fn eras_indexed_by_row_group_join_as_indexed_whole() {
+        let groups: [&[&str]; 3] = [&["b", "b", "a"], &["a", "c", "b"], &["d", "c", "c"]];
+        let whole: Vec<&str> = groups.concat();
+        let joined = join_era_indices(
+            groups.iter().map(|g| era_index(g.iter().copied(), g.len())),
+            whole.len(),
+        );
+        assert_eq!(joined, era_index(whole.iter().copied(), whole.len()));
+        assert_eq!(joined.0, [0, 0, 1, 1, 2, 0, 3, 2, 2]);
+        assert_eq!(joined.1, ["b", "a", "c", "d"]);
     }
 
     #[test]
