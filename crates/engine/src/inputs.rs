@@ -54,7 +54,9 @@ fn take_keys(frame: &mut Frame) -> Result<(Strings, Option<Strings>), EngineErro
         None
     };
     for (column, values) in [("id", Some(&ids)), ("era", eras.as_ref())] {
-        if let Some(i) = values.and_then(|v| v.iter().position(str::is_empty)) {
+        // An empty value is two equal offsets: no string of 744,000 is looked at.
+        let empty = |v: &Strings| v.concatenated().1.windows(2).position(|w| w[0] == w[1]);
+        if let Some(i) = values.and_then(empty) {
             return Err(EngineError::MissingKey {
                 path: frame.path().to_path_buf(),
                 column,
@@ -766,12 +768,11 @@ fn match_era_ids(
     keys: &RowKeys<'_>,
     eras: &Strings,
 ) -> Result<Matched, EngineError> {
-    let lookup = era_lookup(data);
+    let lookup = &era_lookup(data);
     // Rows of an era come in runs: look a label up once per run.
-    let mut previous: Option<(&str, Option<u32>)> = None;
-    let key_era: Vec<Option<u32>> = eras
-        .iter()
-        .map(|e| match previous {
+    let key_eras = || {
+        let mut previous: Option<(&str, Option<u32>)> = None;
+        eras.iter().map(move |e| match previous {
             Some((label, era)) if label == e => era,
             _ => {
                 let era = lookup(e);
@@ -779,7 +780,14 @@ fn match_era_ids(
                 era
             }
         })
-        .collect();
+    };
+    if data.ids == *keys.ids && key_eras().zip(&data.eras).all(|(k, d)| k == Some(*d)) {
+        // Same rows in the same order (every era found, so none of the checks below
+        // fails), known without a per-row vector; the scoring engine rejects an id
+        // repeated in an era.
+        return Ok(Matched::Same(keys.ids.len()));
+    }
+    let key_era: Vec<Option<u32>> = key_eras().collect();
     if !key_era.is_empty() && key_era.iter().all(Option::is_none) {
         fn sample<'s>(v: impl Iterator<Item = &'s str>) -> String {
             v.take(3)
@@ -795,10 +803,6 @@ fn match_era_ids(
             data.path.display(),
             sample(data.era_names.iter().map(String::as_str)),
         )));
-    }
-    if data.ids == *keys.ids && key_era.iter().zip(&data.eras).all(|(k, d)| *k == Some(*d)) {
-        // Same rows in the same order; the scoring engine rejects an id repeated in an era.
-        return Ok(Matched::Same(keys.ids.len()));
     }
     let mut index: HashMap<(u32, &str), u32, RandomState> =
         HashMap::with_capacity_and_hasher(keys.ids.len(), RandomState::new());
