@@ -73,6 +73,18 @@ impl Parallelism {
         }
     }
 
+    /// [`Parallelism::faer`] for a product or triangular solve whose right-hand side has
+    /// `vectors` columns: sequential for one. faer forms a product with one column as
+    /// matrix-vector products, which on the pool split each sum into one part per thread
+    /// (the bits would depend on the thread count); with more columns it splits the output.
+    pub(crate) fn faer_for(self, vectors: usize) -> faer::Par {
+        if vectors == 1 {
+            faer::Par::Seq
+        } else {
+            self.faer()
+        }
+    }
+
     /// Whether more than one thread may run.
     pub(crate) fn is_parallel(self) -> bool {
         self == Parallelism::Pool && rayon::current_num_threads() > 1

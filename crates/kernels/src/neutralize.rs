@@ -527,8 +527,9 @@ impl Neutralizer {
         let r = self.kept.len();
         let chol = MatRef::from_column_major_slice(&self.chol, r, r);
         let mut rhs = rhs;
-        solve_lower_triangular_in_place(chol, rhs.as_mut(), self.par.faer());
-        solve_upper_triangular_in_place(chol.transpose(), rhs, self.par.faer());
+        let par = self.par.faer_for(rhs.ncols());
+        solve_lower_triangular_in_place(chol, rhs.as_mut(), par);
+        solve_upper_triangular_in_place(chol.transpose(), rhs, par);
     }
 }
 

@@ -189,7 +189,7 @@ fn project(neutralizers: &ColumnMatrix, y: &[f64], m: usize, par: Parallelism) -
             xb.transpose(),
             ym,
             1.0,
-            par.faer(),
+            par.faer_for(m),
         );
         matmul(
             MatMut::from_column_major_slice_mut(&mut fitted, n, m),
@@ -202,7 +202,7 @@ fn project(neutralizers: &ColumnMatrix, y: &[f64], m: usize, par: Parallelism) -
             xb,
             e.as_ref(),
             1.0,
-            par.faer(),
+            par.faer_for(m),
         );
     }
     fitted

@@ -417,6 +417,41 @@ fn neutralizer_on_the_pool_equals_one_thread() {
     }
 }
 
+/// One vector (and three) neutralized against a few hundred features on pools of 1, 2 and 3
+/// threads: the same bits. (Its triangular solves' off-diagonal blocks are then large enough that a
+/// parallel matrix-vector product would split each sum between the threads.)
+#[test]
+fn one_vector_neutralized_on_any_pool_gives_the_same_bits() {
+    use erascore_kernels::Parallelism;
+    let (n, k) = (1_200, 600);
+    let mut next = lcg(17);
+    let data: Vec<i8> = (0..n * k).map(|_| (next() % 5) as i8).collect();
+    let ys: Vec<Vec<f64>> = (0..3)
+        .map(|_| (0..n).map(|_| (next() % 10_000) as f64 / 9_999.0).collect())
+        .collect();
+    let bits = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool");
+        pool.install(|| {
+            let x = ColumnMatrix::new(n, k, ColumnData::I8(data.clone())).expect("shape");
+            let nz = Neutralizer::with_parallelism(x, Parallelism::Pool);
+            // One vector, then three (matrix products) for comparison.
+            let refs: Vec<&[f64]> = ys.iter().map(Vec::as_slice).collect();
+            let mut r = nz.neutralize(&ys[0], 1.0);
+            r.extend(nz.neutralize_many(&refs, 1.0).concat());
+            r.iter().map(|v| v.to_bits()).collect::<Vec<u64>>()
+        })
+    };
+    let one = bits(1);
+    for threads in [2, 3] {
+        let other = bits(threads);
+        let first = one.iter().zip(&other).position(|(a, b)| a != b);
+        assert_eq!(first, None, "{threads} threads: first differing value");
+    }
+}
+
 /// Signals alpha and MPC on the pool equal one thread's, bit for bit.
 #[test]
 fn signals_on_the_pool_equal_one_thread() {
@@ -468,4 +503,45 @@ fn signals_on_the_pool_equal_one_thread() {
     let wrefs: Vec<&[f64]> = w.iter().map(Vec::as_slice).collect();
     let shared = mpc_of_weights(&wrefs, &stakes, &t).expect("valid");
     assert_eq!(bits(&mpc(Parallelism::Sequential)), bits(&shared));
+}
+
+/// Signals weights of one prediction column (a matrix-vector product per block of
+/// neutralizers) on pools of 1, 2 and 3 threads: the same bits.
+#[test]
+fn one_column_of_neutralized_weights_on_any_pool_gives_the_same_bits() {
+    use erascore_kernels::neutralized_weights::{
+        generate_neutralized_weights_many_par, WeightScaling,
+    };
+    use erascore_kernels::Parallelism;
+    let (n, k) = (3_000, 70);
+    let mut next = lcg(23);
+    let x: Vec<f64> = (0..n * k)
+        .map(|_| (next() % 2_001) as f64 / 1_000.0 - 1.0)
+        .collect();
+    let p: Vec<f64> = (0..n).map(|_| (next() % 10_000) as f64).collect();
+    let w = vec![1.0; n];
+    let bits = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool");
+        pool.install(|| {
+            let x = ColumnMatrix::new(n, k, ColumnData::F64(x.clone())).expect("shape");
+            let r = generate_neutralized_weights_many_par(
+                &[&p],
+                &x,
+                &w,
+                WeightScaling::CenterAndNormalize,
+                Parallelism::Pool,
+            )
+            .expect("weights");
+            r[0].iter().map(|v| v.to_bits()).collect::<Vec<u64>>()
+        })
+    };
+    let one = bits(1);
+    for threads in [2, 3] {
+        let other = bits(threads);
+        let first = one.iter().zip(&other).position(|(a, b)| a != b);
+        assert_eq!(first, None, "{threads} threads: first differing value");
+    }
 }
