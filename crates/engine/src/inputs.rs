@@ -543,7 +543,14 @@ impl<'a> DataRows<'a> {
                 u64::from_be_bytes(b)
             };
             let mut keyed: Vec<(u64, u32)> = rows.iter().map(|&r| (prefix(r), r)).collect();
-            keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| id(&a.1).cmp(id(&b.1))));
+            sort_by_prefix(&mut keyed);
+            // Ids that share their first eight bytes, in order of the rest.
+            for run in keyed
+                .chunk_by_mut(|a, b| a.0 == b.0)
+                .filter(|r| r.len() > 1)
+            {
+                run.sort_unstable_by(|a, b| id(&a.1).cmp(id(&b.1)));
+            }
             for (r, (_, k)) in rows.iter_mut().zip(keyed) {
                 *r = k;
             }
@@ -581,6 +588,33 @@ impl<'a> DataRows<'a> {
             Matched::Same(n) => RowMap::Same(n),
             Matched::Rows(rows) => RowMap::new(&rows),
         })
+    }
+}
+
+/// Sorts by the first field: a least-significant-byte-first radix sort, one counting pass
+/// per byte that the keys do not all share (ids of one prefix, such as Numerai's `n`, skip
+/// that byte). An era's rows are sorted by id in every run; a comparison sort of their
+/// keys took a third longer.
+fn sort_by_prefix(keyed: &mut Vec<(u64, u32)>) {
+    let mut spare = vec![(0u64, 0u32); keyed.len()];
+    for shift in (0..64).step_by(8) {
+        let byte = |k: &(u64, u32)| ((k.0 >> shift) & 0xff) as usize;
+        let mut start = [0usize; 257];
+        for k in keyed.iter() {
+            start[byte(k) + 1] += 1;
+        }
+        if start[1..].contains(&keyed.len()) {
+            continue;
+        }
+        for b in 0..256 {
+            start[b + 1] += start[b];
+        }
+        for k in keyed.iter() {
+            let slot = &mut start[byte(k)];
+            spare[*slot] = *k;
+            *slot += 1;
+        }
+        std::mem::swap(keyed, &mut spare);
     }
 }
 
@@ -887,6 +921,58 @@ mod tests {
             path: Path::new("preds.csv"),
             ids,
             eras,
+        }
+    }
+
+    #[test]
+    fn an_era_sorts_by_the_whole_id_and_names_a_repeated_one() {
+        // Ids sharing eight bytes or more, shorter than eight, empty, and not ASCII.
+        let ids = [
+            "n0000000b",
+            "n0000000a",
+            "zz",
+            "n0000000",
+            "",
+            "n000",
+            "é1",
+            "n0000001",
+            "a",
+            "n0000000ab",
+            "é",
+        ];
+        let rows: Vec<(&str, &str)> = ids.iter().map(|id| ("1", *id)).collect();
+        let d = data(&rows);
+        let mut era: Vec<u32> = (0..ids.len() as u32).rev().collect();
+        DataRows::new(&d).sort_era_by_id(&mut era).unwrap();
+        let sorted: Vec<&str> = era.iter().map(|&r| ids[r as usize]).collect();
+        let mut expected = ids.to_vec();
+        expected.sort_unstable();
+        assert_eq!(sorted, expected);
+        let repeated = data(&[("1", "n0000000b"), ("1", "c"), ("1", "n0000000b")]);
+        let err = DataRows::new(&repeated)
+            .sort_era_by_id(&mut [2, 1, 0])
+            .unwrap_err();
+        assert!(err.to_string().contains("n0000000b"), "{err}");
+    }
+
+    #[test]
+    fn keys_sort_by_radix_as_by_comparison() {
+        let mut x = 42u64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for n in [0, 1, 2, 100, 5_000] {
+            // Keys with a shared first byte and few distinct low bytes (ties included).
+            let mut keyed: Vec<(u64, u32)> = (0..n)
+                .map(|r| ((0x6e << 56) | (next() % 1_000) << 20, r))
+                .collect();
+            let mut expected = keyed.clone();
+            expected.sort_by_key(|k| k.0);
+            sort_by_prefix(&mut keyed);
+            assert_eq!(keyed, expected, "{n} keys");
         }
     }
 
