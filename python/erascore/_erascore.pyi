@@ -106,6 +106,9 @@ def pearson(a: F64, b: F64) -> float:
 def spearman(a: F64, b: F64) -> float:
     """Pearson correlation of the average ranks."""
 
+def explained(gaussianized: F64, residual: F64) -> list[bool]:
+    """Per column: whether the neutralizers explain it completely (the kernels' rule)."""
+
 def orthogonalize(v: F64, u: F64) -> F64:
     """Per column of ``v``: ``v - u (vᵀu)/(uᵀu)``."""
 

@@ -14,7 +14,7 @@ use erascore_kernels::exposure::ExposureBasis;
 use erascore_kernels::gaussian::ndtri;
 use erascore_kernels::neutral_scores::neutral_contribution as neutral_mmc;
 use erascore_kernels::neutral_scores::neutral_correlation as neutral_corr;
-use erascore_kernels::neutral_scores::neutral_gaussian_rank;
+use erascore_kernels::neutral_scores::{is_explained, neutral_gaussian_rank};
 use erascore_kernels::neutralize::Neutralizer;
 use erascore_kernels::pearson::{pearson as pearson_kernel, spearman as spearman_kernel};
 use erascore_kernels::rank::{percentile_rank, TieMethod};
@@ -372,6 +372,30 @@ fn spearman(
     Ok(py.detach(|| spearman_kernel(&a, &b)))
 }
 
+/// Per column: whether the neutralizers explain it completely (the kernels' rule, which
+/// scores such a column NaN), given its gaussianized ranks and its residual.
+#[pyfunction]
+fn explained<'py>(
+    py: Python<'py>,
+    gaussianized: PyReadonlyArray2<'py, f64>,
+    residual: PyReadonlyArray2<'py, f64>,
+) -> PyResult<Vec<bool>> {
+    same_rows(
+        "residual",
+        residual.as_array().nrows(),
+        gaussianized.as_array().nrows(),
+    )?;
+    let (g, r) = (columns(&gaussianized), columns(&residual));
+    if r.len() != g.len() {
+        return Err(PyValueError::new_err(format!(
+            "residual has {} columns, expected {}",
+            r.len(),
+            g.len()
+        )));
+    }
+    Ok(py.detach(|| g.iter().zip(&r).map(|(g, r)| is_explained(g, r)).collect()))
+}
+
 /// Each column of `v` minus its projection on `u`.
 #[pyfunction]
 fn orthogonalize<'py>(
@@ -468,6 +492,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(pearson, m)?)?;
     m.add_function(wrap_pyfunction!(spearman, m)?)?;
     m.add_function(wrap_pyfunction!(orthogonalize, m)?)?;
+    m.add_function(wrap_pyfunction!(explained, m)?)?;
     m.add_function(wrap_pyfunction!(churn, m)?)?;
     m.add_function(wrap_pyfunction!(churn_top_bottom, m)?)?;
     m.add_function(wrap_pyfunction!(turnover, m)?)?;
