@@ -106,7 +106,7 @@ def pearson(a: F64, b: F64) -> float:
 def spearman(a: F64, b: F64) -> float:
     """Pearson correlation of the average ranks."""
 
-def explained(gaussianized: F64, residual: F64) -> list[bool]:
+def explained(gaussianized: F64, residual: F64) -> List[bool]:
     """Per column: whether the neutralizers explain it completely (the kernels' rule)."""
 
 def orthogonalize(v: F64, u: F64) -> F64:
@@ -123,8 +123,9 @@ def churn_top_bottom(
 def turnover(w1: F64, w2: F64) -> float:
     """``Σ |w1 - w2| / 2``."""
 
-def neutral_signal(signal: F64, neutralizers: Any) -> F64:
-    """``g(signal)`` neutralized against the neutralizers; all NaN when nothing is left."""
+def neutral_signal(signal: F64, neutralizers: Any) -> Optional[F64]:
+    """``g(signal)`` neutralized against the neutralizers; all NaN when nothing is left;
+    ``None`` when their rank is not clear of lstsq's cutoff."""
 
 def score_frames(
     data: Any,

@@ -459,21 +459,25 @@ fn turnover(w1: PyReadonlyArray1<'_, f64>, w2: PyReadonlyArray1<'_, f64>) -> PyR
 
 /// The neutral churn residual of one era's signal (aligned to its neutralizers): gaussianized
 /// tie-kept ranks neutralized against them; all NaN when nothing is left (a constant signal),
-/// as numerai-tools' `neutralize` leaves it.
+/// as numerai-tools' `neutralize` leaves it; `None` when the neutralizers' rank is not clear
+/// of lstsq's cutoff ([`Neutralizer::rank_is_clear`], as for `neutralize`).
 #[pyfunction]
 fn neutral_signal<'py>(
     py: Python<'py>,
     signal: PyReadonlyArray1<'py, f64>,
     neutralizers: Matrix<'py>,
-) -> PyResult<Bound<'py, PyArray1<f64>>> {
+) -> PyResult<Option<Bound<'py, PyArray1<f64>>>> {
     let s = vector(&signal);
     same_rows("neutralizers", neutralizers.rows(), s.len())?;
     let x = neutralizers.to_columns()?;
     let out = py.detach(|| {
         let nz = Neutralizer::with_parallelism(x, Parallelism::Pool);
-        neutral_gaussian_rank(&s, &nz).unwrap_or_else(|| vec![f64::NAN; s.len()])
+        // The same rule as `neutralize`: where the rank is not clear of lstsq's cutoff, the
+        // caller asks numpy's lstsq.
+        nz.rank_is_clear()
+            .then(|| neutral_gaussian_rank(&s, &nz).unwrap_or_else(|| vec![f64::NAN; s.len()]))
     });
-    Ok(out1(py, out))
+    Ok(out.map(|out| out1(py, out)))
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
