@@ -24,6 +24,8 @@ pub mod output;
 mod parquet_guard;
 pub mod stream;
 mod strings;
+#[cfg(test)]
+mod test_files;
 pub mod timings;
 
 pub use erascore_labels::era;
