@@ -440,6 +440,16 @@ def test_a_column_explained_completely_is_refused_as_numerai_tools_may_refuse_it
         assert isinstance(want.error, (AssertionError, KeyError)), want
         with pytest.raises(type(want.error), match="explain prediction column model_0 completely"):
             erascore.numerai_tools.scoring.feature_neutral_corr(p, features, targets, top_bottom=1)
+    # Finite predictions and a named target (the kernels' inputs, but two rows and one
+    # feature span the rows): numerai-tools' noise is exactly 0 and it raises; before,
+    # erascore's kernel returned NaN.
+    p = pd.DataFrame({"model_0": [0.25, 0.0]}, index=_index(range(2)))
+    one = pd.DataFrame({"feature_0": [1, 0]}, index=_index(range(2)))
+    named = pd.Series([0.75, 0.75], index=_index(range(2)), name="target")
+    want = run(numerai_tools.scoring.feature_neutral_corr, Case((p, one, named), {"top_bottom": None}))
+    assert isinstance(want.error, AssertionError), want
+    with pytest.raises(AssertionError, match="completely"):
+        erascore.numerai_tools.scoring.feature_neutral_corr(p, one, named)
     # neutral_contribution: the meta model too; numerai-tools' noise is exactly 0 here.
     p = pd.DataFrame({"model_0": [0.297, -np.inf]}, index=_index(range(2)))
     args = (p, unnamed.rename("meta_model"), f, unnamed.rename("target"))

@@ -608,12 +608,15 @@ def _finite_matrix(df: pd.DataFrame) -> Optional[np.ndarray]:
 
 def _plain_neutralizers(neutralizers: pd.DataFrame, n: int) -> Optional[np.ndarray]:
     """The kernels' matrix of neutralizers they take as numerai-tools' least squares does
-    (one finite number per row for each column), else ``None``. (With as many columns as
-    rows, counting the intercept, the kernels report NaN where numerai-tools correlates
-    rounding noise: docs/python.md, "Deliberate differences".)"""
+    (one finite number per row for each column), else ``None``."""
     # A residual of one dimension (as many columns as rows less one, counting the
-    # intercept) is scored step by step: the kernels call it explained.
-    if len(neutralizers) != n or neutralizers.shape[1] + 2 == n:
+    # intercept) is scored step by step: the kernels call it explained. So are neutralizers
+    # that span the rows (as many columns as rows, counting the intercept): the residual
+    # is rounding noise, whose outcome in numerai-tools (a correlation of the noise, or the
+    # overlap AssertionError where it is exactly 0) the step-by-step path answers as the
+    # drop-in does for any column explained completely (docs/python.md, "Deliberate
+    # differences").
+    if len(neutralizers) != n or neutralizers.shape[1] + 2 >= n:
         return None
     return _finite_matrix(neutralizers)
 
