@@ -108,6 +108,64 @@ impl CompareArgs<'_> {
         )?;
         Ok((resolved, staged, source))
     }
+
+    /// The checks, then the data (`share`'s eras) and benchmark read, the models and
+    /// their stakes, and every model scored under every configuration: one home for the
+    /// in-process compare (with `out` staged) and a distributed one's share.
+    fn score(
+        &mut self,
+        py: Python<'_>,
+        out: Option<&Path>,
+        share: Share<'_>,
+        target_pow15: bool,
+        max_values: usize,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<(Setup, CompareScores)> {
+        let (resolved, staged, bench_source) = self.request(out)?;
+        let eras = match share {
+            Share::Whole => None,
+            Share::Eras { eras, .. } => Some(eras),
+        };
+        let dataset = read_data(py, &self.data, &resolved, eras)?;
+        let bench = read_benchmark(py, &resolved, bench_source)?;
+        let in_order: Vec<String>;
+        let rounds = match share {
+            Share::Whole => {
+                in_order = erascore_io::era::era_order(&dataset.era_names)
+                    .into_iter()
+                    .map(|e| dataset.era_names[e].clone())
+                    .collect();
+                Some(in_order.as_slice())
+            }
+            Share::Eras { rounds, .. } => rounds,
+        };
+        let setup = models_and_stakes(&self.predictions, &self.stakes, resolved, rounds, staged)?;
+        let scores = run_scores(
+            py,
+            &dataset,
+            &self.predictions,
+            &setup,
+            self.max_filtered_ratio,
+            target_pow15,
+            max_values,
+            eras,
+            bench.as_ref(),
+            progress,
+        )?;
+        Ok((setup, scores))
+    }
+}
+
+/// What a compare scores: every era of the data (whose eras in order are the rounds a
+/// stake schedule is read against), or a share's eras, with the rounds of the whole data
+/// when a schedule is read.
+#[derive(Clone, Copy)]
+enum Share<'a> {
+    Whole,
+    Eras {
+        eras: &'a [String],
+        rounds: Option<&'a [String]>,
+    },
 }
 
 /// The models and their stakes: with `rounds` (the data's eras in order), as the CLI reads
@@ -276,30 +334,12 @@ fn compare_frames<'py>(
     out: Option<PathBuf>,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let (resolved, staged, bench_source) = args.request(out.as_deref())?;
-    let dataset = read_data(py, &args.data, &resolved, None)?;
-    let bench = read_benchmark(py, &resolved, bench_source)?;
-    let rounds: Vec<String> = erascore_io::era::era_order(&dataset.era_names)
-        .into_iter()
-        .map(|e| dataset.era_names[e].clone())
-        .collect();
-    let setup = models_and_stakes(
-        &args.predictions,
-        &args.stakes,
-        resolved,
-        Some(&rounds),
-        staged,
-    )?;
-    let scores = run_scores(
+    let (setup, scores) = args.score(
         py,
-        &dataset,
-        &args.predictions,
-        &setup,
-        args.max_filtered_ratio,
+        out.as_deref(),
+        Share::Whole,
         target_pow15,
         max_values,
-        None,
-        bench.as_ref(),
         progress,
     )?;
     finish(py, setup, scores, out.as_deref())
@@ -346,29 +386,12 @@ fn compare_share<'py>(
     eras: Vec<String>,
     data_eras: Option<Vec<String>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let (resolved, _, bench_source) = args.request(None)?;
-    let dataset = read_data(py, &args.data, &resolved, Some(&eras))?;
-    // The whole benchmark file: its rows are matched to the share's data rows.
-    let bench = read_benchmark(py, &resolved, bench_source)?;
-    let setup = models_and_stakes(
-        &args.predictions,
-        &args.stakes,
-        resolved,
-        data_eras.as_deref(),
-        None,
-    )?;
-    let scores = run_scores(
-        py,
-        &dataset,
-        &args.predictions,
-        &setup,
-        args.max_filtered_ratio,
-        target_pow15,
-        max_values,
-        Some(&eras),
-        bench.as_ref(),
-        None,
-    )?;
+    // The whole benchmark file is read: its rows are matched to the share's data rows.
+    let share = Share::Eras {
+        eras: &eras,
+        rounds: data_eras.as_deref(),
+    };
+    let (setup, scores) = args.score(py, None, share, target_pow15, max_values, None)?;
     let n_rounds = scores.rounds.len();
     let first = pyo3::types::PyList::empty(py);
     let second = pyo3::types::PyList::empty(py);
