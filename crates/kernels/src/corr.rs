@@ -187,9 +187,12 @@ thread_local! {
         const { std::cell::RefCell::new(None) };
 }
 
-/// `tie_kept_rank__gaussianize__pow_1_5` for one prediction column.
+/// `tie_kept_rank__gaussianize__pow_1_5` for one prediction column: the powered half of
+/// [`gaussian_rank_pow`] (one sort and one walk of the per-thread table; the numbers of
+/// [`gaussian_pow`] after [`gaussian_rank`], bit for bit), which FNC's re-ranking of every
+/// neutralized column calls through [`numerai_corr`].
 pub fn rank_gaussian_pow(predictions: &[f64]) -> Result<Vec<f64>, KernelError> {
-    gaussian_pow(&gaussian_rank(predictions))
+    gaussian_rank_pow(predictions).map(|(_, powered)| powered)
 }
 
 /// [`rank_gaussian_pow`] of several columns of one era (all of one length `n`). A tie-kept

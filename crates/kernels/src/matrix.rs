@@ -50,13 +50,14 @@ impl ColumnMatrix {
         &self.data
     }
 
-    /// `sum_i x_ij * v_i` for column `j`.
+    /// `sum_i x_ij * v_i` for column `j`, each product rounded before it is added (feature
+    /// exposure's numbers; the neutralizer's kernels below fuse them).
     #[inline]
     pub fn col_dot(&self, j: usize, v: &[f64]) -> f64 {
         let r = j * self.rows..(j + 1) * self.rows;
         match &self.data {
-            ColumnData::I8(d) => dots(&d[r], [v])[0],
-            ColumnData::F64(d) => dots(&d[r], [v])[0],
+            ColumnData::I8(d) => dots::<_, 1, false>(&d[r], [v])[0],
+            ColumnData::F64(d) => dots::<_, 1, false>(&d[r], [v])[0],
         }
     }
 
@@ -137,13 +138,30 @@ fn dot_many<T: Widen>(x: &[T], vs: &[&[f64]], out: &mut [f64]) {
     let mut c = 0;
     while c < vs.len() {
         match vs.len() - c {
-            1 => out[c] = dots::<T, 1>(x, [vs[c]])[0],
-            2 => out[c..c + 2].copy_from_slice(&dots::<T, 2>(x, [vs[c], vs[c + 1]])),
-            3 => out[c..c + 3].copy_from_slice(&dots::<T, 3>(x, [vs[c], vs[c + 1], vs[c + 2]])),
-            _ => out[c..c + 4]
-                .copy_from_slice(&dots::<T, 4>(x, [vs[c], vs[c + 1], vs[c + 2], vs[c + 3]])),
+            1 => out[c] = dots::<T, 1, true>(x, [vs[c]])[0],
+            2 => out[c..c + 2].copy_from_slice(&dots::<T, 2, true>(x, [vs[c], vs[c + 1]])),
+            3 => {
+                out[c..c + 3].copy_from_slice(&dots::<T, 3, true>(x, [vs[c], vs[c + 1], vs[c + 2]]))
+            }
+            _ => out[c..c + 4].copy_from_slice(&dots::<T, 4, true>(
+                x,
+                [vs[c], vs[c + 1], vs[c + 2], vs[c + 3]],
+            )),
         }
         c += 4;
+    }
+}
+
+/// `acc + x * y`: with `FUSED`, one rounding (a fused multiply-add, one instruction in the
+/// AVX2 / AVX-512 code [`crate::simd::dispatch`] runs, the correctly rounded libm `fma` on
+/// the baseline build, so every vector width gives the same numbers); without, the
+/// product is rounded first.
+#[inline(always)]
+fn madd<const FUSED: bool>(acc: f64, x: f64, y: f64) -> f64 {
+    if FUSED {
+        x.mul_add(y, acc)
+    } else {
+        acc + x * y
     }
 }
 
@@ -158,10 +176,10 @@ fn widen8<T: Widen>(x: &[T; 8]) -> [f64; 8] {
 /// Never inlined: seeing this pairwise sum, LLVM vectorizes the loops that fill the lanes
 /// two lanes at a time, across columns, instead of eight rows to a register (4x slower).
 #[inline(never)]
-fn finish<T: Widen>(a: &[f64; 8], x_tail: &[T], v_tail: &[f64]) -> f64 {
+fn finish<T: Widen, const FUSED: bool>(a: &[f64; 8], x_tail: &[T], v_tail: &[f64]) -> f64 {
     let mut s = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
-    for (x, v) in x_tail.iter().zip(v_tail) {
-        s += x.widen() * v;
+    for (x, &v) in x_tail.iter().zip(v_tail) {
+        s = madd::<FUSED>(s, x.widen(), v);
     }
     s
 }
@@ -169,7 +187,7 @@ fn finish<T: Widen>(a: &[f64; 8], x_tail: &[T], v_tail: &[f64]) -> f64 {
 /// Eight lanes per vector (one AVX-512 register, two AVX2 ones): each group of eight rows is
 /// widened once and serves all `M` vectors.
 #[inline(always)]
-fn dots<T: Widen, const M: usize>(x: &[T], vs: [&[f64]; M]) -> [f64; M] {
+fn dots<T: Widen, const M: usize, const FUSED: bool>(x: &[T], vs: [&[f64]; M]) -> [f64; M] {
     let (xg, xt) = x.as_chunks::<8>();
     let full = xg.len();
     let vg: [&[[f64; 8]]; M] = std::array::from_fn(|c| &vs[c].as_chunks::<8>().0[..full]);
@@ -179,11 +197,11 @@ fn dots<T: Widen, const M: usize>(x: &[T], vs: [&[f64]; M]) -> [f64; M] {
         for c in 0..M {
             let v = &vg[c][i];
             for l in 0..8 {
-                acc[c][l] += xf[l] * v[l];
+                acc[c][l] = madd::<FUSED>(acc[c][l], xf[l], v[l]);
             }
         }
     }
-    std::array::from_fn(|c| finish(&acc[c], xt, &vs[c][full * 8..]))
+    std::array::from_fn(|c| finish::<T, FUSED>(&acc[c], xt, &vs[c][full * 8..]))
 }
 
 /// Columns a kernel below reads together: each group of eight rows of the one vector (or
@@ -194,9 +212,17 @@ impl ColumnMatrix {
     /// `out[r] = x_j' v` for each column `j = cols[r]`: [`ColumnMatrix::col_dot_many`] with
     /// one vector, the same numbers, reading `v` once per group of columns.
     #[inline(always)]
+    #[allow(unsafe_code)]
     pub fn cols_dot(&self, cols: &[usize], v: &[f64], out: &mut [f64]) {
         match &self.data {
-            ColumnData::I8(d) => cols_dot(d, self.rows, cols, v, out),
+            ColumnData::I8(d) => {
+                #[cfg(target_arch = "x86_64")]
+                if avx512::runs() {
+                    // SAFETY: `runs` checked that this CPU has AVX-512 F and DQ.
+                    return unsafe { avx512::cols_dot(d, self.rows, cols, v, out) };
+                }
+                cols_dot(d, self.rows, cols, v, out)
+            }
             ColumnData::F64(d) => cols_dot(d, self.rows, cols, v, out),
         }
     }
@@ -205,6 +231,7 @@ impl ColumnMatrix {
     /// in order to each row (as [`ColumnMatrix::col_axpy_many`] column by column, the same
     /// numbers), loading and storing `out` once per group of columns.
     #[inline(always)]
+    #[allow(unsafe_code)]
     pub fn cols_axpy(
         &self,
         cols: &[usize],
@@ -213,7 +240,14 @@ impl ColumnMatrix {
         out: &mut [f64],
     ) {
         match &self.data {
-            ColumnData::I8(d) => cols_axpy(d, self.rows, cols, rows, coefs, out),
+            ColumnData::I8(d) => {
+                #[cfg(target_arch = "x86_64")]
+                if avx512::runs() {
+                    // SAFETY: `runs` checked that this CPU has AVX-512 F and DQ.
+                    return unsafe { avx512::cols_axpy(d, self.rows, cols, rows, coefs, out) };
+                }
+                cols_axpy(d, self.rows, cols, rows, coefs, out)
+            }
             ColumnData::F64(d) => cols_axpy(d, self.rows, cols, rows, coefs, out),
         }
     }
@@ -242,18 +276,18 @@ fn cols_dot<T: Widen>(d: &[T], n: usize, cols: &[usize], v: &[f64], out: &mut [f
                 widen8(&x3[i]),
             );
             for l in 0..8 {
-                a0[l] += y0[l] * v[l];
-                a1[l] += y1[l] * v[l];
-                a2[l] += y2[l] * v[l];
-                a3[l] += y3[l] * v[l];
+                a0[l] = y0[l].mul_add(v[l], a0[l]);
+                a1[l] = y1[l].mul_add(v[l], a1[l]);
+                a2[l] = y2[l].mul_add(v[l], a2[l]);
+                a3[l] = y3[l].mul_add(v[l], a3[l]);
             }
         }
         for (g, a) in [a0, a1, a2, a3].iter().enumerate() {
-            o[g] = finish(a, &xs[g][full * 8..], vt);
+            o[g] = finish::<T, true>(a, &xs[g][full * 8..], vt);
         }
     }
     for (&j, o) in js.remainder().iter().zip(outs.into_remainder()) {
-        *o = dots::<T, 1>(column(j), [v])[0];
+        *o = dots::<T, 1, true>(column(j), [v])[0];
     }
 }
 
@@ -275,11 +309,145 @@ fn cols_axpy<T: Widen>(
         let (x0, x1, x2, x3) = (part(js[0]), part(js[1]), part(js[2]), part(js[3]));
         let (a0, a1, a2, a3) = (a[0], a[1], a[2], a[3]);
         for ((((o, y0), y1), y2), y3) in out.iter_mut().zip(x0).zip(x1).zip(x2).zip(x3) {
-            *o = (((*o + a0 * y0.widen()) + a1 * y1.widen()) + a2 * y2.widen()) + a3 * y3.widen();
+            let o1 = a0.mul_add(y0.widen(), *o);
+            let o2 = a1.mul_add(y1.widen(), o1);
+            let o3 = a2.mul_add(y2.widen(), o2);
+            *o = a3.mul_add(y3.widen(), o3);
         }
     }
     for (&j, &a) in js.remainder().iter().zip(cs.remainder()) {
         axpy_many(part(j), &[a], &mut [&mut *out]);
+    }
+}
+
+/// [`cols_dot`] and [`cols_axpy`] of int8 columns written with AVX-512 intrinsics, for
+/// their widening alone: LLVM widens `i8 as f64` through 32 bits (`vpmovsxbd`, then
+/// `vcvtdq2pd`, two uops), so with the multiply-add four uops per eight rows of a column,
+/// all on the two vector ports; through 64 bits (`vpmovsxbq`, `vcvtqq2pd`, one uop each)
+/// it is three. Those loops are port-bound, so this is a quarter of their time. Every
+/// lane does the operations of the generic kernels in the same order (the same bits;
+/// tested), and the tails are theirs.
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+mod avx512 {
+    use std::arch::x86_64::{
+        __m128i, __m512d, _mm512_cvtepi64_pd, _mm512_cvtepi8_epi64, _mm512_fmadd_pd,
+        _mm512_loadu_pd, _mm512_set1_pd, _mm512_setzero_pd, _mm512_storeu_pd, _mm_loadl_epi64,
+    };
+
+    use super::{axpy_many, dots, finish, Widen, GROUP};
+    use crate::cpu::{active, SimdLevel};
+
+    /// Whether the kernels here run: AVX-512 is the active level (`cpu::active` returns
+    /// only levels this CPU has; [`SimdLevel::Avx512`] includes F and DQ).
+    #[inline(always)]
+    pub(super) fn runs() -> bool {
+        active().simd == SimdLevel::Avx512
+    }
+
+    /// Eight int8 values sign-extended to 64 bits and converted.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512dq")]
+    fn widen8(x: &[i8; 8]) -> __m512d {
+        // SAFETY: `x` holds the eight bytes `_mm_loadl_epi64` reads (unaligned).
+        let bytes = unsafe { _mm_loadl_epi64(x.as_ptr().cast::<__m128i>()) };
+        _mm512_cvtepi64_pd(_mm512_cvtepi8_epi64(bytes))
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn load(v: &[f64; 8]) -> __m512d {
+        // SAFETY: `v` holds eight f64; the load is unaligned.
+        unsafe { _mm512_loadu_pd(v.as_ptr()) }
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn store(v: __m512d, out: &mut [f64; 8]) {
+        // SAFETY: `out` holds eight f64; the store is unaligned.
+        unsafe { _mm512_storeu_pd(out.as_mut_ptr(), v) }
+    }
+
+    /// [`super::cols_dot`] of int8 columns.
+    #[target_feature(enable = "avx512f,avx512dq")]
+    pub(super) fn cols_dot(d: &[i8], n: usize, cols: &[usize], v: &[f64], out: &mut [f64]) {
+        let (vg, vt) = v[..n].as_chunks::<8>();
+        let full = vg.len();
+        let column = |j: usize| &d[j * n..(j + 1) * n];
+        let mut js = cols.chunks_exact(GROUP);
+        let mut outs = out.chunks_exact_mut(GROUP);
+        for (js, o) in (&mut js).zip(&mut outs) {
+            let xs: [&[i8]; GROUP] = std::array::from_fn(|g| column(js[g]));
+            let [x0, x1, x2, x3] = xs.map(|x| &x.as_chunks::<8>().0[..full]);
+            let (mut a0, mut a1, mut a2, mut a3) = (
+                _mm512_setzero_pd(),
+                _mm512_setzero_pd(),
+                _mm512_setzero_pd(),
+                _mm512_setzero_pd(),
+            );
+            for (i, v) in vg.iter().enumerate() {
+                let v = load(v);
+                a0 = _mm512_fmadd_pd(widen8(&x0[i]), v, a0);
+                a1 = _mm512_fmadd_pd(widen8(&x1[i]), v, a1);
+                a2 = _mm512_fmadd_pd(widen8(&x2[i]), v, a2);
+                a3 = _mm512_fmadd_pd(widen8(&x3[i]), v, a3);
+            }
+            for (g, a) in [a0, a1, a2, a3].into_iter().enumerate() {
+                let mut lanes = [0.0; 8];
+                store(a, &mut lanes);
+                o[g] = finish::<i8, true>(&lanes, &xs[g][full * 8..], vt);
+            }
+        }
+        for (&j, o) in js.remainder().iter().zip(outs.into_remainder()) {
+            *o = dots::<i8, 1, true>(column(j), [v])[0];
+        }
+    }
+
+    /// [`super::cols_axpy`] of int8 columns.
+    #[target_feature(enable = "avx512f,avx512dq")]
+    pub(super) fn cols_axpy(
+        d: &[i8],
+        n: usize,
+        cols: &[usize],
+        rows: std::ops::Range<usize>,
+        coefs: &[f64],
+        out: &mut [f64],
+    ) {
+        let len = rows.len();
+        let out = &mut out[..len];
+        let part = |j: usize| &d[j * n + rows.start..j * n + rows.end];
+        let mut js = cols.chunks_exact(GROUP);
+        let mut cs = coefs.chunks_exact(GROUP);
+        for (js, a) in (&mut js).zip(&mut cs) {
+            let xs = [part(js[0]), part(js[1]), part(js[2]), part(js[3])];
+            let [x0, x1, x2, x3] = xs.map(|x| x.as_chunks::<8>().0);
+            let (b0, b1, b2, b3) = (
+                _mm512_set1_pd(a[0]),
+                _mm512_set1_pd(a[1]),
+                _mm512_set1_pd(a[2]),
+                _mm512_set1_pd(a[3]),
+            );
+            let (og, ot) = out.as_chunks_mut::<8>();
+            let full = og.len() * 8;
+            for (i, o) in og.iter_mut().enumerate() {
+                let mut acc = load(o);
+                acc = _mm512_fmadd_pd(b0, widen8(&x0[i]), acc);
+                acc = _mm512_fmadd_pd(b1, widen8(&x1[i]), acc);
+                acc = _mm512_fmadd_pd(b2, widen8(&x2[i]), acc);
+                acc = _mm512_fmadd_pd(b3, widen8(&x3[i]), acc);
+                store(acc, o);
+            }
+            for (r, o) in ot.iter_mut().enumerate() {
+                let [y0, y1, y2, y3] = xs.map(|x| x[full + r].widen());
+                let o1 = a[0].mul_add(y0, *o);
+                let o2 = a[1].mul_add(y1, o1);
+                let o3 = a[2].mul_add(y2, o2);
+                *o = a[3].mul_add(y3, o3);
+            }
+        }
+        for (&j, &a) in js.remainder().iter().zip(cs.remainder()) {
+            axpy_many(part(j), &[a], &mut [&mut *out]);
+        }
     }
 }
 
@@ -297,13 +465,13 @@ fn axpy_many<T: Widen>(x: &[T], coefs: &[f64], outs: &mut [&mut [f64]]) {
         for (o, &a) in outs.iter_mut().zip(coefs) {
             let o = &mut o[i * 8..i * 8 + 8];
             for l in 0..8 {
-                o[l] += a * xf[l];
+                o[l] = a.mul_add(xf[l], o[l]);
             }
         }
     }
     for (o, &a) in outs.iter_mut().zip(coefs) {
         for r in full..n {
-            o[r] += a * x[r].widen();
+            o[r] = a.mul_add(x[r].widen(), o[r]);
         }
     }
 }
@@ -340,23 +508,31 @@ mod tests {
             .collect();
         let cols = [0, 2, 3, 5, 6, 7, 9, 10, 1];
         let coefs: Vec<f64> = cols.iter().map(|&j| 0.3 - j as f64 / 7.0).collect();
-        for x in matrices(n, k) {
+        let levels = crate::cpu::SimdLevel::ALL
+            .into_iter()
+            .filter(|l| l.available());
+        let xs = matrices(n, k);
+        for (x, simd) in levels.flat_map(|l| xs.iter().map(move |x| (x, l))) {
+            // Each level's kernels (AVX-512's int8 ones are intrinsics) against the
+            // column-by-column ones, which are the same code on every level.
+            let paths = crate::cpu::CpuPaths { gram: None, simd };
+            let on_level = |f: &mut dyn FnMut()| crate::cpu::with_paths(paths, f).unwrap();
             let mut got = vec![0.0; cols.len()];
-            x.cols_dot(&cols, &v, &mut got);
+            on_level(&mut || x.cols_dot(&cols, &v, &mut got));
             for (&j, g) in cols.iter().zip(&got) {
                 let mut want = [0.0];
                 x.col_dot_many(j, &[&v], &mut want);
-                assert_eq!(g.to_bits(), want[0].to_bits(), "column {j}");
+                assert_eq!(g.to_bits(), want[0].to_bits(), "column {j}, {simd:?}");
             }
             for rows in [0..n, 16..203, 5..100, 8..8] {
                 let mut got = v[rows.clone()].to_vec();
-                x.cols_axpy(&cols, rows.clone(), &coefs, &mut got);
+                on_level(&mut || x.cols_axpy(&cols, rows.clone(), &coefs, &mut got));
                 let mut want = v[rows.clone()].to_vec();
                 for (&j, &a) in cols.iter().zip(&coefs) {
                     x.col_axpy_many(j, rows.clone(), &[a], &mut [&mut want]);
                 }
                 let bits = |w: &[f64]| w.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
-                assert_eq!(bits(&got), bits(&want), "rows {rows:?}");
+                assert_eq!(bits(&got), bits(&want), "rows {rows:?}, {simd:?}");
             }
         }
     }

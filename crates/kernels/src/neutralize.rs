@@ -560,18 +560,21 @@ impl ExactGram {
                 let bj = beta[j];
                 let (head, tail) = prod.split_at_mut(j + 1);
                 let (g, bi) = (&col[1..], &beta[j + 1..]);
-                // Eight partial sums, so the dot product vectorizes.
+                // Eight partial sums, so the dot product vectorizes. Whole groups of eight
+                // as arrays, each step element-wise: over plain slices LLVM built the vectors
+                // lane by lane from scalar products.
                 let mut dot = [0.0f64; 8];
-                let full = g.len() - g.len() % 8;
-                for ((ps, gs), bs) in tail[..full]
-                    .chunks_exact_mut(8)
-                    .zip(g[..full].chunks_exact(8))
-                    .zip(bi[..full].chunks_exact(8))
-                {
+                let (gg, _) = g.as_chunks::<8>();
+                let full = gg.len() * 8;
+                let (ps, _) = tail[..full].as_chunks_mut::<8>();
+                let (bs, _) = bi[..full].as_chunks::<8>();
+                for ((ps, gs), bs) in ps.iter_mut().zip(gg).zip(bs) {
+                    let gl: [f64; 8] = std::array::from_fn(|l| gs[l] as f64);
                     for l in 0..8 {
-                        let gl = gs[l] as f64;
-                        ps[l] += gl * bj;
-                        dot[l] += gl * bs[l];
+                        ps[l] += gl[l] * bj;
+                    }
+                    for l in 0..8 {
+                        dot[l] += gl[l] * bs[l];
                     }
                 }
                 let mut d = lane_sum(&dot);
