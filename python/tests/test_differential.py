@@ -450,6 +450,17 @@ def test_a_column_explained_completely_is_refused_as_numerai_tools_may_refuse_it
     assert isinstance(want.error, AssertionError), want
     with pytest.raises(AssertionError, match="completely"):
         erascore.numerai_tools.scoring.feature_neutral_corr(p, one, named)
+    # Fewer features than rows, but the predictions take a binary feature's two values:
+    # explained completely. numerai-tools' noise is exactly 0 and it raises; before,
+    # erascore's kernel correlated its own noise (-0.608).
+    idx = _index(range(5))
+    p = pd.DataFrame({"model_0": [0.2, 0.7, 0.2, 0.2, 0.7]}, index=idx)
+    two = pd.DataFrame({"feature_0": [0, 1, 0, 0, 1], "feature_1": [0, 1, 2, 3, 4]}, index=idx)
+    t5 = pd.Series([0.25, 0.0, 0.25, 0.5, 0.75], index=idx, name="target")
+    want = run(numerai_tools.scoring.feature_neutral_corr, Case((p, two, t5), {"top_bottom": None}))
+    assert isinstance(want.error, AssertionError), want
+    with pytest.raises(AssertionError, match="completely"):
+        erascore.numerai_tools.scoring.feature_neutral_corr(p, two, t5)
     # neutral_contribution: the meta model too; numerai-tools' noise is exactly 0 here.
     p = pd.DataFrame({"model_0": [0.297, -np.inf]}, index=_index(range(2)))
     args = (p, unnamed.rename("meta_model"), f, unnamed.rename("target"))

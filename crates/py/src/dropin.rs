@@ -254,7 +254,14 @@ fn feature_neutral_corr<'py>(
         if !nz.rank_is_clear() {
             return Ok(None);
         }
-        nz.neutralize_many(&refs, 1.0)
+        let neutral = nz.neutralize_many(&refs, 1.0);
+        // A column the features explain completely is scored step by step (None): its
+        // residual is rounding noise, and the drop-in refuses it there, as numerai-tools
+        // may (ExplainedCompletelyError).
+        if neutral.iter().zip(&gauss).any(|(r, g)| is_explained(g, r)) {
+            return Ok(None);
+        }
+        neutral
             .iter()
             .map(|neutral| {
                 let sub: Vec<f64> = rows.iter().map(|&i| neutral[i]).collect();
@@ -330,10 +337,14 @@ fn neutral_contribution<'py>(
         if !nz.rank_is_clear() {
             return Ok(None);
         }
-        cols.iter()
+        let scores = cols
+            .iter()
             .map(|c| neutral_mmc(c, &m, &nz, &target, tb(top_bottom)))
-            .collect::<Result<Vec<f64>, KernelError>>()
-            .map(Some)
+            .collect::<Result<Vec<f64>, KernelError>>()?;
+        // NaN: a column or the meta model the neutralizers explain completely (the caller
+        // takes varying predictions only), scored step by step (None), where the drop-in
+        // refuses it as numerai-tools may.
+        Ok((!scores.iter().any(|s| s.is_nan())).then_some(scores))
     });
     Ok(scores.map_err(kernel_err)?.map(|s| out1(py, s)))
 }
