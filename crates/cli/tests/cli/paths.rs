@@ -792,7 +792,7 @@ fn leftovers_of_an_interrupted_run_are_removed_by_the_next_run_over_the_output()
         format!("{synth}/data.parquet"),
         format!("{synth}/predictions.parquet"),
     );
-    let scores = s(&d.join("scores.csv"));
+    let out = s(&d.join("scores.csv"));
     let run = erascore(&[
         "score",
         "--data",
@@ -800,7 +800,7 @@ fn leftovers_of_an_interrupted_run_are_removed_by_the_next_run_over_the_output()
         "--predictions",
         &preds,
         "--out",
-        &scores,
+        &out,
     ]);
     assert!(run.status.success(), "{}", stderr(&run));
     assert!(!file.exists() && other.exists());
