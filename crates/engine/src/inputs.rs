@@ -54,7 +54,9 @@ fn take_keys(frame: &mut Frame) -> Result<(Strings, Option<Strings>), EngineErro
         None
     };
     for (column, values) in [("id", Some(&ids)), ("era", eras.as_ref())] {
-        if let Some(i) = values.and_then(|v| v.iter().position(str::is_empty)) {
+        // An empty value is two equal offsets: no string of 744,000 is looked at.
+        let empty = |v: &Strings| v.concatenated().1.windows(2).position(|w| w[0] == w[1]);
+        if let Some(i) = values.and_then(empty) {
             return Err(EngineError::MissingKey {
                 path: frame.path().to_path_buf(),
                 column,
@@ -541,7 +543,14 @@ impl<'a> DataRows<'a> {
                 u64::from_be_bytes(b)
             };
             let mut keyed: Vec<(u64, u32)> = rows.iter().map(|&r| (prefix(r), r)).collect();
-            keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| id(&a.1).cmp(id(&b.1))));
+            sort_by_prefix(&mut keyed);
+            // Ids that share their first eight bytes, in order of the rest.
+            for run in keyed
+                .chunk_by_mut(|a, b| a.0 == b.0)
+                .filter(|r| r.len() > 1)
+            {
+                run.sort_unstable_by(|a, b| id(&a.1).cmp(id(&b.1)));
+            }
             for (r, (_, k)) in rows.iter_mut().zip(keyed) {
                 *r = k;
             }
@@ -579,6 +588,33 @@ impl<'a> DataRows<'a> {
             Matched::Same(n) => RowMap::Same(n),
             Matched::Rows(rows) => RowMap::new(&rows),
         })
+    }
+}
+
+/// Sorts by the first field: a least-significant-byte-first radix sort, one counting pass
+/// per byte that the keys do not all share (ids of one prefix, such as Numerai's `n`, skip
+/// that byte). An era's rows are sorted by id in every run; a comparison sort of their
+/// keys took a third longer.
+fn sort_by_prefix(keyed: &mut Vec<(u64, u32)>) {
+    let mut spare = vec![(0u64, 0u32); keyed.len()];
+    for shift in (0..64).step_by(8) {
+        let byte = |k: &(u64, u32)| ((k.0 >> shift) & 0xff) as usize;
+        let mut start = [0usize; 257];
+        for k in keyed.iter() {
+            start[byte(k) + 1] += 1;
+        }
+        if start[1..].contains(&keyed.len()) {
+            continue;
+        }
+        for b in 0..256 {
+            start[b + 1] += start[b];
+        }
+        for k in keyed.iter() {
+            let slot = &mut start[byte(k)];
+            spare[*slot] = *k;
+            *slot += 1;
+        }
+        std::mem::swap(keyed, &mut spare);
     }
 }
 
@@ -766,12 +802,11 @@ fn match_era_ids(
     keys: &RowKeys<'_>,
     eras: &Strings,
 ) -> Result<Matched, EngineError> {
-    let lookup = era_lookup(data);
+    let lookup = &era_lookup(data);
     // Rows of an era come in runs: look a label up once per run.
-    let mut previous: Option<(&str, Option<u32>)> = None;
-    let key_era: Vec<Option<u32>> = eras
-        .iter()
-        .map(|e| match previous {
+    let key_eras = || {
+        let mut previous: Option<(&str, Option<u32>)> = None;
+        eras.iter().map(move |e| match previous {
             Some((label, era)) if label == e => era,
             _ => {
                 let era = lookup(e);
@@ -779,7 +814,14 @@ fn match_era_ids(
                 era
             }
         })
-        .collect();
+    };
+    if data.ids == *keys.ids && key_eras().zip(&data.eras).all(|(k, d)| k == Some(*d)) {
+        // Same rows in the same order (every era found, so none of the checks below
+        // fails), known without a per-row vector; the scoring engine rejects an id
+        // repeated in an era.
+        return Ok(Matched::Same(keys.ids.len()));
+    }
+    let key_era: Vec<Option<u32>> = key_eras().collect();
     if !key_era.is_empty() && key_era.iter().all(Option::is_none) {
         fn sample<'s>(v: impl Iterator<Item = &'s str>) -> String {
             v.take(3)
@@ -795,10 +837,6 @@ fn match_era_ids(
             data.path.display(),
             sample(data.era_names.iter().map(String::as_str)),
         )));
-    }
-    if data.ids == *keys.ids && key_era.iter().zip(&data.eras).all(|(k, d)| *k == Some(*d)) {
-        // Same rows in the same order; the scoring engine rejects an id repeated in an era.
-        return Ok(Matched::Same(keys.ids.len()));
     }
     let mut index: HashMap<(u32, &str), u32, RandomState> =
         HashMap::with_capacity_and_hasher(keys.ids.len(), RandomState::new());
@@ -883,6 +921,58 @@ mod tests {
             path: Path::new("preds.csv"),
             ids,
             eras,
+        }
+    }
+
+    #[test]
+    fn an_era_sorts_by_the_whole_id_and_names_a_repeated_one() {
+        // Ids sharing eight bytes or more, shorter than eight, empty, and not ASCII.
+        let ids = [
+            "n0000000b",
+            "n0000000a",
+            "zz",
+            "n0000000",
+            "",
+            "n000",
+            "é1",
+            "n0000001",
+            "a",
+            "n0000000ab",
+            "é",
+        ];
+        let rows: Vec<(&str, &str)> = ids.iter().map(|id| ("1", *id)).collect();
+        let d = data(&rows);
+        let mut era: Vec<u32> = (0..ids.len() as u32).rev().collect();
+        DataRows::new(&d).sort_era_by_id(&mut era).unwrap();
+        let sorted: Vec<&str> = era.iter().map(|&r| ids[r as usize]).collect();
+        let mut expected = ids.to_vec();
+        expected.sort_unstable();
+        assert_eq!(sorted, expected);
+        let repeated = data(&[("1", "n0000000b"), ("1", "c"), ("1", "n0000000b")]);
+        let err = DataRows::new(&repeated)
+            .sort_era_by_id(&mut [2, 1, 0])
+            .unwrap_err();
+        assert!(err.to_string().contains("n0000000b"), "{err}");
+    }
+
+    #[test]
+    fn keys_sort_by_radix_as_by_comparison() {
+        let mut x = 42u64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for n in [0, 1, 2, 100, 5_000] {
+            // Keys with a shared first byte and few distinct low bytes (ties included).
+            let mut keyed: Vec<(u64, u32)> = (0..n)
+                .map(|r| ((0x6e << 56) | (next() % 1_000) << 20, r))
+                .collect();
+            let mut expected = keyed.clone();
+            expected.sort_by_key(|k| k.0);
+            sort_by_prefix(&mut keyed);
+            assert_eq!(keyed, expected, "{n} keys");
         }
     }
 

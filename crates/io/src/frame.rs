@@ -507,15 +507,18 @@ fn read_parquet(
                 footer.file_metadata().schema_descr(),
                 sorted[block.clone()].iter().copied(),
             );
-            let file = File::open(path).map_err(|e| IoError::file(path, e))?;
-            let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata.clone())
-                .with_projection(mask)
-                .with_row_groups(groups.clone())
-                // Batches small enough that the reader's buffers are reused from one to
-                // the next rather than grown (fresh pages), and no larger than the rows.
-                .with_batch_size(rows.clamp(1, BATCH_ROWS))
-                .build()
-                .map_err(|e| IoError::parquet(path, e))?;
+            // A source per task, as for a data file's tasks (`dataset::ReadPlan::decode`).
+            let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(
+                crate::source::Source::open(path)?,
+                metadata.clone(),
+            )
+            .with_projection(mask)
+            .with_row_groups(groups.clone())
+            // Batches small enough that the reader's buffers are reused from one to
+            // the next rather than grown (fresh pages), and no larger than the rows.
+            .with_batch_size(rows.clamp(1, BATCH_ROWS))
+            .build()
+            .map_err(|e| IoError::parquet(path, e))?;
             // The column that may repeat a known one: its place, the known column, and
             // how many of its rows so far are the known column's first rows (none once a
             // batch differs).

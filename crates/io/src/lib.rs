@@ -22,6 +22,7 @@ pub mod features_json;
 pub mod frame;
 pub mod output;
 mod parquet_guard;
+mod source;
 pub mod stream;
 mod strings;
 #[cfg(test)]

@@ -192,11 +192,13 @@ pub enum Layout {
 impl Layout {
     /// The layout of the era index `eras` (one entry per row).
     pub fn of(eras: &[u32]) -> Layout {
-        let distinct = eras
-            .iter()
-            .copied()
-            .collect::<std::collections::HashSet<u32>>()
-            .len();
+        // Era indices are small and dense (one per era name): a table, not a hash of every
+        // row, counts them.
+        let mut seen = vec![false; eras.iter().max().map_or(0, |&m| m as usize + 1)];
+        let mut distinct = 0;
+        for &e in eras {
+            distinct += usize::from(!std::mem::replace(&mut seen[e as usize], true));
+        }
         let runs = eras.windows(2).filter(|w| w[0] != w[1]).count() + usize::from(!eras.is_empty());
         if runs == distinct {
             Layout::Grouped
@@ -769,6 +771,15 @@ mod tests {
     }
 
     /// Ten eras of 30 rows in row groups of 30: one era per group.
+    #[test]
+    fn eras_in_one_run_each_are_grouped() {
+        assert_eq!(Layout::of(&[0, 0, 1, 1, 2]), Layout::Grouped);
+        assert_eq!(Layout::of(&[3, 3, 5]), Layout::Grouped);
+        assert_eq!(Layout::of(&[]), Layout::Grouped);
+        assert_eq!(Layout::of(&[0, 1, 0]), Layout::Scattered);
+        assert_eq!(Layout::of(&[2, 2, 0, 2]), Layout::Scattered);
+    }
+
     #[test]
     fn a_window_reads_only_the_row_groups_of_its_eras() {
         let dir = tempfile::tempdir().unwrap();

@@ -123,7 +123,7 @@ fn gram_with(
         #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
         GramKernel::Amx => {
             let mut out = crate::scratch::take_i32(k * k);
-            amx::lower_gram(data, n, k, &mut out);
+            amx::lower_gram(data, n, k, &mut out, par.is_parallel());
             Some(out)
         }
         #[cfg(target_arch = "x86_64")]
@@ -200,8 +200,9 @@ mod amx {
     use crate::gram_kernel::amx_available as available;
 
     /// As [`super::vnni::lower_gram`], with tiles. Requires [`available`], values >= 0 and
-    /// no i32 overflow.
-    pub(super) fn lower_gram(data: &[i8], n: usize, k: usize, out: &mut [i32]) {
+    /// no i32 overflow. With `parallel`, the packing and the bands of 32 output columns run
+    /// on the rayon pool; each entry is the same integer sum either way.
+    pub(super) fn lower_gram(data: &[i8], n: usize, k: usize, out: &mut [i32], parallel: bool) {
         assert!(available(), "AMX kernel called without AMX");
         assert_eq!(data.len(), n * k);
         assert_eq!(out.len(), k * k);
@@ -215,57 +216,95 @@ mod amx {
         // b: row q of tile (J, s) = rows 64s + 4q..+4 of features 16J..16J+16, side by side,
         //    the layout `tdpbuud` wants for its right-hand operand.
         // The packed copies are per-thread scratch kept between calls: at 2,750 features they
-        // are 2 x 17 MB, and fresh pages for them each era cost more than the packing.
+        // are 2 x 17 MB, and fresh pages for them each era cost more than the packing. The
+        // packing writes every byte (padding included), so stale contents never count.
         thread_local! {
             static SCRATCH: std::cell::RefCell<(Vec<u8>, Vec<u8>)> =
                 const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
         }
         SCRATCH.with_borrow_mut(|(a_pack, b_pack)| {
             for p in [&mut *a_pack, &mut *b_pack] {
-                p.clear();
                 p.resize(tiles * steps * 1024, 0);
             }
-            tile_gram(data, n, k, steps, tiles, a_pack, b_pack, out);
+            let (a_pack, b_pack) = (&mut a_pack[..], &mut b_pack[..]);
+            // A tile column's blocks (one per step) are consecutive: one share per column.
+            let column = steps * 1024;
+            let pack = |(t, (a, b)): (usize, (&mut [u8], &mut [u8]))| {
+                pack_tile_column(data, n, k, t, a, b)
+            };
+            if parallel {
+                use rayon::prelude::*;
+                a_pack
+                    .par_chunks_mut(column)
+                    .zip(b_pack.par_chunks_mut(column))
+                    .enumerate()
+                    .for_each(pack);
+            } else {
+                a_pack
+                    .chunks_mut(column)
+                    .zip(b_pack.chunks_mut(column))
+                    .enumerate()
+                    .for_each(pack);
+            }
+            let (a_pack, b_pack) = (&*a_pack, &*b_pack);
+            // One share per band of 2T output columns, whose entries are a consecutive range
+            // of the column-major output. Bands shrink along the triangle; one band per task
+            // lets the threads even out.
+            let band = |(b, cols): (usize, &mut [i32])| {
+                tile_band(k, steps, tiles, 2 * T * b, a_pack, b_pack, cols)
+            };
+            if parallel {
+                use rayon::prelude::*;
+                out.par_chunks_mut(2 * T * k)
+                    .enumerate()
+                    .with_max_len(1)
+                    .for_each(band);
+            } else {
+                out.chunks_mut(2 * T * k).enumerate().for_each(band);
+            }
         });
     }
 
-    /// Fills the packed tiles and runs the tile loops (see [`lower_gram`]).
-    #[allow(clippy::too_many_arguments)]
-    fn tile_gram(
-        data: &[i8],
-        n: usize,
+    /// Packs tile column `t` (features `16t..16t + 16`, every step) into `a` and `b`, writing
+    /// every byte: rows past `n` and features past `k` as zeros.
+    fn pack_tile_column(data: &[i8], n: usize, k: usize, t: usize, a: &mut [u8], b: &mut [u8]) {
+        for (s, (ab, bb)) in a
+            .chunks_exact_mut(1024)
+            .zip(b.chunks_exact_mut(1024))
+            .enumerate()
+        {
+            for f in 0..T {
+                let mut row = [0u8; KB];
+                if t * T + f < k {
+                    let col = &data[(t * T + f) * n..(t * T + f + 1) * n];
+                    let chunk = &col[(s * KB).min(n)..((s + 1) * KB).min(n)];
+                    for (d, &v) in row.iter_mut().zip(chunk) {
+                        *d = v as u8;
+                    }
+                }
+                ab[f * 64..f * 64 + 64].copy_from_slice(&row);
+                for (q, quad) in row.chunks_exact(4).enumerate() {
+                    bb[q * 64 + f * 4..q * 64 + f * 4 + 4].copy_from_slice(quad);
+                }
+            }
+        }
+    }
+
+    /// The tile loops over the band of output columns `i0..i0 + 2T` (`out` holds those
+    /// columns of the column-major lower triangle, `k` rows each; fewer in the last band).
+    fn tile_band(
         k: usize,
         steps: usize,
         tiles: usize,
-        a_pack: &mut [u8],
-        b_pack: &mut [u8],
+        i0: usize,
+        a_pack: &[u8],
+        b_pack: &[u8],
         out: &mut [i32],
     ) {
         let kp = tiles * T;
         // The bounds the tile loads below rely on.
-        assert!(kp >= k && tiles.is_multiple_of(2) && steps * KB >= n);
+        assert!(kp >= k && tiles.is_multiple_of(2) && i0.is_multiple_of(2 * T) && i0 < kp);
         assert!(a_pack.len() == tiles * steps * 1024 && b_pack.len() == a_pack.len());
-        for t in 0..tiles {
-            for s in 0..steps {
-                let block = (t * steps + s) * 1024;
-                let (ab, bb) = (
-                    &mut a_pack[block..block + 1024],
-                    &mut b_pack[block..block + 1024],
-                );
-                for f in 0..T.min(k.saturating_sub(t * T)) {
-                    let col = &data[(t * T + f) * n..(t * T + f + 1) * n];
-                    let chunk = &col[(s * KB).min(n)..((s + 1) * KB).min(n)];
-                    let mut row = [0u8; KB];
-                    for (d, &v) in row.iter_mut().zip(chunk) {
-                        *d = v as u8;
-                    }
-                    ab[f * 64..f * 64 + 64].copy_from_slice(&row);
-                    for (q, quad) in row.chunks_exact(4).enumerate() {
-                        bb[q * 64 + f * 4..q * 64 + f * 4 + 4].copy_from_slice(quad);
-                    }
-                }
-            }
-        }
         let mut cfg = TileConfig {
             palette: 1,
             start_row: 0,
@@ -279,16 +318,17 @@ mod amx {
             cfg.rows[t] = 16;
         }
         let mut tile = [[0i32; T]; T];
-        // SAFETY: the CPU and OS support AMX (checked by the caller); `cfg` is the 64-byte
-        // aligned layout `ldtilecfg` reads. Every `tileloadd` below reads one whole 1 KB tile
-        // (16 rows at stride 64) of `a_pack` or `b_pack`, which hold `tiles * steps` of
-        // them, and feature and step indices stay below `tiles * 16` and `steps`; every `tilestored`
+        // SAFETY: the CPU and OS support AMX (checked by the caller; Linux grants the tile
+        // state to the whole process, so pool threads running a band hold it too); `cfg` is
+        // the 64-byte aligned layout `ldtilecfg` reads, loaded on this thread. Every
+        // `tileloadd` below reads one whole 1 KB tile (16 rows at stride 64) of `a_pack` or
+        // `b_pack`, which hold `tiles * steps` of them, and feature and step indices stay
+        // below `tiles * 16` (i0 + T < kp as asserted above) and `steps`; every `tilestored`
         // writes the 16 x 64 bytes of `tile`, and `tilerelease` ends the tile state before
         // we return. Tile registers are invisible to the compiler, which never uses them.
         unsafe {
             asm!("ldtilecfg [{}]", in(reg) &cfg, options(nostack, readonly));
-            let mut i0 = 0;
-            while i0 < kp {
+            {
                 // Lower triangle: the tile rows are features a in i0.., columns b >= a.
                 let mut j0 = i0;
                 while j0 < kp {
@@ -340,21 +380,28 @@ mod amx {
                                 asm!("tilestored [{p} + {s}*1], tmm3", p = in(reg) p, s = in(reg) 64usize, options(nostack))
                             }
                         }
-                        store_tile(&tile, i0 + di, j0 + dj, k, out);
+                        store_tile(&tile, i0, di, j0 + dj, k, out);
                     }
                     j0 += 2 * T;
                 }
-                i0 += 2 * T;
             }
             asm!("tilerelease", options(nostack, nomem));
         }
     }
 
-    /// Writes `G[a][b] = tile[a - a0][b - b0]` into column `a`, row `b` of the column-major
-    /// lower triangle, for real features with `b >= a`.
-    fn store_tile(tile: &[[i32; T]; T], a0: usize, b0: usize, k: usize, out: &mut [i32]) {
+    /// Writes `G[a][b] = tile[a - i0 - di][b - b0]` into column `a`, row `b` of the
+    /// column-major lower triangle, for real features with `b >= a`; `out` holds the columns
+    /// from `i0` on.
+    fn store_tile(
+        tile: &[[i32; T]; T],
+        i0: usize,
+        di: usize,
+        b0: usize,
+        k: usize,
+        out: &mut [i32],
+    ) {
         for (da, row) in tile.iter().enumerate() {
-            let a = a0 + da;
+            let a = i0 + di + da;
             if a >= k {
                 break;
             }
@@ -364,7 +411,7 @@ mod amx {
                     break;
                 }
                 if b >= a {
-                    out[a * k + b] = v;
+                    out[(a - i0) * k + b] = v;
                 }
             }
         }
@@ -613,7 +660,7 @@ mod tests {
     }
 
     /// Every kernel this CPU runs, pinned in turn, through both the explicit API and the
-    /// default entry point (which must honour the pin). Which kernels this CPU runs is checked
+    /// default entry point (which must honour the pin), on one thread and on the pool. Which kernels this CPU runs is checked
     /// against /proc/cpuinfo in `cpu::tests::detection_agrees_with_proc_cpuinfo`.
     #[test]
     fn every_kernel_is_exact_on_ragged_shapes() {
@@ -638,6 +685,10 @@ mod tests {
                     let got = lower_gram_i8_with(kernel, &d, n, k).expect("small values");
                     check(&d, n, k, &got);
                     let got = lower_gram_i8(&d, n, k).expect("small values");
+                    check(&d, n, k, &got);
+                    // On the pool: the packing and the output split between threads.
+                    let got = lower_gram_i8_with_par(kernel, &d, n, k, Parallelism::Pool)
+                        .expect("small values");
                     check(&d, n, k, &got);
                 }
             })

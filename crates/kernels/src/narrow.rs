@@ -7,7 +7,10 @@
 //! failure leaves the whole matrix to the f64 path. The pass stops at the first block holding
 //! a failure, so real-valued features cost almost nothing to reject.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use crate::simd::{dispatch, Op};
+use crate::Parallelism;
 
 /// Values scanned between checks for a failure: small enough that real-valued features are
 /// rejected at once, large enough that the loop inside vectorizes.
@@ -79,7 +82,51 @@ pub fn narrow_to_i8<T: ExactI8>(values: &[T]) -> Option<Vec<i8>> {
 #[inline(always)]
 fn narrow_impl<T: ExactI8>(values: &[T]) -> Option<Vec<i8>> {
     let mut out = vec![0i8; values.len()];
-    for (src, dst) in values.chunks(BLOCK).zip(out.chunks_mut(BLOCK)) {
+    narrow_into(values, &mut out, None).then_some(out)
+}
+
+/// [`narrow_to_i8`] with the values split into one consecutive share per thread `par`
+/// allows (each value narrowed as on one thread, so the same int8 values); a share that
+/// finds a value that is not an int8 stops the others at their next block.
+pub fn narrow_to_i8_par<T: ExactI8>(values: &[T], par: Parallelism) -> Option<Vec<i8>> {
+    use rayon::prelude::*;
+    let threads = rayon::current_num_threads();
+    if !par.is_parallel() || values.len() < 2 * BLOCK {
+        return narrow_to_i8(values);
+    }
+    struct Share<'a, T> {
+        src: &'a [T],
+        dst: &'a mut [i8],
+        failed: &'a AtomicBool,
+    }
+    impl<T: ExactI8> Op for Share<'_, T> {
+        type Output = bool;
+        #[inline(always)]
+        fn run(self) -> bool {
+            narrow_into(self.src, self.dst, Some(self.failed))
+        }
+    }
+    let share = values.len().div_ceil(threads).next_multiple_of(BLOCK);
+    let mut out = vec![0i8; values.len()];
+    let failed = AtomicBool::new(false);
+    let exact = values
+        .par_chunks(share)
+        .zip(out.par_chunks_mut(share))
+        .all(|(src, dst)| {
+            dispatch(Share {
+                src,
+                dst,
+                failed: &failed,
+            })
+        });
+    exact.then_some(out)
+}
+
+/// Narrows `src` into `dst` block by block; `false` as soon as a block holds a value that is
+/// not an int8 (or `failed`, shared with other threads, says one of theirs did).
+#[inline(always)]
+fn narrow_into<T: ExactI8>(src: &[T], dst: &mut [i8], failed: Option<&AtomicBool>) -> bool {
+    for (src, dst) in src.chunks(BLOCK).zip(dst.chunks_mut(BLOCK)) {
         // No early exit inside a block: a branch-free loop vectorizes.
         let mut exact = true;
         for (d, &v) in dst.iter_mut().zip(src) {
@@ -88,10 +135,16 @@ fn narrow_impl<T: ExactI8>(values: &[T]) -> Option<Vec<i8>> {
             exact &= ok;
         }
         if !exact {
-            return None;
+            if let Some(failed) = failed {
+                failed.store(true, Ordering::Relaxed);
+            }
+            return false;
+        }
+        if failed.is_some_and(|f| f.load(Ordering::Relaxed)) {
+            return false;
         }
     }
-    Some(out)
+    true
 }
 
 #[cfg(test)]
@@ -121,6 +174,23 @@ mod tests {
         assert_eq!(narrow_to_i8(&d), Some(all));
         assert_eq!(narrow_to_i8(&[-0.0f32, 0.0]), Some(vec![0, 0]));
         assert_eq!(narrow_to_i8(&[-0.0f64, -4.0]), Some(vec![0, -4]));
+    }
+
+    /// On the pool, split into shares, the same int8 values, and a value that is not an
+    /// int8 in any share (the first, the last) rejects the whole matrix.
+    #[test]
+    fn shares_on_the_pool_narrow_as_one_pass() {
+        let all: Vec<i8> = (0..9 * BLOCK + 13)
+            .map(|i| (i * 7 % 256) as u8 as i8)
+            .collect();
+        let d: Vec<f64> = all.iter().map(|&v| v as f64).collect();
+        assert_eq!(narrow_to_i8_par(&d, Parallelism::Pool), Some(all.clone()));
+        assert_eq!(narrow_to_i8_par(&d, Parallelism::Sequential), Some(all));
+        for at in [0, BLOCK + 1, d.len() / 2, d.len() - 1] {
+            let mut bad = d.clone();
+            bad[at] = 0.5;
+            assert_eq!(narrow_to_i8_par(&bad, Parallelism::Pool), None, "{at}");
+        }
     }
 
     #[test]

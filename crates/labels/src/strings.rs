@@ -135,6 +135,30 @@ impl Strings {
         true
     }
 
+    /// The column as it is stored: every value's bytes back to back, and where each value
+    /// starts (from 0, with the text's length last), e.g. for copying several columns into
+    /// one in parallel ([`Strings::from_concatenated`]).
+    pub fn concatenated(&self) -> (&str, &[usize]) {
+        (&self.inner.bytes, &self.inner.offsets)
+    }
+
+    /// The column of the values that `offsets` cut `text` into (value `i` is
+    /// `text[offsets[i]..offsets[i + 1]]`), taking both buffers as they are; `None` when the
+    /// offsets do not start at 0, go backwards, fall inside a character or do not end at
+    /// `text.len()`.
+    pub fn from_concatenated(text: String, offsets: Vec<usize>) -> Option<Self> {
+        let valid = offsets.first() == Some(&0)
+            && offsets.last() == Some(&text.len())
+            && offsets.windows(2).all(|w| w[0] <= w[1])
+            && offsets.iter().all(|&o| text.is_char_boundary(o));
+        valid.then(|| Self {
+            inner: Arc::new(Inner {
+                offsets,
+                bytes: text,
+            }),
+        })
+    }
+
     /// Appends every value of `other`, in order.
     pub fn extend_from(&mut self, other: &Strings) {
         self.extend_from_head(other, other.len());
@@ -383,6 +407,28 @@ mod tests {
         let mut empty = Strings::new();
         empty.extend_from(&a);
         assert_eq!(empty, a);
+    }
+
+    #[test]
+    fn from_concatenated_takes_valid_buffers_only() {
+        let a: Strings = ["x", "", "yz", "é"].into_iter().collect();
+        let (text, offsets) = a.concatenated();
+        assert_eq!((text, offsets), ("xyzé", &[0, 1, 1, 3, 5][..]));
+        let b = Strings::from_concatenated(text.to_string(), offsets.to_vec()).unwrap();
+        assert_eq!(b, a);
+        assert_eq!(
+            Strings::from_concatenated(String::new(), vec![0]),
+            Some(Strings::new())
+        );
+        for bad in [
+            vec![1, 1, 3, 5],
+            vec![0, 3, 1, 5],
+            vec![0, 1, 1, 4, 5],
+            vec![0, 1, 3],
+        ] {
+            assert_eq!(Strings::from_concatenated("xyzé".to_string(), bad), None);
+        }
+        assert_eq!(Strings::from_concatenated(String::new(), Vec::new()), None);
     }
 
     #[test]

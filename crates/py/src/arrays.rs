@@ -6,7 +6,8 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 use erascore_kernels::matrix::{ColumnData, ColumnMatrix};
-use erascore_kernels::narrow::{narrow_to_i8, ExactI8};
+use erascore_kernels::narrow::{narrow_to_i8, narrow_to_i8_par, ExactI8};
+use erascore_kernels::Parallelism;
 
 /// A 1-D float64 array as a slice (the glue passes contiguous arrays; others are copied).
 pub fn vector(a: &PyReadonlyArray1<'_, f64>) -> Vec<f64> {
@@ -24,12 +25,21 @@ pub fn columns(a: &PyReadonlyArray2<'_, f64>) -> Vec<Vec<f64>> {
         .collect()
 }
 
-fn column_major<T: Copy>(v: ArrayView2<'_, T>) -> Vec<T> {
+fn column_major<T: Copy + Default + Send + Sync>(v: ArrayView2<'_, T>) -> Vec<T> {
     let t = v.t();
     match t.as_slice() {
         // A Fortran-ordered array (what pandas hands out for a frame of one dtype) is
-        // already column-major: one memcpy.
-        Some(s) => s.to_vec(),
+        // already column-major: one copy, split between the pool's threads (at 5,000 x
+        // 2,750 float64 features it is 110 MB of fresh pages to fault in and fill).
+        Some(s) => {
+            use rayon::prelude::*;
+            let mut out = vec![T::default(); s.len()];
+            let share = s.len().div_ceil(rayon::current_num_threads()).max(1 << 16);
+            out.par_chunks_mut(share)
+                .zip(s.par_chunks(share))
+                .for_each(|(d, s)| d.copy_from_slice(s));
+            out
+        }
         None => t.iter().copied().collect(),
     }
 }
@@ -107,7 +117,7 @@ pub enum Prepared {
 }
 
 /// Values convertible to f64 and testable for finiteness.
-pub trait Widen: ExactI8 + numpy::Element {
+pub trait Widen: ExactI8 + numpy::Element + Default {
     /// float64 itself: real values are handed over as they are.
     const IS_F64: bool = false;
     /// int8 itself.
@@ -187,7 +197,10 @@ fn prepare_view<T: Widen>(v: ArrayView2<'_, T>) -> Prepared {
     let finite = |x: T| x.widen().is_finite();
     if T::IS_F64 {
         let all = match v.as_slice_memory_order() {
-            Some(s) => s.iter().all(|&x| finite(x)),
+            Some(s) => {
+                use rayon::prelude::*;
+                s.par_chunks(1 << 16).all(|c| c.iter().all(|&x| finite(x)))
+            }
             None => v.iter().all(|&x| finite(x)),
         };
         return if all {
@@ -209,16 +222,16 @@ fn prepare_view<T: Widen>(v: ArrayView2<'_, T>) -> Prepared {
 const TILE: usize = 64;
 
 /// The matrix narrowed to int8, column-major, or `None` when a value is not an int8.
-fn narrow_column_major<T: ExactI8>(v: ArrayView2<'_, T>) -> Option<Vec<i8>> {
+fn narrow_column_major<T: ExactI8 + Default>(v: ArrayView2<'_, T>) -> Option<Vec<i8>> {
     let (n, k) = v.dim();
     // Fortran order (a pandas frame of one dtype): memory order is column order.
     if let Some(s) = v.t().as_slice() {
-        return narrow_to_i8(s);
+        return narrow_to_i8_par(s, Parallelism::Pool);
     }
     // C order (a frame built from a 2-D numpy array): narrow in memory order, then
     // transpose the int8 values tile by tile.
     if let Some(s) = v.as_slice() {
-        let rows = narrow_to_i8(s)?;
+        let rows = narrow_to_i8_par(s, Parallelism::Pool)?;
         let mut out = vec![0i8; n * k];
         for i0 in (0..n).step_by(TILE) {
             for j0 in (0..k).step_by(TILE) {
