@@ -106,6 +106,9 @@ def pearson(a: F64, b: F64) -> float:
 def spearman(a: F64, b: F64) -> float:
     """Pearson correlation of the average ranks."""
 
+def explained(gaussianized: F64, residual: F64) -> List[bool]:
+    """Per column: whether the neutralizers explain it completely (the kernels' rule)."""
+
 def orthogonalize(v: F64, u: F64) -> F64:
     """Per column of ``v``: ``v - u (vᵀu)/(uᵀu)``."""
 
@@ -120,40 +123,28 @@ def churn_top_bottom(
 def turnover(w1: F64, w2: F64) -> float:
     """``Σ |w1 - w2| / 2``."""
 
-def neutral_signal(signal: F64, neutralizers: Any) -> F64:
-    """``g(signal)`` neutralized against the neutralizers; all NaN when nothing is left."""
+def neutral_signal(signal: F64, neutralizers: Any) -> Optional[F64]:
+    """``g(signal)`` neutralized against the neutralizers; all NaN when nothing is left;
+    ``None`` when their rank is not clear of lstsq's cutoff."""
 
 def score_frames(
-    data: Any,
-    predictions: Any,
-    meta_model: Any,
-    meta_model_column: Optional[str],
-    benchmark: Any,
-    benchmark_column: Optional[str],
+    tables: Dict[str, Any],
+    options: Dict[str, Any],
     *,
-    targets: Sequence[str],
     metrics: Optional[Sequence[str]],
-    features: Optional[Sequence[str]],
-    models: Optional[Sequence[str]],
-    max_filtered_ratio: float,
-    target_pow15: bool,
     progress: Optional[Callable[[int, int], None]],
-    example: Any = None,
-    example_column: Optional[str] = None,
     eras: Optional[Sequence[str]] = None,
-    neutralizers: Any = None,
-    sample_weights: Any = None,
-    previous: Optional[Sequence[Any]] = None,
-    stakes: Optional[Sequence[Tuple[str, float]]] = None,
 ) -> Tuple[
     List[str], List[str], List[str], List[str], List[F64], List[str], List[Tuple[str, List[str]]]
 ]:
     """Scores paths or ``__arrow_c_stream__`` tables with the engine of ``erascore score``:
     ``(eras, models, targets, metric names, one array per metric, warnings, eras without
-    target values with those targets)``. ``eras``:
-    only those (a share of a distributed job; whole-data checks still on all rows).
-    ``neutralizers``, ``sample_weights``, ``previous`` and ``stakes`` (model, stake) are
-    the Signals inputs of ``erascore score``; stakes without a meta model build it."""
+    target values with those targets)``. ``tables`` (keyed by ``_frames.TABLES``) and
+    ``options`` (``_frames._Inputs.options``) are keyed by the Python keyword names.
+    ``eras``: only those (a share of a distributed job; whole-data checks still on all
+    rows). ``neutralizers``, ``sample_weights``, ``previous`` and ``stakes`` (model,
+    stake) are the Signals inputs of ``erascore score``; stakes without a meta model build
+    it."""
 
 def neutralize_frames(
     data: Any,
@@ -252,51 +243,32 @@ def diagnostics_from_scores(
     order); ``unresolved``: the eras left out for lack of target values, merged."""
 
 def compare_frames(
-    data: str,
-    predictions: str,
-    stakes: str,
-    configs: Optional[str],
-    configs_json: Optional[str],
+    args: Dict[str, Any],
     *,
-    max_filtered_ratio: float,
     target_pow15: bool,
     max_values: int,
     out: Optional[str],
-    benchmark: Optional[str] = None,
-    benchmark_column: Optional[str] = None,
     progress: Optional[Callable[[int, int], None]] = None,
 ) -> Dict[str, Any]:
     """``erascore compare`` in process: ``per_model``, ``per_round`` (columns), ``summary``
     (compare.json as text), ``warnings``; ``progress(done, total)`` per era of each scoring
-    pass."""
+    pass. ``args``: ``data``, ``predictions``, ``stakes`` (paths), ``configs`` (TOML path)
+    or ``configs_json``, ``max_filtered_ratio``, ``benchmark``, ``benchmark_col``
+    (``_frames._compare_args``)."""
 
 def compare_plan(
-    data: str,
-    predictions: str,
-    stakes: str,
-    configs: Optional[str],
-    configs_json: Optional[str],
+    args: Dict[str, Any],
     *,
-    max_filtered_ratio: float,
     out: Optional[str],
-    benchmark: Optional[str] = None,
-    benchmark_column: Optional[str] = None,
 ) -> Tuple[List[str], List[str]]:
     """Checks made before a distributed compare; ``(eras in order, model names)``."""
 
 def compare_share(
-    data: str,
-    predictions: str,
-    stakes: str,
-    configs: Optional[str],
-    configs_json: Optional[str],
+    args: Dict[str, Any],
     *,
-    max_filtered_ratio: float,
     target_pow15: bool,
     max_values: int,
     eras: Sequence[str],
-    benchmark: Optional[str] = None,
-    benchmark_column: Optional[str] = None,
     data_eras: Optional[Sequence[str]] = None,
 ) -> Dict[str, Any]:
     """One share's scores: ``rounds``, ``first`` / ``second`` (per configuration, models ×
@@ -319,33 +291,18 @@ def compare_from_scores(
     """What ``compare_frames`` returns, from the shares' scores joined in era order."""
 
 def diagnostics_frames(
-    data: Any,
-    predictions: Any,
-    meta_model: Any,
-    meta_model_column: Optional[str],
-    benchmark: Any,
-    benchmark_column: Optional[str],
-    example: Any,
-    example_column: Optional[str],
+    tables: Dict[str, Any],
+    options: Dict[str, Any],
     *,
-    targets: Sequence[str],
-    features: Optional[Sequence[str]],
-    models: Optional[Sequence[str]],
     top_bottom: int,
     corr_multiplier: float,
     mmc_multiplier: float,
-    max_filtered_ratio: float,
-    target_pow15: bool,
     out: Optional[str],
     progress: Optional[Callable[[int, int], None]],
-    neutralizers: Any = None,
-    sample_weights: Any = None,
-    previous: Optional[Sequence[Any]] = None,
-    stakes: Optional[Sequence[Tuple[str, float]]] = None,
 ) -> Dict[str, Any]:
     """The engine of ``erascore diagnostics``: ``{"per_era": {column: values},
-    "summary": {column: values}, "not_computed": [...], "warnings": [...]}``; the Signals
-    inputs as in ``score_frames``."""
+    "summary": {column: values}, "not_computed": [...], "warnings": [...]}``; ``tables``,
+    ``options`` and the Signals inputs as in ``score_frames``."""
 
 def payout_score_columns(rule: str) -> Tuple[str, str]:
     """The rule's default score columns, e.g. ``("corr", "mmc")``."""
@@ -392,9 +349,9 @@ class Evaluator:
         cls,
         data: Any,
         meta_model: Any = None,
-        meta_model_column: Optional[str] = None,
+        meta_model_col: Optional[str] = None,
         benchmark: Any = None,
-        benchmark_column: Optional[str] = None,
+        benchmark_col: Optional[str] = None,
         targets: Optional[Sequence[str]] = None,
         metrics: Optional[Sequence[str]] = None,
         features: Optional[Sequence[str]] = None,

@@ -228,7 +228,7 @@ def score(
     _check_layout(layout)
     call = _inputs(_arguments(score, **locals()), "score")
     eras, model_names, target_names, metric_names, values, warnings, _ = _rs.score_frames(
-        **call.tables, **call.options, metrics=call.metrics, progress=_progress_bar(progress),
+        call.tables, call.options, metrics=call.metrics, progress=_progress_bar(progress),
     )
     _warn(warnings)
     return _score_frame(eras, model_names, target_names, metric_names, values, layout)
@@ -330,16 +330,15 @@ def _takes_arguments_of(single: Callable[..., Any]) -> Callable[[F], F]:
 
 
 class _Inputs(NamedTuple):
-    """A ``score`` / ``diagnostics`` call's arguments checked and in the binding's types
-    and names (``benchmark_col`` is the binding's ``benchmark_column``, ``example_preds``
-    its ``example``): the one translation ``erascore.score``, ``erascore.diagnostics`` and
-    ``erascore.ray``'s share."""
+    """A ``score`` / ``diagnostics`` call's arguments checked and in the binding's types,
+    under their keyword names (the binding's ``tables`` and ``options``): what
+    ``erascore.score``, ``erascore.diagnostics`` and ``erascore.ray``'s share pass it."""
 
     tables: "dict[str, Any]"
-    """data, predictions, meta_model, benchmark, example, neutralizers, sample_weights,
-    previous (None when empty): paths or Arrow tables."""
+    """data, predictions, meta_model, benchmark, example_preds, neutralizers,
+    sample_weights, previous (None when empty): paths or Arrow tables."""
     options: "dict[str, Any]"
-    """meta_model_column, benchmark_column, example_column, targets, features, models,
+    """meta_model_col, benchmark_col, example_col, targets, features, models,
     max_filtered_ratio, target_pow15, stakes."""
     metrics: Optional[list]
     """``score``'s metrics as the engine resolved them; None for diagnostics."""
@@ -348,7 +347,7 @@ class _Inputs(NamedTuple):
 
 
 #: The binding's order of the tables (a distributed run ships them in this order).
-TABLES = ("data", "predictions", "meta_model", "benchmark", "example", "neutralizers",
+TABLES = ("data", "predictions", "meta_model", "benchmark", "example_preds", "neutralizers",
           "sample_weights", "previous")
 
 
@@ -389,8 +388,8 @@ def _inputs(given: Mapping[str, Any], job: str) -> _Inputs:
     )
     tables = dict(zip(TABLES, (data, predictions, meta, bench, example, neut, weights, prev or None)))
     options = dict(
-        meta_model_column=meta_model_col, benchmark_column=benchmark_col,
-        example_column=example_col, targets=targets, features=features, models=models,
+        meta_model_col=meta_model_col, benchmark_col=benchmark_col,
+        example_col=example_col, targets=targets, features=features, models=models,
         max_filtered_ratio=max_filtered_ratio, target_pow15=bool(given["target_pow15"]),
         stakes=stakes,
     )
@@ -578,8 +577,8 @@ def diagnostics(
     mmc_multiplier = _number(mmc_multiplier, "mmc_multiplier")
     call = _inputs(given, "diagnostics")
     result = _rs.diagnostics_frames(
-        **call.tables,
-        **call.options,
+        call.tables,
+        call.options,
         top_bottom=top_bottom,
         corr_multiplier=corr_multiplier,
         mmc_multiplier=mmc_multiplier,
@@ -901,14 +900,26 @@ def compare(
         ``Compare(per_model, per_round, summary)``; ``rank`` and ``skipped_rounds`` are
         floats, as in the CLI's parquet.
     """
+    args = _compare_args(data, predictions, stakes, configs, max_filtered_ratio, benchmark,
+                         benchmark_col)
+    result = _rs.compare_frames(
+        args, target_pow15=bool(target_pow15), max_values=_count(max_values, "max_values", 1),
+        out=os.fspath(out) if out is not None else None, progress=_progress_bar(progress),
+    )
+    return _compare(result)
+
+
+def _compare_args(
+    data: Any, predictions: Any, stakes: Any, configs: Any, max_filtered_ratio: Any,
+    benchmark: Any, benchmark_col: Optional[str],
+) -> "dict[str, Any]":
+    """The binding's ``args`` of a compare (in process or over Ray): the files as paths,
+    the configurations as a TOML path or JSON text, the ratio and the benchmark checked."""
     data, predictions, stakes = _paths(data=data, predictions=predictions, stakes=stakes)
     (benchmark,) = _paths(benchmark=benchmark) if benchmark is not None else (None,)
     toml_path, json_text = _configs_arg(configs)
-    result = _rs.compare_frames(
-        data, predictions, stakes, toml_path, json_text,
-        max_filtered_ratio=_number(max_filtered_ratio, "max_filtered_ratio"),
-        target_pow15=bool(target_pow15), max_values=_count(max_values, "max_values", 1),
-        out=os.fspath(out) if out is not None else None,
-        benchmark=benchmark, benchmark_column=benchmark_col, progress=_progress_bar(progress),
+    return dict(
+        data=data, predictions=predictions, stakes=stakes, configs=toml_path,
+        configs_json=json_text, max_filtered_ratio=_number(max_filtered_ratio, "max_filtered_ratio"),
+        benchmark=benchmark, benchmark_col=benchmark_col,
     )
-    return _compare(result)

@@ -126,9 +126,10 @@ def _score_share(*args: Any) -> Tuple[Any, ...]:
     *tables, options, eras, models, cwd = args
     _worker_threads()
     _in_driver_dir(cwd)
+    options = {**options, "models": models}
+    metrics = options.pop("metrics")
     return _rs.score_frames(
-        **dict(zip(_frames.TABLES, tables)), **{**options, "models": models},
-        eras=eras, progress=None,
+        dict(zip(_frames.TABLES, tables)), options, metrics=metrics, eras=eras, progress=None,
     )
 
 
@@ -343,7 +344,7 @@ def diagnostics(
         targets=options["targets"], top_bottom=top_bottom, corr_multiplier=corr_multiplier,
         mmc_multiplier=mmc_multiplier, max_filtered_ratio=options["max_filtered_ratio"],
         out=out_path, meta=tables["meta_model"] is not None,
-        benchmark=tables["benchmark"] is not None, example=tables["example"] is not None,
+        benchmark=tables["benchmark"] is not None, example=tables["example_preds"] is not None,
         features=_has_features(tables["data"], options["features"]),
         neutralizers=tables["neutralizers"] is not None, stakes=stakes is not None,
         previous=bool(tables["previous"]), sample_weights=tables["sample_weights"] is not None,
@@ -372,13 +373,12 @@ def diagnostics(
 
 
 def _compare_share(
-    data: str, predictions: str, stakes: str, toml_path: Optional[str], json_text: Optional[str],
-    kwargs: Dict[str, Any], eras: List[Any], cwd: str,
+    args: Dict[str, Any], kwargs: Dict[str, Any], eras: List[Any], cwd: str,
 ) -> Dict[str, Any]:
     """One share of a compare: every model under every configuration over ``eras``."""
     _worker_threads()
     _in_driver_dir(cwd)
-    return _rs.compare_share(data, predictions, stakes, toml_path, json_text, eras=eras, **kwargs)
+    return _rs.compare_share(args, eras=eras, **kwargs)
 
 
 @_frames._takes_arguments_of(_frames.compare)
@@ -410,28 +410,19 @@ def compare(
         given["max_filtered_ratio"], given["target_pow15"], given["max_values"])
     out, benchmark, benchmark_col = given["out"], given["benchmark"], given["benchmark_col"]
     ray = _connect(address)
-    data_path, predictions_path, stakes_path = _frames._paths(data=data, predictions=predictions, stakes=stakes)
-    (benchmark,) = _frames._paths(benchmark=benchmark) if benchmark is not None else (None,)
-    toml_path, json_text = _frames._configs_arg(configs)
+    args = _frames._compare_args(data, predictions, stakes, configs, max_filtered_ratio,
+                                 benchmark, benchmark_col)
     out_path = os.fspath(out) if out is not None else None
-    eras, _ = _rs.compare_plan(
-        data_path, predictions_path, stakes_path, toml_path, json_text,
-        max_filtered_ratio=float(max_filtered_ratio), out=out_path,
-        benchmark=benchmark, benchmark_column=benchmark_col,
-    )
+    eras, _ = _rs.compare_plan(args, out=out_path)
     if eras_per_task is None:
         eras_per_task = max(1, math.ceil(len(eras) / _cluster_cpus(ray)))
     if eras_per_task < 1:
         raise ValueError(f"eras_per_task must be at least 1, got {eras_per_task}")
     shares = _chunks(eras, int(eras_per_task)) or [[]]
-    kwargs = dict(
-        max_filtered_ratio=float(max_filtered_ratio), target_pow15=bool(target_pow15),
-        max_values=int(max_values), benchmark=benchmark, benchmark_column=benchmark_col,
-        data_eras=eras,
-    )
+    kwargs = dict(target_pow15=bool(target_pow15), max_values=int(max_values), data_eras=eras)
     remote = ray.remote(num_cpus=1, max_retries=max_retries, retry_exceptions=False)(_compare_share)
     cwd = os.getcwd()
-    refs = [remote.remote(data_path, predictions_path, stakes_path, toml_path, json_text, kwargs, s, cwd) for s in shares]
+    refs = [remote.remote(args, kwargs, s, cwd) for s in shares]
     progress = _frames._progress_bar(given["progress"])
     done = [0]
 
@@ -457,7 +448,7 @@ def compare(
         return np.ascontiguousarray(np.concatenate(blocks, axis=1))
 
     result = _rs.compare_from_scores(
-        predictions_path, stakes_path, toml_path, json_text, rounds,
+        args["predictions"], args["stakes"], args["configs"], args["configs_json"], rounds,
         # every configuration has a first score; only some a second
         [cast(npt.NDArray[np.float64], joined("first", c)) for c in range(n_configs)],
         [joined("second", c) for c in range(n_configs)],

@@ -139,11 +139,14 @@ def test_ctrl_c_stops_a_run_with_keyboard_interrupt():
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         with pytest.raises(KeyboardInterrupt):
-            erascore._erascore.score_frames(
-                data, preds, None, "numerai_meta_model", None, None,
-                targets=["target"], metrics=["corr"], features=None, models=None,
-                max_filtered_ratio=0.2, target_pow15=True, progress=interrupt,
+            tables = dict.fromkeys(_frames.TABLES)
+            tables.update(data=data, predictions=preds)
+            options = dict(
+                meta_model_col="numerai_meta_model", benchmark_col=None, example_col=None,
+                targets=["target"], features=None, models=None, max_filtered_ratio=0.2,
+                target_pow15=True, stakes=None,
             )
+            erascore._erascore.score_frames(tables, options, metrics=["corr"], progress=interrupt)
     finally:
         signal.signal(signal.SIGINT, previous)
     assert calls

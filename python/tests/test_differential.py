@@ -81,8 +81,12 @@ def neutralizers_span_the_rows(case: Case, ref: Outcome, got: Outcome) -> bool:
 
 def explained_completely(case: Case, ref: Outcome, got: Outcome) -> bool:
     """Predictions the neutralizers explain completely (their residual is rounding noise,
-    below 1e-9): numerai-tools correlates the noise, erascore reports NaN (or its own noise's
-    correlation on the step-by-step path)."""
+    below 1e-9): numerai-tools correlates the noise, erascore reports NaN (or, on the
+    step-by-step path, raises ``ExplainedCompletelyError``, an ``AssertionError`` and a
+    ``KeyError``: what numerai-tools raises where its noise is exactly 0 or its target
+    unnamed, so only its scoring of the noise is a difference)."""
+    if isinstance(got.error, erascore.numerai_tools.scoring.ExplainedCompletelyError):
+        return ref.error is None
     if not (isinstance(got.value, pd.Series) and isinstance(ref.value, pd.Series)):
         return False
     preds, neutralizers = case.args[0], case.args[1]
@@ -185,6 +189,32 @@ def neutral_correlation_ties_to_rounding(case: Case, ref: Outcome, got: Outcome)
     return _ties_explain(neutral, got, ref)
 
 
+def neutral_contribution_ties_to_rounding(case: Case, ref: Outcome, got: Outcome) -> bool:
+    """``neutral_contribution`` with ``top_bottom``, its orthogonalized neutral predictions
+    equal up to rounding (e.g. three rows and no feature: two rows' values are mirror
+    images): which of the two is among the top (bottom) rows follows each library's
+    rounding noise."""
+    if not (isinstance(got.value, pd.Series) and isinstance(ref.value, pd.Series)):
+        return False
+    tb = case.kwargs.get("top_bottom")
+    if tb is None or tb <= 0:
+        return False
+    preds, meta_model, neutralizers, targets = case.args
+    scoring = numerai_tools.scoring
+    try:
+        with np.errstate(all="ignore"):
+            _, preds, meta_model, neutralizers = scoring.filter_sort_index_many(
+                [targets, preds, meta_model, neutralizers])
+            p = scoring.neutralize(scoring.gaussian(scoring.tie_kept_rank(preds)), neutralizers)
+            m = scoring.neutralize(scoring.gaussian(scoring.tie_kept_rank(meta_model.to_frame())),
+                                   neutralizers)
+            neutral = pd.DataFrame(scoring.orthogonalize(p.to_numpy(), m.iloc[:, 0].to_numpy()),
+                                   index=p.index, columns=p.columns)
+    except Exception:  # noqa: BLE001 - not this case
+        return False
+    return _ties_explain(neutral, got, ref)
+
+
 def neutral_signals_tied_to_rounding(case: Case, ref: Outcome, got: Outcome) -> bool:
     """Neutralized signals whose values are equal up to rounding (two rows the
     neutralizers cannot tell apart, or a signal they explain completely, whose residual is
@@ -252,6 +282,11 @@ ALLOWED = [
         ("scoring.neutral_correlation",),
         "neutralized predictions tied up to rounding",
         neutral_correlation_ties_to_rounding,
+    ),
+    Allowed(
+        ("scoring.neutral_contribution",),
+        "neutralized predictions tied up to rounding",
+        neutral_contribution_ties_to_rounding,
     ),
     Allowed(
         ("scoring.max_feature_correlation",),
@@ -365,3 +400,71 @@ def test_neutral_churn_of_signals_tied_up_to_rounding_is_allowed():
     got = run(erascore.numerai_tools.signals.neutral_churn, case)
     assert np.isclose(want.value, 1.6) and np.isclose(got.value, 2.0)
     assert allowed("signals.neutral_churn", case, want, got)
+
+
+def test_neutral_contribution_tied_up_to_rounding_at_the_top_bottom_cut_is_allowed():
+    # Three rows, no feature, top_bottom=1: the orthogonalized neutral predictions of the
+    # first two rows are mirror images, equal up to rounding (-0.48371078 in both, 2 ulps
+    # apart in numerai-tools, equal in erascore), and the bottom row kept is the other
+    # one: -0.645 in numerai-tools, -0.161 in erascore.
+    p = pd.DataFrame({"model_0": [0.093, -np.inf, 0.753]}, index=_index(range(3)))
+    m = pd.Series([0.132, 0.387, 0.339], index=_index(range(3)), name="meta_model")
+    f = pd.DataFrame(index=_index(range(3)))
+    t = pd.Series([0.5, 1.0, 0.5], index=_index(range(3)), name="target")
+    case = Case((p, m, f, t), {"top_bottom": 1})
+    np.seterr(all="ignore")
+    want = run(numerai_tools.scoring.neutral_contribution, case)
+    got = run(erascore.numerai_tools.scoring.neutral_contribution, case)
+    assert np.isclose(want.value.iloc[0], -0.64494771) and np.isclose(got.value.iloc[0], -0.16123693)
+    assert allowed("scoring.neutral_contribution", case, want, got)
+    # Without top_bottom the two agree.
+    case = Case((p, m, f, t), {"top_bottom": None})
+    compare(run(numerai_tools.scoring.neutral_contribution, case),
+            run(erascore.numerai_tools.scoring.neutral_contribution, case), case)
+
+
+def test_a_column_explained_completely_is_refused_as_numerai_tools_may_refuse_it():
+    # Two rows, two features: the neutralizers explain the gaussianized ranks completely
+    # and the residual is rounding noise. Where numerai-tools' noise is exactly 0 it raises
+    # the overlap AssertionError; with an unnamed target and noise that is not 0, KeyError;
+    # erascore's ExplainedCompletelyError is both (before: KeyError, then AssertionError).
+    f = pd.DataFrame([[4.0, 4.0], [3.0, 0.0]], index=_index(range(2)), columns=["f0", "f1"])
+    unnamed = pd.Series([1.0, 0.75], index=_index(range(2)))
+    np.seterr(all="ignore")
+    for preds, features, targets in (
+        ([0.297, -np.inf], f, unnamed),
+        ([np.inf, -np.inf], f.assign(f0=3.0, f1=[0.0, 1.0]), unnamed * 0 + 0.25),
+    ):
+        p = pd.DataFrame({"model_0": preds}, index=_index(range(2)))
+        want = run(numerai_tools.scoring.feature_neutral_corr, Case((p, features, targets), {"top_bottom": 1}))
+        assert isinstance(want.error, (AssertionError, KeyError)), want
+        with pytest.raises(type(want.error), match="explain prediction column model_0 completely"):
+            erascore.numerai_tools.scoring.feature_neutral_corr(p, features, targets, top_bottom=1)
+    # Finite predictions and a named target (the kernels' inputs, but two rows and one
+    # feature span the rows): numerai-tools' noise is exactly 0 and it raises; before,
+    # erascore's kernel returned NaN.
+    p = pd.DataFrame({"model_0": [0.25, 0.0]}, index=_index(range(2)))
+    one = pd.DataFrame({"feature_0": [1, 0]}, index=_index(range(2)))
+    named = pd.Series([0.75, 0.75], index=_index(range(2)), name="target")
+    want = run(numerai_tools.scoring.feature_neutral_corr, Case((p, one, named), {"top_bottom": None}))
+    assert isinstance(want.error, AssertionError), want
+    with pytest.raises(AssertionError, match="completely"):
+        erascore.numerai_tools.scoring.feature_neutral_corr(p, one, named)
+    # Fewer features than rows, but the predictions take a binary feature's two values:
+    # explained completely. numerai-tools' noise is exactly 0 and it raises; before,
+    # erascore's kernel correlated its own noise (-0.608).
+    idx = _index(range(5))
+    p = pd.DataFrame({"model_0": [0.2, 0.7, 0.2, 0.2, 0.7]}, index=idx)
+    two = pd.DataFrame({"feature_0": [0, 1, 0, 0, 1], "feature_1": [0, 1, 2, 3, 4]}, index=idx)
+    t5 = pd.Series([0.25, 0.0, 0.25, 0.5, 0.75], index=idx, name="target")
+    want = run(numerai_tools.scoring.feature_neutral_corr, Case((p, two, t5), {"top_bottom": None}))
+    assert isinstance(want.error, AssertionError), want
+    with pytest.raises(AssertionError, match="completely"):
+        erascore.numerai_tools.scoring.feature_neutral_corr(p, two, t5)
+    # neutral_contribution: the meta model too; numerai-tools' noise is exactly 0 here.
+    p = pd.DataFrame({"model_0": [0.297, -np.inf]}, index=_index(range(2)))
+    args = (p, unnamed.rename("meta_model"), f, unnamed.rename("target"))
+    want = run(numerai_tools.scoring.neutral_contribution, Case(args, {"top_bottom": 1}))
+    assert isinstance(want.error, AssertionError), want
+    with pytest.raises(AssertionError, match="completely"):
+        erascore.numerai_tools.scoring.neutral_contribution(*args, top_bottom=1)

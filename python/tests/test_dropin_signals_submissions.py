@@ -42,6 +42,22 @@ def test_neutral_churn_and_penalty(rng):
         es.neutral_churn_penalty(float("nan"))
 
 
+def test_neutral_churn_with_neutralizers_on_scales_lstsq_truncates():
+    # One neutralizer on a scale 1e6 times the others and one 1e-4 times: lstsq's SVD at
+    # rcond=1e-6 drops a direction the kernel's factorization keeps, so the neutralized
+    # signal is numpy's (before: the kernel's, churn 1.5238 against numerai-tools' 1.4762).
+    idx = pd.Index([f"id{i:03d}" for i in range(8)], name="id")
+    s1 = pd.Series([0.3, 0.1, 0.7, 0.2, 0.9, 0.5, 0.4, 0.8], index=idx, name="signal")
+    s2 = s1.iloc[::-1].set_axis(idx)
+    a = np.array([0, 1, 2, 3, 4, 0, 1, 2.0])
+    n = pd.DataFrame({"a": a * 1e6, "b": [1, 0, 1, 0, 1, 1, 0, 0.0], "c": a * 1e-4}, index=idx)
+    want = ref.neutral_churn(s1, s2, n, n)
+    assert np.isclose(want, 1.4761904761904763)
+    assert es.neutral_churn(s1, s2, n, n) == pytest.approx(want, rel=1e-12)
+    np.testing.assert_allclose(es._neutralize_signal(s1, n), ref._neutralize_signal(s1, n),
+                               rtol=1e-9, atol=1e-12)
+
+
 def test_alpha_mpc_weights(rng):
     idx = tickers(250, rng).sort_values()
     p = pd.DataFrame(rng.random((250, 3)), index=idx, columns=["a", "b", "c"])

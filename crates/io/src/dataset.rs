@@ -1133,10 +1133,11 @@ mod tests {
 
     use arrow_array::{Float32Array, Float64Array, Int8Array, RecordBatch, StringArray};
     use arrow_schema::{Field, Schema};
-    use parquet::arrow::ArrowWriter;
-    use parquet::file::properties::WriterProperties;
 
     use super::*;
+    use crate::test_files::{
+        every_feature_and_target, id_era_target, row_groups_of, write_parquet,
+    };
 
     #[test]
     fn dataset_from_record_batches() {
@@ -1217,22 +1218,10 @@ mod tests {
     fn write_data(path: &Path, bad: Option<(usize, usize)>) {
         let rows = 10;
         let n_features = FEATURES_PER_TASK + 5;
-        let mut fields = vec![
-            Field::new("id", DataType::Utf8, false),
-            Field::new("era", DataType::Utf8, false),
-            Field::new("target", DataType::Float32, true),
-        ];
-        let mut columns: Vec<ArrayRef> = vec![
-            Arc::new(StringArray::from_iter_values(
-                (0..rows).map(|r| format!("id{r}")),
-            )),
-            Arc::new(StringArray::from_iter_values(
-                (0..rows).map(|r| format!("{:04}", r / 5)),
-            )),
-            Arc::new(Float32Array::from_iter_values(
-                (0..rows).map(|r| (r % 5) as f32 / 4.0),
-            )),
-        ];
+        let (mut fields, mut columns) = id_era_target(
+            (0..rows).map(|r| format!("id{r}")),
+            (0..rows).map(|r| format!("{:04}", r / 5)),
+        );
         for f in 0..n_features {
             let name = format!("feature_{f:04}");
             match bad {
@@ -1250,21 +1239,11 @@ mod tests {
                 }
             }
         }
-        let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap();
-        let props = WriterProperties::builder()
-            .set_max_row_group_row_count(Some(4))
-            .build();
-        let file = File::create(path).unwrap();
-        let mut w = ArrowWriter::try_new(file, batch.schema(), Some(props)).unwrap();
-        w.write(&batch).unwrap();
-        w.close().unwrap();
+        write_parquet(path, fields, columns, row_groups_of(4));
     }
 
     fn request() -> DatasetRequest {
-        DatasetRequest {
-            features: FeatureSelection::All,
-            targets: vec!["target".into()],
-        }
+        every_feature_and_target()
     }
 
     #[test]
@@ -1370,30 +1349,23 @@ mod tests {
 mod bad_files {
     use std::sync::Arc;
 
-    use arrow_array::{BinaryArray, Float64Array, RecordBatch, StringArray};
-    use arrow_schema::{Field, Schema};
-    use parquet::arrow::ArrowWriter;
+    use arrow_array::{BinaryArray, Float64Array, StringArray};
+    use arrow_schema::Field;
     use parquet::basic::{BrotliLevel, Compression, GzipLevel};
     use parquet::file::metadata::ParquetMetaDataReader;
     use parquet::file::properties::WriterProperties;
 
     use super::*;
     use crate::frame::read_frame;
+    use crate::test_files::write_parquet;
 
     fn write(path: &Path, columns: Vec<(&str, ArrayRef)>, props: WriterProperties) {
         let fields: Vec<Field> = columns
             .iter()
             .map(|(n, a)| Field::new(*n, a.data_type().clone(), true))
             .collect();
-        let batch = RecordBatch::try_new(
-            Arc::new(Schema::new(fields)),
-            columns.into_iter().map(|(_, a)| a).collect(),
-        )
-        .unwrap();
-        let mut w =
-            ArrowWriter::try_new(File::create(path).unwrap(), batch.schema(), Some(props)).unwrap();
-        w.write(&batch).unwrap();
-        w.close().unwrap();
+        let arrays = columns.into_iter().map(|(_, a)| a).collect();
+        write_parquet(path, fields, arrays, props);
     }
 
     /// `rows` rows of id, era and target; era `null_era` is missing.

@@ -25,6 +25,8 @@ mod parquet_guard;
 mod source;
 pub mod stream;
 mod strings;
+#[cfg(test)]
+mod test_files;
 pub mod timings;
 
 pub use erascore_labels::era;

@@ -713,55 +713,34 @@ fn runs(offsets: &[usize]) -> Vec<Range<usize>> {
 mod tests {
     use std::sync::Arc;
 
-    use arrow_array::{Float32Array, Int8Array, RecordBatch, StringArray};
-    use arrow_schema::{DataType, Field, Schema};
-    use parquet::arrow::ArrowWriter;
-    use parquet::file::properties::WriterProperties;
+    use arrow_array::Int8Array;
+    use arrow_schema::{DataType, Field};
 
     use super::*;
     use crate::dataset::read_dataset;
+    use crate::test_files::{
+        every_feature_and_target, id_era_target, row_groups_of, write_parquet,
+    };
 
     /// `eras` eras of `per` rows, in row groups of `group` rows; `order` gives the era of
     /// each row position (so a file can be grouped or scattered).
     fn write(path: &Path, era_of: &[usize], group: usize, features: usize) {
         let rows = era_of.len();
-        let mut fields = vec![
-            Field::new("id", DataType::Utf8, false),
-            Field::new("era", DataType::Utf8, false),
-            Field::new("target", DataType::Float32, true),
-        ];
-        let mut columns: Vec<ArrayRef> = vec![
-            Arc::new(StringArray::from_iter_values(
-                (0..rows).map(|r| format!("id{r:04}")),
-            )),
-            Arc::new(StringArray::from_iter_values(
-                era_of.iter().map(|e| format!("{:04}", e + 1)),
-            )),
-            Arc::new(Float32Array::from_iter_values(
-                (0..rows).map(|r| (r % 5) as f32 / 4.0),
-            )),
-        ];
+        let (mut fields, mut columns) = id_era_target(
+            (0..rows).map(|r| format!("id{r:04}")),
+            era_of.iter().map(|e| format!("{:04}", e + 1)),
+        );
         for f in 0..features {
             fields.push(Field::new(format!("feature_{f:03}"), DataType::Int8, false));
             columns.push(Arc::new(Int8Array::from_iter_values(
                 (0..rows).map(|r| ((r * (f + 3) + f) % 5) as i8),
             )));
         }
-        let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap();
-        let props = WriterProperties::builder()
-            .set_max_row_group_row_count(Some(group))
-            .build();
-        let mut w =
-            ArrowWriter::try_new(File::create(path).unwrap(), batch.schema(), Some(props)).unwrap();
-        w.write(&batch).unwrap();
-        w.close().unwrap();
+        write_parquet(path, fields, columns, row_groups_of(group));
     }
 
     fn request() -> DatasetRequest {
-        DatasetRequest {
-            features: FeatureSelection::All,
-            targets: vec!["target".into()],
-        }
+        every_feature_and_target()
     }
 
     #[test]

@@ -34,6 +34,18 @@ pub fn relative_residual(gaussianized: &[f64], residual: &[f64]) -> f64 {
     (rr / gg).sqrt()
 }
 
+/// Whether the neutralizers explain a column completely: its residual's [`relative_residual`]
+/// is below [`EXPLAINED_RESIDUAL`] (a NaN residual, from a constant column, is not). The
+/// kernels score such a column NaN; the drop-in's step-by-step path asks the same question.
+pub fn is_explained(gaussianized: &[f64], residual: &[f64]) -> bool {
+    explains(relative_residual(gaussianized, residual))
+}
+
+/// Whether a [`relative_residual`] is that of a column the neutralizers explain completely.
+fn explains(relative_residual: f64) -> bool {
+    relative_residual < EXPLAINED_RESIDUAL
+}
+
 /// One column's neutral score and how much of it the neutralizers left.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct NeutralScore {
@@ -47,7 +59,7 @@ pub struct NeutralScore {
 impl NeutralScore {
     /// Whether the neutralizers explain the column completely (its score is NaN for that).
     pub fn explained(&self) -> bool {
-        self.relative_residual < EXPLAINED_RESIDUAL
+        explains(self.relative_residual)
     }
 }
 

@@ -73,6 +73,7 @@ impl PayoutFactor {
         for (round, value) in rows {
             f.insert(round, check_factor(value, Some(round))?)?;
         }
+        f.0.check_labels()?;
         Ok(PayoutFactor::PerRound(f))
     }
 
@@ -85,6 +86,7 @@ impl PayoutFactor {
         for (round, total) in rows {
             f.insert(round, factor_from_total(threshold, total, Some(round))?)?;
         }
+        f.0.check_labels()?;
         Ok(PayoutFactor::PerRound(f))
     }
 
@@ -176,5 +178,18 @@ mod tests {
         let e = PayoutFactor::per_round([("7", 0.5), ("7", 0.4)]).unwrap_err();
         assert_eq!(e, PayoutError::DuplicateRoundFactor { round: "7".into() });
         assert!(PayoutFactor::per_round([("3", f64::NAN)]).is_err());
+        // Round labels follow the scores' rule (before: "0007" replaced "7"'s factor, and
+        // "1.5" was looked up as round 5).
+        let e = PayoutFactor::per_round([("7", 0.5), ("0007", 0.4)]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "rounds '7' and '0007' are both round 7: write every round one way"
+        );
+        let e = PayoutFactor::per_round_total_at_risk(100.0, [("1.5", 200.0)]).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("round '1.5' is not a round number"),
+            "{e}"
+        );
     }
 }

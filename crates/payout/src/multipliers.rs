@@ -56,6 +56,7 @@ impl RoundMultipliers {
                 });
             }
         }
+        out.map.check_labels()?;
         Ok(out)
     }
 
@@ -122,6 +123,21 @@ mod tests {
             RoundMultipliers::new(&rule(Preset::Custom), [("1", 1.0, 1.0), ("1", 1.0, 2.0)])
                 .unwrap_err(),
             PayoutError::DuplicateRoundMultipliers { round: "1".into() }
+        );
+        // Round labels follow the scores' rule: a label of two rounds' numbers, or not a
+        // round number, is refused (before: "era5" silently replaced "5"'s pair, and "-3"
+        // was taken for round 3).
+        assert_eq!(
+            RoundMultipliers::new(&rule(Preset::Custom), [("5", 1.0, 1.0), ("era5", 1.0, 2.0)])
+                .unwrap_err()
+                .to_string(),
+            "rounds '5' and 'era5' are both round 5: write every round one way"
+        );
+        let e = RoundMultipliers::new(&rule(Preset::Custom), [("-3", 1.0, 1.0)]).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("round '-3' is not a round number"),
+            "{e}"
         );
         assert_eq!(
             RoundMultipliers::new(&rule(Preset::Signals2025), [("1", 0.3, 0.8)]).unwrap_err(),

@@ -2,7 +2,9 @@
 
 use std::collections::HashMap;
 
-use erascore_labels::era::era_number;
+use erascore_labels::era::{era_number, round_labels_problem};
+
+use crate::PayoutError;
 
 /// Values keyed by round label; a label not found exactly is looked up by the number it
 /// ends with, so "0575", "575" and "era575" name the same round. The one lookup behind
@@ -11,6 +13,8 @@ use erascore_labels::era::era_number;
 pub struct RoundMap<T> {
     by_label: HashMap<String, T>,
     by_number: HashMap<u64, T>,
+    /// The labels in the order given, for [`RoundMap::check_labels`].
+    labels: Vec<String>,
 }
 
 impl<T> Default for RoundMap<T> {
@@ -18,6 +22,7 @@ impl<T> Default for RoundMap<T> {
         Self {
             by_label: HashMap::new(),
             by_number: HashMap::new(),
+            labels: Vec::new(),
         }
     }
 }
@@ -29,11 +34,23 @@ impl<T: Copy> RoundMap<T> {
         if self.by_label.contains_key(&label) {
             return false;
         }
+        self.labels.push(label.clone());
         self.by_label.insert(label, value);
         if let Some(n) = era_number(round) {
             self.by_number.insert(n, value);
         }
         true
+    }
+
+    /// Refuses labels that cannot be ordered as rounds, by the rule the scores' rounds
+    /// follow ([`round_labels_problem`]): a negative or fractional number, whose trailing
+    /// digits would match another round, and two labels of one round ("5" and "era5"),
+    /// of which the lookup by number would keep only the last.
+    pub fn check_labels(&self) -> Result<(), PayoutError> {
+        match round_labels_problem(&self.labels) {
+            Some(problem) => Err(PayoutError::RoundLabels(problem)),
+            None => Ok(()),
+        }
     }
 
     /// The value of `round`, by label, then by trailing number.

@@ -72,20 +72,100 @@ fn check_args(
     Ok((resolved, staged))
 }
 
-/// [`check_args`] with the benchmark given as Python gives it (a table or path, and its
-/// column), whose source is returned for [`read_benchmark`].
-fn request(
+/// The files, configurations and benchmark of a compare call, a dict keyed by these
+/// names (as `erascore._frames._compare_args` builds it): `data`, `predictions`, `stakes`
+/// (paths), `configs` (the TOML file) or `configs_json`, `max_filtered_ratio`, `benchmark`
+/// (a table or path) and `benchmark_col`.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct CompareArgs<'py> {
+    data: PathBuf,
+    predictions: PathBuf,
+    stakes: PathBuf,
+    configs: Option<PathBuf>,
+    configs_json: Option<String>,
     max_filtered_ratio: f64,
-    configs: Option<&Path>,
-    configs_json: Option<&str>,
-    benchmark: Option<&Bound<'_, PyAny>>,
-    benchmark_column: Option<String>,
-    out: Option<&Path>,
-) -> PyResult<(ResolvedCompare, Option<OutputDir>, ReferenceSource)> {
-    let source = crate::frames::reference(benchmark, ColumnRule::benchmark(benchmark_column))?;
-    let rule = source.as_ref().map(|(_, rule)| rule.clone());
-    let (resolved, staged) = check_args(max_filtered_ratio, configs, configs_json, rule, out)?;
-    Ok((resolved, staged, source))
+    benchmark: Option<Bound<'py, PyAny>>,
+    benchmark_col: Option<String>,
+}
+
+impl CompareArgs<'_> {
+    /// [`check_args`] with the benchmark given as Python gives it (a table or path, and
+    /// its column), whose source is returned for [`read_benchmark`].
+    fn request(
+        &mut self,
+        out: Option<&Path>,
+    ) -> PyResult<(ResolvedCompare, Option<OutputDir>, ReferenceSource)> {
+        let rule = ColumnRule::benchmark(self.benchmark_col.take());
+        let source = crate::frames::reference(self.benchmark.as_ref(), rule)?;
+        let rule = source.as_ref().map(|(_, rule)| rule.clone());
+        let (resolved, staged) = check_args(
+            self.max_filtered_ratio,
+            self.configs.as_deref(),
+            self.configs_json.as_deref(),
+            rule,
+            out,
+        )?;
+        Ok((resolved, staged, source))
+    }
+
+    /// The checks, then the data (`share`'s eras) and benchmark read, the models and
+    /// their stakes, and every model scored under every configuration: one home for the
+    /// in-process compare (with `out` staged) and a distributed one's share.
+    fn score(
+        &mut self,
+        py: Python<'_>,
+        out: Option<&Path>,
+        share: Share<'_>,
+        target_pow15: bool,
+        max_values: usize,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<(Setup, CompareScores)> {
+        let (resolved, staged, bench_source) = self.request(out)?;
+        let eras = match share {
+            Share::Whole => None,
+            Share::Eras { eras, .. } => Some(eras),
+        };
+        let dataset = read_data(py, &self.data, &resolved, eras)?;
+        let bench = read_benchmark(py, &resolved, bench_source)?;
+        let in_order: Vec<String>;
+        let rounds = match share {
+            Share::Whole => {
+                in_order = erascore_io::era::era_order(&dataset.era_names)
+                    .into_iter()
+                    .map(|e| dataset.era_names[e].clone())
+                    .collect();
+                Some(in_order.as_slice())
+            }
+            Share::Eras { rounds, .. } => rounds,
+        };
+        let setup = models_and_stakes(&self.predictions, &self.stakes, resolved, rounds, staged)?;
+        let scores = run_scores(
+            py,
+            &dataset,
+            &self.predictions,
+            &setup,
+            self.max_filtered_ratio,
+            target_pow15,
+            max_values,
+            eras,
+            bench.as_ref(),
+            progress,
+        )?;
+        Ok((setup, scores))
+    }
+}
+
+/// What a compare scores: every era of the data (whose eras in order are the rounds a
+/// stake schedule is read against), or a share's eras, with the rounds of the whole data
+/// when a schedule is read.
+#[derive(Clone, Copy)]
+enum Share<'a> {
+    Whole,
+    Eras {
+        eras: &'a [String],
+        rounds: Option<&'a [String]>,
+    },
 }
 
 /// The models and their stakes: with `rounds` (the data's eras in order), as the CLI reads
@@ -245,48 +325,21 @@ fn report_dict<'py>(
 /// `erascore compare` in process (see `erascore.compare`). Returns a dict: `per_model`,
 /// `per_round` (columns), `summary` (compare.json as text), `warnings`.
 #[pyfunction]
-#[pyo3(signature = (data, predictions, stakes, configs, configs_json, *, max_filtered_ratio, target_pow15, max_values, out, benchmark=None, benchmark_column=None, progress=None))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (args, *, target_pow15, max_values, out, progress=None))]
 fn compare_frames<'py>(
     py: Python<'py>,
-    data: PathBuf,
-    predictions: PathBuf,
-    stakes: PathBuf,
-    configs: Option<PathBuf>,
-    configs_json: Option<String>,
-    max_filtered_ratio: f64,
+    mut args: CompareArgs<'py>,
     target_pow15: bool,
     max_values: usize,
     out: Option<PathBuf>,
-    benchmark: Option<&Bound<'py, PyAny>>,
-    benchmark_column: Option<String>,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let (resolved, staged, bench_source) = request(
-        max_filtered_ratio,
-        configs.as_deref(),
-        configs_json.as_deref(),
-        benchmark,
-        benchmark_column,
-        out.as_deref(),
-    )?;
-    let dataset = read_data(py, &data, &resolved, None)?;
-    let bench = read_benchmark(py, &resolved, bench_source)?;
-    let rounds: Vec<String> = erascore_io::era::era_order(&dataset.era_names)
-        .into_iter()
-        .map(|e| dataset.era_names[e].clone())
-        .collect();
-    let setup = models_and_stakes(&predictions, &stakes, resolved, Some(&rounds), staged)?;
-    let scores = run_scores(
+    let (setup, scores) = args.score(
         py,
-        &dataset,
-        &predictions,
-        &setup,
-        max_filtered_ratio,
+        out.as_deref(),
+        Share::Whole,
         target_pow15,
         max_values,
-        None,
-        bench.as_ref(),
         progress,
     )?;
     finish(py, setup, scores, out.as_deref())
@@ -297,37 +350,23 @@ fn compare_frames<'py>(
 /// ids and eras, model columns and stakes); returns the eras in scoring order and the
 /// model names.
 #[pyfunction]
-#[pyo3(signature = (data, predictions, stakes, configs, configs_json, *, max_filtered_ratio, out, benchmark=None, benchmark_column=None))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (args, *, out))]
 fn compare_plan<'py>(
     py: Python<'py>,
-    data: PathBuf,
-    predictions: PathBuf,
-    stakes: PathBuf,
-    configs: Option<PathBuf>,
-    configs_json: Option<String>,
-    max_filtered_ratio: f64,
+    mut args: CompareArgs<'py>,
     out: Option<PathBuf>,
-    benchmark: Option<&Bound<'py, PyAny>>,
-    benchmark_column: Option<String>,
 ) -> PyResult<(Vec<String>, Vec<String>)> {
-    let (resolved, staged, _) = request(
-        max_filtered_ratio,
-        configs.as_deref(),
-        configs_json.as_deref(),
-        benchmark,
-        benchmark_column,
-        out.as_deref(),
-    )?;
+    let (resolved, staged, _) = args.request(out.as_deref())?;
     drop(staged);
     let names = py
-        .detach(|| erascore_io::dataset::read_era_names(&data))
+        .detach(|| erascore_io::dataset::read_era_names(&args.data))
         .map_err(|e| PyValueError::new_err(e.to_string()))?;
     let eras: Vec<String> = erascore_io::era::era_order(&names)
         .into_iter()
         .map(|i| names[i].clone())
         .collect();
-    let models = models_and_stakes(&predictions, &stakes, resolved, Some(&eras), None)?.models;
+    let models =
+        models_and_stakes(&args.predictions, &args.stakes, resolved, Some(&eras), None)?.models;
     Ok((eras, models))
 }
 
@@ -338,47 +377,21 @@ fn compare_plan<'py>(
 /// dict: `rounds`, `first` and `second` (per configuration, a models × rounds array;
 /// `second` None for a one-score rule), `warnings`, `chunks`.
 #[pyfunction]
-#[pyo3(signature = (data, predictions, stakes, configs, configs_json, *, max_filtered_ratio, target_pow15, max_values, eras, benchmark=None, benchmark_column=None, data_eras=None))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (args, *, target_pow15, max_values, eras, data_eras=None))]
 fn compare_share<'py>(
     py: Python<'py>,
-    data: PathBuf,
-    predictions: PathBuf,
-    stakes: PathBuf,
-    configs: Option<PathBuf>,
-    configs_json: Option<String>,
-    max_filtered_ratio: f64,
+    mut args: CompareArgs<'py>,
     target_pow15: bool,
     max_values: usize,
     eras: Vec<String>,
-    benchmark: Option<&Bound<'py, PyAny>>,
-    benchmark_column: Option<String>,
     data_eras: Option<Vec<String>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let (resolved, _, bench_source) = request(
-        max_filtered_ratio,
-        configs.as_deref(),
-        configs_json.as_deref(),
-        benchmark,
-        benchmark_column,
-        None,
-    )?;
-    let dataset = read_data(py, &data, &resolved, Some(&eras))?;
-    // The whole benchmark file: its rows are matched to the share's data rows.
-    let bench = read_benchmark(py, &resolved, bench_source)?;
-    let setup = models_and_stakes(&predictions, &stakes, resolved, data_eras.as_deref(), None)?;
-    let scores = run_scores(
-        py,
-        &dataset,
-        &predictions,
-        &setup,
-        max_filtered_ratio,
-        target_pow15,
-        max_values,
-        Some(&eras),
-        bench.as_ref(),
-        None,
-    )?;
+    // The whole benchmark file is read: its rows are matched to the share's data rows.
+    let share = Share::Eras {
+        eras: &eras,
+        rounds: data_eras.as_deref(),
+    };
+    let (setup, scores) = args.score(py, None, share, target_pow15, max_values, None)?;
     let n_rounds = scores.rounds.len();
     let first = pyo3::types::PyList::empty(py);
     let second = pyo3::types::PyList::empty(py);

@@ -14,7 +14,7 @@ use erascore_kernels::exposure::ExposureBasis;
 use erascore_kernels::gaussian::ndtri;
 use erascore_kernels::neutral_scores::neutral_contribution as neutral_mmc;
 use erascore_kernels::neutral_scores::neutral_correlation as neutral_corr;
-use erascore_kernels::neutral_scores::neutral_gaussian_rank;
+use erascore_kernels::neutral_scores::{is_explained, neutral_gaussian_rank};
 use erascore_kernels::neutralize::Neutralizer;
 use erascore_kernels::pearson::{pearson as pearson_kernel, spearman as spearman_kernel};
 use erascore_kernels::rank::{percentile_rank, TieMethod};
@@ -254,7 +254,14 @@ fn feature_neutral_corr<'py>(
         if !nz.rank_is_clear() {
             return Ok(None);
         }
-        nz.neutralize_many(&refs, 1.0)
+        let neutral = nz.neutralize_many(&refs, 1.0);
+        // A column the features explain completely is scored step by step (None): its
+        // residual is rounding noise, and the drop-in refuses it there, as numerai-tools
+        // may (ExplainedCompletelyError).
+        if neutral.iter().zip(&gauss).any(|(r, g)| is_explained(g, r)) {
+            return Ok(None);
+        }
+        neutral
             .iter()
             .map(|neutral| {
                 let sub: Vec<f64> = rows.iter().map(|&i| neutral[i]).collect();
@@ -330,10 +337,14 @@ fn neutral_contribution<'py>(
         if !nz.rank_is_clear() {
             return Ok(None);
         }
-        cols.iter()
+        let scores = cols
+            .iter()
             .map(|c| neutral_mmc(c, &m, &nz, &target, tb(top_bottom)))
-            .collect::<Result<Vec<f64>, KernelError>>()
-            .map(Some)
+            .collect::<Result<Vec<f64>, KernelError>>()?;
+        // NaN: a column or the meta model the neutralizers explain completely (the caller
+        // takes varying predictions only), scored step by step (None), where the drop-in
+        // refuses it as numerai-tools may.
+        Ok((!scores.iter().any(|s| s.is_nan())).then_some(scores))
     });
     Ok(scores.map_err(kernel_err)?.map(|s| out1(py, s)))
 }
@@ -370,6 +381,30 @@ fn spearman(
     let (a, b) = (vector(&a), vector(&b));
     same_rows("b", b.len(), a.len())?;
     Ok(py.detach(|| spearman_kernel(&a, &b)))
+}
+
+/// Per column: whether the neutralizers explain it completely (the kernels' rule, which
+/// scores such a column NaN), given its gaussianized ranks and its residual.
+#[pyfunction]
+fn explained<'py>(
+    py: Python<'py>,
+    gaussianized: PyReadonlyArray2<'py, f64>,
+    residual: PyReadonlyArray2<'py, f64>,
+) -> PyResult<Vec<bool>> {
+    same_rows(
+        "residual",
+        residual.as_array().nrows(),
+        gaussianized.as_array().nrows(),
+    )?;
+    let (g, r) = (columns(&gaussianized), columns(&residual));
+    if r.len() != g.len() {
+        return Err(PyValueError::new_err(format!(
+            "residual has {} columns, expected {}",
+            r.len(),
+            g.len()
+        )));
+    }
+    Ok(py.detach(|| g.iter().zip(&r).map(|(g, r)| is_explained(g, r)).collect()))
 }
 
 /// Each column of `v` minus its projection on `u`.
@@ -435,21 +470,25 @@ fn turnover(w1: PyReadonlyArray1<'_, f64>, w2: PyReadonlyArray1<'_, f64>) -> PyR
 
 /// The neutral churn residual of one era's signal (aligned to its neutralizers): gaussianized
 /// tie-kept ranks neutralized against them; all NaN when nothing is left (a constant signal),
-/// as numerai-tools' `neutralize` leaves it.
+/// as numerai-tools' `neutralize` leaves it; `None` when the neutralizers' rank is not clear
+/// of lstsq's cutoff ([`Neutralizer::rank_is_clear`], as for `neutralize`).
 #[pyfunction]
 fn neutral_signal<'py>(
     py: Python<'py>,
     signal: PyReadonlyArray1<'py, f64>,
     neutralizers: Matrix<'py>,
-) -> PyResult<Bound<'py, PyArray1<f64>>> {
+) -> PyResult<Option<Bound<'py, PyArray1<f64>>>> {
     let s = vector(&signal);
     same_rows("neutralizers", neutralizers.rows(), s.len())?;
     let x = neutralizers.to_columns()?;
     let out = py.detach(|| {
         let nz = Neutralizer::with_parallelism(x, Parallelism::Pool);
-        neutral_gaussian_rank(&s, &nz).unwrap_or_else(|| vec![f64::NAN; s.len()])
+        // The same rule as `neutralize`: where the rank is not clear of lstsq's cutoff, the
+        // caller asks numpy's lstsq.
+        nz.rank_is_clear()
+            .then(|| neutral_gaussian_rank(&s, &nz).unwrap_or_else(|| vec![f64::NAN; s.len()]))
     });
-    Ok(out1(py, out))
+    Ok(out.map(|out| out1(py, out)))
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -468,6 +507,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(pearson, m)?)?;
     m.add_function(wrap_pyfunction!(spearman, m)?)?;
     m.add_function(wrap_pyfunction!(orthogonalize, m)?)?;
+    m.add_function(wrap_pyfunction!(explained, m)?)?;
     m.add_function(wrap_pyfunction!(churn, m)?)?;
     m.add_function(wrap_pyfunction!(churn_top_bottom, m)?)?;
     m.add_function(wrap_pyfunction!(turnover, m)?)?;

@@ -81,15 +81,15 @@ impl PyEvaluator {
     /// meta model and benchmark table (`targets`: default `["target"]`). Every argument can
     /// be given by position, so that pickling can rebuild it.
     #[new]
-    #[pyo3(signature = (data, meta_model=None, meta_model_column=None, benchmark=None, benchmark_column=None, targets=None, metrics=None, features=None, max_filtered_ratio=0.2, target_pow15=true, cache=0))]
+    #[pyo3(signature = (data, meta_model=None, meta_model_col=None, benchmark=None, benchmark_col=None, targets=None, metrics=None, features=None, max_filtered_ratio=0.2, target_pow15=true, cache=0))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         data: Bound<'_, PyAny>,
         meta_model: Option<Bound<'_, PyAny>>,
-        meta_model_column: Option<String>,
+        meta_model_col: Option<String>,
         benchmark: Option<Bound<'_, PyAny>>,
-        benchmark_column: Option<String>,
+        benchmark_col: Option<String>,
         targets: Option<Vec<String>>,
         metrics: Option<Vec<String>>,
         features: Option<Vec<String>>,
@@ -103,9 +103,9 @@ impl PyEvaluator {
             [
                 data.clone().into_any(),
                 meta_model.clone().into_pyobject(py)?.into_any(),
-                meta_model_column.clone().into_pyobject(py)?.into_any(),
+                meta_model_col.clone().into_pyobject(py)?.into_any(),
                 benchmark.clone().into_pyobject(py)?.into_any(),
-                benchmark_column.clone().into_pyobject(py)?.into_any(),
+                benchmark_col.clone().into_pyobject(py)?.into_any(),
                 targets.clone().into_pyobject(py)?.into_any(),
                 metrics.clone().into_pyobject(py)?.into_any(),
                 features.clone().into_pyobject(py)?.into_any(),
@@ -136,11 +136,8 @@ impl PyEvaluator {
             targets: targets.clone(),
         };
         let data_src = source(&data, "data")?;
-        let meta = reference(
-            meta_model.as_ref(),
-            ColumnRule::meta_model(meta_model_column),
-        )?;
-        let bench = reference(benchmark.as_ref(), ColumnRule::benchmark(benchmark_column))?;
+        let meta = reference(meta_model.as_ref(), ColumnRule::meta_model(meta_model_col))?;
+        let bench = reference(benchmark.as_ref(), ColumnRule::benchmark(benchmark_col))?;
         let config = EvaluatorConfig {
             score: ScoreConfig {
                 metrics: resolved.metrics.clone(),

@@ -375,6 +375,129 @@ fn signal_sources(
     ))
 }
 
+/// The tables of an `erascore.score` / `erascore.diagnostics` call, a dict keyed by
+/// `erascore._frames.TABLES` (the Python keyword names): paths or Arrow tables, None where
+/// not given.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct Tables<'py> {
+    data: Bound<'py, PyAny>,
+    predictions: Bound<'py, PyAny>,
+    meta_model: Option<Bound<'py, PyAny>>,
+    benchmark: Option<Bound<'py, PyAny>>,
+    example_preds: Option<Bound<'py, PyAny>>,
+    neutralizers: Option<Bound<'py, PyAny>>,
+    sample_weights: Option<Bound<'py, PyAny>>,
+    previous: Option<Vec<Bound<'py, PyAny>>>,
+}
+
+/// The options of a `score` / `diagnostics` call, a dict keyed by the Python keyword names
+/// (`erascore._frames._Inputs.options`).
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct Options {
+    meta_model_col: Option<String>,
+    benchmark_col: Option<String>,
+    example_col: Option<String>,
+    targets: Vec<String>,
+    features: Option<Vec<String>>,
+    models: Option<Vec<String>>,
+    max_filtered_ratio: f64,
+    target_pow15: bool,
+    stakes: Option<Vec<(String, f64)>>,
+}
+
+impl Options {
+    /// Scores the loaded inputs by `metrics` under these options (targets, ratio, 1.5
+    /// power, stakes): [`score_loaded`].
+    fn score(
+        self,
+        py: Python<'_>,
+        loaded: &mut Inputs<3>,
+        metrics: Vec<Metric>,
+        signal_sources: SignalSources,
+        eras: Option<&[String]>,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<(ScoreReport, bool)> {
+        let config = ScoreConfig {
+            metrics,
+            targets: self.targets,
+            max_filtered_ratio: self.max_filtered_ratio,
+            target_pow15: self.target_pow15,
+        };
+        score_loaded(
+            py,
+            loaded,
+            self.stakes,
+            signal_sources,
+            &config,
+            eras,
+            progress,
+        )
+    }
+}
+
+impl<'py> Tables<'py> {
+    /// Which optional inputs were given, for the engine's prerequisite rules.
+    fn given(&self, stakes: bool) -> Given {
+        given_inputs(
+            [
+                self.meta_model.as_ref(),
+                self.benchmark.as_ref(),
+                self.example_preds.as_ref(),
+                self.neutralizers.as_ref(),
+                self.sample_weights.as_ref(),
+            ],
+            stakes,
+            self.previous.as_deref(),
+        )
+    }
+
+    /// The Signals tables' sources.
+    fn signal_sources(&self) -> PyResult<SignalSources> {
+        signal_sources(
+            self.neutralizers.as_ref(),
+            self.sample_weights.as_ref(),
+            self.previous.clone(),
+        )
+    }
+
+    /// Reads the data, the predictions and the meta model, benchmark and example columns
+    /// (named by `options`), with the GIL released.
+    fn load(
+        &self,
+        py: Python<'py>,
+        options: &mut Options,
+        request: &DatasetRequest,
+        eras: Option<&[String]>,
+    ) -> PyResult<Inputs<3>> {
+        let references = reference_sources([
+            (
+                self.meta_model.as_ref(),
+                ColumnRule::meta_model(options.meta_model_col.take()),
+            ),
+            (
+                self.benchmark.as_ref(),
+                ColumnRule::benchmark(options.benchmark_col.take()),
+            ),
+            (
+                self.example_preds.as_ref(),
+                ColumnRule::example(options.example_col.take()),
+            ),
+        ])?;
+        let models = options.models.take();
+        load_inputs(
+            py,
+            &self.data,
+            &self.predictions,
+            references,
+            request,
+            models,
+            eras,
+        )
+    }
+}
+
 /// Reads the Signals tables `metrics` use, with the GIL released.
 fn read_signal_tables(
     py: Python<'_>,
@@ -417,77 +540,38 @@ type ScoreColumns<'py> = (
 
 /// Per-era scores of every prediction column (see `erascore.score`). `eras` scores only
 /// those eras (a worker's share of a distributed job: every check spanning the data is
-/// still made on all of it); `example` (example predictions and their column) enables
-/// `corr_with_example`, which `erascore diagnostics` computes.
+/// still made on all of it); `example_preds` (example predictions, and their column
+/// `example_col`) enables `corr_with_example`, which `erascore diagnostics` computes.
 #[pyfunction]
-#[pyo3(signature = (data, predictions, meta_model, meta_model_column, benchmark, benchmark_column, *, targets, metrics, features, models, max_filtered_ratio, target_pow15, progress, example=None, example_column=None, eras=None, neutralizers=None, sample_weights=None, previous=None, stakes=None))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (tables, options, *, metrics, progress, eras=None))]
 fn score_frames<'py>(
     py: Python<'py>,
-    data: &Bound<'py, PyAny>,
-    predictions: &Bound<'py, PyAny>,
-    meta_model: Option<&Bound<'py, PyAny>>,
-    meta_model_column: Option<String>,
-    benchmark: Option<&Bound<'py, PyAny>>,
-    benchmark_column: Option<String>,
-    targets: Vec<String>,
+    tables: Tables<'py>,
+    mut options: Options,
     metrics: Option<Vec<String>>,
-    features: Option<Vec<String>>,
-    models: Option<Vec<String>>,
-    max_filtered_ratio: f64,
-    target_pow15: bool,
     progress: Option<Py<PyAny>>,
-    example: Option<&Bound<'py, PyAny>>,
-    example_column: Option<String>,
     eras: Option<Vec<String>>,
-    neutralizers: Option<&Bound<'py, PyAny>>,
-    sample_weights: Option<&Bound<'py, PyAny>>,
-    previous: Option<Vec<Bound<'py, PyAny>>>,
-    stakes: Option<Vec<(String, f64)>>,
 ) -> PyResult<ScoreColumns<'py>> {
-    let given = given_inputs(
-        [meta_model, benchmark, example, neutralizers, sample_weights],
-        stakes.is_some(),
-        previous.as_deref(),
-    );
-    let resolved = resolve_score(metrics, &targets, max_filtered_ratio, given)?;
+    let given = tables.given(options.stakes.is_some());
+    let targets = options.targets.clone();
+    let resolved = resolve_score(metrics, &targets, options.max_filtered_ratio, given)?;
     let metrics = resolved.metrics.clone();
-    let signal_sources = signal_sources(neutralizers, sample_weights, previous)?;
+    let signal_sources = tables.signal_sources()?;
     let request = DatasetRequest {
-        features: match features {
+        features: match options.features.take() {
             _ if !resolved.features => FeatureSelection::None,
             Some(list) => FeatureSelection::Named(list),
             None => FeatureSelection::All,
         },
-        targets: targets.clone(),
-    };
-    let references = reference_sources([
-        (meta_model, ColumnRule::meta_model(meta_model_column)),
-        (benchmark, ColumnRule::benchmark(benchmark_column)),
-        (example, ColumnRule::example(example_column)),
-    ])?;
-    let mut loaded = load_inputs(
-        py,
-        data,
-        predictions,
-        references,
-        &request,
-        models,
-        eras.as_deref(),
-    )?;
-    resolved.check_features(&loaded.0).map_err(engine_err)?;
-    let config = ScoreConfig {
-        metrics,
         targets,
-        max_filtered_ratio,
-        target_pow15,
     };
-    let (report, _) = score_loaded(
+    let mut loaded = tables.load(py, &mut options, &request, eras.as_deref())?;
+    resolved.check_features(&loaded.0).map_err(engine_err)?;
+    let (report, _) = options.score(
         py,
         &mut loaded,
-        stakes,
+        metrics,
         signal_sources,
-        &config,
         eras.as_deref(),
         progress,
     )?;
@@ -642,68 +726,44 @@ fn resolve_diagnostics(
 /// not at all. Returns a dict: `per_era` (columns), `summary` (columns), `not_computed`,
 /// `warnings`.
 #[pyfunction]
-#[pyo3(signature = (data, predictions, meta_model, meta_model_column, benchmark, benchmark_column, example, example_column, *, targets, features, models, top_bottom, corr_multiplier, mmc_multiplier, max_filtered_ratio, target_pow15, out, progress, neutralizers=None, sample_weights=None, previous=None, stakes=None))]
+#[pyo3(signature = (tables, options, *, top_bottom, corr_multiplier, mmc_multiplier, out, progress))]
 #[allow(clippy::too_many_arguments)]
 fn diagnostics_frames<'py>(
     py: Python<'py>,
-    data: &Bound<'py, PyAny>,
-    predictions: &Bound<'py, PyAny>,
-    meta_model: Option<&Bound<'py, PyAny>>,
-    meta_model_column: Option<String>,
-    benchmark: Option<&Bound<'py, PyAny>>,
-    benchmark_column: Option<String>,
-    example: Option<&Bound<'py, PyAny>>,
-    example_column: Option<String>,
-    targets: Vec<String>,
-    features: Option<Vec<String>>,
-    models: Option<Vec<String>>,
+    tables: Tables<'py>,
+    mut options: Options,
     top_bottom: usize,
     corr_multiplier: f64,
     mmc_multiplier: f64,
-    max_filtered_ratio: f64,
-    target_pow15: bool,
     out: Option<PathBuf>,
     progress: Option<Py<PyAny>>,
-    neutralizers: Option<&Bound<'py, PyAny>>,
-    sample_weights: Option<&Bound<'py, PyAny>>,
-    previous: Option<Vec<Bound<'py, PyAny>>>,
-    stakes: Option<Vec<(String, f64)>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let weights = PayoutWeights {
         corr: corr_multiplier,
         mmc: mmc_multiplier,
     };
-    let given = given_inputs(
-        [meta_model, benchmark, example, neutralizers, sample_weights],
-        stakes.is_some(),
-        previous.as_deref(),
-    );
-    let resolved = resolve_diagnostics(&targets, top_bottom, weights, max_filtered_ratio, given)?;
-    let sources = signal_sources(neutralizers, sample_weights, previous)?;
+    let given = tables.given(options.stakes.is_some());
+    let targets = options.targets.clone();
+    let resolved = resolve_diagnostics(
+        &targets,
+        top_bottom,
+        weights,
+        options.max_filtered_ratio,
+        given,
+    )?;
+    let sources = tables.signal_sources()?;
     let staged = stage_out(out.as_deref())?;
     let request = DatasetRequest {
-        features: match features {
+        features: match options.features.take() {
             Some(list) => FeatureSelection::Named(list),
             None => FeatureSelection::All,
         },
-        targets: targets.clone(),
+        targets,
     };
-    let references = reference_sources([
-        (meta_model, ColumnRule::meta_model(meta_model_column)),
-        (benchmark, ColumnRule::benchmark(benchmark_column)),
-        (example, ColumnRule::example(example_column)),
-    ])?;
-    let mut loaded = load_inputs(py, data, predictions, references, &request, models, None)?;
+    let mut loaded = tables.load(py, &mut options, &request, None)?;
     let (metrics, omitted) = resolved.metrics(!loaded.0.feature_names.is_empty());
     let omitted = omitted.iter().map(|m| m.render(&keyword)).collect();
-    let config = ScoreConfig {
-        metrics,
-        targets,
-        max_filtered_ratio,
-        target_pow15,
-    };
-    let (report, with_meta) =
-        score_loaded(py, &mut loaded, stakes, sources, &config, None, progress)?;
+    let (report, with_meta) = options.score(py, &mut loaded, metrics, sources, None, progress)?;
     let (data, _, preds, _) = &loaded;
     diagnostics_result(
         py,

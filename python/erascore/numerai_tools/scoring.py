@@ -608,12 +608,15 @@ def _finite_matrix(df: pd.DataFrame) -> Optional[np.ndarray]:
 
 def _plain_neutralizers(neutralizers: pd.DataFrame, n: int) -> Optional[np.ndarray]:
     """The kernels' matrix of neutralizers they take as numerai-tools' least squares does
-    (one finite number per row for each column), else ``None``. (With as many columns as
-    rows, counting the intercept, the kernels report NaN where numerai-tools correlates
-    rounding noise: docs/python.md, "Deliberate differences".)"""
+    (one finite number per row for each column), else ``None``."""
     # A residual of one dimension (as many columns as rows less one, counting the
-    # intercept) is scored step by step: the kernels call it explained.
-    if len(neutralizers) != n or neutralizers.shape[1] + 2 == n:
+    # intercept) is scored step by step: the kernels call it explained. So are neutralizers
+    # that span the rows (as many columns as rows, counting the intercept): the residual
+    # is rounding noise, whose outcome in numerai-tools (a correlation of the noise, or the
+    # overlap AssertionError where it is exactly 0) the step-by-step path answers as the
+    # drop-in does for any column explained completely (docs/python.md, "Deliberate
+    # differences").
+    if len(neutralizers) != n or neutralizers.shape[1] + 2 >= n:
         return None
     return _finite_matrix(neutralizers)
 
@@ -648,6 +651,42 @@ def _plain_scoring(
     return True
 
 
+class ExplainedCompletelyError(AssertionError, KeyError):
+    """A prediction column (or the meta model) the neutralizers explain completely, met on
+    the step-by-step path: its residual is rounding noise, and numerai-tools' outcome
+    follows that noise's last bits (the overlap ``AssertionError`` where it is exactly 0,
+    which turns into NaN; ``KeyError`` from an unnamed target, or a correlation of the
+    noise, where it is not). It is both an ``AssertionError`` and a ``KeyError``, so that
+    whichever of the two numerai-tools raises is caught (docs/python.md, "Deliberate
+    differences")."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+def _refuse_explained(gaussianized: pd.DataFrame, residual: pd.DataFrame, what: str) -> None:
+    """Raises ``ExplainedCompletelyError`` naming the columns of ``residual`` the
+    neutralizers explain completely (the kernels' rule, which scores them NaN)."""
+    if residual.shape[0] < 2 or residual.shape[1] == 0:
+        return
+    explained = _rs.explained(_cols(gaussianized), _cols(residual))
+    names = [str(c) for c, e in zip(residual.columns, explained) if e]
+    if names:
+        raise ExplainedCompletelyError(
+            f"the neutralizers explain {what} {', '.join(names)} completely: the "
+            "neutralized values are rounding noise, which has no score"
+        )
+
+
+def _neutral_gaussian(df: pd.DataFrame, neutralizers: pd.DataFrame, what: str) -> pd.DataFrame:
+    """``neutralize(gaussian(tie_kept_rank(df)), neutralizers)``, refusing a column the
+    neutralizers explain completely (``ExplainedCompletelyError``)."""
+    gaussianized = gaussian(tie_kept_rank(df))
+    residual = neutralize(gaussianized, neutralizers)
+    _refuse_explained(gaussianized, residual, what)
+    return residual
+
+
 def neutral_contribution(
     predictions: pd.DataFrame,
     meta_model: pd.Series,
@@ -672,8 +711,8 @@ def neutral_contribution(
         top_bottom,
     )
     if scores is None:
-        p = neutralize(gaussian(tie_kept_rank(predictions)), neutralizers).to_numpy()
-        m = neutralize(gaussian(tie_kept_rank(meta_model.to_frame())), neutralizers)
+        p = _neutral_gaussian(predictions, neutralizers, "prediction column").to_numpy()
+        m = _neutral_gaussian(meta_model.to_frame(), neutralizers, "meta model column")
         neutral = orthogonalize(p, m.iloc[:, 0].to_numpy())
         return contribution_scores(neutral, live_targets, predictions, top_bottom)
     return pd.Series(scores, index=predictions.columns)
@@ -850,8 +889,8 @@ def feature_neutral_corr(
     if scores is None:
         # Step by step with the drop-in's own functions: numerai-tools' answer or its error
         # (also when the features' rank is not clear of lstsq's cutoff).
-        neutral = tie_kept_rank__gaussianize__neutralize__variance_normalize(predictions, features)
-        return numerai_corr(neutral, targets, top_bottom=top_bottom)
+        neutral = _neutral_gaussian(predictions, features, "prediction column")
+        return numerai_corr(variance_normalize(neutral), targets, top_bottom=top_bottom)
     return pd.Series(scores, index=predictions.columns)
 
 

@@ -74,11 +74,15 @@ def _churn_top_bottom_pandas(s1: pd.Series, s2: pd.Series, top_bottom: int) -> f
 def _neutralize_signal(signal: pd.Series, neutralizers: pd.DataFrame) -> pd.Series:
     """``neutralize(g(signal), neutralizers)`` on their shared ids."""
     signal, neutralizers = filter_sort_index(signal, neutralizers)
-    if not signal.index.equals(neutralizers.index) or not _numeric(signal):
-        # Duplicated ids or text values: numerai-tools' own checks raise.
+    residual = None
+    if signal.index.equals(neutralizers.index) and _numeric(signal):
+        tie_kept_rank(signal)  # the same sortedness check
+        # None: the neutralizers' rank is not clear of lstsq's cutoff.
+        residual = _rs.neutral_signal(_vec(signal), _matrix(neutralizers))
+    if residual is None:
+        # Duplicated ids or text values (numerai-tools' own checks raise), or neutralizers
+        # on scales lstsq's SVD may truncate its own way (neutralize asks lstsq).
         return neutralize(gaussian(tie_kept_rank(signal.to_frame())), neutralizers).iloc[:, 0]
-    tie_kept_rank(signal)  # the same sortedness check
-    residual = _rs.neutral_signal(_vec(signal), _matrix(neutralizers))
     return pd.Series(residual, index=signal.index, name=0 if signal.name is None else signal.name)
 
 

@@ -164,6 +164,49 @@ fn a_parquet_text_cell_is_named_by_row_not_line() {
 }
 
 #[test]
+fn round_files_follow_the_scores_round_label_rule() {
+    // Regression: in a --multipliers or --total-at-risk-csv file, "era5" silently replaced
+    // "5"'s row and "-3" was taken for round 3; refused as in the scores, naming the file.
+    let dir = tempfile::tempdir().unwrap();
+    let out = s(&dir.path().join("t.csv"));
+    let scores = write(
+        dir.path(),
+        "s.csv",
+        "model,round,corr,mmc\na,4,0.01,0\na,5,0.02,0\n",
+    );
+    let both = "rounds '5' and 'era5' are both round 5: write every round one way";
+    let cases = [
+        (
+            "m.csv",
+            "round,corr_multiplier,mmc_multiplier\n4,1,0\n5,1,0\nera5,0.5,0\n",
+            "--multipliers",
+            both,
+        ),
+        (
+            "f.csv",
+            "round,payout_factor\n4,1\n5,1\n-3,0.5\n",
+            "--total-at-risk-csv",
+            "round '-3' is not a round number",
+        ),
+    ];
+    for (name, text, flag, says) in cases {
+        let file = write(dir.path(), name, text);
+        let mut args = vec![
+            "payout", "--scores", &scores, "--stake", "100", "--rule", "custom", "--out", &out,
+        ];
+        args.extend([flag, file.as_str()]);
+        if flag == "--multipliers" {
+            args.extend(["--threshold", "0.1"]);
+        }
+        let run = erascore(&args);
+        let err = stderr(&run);
+        assert_eq!(run.status.code(), Some(1), "{err}");
+        assert!(err.contains(&format!("{file}: {says}")), "{err}");
+        assert!(!Path::new(&out).exists());
+    }
+}
+
+#[test]
 fn round_labels_of_one_round_negative_or_fractional_are_refused() {
     // Regression: "5" and "era5" were paid as two rounds, "-3" sorted as round 3 and "1.5"
     // as round 5 (the digits a label ends with).

@@ -757,3 +757,51 @@ fn text_value_columns_are_refused_in_parquet_and_read_as_numbers_in_csv() {
         want
     );
 }
+
+#[test]
+fn leftovers_of_an_interrupted_run_are_removed_by_the_next_run_over_the_output() {
+    // A run stopped by Ctrl-C (or killed) leaves its hidden staging folder or file; the
+    // next run over the same output removes those of processes that are gone (no process
+    // has the id u32::MAX) and leaves other outputs' alone.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let gone = u32::MAX;
+    let folder = d.join(format!(".synth.{gone}.partial"));
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(folder.join("data.parquet"), "half").unwrap();
+    let file = d.join(format!(".scores.{gone}.partial.csv"));
+    std::fs::write(&file, "half").unwrap();
+    let other = d.join(format!(".other.{gone}.partial"));
+    std::fs::write(&other, "").unwrap();
+    let synth = s(&d.join("synth"));
+    let run = erascore(&[
+        "synth",
+        "--out",
+        &synth,
+        "--eras",
+        "2",
+        "--rows",
+        "40",
+        "--features",
+        "4",
+        "--quiet",
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert!(!folder.exists() && file.exists() && other.exists());
+    let (data, preds) = (
+        format!("{synth}/data.parquet"),
+        format!("{synth}/predictions.parquet"),
+    );
+    let out = s(&d.join("scores.csv"));
+    let run = erascore(&[
+        "score",
+        "--data",
+        &data,
+        "--predictions",
+        &preds,
+        "--out",
+        &out,
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert!(!file.exists() && other.exists());
+}
