@@ -1046,10 +1046,28 @@ pub(crate) fn push_text(
             ),
         ));
     }
+    let before = out.len();
     if !out.extend_from_arrow(s.as_ref()) {
         return Err(IoError::invalid(
             path,
             format!("column '{name}' cannot be read as text"),
+        ));
+    }
+    // An empty label names no row and no era: scored, it would be an era called '' (or an
+    // id no other file can match). Two equal offsets, so no string is looked at.
+    if let Some(i) = out.concatenated().1[before..]
+        .windows(2)
+        .position(|w| w[0] == w[1])
+    {
+        let id = ids
+            .and_then(|(ids, start)| ids.get(start + i))
+            .map_or_else(String::new, |id| format!(" (id '{id}')"));
+        return Err(IoError::invalid(
+            path,
+            format!(
+                "column '{name}' is missing (empty) at row {}{id}",
+                first_row + i
+            ),
         ));
     }
     Ok(())
@@ -1490,6 +1508,45 @@ mod bad_files {
             e.contains("'era'") && e.contains("row 2750") && e.contains("id 'n02750'"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn an_empty_era_or_id_is_named_by_its_row_in_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let props = || {
+            WriterProperties::builder()
+                .set_max_row_group_row_count(Some(1000))
+                .build()
+        };
+        for (column, row) in [("era", 2750), ("id", 1999)] {
+            let path = dir.path().join(format!("{column}.parquet"));
+            let label = |r: usize, text: String| if r == row { String::new() } else { text };
+            let (ids, eras): (Vec<String>, Vec<String>) = (0..3000)
+                .map(|r| {
+                    let (id, era) = (format!("n{r:05}"), format!("{}", r / 100));
+                    match column {
+                        "era" => (id, label(r, era)),
+                        _ => (label(r, id), era),
+                    }
+                })
+                .unzip();
+            write(
+                &path,
+                vec![
+                    ("id", Arc::new(StringArray::from_iter_values(ids))),
+                    ("era", Arc::new(StringArray::from_iter_values(eras))),
+                    ("target", Arc::new(Float64Array::from(vec![0.5; 3000]))),
+                ],
+                props(),
+            );
+            let e = read_dataset(&path, &request()).unwrap_err().to_string();
+            assert!(
+                e.contains(&format!(
+                    "column '{column}' is missing (empty) at row {row}"
+                )),
+                "{e}"
+            );
+        }
     }
 
     #[test]
