@@ -23,6 +23,30 @@ fn ok(args: &[&str]) -> Output {
     out
 }
 
+/// The command line of `erascore compare` on its data, predictions, stakes, configs and out
+/// paths (in that order), then `extra`.
+fn compare_line(files: [&Path; 5], extra: &[&str]) -> Vec<String> {
+    let flags = ["--data", "--predictions", "--stakes", "--configs", "--out"];
+    let mut line = vec!["compare".to_string()];
+    for (flag, file) in flags.into_iter().zip(files) {
+        line.extend([flag.to_string(), s(file)]);
+    }
+    line.extend(extra.iter().map(|e| e.to_string()));
+    line
+}
+
+/// Runs `erascore compare` (see [`compare_line`]).
+fn compare(files: [&Path; 5], extra: &[&str]) -> Output {
+    let line = compare_line(files, extra);
+    erascore(&line.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+/// Runs `erascore compare` (see [`compare_line`]), which must succeed.
+fn compare_ok(files: [&Path; 5], extra: &[&str]) -> Output {
+    let line = compare_line(files, extra);
+    ok(&line.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
 /// A small tournament archive.
 fn archive(dir: &Path) -> std::path::PathBuf {
     let a = dir.join("archive");
@@ -128,20 +152,7 @@ min_stake = 2.5
     )
     .unwrap();
     let out = dir.path().join("out");
-    let run = ok(&[
-        "compare",
-        "--data",
-        &s(&data),
-        "--predictions",
-        &s(&preds),
-        "--stakes",
-        &s(&stakes),
-        "--configs",
-        &s(&rules),
-        "--out",
-        &s(&out),
-        "--quiet",
-    ]);
+    let run = compare_ok([&data, &preds, &stakes, &rules, &out], &["--quiet"]);
     let table = String::from_utf8_lossy(&run.stdout);
     assert!(
         table.contains("tb-custom") && table.contains("spearman"),
@@ -360,22 +371,10 @@ fn long_predictions_and_batched_reads_give_the_same_numbers() {
     .unwrap();
     let run = |preds: &Path, name: &str, max_values: &str| {
         let out = dir.path().join(name);
-        ok(&[
-            "compare",
-            "--data",
-            &s(&data),
-            "--predictions",
-            &s(preds),
-            "--stakes",
-            &s(&stakes),
-            "--configs",
-            &s(&rules),
-            "--out",
-            &s(&out),
-            "--max-values",
-            max_values,
-            "--quiet",
-        ]);
+        compare_ok(
+            [&data, preds, &stakes, &rules, &out],
+            &["--max-values", max_values, "--quiet"],
+        );
         outputs(&out)
     };
     let whole = run(&wide, "wide", "100000000");
@@ -405,19 +404,10 @@ fn long_predictions_and_batched_reads_give_the_same_numbers() {
         text.push_str(&format!("{},{},{m},0.5\n", &ids[0], &eras[0]));
     }
     std::fs::write(&dup, text).unwrap();
-    let out = erascore(&[
-        "compare",
-        "--data",
-        &s(&data),
-        "--predictions",
-        &s(&dup),
-        "--stakes",
-        &s(&stakes),
-        "--configs",
-        &s(&rules),
-        "--out",
-        &s(&dir.path().join("dup-out")),
-    ]);
+    let out = compare(
+        [&data, &dup, &stakes, &rules, &dir.path().join("dup-out")],
+        &[],
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
@@ -468,20 +458,7 @@ fn stakes_that_change_by_round() {
     .unwrap();
     let run = |stakes: &Path, name: &str| {
         let out = dir.path().join(name);
-        erascore(&[
-            "compare",
-            "--data",
-            &s(&data),
-            "--predictions",
-            &s(&preds),
-            "--stakes",
-            &s(stakes),
-            "--configs",
-            &s(&rules),
-            "--out",
-            &s(&out),
-            "--quiet",
-        ])
+        compare([&data, &preds, stakes, &rules, &out], &["--quiet"])
     };
     let out = run(&schedule, "by_round");
     assert!(
@@ -555,19 +532,16 @@ fn bad_configuration_files_are_usage_errors() {
     for (text, want) in cases {
         let rules = dir.path().join("rules.toml");
         std::fs::write(&rules, text).unwrap();
-        let out = erascore(&[
-            "compare",
-            "--data",
-            &s(&a.join("data.parquet")),
-            "--predictions",
-            &s(&a.join("predictions.parquet")),
-            "--stakes",
-            &s(&a.join("stakes.csv")),
-            "--configs",
-            &s(&rules),
-            "--out",
-            &s(&dir.path().join("out")),
-        ]);
+        let out = compare(
+            [
+                &a.join("data.parquet"),
+                &a.join("predictions.parquet"),
+                &a.join("stakes.csv"),
+                &rules,
+                &dir.path().join("out"),
+            ],
+            &[],
+        );
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{text}: {err}");
         assert!(err.contains(want), "{text}: {err}");
@@ -621,24 +595,16 @@ fn bmc_in_a_formula_equals_score_then_payout() {
     let run = |name: &str, max_values: &str| {
         let out = dir.path().join(name);
         // The column is found by its default name, `benchmark`, as in `diagnostics`.
-        ok(&[
-            "compare",
-            "--data",
-            &s(&data),
-            "--predictions",
-            &s(&preds),
-            "--stakes",
-            &s(&stakes),
-            "--configs",
-            &s(&rules),
-            "--benchmark",
-            &s(&bench),
-            "--out",
-            &s(&out),
-            "--max-values",
-            max_values,
-            "--quiet",
-        ]);
+        compare_ok(
+            [&data, &preds, &stakes, &rules, &out],
+            &[
+                "--benchmark",
+                &s(&bench),
+                "--max-values",
+                max_values,
+                "--quiet",
+            ],
+        );
         out
     };
     let out = run("out", "100000000");
@@ -759,19 +725,16 @@ fn bmc_without_a_benchmark_is_a_usage_error() {
          [[config]]\nname = \"with-bmc\"\nscore = \"0.5 * corr + 2 * bmc\"\n",
     )
     .unwrap();
-    let out = erascore(&[
-        "compare",
-        "--data",
-        &s(&a.join("data.parquet")),
-        "--predictions",
-        &s(&a.join("predictions.parquet")),
-        "--stakes",
-        &s(&a.join("stakes.csv")),
-        "--configs",
-        &s(&rules),
-        "--out",
-        &s(&dir.path().join("out")),
-    ]);
+    let out = compare(
+        [
+            &a.join("data.parquet"),
+            &a.join("predictions.parquet"),
+            &a.join("stakes.csv"),
+            &rules,
+            &dir.path().join("out"),
+        ],
+        &[],
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
@@ -785,21 +748,16 @@ fn bmc_without_a_benchmark_is_a_usage_error() {
 /// it is a usage error naming the flag.
 #[test]
 fn max_values_zero_is_a_usage_error() {
-    let o = erascore(&[
-        "compare",
-        "--data",
-        "d.parquet",
-        "--predictions",
-        "p.parquet",
-        "--stakes",
-        "s.csv",
-        "--configs",
-        "c.toml",
-        "--out",
-        "out",
-        "--max-values",
-        "0",
-    ]);
+    let o = compare(
+        [
+            Path::new("d.parquet"),
+            Path::new("p.parquet"),
+            Path::new("s.csv"),
+            Path::new("c.toml"),
+            Path::new("out"),
+        ],
+        &["--max-values", "0"],
+    );
     assert_eq!(o.status.code(), Some(2));
     let e = String::from_utf8_lossy(&o.stderr);
     assert!(
