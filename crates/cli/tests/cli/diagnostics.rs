@@ -365,104 +365,52 @@ fn bad_input_is_a_clear_error() {
     let data = fx("data.parquet");
     let preds = fx("predictions.parquet");
 
-    // A missing file is named.
     let missing = dir.path().join("no_such_predictions.csv");
     let missing_s = missing.display().to_string();
-    let run = erascore(&[
-        "diagnostics",
-        "--data",
-        &data,
-        "--predictions",
-        &missing_s,
-        "--out",
-        &out_s,
-    ]);
-    assert!(!run.status.success());
-    assert!(
-        stderr(&run).contains("no_such_predictions.csv"),
-        "{}",
-        stderr(&run)
-    );
-
-    // An unknown target is named, with the file.
-    let run = erascore(&[
-        "diagnostics",
-        "--data",
-        &data,
-        "--predictions",
-        &preds,
-        "--target",
-        "target,target_nope",
-        "--out",
-        &out_s,
-    ]);
-    let err = stderr(&run);
-    assert!(!run.status.success());
-    assert!(
-        err.contains("target_nope") && err.contains("data.parquet"),
-        "{err}"
-    );
-
-    // A benchmark file with several columns needs --benchmark-column; the columns are listed.
-    let bench = fx("benchmark.parquet");
-    let run = erascore(&[
-        "diagnostics",
-        "--data",
-        &data,
-        "--predictions",
-        &preds,
-        "--benchmark-models",
-        &bench,
-        "--out",
-        &out_s,
-    ]);
-    let err = stderr(&run);
-    assert!(!run.status.success());
-    assert!(
-        err.contains("v5_lgbm_ender20") && err.contains("--benchmark-column"),
-        "{err}"
-    );
-
-    // A missing meta-model column is named.
-    let meta = fx("meta_model.parquet");
-    let run = erascore(&[
-        "diagnostics",
-        "--data",
-        &data,
-        "--predictions",
-        &preds,
-        "--meta-model",
-        &meta,
-        "--meta-model-column",
-        "mm_nope",
-        "--out",
-        &out_s,
-    ]);
-    let err = stderr(&run);
-    assert!(!run.status.success());
-    assert!(
-        err.contains("mm_nope") && err.contains("meta_model.parquet"),
-        "{err}"
-    );
-
-    // Bad numbers are refused before any file is read.
-    let run = erascore(&[
-        "diagnostics",
-        "--data",
-        "nowhere.parquet",
-        "--predictions",
-        "nowhere.csv",
-        "--max-filtered-ratio",
-        "1.5",
-        "--out",
-        &out_s,
-    ]);
-    assert!(!run.status.success());
-    assert!(
-        stderr(&run).contains("--max-filtered-ratio"),
-        "{}",
-        stderr(&run)
-    );
+    let (bench, meta) = (fx("benchmark.parquet"), fx("meta_model.parquet"));
+    // Each case: data, predictions, further flags, and what the error must name.
+    let cases: [(&str, &str, &[&str], &[&str]); 5] = [
+        // A missing file is named.
+        (&data, &missing_s, &[], &["no_such_predictions.csv"]),
+        // An unknown target is named, with the file.
+        (
+            &data,
+            &preds,
+            &["--target", "target,target_nope"],
+            &["target_nope", "data.parquet"],
+        ),
+        // A benchmark file with several columns needs --benchmark-column; the columns are
+        // listed.
+        (
+            &data,
+            &preds,
+            &["--benchmark-models", &bench],
+            &["v5_lgbm_ender20", "--benchmark-column"],
+        ),
+        // A missing meta-model column is named.
+        (
+            &data,
+            &preds,
+            &["--meta-model", &meta, "--meta-model-column", "mm_nope"],
+            &["mm_nope", "meta_model.parquet"],
+        ),
+        // Bad numbers are refused before any file is read.
+        (
+            "nowhere.parquet",
+            "nowhere.csv",
+            &["--max-filtered-ratio", "1.5"],
+            &["--max-filtered-ratio"],
+        ),
+    ];
+    for (data, preds, extra, names) in cases {
+        let mut args = vec!["diagnostics", "--data", data, "--predictions", preds];
+        args.extend_from_slice(extra);
+        args.extend(["--out", &out_s]);
+        let run = erascore(&args);
+        let err = stderr(&run);
+        assert!(!run.status.success(), "{args:?}");
+        assert!(names.iter().all(|n| err.contains(n)), "{args:?}: {err}");
+    }
 
     // Failed runs leave nothing behind, and nothing panicked.
     assert!(!out.exists());
