@@ -165,6 +165,17 @@ fn edited(dir: &Path, from: &str, name: &str, edit: impl Fn(&str) -> Option<Stri
     p
 }
 
+/// Scores `metrics` into `out` with the fixture file of `flag` swapped for `file`, which
+/// must be a data error (exit 1); returns its message.
+fn data_error(out: &Path, metrics: &str, flag: &str, file: &Path) -> String {
+    let mut args = signals_args(out.to_str().unwrap(), &["--metrics", metrics]);
+    let at = args.iter().position(|a| a == flag).unwrap();
+    args[at + 1] = file.display().to_string();
+    let o = run(&args);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    stderr(&o)
+}
+
 #[test]
 fn a_file_without_eras_is_refused_when_the_data_has_several() {
     let dir = out_dir();
@@ -175,12 +186,7 @@ fn a_file_without_eras_is_refused_when_the_data_has_several() {
         Some(cells.join(","))
     });
     let out = dir.path().join("s.csv");
-    let mut args = signals_args(out.to_str().unwrap(), &["--metrics", "nc"]);
-    let at = args.iter().position(|a| a == "--neutralizers").unwrap();
-    args[at + 1] = n.display().to_string();
-    let o = run(&args);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    let e = stderr(&o);
+    let e = data_error(&out, "nc", "--neutralizers", &n);
     assert!(
         e.contains("--neutralizers") && e.contains("no era column") && e.contains("4 eras"),
         "{e}"
@@ -204,12 +210,7 @@ fn a_scored_row_without_neutralizers_names_id_and_era() {
         (!l.starts_with(&prefix)).then(|| l.to_string())
     });
     let out = dir.path().join("s.csv");
-    let mut args = signals_args(out.to_str().unwrap(), &["--metrics", "alpha"]);
-    let at = args.iter().position(|a| a == "--neutralizers").unwrap();
-    args[at + 1] = n.display().to_string();
-    let o = run(&args);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    let e = stderr(&o);
+    let e = data_error(&out, "alpha", "--neutralizers", &n);
     assert!(
         e.contains(&format!("id '{victim}'")) && e.contains("era '0002'"),
         "{e}"
@@ -229,12 +230,7 @@ fn nan_sample_weight_and_missing_previous_model_are_errors() {
         })
     });
     let out = dir.path().join("s.csv");
-    let mut args = signals_args(out.to_str().unwrap(), &["--metrics", "alpha"]);
-    let at = args.iter().position(|a| a == "--sample-weights").unwrap();
-    args[at + 1] = w.display().to_string();
-    let o = run(&args);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    let e = stderr(&o);
+    let e = data_error(&out, "alpha", "--sample-weights", &w);
     assert!(
         e.contains("weight")
             && e.contains("NaN")
@@ -248,12 +244,7 @@ fn nan_sample_weight_and_missing_previous_model_are_errors() {
         let c: Vec<&str> = l.split(',').collect();
         Some(c[..4].join(","))
     });
-    let mut args = signals_args(out.to_str().unwrap(), &["--metrics", "churn"]);
-    let at = args.iter().position(|a| a == "--previous").unwrap();
-    args[at + 1] = p.display().to_string();
-    let o = run(&args);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    let e = stderr(&o);
+    let e = data_error(&out, "churn", "--previous", &p);
     assert!(
         e.contains("--previous") && e.contains("'model_ties'"),
         "{e}"
