@@ -7,6 +7,7 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::process::Output;
 
 use arrow_array::RecordBatch;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -67,6 +68,27 @@ fn score(data: &Path, syn: &Path, out: &Path, extra: &[&str]) -> (String, String
     (std::fs::read_to_string(out).unwrap(), err)
 }
 
+/// Runs `command` on the data and predictions of the synthetic archive `syn`, writing `out`,
+/// with `extra` flags.
+fn on_synth(command: &str, syn: &Path, out: &Path, extra: &[&str]) -> Output {
+    let (data, preds, out) = (
+        s(&syn.join("data.parquet")),
+        s(&syn.join("predictions.parquet")),
+        s(out),
+    );
+    let mut args = vec![
+        command,
+        "--data",
+        &data,
+        "--predictions",
+        &preds,
+        "--out",
+        &out,
+    ];
+    args.extend_from_slice(extra);
+    erascore(&args)
+}
+
 fn rows_of<'a>(csv: &'a str, eras: &[&str]) -> Vec<&'a str> {
     csv.lines()
         .skip(1)
@@ -101,34 +123,24 @@ fn era_windows_score_their_eras_and_read_only_their_row_groups() {
         assert!(err.contains(&groups), "{window}: {err}");
     }
     // A listed era the file lacks is bad data (exit 1); a malformed window a bad flag (2).
-    let o = erascore(&[
+    let o = on_synth(
         "score",
-        "--data",
-        &s(&data),
-        "--predictions",
-        &s(&syn.join("predictions.parquet")),
-        "--out",
-        &s(&dir.path().join("x.csv")),
-        "--eras",
-        "0013",
-    ]);
+        &syn,
+        &dir.path().join("x.csv"),
+        &["--eras", "0013"],
+    );
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(
         err.contains("era '0013'") && err.contains("not in the file"),
         "{err}"
     );
-    let o = erascore(&[
+    let o = on_synth(
         "score",
-        "--data",
-        &s(&data),
-        "--predictions",
-        &s(&syn.join("predictions.parquet")),
-        "--out",
-        &s(&dir.path().join("x.csv")),
-        "--eras",
-        "last:0",
-    ]);
+        &syn,
+        &dir.path().join("x.csv"),
+        &["--eras", "last:0"],
+    );
     assert_eq!(o.status.code(), Some(2));
     assert!(!dir.path().join("x.csv").exists());
 }
@@ -200,17 +212,7 @@ fn an_era_larger_than_the_memory_budget_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let syn = synth(dir.path());
     let out = dir.path().join("diag");
-    let o = erascore(&[
-        "diagnostics",
-        "--data",
-        &s(&syn.join("data.parquet")),
-        "--predictions",
-        &s(&syn.join("predictions.parquet")),
-        "--out",
-        &s(&out),
-        "--memory-budget",
-        "20K",
-    ]);
+    let o = on_synth("diagnostics", &syn, &out, &["--memory-budget", "20K"]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(
@@ -221,29 +223,14 @@ fn an_era_larger_than_the_memory_budget_is_named() {
     );
     assert!(!out.exists());
     // A CORR-only run decodes no feature, so no era is too large for it.
-    ok(&[
+    let corr = dir.path().join("corr.csv");
+    let o = on_synth(
         "score",
-        "--data",
-        &s(&syn.join("data.parquet")),
-        "--predictions",
-        &s(&syn.join("predictions.parquet")),
-        "--metrics",
-        "corr",
-        "--out",
-        &s(&dir.path().join("corr.csv")),
-        "--memory-budget",
-        "20K",
-    ]);
-    let o = erascore(&[
-        "score",
-        "--data",
-        &s(&syn.join("data.parquet")),
-        "--predictions",
-        &s(&syn.join("predictions.parquet")),
-        "--out",
-        &s(&dir.path().join("corr.csv")),
-        "--memory-budget",
-        "lots",
-    ]);
+        &syn,
+        &corr,
+        &["--metrics", "corr", "--memory-budget", "20K"],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = on_synth("score", &syn, &corr, &["--memory-budget", "lots"]);
     assert_eq!(o.status.code(), Some(2));
 }
