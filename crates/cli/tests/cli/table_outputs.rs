@@ -5,9 +5,8 @@
 #![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use crate::common::fixture;
+use crate::common::{erascore, fixture};
 
 fn fx(name: &str) -> String {
     fixture(&format!("example/{name}"))
@@ -29,31 +28,23 @@ fn unknown_table_extensions_exit_2_naming_the_flag() {
     let scores = dir.path().join("scores.csv");
     std::fs::write(&scores, "era,model,corr,mmc\n0001,m,0.01,0.0\n").unwrap();
     let sc = scores.display().to_string();
-    let cases: Vec<(Vec<&str>, &str)> = vec![
-        (
-            vec![
-                "score",
+    // `score` and `neutralize` take the same inputs.
+    let mut cases: Vec<(Vec<&str>, &str)> = ["score", "neutralize"]
+        .into_iter()
+        .map(|command| {
+            let args = vec![
+                command,
                 "--data",
                 &data,
                 "--predictions",
                 &preds,
                 "--out",
                 &o,
-            ],
-            "--out",
-        ),
-        (
-            vec![
-                "neutralize",
-                "--data",
-                &data,
-                "--predictions",
-                &preds,
-                "--out",
-                &o,
-            ],
-            "--out",
-        ),
+            ];
+            (args, "--out")
+        })
+        .collect();
+    cases.extend([
         (
             vec![
                 "metamodel",
@@ -76,12 +67,9 @@ fn unknown_table_extensions_exit_2_naming_the_flag() {
             vec!["validate", "--tournament", "classic", &sub, "--clean", &o],
             "--clean",
         ),
-    ];
+    ]);
     for (args, flag) in cases {
-        let r = Command::new(env!("CARGO_BIN_EXE_erascore"))
-            .args(&args)
-            .output()
-            .unwrap();
+        let r = erascore(&args);
         let err = String::from_utf8_lossy(&r.stderr);
         assert_eq!(r.status.code(), Some(2), "{args:?}: {err}");
         assert!(
@@ -101,23 +89,20 @@ fn score_wide_layout_pivots_the_long_table() {
     use erascore_io::frame::read_frame;
     let dir = tempfile::tempdir().unwrap();
     let run = |layout: &str, out: &Path| {
-        let r = Command::new(env!("CARGO_BIN_EXE_erascore"))
-            .args([
-                "score",
-                "--data",
-                &fx("data.parquet"),
-                "--predictions",
-                &fx("predictions.parquet"),
-                "--metrics",
-                "corr,fnc",
-                "--layout",
-                layout,
-                "--out",
-                &out.display().to_string(),
-                "--quiet",
-            ])
-            .output()
-            .unwrap();
+        let r = erascore(&[
+            "score",
+            "--data",
+            &fx("data.parquet"),
+            "--predictions",
+            &fx("predictions.parquet"),
+            "--metrics",
+            "corr,fnc",
+            "--layout",
+            layout,
+            "--out",
+            &out.display().to_string(),
+            "--quiet",
+        ]);
         assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
         read_frame(out).unwrap()
     };
