@@ -219,6 +219,20 @@ impl Report {
         self.failures.push(msg);
     }
 
+    /// A kernel's result: close to `want` within `tol`, or a failure naming its error.
+    fn result(
+        &mut self,
+        label: &str,
+        got: Result<f64, impl std::fmt::Display>,
+        want: f64,
+        tol: f64,
+    ) {
+        match got {
+            Ok(got) => self.close(label, got, want, tol),
+            Err(e) => self.fail(format!("{label}: error {e}")),
+        }
+    }
+
     pub(crate) fn finish(self) {
         eprintln!(
             "golden {}: {} comparisons, max |diff| = {:e}{}",
@@ -250,6 +264,46 @@ impl Report {
             );
         }
     }
+}
+
+/// A family's reports on float64 and on float32 targets, kept apart because their
+/// tolerances differ.
+struct ByPrecision {
+    f64: Report,
+    f32: Report,
+}
+
+impl ByPrecision {
+    fn new(f64: &'static str, f32: &'static str) -> Self {
+        Self {
+            f64: Report::new(f64),
+            f32: Report::new(f32),
+        }
+    }
+
+    fn of(&mut self, precision: Precision) -> &mut Report {
+        match precision {
+            Precision::F32 => &mut self.f32,
+            Precision::F64 => &mut self.f64,
+        }
+    }
+
+    fn finish(self) {
+        self.f64.finish();
+        self.f32.finish();
+    }
+}
+
+/// A case's prediction columns with their expected values and names, which must be as many.
+fn named<'a>(
+    case: &'a Value,
+    preds: &'a [Vec<f64>],
+    want: &'a [f64],
+) -> impl Iterator<Item = (&'a Vec<f64>, f64, &'a Value)> {
+    let names = case["prediction_names"].as_array().expect("names");
+    zip_eq(preds, want, name(case))
+        .zip(zip_eq(want, names, name(case)).map(|(_, n)| n))
+        .map(|((p, &w), col)| (p, w, col))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -310,8 +364,7 @@ fn ranks_match_pandas() {
 #[test]
 fn numerai_corr_matches_reference() {
     let g = load("numerai_corr.json");
-    let mut rep = Report::new("numerai_corr");
-    let mut rep32 = Report::new("numerai_corr (float32 targets)");
+    let mut reps = ByPrecision::new("numerai_corr", "numerai_corr (float32 targets)");
     for case in cases(&g) {
         let precision = precision_of(&case["target_dtype"]);
         let pow15 = case["target_pow15"].as_bool().expect("target_pow15");
@@ -320,31 +373,23 @@ fn numerai_corr_matches_reference() {
         let tb = top_bottom(case);
         let preds = columns(&case["predictions"]);
         let want = f64s(&case["expected"]);
-        let names = case["prediction_names"].as_array().expect("names");
-        for ((p, &w), col) in
-            zip_eq(&preds, &want, name(case)).zip(zip_eq(&want, names, name(case)).map(|(_, n)| n))
-        {
+        for (p, w, col) in named(case, &preds, &want) {
             let label = format!("{} {}", name(case), col);
-            let r = if precision == Precision::F32 {
-                &mut rep32
-            } else {
-                &mut rep
-            };
-            match numerai_corr(p, &t, tb) {
-                Ok(got) => r.close(&label, got, w, tol_for(precision)),
-                Err(e) => r.fail(format!("{label}: error {e}")),
-            }
+            let got = numerai_corr(p, &t, tb);
+            reps.of(precision)
+                .result(&label, got, w, tol_for(precision));
         }
     }
-    rep.finish();
-    rep32.finish();
+    reps.finish();
 }
 
 #[test]
 fn correlation_contribution_matches_reference() {
     let g = load("contribution.json");
-    let mut rep = Report::new("correlation_contribution");
-    let mut rep32 = Report::new("correlation_contribution (float32 targets)");
+    let mut reps = ByPrecision::new(
+        "correlation_contribution",
+        "correlation_contribution (float32 targets)",
+    );
     for case in cases(&g) {
         let precision = precision_of(&case["target_dtype"]);
         let target = values_in(&case["target"], precision);
@@ -352,25 +397,15 @@ fn correlation_contribution_matches_reference() {
         let meta = gaussian_rank(&f64s(&case["meta_model"]));
         let tb = top_bottom(case);
         let want = f64s(&case["expected"]);
-        let names = case["prediction_names"].as_array().expect("names");
         let preds = columns(&case["predictions"]);
-        for ((p, &w), col) in
-            zip_eq(&preds, &want, name(case)).zip(zip_eq(&want, names, name(case)).map(|(_, n)| n))
-        {
+        for (p, w, col) in named(case, &preds, &want) {
             let label = format!("{} {}", name(case), col);
-            let r = if precision == Precision::F32 {
-                &mut rep32
-            } else {
-                &mut rep
-            };
-            match contribution(&gaussian_rank(p), &meta, &t, tb) {
-                Ok(got) => r.close(&label, got, w, tol_for(precision)),
-                Err(e) => r.fail(format!("{label}: error {e}")),
-            }
+            let got = contribution(&gaussian_rank(p), &meta, &t, tb);
+            reps.of(precision)
+                .result(&label, got, w, tol_for(precision));
         }
     }
-    rep.finish();
-    rep32.finish();
+    reps.finish();
 }
 
 #[test]
@@ -411,8 +446,10 @@ fn neutralize_matches_reference() {
 fn feature_neutral_corr_matches_reference() {
     every_path(|| {
         let g = load("feature_neutral_corr.json");
-        let mut rep = Report::new("feature_neutral_corr");
-        let mut rep32 = Report::new("feature_neutral_corr (float32 targets)");
+        let mut reps = ByPrecision::new(
+            "feature_neutral_corr",
+            "feature_neutral_corr (float32 targets)",
+        );
         for case in cases(&g) {
             let precision = precision_of(&case["target_dtype"]);
             let target = values_in(&case["target"], precision);
@@ -420,26 +457,16 @@ fn feature_neutral_corr_matches_reference() {
             let nz = Neutralizer::new(matrix(&case["features"]));
             let tb = top_bottom(case);
             let want = f64s(&case["expected"]);
-            let names = case["prediction_names"].as_array().expect("names");
             let preds = columns(&case["predictions"]);
-            for ((p, &w), col) in zip_eq(&preds, &want, name(case))
-                .zip(zip_eq(&want, names, name(case)).map(|(_, n)| n))
-            {
+            for (p, w, col) in named(case, &preds, &want) {
                 let label = format!("{} {}", name(case), col);
                 let neutral = nz.neutralize(&gaussian_rank(p), 1.0);
-                let r = if precision == Precision::F32 {
-                    &mut rep32
-                } else {
-                    &mut rep
-                };
-                match numerai_corr(&neutral, &t, tb) {
-                    Ok(got) => r.close(&label, got, w, tol_for(precision)),
-                    Err(e) => r.fail(format!("{label}: error {e}")),
-                }
+                let got = numerai_corr(&neutral, &t, tb);
+                reps.of(precision)
+                    .result(&label, got, w, tol_for(precision));
             }
         }
-        rep.finish();
-        rep32.finish();
+        reps.finish();
     });
 }
 
@@ -583,10 +610,8 @@ fn neutral_scores_match_reference() {
             let nz = Neutralizer::new(matrix(&case["features"]));
             let (preds, want) = (columns(&case["predictions"]), f64s(&case["expected"]));
             for (p, &w) in zip_eq(&preds, &want, name(case)) {
-                match feature_neutral_corr(p, &nz, &t, top_bottom(case)) {
-                    Ok(got) => rep.close(name(case), got, w, tol_for(precision)),
-                    Err(e) => rep.fail(format!("{}: error {e}", name(case))),
-                }
+                let got = feature_neutral_corr(p, &nz, &t, top_bottom(case));
+                rep.result(name(case), got, w, tol_for(precision));
             }
         }
         rep.finish();
@@ -613,8 +638,10 @@ fn select_rows(m: &ColumnMatrix, rows: &[usize]) -> ColumnMatrix {
 fn partial_coverage_matches_reference() {
     every_path(|| {
         let g = load("partial.json");
-        let mut rep = Report::new("numerai_corr / fnc, partial coverage");
-        let mut rep32 = Report::new("numerai_corr / fnc, partial coverage (float32 targets)");
+        let mut reps = ByPrecision::new(
+            "numerai_corr / fnc, partial coverage",
+            "numerai_corr / fnc, partial coverage (float32 targets)",
+        );
         for case in cases(&g) {
             let precision = precision_of(&case["target_dtype"]);
             let pow15 = case["target_pow15"].as_bool().expect("target_pow15");
@@ -638,11 +665,7 @@ fn partial_coverage_matches_reference() {
             );
             let t: Vec<f64> = scored.iter().map(|&i| era_target[predicted[i]]).collect();
             let ct = CorrTarget::centred_on(&t, &era_target, precision, pow15).expect("target");
-            let r = if precision == Precision::F32 {
-                &mut rep32
-            } else {
-                &mut rep
-            };
+            let r = reps.of(precision);
             let want = f64s(&case["expected_corr"]);
             let nz = (!case["expected_fnc"].is_null()).then(|| {
                 let rows: Vec<usize> = scored.iter().map(|&i| predicted[i]).collect();
@@ -653,22 +676,16 @@ fn partial_coverage_matches_reference() {
                 assert_eq!(p.len(), predicted.len());
                 let ps: Vec<f64> = scored.iter().map(|&i| p[i]).collect();
                 let label = format!("{} corr[{k}]", name(case));
-                match numerai_corr(&ps, &ct, tb) {
-                    Ok(got) => r.close(&label, got, w, tol_for(precision)),
-                    Err(e) => r.fail(format!("{label}: error {e}")),
-                }
+                r.result(&label, numerai_corr(&ps, &ct, tb), w, tol_for(precision));
                 if let (Some(nz), Some(wf)) = (&nz, &want_fnc) {
                     let label = format!("{} fnc[{k}]", name(case));
                     let neutral = nz.neutralize(&gaussian_rank(&ps), 1.0);
-                    match numerai_corr(&neutral, &ct, tb) {
-                        Ok(got) => r.close(&label, got, wf[k], tol_for(precision)),
-                        Err(e) => r.fail(format!("{label}: error {e}")),
-                    }
+                    let got = numerai_corr(&neutral, &ct, tb);
+                    r.result(&label, got, wf[k], tol_for(precision));
                 }
             }
         }
-        rep.finish();
-        rep32.finish();
+        reps.finish();
     });
 }
 
