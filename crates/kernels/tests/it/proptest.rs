@@ -105,6 +105,23 @@ fn assert_orthogonal(x: &ColumnMatrix, y: &[f64], r: &[f64]) -> Result<(), TestC
     Ok(())
 }
 
+/// Neutralizes `y` fully: the result is finite, orthogonal (see [`assert_orthogonal`]) and
+/// unchanged by neutralizing it again. Returns it.
+fn neutralized_orthogonal_and_idempotent(
+    nz: &Neutralizer,
+    y: &[f64],
+) -> Result<Vec<f64>, TestCaseError> {
+    let r = nz.neutralize(y, 1.0);
+    prop_assert!(r.iter().all(|v| v.is_finite()));
+    assert_orthogonal(nz.matrix(), y, &r)?;
+    let r2 = nz.neutralize(&r, 1.0);
+    let scale = norm(y);
+    for (a, b) in r.iter().zip(&r2) {
+        prop_assert!((a - b).abs() <= 1e-10 * scale, "not idempotent: {a} vs {b}");
+    }
+    Ok(r)
+}
+
 proptest! {
     #![proptest_config(config())]
 
@@ -163,14 +180,8 @@ proptest! {
         prop_assume!(!is_constant(&y));
         let x = ColumnMatrix::new(n, k, ColumnData::I8(data)).unwrap();
         let nz = Neutralizer::new(x);
-        let r = nz.neutralize(&y, 1.0);
-        prop_assert!(r.iter().all(|v| v.is_finite()));
-        assert_orthogonal(nz.matrix(), &y, &r)?;
-        let r2 = nz.neutralize(&r, 1.0);
+        let r = neutralized_orthogonal_and_idempotent(&nz, &y)?;
         let scale = norm(&y);
-        for (a, b) in r.iter().zip(&r2) {
-            prop_assert!((a - b).abs() <= 1e-10 * scale, "not idempotent: {a} vs {b}");
-        }
         // Partial neutralization interpolates: y - p * proj(y).
         let half = nz.neutralize(&y, 0.5);
         for ((h, yi), ri) in half.iter().zip(&y).zip(&r) {
@@ -196,14 +207,7 @@ proptest! {
         if duplicate {
             prop_assert!(nz.rank() < cols);
         }
-        let r = nz.neutralize(&y, 1.0);
-        prop_assert!(r.iter().all(|v| v.is_finite()));
-        assert_orthogonal(nz.matrix(), &y, &r)?;
-        let r2 = nz.neutralize(&r, 1.0);
-        let scale = norm(&y);
-        for (a, b) in r.iter().zip(&r2) {
-            prop_assert!((a - b).abs() <= 1e-10 * scale, "not idempotent: {a} vs {b}");
-        }
+        neutralized_orthogonal_and_idempotent(&nz, &y)?;
     }
 
     /// Predictions identical to the meta model contribute nothing.
