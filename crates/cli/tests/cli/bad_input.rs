@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use erascore_io::frame::{read_frame, write_frame, Column, Frame, Values};
 use erascore_io::{FloatWidth, Strings};
 
-use crate::common::{erascore, fixture, s};
+use crate::common::{erascore, fixture, on_data, s};
 
 fn listing(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
@@ -83,19 +83,18 @@ fn a_key_column_or_a_repeated_column_as_a_value_is_a_usage_error() {
     let diag = s(&dir.path().join("diag"));
     let e = fails(
         2,
-        &[
+        &on_data(
             "diagnostics",
-            "--data",
             &fixture("diagnostics/data.parquet"),
-            "--predictions",
             &fixture("diagnostics/predictions.parquet"),
-            "--example-preds",
-            &fixture("diagnostics/example_preds.parquet"),
-            "--example-column",
-            "id",
-            "--out",
             &diag,
-        ],
+            &[
+                "--example-preds",
+                &fixture("diagnostics/example_preds.parquet"),
+                "--example-column",
+                "id",
+            ],
+        ),
         dir.path(),
         &[],
     );
@@ -205,18 +204,13 @@ fn ids_repeated_across_eras_are_matched_on_era_and_id_or_refused() {
     let with_era = write(d, "with_era.csv", &with_era);
     let unique_preds = write(d, "unique_preds.csv", &unique_preds);
     let score = |data: &str, preds: &str, out: &Path| {
-        erascore(&[
+        erascore(&on_data(
             "score",
-            "--data",
             data,
-            "--predictions",
             preds,
-            "--metrics",
-            "corr,spearman",
-            "--out",
             &s(out),
-            "--quiet",
-        ])
+            &["--metrics", "corr,spearman", "--quiet"],
+        ))
     };
     let (a, b) = (d.join("a.csv"), d.join("b.csv"));
     assert!(score(&data, &with_era, &a).status.success());
@@ -239,18 +233,13 @@ fn ids_repeated_across_eras_are_matched_on_era_and_id_or_refused() {
     let keep: Vec<&str> = before.iter().map(String::as_str).collect();
     let e = fails(
         1,
-        &[
+        &on_data(
             "score",
-            "--data",
             &data,
-            "--predictions",
             &no_era,
-            "--metrics",
-            "corr",
-            "--out",
             &s(&out),
-            "--quiet",
-        ],
+            &["--metrics", "corr", "--quiet"],
+        ),
         d,
         &keep,
     );
@@ -268,18 +257,13 @@ fn ids_repeated_across_eras_are_matched_on_era_and_id_or_refused() {
     let keep: Vec<&str> = keep.iter().map(String::as_str).collect();
     let e = fails(
         1,
-        &[
+        &on_data(
             "score",
-            "--data",
             &data,
-            "--predictions",
             &dup,
-            "--metrics",
-            "corr",
-            "--out",
             &s(&out),
-            "--quiet",
-        ],
+            &["--metrics", "corr", "--quiet"],
+        ),
         d,
         &keep,
     );
@@ -302,16 +286,7 @@ fn missing_ids_and_eras_are_named_by_their_place_in_the_file() {
     let blank = write(d, "blank.csv", &(lines.join("\n") + "\n"));
     let e = fails(
         1,
-        &[
-            "score",
-            "--data",
-            &data,
-            "--predictions",
-            &blank,
-            "--out",
-            &out,
-            "--quiet",
-        ],
+        &on_data("score", &data, &blank, &out, &["--quiet"]),
         d,
         &["blank.csv"],
     );
@@ -340,16 +315,7 @@ fn missing_ids_and_eras_are_named_by_their_place_in_the_file() {
     write_frame(&pq, &frame).unwrap();
     let e = fails(
         1,
-        &[
-            "score",
-            "--data",
-            &data,
-            "--predictions",
-            &s(&pq),
-            "--out",
-            &out,
-            "--quiet",
-        ],
+        &on_data("score", &data, &s(&pq), &out, &["--quiet"]),
         d,
         &["blank.csv", "null.parquet"],
     );
@@ -420,18 +386,13 @@ fn a_pandas_index_column_is_the_index_and_duplicate_columns_are_refused() {
     let indexed = write(d, "indexed.csv", &indexed);
     let (a, b) = (d.join("a.csv"), d.join("b.csv"));
     for (preds, out) in [(&indexed, &a), (&fixture("score/predictions.csv"), &b)] {
-        let run = erascore(&[
+        let run = erascore(&on_data(
             "score",
-            "--data",
             &data,
-            "--predictions",
             preds,
-            "--metrics",
-            "corr",
-            "--out",
             &s(out),
-            "--quiet",
-        ]);
+            &["--metrics", "corr", "--quiet"],
+        ));
         assert!(
             run.status.success(),
             "{}",
@@ -447,16 +408,7 @@ fn a_pandas_index_column_is_the_index_and_duplicate_columns_are_refused() {
     let keep = ["indexed.csv", "a.csv", "b.csv", "index_only.csv"];
     let e = fails(
         1,
-        &[
-            "score",
-            "--data",
-            &data,
-            "--predictions",
-            &index_only,
-            "--out",
-            &out,
-            "--quiet",
-        ],
+        &on_data("score", &data, &index_only, &out, &["--quiet"]),
         d,
         &keep,
     );
@@ -486,16 +438,7 @@ fn a_pandas_index_column_is_the_index_and_duplicate_columns_are_refused() {
     ];
     let e = fails(
         1,
-        &[
-            "score",
-            "--data",
-            &data,
-            "--predictions",
-            &dup_header,
-            "--out",
-            &out,
-            "--quiet",
-        ],
+        &on_data("score", &data, &dup_header, &out, &["--quiet"]),
         d,
         &keep,
     );
@@ -568,16 +511,7 @@ fn an_output_that_is_an_input_or_a_directory_is_refused_before_any_work() {
     let data = fixture("score/data.parquet");
     let e = fails(
         2,
-        &[
-            "score",
-            "--data",
-            &data,
-            "--predictions",
-            &preds,
-            "--out",
-            &preds,
-            "--quiet",
-        ],
+        &on_data("score", &data, &preds, &preds, &["--quiet"]),
         d,
         &["preds.csv"],
     );
@@ -587,16 +521,7 @@ fn an_output_that_is_an_input_or_a_directory_is_refused_before_any_work() {
     std::fs::create_dir(d.join("folder")).unwrap();
     let e = fails(
         2,
-        &[
-            "score",
-            "--data",
-            &data,
-            "--predictions",
-            &preds,
-            "--out",
-            &s(&d.join("folder")),
-            "--quiet",
-        ],
+        &on_data("score", &data, &preds, &s(&d.join("folder")), &["--quiet"]),
         d,
         &["preds.csv", "folder"],
     );
@@ -699,17 +624,13 @@ fn invalid_flag_values_exit_2_and_bad_data_exits_1() {
     }
     let e = fails(
         2,
-        &[
+        &on_data(
             "diagnostics",
-            "--data",
             &data,
-            "--predictions",
             &preds,
-            "--top-bottom",
-            "0",
-            "--out",
             &s(&d.join("diag")),
-        ],
+            &["--top-bottom", "0"],
+        ),
         d,
         &["s.csv"],
     );
@@ -742,16 +663,13 @@ fn diagnostics_replace_their_folder_as_a_whole() {
     let d = dir.path();
     let out = d.join("diag");
     let run = |out: &PathBuf| {
-        erascore(&[
+        erascore(&on_data(
             "diagnostics",
-            "--data",
             &fixture("diagnostics/data.parquet"),
-            "--predictions",
             &fixture("diagnostics/predictions.parquet"),
-            "--out",
             &s(out),
-            "--quiet",
-        ])
+            &["--quiet"],
+        ))
     };
     assert!(run(&out).status.success());
     let files = [
@@ -770,15 +688,13 @@ fn diagnostics_replace_their_folder_as_a_whole() {
     std::fs::write(out.join("notes.txt"), "mine").unwrap();
     let e = fails(
         2,
-        &[
+        &on_data(
             "diagnostics",
-            "--data",
             &fixture("diagnostics/data.parquet"),
-            "--predictions",
             &fixture("diagnostics/predictions.parquet"),
-            "--out",
             &s(&out),
-        ],
+            &[],
+        ),
         d,
         &["diag"],
     );
@@ -803,17 +719,13 @@ fn corrupt_pages_are_one_error_line_without_a_panic_message() {
         let data = fixture(data);
         let e = fails(
             1,
-            &[
+            &on_data(
                 "score",
-                "--data",
                 &data,
-                "--predictions",
                 &predictions,
-                "--metrics",
-                "corr,fnc",
-                "--out",
                 &out,
-            ],
+                &["--metrics", "corr,fnc"],
+            ),
             dir.path(),
             &[],
         );
@@ -826,15 +738,13 @@ fn corrupt_pages_are_one_error_line_without_a_panic_message() {
     let predictions = fixture("fuzz/frame_parquet/err-levels-out-of-bounds.parquet");
     let e = fails(
         1,
-        &[
+        &on_data(
             "score",
-            "--data",
             &fixture("example/data.parquet"),
-            "--predictions",
             &predictions,
-            "--out",
             &out,
-        ],
+            &[],
+        ),
         dir.path(),
         &[],
     );

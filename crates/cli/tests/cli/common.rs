@@ -29,3 +29,25 @@ pub fn stderr(o: &Output) -> String {
 pub fn s(p: &Path) -> String {
     p.display().to_string()
 }
+
+/// `COMMAND --data DATA --predictions PREDICTIONS --out OUT`, then `extra`: the command line
+/// of every command that reads predictions against data.
+pub fn on_data<'a>(
+    command: &'a str,
+    data: &'a str,
+    predictions: &'a str,
+    out: &'a str,
+    extra: &[&'a str],
+) -> Vec<&'a str> {
+    let mut args = vec![
+        command,
+        "--data",
+        data,
+        "--predictions",
+        predictions,
+        "--out",
+        out,
+    ];
+    args.extend_from_slice(extra);
+    args
+}

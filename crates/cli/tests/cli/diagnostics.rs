@@ -17,7 +17,7 @@ use serde_json::Value;
 use erascore_engine::stats::{ApyOptions, EraStats, Stat};
 use erascore_io::frame::read_frame;
 
-use crate::common::{erascore, stderr};
+use crate::common::{erascore, on_data, stderr};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/diagnostics")
@@ -295,19 +295,13 @@ fn missing_optional_inputs_are_left_out_and_said_once() {
     let out_s = out.display().to_string();
     let (data, preds) = (fx("data.parquet"), fx("predictions.parquet"));
     let (json, set) = (fx("features.json"), "small");
-    let run = erascore(&[
+    let run = erascore(&on_data(
         "diagnostics",
-        "--data",
         &data,
-        "--predictions",
         &preds,
-        "--features-json",
-        &json,
-        "--feature-set",
-        set,
-        "--out",
         &out_s,
-    ]);
+        &["--features-json", &json, "--feature-set", set],
+    ));
     let err = stderr(&run);
     assert!(run.status.success(), "{err}");
     assert_eq!(err.matches("not computed").count(), 1, "{err}");

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::common::{erascore, s, stderr};
+use crate::common::{erascore, on_data, s, stderr};
 
 fn write(dir: &Path, name: &str, text: &str) -> String {
     let p = dir.join(name);
@@ -104,18 +104,13 @@ fn a_model_the_predictions_lack_is_a_data_error() {
     let dir = tempfile::tempdir().unwrap();
     let out = s(&dir.path().join("sub.csv"));
     let predictions = crate::common::fixture("score/predictions.csv");
-    let run = erascore(&[
+    let run = erascore(&on_data(
         "neutralize",
-        "--data",
         &crate::common::fixture("score/data.parquet"),
-        "--predictions",
         &predictions,
-        "--submission",
-        "--model",
-        "zz",
-        "--out",
         &out,
-    ]);
+        &["--submission", "--model", "zz"],
+    ));
     let err = stderr(&run);
     assert_eq!(run.status.code(), Some(1), "{err}");
     assert!(

@@ -11,7 +11,7 @@ use std::process::Output;
 
 use erascore_io::frame::read_frame;
 
-use crate::common::{erascore, stderr};
+use crate::common::{erascore, on_data, stderr};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
@@ -259,15 +259,13 @@ fn bad_flags_exit_2_and_bad_data_1_writing_nothing() {
     let mut text = std::fs::read_to_string(root().join("score/predictions.csv")).unwrap();
     text.push_str("n_not_in_data,0.5,0.5,0.5\n");
     std::fs::write(&preds, text).unwrap();
-    let o = erascore(&[
+    let o = erascore(&on_data(
         "neutralize",
-        "--data",
         &fx("score", "data.parquet"),
-        "--predictions",
         &preds.display().to_string(),
-        "--out",
         &out.display().to_string(),
-    ]);
+        &[],
+    ));
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(
         stderr(&o).contains("id 'n_not_in_data' has no row in"),

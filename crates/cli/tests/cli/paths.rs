@@ -10,7 +10,7 @@ use std::process::Output;
 use erascore_io::frame::{read_frame, write_frame, Column, Frame, Values};
 use erascore_io::{FloatWidth, Strings};
 
-use crate::common::{erascore, s, stderr};
+use crate::common::{erascore, on_data, s, stderr};
 
 fn ok(args: &[&str]) -> Output {
     let o = erascore(args);
@@ -95,18 +95,14 @@ fn corr_by_era_model(path: &Path) -> Vec<(String, String, f64)> {
 }
 
 fn score_corr(data: &str, preds: &str, out: &Path, extra: &[&str]) -> Vec<(String, String, f64)> {
-    let mut args = vec![
-        "score",
-        "--data",
-        data,
-        "--predictions",
-        preds,
-        "--metrics",
-        "corr",
-        "--quiet",
-    ];
     let out_s = s(out);
-    args.extend(["--out", &out_s]);
+    let mut args = on_data(
+        "score",
+        data,
+        preds,
+        &out_s,
+        &["--metrics", "corr", "--quiet"],
+    );
     args.extend(extra);
     ok(&args);
     corr_by_era_model(out)
@@ -148,17 +144,7 @@ fn integer_ids_above_2_pow_53_compare_exactly() {
     let out = s(&d.join("other.csv"));
     let e = fails(
         1,
-        &[
-            "score",
-            "--data",
-            &data,
-            "--predictions",
-            &s(&other),
-            "--metrics",
-            "corr",
-            "--out",
-            &out,
-        ],
+        &on_data("score", &data, &s(&other), &out, &["--metrics", "corr"]),
     );
     assert!(e.contains("other.parquet"), "{e}");
 }
@@ -173,19 +159,13 @@ fn an_eras_value_mixing_a_range_and_a_list_is_a_usage_error() {
     let out = d.join("o.csv");
     let e = fails(
         2,
-        &[
+        &on_data(
             "score",
-            "--data",
             &data,
-            "--predictions",
             &preds,
-            "--metrics",
-            "corr",
-            "--eras",
-            "0001..0002,0003",
-            "--out",
             &s(&out),
-        ],
+            &["--metrics", "corr", "--eras", "0001..0002,0003"],
+        ),
     );
     assert!(e.contains("--eras") && e.contains("0001..0002,0003"), "{e}");
     assert!(!out.exists());
@@ -517,18 +497,13 @@ fn eras_without_target_values_are_skipped_with_one_warning() {
     let want = score_corr(&data3, &preds3, &d.join("3.csv"), &[]);
     assert_eq!(want.len(), 6);
     let out = d.join("5.csv");
-    let run = erascore(&[
+    let run = erascore(&on_data(
         "score",
-        "--data",
         &data5,
-        "--predictions",
         &preds5,
-        "--metrics",
-        "corr",
-        "--out",
         &s(&out),
-        "--quiet",
-    ]);
+        &["--metrics", "corr", "--quiet"],
+    ));
     let e = stderr(&run);
     assert_eq!(run.status.code(), Some(0), "{e}");
     assert_eq!(corr_by_era_model(&out), want);
@@ -543,16 +518,7 @@ fn eras_without_target_values_are_skipped_with_one_warning() {
 
     // Diagnostics: the same statistics as without those eras, and summary.json names them.
     let diagnostics = |data: &str, preds: &str, out: &Path| {
-        let o = erascore(&[
-            "diagnostics",
-            "--data",
-            data,
-            "--predictions",
-            preds,
-            "--out",
-            &s(out),
-            "--quiet",
-        ]);
+        let o = erascore(&on_data("diagnostics", data, preds, &s(out), &["--quiet"]));
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
         let text = std::fs::read_to_string(out.join("summary.json")).unwrap();
         serde_json::from_str::<serde_json::Value>(&text).unwrap()
@@ -581,17 +547,13 @@ fn eras_without_target_values_are_skipped_with_one_warning() {
     let (data0, preds0) = write_unresolved(&none, 2, 0);
     let e = fails(
         1,
-        &[
+        &on_data(
             "score",
-            "--data",
             &data0,
-            "--predictions",
             &preds0,
-            "--metrics",
-            "corr",
-            "--out",
             &s(&none.join("o.csv")),
-        ],
+            &["--metrics", "corr"],
+        ),
     );
     assert!(e.contains("target") && e.contains("NaN"), "{e}");
 }
@@ -625,17 +587,7 @@ fn text_value_columns_are_refused_in_parquet_and_read_as_numbers_in_csv() {
 
     let e = fails(
         1,
-        &[
-            "score",
-            "--data",
-            &data,
-            "--predictions",
-            &tp,
-            "--metrics",
-            "corr",
-            "--out",
-            &out,
-        ],
+        &on_data("score", &data, &tp, &out, &["--metrics", "corr"]),
     );
     assert!(
         e.contains(
@@ -643,34 +595,17 @@ fn text_value_columns_are_refused_in_parquet_and_read_as_numbers_in_csv() {
         ),
         "{e}"
     );
-    let e = fails(
-        1,
-        &[
-            "diagnostics",
-            "--data",
-            &data,
-            "--predictions",
-            &tp,
-            "--out",
-            &diag,
-        ],
-    );
+    let e = fails(1, &on_data("diagnostics", &data, &tp, &diag, &[]));
     assert!(e.contains("column 'model_a' holds text"), "{e}");
     let e = fails(
         1,
-        &[
+        &on_data(
             "score",
-            "--data",
             &data,
-            "--predictions",
             &preds,
-            "--meta-model",
-            &s(&meta),
-            "--metrics",
-            "corr,mmc",
-            "--out",
             &out,
-        ],
+            &["--meta-model", &s(&meta), "--metrics", "corr,mmc"],
+        ),
     );
     assert!(
         e.contains(
@@ -681,17 +616,13 @@ fn text_value_columns_are_refused_in_parquet_and_read_as_numbers_in_csv() {
     );
     let e = fails(
         1,
-        &[
+        &on_data(
             "diagnostics",
-            "--data",
             &data,
-            "--predictions",
             &preds,
-            "--benchmark",
-            &s(&bench),
-            "--out",
             &diag,
-        ],
+            &["--benchmark", &s(&bench)],
+        ),
     );
     assert!(
         e.contains("bench.parquet: column 'benchmark' holds text")
@@ -725,19 +656,13 @@ fn text_value_columns_are_refused_in_parquet_and_read_as_numbers_in_csv() {
     for (p, column) in [(&text_preds, "model_a"), (&long, "prediction")] {
         let e = fails(
             1,
-            &[
+            &on_data(
                 "compare",
-                "--data",
                 &data,
-                "--predictions",
                 &s(p),
-                "--stakes",
-                &s(&stakes),
-                "--configs",
-                &s(&rules),
-                "--out",
                 &compare_out,
-            ],
+                &["--stakes", &s(&stakes), "--configs", &s(&rules)],
+            ),
         );
         assert!(
             e.contains(&format!(
@@ -793,15 +718,7 @@ fn leftovers_of_an_interrupted_run_are_removed_by_the_next_run_over_the_output()
         format!("{synth}/predictions.parquet"),
     );
     let out = s(&d.join("scores.csv"));
-    let run = erascore(&[
-        "score",
-        "--data",
-        &data,
-        "--predictions",
-        &preds,
-        "--out",
-        &out,
-    ]);
+    let run = erascore(&on_data("score", &data, &preds, &out, &[]));
     assert!(run.status.success(), "{}", stderr(&run));
     assert!(!file.exists() && other.exists());
 }

@@ -11,7 +11,7 @@ use std::process::{Command, Output};
 use erascore_io::frame::{read_frame, write_frame, Column, Frame, Values};
 use erascore_io::{FloatWidth, Strings};
 
-use crate::common::erascore;
+use crate::common::{erascore, on_data};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/score")
@@ -222,18 +222,13 @@ fn args_with_metrics<'a>(
     out: &'a str,
     metrics: &'a str,
 ) -> Vec<&'a str> {
-    vec![
+    on_data(
         "score",
-        "--data",
         data,
-        "--predictions",
         preds,
-        "--metrics",
-        metrics,
-        "--out",
         out,
-        "--quiet",
-    ]
+        &["--metrics", metrics, "--quiet"],
+    )
 }
 
 fn write_preds(dir: &Path, name: &str, body: &str) -> String {
@@ -525,24 +520,23 @@ fn benchmark_column_defaults_as_in_diagnostics() {
         fx("meta_model.parquet"),
     );
     let out = defaulted.display().to_string();
-    let run = erascore(&[
+    let run = erascore(&on_data(
         "score",
-        "--data",
         &data,
-        "--predictions",
         &preds,
-        "--meta-model",
-        &meta,
-        "--benchmark-models",
-        &preferred,
-        "--target",
-        "target,target_aux,target_f64",
-        "--metrics",
-        METRICS,
-        "--out",
         &out,
-        "--quiet",
-    ]);
+        &[
+            "--meta-model",
+            &meta,
+            "--benchmark-models",
+            &preferred,
+            "--target",
+            "target,target_aux,target_f64",
+            "--metrics",
+            METRICS,
+            "--quiet",
+        ],
+    ));
     assert!(
         run.status.success(),
         "{}",

@@ -9,7 +9,7 @@ use std::process::Output;
 
 use erascore_io::frame::read_frame;
 
-use crate::common::{erascore, fixture, stderr};
+use crate::common::{erascore, fixture, on_data, stderr};
 
 fn fx(name: &str) -> String {
     fixture(&format!("signals_score/{name}"))
@@ -138,20 +138,19 @@ fn several_previous_submissions_give_the_max() {
 fn features_are_the_default_neutralizers_and_weights_default_to_one() {
     let dir = out_dir();
     let out = dir.path().join("scores.parquet");
-    let o = erascore(&[
+    let o = erascore(&on_data(
         "score",
-        "--data",
         &fx("data.parquet"),
-        "--predictions",
         &fx("predictions.csv"),
-        "--stakes",
-        &fx("stakes.csv"),
-        "--metrics",
-        "nc,alpha,mpc",
-        "--quiet",
-        "--out",
         out.to_str().unwrap(),
-    ]);
+        &[
+            "--stakes",
+            &fx("stakes.csv"),
+            "--metrics",
+            "nc,alpha,mpc",
+            "--quiet",
+        ],
+    ));
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     compare(&out, "expected_features.csv", &["nc", "alpha", "mpc"]);
 }
@@ -256,17 +255,13 @@ fn metrics_without_their_inputs_are_usage_errors() {
     let dir = out_dir();
     let out = dir.path().join("s.csv");
     for (metrics, flag) in [("mpc", "--stakes"), ("turnover", "--previous")] {
-        let o = erascore(&[
+        let o = erascore(&on_data(
             "score",
-            "--data",
             &fx("data.parquet"),
-            "--predictions",
             &fx("predictions.csv"),
-            "--metrics",
-            metrics,
-            "--out",
             out.to_str().unwrap(),
-        ]);
+            &["--metrics", metrics],
+        ));
         assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
         assert!(stderr(&o).contains(flag), "{}", stderr(&o));
     }
@@ -297,26 +292,25 @@ fn synthetic_signals_data_scores_end_to_end() {
     assert!(o.status.success(), "{}", stderr(&o));
     let f = |name: &str| data.join(name).display().to_string();
     let out = dir.path().join("s.csv");
-    let o = erascore(&[
+    let o = erascore(&on_data(
         "score",
-        "--data",
         &f("data.parquet"),
-        "--predictions",
         &f("predictions.parquet"),
-        "--neutralizers",
-        &f("neutralizers.parquet"),
-        "--sample-weights",
-        &f("sample_weights.parquet"),
-        "--previous",
-        &f("previous.parquet"),
-        "--stakes",
-        &f("stakes.csv"),
-        "--metrics",
-        METRICS,
-        "--quiet",
-        "--out",
         out.to_str().unwrap(),
-    ]);
+        &[
+            "--neutralizers",
+            &f("neutralizers.parquet"),
+            "--sample-weights",
+            &f("sample_weights.parquet"),
+            "--previous",
+            &f("previous.parquet"),
+            "--stakes",
+            &f("stakes.csv"),
+            "--metrics",
+            METRICS,
+            "--quiet",
+        ],
+    ));
     assert!(o.status.success(), "{}", stderr(&o));
     let cols: Vec<&str> = METRICS.split(',').collect();
     let rows = table(&out, &cols);
@@ -365,17 +359,13 @@ fn diagnostics_computes_the_signals_metrics() {
 
     // Sample weights alone weight nothing here: a usage error, before anything is read.
     let out2 = dir.path().join("diag2");
-    let o = erascore(&[
+    let o = erascore(&on_data(
         "diagnostics",
-        "--data",
         &fx("data.parquet"),
-        "--predictions",
         &fx("predictions.csv"),
-        "--sample-weights",
-        &fx("sample_weights.csv"),
-        "--out",
         out2.to_str().unwrap(),
-    ]);
+        &["--sample-weights", &fx("sample_weights.csv")],
+    ));
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--neutralizers"));
     assert!(!out2.exists());

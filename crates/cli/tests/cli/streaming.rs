@@ -14,7 +14,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ArrowWriter;
 use parquet::file::properties::WriterProperties;
 
-use crate::common::{erascore, s};
+use crate::common::{erascore, on_data, s};
 
 fn ok(args: &[&str]) -> String {
     let o = erascore(args);
@@ -76,17 +76,7 @@ fn on_synth(command: &str, syn: &Path, out: &Path, extra: &[&str]) -> Output {
         s(&syn.join("predictions.parquet")),
         s(out),
     );
-    let mut args = vec![
-        command,
-        "--data",
-        &data,
-        "--predictions",
-        &preds,
-        "--out",
-        &out,
-    ];
-    args.extend_from_slice(extra);
-    erascore(&args)
+    erascore(&on_data(command, &data, &preds, &out, extra))
 }
 
 fn rows_of<'a>(csv: &'a str, eras: &[&str]) -> Vec<&'a str> {

@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::common::{erascore, fixture};
+use crate::common::{erascore, fixture, on_data};
 
 fn fx(name: &str) -> String {
     fixture(&format!("example/{name}"))
@@ -31,18 +31,7 @@ fn unknown_table_extensions_exit_2_naming_the_flag() {
     // `score` and `neutralize` take the same inputs.
     let mut cases: Vec<(Vec<&str>, &str)> = ["score", "neutralize"]
         .into_iter()
-        .map(|command| {
-            let args = vec![
-                command,
-                "--data",
-                &data,
-                "--predictions",
-                &preds,
-                "--out",
-                &o,
-            ];
-            (args, "--out")
-        })
+        .map(|command| (on_data(command, &data, &preds, &o, &[]), "--out"))
         .collect();
     cases.extend([
         (
@@ -89,20 +78,13 @@ fn score_wide_layout_pivots_the_long_table() {
     use erascore_io::frame::read_frame;
     let dir = tempfile::tempdir().unwrap();
     let run = |layout: &str, out: &Path| {
-        let r = erascore(&[
+        let r = erascore(&on_data(
             "score",
-            "--data",
             &fx("data.parquet"),
-            "--predictions",
             &fx("predictions.parquet"),
-            "--metrics",
-            "corr,fnc",
-            "--layout",
-            layout,
-            "--out",
             &out.display().to_string(),
-            "--quiet",
-        ]);
+            &["--metrics", "corr,fnc", "--layout", layout, "--quiet"],
+        ));
         assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
         read_frame(out).unwrap()
     };
