@@ -35,6 +35,15 @@ def features(index: pd.Index, f: int, rng: np.random.Generator, deficient: bool 
     return frame
 
 
+def raises_same(fn_es, fn_ref, *args) -> None:
+    """Both functions refuse `args` (each given its own copies) with the same AssertionError."""
+    with pytest.raises(AssertionError) as want:
+        fn_ref(*[a.copy() if hasattr(a, "copy") else a for a in args])
+    with pytest.raises(AssertionError) as got:
+        fn_es(*[a.copy() if hasattr(a, "copy") else a for a in args])
+    assert str(got.value) == str(want.value)
+
+
 @pytest.fixture
 def rng(request) -> np.random.Generator:
     # crc32, not hash(): str hashes are salted per process (PYTHONHASHSEED), so a failing

@@ -13,6 +13,8 @@ from erascore.numerai_tools import scoring as es_scoring
 from erascore.numerai_tools import signals as es
 from erascore.numerai_tools import submissions as es_sub
 
+from conftest import raises_same
+
 
 def tickers(n, rng):
     return pd.Index([f"T{v:05d}" for v in rng.permutation(n * 3)[:n]], name="ticker")
@@ -105,14 +107,6 @@ def test_churn_turnover_against_history(rng):
     assert curr_key
 
 
-def _raises_same(fn_es, fn_ref, *args):
-    with pytest.raises(AssertionError) as want:
-        fn_ref(*[a.copy() if hasattr(a, "copy") else a for a in args])
-    with pytest.raises(AssertionError) as got:
-        fn_es(*[a.copy() if hasattr(a, "copy") else a for a in args])
-    assert str(got.value) == str(want.value)
-
-
 def test_submission_checks(rng):
     ids = [f"id{i:04d}" for i in range(120)]
     universe = pd.Series(ids)
@@ -121,19 +115,19 @@ def test_submission_checks(rng):
     want = ref_sub.validate_submission_numerai(universe, good.copy())
     assert got[:2] == want[:2] and sorted(got[3]) == sorted(want[3])
     pd.testing.assert_frame_equal(got[2], want[2])
-    _raises_same(es_sub.validate_headers_numerai, ref_sub.validate_headers_numerai, good.rename(columns={"id": "x"}))
-    _raises_same(es_sub.validate_values, ref_sub.validate_values, good.assign(prediction=np.nan), "prediction")
-    _raises_same(es_sub.validate_values, ref_sub.validate_values, good.assign(prediction=good.prediction + 1), "prediction")
-    _raises_same(es_sub.validate_values, ref_sub.validate_values, good.assign(prediction=0.5), "prediction")
-    _raises_same(es_sub.validate_ids_numerai, ref_sub.validate_ids_numerai, universe, good.iloc[:50], "id")
-    _raises_same(es_sub.validate_ids_numerai, ref_sub.validate_ids_numerai, universe, pd.concat([good, good.iloc[:3]]), "id")
+    raises_same(es_sub.validate_headers_numerai, ref_sub.validate_headers_numerai, good.rename(columns={"id": "x"}))
+    raises_same(es_sub.validate_values, ref_sub.validate_values, good.assign(prediction=np.nan), "prediction")
+    raises_same(es_sub.validate_values, ref_sub.validate_values, good.assign(prediction=good.prediction + 1), "prediction")
+    raises_same(es_sub.validate_values, ref_sub.validate_values, good.assign(prediction=0.5), "prediction")
+    raises_same(es_sub.validate_ids_numerai, ref_sub.validate_ids_numerai, universe, good.iloc[:50], "id")
+    raises_same(es_sub.validate_ids_numerai, ref_sub.validate_ids_numerai, universe, pd.concat([good, good.iloc[:3]]), "id")
     signals = pd.DataFrame({"ticker": ids, "signal": rng.random(120), "friday_date": 20240105})
     uni = pd.DataFrame({"ticker": ids})
     got = es_sub.validate_submission_signals(uni, signals.copy(), True)
     want = ref_sub.validate_submission_signals(uni, signals.copy(), True)
     assert got[:3] == want[:3]
     pd.testing.assert_frame_equal(got[3], want[3])
-    _raises_same(es_sub.validate_headers_signals, ref_sub.validate_headers_signals, signals.drop(columns="friday_date"), True)
+    raises_same(es_sub.validate_headers_signals, ref_sub.validate_headers_signals, signals.drop(columns="friday_date"), True)
     crypto = pd.DataFrame({"symbol": ids, "signal": rng.random(120)})
     got = es_sub.validate_submission_crypto(pd.DataFrame({"symbol": ids}), crypto)
     want = ref_sub.validate_submission_crypto(pd.DataFrame({"symbol": ids}), crypto)
@@ -154,4 +148,4 @@ def test_clean_and_remap(rng):
         es_sub.remap_ids(sub, universe, "ticker", "numerai_ticker"),
         ref_sub.remap_ids(sub, universe, "ticker", "numerai_ticker"),
     )
-    _raises_same(es_sub.clean_submission, ref_sub.clean_submission, universe, sub.iloc[:0], "ticker", "signal")
+    raises_same(es_sub.clean_submission, ref_sub.clean_submission, universe, sub.iloc[:0], "ticker", "signal")
