@@ -9,7 +9,7 @@ import pytest
 
 import erascore
 
-from test_frames import cli_binary
+from test_frames import cli_binary, synth_archive
 
 RULES = (
     '[[config]]\nname = "corr-bmc"\nscore = "0.5 * corr + 2 * bmc"\ncap = 0.05\n\n'
@@ -20,11 +20,9 @@ RULES = (
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory) -> Path:
     """A small tournament archive, a benchmark file and the configurations."""
-    out = tmp_path_factory.mktemp("compare") / "archive"
-    subprocess.run(
-        [str(cli_binary()), "synth", "--population", "tournament", "--models", "12", "--eras", "6",
-         "--rows", "120", "--features", "4", "--seed", "3", "--out", str(out), "--quiet"],
-        check=True, capture_output=True,
+    out = synth_archive(
+        tmp_path_factory.mktemp("compare") / "archive", "--population", "tournament",
+        "--models", "12", "--eras", "6", "--rows", "120", "--features", "4", "--seed", "3",
     )
     benchmark_csv(out / "predictions.parquet", out / "benchmark.csv")
     (out / "rules.toml").write_text(RULES)

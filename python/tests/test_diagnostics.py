@@ -4,7 +4,6 @@ Ctrl-C during a long call."""
 
 import json
 import signal
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -12,24 +11,12 @@ import pandas as pd
 import pytest
 
 import erascore
-from test_frames import EXAMPLE, cli_binary
+from test_frames import EXAMPLE, example_flags, run_cli
 
 
 @pytest.fixture(scope="module")
 def cli_run(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("cli") / "diag"
-    subprocess.run(
-        [
-            str(cli_binary()), "diagnostics",
-            "--data", str(EXAMPLE / "data.parquet"),
-            "--predictions", str(EXAMPLE / "predictions.parquet"),
-            "--meta-model", str(EXAMPLE / "meta_model.parquet"),
-            "--out", str(out), "--quiet",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return out
+    return run_cli("diagnostics", tmp_path_factory.mktemp("cli") / "diag", *example_flags())
 
 
 def test_per_era_and_summary_match_the_cli(cli_run):

@@ -5,7 +5,6 @@ errors naming keyword arguments; and its metric in LightGBM, XGBoost and scikit-
 training loops."""
 
 import pickle
-import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import pytest
 import erascore
 from erascore.exceptions import ArgumentError, ArgumentTypeError
 
-from test_frames import EXAMPLE, cli_binary
+from test_frames import EXAMPLE, synth_archive
 
 METRICS = ["corr", "corr_tb200", "mmc", "fnc", "spearman", "pearson", "fexp_max"]
 MODELS = ["model_0", "model_1", "model_2"]
@@ -39,13 +38,10 @@ def example():
 
 @pytest.fixture(scope="module")
 def synth(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("synth") / "data"
-    subprocess.run(
-        [str(cli_binary()), "synth", "--eras", "8", "--rows", "300", "--features", "20",
-         "--models", "3", "--seed", "7", "--out", str(out), "--quiet"],
-        check=True, capture_output=True,
+    return synth_archive(
+        tmp_path_factory.mktemp("synth") / "data", "--eras", "8", "--rows", "300",
+        "--features", "20", "--models", "3", "--seed", "7",
     )
-    return out
 
 
 def assert_identical(got: pd.DataFrame, want: pd.DataFrame) -> None:

@@ -27,20 +27,34 @@ def cli_binary() -> Path:
     raise FileNotFoundError("build the CLI first (cargo build -p erascore-cli) or set ERASCORE_BIN")
 
 
+def run_cli(command: str, out: Path, *flags: str) -> Path:
+    """`erascore COMMAND FLAGS --out OUT --quiet`, which must succeed; returns `out`."""
+    subprocess.run(
+        [str(cli_binary()), command, *flags, "--out", str(out), "--quiet"],
+        check=True, capture_output=True,
+    )
+    return out
+
+
+def synth_archive(out: Path, *flags: str) -> Path:
+    """`erascore synth FLAGS` writing its archive to `out`; returns `out`."""
+    return run_cli("synth", out, *flags)
+
+
+def example_flags() -> list[str]:
+    """The bundled example's data, predictions and meta model, as command-line flags."""
+    return [
+        "--data", str(EXAMPLE / "data.parquet"),
+        "--predictions", str(EXAMPLE / "predictions.parquet"),
+        "--meta-model", str(EXAMPLE / "meta_model.parquet"),
+    ]
+
+
 @pytest.fixture(scope="module")
 def cli_scores(tmp_path_factory) -> pd.DataFrame:
-    out = tmp_path_factory.mktemp("cli") / "scores.csv"
-    subprocess.run(
-        [
-            str(cli_binary()), "score",
-            "--data", str(EXAMPLE / "data.parquet"),
-            "--predictions", str(EXAMPLE / "predictions.parquet"),
-            "--meta-model", str(EXAMPLE / "meta_model.parquet"),
-            "--metrics", ",".join(METRICS),
-            "--out", str(out), "--quiet",
-        ],
-        check=True,
-        capture_output=True,
+    out = run_cli(
+        "score", tmp_path_factory.mktemp("cli") / "scores.csv",
+        *example_flags(), "--metrics", ",".join(METRICS),
     )
     return pd.read_csv(out, dtype={"era": str, "model": str, "target": str})
 

@@ -20,7 +20,7 @@ from erascore.exceptions import (
     ErascoreError,
     MissingFileError,
 )
-from test_frames import EXAMPLE, cli_binary
+from test_frames import EXAMPLE, cli_binary, synth_archive
 
 DATA, PREDS, META = EXAMPLE / "data.parquet", EXAMPLE / "predictions.parquet", EXAMPLE / "meta_model.parquet"
 
@@ -385,11 +385,9 @@ COMPARE_CASES = [
 
 @pytest.fixture(scope="module")
 def tournament(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("compare_front_ends") / "archive"
-    subprocess.run(
-        [str(cli_binary()), "synth", "--population", "tournament", "--models", "6", "--eras", "5",
-         "--rows", "100", "--features", "4", "--seed", "5", "--out", str(out), "--quiet"],
-        check=True, capture_output=True,
+    out = synth_archive(
+        tmp_path_factory.mktemp("compare_front_ends") / "archive", "--population", "tournament",
+        "--models", "6", "--eras", "5", "--rows", "100", "--features", "4", "--seed", "5",
     )
     eras = sorted(pd.read_parquet(out / "data.parquet", columns=["era"])["era"].unique())
     models = [c for c in pd.read_parquet(out / "predictions.parquet").columns

@@ -24,7 +24,7 @@ import erascore
 ray = pytest.importorskip("ray")
 import erascore.ray as er  # noqa: E402
 
-from test_frames import EXAMPLE, SIGNALS, SIGNALS_METRICS, _signals_frames, cli_binary  # noqa: E402
+from test_frames import EXAMPLE, SIGNALS, SIGNALS_METRICS, _signals_frames, cli_binary, synth_archive  # noqa: E402
 
 METRICS = ["corr", "corr_tb200", "mmc", "fnc", "spearman", "pearson", "fexp_max"]
 PATHS = (
@@ -54,11 +54,9 @@ def cluster():
 def archive(tmp_path_factory) -> Path:
     """A synthetic tournament archive (era column in the predictions, stakes), its data
     rewritten with one row group per era so that shares skip the others' features."""
-    out = tmp_path_factory.mktemp("ray") / "archive"
-    subprocess.run(
-        [str(cli_binary()), "synth", "--population", "tournament", "--models", "30", "--eras", "14",
-         "--rows", "240", "--features", "12", "--seed", "5", "--out", str(out), "--quiet"],
-        check=True, capture_output=True,
+    out = synth_archive(
+        tmp_path_factory.mktemp("ray") / "archive", "--population", "tournament",
+        "--models", "30", "--eras", "14", "--rows", "240", "--features", "12", "--seed", "5",
     )
     data = pq.read_table(out / "data.parquet")
     pq.write_table(data, out / "data.parquet", row_group_size=240)
