@@ -47,6 +47,11 @@ fn compare_ok(files: [&Path; 5], extra: &[&str]) -> Output {
     ok(&line.iter().map(String::as_str).collect::<Vec<_>>())
 }
 
+/// The data, predictions and stakes of an [`archive`].
+fn inputs(a: &Path) -> [std::path::PathBuf; 3] {
+    ["data.parquet", "predictions.parquet", "stakes.csv"].map(|f| a.join(f))
+}
+
 /// A small tournament archive.
 fn archive(dir: &Path) -> std::path::PathBuf {
     let a = dir.join("archive");
@@ -98,11 +103,7 @@ type Case<'a> = (&'a str, &'a Path, &'a str, Vec<&'a str>, &'a str, &'a str);
 fn each_configuration_equals_score_then_payout() {
     let dir = tempfile::tempdir().unwrap();
     let a = archive(dir.path());
-    let (data, preds, stakes) = (
-        a.join("data.parquet"),
-        a.join("predictions.parquet"),
-        a.join("stakes.csv"),
-    );
+    let [data, preds, stakes] = inputs(&a);
     // The naive meta model over models staked at least 2.5 NMR is `score --stakes` with
     // weight 1 for exactly those models.
     let stake_rows = read_frame(&stakes).unwrap();
@@ -315,11 +316,7 @@ fn long_predictions_and_batched_reads_give_the_same_numbers() {
 
     let dir = tempfile::tempdir().unwrap();
     let a = archive(dir.path());
-    let (data, wide, stakes) = (
-        a.join("data.parquet"),
-        a.join("predictions.parquet"),
-        a.join("stakes.csv"),
-    );
+    let [data, wide, stakes] = inputs(&a);
     let w = read_frame(&wide).unwrap();
     let (ids, eras) = (w.text("id").unwrap(), w.text("era").unwrap());
     let models: Vec<String> = w
@@ -427,11 +424,7 @@ fn long_predictions_and_batched_reads_give_the_same_numbers() {
 fn stakes_that_change_by_round() {
     let dir = tempfile::tempdir().unwrap();
     let a = archive(dir.path());
-    let (data, preds, stakes) = (
-        a.join("data.parquet"),
-        a.join("predictions.parquet"),
-        a.join("stakes.csv"),
-    );
+    let [data, preds, stakes] = inputs(&a);
     let f = read_frame(&stakes).unwrap();
     let (names, amounts) = (f.text("model").unwrap(), f.float("stake").unwrap().0);
     let eras: Vec<String> = (1..=14).map(|e| format!("{e:04}")).collect();
@@ -511,6 +504,7 @@ fn stakes_that_change_by_round() {
 fn bad_configuration_files_are_usage_errors() {
     let dir = tempfile::tempdir().unwrap();
     let a = dir.path().join("missing-archive");
+    let [data, preds, stakes] = inputs(&a);
     let cases = [
         ("[[config]]\nname = \"a\"\nscore = \"0.5 * cor\"\n", "'cor'"),
         ("[[config]]\nname = \"a\"\nrule = \"2025\"\n", "unknown payout rule '2025'"),
@@ -533,13 +527,7 @@ fn bad_configuration_files_are_usage_errors() {
         let rules = dir.path().join("rules.toml");
         std::fs::write(&rules, text).unwrap();
         let out = compare(
-            [
-                &a.join("data.parquet"),
-                &a.join("predictions.parquet"),
-                &a.join("stakes.csv"),
-                &rules,
-                &dir.path().join("out"),
-            ],
+            [&data, &preds, &stakes, &rules, &dir.path().join("out")],
             &[],
         );
         let err = String::from_utf8_lossy(&out.stderr);
@@ -579,11 +567,7 @@ fn benchmark_file(dir: &Path, preds: &Path) -> std::path::PathBuf {
 fn bmc_in_a_formula_equals_score_then_payout() {
     let dir = tempfile::tempdir().unwrap();
     let a = archive(dir.path());
-    let (data, preds, stakes) = (
-        a.join("data.parquet"),
-        a.join("predictions.parquet"),
-        a.join("stakes.csv"),
-    );
+    let [data, preds, stakes] = inputs(&a);
     let bench = benchmark_file(dir.path(), &preds);
     let rules = dir.path().join("rules.toml");
     std::fs::write(
@@ -718,6 +702,7 @@ fn bmc_in_a_formula_equals_score_then_payout() {
 fn bmc_without_a_benchmark_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
     let a = archive(dir.path());
+    let [data, preds, stakes] = inputs(&a);
     let rules = dir.path().join("rules.toml");
     std::fs::write(
         &rules,
@@ -726,13 +711,7 @@ fn bmc_without_a_benchmark_is_a_usage_error() {
     )
     .unwrap();
     let out = compare(
-        [
-            &a.join("data.parquet"),
-            &a.join("predictions.parquet"),
-            &a.join("stakes.csv"),
-            &rules,
-            &dir.path().join("out"),
-        ],
+        [&data, &preds, &stakes, &rules, &dir.path().join("out")],
         &[],
     );
     let err = String::from_utf8_lossy(&out.stderr);
