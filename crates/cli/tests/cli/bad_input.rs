@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use erascore_io::frame::{read_frame, write_frame, Column, Frame, Values};
 use erascore_io::{FloatWidth, Strings};
 
-use crate::common::{erascore, fixture, on_data, s};
+use crate::common::{erascore, fixture, metamodel, on_data, s};
 
 fn listing(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
@@ -228,21 +228,21 @@ fn ids_repeated_across_eras_are_matched_on_era_and_id_or_refused() {
         no_era.push_str(&format!("{id},{}\n", value(k)));
     }
     let no_era = write(d, "no_era.csv", &no_era);
-    let out = d.join("o.csv");
-    let before = listing(d);
-    let keep: Vec<&str> = before.iter().map(String::as_str).collect();
-    let e = fails(
-        1,
-        &on_data(
+    let out = s(&d.join("o.csv"));
+    // Scoring `preds` is a data error that leaves the folder as it was.
+    let refused = |preds: &str| {
+        let before = listing(d);
+        let keep: Vec<&str> = before.iter().map(String::as_str).collect();
+        let args = on_data(
             "score",
             &data,
-            &no_era,
-            &s(&out),
+            preds,
+            &out,
             &["--metrics", "corr", "--quiet"],
-        ),
-        d,
-        &keep,
-    );
+        );
+        fails(1, &args, d, &keep)
+    };
+    let e = refused(&no_era);
     assert!(
         e.contains("id 't00' is in era '0001' and in era '0002'") && e.contains("no_era.csv"),
         "{e}"
@@ -253,20 +253,7 @@ fn ids_repeated_across_eras_are_matched_on_era_and_id_or_refused() {
         "dup.csv",
         "era,id,m\n0001,t01,0.1\n0001,t01,0.2\n0002,t01,0.3\n",
     );
-    let keep: Vec<String> = listing(d);
-    let keep: Vec<&str> = keep.iter().map(String::as_str).collect();
-    let e = fails(
-        1,
-        &on_data(
-            "score",
-            &data,
-            &dup,
-            &s(&out),
-            &["--metrics", "corr", "--quiet"],
-        ),
-        d,
-        &keep,
-    );
+    let e = refused(&dup);
     assert!(
         e.contains("'t01' appears more than once in era '0001'"),
         "{e}"
@@ -325,20 +312,7 @@ fn missing_ids_and_eras_are_named_by_their_place_in_the_file() {
     let no_era = write(d, "no_era.csv", "id,era,m\na,1,0.1\nb,,0.2\nc,1,0.3\n");
     let mm = s(&d.join("mm.parquet"));
     let keep = ["blank.csv", "null.parquet", "stakes.csv", "no_era.csv"];
-    let e = fails(
-        1,
-        &[
-            "metamodel",
-            "--predictions",
-            &no_era,
-            "--stakes",
-            &stakes,
-            "--out",
-            &mm,
-        ],
-        d,
-        &keep,
-    );
+    let e = fails(1, &metamodel(&no_era, &stakes, &mm), d, &keep);
     assert!(e.contains("no_era.csv: line 3 has no era"), "{e}");
     let empty = write(d, "empty.csv", "id,m\n");
     let keep = [
@@ -348,20 +322,7 @@ fn missing_ids_and_eras_are_named_by_their_place_in_the_file() {
         "no_era.csv",
         "empty.csv",
     ];
-    let e = fails(
-        1,
-        &[
-            "metamodel",
-            "--predictions",
-            &empty,
-            "--stakes",
-            &stakes,
-            "--out",
-            &mm,
-        ],
-        d,
-        &keep,
-    );
+    let e = fails(1, &metamodel(&empty, &stakes, &mm), d, &keep);
     assert!(e.contains("empty.csv: no rows"), "{e}");
 }
 
@@ -463,29 +424,14 @@ fn a_model_staked_twice_is_refused_by_every_command() {
     );
     let keep = ["stakes.csv", "scores.csv"];
     for args in [
-        vec![
+        on_data(
             "score",
-            "--data",
             &fixture("score/data.parquet"),
-            "--predictions",
             &preds,
-            "--stakes",
-            &stakes,
-            "--metrics",
-            "mmc",
-            "--out",
             &out,
-            "--quiet",
-        ],
-        vec![
-            "metamodel",
-            "--predictions",
-            &preds,
-            "--stakes",
-            &stakes,
-            "--out",
-            &out,
-        ],
+            &["--stakes", &stakes, "--metrics", "mmc", "--quiet"],
+        ),
+        metamodel(&preds, &stakes, &out),
         vec![
             "payout", "--scores", &scores, "--stakes", &stakes, "--rule", "custom", "--out", &out,
         ],
@@ -529,15 +475,7 @@ fn an_output_that_is_an_input_or_a_directory_is_refused_before_any_work() {
     let stakes = write(d, "stakes.csv", "model,stake\nmodel_a,1\n");
     let e = fails(
         2,
-        &[
-            "metamodel",
-            "--predictions",
-            &preds,
-            "--stakes",
-            &stakes,
-            "--out",
-            &stakes,
-        ],
+        &metamodel(&preds, &stakes, &stakes),
         d,
         &["preds.csv", "folder", "stakes.csv"],
     );

@@ -51,3 +51,16 @@ pub fn on_data<'a>(
     args.extend_from_slice(extra);
     args
 }
+
+/// `metamodel --predictions PREDICTIONS --stakes STAKES --out OUT`.
+pub fn metamodel<'a>(predictions: &'a str, stakes: &'a str, out: &'a str) -> Vec<&'a str> {
+    vec![
+        "metamodel",
+        "--predictions",
+        predictions,
+        "--stakes",
+        stakes,
+        "--out",
+        out,
+    ]
+}

@@ -38,32 +38,31 @@ fn full_run(out: &Path, extra: &[&str]) -> Output {
         fx("example_preds.parquet"),
         fx("features.json"),
     );
-    let mut args = vec![
+    let mut args = on_data(
         "diagnostics",
-        "--data",
         &data,
-        "--predictions",
         &preds,
-        "--meta-model",
-        &meta,
-        "--benchmark",
-        &bench,
-        "--benchmark-column",
-        "v5_lgbm_ender20",
-        "--example-preds",
-        &example,
-        "--target",
-        "target",
-        "--target",
-        "target_aux",
-        "--features-json",
-        &json,
-        "--feature-set",
-        "small",
-        "--out",
         &out,
-        "--quiet",
-    ];
+        &[
+            "--meta-model",
+            &meta,
+            "--benchmark",
+            &bench,
+            "--benchmark-column",
+            "v5_lgbm_ender20",
+            "--example-preds",
+            &example,
+            "--target",
+            "target",
+            "--target",
+            "target_aux",
+            "--features-json",
+            &json,
+            "--feature-set",
+            "small",
+            "--quiet",
+        ],
+    );
     args.extend_from_slice(extra);
     erascore(&args)
 }
@@ -397,9 +396,7 @@ fn bad_input_is_a_clear_error() {
         ),
     ];
     for (data, preds, extra, names) in cases {
-        let mut args = vec!["diagnostics", "--data", data, "--predictions", preds];
-        args.extend_from_slice(extra);
-        args.extend(["--out", &out_s]);
+        let args = on_data("diagnostics", data, preds, &out_s, extra);
         let run = erascore(&args);
         let err = stderr(&run);
         assert!(!run.status.success(), "{args:?}");

@@ -6,7 +6,7 @@ use std::process::Output;
 
 use erascore_io::frame::read_frame;
 
-use crate::common::erascore;
+use crate::common::{erascore, metamodel};
 
 /// ndtri(0.875) and ndtri(0.625): the gaussianized ranks of four distinct values.
 const G_OUTER: f64 = 1.150_349_380_376_007_9;
@@ -20,15 +20,11 @@ fn run(weighting: &[&str]) -> (Output, Vec<(String, f64)>) {
     let stakes = dir.path().join("s.csv");
     std::fs::write(&stakes, "model,stake\na,5\nb,0.5\nc,2\n").unwrap();
     let out = dir.path().join("m.csv");
-    let mut args = vec![
-        "metamodel",
-        "--predictions",
+    let mut args = metamodel(
         preds.to_str().unwrap(),
-        "--stakes",
         stakes.to_str().unwrap(),
-        "--out",
         out.to_str().unwrap(),
-    ];
+    );
     args.extend_from_slice(weighting);
     let o = erascore(&args);
     if !o.status.success() {

@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::common::{erascore, fixture, on_data};
+use crate::common::{erascore, fixture, metamodel, on_data};
 
 fn fx(name: &str) -> String {
     fixture(&format!("example/{name}"))
@@ -34,18 +34,7 @@ fn unknown_table_extensions_exit_2_naming_the_flag() {
         .map(|command| (on_data(command, &data, &preds, &o, &[]), "--out"))
         .collect();
     cases.extend([
-        (
-            vec![
-                "metamodel",
-                "--predictions",
-                &preds,
-                "--stakes",
-                &stakes,
-                "--out",
-                &o,
-            ],
-            "--out",
-        ),
+        (metamodel(&preds, &stakes, &o), "--out"),
         (
             vec![
                 "payout", "--scores", &sc, "--stake", "100", "--rule", "2024", "--out", &o,
