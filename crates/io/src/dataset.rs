@@ -1421,6 +1421,16 @@ mod bad_files {
         }
     }
 
+    /// `read_dataset`'s refusal of `path`.
+    fn dataset_error(path: &Path) -> String {
+        read_dataset(path, &request()).unwrap_err().to_string()
+    }
+
+    /// Asserts the message `e` names every one of `parts`.
+    fn assert_names(e: &str, parts: &[&str]) {
+        assert!(parts.iter().all(|p| e.contains(p)), "{e}");
+    }
+
     /// Rewrites the footer of a 10-row parquet file so that it claims `file_rows` rows in
     /// all and `group_rows` in its row group. In the footer's thrift compact encoding the
     /// file's `num_rows` (and then the row group's, and each column chunk's `num_values`)
@@ -1484,7 +1494,7 @@ mod bad_files {
             small(&path, 10, None, WriterProperties::default());
             claim_rows(&path, file_rows, group_rows);
             for e in [
-                read_dataset(&path, &request()).unwrap_err().to_string(),
+                dataset_error(&path),
                 read_frame(&path).unwrap_err().to_string(),
             ] {
                 assert!(
@@ -1503,11 +1513,7 @@ mod bad_files {
             .set_max_row_group_row_count(Some(1000))
             .build();
         small(&path, 3000, Some(2750), props);
-        let e = read_dataset(&path, &request()).unwrap_err().to_string();
-        assert!(
-            e.contains("'era'") && e.contains("row 2750") && e.contains("id 'n02750'"),
-            "{e}"
-        );
+        assert_names(&dataset_error(&path), &["'era'", "row 2750", "id 'n02750'"]);
     }
 
     #[test]
@@ -1539,7 +1545,7 @@ mod bad_files {
                 ],
                 props(),
             );
-            let e = read_dataset(&path, &request()).unwrap_err().to_string();
+            let e = dataset_error(&path);
             assert!(
                 e.contains(&format!(
                     "column '{column}' is missing (empty) at row {row}"
@@ -1598,13 +1604,10 @@ mod bad_files {
             WriterProperties::default(),
         );
         for e in [
-            read_dataset(&path, &request()).unwrap_err().to_string(),
+            dataset_error(&path),
             read_frame(&path).unwrap_err().to_string(),
         ] {
-            assert!(
-                e.contains("'id'") && e.contains("row 5") && e.contains("UTF-8"),
-                "{e}"
-            );
+            assert_names(&e, &["'id'", "row 5", "UTF-8"]);
         }
     }
 
