@@ -421,6 +421,23 @@ fn neutralizer_on_the_pool_equals_one_thread() {
     }
 }
 
+/// `bits` computed on pools of 2 and 3 threads are one thread's, bit for bit.
+fn same_bits_on_any_pool(bits: impl Fn() -> Vec<u64> + Sync) {
+    let on = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool")
+            .install(&bits)
+    };
+    let one = on(1);
+    for threads in [2, 3] {
+        let other = on(threads);
+        let first = one.iter().zip(&other).position(|(a, b)| a != b);
+        assert_eq!(first, None, "{threads} threads: first differing value");
+    }
+}
+
 /// One vector (and three) neutralized against a few hundred features on pools of 1, 2 and 3
 /// threads: the same bits. (Its triangular solves' off-diagonal blocks are then large enough that a
 /// parallel matrix-vector product would split each sum between the threads.)
@@ -433,27 +450,15 @@ fn one_vector_neutralized_on_any_pool_gives_the_same_bits() {
     let ys: Vec<Vec<f64>> = (0..3)
         .map(|_| (0..n).map(|_| (next() % 10_000) as f64 / 9_999.0).collect())
         .collect();
-    let bits = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .expect("pool");
-        pool.install(|| {
-            let x = ColumnMatrix::new(n, k, ColumnData::I8(data.clone())).expect("shape");
-            let nz = Neutralizer::with_parallelism(x, Parallelism::Pool);
-            // One vector, then three (matrix products) for comparison.
-            let refs: Vec<&[f64]> = ys.iter().map(Vec::as_slice).collect();
-            let mut r = nz.neutralize(&ys[0], 1.0);
-            r.extend(nz.neutralize_many(&refs, 1.0).concat());
-            r.iter().map(|v| v.to_bits()).collect::<Vec<u64>>()
-        })
-    };
-    let one = bits(1);
-    for threads in [2, 3] {
-        let other = bits(threads);
-        let first = one.iter().zip(&other).position(|(a, b)| a != b);
-        assert_eq!(first, None, "{threads} threads: first differing value");
-    }
+    same_bits_on_any_pool(|| {
+        let x = ColumnMatrix::new(n, k, ColumnData::I8(data.clone())).expect("shape");
+        let nz = Neutralizer::with_parallelism(x, Parallelism::Pool);
+        // One vector, then three (matrix products) for comparison.
+        let refs: Vec<&[f64]> = ys.iter().map(Vec::as_slice).collect();
+        let mut r = nz.neutralize(&ys[0], 1.0);
+        r.extend(nz.neutralize_many(&refs, 1.0).concat());
+        r.iter().map(|v| v.to_bits()).collect::<Vec<u64>>()
+    });
 }
 
 /// Signals alpha and MPC on the pool equal one thread's, bit for bit.
@@ -524,28 +529,16 @@ fn one_column_of_neutralized_weights_on_any_pool_gives_the_same_bits() {
         .collect();
     let p: Vec<f64> = (0..n).map(|_| (next() % 10_000) as f64).collect();
     let w = vec![1.0; n];
-    let bits = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .expect("pool");
-        pool.install(|| {
-            let x = ColumnMatrix::new(n, k, ColumnData::F64(x.clone())).expect("shape");
-            let r = generate_neutralized_weights_many_par(
-                &[&p],
-                &x,
-                &w,
-                WeightScaling::CenterAndNormalize,
-                Parallelism::Pool,
-            )
-            .expect("weights");
-            r[0].iter().map(|v| v.to_bits()).collect::<Vec<u64>>()
-        })
-    };
-    let one = bits(1);
-    for threads in [2, 3] {
-        let other = bits(threads);
-        let first = one.iter().zip(&other).position(|(a, b)| a != b);
-        assert_eq!(first, None, "{threads} threads: first differing value");
-    }
+    same_bits_on_any_pool(|| {
+        let x = ColumnMatrix::new(n, k, ColumnData::F64(x.clone())).expect("shape");
+        let r = generate_neutralized_weights_many_par(
+            &[&p],
+            &x,
+            &w,
+            WeightScaling::CenterAndNormalize,
+            Parallelism::Pool,
+        )
+        .expect("weights");
+        r[0].iter().map(|v| v.to_bits()).collect::<Vec<u64>>()
+    });
 }
