@@ -52,6 +52,13 @@ fn inputs(a: &Path) -> [std::path::PathBuf; 3] {
     ["data.parquet", "predictions.parquet", "stakes.csv"].map(|f| a.join(f))
 }
 
+/// `rules.toml` in `dir`, holding `text`.
+fn rules_file(dir: &Path, text: &str) -> std::path::PathBuf {
+    let rules = dir.join("rules.toml");
+    std::fs::write(&rules, text).unwrap();
+    rules
+}
+
 /// A small tournament archive.
 fn archive(dir: &Path) -> std::path::PathBuf {
     let a = dir.join("archive");
@@ -123,9 +130,8 @@ fn each_configuration_equals_score_then_payout() {
     let naive_stakes = dir.path().join("naive_stakes.csv");
     std::fs::write(&naive_stakes, naive).unwrap();
 
-    let rules = dir.path().join("rules.toml");
-    std::fs::write(
-        &rules,
+    let rules = rules_file(
+        dir.path(),
         r#"
 [[config]]
 name = "y2024"
@@ -150,8 +156,7 @@ cap = 0.05
 meta_model = "naive"
 min_stake = 2.5
 "#,
-    )
-    .unwrap();
+    );
     let out = dir.path().join("out");
     let run = compare_ok([&data, &preds, &stakes, &rules, &out], &["--quiet"]);
     let table = String::from_utf8_lossy(&run.stdout);
@@ -358,14 +363,12 @@ fn long_predictions_and_batched_reads_give_the_same_numbers() {
     .unwrap();
     write_frame(&long, &frame).unwrap();
 
-    let rules = dir.path().join("rules.toml");
-    std::fs::write(
-        &rules,
+    let rules = rules_file(
+        dir.path(),
         "[[config]]\nname = \"y2024\"\nrule = \"2024\"\n\n[[config]]\nname = \"naive\"\n\
          score = \"1 * corr_tb50 + 1 * mmc\"\ncap = 0.1\nmeta_model = \"naive\"\n\
          min_stake = 1\n",
-    )
-    .unwrap();
+    );
     let run = |preds: &Path, name: &str, max_values: &str| {
         let out = dir.path().join(name);
         compare_ok(
@@ -442,13 +445,11 @@ fn stakes_that_change_by_round() {
     }
     let schedule = dir.path().join("by_round.csv");
     std::fs::write(&schedule, by_round).unwrap();
-    let rules = dir.path().join("rules.toml");
-    std::fs::write(
-        &rules,
+    let rules = rules_file(
+        dir.path(),
         "[[config]]\nname = \"corr\"\nscore = \"1 * corr\"\ncap = 1\nresolve_lag = 1\n\n\
          [[config]]\nname = \"y2024\"\nrule = \"2024\"\n",
-    )
-    .unwrap();
+    );
     let run = |stakes: &Path, name: &str| {
         let out = dir.path().join(name);
         compare([&data, &preds, stakes, &rules, &out], &["--quiet"])
@@ -524,8 +525,7 @@ fn bad_configuration_files_are_usage_errors() {
         ),
     ];
     for (text, want) in cases {
-        let rules = dir.path().join("rules.toml");
-        std::fs::write(&rules, text).unwrap();
+        let rules = rules_file(dir.path(), text);
         let out = compare(
             [&data, &preds, &stakes, &rules, &dir.path().join("out")],
             &[],
@@ -569,13 +569,11 @@ fn bmc_in_a_formula_equals_score_then_payout() {
     let a = archive(dir.path());
     let [data, preds, stakes] = inputs(&a);
     let bench = benchmark_file(dir.path(), &preds);
-    let rules = dir.path().join("rules.toml");
-    std::fs::write(
-        &rules,
+    let rules = rules_file(
+        dir.path(),
         "[[config]]\nname = \"corr-bmc\"\nscore = \"0.5 * corr + 2 * bmc\"\ncap = 0.05\n\n\
          [[config]]\nname = \"bmc-only\"\nscore = \"1 * bmc\"\ncap = 1\nresolve_lag = 1\n",
-    )
-    .unwrap();
+    );
     let run = |name: &str, max_values: &str| {
         let out = dir.path().join(name);
         // The column is found by its default name, `benchmark`, as in `diagnostics`.
@@ -703,13 +701,11 @@ fn bmc_without_a_benchmark_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
     let a = archive(dir.path());
     let [data, preds, stakes] = inputs(&a);
-    let rules = dir.path().join("rules.toml");
-    std::fs::write(
-        &rules,
+    let rules = rules_file(
+        dir.path(),
         "[[config]]\nname = \"y2024\"\nrule = \"2024\"\n\n\
          [[config]]\nname = \"with-bmc\"\nscore = \"0.5 * corr + 2 * bmc\"\n",
-    )
-    .unwrap();
+    );
     let out = compare(
         [&data, &preds, &stakes, &rules, &dir.path().join("out")],
         &[],
