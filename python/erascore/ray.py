@@ -241,6 +241,30 @@ def _shares(
     return era_shares, model_shares, names
 
 
+def _score_over_cluster(
+    ray: Any,
+    call: _frames._Inputs,
+    metrics: Any,
+    eras_per_task: Optional[int],
+    models_per_task: Optional[int],
+    max_retries: int,
+    progress: Optional[bool],
+) -> Tuple[Any, ...]:
+    """The per-era scores of a checked ``score`` / ``diagnostics`` call with ``metrics``:
+    split into shares of eras (and models), run as tasks and merged as one engine report
+    (see :func:`_merge`)."""
+    tables, options = call.tables, call.options
+    era_shares, model_shares, names = _shares(
+        ray, tables["data"], tables["predictions"], options["models"], eras_per_task,
+        models_per_task, call.signals or options["stakes"] is not None,
+    )
+    parts = _run_shares(
+        ray, tuple(tables.values()), {**options, "metrics": metrics}, era_shares,
+        model_shares, max_retries, _frames._progress_bar(progress),
+    )
+    return _merge(parts, options["targets"], names, len(model_shares) > 1)
+
+
 @_frames._takes_arguments_of(_frames.score)
 def score(
     data: Table,
@@ -274,17 +298,8 @@ def score(
     _frames._check_layout(given["layout"])
     ray = _connect(address)
     call = _frames._inputs(given, "score")
-    models = call.options["models"]
-    era_shares, model_shares, names = _shares(
-        ray, call.tables["data"], call.tables["predictions"], models, eras_per_task,
-        models_per_task, call.signals or call.options["stakes"] is not None,
-    )
-    parts = _run_shares(
-        ray, tuple(call.tables.values()), {**call.options, "metrics": call.metrics},
-        era_shares, model_shares, max_retries, _frames._progress_bar(given["progress"]),
-    )
-    eras, model_col, target_col, metric_names, values, warnings, _ = _merge(
-        parts, call.options["targets"], names, len(model_shares) > 1
+    eras, model_col, target_col, metric_names, values, warnings, _ = _score_over_cluster(
+        ray, call, call.metrics, eras_per_task, models_per_task, max_retries, given["progress"]
     )
     _frames._warn(warnings)
     return _frames._score_frame(eras, model_col, target_col, metric_names, values, given["layout"])
@@ -349,16 +364,8 @@ def diagnostics(
         neutralizers=tables["neutralizers"] is not None, stakes=stakes is not None,
         previous=bool(tables["previous"]), sample_weights=tables["sample_weights"] is not None,
     )
-    era_shares, model_shares, names = _shares(
-        ray, tables["data"], tables["predictions"], options["models"], eras_per_task,
-        models_per_task, call.signals or stakes is not None,
-    )
-    parts = _run_shares(
-        ray, tuple(tables.values()), {**options, "metrics": metrics}, era_shares,
-        model_shares, max_retries, _frames._progress_bar(given["progress"]),
-    )
-    eras, model_col, target_col, metric_names, values, warnings, unresolved = _merge(
-        parts, options["targets"], names, len(model_shares) > 1
+    eras, model_col, target_col, metric_names, values, warnings, unresolved = _score_over_cluster(
+        ray, call, metrics, eras_per_task, models_per_task, max_retries, given["progress"]
     )
     result = _rs.diagnostics_from_scores(
         eras, model_col, target_col, metric_names, [np.asarray(v, dtype=np.float64) for v in values],

@@ -186,15 +186,7 @@ pub fn run(args: &DiagnosticsArgs) -> anyhow::Result<()> {
     write_diagnostics(checked.out.path(), &groups, &info)?;
     checked.out.commit()?;
     if args.timings {
-        let written = started.elapsed();
-        eprintln!(
-            "timings: read {:.3} s, score {:.3} s (features decoded meanwhile), write {:.3} s",
-            read.as_secs_f64(),
-            (scoring_done - read).as_secs_f64(),
-            (written - scoring_done).as_secs_f64()
-        );
-        eprintln!("{}", crate::load::describe_timings());
-        eprintln!("{}", loaded.describe_read());
+        loaded.eprint_timings(started, read, scoring_done, " (features decoded meanwhile)");
     }
     print!(
         "{}",

@@ -3,6 +3,7 @@
 //! predictions), read concurrently and projected to the columns in use.
 
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use erascore_engine::inputs::{Predictions, Reference};
 use erascore_engine::score::Streaming;
@@ -58,6 +59,27 @@ impl Loaded {
             self.row_groups.len(),
             self.features.decoded_groups()
         )
+    }
+
+    /// The `--timings` lines of a scoring command: seconds reading (until `read`), scoring
+    /// (`read` to `scored`, `score_note` after it) and writing (`scored` to now), each since
+    /// `started`; then where the time went and which read path ran.
+    pub fn eprint_timings(
+        &self,
+        started: Instant,
+        read: Duration,
+        scored: Duration,
+        score_note: &str,
+    ) {
+        let written = started.elapsed();
+        eprintln!(
+            "timings: read {:.3} s, score {:.3} s{score_note}, write {:.3} s",
+            read.as_secs_f64(),
+            (scored - read).as_secs_f64(),
+            (written - scored).as_secs_f64()
+        );
+        eprintln!("{}", describe_timings());
+        eprintln!("{}", self.describe_read());
     }
 }
 

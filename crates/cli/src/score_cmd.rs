@@ -208,15 +208,7 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
     write_frame_unstaged(&checked.out_tmp, &frame, &args.out)?;
     checked.out.commit()?;
     if args.timings {
-        let written = started.elapsed();
-        eprintln!(
-            "timings: read {:.3} s, score {:.3} s, write {:.3} s",
-            read.as_secs_f64(),
-            (scored - read).as_secs_f64(),
-            (written - scored).as_secs_f64()
-        );
-        eprintln!("{}", crate::load::describe_timings());
-        eprintln!("{}", loaded.describe_read());
+        loaded.eprint_timings(started, read, scored, "");
         eprintln!("kernels: {}", erascore_kernels::cpu::usage().describe());
     }
     print!("{}", score_summary(&report));

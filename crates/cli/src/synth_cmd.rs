@@ -11,7 +11,7 @@ use clap::Args;
 
 use erascore_io::output::OutputDir;
 use erascore_synth::signals::{write_signals, SignalsConfig, SIGNALS_FILES};
-use erascore_synth::{Population, Synth, SynthConfig, WrittenFile, FILES};
+use erascore_synth::{Population, Synth, SynthConfig, SynthError, WrittenFile, FILES};
 
 use crate::common::{progress, usage};
 
@@ -89,11 +89,9 @@ fn run_signals(args: &SynthArgs) -> anyhow::Result<()> {
         OutputDir::stage(&args.out, &SIGNALS_FILES).context("--out")
     })()
     .map_err(usage)?;
-    let bar = progress(args.eras, "generating", args.quiet);
-    let files = write_signals(&config, staged.path(), &mut || bar.inc(1))?;
-    staged.commit()?;
-    bar.finish_and_clear();
-    report_written(&args.out, &files);
+    write_staged(args, staged, |dir, on_era| {
+        write_signals(&config, dir, on_era)
+    })?;
     eprintln!(
         "signals: {} eras, a pool of {} tickers, {} neutralizers, {} models, seed {}",
         args.eras, args.rows, args.neutralizers, args.models, args.seed
@@ -101,12 +99,27 @@ fn run_signals(args: &SynthArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// One line per file, named where it now is (inside `out`, not the staging folder).
-fn report_written(out: &Path, files: &[WrittenFile]) {
-    for f in files {
+/// Writes the files into the claimed folder `staged` under a progress bar of one tick per
+/// era, moves them to `--out`, and lists each file where it now is (inside `--out`, not the
+/// staging folder).
+fn write_staged(
+    args: &SynthArgs,
+    staged: OutputDir,
+    write: impl FnOnce(&Path, &mut dyn FnMut()) -> Result<Vec<WrittenFile>, SynthError>,
+) -> anyhow::Result<()> {
+    let bar = progress(args.eras, "generating", args.quiet);
+    let files = write(staged.path(), &mut || bar.inc(1))?;
+    staged.commit()?;
+    bar.finish_and_clear();
+    for f in &files {
         let name = f.path.file_name().unwrap_or_default();
-        eprintln!("wrote {} ({} bytes)", out.join(name).display(), f.bytes);
+        eprintln!(
+            "wrote {} ({} bytes)",
+            args.out.join(name).display(),
+            f.bytes
+        );
     }
+    Ok(())
 }
 
 /// Runs `erascore synth`.
@@ -138,11 +151,7 @@ pub fn run(args: &SynthArgs) -> anyhow::Result<()> {
         Ok((synth, staged))
     })()
     .map_err(usage)?;
-    let bar = progress(args.eras, "generating", args.quiet);
-    let files = synth.write_into(staged.path(), &mut || bar.inc(1))?;
-    staged.commit()?;
-    bar.finish_and_clear();
-    report_written(&args.out, &files);
+    write_staged(args, staged, |dir, on_era| synth.write_into(dir, on_era))?;
     eprintln!(
         "{} eras x {} rows, {} features, {} models, seed {}",
         args.eras, args.rows, args.features, args.models, args.seed

@@ -104,57 +104,64 @@ pub fn signed_power_in_place(values: &mut [f64], p: f64, precision: Precision) {
 /// numpy's pairwise summation (blocks of 8 accumulators below 128 elements), so float64
 /// sums round the same way the reference's do.
 pub fn pairwise_sum(values: &[f64]) -> f64 {
-    let n = values.len();
-    if n < 8 {
-        return values.iter().fold(0.0, |acc, &v| acc + v);
-    }
-    if n <= 128 {
-        let mut r = [0.0f64; 8];
-        r.copy_from_slice(&values[..8]);
-        let mut i = 8;
-        while i + 8 <= n {
-            for (k, acc) in r.iter_mut().enumerate() {
-                *acc += values[i + k];
-            }
-            i += 8;
-        }
-        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        for &v in &values[i..] {
-            res += v;
-        }
-        return res;
-    }
-    let mut half = n / 2;
-    half -= half % 8;
-    pairwise_sum(&values[..half]) + pairwise_sum(&values[half..])
+    pairwise::<f64>(values)
 }
 
+/// [`pairwise_sum`] in float32, each value rounded to float32 as it is added, as numpy sums
+/// a float32 array.
 fn pairwise_sum_f32(values: &[f64]) -> f32 {
+    pairwise::<f32>(values)
+}
+
+/// The float type a pairwise sum accumulates in: the float64 and float32 sums are one
+/// algorithm, each value converted to the accumulator's type as it is read.
+trait Accumulator: Copy + std::ops::Add<Output = Self> + std::ops::AddAssign {
+    const ZERO: Self;
+    fn from_f64(v: f64) -> Self;
+}
+
+impl Accumulator for f64 {
+    const ZERO: Self = 0.0;
+    #[inline(always)]
+    fn from_f64(v: f64) -> Self {
+        v
+    }
+}
+
+impl Accumulator for f32 {
+    const ZERO: Self = 0.0;
+    #[inline(always)]
+    fn from_f64(v: f64) -> Self {
+        v as f32
+    }
+}
+
+fn pairwise<T: Accumulator>(values: &[f64]) -> T {
     let n = values.len();
     if n < 8 {
-        return values.iter().fold(0.0f32, |acc, &v| acc + v as f32);
+        return values.iter().fold(T::ZERO, |acc, &v| acc + T::from_f64(v));
     }
     if n <= 128 {
-        let mut r = [0.0f32; 8];
+        let mut r = [T::ZERO; 8];
         for (k, acc) in r.iter_mut().enumerate() {
-            *acc = values[k] as f32;
+            *acc = T::from_f64(values[k]);
         }
         let mut i = 8;
         while i + 8 <= n {
             for (k, acc) in r.iter_mut().enumerate() {
-                *acc += values[i + k] as f32;
+                *acc += T::from_f64(values[i + k]);
             }
             i += 8;
         }
         let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
         for &v in &values[i..] {
-            res += v as f32;
+            res += T::from_f64(v);
         }
         return res;
     }
     let mut half = n / 2;
     half -= half % 8;
-    pairwise_sum_f32(&values[..half]) + pairwise_sum_f32(&values[half..])
+    pairwise::<T>(&values[..half]) + pairwise::<T>(&values[half..])
 }
 
 #[cfg(test)]

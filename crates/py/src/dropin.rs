@@ -12,6 +12,7 @@ use erascore_kernels::contribution::{covariance_score, orthogonalize as orth, Co
 use erascore_kernels::corr::{gaussian_rank, numerai_corr as corr, CorrTarget};
 use erascore_kernels::exposure::ExposureBasis;
 use erascore_kernels::gaussian::ndtri;
+use erascore_kernels::matrix::ColumnMatrix;
 use erascore_kernels::neutral_scores::neutral_contribution as neutral_mmc;
 use erascore_kernels::neutral_scores::neutral_correlation as neutral_corr;
 use erascore_kernels::neutral_scores::{is_explained, neutral_gaussian_rank};
@@ -36,6 +37,30 @@ fn precision(target_f32: bool) -> Precision {
 
 fn tb(top_bottom: Option<i64>) -> Option<usize> {
     top_bottom.filter(|&k| k > 0).map(|k| k as usize)
+}
+
+/// The neutralizers' kernel, `None` when their rank is not clear of lstsq's cutoff
+/// ([`Neutralizer::rank_is_clear`]): numpy's `lstsq` answers those, so the caller leaves
+/// them to it.
+fn clear_neutralizer(x: ColumnMatrix) -> Option<Neutralizer> {
+    let nz = Neutralizer::with_parallelism(x, Parallelism::Pool);
+    nz.rank_is_clear().then_some(nz)
+}
+
+/// The columns of `predictions`, `target` and the neutralizers of the fused neutral scores,
+/// the neutralizers (called `neutralizers_name` in a mismatch) and `target` checked to have
+/// the predictions' rows.
+fn neutral_inputs(
+    predictions: &PyReadonlyArray2<'_, f64>,
+    neutralizers_name: &str,
+    neutralizers: &Matrix<'_>,
+    target: &PyReadonlyArray1<'_, f64>,
+) -> PyResult<(Vec<Vec<f64>>, Vec<f64>, ColumnMatrix)> {
+    let n = predictions.as_array().nrows();
+    same_rows(neutralizers_name, neutralizers.rows(), n)?;
+    let t = vector(target);
+    same_rows("targets", t.len(), n)?;
+    Ok((columns(predictions), t, neutralizers.to_columns()?))
 }
 
 /// `(rank - 0.5) / n` of NaN-free values; ties averaged, or broken by position with
@@ -178,9 +203,7 @@ fn neutralize<'py>(
     let x = neutralizers.to_columns()?;
     let out = py.detach(|| {
         let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
-        let nz = Neutralizer::with_parallelism(x, Parallelism::Pool);
-        nz.rank_is_clear()
-            .then(|| nz.neutralize_many(&refs, proportion))
+        clear_neutralizer(x).map(|nz| nz.neutralize_many(&refs, proportion))
     });
     out.map(|out| out2(py, n, out)).transpose()
 }
@@ -239,21 +262,16 @@ fn feature_neutral_corr<'py>(
     top_bottom: Option<i64>,
 ) -> PyResult<Option<Bound<'py, PyArray1<f64>>>> {
     let n = predictions.as_array().nrows();
-    same_rows("features", features.rows(), n)?;
-    let t = vector(&target);
-    same_rows("targets", t.len(), n)?;
-    let cols = columns(&predictions);
-    let x = features.to_columns()?;
+    let (cols, t, x) = neutral_inputs(&predictions, "features", &features, &target)?;
     let scores = py.detach(|| -> Result<Option<Vec<f64>>, KernelError> {
         let rows: Vec<usize> = (0..n).filter(|&i| !t[i].is_nan()).collect();
         let kept: Vec<f64> = rows.iter().map(|&i| t[i]).collect();
         let target = corr_target(&kept, target_mean, target_f32, true)?;
         let gauss: Vec<Vec<f64>> = cols.iter().map(|c| gaussian_rank(c)).collect();
         let refs: Vec<&[f64]> = gauss.iter().map(Vec::as_slice).collect();
-        let nz = Neutralizer::with_parallelism(x, Parallelism::Pool);
-        if !nz.rank_is_clear() {
+        let Some(nz) = clear_neutralizer(x) else {
             return Ok(None);
-        }
+        };
         let neutral = nz.neutralize_many(&refs, 1.0);
         // A column the features explain completely is scored step by step (None): its
         // residual is rounding noise, and the drop-in refuses it there, as numerai-tools
@@ -290,19 +308,13 @@ fn neutral_correlation<'py>(
     target_f32: bool,
     top_bottom: Option<i64>,
 ) -> PyResult<Option<Bound<'py, PyArray1<f64>>>> {
-    let n = predictions.as_array().nrows();
-    same_rows("neutralizers", neutralizers.rows(), n)?;
-    let t = vector(&target);
-    same_rows("targets", t.len(), n)?;
-    let cols = columns(&predictions);
-    let x = neutralizers.to_columns()?;
+    let (cols, t, x) = neutral_inputs(&predictions, "neutralizers", &neutralizers, &target)?;
     let scores = py.detach(|| -> Result<Option<Vec<f64>>, KernelError> {
         let p = precision(target_f32);
         let centred = centre_on(&t, target_mean, p);
-        let nz = Neutralizer::with_parallelism(x, Parallelism::Pool);
-        if !nz.rank_is_clear() {
+        let Some(nz) = clear_neutralizer(x) else {
             return Ok(None);
-        }
+        };
         cols.iter()
             .map(|c| neutral_corr(c, &nz, &centred, p, tb(top_bottom)))
             .collect::<Result<Vec<f64>, KernelError>>()
@@ -333,10 +345,9 @@ fn neutral_contribution<'py>(
     let x = neutralizers.to_columns()?;
     let scores = py.detach(|| -> Result<Option<Vec<f64>>, KernelError> {
         let target = ContributionTarget::new(&t, precision(target_f32));
-        let nz = Neutralizer::with_parallelism(x, Parallelism::Pool);
-        if !nz.rank_is_clear() {
+        let Some(nz) = clear_neutralizer(x) else {
             return Ok(None);
-        }
+        };
         let scores = cols
             .iter()
             .map(|c| neutral_mmc(c, &m, &nz, &target, tb(top_bottom)))
@@ -482,11 +493,10 @@ fn neutral_signal<'py>(
     same_rows("neutralizers", neutralizers.rows(), s.len())?;
     let x = neutralizers.to_columns()?;
     let out = py.detach(|| {
-        let nz = Neutralizer::with_parallelism(x, Parallelism::Pool);
         // The same rule as `neutralize`: where the rank is not clear of lstsq's cutoff, the
         // caller asks numpy's lstsq.
-        nz.rank_is_clear()
-            .then(|| neutral_gaussian_rank(&s, &nz).unwrap_or_else(|| vec![f64::NAN; s.len()]))
+        clear_neutralizer(x)
+            .map(|nz| neutral_gaussian_rank(&s, &nz).unwrap_or_else(|| vec![f64::NAN; s.len()]))
     });
     Ok(out.map(|out| out1(py, out)))
 }

@@ -9,7 +9,7 @@ matches ids.
 
 from math import exp, isfinite
 from statistics import fmean
-from typing import Optional, Tuple
+from typing import Iterator, Optional, Tuple
 
 import numpy as np
 import pandas as pd
@@ -157,6 +157,24 @@ def _clean_signal_submission(
     return ticker_col, signal_col, cleaned
 
 
+def _cleaned_previous(
+    prev_subs: dict[str, pd.Series],
+    prev_sample_weights: dict[str, pd.Series],
+    ticker_col: str,
+    signal_col: str,
+) -> Iterator[Tuple[str, pd.Series]]:
+    """Each previous submission cleaned against its own universe under the current one's
+    column names, in ``prev_subs``' order; one at a time, as the caller compares it."""
+    for datestamp in prev_subs:
+        _, _, previous = _clean_signal_submission(
+            prev_subs[datestamp],
+            prev_sample_weights[datestamp],
+            dst_id_col=ticker_col,
+            dst_signal_col=signal_col,
+        )
+        yield datestamp, previous
+
+
 def calculate_mean_neutral_churn(
     curr_sub: pd.Series,
     curr_neutralizer: pd.DataFrame,
@@ -173,13 +191,9 @@ def calculate_mean_neutral_churn(
         neutral_current.std() > 0
     ), "curr_sub must have non-zero standard deviation after neutralization"
     churns = []
-    for datestamp in prev_subs:
-        _, _, previous = _clean_signal_submission(
-            prev_subs[datestamp],
-            prev_sample_weights[datestamp],
-            dst_id_col=ticker_col,
-            dst_signal_col=signal_col,
-        )
+    for datestamp, previous in _cleaned_previous(
+        prev_subs, prev_sample_weights, ticker_col, signal_col
+    ):
         neutral_previous = _neutralize_signal(previous, prev_neutralizers[datestamp])
         try:
             churns.append(churn(neutral_current, neutral_previous))
@@ -204,13 +218,9 @@ def calculate_max_churn_and_turnover(
         current.to_frame(), curr_neutralizer, curr_sample_weight, center_and_normalize=True
     )[current.name]
     churns, turnovers = [], []
-    for datestamp in prev_subs:
-        _, _, previous = _clean_signal_submission(
-            prev_subs[datestamp],
-            prev_sample_weights[datestamp],
-            dst_id_col=ticker_col,
-            dst_signal_col=signal_col,
-        )
+    for datestamp, previous in _cleaned_previous(
+        prev_subs, prev_sample_weights, ticker_col, signal_col
+    ):
         previous_weights = generate_neutralized_weights(
             previous.to_frame(),
             prev_neutralizers[datestamp],
