@@ -1032,19 +1032,23 @@ pub(crate) fn push_text(
     first_row: usize,
     ids: Option<(&Strings, usize)>,
 ) -> Result<(), IoError> {
-    let s = crate::text_array(path, name, array, first_row)?;
-    if s.null_count() > 0 {
-        let i = (0..s.len()).find(|&i| s.is_null(i)).unwrap_or(0);
+    // Row `i` of the batch has no label: the error names its row in the file and its id.
+    let missing = |i: usize, how: &str| {
         let id = ids
             .and_then(|(ids, start)| ids.get(start + i))
             .map_or_else(String::new, |id| format!(" (id '{id}')"));
-        return Err(IoError::invalid(
+        IoError::invalid(
             path,
             format!(
-                "column '{name}' is missing (null) at row {}{id}",
+                "column '{name}' is missing ({how}) at row {}{id}",
                 first_row + i
             ),
-        ));
+        )
+    };
+    let s = crate::text_array(path, name, array, first_row)?;
+    if s.null_count() > 0 {
+        let i = (0..s.len()).find(|&i| s.is_null(i)).unwrap_or(0);
+        return Err(missing(i, "null"));
     }
     let before = out.len();
     if !out.extend_from_arrow(s.as_ref()) {
@@ -1059,16 +1063,7 @@ pub(crate) fn push_text(
         .windows(2)
         .position(|w| w[0] == w[1])
     {
-        let id = ids
-            .and_then(|(ids, start)| ids.get(start + i))
-            .map_or_else(String::new, |id| format!(" (id '{id}')"));
-        return Err(IoError::invalid(
-            path,
-            format!(
-                "column '{name}' is missing (empty) at row {}{id}",
-                first_row + i
-            ),
-        ));
+        return Err(missing(i, "empty"));
     }
     Ok(())
 }
