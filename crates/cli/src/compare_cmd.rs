@@ -118,7 +118,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
             path: path.clone(),
             ids: frame.take_text("id")?,
             eras: Some(frame.take_text("era")?),
-            models: Vec::new(),
+            names: Vec::new(),
             values: Vec::new(),
         })
     };
@@ -126,7 +126,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
         let mut columns = vec!["id", "era"];
         columns.extend(models.iter().map(String::as_str));
         let frame = read_frame_eras(path, Some(&columns), eras)?;
-        Predictions::from_frame(frame, Some(&models))
+        Predictions::predictions(frame, Some(&models))
     };
     let bar = progress(
         resolved.era_steps(data.era_names.len()),

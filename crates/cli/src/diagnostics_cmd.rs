@@ -200,7 +200,7 @@ pub fn run(args: &DiagnosticsArgs) -> anyhow::Result<()> {
         "wrote per_era.parquet, per_era.csv, summary.json, report.html and summary.png \
          ({} eras x {} models x {} targets) to {}",
         info.eras,
-        loaded.predictions.models.len(),
+        loaded.predictions.names.len(),
         checked.resolved.targets.len(),
         args.out.display()
     );

@@ -106,7 +106,7 @@ pub fn run(args: &MetamodelArgs) -> anyhow::Result<()> {
         Weighting::Stake => 0.0,
     });
     let frame = read_frame(&args.predictions)?;
-    let predictions = Predictions::from_frame(frame, None)?;
+    let predictions = Predictions::predictions(frame, None)?;
     if predictions.ids.is_empty() {
         bail!("{}: no rows", args.predictions.display());
     }

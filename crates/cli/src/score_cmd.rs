@@ -221,7 +221,7 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
             .map(|r| &r.era)
             .collect::<std::collections::HashSet<_>>()
             .len(),
-        predictions.models.len(),
+        predictions.names.len(),
         config.targets.len(),
         args.out.display()
     );

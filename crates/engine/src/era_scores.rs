@@ -310,7 +310,7 @@ fn fnc(
     let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
     let scores = feature_neutral_corr_many(&refs, &cache[pos].1, &target.corr, None)
         .map_err(|e| view.kernel_error("(all models)", target.name, e))?;
-    for (model, s) in view.job.inputs.predictions.models.iter().zip(&scores) {
+    for (model, s) in view.job.inputs.predictions.names.iter().zip(&scores) {
         if s.explained() {
             warnings.push(format!(
                 "model '{model}' in era '{}', target '{}': the features explain its \
@@ -357,7 +357,7 @@ fn signals_for_target(
     };
     signals.target_metrics(
         metrics,
-        &view.job.inputs.predictions.models,
+        &view.job.inputs.predictions.names,
         &scored,
         &refs,
         &era_centred,
@@ -499,8 +499,8 @@ pub(crate) fn score_era(
     parts[2] += lap.lap();
 
     let mut neutralizers = NeutralizerCache::new();
-    let mut warned_constant = vec![false; preds.models.len()];
-    let mut out = Vec::with_capacity(preds.models.len() * config.targets.len());
+    let mut warned_constant = vec![false; preds.names.len()];
+    let mut out = Vec::with_capacity(preds.names.len() * config.targets.len());
     for (t_pos, &no_values) in unresolved.iter().enumerate() {
         if no_values {
             continue;
@@ -528,7 +528,7 @@ pub(crate) fn score_era(
             signals,
         };
         parts[2] += lap.lap();
-        for (m, model) in preds.models.iter().enumerate() {
+        for (m, model) in preds.names.iter().enumerate() {
             let ranks = view.ranks.get(m).map(Vec::as_slice);
             let scorer = ModelScorer::new(&view, &family.target, model, &view.models[m], ranks)?;
             parts[3] += lap.lap();

@@ -755,7 +755,7 @@ mod tests {
             path: PathBuf::from("preds.csv"),
             ids: refs.iter().collect::<Strings>(),
             eras: None,
-            models: vec!["a".into(), "b".into()],
+            names: vec!["a".into(), "b".into()],
             values: vec![
                 (0..n)
                     .map(|i| ((i * 13) % 17) as f64 + data.features[1][i] as f64)
@@ -818,7 +818,7 @@ mod tests {
             )
             .unwrap_or_else(|e| panic!("{e}"));
             let got = ev
-                .score(&preds.models, &slices, None, &|| {})
+                .score(&preds.names, &slices, None, &|| {})
                 .unwrap_or_else(|e| panic!("{e}"));
             let bits = |r: &ScoreReport| -> Vec<(String, String, String, Vec<u64>)> {
                 r.rows

@@ -17,21 +17,9 @@ use crate::EngineError;
 /// Columns that are never models in a predictions file.
 pub const NON_MODEL_COLUMNS: [&str; 4] = ["id", "era", "data_type", "__index_level_0__"];
 
-/// Model prediction columns keyed by id (and era, when the file has an `era` column).
-#[derive(Debug, Clone)]
-pub struct Predictions {
-    /// The file they came from.
-    pub path: PathBuf,
-    /// Row ids.
-    pub ids: Strings,
-    /// Row eras, when the file has an `era` column: rows are then matched to the data on
-    /// (era, id), as Signals data repeat every ticker in every era.
-    pub eras: Option<Strings>,
-    /// Model names (one per prediction column).
-    pub models: Vec<String>,
-    /// One vector per model, aligned with `ids`.
-    pub values: Vec<Vec<f64>>,
-}
+/// Model prediction columns keyed by id (and era, when the file has an `era` column): a
+/// [`RowTable`] whose columns are models.
+pub type Predictions = RowTable;
 
 /// The rows of a per-row input as [`match_rows`] sees them.
 #[derive(Debug, Clone, Copy)]
@@ -71,7 +59,7 @@ impl Predictions {
     /// Every numeric column but `id`/`era`/`data_type` is a model. Predictions must be finite
     /// ([`match_rows`] checks that ids are unique). `only` restricts to the named columns,
     /// each named once and none of them `id`, `era` or `data_type`.
-    pub fn from_frame(mut frame: Frame, only: Option<&[String]>) -> Result<Self, EngineError> {
+    pub fn predictions(mut frame: Frame, only: Option<&[String]>) -> Result<Self, EngineError> {
         if let Some(list) = only {
             check_model_names(list)?;
         }
@@ -95,18 +83,9 @@ impl Predictions {
             path: frame.path().to_path_buf(),
             ids,
             eras,
-            models: names,
+            names,
             values,
         })
-    }
-
-    /// The rows' keys, for [`match_rows`].
-    pub fn keys(&self) -> RowKeys<'_> {
-        RowKeys {
-            path: &self.path,
-            ids: &self.ids,
-            eras: self.eras.as_ref(),
-        }
     }
 }
 
@@ -152,7 +131,7 @@ pub fn read_predictions_like(
         Some(&columns),
         data_ids.map(|ids| ("id", ids)),
     )?;
-    Predictions::from_frame(frame, models)
+    Predictions::predictions(frame, models)
 }
 
 /// "id 'X'", or "id 'X' in era 'E'" for a file with eras: a row in a message.
@@ -215,9 +194,10 @@ fn finite_columns(
     Ok(values)
 }
 
-/// Numeric columns keyed by id (and era): the Signals neutralizers (one column per
-/// neutralizer) and sample weights (one column). Every value must be finite
-/// (numerai-tools asserts that neither holds a NaN).
+/// Numeric columns keyed by id (and era): models' predictions ([`Predictions`], one column
+/// per model), the Signals neutralizers (one column per neutralizer) and sample weights
+/// (one column). Every value must be finite (numerai-tools asserts that neither holds a
+/// NaN).
 #[derive(Debug, Clone)]
 pub struct RowTable {
     /// The file.
@@ -226,7 +206,7 @@ pub struct RowTable {
     pub ids: Strings,
     /// Row eras, if the file has an `era` column.
     pub eras: Option<Strings>,
-    /// Column names.
+    /// Column names (model names, for predictions).
     pub names: Vec<String>,
     /// One vector per column, aligned with `ids`.
     pub values: Vec<Vec<f64>>,

@@ -131,7 +131,7 @@ mod tests {
             path: "p.csv".into(),
             ids: (0..n).map(|i| format!("id{i}")).collect::<Strings>(),
             eras: None,
-            models: (0..values.len()).map(|m| format!("m{m}")).collect(),
+            names: (0..values.len()).map(|m| format!("m{m}")).collect(),
             values,
         }
     }

@@ -119,7 +119,7 @@ impl NeutralizeRequest {
     /// The request against the prediction columns: every model, or the submission's one.
     pub fn resolve(&self, predictions: &Predictions) -> Result<ResolvedNeutralize, RequestError> {
         self.check()?;
-        let names = &predictions.models;
+        let names = &predictions.names;
         let file = predictions.path.display().to_string();
         let models = match (&self.model, self.submission) {
             (None, false) => (0..names.len()).collect(),
@@ -282,7 +282,7 @@ pub fn neutralize(
         resolved
             .models
             .iter()
-            .map(|&m| preds.models[m].clone())
+            .map(|&m| preds.names[m].clone())
             .collect()
     };
     let total: usize = eras.iter().map(|&e| era_rows[e].len()).sum();
@@ -373,7 +373,7 @@ fn neutralize_era(
         &neutralizer,
         job.resolved.proportion,
     )) {
-        let model = &preds.models[m];
+        let model = &preds.names[m];
         match out {
             Some(v) if job.resolved.submission => values.push(submission_ranks(&v)),
             Some(v) => values.push(v),

@@ -401,7 +401,7 @@ pub fn column_stakes(
         if let Err(e) = erascore_payout::simulate::check_stake(Some(m), *s) {
             return refuse(message![Input::Stakes, format!("{}: {e}", at())]);
         }
-        let Some(idx) = predictions.models.iter().position(|p| p == m) else {
+        let Some(idx) = predictions.names.iter().position(|p| p == m) else {
             return refuse(message![
                 Input::Stakes,
                 format!(
@@ -516,7 +516,7 @@ mod tests {
             path: "predictions".into(),
             ids: ["a", "b"].iter().collect(),
             eras: None,
-            models: vec!["m0".into(), "m1".into()],
+            names: vec!["m0".into(), "m1".into()],
             values: vec![vec![0.1, 0.2], vec![0.3, 0.4]],
         };
         let err = |stakes: &[(&str, f64)]| {

@@ -666,7 +666,7 @@ mod tests {
             path: PathBuf::from("preds.csv"),
             ids: ids.iter().collect::<Strings>(),
             eras: None,
-            models: vec!["m".into()],
+            names: vec!["m".into()],
             values: vec![(0..ids.len()).map(|i| (i * 7 % 11) as f64).collect()],
         }
     }

@@ -180,16 +180,16 @@ impl SignalsPlan {
             for prev in &signals.previous {
                 require_era_column(data, &prev.keys(), Input::Previous)?;
                 let column = predictions
-                    .models
+                    .names
                     .iter()
                     .map(|m| {
-                        prev.models.iter().position(|p| p == m).ok_or_else(|| {
+                        prev.names.iter().position(|p| p == m).ok_or_else(|| {
                             EngineError::Request(message![
                                 Input::Previous,
                                 format!(
                                     " {}: no column for model '{m}' (columns: {})",
                                     prev.path.display(),
-                                    prev.models.join(", ")
+                                    prev.names.join(", ")
                                 )
                             ])
                         })
@@ -463,7 +463,7 @@ impl<'a> EraSignals<'a> {
     ) -> Result<Vec<Option<Vec<f64>>>, EngineError> {
         let mut out: Vec<Option<Vec<f64>>> = vec![None; metrics.len()];
         let prev_map = &prev_plan.row;
-        let models = predictions.models.len();
+        let models = predictions.names.len();
         let ids = self.ids;
         let id = |r: u32| &ids[r as usize];
         let mut prev_rows: Vec<u32> = all_rows
@@ -545,12 +545,12 @@ impl<'a> EraSignals<'a> {
                         warnings.push(format!(
                             "model '{}' in era '{era}': {side} is constant (for neutral_churn: \
                              after neutralization), so its churn there is NaN",
-                            predictions.models[m]
+                            predictions.names[m]
                         ));
                     }
                     Ok(f64::NAN)
                 }
-                Err(e) => Err(kernel_error(era, &predictions.models[m], "-", e)),
+                Err(e) => Err(kernel_error(era, &predictions.names[m], "-", e)),
             }
         };
         for (k, metric) in metrics.iter().enumerate() {
@@ -576,7 +576,7 @@ impl<'a> EraSignals<'a> {
                                 &prev_values[m],
                                 tb,
                             )
-                            .map_err(|e| kernel_error(era, &predictions.models[m], "-", e))
+                            .map_err(|e| kernel_error(era, &predictions.names[m], "-", e))
                         })
                         .collect::<Result<Vec<_>, _>>()?
                 }
@@ -618,7 +618,7 @@ impl<'a> EraSignals<'a> {
                     (0..models)
                         .map(|m| {
                             turnover(&pick(&w_cur[m], &in_cur), &pick(&w_prev[m], &in_prev))
-                                .map_err(|e| kernel_error(era, &predictions.models[m], "-", e))
+                                .map_err(|e| kernel_error(era, &predictions.names[m], "-", e))
                         })
                         .collect::<Result<Vec<_>, _>>()?
                 }

@@ -134,7 +134,7 @@ pub(crate) fn load_predictions_like(
 ) -> Result<Predictions, EngineError> {
     match src {
         Source::Path(p) => read_predictions_like(&p, models, data_ids),
-        stream => Predictions::from_frame(load_frame(stream)?, models),
+        stream => Predictions::predictions(load_frame(stream)?, models),
     }
 }
 

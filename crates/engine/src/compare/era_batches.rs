@@ -90,7 +90,7 @@ pub(super) fn scores_by_era(
             .collect();
         let sub = data.select_rows(&rows);
         let mut preds = (by_era.load)(&names)?;
-        if preds.models.as_slice() != inputs.models {
+        if preds.names.as_slice() != inputs.models {
             return Err(EngineError::Config(format!(
                 "{}: the model columns read by era differ from the file's",
                 preds.path.display()

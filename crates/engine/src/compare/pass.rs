@@ -64,7 +64,7 @@ pub(super) fn score_group(
             out.warnings.push(w);
         }
     }
-    let n = preds.models.len();
+    let n = preds.names.len();
     // Rows come era by era, models in column order within each era.
     let rounds: Vec<String> = report.rows.chunks(n).map(|c| c[0].era.clone()).collect();
     if out.rounds.is_empty() {
@@ -83,7 +83,7 @@ pub(super) fn score_group(
             let corr: Vec<f64> = rows.clone().map(|r| r.values[a]).collect();
             let mmc = b.map(|b| rows.map(|r| r.values[b]).collect());
             out.series[c][g] = Some(ModelScores {
-                model: preds.models[m].clone(),
+                model: preds.names[m].clone(),
                 rounds: rounds.clone(),
                 corr,
                 mmc,

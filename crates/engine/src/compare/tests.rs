@@ -64,7 +64,7 @@ fn bmc_scores_are_those_of_score() {
         path: PathBuf::from("preds.csv"),
         ids: ids.clone(),
         eras: None,
-        models: models.clone(),
+        names: models.clone(),
         values: (0..3)
             .map(|m| {
                 (0..n)

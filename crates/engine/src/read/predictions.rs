@@ -208,7 +208,7 @@ fn read_long(path: &Path, models: Option<&[String]>) -> anyhow::Result<Predictio
         path: path.to_path_buf(),
         ids: pick(&ids),
         eras: eras.as_ref().map(|e| pick(e)),
-        models: wanted,
+        names: wanted,
         values: wide,
     })
 }
@@ -244,7 +244,7 @@ mod tests {
         assert_eq!(shape(&long).ok(), Some(Shape::Long));
         assert_eq!(models(&long).ok(), Some(vec!["m2".into(), "m1".into()]));
         let p = read(&long, None).unwrap_or_else(|e| panic!("{e:#}"));
-        assert_eq!(p.models, vec!["m2", "m1"]);
+        assert_eq!(p.names, vec!["m2", "m1"]);
         assert_eq!(p.ids.iter().collect::<Vec<_>>(), vec!["a", "b", "a"]);
         let eras = p.eras.as_ref().map(|e| e.iter().collect::<Vec<_>>());
         assert_eq!(eras, Some(vec!["1", "1", "2"]));

@@ -182,7 +182,7 @@ fn model_columns(predictions: &Path) -> anyhow::Result<(Vec<String>, Predictions
         path: predictions.to_path_buf(),
         ids: Strings::default(),
         eras: None,
-        models: models.clone(),
+        names: models.clone(),
         values: Vec::new(),
     };
     Ok((models, columns))
