@@ -12,6 +12,14 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
     s(&p)
 }
 
+/// A data error (exit 1) that names `file` and says `says`, with nothing written to `out`.
+fn refused_naming(run: &std::process::Output, file: &str, says: &str, out: &str) {
+    let err = stderr(run);
+    assert_eq!(run.status.code(), Some(1), "{err}");
+    assert!(err.contains(&format!("{file}: {says}")), "{err}");
+    assert!(!Path::new(out).exists());
+}
+
 fn column(csv: &str, name: &str) -> Vec<String> {
     let mut lines = csv.lines();
     let i = lines
@@ -75,11 +83,7 @@ fn a_score_row_without_a_round_or_model_is_refused() {
         ),
     ] {
         let scores = write(dir.path(), "s.csv", text);
-        let run = payout(&scores, &out);
-        let err = stderr(&run);
-        assert_eq!(run.status.code(), Some(1), "{err}");
-        assert!(err.contains(&format!("{scores}: {says}")), "{err}");
-        assert!(!Path::new(&out).exists());
+        refused_naming(&payout(&scores, &out), &scores, says, &out);
     }
 }
 
@@ -193,11 +197,7 @@ fn round_files_follow_the_scores_round_label_rule() {
         if flag == "--multipliers" {
             args.extend(["--threshold", "0.1"]);
         }
-        let run = erascore(&args);
-        let err = stderr(&run);
-        assert_eq!(run.status.code(), Some(1), "{err}");
-        assert!(err.contains(&format!("{file}: {says}")), "{err}");
-        assert!(!Path::new(&out).exists());
+        refused_naming(&erascore(&args), &file, says, &out);
     }
 }
 
@@ -220,10 +220,6 @@ fn round_labels_of_one_round_negative_or_fractional_are_refused() {
             text.push_str(&format!("a,{r},0.01,0\n"));
         }
         let scores = write(dir.path(), "s.csv", &text);
-        let run = payout(&scores, &out);
-        let err = stderr(&run);
-        assert_eq!(run.status.code(), Some(1), "{err}");
-        assert!(err.contains(&format!("{scores}: {says}")), "{err}");
-        assert!(!Path::new(&out).exists());
+        refused_naming(&payout(&scores, &out), &scores, says, &out);
     }
 }
