@@ -389,7 +389,8 @@ def test_a_tie_up_to_rounding_at_the_top_bottom_cut_is_allowed():
 def test_neutral_churn_of_signals_tied_up_to_rounding_is_allowed():
     # Found by the long profile: one neutralized signal holds two values equal up to
     # rounding (one feature takes the same value on two of four rows), so the two
-    # libraries rank them apart: churn 1.6 in numerai-tools, 2.0 in erascore.
+    # libraries rank them apart: churn 1.6 in numerai-tools on one CPU (its BLAS's
+    # rounding), 2.0 in erascore on every CPU (and in numerai-tools on others).
     s1 = pd.Series([0.473727, -np.inf, 0.103050, 0.055751], index=_index([3, 0, 2, 1]), name="signal")
     s2 = pd.Series([0.032902, 0.087150, 0.933029, 0.756879], index=_index(range(4)), name="signal")
     n1 = pd.DataFrame({"feature_0": np.array([2, 4, 4, 4], dtype=np.int8)}, index=_index(range(4)))
@@ -398,15 +399,18 @@ def test_neutral_churn_of_signals_tied_up_to_rounding_is_allowed():
     np.seterr(all="ignore")
     want = run(numerai_tools.signals.neutral_churn, case)
     got = run(erascore.numerai_tools.signals.neutral_churn, case)
-    assert np.isclose(want.value, 1.6) and np.isclose(got.value, 2.0)
-    assert allowed("signals.neutral_churn", case, want, got)
+    assert np.isclose(got.value, 2.0)
+    assert np.isclose(want.value, 1.6) or np.isclose(want.value, 2.0), want
+    if not np.isclose(want.value, got.value):
+        assert allowed("signals.neutral_churn", case, want, got)
 
 
 def test_neutral_contribution_tied_up_to_rounding_at_the_top_bottom_cut_is_allowed():
     # Three rows, no feature, top_bottom=1: the orthogonalized neutral predictions of the
     # first two rows are mirror images, equal up to rounding (-0.48371078 in both, 2 ulps
-    # apart in numerai-tools, equal in erascore), and the bottom row kept is the other
-    # one: -0.645 in numerai-tools, -0.161 in erascore.
+    # apart in numerai-tools on one CPU, equal in erascore), and the bottom row kept is the
+    # other one: -0.645 in numerai-tools there, -0.161 in erascore (and in numerai-tools
+    # where its BLAS rounds the two alike).
     p = pd.DataFrame({"model_0": [0.093, -np.inf, 0.753]}, index=_index(range(3)))
     m = pd.Series([0.132, 0.387, 0.339], index=_index(range(3)), name="meta_model")
     f = pd.DataFrame(index=_index(range(3)))
@@ -415,8 +419,10 @@ def test_neutral_contribution_tied_up_to_rounding_at_the_top_bottom_cut_is_allow
     np.seterr(all="ignore")
     want = run(numerai_tools.scoring.neutral_contribution, case)
     got = run(erascore.numerai_tools.scoring.neutral_contribution, case)
-    assert np.isclose(want.value.iloc[0], -0.64494771) and np.isclose(got.value.iloc[0], -0.16123693)
-    assert allowed("scoring.neutral_contribution", case, want, got)
+    assert np.isclose(got.value.iloc[0], -0.16123693)
+    assert np.isclose(want.value.iloc[0], -0.64494771) or np.isclose(want.value.iloc[0], -0.16123693)
+    if not np.isclose(want.value.iloc[0], got.value.iloc[0]):
+        assert allowed("scoring.neutral_contribution", case, want, got)
     # Without top_bottom the two agree.
     case = Case((p, m, f, t), {"top_bottom": None})
     compare(run(numerai_tools.scoring.neutral_contribution, case),
@@ -461,10 +467,15 @@ def test_a_column_explained_completely_is_refused_as_numerai_tools_may_refuse_it
     assert isinstance(want.error, AssertionError), want
     with pytest.raises(AssertionError, match="completely"):
         erascore.numerai_tools.scoring.feature_neutral_corr(p, two, t5)
-    # neutral_contribution: the meta model too; numerai-tools' noise is exactly 0 here.
+    # neutral_contribution: the meta model too. numerai-tools' noise is exactly 0 on one CPU
+    # (it raises) and not on another (it returns a number): erascore refuses on every CPU.
     p = pd.DataFrame({"model_0": [0.297, -np.inf]}, index=_index(range(2)))
     args = (p, unnamed.rename("meta_model"), f, unnamed.rename("target"))
-    want = run(numerai_tools.scoring.neutral_contribution, Case(args, {"top_bottom": 1}))
-    assert isinstance(want.error, AssertionError), want
-    with pytest.raises(AssertionError, match="completely"):
-        erascore.numerai_tools.scoring.neutral_contribution(*args, top_bottom=1)
+    case = Case(args, {"top_bottom": 1})
+    want = run(numerai_tools.scoring.neutral_contribution, case)
+    got = run(erascore.numerai_tools.scoring.neutral_contribution, case)
+    assert isinstance(got.error, AssertionError) and "completely" in str(got.error), got
+    if want.error is not None:
+        assert isinstance(want.error, AssertionError), want
+    else:
+        assert allowed("scoring.neutral_contribution", case, want, got)
