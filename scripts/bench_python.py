@@ -58,8 +58,10 @@ def evaluator_data(eras: int, rows: int, features: int, seed: int):
         "era": np.repeat([f"{e + 1:04d}" for e in range(eras)], rows),
         "target": rng.choice([0.0, 0.25, 0.5, 0.75, 1.0], n).astype(np.float32),
     })
-    for j in range(features):
-        data[f"feature_{j:04d}"] = rng.integers(0, 5, n, dtype=np.int8)
+    # Drawn column by column (the same values as before) and joined once: inserting 705
+    # columns one at a time fragments the frame and pandas warns for each.
+    columns = {f"feature_{j:04d}": rng.integers(0, 5, n, dtype=np.int8) for j in range(features)}
+    data = pd.concat([data, pd.DataFrame(columns, index=data.index)], axis=1)
     meta = pd.DataFrame({"id": data["id"], "numerai_meta_model": rng.random(n)})
     prediction = 0.1 * data["target"].to_numpy(np.float64) + rng.random(n)
     return data, meta, prediction
