@@ -42,9 +42,7 @@ fn take_keys(frame: &mut Frame) -> Result<(Strings, Option<Strings>), EngineErro
         None
     };
     for (column, values) in [("id", Some(&ids)), ("era", eras.as_ref())] {
-        // An empty value is two equal offsets: no string of 744,000 is looked at.
-        let empty = |v: &Strings| v.concatenated().1.windows(2).position(|w| w[0] == w[1]);
-        if let Some(i) = values.and_then(empty) {
+        if let Some(i) = values.and_then(|v| v.first_empty_from(0)) {
             return Err(EngineError::MissingKey {
                 path: frame.path().to_path_buf(),
                 column,

@@ -1057,13 +1057,8 @@ pub(crate) fn push_text(
             format!("column '{name}' cannot be read as text"),
         ));
     }
-    // An empty label names no row and no era: scored, it would be an era called '' (or an
-    // id no other file can match). Two equal offsets, so no string is looked at.
-    if let Some(i) = out.concatenated().1[before..]
-        .windows(2)
-        .position(|w| w[0] == w[1])
-    {
-        return Err(missing(i, "empty"));
+    if let Some(i) = out.first_empty_from(before) {
+        return Err(missing(i - before, "empty"));
     }
     Ok(())
 }

@@ -142,6 +142,18 @@ impl Strings {
         (&self.inner.bytes, &self.inner.offsets)
     }
 
+    /// The first value at or after `start` that is the empty string, if any: an empty label
+    /// names no row (an era called '', an id no other file can match), and every reader
+    /// refuses it. Two equal offsets, so no string is looked at (744,000 ids stay unread).
+    pub fn first_empty_from(&self, start: usize) -> Option<usize> {
+        let offsets = &self.inner.offsets;
+        offsets
+            .get(start..)?
+            .windows(2)
+            .position(|w| w[0] == w[1])
+            .map(|i| start + i)
+    }
+
     /// The column of the values that `offsets` cut `text` into (value `i` is
     /// `text[offsets[i]..offsets[i + 1]]`), taking both buffers as they are; `None` when the
     /// offsets do not start at 0, go backwards, fall inside a character or do not end at
@@ -314,6 +326,20 @@ impl std::iter::FusedIterator for Iter<'_> {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn first_empty_from_finds_the_first_empty_value_at_or_after_start() {
+        let s: Strings = ["a", "", "bc", "", "d"].into_iter().collect();
+        assert_eq!(s.first_empty_from(0), Some(1));
+        assert_eq!(s.first_empty_from(1), Some(1));
+        assert_eq!(s.first_empty_from(2), Some(3));
+        assert_eq!(s.first_empty_from(4), None);
+        assert_eq!(s.first_empty_from(5), None);
+        assert_eq!(s.first_empty_from(9), None);
+        assert_eq!(Strings::new().first_empty_from(0), None);
+        let one: Strings = [""].into_iter().collect();
+        assert_eq!(one.first_empty_from(0), Some(0));
+    }
 
     #[test]
     fn push_get_and_iterate() {
