@@ -11,7 +11,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// predictions a batch at a time, ~1 GB each; by default mimalloc returns freed memory to
 /// the OS after a short delay (1 s in the v3 it builds), and every batch then page-faults the same amount back in (the kernel
 /// zeroing fresh pages was half the CPU time of a 10,000-model run). The peak is unchanged:
-/// the next batch reuses the memory.
+/// the next batch reuses the memory. `score` and `diagnostics` keep it too when they stream
+/// no features (`load.rs`).
 #[allow(unsafe_code)]
 pub fn keep_freed_memory() {
     extern "C" {
@@ -30,7 +31,9 @@ pub fn keep_freed_memory() {
 /// lazily, when their thread next allocates; the thread that reads and matches a streamed
 /// run's inputs then only waits for batches, so the prediction index and the data's ids it
 /// freed stayed resident for the whole run (~235 MB of a 120-era, 2,750-feature
-/// diagnostics run; measured with `MIMALLOC_PURGE_DELAY=0`).
+/// diagnostics run; measured with `MIMALLOC_PURGE_DELAY=0`). Called only by runs that
+/// stream features (`load.rs`, `Loaded::streaming`): without them, scoring takes the freed
+/// pages back and faults every one in again.
 #[allow(unsafe_code)]
 pub fn release_freed_memory() {
     extern "C" {

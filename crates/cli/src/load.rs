@@ -40,7 +40,12 @@ impl Loaded {
             memory_budget: args.memory_budget(),
             threads: rayon::current_num_threads(),
             era_window: args.eras.is_some(),
-            release_freed: Some(crate::allocator::release_freed_memory),
+            // Only a run that streams features allocates much after matching: handed back
+            // without one, the freed pages were only faulted in again by scoring (the
+            // kernel zeroing them and mimalloc's purge calls were a quarter of a CORR+MMC
+            // run's CPU), and the peak, reached while reading, is the same.
+            release_freed: (!self.features.names().is_empty())
+                .then_some(crate::allocator::release_freed_memory as fn()),
         }
     }
 
@@ -122,6 +127,13 @@ pub fn load(
         layout,
         row_groups,
     } = open_dataset(&args.data, request, &window)?;
+    if features.names().is_empty() {
+        // Nothing large is allocated after the files are read when no feature is streamed:
+        // scoring reuses what reading and matching freed, so the peak stays the one reached
+        // while reading, and a page handed back (after mimalloc's purge delay, which a run
+        // on a busy machine outlasts) would only be faulted in and zeroed again.
+        crate::allocator::keep_freed_memory();
+    }
     let ids = Some(&data.ids);
     let (predictions, references) = rayon::join(
         || {
