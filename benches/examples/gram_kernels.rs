@@ -53,7 +53,11 @@ fn main() {
     println!("int8 Gram {n} x {k}, {rounds} rounds (ms: min / median)");
     for (t, (kernel, par)) in times.iter_mut().zip(&runs) {
         t.sort_by(f64::total_cmp);
-        let on = if matches!(par, Parallelism::Pool) { "pool" } else { "1 thread" };
+        let on = if matches!(par, Parallelism::Pool) {
+            "pool"
+        } else {
+            "1 thread"
+        };
         println!(
             "  {:<12} {on:<9} {:8.1} / {:8.1}",
             kernel.name(),

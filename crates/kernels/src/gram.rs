@@ -1005,10 +1005,8 @@ mod tests {
         let integer = [GramKernel::Amx, GramKernel::Vnni, GramKernel::Avx2];
         assert!(integer.iter().all(|k| k.holds(range)));
         assert!(lower_gram_i8_with(GramKernel::F32, &d, n, k).is_none());
-        let integer_kernels: Vec<GramKernel> = integer
-            .into_iter()
-            .filter(|k| k.available())
-            .collect();
+        let integer_kernels: Vec<GramKernel> =
+            integer.into_iter().filter(|k| k.available()).collect();
         for &kernel in &integer_kernels {
             let got = lower_gram_i8_with(kernel, &d, n, k).expect("an integer kernel holds it");
             check(&d, n, k, &got);
