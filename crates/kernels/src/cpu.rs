@@ -1,12 +1,12 @@
 //! Which CPU paths the kernels take, overrides that pin one, and a record of what ran.
 //!
 //! Two choices are made at run time from what the CPU reports: the integer Gram kernel of a
-//! neutralizer factorization ([`GramKernel`]: AMX, AVX-512 VNNI or an f32 GEMM, with an exact
+//! neutralizer factorization ([`GramKernel`]: AMX, AVX-512 VNNI, AVX2 or an f32 GEMM, with an exact
 //! f64 path when none can hold the values) and the vector width the kernels' own loops are
 //! compiled for ([`SimdLevel`]). Left alone, the best available wins, so on any one machine
 //! the other paths would never run. To test them (and to compare them), a path can be pinned:
 //!
-//! - for the process, by the environment: `ERASCORE_KERNEL=amx|vnni|f32` and
+//! - for the process, by the environment: `ERASCORE_KERNEL=amx|vnni|avx2|f32` and
 //!   `ERASCORE_SIMD=avx512|avx2|scalar` ([`paths_from_env`] checks them and says what this CPU
 //!   has; front ends call it first and refuse a bad value);
 //! - for the calling thread, by [`with_paths`] (the kernels run sequentially on their caller's
@@ -93,6 +93,7 @@ impl GramKernel {
         match self {
             GramKernel::Amx => "amx",
             GramKernel::Vnni => "vnni",
+            GramKernel::Avx2 => "avx2",
             GramKernel::F32 => "f32",
         }
     }
@@ -191,7 +192,7 @@ pub fn parse_gram(value: &str) -> Result<Option<GramKernel>, KernelError> {
         Some(k) => Ok(Some(k)),
         None if v.is_empty() || v == "auto" => Ok(None),
         None => Err(KernelError::CpuPath(format!(
-            "{KERNEL_ENV}={value}: unknown kernel (expected amx, vnni, f32 or auto; available here: {})",
+            "{KERNEL_ENV}={value}: unknown kernel (expected amx, vnni, avx2, f32 or auto; available here: {})",
             available_gram_names().join(", ")
         ))),
     }
@@ -258,15 +259,16 @@ pub enum GramPath {
     F64,
 }
 
-static GRAM_RUNS: [AtomicU64; 4] = [const { AtomicU64::new(0) }; 4];
+static GRAM_RUNS: [AtomicU64; 5] = [const { AtomicU64::new(0) }; 5];
 static SIMD_RUNS: [AtomicU64; 3] = [const { AtomicU64::new(0) }; 3];
 
 fn gram_slot(p: GramPath) -> usize {
     match p {
         GramPath::Kernel(GramKernel::Amx) => 0,
         GramPath::Kernel(GramKernel::Vnni) => 1,
-        GramPath::Kernel(GramKernel::F32) => 2,
-        GramPath::F64 => 3,
+        GramPath::Kernel(GramKernel::Avx2) => 2,
+        GramPath::Kernel(GramKernel::F32) => 3,
+        GramPath::F64 => 4,
     }
 }
 
@@ -323,6 +325,7 @@ pub fn usage() -> Usage {
     let gram = [
         GramPath::Kernel(GramKernel::Amx),
         GramPath::Kernel(GramKernel::Vnni),
+        GramPath::Kernel(GramKernel::Avx2),
         GramPath::Kernel(GramKernel::F32),
         GramPath::F64,
     ]
@@ -354,7 +357,7 @@ mod tests {
         assert_eq!(parse_simd("").unwrap(), None);
         let e = parse_gram("avx").unwrap_err().to_string();
         assert!(
-            e.contains("ERASCORE_KERNEL=avx") && e.contains("amx, vnni, f32"),
+            e.contains("ERASCORE_KERNEL=avx") && e.contains("amx, vnni, avx2, f32"),
             "{e}"
         );
         let e = parse_simd("sse9").unwrap_err().to_string();
@@ -412,6 +415,7 @@ mod tests {
             GramKernel::Vnni.available(),
             all(&["avx512f", "avx512bw", "avx512_vnni"])
         );
+        assert_eq!(GramKernel::Avx2.available(), all(&["avx2"]));
         // AMX also needs the OS to grant the tile state, so only one direction is certain.
         if GramKernel::Amx.available() {
             assert!(all(&["amx_tile", "amx_int8"]));

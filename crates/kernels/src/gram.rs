@@ -2,11 +2,13 @@
 //! era's neutralizers (6,200 rows x 2,750 features is 23 billion multiply-adds).
 //!
 //! Products of int8 values are small integers, so the Gram matrix is exact in integer
-//! arithmetic, and integer units do it fastest. Three kernels, best available first
+//! arithmetic, and integer units do it fastest. Four kernels, best available first
 //! ([`GramKernel`]): Intel AMX tiles (`tdpbuud`, 16,384 multiply-adds per instruction);
 //! AVX-512 VNNI (`vpdpbusd`, 64 byte products into 16 i32 lanes, four times an f32 FMA of
-//! the same width); and an f32 GEMM, exact while every partial sum stays below 2^24, for
-//! other CPUs and for negative values, which the unsigned byte operands cannot hold.
+//! the same width); AVX2 (`vpmaddubsw`, 32 byte products into 16 i16 lanes, summed in i16
+//! for as many rows as the values allow, four times an f32 FMA of the same width); and an
+//! f32 GEMM, exact while every partial sum stays below 2^24, for other CPUs and for negative
+//! values, which the unsigned byte operands cannot hold.
 
 use faer::linalg::matmul::triangular::{matmul as tri_matmul, BlockStructure};
 use faer::{Accum, Mat, MatMut, MatRef};
@@ -26,7 +28,7 @@ pub fn lower_gram_i8(data: &[i8], n: usize, k: usize) -> Option<Vec<i32>> {
     lower_gram_i8_par(data, n, k, Parallelism::Sequential)
 }
 
-/// [`lower_gram_i8`] on the threads `par` allows (the VNNI and f32 kernels split the output
+/// [`lower_gram_i8`] on the threads `par` allows (the VNNI, AVX2 and f32 kernels split the output
 /// into panels of rows; each entry is still one exact integer sum, so the matrix is the same).
 pub fn lower_gram_i8_par(data: &[i8], n: usize, k: usize, par: Parallelism) -> Option<Vec<i32>> {
     let range = ValueRange::of(data, n, k);
@@ -44,7 +46,7 @@ pub fn lower_gram_i8_par(data: &[i8], n: usize, k: usize, par: Parallelism) -> O
 }
 
 /// [`lower_gram_i8`] with one kernel: `None` when it is not available or cannot hold the
-/// values (AMX and VNNI: negative values or sums beyond i32; f32: sums beyond 2^24).
+/// values (AMX, VNNI and AVX2: negative values or sums beyond i32; f32: sums beyond 2^24).
 pub fn lower_gram_i8_with(kernel: GramKernel, data: &[i8], n: usize, k: usize) -> Option<Vec<i32>> {
     lower_gram_i8_with_par(kernel, data, n, k, Parallelism::Sequential)
 }
@@ -75,6 +77,8 @@ pub fn recycle(gram: Vec<i32>) {
 #[derive(Clone, Copy)]
 struct ValueRange {
     non_negative: bool,
+    /// `max|x|`.
+    max_abs: u32,
     /// `n * max|x|^2`, a bound on every entry of `X'X`.
     bound: u64,
 }
@@ -85,21 +89,23 @@ impl ValueRange {
         let (min, max) = data
             .iter()
             .fold((0i8, 0i8), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-        let max_abs = (min as i32).abs().max(max as i32) as u64;
+        let max_abs = (min as i32).unsigned_abs().max(max as u32);
         Self {
             non_negative: min >= 0,
-            bound: n as u64 * max_abs * max_abs,
+            max_abs,
+            bound: n as u64 * max_abs as u64 * max_abs as u64,
         }
     }
 }
 
 impl GramKernel {
     /// Whether the kernel's arithmetic holds every entry of `X'X` exactly (whatever the CPU):
-    /// the integer kernels take unsigned bytes and sum in i32, the f32 GEMM is exact below
-    /// 2^24.
+    /// the integer kernels take unsigned bytes and sum in i32 (AVX2's i16 pair sums of bytes
+    /// 0..=127 cannot saturate, and it widens to i32 before its i16 sums could), the f32 GEMM
+    /// is exact below 2^24.
     fn holds(self, range: ValueRange) -> bool {
         match self {
-            GramKernel::Amx | GramKernel::Vnni => {
+            GramKernel::Amx | GramKernel::Vnni | GramKernel::Avx2 => {
                 range.non_negative && range.bound < i32::MAX as u64
             }
             GramKernel::F32 => range.bound < 1 << 24,
@@ -130,6 +136,12 @@ fn gram_with(
         GramKernel::Vnni => {
             let mut out = crate::scratch::take_i32(k * k);
             vnni::lower_gram(data, n, k, &mut out, par.is_parallel());
+            Some(out)
+        }
+        #[cfg(target_arch = "x86_64")]
+        GramKernel::Avx2 => {
+            let mut out = crate::scratch::take_i32(k * k);
+            avx2::lower_gram(data, n, k, range.max_abs, &mut out, par.is_parallel());
             Some(out)
         }
         GramKernel::F32 => Some(f32_lower_gram(data, n, k, par)),
@@ -617,6 +629,264 @@ mod vnni {
     }
 }
 
+/// AVX2 without VNNI (Haswell to Zen 3): `vpmaddubsw` multiplies 32 unsigned by 32 signed
+/// bytes and adds neighbouring products into 16 i16 lanes, four times the multiply-adds of an
+/// f32 FMA of the same width. Bytes 0..=127 make a pair sum of at most 2 * 127^2 < 2^15, so
+/// it never saturates; the i16 sums go on for as many 32-row steps as cannot overflow
+/// (1,023 for 0..4 features, i.e. every row of an era) before `vpmaddwd` by ones widens them
+/// into i32.
+///
+/// The product is dot products of whole columns, 32 rows per register, so the column-major
+/// data needs no packing: a 3 x 3 tile of output entries keeps 9 i16 accumulators, 3 column
+/// registers and one of the other 3 columns at a time (14 of the 16 ymm registers) and loads
+/// 6 registers per 9 multiplies.
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+mod avx2 {
+    use core::arch::x86_64::{
+        __m256i, _mm256_add_epi16, _mm256_add_epi32, _mm256_castsi256_si128,
+        _mm256_extracti128_si256, _mm256_loadu_si256, _mm256_madd_epi16, _mm256_maddubs_epi16,
+        _mm256_set1_epi16, _mm256_setzero_si256, _mm_add_epi32, _mm_cvtsi128_si32,
+        _mm_shuffle_epi32,
+    };
+
+    /// Rows per step (one register of bytes per column).
+    const STEP: usize = 32;
+    /// Features per tile side.
+    const T: usize = 3;
+    /// Output rows (features) per panel, a multiple of `T` so that the panels' tiles line up
+    /// with the columns' tiles and a tile straddles the diagonal only on it.
+    const MR: usize = 48;
+    /// Steps per row block: the block's slice of a tile's 6 columns (24 KB) stays in L1 while
+    /// the panel's 16 tiles pass, the panel's slice (192 KB) in L2.
+    const BLOCK_STEPS: usize = 128;
+
+    use crate::gram_kernel::avx2_available as available;
+
+    /// Fills `out[j * k + i]` for `i >= j` with `sum_r x[r, i] * x[r, j]`. Requires
+    /// [`available`], values in `0..=max` with `max <= 127`, and no i32 overflow. With
+    /// `parallel`, panels of `MR` output rows run on the rayon pool; each entry is the same
+    /// integer sum either way.
+    pub(super) fn lower_gram(
+        data: &[i8],
+        n: usize,
+        k: usize,
+        max: u32,
+        out: &mut [i32],
+        parallel: bool,
+    ) {
+        use rayon::prelude::*;
+        assert!(available(), "AVX2 kernel called without AVX2");
+        assert!(max <= 127, "AVX2 kernel called with values beyond 0..=127");
+        assert_eq!(data.len(), n * k);
+        assert_eq!(out.len(), k * k);
+        // Steps an i16 lane can take: each adds at most 2 * max^2.
+        let flush = (i16::MAX as usize / (2 * (max * max).max(1) as usize)).max(1);
+        let full = n / STEP;
+        // The last `n % 32` rows of every column, zero-padded to one step, so that the tail
+        // runs through the same kernel.
+        let rest = n - full * STEP;
+        let mut tail = vec![0u8; if rest > 0 { k * STEP } else { 0 }];
+        for (c, t) in tail.chunks_exact_mut(STEP).enumerate() {
+            for (d, &v) in t.iter_mut().zip(&data[c * n + full * STEP..(c + 1) * n]) {
+                *d = v as u8;
+            }
+        }
+        let blocks = blocks(full, rest > 0);
+        let panels = k.div_ceil(MR);
+        let target = Target(out.as_mut_ptr(), out.len());
+        let run = |p: usize| {
+            // SAFETY: the CPU has AVX2 (checked above); the reads stay inside `data` and
+            // `tail` as documented in `panel`, and panel `p` writes only rows
+            // `p * MR..(p + 1) * MR` of `out`, so panels running at once never write the
+            // same entry.
+            unsafe { panel(data, &tail, n, k, p * MR, &blocks, flush, target) }
+        };
+        if parallel {
+            // Largest panels (the last) first, so the threads finish together.
+            (0..panels).into_par_iter().rev().for_each(run);
+        } else {
+            (0..panels).for_each(run);
+        }
+    }
+
+    /// Where a row block's columns start and how many steps it takes.
+    #[derive(Clone, Copy)]
+    enum Block {
+        /// Steps `first..first + steps` of the columns in `data`.
+        Rows { first: usize, steps: usize },
+        /// The zero-padded last step, in the tail buffer.
+        Tail,
+    }
+
+    /// The `full` whole steps in blocks of at most [`BLOCK_STEPS`], of even size (so that no
+    /// block is a sliver), then the tail step if there is one.
+    fn blocks(full: usize, tail: bool) -> Vec<Block> {
+        let count = full.div_ceil(BLOCK_STEPS);
+        let mut v: Vec<Block> = (0..count)
+            .map(|b| {
+                let (first, end) = (full * b / count, full * (b + 1) / count);
+                Block::Rows {
+                    first,
+                    steps: end - first,
+                }
+            })
+            .collect();
+        if tail {
+            v.push(Block::Tail);
+        }
+        v
+    }
+
+    /// `out` shared by the panels, which write disjoint rows of it.
+    #[derive(Clone, Copy)]
+    struct Target(*mut i32, usize);
+    // SAFETY: the pointer is only written through by `panel`, at indices below the length
+    // and in rows no other panel writes (see `lower_gram`).
+    unsafe impl Send for Target {}
+    // SAFETY: as above.
+    unsafe impl Sync for Target {}
+
+    /// Rows `i0..i0 + MR` of the lower triangle: `out[j * k + i]` for `i0 <= i < i0 + MR`,
+    /// `j <= i`, summed block by block.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2; `data` must be `n x k`, `tail` `k` steps when the blocks
+    /// include [`Block::Tail`], the blocks within `n`; `target` must point to `k * k`
+    /// writable i32 that no one else writes in these rows meanwhile.
+    #[allow(clippy::too_many_arguments)]
+    #[target_feature(enable = "avx2")]
+    unsafe fn panel(
+        data: &[i8],
+        tail: &[u8],
+        n: usize,
+        k: usize,
+        i0: usize,
+        blocks: &[Block],
+        flush: usize,
+        target: Target,
+    ) {
+        let end = (i0 + MR).min(k);
+        let put = |j: usize, i: usize, v: i32, add: bool| {
+            let at = j * k + i;
+            assert!(at < target.1);
+            // SAFETY: in bounds (checked), and row i is this panel's.
+            unsafe {
+                let p = target.0.add(at);
+                p.write(if add { p.read() + v } else { v });
+            }
+        };
+        for (b, &block) in blocks.iter().enumerate() {
+            // Columns past k (the last tile's padding) read column k - 1; their sums are
+            // never written.
+            let col = |c: usize| -> *const u8 {
+                let c = c.min(k - 1);
+                match block {
+                    Block::Rows { first, .. } => data[c * n + first * STEP..].as_ptr().cast(),
+                    Block::Tail => tail[c * STEP..].as_ptr(),
+                }
+            };
+            let steps = match block {
+                Block::Rows { steps, .. } => steps,
+                Block::Tail => 1,
+            };
+            for j0 in (0..end).step_by(T) {
+                let cj: [*const u8; T] = std::array::from_fn(|d| col(j0 + d));
+                // Tiles line up with the diagonal: tile (i0', j0) holds some i >= j iff
+                // i0' >= j0.
+                for ia in (i0.max(j0)..end).step_by(T) {
+                    let ci: [*const u8; T] = std::array::from_fn(|d| col(ia + d));
+                    // SAFETY: every pointer starts a column slice with `steps * 32` bytes
+                    // left: a block of whole steps lies within the column's n rows, and the
+                    // tail buffer holds one step per column.
+                    let sums = unsafe { tile_kernel(ci, cj, steps, flush) };
+                    for (di, row) in sums.iter().enumerate() {
+                        let i = ia + di;
+                        for (dj, &v) in row.iter().enumerate() {
+                            let j = j0 + dj;
+                            if i < end && j <= i {
+                                put(j, i, v, b > 0);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if blocks.is_empty() {
+            // No rows: every entry is an empty sum.
+            for i in i0..end {
+                for j in 0..=i {
+                    put(j, i, 0, false);
+                }
+            }
+        }
+    }
+
+    /// The 3 x 3 dot products `sums[a][b]` of columns `ci[a]` and `cj[b]` over `steps` steps:
+    /// i16 sums `flush` steps at a time, widened into i32. The accumulators are named
+    /// variables (not an array) so that they stay in registers across the loop.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2; each pointer must be readable for `steps * 32` bytes.
+    #[target_feature(enable = "avx2")]
+    unsafe fn tile_kernel(
+        ci: [*const u8; T],
+        cj: [*const u8; T],
+        steps: usize,
+        flush: usize,
+    ) -> [[i32; T]; T] {
+        let ones = _mm256_set1_epi16(1);
+        let mut wide = [_mm256_setzero_si256(); T * T];
+        let mut s = 0;
+        while s < steps {
+            let stop = (s + flush).min(steps);
+            macro_rules! tile {
+                ($($b:literal => $c0:ident $c1:ident $c2:ident),*) => {{
+                    $(let mut $c0 = _mm256_setzero_si256();
+                      let mut $c1 = _mm256_setzero_si256();
+                      let mut $c2 = _mm256_setzero_si256();)*
+                    for t in s..stop {
+                        let off = t * STEP;
+                        // SAFETY: t < steps, within the bytes the caller guarantees.
+                        let (a0, a1, a2) = unsafe {
+                            (
+                                _mm256_loadu_si256(ci[0].add(off).cast()),
+                                _mm256_loadu_si256(ci[1].add(off).cast()),
+                                _mm256_loadu_si256(ci[2].add(off).cast()),
+                            )
+                        };
+                        $(
+                            // SAFETY: as above.
+                            let y = unsafe { _mm256_loadu_si256(cj[$b].add(off).cast()) };
+                            $c0 = _mm256_add_epi16($c0, _mm256_maddubs_epi16(a0, y));
+                            $c1 = _mm256_add_epi16($c1, _mm256_maddubs_epi16(a1, y));
+                            $c2 = _mm256_add_epi16($c2, _mm256_maddubs_epi16(a2, y));
+                        )*
+                    }
+                    [$($c0, $c1, $c2),*]
+                }};
+            }
+            let narrow = tile!(0 => c00 c10 c20, 1 => c01 c11 c21, 2 => c02 c12 c22);
+            for (w, c) in wide.iter_mut().zip(narrow) {
+                *w = _mm256_add_epi32(*w, _mm256_madd_epi16(c, ones));
+            }
+            s = stop;
+        }
+        // `wide[T * b + a]` is column b of the tile, row a.
+        std::array::from_fn(|a| std::array::from_fn(|b| hsum(wide[T * b + a])))
+    }
+
+    /// The sum of the 8 i32 lanes.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn hsum(v: __m256i) -> i32 {
+        let s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256::<1>(v));
+        let s = _mm_add_epi32(s, _mm_shuffle_epi32::<0b01_00_11_10>(s));
+        let s = _mm_add_epi32(s, _mm_shuffle_epi32::<0b10_11_00_01>(s));
+        _mm_cvtsi128_si32(s)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -676,6 +946,8 @@ mod tests {
             (130, 97),
             (401, 57),
             (1_003, 131),
+            // Past the AVX2 kernel's 4,096-row blocks: three blocks and a 13-row tail.
+            (8_205, 50),
         ];
         for paths in crate::cpu::supported() {
             let kernel = paths.gram.expect("supported() pins a kernel");
@@ -710,10 +982,12 @@ mod tests {
         let d = data(n, k, -5, 5, 7);
         let range = ValueRange::of(&d, n, k);
         // The unsigned-byte kernels refuse negative values on any CPU...
-        assert!(!GramKernel::Amx.holds(range));
-        assert!(!GramKernel::Vnni.holds(range));
+        let unsigned = [GramKernel::Amx, GramKernel::Vnni, GramKernel::Avx2];
+        for kernel in unsigned {
+            assert!(!kernel.holds(range), "{kernel:?}");
+        }
         assert!(GramKernel::F32.holds(range));
-        for kernel in [GramKernel::Amx, GramKernel::Vnni] {
+        for kernel in unsigned {
             assert!(lower_gram_i8_with(kernel, &d, n, k).is_none());
         }
         // ... and the default falls through to the f32 GEMM, exactly.
@@ -728,12 +1002,11 @@ mod tests {
         let d = data(n, k, 0, 127, 3);
         let range = ValueRange::of(&d, n, k);
         assert!(!GramKernel::F32.holds(range));
-        assert!(GramKernel::Amx.holds(range) && GramKernel::Vnni.holds(range));
+        let integer = [GramKernel::Amx, GramKernel::Vnni, GramKernel::Avx2];
+        assert!(integer.iter().all(|k| k.holds(range)));
         assert!(lower_gram_i8_with(GramKernel::F32, &d, n, k).is_none());
-        let integer_kernels: Vec<GramKernel> = [GramKernel::Amx, GramKernel::Vnni]
-            .into_iter()
-            .filter(|k| k.available())
-            .collect();
+        let integer_kernels: Vec<GramKernel> =
+            integer.into_iter().filter(|k| k.available()).collect();
         for &kernel in &integer_kernels {
             let got = lower_gram_i8_with(kernel, &d, n, k).expect("an integer kernel holds it");
             check(&d, n, k, &got);
@@ -755,5 +1028,49 @@ mod tests {
         assert!(crate::cpu::with_paths(f32_only, || lower_gram_i8(&d, n, k))
             .unwrap()
             .is_none());
+    }
+
+    /// The AVX2 kernel sums byte pairs in i16 lanes and widens them to i32 before they could
+    /// overflow: after 1,023 steps of 32 rows for 0..4, after one step for 0..127. Values
+    /// between make it widen mid-block; the largest i16 sum each allows is hit exactly when
+    /// every value is the maximum, so all-maximum columns are checked too. Any kernel that
+    /// holds the values must agree.
+    #[test]
+    fn integer_kernels_are_exact_where_i16_sums_must_widen() {
+        let cases = [
+            // (rows, features, largest value): 2 * 40^2 = 3,200 a step, widened every
+            // 10 steps; 2 * 12^2 = 288, every 113 steps, once inside a block of 120; 127:
+            // every step.
+            (1_003, 20, 40),
+            (3_845, 7, 12),
+            (700, 10, 127),
+            // 0..4 past the 1,023 steps a block never reaches: blocks keep sums exact too.
+            (33_000, 4, 4),
+        ];
+        let integer_kernels: Vec<GramKernel> =
+            [GramKernel::Amx, GramKernel::Vnni, GramKernel::Avx2]
+                .into_iter()
+                .filter(|k| k.available())
+                .collect();
+        for &(n, k, hi) in &cases {
+            let random = data(n, k, 0, hi, (n + k) as u64);
+            let mut saturated = random.clone();
+            saturated[..n * k.min(3)].fill(hi);
+            for d in [random, saturated] {
+                assert!(GramKernel::Avx2.holds(ValueRange::of(&d, n, k)));
+                for &kernel in &integer_kernels {
+                    for par in [Parallelism::Sequential, Parallelism::Pool] {
+                        let got = lower_gram_i8_with_par(kernel, &d, n, k, par)
+                            .expect("an integer kernel holds it");
+                        check(&d, n, k, &got);
+                    }
+                }
+            }
+        }
+        // No rows: every entry is zero.
+        for &kernel in &integer_kernels {
+            let got = lower_gram_i8_with(kernel, &[], 0, 5).expect("empty sums");
+            check(&[], 0, 5, &got);
+        }
     }
 }

@@ -13,13 +13,20 @@ pub enum GramKernel {
     Amx,
     /// AVX-512 VNNI (Ice Lake / Zen 4 and later).
     Vnni,
+    /// AVX2 `vpmaddubsw` byte pairs summed in i16 (Haswell / Zen and later).
+    Avx2,
     /// f32 GEMM (faer); any CPU.
     F32,
 }
 
 impl GramKernel {
     /// Every kernel, fastest first.
-    pub const ALL: [GramKernel; 3] = [GramKernel::Amx, GramKernel::Vnni, GramKernel::F32];
+    pub const ALL: [GramKernel; 4] = [
+        GramKernel::Amx,
+        GramKernel::Vnni,
+        GramKernel::Avx2,
+        GramKernel::F32,
+    ];
 
     /// Whether this CPU and OS run the kernel.
     pub fn available(self) -> bool {
@@ -28,6 +35,8 @@ impl GramKernel {
             GramKernel::Amx => amx_available(),
             #[cfg(target_arch = "x86_64")]
             GramKernel::Vnni => vnni_available(),
+            #[cfg(target_arch = "x86_64")]
+            GramKernel::Avx2 => avx2_available(),
             GramKernel::F32 => true,
             #[allow(unreachable_patterns)]
             _ => false,
@@ -39,6 +48,7 @@ impl GramKernel {
         match self {
             GramKernel::Amx => "amx-int8",
             GramKernel::Vnni => "avx512-vnni",
+            GramKernel::Avx2 => "avx2-int8",
             GramKernel::F32 => "f32-gemm",
         }
     }
@@ -93,4 +103,10 @@ pub(crate) fn vnni_available() -> bool {
     std::arch::is_x86_feature_detected!("avx512f")
         && std::arch::is_x86_feature_detected!("avx512bw")
         && std::arch::is_x86_feature_detected!("avx512vnni")
+}
+
+/// Whether this CPU has AVX2 (its integer byte multiply-adds are all the AVX2 kernel uses).
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn avx2_available() -> bool {
+    std::arch::is_x86_feature_detected!("avx2")
 }
