@@ -254,11 +254,16 @@ pub fn with_paths<R>(paths: CpuPaths, f: impl FnOnce() -> R) -> Result<R, Kernel
 pub enum GramPath {
     /// One of the integer/f32 kernels.
     Kernel(GramKernel),
-    /// The exact f64 GEMM, for values no (pinned) kernel holds, and float neutralizers.
+    /// The exact f64 GEMM, for values no (pinned) kernel holds, and float neutralizers the
+    /// mixed-precision path declined.
     F64,
+    /// Real-valued neutralizers: an f32 Gram matrix of the centred columns whose Cholesky
+    /// factor preconditions refinement against the f64 columns (`Neutralizer` falls back to
+    /// [`GramPath::F64`] when a pivot or the refinement's convergence leaves doubt).
+    F32Refined,
 }
 
-static GRAM_RUNS: [AtomicU64; 4] = [const { AtomicU64::new(0) }; 4];
+static GRAM_RUNS: [AtomicU64; 5] = [const { AtomicU64::new(0) }; 5];
 static SIMD_RUNS: [AtomicU64; 3] = [const { AtomicU64::new(0) }; 3];
 
 fn gram_slot(p: GramPath) -> usize {
@@ -267,6 +272,7 @@ fn gram_slot(p: GramPath) -> usize {
         GramPath::Kernel(GramKernel::Vnni) => 1,
         GramPath::Kernel(GramKernel::F32) => 2,
         GramPath::F64 => 3,
+        GramPath::F32Refined => 4,
     }
 }
 
@@ -298,6 +304,7 @@ impl Usage {
                 let name = match p {
                     GramPath::Kernel(k) => k.name(),
                     GramPath::F64 => "f64-gemm",
+                    GramPath::F32Refined => "f32-refined",
                 };
                 format!("{name} x{n}")
             })
@@ -325,6 +332,7 @@ pub fn usage() -> Usage {
         GramPath::Kernel(GramKernel::Vnni),
         GramPath::Kernel(GramKernel::F32),
         GramPath::F64,
+        GramPath::F32Refined,
     ]
     .into_iter()
     .map(|p| (p, GRAM_RUNS[gram_slot(p)].load(Ordering::Relaxed)))
