@@ -1479,9 +1479,20 @@ mod tests {
         }
         // The same numbers whatever the thread count.
         let one = Neutralizer::new(x.clone()).neutralize(&ys[1], 0.5);
-        let pool = Neutralizer::with_parallelism(x, Parallelism::Pool).neutralize(&ys[1], 0.5);
+        let pool =
+            Neutralizer::with_parallelism(x.clone(), Parallelism::Pool).neutralize(&ys[1], 0.5);
         let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
         assert_eq!(bits(&one), bits(&pool));
+        // And whatever the CPU path pinned (vector width, int8 Gram kernel).
+        for paths in crate::cpu::supported() {
+            let pinned = crate::cpu::with_paths(paths, || {
+                let nz = Neutralizer::new(x.clone());
+                assert!(nz.is_refined());
+                nz.neutralize(&ys[1], 0.5)
+            })
+            .unwrap();
+            assert_eq!(bits(&pinned), bits(&one), "{paths:?}");
+        }
     }
 
     #[test]
