@@ -504,8 +504,8 @@ impl Neutralizer {
                     done[c] = true;
                     continue;
                 }
-                // Also false for NaN (infinities in the data).
-                if !(q <= REFINED_CONTRACTION) {
+                // NaN (infinities in the data) fails too.
+                if q.is_nan() || q > REFINED_CONTRACTION {
                     return None;
                 }
                 done[c] = size * q / (1.0 - q) <= REFINED_TOL * whole;
