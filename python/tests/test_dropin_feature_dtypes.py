@@ -140,6 +140,28 @@ def test_real_valued_features_agree_with_numerai_tools():
     assert name == want_name and abs(value - want_value) < 1e-9
 
 
+@pytest.mark.parametrize("case", ["plain", "near-dependent", "duplicate", "scaled"])
+def test_real_valued_features_on_either_factorization_agree_with_numerai_tools(case):
+    """Uniform real features take the f32 Gram matrix with refinement; a column the others
+    span up to 1e-9, a duplicate and a column on a scale 1e6 take the exact f64 path (or
+    numpy's lstsq, where the rank is not clear of its cutoff)."""
+    preds, feats, target, _ = era()
+    rng = np.random.default_rng(21)
+    values = rng.random(feats.shape)
+    if case == "near-dependent":
+        values[:, 3] = values[:, 1] + values[:, 2] + 1e-9 * rng.random(ROWS)
+    elif case == "duplicate":
+        values[:, 10] = values[:, 4]
+    elif case == "scaled":
+        values[:, 6] *= 1e6
+    real = pd.DataFrame(values, index=feats.index, columns=feats.columns)
+    for got, want in [
+        (es.feature_neutral_corr(preds, real, target), ref.feature_neutral_corr(preds, real, target)),
+        (es.neutralize(preds, real, proportion=0.5), ref.neutralize(preds, real, proportion=0.5)),
+    ]:
+        np.testing.assert_allclose(got.to_numpy(), want.to_numpy(), rtol=0, atol=1e-9)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_a_single_nan_anywhere_is_still_numerai_tools_assertion(dtype):
     preds, feats, target, _ = era()

@@ -255,11 +255,16 @@ pub fn with_paths<R>(paths: CpuPaths, f: impl FnOnce() -> R) -> Result<R, Kernel
 pub enum GramPath {
     /// One of the integer/f32 kernels.
     Kernel(GramKernel),
-    /// The exact f64 GEMM, for values no (pinned) kernel holds, and float neutralizers.
+    /// The exact f64 GEMM, for values no (pinned) kernel holds, and float neutralizers the
+    /// mixed-precision path declined.
     F64,
+    /// Real-valued neutralizers: an f32 Gram matrix of the centred columns whose Cholesky
+    /// factor preconditions refinement against the f64 columns (`Neutralizer` falls back to
+    /// [`GramPath::F64`] when a pivot or the refinement's convergence leaves doubt).
+    F32Refined,
 }
 
-static GRAM_RUNS: [AtomicU64; 5] = [const { AtomicU64::new(0) }; 5];
+static GRAM_RUNS: [AtomicU64; 6] = [const { AtomicU64::new(0) }; 6];
 static SIMD_RUNS: [AtomicU64; 3] = [const { AtomicU64::new(0) }; 3];
 
 fn gram_slot(p: GramPath) -> usize {
@@ -269,6 +274,7 @@ fn gram_slot(p: GramPath) -> usize {
         GramPath::Kernel(GramKernel::Avx2) => 2,
         GramPath::Kernel(GramKernel::F32) => 3,
         GramPath::F64 => 4,
+        GramPath::F32Refined => 5,
     }
 }
 
@@ -300,6 +306,7 @@ impl Usage {
                 let name = match p {
                     GramPath::Kernel(k) => k.name(),
                     GramPath::F64 => "f64-gemm",
+                    GramPath::F32Refined => "f32-refined",
                 };
                 format!("{name} x{n}")
             })
@@ -328,6 +335,7 @@ pub fn usage() -> Usage {
         GramPath::Kernel(GramKernel::Avx2),
         GramPath::Kernel(GramKernel::F32),
         GramPath::F64,
+        GramPath::F32Refined,
     ]
     .into_iter()
     .map(|p| (p, GRAM_RUNS[gram_slot(p)].load(Ordering::Relaxed)))

@@ -16,6 +16,7 @@ use faer::linalg::triangular_solve::{
     solve_lower_triangular_in_place, solve_upper_triangular_in_place,
 };
 use faer::{Accum, Mat, MatMut, MatRef};
+use std::sync::OnceLock;
 
 use crate::gram::{faer_lower_gram, lower_gram_i8_par};
 use crate::scratch::Scratch;
@@ -103,6 +104,15 @@ pub struct Neutralizer {
     /// The Gram matrix over the kept columns when it is exact (integer features).
     /// Refining against it costs O(k^2) per column instead of two more passes over X.
     exact_gram: Option<ExactGram>,
+    /// Whether `chol` factors an f32 Gram matrix ([`GramPath::F32Refined`]): solves are then
+    /// refined against the f64 columns until the corrections vanish.
+    ///
+    /// [`GramPath::F32Refined`]: crate::cpu::GramPath::F32Refined
+    refined: bool,
+    /// The exact f64 factorization of the same columns, built when refinement from the f32
+    /// factor does not converge (never, for the matrices that pass its pivot checks so far).
+    fallback: OnceLock<Box<Neutralizer>>,
+    rcond: f64,
     par: Parallelism,
     rank_is_clear: bool,
 }
@@ -147,6 +157,93 @@ impl Neutralizer {
 
     #[inline(always)]
     fn factorize(x: ColumnMatrix, rcond: f64, par: Parallelism) -> Self {
+        match Self::factorize_refined(x, rcond, par) {
+            Ok(nz) => nz,
+            Err(x) => Self::factorize_exact(x, rcond, par),
+        }
+    }
+
+    /// Real-valued neutralizers factorized at f32 speed, or `x` back when the result could
+    /// differ from [`Neutralizer::factorize_exact`]'s beyond rounding.
+    ///
+    /// The f64 Gram matrix is most of a factorization (at 5,000 x 2,750, 19 billion
+    /// multiply-adds), and an f32 GEMM runs at twice the f64 rate. So the columns, centred in
+    /// f64, are narrowed to f32, their Gram matrix formed in f32 and factored in f64. That
+    /// factor is only a preconditioner: its matrix differs from the exact one by about
+    /// `sqrt(n) * 2^-24` relative, and [`Neutralizer::refine_preconditioned`] iterates
+    /// against the f64 columns until the corrections vanish, to the accuracy of the exact
+    /// path.
+    ///
+    /// The rank decision cannot rest on a Gram matrix that coarse, so this path only takes
+    /// matrices whose rank is beyond doubt: every column kept, every pivot at least
+    /// [`REFINED_PIVOT`] of its column's centred sum of squares (so f32 rounding moves no
+    /// pivot by more than a small part of itself) and [`REFINED_MARGIN`] times above what
+    /// [`Neutralizer::rank_is_clear`] asks. The exact path's pivots are then at least
+    /// `(1 - q)` times these, `q` the refinement's contraction, so it too keeps every column
+    /// with the rank clear. Near-dependent, duplicate and constant columns and columns on
+    /// scales far apart go to the exact path.
+    #[inline(always)]
+    fn factorize_refined(
+        x: ColumnMatrix,
+        rcond: f64,
+        par: Parallelism,
+    ) -> Result<Self, ColumnMatrix> {
+        let (n, k) = (x.rows(), x.cols());
+        let ColumnData::F64(d) = x.data() else {
+            return Err(x);
+        };
+        if n < 2 || k < REFINED_FROM {
+            return Err(x);
+        }
+        let nf = n as f64;
+        let means: Vec<f64> = real_column_sums(d, n, par).iter().map(|s| s / nf).collect();
+        let mut narrow = Scratch::<f32>::take(n * k);
+        let squares = narrow_centred(d, n, &means, &mut narrow, par);
+        let trace = nf + squares.iter().sum::<f64>();
+        if !trace.is_finite() {
+            return Err(x);
+        }
+        let mut gram = Scratch::<f32>::take(k * k);
+        faer_lower_gram(
+            MatMut::from_column_major_slice_mut(&mut gram, k, k),
+            MatRef::from_column_major_slice(&narrow, n, k),
+            par,
+        );
+        drop(narrow);
+        let mut a = Scratch::<f64>::take(k * k);
+        widen_lower(&gram, &mut a, k, par);
+        drop(gram);
+        let diagonal: Vec<f64> = (0..k).map(|j| a[j * k + j]).collect();
+        let tol = rcond * rcond * trace;
+        let (kept, pivots) = cholesky_dropping(&mut a, k, tol, par);
+        let floor = tol * CLEAR_MARGIN * REFINED_MARGIN;
+        let beyond_doubt = nf >= floor
+            && kept.iter().all(|&kept| kept)
+            && pivots
+                .iter()
+                .zip(&diagonal)
+                .all(|(&p, &d)| p >= floor && p >= REFINED_PIVOT * d);
+        if !beyond_doubt {
+            return Err(x);
+        }
+        crate::cpu::record_gram(crate::cpu::GramPath::F32Refined);
+        Ok(Self {
+            x,
+            means,
+            kept: (0..k).collect(),
+            chol: a,
+            exact_gram: None,
+            refined: true,
+            fallback: OnceLock::new(),
+            rcond,
+            par,
+            rank_is_clear: true,
+        })
+    }
+
+    /// The factorization from the Gram matrix in exact arithmetic (int8 features) or f64.
+    #[inline(always)]
+    fn factorize_exact(x: ColumnMatrix, rcond: f64, par: Parallelism) -> Self {
         let n = x.rows();
         let k = x.cols();
         let nf = n as f64;
@@ -218,9 +315,20 @@ impl Neutralizer {
             kept,
             chol,
             exact_gram,
+            refined: false,
+            fallback: OnceLock::new(),
+            rcond,
             par,
             rank_is_clear,
         }
+    }
+
+    /// Whether solves use the f32 factor with refinement ([`GramPath::F32Refined`]): false
+    /// for the exact paths, and once a solve has fallen back to the exact factorization.
+    ///
+    /// [`GramPath::F32Refined`]: crate::cpu::GramPath::F32Refined
+    pub fn is_refined(&self) -> bool {
+        self.refined && self.fallback.get().is_none()
     }
 
     /// Whether lstsq's SVD truncation at `rcond` keeps the directions this factorization
@@ -280,7 +388,7 @@ impl Neutralizer {
                 "neutralize: column length differs from neutralizer rows"
             );
         }
-        let mut out: Vec<Vec<f64>> = vec![vec![f64::NAN; n]; ys.len()];
+        let out: Vec<Vec<f64>> = vec![vec![f64::NAN; n]; ys.len()];
         let live: Vec<usize> = (0..ys.len())
             .filter(|&c| n >= 2 && std_dev(ys[c], 1) != 0.0)
             .collect();
@@ -297,6 +405,15 @@ impl Neutralizer {
             .map(|(&c, m)| ys[c].iter().map(|v| v - m).collect())
             .collect();
         let rhs = self.centred_xt(&centred);
+        if self.refined {
+            let Some(beta) = self.refine_preconditioned(&centred, rhs) else {
+                let exact = self.fallback.get_or_init(|| {
+                    Box::new(Self::factorize_exact(self.x.clone(), self.rcond, self.par))
+                });
+                return exact.neutralize_many_impl(ys, proportion);
+            };
+            return self.finish(ys, &live, &means, beta.as_ref(), proportion, out);
+        }
         let mut beta = rhs.clone();
         self.solve_in_place(beta.as_mut());
         // One refinement step recovers the accuracy the normal equations give away. The
@@ -320,8 +437,22 @@ impl Neutralizer {
         };
         self.solve_in_place(gradient.as_mut());
         beta += &gradient;
-        let fitted = self.centred_x(beta.as_ref());
-        for ((&c, m), f) in live.iter().zip(&means).zip(&fitted) {
+        self.finish(ys, &live, &means, beta.as_ref(), proportion, out)
+    }
+
+    /// `out` with the `live` columns `y - proportion * (mean + Xc beta)`.
+    #[inline(always)]
+    fn finish(
+        &self,
+        ys: &[&[f64]],
+        live: &[usize],
+        means: &[f64],
+        beta: MatRef<'_, f64>,
+        proportion: f64,
+        mut out: Vec<Vec<f64>>,
+    ) -> Vec<Vec<f64>> {
+        let fitted = self.centred_x(beta);
+        for ((&c, m), f) in live.iter().zip(means).zip(&fitted) {
             out[c] = ys[c]
                 .iter()
                 .zip(f)
@@ -329,6 +460,61 @@ impl Neutralizer {
                 .collect();
         }
         out
+    }
+
+    /// The coefficients solving `Xc'Xc beta = rhs` (`rhs = Xc' yc`, `centred` the `yc`) to
+    /// f64 accuracy with the f32 Gram matrix's factor as preconditioner, or `None` when the
+    /// corrections do not shrink fast enough.
+    ///
+    /// Each step solves for the correction from the gradient `Xc'(yc - Xc beta)` taken on
+    /// the f64 columns, as the exact path's one step does. The error shrinks by the factor
+    /// `q`, the preconditioned operator's distance from the identity (about 1e-6 for
+    /// well-conditioned features), which the ratio of successive corrections measures
+    /// (the first against `beta` itself). A column is done when its correction, or the
+    /// corrections still to come at that ratio (`step * q / (1 - q)`), are below
+    /// [`REFINED_TOL`] of its coefficients: two or three steps. A ratio above
+    /// [`REFINED_CONTRACTION`] means the f32 matrix is too far from the exact one to trust,
+    /// as does a column not done after [`REFINED_STEPS`].
+    #[inline(always)]
+    fn refine_preconditioned(&self, centred: &[Vec<f64>], rhs: Mat<f64>) -> Option<Mat<f64>> {
+        let mut beta = rhs;
+        self.solve_in_place(beta.as_mut());
+        let m = beta.ncols();
+        let mut last: Vec<f64> = (0..m).map(|c| beta.col(c).norm_l2()).collect();
+        let mut done = vec![false; m];
+        for _ in 0..REFINED_STEPS {
+            let fitted = self.centred_x(beta.as_ref());
+            let resid: Vec<Vec<f64>> = centred
+                .iter()
+                .zip(&fitted)
+                .map(|(y, f)| y.iter().zip(f).map(|(a, b)| a - b).collect())
+                .collect();
+            let mut step = self.centred_xt(&resid);
+            self.solve_in_place(step.as_mut());
+            beta += &step;
+            for c in 0..m {
+                if done[c] {
+                    continue;
+                }
+                let size = step.col(c).norm_l2();
+                let whole = beta.col(c).norm_l2();
+                let q = size / last[c];
+                last[c] = size;
+                if size <= REFINED_TOL * whole {
+                    done[c] = true;
+                    continue;
+                }
+                // NaN (infinities in the data) fails too.
+                if q.is_nan() || q > REFINED_CONTRACTION {
+                    return None;
+                }
+                done[c] = size * q / (1.0 - q) <= REFINED_TOL * whole;
+            }
+            if done.iter().all(|&d| d) {
+                return Some(beta);
+            }
+        }
+        None
     }
 
     /// `Xc' V` over the kept columns (rows: kept columns, columns: the vectors of `v`).
@@ -627,13 +813,8 @@ fn real_gram_and_sums(x: &ColumnMatrix, gram: &mut [f64], par: Parallelism) -> V
     };
     let sums: Vec<f64> = if n == 0 {
         vec![-0.0; k]
-    } else if par.is_parallel() {
-        use rayon::prelude::*;
-        d.par_chunks(SUM_GROUP * n)
-            .flat_map_iter(|group| column_sums(group, n))
-            .collect()
     } else {
-        column_sums(d, n)
+        real_column_sums(d, n, par)
     };
     if n == 0 {
         // The buffer is reused scratch, and with no rows there is no product to overwrite it.
@@ -646,6 +827,107 @@ fn real_gram_and_sums(x: &ColumnMatrix, gram: &mut [f64], par: Parallelism) -> V
     );
     sums
 }
+
+/// [`column_sums`] of column-major `d` (`n > 0` rows), on the pool by groups of columns.
+fn real_column_sums(d: &[f64], n: usize, par: Parallelism) -> Vec<f64> {
+    if par.is_parallel() {
+        use rayon::prelude::*;
+        d.par_chunks(SUM_GROUP * n)
+            .flat_map_iter(|group| column_sums(group, n))
+            .collect()
+    } else {
+        column_sums(d, n)
+    }
+}
+
+/// Column-major `d` (`n` rows) less each column's mean, narrowed to f32 into `out`, and
+/// each column's sum of squares (in f64, by eight partial sums: only the rank threshold
+/// reads it). One pass over the data for both; on the pool by columns.
+fn narrow_centred(
+    d: &[f64],
+    n: usize,
+    means: &[f64],
+    out: &mut [f32],
+    par: Parallelism,
+) -> Vec<f64> {
+    let column = |((col, out), &mean): ((&[f64], &mut [f32]), &f64)| -> f64 {
+        let mut acc = [0.0f64; 8];
+        let (groups, rest) = col.as_chunks::<8>();
+        let (outs, out_rest) = out.as_chunks_mut::<8>();
+        for (g, o) in groups.iter().zip(outs) {
+            for l in 0..8 {
+                acc[l] += g[l] * g[l];
+                o[l] = (g[l] - mean) as f32;
+            }
+        }
+        let mut sum = lane_sum(&acc);
+        for (&v, o) in rest.iter().zip(out_rest) {
+            sum += v * v;
+            *o = (v - mean) as f32;
+        }
+        sum
+    };
+    if par.is_parallel() {
+        use rayon::prelude::*;
+        d.par_chunks(n)
+            .zip(out.par_chunks_mut(n))
+            .zip(means.par_iter())
+            .map(column)
+            .collect()
+    } else {
+        d.chunks(n)
+            .zip(out.chunks_mut(n))
+            .zip(means)
+            .map(column)
+            .collect()
+    }
+}
+
+/// The lower triangle of the column-major `k x k` f32 matrix `g` widened into `a`.
+fn widen_lower(g: &[f32], a: &mut [f64], k: usize, par: Parallelism) {
+    let column = |(j, (a, g)): (usize, (&mut [f64], &[f32]))| {
+        for (a, &g) in a[j..].iter_mut().zip(&g[j..]) {
+            *a = g as f64;
+        }
+    };
+    if par.is_parallel() {
+        use rayon::prelude::*;
+        a.par_chunks_mut(k)
+            .zip(g.par_chunks(k))
+            .enumerate()
+            .for_each(column);
+    } else {
+        a.chunks_mut(k)
+            .zip(g.chunks(k))
+            .enumerate()
+            .for_each(column);
+    }
+}
+
+/// Fewest neutralizers for [`Neutralizer::factorize_refined`]: below this the Gram matrix
+/// is cheap next to the extra passes over the columns that refinement takes.
+const REFINED_FROM: usize = 32;
+
+/// The smallest pivot of the f32 Gram matrix's factor, relative to its column's centred
+/// sum of squares, for which that path is taken. Rounding the columns to f32 and summing
+/// in f32 moves the Gram matrix's entries by about `sqrt(n) * 2^-24` of their scale
+/// (`n * 2^-24`, 3e-4 at 5,000 rows, at worst), well inside this.
+const REFINED_PIVOT: f64 = 1e-3;
+
+/// How far above [`Neutralizer::rank_is_clear`]'s floor every pivot of the f32 factor must
+/// be for that path: the exact pivots may be a little lower.
+const REFINED_MARGIN: f64 = 10.0;
+
+/// Refinement stops when the corrections left are below this fraction of the coefficients
+/// (the exact path's single step leaves them at its rounding, about the same).
+const REFINED_TOL: f64 = 1e-15;
+
+/// The largest ratio of successive corrections refinement accepts: above it the f32 matrix
+/// is too far from the exact one (and the exact pivots could be far below the f32 ones).
+const REFINED_CONTRACTION: f64 = 1e-2;
+
+/// The most refinement steps before falling back to the exact factorization.
+const REFINED_STEPS: usize = 6;
 
 /// Columns summed side by side by [`column_sums`].
 const SUM_GROUP: usize = 8;
@@ -1113,6 +1395,160 @@ mod tests {
         assert!(column_sums(&zeros, 4)
             .iter()
             .all(|s| s.to_bits() == (-0.0f64).to_bits()));
+    }
+
+    /// `n x k` pseudo-random uniform values in [0, 1), column-major.
+    fn uniform(n: usize, k: usize, seed: u64) -> Vec<f64> {
+        let mut s = seed;
+        (0..n * k)
+            .map(|_| {
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (s >> 11) as f64 / (1u64 << 53) as f64
+            })
+            .collect()
+    }
+
+    fn real(n: usize, k: usize, data: Vec<f64>) -> ColumnMatrix {
+        ColumnMatrix::new(n, k, ColumnData::F64(data)).unwrap()
+    }
+
+    fn exact(x: &ColumnMatrix) -> Neutralizer {
+        Neutralizer::factorize_exact(x.clone(), LSTSQ_RCOND, Parallelism::Sequential)
+    }
+
+    /// The largest difference between two sets of columns, relative to the largest value of
+    /// the columns they were computed from (what is left of a column mostly in the span
+    /// carries the rounding of the whole).
+    fn relative_gap(a: &[Vec<f64>], b: &[Vec<f64>], from: &[&[f64]]) -> f64 {
+        let scale = from
+            .iter()
+            .copied()
+            .flatten()
+            .fold(0.0f64, |m, v| m.max(v.abs()));
+        let gap = a
+            .iter()
+            .flatten()
+            .zip(b.iter().flatten())
+            .fold(0.0f64, |m, (p, q)| m.max((p - q).abs()));
+        gap / scale
+    }
+
+    #[test]
+    fn refined_real_neutralizers_match_the_exact_path() {
+        let (n, k) = (700, 90);
+        let x = real(n, k, uniform(n, k, 3));
+        let ys: Vec<Vec<f64>> = uniform(n, 5, 11).chunks(n).map(<[f64]>::to_vec).collect();
+        // Also a column mostly in the neutralizers' span: little left after projection.
+        let mut near: Vec<f64> = (0..n)
+            .map(|i| 3.0 * x.col_f64(0)[i] - x.col_f64(7)[i])
+            .collect();
+        near.iter_mut()
+            .zip(&ys[0])
+            .for_each(|(v, e)| *v += 1e-3 * e);
+        let exact = exact(&x);
+        assert!(!exact.is_refined());
+        for par in [Parallelism::Sequential, Parallelism::Pool] {
+            let nz = Neutralizer::with_parallelism(x.clone(), par);
+            assert!(nz.is_refined());
+            assert_eq!(nz.rank(), k);
+            assert!(nz.rank_is_clear() && exact.rank_is_clear());
+            // One column (the matrix-vector products), then several (the GEMMs).
+            for set in [
+                vec![&ys[0][..]],
+                vec![&near[..]],
+                ys.iter().map(Vec::as_slice).collect(),
+            ] {
+                let got = nz.neutralize_many(&set, 1.0);
+                let want = exact.neutralize_many(&set, 1.0);
+                let gap = relative_gap(&got, &want, &set);
+                assert!(gap < 1e-13, "{par:?}: {gap:e}");
+                assert!(nz.is_refined(), "refinement fell back");
+                for (r, y) in got.iter().zip(&set) {
+                    let norm = y.iter().map(|v| v * v).sum::<f64>().sqrt();
+                    assert!(r.iter().sum::<f64>().abs() < 1e-10 * norm);
+                    for j in 0..k {
+                        let c = x.col_f64(j);
+                        let cn = c.iter().map(|v| v * v).sum::<f64>().sqrt();
+                        let dot: f64 = c.iter().zip(r).map(|(a, b)| a * b).sum();
+                        assert!(dot.abs() < 1e-12 * cn * norm, "column {j}: {dot:e}");
+                    }
+                }
+            }
+        }
+        // The same numbers whatever the thread count.
+        let one = Neutralizer::new(x.clone()).neutralize(&ys[1], 0.5);
+        let pool =
+            Neutralizer::with_parallelism(x.clone(), Parallelism::Pool).neutralize(&ys[1], 0.5);
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&one), bits(&pool));
+        // And whatever the CPU path pinned (vector width, int8 Gram kernel).
+        for paths in crate::cpu::supported() {
+            let pinned = crate::cpu::with_paths(paths, || {
+                let nz = Neutralizer::new(x.clone());
+                assert!(nz.is_refined());
+                nz.neutralize(&ys[1], 0.5)
+            })
+            .unwrap();
+            assert_eq!(bits(&pinned), bits(&one), "{paths:?}");
+        }
+    }
+
+    #[test]
+    fn doubtful_real_neutralizers_take_the_exact_path() {
+        let (n, k) = (400, 40);
+        let base = uniform(n, k, 5);
+        let noise = uniform(n, 1, 9);
+        let col = |d: &[f64], j: usize| d[j * n..(j + 1) * n].to_vec();
+        let mut cases: Vec<(&str, Vec<f64>, usize)> = Vec::new();
+        // x3 = x1 + x2 + 1e-9 noise: spanned up to far less than f32 rounding.
+        let mut d = base.clone();
+        let sum: Vec<f64> = (0..n)
+            .map(|i| base[n + i] + base[2 * n + i] + 1e-9 * noise[i])
+            .collect();
+        d[3 * n..4 * n].copy_from_slice(&sum);
+        cases.push(("near-dependent", d, k));
+        let mut d = base.clone();
+        d[10 * n..11 * n].copy_from_slice(&col(&base, 4));
+        cases.push(("duplicate", d, k - 1));
+        let mut d = base.clone();
+        d[6 * n..7 * n].iter_mut().for_each(|v| *v *= 1e6);
+        cases.push(("scaled 1e6", d, 1));
+        let y = uniform(n, 1, 13);
+        for (name, d, rank) in cases {
+            let x = real(n, k, d);
+            let nz = Neutralizer::new(x.clone());
+            let exact = exact(&x);
+            assert!(!nz.is_refined(), "{name}");
+            assert_eq!(nz.rank(), exact.rank(), "{name}");
+            // Beside a column on a scale 1e6 the others fall below lstsq's cutoff.
+            if name != "near-dependent" {
+                assert_eq!(nz.rank(), rank, "{name}");
+            }
+            assert_eq!(nz.rank_is_clear(), exact.rank_is_clear(), "{name}");
+            let bits = |v: Vec<f64>| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(
+                bits(nz.neutralize(&y, 1.0)),
+                bits(exact.neutralize(&y, 1.0)),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn refinement_that_does_not_converge_falls_back_to_the_exact_factor() {
+        let (n, k) = (300, 40);
+        let x = real(n, k, uniform(n, k, 17));
+        let mut nz = Neutralizer::new(x.clone());
+        assert!(nz.is_refined());
+        // A preconditioner for 4 G: each step removes only 3/4 of the error.
+        nz.chol.iter_mut().for_each(|v| *v *= 2.0);
+        let y = uniform(n, 1, 19);
+        let got = nz.neutralize(&y, 1.0);
+        assert!(!nz.is_refined());
+        let bits = |v: Vec<f64>| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(got), bits(exact(&x).neutralize(&y, 1.0)));
     }
 
     #[test]

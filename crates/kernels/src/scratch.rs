@@ -24,6 +24,7 @@ const KEEP: usize = 3;
 thread_local! {
     static F64: RefCell<Vec<Vec<f64>>> = const { RefCell::new(Vec::new()) };
     static I32: RefCell<Vec<Vec<i32>>> = const { RefCell::new(Vec::new()) };
+    static F32: RefCell<Vec<Vec<f32>>> = const { RefCell::new(Vec::new()) };
 }
 
 macro_rules! pool {
@@ -69,6 +70,7 @@ macro_rules! pool {
 
 pool!(take_f64, give_f64, F64, f64);
 pool!(take_i32, give_i32, I32, i32);
+pool!(take_f32, give_f32, F32, f32);
 
 /// An element type with a per-thread pool of buffers.
 pub(crate) trait Pooled: Copy + Default + 'static {
@@ -93,6 +95,15 @@ impl Pooled for i32 {
     }
     fn give(v: Vec<Self>) {
         give_i32(v)
+    }
+}
+
+impl Pooled for f32 {
+    fn take(len: usize) -> Vec<Self> {
+        take_f32(len)
+    }
+    fn give(v: Vec<Self>) {
+        give_f32(v)
     }
 }
 
