@@ -410,7 +410,11 @@ impl Neutralizer {
                 let exact = self.fallback.get_or_init(|| {
                     Box::new(Self::factorize_exact(self.x.clone(), self.rcond, self.par))
                 });
-                return exact.neutralize_many_impl(ys, proportion);
+                // Through the dispatching entry, not the `_impl` itself: a call of an
+                // `#[inline(always)]` function from its own body cannot be inlined, so the
+                // function would be compiled once on its own, without the CPU's FMA, and
+                // every `mul_add` in it would become a libm call (10x slower cached FNC).
+                return exact.neutralize_many(ys, proportion);
             };
             return self.finish(ys, &live, &means, beta.as_ref(), proportion, out);
         }
