@@ -429,19 +429,24 @@ impl Neutralizer {
                 gram.sub_centred_product(g.as_mut(), beta.as_ref());
                 g
             }
-            None => {
-                let fitted = self.centred_x(beta.as_ref());
-                let resid: Vec<Vec<f64>> = centred
-                    .iter()
-                    .zip(&fitted)
-                    .map(|(y, f)| y.iter().zip(f).map(|(a, b)| a - b).collect())
-                    .collect();
-                self.centred_xt(&resid)
-            }
+            None => self.column_gradient(&centred, beta.as_ref()),
         };
         self.solve_in_place(gradient.as_mut());
         beta += &gradient;
         self.finish(ys, &live, &means, beta.as_ref(), proportion, out)
+    }
+
+    /// The gradient `Xc'(yc - Xc beta)` from the columns themselves (`centred` the `yc`):
+    /// what refinement solves with when the Gram matrix is not exact.
+    #[inline(always)]
+    fn column_gradient(&self, centred: &[Vec<f64>], beta: MatRef<'_, f64>) -> Mat<f64> {
+        let fitted = self.centred_x(beta);
+        let resid: Vec<Vec<f64>> = centred
+            .iter()
+            .zip(&fitted)
+            .map(|(y, f)| y.iter().zip(f).map(|(a, b)| a - b).collect())
+            .collect();
+        self.centred_xt(&resid)
     }
 
     /// `out` with the `live` columns `y - proportion * (mean + Xc beta)`.
@@ -487,13 +492,7 @@ impl Neutralizer {
         let mut last: Vec<f64> = (0..m).map(|c| beta.col(c).norm_l2()).collect();
         let mut done = vec![false; m];
         for _ in 0..REFINED_STEPS {
-            let fitted = self.centred_x(beta.as_ref());
-            let resid: Vec<Vec<f64>> = centred
-                .iter()
-                .zip(&fitted)
-                .map(|(y, f)| y.iter().zip(f).map(|(a, b)| a - b).collect())
-                .collect();
-            let mut step = self.centred_xt(&resid);
+            let mut step = self.column_gradient(centred, beta.as_ref());
             self.solve_in_place(step.as_mut());
             beta += &step;
             for c in 0..m {
