@@ -890,6 +890,11 @@ mod avx2 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_rng::Lcg;
+
+    /// The kernels on unsigned bytes summed in integers: they refuse negative values and hold
+    /// what an f32 GEMM cannot.
+    const INTEGER_KERNELS: [GramKernel; 3] = [GramKernel::Amx, GramKernel::Vnni, GramKernel::Avx2];
 
     fn naive(data: &[i8], n: usize, k: usize) -> Vec<i64> {
         let mut g = vec![0i64; k * k];
@@ -904,15 +909,10 @@ mod tests {
     }
 
     fn data(n: usize, k: usize, lo: i8, hi: i8, seed: u64) -> Vec<i8> {
-        let mut s = seed;
+        let mut rng = Lcg::new(seed);
+        let span = (hi as i64 - lo as i64 + 1) as u64;
         (0..n * k)
-            .map(|_| {
-                s = s
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                let span = (hi as i64 - lo as i64 + 1) as u64;
-                (lo as i64 + ((s >> 33) % span) as i64) as i8
-            })
+            .map(|_| (lo as i64 + ((rng.next_u64() >> 33) % span) as i64) as i8)
             .collect()
     }
 
@@ -982,12 +982,11 @@ mod tests {
         let d = data(n, k, -5, 5, 7);
         let range = ValueRange::of(&d, n, k);
         // The unsigned-byte kernels refuse negative values on any CPU...
-        let unsigned = [GramKernel::Amx, GramKernel::Vnni, GramKernel::Avx2];
-        for kernel in unsigned {
+        for kernel in INTEGER_KERNELS {
             assert!(!kernel.holds(range), "{kernel:?}");
         }
         assert!(GramKernel::F32.holds(range));
-        for kernel in unsigned {
+        for kernel in INTEGER_KERNELS {
             assert!(lower_gram_i8_with(kernel, &d, n, k).is_none());
         }
         // ... and the default falls through to the f32 GEMM, exactly.
@@ -1002,11 +1001,12 @@ mod tests {
         let d = data(n, k, 0, 127, 3);
         let range = ValueRange::of(&d, n, k);
         assert!(!GramKernel::F32.holds(range));
-        let integer = [GramKernel::Amx, GramKernel::Vnni, GramKernel::Avx2];
-        assert!(integer.iter().all(|k| k.holds(range)));
+        assert!(INTEGER_KERNELS.iter().all(|k| k.holds(range)));
         assert!(lower_gram_i8_with(GramKernel::F32, &d, n, k).is_none());
-        let integer_kernels: Vec<GramKernel> =
-            integer.into_iter().filter(|k| k.available()).collect();
+        let integer_kernels: Vec<GramKernel> = INTEGER_KERNELS
+            .into_iter()
+            .filter(|k| k.available())
+            .collect();
         for &kernel in &integer_kernels {
             let got = lower_gram_i8_with(kernel, &d, n, k).expect("an integer kernel holds it");
             check(&d, n, k, &got);
@@ -1047,11 +1047,10 @@ mod tests {
             // 0..4 past the 1,023 steps a block never reaches: blocks keep sums exact too.
             (33_000, 4, 4),
         ];
-        let integer_kernels: Vec<GramKernel> =
-            [GramKernel::Amx, GramKernel::Vnni, GramKernel::Avx2]
-                .into_iter()
-                .filter(|k| k.available())
-                .collect();
+        let integer_kernels: Vec<GramKernel> = INTEGER_KERNELS
+            .into_iter()
+            .filter(|k| k.available())
+            .collect();
         for &(n, k, hi) in &cases {
             let random = data(n, k, 0, hi, (n + k) as u64);
             let mut saturated = random.clone();

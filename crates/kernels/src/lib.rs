@@ -51,6 +51,8 @@ pub mod rank;
 mod scratch;
 mod simd;
 pub mod target;
+#[cfg(test)]
+mod test_rng;
 pub mod turnover;
 
 /// Threads a kernel may use. Results do not depend on it: work is split only where outputs

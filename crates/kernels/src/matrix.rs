@@ -479,15 +479,11 @@ fn axpy_many<T: Widen>(x: &[T], coefs: &[f64], outs: &mut [&mut [f64]]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_rng::Lcg;
 
     fn matrices(n: usize, k: usize) -> [ColumnMatrix; 2] {
-        let mut s = 11u64;
-        let mut next = move || {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (s >> 33) as i64
-        };
+        let mut rng = Lcg::new(11);
+        let mut next = move || (rng.next_u64() >> 33) as i64;
         let i8s: Vec<i8> = (0..n * k).map(|_| (next() % 9 - 4) as i8).collect();
         let f64s: Vec<f64> = (0..n * k)
             .map(|_| (next() % 2001 - 1000) as f64 / 7.0)

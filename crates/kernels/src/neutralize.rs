@@ -1231,6 +1231,7 @@ fn cholesky_dropping(a: &mut [f64], k: usize, tol: f64, par: Parallelism) -> (Ve
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_rng::Lcg;
 
     fn mat_i8(rows: usize, cols: &[&[i8]]) -> ColumnMatrix {
         let data: Vec<i8> = cols.iter().flat_map(|c| c.iter().copied()).collect();
@@ -1300,13 +1301,8 @@ mod tests {
         // Enough live columns to take the blocked-GEMM products, more neutralizers than one
         // widening block, a duplicate column, and rows not a multiple of 8.
         let (n, k) = (203, 40);
-        let mut s = 7u64;
-        let mut next = move || {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            s >> 33
-        };
+        let mut rng = Lcg::new(7);
+        let mut next = move || rng.next_u64() >> 33;
         let mut data: Vec<i8> = (0..n * k).map(|_| (next() % 5) as i8).collect();
         data.copy_within(0..n, 5 * n);
         let x = ColumnMatrix::new(n, k, ColumnData::I8(data)).unwrap();
@@ -1402,14 +1398,9 @@ mod tests {
 
     /// `n x k` pseudo-random uniform values in [0, 1), column-major.
     fn uniform(n: usize, k: usize, seed: u64) -> Vec<f64> {
-        let mut s = seed;
+        let mut rng = Lcg::new(seed);
         (0..n * k)
-            .map(|_| {
-                s = s
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                (s >> 11) as f64 / (1u64 << 53) as f64
-            })
+            .map(|_| (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64)
             .collect()
     }
 

@@ -230,6 +230,7 @@ fn total_order_key(v: f64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_rng::Lcg;
 
     #[test]
     fn average_ties_hand_checked() {
@@ -269,13 +270,8 @@ mod tests {
 
     #[test]
     fn radix_order_is_a_stable_argsort() {
-        let mut state = 12345u64;
-        let mut next = || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            state >> 33
-        };
+        let mut rng = Lcg::new(12345);
+        let mut next = || rng.next_u64() >> 33;
         // One scratch for every size, as a caller ranking many columns keeps it.
         let mut sort = SortScratch::default();
         for n in [0, 1, 2, 5, 63, 64, 65, 1000, 2048, 6200, 20_000] {
