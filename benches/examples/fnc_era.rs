@@ -5,6 +5,7 @@
 //! the closest to a quiet run. The factorization minus the Gram matrix is the Cholesky.
 //!
 //!     cargo run --release -p erascore-benches --example fnc_era [CALLS] [ROWS] [FEATURES]
+use erascore_benches::count_arg;
 use erascore_kernels::corr::CorrTarget;
 use erascore_kernels::gram::{lower_gram_i8, recycle};
 use erascore_kernels::matrix::{ColumnData, ColumnMatrix};
@@ -17,13 +18,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 fn main() {
-    let arg = |i: usize, default: usize| {
-        std::env::args()
-            .nth(i)
-            .and_then(|a| a.parse().ok())
-            .unwrap_or(default)
-    };
-    let (calls, n, k) = (arg(1, 10), arg(2, 6200), arg(3, 2750));
+    let (calls, n, k) = (count_arg(1, 10), count_arg(2, 6200), count_arg(3, 2750));
     let mut rng = ChaCha8Rng::seed_from_u64(7);
     let data: Vec<i8> = (0..n * k).map(|_| rng.random_range(0..5) as i8).collect();
     let pred: Vec<f64> = (0..n).map(|_| rng.random::<f64>()).collect();

@@ -4,6 +4,7 @@
 //! of single calls; the matrices are compared, so a kernel that disagrees stops the run.
 //!
 //!     cargo run --release -p erascore-benches --example gram_kernels [ROUNDS] [ROWS] [FEATURES]
+use erascore_benches::count_arg;
 use erascore_kernels::gram::{lower_gram_i8_with_par, recycle, GramKernel};
 use erascore_kernels::Parallelism;
 use rand::{Rng, SeedableRng};
@@ -12,13 +13,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 fn main() {
-    let arg = |i: usize, default: usize| {
-        std::env::args()
-            .nth(i)
-            .and_then(|a| a.parse().ok())
-            .unwrap_or(default)
-    };
-    let (rounds, n, k) = (arg(1, 7), arg(2, 5000), arg(3, 2750));
+    let (rounds, n, k) = (count_arg(1, 7), count_arg(2, 5000), count_arg(3, 2750));
     let mut rng = ChaCha8Rng::seed_from_u64(7);
     let data: Vec<i8> = (0..n * k).map(|_| rng.random_range(0..5) as i8).collect();
     let kernels: Vec<GramKernel> = GramKernel::ALL

@@ -8,7 +8,7 @@
 //! MODE `1` or `pool` times only that variant (e.g. under `perf stat -e cycles:u`, whose
 //! count on a loaded machine moves less than wall time: subtract a run with CALLS 0). Last
 //! line: a fingerprint of the results' bits, to show a change kept every number.
-use erascore_benches::era;
+use erascore_benches::{count_arg, era};
 use erascore_kernels::alpha::alpha_many_par;
 use erascore_kernels::matrix::{ColumnData, ColumnMatrix};
 use erascore_kernels::meta_portfolio::meta_portfolio_contribution_par;
@@ -50,10 +50,7 @@ fn main() {
     let mut rng = ChaCha8Rng::seed_from_u64(12);
     let w: Vec<f64> = (0..t).map(|_| 0.5 + rng.random::<f64>()).collect();
     let preds: Vec<&[f64]> = e.predictions.iter().map(Vec::as_slice).collect();
-    let reps: usize = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(60);
+    let reps = count_arg(1, 60);
     let mode = std::env::args().nth(2).unwrap_or_default();
     for (label, par) in [
         ("1 thread", Parallelism::Sequential),

@@ -8,6 +8,15 @@
 use erascore_kernels::matrix::{ColumnData, ColumnMatrix};
 use erascore_synth::{Synth, SynthConfig};
 
+/// The examples' `i`-th command-line argument (1-based) as a count, or `default` when it is
+/// absent or not a number.
+pub fn count_arg(i: usize, default: usize) -> usize {
+    std::env::args()
+        .nth(i)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(default)
+}
+
 /// Rows of one validation era (Numerai v5 eras hold ~6,200 rows).
 pub const ERA_ROWS: usize = 6_200;
 /// The seed of every benchmark input.
