@@ -722,7 +722,16 @@ fn append(
                         column: name.to_string(),
                         found: array.data_type().to_string(),
                     })?;
-            v.extend((0..f.len()).map(|i| if f.is_null(i) { f64::NAN } else { f.value(i) }));
+            match f.nulls() {
+                // The common case, a column without nulls: one copy of the values buffer.
+                None => v.extend_from_slice(f.values()),
+                Some(nulls) => v.extend(
+                    f.values()
+                        .iter()
+                        .zip(nulls.iter())
+                        .map(|(&x, valid)| if valid { x } else { f64::NAN }),
+                ),
+            }
         }
     }
     Ok(())
