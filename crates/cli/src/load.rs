@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use erascore_engine::inputs::{Predictions, Reference};
 use erascore_engine::score::Streaming;
-use erascore_io::dataset::{Dataset, DatasetRequest};
+use erascore_io::dataset::{Dataset, DatasetRequest, FeatureSelection};
 use erascore_io::stream::{open_dataset, FeatureReader, Layout, StreamingDataset};
 use erascore_io::timings;
 use erascore_io::Strings;
@@ -109,24 +109,56 @@ pub fn describe_timings() -> String {
     out
 }
 
-/// Reads the data, then the predictions and every reference concurrently (each file is
-/// mostly decode and id work that runs on one core, so the files overlap rather than
-/// queue). The data comes first so that a file listing the data's ids in the data's order
-/// holds the data's id column instead of a copy (compared batch by batch as it is decoded,
-/// then matched by one pointer comparison); the data's own read keeps the cores busy with
-/// its row groups.
+/// Reads the data while the predictions and every reference decode all but their ids, then
+/// their ids concurrently (each file is mostly decode and id work that runs on one core, so
+/// the files overlap rather than queue; the model columns fill the core the data's footer
+/// leaves idle). The ids come after the data's so that a file listing the data's ids in the
+/// data's order holds the data's id column instead of a copy (compared batch by batch as it
+/// is decoded, then matched by one pointer comparison). The data's errors come first, as
+/// when the files were read one after the other.
 pub fn load(
     args: &InputArgs,
     request: &DatasetRequest,
     references: &[Option<ReferenceRequest>],
 ) -> anyhow::Result<Loaded> {
+    use rayon::prelude::*;
     let window = args.eras.clone().unwrap_or_default();
+    if matches!(request.features, FeatureSelection::None) {
+        // Decided before the files are read, as they are read at once (below).
+        crate::allocator::keep_freed_memory();
+    }
+    let (dataset, pending) = rayon::join(
+        || open_dataset(&args.data, request, &window),
+        || {
+            rayon::join(
+                || {
+                    timings::time("read: predictions (footer and decode)", || {
+                        erascore_engine::inputs::prepare_predictions(
+                            &args.predictions,
+                            args.models.as_deref(),
+                        )
+                    })
+                },
+                || {
+                    references
+                        .par_iter()
+                        .map(|r| {
+                            timings::time(
+                                "read: meta model, benchmark, example (footer and decode)",
+                                || r.as_ref().map(|r| r.column.prepare(&r.path)).transpose(),
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                },
+            )
+        },
+    );
     let StreamingDataset {
         data,
         features,
         layout,
         row_groups,
-    } = open_dataset(&args.data, request, &window)?;
+    } = dataset?;
     if features.names().is_empty() {
         // Nothing large is allocated after the files are read when no feature is streamed:
         // scoring reuses what reading and matching freed, so the peak stays the one reached
@@ -134,24 +166,24 @@ pub fn load(
         // on a busy machine outlasts) would only be faulted in and zeroed again.
         crate::allocator::keep_freed_memory();
     }
+    let (pending_predictions, pending_references) = pending;
+    let pending_predictions = pending_predictions?;
     let ids = Some(&data.ids);
     let (predictions, references) = rayon::join(
         || {
-            timings::time("read: predictions (footer and decode)", || {
-                read_predictions(&args.predictions, args.models.as_deref(), ids)
+            timings::time("read: predictions (ids)", || {
+                pending_predictions.finish(ids)
             })
         },
         || {
-            use rayon::prelude::*;
-            references
-                .par_iter()
+            pending_references
+                .into_par_iter()
                 .map(|r| {
-                    timings::time(
-                        "read: meta model, benchmark, example (footer and decode)",
-                        || r.as_ref().map(|r| read_reference(r, ids)).transpose(),
-                    )
+                    timings::time("read: meta model, benchmark, example (ids)", || {
+                        r?.map(|r| r.finish(ids)).transpose()
+                    })
                 })
-                .collect::<anyhow::Result<Vec<_>>>()
+                .collect::<Result<Vec<_>, _>>()
         },
     );
     Ok(Loaded {

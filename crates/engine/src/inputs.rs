@@ -104,6 +104,23 @@ pub fn read_predictions_like(
     models: Option<&[String]>,
     data_ids: Option<&Strings>,
 ) -> Result<Predictions, EngineError> {
+    prepare_predictions(path, models)?.finish(data_ids)
+}
+
+/// A predictions file whose model columns are decoded and whose id column waits for the
+/// data's ids ([`prepare_predictions`]).
+pub struct PendingPredictions {
+    frame: erascore_io::frame::PendingFrame,
+    models: Option<Vec<String>>,
+}
+
+/// [`read_predictions_like`] in two steps, so that a file's model columns decode while the
+/// data is still being read: this reads the footer and every column but the ids, and
+/// [`PendingPredictions::finish`] the ids once the data's are known.
+pub fn prepare_predictions(
+    path: &Path,
+    models: Option<&[String]>,
+) -> Result<PendingPredictions, EngineError> {
     let names = erascore_io::frame::column_names(path)?;
     let wanted: Vec<String> = match models {
         Some(m) => m.to_vec(),
@@ -124,12 +141,17 @@ pub fn read_predictions_like(
             .map(String::as_str)
             .filter(|c| !NON_MODEL_COLUMNS.contains(c)),
     );
-    let frame = erascore_io::frame::read_frame_columns_like(
-        path,
-        Some(&columns),
-        data_ids.map(|ids| ("id", ids)),
-    )?;
-    Predictions::predictions(frame, models)
+    Ok(PendingPredictions {
+        frame: erascore_io::frame::read_frame_columns_pending(path, Some(&columns), "id")?,
+        models: models.map(<[String]>::to_vec),
+    })
+}
+
+impl PendingPredictions {
+    /// The predictions, their id column decoded as [`read_predictions_like`] does.
+    pub fn finish(self, data_ids: Option<&Strings>) -> Result<Predictions, EngineError> {
+        Predictions::predictions(self.frame.finish(data_ids)?, self.models.as_deref())
+    }
 }
 
 /// "id 'X'", or "id 'X' in era 'E'" for a file with eras: a row in a message.

@@ -11,7 +11,7 @@
 use std::path::Path;
 
 use erascore_io::dataset::Dataset;
-use erascore_io::frame::{column_names, read_frame, read_frame_columns_like, Frame};
+use erascore_io::frame::{column_names, read_frame, Frame};
 
 use crate::diagnostics::Available;
 pub use crate::input::{Input, Message, Part};
@@ -353,22 +353,28 @@ impl ColumnRule {
         path: &Path,
         data_ids: Option<&erascore_io::Strings>,
     ) -> Result<Reference, EngineError> {
+        self.prepare(path)?.finish(data_ids)
+    }
+
+    /// [`ColumnRule::read_like`] in two steps, so that the file's values decode while the
+    /// data is still being read: this reads the footer and every column but the ids, and
+    /// [`PendingReference::finish`] the ids once the data's are known.
+    pub fn prepare(&self, path: &Path) -> Result<PendingReference, EngineError> {
         let names = column_names(path)?;
         let known = self.asked.is_some() || names.iter().any(|n| n == self.preferred);
         if !known {
-            return self.from_frame(read_frame(path)?);
+            return Ok(PendingReference::Read(self.from_frame(read_frame(path)?)?));
         }
         let column = self.choose(path, &names, &|_| false)?;
         let mut columns = vec!["id", column.as_str()];
         if names.iter().any(|n| n == "era") {
             columns.push("era");
         }
-        let like = data_ids.map(|ids| ("id", ids));
-        Reference::from_frame(
-            read_frame_columns_like(path, Some(&columns), like)?,
-            &column,
-            self.role(),
-        )
+        Ok(PendingReference::Columns {
+            frame: erascore_io::frame::read_frame_columns_pending(path, Some(&columns), "id")?,
+            role: self.role(),
+            column,
+        })
     }
 
     /// The values' role, naming them in errors about their values.
@@ -377,6 +383,35 @@ impl ColumnRule {
             Input::MetaModel => "the meta model's values",
             Input::Benchmark => "the benchmark's values",
             _ => "example predictions",
+        }
+    }
+}
+
+/// A reference file read but for its id column ([`ColumnRule::prepare`]).
+pub enum PendingReference {
+    /// Read whole already (its column was found by its values).
+    Read(Reference),
+    /// The reference column decoded; the ids wait for the data's.
+    Columns {
+        /// The file, its id column still to decode.
+        frame: erascore_io::frame::PendingFrame,
+        /// The reference column.
+        column: String,
+        /// The values' role, naming them in errors.
+        role: &'static str,
+    },
+}
+
+impl PendingReference {
+    /// The reference, its id column decoded as [`ColumnRule::read_like`] does.
+    pub fn finish(self, data_ids: Option<&erascore_io::Strings>) -> Result<Reference, EngineError> {
+        match self {
+            PendingReference::Read(r) => Ok(r),
+            PendingReference::Columns {
+                frame,
+                column,
+                role,
+            } => Reference::from_frame(frame.finish(data_ids)?, &column, role),
         }
     }
 }

@@ -399,13 +399,7 @@ pub fn read_frame_columns_like(
     }
     let mut frame = read_csv(path, columns)?;
     if let Some((name, known)) = like {
-        for col in &mut frame.columns {
-            if let Values::Text(v) | Values::Integer(v) = &mut col.values {
-                if col.name == name && v == known {
-                    *v = known.clone();
-                }
-            }
-        }
+        repeat_known(&mut frame, name, known);
     }
     Ok(frame)
 }
@@ -432,150 +426,323 @@ fn read_parquet(
     eras: Option<&[String]>,
     like: Option<(&str, &Strings)>,
 ) -> Result<Frame, IoError> {
-    let mut lap = crate::timings::Lap::start();
-    let metadata = crate::dataset::read_footer(path)?;
-    let footer = metadata.metadata();
-    let schema = metadata.schema().clone();
-    let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-    let group_rows = crate::dataset::row_group_rows(path, footer)?;
-    let groups: Vec<usize> = match (eras, names.iter().position(|n| n == "era")) {
-        (Some(eras), Some(era_column)) => (0..group_rows.len())
-            .filter(|&g| crate::dataset::may_hold_eras(footer, g, era_column, eras))
-            .collect(),
-        _ => (0..group_rows.len()).collect(),
-    };
-    let indices = column_indices(path, &names, wanted)?;
-    let mut sorted = indices.clone();
-    sorted.sort_unstable();
-    let kinds: Vec<Kind> = sorted
-        .iter()
-        .map(|&i| Kind::of(schema.field(i).data_type()))
-        .collect();
-    crate::timings::add("read: footers of the other files", lap.lap());
-    // A capacity hint only (columns grow past it if need be): genuine files hold at least a
-    // byte per row, and a corrupt footer must not size an allocation.
-    let file_len = usize::try_from(std::fs::metadata(path).map_or(0, |m| m.len())).unwrap_or(0);
-    let rows: usize = groups
-        .iter()
-        .map(|&g| group_rows[g])
-        .fold(0usize, usize::saturating_add)
-        .min(file_len);
-    // Sized up front: grown batch by batch, each column would be reallocated and copied
-    // log2(batches) times, and every fresh page costs a fault (on a VM, a costly one).
-    let flat = footer.file_metadata().schema_descr().num_columns() == names.len();
-    let text_bytes = |i: usize| -> usize {
-        if !flat {
-            return 0;
-        }
-        groups
-            .iter()
-            .map(|&g| {
-                usize::try_from(footer.row_group(g).column(i).uncompressed_size()).unwrap_or(0)
-            })
-            .fold(0usize, usize::saturating_add)
-            // Only a hint, and the footer is user input: never reserve far beyond the file.
-            .min(file_len.saturating_mul(16))
-    };
-    // Decoded in parallel by blocks of columns, each block over every row group read into
-    // its own final columns (no piece is copied twice): a prediction file's id column and
-    // each model's column decode at once, and a tournament's 10,000 columns go in a few
-    // tasks, each large enough to pay for its reader.
-    let per_task = sorted
-        .len()
-        .div_ceil(4 * rayon::current_num_threads().max(1))
-        .max(1);
-    let blocks: Vec<std::ops::Range<usize>> = (0..sorted.len())
-        .step_by(per_task)
-        .map(|b| b..(b + per_task).min(sorted.len()))
-        .collect();
+    let plan = ParquetPlan::new(path, wanted, eras)?;
+    let blocks = plan.blocks(None);
     use rayon::prelude::*;
     let decoded: Vec<Vec<Column>> = blocks
         .par_iter()
-        .map(|block| {
-            let mut columns: Vec<Column> = sorted[block.clone()]
-                .iter()
-                .zip(&kinds[block.clone()])
-                .map(|(&i, kind)| Column {
-                    name: schema.field(i).name().clone(),
-                    values: match kind {
-                        Kind::Text => Values::Text(Strings::with_capacity(rows, text_bytes(i))),
-                        kind => kind.empty(rows),
-                    },
-                })
-                .collect();
-            let mask = ProjectionMask::roots(
-                footer.file_metadata().schema_descr(),
-                sorted[block.clone()].iter().copied(),
-            );
-            // A source per task, as for a data file's tasks (`dataset::ReadPlan::decode`).
-            let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(
-                crate::source::Source::open(path)?,
-                metadata.clone(),
-            )
-            .with_projection(mask)
-            .with_row_groups(groups.clone())
-            // Batches small enough that the reader's buffers are reused from one to
-            // the next rather than grown (fresh pages), and no larger than the rows.
-            .with_batch_size(rows.clamp(1, BATCH_ROWS))
-            .build()
-            .map_err(|e| IoError::parquet(path, e))?;
-            // The column that may repeat a known one: its place, the known column, and
-            // how many of its rows so far are the known column's first rows (none once a
-            // batch differs).
-            let mut follow = like.and_then(|(name, known)| {
-                let c = columns.iter().position(|c| {
-                    c.name == name && matches!(c.values, Values::Text(_) | Values::Integer(_))
-                })?;
-                Some((c, known, Some(0usize)))
-            });
-            let mut first_row = 0;
-            for batch in crate::parquet_guard::batches(path, reader) {
-                let batch = batch?;
-                for (c, col) in columns.iter_mut().enumerate() {
-                    if let Some((fc, known, held @ Some(_))) = &mut follow {
-                        if *fc == c {
-                            let rows = held.unwrap_or(0);
-                            let s = crate::text_array(path, &col.name, batch.column(c), first_row)?;
-                            if known.holds_arrow(rows, s.as_ref()) {
-                                *held = Some(rows + s.len());
-                                continue;
-                            }
-                            if let Values::Text(v) | Values::Integer(v) = &mut col.values {
-                                v.extend_from_head(known, rows);
-                            }
-                            *held = None;
-                        }
-                    }
-                    append(path, &col.name, batch.column(c), first_row, &mut col.values)?;
-                }
-                first_row += batch.num_rows();
-            }
-            if let Some((c, known, Some(rows))) = follow {
-                if let Values::Text(v) | Values::Integer(v) = &mut columns[c].values {
-                    *v = if rows == known.len() {
-                        known.clone()
-                    } else {
-                        let mut head = Strings::with_capacity(rows, 0);
-                        head.extend_from_head(known, rows);
-                        head
-                    };
-                }
-            }
-            Ok(columns)
-        })
+        .map(|block| plan.decode(block.clone(), like))
         .collect::<Result<_, IoError>>()?;
-    let mut columns: Vec<Column> = decoded.into_iter().flatten().collect();
-    // Restore the caller's order.
-    if let Some(w) = wanted {
-        let mut ordered = Vec::with_capacity(w.len());
-        for name in w {
-            if let Some(p) = columns.iter().position(|c| c.name == *name) {
-                ordered.push(columns.swap_remove(p));
+    plan.assemble(decoded, wanted)
+}
+
+/// What a parquet table read decodes: the file's footer, the row groups and the columns
+/// (in file order) it reads, and how many rows they hold.
+struct ParquetPlan {
+    path: PathBuf,
+    metadata: parquet::arrow::arrow_reader::ArrowReaderMetadata,
+    groups: Vec<usize>,
+    /// The columns read, by their index in the file, in file order.
+    sorted: Vec<usize>,
+    kinds: Vec<Kind>,
+    rows: usize,
+    file_len: usize,
+}
+
+impl ParquetPlan {
+    fn new(path: &Path, wanted: Option<&[&str]>, eras: Option<&[String]>) -> Result<Self, IoError> {
+        let mut lap = crate::timings::Lap::start();
+        let metadata = crate::dataset::read_footer(path)?;
+        let footer = metadata.metadata();
+        let schema = metadata.schema().clone();
+        let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+        let group_rows = crate::dataset::row_group_rows(path, footer)?;
+        let groups: Vec<usize> = match (eras, names.iter().position(|n| n == "era")) {
+            (Some(eras), Some(era_column)) => (0..group_rows.len())
+                .filter(|&g| crate::dataset::may_hold_eras(footer, g, era_column, eras))
+                .collect(),
+            _ => (0..group_rows.len()).collect(),
+        };
+        let mut sorted = column_indices(path, &names, wanted)?;
+        sorted.sort_unstable();
+        let kinds: Vec<Kind> = sorted
+            .iter()
+            .map(|&i| Kind::of(schema.field(i).data_type()))
+            .collect();
+        crate::timings::add("read: footers of the other files", lap.lap());
+        // A capacity hint only (columns grow past it if need be): genuine files hold at
+        // least a byte per row, and a corrupt footer must not size an allocation.
+        let file_len = usize::try_from(std::fs::metadata(path).map_or(0, |m| m.len())).unwrap_or(0);
+        let rows: usize = groups
+            .iter()
+            .map(|&g| group_rows[g])
+            .fold(0usize, usize::saturating_add)
+            .min(file_len);
+        Ok(Self {
+            path: path.to_path_buf(),
+            metadata,
+            groups,
+            sorted,
+            kinds,
+            rows,
+            file_len,
+        })
+    }
+
+    /// Blocks of columns (ranges of `sorted`) decoded as one task each: a prediction file's
+    /// id column and each model's column decode at once, and a tournament's 10,000 columns
+    /// go in a few tasks, each large enough to pay for its reader. Column `alone`, when
+    /// read, is a block of its own.
+    fn blocks(&self, alone: Option<&str>) -> Vec<std::ops::Range<usize>> {
+        let schema = self.metadata.schema();
+        let split = alone.and_then(|name| {
+            self.sorted
+                .iter()
+                .position(|&i| schema.field(i).name() == name)
+        });
+        let per_task = self
+            .sorted
+            .len()
+            .div_ceil(4 * rayon::current_num_threads().max(1))
+            .max(1);
+        let chunk = |range: std::ops::Range<usize>| {
+            let end = range.end;
+            range
+                .step_by(per_task)
+                .map(move |b| b..(b + per_task).min(end))
+        };
+        match split {
+            Some(at) => chunk(0..at)
+                .chain(std::iter::once(at..at + 1))
+                .chain(chunk(at + 1..self.sorted.len()))
+                .collect(),
+            None => chunk(0..self.sorted.len()).collect(),
+        }
+    }
+
+    /// Decodes the columns of `block` over every row group read into their own final
+    /// columns (no piece is copied twice). With `like`, as [`read_frame_columns_like`].
+    fn decode(
+        &self,
+        block: std::ops::Range<usize>,
+        like: Option<(&str, &Strings)>,
+    ) -> Result<Vec<Column>, IoError> {
+        let path = self.path.as_path();
+        let footer = self.metadata.metadata();
+        let schema = self.metadata.schema();
+        let rows = self.rows;
+        // Sized up front: grown batch by batch, each column would be reallocated and copied
+        // log2(batches) times, and every fresh page costs a fault (on a VM, a costly one).
+        let flat = footer.file_metadata().schema_descr().num_columns() == schema.fields().len();
+        let text_bytes = |i: usize| -> usize {
+            if !flat {
+                return 0;
+            }
+            self.groups
+                .iter()
+                .map(|&g| {
+                    usize::try_from(footer.row_group(g).column(i).uncompressed_size()).unwrap_or(0)
+                })
+                .fold(0usize, usize::saturating_add)
+                // Only a hint, and the footer is user input: never reserve far beyond the
+                // file.
+                .min(self.file_len.saturating_mul(16))
+        };
+        let mut columns: Vec<Column> = self.sorted[block.clone()]
+            .iter()
+            .zip(&self.kinds[block.clone()])
+            .map(|(&i, kind)| Column {
+                name: schema.field(i).name().clone(),
+                values: match kind {
+                    Kind::Text => Values::Text(Strings::with_capacity(rows, text_bytes(i))),
+                    kind => kind.empty(rows),
+                },
+            })
+            .collect();
+        let mask = ProjectionMask::roots(
+            footer.file_metadata().schema_descr(),
+            self.sorted[block].iter().copied(),
+        );
+        // A source per task, as for a data file's tasks (`dataset::ReadPlan::decode`).
+        let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(
+            crate::source::Source::open(path)?,
+            self.metadata.clone(),
+        )
+        .with_projection(mask)
+        .with_row_groups(self.groups.clone())
+        // Batches small enough that the reader's buffers are reused from one to the next
+        // rather than grown (fresh pages), and no larger than the rows.
+        .with_batch_size(rows.clamp(1, BATCH_ROWS))
+        .build()
+        .map_err(|e| IoError::parquet(path, e))?;
+        // The column that may repeat a known one: its place, the known column, and how
+        // many of its rows so far are the known column's first rows (none once a batch
+        // differs).
+        let mut follow = like.and_then(|(name, known)| {
+            let c = columns.iter().position(|c| {
+                c.name == name && matches!(c.values, Values::Text(_) | Values::Integer(_))
+            })?;
+            Some((c, known, Some(0usize)))
+        });
+        let mut first_row = 0;
+        for batch in crate::parquet_guard::batches(path, reader) {
+            let batch = batch?;
+            for (c, col) in columns.iter_mut().enumerate() {
+                if let Some((fc, known, held @ Some(_))) = &mut follow {
+                    if *fc == c {
+                        let rows = held.unwrap_or(0);
+                        let s = crate::text_array(path, &col.name, batch.column(c), first_row)?;
+                        if known.holds_arrow(rows, s.as_ref()) {
+                            *held = Some(rows + s.len());
+                            continue;
+                        }
+                        if let Values::Text(v) | Values::Integer(v) = &mut col.values {
+                            v.extend_from_head(known, rows);
+                        }
+                        *held = None;
+                    }
+                }
+                append(path, &col.name, batch.column(c), first_row, &mut col.values)?;
+            }
+            first_row += batch.num_rows();
+        }
+        if let Some((c, known, Some(rows))) = follow {
+            if let Values::Text(v) | Values::Integer(v) = &mut columns[c].values {
+                *v = if rows == known.len() {
+                    known.clone()
+                } else {
+                    let mut head = Strings::with_capacity(rows, 0);
+                    head.extend_from_head(known, rows);
+                    head
+                };
             }
         }
-        columns = ordered;
+        Ok(columns)
     }
-    Frame::new(path, columns)
+
+    /// The frame of the decoded blocks, in the caller's order of columns.
+    fn assemble(
+        &self,
+        decoded: Vec<Vec<Column>>,
+        wanted: Option<&[&str]>,
+    ) -> Result<Frame, IoError> {
+        let mut columns: Vec<Column> = decoded.into_iter().flatten().collect();
+        if let Some(w) = wanted {
+            let mut ordered = Vec::with_capacity(w.len());
+            for name in w {
+                if let Some(p) = columns.iter().position(|c| c.name == *name) {
+                    ordered.push(columns.swap_remove(p));
+                }
+            }
+            columns = ordered;
+        }
+        Frame::new(&self.path, columns)
+    }
+}
+
+/// A table read in two steps ([`read_frame_columns_pending`]): every column but one is
+/// decoded, the one that may repeat a known column waits for it ([`PendingFrame::finish`]).
+pub struct PendingFrame {
+    state: Pending,
+}
+
+enum Pending {
+    /// Read whole already (a CSV file); `like` applies when finished.
+    Read(Frame, String),
+    /// A parquet file's plan, its decoded blocks and the block left (the like column).
+    Parquet {
+        plan: ParquetPlan,
+        decoded: Vec<Vec<Column>>,
+        held: Option<std::ops::Range<usize>>,
+        wanted: Option<Vec<String>>,
+        like: String,
+    },
+}
+
+/// [`read_frame_columns_like`] in two steps, so that a file's other columns decode while
+/// the known column is still being read (the data's ids, say): this decodes every column of
+/// `columns` but `like`, and [`PendingFrame::finish`] the `like` column, given the known
+/// one. The same frame, and the same errors, as one call of [`read_frame_columns_like`];
+/// the footer's errors come here.
+pub fn read_frame_columns_pending(
+    path: &Path,
+    columns: Option<&[&str]>,
+    like: &str,
+) -> Result<PendingFrame, IoError> {
+    if !is_parquet(path) {
+        return Ok(PendingFrame {
+            state: Pending::Read(read_csv(path, columns)?, like.to_string()),
+        });
+    }
+    let plan = ParquetPlan::new(path, columns, None)?;
+    let blocks = plan.blocks(Some(like));
+    let schema = plan.metadata.schema();
+    let held = blocks
+        .iter()
+        .position(|b| b.len() == 1 && schema.field(plan.sorted[b.start]).name() == like);
+    use rayon::prelude::*;
+    let decoded: Vec<Vec<Column>> = blocks
+        .par_iter()
+        .enumerate()
+        .map(|(k, block)| {
+            if Some(k) == held {
+                Ok(Vec::new())
+            } else {
+                plan.decode(block.clone(), None)
+            }
+        })
+        .collect::<Result<_, IoError>>()?;
+    Ok(PendingFrame {
+        state: Pending::Parquet {
+            held: held.map(|k| blocks[k].clone()),
+            decoded,
+            wanted: columns.map(|c| c.iter().map(|s| s.to_string()).collect()),
+            like: like.to_string(),
+            plan,
+        },
+    })
+}
+
+impl PendingFrame {
+    /// Decodes the column left and returns the table, the `like` column being `known`
+    /// where it holds `known`'s values (as [`read_frame_columns_like`]).
+    pub fn finish(self, known: Option<&Strings>) -> Result<Frame, IoError> {
+        match self.state {
+            Pending::Read(mut frame, name) => {
+                if let Some(known) = known {
+                    repeat_known(&mut frame, &name, known);
+                }
+                Ok(frame)
+            }
+            Pending::Parquet {
+                plan,
+                mut decoded,
+                held,
+                wanted,
+                like,
+            } => {
+                if let Some(block) = held {
+                    let columns = plan.decode(block, known.map(|k| (like.as_str(), k)))?;
+                    decoded.push(columns);
+                }
+                let wanted: Option<Vec<&str>> = wanted
+                    .as_ref()
+                    .map(|w| w.iter().map(String::as_str).collect());
+                plan.assemble(decoded, wanted.as_deref())
+            }
+        }
+    }
+}
+
+/// A CSV file's column `name` as `known` itself where it holds `known`'s values.
+fn repeat_known(frame: &mut Frame, name: &str, known: &Strings) {
+    for col in &mut frame.columns {
+        if let Values::Text(v) | Values::Integer(v) = &mut col.values {
+            if col.name == name && v == known {
+                *v = known.clone();
+            }
+        }
+    }
 }
 
 /// Rows per batch of a table file's reader.
@@ -725,12 +892,13 @@ fn append(
             match f.nulls() {
                 // The common case, a column without nulls: one copy of the values buffer.
                 None => v.extend_from_slice(f.values()),
-                Some(nulls) => v.extend(
-                    f.values()
-                        .iter()
-                        .zip(nulls.iter())
-                        .map(|(&x, valid)| if valid { x } else { f64::NAN }),
-                ),
+                Some(nulls) => v.extend(f.values().iter().zip(nulls.iter()).map(|(&x, valid)| {
+                    if valid {
+                        x
+                    } else {
+                        f64::NAN
+                    }
+                })),
             }
         }
     }

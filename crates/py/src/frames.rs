@@ -20,10 +20,10 @@ use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyDict};
 
 use erascore_engine::diagnostics::summarise;
-use erascore_engine::inputs::{read_predictions_like, Predictions, Reference};
+use erascore_engine::inputs::{prepare_predictions, read_predictions_like, Predictions, Reference};
 use erascore_engine::metrics::Metric;
 use erascore_engine::request::{
-    self, ColumnRule, DiagnosticsRequest, Given, ResolvedScore, ScoreRequest,
+    self, ColumnRule, DiagnosticsRequest, Given, PendingReference, ResolvedScore, ScoreRequest,
 };
 use erascore_engine::score::{
     default_memory_budget, score_eras, score_streaming, MetaModelSource, ScoreConfig, ScoreInputs,
@@ -291,17 +291,41 @@ fn load_inputs<const N: usize>(
     let data_src = source(data, "data")?;
     let pred_src = source(predictions, "predictions")?;
     let loaded = py.detach(|| -> Result<_, EngineError> {
-        let (data, features) = load_dataset(data_src, request, eras)?;
+        // Files other than the data decode all but their ids while the data is read, as
+        // the CLI reads them (`load.rs`); tables handed over in memory are read after it.
+        let (data, pending) = rayon::join(
+            || load_dataset(data_src, request, eras),
+            || -> Result<_, EngineError> {
+                let preds = match pred_src {
+                    Source::Path(p) => Ok(prepare_predictions(&p, models.as_deref())?),
+                    stream => Err(stream),
+                };
+                let mut refs: [Option<Result<PendingReference, (Source, ColumnRule)>>; N] =
+                    std::array::from_fn(|_| None);
+                for (slot, r) in refs.iter_mut().zip(references) {
+                    *slot = match r {
+                        Some((Source::Path(p), rule)) => Some(Ok(rule.prepare(&p)?)),
+                        Some(stream) => Some(Err(stream)),
+                        None => None,
+                    };
+                }
+                Ok((preds, refs))
+            },
+        );
+        let (data, features) = data?;
+        let (pending_preds, pending_refs) = pending?;
         let ids = Some(&data.ids);
-        let preds = load_predictions_like(pred_src, models.as_deref(), ids)?;
+        let preds = match pending_preds {
+            Ok(pending) => pending.finish(ids)?,
+            Err(stream) => load_predictions_like(stream, models.as_deref(), ids)?,
+        };
         let mut refs: [Option<Reference>; N] = std::array::from_fn(|_| None);
-        for (slot, r) in refs.iter_mut().zip(references) {
-            if let Some((src, rule)) = r {
-                *slot = Some(match src {
-                    Source::Path(p) => rule.read_like(&p, ids)?,
-                    stream => rule.from_frame(load_frame(stream)?)?,
-                });
-            }
+        for (slot, r) in refs.iter_mut().zip(pending_refs) {
+            *slot = match r {
+                Some(Ok(pending)) => Some(pending.finish(ids)?),
+                Some(Err((stream, rule))) => Some(rule.from_frame(load_frame(stream)?)?),
+                None => None,
+            };
         }
         Ok((data, features, preds, refs))
     });
