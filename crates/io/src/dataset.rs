@@ -572,7 +572,9 @@ impl<'a> ReadPlan<'a> {
         .build()
         .map_err(|e| IoError::parquet(path, e))?;
         let mut ids = Strings::with_capacity(group_rows, 0);
-        let mut eras = Strings::new();
+        // A batch's eras, indexed before the next batch reuses the buffer.
+        let mut era_batch = Strings::new();
+        let mut eras = EraIndex::with_capacity(group_rows);
         let mut offset = 0;
         for batch in crate::parquet_guard::batches(path, reader) {
             let batch = batch?;
@@ -594,20 +596,23 @@ impl<'a> ReadPlan<'a> {
                 // again at each doubling.
                 let more = group_rows - n;
                 ids.reserve(more, ids.byte_len().saturating_mul(more) / n);
-                eras.reserve(group_rows, (4 * group_rows).min(1 << 24));
             }
             for (c, (_, slot)) in columns.iter().enumerate() {
                 let array = batch.column(c);
                 match slot {
                     Slot::Id | Slot::Feature(_) => {}
-                    Slot::Era => push_text(
-                        path,
-                        "era",
-                        array,
-                        &mut eras,
-                        first_row,
-                        Some((&ids, offset)),
-                    )?,
+                    Slot::Era => {
+                        era_batch.clear();
+                        push_text(
+                            path,
+                            "era",
+                            array,
+                            &mut era_batch,
+                            first_row,
+                            Some((&ids, offset)),
+                        )?;
+                        eras.extend(era_batch.iter());
+                    }
                     Slot::Target(k) => fill_float(
                         path,
                         &request.targets[*k],
@@ -655,7 +660,7 @@ impl<'a> ReadPlan<'a> {
         }
         // Indexed here, in parallel, rather than after every group is read: the labels of
         // 744,000 rows are a serial pass at assembly, and then kept no longer than the task.
-        Ok(first.then(|| (ids, era_index(eras.iter(), offset))))
+        Ok(first.then(|| (ids, eras.finish())))
     }
 
     /// Joins the row groups' ids and eras (in group order) with the decoded columns; the
@@ -879,26 +884,52 @@ fn join_era_indices(
 
 /// Each row's era as an index into the distinct era names, in order of first appearance.
 fn era_index<'a>(eras: impl Iterator<Item = &'a str>, rows: usize) -> (Vec<u32>, Vec<String>) {
-    let mut index: Vec<u32> = Vec::with_capacity(rows);
-    let mut names: Vec<String> = Vec::new();
-    let mut lookup: std::collections::HashMap<&str, u32> = Default::default();
-    // Rows of an era come in runs: most rows repeat the previous row's era.
-    let mut previous: Option<(&str, u32)> = None;
-    for e in eras {
-        let idx = match previous {
-            Some((name, i)) if name == e => i,
-            _ => {
-                let next = names.len() as u32;
-                *lookup.entry(e).or_insert_with(|| {
-                    names.push(e.to_string());
-                    next
-                })
-            }
-        };
-        previous = Some((e, idx));
-        index.push(idx);
+    let mut index = EraIndex::with_capacity(rows);
+    index.extend(eras);
+    index.finish()
+}
+
+/// [`era_index`] built a batch of rows at a time, so that a row group's era labels need not
+/// be kept until its last batch (a copy of every row's era, fresh pages for each group).
+#[derive(Default)]
+struct EraIndex {
+    index: Vec<u32>,
+    names: Vec<String>,
+    lookup: std::collections::HashMap<String, u32>,
+    /// The last row's era: rows of an era come in runs.
+    previous: Option<u32>,
+}
+
+impl EraIndex {
+    fn with_capacity(rows: usize) -> Self {
+        Self {
+            index: Vec::with_capacity(rows),
+            ..Self::default()
+        }
     }
-    (index, names)
+
+    fn extend<'a>(&mut self, eras: impl Iterator<Item = &'a str>) {
+        for e in eras {
+            let idx = match self.previous {
+                Some(i) if self.names[i as usize] == e => i,
+                _ => match self.lookup.get(e) {
+                    Some(&i) => i,
+                    None => {
+                        let next = self.names.len() as u32;
+                        self.names.push(e.to_string());
+                        self.lookup.insert(e.to_string(), next);
+                        next
+                    }
+                },
+            };
+            self.previous = Some(idx);
+            self.index.push(idx);
+        }
+    }
+
+    fn finish(self) -> (Vec<u32>, Vec<String>) {
+        (self.index, self.names)
+    }
 }
 
 /// Target columns with the width their schema gives them.

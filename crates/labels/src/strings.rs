@@ -58,6 +58,13 @@ impl Strings {
         inner.bytes.reserve(bytes);
     }
 
+    /// Removes every value, keeping the buffers' room (a buffer reused batch by batch).
+    pub fn clear(&mut self) {
+        let inner = self.own();
+        inner.offsets.truncate(1);
+        inner.bytes.clear();
+    }
+
     /// Number of values.
     #[inline]
     pub fn len(&self) -> usize {
