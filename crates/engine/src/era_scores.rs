@@ -72,9 +72,14 @@ struct TargetView<'a> {
 type ContributionSetup = (Vec<usize>, Vec<f64>, ContributionTarget);
 
 fn gather(values: &[f64], rows: &[u32], map: &RowMap) -> Vec<f64> {
-    rows.iter()
-        .map(|&r| map.get(r).map_or(f64::NAN, |i| values[i as usize]))
-        .collect()
+    match map {
+        // A file in the data's row order (the usual case): no lookup per row.
+        RowMap::Same(_) => gather_rows(values, rows),
+        RowMap::Rows(_) => rows
+            .iter()
+            .map(|&r| map.get(r).map_or(f64::NAN, |i| values[i as usize]))
+            .collect(),
+    }
 }
 
 fn gather_rows(values: &[f64], rows: &[u32]) -> Vec<f64> {
