@@ -447,6 +447,8 @@ struct ParquetPlan {
     kinds: Vec<Kind>,
     rows: usize,
     file_len: usize,
+    /// The file's bytes, shared by the tasks.
+    source: crate::source::Source,
 }
 
 impl ParquetPlan {
@@ -486,6 +488,7 @@ impl ParquetPlan {
             kinds,
             rows,
             file_len,
+            source: crate::source::Source::open(path)?,
         })
     }
 
@@ -565,7 +568,7 @@ impl ParquetPlan {
         );
         // A source per task, as for a data file's tasks (`dataset::ReadPlan::decode`).
         let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(
-            crate::source::Source::open(path)?,
+            self.source.share(path)?,
             self.metadata.clone(),
         )
         .with_projection(mask)
