@@ -428,12 +428,24 @@ fn read_parquet(
 ) -> Result<Frame, IoError> {
     let plan = ParquetPlan::new(path, wanted, eras)?;
     let blocks = plan.blocks(None);
+    let whole = plan.whole();
     use rayon::prelude::*;
     let decoded: Vec<Vec<Column>> = blocks
         .par_iter()
-        .map(|block| plan.decode(block.clone(), like))
+        .map(|block| {
+            let (columns, held) = plan.decode(block.clone(), &whole, like)?;
+            Ok(plan.joined(vec![(whole.clone(), columns, held)], like))
+        })
         .collect::<Result<_, IoError>>()?;
     plan.assemble(decoded, wanted)
+}
+
+/// Row groups of a table file decoded by one task, and where their rows start in the table.
+#[derive(Clone)]
+struct Part {
+    groups: Vec<usize>,
+    first_row: usize,
+    rows: usize,
 }
 
 /// What a parquet table read decodes: the file's footer, the row groups and the columns
@@ -442,6 +454,8 @@ struct ParquetPlan {
     path: PathBuf,
     metadata: parquet::arrow::arrow_reader::ArrowReaderMetadata,
     groups: Vec<usize>,
+    /// Rows of each group read.
+    group_rows: Vec<usize>,
     /// The columns read, by their index in the file, in file order.
     sorted: Vec<usize>,
     kinds: Vec<Kind>,
@@ -480,16 +494,59 @@ impl ParquetPlan {
             .map(|&g| group_rows[g])
             .fold(0usize, usize::saturating_add)
             .min(file_len);
+        let group_rows = groups.iter().map(|&g| group_rows[g]).collect();
         Ok(Self {
             path: path.to_path_buf(),
             metadata,
             groups,
+            group_rows,
             sorted,
             kinds,
             rows,
             file_len,
             source: crate::source::Source::open(path)?,
         })
+    }
+
+    /// Every row group read, as one part.
+    fn whole(&self) -> Part {
+        Part {
+            groups: self.groups.clone(),
+            first_row: 0,
+            rows: self.rows,
+        }
+    }
+
+    /// The row groups read in up to `n` runs of about equal rows, in order: a column
+    /// decoded alone (the ids) is then decoded by several tasks, not one while the other
+    /// cores wait.
+    fn parts(&self, n: usize) -> Vec<Part> {
+        let total: usize = self.group_rows.iter().sum();
+        let share = total.div_ceil(n.max(1)).max(1);
+        let mut parts: Vec<Part> = Vec::new();
+        let mut first_row = 0;
+        for (&g, &r) in self.groups.iter().zip(&self.group_rows) {
+            match parts.last_mut() {
+                Some(p) if p.rows < share => {
+                    p.groups.push(g);
+                    p.rows += r;
+                }
+                _ => parts.push(Part {
+                    groups: vec![g],
+                    first_row,
+                    rows: r,
+                }),
+            }
+            first_row += r;
+        }
+        if parts.is_empty() {
+            parts.push(self.whole());
+        }
+        // Capacity hints only, as `rows`: never beyond the file's bytes.
+        for p in &mut parts {
+            p.rows = p.rows.min(self.file_len);
+        }
+        parts
     }
 
     /// Blocks of columns (ranges of `sorted`) decoded as one task each: a prediction file's
@@ -525,15 +582,20 @@ impl ParquetPlan {
 
     /// Decodes the columns of `block` over every row group read into their own final
     /// columns (no piece is copied twice). With `like`, as [`read_frame_columns_like`].
+    ///
+    /// Only the row groups of `part` are decoded. When the `like` column holds the known
+    /// column's values at the part's rows all through, it is left empty and the number of
+    /// rows it held comes back ([`ParquetPlan::joined`] puts the known values in).
     fn decode(
         &self,
         block: std::ops::Range<usize>,
+        part: &Part,
         like: Option<(&str, &Strings)>,
-    ) -> Result<Vec<Column>, IoError> {
+    ) -> Result<(Vec<Column>, Option<usize>), IoError> {
         let path = self.path.as_path();
         let footer = self.metadata.metadata();
         let schema = self.metadata.schema();
-        let rows = self.rows;
+        let rows = part.rows;
         // Sized up front: grown batch by batch, each column would be reallocated and copied
         // log2(batches) times, and every fresh page costs a fault (on a VM, a costly one).
         let flat = footer.file_metadata().schema_descr().num_columns() == schema.fields().len();
@@ -541,7 +603,7 @@ impl ParquetPlan {
             if !flat {
                 return 0;
             }
-            self.groups
+            part.groups
                 .iter()
                 .map(|&g| {
                     usize::try_from(footer.row_group(g).column(i).uncompressed_size()).unwrap_or(0)
@@ -572,22 +634,22 @@ impl ParquetPlan {
             self.metadata.clone(),
         )
         .with_projection(mask)
-        .with_row_groups(self.groups.clone())
+        .with_row_groups(part.groups.clone())
         // Batches small enough that the reader's buffers are reused from one to the next
         // rather than grown (fresh pages), and no larger than the rows.
         .with_batch_size(rows.clamp(1, BATCH_ROWS))
         .build()
         .map_err(|e| IoError::parquet(path, e))?;
         // The column that may repeat a known one: its place, the known column, and how
-        // many of its rows so far are the known column's first rows (none once a batch
-        // differs).
+        // many of the part's rows so far are the known column's rows at the same place
+        // (none once a batch differs).
         let mut follow = like.and_then(|(name, known)| {
             let c = columns.iter().position(|c| {
                 c.name == name && matches!(c.values, Values::Text(_) | Values::Integer(_))
             })?;
             Some((c, known, Some(0usize)))
         });
-        let mut first_row = 0;
+        let mut first_row = part.first_row;
         for batch in crate::parquet_guard::batches(path, reader) {
             let batch = batch?;
             for (c, col) in columns.iter_mut().enumerate() {
@@ -595,12 +657,12 @@ impl ParquetPlan {
                     if *fc == c {
                         let rows = held.unwrap_or(0);
                         let s = crate::text_array(path, &col.name, batch.column(c), first_row)?;
-                        if known.holds_arrow(rows, s.as_ref()) {
+                        if known.holds_arrow(part.first_row + rows, s.as_ref()) {
                             *held = Some(rows + s.len());
                             continue;
                         }
                         if let Values::Text(v) | Values::Integer(v) = &mut col.values {
-                            v.extend_from_head(known, rows);
+                            v.extend_from_range(known, part.first_row, rows);
                         }
                         *held = None;
                     }
@@ -609,18 +671,59 @@ impl ParquetPlan {
             }
             first_row += batch.num_rows();
         }
-        if let Some((c, known, Some(rows))) = follow {
-            if let Values::Text(v) | Values::Integer(v) = &mut columns[c].values {
-                *v = if rows == known.len() {
-                    known.clone()
-                } else {
-                    let mut head = Strings::with_capacity(rows, 0);
-                    head.extend_from_head(known, rows);
-                    head
-                };
+        Ok((columns, follow.and_then(|(_, _, held)| held)))
+    }
+
+    /// The columns of a block decoded part by part (in order), joined: the `like` column is
+    /// the known one itself where every part held all of its values, else its values part
+    /// by part (a part that held them taking the known values at its rows).
+    fn joined(
+        &self,
+        parts: Vec<(Part, Vec<Column>, Option<usize>)>,
+        like: Option<(&str, &Strings)>,
+    ) -> Vec<Column> {
+        let known = like.map(|(_, k)| k);
+        let rows: usize = parts.iter().map(|(_, _, held)| held.unwrap_or(0)).sum();
+        let all_held = parts.iter().all(|(_, _, held)| held.is_some());
+        let mut parts = parts.into_iter();
+        let Some((first, mut columns, held)) = parts.next() else {
+            return Vec::new();
+        };
+        let like_column = like.and_then(|(name, _)| columns.iter().position(|c| c.name == name));
+        let fill = |values: &mut Values, part: &Part, held: Option<usize>| {
+            if let (Some(n), Some(known), Values::Text(v) | Values::Integer(v)) =
+                (held, known, values)
+            {
+                v.extend_from_range(known, part.first_row, n);
+            }
+        };
+        if let (Some(c), Some(known)) = (like_column, known) {
+            if all_held && rows == known.len() {
+                if let Values::Text(v) | Values::Integer(v) = &mut columns[c].values {
+                    *v = known.clone();
+                }
+            } else {
+                fill(&mut columns[c].values, &first, held);
             }
         }
-        Ok(columns)
+        for (part, more, held) in parts {
+            for (k, (column, next)) in columns.iter_mut().zip(more).enumerate() {
+                match (&mut column.values, next.values) {
+                    _ if Some(k) == like_column
+                        && all_held
+                        && Some(rows) == known.map(Strings::len) => {}
+                    (v, _) if Some(k) == like_column && held.is_some() => fill(v, &part, held),
+                    (
+                        Values::Text(a) | Values::Integer(a),
+                        Values::Text(b) | Values::Integer(b),
+                    ) => a.extend_from(&b),
+                    (Values::Float(a, _), Values::Float(b, _)) => a.extend(b),
+                    // Every part decodes the same columns into the same kinds.
+                    _ => {}
+                }
+            }
+        }
+        columns
     }
 
     /// The frame of the decoded blocks, in the caller's order of columns.
@@ -691,7 +794,9 @@ pub fn read_frame_columns_pending(
             if Some(k) == held {
                 Ok(Vec::new())
             } else {
-                plan.decode(block.clone(), None)
+                let whole = plan.whole();
+                let (columns, _) = plan.decode(block.clone(), &whole, None)?;
+                Ok(columns)
             }
         })
         .collect::<Result<_, IoError>>()?;
@@ -725,8 +830,17 @@ impl PendingFrame {
                 like,
             } => {
                 if let Some(block) = held {
-                    let columns = plan.decode(block, known.map(|k| (like.as_str(), k)))?;
-                    decoded.push(columns);
+                    let like = known.map(|k| (like.as_str(), k));
+                    use rayon::prelude::*;
+                    let parts = plan
+                        .parts(2 * rayon::current_num_threads().max(1))
+                        .into_par_iter()
+                        .map(|part| {
+                            let (columns, held) = plan.decode(block.clone(), &part, like)?;
+                            Ok((part, columns, held))
+                        })
+                        .collect::<Result<Vec<_>, IoError>>()?;
+                    decoded.push(plan.joined(parts, like));
                 }
                 let wanted: Option<Vec<&str>> = wanted
                     .as_ref()
@@ -1102,13 +1216,20 @@ mod tests {
         let path = dir.path().join("p.parquet");
         let names = |n: usize| -> Vec<String> { (0..n).map(|i| format!("n{i:05x}")).collect() };
         let known: Strings = names(40_000).iter().collect();
+        // Read in one step and in two (the ids in parts of the file's four row groups,
+        // decoded on their own): the same column either way, the data's where it holds.
         let read = |ids: Vec<String>| {
             write_ids(&path, Arc::new(StringArray::from(ids)));
             let f = read_frame_columns_like(&path, None, Some(("id", &known))).unwrap();
-            (
-                f.text("id").unwrap().into_owned(),
-                f.float("v").unwrap().0.len(),
-            )
+            let two = read_frame_columns_pending(&path, None, "id")
+                .unwrap()
+                .finish(Some(&known))
+                .unwrap();
+            let (one_ids, two_ids) = (f.text("id").unwrap(), two.text("id").unwrap());
+            assert_eq!(one_ids.shares(&known), two_ids.shares(&known));
+            assert_eq!(one_ids.to_vec(), two_ids.to_vec());
+            assert_eq!(f.float("v").unwrap().0, two.float("v").unwrap().0);
+            (one_ids.into_owned(), f.float("v").unwrap().0.len())
         };
         let (same, rows) = read(names(40_000));
         assert!(same.shares(&known) && rows == 40_000);
@@ -1116,7 +1237,11 @@ mod tests {
         later[30_001] = "other".into();
         let mut reordered = names(40_000);
         reordered.swap(3, 4);
-        for ids in [later, reordered, names(25_000), names(40_001)] {
+        let mut last = names(40_000);
+        last[39_999] = "other".into();
+        let mut first = names(40_000);
+        first[0] = "other".into();
+        for ids in [later, reordered, last, first, names(25_000), names(40_001)] {
             let (got, rows) = read(ids.clone());
             assert!(!got.shares(&known));
             assert_eq!(got.to_vec(), ids);

@@ -185,14 +185,25 @@ impl Strings {
 
     /// Appends the first `n` values of `other` (all of them when it has fewer), in order.
     pub fn extend_from_head(&mut self, other: &Strings, n: usize) {
-        let n = n.min(other.len());
+        self.extend_from_range(other, 0, n);
+    }
+
+    /// Appends `n` values of `other` from value `start` on (those it has), in order.
+    pub fn extend_from_range(&mut self, other: &Strings, start: usize, n: usize) {
+        let start = start.min(other.len());
+        let end = start.saturating_add(n).min(other.len());
         let theirs = &other.inner;
         let inner = self.own();
         let base = inner.bytes.len();
-        inner.bytes.push_str(&theirs.bytes[..theirs.offsets[n]]);
+        let from = theirs.offsets[start];
         inner
-            .offsets
-            .extend(theirs.offsets[1..=n].iter().map(|o| base + o));
+            .bytes
+            .push_str(&theirs.bytes[from..theirs.offsets[end]]);
+        inner.offsets.extend(
+            theirs.offsets[start + 1..=end]
+                .iter()
+                .map(|o| base + (o - from)),
+        );
     }
 
     /// Whether values `at..` hold exactly the values that `ends` cut `text` into (as
@@ -333,6 +344,21 @@ impl std::iter::FusedIterator for Iter<'_> {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn extend_from_range_appends_the_values_of_a_range() {
+        let s: Strings = ["a", "bc", "", "def", "g"].into_iter().collect();
+        let mut out: Strings = ["x"].into_iter().collect();
+        out.extend_from_range(&s, 1, 3);
+        assert_eq!(out.to_vec(), ["x", "bc", "", "def"]);
+        out.extend_from_range(&s, 4, 9);
+        assert_eq!(out.to_vec(), ["x", "bc", "", "def", "g"]);
+        out.extend_from_range(&s, 7, 2);
+        assert_eq!(out.len(), 5);
+        let mut head = Strings::new();
+        head.extend_from_head(&s, 2);
+        assert_eq!(head.to_vec(), ["a", "bc"]);
+    }
 
     #[test]
     fn first_empty_from_finds_the_first_empty_value_at_or_after_start() {
