@@ -599,7 +599,8 @@ def _finite_matrix(df: pd.DataFrame) -> Any:
     checked from the frame's dtypes, not column by column (thousands of features); the
     values in the one Rust pass that narrows them to int8 (a frame of one dtype is handed
     over without a copy), not in passes of their own."""
-    if not all(dt.kind in "iuf" and isinstance(dt, np.dtype) for dt in df.dtypes):
+    # Each distinct dtype once: a frame of thousands of features holds one or two.
+    if not all(dt.kind in "iuf" and isinstance(dt, np.dtype) for dt in set(df.dtypes.tolist())):
         return None
     values = df.to_numpy()
     if values.dtype not in _NATIVE_DTYPES:
