@@ -48,9 +48,8 @@ fn column_major<T: Copy + Default + Send + Sync>(v: ArrayView2<'_, T>) -> Vec<T>
 
 /// Neutralizers `neutralizer_matrix` made for a kernel (int8 narrowed from another dtype,
 /// or another dtype widened to float64), column-major already: the kernel takes them as
-/// they are, where a numpy array would be copied again (at 5,000 x 2,750 features, 14 MB of
-/// fresh pages to fault in and fill on every call). One kernel takes them; a second gets
-/// an error. Private to the drop-in (`_KernelMatrix`), which makes one per kernel call.
+/// they are, where a numpy array would be copied again (at 5,000 x 2,750 features, another
+/// 14 MB written on every call). One kernel takes them; a second gets an error. Private to the drop-in (`_KernelMatrix`), which makes one per kernel call.
 #[pyclass(frozen, module = "erascore._erascore", name = "_KernelMatrix")]
 pub struct KernelMatrix {
     rows: usize,
