@@ -49,13 +49,21 @@ def contribution_scores(
 ) -> F64:
     """Per column: ``tᵀp / n`` (``Σ_top/bottom tᵢpᵢ / 2k`` with ``top_bottom = k``)."""
 
-def neutralizer_matrix(values: npt.NDArray[Any], raise_not_finite: bool = True) -> Any:
+def neutralizer_matrix(
+    values: npt.NDArray[Any], raise_not_finite: bool = True, for_kernel: bool = False
+) -> Any:
     """Neutralizers for the kernels, in one pass: int8 when every value is an integer in
     -128..127 (any integer or float dtype), else float64; ``LinAlgError`` for an infinite
-    or NaN value, or ``None`` with ``raise_not_finite=False``."""
+    or NaN value, or ``None`` with ``raise_not_finite=False``. With ``for_kernel=True`` a
+    matrix made here (narrowed or widened) is a private ``_KernelMatrix``, which one kernel
+    takes without a copy."""
+
+# numpy arrays, or the private _KernelMatrix (dtype and shape, taken by one kernel) of
+# neutralizer_matrix(for_kernel=True).
+Neutralizers = Any
 
 def neutralize(
-    values: F64, neutralizers: npt.NDArray[Any], proportion: float = 1.0
+    values: F64, neutralizers: Neutralizers, proportion: float = 1.0
 ) -> Optional[F64]:
     """Per column: ``x - proportion·N(N⁺x)`` with ``N = [neutralizers 1]`` (rcond 1e-6);
     int8 neutralizers stay int8. A constant column becomes NaN. ``None`` when the
@@ -63,7 +71,7 @@ def neutralize(
 
 def feature_neutral_corr(
     predictions: F64,
-    features: npt.NDArray[Any],
+    features: Neutralizers,
     target: F64,
     target_mean: float,
     target_f32: bool,
@@ -75,7 +83,7 @@ def feature_neutral_corr(
 
 def neutral_correlation(
     predictions: F64,
-    neutralizers: npt.NDArray[Any],
+    neutralizers: Neutralizers,
     target: F64,
     target_mean: float,
     target_f32: bool,
@@ -87,7 +95,7 @@ def neutral_correlation(
 def neutral_contribution(
     predictions: F64,
     meta_model: F64,
-    neutralizers: npt.NDArray[Any],
+    neutralizers: Neutralizers,
     target: F64,
     target_f32: bool,
     top_bottom: Optional[int] = None,
@@ -96,7 +104,7 @@ def neutral_contribution(
     neutralizers' rank is not clear of lstsq's cutoff."""
 
 def max_feature_correlation(
-    s: F64, features: npt.NDArray[Any]
+    s: F64, features: Neutralizers
 ) -> Optional[Tuple[int, float]]:
     """``(j, |corr(feature_j, s)|)`` of the most correlated non-constant feature."""
 

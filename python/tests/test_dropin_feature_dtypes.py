@@ -2,6 +2,8 @@
 and give its numbers bit for bit; a single value that is not an int8 sends the whole matrix
 to the float64 path, which still agrees with numerai-tools 0.7.2."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -215,3 +217,38 @@ def test_an_infinite_feature_gives_numerai_tools_error(dtype):
             call(ref)
         with pytest.raises(type(want.value)):
             call(es)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.int64])
+def test_a_matrix_made_for_a_kernel_is_taken_once_without_a_copy(dtype):
+    """The fused kernels' matrix the narrowing (or widening) pass made goes to one kernel as
+    it is; handed to a second, it is an error, not a silently empty matrix."""
+    preds, feats, _, _ = era()
+    for values in (feats.astype(dtype), feats.astype(dtype) + (dtype == np.float32) * 0.5):
+        x = es._finite_matrix(values)
+        assert x.shape == values.shape
+        assert x.dtype == (np.float64 if (values.to_numpy() % 1).any() else np.int8)
+        want = _rs.max_feature_correlation(preds["a"].to_numpy(), _matrix(values))
+        assert _rs.max_feature_correlation(preds["a"].to_numpy(), x) == want
+        with pytest.raises(ValueError, match="already handed to a kernel"):
+            _rs.max_feature_correlation(preds["a"].to_numpy(), x)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_neutralize_answers_its_checks_from_the_one_pass(dtype):
+    """neutralize's NaN and magnitude checks of the neutralizers come from the pass that
+    prepares them: the same numbers, NaN still numerai-tools' assertion, and float32
+    neutralizers compared with the kernel's limit without numpy's overflow warning."""
+    preds, feats, _, _ = era()
+    want = es.neutralize(preds, feats, proportion=0.5)
+    np.testing.assert_array_equal(es.neutralize(preds, feats.astype(dtype), proportion=0.5), want)
+    real = feats.astype(dtype) + dtype(0.25)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = es.neutralize(preds, real, proportion=0.5)
+    np.testing.assert_allclose(got, ref.neutralize(preds, real, proportion=0.5), rtol=0, atol=1e-9)
+    bad = feats.astype(dtype)
+    bad.iloc[4, 2] = np.nan
+    for module in (ref, es):
+        with pytest.raises(AssertionError, match="Neutralizers contain NaNs"):
+            module.neutralize(preds, bad)

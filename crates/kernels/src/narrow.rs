@@ -85,13 +85,17 @@ fn narrow_impl<T: ExactI8>(values: &[T]) -> Option<Vec<i8>> {
     narrow_into(values, &mut out, None).then_some(out)
 }
 
-/// [`narrow_to_i8`] with the values split into one consecutive share per thread `par`
+/// Values per share of [`narrow_to_i8_par`]: many shares per thread, so that a thread the
+/// OS takes away (the machine shared with other work) leaves its remaining shares to the
+/// others instead of holding up the call; large enough that scheduling one costs nothing.
+const SHARE: usize = 64 * BLOCK;
+
+/// [`narrow_to_i8`] with the values split into shares narrowed on the threads `par`
 /// allows (each value narrowed as on one thread, so the same int8 values); a share that
 /// finds a value that is not an int8 stops the others at their next block.
 pub fn narrow_to_i8_par<T: ExactI8>(values: &[T], par: Parallelism) -> Option<Vec<i8>> {
     use rayon::prelude::*;
-    let threads = rayon::current_num_threads();
-    if !par.is_parallel() || values.len() < 2 * BLOCK {
+    if !par.is_parallel() || rayon::current_num_threads() < 2 || values.len() < 2 * BLOCK {
         return narrow_to_i8(values);
     }
     struct Share<'a, T> {
@@ -106,12 +110,11 @@ pub fn narrow_to_i8_par<T: ExactI8>(values: &[T], par: Parallelism) -> Option<Ve
             narrow_into(self.src, self.dst, Some(self.failed))
         }
     }
-    let share = values.len().div_ceil(threads).next_multiple_of(BLOCK);
     let mut out = vec![0i8; values.len()];
     let failed = AtomicBool::new(false);
     let exact = values
-        .par_chunks(share)
-        .zip(out.par_chunks_mut(share))
+        .par_chunks(SHARE)
+        .zip(out.par_chunks_mut(SHARE))
         .all(|(src, dst)| {
             dispatch(Share {
                 src,
@@ -180,13 +183,13 @@ mod tests {
     /// int8 in any share (the first, the last) rejects the whole matrix.
     #[test]
     fn shares_on_the_pool_narrow_as_one_pass() {
-        let all: Vec<i8> = (0..9 * BLOCK + 13)
+        let all: Vec<i8> = (0..2 * SHARE + 3 * BLOCK + 13)
             .map(|i| (i * 7 % 256) as u8 as i8)
             .collect();
         let d: Vec<f64> = all.iter().map(|&v| v as f64).collect();
         assert_eq!(narrow_to_i8_par(&d, Parallelism::Pool), Some(all.clone()));
         assert_eq!(narrow_to_i8_par(&d, Parallelism::Sequential), Some(all));
-        for at in [0, BLOCK + 1, d.len() / 2, d.len() - 1] {
+        for at in [0, BLOCK + 1, SHARE, d.len() / 2, d.len() - 1] {
             let mut bad = d.clone();
             bad[at] = 0.5;
             assert_eq!(narrow_to_i8_par(&bad, Parallelism::Pool), None, "{at}");

@@ -1,5 +1,7 @@
 //! numpy arrays in and out: columns of 2-D arrays, int8 or float neutralizer matrices.
 
+use std::sync::Mutex;
+
 use numpy::ndarray::{Array2, ArrayView2, ShapeBuilder};
 use numpy::{PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::PyValueError;
@@ -44,14 +46,66 @@ fn column_major<T: Copy + Default + Send + Sync>(v: ArrayView2<'_, T>) -> Vec<T>
     }
 }
 
+/// Neutralizers `neutralizer_matrix` made for a kernel (int8 narrowed from another dtype,
+/// or another dtype widened to float64), column-major already: the kernel takes them as
+/// they are, where a numpy array would be copied again (at 5,000 x 2,750 features, another
+/// 14 MB written on every call). One kernel takes them; a second gets an error. Private to the drop-in (`_KernelMatrix`), which makes one per kernel call.
+#[pyclass(frozen, module = "erascore._erascore", name = "_KernelMatrix")]
+pub struct KernelMatrix {
+    rows: usize,
+    cols: usize,
+    i8: bool,
+    columns: Mutex<Option<ColumnMatrix>>,
+}
+
+impl KernelMatrix {
+    /// Wraps `columns` for one kernel.
+    pub fn new(columns: ColumnMatrix) -> Self {
+        Self {
+            rows: columns.rows(),
+            cols: columns.cols(),
+            i8: matches!(columns.data(), ColumnData::I8(_)),
+            columns: Mutex::new(Some(columns)),
+        }
+    }
+
+    fn take(&self) -> PyResult<ColumnMatrix> {
+        let mut slot = self.columns.lock().unwrap_or_else(|e| e.into_inner());
+        slot.take().ok_or_else(|| {
+            PyValueError::new_err("these neutralizers were already handed to a kernel")
+        })
+    }
+}
+
+#[pymethods]
+impl KernelMatrix {
+    /// numpy's dtype of the values the kernel reads (int8 or float64).
+    #[getter]
+    fn dtype<'py>(&self, py: Python<'py>) -> Bound<'py, numpy::PyArrayDescr> {
+        if self.i8 {
+            numpy::dtype::<i8>(py)
+        } else {
+            numpy::dtype::<f64>(py)
+        }
+    }
+
+    /// (rows, columns).
+    #[getter]
+    fn shape(&self) -> (usize, usize) {
+        (self.rows, self.cols)
+    }
+}
+
 /// Neutralizers or features: int8 arrays stay int8 (the exact integer Gram kernels), any
-/// other dtype arrives as float64.
+/// other dtype arrives as float64, or already made for the kernel.
 #[derive(FromPyObject)]
 pub enum Matrix<'py> {
     /// int8 columns.
     I8(PyReadonlyArray2<'py, i8>),
     /// float64 columns.
     F64(PyReadonlyArray2<'py, f64>),
+    /// Columns `neutralizer_matrix` made for the kernel.
+    Ready(Bound<'py, KernelMatrix>),
 }
 
 impl Matrix<'_> {
@@ -60,12 +114,15 @@ impl Matrix<'_> {
         match self {
             Matrix::I8(a) => a.as_array().nrows(),
             Matrix::F64(a) => a.as_array().nrows(),
+            Matrix::Ready(m) => m.get().rows,
         }
     }
 
-    /// A column-major copy for the kernels (int8 stays int8).
+    /// The columns for the kernels: a column-major copy of a numpy array (int8 stays
+    /// int8), or those `neutralizer_matrix` made, as they are.
     pub fn to_columns(&self) -> PyResult<ColumnMatrix> {
         let (rows, cols, data) = match self {
+            Matrix::Ready(m) => return m.get().take(),
             Matrix::I8(a) => {
                 let v = a.as_array();
                 (v.nrows(), v.ncols(), ColumnData::I8(column_major(v)))
@@ -106,12 +163,11 @@ pub enum AnyMatrix<'py> {
 
 /// What a matrix of neutralizers is for the kernels, decided in one pass.
 pub enum Prepared {
-    /// Every value an integer in -128..=127: int8, column-major.
-    I8(Vec<i8>),
+    /// Made here, column-major: int8 when every value is an integer in -128..=127, else
+    /// input of another dtype than float64 widened to it.
+    Made(ColumnData),
     /// The input as it is: int8, or float64 values that are not all int8 values.
     Same,
-    /// Other input that is not int8, widened to float64, column-major.
-    F64(Vec<f64>),
     /// A value is infinite or NaN (what numpy's lstsq cannot take).
     NotFinite,
 }
@@ -191,7 +247,7 @@ fn prepare_view<T: Widen>(v: ArrayView2<'_, T>) -> Prepared {
     }
     if k > 0 && n > 0 {
         if let Some(i8s) = narrow_column_major(v) {
-            return Prepared::I8(i8s);
+            return Prepared::Made(ColumnData::I8(i8s));
         }
     }
     let finite = |x: T| x.widen().is_finite();
@@ -211,7 +267,7 @@ fn prepare_view<T: Widen>(v: ArrayView2<'_, T>) -> Prepared {
     }
     let widened: Vec<f64> = column_major(v).into_iter().map(Widen::widen).collect();
     if widened.iter().all(|x| x.is_finite()) {
-        Prepared::F64(widened)
+        Prepared::Made(ColumnData::F64(widened))
     } else {
         Prepared::NotFinite
     }

@@ -12,7 +12,7 @@ use erascore_kernels::contribution::{covariance_score, orthogonalize as orth, Co
 use erascore_kernels::corr::{gaussian_rank, numerai_corr as corr, CorrTarget};
 use erascore_kernels::exposure::ExposureBasis;
 use erascore_kernels::gaussian::ndtri;
-use erascore_kernels::matrix::ColumnMatrix;
+use erascore_kernels::matrix::{ColumnData, ColumnMatrix};
 use erascore_kernels::neutral_scores::neutral_contribution as neutral_mmc;
 use erascore_kernels::neutral_scores::neutral_correlation as neutral_corr;
 use erascore_kernels::neutral_scores::{is_explained, neutral_gaussian_rank};
@@ -24,7 +24,9 @@ use erascore_kernels::turnover::turnover as turnover_kernel;
 use erascore_kernels::KernelError;
 use erascore_kernels::Parallelism;
 
-use crate::arrays::{columns, out1, out2, same_rows, vector, AnyMatrix, Matrix, Prepared};
+use crate::arrays::{
+    columns, out1, out2, same_rows, vector, AnyMatrix, KernelMatrix, Matrix, Prepared,
+};
 use crate::kernel_err;
 
 fn precision(target_f32: bool) -> Precision {
@@ -215,25 +217,36 @@ fn neutralize<'py>(
 /// float64 one that is not all int8 values, is returned as it is. An infinite or NaN value
 /// raises numpy's `LinAlgError`, as `np.linalg.lstsq` does, or with `raise_not_finite=False`
 /// returns `None` (the drop-in's fused kernels then leave such input to its step-by-step
-/// path, and the one pass here is also their finiteness check).
+/// path, and the one pass here is also their finiteness check). With `for_kernel=True` a
+/// matrix made here (narrowed or widened) comes back as a [`KernelMatrix`], which one kernel
+/// takes without copying it again.
 #[pyfunction]
-#[pyo3(signature = (values, raise_not_finite = true))]
+#[pyo3(signature = (values, raise_not_finite = true, for_kernel = false))]
 fn neutralizer_matrix<'py>(
     py: Python<'py>,
     values: Bound<'py, PyAny>,
     raise_not_finite: bool,
+    for_kernel: bool,
 ) -> PyResult<Option<Bound<'py, PyAny>>> {
     let matrix: AnyMatrix<'py> = values.extract()?;
     let (n, k) = matrix.shape();
-    let shaped = |e: numpy::ndarray::ShapeError| PyValueError::new_err(e.to_string());
     match matrix.prepare(py) {
-        Prepared::I8(v) => {
-            let a = Array2::from_shape_vec((n, k).f(), v).map_err(shaped)?;
-            Ok(Some(PyArray2::from_owned_array(py, a).into_any()))
+        Prepared::Made(data) if for_kernel => {
+            let columns = ColumnMatrix::new(n, k, data).map_err(kernel_err)?;
+            Ok(Some(Bound::new(py, KernelMatrix::new(columns))?.into_any()))
         }
-        Prepared::F64(v) => {
-            let a = Array2::from_shape_vec((n, k).f(), v).map_err(shaped)?;
-            Ok(Some(PyArray2::from_owned_array(py, a).into_any()))
+        Prepared::Made(data) => {
+            let shaped = |e: numpy::ndarray::ShapeError| PyValueError::new_err(e.to_string());
+            Ok(Some(match data {
+                ColumnData::I8(v) => {
+                    let a = Array2::from_shape_vec((n, k).f(), v).map_err(shaped)?;
+                    PyArray2::from_owned_array(py, a).into_any()
+                }
+                ColumnData::F64(v) => {
+                    let a = Array2::from_shape_vec((n, k).f(), v).map_err(shaped)?;
+                    PyArray2::from_owned_array(py, a).into_any()
+                }
+            }))
         }
         Prepared::Same => Ok(Some(values)),
         Prepared::NotFinite if !raise_not_finite => Ok(None),
@@ -510,6 +523,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(contribution_scores, m)?)?;
     m.add_function(wrap_pyfunction!(neutralize, m)?)?;
     m.add_function(wrap_pyfunction!(neutralizer_matrix, m)?)?;
+    m.add_class::<KernelMatrix>()?;
     m.add_function(wrap_pyfunction!(feature_neutral_corr, m)?)?;
     m.add_function(wrap_pyfunction!(neutral_correlation, m)?)?;
     m.add_function(wrap_pyfunction!(neutral_contribution, m)?)?;

@@ -592,21 +592,23 @@ def correlation_contribution(
     return pd.Series(scores, index=predictions.columns)
 
 
-def _finite_matrix(df: pd.DataFrame) -> Optional[np.ndarray]:
+def _finite_matrix(df: pd.DataFrame) -> Any:
     """``_matrix(df)`` when every column is a real-number dtype numpy reads as is and every
-    value is finite, else ``None``. The dtypes are checked from the frame's dtypes, not
-    column by column (thousands of features); the values in the one Rust pass that narrows
-    them to int8 (a frame of one dtype is handed over without a copy), not in passes of
-    their own."""
-    if not all(dt.kind in "iuf" and isinstance(dt, np.dtype) for dt in df.dtypes):
+    value is finite, else ``None``; a matrix the pass made (narrowed or widened) comes as a
+    ``_KernelMatrix``, which one kernel takes without copying it again. The dtypes are
+    checked from the frame's dtypes, not column by column (thousands of features); the
+    values in the one Rust pass that narrows them to int8 (a frame of one dtype is handed
+    over without a copy), not in passes of their own."""
+    # Each distinct dtype once: a frame of thousands of features holds one or two.
+    if not all(dt.kind in "iuf" and isinstance(dt, np.dtype) for dt in set(df.dtypes.tolist())):
         return None
     values = df.to_numpy()
     if values.dtype not in _NATIVE_DTYPES:
         values = _cols(df)
-    return _rs.neutralizer_matrix(values, raise_not_finite=False)
+    return _rs.neutralizer_matrix(values, raise_not_finite=False, for_kernel=True)
 
 
-def _plain_neutralizers(neutralizers: pd.DataFrame, n: int) -> Optional[np.ndarray]:
+def _plain_neutralizers(neutralizers: pd.DataFrame, n: int) -> Any:
     """The kernels' matrix of neutralizers they take as numerai-tools' least squares does
     (one finite number per row for each column), else ``None``."""
     # A residual of one dimension (as many columns as rows less one, counting the
@@ -732,7 +734,8 @@ def _too_large(values: np.ndarray) -> bool:
         return False
     if values.dtype.kind != "f":
         values = values.astype(np.float64)
-    low, high = values.min(), values.max()
+    # As Python floats: compared with the limit in float32, numpy warns of an overflow.
+    low, high = float(values.min()), float(values.max())
     if not (np.isfinite(low) and np.isfinite(high)):
         finite = values[np.isfinite(values)]
         return finite.size > 0 and bool(np.abs(finite).max() > _KERNEL_MAX_VALUE)
@@ -748,20 +751,31 @@ def neutralize(
     numpy's ``rcond=1e-6``: near-dependent neutralizers are dropped); a constant column
     becomes NaN."""
     assert not _has_nan(df), "Data contains NaNs"
-    assert not _has_nan(neutralizers), "Neutralizers contain NaNs"
+    # The one pass that prepares the neutralizers for the kernel also finds them finite
+    # (None: a value that is not, or columns that are not all numbers): that answers the
+    # NaN check, and the magnitude check unless they stay float64 (int8 values, and values
+    # widened from integers or float32, are far below the kernel's limit). At 5,000 x
+    # 2,750 float64 features each of those checks is another pass over 110 MB.
+    x = _finite_matrix(neutralizers) if isinstance(neutralizers, pd.DataFrame) else None
+    assert x is not None or not _has_nan(neutralizers), "Neutralizers contain NaNs"
     assert len(df.index) == len(neutralizers.index), "Indices don't match"
     assert df.index.equals(neutralizers.index) or bool(
         (df.index == neutralizers.index).all()
     ), "Indices don't match"
     columns = df.columns  # a Series has none: AttributeError, as in numerai-tools
     values = _cols(df)
+    if x is None:
+        too_large = _too_large(neutralizers.to_numpy())
+    else:
+        too_large = isinstance(x, np.ndarray) and _too_large(x)
     if not (
         len(df) < 2
         or not np.isfinite(values).all()
         or _too_large(values)
-        or _too_large(neutralizers.to_numpy())
+        or too_large
     ):
-        out = _rs.neutralize(values, _matrix(neutralizers), float(proportion))
+        matrix = _matrix(neutralizers) if x is None else x
+        out = _rs.neutralize(values, matrix, float(proportion))
         if out is not None:
             return pd.DataFrame(out, index=df.index, columns=columns)
     # Cases numpy's lstsq answers its own way: one row (pandas' std is NaN there, not 0, so
@@ -895,7 +909,7 @@ def feature_neutral_corr(
 
 
 def _feature_neutral_corr_kernel(
-    predictions: pd.DataFrame, x: np.ndarray, targets: pd.Series, top_bottom: Optional[int]
+    predictions: pd.DataFrame, x: Any, targets: pd.Series, top_bottom: Optional[int]
 ) -> Optional[np.ndarray]:
     """The kernel's FNC per column, or ``None`` when the features' rank is not clear of
     lstsq's cutoff."""
@@ -925,7 +939,7 @@ def _feature_neutral_corr_kernel(
 
 def _plain_feature_neutral(
     predictions: Any, features: pd.DataFrame, targets: pd.Series, top_bottom: Optional[int]
-) -> Optional[np.ndarray]:
+) -> Any:
     """The kernels' matrix of features in feature_neutral_corr's kernel case, else
     ``None``: a frame of varying, finite numbers on unique sorted ids, the features on the
     same ids (finite numbers), a named target of numbers on unique ids and ``top_bottom``
