@@ -23,7 +23,7 @@ use crate::scratch::Scratch;
 use crate::simd::{dispatch, Op};
 use crate::Parallelism;
 
-use crate::matrix::{ColumnData, ColumnMatrix};
+use crate::matrix::{Ahead, ColumnData, ColumnMatrix};
 use crate::pearson::std_dev;
 
 /// The `rcond` numerai-tools passes to `np.linalg.lstsq`.
@@ -682,7 +682,18 @@ impl Neutralizer {
         let m = vs.len();
         if let ([v], [sum]) = (vs, sums) {
             let mut out = vec![0.0; cols.len()];
-            self.x.cols_dot(cols, v, &mut out);
+            // The solves read the factor next, and refinement the Gram matrix: their lines
+            // are requested while the columns stream in (one pass over all of them, so
+            // not when the columns are split between tasks).
+            let mut ahead = Ahead::none();
+            if cols.len() == self.kept.len() {
+                let r = self.kept.len();
+                ahead = ahead.lower(&self.chol[..], r);
+                if let Some(g) = &self.exact_gram {
+                    ahead = ahead.lower(&g.lower[..], r);
+                }
+            }
+            self.x.cols_dot_ahead(cols, v, &mut out, &mut ahead);
             for (o, &j) in out.iter_mut().zip(cols) {
                 *o -= self.means[j] * sum;
             }
@@ -744,20 +755,11 @@ impl ExactGram {
                 // Eight partial sums, so the dot product vectorizes. Whole groups of eight
                 // as arrays, each step element-wise: over plain slices LLVM built the vectors
                 // lane by lane from scalar products.
-                let mut dot = [0.0f64; 8];
                 let (gg, _) = g.as_chunks::<8>();
                 let full = gg.len() * 8;
                 let (ps, _) = tail[..full].as_chunks_mut::<8>();
                 let (bs, _) = bi[..full].as_chunks::<8>();
-                for ((ps, gs), bs) in ps.iter_mut().zip(gg).zip(bs) {
-                    let gl: [f64; 8] = std::array::from_fn(|l| gs[l] as f64);
-                    for l in 0..8 {
-                        ps[l] += gl[l] * bj;
-                    }
-                    for l in 0..8 {
-                        dot[l] += gl[l] * bs[l];
-                    }
-                }
+                let dot = symmetric_step(gg, bj, ps, bs);
                 let mut d = lane_sum(&dot);
                 for i in full..g.len() {
                     let gl = g[i] as f64;
@@ -773,6 +775,74 @@ impl ExactGram {
                 out[(i, c)] -= p - self.sums[i] * m_beta;
             }
         }
+    }
+}
+
+/// One column's step of [`ExactGram::sub_centred_product`] over whole groups of eight:
+/// `ps += g * bj` and the lanes of `g . bs`, each product rounded before its sum (no fused
+/// multiply-add, the same bits on every CPU).
+#[inline(always)]
+#[allow(unsafe_code)]
+fn symmetric_step(gg: &[[i32; 8]], bj: f64, ps: &mut [[f64; 8]], bs: &[[f64; 8]]) -> [f64; 8] {
+    #[cfg(target_arch = "x86_64")]
+    if avx512::runs() {
+        // SAFETY: `runs` checked that this CPU has AVX-512 F.
+        return unsafe { avx512::symmetric_step(gg, bj, ps, bs) };
+    }
+    let mut dot = [0.0f64; 8];
+    for ((ps, gs), bs) in ps.iter_mut().zip(gg).zip(bs) {
+        let gl: [f64; 8] = std::array::from_fn(|l| gs[l] as f64);
+        for l in 0..8 {
+            ps[l] += gl[l] * bj;
+        }
+        for l in 0..8 {
+            dot[l] += gl[l] * bs[l];
+        }
+    }
+    dot
+}
+
+/// [`symmetric_step`] with AVX-512 intrinsics: the portable loop compiles, on AVX-512, to
+/// scalar partial sums kept in memory (a store-to-load chain per group of eight), which
+/// made the Gram product as slow as a pass over the features.
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+mod avx512 {
+    use std::arch::x86_64::{
+        __m256i, _mm256_loadu_si256, _mm512_add_pd, _mm512_cvtepi32_pd, _mm512_loadu_pd,
+        _mm512_mul_pd, _mm512_set1_pd, _mm512_setzero_pd, _mm512_storeu_pd,
+    };
+
+    use crate::cpu::{active, SimdLevel};
+
+    /// Whether the kernel here runs: AVX-512 is the active level.
+    #[inline(always)]
+    pub(super) fn runs() -> bool {
+        active().simd == SimdLevel::Avx512
+    }
+
+    #[target_feature(enable = "avx512f")]
+    pub(super) fn symmetric_step(
+        gg: &[[i32; 8]],
+        bj: f64,
+        ps: &mut [[f64; 8]],
+        bs: &[[f64; 8]],
+    ) -> [f64; 8] {
+        let b = _mm512_set1_pd(bj);
+        let mut dot = _mm512_setzero_pd();
+        for ((p, g), v) in ps.iter_mut().zip(gg).zip(bs) {
+            // SAFETY: each pointer is to eight elements of its type (unaligned loads/stores).
+            unsafe {
+                let gl = _mm512_cvtepi32_pd(_mm256_loadu_si256(g.as_ptr().cast::<__m256i>()));
+                let sum = _mm512_add_pd(_mm512_loadu_pd(p.as_ptr()), _mm512_mul_pd(gl, b));
+                _mm512_storeu_pd(p.as_mut_ptr(), sum);
+                dot = _mm512_add_pd(dot, _mm512_mul_pd(gl, _mm512_loadu_pd(v.as_ptr())));
+            }
+        }
+        let mut lanes = [0.0; 8];
+        // SAFETY: `lanes` holds eight f64.
+        unsafe { _mm512_storeu_pd(lanes.as_mut_ptr(), dot) };
+        lanes
     }
 }
 
@@ -1232,6 +1302,45 @@ fn cholesky_dropping(a: &mut [f64], k: usize, tol: f64, par: Parallelism) -> (Ve
 mod tests {
     use super::*;
     use crate::test_rng::Lcg;
+
+    /// The Gram product's column step gives the same bits on every level (AVX-512's is
+    /// intrinsics, the others the portable loop).
+    #[test]
+    fn symmetric_step_is_the_same_on_every_level() {
+        let mut rng = Lcg::new(5);
+        let groups = 13;
+        let gg: Vec<[i32; 8]> = (0..groups)
+            .map(|_| std::array::from_fn(|_| (rng.next_u64() >> 40) as i32 - 5000))
+            .collect();
+        let bs: Vec<[f64; 8]> = (0..groups)
+            .map(|_| std::array::from_fn(|_| (rng.next_u64() >> 11) as f64 / 3e15 - 1.0))
+            .collect();
+        let start: Vec<[f64; 8]> = (0..groups)
+            .map(|_| std::array::from_fn(|_| (rng.next_u64() >> 11) as f64 / 7e14))
+            .collect();
+        let bits = |ps: &[[f64; 8]], dot: [f64; 8]| {
+            let mut b: Vec<u64> = ps.iter().flatten().map(|v| v.to_bits()).collect();
+            b.extend(dot.map(f64::to_bits));
+            b
+        };
+        let run = |simd| {
+            let paths = crate::cpu::CpuPaths { gram: None, simd };
+            crate::cpu::with_paths(paths, || {
+                let mut ps = start.clone();
+                let dot = symmetric_step(&gg, 0.37, &mut ps, &bs);
+                bits(&ps, dot)
+            })
+            .unwrap()
+        };
+        let levels: Vec<_> = crate::cpu::SimdLevel::ALL
+            .into_iter()
+            .filter(|l| l.available())
+            .collect();
+        let want = run(levels[0]);
+        for &simd in &levels[1..] {
+            assert_eq!(run(simd), want, "{simd:?}");
+        }
+    }
 
     fn mat_i8(rows: usize, cols: &[&[i8]]) -> ColumnMatrix {
         let data: Vec<i8> = cols.iter().flat_map(|c| c.iter().copied()).collect();
