@@ -757,7 +757,8 @@ enum Pending {
     Read(Frame, String),
     /// A parquet file's plan, its decoded blocks and the block left (the like column).
     Parquet {
-        plan: ParquetPlan,
+        // Boxed: a pending read is moved between tasks, and the plan is most of it.
+        plan: Box<ParquetPlan>,
         decoded: Vec<Vec<Column>>,
         held: Option<std::ops::Range<usize>>,
         wanted: Option<Vec<String>>,
@@ -806,7 +807,7 @@ pub fn read_frame_columns_pending(
             decoded,
             wanted: columns.map(|c| c.iter().map(|s| s.to_string()).collect()),
             like: like.to_string(),
-            plan,
+            plan: Box::new(plan),
         },
     })
 }
