@@ -390,8 +390,6 @@ struct ReadPlan<'a> {
     /// False for a group that holds none of the eras asked for: only ids and eras decoded.
     full_groups: Vec<bool>,
     total_rows: usize,
-    /// The file's bytes, shared by the tasks.
-    source: crate::source::Source,
 }
 
 impl<'a> ReadPlan<'a> {
@@ -434,7 +432,6 @@ impl<'a> ReadPlan<'a> {
             group_start,
             full_groups,
             total_rows,
-            source: crate::source::Source::open(path)?,
         })
     }
 
@@ -566,7 +563,7 @@ impl<'a> ReadPlan<'a> {
             (self.groups[g], self.group_rows[g], self.group_start[g]);
         // A separate source per task: cloned file handles would share one seek offset.
         let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(
-            self.source.share(path)?,
+            crate::source::Source::open(path)?,
             metadata.clone(),
         )
         .with_row_groups(vec![group])

@@ -461,8 +461,6 @@ struct ParquetPlan {
     kinds: Vec<Kind>,
     rows: usize,
     file_len: usize,
-    /// The file's bytes, shared by the tasks.
-    source: crate::source::Source,
 }
 
 impl ParquetPlan {
@@ -504,7 +502,6 @@ impl ParquetPlan {
             kinds,
             rows,
             file_len,
-            source: crate::source::Source::open(path)?,
         })
     }
 
@@ -630,7 +627,7 @@ impl ParquetPlan {
         );
         // A source per task, as for a data file's tasks (`dataset::ReadPlan::decode`).
         let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(
-            self.source.share(path)?,
+            crate::source::Source::open(path)?,
             self.metadata.clone(),
         )
         .with_projection(mask)

@@ -36,19 +36,6 @@ impl Source {
     }
 }
 
-impl Source {
-    /// Another reader of the same file, for a task of its own: a mapping is shared (mapped
-    /// once, its pages faulted in and unmapped once for every task of a read, where a
-    /// mapping per task unmapped each task's pages again), a file is opened again (readers
-    /// of one open file would share its offset).
-    pub(crate) fn share(&self, path: &Path) -> Result<Self, IoError> {
-        match self {
-            Source::Mapped(bytes) => Ok(Source::Mapped(bytes.clone())),
-            Source::File(_) => Source::open(path),
-        }
-    }
-}
-
 impl Length for Source {
     fn len(&self) -> u64 {
         match self {
