@@ -613,12 +613,22 @@ impl ParquetPlan {
         let mut columns: Vec<Column> = self.sorted[block.clone()]
             .iter()
             .zip(&self.kinds[block.clone()])
-            .map(|(&i, kind)| Column {
-                name: schema.field(i).name().clone(),
-                values: match kind {
-                    Kind::Text => Values::Text(Strings::with_capacity(rows, text_bytes(i))),
+            .map(|(&i, kind)| {
+                let name = schema.field(i).name().clone();
+                // No room for a column that may repeat a known one: it is usually never
+                // written, and each reservation would still fault in a fresh (huge) page.
+                let rows = if like.is_some_and(|(l, _)| l == name) {
+                    0
+                } else {
+                    rows
+                };
+                let values = match kind {
+                    Kind::Text if rows > 0 => {
+                        Values::Text(Strings::with_capacity(rows, text_bytes(i)))
+                    }
                     kind => kind.empty(rows),
-                },
+                };
+                Column { name, values }
             })
             .collect();
         let mask = ProjectionMask::roots(
