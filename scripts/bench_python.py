@@ -26,6 +26,13 @@ import numpy as np
 import pandas as pd
 
 
+def settle() -> None:
+    """Waits for numpy's OpenBLAS threads to stop spinning after the reference's last call:
+    they keep both cores busy for a while and slowed erascore's next calls by up to 60%
+    (measured 2026-12-07: 125-157 ms right after numerai-tools, 96 ms after a pause)."""
+    time.sleep(0.5)
+
+
 def best(fn, repeat: int) -> float:
     times = []
     for _ in range(repeat):
@@ -80,6 +87,7 @@ def evaluator_rows(args, repeat: int) -> list:
     frame = pd.DataFrame({"id": data["id"], "prediction": prediction})
     want = erascore.score(data, frame, meta, metrics=["corr", "mmc"], progress=False)
     assert got[["corr", "mmc"]].equals(want[["corr", "mmc"]])
+    settle()
     es_s = best(lambda: ev.score(prediction), max(repeat * 4, 10))
 
     def reference():
@@ -103,6 +111,7 @@ def evaluator_rows(args, repeat: int) -> list:
     cached = erascore.Evaluator(data, metrics=["fnc"], cache=args.fnc_cache_gb * 2**30)
     assert cached.cached[0] == args.fnc_eras, "raise --fnc-cache-gb: not every era was cached"
     assert cached.score(prediction)["fnc"].equals(uncached.score(prediction)["fnc"])
+    settle()
     without = best(lambda: uncached.score(prediction), max(1, repeat // 3))
     with_cache = best(lambda: cached.score(prediction), repeat)
     out.append(
@@ -165,6 +174,7 @@ def main() -> None:
         got = es.feature_neutral_corr(preds, fs, target).iloc[0]
         # erascore first: after numpy's lstsq, OpenBLAS's threads keep spinning for a while
         # and would take the cores erascore's threads need.
+        settle()
         es_s = best(lambda fs=fs: es.feature_neutral_corr(preds, fs, target), args.repeat)
         want_start = time.perf_counter()
         want = ref.feature_neutral_corr(preds, fs, target).iloc[0]
