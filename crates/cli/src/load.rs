@@ -44,14 +44,14 @@ impl Loaded {
             // without one, the freed pages were only faulted in again by scoring (the
             // kernel zeroing them and mimalloc's purge calls were a quarter of a CORR+MMC
             // run's CPU), and the peak, reached while reading, is the same.
-            release_freed: (!self.features.names().is_empty())
+            release_freed: streams_features(&self.features)
                 .then_some(crate::allocator::release_freed_memory as fn()),
         }
     }
 
     /// Which read path ran, for `--timings`.
     pub fn describe_read(&self) -> String {
-        if self.features.names().is_empty() {
+        if !streams_features(&self.features) {
             return format!(
                 "data: no feature column decoded; {} row group(s) read",
                 self.row_groups.len()
@@ -86,6 +86,12 @@ impl Loaded {
         eprintln!("{}", describe_timings());
         eprintln!("{}", self.describe_read());
     }
+}
+
+/// Whether a run decodes any feature column (streamed era by era after the rest is read):
+/// what the allocator is told, scoring's memory release and `--timings`' read line turn on.
+fn streams_features(features: &FeatureReader) -> bool {
+    !features.names().is_empty()
 }
 
 /// Where the time went, for `--timings`: one line per phase recorded (reading each file,
@@ -159,7 +165,7 @@ pub fn load(
         layout,
         row_groups,
     } = dataset?;
-    if features.names().is_empty() {
+    if !streams_features(&features) {
         // Nothing large is allocated after the files are read when no feature is streamed:
         // scoring reuses what reading and matching freed, so the peak stays the one reached
         // while reading, and a page handed back (after mimalloc's purge delay, which a run
