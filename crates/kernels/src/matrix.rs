@@ -488,7 +488,12 @@ mod avx512 {
     #[inline]
     #[target_feature(enable = "avx512f")]
     fn prefetch(p: *const i8) {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p)
+        // SAFETY: a prefetch only hints the cache; it reads nothing and never faults, for
+        // any address. (Unsafe to call on the minimum Rust version's compiler.)
+        #[allow(unused_unsafe)]
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p)
+        }
     }
 
     /// [`prefetch`] into L2 only: [`Ahead`]'s lines are read after the kernel, and in L1
@@ -496,7 +501,11 @@ mod avx512 {
     #[inline]
     #[target_feature(enable = "avx512f")]
     fn prefetch_l2(p: *const u8) {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T1 }>(p.cast())
+        // SAFETY: as for `prefetch`.
+        #[allow(unused_unsafe)]
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T1 }>(p.cast())
+        }
     }
 
     /// [`super::cols_dot`] of int8 columns.
