@@ -236,6 +236,14 @@ pub fn active() -> CpuPaths {
     PINNED.with(Cell::get).unwrap_or_else(process_paths)
 }
 
+/// Whether kernels called from this thread take their AVX-512 intrinsics: the active level
+/// is AVX-512 (`active` returns only levels this CPU has; [`SimdLevel::Avx512`] includes F,
+/// BW, VL and DQ).
+#[inline(always)]
+pub(crate) fn avx512_active() -> bool {
+    active().simd == SimdLevel::Avx512
+}
+
 /// Runs `f` with `paths` pinned for kernels called on this thread (not on threads `f`
 /// starts). An error when this CPU lacks a pinned path.
 pub fn with_paths<R>(paths: CpuPaths, f: impl FnOnce() -> R) -> Result<R, KernelError> {

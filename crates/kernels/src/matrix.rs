@@ -449,14 +449,7 @@ mod avx512 {
     };
 
     use super::{axpy_many, dots, finish, Ahead, Widen, GROUP};
-    use crate::cpu::{active, SimdLevel};
-
-    /// Whether the kernels here run: AVX-512 is the active level (`cpu::active` returns
-    /// only levels this CPU has; [`SimdLevel::Avx512`] includes F and DQ).
-    #[inline(always)]
-    pub(super) fn runs() -> bool {
-        active().simd == SimdLevel::Avx512
-    }
+    pub(super) use crate::cpu::avx512_active as runs;
 
     /// Eight int8 values sign-extended to 64 bits and converted.
     #[inline]

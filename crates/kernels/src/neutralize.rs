@@ -813,13 +813,7 @@ mod avx512 {
         _mm512_mul_pd, _mm512_set1_pd, _mm512_setzero_pd, _mm512_storeu_pd,
     };
 
-    use crate::cpu::{active, SimdLevel};
-
-    /// Whether the kernel here runs: AVX-512 is the active level.
-    #[inline(always)]
-    pub(super) fn runs() -> bool {
-        active().simd == SimdLevel::Avx512
-    }
+    pub(super) use crate::cpu::avx512_active as runs;
 
     #[target_feature(enable = "avx512f")]
     pub(super) fn symmetric_step(
