@@ -427,7 +427,7 @@ fn read_parquet(
     like: Option<(&str, &Strings)>,
 ) -> Result<Frame, IoError> {
     let plan = ParquetPlan::new(path, wanted, eras)?;
-    let blocks = plan.blocks(None);
+    let (blocks, _) = plan.blocks(None);
     let whole = plan.whole();
     use rayon::prelude::*;
     let decoded: Vec<Vec<Column>> = blocks
@@ -549,8 +549,8 @@ impl ParquetPlan {
     /// Blocks of columns (ranges of `sorted`) decoded as one task each: a prediction file's
     /// id column and each model's column decode at once, and a tournament's 10,000 columns
     /// go in a few tasks, each large enough to pay for its reader. Column `alone`, when
-    /// read, is a block of its own.
-    fn blocks(&self, alone: Option<&str>) -> Vec<std::ops::Range<usize>> {
+    /// read, is a block of its own, whose place comes back.
+    fn blocks(&self, alone: Option<&str>) -> (Vec<std::ops::Range<usize>>, Option<usize>) {
         let schema = self.metadata.schema();
         let split = alone.and_then(|name| {
             self.sorted
@@ -569,11 +569,17 @@ impl ParquetPlan {
                 .map(move |b| b..(b + per_task).min(end))
         };
         match split {
-            Some(at) => chunk(0..at)
-                .chain(std::iter::once(at..at + 1))
-                .chain(chunk(at + 1..self.sorted.len()))
-                .collect(),
-            None => chunk(0..self.sorted.len()).collect(),
+            Some(at) => {
+                let before: Vec<_> = chunk(0..at).collect();
+                let place = before.len();
+                let blocks = before
+                    .into_iter()
+                    .chain(std::iter::once(at..at + 1))
+                    .chain(chunk(at + 1..self.sorted.len()))
+                    .collect();
+                (blocks, Some(place))
+            }
+            None => (chunk(0..self.sorted.len()).collect(), None),
         }
     }
 
@@ -689,37 +695,28 @@ impl ParquetPlan {
         parts: Vec<(Part, Vec<Column>, Option<usize>)>,
         like: Option<(&str, &Strings)>,
     ) -> Vec<Column> {
-        let known = like.map(|(_, k)| k);
-        let rows: usize = parts.iter().map(|(_, _, held)| held.unwrap_or(0)).sum();
-        let all_held = parts.iter().all(|(_, _, held)| held.is_some());
-        let mut parts = parts.into_iter();
-        let Some((first, mut columns, held)) = parts.next() else {
-            return Vec::new();
-        };
-        let like_column = like.and_then(|(name, _)| columns.iter().position(|c| c.name == name));
-        let fill = |values: &mut Values, part: &Part, held: Option<usize>| {
-            if let (Some(n), Some(known), Values::Text(v) | Values::Integer(v)) =
-                (held, known, values)
-            {
-                v.extend_from_range(known, part.first_row, n);
-            }
-        };
-        if let (Some(c), Some(known)) = (like_column, known) {
-            if all_held && rows == known.len() {
-                if let Values::Text(v) | Values::Integer(v) = &mut columns[c].values {
-                    *v = known.clone();
+        let held_rows = parts
+            .iter()
+            .map(|(_, _, held)| *held)
+            .sum::<Option<usize>>();
+        let shared = like.filter(|(_, known)| held_rows == Some(known.len()));
+        let mut joined: Option<Vec<Column>> = None;
+        for (part, mut columns, held) in parts {
+            if let (Some((name, known)), Some(n), None) = (like, held, shared) {
+                if let Some(Values::Text(v) | Values::Integer(v)) = columns
+                    .iter_mut()
+                    .find(|c| c.name == name)
+                    .map(|c| &mut c.values)
+                {
+                    v.extend_from_range(known, part.first_row, n);
                 }
-            } else {
-                fill(&mut columns[c].values, &first, held);
             }
-        }
-        for (part, more, held) in parts {
-            for (k, (column, next)) in columns.iter_mut().zip(more).enumerate() {
-                match (&mut column.values, next.values) {
-                    _ if Some(k) == like_column
-                        && all_held
-                        && Some(rows) == known.map(Strings::len) => {}
-                    (v, _) if Some(k) == like_column && held.is_some() => fill(v, &part, held),
+            let Some(all) = &mut joined else {
+                joined = Some(columns);
+                continue;
+            };
+            for (a, b) in all.iter_mut().zip(columns) {
+                match (&mut a.values, b.values) {
                     (
                         Values::Text(a) | Values::Integer(a),
                         Values::Text(b) | Values::Integer(b),
@@ -728,6 +725,16 @@ impl ParquetPlan {
                     // Every part decodes the same columns into the same kinds.
                     _ => {}
                 }
+            }
+        }
+        let mut columns = joined.unwrap_or_default();
+        if let Some((name, known)) = shared {
+            if let Some(Values::Text(v) | Values::Integer(v)) = columns
+                .iter_mut()
+                .find(|c| c.name == name)
+                .map(|c| &mut c.values)
+            {
+                *v = known.clone();
             }
         }
         columns
@@ -776,8 +783,8 @@ enum Pending {
 /// [`read_frame_columns_like`] in two steps, so that a file's other columns decode while
 /// the known column is still being read (the data's ids, say): this decodes every column of
 /// `columns` but `like`, and [`PendingFrame::finish`] the `like` column, given the known
-/// one. The same frame, and the same errors, as one call of [`read_frame_columns_like`];
-/// the footer's errors come here.
+/// one. The same frame as one call of [`read_frame_columns_like`]; the footer's errors and
+/// the other columns' come here, the `like` column's from `finish`.
 pub fn read_frame_columns_pending(
     path: &Path,
     columns: Option<&[&str]>,
@@ -789,11 +796,8 @@ pub fn read_frame_columns_pending(
         });
     }
     let plan = ParquetPlan::new(path, columns, None)?;
-    let blocks = plan.blocks(Some(like));
-    let schema = plan.metadata.schema();
-    let held = blocks
-        .iter()
-        .position(|b| b.len() == 1 && schema.field(plan.sorted[b.start]).name() == like);
+    let (blocks, held) = plan.blocks(Some(like));
+    let whole = plan.whole();
     use rayon::prelude::*;
     let decoded: Vec<Vec<Column>> = blocks
         .par_iter()
@@ -802,7 +806,6 @@ pub fn read_frame_columns_pending(
             if Some(k) == held {
                 Ok(Vec::new())
             } else {
-                let whole = plan.whole();
                 let (columns, _) = plan.decode(block.clone(), &whole, None)?;
                 Ok(columns)
             }
