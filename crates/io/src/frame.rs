@@ -687,6 +687,26 @@ impl ParquetPlan {
         Ok((columns, follow.and_then(|(_, _, held)| held)))
     }
 
+    /// Whether sorted column `at`, a text column, holds `known`'s values at the rows of
+    /// `part`, compared page by page ([`text_pages::holds_known`]); false for other columns
+    /// and wherever the pages are not read that way.
+    fn text_holds(&self, at: usize, part: &Part, known: &Strings) -> bool {
+        let footer = self.metadata.metadata();
+        let flat = footer.file_metadata().schema_descr().num_columns()
+            == self.metadata.schema().fields().len();
+        flat && matches!(self.kinds.get(at), Some(Kind::Text))
+            && self.sorted.get(at).is_some_and(|&column| {
+                crate::text_pages::holds_known(
+                    &self.path,
+                    footer,
+                    &part.groups,
+                    column,
+                    known,
+                    part.first_row,
+                )
+            })
+    }
+
     /// The columns of a block decoded part by part (in order), joined: the `like` column is
     /// the known one itself where every part held all of its values, else its values part
     /// by part (a part that held them taking the known values at its rows).
@@ -840,11 +860,26 @@ impl PendingFrame {
                 wanted,
                 like,
             } => {
-                if let Some(block) = held {
+                use rayon::prelude::*;
+                let parts = plan.parts(2 * rayon::current_num_threads().max(1));
+                // Compared page by page first: when every part holds the known values (a
+                // file in the data's order), nothing is decoded.
+                let same = known.filter(|known| {
+                    held.as_ref().is_some_and(|block| {
+                        known.len() == plan.rows
+                            && parts
+                                .par_iter()
+                                .all(|part| plan.text_holds(block.start, part, known))
+                    })
+                });
+                if let (Some(known), Some(_)) = (same, &held) {
+                    decoded.push(vec![Column {
+                        name: like,
+                        values: Values::Text(known.clone()),
+                    }]);
+                } else if let Some(block) = held {
                     let like = known.map(|k| (like.as_str(), k));
-                    use rayon::prelude::*;
-                    let parts = plan
-                        .parts(2 * rayon::current_num_threads().max(1))
+                    let parts = parts
                         .into_par_iter()
                         .map(|part| {
                             let (columns, held) = plan.decode(block.clone(), &part, like)?;

@@ -27,6 +27,7 @@ pub mod stream;
 mod strings;
 #[cfg(test)]
 mod test_files;
+mod text_pages;
 pub mod timings;
 
 pub use erascore_labels::era;

@@ -75,6 +75,16 @@ fn quiet_decoder_panics() {
     });
 }
 
+/// Runs `f`, a call into the parquet crate's decoders, with a panic (a corrupt file) given
+/// back as `None` and kept off the panic hook's output, as for [`Batches`].
+pub(crate) fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
+    quiet_decoder_panics();
+    DECODING.with(|d| d.set(true));
+    let done = catch_unwind(AssertUnwindSafe(f));
+    DECODING.with(|d| d.set(false));
+    done.ok()
+}
+
 /// The record batches of a parquet reader, with the reader's errors and panics both
 /// reported as an unreadable `path`. Ends after the first error.
 pub(crate) struct Batches<'a, R> {

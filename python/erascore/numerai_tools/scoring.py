@@ -738,7 +738,7 @@ def _too_large(values: np.ndarray) -> bool:
     low, high = float(values.min()), float(values.max())
     if not (np.isfinite(low) and np.isfinite(high)):
         finite = values[np.isfinite(values)]
-        return finite.size > 0 and bool(np.abs(finite).max() > _KERNEL_MAX_VALUE)
+        return finite.size > 0 and float(np.abs(finite).max()) > _KERNEL_MAX_VALUE
     return bool(low < -_KERNEL_MAX_VALUE or high > _KERNEL_MAX_VALUE)
 
 

@@ -1,0 +1,488 @@
+//! A text column compared page by page with a column read from another file (a prediction
+//! or meta-model file's ids with the data's), without decoding it into Arrow arrays.
+//!
+//! Such a file nearly always lists the data's ids in the data's order, and then all that
+//! is needed is the answer "same ids": building Arrow string arrays of 744,000 ids only to
+//! compare them cost more than decompressing their pages. So each page is decompressed and
+//! its values compared in place with the known column's, the page dropped before the next.
+//!
+//! Only what comparing needs is understood: byte-array values, plain or dictionary-encoded,
+//! in v1 or v2 data pages, with no nulls. Anything else (nulls, other encodings, nested
+//! columns, pages that do not parse, a panic in the page reader on a corrupt file) answers
+//! "not the same", and the caller decodes the column the ordinary way, which then reads the
+//! values as they are or reports what is wrong with them.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use parquet::basic::{Encoding, Type as PhysicalType};
+use parquet::column::page::{Page, PageReader};
+use parquet::file::metadata::ParquetMetaData;
+use parquet::file::serialized_reader::SerializedPageReader;
+
+use crate::source::Source;
+use crate::Strings;
+
+/// Whether file column `column` over row groups `groups` of the file at `path` holds
+/// `known`'s values from `first` on, as many as the groups have rows: false also where its
+/// pages are not simply non-null byte arrays this can read (see the module's doc).
+pub(crate) fn holds_known(
+    path: &Path,
+    metadata: &ParquetMetaData,
+    groups: &[usize],
+    column: usize,
+    known: &Strings,
+    first: usize,
+) -> bool {
+    // A panic of the page reader on a corrupt file only means "not compared this way".
+    crate::parquet_guard::guarded(|| compare(path, metadata, groups, column, known, first))
+        .flatten()
+        .unwrap_or(false)
+}
+
+/// [`holds_known`] unguarded; `None` where the pages cannot be compared.
+fn compare(
+    path: &Path,
+    metadata: &ParquetMetaData,
+    groups: &[usize],
+    column: usize,
+    known: &Strings,
+    first: usize,
+) -> Option<bool> {
+    let schema = metadata.file_metadata().schema_descr();
+    let descr = schema.columns().get(column)?;
+    let max_def = descr.max_def_level();
+    if descr.physical_type() != PhysicalType::BYTE_ARRAY
+        || descr.max_rep_level() != 0
+        || max_def > 1
+    {
+        return None;
+    }
+    let (text, offsets) = known.concatenated();
+    let mut known = Known {
+        text: text.as_bytes(),
+        offsets: offsets.get(first..)?,
+        at: 0,
+    };
+    let source = Arc::new(Source::open(path).ok()?);
+    for &g in groups {
+        let group = metadata.row_groups().get(g)?;
+        let chunk = group.columns().get(column)?;
+        let rows = usize::try_from(group.num_rows()).ok()?;
+        let end = known.at.checked_add(rows)?;
+        let mut reader = SerializedPageReader::new(source.clone(), chunk, rows, None).ok()?;
+        // Each page's buffer is dropped before the next is read: the allocator hands the
+        // same memory back, and no page but the dictionary is alive for long.
+        let mut dictionary: Option<(Bytes, Vec<(u32, u32)>)> = None;
+        while let Some(page) = reader.get_next_page().ok()? {
+            let (values, encoding, n) = match page {
+                Page::DictionaryPage {
+                    buf, num_values, ..
+                } => {
+                    let ranges = plain_ranges(&buf, num_values as usize)?;
+                    dictionary = Some((buf, ranges));
+                    continue;
+                }
+                Page::DataPage {
+                    buf,
+                    num_values,
+                    encoding,
+                    def_level_encoding,
+                    ..
+                } => {
+                    let n = num_values as usize;
+                    let start = if max_def == 1 {
+                        if def_level_encoding != Encoding::RLE {
+                            return None;
+                        }
+                        let len = u32::from_le_bytes(buf.get(..4)?.try_into().ok()?) as usize;
+                        let levels = buf.get(4..4usize.checked_add(len)?)?;
+                        if !all_ones(levels, n) {
+                            return None;
+                        }
+                        4 + len
+                    } else {
+                        0
+                    };
+                    (buf.slice(start..), encoding, n)
+                }
+                Page::DataPageV2 {
+                    buf,
+                    num_values,
+                    encoding,
+                    num_nulls,
+                    def_levels_byte_len,
+                    rep_levels_byte_len,
+                    ..
+                } => {
+                    if num_nulls != 0 {
+                        return None;
+                    }
+                    let start =
+                        (def_levels_byte_len as usize).checked_add(rep_levels_byte_len as usize)?;
+                    if start > buf.len() {
+                        return None;
+                    }
+                    (buf.slice(start..), encoding, num_values as usize)
+                }
+            };
+            if known.at.checked_add(n)? > end {
+                return Some(false);
+            }
+            let same = match encoding {
+                Encoding::PLAIN => known.holds_plain(&values, n),
+                Encoding::RLE_DICTIONARY | Encoding::PLAIN_DICTIONARY => {
+                    let (dict, ranges) = dictionary.as_ref()?;
+                    known.holds_indexed(dict, ranges, &values, n)
+                }
+                _ => return None,
+            };
+            if !same {
+                return Some(false);
+            }
+        }
+        if known.at != end {
+            return Some(false);
+        }
+    }
+    Some(true)
+}
+
+/// The known column from some value on, and how many values of it were matched so far.
+struct Known<'a> {
+    text: &'a [u8],
+    /// Where each value from the first compared starts (and the end of the last).
+    offsets: &'a [usize],
+    at: usize,
+}
+
+impl Known<'_> {
+    /// The next value, or `None` past the end.
+    #[inline]
+    fn next(&mut self) -> Option<&[u8]> {
+        let (&s, &e) = (self.offsets.get(self.at)?, self.offsets.get(self.at + 1)?);
+        self.at += 1;
+        self.text.get(s..e)
+    }
+
+    /// Whether the next `n` values are the plain values of `buf`.
+    fn holds_plain(&mut self, buf: &[u8], n: usize) -> bool {
+        let mut p = 0usize;
+        for _ in 0..n {
+            let Some(len) = buf
+                .get(p..p + 4)
+                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+            else {
+                return false;
+            };
+            p += 4;
+            let value = buf.get(p..p.saturating_add(len));
+            if value.is_none() || value != self.next() {
+                return false;
+            }
+            p += len;
+        }
+        true
+    }
+
+    /// Whether the next `n` values are those of the dictionary indices in `buf`.
+    fn holds_indexed(&mut self, dict: &[u8], ranges: &[(u32, u32)], buf: &[u8], n: usize) -> bool {
+        for_each_index(buf, n, |i| {
+            let value = ranges
+                .get(i as usize)
+                .and_then(|&(s, e)| dict.get(s as usize..e as usize));
+            value.is_some() && value == self.next()
+        })
+    }
+}
+
+/// Where each of `n` plain byte-array values lies in `buf`, or `None` if they do not fit.
+fn plain_ranges(buf: &[u8], n: usize) -> Option<Vec<(u32, u32)>> {
+    let mut ranges = Vec::with_capacity(n.min(buf.len() / 4));
+    let mut p = 0usize;
+    for _ in 0..n {
+        let len = u32::from_le_bytes(buf.get(p..p + 4)?.try_into().ok()?) as usize;
+        let end = (p + 4).checked_add(len)?;
+        buf.get(p + 4..end)?;
+        ranges.push((u32::try_from(p + 4).ok()?, u32::try_from(end).ok()?));
+        p = end;
+    }
+    Some(ranges)
+}
+
+/// Whether the first `n` definition levels (bit width 1, the RLE/bit-packed hybrid) are
+/// all 1: no value is null.
+fn all_ones(levels: &[u8], n: usize) -> bool {
+    hybrid(levels, 1, n, |v| v == 1)
+}
+
+/// Calls `f` on each of `n` dictionary indices of an indexed page (its bit width first),
+/// while `f` says the value is the same; whether all were.
+fn for_each_index(buf: &[u8], n: usize, f: impl FnMut(u32) -> bool) -> bool {
+    match buf.split_first() {
+        Some((&width, rest)) if width <= 32 => hybrid(rest, u32::from(width), n, f),
+        // No values need no bit width.
+        None => n == 0,
+        _ => false,
+    }
+}
+
+/// Decodes `n` values of `width` bits from the RLE/bit-packed hybrid encoding in `buf`,
+/// calling `f` on each while it returns true; whether all `n` were read and accepted.
+fn hybrid(buf: &[u8], width: u32, n: usize, mut f: impl FnMut(u32) -> bool) -> bool {
+    let mut p = 0usize;
+    let mut left = n;
+    let value_bytes = width.div_ceil(8) as usize;
+    let mask = if width == 32 {
+        u32::MAX
+    } else {
+        (1u32 << width) - 1
+    };
+    while left > 0 {
+        let Some(header) = uleb128(buf, &mut p) else {
+            return false;
+        };
+        if header & 1 == 0 {
+            // A run of one value.
+            let run = usize::try_from(header >> 1).unwrap_or(usize::MAX).min(left);
+            let Some(bytes) = buf.get(p..p + value_bytes) else {
+                return false;
+            };
+            p += value_bytes;
+            let mut v = 0u32;
+            for (i, &b) in bytes.iter().enumerate() {
+                v |= u32::from(b) << (8 * i);
+            }
+            if run == 0 || v & !mask != 0 {
+                return false;
+            }
+            for _ in 0..run {
+                if !f(v) {
+                    return false;
+                }
+            }
+            left -= run;
+        } else {
+            // Groups of eight values packed low bit first.
+            let groups = usize::try_from(header >> 1).unwrap_or(usize::MAX);
+            let Some(len) = groups.checked_mul(width as usize) else {
+                return false;
+            };
+            let Some(packed) = buf.get(p..p.saturating_add(len)) else {
+                return false;
+            };
+            if groups == 0 {
+                return false;
+            }
+            p += len;
+            let count = (groups * 8).min(left);
+            let mut bit = 0usize;
+            for _ in 0..count {
+                let mut v = 0u64;
+                let (byte, shift) = (bit / 8, bit % 8);
+                // A value spans at most five bytes (32 bits at any shift).
+                for (i, &b) in packed[byte..].iter().take(5).enumerate() {
+                    v |= u64::from(b) << (8 * i);
+                }
+                if !f(((v >> shift) as u32) & mask) {
+                    return false;
+                }
+                bit += width as usize;
+            }
+            left -= count;
+        }
+    }
+    true
+}
+
+/// An unsigned LEB128 integer at `*p`, which moves past it.
+fn uleb128(buf: &[u8], p: &mut usize) -> Option<u64> {
+    let mut v = 0u64;
+    for shift in (0..64).step_by(7) {
+        let b = *buf.get(*p)?;
+        *p += 1;
+        v |= u64::from(b & 0x7f) << shift;
+        if b & 0x80 == 0 {
+            return Some(v);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray};
+    use arrow_schema::{DataType, Field, Schema};
+    use parquet::arrow::ArrowWriter;
+    use parquet::file::properties::{WriterProperties, WriterVersion};
+
+    const ROWS: usize = 30_000;
+
+    fn ids(n: usize) -> Vec<String> {
+        // Lengths vary (3 to 7 bytes), so a value cut in the wrong place cannot match.
+        (0..n).map(|i| format!("n{:x}", i * 37)).collect()
+    }
+
+    /// Writes `ids` (nullable or not) and a float column in row groups of 7,000 rows.
+    fn write(path: &Path, ids: &[Option<String>], nullable: bool, props: WriterProperties) {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Utf8, nullable),
+            Field::new("v", DataType::Float64, false),
+        ]));
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(StringArray::from(ids.to_vec())),
+            Arc::new(Float64Array::from_iter_values(
+                (0..ids.len()).map(|i| i as f64),
+            )),
+        ];
+        let batch = RecordBatch::try_new(schema.clone(), columns).unwrap();
+        let mut w = ArrowWriter::try_new(std::fs::File::create(path).unwrap(), schema, Some(props))
+            .unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+    }
+
+    /// The ways writers lay out an id column: dictionary pages that give way to plain ones
+    /// when the dictionary fills (pyarrow's and arrow-rs's default), plain only, data pages
+    /// v2, many small pages, with and without definition levels.
+    fn layouts() -> Vec<(&'static str, bool, WriterProperties)> {
+        let base = || WriterProperties::builder().set_max_row_group_row_count(Some(7_000));
+        vec![
+            (
+                "dictionary, then plain",
+                true,
+                base().set_dictionary_page_size_limit(20_000).build(),
+            ),
+            ("dictionary only", true, base().build()),
+            ("plain", true, base().set_dictionary_enabled(false).build()),
+            (
+                "required column",
+                false,
+                base().set_dictionary_page_size_limit(20_000).build(),
+            ),
+            // (v2's writer falls back to DELTA_BYTE_ARRAY, which is not compared: below.)
+            (
+                "data pages v2",
+                true,
+                base()
+                    .set_writer_version(WriterVersion::PARQUET_2_0)
+                    .build(),
+            ),
+            (
+                "small pages",
+                true,
+                base()
+                    .set_data_page_row_count_limit(100)
+                    .set_write_batch_size(100)
+                    .build(),
+            ),
+        ]
+    }
+
+    fn holds(path: &Path, known: &Strings, groups: &[usize], first: usize) -> bool {
+        let metadata = crate::dataset::read_footer(path).unwrap();
+        holds_known(path, metadata.metadata(), groups, 0, known, first)
+    }
+
+    #[test]
+    fn pages_hold_the_known_ids_exactly_where_they_are_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.parquet");
+        let all = ids(ROWS);
+        let known: Strings = all.iter().collect();
+        let groups: Vec<usize> = (0..ROWS.div_ceil(7_000)).collect();
+        for (layout, nullable, props) in layouts() {
+            let some = |v: &[String]| v.iter().cloned().map(Some).collect::<Vec<_>>();
+            write(&path, &some(&all), nullable, props.clone());
+            assert!(holds(&path, &known, &groups, 0), "{layout}");
+            // Parts of the row groups, at their rows of the known column.
+            assert!(holds(&path, &known, &[1, 2], 7_000), "{layout}");
+            assert!(!holds(&path, &known, &[1, 2], 7_001), "{layout}");
+            assert!(!holds(&path, &known, &[1, 2], 0), "{layout}");
+            // A value changed anywhere, two swapped, one cut into two, fewer or more ids.
+            for at in [0, 6_999, 7_000, 15_555, ROWS - 1] {
+                let mut other = all.clone();
+                other[at].push('x');
+                write(&path, &some(&other), nullable, props.clone());
+                assert!(!holds(&path, &known, &groups, 0), "{layout} at {at}");
+            }
+            let mut swapped = all.clone();
+            swapped.swap(20_000, 20_001);
+            let mut moved = all.clone();
+            let tail = moved[101].split_off(2);
+            moved[102].insert_str(0, &tail);
+            for other in [swapped, moved] {
+                write(&path, &some(&other), nullable, props.clone());
+                assert!(!holds(&path, &known, &groups, 0), "{layout}");
+            }
+            // Fewer ids are the known column's first ones (the caller compares lengths).
+            write(&path, &some(&all[..ROWS - 1]), nullable, props.clone());
+            assert!(holds(&path, &known, &groups, 0), "{layout}");
+            let mut longer = all.clone();
+            longer.push("n-extra".into());
+            write(&path, &some(&longer), nullable, props.clone());
+            assert!(!holds(&path, &known, &groups, 0), "{layout}");
+            // A null id is never compared this way (the column's reader reports it).
+            if nullable {
+                let mut with_null = some(&all);
+                with_null[9_000] = None;
+                write(&path, &with_null, nullable, props);
+                assert!(!holds(&path, &known, &groups, 0), "{layout}");
+            }
+        }
+    }
+
+    /// Indices of every bit width from 0 (one distinct value) up, in RLE runs and in
+    /// bit-packed groups, and definition levels in both kinds of run.
+    #[test]
+    fn hybrid_runs_decode_as_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.parquet");
+        for distinct in [1usize, 2, 3, 200, 5_000] {
+            // Long runs of one value (RLE) and a cycle through the dictionary (bit-packed).
+            let values: Vec<String> = (0..ROWS)
+                .map(|i| {
+                    let k = if i < ROWS / 2 { i / 1_000 } else { i };
+                    format!("v{}", k % distinct)
+                })
+                .collect();
+            let known: Strings = values.iter().collect();
+            let rows: Vec<Option<String>> = values.iter().cloned().map(Some).collect();
+            for (layout, nullable, props) in layouts() {
+                write(&path, &rows, nullable, props);
+                let groups: Vec<usize> = (0..ROWS.div_ceil(7_000)).collect();
+                assert!(
+                    holds(&path, &known, &groups, 0),
+                    "{layout}, {distinct} values"
+                );
+            }
+        }
+        // Encodings not read here are never "the same".
+        let ids: Vec<Option<String>> = ids(ROWS).into_iter().map(Some).collect();
+        let delta = WriterProperties::builder()
+            .set_writer_version(WriterVersion::PARQUET_2_0)
+            .set_dictionary_enabled(false)
+            .build();
+        write(&path, &ids, true, delta);
+        let known: Strings = ids.iter().flatten().collect();
+        assert!(!holds(&path, &known, &[0], 0));
+        let mut seen = Vec::new();
+        // Bit-packed: 0b1011_0001 then 0b0000_0010 at width 3 are 1, 6, 2, 1, 0 (low first).
+        assert!(hybrid(&[0b11, 0b1011_0001, 0b0000_0010, 0], 3, 5, |v| {
+            seen.push(v);
+            true
+        }));
+        assert_eq!(seen, [1, 6, 2, 1, 0]);
+        // An RLE run of 4 fives, then too few bytes for the rest.
+        let mut n = 0;
+        assert!(hybrid(&[4 << 1, 5], 3, 4, |v| {
+            n += 1;
+            v == 5
+        }));
+        assert_eq!(n, 4);
+        assert!(!hybrid(&[4 << 1, 5], 3, 5, |_| true));
+        assert!(!hybrid(&[], 1, 1, |_| true));
+    }
+}
