@@ -378,6 +378,9 @@ struct ReadPlan<'a> {
     path: &'a Path,
     request: &'a DatasetRequest,
     metadata: ArrowReaderMetadata,
+    /// The footer the row groups are decoded with: `metadata` with a text era column read
+    /// as a dictionary ([`era_as_dictionary`]).
+    reader_metadata: ArrowReaderMetadata,
     schema: std::sync::Arc<Schema>,
     feature_names: Vec<String>,
     wanted: Vec<SlotColumn>,
@@ -420,9 +423,11 @@ impl<'a> ReadPlan<'a> {
             .map(|&g| eras.is_none_or(|e| may_hold_eras(metadata.metadata(), g, era_column, e)))
             .collect();
         let total_rows = group_rows.iter().sum();
+        let reader_metadata = era_as_dictionary(&metadata, &wanted);
         Ok(Self {
             path,
             request,
+            reader_metadata,
             metadata,
             schema,
             feature_names,
@@ -564,7 +569,7 @@ impl<'a> ReadPlan<'a> {
         // A separate source per task: cloned file handles would share one seek offset.
         let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(
             crate::source::Source::open(path)?,
-            metadata.clone(),
+            self.reader_metadata.clone(),
         )
         .with_row_groups(vec![group])
         .with_projection(mask)
@@ -601,6 +606,8 @@ impl<'a> ReadPlan<'a> {
                 let array = batch.column(c);
                 match slot {
                     Slot::Id | Slot::Feature(_) => {}
+                    Slot::Era
+                        if push_era_keys(path, array, &mut eras, (&ids, offset), first_row)? => {}
                     Slot::Era => {
                         era_batch.clear();
                         push_text(
@@ -912,18 +919,23 @@ impl EraIndex {
         for e in eras {
             let idx = match self.previous {
                 Some(i) if self.names[i as usize] == e => i,
-                _ => match self.lookup.get(e) {
-                    Some(&i) => i,
-                    None => {
-                        let next = self.names.len() as u32;
-                        self.names.push(e.to_string());
-                        self.lookup.insert(e.to_string(), next);
-                        next
-                    }
-                },
+                _ => self.index_of(e),
             };
             self.previous = Some(idx);
             self.index.push(idx);
+        }
+    }
+
+    /// The index of era `e`, a new one if it was not seen yet (no row is added).
+    fn index_of(&mut self, e: &str) -> u32 {
+        match self.lookup.get(e) {
+            Some(&i) => i,
+            None => {
+                let next = self.names.len() as u32;
+                self.names.push(e.to_string());
+                self.lookup.insert(e.to_string(), next);
+                next
+            }
         }
     }
 
@@ -1092,6 +1104,110 @@ pub(crate) fn push_text(
         return Err(missing(i - before, "empty"));
     }
     Ok(())
+}
+
+/// `metadata` with the era column, when it is plain text, read as a dictionary of its
+/// labels: a file's few hundred era labels are then decoded once per page's dictionary, not
+/// copied out for each of 744,000 rows and compared with the last ([`push_era_keys`]).
+/// `metadata` itself where the reader does not take that schema.
+fn era_as_dictionary(metadata: &ArrowReaderMetadata, wanted: &[SlotColumn]) -> ArrowReaderMetadata {
+    let schema = metadata.schema();
+    let Some(era) = wanted
+        .iter()
+        .find(|(_, slot)| slot.is_era())
+        .map(|(i, _)| *i)
+    else {
+        return metadata.clone();
+    };
+    let fields: Vec<arrow_schema::FieldRef> = schema
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(i, f)| match f.data_type() {
+            DataType::Utf8 if i == era => std::sync::Arc::new(f.as_ref().clone().with_data_type(
+                DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
+            )),
+            _ => f.clone(),
+        })
+        .collect();
+    if fields.iter().zip(schema.fields()).all(|(a, b)| a == b) {
+        return metadata.clone();
+    }
+    let schema = std::sync::Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
+    ArrowReaderMetadata::try_new(
+        metadata.metadata().clone(),
+        ArrowReaderOptions::new().with_schema(schema),
+    )
+    .unwrap_or_else(|_| metadata.clone())
+}
+
+/// A batch's eras read as a dictionary of labels ([`era_as_dictionary`]) added to `eras`:
+/// each label of the dictionary looked up once, the rows by their keys. False (nothing
+/// added) for an array of another type, which [`push_text`] reads. The errors are
+/// [`push_text`]'s: a null or empty era, named by its row in the file and its id.
+fn push_era_keys(
+    path: &Path,
+    array: &ArrayRef,
+    eras: &mut EraIndex,
+    ids: (&Strings, usize),
+    first_row: usize,
+) -> Result<bool, IoError> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::Int32Type;
+    let Some(dict) = array.as_dictionary_opt::<Int32Type>() else {
+        return Ok(false);
+    };
+    let Some(labels) = dict.values().as_string_opt::<i32>() else {
+        return Ok(false);
+    };
+    let missing = |i: usize, how: &str| {
+        let id = ids
+            .0
+            .get(ids.1 + i)
+            .map_or_else(String::new, |id| format!(" (id '{id}')"));
+        IoError::invalid(
+            path,
+            format!(
+                "column 'era' is missing ({how}) at row {}{id}",
+                first_row + i
+            ),
+        )
+    };
+    if dict.null_count() > 0 {
+        let i = (0..dict.len()).find(|&i| dict.is_null(i)).unwrap_or(0);
+        return Err(missing(i, "null"));
+    }
+    // Each label's era, looked up when a row first holds it (eras are numbered in order of
+    // first appearance, as row by row).
+    let mut era_of: Vec<Option<u32>> = vec![None; labels.len()];
+    for (i, &key) in dict.keys().values().iter().enumerate() {
+        let k = usize::try_from(key).unwrap_or(usize::MAX);
+        let idx = match era_of.get(k) {
+            Some(Some(idx)) => *idx,
+            Some(None) => {
+                if labels.is_null(k) {
+                    return Err(missing(i, "null"));
+                }
+                let label = labels.value(k);
+                if label.is_empty() {
+                    return Err(missing(i, "empty"));
+                }
+                let idx = eras.index_of(label);
+                era_of[k] = Some(idx);
+                idx
+            }
+            // The reader checks keys against its dictionary: never, but no panic if so.
+            None => {
+                return Err(IoError::invalid(
+                    path,
+                    format!("column 'era' at row {} has no label", first_row + i),
+                ))
+            }
+        };
+        eras.index.push(idx);
+    }
+    eras.previous = eras.index.last().copied();
+    Ok(true)
 }
 
 fn fill_float(path: &Path, name: &str, array: &ArrayRef, out: &mut [f64]) -> Result<(), IoError> {
@@ -1523,6 +1639,72 @@ mod bad_files {
                     "{file_rows}: {e}"
                 );
             }
+        }
+    }
+
+    /// Eras read as a dictionary of labels (every text era column) or as text (other
+    /// types) number the same eras the same way: in order of first appearance, over row
+    /// groups and reader batches, with an era that comes back after others; pages plain or
+    /// dictionary-encoded.
+    #[test]
+    fn eras_are_indexed_alike_however_the_column_is_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data.parquet");
+        let rows = 40_000;
+        // Era of row r: runs of 700 rows through 9 labels, then the first label again.
+        let label = |r: usize| {
+            if r >= 38_000 {
+                "era07".to_string()
+            } else {
+                format!("era{:02}", 7 + (r / 700) % 9)
+            }
+        };
+        let mut names: Vec<String> = Vec::new();
+        let expected: Vec<u32> = (0..rows)
+            .map(|r| {
+                let l = label(r);
+                match names.iter().position(|n| *n == l) {
+                    Some(i) => i as u32,
+                    None => {
+                        names.push(l);
+                        (names.len() - 1) as u32
+                    }
+                }
+            })
+            .collect();
+        let ids: ArrayRef = Arc::new(StringArray::from_iter_values(
+            (0..rows).map(|r| format!("n{r:05}")),
+        ));
+        let target: ArrayRef = Arc::new(Float64Array::from_iter_values(
+            (0..rows).map(|r| (r % 5) as f64 / 4.0),
+        ));
+        let text: ArrayRef = Arc::new(StringArray::from_iter_values((0..rows).map(label)));
+        let large: ArrayRef = Arc::new(arrow_array::LargeStringArray::from_iter_values(
+            (0..rows).map(label),
+        ));
+        let groups = || WriterProperties::builder().set_max_row_group_row_count(Some(15_000));
+        for (eras, props, as_dictionary) in [
+            (text.clone(), groups().build(), true),
+            (text, groups().set_dictionary_enabled(false).build(), true),
+            (large, groups().build(), false),
+        ] {
+            write(
+                &path,
+                vec![
+                    ("id", ids.clone()),
+                    ("era", eras),
+                    ("target", target.clone()),
+                ],
+                props,
+            );
+            let footer = read_footer(&path).unwrap();
+            let (_, wanted) = plan_columns(&path, footer.schema(), &request()).unwrap();
+            let read_as = era_as_dictionary(&footer, &wanted).schema().clone();
+            let era_type = read_as.field_with_name("era").unwrap().data_type();
+            assert_eq!(matches!(era_type, DataType::Dictionary(..)), as_dictionary);
+            let d = read_dataset(&path, &request()).unwrap();
+            assert_eq!(d.era_names, names);
+            assert_eq!(d.eras, expected);
         }
     }
 
