@@ -533,36 +533,41 @@ impl<'a> DataRows<'a> {
         let data = self.data;
         let id = |r: &u32| &data.ids[*r as usize];
         if !rows.is_sorted_by(|a, b| id(a) <= id(b)) {
-            // Compare the ids' first eight bytes as one big-endian integer (the same order
-            // as the bytes) and the strings only when those agree.
-            let prefix = |r: u32| {
-                let mut b = [0u8; 8];
-                let s = id(&r).as_bytes();
-                let k = s.len().min(8);
-                b[..k].copy_from_slice(&s[..k]);
-                u64::from_be_bytes(b)
-            };
-            let mut keyed: Vec<(u64, u32)> = rows.iter().map(|&r| (prefix(r), r)).collect();
-            sort_by_prefix(&mut keyed);
-            // Ids that share their first eight bytes, in order of the rest.
-            for run in keyed
-                .chunk_by_mut(|a, b| a.0 == b.0)
+            // Each id's first eight bytes as one big-endian integer (the same order as the
+            // bytes), of which the bits that vary within the era, as many as fit beside
+            // the row's place in the era, go in one word above that place: the words are
+            // radix-sorted, and strings compared only where words agree.
+            let prefixes: Vec<u64> = rows
+                .iter()
+                .map(|&r| {
+                    let mut b = [0u8; 8];
+                    let s = id(&r).as_bytes();
+                    let k = s.len().min(8);
+                    b[..k].copy_from_slice(&s[..k]);
+                    u64::from_be_bytes(b)
+                })
+                .collect();
+            let mut words = prefix_words(&prefixes);
+            drop(prefixes);
+            let place = |w: u64| rows[(w & words.place_mask) as usize];
+            // Ids whose words agree, in order of the whole id.
+            let key_of = words.key_mask;
+            for run in words
+                .sorted
+                .chunk_by_mut(|a, b| a & key_of == b & key_of)
                 .filter(|r| r.len() > 1)
             {
-                run.sort_unstable_by(|a, b| id(&a.1).cmp(id(&b.1)));
+                run.sort_unstable_by(|a, b| id(&place(*a)).cmp(id(&place(*b))));
+                // Sorted, a repeated id sits next to itself; equal ids have equal words.
+                if let Some(w) = run
+                    .windows(2)
+                    .find(|w| id(&place(w[0])) == id(&place(w[1])))
+                {
+                    return Err(data_rows_duplicate(data, place(w[0])));
+                }
             }
-            // Sorted, an era's repeated id sits next to itself, and equal ids have equal
-            // prefixes: only neighbours that share their prefix are read again (reading
-            // every id in sorted order would jump all over the era's ids).
-            let repeated = keyed
-                .windows(2)
-                .find(|w| w[0].0 == w[1].0 && id(&w[0].1) == id(&w[1].1));
-            if let Some(w) = repeated {
-                return Err(data_rows_duplicate(data, w[0].1));
-            }
-            for (r, (_, k)) in rows.iter_mut().zip(keyed) {
-                *r = k;
-            }
+            let sorted: Vec<u32> = words.sorted.iter().map(|&w| place(w)).collect();
+            rows.copy_from_slice(&sorted);
             return Ok(());
         }
         // Already sorted: the check costs one pass, in order.
@@ -610,26 +615,65 @@ fn data_rows_duplicate(data: &Dataset, row: u32) -> EngineError {
     }
 }
 
-fn sort_by_prefix(keyed: &mut Vec<(u64, u32)>) {
-    let mut spare = vec![(0u64, 0u32); keyed.len()];
-    for shift in (0..64).step_by(8) {
-        let byte = |k: &(u64, u32)| ((k.0 >> shift) & 0xff) as usize;
-        let mut start = [0usize; 257];
-        for k in keyed.iter() {
-            start[byte(k) + 1] += 1;
+/// An era's id prefixes as sorted words: the bits in which the prefixes differ (the
+/// highest of them, as many as fit) above each prefix's place, in ascending order of those
+/// bits and, where they agree, of place.
+struct PrefixWords {
+    sorted: Vec<u64>,
+    /// The bits of a word that hold the place.
+    place_mask: u64,
+    /// The bits that hold the prefix's.
+    key_mask: u64,
+}
+
+fn prefix_words(prefixes: &[u64]) -> PrefixWords {
+    let n = prefixes.len();
+    let place_bits = (u64::BITS - (n.saturating_sub(1) as u64).leading_zeros()).max(1);
+    let place_mask = (1u64 << place_bits) - 1;
+    let first = prefixes.first().copied().unwrap_or(0);
+    let varying = prefixes.iter().fold(0u64, |acc, &p| acc | (p ^ first));
+    // Prefix bits above the highest varying one are the same for all; below the window,
+    // ties are broken by the strings.
+    let top = u64::BITS - varying.leading_zeros();
+    let key_bits = top.min(u64::BITS - place_bits);
+    let shift = top - key_bits;
+    let low_mask = if top == 64 {
+        u64::MAX
+    } else {
+        (1u64 << top) - 1
+    };
+    let mut sorted: Vec<u64> = prefixes
+        .iter()
+        .enumerate()
+        .map(|(i, &p)| (((p & low_mask) >> shift) << place_bits) | i as u64)
+        .collect();
+    // LSD radix sort over the key's digits (stable: equal keys stay in place order).
+    const DIGIT: u32 = 11;
+    let mut spare = vec![0u64; n];
+    let mut bit = place_bits;
+    while bit < place_bits + key_bits {
+        let digit = |w: u64| ((w >> bit) & ((1 << DIGIT) - 1)) as usize;
+        let mut start = vec![0usize; (1 << DIGIT) + 1];
+        for &w in &sorted {
+            start[digit(w) + 1] += 1;
         }
-        if start[1..].contains(&keyed.len()) {
-            continue;
+        if !start[1..].contains(&n) {
+            for b in 0..1 << DIGIT {
+                start[b + 1] += start[b];
+            }
+            for &w in &sorted {
+                let slot = &mut start[digit(w)];
+                spare[*slot] = w;
+                *slot += 1;
+            }
+            std::mem::swap(&mut sorted, &mut spare);
         }
-        for b in 0..256 {
-            start[b + 1] += start[b];
-        }
-        for k in keyed.iter() {
-            let slot = &mut start[byte(k)];
-            spare[*slot] = *k;
-            *slot += 1;
-        }
-        std::mem::swap(keyed, &mut spare);
+        bit += DIGIT;
+    }
+    PrefixWords {
+        sorted,
+        place_mask,
+        key_mask: !place_mask,
     }
 }
 
@@ -751,30 +795,62 @@ fn repeated_id(data: &Dataset) -> Option<(usize, usize)> {
     // The repeat met first in file order is reported, whatever the hashes' order.
     (0..buckets)
         .into_par_iter()
-        .map_init(Vec::new, |keys: &mut Vec<u64>, b| {
-            keys.clear();
-            for (bucketed, starts) in &shares {
-                keys.extend_from_slice(&bucketed[starts[b]..starts[b + 1]]);
-            }
-            keys.sort_unstable();
-            let mut earliest: Option<(usize, usize)> = None;
-            for run in keys
-                .chunk_by(|a, b| a & !row_mask == b & !row_mask)
-                .filter(|r| r.len() > 1)
-            {
-                for (k, &a) in run.iter().enumerate() {
-                    for &b in &run[k + 1..] {
-                        if data.ids[row(a)] == data.ids[row(b)] {
-                            let pair = (row(a).min(row(b)), row(a).max(row(b)));
-                            earliest = Some(earliest.map_or(pair, |e| e.min(pair)));
+        .map_init(
+            || (Vec::new(), Vec::new()),
+            |(keys, table): &mut (Vec<u64>, Vec<u64>), b| {
+                keys.clear();
+                for (bucketed, starts) in &shares {
+                    keys.extend_from_slice(&bucketed[starts[b]..starts[b + 1]]);
+                }
+                // Nearly always no two hashes agree: a small table says so without sorting.
+                if !any_hash_twice(keys, row_bits, table) {
+                    return None;
+                }
+                keys.sort_unstable();
+                let mut earliest: Option<(usize, usize)> = None;
+                for run in keys
+                    .chunk_by(|a, b| a & !row_mask == b & !row_mask)
+                    .filter(|r| r.len() > 1)
+                {
+                    for (k, &a) in run.iter().enumerate() {
+                        for &b in &run[k + 1..] {
+                            if data.ids[row(a)] == data.ids[row(b)] {
+                                let pair = (row(a).min(row(b)), row(a).max(row(b)));
+                                earliest = Some(earliest.map_or(pair, |e| e.min(pair)));
+                            }
                         }
                     }
                 }
-            }
-            earliest
-        })
+                earliest
+            },
+        )
         .flatten()
         .min()
+}
+
+/// Whether two of `keys` (hashes above `row_bits` bits of row) hold the same hash, by
+/// inserting the hashes in an open-addressed table (`table`, reused) of twice as many slots.
+fn any_hash_twice(keys: &[u64], row_bits: u32, table: &mut Vec<u64>) -> bool {
+    let slots = (2 * keys.len()).next_power_of_two().max(2);
+    table.clear();
+    table.resize(slots, 0);
+    let mask = slots - 1;
+    for &k in keys {
+        // The row's bits cleared and the lowest set: never 0, the empty slot.
+        let hash = (k >> row_bits) << row_bits | 1;
+        let mut slot = (k >> row_bits) as usize & mask;
+        loop {
+            match table[slot] {
+                0 => {
+                    table[slot] = hash;
+                    break;
+                }
+                h if h == hash => return true,
+                _ => slot = (slot + 1) & mask,
+            }
+        }
+    }
+    false
 }
 
 /// The data era each distinct era label names: the same label, or, for labels that are
@@ -970,24 +1046,96 @@ mod tests {
         assert!(err.to_string().contains("n0000000b"), "{err}");
     }
 
-    #[test]
-    fn keys_sort_by_radix_as_by_comparison() {
-        let mut x = 42u64;
-        let mut next = || {
+    fn xorshift(seed: u64) -> impl FnMut() -> u64 {
+        let mut x = seed;
+        move || {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
             x
-        };
-        for n in [0, 1, 2, 100, 5_000] {
-            // Keys with a shared first byte and few distinct low bytes (ties included).
-            let mut keyed: Vec<(u64, u32)> = (0..n)
-                .map(|r| ((0x6e << 56) | (next() % 1_000) << 20, r))
+        }
+    }
+
+    /// The words come out in the order of their prefixes' varying bits, and of place where
+    /// those agree (a stable sort), however many bits the place leaves to the key.
+    #[test]
+    fn prefix_words_sort_by_the_varying_bits_then_place() {
+        let mut next = xorshift(42);
+        for n in [1, 2, 100, 5_000, 70_000] {
+            for spread in [1_000u64, u64::MAX] {
+                // A shared first byte; few distinct values (ties) or all bits varying.
+                let prefixes: Vec<u64> = (0..n)
+                    .map(|_| (0x6e << 56) | ((next() % spread) << 8 >> 8))
+                    .collect();
+                let words = prefix_words(&prefixes);
+                let places: Vec<usize> = words
+                    .sorted
+                    .iter()
+                    .map(|&w| (w & words.place_mask) as usize)
+                    .collect();
+                let mut seen = places.clone();
+                seen.sort_unstable();
+                assert!(seen.iter().copied().eq(0..n), "{n}: every place once");
+                // Neighbours in prefix order, unless their keys agree (bits below the key).
+                let key = |w: u64| w & words.key_mask;
+                let prefix = |w: u64| prefixes[(w & words.place_mask) as usize];
+                assert!(
+                    words
+                        .sorted
+                        .windows(2)
+                        .all(|w| key(w[0]) == key(w[1]) || prefix(w[0]) < prefix(w[1])),
+                    "{n}"
+                );
+                assert!(
+                    words.sorted.is_sorted_by_key(|&w| w & words.key_mask),
+                    "{n}"
+                );
+                assert!(
+                    words
+                        .sorted
+                        .chunk_by(|a, b| a & words.key_mask == b & words.key_mask)
+                        .all(|run| run.is_sorted()),
+                    "{n}: ties in place order"
+                );
+            }
+        }
+    }
+
+    /// Eras of Numerai-like ids (16 hex characters: more varying bits than fit beside the
+    /// place, so words tie and strings decide), ids sharing long prefixes, and repeats.
+    #[test]
+    fn large_eras_sort_as_the_strings_do() {
+        let mut next = xorshift(7);
+        for n in [3_000usize, 70_000] {
+            let mut ids: Vec<String> = (0..n)
+                .map(|i| match i % 7 {
+                    0 => format!("n{:015x}", next() >> 4),
+                    1 => format!("n0000000{:x}", next() % 50),
+                    _ => format!("n{:015x}", next() >> 4),
+                })
                 .collect();
-            let mut expected = keyed.clone();
-            expected.sort_by_key(|k| k.0);
-            sort_by_prefix(&mut keyed);
-            assert_eq!(keyed, expected, "{n} keys");
+            // No repeat yet: drop them, then sort.
+            ids.sort_unstable();
+            ids.dedup();
+            let mut shuffled = ids.clone();
+            for i in (1..shuffled.len()).rev() {
+                shuffled.swap(i, (next() % (i as u64 + 1)) as usize);
+            }
+            let rows: Vec<(&str, &str)> = shuffled.iter().map(|id| ("1", id.as_str())).collect();
+            let d = data(&rows);
+            let mut era: Vec<u32> = (0..rows.len() as u32).collect();
+            DataRows::new(&d).sort_era_by_id(&mut era).unwrap();
+            let sorted: Vec<&str> = era.iter().map(|&r| shuffled[r as usize].as_str()).collect();
+            assert_eq!(sorted, ids, "{n}");
+            // One id repeated: named.
+            let mut repeated = shuffled.clone();
+            let k = repeated.len() / 3;
+            repeated[k] = repeated[2 * k].clone();
+            let rows: Vec<(&str, &str)> = repeated.iter().map(|id| ("1", id.as_str())).collect();
+            let d = data(&rows);
+            let mut era: Vec<u32> = (0..rows.len() as u32).collect();
+            let err = DataRows::new(&d).sort_era_by_id(&mut era).unwrap_err();
+            assert!(err.to_string().contains(&repeated[k]), "{err}");
         }
     }
 
