@@ -168,21 +168,23 @@ impl Known<'_> {
 
     /// Whether the next `n` values are the plain values of `buf`.
     fn holds_plain(&mut self, buf: &[u8], n: usize) -> bool {
+        let Some(offsets) = self.offsets.get(self.at..=self.at.saturating_add(n)) else {
+            return false;
+        };
         let mut p = 0usize;
-        for _ in 0..n {
-            let Some(len) = buf
-                .get(p..p + 4)
-                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+        for w in offsets.windows(2) {
+            let len = w[1] - w[0];
+            // The value's length, then its bytes: one slice of the page for both.
+            let (Some(field), Some(known)) = (buf.get(p..p + 4 + len), self.text.get(w[0]..w[1]))
             else {
                 return false;
             };
-            p += 4;
-            match (buf.get(p..p.saturating_add(len)), self.next()) {
-                (Some(value), Some(known)) if same(value, known) => {}
-                _ => return false,
+            if field[..4] != (len as u32).to_le_bytes() || !same(&field[4..], known) {
+                return false;
             }
-            p += len;
+            p += 4 + len;
         }
+        self.at += n;
         true
     }
 
