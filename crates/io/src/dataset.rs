@@ -541,9 +541,22 @@ impl<'a> ReadPlan<'a> {
         // File order within the task's projection. Only a row group's first task decodes
         // its ids; the others look one up only to name a bad feature value.
         let id_column = wanted_index(wanted, Slot::is_id);
+        let metadata = &self.metadata;
+        let (group, group_rows, group_start) =
+            (self.groups[g], self.group_rows[g], self.group_start[g]);
+        // The ids straight from their pages where they are plain text (nearly always);
+        // through Arrow otherwise, which then names a null, empty or non-text id.
+        let footer = metadata.metadata();
+        let flat =
+            footer.file_metadata().schema_descr().num_columns() == metadata.schema().fields().len();
+        let direct_ids = (first && flat)
+            .then(|| crate::text_pages::read_text(path, footer, group, id_column))
+            .flatten();
         let mut columns: Vec<(usize, Slot)> = Vec::new();
         if first {
-            columns.push((id_column, Slot::Id));
+            if direct_ids.is_none() {
+                columns.push((id_column, Slot::Id));
+            }
             columns.push((wanted_index(wanted, Slot::is_era), Slot::Era));
             let targets = if task.full { request.targets.len() } else { 0 };
             for k in 0..targets {
@@ -557,15 +570,12 @@ impl<'a> ReadPlan<'a> {
             columns.push((self.feature_column(*k), Slot::Feature(pos)));
         }
         columns.sort_by_key(|(i, _)| *i);
-        let metadata = &self.metadata;
         let mask = ProjectionMask::roots(
             metadata.metadata().file_metadata().schema_descr(),
             columns.iter().map(|(i, _)| *i),
         );
         let mut feats = task.features;
         let mut targs = task.targets.unwrap_or_default();
-        let (group, group_rows, group_start) =
-            (self.groups[g], self.group_rows[g], self.group_start[g]);
         // A separate source per task: cloned file handles would share one seek offset.
         let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(
             crate::source::Source::open(path)?,
@@ -576,7 +586,8 @@ impl<'a> ReadPlan<'a> {
         .with_batch_size(BATCH_ROWS)
         .build()
         .map_err(|e| IoError::parquet(path, e))?;
-        let mut ids = Strings::with_capacity(group_rows, 0);
+        let ids_through_arrow = direct_ids.is_none();
+        let mut ids = direct_ids.unwrap_or_else(|| Strings::with_capacity(group_rows, 0));
         // A batch's eras, indexed before the next batch reuses the buffer.
         let mut era_batch = Strings::new();
         let mut eras = EraIndex::with_capacity(group_rows);
@@ -595,7 +606,7 @@ impl<'a> ReadPlan<'a> {
             if let Some(c) = columns.iter().position(|(_, s)| s.is_id()) {
                 push_text(path, "id", batch.column(c), &mut ids, first_row, None)?;
             }
-            if offset == 0 && n > 0 && n < group_rows {
+            if ids_through_arrow && offset == 0 && n > 0 && n < group_rows {
                 // Room for the group's text at the first batch's bytes per row: grown
                 // batch by batch, the buffers would be copied and fresh pages faulted in
                 // again at each doubling.

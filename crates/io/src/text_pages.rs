@@ -50,6 +50,126 @@ fn compare(
     known: &Strings,
     first: usize,
 ) -> Option<bool> {
+    let (text, offsets) = known.concatenated();
+    let mut known = Known {
+        text: text.as_bytes(),
+        offsets: offsets.get(first..)?,
+        at: 0,
+    };
+    for_each_page(path, metadata, groups, column, |values| match values {
+        PageValues::Plain(buf, n) => known.holds_plain(buf, n),
+        PageValues::Indexed {
+            dictionary,
+            ranges,
+            indices,
+            n,
+        } => known.holds_indexed(dictionary, ranges, indices, n),
+    })
+}
+
+/// File column `column` of row group `group` read as text straight from its pages, or
+/// `None` (the caller then reads it through Arrow, which names what is wrong) where a
+/// value is null, empty or not UTF-8, or the pages are not read this way (see the module's
+/// doc). The data's ids: Arrow's string arrays, copied into [`Strings`], cost three times
+/// what decompressing the pages does.
+pub(crate) fn read_text(
+    path: &Path,
+    metadata: &ParquetMetaData,
+    group: usize,
+    column: usize,
+) -> Option<Strings> {
+    crate::parquet_guard::guarded(|| read_text_unguarded(path, metadata, group, column)).flatten()
+}
+
+fn read_text_unguarded(
+    path: &Path,
+    metadata: &ParquetMetaData,
+    group: usize,
+    column: usize,
+) -> Option<Strings> {
+    let chunk = metadata.row_groups().get(group)?.columns().get(column)?;
+    let rows = usize::try_from(metadata.row_groups().get(group)?.num_rows()).ok()?;
+    // A hint only: never beyond what the file holds.
+    let bytes = usize::try_from(chunk.uncompressed_size()).ok()?.min(
+        usize::try_from(std::fs::metadata(path).ok()?.len())
+            .ok()?
+            .saturating_mul(16),
+    );
+    let mut text: Vec<u8> = Vec::with_capacity(bytes);
+    let mut offsets: Vec<usize> = Vec::with_capacity(rows.saturating_add(1));
+    offsets.push(0);
+    let mut push = |value: &[u8]| {
+        if value.is_empty() {
+            return false;
+        }
+        text.extend_from_slice(value);
+        offsets.push(text.len());
+        true
+    };
+    let read = for_each_page(path, metadata, &[group], column, |values| match values {
+        PageValues::Plain(buf, n) => {
+            let mut p = 0usize;
+            for _ in 0..n {
+                let Some(len) = buf
+                    .get(p..p + 4)
+                    .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+                else {
+                    return false;
+                };
+                let Some(value) = buf.get(p + 4..(p + 4).saturating_add(len)) else {
+                    return false;
+                };
+                if !push(value) {
+                    return false;
+                }
+                p += 4 + len;
+            }
+            true
+        }
+        PageValues::Indexed {
+            dictionary,
+            ranges,
+            indices,
+            n,
+        } => for_each_index(indices, n, |i| {
+            ranges
+                .get(i as usize)
+                .and_then(|&(s, e)| dictionary.get(s as usize..e as usize))
+                .is_some_and(&mut push)
+        }),
+    })?;
+    if !read {
+        return None;
+    }
+    Strings::from_concatenated(String::from_utf8(text).ok()?, offsets)
+}
+
+/// One data page's values, as [`for_each_page`] hands them over.
+enum PageValues<'a> {
+    /// `n` plain values (a 4-byte little-endian length, then the bytes).
+    Plain(&'a [u8], usize),
+    /// `n` indices into the chunk's dictionary (a bit-width byte, then the RLE/bit-packed
+    /// hybrid), the dictionary's values at `ranges` of `dictionary`.
+    Indexed {
+        dictionary: &'a [u8],
+        ranges: &'a [(u32, u32)],
+        indices: &'a [u8],
+        n: usize,
+    },
+}
+
+/// Calls `f` on the values of each data page of file column `column` over row groups
+/// `groups`, in order, while it returns true: `Some(true)` when every page was read and
+/// accepted and each group held as many values as rows, `Some(false)` when `f` refused a
+/// page or a group's count is off, `None` where the column or a page is not simply
+/// non-null byte arrays, plain or dictionary-encoded (see the module's doc).
+fn for_each_page(
+    path: &Path,
+    metadata: &ParquetMetaData,
+    groups: &[usize],
+    column: usize,
+    mut f: impl FnMut(PageValues<'_>) -> bool,
+) -> Option<bool> {
     let schema = metadata.file_metadata().schema_descr();
     let descr = schema.columns().get(column)?;
     let max_def = descr.max_def_level();
@@ -59,18 +179,12 @@ fn compare(
     {
         return None;
     }
-    let (text, offsets) = known.concatenated();
-    let mut known = Known {
-        text: text.as_bytes(),
-        offsets: offsets.get(first..)?,
-        at: 0,
-    };
     let source = Arc::new(Source::open(path).ok()?);
     for &g in groups {
         let group = metadata.row_groups().get(g)?;
         let chunk = group.columns().get(column)?;
         let rows = usize::try_from(group.num_rows()).ok()?;
-        let end = known.at.checked_add(rows)?;
+        let mut read = 0usize;
         let mut reader = SerializedPageReader::new(source.clone(), chunk, rows, None).ok()?;
         // Each page's buffer is dropped before the next is read: the allocator hands the
         // same memory back, and no page but the dictionary is alive for long.
@@ -127,22 +241,28 @@ fn compare(
                     (buf.slice(start..), encoding, num_values as usize)
                 }
             };
-            if known.at.checked_add(n)? > end {
+            read = read.checked_add(n)?;
+            if read > rows {
                 return Some(false);
             }
-            let same = match encoding {
-                Encoding::PLAIN => known.holds_plain(&values, n),
+            let accepted = match encoding {
+                Encoding::PLAIN => f(PageValues::Plain(&values, n)),
                 Encoding::RLE_DICTIONARY | Encoding::PLAIN_DICTIONARY => {
-                    let (dict, ranges) = dictionary.as_ref()?;
-                    known.holds_indexed(dict, ranges, &values, n)
+                    let (dictionary, ranges) = dictionary.as_ref()?;
+                    f(PageValues::Indexed {
+                        dictionary,
+                        ranges,
+                        indices: &values,
+                        n,
+                    })
                 }
                 _ => return None,
             };
-            if !same {
+            if !accepted {
                 return Some(false);
             }
         }
-        if known.at != end {
+        if read != rows {
             return Some(false);
         }
     }
@@ -454,6 +574,58 @@ mod tests {
                 write(&path, &with_null, nullable, props);
                 assert!(!holds(&path, &known, &groups, 0), "{layout}");
             }
+        }
+    }
+
+    /// Each row group's ids read from the pages are the column's values, in every layout;
+    /// a null, an empty id or bytes that are not UTF-8 leave the reading to Arrow.
+    #[test]
+    fn text_read_from_pages_is_the_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.parquet");
+        let mut all = ids(ROWS);
+        all[5] = "é-ünïcode".into();
+        let some: Vec<Option<String>> = all.iter().cloned().map(Some).collect();
+        for (layout, nullable, props) in layouts() {
+            write(&path, &some, nullable, props.clone());
+            let metadata = crate::dataset::read_footer(&path).unwrap();
+            for g in 0..ROWS.div_ceil(7_000) {
+                let got = read_text(&path, metadata.metadata(), g, 0).expect(layout);
+                let end = (7_000 * (g + 1)).min(ROWS);
+                assert_eq!(got.to_vec(), all[7_000 * g..end], "{layout}, group {g}");
+            }
+            for bad in [None, Some(String::new())] {
+                let mut rows = some.clone();
+                rows[7_003] = bad.clone();
+                if bad.is_none() && !nullable {
+                    continue;
+                }
+                write(&path, &rows, nullable, props.clone());
+                let metadata = crate::dataset::read_footer(&path).unwrap();
+                assert!(
+                    read_text(&path, metadata.metadata(), 0, 0).is_some(),
+                    "{layout}"
+                );
+                assert!(
+                    read_text(&path, metadata.metadata(), 1, 0).is_none(),
+                    "{layout}"
+                );
+            }
+        }
+        // Bytes that are not UTF-8, whole or cut inside a character.
+        for values in [
+            vec![b"ok".to_vec(), vec![0xff, 0x41]],
+            vec!["é".as_bytes()[..1].to_vec(), "é".as_bytes()[1..].to_vec()],
+        ] {
+            let schema = Arc::new(Schema::new(vec![Field::new("id", DataType::Binary, false)]));
+            let column: ArrayRef = Arc::new(arrow_array::BinaryArray::from_iter_values(values));
+            let batch = RecordBatch::try_new(schema.clone(), vec![column]).unwrap();
+            let mut w =
+                ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), schema, None).unwrap();
+            w.write(&batch).unwrap();
+            w.close().unwrap();
+            let metadata = crate::dataset::read_footer(&path).unwrap();
+            assert!(read_text(&path, metadata.metadata(), 0, 0).is_none());
         }
     }
 
