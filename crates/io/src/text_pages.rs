@@ -60,10 +60,9 @@ fn compare(
         PageValues::Plain(buf, n) => known.holds_plain(buf, n),
         PageValues::Indexed {
             dictionary,
-            ranges,
             indices,
             n,
-        } => known.holds_indexed(dictionary, ranges, indices, n),
+        } => known.holds_indexed(dictionary, indices, n),
     })
 }
 
@@ -128,15 +127,9 @@ fn read_text_unguarded(
         }
         PageValues::Indexed {
             dictionary,
-            ranges,
             indices,
             n,
-        } => for_each_index(indices, n, |i| {
-            ranges
-                .get(i as usize)
-                .and_then(|&(s, e)| dictionary.get(s as usize..e as usize))
-                .is_some_and(&mut push)
-        }),
+        } => for_each_index(indices, n, |i| dictionary.value(i).is_some_and(&mut push)),
     })?;
     if !read {
         return None;
@@ -149,10 +142,9 @@ enum PageValues<'a> {
     /// `n` plain values (a 4-byte little-endian length, then the bytes).
     Plain(&'a [u8], usize),
     /// `n` indices into the chunk's dictionary (a bit-width byte, then the RLE/bit-packed
-    /// hybrid), the dictionary's values at `ranges` of `dictionary`.
+    /// hybrid).
     Indexed {
-        dictionary: &'a [u8],
-        ranges: &'a [(u32, u32)],
+        dictionary: &'a mut Dictionary,
         indices: &'a [u8],
         n: usize,
     },
@@ -188,14 +180,13 @@ fn for_each_page(
         let mut reader = SerializedPageReader::new(source.clone(), chunk, rows, None).ok()?;
         // Each page's buffer is dropped before the next is read: the allocator hands the
         // same memory back, and no page but the dictionary is alive for long.
-        let mut dictionary: Option<(Bytes, Vec<(u32, u32)>)> = None;
+        let mut dictionary: Option<Dictionary> = None;
         while let Some(page) = reader.get_next_page().ok()? {
             let (values, encoding, n) = match page {
                 Page::DictionaryPage {
                     buf, num_values, ..
                 } => {
-                    let ranges = plain_ranges(&buf, num_values as usize)?;
-                    dictionary = Some((buf, ranges));
+                    dictionary = Some(Dictionary::new(buf, num_values as usize));
                     continue;
                 }
                 Page::DataPage {
@@ -247,15 +238,11 @@ fn for_each_page(
             }
             let accepted = match encoding {
                 Encoding::PLAIN => f(PageValues::Plain(&values, n)),
-                Encoding::RLE_DICTIONARY | Encoding::PLAIN_DICTIONARY => {
-                    let (dictionary, ranges) = dictionary.as_ref()?;
-                    f(PageValues::Indexed {
-                        dictionary,
-                        ranges,
-                        indices: &values,
-                        n,
-                    })
-                }
+                Encoding::RLE_DICTIONARY | Encoding::PLAIN_DICTIONARY => f(PageValues::Indexed {
+                    dictionary: dictionary.as_mut()?,
+                    indices: &values,
+                    n,
+                }),
                 _ => return None,
             };
             if !accepted {
@@ -309,13 +296,12 @@ impl Known<'_> {
     }
 
     /// Whether the next `n` values are those of the dictionary indices in `buf`.
-    fn holds_indexed(&mut self, dict: &[u8], ranges: &[(u32, u32)], buf: &[u8], n: usize) -> bool {
-        for_each_index(buf, n, |i| {
-            let value = ranges
-                .get(i as usize)
-                .and_then(|&(s, e)| dict.get(s as usize..e as usize));
-            matches!((value, self.next()), (Some(v), Some(k)) if same(v, k))
-        })
+    fn holds_indexed(&mut self, dictionary: &mut Dictionary, buf: &[u8], n: usize) -> bool {
+        for_each_index(
+            buf,
+            n,
+            |i| matches!((dictionary.value(i), self.next()), (Some(v), Some(k)) if same(v, k)),
+        )
     }
 }
 
@@ -340,15 +326,64 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
+/// A column chunk's dictionary page: `n` plain byte-array values. A file of distinct ids
+/// (a dictionary filled in order of first appearance) asks for them in order, so they are
+/// read at a cursor as asked; only an index out of that order makes the table of where
+/// every value lies.
+pub(crate) struct Dictionary {
+    buf: Bytes,
+    n: usize,
+    /// The index the cursor stands at, and its byte in `buf`.
+    next: (usize, usize),
+    /// Where each value lies in `buf`, once an index out of order was asked for; `None`
+    /// inside if the values do not fit in `buf`.
+    ranges: Option<Option<Vec<(usize, usize)>>>,
+}
+
+impl Dictionary {
+    fn new(buf: Bytes, n: usize) -> Self {
+        Self {
+            buf,
+            n,
+            next: (0, 0),
+            ranges: None,
+        }
+    }
+
+    /// Value `i`, or `None` past the dictionary or where the page does not hold it.
+    #[inline]
+    fn value(&mut self, i: u32) -> Option<&[u8]> {
+        let i = i as usize;
+        if i >= self.n {
+            return None;
+        }
+        let (start, end) = if i == self.next.0 {
+            let p = self.next.1;
+            let len = u32::from_le_bytes(self.buf.get(p..p + 4)?.try_into().ok()?) as usize;
+            let end = (p + 4).checked_add(len)?;
+            self.next = (i + 1, end);
+            (p + 4, end)
+        } else {
+            let ranges = self
+                .ranges
+                .get_or_insert_with(|| plain_ranges(&self.buf, self.n));
+            let &(start, end) = ranges.as_ref()?.get(i)?;
+            self.next = (i + 1, end);
+            (start, end)
+        };
+        self.buf.get(start..end)
+    }
+}
+
 /// Where each of `n` plain byte-array values lies in `buf`, or `None` if they do not fit.
-fn plain_ranges(buf: &[u8], n: usize) -> Option<Vec<(u32, u32)>> {
+fn plain_ranges(buf: &[u8], n: usize) -> Option<Vec<(usize, usize)>> {
     let mut ranges = Vec::with_capacity(n.min(buf.len() / 4));
     let mut p = 0usize;
     for _ in 0..n {
         let len = u32::from_le_bytes(buf.get(p..p + 4)?.try_into().ok()?) as usize;
         let end = (p + 4).checked_add(len)?;
         buf.get(p + 4..end)?;
-        ranges.push((u32::try_from(p + 4).ok()?, u32::try_from(end).ok()?));
+        ranges.push((p + 4, end));
         p = end;
     }
     Some(ranges)
@@ -420,21 +455,49 @@ fn hybrid(buf: &[u8], width: u32, n: usize, mut f: impl FnMut(u32) -> bool) -> b
             }
             p += len;
             let count = (groups * 8).min(left);
-            let mut bit = 0usize;
-            for _ in 0..count {
-                let mut v = 0u64;
-                let (byte, shift) = (bit / 8, bit % 8);
-                // A value spans at most five bytes (32 bits at any shift).
-                for (i, &b) in packed[byte..].iter().take(5).enumerate() {
-                    v |= u64::from(b) << (8 * i);
-                }
-                if !f(((v >> shift) as u32) & mask) {
-                    return false;
-                }
-                bit += width as usize;
+            // Byte-aligned widths (a dictionary of up to 65,536 ids: 16 bits) read whole.
+            let accepted = match width {
+                8 => packed.iter().take(count).all(|&b| f(u32::from(b))),
+                16 => packed
+                    .chunks_exact(2)
+                    .take(count)
+                    .all(|c| f(u32::from(u16::from_le_bytes([c[0], c[1]])))),
+                32 => packed
+                    .chunks_exact(4)
+                    .take(count)
+                    .all(|c| f(u32::from_le_bytes([c[0], c[1], c[2], c[3]]))),
+                _ => unpack(packed, width, mask, count, &mut f),
+            };
+            if !accepted {
+                return false;
             }
             left -= count;
         }
+    }
+    true
+}
+
+/// `count` values of `width` bits packed low bit first in `packed`, to `f` while it accepts
+/// them; whether all were accepted.
+fn unpack(
+    packed: &[u8],
+    width: u32,
+    mask: u32,
+    count: usize,
+    f: &mut impl FnMut(u32) -> bool,
+) -> bool {
+    let mut bit = 0usize;
+    for _ in 0..count {
+        let mut v = 0u64;
+        let (byte, shift) = (bit / 8, bit % 8);
+        // A value spans at most five bytes (32 bits at any shift).
+        for (i, &b) in packed[byte..].iter().take(5).enumerate() {
+            v |= u64::from(b) << (8 * i);
+        }
+        if !f(((v >> shift) as u32) & mask) {
+            return false;
+        }
+        bit += width as usize;
     }
     true
 }
@@ -686,6 +749,26 @@ mod tests {
             true
         }));
         assert_eq!(seen, [1, 6, 2, 1, 0]);
+        // Byte-aligned widths: one group of eight 16-bit and 32-bit values, low byte first.
+        for width in [8u32, 16, 32] {
+            let values: Vec<u32> = (0..8).map(|i| 0x0102_0304u32.wrapping_mul(i + 1)).collect();
+            let mask = if width == 32 {
+                u32::MAX
+            } else {
+                (1 << width) - 1
+            };
+            let mut buf = vec![(1 << 1) | 1];
+            for v in &values {
+                buf.extend_from_slice(&(v & mask).to_le_bytes()[..width as usize / 8]);
+            }
+            let mut seen = Vec::new();
+            assert!(hybrid(&buf, width, 7, |v| {
+                seen.push(v);
+                true
+            }));
+            let want: Vec<u32> = values[..7].iter().map(|v| v & mask).collect();
+            assert_eq!(seen, want, "width {width}");
+        }
         // An RLE run of 4 fives, then too few bytes for the rest.
         let mut n = 0;
         assert!(hybrid(&[4 << 1, 5], 3, 4, |v| {
