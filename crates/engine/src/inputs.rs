@@ -201,7 +201,7 @@ fn finite_columns(
     }
     let values = frame.take_floats(names)?;
     for (name, v) in names.iter().zip(&values) {
-        if let Some(i) = v.iter().position(|x| !x.is_finite()) {
+        if let Some(i) = first_non_finite(v) {
             return Err(EngineError::NonFinite {
                 path: frame.path().to_path_buf(),
                 column: name.clone(),
@@ -212,6 +212,20 @@ fn finite_columns(
         }
     }
     Ok(values)
+}
+
+/// The first value of `v` that is NaN or infinite. Blocks are tested whole first (a test
+/// with no early exit vectorizes; 3.7 million predictions cost a millisecond, not four).
+fn first_non_finite(v: &[f64]) -> Option<usize> {
+    const BLOCK: usize = 1024;
+    let block = v
+        .chunks(BLOCK)
+        .position(|c| !c.iter().fold(true, |all, x| all & x.is_finite()))?;
+    let start = block * BLOCK;
+    v[start..]
+        .iter()
+        .position(|x| !x.is_finite())
+        .map(|i| start + i)
 }
 
 /// Numeric columns keyed by id (and era): models' predictions ([`Predictions`], one column
@@ -1044,6 +1058,26 @@ mod tests {
             .sort_era_by_id(&mut [2, 1, 0])
             .unwrap_err();
         assert!(err.to_string().contains("n0000000b"), "{err}");
+    }
+
+    #[test]
+    fn the_first_non_finite_value_is_found_in_any_block() {
+        for n in [0usize, 1, 1023, 1024, 1025, 5000] {
+            assert_eq!(first_non_finite(&vec![0.5; n]), None, "{n}");
+            for at in [0, n / 2, n.saturating_sub(1)]
+                .into_iter()
+                .filter(|&a| a < n)
+            {
+                for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+                    let mut v = vec![0.5; n];
+                    v[at] = bad;
+                    if at + 1 < n {
+                        v[n - 1] = f64::NAN;
+                    }
+                    assert_eq!(first_non_finite(&v), Some(at), "{n} {at}");
+                }
+            }
+        }
     }
 
     fn xorshift(seed: u64) -> impl FnMut() -> u64 {
