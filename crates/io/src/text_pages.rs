@@ -88,12 +88,13 @@ fn read_text_unguarded(
 ) -> Option<Strings> {
     let chunk = metadata.row_groups().get(group)?.columns().get(column)?;
     let rows = usize::try_from(metadata.row_groups().get(group)?.num_rows()).ok()?;
-    // A hint only: never beyond what the file holds.
-    let bytes = usize::try_from(chunk.uncompressed_size()).ok()?.min(
-        usize::try_from(std::fs::metadata(path).ok()?.len())
-            .ok()?
-            .saturating_mul(16),
-    );
+    // A hint only, from a footer that may lie: never beyond what the file could hold, nor
+    // 64 bytes an id (the buffer grows past it if need be).
+    let file_len = usize::try_from(std::fs::metadata(path).ok()?.len()).ok()?;
+    let bytes = usize::try_from(chunk.uncompressed_size())
+        .ok()?
+        .min(file_len.saturating_mul(16))
+        .min(rows.saturating_mul(64));
     let mut text: Vec<u8> = Vec::with_capacity(bytes);
     let mut offsets: Vec<usize> = Vec::with_capacity(rows.saturating_add(1));
     offsets.push(0);
