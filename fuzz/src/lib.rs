@@ -18,7 +18,10 @@ use erascore_engine::metrics::Metric;
 use erascore_io::dataset::{parquet_column_names, read_dataset, DatasetRequest, FeatureSelection};
 use erascore_io::era::{era_number, era_order};
 use erascore_io::features_json::read_feature_set;
-use erascore_io::frame::{column_names, read_frame, read_frame_columns, Frame};
+use erascore_io::frame::{
+    column_names, read_frame, read_frame_columns, read_frame_columns_pending, Frame,
+};
+use erascore_io::Strings;
 use erascore_payout::factor::PayoutFactor;
 use erascore_payout::rule::{Preset, Rule, RuleOverrides};
 use erascore_payout::series::{group_by_model, NanPolicy};
@@ -151,6 +154,19 @@ fn frame_file(path: &Path) -> Outcome {
     if let Some(last) = names.last() {
         let one = read_frame_columns(path, Some(&[last.as_str()])).map_err(err)?;
         assert_eq!(one.rows(), frame.rows());
+    }
+    // A text column read as a file's ids are beside the data's (compared page by page with
+    // a known column: itself, then the same values reversed): its values as read whole.
+    if let Some(name) = names.iter().find(|n| frame.stored_text(n).is_some()) {
+        let whole = frame.text(name).map_err(err)?.into_owned();
+        let reversed: Strings = whole.iter().rev().collect();
+        for known in [&whole, &reversed] {
+            let read = read_frame_columns_pending(path, None, name)
+                .map_err(err)?
+                .finish(Some(known))
+                .map_err(err)?;
+            assert_eq!(read.text(name).map_err(err)?.to_vec(), whole.to_vec());
+        }
     }
     use_frame(&frame)
 }
