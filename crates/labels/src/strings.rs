@@ -125,9 +125,12 @@ impl Strings {
         let base = inner.bytes.len();
         let count = inner.offsets.len();
         inner.offsets.reserve(ends.len());
+        // In ASCII text every byte is a character boundary (ends past the text fail the
+        // last check: they never go backwards).
+        let ascii = text.is_ascii();
         let mut previous = 0;
         for end in ends {
-            if end < previous || !text.is_char_boundary(end) {
+            if end < previous || !(ascii || text.is_char_boundary(end)) {
                 inner.offsets.truncate(count);
                 return false;
             }
@@ -169,7 +172,9 @@ impl Strings {
         let valid = offsets.first() == Some(&0)
             && offsets.last() == Some(&text.len())
             && offsets.windows(2).all(|w| w[0] <= w[1])
-            && offsets.iter().all(|&o| text.is_char_boundary(o));
+            // ASCII text (ids nearly always) has a character boundary at every byte: one
+            // pass over the bytes rather than a lookup per offset.
+            && (text.is_ascii() || offsets.iter().all(|&o| text.is_char_boundary(o)));
         valid.then(|| Self {
             inner: Arc::new(Inner {
                 offsets,
@@ -488,6 +493,18 @@ mod tests {
             assert_eq!(Strings::from_concatenated("xyzé".to_string(), bad), None);
         }
         assert_eq!(Strings::from_concatenated(String::new(), Vec::new()), None);
+        // ASCII text: any cut in order is valid, past the end is not.
+        let ascii = Strings::from_concatenated("abcd".into(), vec![0, 3, 3, 4]).unwrap();
+        assert_eq!(ascii.to_vec(), ["abc", "", "d"]);
+        for bad in [vec![0, 5, 4], vec![0, 2, 5], vec![0, 3, 2, 4]] {
+            assert_eq!(Strings::from_concatenated("abcd".into(), bad), None);
+        }
+        let mut s = Strings::new();
+        assert!(!s.try_extend_from_concatenated("abcd", [2, 5, 4].into_iter()));
+        assert!(!s.try_extend_from_concatenated("abcd", [2, 5].into_iter()));
+        assert!(s.is_empty());
+        assert!(s.try_extend_from_concatenated("abcd", [1, 4].into_iter()));
+        assert_eq!(s.to_vec(), ["a", "bcd"]);
     }
 
     #[test]
