@@ -35,35 +35,28 @@ pub(crate) fn holds_known(
     known: &Strings,
     first: usize,
 ) -> bool {
-    // A panic of the page reader on a corrupt file only means "not compared this way".
-    crate::parquet_guard::guarded(|| compare(path, metadata, groups, column, known, first))
-        .flatten()
-        .unwrap_or(false)
-}
-
-/// [`holds_known`] unguarded; `None` where the pages cannot be compared.
-fn compare(
-    path: &Path,
-    metadata: &ParquetMetaData,
-    groups: &[usize],
-    column: usize,
-    known: &Strings,
-    first: usize,
-) -> Option<bool> {
     let (text, offsets) = known.concatenated();
+    let Some(offsets) = offsets.get(first..) else {
+        return false;
+    };
     let mut known = Known {
         text: text.as_bytes(),
-        offsets: offsets.get(first..)?,
+        offsets,
         at: 0,
     };
-    for_each_page(path, metadata, groups, column, |values| match values {
-        PageValues::Plain(buf, n) => known.holds_plain(buf, n),
-        PageValues::Indexed {
-            dictionary,
-            indices,
-            n,
-        } => known.holds_indexed(dictionary, indices, n),
+    // A panic of the page reader on a corrupt file only means "not compared this way".
+    crate::parquet_guard::guarded(|| {
+        for_each_page(path, metadata, groups, column, |values| match values {
+            PageValues::Plain(buf, n) => known.holds_plain(buf, n),
+            PageValues::Indexed {
+                dictionary,
+                indices,
+                n,
+            } => known.holds_indexed(dictionary, indices, n),
+        })
     })
+    .flatten()
+    .unwrap_or(false)
 }
 
 /// File column `column` of row group `group` read as text straight from its pages, or
