@@ -1063,19 +1063,7 @@ pub(crate) fn push_text(
     first_row: usize,
     ids: Option<(&Strings, usize)>,
 ) -> Result<(), IoError> {
-    // Row `i` of the batch has no label: the error names its row in the file and its id.
-    let missing = |i: usize, how: &str| {
-        let id = ids
-            .and_then(|(ids, start)| ids.get(start + i))
-            .map_or_else(String::new, |id| format!(" (id '{id}')"));
-        IoError::invalid(
-            path,
-            format!(
-                "column '{name}' is missing ({how}) at row {}{id}",
-                first_row + i
-            ),
-        )
-    };
+    let missing = |i: usize, how: &str| missing_label(path, name, ids, first_row + i, i, how);
     let s = crate::text_array(path, name, array, first_row)?;
     if s.null_count() > 0 {
         let i = (0..s.len()).find(|&i| s.is_null(i)).unwrap_or(0);
@@ -1092,6 +1080,25 @@ pub(crate) fn push_text(
         return Err(missing(i - before, "empty"));
     }
     Ok(())
+}
+
+/// Row `row` of the file (row `i` of a batch whose ids, when read, start at `ids.1`) has no
+/// `name` label: the error names the row and its id.
+fn missing_label(
+    path: &Path,
+    name: &str,
+    ids: Option<(&Strings, usize)>,
+    row: usize,
+    i: usize,
+    how: &str,
+) -> IoError {
+    let id = ids
+        .and_then(|(ids, start)| ids.get(start + i))
+        .map_or_else(String::new, |id| format!(" (id '{id}')"));
+    IoError::invalid(
+        path,
+        format!("column '{name}' is missing ({how}) at row {row}{id}"),
+    )
 }
 
 /// `metadata` with the era column, when it is plain text, read as a dictionary of its
@@ -1148,19 +1155,8 @@ fn push_era_keys(
     let Some(labels) = dict.values().as_string_opt::<i32>() else {
         return Ok(false);
     };
-    let missing = |i: usize, how: &str| {
-        let id = ids
-            .0
-            .get(ids.1 + i)
-            .map_or_else(String::new, |id| format!(" (id '{id}')"));
-        IoError::invalid(
-            path,
-            format!(
-                "column 'era' is missing ({how}) at row {}{id}",
-                first_row + i
-            ),
-        )
-    };
+    let missing =
+        |i: usize, how: &str| missing_label(path, "era", Some(ids), first_row + i, i, how);
     if dict.null_count() > 0 {
         let i = (0..dict.len()).find(|&i| dict.is_null(i)).unwrap_or(0);
         return Err(missing(i, "null"));
