@@ -427,14 +427,20 @@ fn read_parquet(
     like: Option<(&str, &Strings)>,
 ) -> Result<Frame, IoError> {
     let plan = ParquetPlan::new(path, wanted, eras)?;
-    let (blocks, _) = plan.blocks(None);
+    let (blocks, alone) = plan.blocks(like.map(|(name, _)| name));
     let whole = plan.whole();
     use rayon::prelude::*;
     let decoded: Vec<Vec<Column>> = blocks
         .par_iter()
-        .map(|block| {
-            let (columns, held) = plan.decode(block.clone(), &whole, like)?;
-            Ok(plan.joined(vec![(whole.clone(), columns, held)], like))
+        .enumerate()
+        .map(|(k, block)| match like {
+            Some((name, known)) if alone == Some(k) => {
+                plan.like_column(block.clone(), name, Some(known))
+            }
+            _ => {
+                let (columns, held) = plan.decode(block.clone(), &whole, like)?;
+                Ok(plan.joined(vec![(whole.clone(), columns, held)], like))
+            }
         })
         .collect::<Result<_, IoError>>()?;
     plan.assemble(decoded, wanted)
@@ -687,6 +693,41 @@ impl ParquetPlan {
         Ok((columns, follow.and_then(|(_, _, held)| held)))
     }
 
+    /// Column `block` (the like column `name`, decoded alone) in parts of the row groups:
+    /// the known column itself where the file's pages hold `known`'s values, compared part
+    /// by part on every thread with nothing decoded (a file in the data's order); else
+    /// decoded part by part (sharing the known values where a part holds them) and joined.
+    fn like_column(
+        &self,
+        block: std::ops::Range<usize>,
+        name: &str,
+        known: Option<&Strings>,
+    ) -> Result<Vec<Column>, IoError> {
+        use rayon::prelude::*;
+        let parts = self.parts(2 * rayon::current_num_threads().max(1));
+        if let Some(known) = known {
+            if known.len() == self.rows
+                && parts
+                    .par_iter()
+                    .all(|part| self.text_holds(block.start, part, known))
+            {
+                return Ok(vec![Column {
+                    name: name.to_string(),
+                    values: Values::Text(known.clone()),
+                }]);
+            }
+        }
+        let like = known.map(|k| (name, k));
+        let parts = parts
+            .into_par_iter()
+            .map(|part| {
+                let (columns, held) = self.decode(block.clone(), &part, like)?;
+                Ok((part, columns, held))
+            })
+            .collect::<Result<Vec<_>, IoError>>()?;
+        Ok(self.joined(parts, like))
+    }
+
     /// Whether sorted column `at`, a text column, holds `known`'s values at the rows of
     /// `part`, compared page by page ([`text_pages::holds_known`]); false for other columns
     /// and wherever the pages are not read that way.
@@ -860,33 +901,8 @@ impl PendingFrame {
                 wanted,
                 like,
             } => {
-                use rayon::prelude::*;
-                let parts = plan.parts(2 * rayon::current_num_threads().max(1));
-                // Compared page by page first: when every part holds the known values (a
-                // file in the data's order), nothing is decoded.
-                let same = known.filter(|known| {
-                    held.as_ref().is_some_and(|block| {
-                        known.len() == plan.rows
-                            && parts
-                                .par_iter()
-                                .all(|part| plan.text_holds(block.start, part, known))
-                    })
-                });
-                if let (Some(known), Some(_)) = (same, &held) {
-                    decoded.push(vec![Column {
-                        name: like,
-                        values: Values::Text(known.clone()),
-                    }]);
-                } else if let Some(block) = held {
-                    let like = known.map(|k| (like.as_str(), k));
-                    let parts = parts
-                        .into_par_iter()
-                        .map(|part| {
-                            let (columns, held) = plan.decode(block.clone(), &part, like)?;
-                            Ok((part, columns, held))
-                        })
-                        .collect::<Result<Vec<_>, IoError>>()?;
-                    decoded.push(plan.joined(parts, like));
+                if let Some(block) = held {
+                    decoded.push(plan.like_column(block, &like, known)?);
                 }
                 let wanted: Option<Vec<&str>> = wanted
                     .as_ref()
