@@ -166,10 +166,15 @@ def _run_shares(
 
 def _drain(ray: Any, pending: Dict[str, Any]) -> None:
     """Cancels the shares still running (a share in Rust sees the cancellation within
-    100 ms) and collects their outcomes, so Ray does not log them as unhandled errors."""
-    for ref in pending:
+    100 ms) and collects their outcomes, so Ray does not log them as unhandled errors.
+    Shares that have finished are not cancelled: in Ray 2.60 a cancellation that crosses
+    a finished task's reply can abort the driver (a failed check in its task manager; seen
+    when every share fails at once, as on bad inputs; ray-project/ray#54846 is that class)."""
+    refs = list(pending)
+    _, running = ray.wait(refs, num_returns=len(refs), timeout=0)
+    for ref in running:
         ray.cancel(ref)
-    for ref in pending:
+    for ref in refs:
         try:
             ray.get(ref, timeout=10)
         except Exception:
