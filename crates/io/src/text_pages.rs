@@ -103,19 +103,13 @@ fn read_text_unguarded(
         PageValues::Plain(buf, n) => {
             let mut p = 0usize;
             for _ in 0..n {
-                let Some(len) = buf
-                    .get(p..p + 4)
-                    .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
-                else {
-                    return false;
-                };
-                let Some(value) = buf.get(p + 4..(p + 4).saturating_add(len)) else {
+                let Some((value, next)) = plain_value(buf, p) else {
                     return false;
                 };
                 if !push(value) {
                     return false;
                 }
-                p += 4 + len;
+                p = next;
             }
             true
         }
@@ -324,7 +318,7 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 /// (a dictionary filled in order of first appearance) asks for them in order, so they are
 /// read at a cursor as asked; only an index out of that order makes the table of where
 /// every value lies.
-pub(crate) struct Dictionary {
+struct Dictionary {
     buf: Bytes,
     n: usize,
     /// The index the cursor stands at, and its byte in `buf`.
@@ -351,20 +345,18 @@ impl Dictionary {
         if i >= self.n {
             return None;
         }
-        let (start, end) = if i == self.next.0 {
-            let p = self.next.1;
-            let len = u32::from_le_bytes(self.buf.get(p..p + 4)?.try_into().ok()?) as usize;
-            let end = (p + 4).checked_add(len)?;
-            self.next = (i + 1, end);
-            (p + 4, end)
-        } else {
+        if i == self.next.0 {
+            let (value, next) = plain_value(&self.buf, self.next.1)?;
+            self.next = (i + 1, next);
+            return Some(value);
+        }
+        let (start, end) = {
             let ranges = self
                 .ranges
                 .get_or_insert_with(|| plain_ranges(&self.buf, self.n));
-            let &(start, end) = ranges.as_ref()?.get(i)?;
-            self.next = (i + 1, end);
-            (start, end)
+            *ranges.as_ref()?.get(i)?
         };
+        self.next = (i + 1, end);
         self.buf.get(start..end)
     }
 }
@@ -374,13 +366,21 @@ fn plain_ranges(buf: &[u8], n: usize) -> Option<Vec<(usize, usize)>> {
     let mut ranges = Vec::with_capacity(n.min(buf.len() / 4));
     let mut p = 0usize;
     for _ in 0..n {
-        let len = u32::from_le_bytes(buf.get(p..p + 4)?.try_into().ok()?) as usize;
-        let end = (p + 4).checked_add(len)?;
-        buf.get(p + 4..end)?;
+        let (_, end) = plain_value(buf, p)?;
         ranges.push((p + 4, end));
         p = end;
     }
     Some(ranges)
+}
+
+/// The plain byte-array value at byte `p` of `buf` (a 4-byte little-endian length, then
+/// the bytes) and the byte after it, or `None` where it does not fit in `buf`.
+#[inline]
+fn plain_value(buf: &[u8], p: usize) -> Option<(&[u8], usize)> {
+    let start = p.checked_add(4)?;
+    let len = u32::from_le_bytes(buf.get(p..start)?.try_into().ok()?) as usize;
+    let end = start.checked_add(len)?;
+    Some((buf.get(start..end)?, end))
 }
 
 /// Whether the first `n` definition levels (bit width 1, the RLE/bit-packed hybrid) are
