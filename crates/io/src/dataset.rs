@@ -546,11 +546,8 @@ impl<'a> ReadPlan<'a> {
             (self.groups[g], self.group_rows[g], self.group_start[g]);
         // The ids straight from their pages where they are plain text (nearly always);
         // through Arrow otherwise, which then names a null, empty or non-text id.
-        let footer = metadata.metadata();
-        let flat =
-            footer.file_metadata().schema_descr().num_columns() == metadata.schema().fields().len();
-        let direct_ids = (first && flat)
-            .then(|| crate::text_pages::read_text(path, footer, group, id_column))
+        let direct_ids = (first && is_flat(metadata))
+            .then(|| crate::text_pages::read_text(path, metadata.metadata(), group, id_column))
             .flatten();
         let mut columns: Vec<(usize, Slot)> = Vec::new();
         if first {
@@ -727,6 +724,17 @@ pub(crate) fn read_footer(path: &Path) -> Result<ArrowReaderMetadata, IoError> {
         .map_err(|e| IoError::parquet(path, e))?;
     crate::parquet_guard::check_column_chunks(path, metadata.metadata(), file_len)?;
     Ok(metadata)
+}
+
+/// Whether every field of the file's schema is one of its columns (no nested field), so
+/// that field `i` is leaf column `i` of the footer.
+pub(crate) fn is_flat(metadata: &ArrowReaderMetadata) -> bool {
+    metadata
+        .metadata()
+        .file_metadata()
+        .schema_descr()
+        .num_columns()
+        == metadata.schema().fields().len()
 }
 
 /// Where each row group starts, in rows from the start of the file.
@@ -1063,7 +1071,7 @@ pub(crate) fn push_text(
     first_row: usize,
     ids: Option<(&Strings, usize)>,
 ) -> Result<(), IoError> {
-    let missing = |i: usize, how: &str| missing_label(path, name, ids, first_row + i, i, how);
+    let missing = |i: usize, how: &str| missing_label(path, name, ids, first_row, i, how);
     let s = crate::text_array(path, name, array, first_row)?;
     if s.null_count() > 0 {
         let i = (0..s.len()).find(|&i| s.is_null(i)).unwrap_or(0);
@@ -1082,13 +1090,13 @@ pub(crate) fn push_text(
     Ok(())
 }
 
-/// Row `row` of the file (row `i` of a batch whose ids, when read, start at `ids.1`) has no
-/// `name` label: the error names the row and its id.
+/// Row `i` of a batch that starts at row `first_row` of the file (its ids, when read, at
+/// `ids.1`) has no `name` label: the error names the row in the file and its id.
 fn missing_label(
     path: &Path,
     name: &str,
     ids: Option<(&Strings, usize)>,
-    row: usize,
+    first_row: usize,
     i: usize,
     how: &str,
 ) -> IoError {
@@ -1097,7 +1105,10 @@ fn missing_label(
         .map_or_else(String::new, |id| format!(" (id '{id}')"));
     IoError::invalid(
         path,
-        format!("column '{name}' is missing ({how}) at row {row}{id}"),
+        format!(
+            "column '{name}' is missing ({how}) at row {}{id}",
+            first_row + i
+        ),
     )
 }
 
@@ -1107,27 +1118,22 @@ fn missing_label(
 /// `metadata` itself where the reader does not take that schema.
 fn era_as_dictionary(metadata: &ArrowReaderMetadata, wanted: &[SlotColumn]) -> ArrowReaderMetadata {
     let schema = metadata.schema();
-    let Some(era) = wanted
+    let era = wanted
         .iter()
         .find(|(_, slot)| slot.is_era())
-        .map(|(i, _)| *i)
-    else {
+        .map(|(i, _)| *i);
+    let Some(era) = era.filter(|&i| {
+        schema
+            .fields()
+            .get(i)
+            .is_some_and(|f| f.data_type() == &DataType::Utf8)
+    }) else {
         return metadata.clone();
     };
-    let fields: Vec<arrow_schema::FieldRef> = schema
-        .fields()
-        .iter()
-        .enumerate()
-        .map(|(i, f)| match f.data_type() {
-            DataType::Utf8 if i == era => std::sync::Arc::new(f.as_ref().clone().with_data_type(
-                DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
-            )),
-            _ => f.clone(),
-        })
-        .collect();
-    if fields.iter().zip(schema.fields()).all(|(a, b)| a == b) {
-        return metadata.clone();
-    }
+    let mut fields = schema.fields().to_vec();
+    fields[era] = std::sync::Arc::new(fields[era].as_ref().clone().with_data_type(
+        DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
+    ));
     let schema = std::sync::Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
     ArrowReaderMetadata::try_new(
         metadata.metadata().clone(),
@@ -1155,8 +1161,7 @@ fn push_era_keys(
     let Some(labels) = dict.values().as_string_opt::<i32>() else {
         return Ok(false);
     };
-    let missing =
-        |i: usize, how: &str| missing_label(path, "era", Some(ids), first_row + i, i, how);
+    let missing = |i: usize, how: &str| missing_label(path, "era", Some(ids), first_row, i, how);
     if dict.null_count() > 0 {
         let i = (0..dict.len()).find(|&i| dict.is_null(i)).unwrap_or(0);
         return Err(missing(i, "null"));

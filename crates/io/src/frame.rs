@@ -428,21 +428,7 @@ fn read_parquet(
 ) -> Result<Frame, IoError> {
     let plan = ParquetPlan::new(path, wanted, eras)?;
     let (blocks, alone) = plan.blocks(like.map(|(name, _)| name));
-    let whole = plan.whole();
-    use rayon::prelude::*;
-    let decoded: Vec<Vec<Column>> = blocks
-        .par_iter()
-        .enumerate()
-        .map(|(k, block)| match like {
-            Some((name, known)) if alone == Some(k) => {
-                plan.like_column(block.clone(), name, Some(known))
-            }
-            _ => {
-                let (columns, held) = plan.decode(block.clone(), &whole, like)?;
-                Ok(plan.joined(vec![(whole.clone(), columns, held)], like))
-            }
-        })
-        .collect::<Result<_, IoError>>()?;
+    let decoded = plan.decode_blocks(&blocks, alone, like)?;
     plan.assemble(decoded, wanted)
 }
 
@@ -607,7 +593,7 @@ impl ParquetPlan {
         let rows = part.rows;
         // Sized up front: grown batch by batch, each column would be reallocated and copied
         // log2(batches) times, and every fresh page costs a fault (on a VM, a costly one).
-        let flat = footer.file_metadata().schema_descr().num_columns() == schema.fields().len();
+        let flat = crate::dataset::is_flat(&self.metadata);
         let text_bytes = |i: usize| -> usize {
             if !flat {
                 return 0;
@@ -693,6 +679,29 @@ impl ParquetPlan {
         Ok((columns, follow.and_then(|(_, _, held)| held)))
     }
 
+    /// Every block of columns decoded, a task each, over every row group read. Block
+    /// `alone` (the like column, [`ParquetPlan::blocks`]) is [`ParquetPlan::like_column`]
+    /// given `like`, and left empty without it (a two-step read finishes it later): the
+    /// other blocks never hold the like column, so they decode as they are.
+    fn decode_blocks(
+        &self,
+        blocks: &[std::ops::Range<usize>],
+        alone: Option<usize>,
+        like: Option<(&str, &Strings)>,
+    ) -> Result<Vec<Vec<Column>>, IoError> {
+        use rayon::prelude::*;
+        let whole = self.whole();
+        blocks
+            .par_iter()
+            .enumerate()
+            .map(|(k, block)| match like {
+                _ if alone != Some(k) => Ok(self.decode(block.clone(), &whole, None)?.0),
+                Some((name, known)) => self.like_column(block.clone(), name, Some(known)),
+                None => Ok(Vec::new()),
+            })
+            .collect()
+    }
+
     /// Column `block` (the like column `name`, decoded alone) in parts of the row groups:
     /// the known column itself where the file's pages hold `known`'s values, compared part
     /// by part on every thread with nothing decoded (a file in the data's order); else
@@ -732,14 +741,12 @@ impl ParquetPlan {
     /// `part`, compared page by page ([`text_pages::holds_known`]); false for other columns
     /// and wherever the pages are not read that way.
     fn text_holds(&self, at: usize, part: &Part, known: &Strings) -> bool {
-        let footer = self.metadata.metadata();
-        let flat = footer.file_metadata().schema_descr().num_columns()
-            == self.metadata.schema().fields().len();
-        flat && matches!(self.kinds.get(at), Some(Kind::Text))
+        crate::dataset::is_flat(&self.metadata)
+            && matches!(self.kinds.get(at), Some(Kind::Text))
             && self.sorted.get(at).is_some_and(|&column| {
                 crate::text_pages::holds_known(
                     &self.path,
-                    footer,
+                    self.metadata.metadata(),
                     &part.groups,
                     column,
                     known,
@@ -858,20 +865,7 @@ pub fn read_frame_columns_pending(
     }
     let plan = ParquetPlan::new(path, columns, None)?;
     let (blocks, held) = plan.blocks(Some(like));
-    let whole = plan.whole();
-    use rayon::prelude::*;
-    let decoded: Vec<Vec<Column>> = blocks
-        .par_iter()
-        .enumerate()
-        .map(|(k, block)| {
-            if Some(k) == held {
-                Ok(Vec::new())
-            } else {
-                let (columns, _) = plan.decode(block.clone(), &whole, None)?;
-                Ok(columns)
-            }
-        })
-        .collect::<Result<_, IoError>>()?;
+    let decoded = plan.decode_blocks(&blocks, held, None)?;
     Ok(PendingFrame {
         state: Pending::Parquet {
             held: held.map(|k| blocks[k].clone()),
