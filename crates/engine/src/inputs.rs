@@ -565,7 +565,7 @@ impl<'a> DataRows<'a> {
             drop(prefixes);
             let place = |w: u64| rows[(w & words.place_mask) as usize];
             // Ids whose words agree, in order of the whole id.
-            let key_of = words.key_mask;
+            let key_of = !words.place_mask;
             for run in words
                 .sorted
                 .chunk_by_mut(|a, b| a & key_of == b & key_of)
@@ -577,7 +577,7 @@ impl<'a> DataRows<'a> {
                     .windows(2)
                     .find(|w| id(&place(w[0])) == id(&place(w[1])))
                 {
-                    return Err(data_rows_duplicate(data, place(w[0])));
+                    return Err(duplicate(&data.path, id(&place(w[0])), None));
                 }
             }
             let sorted: Vec<u32> = words.sorted.iter().map(|&w| place(w)).collect();
@@ -586,7 +586,7 @@ impl<'a> DataRows<'a> {
         }
         // Already sorted: the check costs one pass, in order.
         match rows.windows(2).find(|w| id(&w[0]) == id(&w[1])) {
-            Some(w) => Err(data_rows_duplicate(data, w[0])),
+            Some(w) => Err(duplicate(&data.path, id(&w[0]), None)),
             None => Ok(()),
         }
     }
@@ -621,23 +621,13 @@ impl<'a> DataRows<'a> {
 /// per byte that the keys do not all share (ids of one prefix, such as Numerai's `n`, skip
 /// that byte). An era's rows are sorted by id in every run; a comparison sort of their
 /// keys took a third longer.
-/// The error of data row `row`'s id repeated within its era.
-fn data_rows_duplicate(data: &Dataset, row: u32) -> EngineError {
-    EngineError::DuplicateId {
-        path: data.path.clone(),
-        id: data.ids[row as usize].to_string(),
-    }
-}
-
 /// An era's id prefixes as sorted words: the bits in which the prefixes differ (the
 /// highest of them, as many as fit) above each prefix's place, in ascending order of those
 /// bits and, where they agree, of place.
 struct PrefixWords {
     sorted: Vec<u64>,
-    /// The bits of a word that hold the place.
+    /// The bits of a word that hold the place; the others hold the prefix's.
     place_mask: u64,
-    /// The bits that hold the prefix's.
-    key_mask: u64,
 }
 
 fn prefix_words(prefixes: &[u64]) -> PrefixWords {
@@ -684,11 +674,7 @@ fn prefix_words(prefixes: &[u64]) -> PrefixWords {
         }
         bit += DIGIT;
     }
-    PrefixWords {
-        sorted,
-        place_mask,
-        key_mask: !place_mask,
-    }
+    PrefixWords { sorted, place_mask }
 }
 
 /// For each row of `keys`, the data row it matches ([`match_rows`] turned around).
@@ -1111,7 +1097,7 @@ mod tests {
                 seen.sort_unstable();
                 assert!(seen.iter().copied().eq(0..n), "{n}: every place once");
                 // Neighbours in prefix order, unless their keys agree (bits below the key).
-                let key = |w: u64| w & words.key_mask;
+                let key = |w: u64| w & !words.place_mask;
                 let prefix = |w: u64| prefixes[(w & words.place_mask) as usize];
                 assert!(
                     words
@@ -1121,13 +1107,13 @@ mod tests {
                     "{n}"
                 );
                 assert!(
-                    words.sorted.is_sorted_by_key(|&w| w & words.key_mask),
+                    words.sorted.is_sorted_by_key(|&w| w & !words.place_mask),
                     "{n}"
                 );
                 assert!(
                     words
                         .sorted
-                        .chunk_by(|a, b| a & words.key_mask == b & words.key_mask)
+                        .chunk_by(|a, b| a & !words.place_mask == b & !words.place_mask)
                         .all(|run| run.is_sorted()),
                     "{n}: ties in place order"
                 );
