@@ -119,9 +119,10 @@ pub fn describe_timings() -> String {
 /// their ids concurrently (each file is mostly decode and id work that runs on one core, so
 /// the files overlap rather than queue; the model columns fill the core the data's footer
 /// leaves idle). The ids come after the data's so that a file listing the data's ids in the
-/// data's order holds the data's id column instead of a copy (compared batch by batch as it
-/// is decoded, then matched by one pointer comparison). The data's errors come first, as
-/// when the files were read one after the other.
+/// data's order holds the data's id column instead of a copy (its pages compared with the
+/// data's ids as they are decompressed, `erascore_io::frame::PendingFrame::finish`, then
+/// matched by one pointer comparison). The data's errors come first, as when the files were
+/// read one after the other.
 pub fn load(
     args: &InputArgs,
     request: &DatasetRequest,
