@@ -323,8 +323,17 @@ pub fn out1(py: Python<'_>, v: Vec<f64>) -> Bound<'_, PyArray1<f64>> {
 /// An `(n, k)` float64 array from `k` columns of `n` values (Fortran order, no transpose).
 pub fn out2(py: Python<'_>, n: usize, cols: Vec<Vec<f64>>) -> PyResult<Bound<'_, PyArray2<f64>>> {
     let k = cols.len();
-    let flat: Vec<f64> = cols.into_iter().flatten().collect();
-    let a = Array2::from_shape_vec((n, k).f(), flat)
+    out_columns(py, n, k, cols.into_iter().flatten().collect())
+}
+
+/// An `(n, k)` array taking `values`, its columns back to back (Fortran order, no copy).
+pub fn out_columns<T: numpy::Element>(
+    py: Python<'_>,
+    n: usize,
+    k: usize,
+    values: Vec<T>,
+) -> PyResult<Bound<'_, PyArray2<T>>> {
+    let a = Array2::from_shape_vec((n, k).f(), values)
         .map_err(|e| PyValueError::new_err(e.to_string()))?;
     Ok(PyArray2::from_owned_array(py, a))
 }

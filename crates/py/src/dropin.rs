@@ -2,7 +2,6 @@
 //! has already aligned (rows matched and sorted by index, NaN rows dropped where
 //! numerai-tools drops them), releases the GIL and returns numpy arrays.
 
-use numpy::ndarray::{Array2, ShapeBuilder};
 use numpy::{PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::{PyAssertionError, PyValueError};
 use pyo3::prelude::*;
@@ -25,7 +24,7 @@ use erascore_kernels::KernelError;
 use erascore_kernels::Parallelism;
 
 use crate::arrays::{
-    columns, out1, out2, same_rows, vector, AnyMatrix, KernelMatrix, Matrix, Prepared,
+    columns, out1, out2, out_columns, same_rows, vector, AnyMatrix, KernelMatrix, Matrix, Prepared,
 };
 use crate::kernel_err;
 
@@ -235,19 +234,10 @@ fn neutralizer_matrix<'py>(
             let columns = ColumnMatrix::new(n, k, data).map_err(kernel_err)?;
             Ok(Some(Bound::new(py, KernelMatrix::new(columns))?.into_any()))
         }
-        Prepared::Made(data) => {
-            let shaped = |e: numpy::ndarray::ShapeError| PyValueError::new_err(e.to_string());
-            Ok(Some(match data {
-                ColumnData::I8(v) => {
-                    let a = Array2::from_shape_vec((n, k).f(), v).map_err(shaped)?;
-                    PyArray2::from_owned_array(py, a).into_any()
-                }
-                ColumnData::F64(v) => {
-                    let a = Array2::from_shape_vec((n, k).f(), v).map_err(shaped)?;
-                    PyArray2::from_owned_array(py, a).into_any()
-                }
-            }))
-        }
+        Prepared::Made(data) => Ok(Some(match data {
+            ColumnData::I8(v) => out_columns(py, n, k, v)?.into_any(),
+            ColumnData::F64(v) => out_columns(py, n, k, v)?.into_any(),
+        })),
         Prepared::Same => Ok(Some(values)),
         Prepared::NotFinite if !raise_not_finite => Ok(None),
         Prepared::NotFinite => {
